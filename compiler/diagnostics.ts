@@ -1,0 +1,75 @@
+// Diagnostics: what every stage reports instead of throwing. A diagnostic points at
+// a node in a source file by 1-based line and column, so the message reads like a
+// compiler's: `tenants/acme.yaml:7:3: domains[1] "acme.com" is already claimed by ...`.
+
+/** Closed set of diagnostic codes; tests assert on them as well as on the text. */
+export type DiagnosticCode =
+  | 'file-unreadable'
+  | 'file-empty'
+  | 'file-not-utf8'
+  | 'file-too-large'
+  | 'yaml-syntax'
+  | 'yaml-duplicate-key'
+  | 'yaml-anchor'
+  | 'yaml-alias'
+  | 'yaml-merge-key'
+  | 'yaml-tag'
+  | 'yaml-multiple-documents'
+  | 'manifest-kind'
+  | 'schema'
+  | 'platform-missing'
+  | 'platform-duplicate'
+  | 'tenant-id-duplicate'
+  | 'tenant-id-file-name'
+  | 'tier-unknown'
+  | 'tier-feature'
+  | 'domain-duplicate'
+  | 'domain-nested'
+  | 'domain-dns-mode'
+  | 'vpc-cidr'
+  | 'quota-exceeded'
+  | 'lock-file';
+
+export interface SourcePosition {
+  readonly line: number;
+  readonly col: number;
+}
+
+export interface Diagnostic {
+  readonly code: DiagnosticCode;
+  /** Path as shown to the user (relative to the working directory when given so). */
+  readonly file: string;
+  readonly position: SourcePosition;
+  readonly message: string;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.position.line}:${d.position.col}: ${d.message}`;
+}
+
+/** Byte-order comparison: independent of locale, unlike localeCompare. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sorted by file, then position, then message: the order the user reads them in. */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort(
+    (a, b) =>
+      compareStrings(a.file, b.file) ||
+      a.position.line - b.position.line ||
+      a.position.col - b.position.col ||
+      compareStrings(a.message, b.message),
+  );
+}
+
+/** Render a manifest path such as ['domains', 1, 'name'] as `domains[1].name`. */
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+// CloudFormation template shapes. Property bags are typed with cloudform-types'
+// interfaces where its (frozen, older) spec knows the resource; newer resources and
+// properties are plain typed objects. Either way the registry test checks every
+// emitted type and property against @aws-cdk/aws-service-spec.
+import dataTypes from 'cloudform-types/types/dataTypes.js';
+import type { IntrinsicFunction } from 'cloudform-types/types/dataTypes.js';
+
+export type Intrinsic = IntrinsicFunction;
+export type CfnValue<T> = T | Intrinsic;
+
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: object;
+  readonly DependsOn?: readonly string[];
+  readonly DeletionPolicy?: 'Delete' | 'Retain' | 'Snapshot' | 'RetainExceptOnCreate';
+  readonly UpdateReplacePolicy?: 'Delete' | 'Retain' | 'Snapshot';
+  readonly Condition?: string;
+  readonly Metadata?: object;
+  readonly UpdatePolicy?: object;
+  readonly CreationPolicy?: object;
+}
+
+export interface CfnParameter {
+  readonly Type: string;
+  readonly Description: string;
+  readonly Default?: string | number;
+  readonly AllowedPattern?: string;
+  readonly AllowedValues?: readonly string[];
+  readonly NoEcho?: boolean;
+}
+
+export interface CfnOutput {
+  readonly Description: string;
+  readonly Value: unknown;
+  readonly Export?: { readonly Name: unknown };
+}
+
+export type Resources = Record<string, CfnResource>;
+
+export interface CfnTemplate {
+  readonly AWSTemplateFormatVersion: '2010-09-09';
+  readonly Description: string;
+  readonly Metadata?: object;
+  readonly Parameters?: Record<string, CfnParameter>;
+  readonly Conditions?: Record<string, unknown>;
+  readonly Resources: Resources;
+  readonly Outputs?: Record<string, CfnOutput>;
+}
+
+/** A layer's contribution to a template. */
+export interface LayerOutput {
+  readonly resources: Resources;
+  readonly outputs?: Record<string, CfnOutput>;
+  readonly parameters?: Record<string, CfnParameter>;
+  readonly conditions?: Record<string, unknown>;
+}
+
+const fn = (name: string, payload: unknown): Intrinsic => new dataTypes.IntrinsicFunction(name, payload);
+
+export const ref = (logicalId: string): Intrinsic => fn('Ref', logicalId);
+export const getAtt = (logicalId: string, attribute: string): Intrinsic => fn('Fn::GetAtt', [logicalId, attribute]);
+export const sub = (template: string, vars?: Record<string, unknown>): Intrinsic => fn('Fn::Sub', vars ? [template, vars] : template);
+export const join = (sep: string, parts: readonly unknown[]): Intrinsic => fn('Fn::Join', [sep, parts]);
+export const select = (index: number, list: unknown): Intrinsic => fn('Fn::Select', [String(index), list]);
+export const split = (sep: string, value: unknown): Intrinsic => fn('Fn::Split', [sep, value]);
+export const ifCond = (condition: string, whenTrue: unknown, whenFalse: unknown): Intrinsic => fn('Fn::If', [condition, whenTrue, whenFalse]);
+export const equals = (a: unknown, b: unknown): Intrinsic => fn('Fn::Equals', [a, b]);
+export const not = (cond: unknown): Intrinsic => fn('Fn::Not', [cond]);
+export const base64 = (value: unknown): Intrinsic => fn('Fn::Base64', value);
+export const getAzs = (): Intrinsic => fn('Fn::GetAZs', '');
+export const noValue = (): Intrinsic => ref('AWS::NoValue');
+
+export function tags(pairs: readonly (readonly [string, string])[]): { Key: string; Value: string }[] {
+  return pairs.map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** Merges layers into one Resources map; a logical id defined twice is a bug. */
+export function mergeLayers(layers: readonly LayerOutput[]): Required<Pick<LayerOutput, 'resources' | 'outputs' | 'parameters' | 'conditions'>> {
+  const merged = { resources: {} as Resources, outputs: {} as Record<string, CfnOutput>, parameters: {} as Record<string, CfnParameter>, conditions: {} as Record<string, unknown> };
+  for (const layer of layers) {
+    for (const [section, entries] of [
+      ['resources', layer.resources],
+      ['outputs', layer.outputs ?? {}],
+      ['parameters', layer.parameters ?? {}],
+      ['conditions', layer.conditions ?? {}],
+    ] as const) {
+      const target = merged[section] as Record<string, unknown>;
+      for (const [id, value] of Object.entries(entries)) {
+        if (Object.hasOwn(target, id)) throw new Error(`internal: logical id ${id} defined twice in ${section}`);
+        target[id] = value;
+      }
+    }
+  }
+  return merged;
+}

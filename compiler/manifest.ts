@@ -1,0 +1,98 @@
+// TypeScript shapes of the two manifest kinds, as the JSON Schemas in schema/ admit
+// them. Values reach these types only after schema validation has passed.
+
+export type LogRetentionDays =
+  | 1 | 3 | 5 | 7 | 14 | 30 | 60 | 90 | 120 | 150 | 180 | 365 | 400 | 545 | 731 | 1096 | 1827 | 2192 | 2557 | 2922 | 3288 | 3653;
+
+export interface TierManifest {
+  readonly description: string;
+  readonly compute: 'dedicated' | 'shared';
+  readonly cache: 'dedicated' | 'shared';
+  readonly logRetentionDays: LogRetentionDays;
+  readonly federation: boolean;
+  readonly dedicatedInstances?: { readonly min: number; readonly max: number };
+}
+
+export interface QuotaManifest {
+  readonly albRulesPerLoadBalancer?: number;
+  readonly albCertificatesPerLoadBalancer?: number;
+  readonly albTargetGroupsPerLoadBalancer?: number;
+  readonly loadBalancersPerRegion?: number;
+  readonly cacheUsersPerUserGroup?: number;
+  readonly hostedZones?: number;
+  readonly cognitoUserPools?: number;
+  readonly cloudFrontDistributionTenants?: number;
+  readonly acmCertificates?: number;
+  readonly cloudFormationStacks?: number;
+}
+
+export interface PlatformManifest {
+  readonly kind: 'Platform';
+  readonly name: string;
+  readonly region: string;
+  readonly apexDomain: string;
+  readonly network: { readonly vpcCidr: string; readonly availabilityZones: readonly string[] };
+  readonly app: {
+    readonly instanceType: string;
+    readonly port: number;
+    readonly healthCheckPath: string;
+    readonly capacity: {
+      readonly usersPerInstance: number;
+      readonly minInstances: number;
+      readonly maxInstances: number;
+      readonly headroomPercent?: number;
+      readonly targetCpuPercent?: number;
+    };
+  };
+  readonly database: {
+    readonly engineVersion: string;
+    readonly instanceClass: string;
+    readonly instances: number;
+    readonly databaseName: string;
+    readonly schema: string;
+    readonly tenantTables: readonly { readonly name: string; readonly description: string }[];
+  };
+  readonly cache: { readonly engine: 'valkey' | 'redis'; readonly engineVersion: string; readonly nodeType: string };
+  readonly cdn?: { readonly originAccess?: 'oac' | 'oai' };
+  readonly tiers: Readonly<Record<string, TierManifest>>;
+  readonly quotas?: QuotaManifest;
+  readonly alarmEmail: string;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+export type TenantStatus = 'active' | 'suspended' | 'offboarded';
+export type DnsMode = 'platform' | 'delegated' | 'external';
+
+export interface TenantManifest {
+  readonly kind: 'Tenant';
+  readonly id: string;
+  readonly name: string;
+  readonly tier: string;
+  readonly status: TenantStatus;
+  readonly users: number;
+  readonly domains: readonly string[];
+  readonly dns: { readonly mode: DnsMode; readonly zone?: string };
+  readonly auth: {
+    readonly mfa: 'off' | 'optional' | 'required';
+    readonly domain?: string;
+    readonly passwordPolicy?: {
+      readonly minLength?: number;
+      readonly requireLowercase?: boolean;
+      readonly requireUppercase?: boolean;
+      readonly requireNumbers?: boolean;
+      readonly requireSymbols?: boolean;
+      readonly temporaryPasswordValidityDays?: number;
+    };
+    readonly federation?: {
+      readonly protocol: 'saml' | 'oidc';
+      readonly providerName: string;
+      readonly metadataUrl?: string;
+      readonly issuer?: string;
+      readonly clientId?: string;
+    };
+    readonly identityPool?: boolean;
+  };
+  readonly logs?: { readonly retentionDays?: LogRetentionDays };
+  readonly contacts: readonly { readonly role: 'owner' | 'technical' | 'billing' | 'security'; readonly name: string; readonly email: string }[];
+  readonly tags?: Readonly<Record<string, string>>;
+}

@@ -1,0 +1,24 @@
+// The capacity model of the shared app fleet (README, "Capacity model").
+//
+// desired = max(minInstances, ceil(seats on shared compute / usersPerInstance))
+// max     = max(desired, min(maxInstances, ceil(desired × (1 + headroom%))))
+//
+// Only active tenants on shared-compute tiers count: dedicated tenants run on their
+// own Auto Scaling groups, suspended and offboarded tenants are not routed to.
+import type { CapacityPlan, PlatformPlan } from './model.ts';
+
+export interface CapacityInput {
+  readonly users: number;
+  readonly compute: 'dedicated' | 'shared';
+  readonly status: string;
+}
+
+export function planCapacity(platform: PlatformPlan, tenants: readonly CapacityInput[]): CapacityPlan {
+  const app = platform.app;
+  const totalUsers = tenants.filter((t) => t.compute === 'shared' && t.status === 'active').reduce((n, t) => n + t.users, 0);
+  const needed = Math.ceil(totalUsers / app.usersPerInstance);
+  const desired = Math.max(app.minInstances, needed);
+  const withHeadroom = Math.ceil((desired * (100 + app.headroomPercent)) / 100);
+  const max = Math.max(desired, Math.min(app.maxInstances, withHeadroom));
+  return { totalUsers, usersPerInstance: app.usersPerInstance, min: app.minInstances, desired, max, targetCpuPercent: app.targetCpuPercent };
+}

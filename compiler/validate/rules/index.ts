@@ -1,0 +1,21 @@
+// The semantic rule pack, in the order they run (output is sorted anyway).
+import type { Rule } from '../rule.ts';
+import { domainDnsMode } from './domainDnsMode.ts';
+import { knownTier } from './knownTier.ts';
+import { platformConsistency } from './platformConsistency.ts';
+import { platformCount } from './platformCount.ts';
+import { tenantIdMatchesFileName } from './tenantIdMatchesFileName.ts';
+import { uniqueDomains } from './uniqueDomains.ts';
+import { uniqueTenantIds } from './uniqueTenantIds.ts';
+import { vpcCidr } from './vpcCidr.ts';
+
+export const SEMANTIC_RULES: readonly Rule[] = [
+  platformCount,
+  vpcCidr,
+  platformConsistency,
+  tenantIdMatchesFileName,
+  uniqueTenantIds,
+  knownTier,
+  domainDnsMode,
+  uniqueDomains,
+];

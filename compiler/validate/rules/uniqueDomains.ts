@@ -1,0 +1,63 @@
+import type { Diagnostic } from '../../diagnostics.ts';
+import type { ManifestPath } from '../../load/sourceFile.ts';
+import { formatPath } from '../../diagnostics.ts';
+import { normalizeDomain, type Rule } from '../rule.ts';
+
+interface Claim {
+  readonly name: string;
+  readonly tenantId: string;
+  readonly label: string;
+  readonly where: string;
+}
+
+export const uniqueDomains: Rule = {
+  id: 'domain-claim',
+  title: 'A domain belongs to one tenant, and no tenant sits under another tenant\'s domain',
+  reason:
+    'The ALB routes by Host header and CloudFront by domain: a name claimed twice sends one tenant\'s users (and their session cookies) to the other. A domain under another tenant\'s domain lets that tenant set cookies and records for it.',
+  check({ tenants }) {
+    const exact = new Map<string, Claim>();
+    // Every proper parent of every claimed name → the first claim below it.
+    const below = new Map<string, Claim>();
+    const out: Diagnostic[] = [];
+    for (const { source, value } of tenants) {
+      const claims: [ManifestPath, string][] = value.domains.map((d, i) => [['domains', i], d]);
+      if (value.dns.zone) claims.push([['dns', 'zone'], value.dns.zone]);
+      if (value.auth.domain) claims.push([['auth', 'domain'], value.auth.domain]);
+      for (const [path, raw] of claims) {
+        const name = normalizeDomain(raw);
+        const label = `${formatPath(path)} "${raw}"`;
+        const at = (message: string) => out.push(source.diagnostic('domain-duplicate', path, message));
+        const pos = source.positionOf(path);
+        const claim: Claim = { name, tenantId: value.id, label, where: `${source.path}:${pos.line}:${pos.col}` };
+
+        const same = exact.get(name);
+        if (same) {
+          if (same.tenantId !== value.id) at(`${label} is already claimed by ${same.where}`);
+          else if (path[0] === 'domains' && same.label.startsWith('domains')) at(`${label} is listed twice (also ${same.label})`);
+          continue;
+        }
+        let reported = false;
+        for (let i = name.indexOf('.'); i !== -1 && !reported; i = name.indexOf('.', i + 1)) {
+          const parent = exact.get(name.slice(i + 1));
+          if (parent && parent.tenantId !== value.id) {
+            out.push({ ...source.diagnostic('domain-nested', path, ''), message: `${label} is under "${parent.name}", claimed by ${parent.where}` });
+            reported = true;
+          }
+        }
+        const child = below.get(name);
+        if (!reported && child && child.tenantId !== value.id) {
+          out.push({ ...source.diagnostic('domain-nested', path, ''), message: `${label} contains "${child.name}", claimed by ${child.where}` });
+          reported = true;
+        }
+        if (reported) continue;
+        exact.set(name, claim);
+        for (let i = name.indexOf('.'); i !== -1; i = name.indexOf('.', i + 1)) {
+          const parent = name.slice(i + 1);
+          if (!below.has(parent)) below.set(parent, claim);
+        }
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,20 @@
+import type { Diagnostic } from '../../diagnostics.ts';
+import type { Rule } from '../rule.ts';
+
+export const uniqueTenantIds: Rule = {
+  id: 'tenant-id-duplicate',
+  title: 'Tenant ids are unique',
+  reason: 'The id is the isolation key everywhere (RLS tenant_id, S3 prefix, Redis key pattern, IAM tag): two tenants with one id would share data.',
+  check({ tenants }) {
+    const first = new Map<string, string>();
+    const out: Diagnostic[] = [];
+    for (const { source, value } of tenants) {
+      const d = source.diagnostic('tenant-id-duplicate', ['id'], '');
+      const where = `${source.path}:${d.position.line}:${d.position.col}`;
+      const prior = first.get(value.id);
+      if (prior) out.push({ ...d, message: `id "${value.id}" is already used by ${prior}` });
+      else first.set(value.id, where);
+    }
+    return out;
+  },
+};

@@ -1,0 +1,130 @@
+// Schema validation with ajv, with each ajv error mapped back to the YAML node it
+// concerns: instancePath is a JSON Pointer (decode `~1` → `/`, then `~0` → `~`);
+// `required` points at the parent mapping, `additionalProperties` at the offending key.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { formatPath, type Diagnostic } from '../diagnostics.ts';
+import type { ManifestPath, SourceFile } from '../load/sourceFile.ts';
+
+export type ManifestKind = 'Platform' | 'Tenant';
+
+function loadSchema(name: string): object {
+  return JSON.parse(readFileSync(fileURLToPath(new URL(`../../schema/${name}`, import.meta.url)), 'utf8')) as object;
+}
+
+let validators: Record<ManifestKind, ValidateFunction> | null = null;
+
+function getValidators(): Record<ManifestKind, ValidateFunction> {
+  if (validators) return validators;
+  const ajv = new Ajv2020.default({ allErrors: true, strict: true, verbose: true });
+  addFormats.default(ajv, ['email', 'uri']);
+  // Annotation-only keyword: a human sentence for a `pattern`, read when reporting.
+  ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
+  validators = {
+    Platform: ajv.compile(loadSchema('platform.schema.json')),
+    Tenant: ajv.compile(loadSchema('tenant.schema.json')),
+  };
+  return validators;
+}
+
+export function decodePointer(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((seg) => (/^(0|[1-9][0-9]*)$/.test(seg) ? Number(seg) : seg));
+}
+
+export function validateAgainstSchema(kind: ManifestKind, source: SourceFile, value: unknown): Diagnostic[] {
+  const validate = getValidators()[kind];
+  if (validate(value)) return [];
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const err of validate.errors ?? []) {
+    // propertyNames failures arrive twice (the pattern and the wrapper); keep the pattern one.
+    if (err.keyword === 'propertyNames') continue;
+    const d = toDiagnostic(source, err);
+    const key = `${d.position.line}:${d.position.col}:${d.message}`;
+    if (!seen.has(key)) (seen.add(key), out.push(d));
+  }
+  return out;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return JSON.stringify(value);
+  return String(value);
+}
+
+function toDiagnostic(source: SourceFile, err: ErrorObject): Diagnostic {
+  const path: ManifestPath = decodePointer(err.instancePath);
+  const where = formatPath(path);
+  const subject = where === '' ? 'manifest' : where;
+  const hint = (err.parentSchema as { 'x-hint'?: string } | undefined)?.['x-hint'];
+  const params = err.params as Record<string, unknown>;
+  switch (err.keyword) {
+    case 'required': {
+      const key = String(params.missingProperty);
+      return source.diagnostic('schema', path, `${where === '' ? '' : `${where}: `}missing required key "${key}"`);
+    }
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const allowed = Object.keys((err.parentSchema as { properties?: object }).properties ?? {});
+      const p = source.positionOfKey(path, key);
+      return {
+        code: 'schema',
+        file: source.path,
+        position: p,
+        message: `${where === '' ? '' : `${where}: `}unknown key "${key}"${allowed.length ? ` (expected one of: ${allowed.join(', ')})` : ''}`,
+      };
+    }
+    case 'enum':
+      return source.diagnostic(
+        'schema',
+        path,
+        `${subject} must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')} (got ${describe(err.data)})`,
+      );
+    case 'const':
+      return source.diagnostic('schema', path, `${subject} must be ${JSON.stringify(params.allowedValue)} (got ${describe(err.data)})`);
+    case 'type':
+      return source.diagnostic('schema', path, `${subject} must be ${article(String(params.type))} (got ${describe(err.data)})`);
+    case 'pattern': {
+      if (err.propertyName !== undefined) {
+        return {
+          code: 'schema',
+          file: source.path,
+          position: source.positionOfKey(path, err.propertyName),
+          message: `${subject}: key ${JSON.stringify(err.propertyName)} is not allowed (keys must match ${String(params.pattern)})`,
+        };
+      }
+      return source.diagnostic('schema', path, `${subject} ${describe(err.data)} ${hint ?? `must match ${String(params.pattern)}`}`);
+    }
+    case 'format':
+      return source.diagnostic('schema', path, `${subject} ${describe(err.data)} is not a valid ${String(params.format)}`);
+    case 'minItems':
+      return source.diagnostic('schema', path, `${subject} must list at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`);
+    case 'maxItems':
+      return source.diagnostic('schema', path, `${subject} may list at most ${String(params.limit)} items`);
+    case 'minLength':
+      return source.diagnostic('schema', path, `${subject} must be at least ${String(params.limit)} characters long`);
+    case 'maxLength':
+      return source.diagnostic('schema', path, `${subject} must be at most ${String(params.limit)} characters long (got ${String((err.data as string).length)})`);
+    case 'minimum':
+    case 'maximum':
+      return source.diagnostic('schema', path, `${subject} must be ${err.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)} (got ${describe(err.data)})`);
+    case 'uniqueItems':
+      return source.diagnostic('schema', path, `${subject} lists the same item twice (items ${String(params.j)} and ${String(params.i)})`);
+    default:
+      return source.diagnostic('schema', path, `${subject} ${err.message ?? 'is invalid'}`);
+  }
+}
+
+function article(type: string): string {
+  const words: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false', null: 'null' };
+  return type.split(',').map((t) => words[t] ?? t).join(' or ');
+}

@@ -1,0 +1,62 @@
+// Validate stage: kind dispatch, schema, then the semantic rule pack over the
+// schema-valid manifests. Every problem is collected; nothing throws on the first.
+import { isMap } from 'yaml';
+import type { Diagnostic } from '../diagnostics.ts';
+import type { SourceFile } from '../load/sourceFile.ts';
+import type { PlatformManifest, TenantManifest } from '../manifest.ts';
+import type { Loaded, RuleInput } from './rule.ts';
+import { SEMANTIC_RULES } from './rules/index.ts';
+import { validateAgainstSchema } from './schema.ts';
+
+export interface ValidatedEstate {
+  readonly dir: string;
+  readonly platform: Loaded<PlatformManifest>;
+  readonly tenants: readonly Loaded<TenantManifest>[];
+}
+
+export type ValidationResult =
+  | { readonly ok: true; readonly estate: ValidatedEstate }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+
+export function validateEstate(dir: string, sources: readonly SourceFile[], earlier: readonly Diagnostic[] = []): ValidationResult {
+  const diagnostics: Diagnostic[] = [...earlier];
+  const platforms: Loaded<PlatformManifest>[] = [];
+  const tenants: Loaded<TenantManifest>[] = [];
+  let sawPlatformKind = false;
+
+  for (const source of sources) {
+    const root = source.doc.contents;
+    if (!isMap(root)) {
+      diagnostics.push(source.diagnostic('manifest-kind', [], 'a manifest is a mapping that starts with `kind: Platform` or `kind: Tenant`'));
+      continue;
+    }
+    const value: unknown = source.doc.toJS();
+    const kind = (value as { kind?: unknown }).kind;
+    if (kind === undefined) {
+      diagnostics.push(source.diagnostic('manifest-kind', [], 'missing required key "kind" (Platform or Tenant)'));
+      continue;
+    }
+    if (kind !== 'Platform' && kind !== 'Tenant') {
+      diagnostics.push(source.diagnostic('manifest-kind', ['kind'], `kind must be "Platform" or "Tenant" (got ${JSON.stringify(kind)})`));
+      continue;
+    }
+    if (kind === 'Platform') sawPlatformKind = true;
+    const schemaErrors = validateAgainstSchema(kind, source, value);
+    if (schemaErrors.length > 0) {
+      diagnostics.push(...schemaErrors);
+      continue;
+    }
+    if (kind === 'Platform') platforms.push({ source, value: value as PlatformManifest });
+    else tenants.push({ source, value: value as TenantManifest });
+  }
+
+  const input: RuleInput = { dir, platforms, platform: platforms[0] ?? null, tenants };
+  for (const rule of SEMANTIC_RULES) {
+    // A platform file with schema errors was already reported; do not also say "missing".
+    if (rule.id === 'platform-count' && platforms.length === 0 && sawPlatformKind) continue;
+    diagnostics.push(...rule.check(input));
+  }
+
+  if (diagnostics.length > 0 || !input.platform) return { ok: false, diagnostics };
+  return { ok: true, estate: { dir, platform: input.platform, tenants } };
+}
