@@ -5,6 +5,7 @@
 // tenant file at a glance in a pull request. An alias makes a value depend on a line
 // elsewhere (an "innocent" edit to an anchor changes another tenant's domains), and
 // custom tags change how a value is read. Manifests are plain data, so none is needed.
+import jsYaml from 'js-yaml';
 import { LineCounter, parseAllDocuments, visit, isAlias, isPair, isScalar, type Document } from 'yaml';
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.ts';
 import { MANIFEST_SIZE_CAP_BYTES, type RawFile } from './readManifests.ts';
@@ -43,6 +44,32 @@ export function parseManifest(raw: RawFile): ParseResult {
     return at('file-not-utf8', `file is not valid UTF-8 (byte 0x${raw.bytes[bad]?.toString(16).padStart(2, '0') ?? '??'} at offset ${bad}); save it as UTF-8`, line, bad - lineStart + 1);
   }
 
+  const fast = parseFast(text);
+  if (fast !== SLOW) return { source: new SourceFile(raw.path, raw.name, text, fast), diagnostics: [] };
+  return parseSlow(raw, text, at);
+}
+
+const SLOW = Symbol('slow');
+
+/**
+ * Fast path (js-yaml, an order of magnitude faster than composing a positioned
+ * document): taken only for text that cannot hold an anchor (&), alias (*), tag (!),
+ * merge key (<<) or a second document (--- / ... at a line start). Both parsers read
+ * YAML 1.2 with the core schema, and js-yaml throws on duplicate keys. Anything it
+ * rejects goes to the slow path, which finds and positions every problem.
+ */
+function parseFast(text: string): unknown {
+  if (/[&*!]|<<|^(---|\.\.\.)/m.test(text)) return SLOW;
+  try {
+    const value = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA });
+    // Blank, comments only, or a bare null: rare, so let the slow path tell them apart.
+    return value === undefined || value === null ? SLOW : value;
+  } catch {
+    return SLOW;
+  }
+}
+
+function parseSlow(raw: RawFile, text: string, at: (code: DiagnosticCode, message: string) => ParseResult): ParseResult {
   const lineCounter = new LineCounter();
   // merge: false keeps `<<` an ordinary key so we can find and reject it; uniqueKeys
   // makes a duplicate key an error rather than "last one wins".
@@ -97,7 +124,7 @@ export function parseManifest(raw: RawFile): ParseResult {
   });
 
   if (diagnostics.length > 0) return { source: null, diagnostics };
-  return { source: new SourceFile(raw.path, raw.name, text, lineCounter, doc), diagnostics };
+  return { source: new SourceFile(raw.path, raw.name, text, doc.toJS(), { doc, lineCounter }), diagnostics };
 }
 
 function shortTag(tag: string): string {

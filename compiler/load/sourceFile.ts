@@ -4,6 +4,7 @@
 import {
   Document,
   LineCounter,
+  parseDocument,
   isMap,
   isPair,
   isScalar,
@@ -16,13 +17,37 @@ import type { Diagnostic, DiagnosticCode, SourcePosition } from '../diagnostics.
 export type ManifestPath = readonly (string | number)[];
 
 export class SourceFile {
+  #doc: Document.Parsed | null;
+  #lineCounter: LineCounter | null;
+
+  /**
+   * `value` is the manifest as plain data. The positioned YAML document is built
+   * only when a diagnostic needs a position (most files never do), unless the slow
+   * path already built it.
+   */
   constructor(
     readonly path: string,
     readonly name: string,
     readonly text: string,
-    readonly lineCounter: LineCounter,
-    readonly doc: Document.Parsed,
-  ) {}
+    readonly value: unknown,
+    parsed?: { readonly doc: Document.Parsed; readonly lineCounter: LineCounter },
+  ) {
+    this.#doc = parsed?.doc ?? null;
+    this.#lineCounter = parsed?.lineCounter ?? null;
+  }
+
+  get doc(): Document.Parsed {
+    if (!this.#doc) {
+      this.#lineCounter = new LineCounter();
+      this.#doc = parseDocument(this.text, { lineCounter: this.#lineCounter, uniqueKeys: true, merge: false });
+    }
+    return this.#doc;
+  }
+
+  private get lineCounter(): LineCounter {
+    void this.doc;
+    return this.#lineCounter!;
+  }
 
   positionAt(offset: number): SourcePosition {
     const { line, col } = this.lineCounter.linePos(offset);
@@ -48,6 +73,12 @@ export class SourceFile {
       }
     }
     return this.positionOf(path);
+  }
+
+  /** `path:line:col` of the node at `path`, for messages that point at another file. */
+  locate(path: ManifestPath): string {
+    const { line, col } = this.positionOf(path);
+    return `${this.path}:${line}:${col}`;
   }
 
   diagnostic(code: DiagnosticCode, path: ManifestPath, message: string): Diagnostic {

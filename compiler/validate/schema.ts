@@ -1,33 +1,12 @@
 // Schema validation with ajv, with each ajv error mapped back to the YAML node it
 // concerns: instancePath is a JSON Pointer (decode `~1` → `/`, then `~0` → `~`);
 // `required` points at the parent mapping, `additionalProperties` at the offending key.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { formatPath, type Diagnostic } from '../diagnostics.ts';
 import type { ManifestPath, SourceFile } from '../load/sourceFile.ts';
+import * as validators from './compileValidators.ts';
 
 export type ManifestKind = 'Platform' | 'Tenant';
-
-function loadSchema(name: string): object {
-  return JSON.parse(readFileSync(fileURLToPath(new URL(`../../schema/${name}`, import.meta.url)), 'utf8')) as object;
-}
-
-let validators: Record<ManifestKind, ValidateFunction> | null = null;
-
-function getValidators(): Record<ManifestKind, ValidateFunction> {
-  if (validators) return validators;
-  const ajv = new Ajv2020.default({ allErrors: true, strict: true, verbose: true });
-  addFormats.default(ajv, ['email', 'uri']);
-  // Annotation-only keyword: a human sentence for a `pattern`, read when reporting.
-  ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
-  validators = {
-    Platform: ajv.compile(loadSchema('platform.schema.json')),
-    Tenant: ajv.compile(loadSchema('tenant.schema.json')),
-  };
-  return validators;
-}
 
 export function decodePointer(pointer: string): (string | number)[] {
   if (pointer === '') return [];
@@ -39,7 +18,7 @@ export function decodePointer(pointer: string): (string | number)[] {
 }
 
 export function validateAgainstSchema(kind: ManifestKind, source: SourceFile, value: unknown): Diagnostic[] {
-  const validate = getValidators()[kind];
+  const validate: ValidateFunction = validators[kind];
   if (validate(value)) return [];
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
@@ -99,7 +78,7 @@ function toDiagnostic(source: SourceFile, err: ErrorObject): Diagnostic {
           code: 'schema',
           file: source.path,
           position: source.positionOfKey(path, err.propertyName),
-          message: `${subject}: key ${JSON.stringify(err.propertyName)} is not allowed (keys must match ${String(params.pattern)})`,
+          message: `${subject}: key ${JSON.stringify(err.propertyName)} is not allowed: ${hint ?? `keys must match ${String(params.pattern)}`}`,
         };
       }
       return source.diagnostic('schema', path, `${subject} ${describe(err.data)} ${hint ?? `must match ${String(params.pattern)}`}`);

@@ -1,6 +1,5 @@
 // Validate stage: kind dispatch, schema, then the semantic rule pack over the
 // schema-valid manifests. Every problem is collected; nothing throws on the first.
-import { isMap } from 'yaml';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { SourceFile } from '../load/sourceFile.ts';
 import type { PlatformManifest, TenantManifest } from '../manifest.ts';
@@ -25,12 +24,11 @@ export function validateEstate(dir: string, sources: readonly SourceFile[], earl
   let sawPlatformKind = false;
 
   for (const source of sources) {
-    const root = source.doc.contents;
-    if (!isMap(root)) {
+    const value = source.value;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       diagnostics.push(source.diagnostic('manifest-kind', [], 'a manifest is a mapping that starts with `kind: Platform` or `kind: Tenant`'));
       continue;
     }
-    const value: unknown = source.doc.toJS();
     const kind = (value as { kind?: unknown }).kind;
     if (kind === undefined) {
       diagnostics.push(source.diagnostic('manifest-kind', [], 'missing required key "kind" (Platform or Tenant)'));

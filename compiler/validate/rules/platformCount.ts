@@ -1,4 +1,3 @@
-import { formatDiagnostic } from '../../diagnostics.ts';
 import type { Rule } from '../rule.ts';
 
 export const platformCount: Rule = {
@@ -9,8 +8,8 @@ export const platformCount: Rule = {
     if (platforms.length === 0) {
       return [{ code: 'platform-missing', file: dir, position: { line: 1, col: 1 }, message: 'no manifest with `kind: Platform` in this directory: add platform.yaml (see README)' }];
     }
-    const first = platforms[0]!;
-    const firstAt = formatDiagnostic(first.source.diagnostic('platform-duplicate', ['kind'], '')).replace(/: $/, '');
+    if (platforms.length === 1) return [];
+    const firstAt = platforms[0]!.source.locate(['kind']);
     return platforms.slice(1).map((p) =>
       p.source.diagnostic('platform-duplicate', ['kind'], `a second Platform manifest: the estate already has ${firstAt}; keep exactly one`),
     );

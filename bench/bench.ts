@@ -1,0 +1,83 @@
+// npm run bench: synthetic estates of 500 and 5,000 tenants (in a temporary
+// directory, never committed); per-stage time and memory, then whole-process figures
+// of `tenantc validate` and `tenantc compile` as a user runs them.
+//
+// Targets (2-core machine, whole process): 500 tenants validate + compile <= 1 s,
+// 5,000 tenants <= 5 s, peak RSS <= 400 MB, cost linear in the number of tenants.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateEstate } from './generateEstate.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SIZES = (process.env.BENCH_SIZES ?? '500,5000').split(',').map(Number);
+const TARGET_SECONDS: Record<number, number> = { 500: 1, 5000: 5 };
+const TARGET_RSS_MB = 400;
+const GNU_TIME = '/usr/bin/time';
+
+interface Whole {
+  seconds: number;
+  peakRssMb: number | null;
+  status: number | null;
+}
+
+function runWhole(args: string[]): Whole {
+  const cli = join(ROOT, 'bin', 'tenantc.mjs');
+  const useTime = existsSync(GNU_TIME);
+  const t0 = process.hrtime.bigint();
+  const r = useTime
+    ? spawnSync(GNU_TIME, ['-f', '%e %M', process.execPath, cli, ...args], { encoding: 'utf8' })
+    : spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  let peakRssMb: number | null = null;
+  if (useTime) {
+    const last = r.stderr.trim().split('\n').at(-1) ?? '';
+    const kb = Number(last.split(' ')[1]);
+    if (Number.isFinite(kb)) peakRssMb = kb / 1024;
+  }
+  if (r.status !== 0) process.stderr.write(r.stderr);
+  return { seconds, peakRssMb, status: r.status };
+}
+
+const fmt = (n: number, d = 0) => n.toFixed(d).padStart(8);
+const work = mkdtempSync(join(tmpdir(), 'tenantc-bench-'));
+let missed = 0;
+const perTenant: Record<number, number> = {};
+try {
+  for (const size of SIZES) {
+    const dir = join(work, `estate-${size}`);
+    generateEstate(dir, size, join(ROOT, 'tenants', 'platform.yaml'));
+    console.log(`\n== ${size} tenants`);
+
+    const staged = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'stages.ts'), dir, join(work, `out-stages-${size}`)], { encoding: 'utf8', cwd: ROOT });
+    if (staged.status !== 0) throw new Error(staged.stderr);
+    const report = JSON.parse(staged.stdout.trim().split('\n').at(-1)!) as { stages: { stage: string; ms: number; rssMb: number; peakRssMb: number }[]; files: number; bytes: number };
+    console.log('stage        ms     RSS MB  peak RSS MB');
+    for (const s of report.stages) console.log(`${s.stage.padEnd(9)}${fmt(s.ms, 1)}${fmt(s.rssMb)}${fmt(s.peakRssMb)}`);
+    console.log(`output: ${report.files} files, ${(report.bytes / 2 ** 20).toFixed(1)} MB`);
+
+    runWhole(['validate', '--tenants', dir]); // warm tsx's transform cache, as a user's second run would be
+    const v = runWhole(['validate', '--tenants', dir]);
+    const c = runWhole(['compile', '--tenants', dir, '--out', join(work, `out-${size}`)]);
+    const total = v.seconds + c.seconds;
+    const peak = Math.max(v.peakRssMb ?? 0, c.peakRssMb ?? 0);
+    perTenant[size] = (c.seconds * 1000) / size;
+    console.log(`whole process: validate ${v.seconds.toFixed(2)} s (${v.peakRssMb?.toFixed(0) ?? '?'} MB), compile ${c.seconds.toFixed(2)} s (${c.peakRssMb?.toFixed(0) ?? '?'} MB)`);
+    const target = TARGET_SECONDS[size];
+    if (target !== undefined) {
+      const ok = total <= target && peak <= TARGET_RSS_MB && v.status === 0 && c.status === 0;
+      if (!ok) missed++;
+      console.log(`target: validate + compile ${total.toFixed(2)} s <= ${target} s, peak RSS ${peak.toFixed(0)} MB <= ${TARGET_RSS_MB} MB: ${ok ? 'met' : 'MISSED'}`);
+    }
+  }
+  const sizes = Object.keys(perTenant).map(Number).sort((a, b) => a - b);
+  if (sizes.length >= 2) {
+    const [small, large] = [sizes[0]!, sizes.at(-1)!];
+    console.log(`\nlinearity: compile ${perTenant[small]!.toFixed(3)} ms/tenant at ${small}, ${perTenant[large]!.toFixed(3)} ms/tenant at ${large} (fixed start-up cost included)`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+process.exitCode = missed ? 1 : 0;

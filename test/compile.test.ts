@@ -1,0 +1,67 @@
+// Golden output trees and determinism of compile.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compileSources, parseSources } from '../compiler/pipeline.ts';
+import { assertGoldenTree, FIXTURES, GOLDEN, rawFilesFrom, ROOT, SAMPLE_TENANTS } from './helpers.ts';
+
+const Compile = suite('compile');
+
+function compileDir(dir: string, order: 'sorted' | 'reversed' = 'sorted'): Map<string, string> {
+  const raw = rawFilesFrom(dir);
+  if (order === 'reversed') raw.reverse();
+  const result = compileSources('tenants', parseSources(raw));
+  if (!result.ok) throw new Error(result.diagnostics.map((d) => d.message).join('\n'));
+  return new Map(result.files.map((f) => [f.path, f.content]));
+}
+
+Compile('the sample estate matches its golden tree', () => {
+  assertGoldenTree(join(GOLDEN, 'sample'), compileDir(SAMPLE_TENANTS));
+});
+
+Compile('the minimal fixture estate matches its golden tree', () => {
+  assertGoldenTree(join(GOLDEN, 'minimal'), compileDir(join(FIXTURES, 'estates', 'minimal')));
+});
+
+Compile('output does not depend on the order files are read in', () => {
+  const a = compileDir(SAMPLE_TENANTS, 'sorted');
+  const b = compileDir(SAMPLE_TENANTS, 'reversed');
+  assert.equal([...b.keys()], [...a.keys()]);
+  for (const [path, content] of a) assert.ok(b.get(path) === content, `${path} differs when files are read in reverse`);
+});
+
+Compile('output does not depend on locale, time zone or clock', () => {
+  const script = `
+    import { compileSources, parseSources } from './compiler/pipeline.ts';
+    import { rawFilesFrom } from './test/helpers.ts';
+    const r = compileSources('tenants', parseSources(rawFilesFrom('tenants')));
+    if (!r.ok) process.exit(3);
+    const { createHash } = await import('node:crypto');
+    const h = createHash('sha256');
+    for (const f of r.files) h.update(f.path + '\\0' + f.content + '\\0');
+    process.stdout.write(h.digest('hex'));`;
+  const run = (env: Record<string, string>) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+  const base = run({ TZ: 'UTC', LANG: 'C', LC_ALL: 'C' });
+  assert.is(base.length, 64);
+  assert.is(run({ TZ: 'Pacific/Kiritimati', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' }), base);
+  assert.is(run({ TZ: 'America/St_Johns', LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8', SOURCE_DATE_EPOCH: '0' }), base);
+});
+
+Compile('the plan is read-only', () => {
+  const result = compileSources('tenants', parseSources(rawFilesFrom(SAMPLE_TENANTS)));
+  assert.ok(result.ok);
+  if (!result.ok) return;
+  assert.throws(() => {
+    (result.plan.tenants as unknown as unknown[]).push({});
+  });
+  assert.throws(() => {
+    (result.plan.platform as unknown as { name: string }).name = 'x';
+  });
+});
+
+Compile.run();

@@ -1,0 +1,77 @@
+// The load stage: file-level problems, positions and the YAML features we refuse.
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseManifest, firstInvalidUtf8 } from '../compiler/load/parseManifest.ts';
+import { MANIFEST_SIZE_CAP_BYTES, readManifestFiles } from '../compiler/load/readManifests.ts';
+import { decodePointer } from '../compiler/validate/schema.ts';
+import { parseDocument } from 'yaml';
+import { FIXTURES, rawFile, rawFilesFrom, SAMPLE_TENANTS, tempDir } from './helpers.ts';
+
+const Load = suite('load');
+
+Load('a file over the size cap is refused unread; a file at the cap is read', () => {
+  const dir = tempDir();
+  try {
+    writeFileSync(join(dir, 'at-cap.yaml'), 'x'.repeat(MANIFEST_SIZE_CAP_BYTES));
+    writeFileSync(join(dir, 'over-cap.yaml'), 'x'.repeat(MANIFEST_SIZE_CAP_BYTES + 1));
+    writeFileSync(join(dir, 'notes.md'), 'not a manifest');
+    const [atCap, overCap, ...rest] = readManifestFiles(dir);
+    assert.is(rest.length, 0, 'only *.yaml / *.yml files are manifests');
+    assert.is(atCap!.bytes?.length, MANIFEST_SIZE_CAP_BYTES);
+    assert.is(overCap!.bytes, null);
+    const r = parseManifest(overCap!);
+    assert.is(r.source, null);
+    assert.is(r.diagnostics[0]?.code, 'file-too-large');
+    assert.is(r.diagnostics[0]?.message.includes(String(MANIFEST_SIZE_CAP_BYTES)), true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Load('invalid UTF-8 is located at the first byte of the bad sequence', () => {
+  assert.is(firstInvalidUtf8(Buffer.from('abc')), 3);
+  assert.is(firstInvalidUtf8(Uint8Array.from([0x61, 0xe9, 0x0a])), 1);
+  assert.is(firstInvalidUtf8(Uint8Array.from([0x61, 0xc3, 0xa9, 0xff])), 3);
+  assert.is(firstInvalidUtf8(Uint8Array.from([0xed, 0xa0, 0x80])), 0, 'a UTF-16 surrogate is not UTF-8');
+  assert.is(firstInvalidUtf8(Uint8Array.from([0xc0, 0x80])), 0, 'overlong NUL');
+});
+
+Load('a byte-order mark does not shift positions', () => {
+  const r = parseManifest({ path: 't/a.yaml', name: 'a.yaml', size: 0, bytes: Buffer.from('\ufeffkind: Tenant\nid: 1\n', 'utf8') });
+  assert.ok(r.source);
+  assert.equal(r.source!.positionOf(['id']), { line: 2, col: 5 });
+});
+
+Load('a missing key points at its parent mapping', () => {
+  const r = parseManifest(rawFile('a.yaml', 'kind: Tenant\nauth:\n  mfa: off\n'));
+  assert.equal(r.source!.positionOf(['auth', 'passwordPolicy', 'minLength']), { line: 3, col: 3 });
+});
+
+Load('JSON Pointers decode ~1 before ~0', () => {
+  assert.equal(decodePointer('/tags/a~1b/0/~01'), ['tags', 'a/b', 0, '~1']);
+  assert.equal(decodePointer(''), []);
+});
+
+Load('the fast path and the positioned parser read every fixture manifest the same', () => {
+  let compared = 0;
+  for (const dir of [SAMPLE_TENANTS, join(FIXTURES, 'estates', 'minimal'), ...readdirSync(join(FIXTURES, 'invalid')).map((c) => join(FIXTURES, 'invalid', c))]) {
+    for (const raw of rawFilesFrom(dir)) {
+      const r = parseManifest(raw);
+      if (!r.source) continue;
+      const text = Buffer.from(raw.bytes!).toString('utf8');
+      assert.equal(r.source.value, parseDocument(text, { merge: false }).toJS(), raw.path);
+      compared++;
+    }
+  }
+  assert.ok(compared > 40, `compared ${compared}`);
+});
+
+Load('text that could hold anchors, tags or several documents takes the positioned path', () => {
+  // A URL with & and ! is legal and must still parse to the same value.
+  const r = parseManifest(rawFile('a.yaml', 'kind: Tenant\nurl: "https://x.example/?a=1&b=2!"\n'));
+  assert.equal(r.source?.value, { kind: 'Tenant', url: 'https://x.example/?a=1&b=2!' });
+});
+
+Load.run();
