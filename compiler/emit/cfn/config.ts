@@ -1,19 +1,26 @@
-// Configuration layer: SSM parameters that application code reads at start-up.
-// CloudFormation cannot create SecureString parameters, so nothing secret goes here:
-// secrets live in Secrets Manager.
+// Configuration layer: SSM parameters the application reads at start-up, under
+// /<platform>/platform/. CloudFormation cannot create SecureString parameters, so
+// nothing secret goes here: secrets live in Secrets Manager.
 import type { EstatePlan } from '../../plan/model.ts';
-import type { LayerOutput } from './template.ts';
+import { DB_CLUSTER } from './database.ts';
+import { REGISTRY_TABLE } from './registry.ts';
+import { MULTI_TENANT_DISTRIBUTION, TENANT_DATA_BUCKET } from './storage.ts';
+import { getAtt, ref, type LayerOutput, type Resources } from './template.ts';
 
 export function emitPlatformConfig(plan: EstatePlan): LayerOutput {
   const p = plan.platform;
-  const param = (name: string, value: string, description: string) => ({
+  const param = (name: string, value: unknown, description: string) => ({
     Type: 'AWS::SSM::Parameter',
-    Properties: { Name: `/${p.name}/platform/${name}`, Type: 'String', Value: value, Description: description, Tier: 'Standard' },
+    Properties: { Name: `/${p.name}/platform/${name}`, Type: 'String', Value: value, Description: description, Tier: 'Standard', Tags: Object.fromEntries(p.tags) },
   });
-  return {
-    resources: {
-      platformApexDomainParameter: param('apex-domain', p.apexDomain, 'Apex domain of the platform'),
-      platformTenantCountParameter: param('tenant-count', String(plan.tenants.length), 'Number of tenants compiled into this estate'),
-    },
+  const r: Resources = {
+    platformApexDomainParameter: param('apex-domain', p.apexDomain, 'Apex domain of the platform'),
+    platformDatabaseWriterParameter: param('database/writer-endpoint', getAtt(DB_CLUSTER, 'Endpoint.Address'), 'Aurora writer endpoint'),
+    platformDatabaseReaderParameter: param('database/reader-endpoint', getAtt(DB_CLUSTER, 'ReadEndpoint.Address'), 'Aurora reader endpoint'),
+    platformDatabaseNameParameter: param('database/name', p.database.databaseName, 'Database name'),
+    platformRegistryTableParameter: param('registry-table', ref(REGISTRY_TABLE), 'DynamoDB tenant registry'),
+    platformDataBucketParameter: param('tenant-data-bucket', ref(TENANT_DATA_BUCKET), 'Tenant data bucket'),
+    platformDistributionParameter: param('distribution-id', ref(MULTI_TENANT_DISTRIBUTION), 'Multi-tenant CloudFront distribution'),
   };
+  return { resources: r };
 }

@@ -1,0 +1,138 @@
+// The shared app fleet: an Auto Scaling group of the platform's instance type in the
+// app subnets, from a hardened launch template (AWS no longer creates launch
+// configurations). Sizes come from the capacity model (plan/capacity.ts, README).
+import type { EstatePlan } from '../../plan/model.ts';
+import type { NetworkPlan } from '../../plan/network.ts';
+import { renderTemplate } from '../render.ts';
+import { LOGS_KEY } from './keys.ts';
+import { SHARED_TARGET_GROUP } from './loadBalancer.ts';
+import { subnetId } from './network.ts';
+import { APP_SG } from './securityGroups.ts';
+import { base64, getAtt, ref, sub, tags, type CfnParameter, type LayerOutput } from './template.ts';
+
+export const AMI_PARAMETER = 'AppAmiId';
+export const APP_INSTANCE_ROLE = 'appInstanceRole';
+export const APP_LOG_GROUP = 'appFleetLogGroup';
+
+/** The public SSM parameter AWS keeps pointing at the current Amazon Linux 2023 AMI. */
+export const AL2023_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+
+export interface LaunchTemplateInput {
+  readonly fleet: string;
+  readonly instanceType: string;
+  readonly securityGroupIds: readonly unknown[];
+  readonly instanceProfileArn: unknown;
+  readonly userData: string;
+  readonly tags: readonly (readonly [string, string])[];
+}
+
+/** Launch template data shared by the pooled fleet and each dedicated (premium) fleet. */
+export function hardenedLaunchTemplateData(input: LaunchTemplateInput): object {
+  return {
+    ImageId: ref(AMI_PARAMETER),
+    InstanceType: input.instanceType,
+    IamInstanceProfile: { Arn: input.instanceProfileArn },
+    SecurityGroupIds: input.securityGroupIds,
+    // IMDSv2 only, one hop: a container or proxy on the host cannot reach the
+    // instance role's credentials through a forwarded request.
+    MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled', InstanceMetadataTags: 'disabled' },
+    BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 30, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }],
+    EbsOptimized: true,
+    Monitoring: { Enabled: true },
+    UserData: base64(input.userData),
+    TagSpecifications: [
+      { ResourceType: 'instance', Tags: tags([...input.tags, ['tenantc:fleet', input.fleet]]) },
+      { ResourceType: 'volume', Tags: tags([...input.tags, ['tenantc:fleet', input.fleet]]) },
+    ],
+  };
+}
+
+export function emitCompute(plan: EstatePlan, network: NetworkPlan): LayerOutput {
+  const p = plan.platform;
+  const cap = plan.capacity;
+  const parameters: Record<string, CfnParameter> = {
+    [AMI_PARAMETER]: {
+      Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
+      Description: 'Current Amazon Linux 2023 AMI, resolved from the public SSM parameter at deploy time',
+      Default: AL2023_AMI_PARAMETER,
+    },
+  };
+  const logGroupName = `/${p.name}/app/shared`;
+  return {
+    parameters,
+    resources: {
+      [APP_LOG_GROUP]: {
+        Type: 'AWS::Logs::LogGroup',
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: { LogGroupName: logGroupName, RetentionInDays: 90, KmsKeyId: getAtt(LOGS_KEY, 'Arn'), Tags: tags(p.tags) },
+      },
+      [APP_INSTANCE_ROLE]: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          Description: 'Shared app fleet: Session Manager, its log group, platform configuration',
+          AssumeRolePolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+          },
+          // Session Manager replaces SSH: no key pair, no port 22, every session logged.
+          ManagedPolicyArns: [sub('arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore')],
+          Policies: [
+            {
+              PolicyName: 'platform-runtime',
+              PolicyDocument: {
+                Version: '2012-10-17',
+                Statement: [
+                  { Sid: 'WriteOwnLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroupName}:*`) },
+                  { Sid: 'ReadPlatformConfiguration', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParametersByPath'], Resource: sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${p.name}/platform/*`) },
+                ],
+              },
+            },
+          ],
+          Tags: tags(p.tags),
+        },
+      },
+      appInstanceProfile: { Type: 'AWS::IAM::InstanceProfile', Properties: { Roles: [ref(APP_INSTANCE_ROLE)] } },
+      appLaunchTemplate: {
+        Type: 'AWS::EC2::LaunchTemplate',
+        Properties: {
+          LaunchTemplateData: hardenedLaunchTemplateData({
+            fleet: 'shared',
+            instanceType: p.app.instanceType,
+            securityGroupIds: [getAtt(APP_SG, 'GroupId')],
+            instanceProfileArn: getAtt('appInstanceProfile', 'Arn'),
+            userData: renderTemplate('userdata.sh.hbs', { platformName: p.name, region: p.region, appPort: String(p.app.port), fleet: 'shared', logGroup: logGroupName }),
+            tags: p.tags,
+          }),
+        },
+      },
+      appAutoScalingGroup: {
+        Type: 'AWS::AutoScaling::AutoScalingGroup',
+        UpdatePolicy: { AutoScalingRollingUpdate: { MinInstancesInService: cap.min, MaxBatchSize: Math.max(1, Math.floor(cap.desired / 4)), PauseTime: 'PT5M', WaitOnResourceSignals: false } },
+        Properties: {
+          VPCZoneIdentifier: network.zones.map((z) => ref(subnetId('App', z.suffix))),
+          LaunchTemplate: { LaunchTemplateId: ref('appLaunchTemplate'), Version: getAtt('appLaunchTemplate', 'LatestVersionNumber') },
+          MinSize: String(cap.min),
+          MaxSize: String(cap.max),
+          DesiredCapacity: String(cap.desired),
+          TargetGroupARNs: [ref(SHARED_TARGET_GROUP)],
+          HealthCheckType: 'ELB',
+          HealthCheckGracePeriod: 300,
+          MetricsCollection: [{ Granularity: '1Minute' }],
+          Tags: [...p.tags, ['Name', `${p.name}-app-shared`] as const].map(([Key, Value]) => ({ Key, Value, PropagateAtLaunch: true })),
+        },
+      },
+      appCpuScalingPolicy: {
+        Type: 'AWS::AutoScaling::ScalingPolicy',
+        Properties: {
+          AutoScalingGroupName: ref('appAutoScalingGroup'),
+          PolicyType: 'TargetTrackingScaling',
+          TargetTrackingConfiguration: { PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' }, TargetValue: cap.targetCpuPercent },
+        },
+      },
+    },
+    outputs: {
+      AppAutoScalingGroupName: { Description: 'Shared app fleet', Value: ref('appAutoScalingGroup') },
+    },
+  };
+}

@@ -1,0 +1,130 @@
+// Aurora PostgreSQL: one cluster shared by every tenant, isolated by Row-Level
+// Security (out/sql/, README "Row-Level Security"). Storage, snapshots and the
+// master secret are encrypted with the database key; the master password is managed
+// by RDS in Secrets Manager and never appears in a template.
+import type { EstatePlan } from '../../plan/model.ts';
+import type { NetworkPlan } from '../../plan/network.ts';
+import { DATABASE_KEY } from './keys.ts';
+import { subnetId } from './network.ts';
+import { DATABASE_SG, POSTGRES_PORT } from './securityGroups.ts';
+import { getAtt, ref, sub, tags, type LayerOutput, type Resources } from './template.ts';
+
+export const DB_CLUSTER = 'platformDatabaseCluster';
+
+/** [parameter, value, why]: cluster-level settings for many tenants sharing one database. */
+export const CLUSTER_PARAMETERS: readonly (readonly [string, string, string])[] = [
+  ['rds.force_ssl', '1', 'refuse unencrypted connections: tenant data never crosses the VPC in clear text'],
+  ['ssl_min_protocol_version', 'TLSv1.2', 'no legacy TLS'],
+  ['password_encryption', 'scram-sha-256', 'no MD5 password hashes'],
+  ['shared_preload_libraries', 'pg_stat_statements', 'per-query statistics to find the tenant whose queries load the cluster'],
+  ['pg_stat_statements.track', 'all', 'include statements inside functions'],
+  ['statement_timeout', '30000', 'one tenant\'s runaway query (30 s) cannot hold a connection others need'],
+  ['idle_in_transaction_session_timeout', '60000', 'an abandoned transaction (60 s) cannot hold locks and a pooled connection'],
+  ['lock_timeout', '10000', 'waiting on a lock fails after 10 s instead of piling up connections'],
+  ['log_min_duration_statement', '1000', 'log statements slower than 1 s'],
+  ['log_lock_waits', '1', 'log lock waits longer than deadlock_timeout'],
+  ['log_connections', '1', 'audit every connection'],
+  ['log_disconnections', '1', 'audit session ends and durations'],
+  ['log_statement', 'ddl', 'audit schema changes (an unprotected table added later shows here)'],
+  ['log_temp_files', '10240', 'log sorts and hashes spilling over 10 MB to disk'],
+];
+
+/** [parameter, value, why]: instance-level settings. */
+export const INSTANCE_PARAMETERS: readonly (readonly [string, string, string])[] = [
+  ['max_connections', 'LEAST({DBInstanceClassMemory/9531392},5000)', 'the RDS formula made explicit; the app pools connections per instance'],
+  ['tcp_keepalives_idle', '60', 'detect dead clients (terminated instances) within minutes'],
+  ['tcp_keepalives_interval', '10', 'with tcp_keepalives_idle'],
+  ['work_mem', '16384', '16 MB per sort: enough for tenant-sized queries without letting many tenants exhaust memory'],
+];
+
+export function auroraFamily(engineVersion: string): string {
+  return `aurora-postgresql${engineVersion.split('.')[0]}`;
+}
+
+export function emitDatabase(plan: EstatePlan, network: NetworkPlan): LayerOutput {
+  const db = plan.platform.database;
+  const family = auroraFamily(db.engineVersion);
+  const t = tags(plan.platform.tags);
+  const r: Resources = {
+    platformDatabaseSubnetGroup: {
+      Type: 'AWS::RDS::DBSubnetGroup',
+      Properties: { DBSubnetGroupDescription: 'Isolated data subnets, one per AZ', SubnetIds: network.zones.map((z) => ref(subnetId('Data', z.suffix))), Tags: t },
+    },
+    platformDatabaseClusterParameterGroup: {
+      Type: 'AWS::RDS::DBClusterParameterGroup',
+      Properties: { Description: `${plan.platform.name}: many tenants sharing one cluster`, Family: family, Parameters: Object.fromEntries(CLUSTER_PARAMETERS.map(([k, v]) => [k, v])), Tags: t },
+    },
+    platformDatabaseInstanceParameterGroup: {
+      Type: 'AWS::RDS::DBParameterGroup',
+      Properties: { Description: `${plan.platform.name}: instance settings`, Family: family, Parameters: Object.fromEntries(INSTANCE_PARAMETERS.map(([k, v]) => [k, v])), Tags: t },
+    },
+    platformDatabaseMonitoringRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'monitoring.rds.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+        ManagedPolicyArns: [sub('arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole')],
+        Tags: t,
+      },
+    },
+    [DB_CLUSTER]: {
+      Type: 'AWS::RDS::DBCluster',
+      DeletionPolicy: 'Snapshot',
+      UpdateReplacePolicy: 'Snapshot',
+      Properties: {
+        Engine: 'aurora-postgresql',
+        EngineVersion: db.engineVersion,
+        DatabaseName: db.databaseName,
+        Port: POSTGRES_PORT,
+        MasterUsername: 'tenantc_admin',
+        ManageMasterUserPassword: true,
+        MasterUserSecret: { KmsKeyId: ref(DATABASE_KEY) },
+        StorageEncrypted: true,
+        KmsKeyId: getAtt(DATABASE_KEY, 'Arn'),
+        EnableIAMDatabaseAuthentication: true,
+        // The Data API lets the provisioning Lambda write tenant rows over HTTPS with
+        // IAM and the managed secret, without a driver or a password in its code.
+        EnableHttpEndpoint: true,
+        DeletionProtection: true,
+        BackupRetentionPeriod: 14,
+        PreferredBackupWindow: '03:00-04:00',
+        PreferredMaintenanceWindow: 'sun:05:00-sun:06:00',
+        CopyTagsToSnapshot: true,
+        EnableCloudwatchLogsExports: ['postgresql'],
+        DBClusterParameterGroupName: ref('platformDatabaseClusterParameterGroup'),
+        DBSubnetGroupName: ref('platformDatabaseSubnetGroup'),
+        VpcSecurityGroupIds: [getAtt(DATABASE_SG, 'GroupId')],
+        Tags: t,
+      },
+    },
+  };
+  // Writer and readers spread over the AZs: a failover promotes a reader in another AZ.
+  for (let i = 0; i < db.instances; i++) {
+    const zone = network.zones[i % network.zones.length]!;
+    r[`platformDatabaseInstance${i + 1}`] = {
+      Type: 'AWS::RDS::DBInstance',
+      Properties: {
+        Engine: 'aurora-postgresql',
+        DBClusterIdentifier: ref(DB_CLUSTER),
+        DBInstanceClass: db.instanceClass,
+        DBParameterGroupName: ref('platformDatabaseInstanceParameterGroup'),
+        AvailabilityZone: zone.az,
+        PubliclyAccessible: false,
+        AutoMinorVersionUpgrade: true,
+        EnablePerformanceInsights: true,
+        PerformanceInsightsKMSKeyId: getAtt(DATABASE_KEY, 'Arn'),
+        PerformanceInsightsRetentionPeriod: 7,
+        MonitoringInterval: 60,
+        MonitoringRoleArn: getAtt('platformDatabaseMonitoringRole', 'Arn'),
+        PromotionTier: i,
+        Tags: t,
+      },
+    };
+  }
+  return {
+    resources: r,
+    outputs: {
+      DatabaseWriterEndpoint: { Description: 'Aurora writer endpoint', Value: getAtt(DB_CLUSTER, 'Endpoint.Address') },
+      DatabaseReaderEndpoint: { Description: 'Aurora reader endpoint', Value: getAtt(DB_CLUSTER, 'ReadEndpoint.Address') },
+    },
+  };
+}

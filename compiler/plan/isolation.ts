@@ -1,0 +1,20 @@
+// The names every isolation mechanism keys on, in one place: if two layers disagreed
+// on a tenant's S3 prefix or tag key, a policy would silently grant nothing, or too much.
+
+/** Principal and session tag carrying the tenant id (ABAC). */
+export const TENANT_TAG_KEY = 'tenant-id';
+
+/** S3 key prefix of a tenant's objects in the tenant data bucket. */
+export const tenantS3Prefix = (tenantId: string) => `tenants/${tenantId}/`;
+
+/** The part of a tenant's prefix that CloudFront may read (through OAC). */
+export const tenantPublicS3Prefix = (tenantId: string) => `tenants/${tenantId}/public/`;
+
+/** Redis/Valkey key and channel pattern of a tenant in a shared cluster. */
+export const tenantCacheKeyPattern = (tenantId: string) => `tenant:${tenantId}:*`;
+
+/** SSM parameter path of a tenant. */
+export const tenantSsmPath = (tenantId: string) => `/tenants/${tenantId}/`;
+
+/** ElastiCache user id of a standard tenant (at most 40 characters: ids are at most 24). */
+export const tenantCacheUserId = (platform: string, tenantId: string) => `${platform.slice(0, 12)}-t-${tenantId}`;

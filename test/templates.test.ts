@@ -1,0 +1,91 @@
+// Every emitted template against the CloudFormation registry and cfn-lint.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compileSources, parseSources } from '../compiler/pipeline.ts';
+import { FIXTURES, rawFilesFrom, SAMPLE_TENANTS, tempDir } from './helpers.ts';
+import { checkTemplate } from './support/registry.ts';
+
+const Templates = suite('templates');
+
+export function compiledTemplates(dir: string): Map<string, string> {
+  const result = compileSources('tenants', parseSources(rawFilesFrom(dir)));
+  if (!result.ok) throw new Error(result.diagnostics.map((d) => d.message).join('\n'));
+  return new Map(result.files.filter((f) => f.path.endsWith('.template.json')).map((f) => [f.path, f.content]));
+}
+
+/** Runs cfn-lint once over a set of templates; returns its parseable output and exit code. */
+export function cfnLint(templates: ReadonlyMap<string, string>): { available: boolean; status: number | null; output: string } {
+  const probe = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+  if (probe.error) return { available: false, status: null, output: '' };
+  const dir = tempDir('tenantc-lint-');
+  try {
+    const paths = [...templates].map(([name, body]) => {
+      const p = join(dir, name);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, body);
+      return p;
+    });
+    const r = spawnSync('cfn-lint', ['--format', 'parseable', '--', ...paths], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    return { available: true, status: r.status, output: `${r.stdout}${r.stderr}`.replaceAll(`${dir}/`, '') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+Templates('every template of the sample and minimal estates passes the registry check', () => {
+  for (const dir of [SAMPLE_TENANTS, join(FIXTURES, 'estates', 'minimal')]) {
+    const templates = compiledTemplates(dir);
+    assert.ok(templates.size >= 1);
+    for (const [name, body] of templates) {
+      // Deploy uploads every template to the assets bucket (TemplateURL), so the 1 MB
+      // limit applies, not the 51,200-byte limit of an inline body.
+      assert.equal(checkTemplate(JSON.parse(body), name, body, { uploaded: true }), [], name);
+    }
+  }
+});
+
+Templates('the registry check fails on what CloudFormation would reject', () => {
+  const body = compiledTemplates(SAMPLE_TENANTS).get('root.template.json')!;
+  const t = JSON.parse(body);
+  t.Resources.platformVpc.Properties.Bogus = 1;
+  t.Resources.platformHttpsListener.Properties.DefaultActions[0].FixedResponseConfig.Colour = 'x';
+  delete t.Resources.tenantRegistryTable.Properties.KeySchema;
+  t.Resources.platformFlowLog.Properties.ResourceId = { Ref: 'nothing' };
+  t.Resources.platformFlowLog.DependsOn = ['ghost'];
+  t.Resources.appLaunchTemplate.Properties.LaunchTemplateData.ImageId = { 'Fn::GetAtt': ['platformVpc', 'NoSuchAttr'] };
+  t.Resources.multiTenantDistribution.Properties.DistributionConfig.ConnectionMode = 'sideways';
+  t.Resources.platformRegistryTableParameter.Properties.Value = { 'Fn::Sub': '${missingThing.Arn}' };
+  t.Resources.fake = { Type: 'AWS::Fake::Thing', Properties: {} };
+  const errors = checkTemplate(t, 'root', JSON.stringify(t), { uploaded: false }).join('\n');
+  for (const expected of [
+    'over the 51200-byte limit for a template passed inline',
+    'platformVpc.Properties: unknown property Bogus',
+    'FixedResponseConfig: unknown property Colour',
+    'required property KeySchema is missing',
+    'Ref nothing names nothing',
+    'DependsOn ghost names no resource',
+    'AWS::EC2::VPC has no attribute NoSuchAttr',
+    '"sideways" is not one of direct, tenant-only',
+    'GetAtt missingThing.Arn names no resource',
+    'unknown resource type AWS::Fake::Thing',
+  ]) {
+    assert.ok(errors.includes(expected), `expected "${expected}" in:\n${errors}`);
+  }
+});
+
+Templates('cfn-lint reports nothing on the sample estate', () => {
+  const lint = cfnLint(compiledTemplates(SAMPLE_TENANTS));
+  if (!lint.available) {
+    // The issue asks the tests to run cfn-lint where it is installed; CI installs it
+    // and sets TENANTC_REQUIRE_CFN_LINT, so there its absence is a failure.
+    assert.not.ok(process.env.TENANTC_REQUIRE_CFN_LINT, 'cfn-lint is required here but not installed (pip install cfn-lint)');
+    console.warn('  cfn-lint is not installed: only the registry check ran');
+    return;
+  }
+  assert.is(lint.status, 0, lint.output);
+});
+
+Templates.run();
