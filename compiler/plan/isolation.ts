@@ -18,3 +18,30 @@ export const tenantSsmPath = (tenantId: string) => `/tenants/${tenantId}/`;
 
 /** ElastiCache user id of a standard tenant (at most 40 characters: ids are at most 24). */
 export const tenantCacheUserId = (platform: string, tenantId: string) => `${platform.slice(0, 12)}-t-${tenantId}`;
+
+/**
+ * ElastiCache RBAC access string of a tenant's cache user (Redis ACL rules).
+ * Isolation holds because:
+ *   ~tenant:<id>:* and &tenant:<id>:* are the only keys and channels it may touch;
+ *   -@all then a list of data categories: nothing else is allowed by default;
+ *   -@dangerous -@admin -@scripting remove FLUSHALL, FLUSHDB, KEYS, CONFIG, DEBUG,
+ *     MONITOR, CLIENT, ACL, INFO, SORT and every script;
+ *   SCAN, RANDOMKEY and DBSIZE take no key argument, so key patterns cannot confine
+ *     them and they would reveal other tenants' key names or counts: denied by name;
+ *   PUBSUB (CHANNELS, NUMSUB) would list other tenants' channels: denied;
+ *   SELECT, MOVE and COPY would reach another logical database: denied.
+ */
+export function tenantCacheAccessString(tenantId: string): string {
+  const pattern = tenantCacheKeyPattern(tenantId);
+  return [
+    'on',
+    `~${pattern}`,
+    `&${pattern}`,
+    '-@all',
+    ...['read', 'write', 'keyspace', 'string', 'hash', 'list', 'set', 'sortedset', 'stream', 'bitmap', 'hyperloglog', 'geo', 'transaction', 'pubsub', 'connection'].map((c) => `+@${c}`),
+    '-@dangerous',
+    '-@admin',
+    '-@scripting',
+    ...['scan', 'randomkey', 'dbsize', 'pubsub', 'select', 'move', 'copy'].map((c) => `-${c}`),
+  ].join(' ');
+}

@@ -1,0 +1,32 @@
+// Row-Level Security SQL, rendered from templates/sql/ with every manifest value
+// passed through sqlIdent or sqlLiteral.
+import type { EstatePlan } from '../../plan/model.ts';
+import type { OutputFile } from '../output.ts';
+import { renderTemplate } from '../render.ts';
+
+export interface DatabaseRoles {
+  readonly ownerRole: string;
+  readonly appRole: string;
+}
+
+/** Cluster-wide role names, prefixed with the platform so estates can share a cluster in tests. */
+export function databaseRoles(platformName: string): DatabaseRoles {
+  const stem = platformName.replace(/-/g, '_');
+  return { ownerRole: `${stem}_owner`, appRole: `${stem}_app` };
+}
+
+export function emitSql(plan: EstatePlan): OutputFile[] {
+  const p = plan.platform;
+  const context = {
+    platformName: p.name,
+    schema: p.database.schema,
+    ...databaseRoles(p.name),
+    tables: p.database.tenantTables.map((t) => ({ name: t.name, description: t.description, index: `${t.name}_tenant_id_idx`.slice(0, 63) })),
+    tenants: plan.tenants.map((t) => ({ id: t.id, name: t.name, tier: t.tier.name, status: t.status })),
+  };
+  return [
+    { path: 'sql/001-rls-migration.sql', content: renderTemplate('sql/001-rls-migration.sql.hbs', context) },
+    { path: 'sql/002-tenants.sql', content: renderTemplate('sql/002-tenants.sql.hbs', context) },
+    { path: 'sql/check-rls.sql', content: renderTemplate('sql/check-rls.sql.hbs', context) },
+  ];
+}

@@ -1,0 +1,147 @@
+// The access strings compile emits for standard tenants' cache users, applied with
+// ACL SETUSER on a real Redis 7 (REDIS_URL, default 127.0.0.1:6379; when none answers
+// the test starts its own redis-server on a free port). Tenant A may use its own keys
+// and channels and nothing that reaches tenant B or the server.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { tenantCacheAccessString } from '../compiler/plan/isolation.ts';
+
+const R = suite('redis ACL');
+const A = `ra${process.pid}`;
+const B = `rb${process.pid}`;
+const PASSWORD = `pw-${process.pid}-${Date.now()}`;
+let admin: Redis;
+let asA: Redis;
+let ownServer: ChildProcess | null = null;
+let port = 6379;
+let host = '127.0.0.1';
+
+async function tryConnect(h: string, p: number): Promise<Redis | null> {
+  const c = new Redis({ host: h, port: p, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    await c.ping();
+    return c;
+  } catch {
+    c.disconnect();
+    return null;
+  }
+}
+
+async function denied(p: Promise<unknown>, what: string): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    assert.match((e as Error).message, /NOPERM|no permissions/i, what);
+    return;
+  }
+  assert.unreachable(`${what} was allowed`);
+}
+
+R.before(async () => {
+  if (process.env.REDIS_URL) {
+    const u = new URL(process.env.REDIS_URL);
+    host = u.hostname;
+    port = Number(u.port || 6379);
+  }
+  let c = await tryConnect(host, port);
+  if (!c) {
+    port = 20000 + (process.pid % 20000);
+    ownServer = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    ownServer.on('error', () => undefined);
+    for (let i = 0; i < 50 && !c; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      c = await tryConnect('127.0.0.1', port);
+    }
+    host = '127.0.0.1';
+    if (!c) throw new Error('no Redis at 127.0.0.1:6379 and redis-server could not be started: install Redis 7 or set REDIS_URL');
+  }
+  admin = c;
+  const [major] = String(((await admin.info('server')).match(/redis_version:(\d+)/) ?? [])[1]);
+  assert.ok(Number(major) >= 7, 'Redis 7 or later is needed for channel and selector rules');
+  for (const id of [A, B]) {
+    await admin.call('ACL', 'SETUSER', `t-${id}`, 'reset', `>${PASSWORD}`, ...tenantCacheAccessString(id).split(' '));
+  }
+  await admin.set(`tenant:${B}:secret`, 'b-data');
+  asA = new Redis({ host, port, username: `t-${A}`, password: PASSWORD, lazyConnect: true, maxRetriesPerRequest: 0 });
+  await asA.connect();
+});
+
+R.after(async () => {
+  asA?.disconnect();
+  if (admin) {
+    await admin.call('ACL', 'DELUSER', `t-${A}`, `t-${B}`).catch(() => undefined);
+    await admin.del(`tenant:${A}:k`, `tenant:${A}:k2`, `tenant:${B}:secret`, `tenant:${B}:k`).catch(() => undefined);
+    admin.disconnect();
+  }
+  ownServer?.kill();
+});
+
+R('the access string is what ElastiCache receives', () => {
+  assert.is(
+    tenantCacheAccessString('acme'),
+    'on ~tenant:acme:* &tenant:acme:* -@all +@read +@write +@keyspace +@string +@hash +@list +@set +@sortedset +@stream +@bitmap +@hyperloglog +@geo +@transaction +@pubsub +@connection -@dangerous -@admin -@scripting -scan -randomkey -dbsize -pubsub -select -move -copy',
+  );
+});
+
+R('tenant A reads and writes its own keys', async () => {
+  assert.is(await asA.set(`tenant:${A}:k`, 'v'), 'OK');
+  assert.is(await asA.get(`tenant:${A}:k`), 'v');
+  assert.is(await asA.hset(`tenant:${A}:k2`, 'f', '1'), 1);
+  assert.is(await asA.expire(`tenant:${A}:k2`, 60), 1);
+  const tx = await asA.multi().incr(`tenant:${A}:n`).del(`tenant:${A}:n`).exec();
+  assert.equal(tx?.map(([err]) => err), [null, null]);
+});
+
+R('tenant A cannot touch tenant B\'s keys', async () => {
+  await denied(asA.get(`tenant:${B}:secret`), 'GET of B\'s key');
+  await denied(asA.set(`tenant:${B}:k`, 'x'), 'SET of B\'s key');
+  await denied(asA.del(`tenant:${B}:secret`), 'DEL of B\'s key');
+  await denied(asA.rename(`tenant:${A}:k`, `tenant:${B}:k`), 'RENAME into B\'s keys');
+  await denied(asA.get('unprefixed'), 'a key outside any tenant');
+  assert.is(await admin.get(`tenant:${B}:secret`), 'b-data');
+});
+
+R('tenant A cannot run administrative or key-enumerating commands', async () => {
+  await denied(asA.flushall(), 'FLUSHALL');
+  await denied(asA.flushdb(), 'FLUSHDB');
+  await denied(asA.call('CONFIG', 'GET', '*'), 'CONFIG');
+  await denied(asA.keys('*'), 'KEYS *');
+  await denied(asA.keys(`tenant:${B}:*`), 'KEYS over B\'s keys');
+  await denied(asA.scan('0'), 'SCAN');
+  await denied(asA.randomkey(), 'RANDOMKEY');
+  await denied(asA.dbsize(), 'DBSIZE');
+  await denied(asA.call('ACL', 'LIST'), 'ACL LIST');
+  await denied(asA.call('ACL', 'SETUSER', `t-${A}`, '+@all'), 'ACL SETUSER on itself');
+  await denied(asA.call('CLIENT', 'LIST'), 'CLIENT LIST');
+  await denied(asA.info(), 'INFO');
+  // DEBUG, MONITOR and SHUTDOWN: asked of the ACL itself (DRYRUN), since server
+  // configuration may refuse DEBUG before the ACL is consulted.
+  for (const cmd of [['DEBUG', 'SLEEP', '0'], ['MONITOR'], ['SHUTDOWN'], ['FLUSHALL'], ['GET', `tenant:${B}:secret`]]) {
+    const verdict = String(await admin.call('ACL', 'DRYRUN', `t-${A}`, ...cmd));
+    assert.match(verdict, /no permissions/, `ACL DRYRUN ${cmd.join(' ')}`);
+  }
+  assert.is(String(await admin.call('ACL', 'DRYRUN', `t-${A}`, 'GET', `tenant:${A}:k`)), 'OK', 'DRYRUN allows A its own key');
+  await denied(asA.eval(`return redis.call('GET', KEYS[1])`, 1, `tenant:${B}:secret`), 'EVAL');
+  await denied(asA.select(1), 'SELECT');
+  await denied(asA.call('PUBSUB', 'CHANNELS'), 'PUBSUB CHANNELS');
+});
+
+R('tenant A cannot subscribe or publish to tenant B\'s channels', async () => {
+  const sub = new Redis({ host, port, username: `t-${A}`, password: PASSWORD, lazyConnect: true, maxRetriesPerRequest: 0 });
+  await sub.connect();
+  try {
+    assert.equal(await sub.subscribe(`tenant:${A}:events`), 1);
+    await denied(sub.subscribe(`tenant:${B}:events`), 'SUBSCRIBE to B\'s channel');
+    await denied(sub.psubscribe('tenant:*'), 'PSUBSCRIBE across tenants');
+  } finally {
+    sub.disconnect();
+  }
+  await denied(asA.publish(`tenant:${B}:events`, 'x'), 'PUBLISH to B\'s channel');
+  assert.is(await asA.publish(`tenant:${A}:events`, 'x'), 0);
+});
+
+R.run();

@@ -1,0 +1,266 @@
+// Row-Level Security, proven on PostgreSQL: the compiled migration applied to the
+// real server (when reachable) and to embedded PGlite, then attacked as the
+// application role. Every assertion here fails if the isolation it names is removed.
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { databaseRoles, emitSql } from '../compiler/emit/sql/emitSql.ts';
+import { compileSources, parseSources } from '../compiler/pipeline.ts';
+import { FIXTURES, rawFilesFrom } from './helpers.ts';
+import { pgliteBackend, serverBackend, serverReachableSync, type Backend, type Session } from './support/databases.ts';
+
+const PLATFORM = `rls${process.pid}`;
+const ROLES = databaseRoles(PLATFORM);
+
+/** The SQL compile writes for the minimal fixture estate (acme, initech), under this run's platform name. */
+function compiledSql(dropTenant?: string): Record<string, string> {
+  const raw = rawFilesFrom(join(FIXTURES, 'estates', 'minimal'))
+    .filter((f) => f.name !== `${dropTenant}.yaml`)
+    .map((f) => (f.name === 'platform.yaml' ? { ...f, bytes: Buffer.from(Buffer.from(f.bytes!).toString('utf8').replace('name: tessera', `name: ${PLATFORM}`)) } : f));
+  const r = compileSources('tenants', parseSources(raw));
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+  return Object.fromEntries(emitSql(r.plan).map((f) => [f.path.replace('sql/', ''), f.content]));
+}
+
+const SQL = compiledSql();
+
+async function catalogSnapshot(s: Session): Promise<unknown> {
+  const [row] = await s.query<{ snap: unknown }>(
+    `SELECT json_build_object(
+      'relations', (SELECT json_agg(json_build_array(c.relname, c.relkind, c.relrowsecurity, c.relforcerowsecurity, c.relacl::text, pg_get_userbyid(c.relowner)) ORDER BY c.relname)
+                    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'app'),
+      'policies', (SELECT json_agg(json_build_array(tablename, policyname, permissive, roles::text, cmd, qual, with_check) ORDER BY tablename, policyname) FROM pg_policies WHERE schemaname = 'app'),
+      'columns', (SELECT json_agg(json_build_array(table_name, column_name, data_type, is_nullable, column_default) ORDER BY table_name, ordinal_position) FROM information_schema.columns WHERE table_schema = 'app'),
+      'functions', (SELECT json_agg(json_build_array(p.proname, p.prosecdef, p.proacl::text, md5(p.prosrc)) ORDER BY p.proname) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'app'),
+      'roles', (SELECT json_agg(json_build_array(rolname, rolsuper, rolbypassrls, rolcanlogin) ORDER BY rolname) FROM pg_roles WHERE rolname IN ($1, $2)),
+      'members', (SELECT json_agg(json_build_array(pg_get_userbyid(roleid), pg_get_userbyid(member)) ORDER BY pg_get_userbyid(roleid), pg_get_userbyid(member))
+                  FROM pg_auth_members WHERE pg_get_userbyid(member) IN ($1, $2)),
+      'schema', (SELECT json_build_array(nspacl::text, pg_get_userbyid(nspowner)) FROM pg_namespace WHERE nspname = 'app'),
+      'tenants', (SELECT json_agg(json_build_array(id, name, tier, status) ORDER BY id) FROM app.tenants)
+    ) AS snap`,
+    [ROLES.ownerRole, ROLES.appRole],
+  );
+  return row!.snap;
+}
+
+async function gaps(s: Session): Promise<string[]> {
+  return (await s.query<{ object: string; problem: string }>('SELECT object, problem FROM app.tenantc_rls_gaps()')).map((r) => `${r.object}: ${r.problem}`);
+}
+
+/** Runs fn in a transaction whose tenant is `tenant` (the documented withTenant flow). */
+async function asTenant<T>(s: Session, tenant: string | null, fn: () => Promise<T>): Promise<T> {
+  await s.exec('BEGIN');
+  try {
+    if (tenant !== null) await s.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant]);
+    return await fn();
+  } finally {
+    await s.exec('ROLLBACK');
+  }
+}
+
+async function rejects(p: Promise<unknown>, pattern: RegExp, what: string): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    assert.match((e as Error).message, pattern, what);
+    return;
+  }
+  assert.unreachable(`${what}: expected an error matching ${pattern}`);
+}
+
+function rlsSuite(name: string, open: () => Promise<Backend>): void {
+  const S = suite(`rls on ${name}`);
+  let db: Backend;
+
+  S.before(async () => {
+    db = await open();
+    await db.admin.exec(SQL['001-rls-migration.sql']!);
+    await db.admin.exec(SQL['002-tenants.sql']!);
+    // Seed one row per tenant per table, as the tenant itself would write it.
+    for (const tenant of ['acme', 'initech']) {
+      await db.admin.exec('BEGIN');
+      await db.admin.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant]);
+      await db.admin.exec(`SET LOCAL ROLE ${ROLES.appRole}`);
+      for (const table of ['projects', 'documents', 'invoices']) await db.admin.exec(`INSERT INTO app.${table} DEFAULT VALUES`);
+      await db.admin.exec('COMMIT');
+    }
+  });
+  S.after(async () => {
+    await db?.close();
+  });
+
+  S('the migration leaves no gap, and applying it twice equals applying it once', async () => {
+    assert.equal(await gaps(db.admin), []);
+    const once = await catalogSnapshot(db.admin);
+    await db.admin.exec(SQL['001-rls-migration.sql']!);
+    await db.admin.exec(SQL['002-tenants.sql']!);
+    assert.equal(await catalogSnapshot(db.admin), once);
+    assert.equal(await gaps(db.admin), []);
+  });
+
+  S('the application role is not superuser, cannot bypass RLS and is not a member of the owner', async () => {
+    const [r] = await db.admin.query<{ rolsuper: boolean; rolbypassrls: boolean; member: boolean }>(
+      `SELECT rolsuper, rolbypassrls, pg_has_role($1, $2, 'MEMBER') AS member FROM pg_roles WHERE rolname = $1`,
+      [ROLES.appRole, ROLES.ownerRole],
+    );
+    assert.equal(r, { rolsuper: false, rolbypassrls: false, member: false });
+  });
+
+  S('a tenant sees, changes and deletes only its own rows', async () => {
+    const app = await db.app();
+    try {
+      await asTenant(app, 'acme', async () => {
+        const rows = await app.query<{ tenant_id: string }>('SELECT tenant_id FROM app.projects');
+        assert.equal(rows.map((r) => r.tenant_id), ['acme']);
+        assert.equal((await app.query('SELECT id FROM app.tenants')).length, 1, 'only its own tenants row');
+        const updated = await app.query(`UPDATE app.invoices SET tenant_id = tenant_id WHERE tenant_id = 'initech' RETURNING id`);
+        assert.is(updated.length, 0, 'UPDATE of another tenant\'s row touches nothing');
+        const deleted = await app.query(`DELETE FROM app.documents WHERE tenant_id = 'initech' RETURNING id`);
+        assert.is(deleted.length, 0, 'DELETE of another tenant\'s row touches nothing');
+      });
+      await asTenant(app, 'acme', () => rejects(app.query(`INSERT INTO app.projects (tenant_id) VALUES ('initech')`), /row-level security/, 'INSERT for another tenant'));
+      await asTenant(app, 'acme', () => rejects(app.query(`UPDATE app.projects SET tenant_id = 'initech'`), /row-level security/, 'moving a row to another tenant'));
+      // The other tenant's rows are all still there.
+      await asTenant(app, 'initech', async () => {
+        assert.is((await app.query('SELECT 1 FROM app.invoices')).length, 1);
+        assert.is((await app.query('SELECT 1 FROM app.documents')).length, 1);
+      });
+    } finally {
+      await app.close();
+    }
+  });
+
+  S('with no tenant set nothing is visible and nothing can be written (fail-closed)', async () => {
+    const app = await db.app();
+    try {
+      await asTenant(app, null, async () => {
+        for (const table of ['projects', 'documents', 'comments', 'invoices', 'audit_events', 'tenants']) {
+          assert.is((await app.query(`SELECT 1 FROM app.${table}`)).length, 0, table);
+        }
+      });
+      await asTenant(app, null, () => rejects(app.query('INSERT INTO app.projects DEFAULT VALUES'), /null value|row-level security/, 'INSERT with no tenant'));
+      await asTenant(app, null, () => rejects(app.query(`INSERT INTO app.projects (tenant_id) VALUES ('acme')`), /row-level security/, 'INSERT naming a tenant with none set'));
+      // A transaction-local setting is gone after COMMIT: the next transaction on the
+      // same (pooled) connection starts with no tenant.
+      await app.exec('BEGIN');
+      await app.query(`SELECT set_config('app.tenant_id', 'acme', true)`);
+      await app.exec('COMMIT');
+      assert.is((await app.query('SELECT 1 FROM app.projects')).length, 0, 'no tenant leaks into the next transaction');
+    } finally {
+      await app.close();
+    }
+  });
+
+  S('a tenant id holding quotes or backslashes cannot escape', async () => {
+    const app = await db.app();
+    try {
+      for (const hostile of [`acme' OR '1'='1`, `acme\\' OR tenant_id <> '`, `initech'--`, `\\x61cme`, `acme\\`, `' OR true --`]) {
+        await asTenant(app, hostile, async () => {
+          try {
+            const rows = await app.query('SELECT tenant_id FROM app.projects');
+            assert.is(rows.length, 0, `${hostile} saw rows`);
+          } catch (e) {
+            // Rejected by the tenant_id domain: an error, never another tenant's rows.
+            assert.match((e as Error).message, /tenant_id/);
+          }
+        });
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
+  S('the application role cannot turn RLS off or become the owner', async () => {
+    const app = await db.app();
+    try {
+      await rejects(app.exec('ALTER TABLE app.projects DISABLE ROW LEVEL SECURITY'), /must be owner/, 'DISABLE ROW LEVEL SECURITY');
+      await rejects(app.exec('ALTER TABLE app.projects NO FORCE ROW LEVEL SECURITY'), /must be owner/, 'NO FORCE');
+      await rejects(app.exec('DROP POLICY tenant_isolation ON app.projects'), /must be owner/, 'DROP POLICY');
+      await rejects(app.exec(`SET ROLE ${ROLES.ownerRole}`), /permission denied/, 'SET ROLE to the owner');
+      await rejects(app.exec('CREATE TABLE app.mine (x int)'), /permission denied/, 'CREATE in the schema');
+      await asTenant(app, 'acme', async () => {
+        await app.exec('SET LOCAL row_security = off');
+        await rejects(app.query('SELECT 1 FROM app.projects'), /row-level security/, 'row_security = off');
+      });
+      await rejects(app.query(`SELECT app.tenantc_register_tenant('acme', 'x', 'premium', 'active')`), /permission denied/, 'the registration function');
+    } finally {
+      await app.close();
+    }
+  });
+
+  S('views and SECURITY DEFINER functions made by the owner do not get around the policies', async () => {
+    await db.admin.exec(`
+      SET ROLE ${ROLES.ownerRole};
+      CREATE VIEW app.all_projects AS SELECT * FROM app.projects;
+      CREATE FUNCTION app.count_invoices() RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS 'SELECT count(*) FROM app.invoices';
+      GRANT SELECT ON app.all_projects TO ${ROLES.appRole};
+      GRANT EXECUTE ON FUNCTION app.count_invoices() TO ${ROLES.appRole};
+      RESET ROLE;`);
+    const app = await db.app();
+    try {
+      await asTenant(app, 'acme', async () => {
+        assert.equal((await app.query<{ tenant_id: string }>('SELECT tenant_id FROM app.all_projects')).map((r) => r.tenant_id), ['acme']);
+        assert.equal(await app.query('SELECT app.count_invoices()::int AS n'), [{ n: 1 }]);
+      });
+    } finally {
+      await app.close();
+      await db.admin.exec('DROP VIEW app.all_projects; DROP FUNCTION app.count_invoices();');
+    }
+    assert.equal(await gaps(db.admin), []);
+  });
+
+  S('a view made by a superuser does leak, and the catalog check reports it', async () => {
+    await db.admin.exec(`CREATE VIEW app.leaky_projects AS SELECT * FROM app.projects; GRANT SELECT ON app.leaky_projects TO ${ROLES.appRole};`);
+    const app = await db.app();
+    try {
+      await asTenant(app, 'acme', async () => {
+        const seen = (await app.query<{ tenant_id: string }>('SELECT tenant_id FROM app.leaky_projects ORDER BY 1')).map((r) => r.tenant_id);
+        assert.equal(seen, ['acme', 'initech'], 'the pitfall is real: the view runs as a superuser');
+      });
+    } finally {
+      await app.close();
+    }
+    const reported = await gaps(db.admin);
+    await db.admin.exec('DROP VIEW app.leaky_projects');
+    assert.ok(reported.some((g) => /leaky_projects: view runs as .*bypasses row-level security/.test(g)), reported.join('\n'));
+    await db.admin.exec(`CREATE VIEW app.safe_projects WITH (security_invoker = true) AS SELECT * FROM app.projects`);
+    assert.equal(await gaps(db.admin), [], 'a security_invoker view is fine');
+    await db.admin.exec('DROP VIEW app.safe_projects');
+  });
+
+  S('an unprotected table added by hand is reported by the catalog check', async () => {
+    await db.admin.exec(`SET ROLE ${ROLES.ownerRole}; CREATE TABLE app.notes (id int, tenant_id text); CREATE TABLE app.audit_copy (id int); RESET ROLE;`);
+    const reported = await gaps(db.admin);
+    await db.admin.exec('DROP TABLE app.notes; DROP TABLE app.audit_copy;');
+    assert.equal(reported, [
+      'app.audit_copy: no policy',
+      'app.audit_copy: no tenant_id column',
+      'app.audit_copy: row-level security is not enabled',
+      'app.audit_copy: row-level security is not forced: the owner bypasses it',
+      'app.notes: no policy',
+      'app.notes: row-level security is not enabled',
+      'app.notes: row-level security is not forced: the owner bypasses it',
+    ]);
+  });
+
+  S('a tenant whose manifest is removed is marked, never deleted', async () => {
+    await db.admin.exec(compiledSql('initech')['002-tenants.sql']!);
+    const rows = await db.admin.query<{ id: string; status: string }>('SELECT id, status FROM app.tenants ORDER BY id');
+    assert.equal(rows, [
+      { id: 'acme', status: 'active' },
+      { id: 'initech', status: 'removed' },
+    ]);
+    const [count] = await db.admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM app.projects WHERE tenant_id = 'initech'`);
+    assert.is(count!.n, 1, 'its data stays');
+    await db.admin.exec(SQL['002-tenants.sql']!);
+  });
+
+  S.run();
+}
+
+rlsSuite('PGlite (embedded)', () => pgliteBackend(ROLES.appRole));
+if (serverReachableSync()) {
+  rlsSuite('PostgreSQL server', () => serverBackend(PLATFORM, ROLES.appRole, ROLES.ownerRole));
+} else {
+  console.warn('  no PostgreSQL server at PGURL / 127.0.0.1:5432: the RLS proofs ran on PGlite only');
+}

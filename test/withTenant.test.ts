@@ -1,0 +1,99 @@
+// withTenant on a real pool: the tenant is set for the transaction only, and a pooled
+// connection does not carry it into the next request.
+import { join } from 'node:path';
+import pg from 'pg';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { databaseRoles, emitSql } from '../compiler/emit/sql/emitSql.ts';
+import { compileSources, parseSources } from '../compiler/pipeline.ts';
+import { InvalidTenantIdError, withTenant } from '../runtime/withTenant.ts';
+import { FIXTURES, rawFilesFrom } from './helpers.ts';
+import { serverReachableSync, SERVER_URL } from './support/databases.ts';
+
+const W = suite('withTenant');
+const PLATFORM = `wt${process.pid}`;
+const ROLES = databaseRoles(PLATFORM);
+const DB = `tenantc_wt_${process.pid}`;
+
+function sql(): Record<string, string> {
+  const raw = rawFilesFrom(join(FIXTURES, 'estates', 'minimal')).map((f) =>
+    f.name === 'platform.yaml' ? { ...f, bytes: Buffer.from(Buffer.from(f.bytes!).toString('utf8').replace('name: tessera', `name: ${PLATFORM}`)) } : f,
+  );
+  const r = compileSources('tenants', parseSources(raw));
+  if (!r.ok) throw new Error('fixture estate is invalid');
+  return Object.fromEntries(emitSql(r.plan).map((f) => [f.path, f.content]));
+}
+
+W('rejects a value that is not a tenant id before touching the pool', async () => {
+  let connected = false;
+  const pool = { connect: async () => ((connected = true), {} as pg.PoolClient) };
+  for (const bad of [`acme' OR '1'='1`, 'ACME', '', 'a'.repeat(25), 'acme\\']) {
+    try {
+      await withTenant(pool, bad, async () => 1);
+      assert.unreachable(bad);
+    } catch (e) {
+      assert.instance(e, InvalidTenantIdError);
+    }
+  }
+  assert.not.ok(connected);
+});
+
+if (serverReachableSync()) {
+  let admin: pg.Client;
+  let pool: pg.Pool;
+  W.before(async () => {
+    const root = new pg.Client({ connectionString: SERVER_URL });
+    await root.connect();
+    await root.query(`DROP DATABASE IF EXISTS ${DB}`);
+    await root.query(`CREATE DATABASE ${DB}`);
+    await root.end();
+    const url = new URL(SERVER_URL);
+    url.pathname = `/${DB}`;
+    admin = new pg.Client({ connectionString: url.toString() });
+    await admin.connect();
+    admin.on('notice', () => undefined);
+    const files = sql();
+    await admin.query(files['sql/001-rls-migration.sql']!);
+    await admin.query(files['sql/002-tenants.sql']!);
+    url.username = ROLES.appRole;
+    // One connection: every call reuses it, as a busy pool would.
+    pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+  });
+  W.after(async () => {
+    await pool?.end();
+    await admin?.end();
+    const root = new pg.Client({ connectionString: SERVER_URL });
+    await root.connect();
+    await root.query(`DROP DATABASE IF EXISTS ${DB}`);
+    for (const role of [ROLES.appRole, ROLES.ownerRole]) await root.query(`DROP ROLE IF EXISTS ${role}`);
+    await root.end();
+  });
+
+  W('writes land in the tenant, reads see only it, and the pooled connection forgets it', async () => {
+    await withTenant(pool, 'acme', (db) => db.query('INSERT INTO app.projects DEFAULT VALUES'));
+    await withTenant(pool, 'initech', (db) => db.query('INSERT INTO app.projects DEFAULT VALUES'));
+    const seen = await withTenant(pool, 'acme', async (db) => (await db.query('SELECT tenant_id FROM app.projects')).rows.map((r) => r.tenant_id));
+    assert.equal(seen, ['acme']);
+    const after = await pool.query('SELECT current_setting($1, true) AS t, (SELECT count(*)::int FROM app.projects) AS n', ['app.tenant_id']);
+    assert.equal(after.rows[0], { t: '', n: 0 }, 'the same connection outside withTenant sees no tenant and no rows');
+  });
+
+  W('a failure rolls back the tenant\'s writes and clears its context', async () => {
+    try {
+      await withTenant(pool, 'acme', async (db) => {
+        await db.query('INSERT INTO app.documents DEFAULT VALUES');
+        throw new Error('boom');
+      });
+      assert.unreachable();
+    } catch (e) {
+      assert.is((e as Error).message, 'boom');
+    }
+    const n = await withTenant(pool, 'acme', async (db) => (await db.query('SELECT count(*)::int AS n FROM app.documents')).rows[0].n);
+    assert.is(n, 0);
+    assert.is((await pool.query(`SELECT current_setting('app.tenant_id', true) AS t`)).rows[0].t, '');
+  });
+} else {
+  console.warn('  no PostgreSQL server: withTenant was checked against its input validation only');
+}
+
+W.run();
