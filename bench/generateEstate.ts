@@ -1,6 +1,6 @@
 // Synthetic estates for the benchmark and the scale tests: the sample platform
 // manifest plus N generated tenants. Deterministic (seeded), so two runs compare.
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Small deterministic PRNG (mulberry32). */
@@ -54,9 +54,28 @@ export function tenantManifest(i: number, apex: string, rand: () => number): str
 }
 
 /** Writes platform.yaml (copied from `platformPath`) and `count` tenants into `dir`. */
+/**
+ * Quotas an estate of `count` tenants needs raised above the AWS defaults (the
+ * defaults hold about 1,000 tenants: Cognito user pools, ACM certificates, stacks).
+ */
+export function raisedQuotas(count: number): string {
+  if (count < 900) return '';
+  const n = Math.ceil((count * 1.2) / 1000) * 1000;
+  return [
+    'quotas:                       # raised through Service Quotas for an estate of this size',
+    `  cognitoUserPools: ${n}`,
+    `  acmCertificates: ${n}`,
+    `  cloudFormationStacks: ${n}`,
+    '  loadBalancersPerRegion: 100',
+    `  cloudFrontDistributionTenants: ${Math.max(10000, n)}`,
+  ].join('\n');
+}
+
 export function generateEstate(dir: string, count: number, platformPath: string, apex = 'tessera.app', seed = 42): void {
   mkdirSync(dir, { recursive: true });
-  copyFileSync(platformPath, join(dir, 'platform.yaml'));
+  const platform = readFileSync(platformPath, 'utf8');
+  const raised = raisedQuotas(count);
+  writeFileSync(join(dir, 'platform.yaml'), raised ? platform.replace(/^quotas:.*$/m, raised) : platform);
   const rand = prng(seed);
   for (let i = 0; i < count; i++) writeFileSync(join(dir, `${tenantId(i)}.yaml`), tenantManifest(i, apex, rand));
 }

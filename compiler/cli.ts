@@ -5,6 +5,7 @@ import { formatDiagnostic, type Diagnostic } from './diagnostics.ts';
 import { ManifestDirectoryError } from './load/readManifests.ts';
 import { checkEstate, compileSources, loadSources } from './pipeline.ts';
 import { OutputDirectoryError, writeOutput } from './write/writeOutput.ts';
+import { writeLockFile } from './write/lockFile.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;
@@ -51,6 +52,8 @@ path:line:col: message on stderr. Writes nothing.`,
     help: `  --tenants DIR   directory of manifests (default: tenants)
   --out DIR       output directory, replaced as a whole (default: out)
 
+Also writes DIR-of-manifests/placement.lock.yaml when placement changes.
+
 Writes *.template.json (CloudFormation) and sql/ into DIR. When any manifest is
 invalid, prints every problem, writes nothing and leaves DIR exactly as it was.`,
     run(values, io) {
@@ -59,9 +62,11 @@ invalid, prints every problem, writes nothing and leaves DIR exactly as it was.`
       const result = compileSources(dir, loadSources(dir));
       if (!result.ok) return reportDiagnostics(result.diagnostics, io);
       writeOutput(out, result.files);
+      const lockChanged = writeLockFile(dir, result.lock);
       const templates = result.files.filter((f) => f.path.endsWith('.template.json')).length;
       const sql = result.files.filter((f) => f.path.startsWith('sql/')).length;
       io.stdout.write(`compiled ${result.plan.tenants.length} tenants of ${result.plan.platform.name} into ${out}/: ${templates} template${templates === 1 ? '' : 's'}, ${sql} SQL file${sql === 1 ? '' : 's'}\n`);
+      if (lockChanged) io.stdout.write(`updated ${dir}/placement.lock.yaml: commit it with the manifests\n`);
       return EXIT_OK;
     },
   },

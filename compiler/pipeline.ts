@@ -12,13 +12,17 @@ import type { EstatePlan } from './plan/model.ts';
 import { planEstate } from './plan/planEstate.ts';
 import { validateEstate, type ValidatedEstate } from './validate/validateEstate.ts';
 import { writeOutput } from './write/writeOutput.ts';
+import { serializeLock, writeLockFile } from './write/lockFile.ts';
+import { parseLockFile, readLockFile } from './load/lockFile.ts';
 
 export interface Loaded {
   readonly sources: readonly SourceFile[];
   readonly diagnostics: readonly Diagnostic[];
+  /** The placement lock as read, or null for an estate without one. */
+  readonly lock: RawFile | null;
 }
 
-export function parseSources(raw: readonly RawFile[]): Loaded {
+export function parseSources(raw: readonly RawFile[], lock: RawFile | null = null): Loaded {
   const sources: SourceFile[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const file of raw) {
@@ -26,38 +30,42 @@ export function parseSources(raw: readonly RawFile[]): Loaded {
     if (r.source) sources.push(r.source);
     diagnostics.push(...r.diagnostics);
   }
-  return { sources, diagnostics };
+  return { sources, diagnostics, lock };
 }
 
 export function loadSources(dir: string): Loaded {
-  return parseSources(readManifestFiles(dir));
+  return parseSources(readManifestFiles(dir), readLockFile(dir));
 }
 
 export type Checked = { readonly ok: true; readonly estate: ValidatedEstate; readonly plan: EstatePlan } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
 /** Validate and plan; diagnostics come back sorted by file and position. */
 export function checkEstate(dir: string, loaded: Loaded): Checked {
-  const validated = validateEstate(dir, loaded.sources, loaded.diagnostics);
+  const lock = parseLockFile(loaded.lock);
+  const validated = validateEstate(dir, loaded.sources, [...loaded.diagnostics, ...lock.diagnostics]);
   if (!validated.ok) return { ok: false, diagnostics: sortDiagnostics(validated.diagnostics) };
-  const planned = planEstate(validated.estate.platform, validated.estate.tenants);
+  const planned = planEstate(validated.estate.platform, validated.estate.tenants, lock.placements);
   if (!planned.ok) return { ok: false, diagnostics: sortDiagnostics(planned.diagnostics) };
   return { ok: true, estate: validated.estate, plan: planned.plan };
 }
 
 export type CompileResult =
-  | { readonly ok: true; readonly plan: EstatePlan; readonly files: readonly OutputFile[] }
+  | { readonly ok: true; readonly plan: EstatePlan; readonly files: readonly OutputFile[]; readonly lock: string }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
 /** The pure part of compile: manifests in memory → output files in memory. */
 export function compileSources(dir: string, loaded: Loaded): CompileResult {
   const checked = checkEstate(dir, loaded);
   if (!checked.ok) return checked;
-  return { ok: true, plan: checked.plan, files: emitEstate(checked.plan) };
+  return { ok: true, plan: checked.plan, files: emitEstate(checked.plan), lock: serializeLock(checked.plan.placements) };
 }
 
 /** Full compile from disk to disk. Nothing is written unless every manifest is valid. */
 export function compile(tenantsDir: string, outDir: string): CompileResult {
   const result = compileSources(tenantsDir, loadSources(tenantsDir));
-  if (result.ok) writeOutput(outDir, result.files);
+  if (result.ok) {
+    writeOutput(outDir, result.files);
+    writeLockFile(tenantsDir, result.lock);
+  }
   return result;
 }

@@ -51,7 +51,7 @@ Templates('the registry check fails on what CloudFormation would reject', () => 
   const body = compiledTemplates(SAMPLE_TENANTS).get('root.template.json')!;
   const t = JSON.parse(body);
   t.Resources.platformVpc.Properties.Bogus = 1;
-  t.Resources.platformHttpsListener.Properties.DefaultActions[0].FixedResponseConfig.Colour = 'x';
+  t.Resources.platformDatabaseCluster.Properties.MasterUserSecret.Colour = 'x';
   delete t.Resources.tenantRegistryTable.Properties.KeySchema;
   t.Resources.platformFlowLog.Properties.ResourceId = { Ref: 'nothing' };
   t.Resources.platformFlowLog.DependsOn = ['ghost'];
@@ -63,7 +63,7 @@ Templates('the registry check fails on what CloudFormation would reject', () => 
   for (const expected of [
     'over the 51200-byte limit for a template passed inline',
     'platformVpc.Properties: unknown property Bogus',
-    'FixedResponseConfig: unknown property Colour',
+    'MasterUserSecret: unknown property Colour',
     'required property KeySchema is missing',
     'Ref nothing names nothing',
     'DependsOn ghost names no resource',

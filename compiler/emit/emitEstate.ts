@@ -1,12 +1,51 @@
-// Emit stage: plan → the files of the output tree. Pure.
+// Emit stage: plan → the files of the output tree. Pure. Children are emitted before
+// parents because a parent names each child by the hash of its content.
 import type { EstatePlan } from '../plan/model.ts';
-import { serializeJson } from '../write/serialize.ts';
+import { planNetwork } from '../plan/network.ts';
+import { serializeCompactJson, serializeJson } from '../write/serialize.ts';
+import { albShardFile, emitAlbShardTemplate } from './cfn/albShard.ts';
+import { assetKey } from './cfn/assets.ts';
+import { cacheShardFile, emitCacheShardTemplate } from './cfn/cache.ts';
+import { emitGroupTemplate, groupFile, type TenantAsset } from './cfn/group.ts';
 import { emitRootTemplate, ROOT_TEMPLATE_FILE } from './cfn/root.ts';
+import { externalDnsInstructions } from './cfn/tenant/dns.ts';
+import { emitTenantTemplate, tenantFile } from './cfn/tenant/tenantStack.ts';
 import type { OutputFile } from './output.ts';
 import { emitSql } from './sql/emitSql.ts';
 
+/** out/assets.json: every template deploy uploads, and the key it goes to. */
+export const ASSETS_FILE = 'assets.json';
+
 export function emitEstate(plan: EstatePlan): OutputFile[] {
-  const files: OutputFile[] = [{ path: ROOT_TEMPLATE_FILE, content: serializeJson(emitRootTemplate(plan)) }];
+  const files: OutputFile[] = [];
+  const assets: { file: string; key: string }[] = [];
+  const add = (path: string, content: string) => {
+    files.push({ path, content });
+    const key = assetKey(content);
+    assets.push({ file: path, key });
+    return key;
+  };
+
+  const byGroup = new Map<number, TenantAsset[]>();
+  for (const t of plan.tenants) {
+    const template = emitTenantTemplate(plan, t);
+    const key = add(tenantFile(t.id), serializeCompactJson(template));
+    const list = byGroup.get(t.placement.group) ?? [];
+    list.push({ tenant: t, key, parameters: Object.keys(template.Parameters ?? {}) });
+    byGroup.set(t.placement.group, list);
+    if (t.dns.mode === 'external') files.push({ path: `dns/${t.id}.txt`, content: externalDnsInstructions(t) });
+  }
+  const groups = new Map<number, { key: string; parameters: string[] }>();
+  for (const g of plan.groups) {
+    const template = emitGroupTemplate(plan, g, byGroup.get(g) ?? []);
+    groups.set(g, { key: add(groupFile(g), serializeCompactJson(template)), parameters: Object.keys(template.Parameters ?? {}) });
+  }
+  const albShards = new Map(plan.albShards.map((s) => [s, add(albShardFile(s), serializeJson(emitAlbShardTemplate(plan, s)))] as const));
+  const cacheShards = new Map(plan.cacheClusters.map((c) => [c, add(cacheShardFile(c), serializeJson(emitCacheShardTemplate(plan, c)))] as const));
+  const network = planNetwork(plan.platform.vpcCidr, plan.platform.availabilityZones);
+  files.push({ path: ROOT_TEMPLATE_FILE, content: serializeJson(emitRootTemplate(plan, network, { albShards, cacheShards, groups })) });
   files.push(...emitSql(plan));
-  return files;
+  assets.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  files.push({ path: ASSETS_FILE, content: serializeJson({ root: ROOT_TEMPLATE_FILE, nested: assets }) });
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -1,6 +1,7 @@
 // The plan: a normalized, typed, read-only model of the estate. Every default is
 // resolved here, so emitters never consult manifests or apply defaults themselves.
 import type { DnsMode, LogRetentionDays, TenantStatus } from '../manifest.ts';
+import type { TenantPlacement } from './placement.ts';
 
 export interface TierPlan {
   readonly name: string;
@@ -100,6 +101,18 @@ export interface TenantPlan {
     } | null;
     readonly identityPool: boolean;
   };
+  /** Host of the tenant's CloudFront distribution tenant: assets.<first domain>. */
+  readonly assetsDomain: string;
+  /**
+   * Names on the tenant's one ACM certificate (DNS-validated): its sign-in and assets
+   * hosts, plus its own domains unless the platform wildcard already covers them.
+   */
+  readonly certificateNames: readonly string[];
+  /** Its own certificate goes on the ALB listener (SNI) unless the wildcard covers its domains. */
+  readonly needsListenerCertificate: boolean;
+  /** Host-header values of each of its listener rules (at most 5 per rule). */
+  readonly listenerRuleHosts: readonly (readonly string[])[];
+  readonly placement: TenantPlacement;
   readonly logRetentionDays: LogRetentionDays;
   readonly contacts: readonly { readonly role: string; readonly name: string; readonly email: string }[];
   /** Sorted by key. */
@@ -111,6 +124,12 @@ export interface TenantPlan {
 export interface EstatePlan {
   readonly platform: PlatformPlan;
   readonly capacity: CapacityPlan;
+  /** Indices in use, ascending. */
+  readonly albShards: readonly number[];
+  readonly cacheClusters: readonly number[];
+  readonly groups: readonly number[];
+  /** Every tenant's placement, to be written back to the lock file. */
+  readonly placements: ReadonlyMap<string, TenantPlacement>;
   /** Sorted by id (byte order), whatever the order the files were read in. */
   readonly tenants: readonly TenantPlan[];
 }

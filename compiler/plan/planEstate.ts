@@ -7,20 +7,8 @@ import { planCapacity } from './capacity.ts';
 import { deepFreeze } from './freeze.ts';
 import type { EstatePlan, PlatformPlan, QuotaPlan, TenantPlan, TierPlan } from './model.ts';
 import { pascalCase } from './names.ts';
-
-/** AWS default quotas; the platform manifest may declare raised ones. */
-export const DEFAULT_QUOTAS: QuotaPlan = {
-  albRulesPerLoadBalancer: 100,
-  albCertificatesPerLoadBalancer: 25,
-  albTargetGroupsPerLoadBalancer: 100,
-  loadBalancersPerRegion: 50,
-  cacheUsersPerUserGroup: 100,
-  hostedZones: 500,
-  cognitoUserPools: 1000,
-  cloudFrontDistributionTenants: 10000,
-  acmCertificates: 2500,
-  cloudFormationStacks: 2000,
-};
+import { DEFAULT_QUOTAS, HOST_VALUES_PER_RULE, quotaInfo } from './quotas.ts';
+import { placeTenants, rulesFor, type TenantPlacement } from './placement.ts';
 
 export type PlanResult = { readonly ok: true; readonly plan: EstatePlan } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
@@ -73,8 +61,13 @@ export function planPlatform(m: PlatformManifest): PlatformPlan {
   };
 }
 
-export function planTenant(m: TenantManifest, tier: TierPlan, source: string): TenantPlan {
+type TenantDraft = Omit<TenantPlan, 'placement'>;
+
+export function planTenant(m: TenantManifest, tier: TierPlan, source: string): TenantDraft {
   const domains = m.domains.map(normalizeDomain);
+  const authDomain = m.auth.domain ? normalizeDomain(m.auth.domain) : `auth.${domains[0]!}`;
+  const assetsDomain = `assets.${domains[0]!}`;
+  const ownNames = m.dns.mode === 'platform' ? [authDomain, assetsDomain] : [...domains, authDomain, assetsDomain];
   const pp = m.auth.passwordPolicy ?? {};
   const f = m.auth.federation;
   return {
@@ -88,7 +81,7 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string): T
     dns: { mode: m.dns.mode, zone: m.dns.zone ? normalizeDomain(m.dns.zone) : null },
     auth: {
       mfa: m.auth.mfa,
-      domain: m.auth.domain ? normalizeDomain(m.auth.domain) : `auth.${domains[0]!}`,
+      domain: authDomain,
       passwordPolicy: {
         minLength: pp.minLength ?? 12,
         requireLowercase: pp.requireLowercase ?? true,
@@ -102,6 +95,10 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string): T
         : null,
       identityPool: m.auth.identityPool ?? false,
     },
+    assetsDomain,
+    certificateNames: [...new Set(ownNames)],
+    needsListenerCertificate: m.dns.mode !== 'platform',
+    listenerRuleHosts: Array.from({ length: rulesFor(domains.length) }, (_, i) => domains.slice(i * HOST_VALUES_PER_RULE, (i + 1) * HOST_VALUES_PER_RULE)),
     logRetentionDays: m.logs?.retentionDays ?? tier.logRetentionDays,
     contacts: m.contacts.map((c) => ({ role: c.role, name: c.name, email: c.email })),
     tags: sortedTags(m.tags),
@@ -109,25 +106,67 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string): T
   };
 }
 
-export function planEstate(platformIn: Loaded<PlatformManifest>, tenantsIn: readonly Loaded<TenantManifest>[]): PlanResult {
+export function planEstate(
+  platformIn: Loaded<PlatformManifest>,
+  tenantsIn: readonly Loaded<TenantManifest>[],
+  previous: ReadonlyMap<string, TenantPlacement> = new Map(),
+): PlanResult {
   const platform = planPlatform(platformIn.value);
   const tierByName = new Map(platform.tiers.map((t) => [t.name, t]));
-  const tenants = tenantsIn
+  const drafts = tenantsIn
     .map(({ source, value }) => planTenant(value, tierByName.get(value.tier)!, source.path))
     .sort((a, b) => compareStrings(a.id, b.id));
-  const capacity = planCapacity(platform, tenants.map((t) => ({ users: t.users, compute: t.tier.compute, status: t.status })));
+  const capacity = planCapacity(platform, drafts.map((t) => ({ users: t.users, compute: t.tier.compute, status: t.status })));
+  const diagnostics: Diagnostic[] = [];
+  const at = (path: (string | number)[], message: string) => diagnostics.push(platformIn.source.diagnostic('quota-exceeded', path, message));
   const needed = Math.ceil(capacity.totalUsers / capacity.usersPerInstance);
   if (needed > platform.app.maxInstances) {
-    return {
-      ok: false,
-      diagnostics: [
-        platformIn.source.diagnostic(
-          'quota-exceeded',
-          ['app', 'capacity', 'maxInstances'],
-          `app.capacity.maxInstances is ${platform.app.maxInstances} but ${capacity.totalUsers} seats on shared compute need ${needed} instances at ${capacity.usersPerInstance} users each: raise maxInstances or usersPerInstance`,
-        ),
-      ],
-    };
+    at(
+      ['app', 'capacity', 'maxInstances'],
+      `app.capacity.maxInstances is ${platform.app.maxInstances} but ${capacity.totalUsers} seats on shared compute need ${needed} instances at ${capacity.usersPerInstance} users each: raise maxInstances or usersPerInstance`,
+    );
   }
-  return { ok: true, plan: deepFreeze({ platform, capacity, tenants }) };
+  const placement = placeTenants(
+    drafts.map((t) => ({
+      id: t.id,
+      rules: t.listenerRuleHosts.length,
+      certificates: t.needsListenerCertificate ? 1 : 0,
+      targetGroups: t.tier.compute === 'dedicated' ? 1 : 0,
+      sharedCache: t.tier.cache === 'shared',
+    })),
+    platform.quotas,
+    previous,
+  );
+  const quotaPath = platformIn.value.quotas ? ['quotas'] : ['kind'];
+  const checkQuota = (key: keyof QuotaPlan, count: number, what: string) => {
+    const limit = platform.quotas[key];
+    if (count <= limit) return;
+    const q = quotaInfo(key);
+    const declared = platformIn.value.quotas?.[key] !== undefined;
+    at(
+      quotaPath,
+      `placing ${drafts.length} tenants needs ${count} ${what}, over the quota ${key} = ${limit} (${declared ? 'declared' : 'AWS default'}; "${q.title}", ${q.source}): ` +
+        (q.adjustable ? `request an increase in Service Quotas, then declare it as quotas.${key} in this file` : 'this quota cannot be raised: split the estate'),
+    );
+  };
+  checkQuota('loadBalancersPerRegion', placement.albShards.length, 'Application Load Balancers');
+  checkQuota('hostedZones', 1 + drafts.filter((t) => t.dns.mode === 'delegated').length, 'hosted zones (the platform zone and one per delegated tenant zone)');
+  checkQuota('cognitoUserPools', drafts.length, 'Cognito user pools (one per tenant)');
+  checkQuota('cloudFrontDistributionTenants', drafts.length, 'CloudFront distribution tenants (one per tenant)');
+  checkQuota('acmCertificates', 1 + drafts.length, 'ACM certificates (the wildcard and one per tenant)');
+  checkQuota('cloudFormationStacks', 1 + placement.albShards.length + placement.cacheClusters.length + placement.groups.length + drafts.length, 'CloudFormation stacks (root, shards, groups and one per tenant)');
+  if (diagnostics.length) return { ok: false, diagnostics };
+  const tenants: TenantPlan[] = drafts.map((t) => ({ ...t, placement: placement.byTenant.get(t.id)! }));
+  return {
+    ok: true,
+    plan: deepFreeze({
+      platform,
+      capacity,
+      albShards: placement.albShards,
+      cacheClusters: placement.cacheClusters,
+      groups: placement.groups,
+      placements: placement.byTenant,
+      tenants,
+    }),
+  };
 }

@@ -110,6 +110,12 @@ export function checkTemplate(template: Template, name: string, body: string, op
 
   for (const [id, res] of Object.entries(resources)) {
     if (!/^[A-Za-z0-9]{1,255}$/.test(id)) err(id, 'logical id must be alphanumeric');
+    if (/^Custom::[A-Za-z0-9_@-]{1,60}$/.test(res.Type)) {
+      // Custom resources take any properties; CloudFormation requires a ServiceToken.
+      if (!res.Properties || !('ServiceToken' in res.Properties)) err(id, `${res.Type} needs a ServiceToken`);
+      checkRefs(`${id}.Properties`, res.Properties ?? {});
+      continue;
+    }
     const rt = resourceType(res.Type);
     if (!rt) {
       err(id, `unknown resource type ${res.Type}`);

@@ -1,26 +1,36 @@
 // Shared Redis/Valkey for standard tenants. Isolation inside a shared cluster is by
-// RBAC: each tenant has its own ACL user (in its tenant stack) whose access string
-// confines it to tenant:<id>:* keys and channels. The `default` user of every group
-// is replaced by a disabled one, so a connection that does not authenticate as a
-// tenant can do nothing. Encrypted in transit (TLS required) and at rest.
+// RBAC: each tenant has its own ACL user (created in its tenant stack, IAM-authenticated)
+// whose access string confines it to tenant:<id>:* keys and channels. The `default`
+// user of every group is replaced by a disabled one, so a connection that does not
+// authenticate as a tenant can do nothing. Encrypted in transit (TLS required) and at
+// rest. Each shared cluster is its own nested stack (a cache shard), holding at most
+// 99 tenant users (100 users per user group, including `default`).
 import type { EstatePlan } from '../../plan/model.ts';
 import type { NetworkPlan } from '../../plan/network.ts';
-import { DATABASE_KEY } from './keys.ts';
+import { tenantCacheUserId } from '../../plan/isolation.ts';
+import { compareStrings } from '../../diagnostics.ts';
+import { alarm } from './monitoring.ts';
 import { subnetId } from './network.ts';
-import { CACHE_SG, REDIS_PORT } from './securityGroups.ts';
-import { getAtt, ref, tags, type LayerOutput, type Resources } from './template.ts';
+import { REDIS_PORT } from './securityGroups.ts';
+import { CFN_LINT_METADATA, getAtt, ref, tags, type CfnTemplate, type LayerOutput } from './template.ts';
 
 export const CACHE_SUBNET_GROUP = 'platformCacheSubnetGroup';
 export const DISABLED_DEFAULT_USER = 'disabledDefaultCacheUser';
 
-export const sharedCacheClusterId = (index: number) => `sharedCacheCluster${index}`;
-export const sharedCacheUserGroupId = (index: number) => `sharedCacheUserGroup${index}`;
-/** Physical ids are chosen, not generated, so tenant stacks can name them. */
-export const sharedCacheUserGroupName = (platform: string, index: number) => `${platform}-shared-${index}`;
+export const cacheShardFile = (index: number) => `shards/cache-${index}.template.json`;
+export const cacheShardStackId = (index: number) => `cacheShard${index}Stack`;
+/** Physical ids are chosen, not generated, so tenant stacks and alarms can name them. */
+export const sharedCacheClusterName = (platform: string, index: number) => `${platform}-shared-${index}`;
 export const disabledDefaultUserName = (platform: string) => `${platform}-default-off`;
 
+export interface ReplicationGroupRefs {
+  readonly subnetGroupName: unknown;
+  readonly securityGroupId: unknown;
+  readonly kmsKey: unknown;
+}
+
 /** Settings every replication group of the estate shares, premium ones included. */
-export function replicationGroupProperties(plan: EstatePlan): object {
+export function replicationGroupProperties(plan: EstatePlan, refs: ReplicationGroupRefs): object {
   const c = plan.platform.cache;
   return {
     Engine: c.engine,
@@ -31,12 +41,12 @@ export function replicationGroupProperties(plan: EstatePlan): object {
     AutomaticFailoverEnabled: true,
     MultiAZEnabled: true,
     AtRestEncryptionEnabled: true,
-    KmsKeyId: ref(DATABASE_KEY),
+    KmsKeyId: refs.kmsKey,
     TransitEncryptionEnabled: true,
     TransitEncryptionMode: 'required',
     Port: REDIS_PORT,
-    CacheSubnetGroupName: ref(CACHE_SUBNET_GROUP),
-    SecurityGroupIds: [getAtt(CACHE_SG, 'GroupId')],
+    CacheSubnetGroupName: refs.subnetGroupName,
+    SecurityGroupIds: [refs.securityGroupId],
     SnapshotRetentionLimit: 7,
     SnapshotWindow: '02:00-03:00',
     PreferredMaintenanceWindow: 'sun:06:00-sun:07:00',
@@ -44,50 +54,83 @@ export function replicationGroupProperties(plan: EstatePlan): object {
   };
 }
 
-export function emitSharedCache(plan: EstatePlan, network: NetworkPlan, sharedClusters: readonly { readonly index: number; readonly userIds: readonly string[] }[]): LayerOutput {
+/** Per-node memory and eviction alarms of a replication group (metrics are per node). */
+export function cacheAlarms(groupId: string, label: string, topic: unknown): LayerOutput['resources'] {
+  const out: LayerOutput['resources'] = {};
+  for (const node of ['001', '002']) {
+    const dims = [{ Name: 'CacheClusterId', Value: `${groupId}-${node}` }];
+    out[`node${node}MemoryAlarm`] = alarm({ description: `${label} node ${node} memory above 80 %`, namespace: 'AWS/ElastiCache', metric: 'DatabaseMemoryUsagePercentage', dimensions: dims, statistic: 'Maximum', threshold: 80, comparison: 'GreaterThanThreshold' }, topic);
+    out[`node${node}EvictionsAlarm`] = alarm({ description: `${label} node ${node} evicts keys: tenants lose cached data`, namespace: 'AWS/ElastiCache', metric: 'Evictions', dimensions: dims, statistic: 'Sum', threshold: 0, comparison: 'GreaterThanThreshold' }, topic);
+  }
+  return out;
+}
+
+/** Root resources of the cache layer: the subnet group and the disabled default user. */
+export function emitCacheBase(plan: EstatePlan, network: NetworkPlan): LayerOutput {
   const p = plan.platform;
-  const r: Resources = {
-    [CACHE_SUBNET_GROUP]: {
-      Type: 'AWS::ElastiCache::SubnetGroup',
-      Properties: { Description: 'Isolated data subnets, one per AZ', SubnetIds: network.zones.map((z) => ref(subnetId('Data', z.suffix))), Tags: tags(p.tags) },
-    },
-    [DISABLED_DEFAULT_USER]: {
-      Type: 'AWS::ElastiCache::User',
-      Properties: {
-        UserId: disabledDefaultUserName(p.name),
-        UserName: 'default',
-        Engine: p.cache.engine,
-        // "off": the user cannot authenticate; "-@all": it could run nothing anyway.
-        AccessString: 'off resetkeys resetchannels -@all',
-        NoPasswordRequired: true,
-        Tags: tags(p.tags),
+  return {
+    resources: {
+      [CACHE_SUBNET_GROUP]: {
+        Type: 'AWS::ElastiCache::SubnetGroup',
+        Properties: { Description: 'Isolated data subnets, one per AZ', SubnetIds: network.zones.map((z) => ref(subnetId('Data', z.suffix))), Tags: tags(p.tags) },
+      },
+      [DISABLED_DEFAULT_USER]: {
+        Type: 'AWS::ElastiCache::User',
+        Properties: {
+          UserId: disabledDefaultUserName(p.name),
+          UserName: 'default',
+          Engine: p.cache.engine,
+          // "off": the user cannot authenticate; "-@all": it could run nothing anyway.
+          AccessString: 'off -@all',
+          NoPasswordRequired: true,
+          Tags: tags(p.tags),
+        },
       },
     },
   };
-  const outputs: LayerOutput['outputs'] = {};
-  for (const cluster of sharedClusters) {
-    r[sharedCacheUserGroupId(cluster.index)] = {
-      Type: 'AWS::ElastiCache::UserGroup',
-      Properties: {
-        UserGroupId: sharedCacheUserGroupName(p.name, cluster.index),
-        Engine: p.cache.engine,
-        UserIds: [ref(DISABLED_DEFAULT_USER), ...cluster.userIds],
-        Tags: tags(p.tags),
+}
+
+/** One shared cluster with the user group of its standard tenants. */
+export function emitCacheShardTemplate(plan: EstatePlan, index: number): CfnTemplate {
+  const p = plan.platform;
+  const name = sharedCacheClusterName(p.name, index);
+  const tenantUsers = plan.tenants
+    .filter((t) => t.placement.cacheCluster === index)
+    .map((t) => tenantCacheUserId(p.name, t.id))
+    .sort(compareStrings);
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: `tenantc estate ${p.name}: shared cache ${index} (${tenantUsers.length} tenants)`,
+    Metadata: CFN_LINT_METADATA,
+    Parameters: {
+      CacheSubnetGroupName: { Type: 'String', Description: 'ElastiCache subnet group' },
+      CacheSecurityGroupId: { Type: 'AWS::EC2::SecurityGroup::Id', Description: 'Shared cache security group' },
+      DatabaseKeyArn: { Type: 'String', Description: 'KMS key at rest' },
+      DisabledDefaultCacheUserId: { Type: 'String', Description: 'Disabled default user' },
+      AlarmTopicArn: { Type: 'String', Description: 'SNS topic of alarms' },
+    },
+    Resources: {
+      userGroup: {
+        Type: 'AWS::ElastiCache::UserGroup',
+        // Tenant users are created by the tenant stacks; the root orders this stack after theirs.
+        Properties: { UserGroupId: name, Engine: p.cache.engine, UserIds: [ref('DisabledDefaultCacheUserId'), ...tenantUsers], Tags: tags(p.tags) },
       },
-    };
-    r[sharedCacheClusterId(cluster.index)] = {
-      Type: 'AWS::ElastiCache::ReplicationGroup',
-      DeletionPolicy: 'Snapshot',
-      UpdateReplacePolicy: 'Snapshot',
-      Properties: {
-        ReplicationGroupId: `${p.name}-shared-${cluster.index}`,
-        ReplicationGroupDescription: `Shared cache ${cluster.index} for standard tenants (RBAC per tenant)`,
-        ...replicationGroupProperties(plan),
-        UserGroupIds: [ref(sharedCacheUserGroupId(cluster.index))],
-        Tags: tags(p.tags),
+      replicationGroup: {
+        Type: 'AWS::ElastiCache::ReplicationGroup',
+        DeletionPolicy: 'Snapshot',
+        UpdateReplacePolicy: 'Snapshot',
+        Properties: {
+          ReplicationGroupId: name,
+          ReplicationGroupDescription: `Shared cache ${index} for standard tenants (RBAC per tenant)`,
+          ...replicationGroupProperties(plan, { subnetGroupName: ref('CacheSubnetGroupName'), securityGroupId: ref('CacheSecurityGroupId'), kmsKey: ref('DatabaseKeyArn') }),
+          UserGroupIds: [ref('userGroup')],
+          Tags: tags(p.tags),
+        },
       },
-    };
-    outputs[`SharedCache${cluster.index}Endpoint`] = { Description: `Primary endpoint of shared cache ${cluster.index}`, Value: getAtt(sharedCacheClusterId(cluster.index), 'PrimaryEndPoint.Address') };
-  }
-  return { resources: r, outputs };
+      ...cacheAlarms(name, `Shared cache ${index}`, ref('AlarmTopicArn')),
+    },
+    Outputs: {
+      PrimaryEndpoint: { Description: 'Primary endpoint', Value: getAtt('replicationGroup', 'PrimaryEndPoint.Address') },
+    },
+  };
 }

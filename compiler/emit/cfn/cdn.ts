@@ -13,6 +13,7 @@ import { getAtt, join, ref, tags, type LayerOutput, type Resources } from './tem
 /** AWS managed cache policy "CachingOptimized". */
 export const CACHING_OPTIMIZED_POLICY_ID = '658327ea-f89d-4fab-a63d-7e88639e58f6';
 export const TENANT_ID_PARAMETER = 'tenantId';
+export const CONNECTION_GROUP = 'tenantConnectionGroup';
 
 export function emitCdn(plan: EstatePlan): LayerOutput {
   const oai = plan.platform.originAccess === 'oai';
@@ -25,6 +26,8 @@ export function emitCdn(plan: EstatePlan): LayerOutput {
       Properties: { OriginAccessControlConfig: { Name: `${plan.platform.name}-tenant-assets`, Description: 'SigV4-signed reads of tenant public assets', OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' } },
     };
   }
+  // Tenants' assets host names point at this connection group's routing endpoint.
+  r[CONNECTION_GROUP] = { Type: 'AWS::CloudFront::ConnectionGroup', Properties: { Name: `${plan.platform.name}-tenants`, Ipv6Enabled: true, Enabled: true, Tags: tags(plan.platform.tags) } };
   r[MULTI_TENANT_DISTRIBUTION] = {
     Type: 'AWS::CloudFront::Distribution',
     Properties: {

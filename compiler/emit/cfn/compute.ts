@@ -5,7 +5,6 @@ import type { EstatePlan } from '../../plan/model.ts';
 import type { NetworkPlan } from '../../plan/network.ts';
 import { renderTemplate } from '../render.ts';
 import { LOGS_KEY } from './keys.ts';
-import { SHARED_TARGET_GROUP } from './loadBalancer.ts';
 import { subnetId } from './network.ts';
 import { APP_SG } from './securityGroups.ts';
 import { base64, getAtt, ref, sub, tags, type CfnParameter, type LayerOutput } from './template.ts';
@@ -47,7 +46,8 @@ export function hardenedLaunchTemplateData(input: LaunchTemplateInput): object {
   };
 }
 
-export function emitCompute(plan: EstatePlan, network: NetworkPlan): LayerOutput {
+/** `targetGroupArns`: the shared target group of every ALB shard, so any shard reaches the pooled fleet. */
+export function emitCompute(plan: EstatePlan, network: NetworkPlan, targetGroupArns: readonly unknown[]): LayerOutput {
   const p = plan.platform;
   const cap = plan.capacity;
   const parameters: Record<string, CfnParameter> = {
@@ -70,7 +70,7 @@ export function emitCompute(plan: EstatePlan, network: NetworkPlan): LayerOutput
       [APP_INSTANCE_ROLE]: {
         Type: 'AWS::IAM::Role',
         Properties: {
-          Description: 'Shared app fleet: Session Manager, its log group, platform configuration',
+          Description: 'Shared app fleet: Session Manager, its log group, platform configuration, assuming tenant roles',
           AssumeRolePolicyDocument: {
             Version: '2012-10-17',
             Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
@@ -84,6 +84,9 @@ export function emitCompute(plan: EstatePlan, network: NetworkPlan): LayerOutput
                 Version: '2012-10-17',
                 Statement: [
                   { Sid: 'WriteOwnLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroupName}:*`) },
+                  // Tenant data is reached only through a tenant role, assumed per request
+                  // with the tenant-id session tag that the role's trust policy requires.
+                  { Sid: 'AssumeTenantRolesWithTenantTag', Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${p.name}-tenant-*`), Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['tenant-id'] } } },
                   { Sid: 'ReadPlatformConfiguration', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParametersByPath'], Resource: sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${p.name}/platform/*`) },
                 ],
               },
@@ -115,7 +118,7 @@ export function emitCompute(plan: EstatePlan, network: NetworkPlan): LayerOutput
           MinSize: String(cap.min),
           MaxSize: String(cap.max),
           DesiredCapacity: String(cap.desired),
-          TargetGroupARNs: [ref(SHARED_TARGET_GROUP)],
+          TargetGroupARNs: targetGroupArns,
           HealthCheckType: 'ELB',
           HealthCheckGracePeriod: 300,
           MetricsCollection: [{ Granularity: '1Minute' }],

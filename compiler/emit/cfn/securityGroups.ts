@@ -15,6 +15,7 @@ export const ALB_SG = 'albSecurityGroup';
 export const APP_SG = 'appSecurityGroup';
 export const DATABASE_SG = 'databaseSecurityGroup';
 export const CACHE_SG = 'cacheSecurityGroup';
+export const PREMIUM_FLEET_SG = 'premiumFleetSecurityGroup';
 
 export const POSTGRES_PORT = 5432;
 export const REDIS_PORT = 6379;
@@ -65,8 +66,15 @@ export function emitSecurityGroups(plan: EstatePlan): LayerOutput {
       },
     },
     [APP_SG]: group(plan, 'Shared app fleet: the app port from the ALB only', [https]),
-    [DATABASE_SG]: group(plan, 'Aurora PostgreSQL: 5432 from the app fleet only', [NO_EGRESS]),
+    [DATABASE_SG]: group(plan, 'Aurora PostgreSQL: 5432 from the app fleets only', [NO_EGRESS]),
     [CACHE_SG]: group(plan, 'Shared Redis/Valkey: 6379 from the app fleet only', [NO_EGRESS]),
+    // Every dedicated (premium) fleet joins this group besides its own: two rules here
+    // instead of one per tenant in the Aurora group, whose rule quota (60) would not
+    // hold hundreds of premium tenants. Its own group admits only the ALB.
+    [PREMIUM_FLEET_SG]: group(plan, 'Dedicated fleets: reach Aurora; reached by the ALB', [https]),
+    albToPremiumFleetEgress: egress(ALB_SG, PREMIUM_FLEET_SG, port, 'ALB to dedicated fleets'),
+    premiumFleetToDatabaseEgress: egress(PREMIUM_FLEET_SG, DATABASE_SG, POSTGRES_PORT, 'Dedicated fleets to Aurora'),
+    databaseFromPremiumFleetIngress: ingress(DATABASE_SG, PREMIUM_FLEET_SG, POSTGRES_PORT, 'Aurora from dedicated fleets'),
     albToAppEgress: egress(ALB_SG, APP_SG, port, 'ALB to the app port'),
     appFromAlbIngress: ingress(APP_SG, ALB_SG, port, 'App port from the ALB'),
     appToDatabaseEgress: egress(APP_SG, DATABASE_SG, POSTGRES_PORT, 'App to Aurora'),

@@ -1,0 +1,112 @@
+// One ALB shard: an internet-facing Application Load Balancer with its listeners and
+// the shared fleet's target group. Tenants are packed into shards within the ALB
+// quotas (rules, certificates, target groups); each tenant stack adds its own host
+// rules to its shard's HTTPS listener. The default action answers every unknown host
+// with a fixed 404, so a name no tenant claims never reaches any tenant's application.
+import type { EstatePlan } from '../../plan/model.ts';
+import { alarm } from './monitoring.ts';
+import { CFN_LINT_METADATA, getAtt, ref, tags, type CfnTemplate } from './template.ts';
+
+/** TLS 1.3 with TLS 1.2 fallback and forward-secret ciphers only (ELB predefined policy). */
+export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+
+export const albShardFile = (shard: number) => `shards/alb-${shard}.template.json`;
+export const albShardStackId = (shard: number) => `albShard${shard}Stack`;
+
+export function emitAlbShardTemplate(plan: EstatePlan, shard: number): CfnTemplate {
+  const app = plan.platform.app;
+  const topic = ref('AlarmTopicArn');
+  const lb = [{ Name: 'LoadBalancer', Value: getAtt('loadBalancer', 'LoadBalancerFullName') }];
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: `tenantc estate ${plan.platform.name}: ALB shard ${shard}`,
+    Metadata: CFN_LINT_METADATA,
+    Parameters: {
+      VpcId: { Type: 'AWS::EC2::VPC::Id', Description: 'VPC of the estate' },
+      PublicSubnetIds: { Type: 'List<AWS::EC2::Subnet::Id>', Description: 'Public subnets, one per AZ' },
+      AlbSecurityGroupId: { Type: 'AWS::EC2::SecurityGroup::Id', Description: 'ALB security group' },
+      WildcardCertificateArn: { Type: 'String', Description: 'Default certificate: *.apex' },
+      AlarmTopicArn: { Type: 'String', Description: 'SNS topic of alarms' },
+    },
+    Resources: {
+      loadBalancer: {
+        Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+        Properties: {
+          Type: 'application',
+          Scheme: 'internet-facing',
+          IpAddressType: 'ipv4',
+          Subnets: ref('PublicSubnetIds'),
+          SecurityGroups: [ref('AlbSecurityGroupId')],
+          LoadBalancerAttributes: [
+            { Key: 'deletion_protection.enabled', Value: 'true' },
+            // Headers that are not valid HTTP are dropped before they reach an app.
+            { Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'true' },
+            { Key: 'routing.http.desync_mitigation_mode', Value: 'strictest' },
+            { Key: 'idle_timeout.timeout_seconds', Value: '60' },
+          ],
+          Tags: tags([...plan.platform.tags, ['tenantc:alb-shard', String(shard)]]),
+        },
+      },
+      httpsListener: {
+        Type: 'AWS::ElasticLoadBalancingV2::Listener',
+        Properties: {
+          LoadBalancerArn: ref('loadBalancer'),
+          Port: 443,
+          Protocol: 'HTTPS',
+          SslPolicy: TLS_POLICY,
+          Certificates: [{ CertificateArn: ref('WildcardCertificateArn') }],
+          DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'Not found' } }],
+        },
+      },
+      httpListener: {
+        Type: 'AWS::ElasticLoadBalancingV2::Listener',
+        Properties: {
+          LoadBalancerArn: ref('loadBalancer'),
+          Port: 80,
+          Protocol: 'HTTP',
+          DefaultActions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', Host: '#{host}', Path: '/#{path}', Query: '#{query}', StatusCode: 'HTTP_301' } }],
+        },
+      },
+      sharedTargetGroup: {
+        Type: 'AWS::ElasticLoadBalancingV2::TargetGroup',
+        Properties: {
+          VpcId: ref('VpcId'),
+          TargetType: 'instance',
+          Protocol: 'HTTP',
+          Port: app.port,
+          HealthCheckEnabled: true,
+          HealthCheckProtocol: 'HTTP',
+          HealthCheckPath: app.healthCheckPath,
+          HealthCheckIntervalSeconds: 15,
+          HealthyThresholdCount: 2,
+          UnhealthyThresholdCount: 3,
+          Matcher: { HttpCode: '200' },
+          TargetGroupAttributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }],
+          Tags: tags(plan.platform.tags),
+        },
+      },
+      elb5xxAlarm: alarm({ description: `ALB shard ${shard} answers 5xx itself: capacity or configuration`, namespace: 'AWS/ApplicationELB', metric: 'HTTPCode_ELB_5XX_Count', dimensions: lb, statistic: 'Sum', threshold: 50, comparison: 'GreaterThanThreshold' }, topic),
+      target5xxAlarm: alarm({ description: `Apps behind ALB shard ${shard} answer 5xx`, namespace: 'AWS/ApplicationELB', metric: 'HTTPCode_Target_5XX_Count', dimensions: lb, statistic: 'Sum', threshold: 100, comparison: 'GreaterThanThreshold' }, topic),
+      unhealthyHostsAlarm: alarm(
+        {
+          description: `Unhealthy shared-fleet instances behind ALB shard ${shard}`,
+          namespace: 'AWS/ApplicationELB',
+          metric: 'UnHealthyHostCount',
+          dimensions: [...lb, { Name: 'TargetGroup', Value: getAtt('sharedTargetGroup', 'TargetGroupFullName') }],
+          statistic: 'Maximum',
+          threshold: 0,
+          comparison: 'GreaterThanThreshold',
+          periodSeconds: 60,
+          evaluationPeriods: 3,
+        },
+        topic,
+      ),
+    },
+    Outputs: {
+      HttpsListenerArn: { Description: 'HTTPS listener', Value: ref('httpsListener') },
+      SharedTargetGroupArn: { Description: 'Shared-fleet target group', Value: ref('sharedTargetGroup') },
+      LoadBalancerDnsName: { Description: 'DNS name', Value: getAtt('loadBalancer', 'DNSName') },
+      LoadBalancerHostedZoneId: { Description: 'Canonical hosted zone, for alias records', Value: getAtt('loadBalancer', 'CanonicalHostedZoneID') },
+    },
+  };
+}

@@ -1,0 +1,142 @@
+// Sign-in: the tenant's own Cognito user pool (users of one tenant can never sign in
+// to another's pool), its password policy and MFA from the manifest, a custom domain
+// (auth.<first domain> by default) on the tenant's certificate, federation and an
+// identity pool only where the manifest asks. The pool is retained whatever happens:
+// it holds the tenant's users. Suspending or offboarding a tenant removes its app
+// client, so nobody can sign in; the pool and its users stay.
+import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import { getAtt, ref, type LayerOutput, type Resources } from '../template.ts';
+import { appRecordId, aliasRecord, CLOUDFRONT_ZONE_ID, TENANT_CERTIFICATE, zoneOf } from './dns.ts';
+import { TENANT_POLICY } from './iam.ts';
+
+export const USER_POOL = 'tenantUserPool';
+
+const MFA = { off: 'OFF', optional: 'OPTIONAL', required: 'ON' } as const;
+const SAML_EMAIL = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
+
+export function emitTenantAuth(plan: EstatePlan, t: TenantPlan): LayerOutput {
+  const p = plan.platform;
+  const pp = t.auth.passwordPolicy;
+  const fed = t.auth.federation;
+  const canSignIn = t.status === 'active';
+  const r: Resources = {
+    [USER_POOL]: {
+      Type: 'AWS::Cognito::UserPool',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        UserPoolName: `${p.name}-${t.id}`,
+        DeletionProtection: 'ACTIVE',
+        UsernameAttributes: ['email'],
+        AutoVerifiedAttributes: ['email'],
+        MfaConfiguration: MFA[t.auth.mfa],
+        ...(t.auth.mfa === 'off' ? {} : { EnabledMfas: ['SOFTWARE_TOKEN_MFA'] }),
+        Policies: {
+          PasswordPolicy: {
+            MinimumLength: pp.minLength,
+            RequireLowercase: pp.requireLowercase,
+            RequireUppercase: pp.requireUppercase,
+            RequireNumbers: pp.requireNumbers,
+            RequireSymbols: pp.requireSymbols,
+            TemporaryPasswordValidityDays: pp.temporaryPasswordValidityDays,
+          },
+        },
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] },
+        UserPoolTags: { 'tenant-id': t.id, ...Object.fromEntries(p.tags) },
+      },
+    },
+    tenantUserPoolDomain: {
+      Type: 'AWS::Cognito::UserPoolDomain',
+      // Cognito requires the parent of a custom domain to resolve (an A record).
+      ...(zoneOf(t) && t.auth.domain.endsWith(`.${t.domains[0]}`) ? { DependsOn: [appRecordId(0)] } : {}),
+      Properties: { UserPoolId: ref(USER_POOL), Domain: t.auth.domain, CustomDomainConfig: { CertificateArn: ref(TENANT_CERTIFICATE) } },
+    },
+  };
+  const zone = zoneOf(t);
+  if (zone) r.tenantAuthRecord = aliasRecord(zone, t.auth.domain, getAtt('tenantUserPoolDomain', 'CloudFrontDistribution'), CLOUDFRONT_ZONE_ID);
+  const providers = ['COGNITO'];
+  if (fed) {
+    providers.push(fed.providerName);
+    r.tenantIdentityProvider = {
+      Type: 'AWS::Cognito::UserPoolIdentityProvider',
+      Properties:
+        fed.protocol === 'saml'
+          ? { UserPoolId: ref(USER_POOL), ProviderName: fed.providerName, ProviderType: 'SAML', ProviderDetails: { MetadataURL: fed.metadataUrl }, AttributeMapping: { email: SAML_EMAIL } }
+          : {
+              UserPoolId: ref(USER_POOL),
+              ProviderName: fed.providerName,
+              ProviderType: 'OIDC',
+              ProviderDetails: {
+                client_id: fed.clientId,
+                // Put there by the operator before deploy; never in a manifest.
+                client_secret: `{{resolve:secretsmanager:/tenants/${t.id}/oidc-client-secret}}`,
+                oidc_issuer: fed.issuer,
+                authorize_scopes: 'openid email profile',
+                attributes_request_method: 'GET',
+              },
+              AttributeMapping: { email: 'email' },
+            },
+    };
+  }
+  if (canSignIn) {
+    r.tenantUserPoolClient = {
+      Type: 'AWS::Cognito::UserPoolClient',
+      ...(fed ? { DependsOn: ['tenantIdentityProvider'] } : {}),
+      Properties: {
+        UserPoolId: ref(USER_POOL),
+        ClientName: `${t.id}-web`,
+        GenerateSecret: false,
+        PreventUserExistenceErrors: 'ENABLED',
+        ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        AllowedOAuthFlowsUserPoolClient: true,
+        AllowedOAuthFlows: ['code'],
+        AllowedOAuthScopes: ['openid', 'email', 'profile'],
+        CallbackURLs: t.domains.map((d) => `https://${d}/auth/callback`),
+        LogoutURLs: t.domains.map((d) => `https://${d}/`),
+        SupportedIdentityProviders: providers,
+        AccessTokenValidity: 60,
+        IdTokenValidity: 60,
+        RefreshTokenValidity: 30,
+        TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
+      },
+    };
+    if (t.auth.identityPool) {
+      r.tenantIdentityPool = {
+        Type: 'AWS::Cognito::IdentityPool',
+        Properties: {
+          IdentityPoolName: `${p.name}_${t.id.replace(/-/g, '_')}`,
+          AllowUnauthenticatedIdentities: false,
+          CognitoIdentityProviders: [{ ClientId: ref('tenantUserPoolClient'), ProviderName: getAtt(USER_POOL, 'ProviderName'), ServerSideTokenCheck: true }],
+        },
+      };
+      r.tenantIdentityRole = {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          Description: `Signed-in users of tenant ${t.id}, through its identity pool`,
+          AssumeRolePolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { Federated: 'cognito-identity.amazonaws.com' },
+                Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
+                Condition: { StringEquals: { 'cognito-identity.amazonaws.com:aud': ref('tenantIdentityPool') }, 'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' } },
+              },
+            ],
+          },
+          ManagedPolicyArns: [ref(TENANT_POLICY)],
+          Tags: [{ Key: 'tenant-id', Value: t.id }],
+        },
+      };
+      r.tenantIdentityPoolRoles = { Type: 'AWS::Cognito::IdentityPoolRoleAttachment', Properties: { IdentityPoolId: ref('tenantIdentityPool'), Roles: { authenticated: getAtt('tenantIdentityRole', 'Arn') } } };
+    }
+  }
+  return {
+    resources: r,
+    outputs: {
+      UserPoolId: { Description: 'Cognito user pool', Value: ref(USER_POOL) },
+      UserPoolDomainTarget: { Description: 'CloudFront domain the sign-in host points to', Value: getAtt('tenantUserPoolDomain', 'CloudFrontDistribution') },
+    },
+  };
+}

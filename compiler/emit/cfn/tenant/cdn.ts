@@ -1,0 +1,27 @@
+// The tenant's distribution tenant on the multi-tenant distribution: its assets host,
+// its certificate, and the tenantId parameter that points the origin path at
+// tenants/<id>/public/. Only an active tenant's distribution tenant is enabled.
+import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import { TENANT_ID_PARAMETER } from '../cdn.ts';
+import { ref, tags, type LayerOutput } from '../template.ts';
+import { TENANT_CERTIFICATE } from './dns.ts';
+
+export function emitTenantCdn(plan: EstatePlan, t: TenantPlan): LayerOutput {
+  return {
+    resources: {
+      tenantDistributionTenant: {
+        Type: 'AWS::CloudFront::DistributionTenant',
+        Properties: {
+          DistributionId: ref('DistributionId'),
+          ConnectionGroupId: ref('ConnectionGroupId'),
+          Name: `${plan.platform.name}-${t.id}`,
+          Domains: [t.assetsDomain],
+          Enabled: t.status === 'active',
+          Parameters: [{ Name: TENANT_ID_PARAMETER, Value: t.id }],
+          Customizations: { Certificate: { Arn: ref(TENANT_CERTIFICATE) } },
+          Tags: tags([...plan.platform.tags, ['tenant-id', t.id]]),
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// Configuration of one tenant: SSM parameters under /tenants/<id>/ (never secrets),
+// its Secrets Manager secret (retained), and its registration, which the provisioning
+// Lambda turns into a registry item and a database row.
+import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import { tenantCacheUserId, tenantSsmPath } from '../../../plan/isolation.ts';
+import { sharedCacheClusterName } from '../cache.ts';
+import { getAtt, ref, type LayerOutput, type Resources } from '../template.ts';
+import { premiumCacheName, TENANT_ROLE } from './iam.ts';
+import { USER_POOL } from './auth.ts';
+
+export function emitTenantConfig(plan: EstatePlan, t: TenantPlan): LayerOutput {
+  const p = plan.platform;
+  const path = tenantSsmPath(t.id);
+  const cache = t.tier.cache === 'shared' ? sharedCacheClusterName(p.name, t.placement.cacheCluster!) : premiumCacheName(p.name, t.id);
+  const params: [string, string, unknown][] = [
+    ['Tier', 'tier', t.tier.name],
+    ['Status', 'status', t.status],
+    ['Domains', 'domains', t.domains.join(',')],
+    ['RoleArn', 'role-arn', getAtt(TENANT_ROLE, 'Arn')],
+    ['UserPoolId', 'user-pool-id', ref(USER_POOL)],
+    ['CacheUser', 'cache-user', tenantCacheUserId(p.name, t.id)],
+    ['CacheCluster', 'cache-cluster', cache],
+  ];
+  const r: Resources = {};
+  for (const [id, name, value] of params) {
+    r[`tenant${id}Parameter`] = { Type: 'AWS::SSM::Parameter', Properties: { Name: `${path}${name}`, Type: 'String', Value: value, Tier: 'Standard', Tags: { 'tenant-id': t.id } } };
+  }
+  r.tenantSecret = {
+    Type: 'AWS::SecretsManager::Secret',
+    DeletionPolicy: 'Retain',
+    UpdateReplacePolicy: 'Retain',
+    Properties: {
+      Name: `${path}app-credentials`,
+      Description: `Application credentials of tenant ${t.id}`,
+      KmsKeyId: ref('DataKeyArn'),
+      GenerateSecretString: { SecretStringTemplate: JSON.stringify({ tenant: t.id }), GenerateStringKey: 'signingKey', PasswordLength: 48, ExcludePunctuation: true },
+      Tags: [{ Key: 'tenant-id', Value: t.id }],
+    },
+  };
+  r.tenantRegistration = {
+    Type: 'Custom::TenantRegistration',
+    Properties: { ServiceToken: ref('ProvisioningFunctionArn'), TenantId: t.id, Name: t.name, Tier: t.tier.name, Status: t.status, StackId: ref('AWS::StackId') },
+  };
+  return { resources: r };
+}

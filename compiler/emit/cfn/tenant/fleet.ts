@@ -1,0 +1,74 @@
+// Dedicated compute for tenants whose tier asks for it: the tenant's own Auto Scaling
+// group, from the same hardened launch template data as the pooled fleet, running as
+// the tenant's role (instance profile). Its instances join the tenant's own security
+// group (which admits only the ALB) and the shared dedicated-fleet group (which
+// reaches Aurora). An offboarded tenant's fleet is scaled to zero.
+import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import { renderTemplate } from '../../render.ts';
+import { hardenedLaunchTemplateData } from '../compute.ts';
+import { getAtt, ref, tags, type LayerOutput } from '../template.ts';
+import { TENANT_ROLE, tenantLogGroupName } from './iam.ts';
+import { TENANT_TARGET_GROUP } from './routing.ts';
+
+export const TENANT_FLEET_SG = 'tenantFleetSecurityGroup';
+
+export function emitTenantFleet(plan: EstatePlan, t: TenantPlan): LayerOutput {
+  if (t.tier.compute !== 'dedicated') return { resources: {} };
+  const p = plan.platform;
+  const size = t.status === 'offboarded' ? { min: 0, max: 0 } : t.tier.dedicatedInstances!;
+  return {
+    resources: {
+      [TENANT_FLEET_SG]: {
+        Type: 'AWS::EC2::SecurityGroup',
+        Properties: {
+          GroupDescription: `Dedicated fleet of tenant ${t.id}: the app port from the ALB only`,
+          VpcId: ref('VpcId'),
+          SecurityGroupEgress: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0', Description: 'HTTPS to AWS APIs through the NAT gateways' }],
+          Tags: tags([...p.tags, ['tenant-id', t.id]]),
+        },
+      },
+      tenantFleetFromAlbIngress: {
+        Type: 'AWS::EC2::SecurityGroupIngress',
+        Properties: { GroupId: getAtt(TENANT_FLEET_SG, 'GroupId'), SourceSecurityGroupId: ref('AlbSecurityGroupId'), IpProtocol: 'tcp', FromPort: p.app.port, ToPort: p.app.port, Description: 'App port from the ALB' },
+      },
+      tenantInstanceProfile: { Type: 'AWS::IAM::InstanceProfile', Properties: { Roles: [ref(TENANT_ROLE)] } },
+      tenantLaunchTemplate: {
+        Type: 'AWS::EC2::LaunchTemplate',
+        Properties: {
+          LaunchTemplateData: hardenedLaunchTemplateData({
+            fleet: t.id,
+            instanceType: p.app.instanceType,
+            securityGroupIds: [getAtt(TENANT_FLEET_SG, 'GroupId'), ref('PremiumFleetSecurityGroupId')],
+            instanceProfileArn: getAtt('tenantInstanceProfile', 'Arn'),
+            userData: renderTemplate('userdata.sh.hbs', { platformName: p.name, region: p.region, appPort: String(p.app.port), fleet: t.id, logGroup: tenantLogGroupName(p.name, t.id) }),
+            tags: [...p.tags, ['tenant-id', t.id]],
+          }),
+        },
+      },
+      tenantAutoScalingGroup: {
+        Type: 'AWS::AutoScaling::AutoScalingGroup',
+        UpdatePolicy: { AutoScalingRollingUpdate: { MinInstancesInService: Math.max(0, size.min - 1), MaxBatchSize: 1, PauseTime: 'PT5M' } },
+        Properties: {
+          VPCZoneIdentifier: ref('AppSubnetIds'),
+          LaunchTemplate: { LaunchTemplateId: ref('tenantLaunchTemplate'), Version: getAtt('tenantLaunchTemplate', 'LatestVersionNumber') },
+          MinSize: String(size.min),
+          MaxSize: String(size.max),
+          TargetGroupARNs: [ref(TENANT_TARGET_GROUP)],
+          HealthCheckType: 'ELB',
+          HealthCheckGracePeriod: 300,
+          MetricsCollection: [{ Granularity: '1Minute' }],
+          Tags: [...p.tags, ['tenant-id', t.id] as const, ['Name', `${p.name}-app-${t.id}`] as const].map(([Key, Value]) => ({ Key, Value, PropagateAtLaunch: true })),
+        },
+      },
+      tenantCpuScalingPolicy: {
+        Type: 'AWS::AutoScaling::ScalingPolicy',
+        Properties: {
+          AutoScalingGroupName: ref('tenantAutoScalingGroup'),
+          PolicyType: 'TargetTrackingScaling',
+          TargetTrackingConfiguration: { PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' }, TargetValue: p.app.targetCpuPercent },
+        },
+      },
+    },
+    outputs: { AutoScalingGroupName: { Description: 'Dedicated fleet', Value: ref('tenantAutoScalingGroup') } },
+  };
+}

@@ -1,0 +1,57 @@
+// Routing: host-header rules on the tenant's ALB shard (at most 5 host values per
+// rule), its certificate on the listener for SNI, and, for dedicated compute, its own
+// target group. Suspended: the rules answer a fixed 403 page instead of forwarding.
+// Offboarded: no rules at all, so its hosts fall to the listener's default 404.
+import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import { rulePriority } from '../../../plan/placement.ts';
+import { ref, tags, type LayerOutput, type Resources } from '../template.ts';
+import { TENANT_CERTIFICATE } from './dns.ts';
+
+export const TENANT_TARGET_GROUP = 'tenantTargetGroup';
+
+export const SUSPENDED_PAGE = '<!doctype html><title>Suspended</title><h1>This workspace is suspended</h1><p>Contact your administrator.</p>';
+
+export function emitTenantRouting(plan: EstatePlan, t: TenantPlan): LayerOutput {
+  const r: Resources = {};
+  const dedicated = t.tier.compute === 'dedicated';
+  if (dedicated) {
+    const app = plan.platform.app;
+    r[TENANT_TARGET_GROUP] = {
+      Type: 'AWS::ElasticLoadBalancingV2::TargetGroup',
+      Properties: {
+        VpcId: ref('VpcId'),
+        TargetType: 'instance',
+        Protocol: 'HTTP',
+        Port: app.port,
+        HealthCheckEnabled: true,
+        HealthCheckPath: app.healthCheckPath,
+        HealthCheckIntervalSeconds: 15,
+        HealthyThresholdCount: 2,
+        UnhealthyThresholdCount: 3,
+        Matcher: { HttpCode: '200' },
+        TargetGroupAttributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }],
+        Tags: tags([...plan.platform.tags, ['tenant-id', t.id]]),
+      },
+    };
+  }
+  if (t.status === 'offboarded') return { resources: r };
+  const action =
+    t.status === 'suspended'
+      ? { Type: 'fixed-response', FixedResponseConfig: { StatusCode: '403', ContentType: 'text/html', MessageBody: SUSPENDED_PAGE } }
+      : { Type: 'forward', TargetGroupArn: dedicated ? ref(TENANT_TARGET_GROUP) : ref('SharedTargetGroupArn') };
+  t.listenerRuleHosts.forEach((hosts, k) => {
+    r[`tenantListenerRule${k}`] = {
+      Type: 'AWS::ElasticLoadBalancingV2::ListenerRule',
+      Properties: {
+        ListenerArn: ref('HttpsListenerArn'),
+        Priority: rulePriority(t.placement.ruleSlot, k),
+        Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [...hosts] } }],
+        Actions: [action],
+      },
+    };
+  });
+  if (t.needsListenerCertificate) {
+    r.tenantListenerCertificate = { Type: 'AWS::ElasticLoadBalancingV2::ListenerCertificate', Properties: { ListenerArn: ref('HttpsListenerArn'), Certificates: [{ CertificateArn: ref(TENANT_CERTIFICATE) }] } };
+  }
+  return { resources: r };
+}

@@ -1,0 +1,51 @@
+// tenants/placement.lock.yaml: where each tenant was placed, committed with the
+// manifests so a pull request shows placement changes and compile keeps them sticky.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Diagnostic } from '../diagnostics.ts';
+import type { TenantPlacement } from '../plan/placement.ts';
+import { parseManifest } from './parseManifest.ts';
+import { PLACEMENT_LOCK_FILE, type RawFile } from './readManifests.ts';
+
+export interface LockResult {
+  readonly placements: ReadonlyMap<string, TenantPlacement>;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** I/O edge: the raw lock file, or null when the estate has none yet. */
+export function readLockFile(dir: string): RawFile | null {
+  const path = join(dir, PLACEMENT_LOCK_FILE);
+  if (!existsSync(path)) return null;
+  const bytes = readFileSync(path);
+  return { path, name: PLACEMENT_LOCK_FILE, size: statSync(path).size, bytes };
+}
+
+const FIELDS = ['albShard', 'ruleSlot', 'cacheCluster', 'group'] as const;
+
+export function parseLockFile(raw: RawFile | null): LockResult {
+  if (!raw) return { placements: new Map(), diagnostics: [] };
+  const parsed = parseManifest(raw);
+  if (!parsed.source) return { placements: new Map(), diagnostics: parsed.diagnostics };
+  const source = parsed.source;
+  const value = source.value as { version?: unknown; tenants?: unknown };
+  const bad = (path: (string | number)[], message: string): LockResult => ({
+    placements: new Map(),
+    diagnostics: [source.diagnostic('lock-file', path, `${message}; the lock is written by tenantc compile: restore it from version control, or delete it to place every tenant anew`)],
+  });
+  if (typeof value !== 'object' || value === null || value.version !== 1) return bad(['version'], 'placement lock must have version: 1');
+  if (typeof value.tenants !== 'object' || value.tenants === null || Array.isArray(value.tenants)) return bad(['tenants'], 'placement lock needs a `tenants` mapping');
+  const placements = new Map<string, TenantPlacement>();
+  for (const [id, entry] of Object.entries(value.tenants as Record<string, unknown>)) {
+    if (typeof entry !== 'object' || entry === null) return bad(['tenants', id], `tenants.${id} must be a mapping`);
+    const e = entry as Record<string, unknown>;
+    for (const f of FIELDS) {
+      const v = e[f];
+      const ok = f === 'cacheCluster' ? v === null || (Number.isInteger(v) && (v as number) >= 0) : Number.isInteger(v) && (v as number) >= 0;
+      if (!ok) return bad(['tenants', id, f], `tenants.${id}.${f} must be a non-negative integer${f === 'cacheCluster' ? ' or null' : ''}`);
+    }
+    const unknown = Object.keys(e).find((k) => !(FIELDS as readonly string[]).includes(k));
+    if (unknown) return bad(['tenants', id, unknown], `tenants.${id}: unknown key "${unknown}"`);
+    placements.set(id, { albShard: e.albShard as number, ruleSlot: e.ruleSlot as number, cacheCluster: e.cacheCluster as number | null, group: e.group as number });
+  }
+  return { placements, diagnostics: [] };
+}

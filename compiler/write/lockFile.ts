@@ -1,0 +1,35 @@
+// Serializes and writes the placement lock. Deterministic (tenants by id), and written
+// only when its content changes, through a temporary file and a rename.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compareStrings } from '../diagnostics.ts';
+import { PLACEMENT_LOCK_FILE } from '../load/readManifests.ts';
+import type { TenantPlacement } from '../plan/placement.ts';
+
+export function serializeLock(placements: ReadonlyMap<string, TenantPlacement>): string {
+  const lines = [
+    '# Placement lock, written by `tenantc compile`. Commit it with the manifests.',
+    '# A tenant keeps its ALB shard and listener slot, shared cache cluster and group stack',
+    '# for as long as it exists, so adding or removing a tenant never moves another.',
+    '# Do not edit by hand.',
+    'version: 1',
+    'tenants:',
+  ];
+  const ids = [...placements.keys()].sort(compareStrings);
+  if (ids.length === 0) lines[lines.length - 1] = 'tenants: {}';
+  for (const id of ids) {
+    const p = placements.get(id)!;
+    lines.push(`  ${id}: { albShard: ${p.albShard}, ruleSlot: ${p.ruleSlot}, cacheCluster: ${p.cacheCluster === null ? 'null' : p.cacheCluster}, group: ${p.group} }`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Returns true when the lock changed on disk. */
+export function writeLockFile(dir: string, content: string): boolean {
+  const path = join(dir, PLACEMENT_LOCK_FILE);
+  if (existsSync(path) && readFileSync(path, 'utf8') === content) return false;
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, path);
+  return true;
+}
