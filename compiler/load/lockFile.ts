@@ -20,7 +20,7 @@ export function readLockFile(dir: string): RawFile | null {
   return { path, name: PLACEMENT_LOCK_FILE, size: statSync(path).size, bytes };
 }
 
-const FIELDS = ['albShard', 'ruleSlot', 'cacheCluster', 'group'] as const;
+const FIELDS = ['albShard', 'ruleSlot', 'cacheCluster', 'group', 'rules', 'certificates', 'targetGroups'] as const;
 
 export function parseLockFile(raw: RawFile | null): LockResult {
   if (!raw) return { placements: new Map(), diagnostics: [] };
@@ -45,7 +45,15 @@ export function parseLockFile(raw: RawFile | null): LockResult {
     }
     const unknown = Object.keys(e).find((k) => !(FIELDS as readonly string[]).includes(k));
     if (unknown) return bad(['tenants', id, unknown], `tenants.${id}: unknown key "${unknown}"`);
-    placements.set(id, { albShard: e.albShard as number, ruleSlot: e.ruleSlot as number, cacheCluster: e.cacheCluster as number | null, group: e.group as number });
+    placements.set(id, {
+      albShard: e.albShard as number,
+      ruleSlot: e.ruleSlot as number,
+      cacheCluster: e.cacheCluster as number | null,
+      group: e.group as number,
+      rules: e.rules as number,
+      certificates: e.certificates as number,
+      targetGroups: e.targetGroups as number,
+    });
   }
   return { placements, diagnostics: [] };
 }

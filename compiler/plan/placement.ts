@@ -12,6 +12,10 @@ export interface TenantPlacement {
   /** Shared cache cluster of a standard tenant; null for a dedicated (premium) cache. */
   readonly cacheCluster: number | null;
   readonly group: number;
+  /** What it consumes on its shard, recorded so that a tenant whose needs grow is the one that moves. */
+  readonly rules: number;
+  readonly certificates: number;
+  readonly targetGroups: number;
 }
 
 export interface PlacementNeeds {
@@ -82,13 +86,15 @@ export function placeTenants(tenants: readonly PlacementNeeds[], quotas: QuotaPl
 
   const placed = new Map<string, TenantPlacement>();
   const pending: PlacementNeeds[] = [];
-  // Kept tenants first (id order), so their places are reserved before new ones fill holes.
-  for (const t of tenants) {
-    const old = previous.get(t.id);
-    if (!old) {
-      pending.push(t);
-      continue;
-    }
+  // Kept tenants first, so their places are reserved before new ones fill holes; and
+  // among them those whose needs did not grow, so that a tenant that grew past its
+  // shard's room is the one that moves, never a neighbour that did not change.
+  const grew = (t: PlacementNeeds, old: TenantPlacement) => t.rules > old.rules || t.certificates > old.certificates || t.targetGroups > old.targetGroups;
+  const kept = tenants.filter((t) => previous.has(t.id));
+  const order = [...kept.filter((t) => !grew(t, previous.get(t.id)!)), ...kept.filter((t) => grew(t, previous.get(t.id)!))];
+  for (const t of tenants) if (!previous.has(t.id)) pending.push(t);
+  for (const t of order) {
+    const old = previous.get(t.id)!;
     const s = shard(old.albShard);
     const albOk = fits(s, t) && !s.slots.has(old.ruleSlot) && old.ruleSlot < quotas.albRulesPerLoadBalancer;
     if (albOk) take(s, t, old.ruleSlot);
@@ -102,7 +108,7 @@ export function placeTenants(tenants: readonly PlacementNeeds[], quotas: QuotaPl
     const groupOk = (groups.get(old.group) ?? 0) < TENANTS_PER_GROUP;
     if (groupOk) groups.set(old.group, (groups.get(old.group) ?? 0) + 1);
     if (albOk && cacheOk && groupOk) {
-      placed.set(t.id, { albShard: old.albShard, ruleSlot: old.ruleSlot, cacheCluster: cache, group: old.group });
+      placed.set(t.id, { albShard: old.albShard, ruleSlot: old.ruleSlot, cacheCluster: cache, group: old.group, rules: t.rules, certificates: t.certificates, targetGroups: t.targetGroups });
     } else {
       // Only this tenant moves, and only what no longer fits.
       placed.set(t.id, {
@@ -110,10 +116,14 @@ export function placeTenants(tenants: readonly PlacementNeeds[], quotas: QuotaPl
         ruleSlot: albOk ? old.ruleSlot : -1,
         cacheCluster: t.sharedCache ? (cacheOk ? cache : -1) : null,
         group: groupOk ? old.group : -1,
+        rules: t.rules,
+        certificates: t.certificates,
+        targetGroups: t.targetGroups,
       });
       pending.push(t);
     }
   }
+  pending.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const t of pending) {
     const prior = placed.get(t.id);
     let albShard = prior && prior.albShard >= 0 ? prior.albShard : -1;
@@ -133,7 +143,7 @@ export function placeTenants(tenants: readonly PlacementNeeds[], quotas: QuotaPl
       group = firstFit((i) => (groups.get(i) ?? 0) < TENANTS_PER_GROUP, groups.keys());
       groups.set(group, (groups.get(group) ?? 0) + 1);
     }
-    placed.set(t.id, { albShard, ruleSlot, cacheCluster, group });
+    placed.set(t.id, { albShard, ruleSlot, cacheCluster, group, rules: t.rules, certificates: t.certificates, targetGroups: t.targetGroups });
   }
   const sorted = (m: Map<number, unknown>) => [...m.keys()].sort((a, b) => a - b);
   // A shard with no tenant left is dropped; an estate always has shard 0 and cache 0.

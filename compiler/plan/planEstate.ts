@@ -137,14 +137,13 @@ export function planEstate(
     platform.quotas,
     previous,
   );
-  const quotaPath = platformIn.value.quotas ? ['quotas'] : ['kind'];
   const checkQuota = (key: keyof QuotaPlan, count: number, what: string) => {
     const limit = platform.quotas[key];
     if (count <= limit) return;
     const q = quotaInfo(key);
     const declared = platformIn.value.quotas?.[key] !== undefined;
     at(
-      quotaPath,
+      declared ? ['quotas', key] : platformIn.value.quotas ? ['quotas'] : ['kind'],
       `placing ${drafts.length} tenants needs ${count} ${what}, over the quota ${key} = ${limit} (${declared ? 'declared' : 'AWS default'}; "${q.title}", ${q.source}): ` +
         (q.adjustable ? `request an increase in Service Quotas, then declare it as quotas.${key} in this file` : 'this quota cannot be raised: split the estate'),
     );

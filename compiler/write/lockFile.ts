@@ -11,6 +11,7 @@ export function serializeLock(placements: ReadonlyMap<string, TenantPlacement>):
     '# Placement lock, written by `tenantc compile`. Commit it with the manifests.',
     '# A tenant keeps its ALB shard and listener slot, shared cache cluster and group stack',
     '# for as long as it exists, so adding or removing a tenant never moves another.',
+    '# rules, certificates and targetGroups record what it takes on its ALB shard.',
     '# Do not edit by hand.',
     'version: 1',
     'tenants:',
@@ -19,7 +20,9 @@ export function serializeLock(placements: ReadonlyMap<string, TenantPlacement>):
   if (ids.length === 0) lines[lines.length - 1] = 'tenants: {}';
   for (const id of ids) {
     const p = placements.get(id)!;
-    lines.push(`  ${id}: { albShard: ${p.albShard}, ruleSlot: ${p.ruleSlot}, cacheCluster: ${p.cacheCluster === null ? 'null' : p.cacheCluster}, group: ${p.group} }`);
+    lines.push(
+      `  ${id}: { albShard: ${p.albShard}, ruleSlot: ${p.ruleSlot}, cacheCluster: ${p.cacheCluster === null ? 'null' : p.cacheCluster}, group: ${p.group}, rules: ${p.rules}, certificates: ${p.certificates}, targetGroups: ${p.targetGroups} }`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

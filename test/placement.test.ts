@@ -1,0 +1,123 @@
+// Placement: packing within quotas, and stickiness (nobody moves but the tenant that changed).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { formatDiagnostic } from '../compiler/diagnostics.ts';
+import { parseLockFile } from '../compiler/load/lockFile.ts';
+import type { QuotaPlan } from '../compiler/plan/model.ts';
+import { placeTenants, type PlacementNeeds, type TenantPlacement } from '../compiler/plan/placement.ts';
+import { DEFAULT_QUOTAS } from '../compiler/plan/quotas.ts';
+import { checkEstate, compileSources, parseSources } from '../compiler/pipeline.ts';
+import { serializeLock } from '../compiler/write/lockFile.ts';
+import { rawFile, rawFilesFrom, SAMPLE_TENANTS } from './helpers.ts';
+
+const P = suite('placement');
+const std = (id: string, domains = 1): PlacementNeeds => ({ id, rules: Math.ceil(domains / 5), certificates: 0, targetGroups: 0, sharedCache: true });
+const premium = (id: string): PlacementNeeds => ({ id, rules: 1, certificates: 1, targetGroups: 1, sharedCache: false });
+const quotas = (q: Partial<QuotaPlan>): QuotaPlan => ({ ...DEFAULT_QUOTAS, ...q });
+const ids = (n: number) => Array.from({ length: n }, (_, i) => `t${String(i).padStart(3, '0')}`);
+
+P('tenants fill a shard up to its rule quota, then open the next', () => {
+  const r = placeTenants(ids(7).map((id) => std(id)), quotas({ albRulesPerLoadBalancer: 3 }), new Map());
+  assert.equal(ids(7).map((id) => r.byTenant.get(id)!.albShard), [0, 0, 0, 1, 1, 1, 2]);
+  assert.equal(ids(7).map((id) => r.byTenant.get(id)!.ruleSlot), [0, 1, 2, 0, 1, 2, 0]);
+  assert.equal(r.albShards, [0, 1, 2]);
+});
+
+P('certificates and target groups are quotas too; the shared target group takes one seat', () => {
+  const byCert = placeTenants(['a', 'b', 'c'].map(premium), quotas({ albCertificatesPerLoadBalancer: 2 }), new Map());
+  assert.equal(['a', 'b', 'c'].map((id) => byCert.byTenant.get(id)!.albShard), [0, 0, 1]);
+  const byTg = placeTenants(['a', 'b', 'c'].map(premium), quotas({ albTargetGroupsPerLoadBalancer: 3 }), new Map());
+  assert.equal(['a', 'b', 'c'].map((id) => byTg.byTenant.get(id)!.albShard), [0, 0, 1]);
+});
+
+P('shared caches hold users-per-group minus default; premium tenants have none', () => {
+  const r = placeTenants([std('a'), premium('b'), std('c'), std('d')], quotas({ cacheUsersPerUserGroup: 3 }), new Map());
+  assert.equal(['a', 'b', 'c', 'd'].map((id) => r.byTenant.get(id)!.cacheCluster), [0, null, 0, 1]);
+});
+
+P('groups hold 40 tenant stacks', () => {
+  const r = placeTenants(ids(81).map((id) => std(id)), quotas({ albRulesPerLoadBalancer: 1000 }), new Map());
+  assert.equal(r.groups, [0, 1, 2]);
+  assert.is([...r.byTenant.values()].filter((p) => p.group === 2).length, 1);
+});
+
+P('removing and adding tenants moves nobody else; a new tenant may reuse a freed slot', () => {
+  const q = quotas({ albRulesPerLoadBalancer: 3, cacheUsersPerUserGroup: 3 });
+  const first = placeTenants(ids(6).map((id) => std(id)), q, new Map());
+  const without = ids(6).filter((id) => id !== 't001');
+  const second = placeTenants([...without, 'zz-new'].map((id) => std(id)), q, first.byTenant);
+  for (const id of without) assert.equal(second.byTenant.get(id), first.byTenant.get(id), id);
+  assert.equal(second.byTenant.get('zz-new'), first.byTenant.get('t001'), 'takes the freed places');
+  // An earlier id arriving later does not push later ids out of their places.
+  const third = placeTenants([...without, 'zz-new', 'a-early'].map((id) => std(id)), q, second.byTenant);
+  for (const id of [...without, 'zz-new']) assert.equal(third.byTenant.get(id), second.byTenant.get(id), id);
+});
+
+P('a tenant that no longer fits moves alone', () => {
+  const q = quotas({ albRulesPerLoadBalancer: 3 });
+  const first = placeTenants([std('a'), std('b'), std('c')], q, new Map());
+  // b grows to 6 domains (2 rules): shard 0 would hold 4 rules.
+  const second = placeTenants([std('a'), std('b', 6), std('c')], q, first.byTenant);
+  assert.equal(second.byTenant.get('a'), first.byTenant.get('a'));
+  assert.equal(second.byTenant.get('c'), first.byTenant.get('c'));
+  assert.is(second.byTenant.get('b')!.albShard, 1);
+});
+
+P('the lock round-trips', () => {
+  const placements = new Map<string, TenantPlacement>([
+    ['b', { albShard: 1, ruleSlot: 4, cacheCluster: null, group: 2, rules: 2, certificates: 1, targetGroups: 1 }],
+    ['a', { albShard: 0, ruleSlot: 0, cacheCluster: 3, group: 0, rules: 1, certificates: 0, targetGroups: 0 }],
+  ]);
+  const text = serializeLock(placements);
+  const parsed = parseLockFile(rawFile('placement.lock.yaml', text));
+  assert.equal(parsed.diagnostics, []);
+  assert.equal(new Map([...parsed.placements].sort()), new Map([...placements].sort()));
+  assert.ok(text.indexOf('  a:') < text.indexOf('  b:'), 'sorted by id');
+});
+
+P('a damaged lock is reported where it is wrong, and nothing is written', () => {
+  const bad = 'version: 1\ntenants:\n  acme: { albShard: -1, ruleSlot: 0, cacheCluster: null, group: 0, rules: 1, certificates: 1, targetGroups: 1 }\n';
+  const r = checkEstate('tenants', parseSources(rawFilesFrom(SAMPLE_TENANTS), rawFile('placement.lock.yaml', bad)));
+  assert.is(r.ok, false);
+  if (!r.ok) assert.match(formatDiagnostic(r.diagnostics[0]!), /^tenants\/placement\.lock\.yaml:3:21: tenants\.acme\.albShard must be a non-negative integer/);
+});
+
+P('past a quota, compile names the quota, the count, the limit and the fix', () => {
+  const raw = rawFilesFrom(SAMPLE_TENANTS).map((f) =>
+    f.name === 'platform.yaml' ? { ...f, bytes: Buffer.from(Buffer.from(f.bytes!).toString('utf8').replace('quotas: {}', 'quotas: { cognitoUserPools: 10 }')) } : f,
+  );
+  const r = checkEstate('tenants', parseSources(raw));
+  assert.is(r.ok, false);
+  if (r.ok) return;
+  assert.equal(r.diagnostics.map(formatDiagnostic), [
+    'tenants/platform.yaml:65:29: placing 11 tenants needs 11 Cognito user pools (one per tenant), over the quota cognitoUserPools = 10 (declared; "Cognito user pools per account and Region", Amazon Cognito Developer Guide, Quotas): request an increase in Service Quotas, then declare it as quotas.cognitoUserPools in this file',
+  ]);
+});
+
+P('adding one tenant changes only its stack, its group, its shards, the root\'s references to them, the tenant rows and the lock', () => {
+  const raw = rawFilesFrom(SAMPLE_TENANTS);
+  const before = compileSources('tenants', parseSources(raw));
+  assert.ok(before.ok);
+  if (!before.ok) return;
+  const lock = rawFile('placement.lock.yaml', before.lock);
+  const newcomer = Buffer.from(raw.find((f) => f.name === 'initech.yaml')!.bytes!).toString('utf8').replace(/initech/g, 'newco').replace('name: Initech', 'name: NewCo');
+  const after = compileSources('tenants', parseSources([...raw, rawFile('newco.yaml', newcomer)], lock));
+  assert.ok(after.ok);
+  if (!after.ok) return;
+  const a = new Map(before.files.map((f) => [f.path, f.content]));
+  const b = new Map(after.files.map((f) => [f.path, f.content]));
+  const changed = [...new Set([...a.keys(), ...b.keys()])].filter((p) => a.get(p) !== b.get(p)).sort();
+  assert.equal(changed, ['assets.json', 'groups/group-0.template.json', 'root.template.json', 'shards/cache-0.template.json', 'sql/002-tenants.sql', 'tenants/newco.template.json']);
+  // Inside the root, only the nested stacks whose templates changed.
+  const ra = JSON.parse(a.get('root.template.json')!).Resources;
+  const rb = JSON.parse(b.get('root.template.json')!).Resources;
+  const changedResources = Object.keys(rb).filter((k) => JSON.stringify(ra[k]) !== JSON.stringify(rb[k])).sort();
+  // The shared fleet's size follows the seats on it (capacity model): NewCo brings 2,800.
+  assert.equal(changedResources, ['appAutoScalingGroup', 'cacheShard0Stack', 'tenantGroup0Stack']);
+  // The lock gains one line and loses none.
+  const lockDiff = after.lock.split('\n').filter((l) => !before.lock.split('\n').includes(l));
+  assert.equal(lockDiff, ['  newco: { albShard: 0, ruleSlot: 11, cacheCluster: 0, group: 0, rules: 1, certificates: 0, targetGroups: 0 }']);
+  for (const [path, content] of a) if (path.startsWith('tenants/')) assert.is(b.get(path), content, `${path} unchanged`);
+});
+
+P.run();
