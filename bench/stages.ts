@@ -34,5 +34,7 @@ if (!validated.ok) throw new Error(validated.diagnostics.slice(0, 5).map((d) => 
 const planned = measure('plan', () => planEstate(validated.estate.platform, validated.estate.tenants));
 if (!planned.ok) throw new Error(planned.diagnostics[0]?.message);
 const files = measure('emit', () => emitEstate(planned.plan));
-measure('write', () => writeOutput(out, files));
+const t0 = performance.now();
+await writeOutput(out, files);
+stages.push({ stage: 'write', ms: performance.now() - t0, rssMb: process.memoryUsage().rss / 2 ** 20, peakRssMb: process.resourceUsage().maxRSS / 1024 });
 process.stdout.write(`${JSON.stringify({ stages, files: files.length, bytes: files.reduce((n, f) => n + f.content.length, 0) })}\n`);

@@ -56,12 +56,12 @@ Also writes DIR-of-manifests/placement.lock.yaml when placement changes.
 
 Writes *.template.json (CloudFormation) and sql/ into DIR. When any manifest is
 invalid, prints every problem, writes nothing and leaves DIR exactly as it was.`,
-    run(values, io) {
+    async run(values, io) {
       const dir = String(values.tenants);
       const out = String(values.out);
       const result = compileSources(dir, loadSources(dir));
       if (!result.ok) return reportDiagnostics(result.diagnostics, io);
-      writeOutput(out, result.files);
+      await writeOutput(out, result.files);
       const lockChanged = writeLockFile(dir, result.lock);
       const templates = result.files.filter((f) => f.path.endsWith('.template.json')).length;
       const sql = result.files.filter((f) => f.path.startsWith('sql/')).length;

@@ -61,10 +61,10 @@ export function compileSources(dir: string, loaded: Loaded): CompileResult {
 }
 
 /** Full compile from disk to disk. Nothing is written unless every manifest is valid. */
-export function compile(tenantsDir: string, outDir: string): CompileResult {
+export async function compile(tenantsDir: string, outDir: string): Promise<CompileResult> {
   const result = compileSources(tenantsDir, loadSources(tenantsDir));
   if (result.ok) {
-    writeOutput(outDir, result.files);
+    await writeOutput(outDir, result.files);
     writeLockFile(tenantsDir, result.lock);
   }
   return result;

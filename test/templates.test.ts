@@ -1,11 +1,10 @@
 // Every emitted template against the CloudFormation registry and cfn-lint.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileSources, parseSources } from '../compiler/pipeline.ts';
-import { FIXTURES, rawFilesFrom, SAMPLE_TENANTS, tempDir } from './helpers.ts';
+import { FIXTURES, rawFilesFrom, SAMPLE_TENANTS } from './helpers.ts';
+import { cfnLint } from './support/cfnLint.ts';
 import { checkTemplate } from './support/registry.ts';
 
 const Templates = suite('templates');
@@ -14,25 +13,6 @@ export function compiledTemplates(dir: string): Map<string, string> {
   const result = compileSources('tenants', parseSources(rawFilesFrom(dir)));
   if (!result.ok) throw new Error(result.diagnostics.map((d) => d.message).join('\n'));
   return new Map(result.files.filter((f) => f.path.endsWith('.template.json')).map((f) => [f.path, f.content]));
-}
-
-/** Runs cfn-lint once over a set of templates; returns its parseable output and exit code. */
-export function cfnLint(templates: ReadonlyMap<string, string>): { available: boolean; status: number | null; output: string } {
-  const probe = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
-  if (probe.error) return { available: false, status: null, output: '' };
-  const dir = tempDir('tenantc-lint-');
-  try {
-    const paths = [...templates].map(([name, body]) => {
-      const p = join(dir, name);
-      mkdirSync(dirname(p), { recursive: true });
-      writeFileSync(p, body);
-      return p;
-    });
-    const r = spawnSync('cfn-lint', ['--format', 'parseable', '--', ...paths], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
-    return { available: true, status: r.status, output: `${r.stdout}${r.stderr}`.replaceAll(`${dir}/`, '') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 Templates('every template of the sample and minimal estates passes the registry check', () => {

@@ -9,7 +9,7 @@ import { cacheShardFile, emitCacheShardTemplate } from './cfn/cache.ts';
 import { emitGroupTemplate, groupFile, type TenantAsset } from './cfn/group.ts';
 import { emitRootTemplate, ROOT_TEMPLATE_FILE } from './cfn/root.ts';
 import { externalDnsInstructions } from './cfn/tenant/dns.ts';
-import { emitTenantTemplate, tenantFile } from './cfn/tenant/tenantStack.ts';
+import { emitTenantTemplateJson, tenantFile } from './cfn/tenant/tenantStack.ts';
 import type { OutputFile } from './output.ts';
 import { emitSql } from './sql/emitSql.ts';
 
@@ -28,10 +28,10 @@ export function emitEstate(plan: EstatePlan): OutputFile[] {
 
   const byGroup = new Map<number, TenantAsset[]>();
   for (const t of plan.tenants) {
-    const template = emitTenantTemplate(plan, t);
-    const key = add(tenantFile(t.id), serializeCompactJson(template));
+    const { content, parameters } = emitTenantTemplateJson(plan, t);
+    const key = add(tenantFile(t.id), content);
     const list = byGroup.get(t.placement.group) ?? [];
-    list.push({ tenant: t, key, parameters: Object.keys(template.Parameters ?? {}) });
+    list.push({ tenant: t, key, parameters });
     byGroup.set(t.placement.group, list);
     if (t.dns.mode === 'external') files.push({ path: `dns/${t.id}.txt`, content: externalDnsInstructions(t) });
   }

@@ -4,6 +4,7 @@
 // (Linux has no portable atomic swap of two directories; the window between the two
 // renames is a few microseconds, and a failure in it restores the old tree.)
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { OutputFile } from '../emit/output.ts';
 
@@ -12,7 +13,10 @@ export const OUTPUT_MARKER = '.tenantc-output';
 
 export class OutputDirectoryError extends Error {}
 
-export function writeOutput(outDir: string, files: readonly OutputFile[]): void {
+/** Files in flight at once: writes overlap in libuv's thread pool instead of waiting one by one. */
+const WRITE_CONCURRENCY = 32;
+
+export async function writeOutput(outDir: string, files: readonly OutputFile[]): Promise<void> {
   if (existsSync(outDir)) {
     if (!statSync(outDir).isDirectory()) throw new OutputDirectoryError(`${outDir}: exists and is not a directory`);
     const entries = readdirSync(outDir);
@@ -28,13 +32,15 @@ export function writeOutput(outDir: string, files: readonly OutputFile[]): void 
   try {
     mkdirSync(staging);
     writeFileSync(join(staging, OUTPUT_MARKER), 'Written by tenantc compile; replaced as a whole on every compile.\n');
-    const made = new Set<string>();
-    for (const file of files) {
-      const target = join(staging, file.path);
-      const dir = dirname(target);
-      if (!made.has(dir)) (mkdirSync(dir, { recursive: true }), made.add(dir));
-      writeFileSync(target, file.content);
-    }
+    for (const dir of new Set(files.map((f) => dirname(join(staging, f.path))))) mkdirSync(dir, { recursive: true });
+    let next = 0;
+    const worker = async () => {
+      while (next < files.length) {
+        const file = files[next++]!;
+        await writeFile(join(staging, file.path), file.content);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, files.length) }, worker));
     const hadOld = existsSync(outDir);
     if (hadOld) renameSync(outDir, retired);
     try {

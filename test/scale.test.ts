@@ -1,0 +1,55 @@
+// Synthetic estates of 500 and 5,000 tenants (bench/generateEstate.ts): every template
+// passes the registry check and the template limits; cfn-lint runs on the root, the
+// first and last ALB shard, cache shard and group, and one tenant template of every
+// shape (tier, DNS mode, status, rule count), since tenants of one shape differ only in
+// literals and linting 5,000 near-identical files would take an hour.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compileSources, parseSources } from '../compiler/pipeline.ts';
+import { generateEstate } from '../bench/generateEstate.ts';
+import { rawFilesFrom, SAMPLE_TENANTS, tempDir } from './helpers.ts';
+import { checkTemplate } from './support/registry.ts';
+import { cfnLint } from './support/cfnLint.ts';
+
+const S = suite('scale');
+
+for (const size of [500, 5000]) {
+  S(`${size} tenants: every template passes the registry check and the limits; cfn-lint on every shape`, () => {
+    const dir = tempDir(`tenantc-scale-${size}-`);
+    try {
+      generateEstate(dir, size, join(SAMPLE_TENANTS, 'platform.yaml'));
+      const r = compileSources('tenants', parseSources(rawFilesFrom(dir)));
+      if (!r.ok) assert.unreachable(r.diagnostics.slice(0, 3).map((d) => d.message).join('\n'));
+      if (!r.ok) return;
+      const templates = r.files.filter((f) => f.path.endsWith('.template.json'));
+      assert.is(templates.filter((f) => f.path.startsWith('tenants/')).length, size);
+      const errors: string[] = [];
+      for (const f of templates) errors.push(...checkTemplate(JSON.parse(f.content), f.path, f.content, { uploaded: true }));
+      assert.equal(errors.slice(0, 20), [], `${errors.length} registry errors`);
+
+      const byPath = new Map(templates.map((f) => [f.path, f.content]));
+      const pick = new Map<string, string>([['root.template.json', byPath.get('root.template.json')!]]);
+      for (const prefix of ['shards/alb-', 'shards/cache-', 'groups/group-']) {
+        const matching = templates.filter((f) => f.path.startsWith(prefix));
+        for (const f of [matching[0]!, matching.at(-1)!]) pick.set(f.path, f.content);
+      }
+      const shapes = new Set<string>();
+      for (const t of r.plan.tenants) {
+        const shape = `${t.tier.name}/${t.dns.mode}/${t.status}/${t.listenerRuleHosts.length}`;
+        if (shapes.has(shape)) continue;
+        shapes.add(shape);
+        pick.set(`tenants/${t.id}.template.json`, byPath.get(`tenants/${t.id}.template.json`)!);
+      }
+      assert.ok(shapes.size >= 5, `only ${shapes.size} tenant shapes`);
+      const lint = cfnLint(pick);
+      if (lint.available) assert.is(lint.status, 0, lint.output);
+      else assert.not.ok(process.env.TENANTC_REQUIRE_CFN_LINT, 'cfn-lint is required here but not installed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+S.run();
