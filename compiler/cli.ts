@@ -52,7 +52,8 @@ path:line:col: message on stderr. Writes nothing.`,
     help: `  --tenants DIR   directory of manifests (default: tenants)
   --out DIR       output directory, replaced as a whole (default: out)
 
-Also writes DIR-of-manifests/placement.lock.yaml when placement changes.
+Also updates placement.lock.yaml in the --tenants directory when placement
+changes; commit it with the manifests.
 
 Writes *.template.json (CloudFormation) and sql/ into DIR. When any manifest is
 invalid, prints every problem, writes nothing and leaves DIR exactly as it was.`,
