@@ -5,16 +5,39 @@
 // with a fixed 404, so a name no tenant claims never reaches any tenant's application.
 import type { EstatePlan } from '../../plan/model.ts';
 import { alarm } from './monitoring.ts';
-import { CFN_LINT_METADATA, getAtt, ref, tags, type CfnTemplate } from './template.ts';
+import { CFN_LINT_METADATA, getAtt, ref, tags, type CfnResource, type CfnTemplate } from './template.ts';
 
 /** TLS 1.3 with TLS 1.2 fallback and forward-secret ciphers only (ELB predefined policy). */
 export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+
+/** An HTTP target group of app instances: the shard's shared one, or a dedicated fleet's. */
+export function appTargetGroup(plan: EstatePlan, tagPairs: readonly (readonly [string, string])[]): CfnResource {
+  const app = plan.platform.app;
+  return {
+    Type: 'AWS::ElasticLoadBalancingV2::TargetGroup',
+    Properties: {
+      VpcId: ref('VpcId'),
+      TargetType: 'instance',
+      Protocol: 'HTTP',
+      Port: app.port,
+      HealthCheckEnabled: true,
+      HealthCheckProtocol: 'HTTP',
+      HealthCheckPath: app.healthCheckPath,
+      HealthCheckIntervalSeconds: 15,
+      HealthyThresholdCount: 2,
+      UnhealthyThresholdCount: 3,
+      Matcher: { HttpCode: '200' },
+      // Long enough for in-flight requests, short enough for fast rolling updates.
+      TargetGroupAttributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }],
+      Tags: tags(tagPairs),
+    },
+  };
+}
 
 export const albShardFile = (shard: number) => `shards/alb-${shard}.template.json`;
 export const albShardStackId = (shard: number) => `albShard${shard}Stack`;
 
 export function emitAlbShardTemplate(plan: EstatePlan, shard: number): CfnTemplate {
-  const app = plan.platform.app;
   const topic = ref('AlarmTopicArn');
   const lb = [{ Name: 'LoadBalancer', Value: getAtt('loadBalancer', 'LoadBalancerFullName') }];
   return {
@@ -67,24 +90,7 @@ export function emitAlbShardTemplate(plan: EstatePlan, shard: number): CfnTempla
           DefaultActions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', Host: '#{host}', Path: '/#{path}', Query: '#{query}', StatusCode: 'HTTP_301' } }],
         },
       },
-      sharedTargetGroup: {
-        Type: 'AWS::ElasticLoadBalancingV2::TargetGroup',
-        Properties: {
-          VpcId: ref('VpcId'),
-          TargetType: 'instance',
-          Protocol: 'HTTP',
-          Port: app.port,
-          HealthCheckEnabled: true,
-          HealthCheckProtocol: 'HTTP',
-          HealthCheckPath: app.healthCheckPath,
-          HealthCheckIntervalSeconds: 15,
-          HealthyThresholdCount: 2,
-          UnhealthyThresholdCount: 3,
-          Matcher: { HttpCode: '200' },
-          TargetGroupAttributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }],
-          Tags: tags(plan.platform.tags),
-        },
-      },
+      sharedTargetGroup: appTargetGroup(plan, plan.platform.tags),
       elb5xxAlarm: alarm({ description: `ALB shard ${shard} answers 5xx itself: capacity or configuration`, namespace: 'AWS/ApplicationELB', metric: 'HTTPCode_ELB_5XX_Count', dimensions: lb, statistic: 'Sum', threshold: 50, comparison: 'GreaterThanThreshold' }, topic),
       target5xxAlarm: alarm({ description: `Apps behind ALB shard ${shard} answer 5xx`, namespace: 'AWS/ApplicationELB', metric: 'HTTPCode_Target_5XX_Count', dimensions: lb, statistic: 'Sum', threshold: 100, comparison: 'GreaterThanThreshold' }, topic),
       unhealthyHostsAlarm: alarm(

@@ -4,7 +4,8 @@
 // Offboarded: no rules at all, so its hosts fall to the listener's default 404.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { rulePriority } from '../../../plan/placement.ts';
-import { ref, tags, type LayerOutput, type Resources } from '../template.ts';
+import { appTargetGroup } from '../albShard.ts';
+import { ref, type LayerOutput, type Resources } from '../template.ts';
 import { TENANT_CERTIFICATE } from './dns.ts';
 
 export const TENANT_TARGET_GROUP = 'tenantTargetGroup';
@@ -14,26 +15,7 @@ export const SUSPENDED_PAGE = '<!doctype html><title>Suspended</title><h1>This w
 export function emitTenantRouting(plan: EstatePlan, t: TenantPlan): LayerOutput {
   const r: Resources = {};
   const dedicated = t.tier.compute === 'dedicated';
-  if (dedicated) {
-    const app = plan.platform.app;
-    r[TENANT_TARGET_GROUP] = {
-      Type: 'AWS::ElasticLoadBalancingV2::TargetGroup',
-      Properties: {
-        VpcId: ref('VpcId'),
-        TargetType: 'instance',
-        Protocol: 'HTTP',
-        Port: app.port,
-        HealthCheckEnabled: true,
-        HealthCheckPath: app.healthCheckPath,
-        HealthCheckIntervalSeconds: 15,
-        HealthyThresholdCount: 2,
-        UnhealthyThresholdCount: 3,
-        Matcher: { HttpCode: '200' },
-        TargetGroupAttributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }],
-        Tags: tags([...plan.platform.tags, ['tenant-id', t.id]]),
-      },
-    };
-  }
+  if (dedicated) r[TENANT_TARGET_GROUP] = appTargetGroup(plan, [...plan.platform.tags, ['tenant-id', t.id]]);
   if (t.status === 'offboarded') return { resources: r };
   const action =
     t.status === 'suspended'
