@@ -11,12 +11,14 @@ import { compileSources, parseSources } from '../compiler/pipeline.ts';
 import { generateEstate } from '../bench/generateEstate.ts';
 import { rawFilesFrom, SAMPLE_TENANTS, tempDir } from './helpers.ts';
 import { checkTemplate } from './support/registry.ts';
+import { reviewTemplates } from '../compiler/review/index.ts';
+import type { Template } from '../compiler/review/rule.ts';
 import { cfnLint } from './support/cfnLint.ts';
 
 const S = suite('scale');
 
 for (const size of [500, 5000]) {
-  S(`${size} tenants: every template passes the registry check and the limits; cfn-lint on every shape`, () => {
+  S(`${size} tenants: every template passes the registry check, the limits and the security rule pack; cfn-lint on every shape`, () => {
     const dir = tempDir(`tenantc-scale-${size}-`);
     try {
       generateEstate(dir, size, join(SAMPLE_TENANTS, 'platform.yaml'));
@@ -28,6 +30,8 @@ for (const size of [500, 5000]) {
       const errors: string[] = [];
       for (const f of templates) errors.push(...checkTemplate(JSON.parse(f.content), f.path, f.content, { uploaded: true }));
       assert.equal(errors.slice(0, 20), [], `${errors.length} registry errors`);
+      const findings = reviewTemplates(new Map(templates.map((f) => [f.path, JSON.parse(f.content) as Template])));
+      assert.equal(findings.filter((f) => !f.compliant).slice(0, 10).map((f) => `${f.rule} ${f.template} ${f.resource}: ${f.message}`), [], 'security rule pack');
 
       const byPath = new Map(templates.map((f) => [f.path, f.content]));
       const pick = new Map<string, string>([['root.template.json', byPath.get('root.template.json')!]]);

@@ -1,0 +1,35 @@
+// The security rule pack: checks over compiled templates. One rule per file, each with
+// its id (letter = severity: E error; number range = area: 1xx network, 2xx compute,
+// 3xx data, 4xx identity), title and the reason it exists. A rule answers, per
+// resource it applies to, compliant or non-compliant; resources it does not apply to
+// are not applicable and produce nothing.
+export interface TemplateResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+}
+
+export interface Template {
+  readonly Resources: Record<string, TemplateResource>;
+}
+
+export interface Finding {
+  readonly rule: string;
+  readonly template: string;
+  readonly resource: string;
+  readonly compliant: boolean;
+  readonly message: string;
+}
+
+export interface SecurityRule {
+  readonly id: string;
+  readonly title: string;
+  readonly reason: string;
+  check(template: Template, name: string): Finding[];
+}
+
+/** Helper for rules: a finding for one resource. */
+export function finding(rule: SecurityRule, template: string, resource: string, compliant: boolean, message: string): Finding {
+  return { rule: rule.id, template, resource, compliant, message };
+}

@@ -1,0 +1,16 @@
+import { finding, type SecurityRule } from '../rule.ts';
+
+export const imdsV2Required: SecurityRule = {
+  id: 'E201',
+  title: 'Launch templates require IMDSv2 with a hop limit of 1',
+  reason: 'IMDSv1 answers any forwarded GET (SSRF), handing out the instance role, which for a dedicated fleet is the tenant role.',
+  check(template, name) {
+    return Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::EC2::LaunchTemplate')
+      .map(([id, r]) => {
+        const m = ((r.Properties?.LaunchTemplateData as Record<string, unknown> | undefined)?.MetadataOptions ?? {}) as Record<string, unknown>;
+        const ok = m.HttpTokens === 'required' && Number(m.HttpPutResponseHopLimit) === 1;
+        return finding(this, name, id, ok, ok ? 'IMDSv2 required, hop limit 1' : `MetadataOptions ${JSON.stringify(m)}`);
+      });
+  },
+};

@@ -1,0 +1,33 @@
+import { finding, type SecurityRule } from '../rule.ts';
+
+interface Statement {
+  Effect?: string;
+  Action?: unknown;
+  Resource?: unknown;
+}
+
+const asList = (v: unknown) => (Array.isArray(v) ? v : [v]);
+
+/** Identity policies (roles, managed policies): never an Allow of "*" or "<service>:*" on "*". */
+export const noWildcardAdmin: SecurityRule = {
+  id: 'E401',
+  title: 'No identity policy allows every action, or every action of a service, on every resource',
+  reason: 'A tenant role or platform role with a service-wide wildcard on "*" reaches every tenant\'s resources of that service; isolation rests on naming resources.',
+  check(template, name) {
+    const out = [];
+    for (const [id, r] of Object.entries(template.Resources)) {
+      const docs =
+        r.Type === 'AWS::IAM::ManagedPolicy'
+          ? [r.Properties?.PolicyDocument]
+          : r.Type === 'AWS::IAM::Role'
+            ? ((r.Properties?.Policies as { PolicyDocument: unknown }[] | undefined) ?? []).map((p) => p.PolicyDocument)
+            : null;
+      if (docs === null) continue;
+      const bad = docs
+        .flatMap((d) => ((d as { Statement?: Statement[] } | undefined)?.Statement ?? []) as Statement[])
+        .filter((s) => s.Effect === 'Allow' && asList(s.Resource).includes('*') && asList(s.Action).some((a) => a === '*' || /^[a-z0-9-]+:\*$/.test(String(a))));
+      out.push(finding(this, name, id, bad.length === 0, bad.length ? `allows ${bad.map((s) => JSON.stringify(s.Action)).join(', ')} on "*"` : 'no wildcard grants'));
+    }
+    return out;
+  },
+};
