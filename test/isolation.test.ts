@@ -7,9 +7,9 @@
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { tenantCacheUserId } from '../compiler/plan/isolation.ts';
+import { tenantCacheUserId, tenantRoleName } from '../compiler/plan/isolation.ts';
 import { compileSources, parseSources } from '../compiler/pipeline.ts';
-import { MANAGED_POLICY_MAX_CHARS, tenantRoleName } from '../compiler/emit/cfn/tenant/iam.ts';
+import { MANAGED_POLICY_MAX_CHARS } from '../compiler/emit/cfn/tenant/iam.ts';
 import { rawFilesFrom, SAMPLE_TENANTS } from './helpers.ts';
 import { ACCOUNT, REGION, resolve } from './support/resolve.ts';
 

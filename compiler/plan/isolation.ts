@@ -1,8 +1,13 @@
 // The names every isolation mechanism keys on, in one place: if two layers disagreed
 // on a tenant's S3 prefix or tag key, a policy would silently grant nothing, or too much.
 
-/** Principal and session tag carrying the tenant id (ABAC). */
+/** Principal and session tag carrying the tenant id (ABAC); also on every tenant resource. */
 export const TENANT_TAG_KEY = 'tenant-id';
+
+/** The tag pairs of a tenant's resources: the platform's tags plus its tenant-id tag. */
+export function tenantTagPairs(platformTags: readonly (readonly [string, string])[], tenantId: string): (readonly [string, string])[] {
+  return [...platformTags, [TENANT_TAG_KEY, tenantId]];
+}
 
 /** S3 key prefix of a tenant's objects in the tenant data bucket. */
 export const tenantS3Prefix = (tenantId: string) => `tenants/${tenantId}/`;
@@ -12,6 +17,12 @@ export const tenantPublicS3Prefix = (tenantId: string) => `tenants/${tenantId}/p
 
 /** Redis/Valkey key and channel pattern of a tenant in a shared cluster. */
 export const tenantCacheKeyPattern = (tenantId: string) => `tenant:${tenantId}:*`;
+
+/**
+ * IAM role of a tenant. The pooled fleet may assume `<platform>-tenant-*` only, so the
+ * pattern in its policy and the names here must agree.
+ */
+export const tenantRoleName = (platform: string, tenantId: string) => `${platform}-tenant-${tenantId}`;
 
 /** SSM parameter path of a tenant. */
 export const tenantSsmPath = (tenantId: string) => `/tenants/${tenantId}/`;

@@ -2,6 +2,7 @@
 // app subnets, from a hardened launch template (AWS no longer creates launch
 // configurations). Sizes come from the capacity model (plan/capacity.ts, README).
 import type { EstatePlan } from '../../plan/model.ts';
+import { TENANT_TAG_KEY, tenantRoleName } from '../../plan/isolation.ts';
 import type { NetworkPlan } from '../../plan/network.ts';
 import { renderTemplate } from '../render.ts';
 import { LOGS_KEY } from './keys.ts';
@@ -86,7 +87,7 @@ export function emitCompute(plan: EstatePlan, network: NetworkPlan, targetGroupA
                   { Sid: 'WriteOwnLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroupName}:*`) },
                   // Tenant data is reached only through a tenant role, assumed per request
                   // with the tenant-id session tag that the role's trust policy requires.
-                  { Sid: 'AssumeTenantRolesWithTenantTag', Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${p.name}-tenant-*`), Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['tenant-id'] } } },
+                  { Sid: 'AssumeTenantRolesWithTenantTag', Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${tenantRoleName(p.name, '*')}`), Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TENANT_TAG_KEY] } } },
                   { Sid: 'ReadPlatformConfiguration', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParametersByPath'], Resource: sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${p.name}/platform/*`) },
                 ],
               },

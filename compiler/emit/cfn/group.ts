@@ -2,6 +2,7 @@
 // of its template. It receives the shared values and, for every ALB shard its tenants
 // use, that shard's values, and hands each tenant stack exactly what it declares.
 import type { EstatePlan, TenantPlan } from '../../plan/model.ts';
+import { tenantTagPairs } from '../../plan/isolation.ts';
 import { templateUrl } from './assets.ts';
 import { declare, SHARD_PARAMETERS, shardParameterName, SHARED_PARAMETERS, type ParameterSpec } from './stackParameters.ts';
 import { CFN_LINT_METADATA, join, ref, tags, type CfnTemplate, type Resources } from './template.ts';
@@ -41,7 +42,7 @@ export function emitGroupTemplate(plan: EstatePlan, group: number, tenants: read
     }
     resources[tenantStackId(tenant)] = {
       Type: 'AWS::CloudFormation::Stack',
-      Properties: { TemplateURL: templateUrl(key), Parameters: values, Tags: tags([...plan.platform.tags, ['tenant-id', tenant.id]]) },
+      Properties: { TemplateURL: templateUrl(key), Parameters: values, Tags: tags(tenantTagPairs(plan.platform.tags, tenant.id)) },
     };
   }
   const shardSpecs = Object.fromEntries([...shardUsed].sort().map((n) => [n, shard[n.replace(/^Shard\d+/, '')]!]));

@@ -5,6 +5,7 @@
 // it holds the tenant's users. Suspending or offboarding a tenant removes its app
 // client, so nobody can sign in; the pool and its users stay.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import { TENANT_TAG_KEY } from '../../../plan/isolation.ts';
 import { getAtt, ref, type LayerOutput, type Resources } from '../template.ts';
 import { appRecordId, aliasRecord, CLOUDFRONT_ZONE_ID, TENANT_CERTIFICATE, zoneOf } from './dns.ts';
 import { TENANT_POLICY } from './iam.ts';
@@ -43,7 +44,7 @@ export function emitTenantAuth(plan: EstatePlan, t: TenantPlan): LayerOutput {
         },
         AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
         AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] },
-        UserPoolTags: { 'tenant-id': t.id, ...Object.fromEntries(p.tags) },
+        UserPoolTags: { [TENANT_TAG_KEY]: t.id, ...Object.fromEntries(p.tags) },
       },
     },
     tenantUserPoolDomain: {
@@ -126,7 +127,8 @@ export function emitTenantAuth(plan: EstatePlan, t: TenantPlan): LayerOutput {
             ],
           },
           ManagedPolicyArns: [ref(TENANT_POLICY)],
-          Tags: [{ Key: 'tenant-id', Value: t.id }],
+          // Its sessions carry this tag as aws:PrincipalTag, which every statement of the tenant policy requires.
+          Tags: [{ Key: TENANT_TAG_KEY, Value: t.id }],
         },
       };
       r.tenantIdentityPoolRoles = { Type: 'AWS::Cognito::IdentityPoolRoleAttachment', Properties: { IdentityPoolId: ref('tenantIdentityPool'), Roles: { authenticated: getAtt('tenantIdentityRole', 'Arn') } } };

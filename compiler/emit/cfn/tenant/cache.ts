@@ -3,7 +3,7 @@
 // users join their shared cluster's user group (in the cache shard stack); premium
 // tenants get a dedicated replication group, reachable only from their own fleet.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
-import { tenantCacheAccessString, tenantCacheUserId } from '../../../plan/isolation.ts';
+import { tenantCacheAccessString, tenantCacheUserId, tenantTagPairs } from '../../../plan/isolation.ts';
 import { cacheAlarms, replicationGroupProperties } from '../cache.ts';
 import { NO_EGRESS, REDIS_PORT } from '../securityGroups.ts';
 import { getAtt, ref, tags, type LayerOutput, type Resources } from '../template.ts';
@@ -25,7 +25,7 @@ export function emitTenantCache(plan: EstatePlan, t: TenantPlan): LayerOutput {
         Engine: p.cache.engine,
         AccessString: tenantCacheAccessString(t.id),
         AuthenticationMode: { Type: 'iam' },
-        Tags: tags([...p.tags, ['tenant-id', t.id]]),
+        Tags: tags(tenantTagPairs(p.tags, t.id)),
       },
     },
   };
@@ -34,7 +34,7 @@ export function emitTenantCache(plan: EstatePlan, t: TenantPlan): LayerOutput {
   Object.assign(r, {
     tenantCacheSecurityGroup: {
       Type: 'AWS::EC2::SecurityGroup',
-      Properties: { GroupDescription: `Dedicated cache of tenant ${t.id}: 6379 from its own fleet only`, VpcId: ref('VpcId'), SecurityGroupEgress: [NO_EGRESS], Tags: tags([...p.tags, ['tenant-id', t.id]]) },
+      Properties: { GroupDescription: `Dedicated cache of tenant ${t.id}: 6379 from its own fleet only`, VpcId: ref('VpcId'), SecurityGroupEgress: [NO_EGRESS], Tags: tags(tenantTagPairs(p.tags, t.id)) },
     },
     tenantCacheFromFleetIngress: {
       Type: 'AWS::EC2::SecurityGroupIngress',
@@ -46,7 +46,7 @@ export function emitTenantCache(plan: EstatePlan, t: TenantPlan): LayerOutput {
     },
     tenantCacheUserGroup: {
       Type: 'AWS::ElastiCache::UserGroup',
-      Properties: { UserGroupId: name, Engine: p.cache.engine, UserIds: [ref('DisabledDefaultCacheUserId'), ref(TENANT_CACHE_USER)], Tags: tags([...p.tags, ['tenant-id', t.id]]) },
+      Properties: { UserGroupId: name, Engine: p.cache.engine, UserIds: [ref('DisabledDefaultCacheUserId'), ref(TENANT_CACHE_USER)], Tags: tags(tenantTagPairs(p.tags, t.id)) },
     },
     tenantCacheCluster: {
       Type: 'AWS::ElastiCache::ReplicationGroup',
@@ -57,7 +57,7 @@ export function emitTenantCache(plan: EstatePlan, t: TenantPlan): LayerOutput {
         ReplicationGroupDescription: `Dedicated cache of tenant ${t.id}`,
         ...replicationGroupProperties(plan, { subnetGroupName: ref('CacheSubnetGroupName'), securityGroupId: getAtt('tenantCacheSecurityGroup', 'GroupId'), kmsKey: ref('DatabaseKeyArn') }),
         UserGroupIds: [ref('tenantCacheUserGroup')],
-        Tags: tags([...p.tags, ['tenant-id', t.id]]),
+        Tags: tags(tenantTagPairs(p.tags, t.id)),
       },
     },
     ...Object.fromEntries(Object.entries(cacheAlarms(name, `Cache of tenant ${t.id}`, ref('AlarmTopicArn'))).map(([k, v]) => [`tenantCache${k[0]!.toUpperCase()}${k.slice(1)}`, v])),

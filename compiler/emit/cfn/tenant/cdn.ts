@@ -2,6 +2,7 @@
 // its certificate, and the tenantId parameter that points the origin path at
 // tenants/<id>/public/. Only an active tenant's distribution tenant is enabled.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import { tenantTagPairs } from '../../../plan/isolation.ts';
 import { TENANT_ID_PARAMETER } from '../cdn.ts';
 import { ref, tags, type LayerOutput } from '../template.ts';
 import { TENANT_CERTIFICATE } from './dns.ts';
@@ -19,7 +20,7 @@ export function emitTenantCdn(plan: EstatePlan, t: TenantPlan): LayerOutput {
           Enabled: t.status === 'active',
           Parameters: [{ Name: TENANT_ID_PARAMETER, Value: t.id }],
           Customizations: { Certificate: { Arn: ref(TENANT_CERTIFICATE) } },
-          Tags: tags([...plan.platform.tags, ['tenant-id', t.id]]),
+          Tags: tags(tenantTagPairs(plan.platform.tags, t.id)),
         },
       },
     },

@@ -2,7 +2,7 @@
 // its Secrets Manager secret (retained), and its registration, which the provisioning
 // Lambda turns into a registry item and a database row.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
-import { tenantCacheUserId, tenantSsmPath } from '../../../plan/isolation.ts';
+import { TENANT_TAG_KEY, tenantCacheUserId, tenantSsmPath } from '../../../plan/isolation.ts';
 import { sharedCacheClusterName } from '../cache.ts';
 import { getAtt, ref, type LayerOutput, type Resources } from '../template.ts';
 import { premiumCacheName, TENANT_ROLE } from './iam.ts';
@@ -23,7 +23,7 @@ export function emitTenantConfig(plan: EstatePlan, t: TenantPlan): LayerOutput {
   ];
   const r: Resources = {};
   for (const [id, name, value] of params) {
-    r[`tenant${id}Parameter`] = { Type: 'AWS::SSM::Parameter', Properties: { Name: `${path}${name}`, Type: 'String', Value: value, Tier: 'Standard', Tags: { 'tenant-id': t.id } } };
+    r[`tenant${id}Parameter`] = { Type: 'AWS::SSM::Parameter', Properties: { Name: `${path}${name}`, Type: 'String', Value: value, Tier: 'Standard', Tags: { [TENANT_TAG_KEY]: t.id } } };
   }
   r.tenantSecret = {
     Type: 'AWS::SecretsManager::Secret',
@@ -34,7 +34,7 @@ export function emitTenantConfig(plan: EstatePlan, t: TenantPlan): LayerOutput {
       Description: `Application credentials of tenant ${t.id}`,
       KmsKeyId: ref('DataKeyArn'),
       GenerateSecretString: { SecretStringTemplate: JSON.stringify({ tenant: t.id }), GenerateStringKey: 'signingKey', PasswordLength: 48, ExcludePunctuation: true },
-      Tags: [{ Key: 'tenant-id', Value: t.id }],
+      Tags: [{ Key: TENANT_TAG_KEY, Value: t.id }],
     },
   };
   r.tenantRegistration = {

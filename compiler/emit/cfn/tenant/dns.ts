@@ -4,6 +4,7 @@
 // ACM writes the validation records and we write the aliases; where DNS is external,
 // compile writes the records the tenant must create (out/dns/<id>.txt).
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import { TENANT_TAG_KEY, tenantTagPairs } from '../../../plan/isolation.ts';
 import { getAtt, join, ref, tags, type CfnResource, type LayerOutput, type Resources } from '../template.ts';
 
 export const TENANT_CERTIFICATE = 'tenantCertificate';
@@ -25,7 +26,7 @@ export function emitTenantDns(plan: EstatePlan, t: TenantPlan): LayerOutput {
       Type: 'AWS::Route53::HostedZone',
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
-      Properties: { Name: t.dns.zone, HostedZoneConfig: { Comment: `Delegated by tenant ${t.id}` }, HostedZoneTags: tags([['tenant-id', t.id]]) },
+      Properties: { Name: t.dns.zone, HostedZoneConfig: { Comment: `Delegated by tenant ${t.id}` }, HostedZoneTags: tags([[TENANT_TAG_KEY, t.id]]) },
     };
   }
   const [first, ...rest] = t.certificateNames;
@@ -37,7 +38,7 @@ export function emitTenantDns(plan: EstatePlan, t: TenantPlan): LayerOutput {
       ValidationMethod: 'DNS',
       ...(zone ? { DomainValidationOptions: t.certificateNames.map((name) => ({ DomainName: name, HostedZoneId: zone })) } : {}),
       KeyAlgorithm: 'EC_prime256v1',
-      Tags: tags([...plan.platform.tags, ['tenant-id', t.id]]),
+      Tags: tags(tenantTagPairs(plan.platform.tags, t.id)),
     },
   };
   if (zone) {

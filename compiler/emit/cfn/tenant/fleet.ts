@@ -4,6 +4,7 @@
 // group (which admits only the ALB) and the shared dedicated-fleet group (which
 // reaches Aurora). An offboarded tenant's fleet is scaled to zero.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import { tenantTagPairs } from '../../../plan/isolation.ts';
 import { renderTemplate } from '../../render.ts';
 import { hardenedLaunchTemplateData } from '../compute.ts';
 import { getAtt, ref, tags, type LayerOutput } from '../template.ts';
@@ -24,7 +25,7 @@ export function emitTenantFleet(plan: EstatePlan, t: TenantPlan): LayerOutput {
           GroupDescription: `Dedicated fleet of tenant ${t.id}: the app port from the ALB only`,
           VpcId: ref('VpcId'),
           SecurityGroupEgress: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0', Description: 'HTTPS to AWS APIs through the NAT gateways' }],
-          Tags: tags([...p.tags, ['tenant-id', t.id]]),
+          Tags: tags(tenantTagPairs(p.tags, t.id)),
         },
       },
       tenantFleetFromAlbIngress: {
@@ -41,7 +42,7 @@ export function emitTenantFleet(plan: EstatePlan, t: TenantPlan): LayerOutput {
             securityGroupIds: [getAtt(TENANT_FLEET_SG, 'GroupId'), ref('PremiumFleetSecurityGroupId')],
             instanceProfileArn: getAtt('tenantInstanceProfile', 'Arn'),
             userData: renderTemplate('userdata.sh.hbs', { platformName: p.name, region: p.region, appPort: String(p.app.port), fleet: t.id, logGroup: tenantLogGroupName(p.name, t.id) }),
-            tags: [...p.tags, ['tenant-id', t.id]],
+            tags: tenantTagPairs(p.tags, t.id),
           }),
         },
       },
@@ -57,7 +58,7 @@ export function emitTenantFleet(plan: EstatePlan, t: TenantPlan): LayerOutput {
           HealthCheckType: 'ELB',
           HealthCheckGracePeriod: 300,
           MetricsCollection: [{ Granularity: '1Minute' }],
-          Tags: [...p.tags, ['tenant-id', t.id] as const, ['Name', `${p.name}-app-${t.id}`] as const].map(([Key, Value]) => ({ Key, Value, PropagateAtLaunch: true })),
+          Tags: [...tenantTagPairs(p.tags, t.id), ['Name', `${p.name}-app-${t.id}`] as const].map(([Key, Value]) => ({ Key, Value, PropagateAtLaunch: true })),
         },
       },
       tenantCpuScalingPolicy: {

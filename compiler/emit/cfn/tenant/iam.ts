@@ -9,13 +9,12 @@
 // fleet runs as the role through its instance profile, and the role's own tag
 // supplies the principal tag there.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
-import { TENANT_TAG_KEY, tenantCacheUserId, tenantS3Prefix, tenantSsmPath } from '../../../plan/isolation.ts';
+import { TENANT_TAG_KEY, tenantCacheUserId, tenantRoleName, tenantS3Prefix, tenantSsmPath } from '../../../plan/isolation.ts';
 import { sharedCacheClusterName } from '../cache.ts';
 import { join, ref, sub, type LayerOutput } from '../template.ts';
 
 export const TENANT_ROLE = 'tenantRole';
 export const TENANT_POLICY = 'tenantAccessPolicy';
-export const tenantRoleName = (platform: string, id: string) => `${platform}-tenant-${id}`;
 export const tenantLogGroupName = (platform: string, id: string) => `/${platform}/tenants/${id}`;
 export const premiumCacheName = (platform: string, id: string) => `${platform.slice(0, 12)}-t-${id}`;
 

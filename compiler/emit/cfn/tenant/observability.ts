@@ -2,6 +2,7 @@
 // manifest), Logs Insights queries scoped to that group only, metric filters that
 // turn its request logs into per-tenant 5xx and latency metrics, and alarms on them.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import { tenantTagPairs } from '../../../plan/isolation.ts';
 import { alarm } from '../monitoring.ts';
 import { ref, tags, type LayerOutput } from '../template.ts';
 import { tenantLogGroupName } from './iam.ts';
@@ -25,7 +26,7 @@ export function emitTenantObservability(plan: EstatePlan, t: TenantPlan): LayerO
       Type: 'AWS::Logs::LogGroup',
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
-      Properties: { LogGroupName: name, RetentionInDays: t.logRetentionDays, KmsKeyId: ref('LogsKeyArn'), Tags: tags([...p.tags, ['tenant-id', t.id]]) },
+      Properties: { LogGroupName: name, RetentionInDays: t.logRetentionDays, KmsKeyId: ref('LogsKeyArn'), Tags: tags(tenantTagPairs(p.tags, t.id)) },
     },
   };
   for (const [id, slug, query] of TENANT_QUERIES) {

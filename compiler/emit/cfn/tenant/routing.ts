@@ -3,6 +3,7 @@
 // target group. Suspended: the rules answer a fixed 403 page instead of forwarding.
 // Offboarded: no rules at all, so its hosts fall to the listener's default 404.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import { tenantTagPairs } from '../../../plan/isolation.ts';
 import { rulePriority } from '../../../plan/placement.ts';
 import { appTargetGroup } from '../albShard.ts';
 import { ref, type LayerOutput, type Resources } from '../template.ts';
@@ -15,7 +16,7 @@ export const SUSPENDED_PAGE = '<!doctype html><title>Suspended</title><h1>This w
 export function emitTenantRouting(plan: EstatePlan, t: TenantPlan): LayerOutput {
   const r: Resources = {};
   const dedicated = t.tier.compute === 'dedicated';
-  if (dedicated) r[TENANT_TARGET_GROUP] = appTargetGroup(plan, [...plan.platform.tags, ['tenant-id', t.id]]);
+  if (dedicated) r[TENANT_TARGET_GROUP] = appTargetGroup(plan, tenantTagPairs(plan.platform.tags, t.id));
   if (t.status === 'offboarded') return { resources: r };
   const action =
     t.status === 'suspended'
