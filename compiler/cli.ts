@@ -3,9 +3,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatDiagnostic, type Diagnostic } from './diagnostics.ts';
 import { ManifestDirectoryError } from './load/readManifests.ts';
-import { checkEstate, compileSources, loadSources } from './pipeline.ts';
-import { OutputDirectoryError, writeOutput } from './write/writeOutput.ts';
-import { writeLockFile } from './write/lockFile.ts';
+import { checkEstate, compile, loadSources } from './pipeline.ts';
+import { OutputDirectoryError } from './write/writeOutput.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;
@@ -60,14 +59,12 @@ invalid, prints every problem, writes nothing and leaves DIR exactly as it was.`
     async run(values, io) {
       const dir = String(values.tenants);
       const out = String(values.out);
-      const result = compileSources(dir, loadSources(dir));
+      const result = await compile(dir, out);
       if (!result.ok) return reportDiagnostics(result.diagnostics, io);
-      await writeOutput(out, result.files);
-      const lockChanged = writeLockFile(dir, result.lock);
       const templates = result.files.filter((f) => f.path.endsWith('.template.json')).length;
       const sql = result.files.filter((f) => f.path.startsWith('sql/')).length;
       io.stdout.write(`compiled ${result.plan.tenants.length} tenants of ${result.plan.platform.name} into ${out}/: ${templates} template${templates === 1 ? '' : 's'}, ${sql} SQL file${sql === 1 ? '' : 's'}\n`);
-      if (lockChanged) io.stdout.write(`updated ${dir}/placement.lock.yaml: commit it with the manifests\n`);
+      if (result.lockChanged) io.stdout.write(`updated ${dir}/placement.lock.yaml: commit it with the manifests\n`);
       return EXIT_OK;
     },
   },

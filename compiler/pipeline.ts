@@ -60,12 +60,15 @@ export function compileSources(dir: string, loaded: Loaded): CompileResult {
   return { ok: true, plan: checked.plan, files: emitEstate(checked.plan), lock: serializeLock(checked.plan.placements) };
 }
 
-/** Full compile from disk to disk. Nothing is written unless every manifest is valid. */
-export async function compile(tenantsDir: string, outDir: string): Promise<CompileResult> {
+export type WrittenResult = (CompileResult & { readonly ok: false }) | (CompileResult & { readonly ok: true; readonly lockChanged: boolean });
+
+/**
+ * Full compile from disk to disk. Nothing is written unless every manifest is valid;
+ * then the output tree, and the placement lock when placement changed.
+ */
+export async function compile(tenantsDir: string, outDir: string): Promise<WrittenResult> {
   const result = compileSources(tenantsDir, loadSources(tenantsDir));
-  if (result.ok) {
-    await writeOutput(outDir, result.files);
-    writeLockFile(tenantsDir, result.lock);
-  }
-  return result;
+  if (!result.ok) return result;
+  await writeOutput(outDir, result.files);
+  return { ...result, lockChanged: writeLockFile(tenantsDir, result.lock) };
 }

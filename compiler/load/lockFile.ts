@@ -1,6 +1,6 @@
 // tenants/placement.lock.yaml: where each tenant was placed, committed with the
 // manifests so a pull request shows placement changes and compile keeps them sticky.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { TenantPlacement } from '../plan/placement.ts';
@@ -15,9 +15,13 @@ export interface LockResult {
 /** I/O edge: the raw lock file, or null when the estate has none yet. */
 export function readLockFile(dir: string): RawFile | null {
   const path = join(dir, PLACEMENT_LOCK_FILE);
-  if (!existsSync(path)) return null;
-  const bytes = readFileSync(path);
-  return { path, name: PLACEMENT_LOCK_FILE, size: statSync(path).size, bytes };
+  try {
+    const bytes = readFileSync(path);
+    return { path, name: PLACEMENT_LOCK_FILE, size: bytes.length, bytes };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
 }
 
 const FIELDS = ['albShard', 'ruleSlot', 'cacheCluster', 'group', 'rules', 'certificates', 'targetGroups'] as const;
@@ -40,7 +44,7 @@ export function parseLockFile(raw: RawFile | null): LockResult {
     const e = entry as Record<string, unknown>;
     for (const f of FIELDS) {
       const v = e[f];
-      const ok = f === 'cacheCluster' ? v === null || (Number.isInteger(v) && (v as number) >= 0) : Number.isInteger(v) && (v as number) >= 0;
+      const ok = (Number.isInteger(v) && (v as number) >= 0) || (f === 'cacheCluster' && v === null);
       if (!ok) return bad(['tenants', id, f], `tenants.${id}.${f} must be a non-negative integer${f === 'cacheCluster' ? ' or null' : ''}`);
     }
     const unknown = Object.keys(e).find((k) => !(FIELDS as readonly string[]).includes(k));
