@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { assertSubnetsValid, parseCidr, planNetwork } from '../compiler/plan/network.ts';
+import { parseCidr } from '../compiler/cidr.ts';
+import { assertSubnetsValid, planNetwork } from '../compiler/plan/network.ts';
 
 const Network = suite('network plan');
 const AZS = ['us-east-1a', 'us-east-1b', 'us-east-1c'];

@@ -6,6 +6,8 @@
 // For 10.18.0.0/16: app /18 (16,379 usable), data /20 (4,091), public /22 (1,019).
 // AWS reserves 5 addresses per subnet; the smallest subnet AWS allows is /28.
 
+import { formatCidr, parseCidr } from '../cidr.ts';
+
 export interface SubnetPlan {
   readonly az: string;
   /** Index of the AZ (0..2): the stem of logical ids (a, b, c). */
@@ -18,16 +20,6 @@ export interface SubnetPlan {
 export interface NetworkPlan {
   readonly vpcCidr: string;
   readonly zones: readonly SubnetPlan[];
-}
-
-export function parseCidr(cidr: string): { base: number; prefix: number } {
-  const [addr, prefix] = cidr.split('/') as [string, string];
-  const base = addr.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-  return { base, prefix: Number(prefix) };
-}
-
-export function formatCidr(base: number, prefix: number): string {
-  return `${[base >>> 24, (base >>> 16) & 255, (base >>> 8) & 255, base & 255].join('.')}/${prefix}`;
 }
 
 /** The `index`-th block of size `/prefix` inside `base/parentPrefix`. */
