@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { emitTenantTemplate, emitTenantTemplateJson } from '../compiler/emit/cfn/tenant/tenantStack.ts';
-import { referencedNames } from '../compiler/emit/cfn/refs.ts';
+import { referencedNames } from './support/refs.ts';
 import { compileSources, parseSources } from '../compiler/pipeline.ts';
 import { rawFilesFrom, SAMPLE_TENANTS } from './helpers.ts';
 

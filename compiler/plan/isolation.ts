@@ -12,9 +12,6 @@ export function tenantTagPairs(platformTags: readonly (readonly [string, string]
 /** S3 key prefix of a tenant's objects in the tenant data bucket. */
 export const tenantS3Prefix = (tenantId: string) => `tenants/${tenantId}/`;
 
-/** The part of a tenant's prefix that CloudFront may read (through OAC). */
-export const tenantPublicS3Prefix = (tenantId: string) => `tenants/${tenantId}/public/`;
-
 /** Redis/Valkey key and channel pattern of a tenant in a shared cluster. */
 export const tenantCacheKeyPattern = (tenantId: string) => `tenant:${tenantId}:*`;
 

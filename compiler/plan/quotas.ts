@@ -36,9 +36,6 @@ export const HOST_VALUES_PER_RULE = 5;
  */
 export const TENANTS_PER_GROUP = 40;
 
-/** Domain names one ACM certificate covers by default (ACM quota, adjustable). */
-export const NAMES_PER_CERTIFICATE = 10;
-
 export function quotaInfo(key: keyof QuotaPlan): QuotaInfo {
   return QUOTAS.find((q) => q.key === key)!;
 }

@@ -19,7 +19,7 @@ export interface TenantAsset {
 
 /** The value a parent passes for a parameter of its own: list parameters travel joined. */
 export function forward(name: string, spec: ParameterSpec): unknown {
-  return spec.list ? join(',', ref(name) as unknown as unknown[]) : ref(name);
+  return spec.list ? join(',', ref(name)) : ref(name);
 }
 
 export function emitGroupTemplate(plan: EstatePlan, group: number, tenants: readonly TenantAsset[]): CfnTemplate {

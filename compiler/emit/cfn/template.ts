@@ -6,7 +6,6 @@ import { IntrinsicFunction } from 'cloudform-types/types/dataTypes.js';
 
 
 export type Intrinsic = IntrinsicFunction;
-export type CfnValue<T> = T | Intrinsic;
 
 export interface CfnResource {
   readonly Type: string;
@@ -67,15 +66,9 @@ const fn = (name: string, payload: unknown): Intrinsic => new IntrinsicFunction(
 export const ref = (logicalId: string): Intrinsic => fn('Ref', logicalId);
 export const getAtt = (logicalId: string, attribute: string): Intrinsic => fn('Fn::GetAtt', [logicalId, attribute]);
 export const sub = (template: string, vars?: Record<string, unknown>): Intrinsic => fn('Fn::Sub', vars ? [template, vars] : template);
-export const join = (sep: string, parts: readonly unknown[]): Intrinsic => fn('Fn::Join', [sep, parts]);
-export const select = (index: number, list: unknown): Intrinsic => fn('Fn::Select', [String(index), list]);
-export const split = (sep: string, value: unknown): Intrinsic => fn('Fn::Split', [sep, value]);
-export const ifCond = (condition: string, whenTrue: unknown, whenFalse: unknown): Intrinsic => fn('Fn::If', [condition, whenTrue, whenFalse]);
-export const equals = (a: unknown, b: unknown): Intrinsic => fn('Fn::Equals', [a, b]);
-export const not = (cond: unknown): Intrinsic => fn('Fn::Not', [cond]);
+/** `parts` may be a list or an intrinsic that yields one (a list parameter, GetAtt of a list). */
+export const join = (sep: string, parts: readonly unknown[] | Intrinsic): Intrinsic => fn('Fn::Join', [sep, parts]);
 export const base64 = (value: unknown): Intrinsic => fn('Fn::Base64', value);
-export const getAzs = (): Intrinsic => fn('Fn::GetAZs', '');
-export const noValue = (): Intrinsic => ref('AWS::NoValue');
 
 export function tags(pairs: readonly (readonly [string, string])[]): { Key: string; Value: string }[] {
   return pairs.map(([Key, Value]) => ({ Key, Value }));

@@ -49,7 +49,7 @@ export function emitTenantDns(plan: EstatePlan, t: TenantPlan): LayerOutput {
   }
   return {
     resources: r,
-    ...(t.dns.mode === 'delegated' ? { outputs: { NameServers: { Description: `Name servers the tenant sets for ${t.dns.zone}`, Value: join(',', getAtt(TENANT_ZONE, 'NameServers') as unknown as unknown[]) } } } : {}),
+    ...(t.dns.mode === 'delegated' ? { outputs: { NameServers: { Description: `Name servers the tenant sets for ${t.dns.zone}`, Value: join(',', getAtt(TENANT_ZONE, 'NameServers')) } } } : {}),
   };
 }
 

@@ -24,24 +24,8 @@ export interface EmittedTenantTemplate {
   readonly parameters: readonly string[];
 }
 
-/**
- * Serializes the tenant template once: resources and outputs are stringified first,
- * the parameters they refer to are read from that text, and the document is assembled
- * from the pieces in the order JSON.stringify would produce.
- */
-export function emitTenantTemplateJson(plan: EstatePlan, t: TenantPlan): EmittedTenantTemplate {
-  const { Resources, Outputs, Parameters: _unused, ...head } = emitTenantTemplate(plan, t, false);
-  const resources = JSON.stringify(Resources);
-  const outputs = Outputs ? JSON.stringify(Outputs) : null;
-  const used = referencedNamesInJson(outputs ? resources + outputs : resources);
-  const names = Object.keys(ALL_PARAMETERS).filter((n) => used.has(n));
-  const headJson = JSON.stringify({ ...head, Parameters: declare(ALL_PARAMETERS, names) });
-  const content = `${headJson.slice(0, -1)},"Resources":${resources}${outputs ? `,"Outputs":${outputs}` : ''}}\n`;
-  return { content, parameters: names };
-}
-
-export function emitTenantTemplate(plan: EstatePlan, t: TenantPlan, withParameters = true): CfnTemplate {
-  const merged = mergeLayers([
+function tenantLayers(plan: EstatePlan, t: TenantPlan) {
+  return mergeLayers([
     emitTenantIam(plan, t),
     emitTenantDns(plan, t),
     emitTenantRouting(plan, t),
@@ -52,13 +36,45 @@ export function emitTenantTemplate(plan: EstatePlan, t: TenantPlan, withParamete
     emitTenantObservability(plan, t),
     emitTenantConfig(plan, t),
   ]);
-  const names = withParameters ? Object.keys(ALL_PARAMETERS).filter((n) => referencedNamesInJson(JSON.stringify([merged.resources, merged.outputs])).has(n)) : [];
+}
+
+function templateHead(plan: EstatePlan, t: TenantPlan) {
   return {
-    AWSTemplateFormatVersion: '2010-09-09',
+    AWSTemplateFormatVersion: '2010-09-09' as const,
     Description: `tenantc estate ${plan.platform.name}: tenant ${t.id} (${t.tier.name}, ${t.status})`,
     Metadata: CFN_LINT_METADATA,
-    Parameters: declare(ALL_PARAMETERS, names),
+  };
+}
+
+/** The shared and shard parameters that serialized resources and outputs refer to, in declaration order. */
+function parametersUsed(json: string): string[] {
+  const used = referencedNamesInJson(json);
+  return Object.keys(ALL_PARAMETERS).filter((n) => used.has(n));
+}
+
+/**
+ * Serializes the tenant template once: resources and outputs are stringified first,
+ * the parameters they refer to are read from that text, and the document is assembled
+ * from the pieces in the order JSON.stringify would produce.
+ */
+export function emitTenantTemplateJson(plan: EstatePlan, t: TenantPlan): EmittedTenantTemplate {
+  const merged = tenantLayers(plan, t);
+  const resources = JSON.stringify(merged.resources);
+  const outputs = Object.keys(merged.outputs).length ? JSON.stringify(merged.outputs) : null;
+  const names = parametersUsed(outputs ? resources + outputs : resources);
+  const headJson = JSON.stringify({ ...templateHead(plan, t), Parameters: declare(ALL_PARAMETERS, names) });
+  const content = `${headJson.slice(0, -1)},"Resources":${resources}${outputs ? `,"Outputs":${outputs}` : ''}}\n`;
+  return { content, parameters: names };
+}
+
+/** The same template as an object; tests check that the assembled JSON equals its JSON.stringify. */
+export function emitTenantTemplate(plan: EstatePlan, t: TenantPlan): CfnTemplate {
+  const merged = tenantLayers(plan, t);
+  const hasOutputs = Object.keys(merged.outputs).length > 0;
+  return {
+    ...templateHead(plan, t),
+    Parameters: declare(ALL_PARAMETERS, parametersUsed(JSON.stringify(merged.resources) + (hasOutputs ? JSON.stringify(merged.outputs) : ''))),
     Resources: merged.resources,
-    ...(Object.keys(merged.outputs).length ? { Outputs: merged.outputs } : {}),
+    ...(hasOutputs ? { Outputs: merged.outputs } : {}),
   };
 }
