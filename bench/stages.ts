@@ -12,15 +12,15 @@ import { writeOutput } from '../compiler/write/writeOutput.ts';
 
 const [dir, out] = process.argv.slice(2) as [string, string];
 const stages: { stage: string; ms: number; rssMb: number; peakRssMb: number }[] = [];
-function measure<T>(stage: string, fn: () => T): T {
+async function measure<T>(stage: string, fn: () => T | Promise<T>): Promise<T> {
   const t0 = performance.now();
-  const r = fn();
+  const r = await fn();
   stages.push({ stage, ms: performance.now() - t0, rssMb: process.memoryUsage().rss / 2 ** 20, peakRssMb: process.resourceUsage().maxRSS / 1024 });
   return r;
 }
 
-const raw = measure('read', () => readManifestFiles(dir));
-const sources = measure('parse', () => {
+const raw = await measure('read', () => readManifestFiles(dir));
+const sources = await measure('parse', () => {
   const ok: SourceFile[] = [];
   for (const f of raw) {
     const r = parseManifest(f);
@@ -29,12 +29,10 @@ const sources = measure('parse', () => {
   }
   return ok;
 });
-const validated = measure('validate', () => validateEstate(dir, sources));
+const validated = await measure('validate', () => validateEstate(dir, sources));
 if (!validated.ok) throw new Error(validated.diagnostics.slice(0, 5).map((d) => `${d.file}: ${d.message}`).join('\n'));
-const planned = measure('plan', () => planEstate(validated.estate.platform, validated.estate.tenants));
+const planned = await measure('plan', () => planEstate(validated.estate.platform, validated.estate.tenants));
 if (!planned.ok) throw new Error(planned.diagnostics[0]?.message);
-const files = measure('emit', () => emitEstate(planned.plan));
-const t0 = performance.now();
-await writeOutput(out, files);
-stages.push({ stage: 'write', ms: performance.now() - t0, rssMb: process.memoryUsage().rss / 2 ** 20, peakRssMb: process.resourceUsage().maxRSS / 1024 });
+const files = await measure('emit', () => emitEstate(planned.plan));
+await measure('write', () => writeOutput(out, files));
 process.stdout.write(`${JSON.stringify({ stages, files: files.length, bytes: files.reduce((n, f) => n + f.content.length, 0) })}\n`);

@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatDiagnostic } from '../compiler/diagnostics.ts';
+import { compareStrings, formatDiagnostic } from '../compiler/diagnostics.ts';
 import { checkEstate, parseSources } from '../compiler/pipeline.ts';
 import { assertGoldenFile, FIXTURES, rawFilesFrom } from './helpers.ts';
 
@@ -17,7 +17,7 @@ function diagnosticsFor(caseDir: string): string {
   const files = rawFilesFrom(caseDir);
   const ownPlatform = files.some((f) => f.name.startsWith('platform')) || existsSync(join(caseDir, '.no-platform'));
   if (!ownPlatform) files.push(...rawFilesFrom(FIXTURES).filter((f) => f.name === 'platform.yaml'));
-  files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  files.sort((a, b) => compareStrings(a.name, b.name));
   const result = checkEstate('tenants', parseSources(files));
   assert.is(result.ok, false, `${caseDir} should be invalid`);
   return result.ok ? '' : result.diagnostics.map(formatDiagnostic).join('\n') + '\n';

@@ -1,5 +1,6 @@
 // Emit stage: plan → the files of the output tree. Pure. Children are emitted before
 // parents because a parent names each child by the hash of its content.
+import { compareStrings } from '../diagnostics.ts';
 import type { EstatePlan } from '../plan/model.ts';
 import { planNetwork } from '../plan/network.ts';
 import { serializeCompactJson, serializeJson } from '../write/serialize.ts';
@@ -45,7 +46,7 @@ export function emitEstate(plan: EstatePlan): OutputFile[] {
   const network = planNetwork(plan.platform.vpcCidr, plan.platform.availabilityZones);
   files.push({ path: ROOT_TEMPLATE_FILE, content: serializeJson(emitRootTemplate(plan, network, { albShards, cacheShards, groups })) });
   files.push(...emitSql(plan));
-  assets.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  assets.sort((a, b) => compareStrings(a.file, b.file));
   files.push({ path: ASSETS_FILE, content: serializeJson({ root: ROOT_TEMPLATE_FILE, nested: assets }) });
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return files.sort((a, b) => compareStrings(a.path, b.path));
 }

@@ -20,5 +20,5 @@ export function planCapacity(platform: PlatformPlan, tenants: readonly CapacityI
   const desired = Math.max(app.minInstances, needed);
   const withHeadroom = Math.ceil((desired * (100 + app.headroomPercent)) / 100);
   const max = Math.max(desired, Math.min(app.maxInstances, withHeadroom));
-  return { totalUsers, usersPerInstance: app.usersPerInstance, min: app.minInstances, desired, max, targetCpuPercent: app.targetCpuPercent };
+  return { totalUsers, usersPerInstance: app.usersPerInstance, needed, min: app.minInstances, desired, max, targetCpuPercent: app.targetCpuPercent };
 }

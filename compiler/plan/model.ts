@@ -29,6 +29,8 @@ export interface QuotaPlan {
 export interface CapacityPlan {
   readonly totalUsers: number;
   readonly usersPerInstance: number;
+  /** Instances the seats need before min and headroom: ceil(totalUsers / usersPerInstance). */
+  readonly needed: number;
   readonly min: number;
   readonly desired: number;
   readonly max: number;

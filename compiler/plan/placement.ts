@@ -2,6 +2,7 @@
 // stack each tenant lives in. Sticky: a tenant keeps what the lock file recorded for
 // as long as it exists and still fits, so adding or removing a tenant never moves
 // another. New tenants go first-fit, in id order, into the lowest shard with room.
+import { compareStrings } from '../diagnostics.ts';
 import { HOST_VALUES_PER_RULE, TENANTS_PER_GROUP } from './quotas.ts';
 import type { QuotaPlan } from './model.ts';
 
@@ -123,7 +124,7 @@ export function placeTenants(tenants: readonly PlacementNeeds[], quotas: QuotaPl
       pending.push(t);
     }
   }
-  pending.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  pending.sort((a, b) => compareStrings(a.id, b.id));
   for (const t of pending) {
     const prior = placed.get(t.id);
     let albShard = prior && prior.albShard >= 0 ? prior.albShard : -1;

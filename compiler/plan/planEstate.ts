@@ -119,7 +119,7 @@ export function planEstate(
   const capacity = planCapacity(platform, drafts.map((t) => ({ users: t.users, compute: t.tier.compute, status: t.status })));
   const diagnostics: Diagnostic[] = [];
   const at = (path: (string | number)[], message: string) => diagnostics.push(platformIn.source.diagnostic('quota-exceeded', path, message));
-  const needed = Math.ceil(capacity.totalUsers / capacity.usersPerInstance);
+  const { needed } = capacity;
   if (needed > platform.app.maxInstances) {
     at(
       ['app', 'capacity', 'maxInstances'],
