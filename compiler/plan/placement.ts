@@ -85,66 +85,61 @@ export function placeTenants(tenants: readonly PlacementNeeds[], quotas: QuotaPl
     return next;
   };
 
-  const placed = new Map<string, TenantPlacement>();
-  const pending: PlacementNeeds[] = [];
+  // What each tenant keeps from the lock: its ALB shard and slot, its cache cluster,
+  // its group, each only if it still fits.
+  interface Kept {
+    alb?: { readonly shard: number; readonly slot: number };
+    cache?: number;
+    group?: number;
+  }
+  const kept = new Map<string, Kept>();
   // Kept tenants first, so their places are reserved before new ones fill holes; and
   // among them those whose needs did not grow, so that a tenant that grew past its
   // shard's room is the one that moves, never a neighbour that did not change.
   const grew = (t: PlacementNeeds, old: TenantPlacement) => t.rules > old.rules || t.certificates > old.certificates || t.targetGroups > old.targetGroups;
-  const kept = tenants.filter((t) => previous.has(t.id));
-  const order = [...kept.filter((t) => !grew(t, previous.get(t.id)!)), ...kept.filter((t) => grew(t, previous.get(t.id)!))];
-  for (const t of tenants) if (!previous.has(t.id)) pending.push(t);
+  const returning = tenants.filter((t) => previous.has(t.id));
+  const order = [...returning.filter((t) => !grew(t, previous.get(t.id)!)), ...returning.filter((t) => grew(t, previous.get(t.id)!))];
   for (const t of order) {
     const old = previous.get(t.id)!;
+    const k: Kept = {};
     const s = shard(old.albShard);
-    const albOk = fits(s, t) && !s.slots.has(old.ruleSlot) && old.ruleSlot < quotas.albRulesPerLoadBalancer;
-    if (albOk) take(s, t, old.ruleSlot);
-    else if (s.slots.size === 0 && s.rules === 0) shards.delete(old.albShard);
-    let cache: number | null = null;
-    let cacheOk = true;
-    if (t.sharedCache) {
-      cacheOk = old.cacheCluster !== null && (caches.get(old.cacheCluster) ?? 0) < cachePerCluster;
-      if (cacheOk) caches.set(old.cacheCluster!, (caches.get(old.cacheCluster!) ?? 0) + 1), (cache = old.cacheCluster);
+    if (fits(s, t) && !s.slots.has(old.ruleSlot) && old.ruleSlot < quotas.albRulesPerLoadBalancer) {
+      take(s, t, old.ruleSlot);
+      k.alb = { shard: old.albShard, slot: old.ruleSlot };
+    } else if (s.slots.size === 0 && s.rules === 0) {
+      shards.delete(old.albShard);
     }
-    const groupOk = (groups.get(old.group) ?? 0) < TENANTS_PER_GROUP;
-    if (groupOk) groups.set(old.group, (groups.get(old.group) ?? 0) + 1);
-    if (albOk && cacheOk && groupOk) {
-      placed.set(t.id, { albShard: old.albShard, ruleSlot: old.ruleSlot, cacheCluster: cache, group: old.group, rules: t.rules, certificates: t.certificates, targetGroups: t.targetGroups });
-    } else {
-      // Only this tenant moves, and only what no longer fits.
-      placed.set(t.id, {
-        albShard: albOk ? old.albShard : -1,
-        ruleSlot: albOk ? old.ruleSlot : -1,
-        cacheCluster: t.sharedCache ? (cacheOk ? cache : -1) : null,
-        group: groupOk ? old.group : -1,
-        rules: t.rules,
-        certificates: t.certificates,
-        targetGroups: t.targetGroups,
-      });
-      pending.push(t);
+    if (t.sharedCache && old.cacheCluster !== null && (caches.get(old.cacheCluster) ?? 0) < cachePerCluster) {
+      caches.set(old.cacheCluster, (caches.get(old.cacheCluster) ?? 0) + 1);
+      k.cache = old.cacheCluster;
     }
+    if ((groups.get(old.group) ?? 0) < TENANTS_PER_GROUP) {
+      groups.set(old.group, (groups.get(old.group) ?? 0) + 1);
+      k.group = old.group;
+    }
+    kept.set(t.id, k);
   }
-  pending.sort((a, b) => compareStrings(a.id, b.id));
-  for (const t of pending) {
-    const prior = placed.get(t.id);
-    let albShard = prior && prior.albShard >= 0 ? prior.albShard : -1;
-    let ruleSlot = prior && prior.ruleSlot >= 0 ? prior.ruleSlot : -1;
-    if (albShard < 0) {
-      albShard = firstFit((i) => fits(shard(i), t) && freeSlot(shard(i)) < quotas.albRulesPerLoadBalancer, shards.keys());
-      ruleSlot = freeSlot(shard(albShard));
-      take(shard(albShard), t, ruleSlot);
+  // Then, in id order, every tenant gets what it did not keep (new tenants: everything).
+  const placed = new Map<string, TenantPlacement>();
+  for (const t of [...tenants].sort((a, b) => compareStrings(a.id, b.id))) {
+    const k = kept.get(t.id) ?? {};
+    let alb = k.alb;
+    if (!alb) {
+      const index = firstFit((i) => fits(shard(i), t) && freeSlot(shard(i)) < quotas.albRulesPerLoadBalancer, shards.keys());
+      alb = { shard: index, slot: freeSlot(shard(index)) };
+      take(shard(index), t, alb.slot);
     }
     let cacheCluster: number | null = null;
     if (t.sharedCache) {
-      cacheCluster = prior && prior.cacheCluster !== null && prior.cacheCluster >= 0 ? prior.cacheCluster : firstFit((i) => (caches.get(i) ?? 0) < cachePerCluster, caches.keys());
-      if (!(prior && prior.cacheCluster === cacheCluster)) caches.set(cacheCluster, (caches.get(cacheCluster) ?? 0) + 1);
+      cacheCluster = k.cache ?? firstFit((i) => (caches.get(i) ?? 0) < cachePerCluster, caches.keys());
+      if (k.cache === undefined) caches.set(cacheCluster, (caches.get(cacheCluster) ?? 0) + 1);
     }
-    let group = prior && prior.group >= 0 ? prior.group : -1;
-    if (group < 0) {
+    let group = k.group;
+    if (group === undefined) {
       group = firstFit((i) => (groups.get(i) ?? 0) < TENANTS_PER_GROUP, groups.keys());
       groups.set(group, (groups.get(group) ?? 0) + 1);
     }
-    placed.set(t.id, { albShard, ruleSlot, cacheCluster, group, rules: t.rules, certificates: t.certificates, targetGroups: t.targetGroups });
+    placed.set(t.id, { albShard: alb.shard, ruleSlot: alb.slot, cacheCluster, group, rules: t.rules, certificates: t.certificates, targetGroups: t.targetGroups });
   }
   const sorted = (m: Map<number, unknown>) => [...m.keys()].sort((a, b) => a - b);
   // A shard with no tenant left is dropped; an estate always has shard 0 and cache 0.
