@@ -63,7 +63,7 @@ invalid, prints every problem, writes nothing and leaves DIR exactly as it was.`
       if (!result.ok) return reportDiagnostics(result.diagnostics, io);
       const templates = result.files.filter((f) => f.path.endsWith('.template.json')).length;
       const sql = result.files.filter((f) => f.path.startsWith('sql/')).length;
-      io.stdout.write(`compiled ${result.plan.tenants.length} tenants of ${result.plan.platform.name} into ${out}/: ${templates} template${templates === 1 ? '' : 's'}, ${sql} SQL file${sql === 1 ? '' : 's'}\n`);
+      io.stdout.write(`compiled ${result.plan.tenants.length} tenants of ${result.plan.platform.name} into ${out}/: ${templates} template${templates === 1 ? '' : 's'}, ${sql} SQL file${sql === 1 ? '' : 's'} (${result.written.written} written, ${result.written.kept} unchanged)\n`);
       if (result.lockChanged) io.stdout.write(`updated ${dir}/placement.lock.yaml: commit it with the manifests\n`);
       return EXIT_OK;
     },

@@ -11,7 +11,7 @@ import type { SourceFile } from './load/sourceFile.ts';
 import type { EstatePlan } from './plan/model.ts';
 import { planEstate } from './plan/planEstate.ts';
 import { validateEstate, type ValidatedEstate } from './validate/validateEstate.ts';
-import { writeOutput } from './write/writeOutput.ts';
+import { type WriteSummary, writeOutput } from './write/writeOutput.ts';
 import { serializeLock, writeLockFile } from './write/lockFile.ts';
 import { parseLockFile, readLockFile } from './load/lockFile.ts';
 
@@ -60,7 +60,9 @@ export function compileSources(dir: string, loaded: Loaded): CompileResult {
   return { ok: true, plan: checked.plan, files: emitEstate(checked.plan), lock: serializeLock(checked.plan.placements) };
 }
 
-export type WrittenResult = (CompileResult & { readonly ok: false }) | (CompileResult & { readonly ok: true; readonly lockChanged: boolean });
+export type WrittenResult =
+  | (CompileResult & { readonly ok: false })
+  | (CompileResult & { readonly ok: true; readonly lockChanged: boolean; readonly written: WriteSummary });
 
 /**
  * Full compile from disk to disk. Nothing is written unless every manifest is valid;
@@ -69,6 +71,6 @@ export type WrittenResult = (CompileResult & { readonly ok: false }) | (CompileR
 export async function compile(tenantsDir: string, outDir: string): Promise<WrittenResult> {
   const result = compileSources(tenantsDir, loadSources(tenantsDir));
   if (!result.ok) return result;
-  await writeOutput(outDir, result.files);
-  return { ...result, lockChanged: writeLockFile(tenantsDir, result.lock) };
+  const written = await writeOutput(outDir, result.files);
+  return { ...result, lockChanged: writeLockFile(tenantsDir, result.lock), written };
 }

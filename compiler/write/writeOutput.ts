@@ -3,8 +3,16 @@
 // output and a failed compile leaves the previous output exactly as it was.
 // (Linux has no portable atomic swap of two directories; the window between the two
 // renames is a few microseconds, and a failure in it restores the old tree.)
+//
+// A file whose bytes equal the previous output's file at the same path is hard-linked
+// into the new tree instead of written again: an unchanged tenant keeps its file, its
+// inode and its mtime, and a recompile allocates and frees inodes only for what changed.
+// That is most of the cost at 5,000 tenants: creating a file is a metadata operation,
+// and on ext4 without a journal (this machine's disk) each new inode is first checked
+// against every recently deleted one, so replacing 5,800 files with 5,800 new ones
+// costs seconds of kernel time while linking them costs milliseconds.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { link, lstat, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { OutputFile } from '../emit/output.ts';
 
@@ -16,8 +24,16 @@ export class OutputDirectoryError extends Error {}
 /** Files in flight at once: writes overlap in libuv's thread pool instead of waiting one by one. */
 const WRITE_CONCURRENCY = 32;
 
-export async function writeOutput(outDir: string, files: readonly OutputFile[]): Promise<void> {
-  if (existsSync(outDir)) {
+export interface WriteSummary {
+  /** Files written with new bytes. */
+  readonly written: number;
+  /** Files carried over unchanged from the previous output by a hard link. */
+  readonly kept: number;
+}
+
+export async function writeOutput(outDir: string, files: readonly OutputFile[]): Promise<WriteSummary> {
+  const hadOld = existsSync(outDir);
+  if (hadOld) {
     if (!statSync(outDir).isDirectory()) throw new OutputDirectoryError(`${outDir}: exists and is not a directory`);
     const entries = readdirSync(outDir);
     if (entries.length > 0 && !entries.includes(OUTPUT_MARKER)) {
@@ -29,6 +45,8 @@ export async function writeOutput(outDir: string, files: readonly OutputFile[]):
   const staging = join(parent, `.tenantc-tmp-${basename(outDir)}-${process.pid}`);
   const retired = join(parent, `.tenantc-old-${basename(outDir)}-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
+  let written = 0;
+  let kept = 0;
   try {
     mkdirSync(staging);
     writeFileSync(join(staging, OUTPUT_MARKER), 'Written by tenantc compile; replaced as a whole on every compile.\n');
@@ -37,11 +55,16 @@ export async function writeOutput(outDir: string, files: readonly OutputFile[]):
     const worker = async () => {
       while (next < files.length) {
         const file = files[next++]!;
-        await writeFile(join(staging, file.path), file.content);
+        const bytes = Buffer.from(file.content, 'utf8');
+        const target = join(staging, file.path);
+        if (hadOld && (await keepPrevious(join(outDir, file.path), bytes, target))) kept++;
+        else {
+          await writeFile(target, bytes);
+          written++;
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, files.length) }, worker));
-    const hadOld = existsSync(outDir);
     if (hadOld) renameSync(outDir, retired);
     try {
       renameSync(staging, outDir);
@@ -52,5 +75,24 @@ export async function writeOutput(outDir: string, files: readonly OutputFile[]):
     if (hadOld) rmSync(retired, { recursive: true, force: true });
   } finally {
     rmSync(staging, { recursive: true, force: true });
+  }
+  return { written, kept };
+}
+
+/**
+ * Links the previous output's file into the new tree when it holds exactly `bytes`.
+ * Only a plain file with no other name is reused: a symlink, or a file also linked from
+ * outside the output, could change later without a compile, and the output must be
+ * nothing but what this compile produced. Anything unexpected falls back to writing.
+ */
+async function keepPrevious(previous: string, bytes: Buffer, target: string): Promise<boolean> {
+  try {
+    const st = await lstat(previous);
+    if (!st.isFile() || st.nlink !== 1 || st.size !== bytes.length) return false;
+    if (!(await readFile(previous)).equals(bytes)) return false;
+    await link(previous, target);
+    return true;
+  } catch {
+    return false;
   }
 }
