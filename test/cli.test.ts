@@ -113,9 +113,17 @@ Cli('compile refuses to replace a directory it did not write', () => {
   }
 });
 
-Cli('the bundled CLI (precompiled validators) reports exactly what the sources report', () => {
+let bundleBuilt = false;
+/** Builds dist/ from the current sources, once per run of this suite. */
+function buildBundle(): void {
+  if (bundleBuilt) return;
   const build = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'build.ts')], { cwd: ROOT, encoding: 'utf8' });
   assert.is(build.status, 0, build.stderr);
+  bundleBuilt = true;
+}
+
+Cli('the bundled CLI (precompiled validators) reports exactly what the sources report', () => {
+  buildBundle();
   const work = tempDir();
   try {
     let seen = '';
@@ -131,6 +139,25 @@ Cli('the bundled CLI (precompiled validators) reports exactly what the sources r
       seen += bundled.stderr;
     }
     assert.match(seen, 'must be a fully qualified domain name', 'x-hint texts survive precompilation');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+Cli('the bundled CLI (precompiled templates, bundled packages) compiles to the same bytes as the sources', () => {
+  buildBundle();
+  const work = tempDir();
+  try {
+    const tenants = join(work, 'tenants');
+    cpSync(SAMPLE_TENANTS, tenants, { recursive: true });
+    const bundled = runCli(['compile', '--tenants', tenants, '--out', join(work, 'bundled')]);
+    const source = runCli(['compile', '--tenants', tenants, '--out', join(work, 'source')], { env: { TENANTC_FROM_SOURCE: '1' } });
+    assert.is(bundled.status, 0, bundled.stderr);
+    assert.is(source.status, 0, source.stderr);
+    const files = listTree(join(work, 'source'));
+    assert.ok(files.includes('sql/001-rls-migration.sql') && files.includes('root.template.json'), 'SQL and user data come from templates');
+    assert.equal(listTree(join(work, 'bundled')), files);
+    for (const f of files) assert.fixture(readFileSync(join(work, 'bundled', f), 'utf8'), readFileSync(join(work, 'source', f), 'utf8'), f);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

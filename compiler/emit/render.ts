@@ -1,12 +1,12 @@
 // Renders Handlebars sources from templates/. Every value that comes from a manifest
 // passes through a quoting helper chosen for the target language (sqlIdent, sqlLiteral,
 // shellQuote); templates/ has a test that no bare {{value}} reaches the output.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import Handlebars from 'handlebars';
-import { TEMPLATES_DIR } from '../paths.ts';
+import HandlebarsRuntime from 'handlebars/runtime.js';
+import { templateSpec } from './templateSpecs.ts';
 
-const hb = Handlebars.create();
+// The runtime alone renders precompiled specifications; it is the full package's
+// runtime half, so the full package's typings describe it.
+const hb = (HandlebarsRuntime as unknown as typeof Handlebars).create();
 
 /** A SQL identifier: double quotes, embedded quotes doubled. */
 export function sqlIdent(name: string): string {
@@ -40,8 +40,7 @@ const compiled = new Map<string, HandlebarsTemplateDelegate>();
 export function renderTemplate(name: string, context: object): string {
   let t = compiled.get(name);
   if (!t) {
-    // strict: a name the context lacks is an error, not an empty string.
-    t = hb.compile(readFileSync(join(TEMPLATES_DIR, name), 'utf8'), { strict: true, noEscape: false });
+    t = hb.template(templateSpec(name));
     compiled.set(name, t);
   }
   return t(context);
