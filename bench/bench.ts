@@ -5,11 +5,11 @@
 // Targets (2-core machine, whole process): 500 tenants validate + compile <= 1 s,
 // 5,000 tenants <= 5 s, peak RSS <= 400 MB, cost linear in the number of tenants.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateEstate } from './generateEstate.ts';
+import { generateEstate, tenantId } from './generateEstate.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SIZES = (process.env.BENCH_SIZES ?? '500,5000').split(',').map(Number);
@@ -21,6 +21,15 @@ interface Whole {
   seconds: number;
   peakRssMb: number | null;
   status: number | null;
+  /** compile's own count of files written and kept, from its last line of output. */
+  summary: string;
+}
+
+/** Gives tenant `i` of the estate a new display name: one manifest edited, as in a pull request. */
+function renameTenant(dir: string, i: number): void {
+  const path = join(dir, `${tenantId(i)}.yaml`);
+  const text = readFileSync(path, 'utf8');
+  writeFileSync(path, text.replace(/^name: (.*)$/m, (_, name: string) => `name: ${name} (renamed ${i})`));
 }
 
 function runWhole(args: string[]): Whole {
@@ -41,7 +50,8 @@ function runWhole(args: string[]): Whole {
     if (Number.isFinite(kb)) peakRssMb = kb / 1024;
   }
   if (r.status !== 0) process.stderr.write(r.stderr);
-  return { seconds, peakRssMb, status: r.status };
+  const summary = /\(([^)]*written[^)]*)\)/.exec(r.stdout)?.[1] ?? '';
+  return { seconds, peakRssMb, status: r.status, summary };
 }
 
 const fmt = (n: number, d = 0) => n.toFixed(d).padStart(8);
@@ -63,29 +73,44 @@ try {
 
     // Median of three runs of each: one run's figure swings by a third with disk
     // writeback (compile writes 8 MB at 500 tenants, 80 MB at 5,000).
-    const median = (runs: Whole[]): Whole => [...runs].sort((a, b) => a.seconds - b.seconds)[1]!;
+    //  - first compile: into an --out that does not exist (a clean clone, CI);
+    //  - recompile: into the previous output after one tenant's manifest changed (a
+    //    pull request, the edit-compile loop): unchanged files are carried over.
+    // Output directories are removed only at the end: on this machine's ext4 (no
+    // journal) creating inodes right after deleting thousands costs seconds of kernel
+    // time, which would measure the previous run's cleanup, not this run.
+    let failed = 0;
+    const median = (runs: Whole[]): Whole => {
+      failed += runs.filter((r) => r.status !== 0).length;
+      return [...runs].sort((a, b) => a.seconds - b.seconds)[1]!;
+    };
     const v = median([0, 1, 2].map(() => runWhole(['validate', '--tenants', dir])));
-    const c = median(
+    const out = (i: number) => join(work, `out-${size}-${i}`);
+    const first = median([0, 1, 2].map((i) => runWhole(['compile', '--tenants', dir, '--out', out(i)])));
+    const again = median(
       [0, 1, 2].map((i) => {
-        rmSync(join(work, `out-${size}-${i - 1}`), { recursive: true, force: true });
-        return runWhole(['compile', '--tenants', dir, '--out', join(work, `out-${size}-${i}`)]);
+        renameTenant(dir, i);
+        return runWhole(['compile', '--tenants', dir, '--out', out(0)]);
       }),
     );
-    const total = v.seconds + c.seconds;
-    const peak = Math.max(v.peakRssMb ?? 0, c.peakRssMb ?? 0);
-    perTenant[size] = (c.seconds * 1000) / size;
-    console.log(`whole process (median of 3): validate ${v.seconds.toFixed(2)} s (${v.peakRssMb?.toFixed(0) ?? '?'} MB), compile ${c.seconds.toFixed(2)} s (${c.peakRssMb?.toFixed(0) ?? '?'} MB)`);
+    const total = v.seconds + Math.max(first.seconds, again.seconds);
+    const peak = Math.max(v.peakRssMb ?? 0, first.peakRssMb ?? 0, again.peakRssMb ?? 0);
+    perTenant[size] = (first.seconds * 1000) / size;
+    const mb = (w: Whole) => `${w.peakRssMb?.toFixed(0) ?? '?'} MB`;
+    console.log(
+      `whole process (median of 3): validate ${v.seconds.toFixed(2)} s (${mb(v)}), first compile ${first.seconds.toFixed(2)} s (${mb(first)}), recompile after one edit ${again.seconds.toFixed(2)} s (${mb(again)}; ${again.summary})`,
+    );
     const target = TARGET_SECONDS[size];
     if (target !== undefined) {
-      const ok = total <= target && peak <= TARGET_RSS_MB && v.status === 0 && c.status === 0;
+      const ok = total <= target && peak <= TARGET_RSS_MB && failed === 0;
       if (!ok) missed++;
-      console.log(`target: validate + compile ${total.toFixed(2)} s <= ${target} s, peak RSS ${peak.toFixed(0)} MB <= ${TARGET_RSS_MB} MB: ${ok ? 'met' : 'MISSED'}`);
+      console.log(`target: validate + compile (the slower of first compile and recompile) ${total.toFixed(2)} s <= ${target} s, peak RSS ${peak.toFixed(0)} MB <= ${TARGET_RSS_MB} MB: ${ok ? 'met' : 'MISSED'}`);
     }
   }
   const sizes = Object.keys(perTenant).map(Number).sort((a, b) => a - b);
   if (sizes.length >= 2) {
     const [small, large] = [sizes[0]!, sizes.at(-1)!];
-    console.log(`\nlinearity: compile ${perTenant[small]!.toFixed(3)} ms/tenant at ${small}, ${perTenant[large]!.toFixed(3)} ms/tenant at ${large} (fixed start-up cost included)`);
+    console.log(`\nlinearity: first compile ${perTenant[small]!.toFixed(3)} ms/tenant at ${small}, ${perTenant[large]!.toFixed(3)} ms/tenant at ${large} (fixed start-up cost included)`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
