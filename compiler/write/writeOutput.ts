@@ -11,8 +11,8 @@
 // and on ext4 without a journal (this machine's disk) each new inode is first checked
 // against every recently deleted one, so replacing 5,800 files with 5,800 new ones
 // costs seconds of kernel time while linking them costs milliseconds.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { link, lstat, readFile, writeFile } from 'node:fs/promises';
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { OutputFile } from '../emit/output.ts';
 
@@ -57,7 +57,7 @@ export async function writeOutput(outDir: string, files: readonly OutputFile[]):
         const file = files[next++]!;
         const bytes = Buffer.from(file.content, 'utf8');
         const target = join(staging, file.path);
-        if (hadOld && (await keepPrevious(join(outDir, file.path), bytes, target))) kept++;
+        if (hadOld && keepPrevious(join(outDir, file.path), bytes, target)) kept++;
         else {
           await writeFile(target, bytes);
           written++;
@@ -81,16 +81,19 @@ export async function writeOutput(outDir: string, files: readonly OutputFile[]):
 
 /**
  * Links the previous output's file into the new tree when it holds exactly `bytes`.
+ * Synchronous on purpose: lstat, read and link of a small cached file are each a few
+ * microseconds, less than a round trip through libuv's thread pool (twice as fast
+ * measured on 5,812 files).
  * Only a plain file with no other name is reused: a symlink, or a file also linked from
  * outside the output, could change later without a compile, and the output must be
  * nothing but what this compile produced. Anything unexpected falls back to writing.
  */
-async function keepPrevious(previous: string, bytes: Buffer, target: string): Promise<boolean> {
+function keepPrevious(previous: string, bytes: Buffer, target: string): boolean {
   try {
-    const st = await lstat(previous);
+    const st = lstatSync(previous);
     if (!st.isFile() || st.nlink !== 1 || st.size !== bytes.length) return false;
-    if (!(await readFile(previous)).equals(bytes)) return false;
-    await link(previous, target);
+    if (!readFileSync(previous).equals(bytes)) return false;
+    linkSync(previous, target);
     return true;
   } catch {
     return false;
