@@ -3,7 +3,7 @@
 // written again. Carrying over must never let anything but this compile's bytes into
 // the output: a hand-edited file, a symlink or a file also linked from elsewhere is
 // written afresh.
-import { existsSync, linkSync, lstatSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -87,6 +87,32 @@ Write('a symlink or a file with another name outside the output is never carried
     writeFileSync(shared, '{"globex":6}');
     assert.is(readFileSync(join(out, 'tenants/acme.template.json'), 'utf8'), '{"acme":1}');
     assert.is(readFileSync(join(out, 'tenants/globex.template.json'), 'utf8'), '{"globex":1}');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+Write('nothing is carried over through a symlinked output or a symlinked subdirectory', async () => {
+  const work = tempDir();
+  try {
+    // out/tenants is a symlink to a directory elsewhere holding the same bytes.
+    const out = join(work, 'out');
+    await writeOutput(out, files(first));
+    const elsewhere = join(work, 'elsewhere');
+    renameSync(join(out, 'tenants'), elsewhere);
+    symlinkSync(elsewhere, join(out, 'tenants'));
+    assert.equal(await writeOutput(out, files(first)), { written: 2, kept: 2 });
+    writeFileSync(join(elsewhere, 'acme.template.json'), '{"acme":6}');
+    assert.is(readFileSync(join(out, 'tenants/acme.template.json'), 'utf8'), '{"acme":1}');
+
+    // The output directory itself is a symlink to a tree tenantc wrote elsewhere.
+    const real = join(work, 'real');
+    await writeOutput(real, files(first));
+    const linked = join(work, 'linked');
+    symlinkSync(real, linked);
+    assert.equal(await writeOutput(linked, files(first)), { written: 4, kept: 0 });
+    writeFileSync(join(real, 'root.template.json'), '{"root":6}');
+    assert.is(readFileSync(join(linked, 'root.template.json'), 'utf8'), '{"root":1}');
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

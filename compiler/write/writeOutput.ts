@@ -51,13 +51,14 @@ export async function writeOutput(outDir: string, files: readonly OutputFile[]):
     mkdirSync(staging);
     writeFileSync(join(staging, OUTPUT_MARKER), 'Written by tenantc compile; replaced as a whole on every compile.\n');
     for (const dir of new Set(files.map((f) => dirname(join(staging, f.path))))) mkdirSync(dir, { recursive: true });
+    const reusable = hadOld ? reusableDirectories(outDir, files) : new Set<string>();
     let next = 0;
     const worker = async () => {
       while (next < files.length) {
         const file = files[next++]!;
         const bytes = Buffer.from(file.content, 'utf8');
         const target = join(staging, file.path);
-        if (hadOld && keepPrevious(join(outDir, file.path), bytes, target)) kept++;
+        if (reusable.has(dirname(file.path)) && keepPrevious(join(outDir, file.path), bytes, target)) kept++;
         else {
           await writeFile(target, bytes);
           written++;
@@ -77,6 +78,29 @@ export async function writeOutput(outDir: string, files: readonly OutputFile[]):
     rmSync(staging, { recursive: true, force: true });
   }
   return { written, kept };
+}
+
+/**
+ * The directories of the previous output (relative, '.' for the top) whose files may be
+ * carried over: every component from the output directory down is a real directory,
+ * not a symlink. Through a symlinked directory a "previous" file lives elsewhere, and
+ * survives the removal of the old tree; linking it would share it with that place.
+ */
+function reusableDirectories(outDir: string, files: readonly OutputFile[]): Set<string> {
+  const reusable = new Set<string>();
+  const isRealDirectory = (p: string) => {
+    try {
+      return lstatSync(p).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  if (!isRealDirectory(outDir)) return reusable;
+  for (const dir of new Set(files.map((f) => dirname(f.path)))) {
+    const parts = dir === '.' ? [] : dir.split('/');
+    if (parts.every((_, i) => isRealDirectory(join(outDir, ...parts.slice(0, i + 1))))) reusable.add(dir);
+  }
+  return reusable;
 }
 
 /**
