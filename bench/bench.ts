@@ -58,6 +58,7 @@ const fmt = (n: number, d = 0) => n.toFixed(d).padStart(8);
 const work = mkdtempSync(join(tmpdir(), 'tenantc-bench-'));
 let missed = 0;
 const perTenant: Record<number, number> = {};
+const stagesBySize: Record<number, { stage: string; ms: number }[]> = {};
 try {
   for (const size of SIZES) {
     const dir = join(work, `estate-${size}`);
@@ -69,6 +70,7 @@ try {
     const report = JSON.parse(staged.stdout.trim().split('\n').at(-1)!) as { stages: { stage: string; ms: number; rssMb: number; peakRssMb: number }[]; files: number; bytes: number };
     console.log('stage        ms     RSS MB  peak RSS MB');
     for (const s of report.stages) console.log(`${s.stage.padEnd(9)}${fmt(s.ms, 1)}${fmt(s.rssMb)}${fmt(s.peakRssMb)}`);
+    stagesBySize[size] = report.stages;
     console.log(`output: ${report.files} files, ${(report.bytes / 2 ** 20).toFixed(1)} MB`);
 
     // Median of three runs of each: one run's figure swings by a third with disk
@@ -109,8 +111,16 @@ try {
   }
   const sizes = Object.keys(perTenant).map(Number).sort((a, b) => a - b);
   if (sizes.length >= 2) {
+    // Linear cost: each stage's time per tenant stays flat from the smallest estate to
+    // the largest, and the whole process grows by a constant cost per added tenant.
     const [small, large] = [sizes[0]!, sizes.at(-1)!];
-    console.log(`\nlinearity: first compile ${perTenant[small]!.toFixed(3)} ms/tenant at ${small}, ${perTenant[large]!.toFixed(3)} ms/tenant at ${large} (fixed start-up cost included)`);
+    console.log(`\nlinearity (ms per tenant at ${small} and at ${large} tenants):`);
+    for (const s of stagesBySize[small]!) {
+      const big = stagesBySize[large]!.find((b) => b.stage === s.stage)!;
+      console.log(`  ${s.stage.padEnd(9)}${fmt(s.ms / small, 3)}${fmt(big.ms / large, 3)}`);
+    }
+    const marginal = ((perTenant[large]! * large - perTenant[small]! * small) / (large - small)).toFixed(3);
+    console.log(`  first compile, whole process: ${perTenant[small]!.toFixed(3)} and ${perTenant[large]!.toFixed(3)} (start-up included); ${marginal} ms per added tenant`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
