@@ -50,7 +50,8 @@ await build({
   format: 'esm',
   // Packages are bundled too: resolving and loading yaml's, Handlebars' and ajv's
   // module trees file by file cost 50 ms of every start.
-  // The generated validators are CommonJS that require ajv's small runtime helpers.
+  // Bundled CommonJS (yaml) still requires Node built-ins ('buffer', 'process') at run
+  // time, which an ES module can do only through a require made for it.
   banner: { js: "import { createRequire as __tenantcCreateRequire } from 'node:module'; const require = __tenantcCreateRequire(import.meta.url);" },
   sourcemap: 'linked',
   logLevel: 'warning',
