@@ -5,7 +5,7 @@
 // Targets (2-core machine, whole process): 500 tenants validate + compile <= 1 s,
 // 5,000 tenants <= 5 s, peak RSS <= 400 MB, cost linear in the number of tenants.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,22 @@ function runWhole(args: string[]): Whole {
 }
 
 const fmt = (n: number, d = 0) => n.toFixed(d).padStart(8);
+
+/**
+ * How long this disk takes to create an empty file right now, in microseconds. On ext4
+ * without a journal (this machine) a new inode is checked against every inode deleted
+ * in the last one to six minutes, so after a large deletion (npm test, a previous
+ * bench) creating files is tens of times slower for a while; a compile's figures then
+ * measure that, not tenantc. The files stay until the end: deleting them would cause it.
+ */
+function fileCreationMicros(dir: string, count = 2000): number {
+  mkdirSync(dir);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) closeSync(openSync(join(dir, `f${i}`), 'w'));
+  return Number(process.hrtime.bigint() - t0) / 1e3 / count;
+}
+/** Above this the disk is in that state (a quiet disk measures 10-30 µs here). */
+const SLOW_CREATE_MICROS = 100;
 const work = mkdtempSync(join(tmpdir(), 'tenantc-bench-'));
 let missed = 0;
 const perTenant: Record<number, number> = {};
@@ -64,6 +80,11 @@ try {
     const dir = join(work, `estate-${size}`);
     generateEstate(dir, size, join(ROOT, 'tenants', 'platform.yaml'));
     console.log(`\n== ${size} tenants`);
+    const createMicros = fileCreationMicros(join(work, `probe-${size}`));
+    console.log(`disk: ${createMicros.toFixed(0)} µs to create an empty file`);
+    if (createMicros > SLOW_CREATE_MICROS) {
+      console.log(`warning: file creation is slow on this disk now (thousands of files deleted in the last minutes); the figures below include it. For tenantc's own figures, run the bench again in a few minutes.`);
+    }
 
     const staged = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'stages.ts'), dir, join(work, `out-stages-${size}`)], { encoding: 'utf8', cwd: ROOT });
     if (staged.status !== 0) throw new Error(staged.stderr);
