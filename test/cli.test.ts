@@ -92,6 +92,7 @@ Cli('compile replaces the output directory as a whole', () => {
     const r = runCli(['compile', '--out', out]);
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stdout, 'compiled 11 tenants of tessera');
+    assert.match(r.stdout, /\(0 written, [1-9]\d* unchanged\)/, 'an unchanged estate rewrites no file');
     assert.not.ok(existsSync(join(out, 'stale.template.json')), 'a file from an earlier compile must not survive');
     assert.ok(existsSync(join(out, 'root.template.json')));
   } finally {
