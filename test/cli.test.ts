@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFil
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FIXTURES, listTree, ROOT, runCli, SAMPLE_TENANTS, tempDir } from './helpers.ts';
+import { FIXTURES, listTree, ROOT, runCli, inTempDir, SAMPLE_TENANTS } from './helpers.ts';
 
 const Cli = suite('cli');
 
@@ -48,8 +48,7 @@ Cli('validate accepts the sample estate', () => {
 });
 
 Cli('an invalid estate exits 1, prints every problem sorted, and leaves --out exactly as it was', () => {
-  const work = tempDir();
-  try {
+  inTempDir((work) => {
     const tenants = join(work, 'tenants');
     cpSync(join(FIXTURES, 'invalid', 'duplicate-domains'), tenants, { recursive: true });
     cpSync(join(FIXTURES, 'platform.yaml'), join(tenants, 'platform.yaml'));
@@ -78,14 +77,11 @@ Cli('an invalid estate exits 1, prints every problem sorted, and leaves --out ex
     assert.is(r.stdout, '');
     assert.is(snapshot(out), before, 'the previous output must be untouched');
     assert.equal(listTree(work).filter((p) => p.includes('.tenantc-tmp')), [], 'no staging directory left behind');
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });
 
 Cli('compile replaces the output directory as a whole', () => {
-  const work = tempDir();
-  try {
+  inTempDir((work) => {
     const out = join(work, 'out');
     assert.is(runCli(['compile', '--out', out]).status, 0);
     writeFileSync(join(out, 'stale.template.json'), '{}');
@@ -95,23 +91,18 @@ Cli('compile replaces the output directory as a whole', () => {
     assert.match(r.stdout, /\(0 written, [1-9]\d* unchanged\)/, 'an unchanged estate rewrites no file');
     assert.not.ok(existsSync(join(out, 'stale.template.json')), 'a file from an earlier compile must not survive');
     assert.ok(existsSync(join(out, 'root.template.json')));
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });
 
 Cli('compile refuses to replace a directory it did not write', () => {
-  const work = tempDir();
-  try {
+  inTempDir((work) => {
     mkdirSync(join(work, 'docs'));
     writeFileSync(join(work, 'docs', 'keep.md'), 'precious');
     const r = runCli(['compile', '--out', join(work, 'docs')]);
     assert.is(r.status, 2);
     assert.match(r.stderr, 'refusing to replace a non-empty directory that tenantc did not write');
     assert.is(readFileSync(join(work, 'docs', 'keep.md'), 'utf8'), 'precious');
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });
 
 let bundleBuilt = false;
@@ -125,8 +116,7 @@ function buildBundle(): void {
 
 Cli('the bundled CLI (precompiled validators) reports exactly what the sources report', () => {
   buildBundle();
-  const work = tempDir();
-  try {
+  inTempDir((work) => {
     let seen = '';
     for (const c of ['wrong-types-and-values', 'missing-required', 'dns-modes', 'unknown-keys', 'bad-ids']) {
       const tenants = join(work, c);
@@ -140,15 +130,12 @@ Cli('the bundled CLI (precompiled validators) reports exactly what the sources r
       seen += bundled.stderr;
     }
     assert.match(seen, 'must be a fully qualified domain name', 'x-hint texts survive precompilation');
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });
 
 Cli('the bundled CLI (precompiled templates, bundled packages) compiles to the same bytes as the sources', () => {
   buildBundle();
-  const work = tempDir();
-  try {
+  inTempDir((work) => {
     const tenants = join(work, 'tenants');
     cpSync(SAMPLE_TENANTS, tenants, { recursive: true });
     const bundled = runCli(['compile', '--tenants', tenants, '--out', join(work, 'bundled')]);
@@ -159,9 +146,7 @@ Cli('the bundled CLI (precompiled templates, bundled packages) compiles to the s
     assert.ok(files.includes('sql/001-rls-migration.sql') && files.includes('root.template.json'), 'SQL and user data come from templates');
     assert.equal(listTree(join(work, 'bundled')), files);
     for (const f of files) assert.fixture(readFileSync(join(work, 'bundled', f), 'utf8'), readFileSync(join(work, 'source', f), 'utf8'), f);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });
 
 Cli.run();

@@ -73,8 +73,23 @@ export function assertGoldenFile(goldenPath: string, actual: string): void {
   assert.fixture(actual, readFileSync(goldenPath, 'utf8'), relative(ROOT, goldenPath));
 }
 
-export function tempDir(prefix = 'tenantc-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+/**
+ * Runs `fn` in a new temporary directory and removes the directory when `fn` returns,
+ * throws, or (for an async `fn`) settles.
+ */
+export function inTempDir<T>(fn: (dir: string) => T, prefix = 'tenantc-test-'): T {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  let result: T;
+  try {
+    result = fn(dir);
+  } catch (e) {
+    remove();
+    throw e;
+  }
+  if (result instanceof Promise) return result.finally(remove) as T;
+  remove();
+  return result;
 }
 
 export interface CliResult {

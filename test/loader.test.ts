@@ -1,5 +1,5 @@
 // The load stage: file-level problems, positions and the YAML features we refuse.
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -7,13 +7,12 @@ import { parseManifest, firstInvalidUtf8 } from '../compiler/load/parseManifest.
 import { MANIFEST_SIZE_CAP_BYTES, readManifestFiles } from '../compiler/load/readManifests.ts';
 import { decodePointer } from '../compiler/validate/schema.ts';
 import { parseDocument } from 'yaml';
-import { FIXTURES, rawFile, rawFilesFrom, SAMPLE_TENANTS, tempDir } from './helpers.ts';
+import { FIXTURES, rawFile, rawFilesFrom, inTempDir, SAMPLE_TENANTS } from './helpers.ts';
 
 const Load = suite('load');
 
 Load('a file over the size cap is refused unread; a file at the cap is read', () => {
-  const dir = tempDir();
-  try {
+  inTempDir((dir) => {
     writeFileSync(join(dir, 'at-cap.yaml'), 'x'.repeat(MANIFEST_SIZE_CAP_BYTES));
     writeFileSync(join(dir, 'over-cap.yaml'), 'x'.repeat(MANIFEST_SIZE_CAP_BYTES + 1));
     writeFileSync(join(dir, 'notes.md'), 'not a manifest');
@@ -25,9 +24,7 @@ Load('a file over the size cap is refused unread; a file at the cap is read', ()
     assert.is(r.source, null);
     assert.is(r.diagnostics[0]?.code, 'file-too-large');
     assert.is(r.diagnostics[0]?.message.includes(String(MANIFEST_SIZE_CAP_BYTES)), true);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 Load('invalid UTF-8 is located at the first byte of the bad sequence', () => {

@@ -3,13 +3,12 @@
 // first and last ALB shard, cache shard and group, and one tenant template of every
 // shape (tier, DNS mode, status, rule count), since tenants of one shape differ only in
 // literals and linting 5,000 near-identical files would take an hour.
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileSources, parseSources } from '../compiler/pipeline.ts';
 import { generateEstate } from '../bench/generateEstate.ts';
-import { rawFilesFrom, SAMPLE_TENANTS, tempDir } from './helpers.ts';
+import { rawFilesFrom, inTempDir, SAMPLE_TENANTS } from './helpers.ts';
 import { checkTemplate } from './support/registry.ts';
 import { reviewTemplates } from '../compiler/review/index.ts';
 import type { Template } from '../compiler/review/rule.ts';
@@ -19,8 +18,7 @@ const S = suite('scale');
 
 for (const size of [500, 5000]) {
   S(`${size} tenants: every template passes the registry check, the limits and the security rule pack; cfn-lint on every shape`, () => {
-    const dir = tempDir(`tenantc-scale-${size}-`);
-    try {
+    inTempDir((dir) => {
       generateEstate(dir, size, join(SAMPLE_TENANTS, 'platform.yaml'));
       const r = compileSources('tenants', parseSources(rawFilesFrom(dir)));
       if (!r.ok) assert.unreachable(r.diagnostics.slice(0, 3).map((d) => d.message).join('\n'));
@@ -50,9 +48,7 @@ for (const size of [500, 5000]) {
       const lint = cfnLint(pick);
       if (lint.available) assert.is(lint.status, 0, lint.output);
       else assert.not.ok(process.env.TENANTC_REQUIRE_CFN_LINT, 'cfn-lint is required here but not installed');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    }, `tenantc-scale-${size}-`);
   });
 }
 

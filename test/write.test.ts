@@ -3,13 +3,13 @@
 // written again. Carrying over must never let anything but this compile's bytes into
 // the output: a hand-edited file, a symlink or a file also linked from elsewhere is
 // written afresh.
-import { existsSync, linkSync, lstatSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { OutputFile } from '../compiler/emit/output.ts';
 import { writeOutput } from '../compiler/write/writeOutput.ts';
-import { listTree, tempDir } from './helpers.ts';
+import { inTempDir, listTree } from './helpers.ts';
 
 const Write = suite('write');
 
@@ -17,8 +17,7 @@ const files = (entries: Record<string, string>): OutputFile[] => Object.entries(
 const first = { 'root.template.json': '{"root":1}', 'tenants/acme.template.json': '{"acme":1}', 'tenants/globex.template.json': '{"globex":1}', 'sql/002-tenants.sql': 'select 1;' };
 
 Write('a first compile writes every file; a recompile of the same bytes keeps every file', async () => {
-  const work = tempDir();
-  try {
+  await inTempDir(async (work) => {
     const out = join(work, 'out');
     assert.equal(await writeOutput(out, files(first)), { written: 4, kept: 0 });
     const before = new Map(listTree(out).map((p) => [p, statSync(join(out, p))]));
@@ -30,14 +29,11 @@ Write('a first compile writes every file; a recompile of the same bytes keeps ev
       assert.is(now.nlink, 1, `${path} has no second name once the old tree is gone`);
     }
     assert.equal(listTree(work), listTree(out).map((p) => `out/${p}`), 'no staging or retired directory left beside the output');
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });
 
 Write('only changed files are written; removed files disappear; unchanged ones keep their inode', async () => {
-  const work = tempDir();
-  try {
+  await inTempDir(async (work) => {
     const out = join(work, 'out');
     await writeOutput(out, files(first));
     const acme = statSync(join(out, 'tenants/acme.template.json')).ino;
@@ -50,27 +46,21 @@ Write('only changed files are written; removed files disappear; unchanged ones k
     assert.is(readFileSync(join(out, 'tenants/globex.template.json'), 'utf8'), '{"globex":2}');
     assert.not.ok(existsSync(join(out, 'sql/002-tenants.sql')));
     assert.equal(listTree(out), ['.tenantc-output', 'root.template.json', 'tenants/acme.template.json', 'tenants/globex.template.json', 'tenants/initech.template.json']);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });
 
 Write('a hand-edited file of the same size is rewritten, not kept', async () => {
-  const work = tempDir();
-  try {
+  await inTempDir(async (work) => {
     const out = join(work, 'out');
     await writeOutput(out, files(first));
     writeFileSync(join(out, 'tenants/acme.template.json'), '{"acme":9}');
     assert.equal(await writeOutput(out, files(first)), { written: 1, kept: 3 });
     assert.is(readFileSync(join(out, 'tenants/acme.template.json'), 'utf8'), '{"acme":1}');
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });
 
 Write('a symlink or a file with another name outside the output is never carried over', async () => {
-  const work = tempDir();
-  try {
+  await inTempDir(async (work) => {
     const out = join(work, 'out');
     await writeOutput(out, files(first));
     // Same bytes, but reachable from outside: editing the outside name later would
@@ -87,14 +77,11 @@ Write('a symlink or a file with another name outside the output is never carried
     writeFileSync(shared, '{"globex":6}');
     assert.is(readFileSync(join(out, 'tenants/acme.template.json'), 'utf8'), '{"acme":1}');
     assert.is(readFileSync(join(out, 'tenants/globex.template.json'), 'utf8'), '{"globex":1}');
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });
 
 Write('nothing is carried over through a symlinked output or a symlinked subdirectory', async () => {
-  const work = tempDir();
-  try {
+  await inTempDir(async (work) => {
     // out/tenants is a symlink to a directory elsewhere holding the same bytes.
     const out = join(work, 'out');
     await writeOutput(out, files(first));
@@ -113,9 +100,7 @@ Write('nothing is carried over through a symlinked output or a symlinked subdire
     assert.equal(await writeOutput(linked, files(first)), { written: 4, kept: 0 });
     writeFileSync(join(real, 'root.template.json'), '{"root":6}');
     assert.is(readFileSync(join(linked, 'root.template.json'), 'utf8'), '{"root":1}');
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });
 
 Write.run();

@@ -1,14 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { tempDir } from '../helpers.ts';
+import { inTempDir } from '../helpers.ts';
 
 /** Runs cfn-lint once over a set of templates; returns its parseable output and exit code. */
 export function cfnLint(templates: ReadonlyMap<string, string>): { available: boolean; status: number | null; output: string } {
   const probe = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
   if (probe.error) return { available: false, status: null, output: '' };
-  const dir = tempDir('tenantc-lint-');
-  try {
+  return inTempDir((dir) => {
     const paths = [...templates].map(([name, body]) => {
       const p = join(dir, name);
       mkdirSync(dirname(p), { recursive: true });
@@ -17,8 +16,6 @@ export function cfnLint(templates: ReadonlyMap<string, string>): { available: bo
     });
     const r = spawnSync('cfn-lint', ['--format', 'parseable', '--', ...paths], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
     return { available: true, status: r.status, output: `${r.stdout}${r.stderr}`.replaceAll(`${dir}/`, '') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  }, 'tenantc-lint-');
 }
 
