@@ -50,8 +50,9 @@ export async function writeOutput(outDir: string, files: readonly OutputFile[]):
   try {
     mkdirSync(staging);
     writeFileSync(join(staging, OUTPUT_MARKER), 'Written by tenantc compile; replaced as a whole on every compile.\n');
-    for (const dir of new Set(files.map((f) => dirname(join(staging, f.path))))) mkdirSync(dir, { recursive: true });
-    const reusable = hadOld ? reusableDirectories(outDir, files) : new Set<string>();
+    const dirs = new Set(files.map((f) => dirname(f.path)));
+    for (const dir of dirs) mkdirSync(join(staging, dir), { recursive: true });
+    const reusable = hadOld ? reusableDirectories(outDir, dirs) : new Set<string>();
     let next = 0;
     const worker = async () => {
       while (next < files.length) {
@@ -81,12 +82,12 @@ export async function writeOutput(outDir: string, files: readonly OutputFile[]):
 }
 
 /**
- * The directories of the previous output (relative, '.' for the top) whose files may be
+ * Of the output's directories (relative, '.' for the top), those whose files may be
  * carried over: every component from the output directory down is a real directory,
  * not a symlink. Through a symlinked directory a "previous" file lives elsewhere, and
  * survives the removal of the old tree; linking it would share it with that place.
  */
-function reusableDirectories(outDir: string, files: readonly OutputFile[]): Set<string> {
+function reusableDirectories(outDir: string, dirs: ReadonlySet<string>): Set<string> {
   const reusable = new Set<string>();
   const isRealDirectory = (p: string) => {
     try {
@@ -96,7 +97,7 @@ function reusableDirectories(outDir: string, files: readonly OutputFile[]): Set<
     }
   };
   if (!isRealDirectory(outDir)) return reusable;
-  for (const dir of new Set(files.map((f) => dirname(f.path)))) {
+  for (const dir of dirs) {
     const parts = dir === '.' ? [] : dir.split('/');
     if (parts.every((_, i) => isRealDirectory(join(outDir, ...parts.slice(0, i + 1))))) reusable.add(dir);
   }
