@@ -2,8 +2,6 @@
 // NAT gateways; app and data subnets have no route from the internet. One NAT
 // gateway per AZ, and each AZ's app subnet routes through its own, so losing one AZ
 // never cuts the egress of the others. Data subnets have no route to the internet.
-import type { VPCProperties } from 'cloudform-types/types/ec2/vpc.js';
-import type { SubnetProperties } from 'cloudform-types/types/ec2/subnet.js';
 import type { EstatePlan } from '../../plan/model.ts';
 import type { NetworkPlan } from '../../plan/network.ts';
 import { LOGS_KEY } from './keys.ts';
@@ -18,7 +16,7 @@ export function emitNetwork(plan: EstatePlan, network: NetworkPlan): LayerOutput
   const r: Resources = {
     [VPC]: {
       Type: 'AWS::EC2::VPC',
-      Properties: { CidrBlock: network.vpcCidr, EnableDnsHostnames: true, EnableDnsSupport: true, InstanceTenancy: 'default', Tags: named('vpc') } satisfies VPCProperties,
+      Properties: { CidrBlock: network.vpcCidr, EnableDnsHostnames: true, EnableDnsSupport: true, InstanceTenancy: 'default', Tags: named('vpc') },
     },
     platformInternetGateway: { Type: 'AWS::EC2::InternetGateway', Properties: { Tags: named('igw') } },
     platformInternetGatewayAttachment: { Type: 'AWS::EC2::VPCGatewayAttachment', Properties: { VpcId: ref(VPC), InternetGatewayId: ref('platformInternetGateway') } },
@@ -43,7 +41,7 @@ export function emitNetwork(plan: EstatePlan, network: NetworkPlan): LayerOutput
           // their addresses explicitly; nothing launched there gets a public IP.
           MapPublicIpOnLaunch: false,
           Tags: named(`${tier.toLowerCase()}-${zone}`),
-        } satisfies SubnetProperties,
+        },
       };
       r[table] = { Type: 'AWS::EC2::RouteTable', Properties: { VpcId: ref(VPC), Tags: named(`${tier.toLowerCase()}-${zone}`) } };
       r[`${subnet}RouteTableAssociation`] = { Type: 'AWS::EC2::SubnetRouteTableAssociation', Properties: { SubnetId: ref(subnet), RouteTableId: ref(table) } };

@@ -1,15 +1,18 @@
-// CloudFormation template shapes. Property bags are typed with cloudform-types'
-// interfaces where its (frozen, older) spec knows the resource; newer resources and
-// properties are plain typed objects. Either way the registry test checks every
-// emitted type and property against @aws-cdk/aws-service-spec.
-import { IntrinsicFunction } from 'cloudform-types/types/dataTypes.js';
+// CloudFormation template shapes. Templates are plain data from the first emitter on:
+// intrinsic functions are the objects CloudFormation reads ({ "Ref": ... }), so the
+// security rule pack and the diff see exactly what is written. The registry test
+// checks every emitted type and property against @aws-cdk/aws-service-spec.
 
-
-export type Intrinsic = IntrinsicFunction;
+export type Intrinsic =
+  | { readonly Ref: string }
+  | { readonly 'Fn::GetAtt': readonly [string, string] }
+  | { readonly 'Fn::Sub': string | readonly [string, Readonly<Record<string, unknown>>] }
+  | { readonly 'Fn::Join': readonly [string, readonly unknown[] | Intrinsic] }
+  | { readonly 'Fn::Base64': unknown };
 
 export interface CfnResource {
   readonly Type: string;
-  readonly Properties?: object;
+  readonly Properties?: Readonly<Record<string, unknown>>;
   readonly DependsOn?: readonly string[];
   readonly DeletionPolicy?: 'Delete' | 'Retain' | 'Snapshot' | 'RetainExceptOnCreate';
   readonly UpdateReplacePolicy?: 'Delete' | 'Retain' | 'Snapshot';
@@ -61,14 +64,12 @@ export interface LayerOutput {
   readonly conditions?: Record<string, unknown>;
 }
 
-const fn = (name: string, payload: unknown): Intrinsic => new IntrinsicFunction(name, payload);
-
-export const ref = (logicalId: string): Intrinsic => fn('Ref', logicalId);
-export const getAtt = (logicalId: string, attribute: string): Intrinsic => fn('Fn::GetAtt', [logicalId, attribute]);
-export const sub = (template: string, vars?: Record<string, unknown>): Intrinsic => fn('Fn::Sub', vars ? [template, vars] : template);
+export const ref = (logicalId: string): Intrinsic => ({ Ref: logicalId });
+export const getAtt = (logicalId: string, attribute: string): Intrinsic => ({ 'Fn::GetAtt': [logicalId, attribute] });
+export const sub = (template: string, vars?: Record<string, unknown>): Intrinsic => ({ 'Fn::Sub': vars ? [template, vars] : template });
 /** `parts` may be a list or an intrinsic that yields one (a list parameter, GetAtt of a list). */
-export const join = (sep: string, parts: readonly unknown[] | Intrinsic): Intrinsic => fn('Fn::Join', [sep, parts]);
-export const base64 = (value: unknown): Intrinsic => fn('Fn::Base64', value);
+export const join = (sep: string, parts: readonly unknown[] | Intrinsic): Intrinsic => ({ 'Fn::Join': [sep, parts] });
+export const base64 = (value: unknown): Intrinsic => ({ 'Fn::Base64': value });
 
 export function tags(pairs: readonly (readonly [string, string])[]): { Key: string; Value: string }[] {
   return pairs.map(([Key, Value]) => ({ Key, Value }));
