@@ -1,9 +1,13 @@
 // argv → commands; exit codes only. 0 success, 1 invalid manifests (or a failed
 // operation), 2 usage error.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { runCfnLint } from './check/cfnLint.ts';
+import { parseReviewRecord, reviewOutput, templatesToLint } from './check/checkOutput.ts';
+import { OutputNotFoundError, readCompiledOutput } from './check/readOutput.ts';
 import { formatDiagnostic, type Diagnostic } from './diagnostics.ts';
 import { ManifestDirectoryError } from './load/readManifests.ts';
 import { checkEstate, compile, loadSources } from './pipeline.ts';
+import { SECURITY_RULES } from './review/index.ts';
 import { OutputDirectoryError } from './write/writeOutput.ts';
 
 export const EXIT_OK = 0;
@@ -25,47 +29,90 @@ interface Command {
 }
 
 const TENANTS_OPTION = { tenants: { type: 'string', default: 'tenants' } } as const;
+const LOCKED_OPTION = { locked: { type: 'boolean', default: false } } as const;
+const LOCKED_HELP = `  --locked        fail, printing the lines that would change, when placement would
+                  change placement.lock.yaml (as npm ci treats its lock); for CI`;
 
 const COMMANDS: Record<string, Command> = {
   validate: {
     summary: 'check every manifest and report all problems at once',
-    usage: 'tenantc validate [--tenants DIR]',
-    options: { ...TENANTS_OPTION },
+    usage: 'tenantc validate [--tenants DIR] [--locked]',
+    options: { ...TENANTS_OPTION, ...LOCKED_OPTION },
     help: `  --tenants DIR   directory of manifests (default: tenants)
+${LOCKED_HELP}
 
 Reads the platform manifest and every tenant manifest, validates them against the
 schemas in schema/ and the semantic rules, and prints each problem as
 path:line:col: message on stderr. Writes nothing.`,
     run(values, io) {
       const dir = String(values.tenants);
-      const checked = checkEstate(dir, loadSources(dir));
+      const checked = checkEstate(dir, loadSources(dir, io.cwd), { locked: values.locked === true });
       if (!checked.ok) return reportDiagnostics(checked.diagnostics, io);
       io.stdout.write(`${dir}: platform ${checked.plan.platform.name} and ${checked.plan.tenants.length} tenants are valid\n`);
       return EXIT_OK;
     },
   },
   compile: {
-    summary: 'validate, then write CloudFormation templates and SQL',
-    usage: 'tenantc compile [--tenants DIR] [--out DIR]',
-    options: { ...TENANTS_OPTION, out: { type: 'string', default: 'out' } },
+    summary: 'validate, then write CloudFormation templates and SQL, gated by the rule pack',
+    usage: 'tenantc compile [--tenants DIR] [--out DIR] [--locked]',
+    options: { ...TENANTS_OPTION, out: { type: 'string', default: 'out' }, ...LOCKED_OPTION },
     help: `  --tenants DIR   directory of manifests (default: tenants)
   --out DIR       output directory, replaced as a whole (default: out)
+${LOCKED_HELP}
 
 Also updates placement.lock.yaml in the --tenants directory when placement
 changes; commit it with the manifests.
 
-Writes *.template.json (CloudFormation) and sql/ into DIR. When any manifest is
-invalid, prints every problem, writes nothing and leaves DIR exactly as it was.`,
+Writes *.template.json (CloudFormation) and sql/ into DIR. Every template is
+reviewed by the security rule pack first; a finding that no suppression in the
+platform manifest accepts fails the compile. When anything is wrong, prints
+every problem, writes nothing and leaves DIR exactly as it was.`,
     async run(values, io) {
       const dir = String(values.tenants);
       const out = String(values.out);
-      const result = await compile(dir, out);
+      const result = await compile(dir, out, { locked: values.locked === true, cwd: io.cwd });
       if (!result.ok) return reportDiagnostics(result.diagnostics, io);
       const templates = result.files.filter((f) => f.path.endsWith('.template.json')).length;
       const sql = result.files.filter((f) => f.path.startsWith('sql/')).length;
       io.stdout.write(`compiled ${result.plan.tenants.length} tenants of ${result.plan.platform.name} into ${out}/: ${templates} template${templates === 1 ? '' : 's'}, ${sql} SQL file${sql === 1 ? '' : 's'} (${result.written.written} written, ${result.written.kept} unchanged)\n`);
+      const suppressed = result.review.suppressed.length;
+      if (suppressed) io.stdout.write(`security rule pack: ${suppressed} finding${suppressed === 1 ? '' : 's'} accepted by review.suppressions (see ${out}/review.json)\n`);
       if (result.lockChanged) io.stdout.write(`updated ${dir}/placement.lock.yaml: commit it with the manifests\n`);
       return EXIT_OK;
+    },
+  },
+  check: {
+    summary: 'run the security rule pack (and cfn-lint when installed) on a compiled output',
+    usage: 'tenantc check [--out DIR] [--lint-all]',
+    options: { out: { type: 'string', default: 'out' }, 'lint-all': { type: 'boolean', default: false } },
+    help: `  --out DIR       output directory written by tenantc compile (default: out)
+  --lint-all      give cfn-lint every tenant template, not one of each shape
+
+Reviews every template of DIR with the security rule pack, applying the
+suppressions compile recorded in DIR/review.json, then runs cfn-lint when it is
+installed on the root, every shard and group, and one tenant stack of each
+shape. Exits 1 on any violation or lint finding. Writes nothing.`,
+    run(values, io) {
+      const output = readCompiledOutput(String(values.out), io.cwd);
+      const review = reviewOutput(output.templates, parseReviewRecord(output.review), SECURITY_RULES);
+      for (const f of review.violations) {
+        const rule = SECURITY_RULES.find((r) => r.id === f.rule)!;
+        io.stderr.write(`${output.dir}/${f.template}: ${f.rule} ${rule.title}: ${f.resource}: ${f.message}\n  why: ${rule.reason}\n  fix: ${rule.fix}\n`);
+      }
+      for (const s of review.unused) io.stderr.write(`${output.dir}/review.json: suppression ${s.rule} ${s.template} ${s.resource} accepts no finding\n`);
+      const failed = review.violations.length + review.unused.length;
+      io.stdout.write(
+        `security rule pack: ${output.templates.size} templates, ${SECURITY_RULES.length} rules: ${review.violations.length} violation${review.violations.length === 1 ? '' : 's'}, ${review.suppressed.length} accepted by suppressions\n`,
+      );
+      const toLint = templatesToLint(output.templates, values['lint-all'] === true);
+      const lint = runCfnLint(io.cwd, output.dir, [...toLint.keys()]);
+      if (!lint.available) {
+        io.stdout.write('cfn-lint: not installed, skipped (pip install cfn-lint)\n');
+      } else {
+        for (const line of lint.findings) io.stderr.write(`${line}\n`);
+        io.stdout.write(`cfn-lint ${lint.version.replace(/^cfn-lint\s*/, '')}: ${toLint.size} of ${output.templates.size} templates: ${lint.ok ? 'no findings' : `${lint.findings.length} findings`}\n`);
+      }
+      return failed === 0 && (!lint.available || lint.ok) ? EXIT_OK : EXIT_INVALID;
     },
   },
 };
@@ -120,7 +167,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     return await command.run(values, io);
   } catch (e) {
-    if (e instanceof ManifestDirectoryError || e instanceof OutputDirectoryError) {
+    if (e instanceof ManifestDirectoryError || e instanceof OutputDirectoryError || e instanceof OutputNotFoundError) {
       io.stderr.write(`tenantc ${name}: ${e.message}\n`);
       return EXIT_USAGE;
     }

@@ -28,7 +28,11 @@ export type DiagnosticCode =
   | 'domain-dns-mode'
   | 'vpc-cidr'
   | 'quota-exceeded'
-  | 'lock-file';
+  | 'lock-file'
+  | 'lock-conflict'
+  | 'lock-outdated'
+  | 'security-rule'
+  | 'suppression-unused';
 
 export interface SourcePosition {
   readonly line: number;
@@ -41,10 +45,13 @@ export interface Diagnostic {
   readonly file: string;
   readonly position: SourcePosition;
   readonly message: string;
+  /** Further lines (why, how to fix, what would change), printed indented under the message. */
+  readonly notes?: readonly string[];
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.position.line}:${d.position.col}: ${d.message}`;
+  const head = `${d.file}:${d.position.line}:${d.position.col}: ${d.message}`;
+  return d.notes?.length ? [head, ...d.notes.map((n) => `  ${n}`)].join('\n') : head;
 }
 
 /** Byte-order comparison: independent of locale, unlike localeCompare. */

@@ -26,6 +26,13 @@ export interface QuotaManifest {
   readonly cloudFormationStacks?: number;
 }
 
+export interface SuppressionManifest {
+  readonly rule: string;
+  readonly template: string;
+  readonly resource: string;
+  readonly reason: string;
+}
+
 export interface PlatformManifest {
   readonly kind: 'Platform';
   readonly name: string;
@@ -56,6 +63,7 @@ export interface PlatformManifest {
   readonly cdn?: { readonly originAccess?: 'oac' | 'oai' };
   readonly tiers: Readonly<Record<string, TierManifest>>;
   readonly quotas?: QuotaManifest;
+  readonly review?: { readonly suppressions?: readonly SuppressionManifest[] };
   readonly alarmEmail: string;
   readonly tags?: Readonly<Record<string, string>>;
 }

@@ -1,19 +1,23 @@
-// compile(): load → validate → plan → emit → write. Each stage is a function of the
-// previous stage's data; only loadSources (reading) and writeOutput (writing) touch
-// the file system.
-import type { Diagnostic } from './diagnostics.ts';
-import { sortDiagnostics } from './diagnostics.ts';
+// compile(): load → validate → plan → emit (reviewed by the rule pack) → write. Each
+// stage is a function of the previous stage's data; only loadSources (reading) and
+// writeOutput / writeLockFile (writing) touch the file system.
+import { resolve } from 'node:path';
+import { type Diagnostic, sortDiagnostics } from './diagnostics.ts';
 import { emitEstate } from './emit/emitEstate.ts';
 import type { OutputFile } from './emit/output.ts';
+import { parseLockFile, readLockFile } from './load/lockFile.ts';
 import { parseManifest } from './load/parseManifest.ts';
-import { readManifestFiles, type RawFile } from './load/readManifests.ts';
+import { PLACEMENT_LOCK_FILE, readManifestFiles, type RawFile } from './load/readManifests.ts';
 import type { SourceFile } from './load/sourceFile.ts';
 import type { EstatePlan } from './plan/model.ts';
 import { planEstate } from './plan/planEstate.ts';
+import { ReviewGate, type ReviewResult } from './review/gate.ts';
+import { SECURITY_RULES } from './review/index.ts';
+import { REVIEW_FILE, reviewDiagnostics, reviewRecord } from './review/report.ts';
+import type { SecurityRule } from './review/rule.ts';
 import { validateEstate, type ValidatedEstate } from './validate/validateEstate.ts';
+import { lockDrift, serializeLock, writeLockFile } from './write/lockFile.ts';
 import { type WriteSummary, writeOutput } from './write/writeOutput.ts';
-import { serializeLock, writeLockFile } from './write/lockFile.ts';
-import { parseLockFile, readLockFile } from './load/lockFile.ts';
 
 export interface Loaded {
   readonly sources: readonly SourceFile[];
@@ -33,31 +37,77 @@ export function parseSources(raw: readonly RawFile[], lock: RawFile | null = nul
   return { sources, diagnostics, lock };
 }
 
-export function loadSources(dir: string): Loaded {
-  return parseSources(readManifestFiles(dir), readLockFile(dir));
+/** Reads `dir` (relative to `cwd`); diagnostics show paths as `dir` names them. */
+export function loadSources(dir: string, cwd = process.cwd()): Loaded {
+  return parseSources(readManifestFiles(dir, cwd), readLockFile(dir, cwd));
 }
 
-export type Checked = { readonly ok: true; readonly estate: ValidatedEstate; readonly plan: EstatePlan } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+export interface CheckOptions {
+  /** Fail, naming the lines, when placement would change the lock (as `npm ci` treats its lock). */
+  readonly locked?: boolean;
+}
+
+export type Checked =
+  | { readonly ok: true; readonly estate: ValidatedEstate; readonly plan: EstatePlan; readonly lock: string }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
 /** Validate and plan; diagnostics come back sorted by file and position. */
-export function checkEstate(dir: string, loaded: Loaded): Checked {
+export function checkEstate(dir: string, loaded: Loaded, options: CheckOptions = {}): Checked {
   const lock = parseLockFile(loaded.lock);
   const validated = validateEstate(dir, loaded.sources, [...loaded.diagnostics, ...lock.diagnostics]);
   if (!validated.ok) return { ok: false, diagnostics: sortDiagnostics(validated.diagnostics) };
-  const planned = planEstate(validated.estate.platform, validated.estate.tenants, lock.placements);
+  const planned = planEstate(validated.estate.platform, validated.estate.tenants, lock);
   if (!planned.ok) return { ok: false, diagnostics: sortDiagnostics(planned.diagnostics) };
-  return { ok: true, estate: validated.estate, plan: planned.plan };
+  const next = serializeLock(planned.plan.placements);
+  if (options.locked) {
+    const drift = lockDrift(loaded.lock?.bytes ? Buffer.from(loaded.lock.bytes).toString('utf8') : null, next);
+    if (drift.length) {
+      const file = loaded.lock?.path ?? `${dir}/${PLACEMENT_LOCK_FILE}`;
+      return {
+        ok: false,
+        diagnostics: [
+          {
+            code: 'lock-outdated',
+            file,
+            position: { line: 1, col: 1 },
+            message: `${loaded.lock ? 'the placement lock is not up to date' : 'there is no placement lock'} and --locked forbids changing it; these lines would change:`,
+            notes: [...drift, 'run `tenantc compile` without --locked and commit the lock with the manifests'],
+          },
+        ],
+      };
+    }
+  }
+  return { ok: true, estate: validated.estate, plan: planned.plan, lock: next };
+}
+
+export interface CompileOptions extends CheckOptions {
+  /** Directory the tenants and output paths are relative to (the CLI's working directory). */
+  readonly cwd?: string;
+  /** The rules the gate applies: the pack by default (tests add rules that must fail). */
+  readonly securityRules?: readonly SecurityRule[];
 }
 
 export type CompileResult =
-  | { readonly ok: true; readonly plan: EstatePlan; readonly files: readonly OutputFile[]; readonly lock: string }
+  | { readonly ok: true; readonly plan: EstatePlan; readonly files: readonly OutputFile[]; readonly lock: string; readonly review: ReviewResult }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
-/** The pure part of compile: manifests in memory → output files in memory. */
-export function compileSources(dir: string, loaded: Loaded): CompileResult {
-  const checked = checkEstate(dir, loaded);
+/**
+ * The pure part of compile: manifests in memory → output files in memory. The rule
+ * pack reviews each template as it is emitted; a finding no suppression accepts (or a
+ * suppression that accepts nothing) fails the compile like an invalid manifest.
+ */
+export function compileSources(dir: string, loaded: Loaded, options: CompileOptions = {}): CompileResult {
+  const checked = checkEstate(dir, loaded, options);
   if (!checked.ok) return checked;
-  return { ok: true, plan: checked.plan, files: emitEstate(checked.plan), lock: serializeLock(checked.plan.placements) };
+  const rules = options.securityRules ?? SECURITY_RULES;
+  const gate = new ReviewGate(rules, checked.plan.platform.suppressions);
+  const files = emitEstate(checked.plan, (path, template) => gate.review(path, template));
+  const review = gate.result();
+  const problems = reviewDiagnostics(checked.estate, review, rules);
+  if (problems.length) return { ok: false, diagnostics: sortDiagnostics(problems) };
+  files.push({ path: REVIEW_FILE, content: reviewRecord(checked.plan, review, rules) });
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { ok: true, plan: checked.plan, files, lock: checked.lock, review };
 }
 
 export type WrittenResult =
@@ -65,12 +115,14 @@ export type WrittenResult =
   | (CompileResult & { readonly ok: true; readonly lockChanged: boolean; readonly written: WriteSummary });
 
 /**
- * Full compile from disk to disk. Nothing is written unless every manifest is valid;
- * then the output tree, and the placement lock when placement changed.
+ * Full compile from disk to disk. Nothing is written unless every manifest is valid
+ * and every template passes the rule pack; then the output tree, and the placement
+ * lock when placement changed (never under --locked, which fails instead).
  */
-export async function compile(tenantsDir: string, outDir: string): Promise<WrittenResult> {
-  const result = compileSources(tenantsDir, loadSources(tenantsDir));
+export async function compile(tenantsDir: string, outDir: string, options: CompileOptions = {}): Promise<WrittenResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const result = compileSources(tenantsDir, loadSources(tenantsDir, cwd), options);
   if (!result.ok) return result;
-  const written = await writeOutput(outDir, result.files);
-  return { ...result, lockChanged: writeLockFile(tenantsDir, result.lock), written };
+  const written = await writeOutput(resolve(cwd, outDir), result.files);
+  return { ...result, lockChanged: writeLockFile(resolve(cwd, tenantsDir), result.lock), written };
 }

@@ -41,8 +41,15 @@ Cli('usage errors exit 2', () => {
   assert.match(missing.stderr, 'no/such/dir: no such directory');
 });
 
+/** A writable copy of the sample fixture estate: compile writes the lock beside the manifests. */
+function sampleCopy(work: string): string {
+  const tenants = join(work, 'sample');
+  cpSync(SAMPLE_TENANTS, tenants, { recursive: true });
+  return tenants;
+}
+
 Cli('validate accepts the sample estate', () => {
-  const r = runCli(['validate']);
+  const r = runCli(['validate', '--tenants', SAMPLE_TENANTS]);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, 'platform tessera and 11 tenants are valid');
 });
@@ -56,7 +63,7 @@ Cli('an invalid estate exits 1, prints every problem sorted, and leaves --out ex
     writeFileSync(join(tenants, 'zeta.yaml'), 'kind: Tenant\nid: zeta\n');
     // An earlier good compile left an output tree behind.
     const out = join(work, 'out');
-    assert.is(runCli(['compile', '--tenants', SAMPLE_TENANTS, '--out', out]).status, 0);
+    assert.is(runCli(['compile', '--tenants', sampleCopy(work), '--out', out]).status, 0);
     const before = snapshot(out);
     const r = runCli(['compile', '--tenants', 'tenants', '--out', 'out'], { cwd: work });
     assert.is(r.status, 1);
@@ -83,9 +90,10 @@ Cli('an invalid estate exits 1, prints every problem sorted, and leaves --out ex
 Cli('compile replaces the output directory as a whole', () => {
   inTempDir((work) => {
     const out = join(work, 'out');
-    assert.is(runCli(['compile', '--out', out]).status, 0);
+    const tenants = sampleCopy(work);
+    assert.is(runCli(['compile', '--tenants', tenants, '--out', out]).status, 0);
     writeFileSync(join(out, 'stale.template.json'), '{}');
-    const r = runCli(['compile', '--out', out]);
+    const r = runCli(['compile', '--tenants', tenants, '--out', out]);
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stdout, 'compiled 11 tenants of tessera');
     assert.match(r.stdout, /\(0 written, [1-9]\d* unchanged\)/, 'an unchanged estate rewrites no file');
@@ -98,7 +106,7 @@ Cli('compile refuses to replace a directory it did not write', () => {
   inTempDir((work) => {
     mkdirSync(join(work, 'docs'));
     writeFileSync(join(work, 'docs', 'keep.md'), 'precious');
-    const r = runCli(['compile', '--out', join(work, 'docs')]);
+    const r = runCli(['compile', '--tenants', sampleCopy(work), '--out', join(work, 'docs')]);
     assert.is(r.status, 2);
     assert.match(r.stderr, 'refusing to replace a non-empty directory that tenantc did not write');
     assert.is(readFileSync(join(work, 'docs', 'keep.md'), 'utf8'), 'precious');

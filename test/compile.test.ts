@@ -3,15 +3,16 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compileSources, parseSources } from '../compiler/pipeline.ts';
-import { assertGoldenTree, FIXTURES, GOLDEN, rawFilesFrom, ROOT, SAMPLE_TENANTS } from './helpers.ts';
+import { compileSources } from '../compiler/pipeline.ts';
+import { assertGoldenTree, compiledFrom, FIXTURES, GOLDEN, loadedFrom, ROOT, SAMPLE_TENANTS } from './helpers.ts';
 
 const Compile = suite('compile');
 
+/** Compiles a fixture estate with its committed lock, its files read in the given order. */
 function compileDir(dir: string, order: 'sorted' | 'reversed' = 'sorted'): Map<string, string> {
-  const raw = rawFilesFrom(dir);
-  if (order === 'reversed') raw.reverse();
-  const result = compileSources('tenants', parseSources(raw));
+  const loaded = loadedFrom(dir);
+  const sources = order === 'reversed' ? [...loaded.sources].reverse() : loaded.sources;
+  const result = compileSources('tenants', { ...loaded, sources });
   if (!result.ok) throw new Error(result.diagnostics.map((d) => d.message).join('\n'));
   return new Map(result.files.map((f) => [f.path, f.content]));
 }
@@ -38,9 +39,9 @@ Compile('output does not depend on the order files are read in', () => {
 
 Compile('output does not depend on locale, time zone or clock', () => {
   const script = `
-    import { compileSources, parseSources } from './compiler/pipeline.ts';
-    import { rawFilesFrom } from './test/helpers.ts';
-    const r = compileSources('tenants', parseSources(rawFilesFrom('tenants')));
+    import { compileSources } from './compiler/pipeline.ts';
+    import { loadedFrom, SAMPLE_TENANTS } from './test/helpers.ts';
+    const r = compileSources('tenants', loadedFrom(SAMPLE_TENANTS));
     if (!r.ok) process.exit(3);
     const { createHash } = await import('node:crypto');
     const h = createHash('sha256');
@@ -58,9 +59,7 @@ Compile('output does not depend on locale, time zone or clock', () => {
 });
 
 Compile('the plan is read-only', () => {
-  const result = compileSources('tenants', parseSources(rawFilesFrom(SAMPLE_TENANTS)));
-  assert.ok(result.ok);
-  if (!result.ok) return;
+  const result = compiledFrom(SAMPLE_TENANTS);
   assert.throws(() => {
     (result.plan.tenants as unknown as unknown[]).push({});
   });

@@ -5,12 +5,21 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as assert from 'uvu/assert';
-import { isManifestFileName, type RawFile } from '../compiler/load/readManifests.ts';
+import { formatDiagnostic } from '../compiler/diagnostics.ts';
+import { isManifestFileName, PLACEMENT_LOCK_FILE, type RawFile } from '../compiler/load/readManifests.ts';
+import { type CompileResult, compileSources, type Loaded, parseSources } from '../compiler/pipeline.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
 export const GOLDEN = join(ROOT, 'test', 'golden');
-export const SAMPLE_TENANTS = join(ROOT, 'tenants');
+/** A fixed copy of the sample estate: the fixture golden tests compile. */
+export const SAMPLE_TENANTS = join(FIXTURES, 'estates', 'sample');
+/**
+ * The users' live estate (tenants/). Only test/live.test.ts reads it, and only for
+ * properties that hold whatever tenants it holds; the onboarding test runs that suite
+ * on a copy with one more tenant by setting TENANTC_LIVE_TENANTS.
+ */
+export const LIVE_TENANTS = process.env.TENANTC_LIVE_TENANTS ?? join(ROOT, 'tenants');
 
 /**
  * Goldens are rewritten only when TENANTC_UPDATE_GOLDEN=1 is set, and never under CI,
@@ -27,6 +36,19 @@ export function rawFilesFrom(dir: string, display = 'tenants'): RawFile[] {
       const bytes = readFileSync(join(dir, name));
       return { path: `${display}/${name}`, name, size: bytes.length, bytes };
     });
+}
+
+/** A directory's manifests and its placement lock, as compile reads them. */
+export function loadedFrom(dir: string, display = 'tenants'): Loaded {
+  const lockPath = join(dir, PLACEMENT_LOCK_FILE);
+  return parseSources(rawFilesFrom(dir, display), existsSync(lockPath) ? rawFile(PLACEMENT_LOCK_FILE, readFileSync(lockPath, 'utf8'), display) : null);
+}
+
+/** Compiles a directory in memory, throwing on diagnostics (fixtures are valid). */
+export function compiledFrom(dir: string, display = 'tenants'): Extract<CompileResult, { ok: true }> {
+  const r = compileSources(display, loadedFrom(dir, display));
+  if (!r.ok) throw new Error(r.diagnostics.map(formatDiagnostic).join('\n'));
+  return r;
 }
 
 export function rawFile(name: string, text: string, display = 'tenants'): RawFile {
@@ -106,4 +128,19 @@ export function runCli(args: readonly string[], opts: { cwd?: string; env?: Node
     encoding: 'utf8',
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface MainResult {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI in this process (compiler/cli.ts main), capturing what it prints. */
+export async function runMain(args: readonly string[], cwd = ROOT): Promise<MainResult> {
+  const { main } = await import('../compiler/cli.ts');
+  let stdout = '';
+  let stderr = '';
+  const status = await main(args, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, cwd });
+  return { status, stdout, stderr };
 }

@@ -8,14 +8,12 @@ import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tenantCacheUserId, tenantRoleName } from '../compiler/plan/isolation.ts';
-import { compileSources, parseSources } from '../compiler/pipeline.ts';
 import { MANAGED_POLICY_MAX_CHARS } from '../compiler/emit/cfn/tenant/iam.ts';
-import { rawFilesFrom, SAMPLE_TENANTS } from './helpers.ts';
+import { compiledFrom, SAMPLE_TENANTS } from './helpers.ts';
 import { ACCOUNT, REGION, resolve } from './support/resolve.ts';
 
 const I = suite('IAM isolation');
-const compiled = compileSources('tenants', parseSources(rawFilesFrom(SAMPLE_TENANTS)));
-if (!compiled.ok) throw new Error('sample estate is invalid');
+const compiled = compiledFrom(SAMPLE_TENANTS);
 const files = new Map(compiled.files.filter((f) => f.path.endsWith('.template.json')).map((f) => [f.path, JSON.parse(f.content) as { Resources: Record<string, { Properties: Record<string, unknown> }> }]));
 const root = files.get('root.template.json')!;
 

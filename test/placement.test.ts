@@ -8,7 +8,7 @@ import { placeTenants, type PlacementNeeds, type TenantPlacement } from '../comp
 import { DEFAULT_QUOTAS } from '../compiler/plan/quotas.ts';
 import { checkEstate, compileSources, parseSources } from '../compiler/pipeline.ts';
 import { serializeLock } from '../compiler/write/lockFile.ts';
-import { rawFile, rawFilesFrom, SAMPLE_TENANTS } from './helpers.ts';
+import { loadedFrom, rawFile, rawFilesFrom, SAMPLE_TENANTS } from './helpers.ts';
 
 const P = suite('placement');
 const std = (id: string, domains = 1): PlacementNeeds => ({ id, rules: Math.ceil(domains / 5), certificates: 0, targetGroups: 0, sharedCache: true });

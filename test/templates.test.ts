@@ -2,16 +2,14 @@
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compileSources, parseSources } from '../compiler/pipeline.ts';
-import { FIXTURES, rawFilesFrom, SAMPLE_TENANTS } from './helpers.ts';
+import { compiledFrom, FIXTURES, SAMPLE_TENANTS } from './helpers.ts';
 import { cfnLint } from './support/cfnLint.ts';
 import { checkTemplate } from './support/registry.ts';
 
 const Templates = suite('templates');
 
 export function compiledTemplates(dir: string): Map<string, string> {
-  const result = compileSources('tenants', parseSources(rawFilesFrom(dir)));
-  if (!result.ok) throw new Error(result.diagnostics.map((d) => d.message).join('\n'));
+  const result = compiledFrom(dir);
   return new Map(result.files.filter((f) => f.path.endsWith('.template.json')).map((f) => [f.path, f.content]));
 }
 

@@ -1,22 +1,25 @@
 // tenants/placement.lock.yaml: where each tenant was placed, committed with the
 // manifests so a pull request shows placement changes and compile keeps them sticky.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { TenantPlacement } from '../plan/placement.ts';
 import { parseManifest } from './parseManifest.ts';
+import type { SourceFile } from './sourceFile.ts';
 import { PLACEMENT_LOCK_FILE, type RawFile } from './readManifests.ts';
 
 export interface LockResult {
   readonly placements: ReadonlyMap<string, TenantPlacement>;
   readonly diagnostics: readonly Diagnostic[];
+  /** The parsed lock, for diagnostics that point into it; null when there is none. */
+  readonly source: SourceFile | null;
 }
 
 /** I/O edge: the raw lock file, or null when the estate has none yet. */
-export function readLockFile(dir: string): RawFile | null {
+export function readLockFile(dir: string, cwd = process.cwd()): RawFile | null {
   const path = join(dir, PLACEMENT_LOCK_FILE);
   try {
-    const bytes = readFileSync(path);
+    const bytes = readFileSync(resolve(cwd, path));
     return { path, name: PLACEMENT_LOCK_FILE, size: bytes.length, bytes };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
@@ -27,13 +30,14 @@ export function readLockFile(dir: string): RawFile | null {
 const FIELDS = ['albShard', 'ruleSlot', 'cacheCluster', 'group', 'rules', 'certificates', 'targetGroups'] as const;
 
 export function parseLockFile(raw: RawFile | null): LockResult {
-  if (!raw) return { placements: new Map(), diagnostics: [] };
+  if (!raw) return { placements: new Map(), diagnostics: [], source: null };
   const parsed = parseManifest(raw);
-  if (!parsed.source) return { placements: new Map(), diagnostics: parsed.diagnostics };
+  if (!parsed.source) return { placements: new Map(), diagnostics: parsed.diagnostics, source: null };
   const source = parsed.source;
   const value = source.value as { version?: unknown; tenants?: unknown };
   const bad = (path: (string | number)[], message: string): LockResult => ({
     placements: new Map(),
+    source,
     diagnostics: [source.diagnostic('lock-file', path, `${message}; the lock is written by tenantc compile: restore it from version control, or delete it to place every tenant anew`)],
   });
   if (typeof value !== 'object' || value === null || value.version !== 1) return bad(['version'], 'placement lock must have version: 1');
@@ -59,5 +63,5 @@ export function parseLockFile(raw: RawFile | null): LockResult {
       targetGroups: e.targetGroups as number,
     });
   }
-  return { placements, diagnostics: [] };
+  return { placements, diagnostics: [], source };
 }

@@ -1,7 +1,7 @@
 // I/O edge of the load stage: lists and reads manifest files. Everything after this
 // works on bytes in memory, so the rest of the pipeline is pure and testable.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { compareStrings } from '../diagnostics.ts';
 
 /** Manifests are small; anything larger is a mistake (a pasted dump, a binary). */
@@ -26,12 +26,16 @@ export function isManifestFileName(name: string): boolean {
   return !name.startsWith('.') && /\.ya?ml$/.test(name) && name !== PLACEMENT_LOCK_FILE;
 }
 
-/** Reads every `*.yaml` / `*.yml` in `dir` (not recursive), in byte order of name. */
-export function readManifestFiles(dir: string): RawFile[] {
+/**
+ * Reads every `*.yaml` / `*.yml` in `dir` (not recursive), in byte order of name.
+ * `dir` is as the user wrote it (display paths keep it); it is read relative to `cwd`.
+ */
+export function readManifestFiles(dir: string, cwd = process.cwd()): RawFile[] {
+  const at = resolve(cwd, dir);
   let names: string[];
   try {
-    if (!statSync(dir).isDirectory()) throw new ManifestDirectoryError(`${dir}: not a directory`);
-    names = readdirSync(dir);
+    if (!statSync(at).isDirectory()) throw new ManifestDirectoryError(`${dir}: not a directory`);
+    names = readdirSync(at);
   } catch (e) {
     if (e instanceof ManifestDirectoryError) throw e;
     throw new ManifestDirectoryError(`${dir}: no such directory`);
@@ -39,16 +43,17 @@ export function readManifestFiles(dir: string): RawFile[] {
   return names
     .filter(isManifestFileName)
     .sort(compareStrings)
-    .map((name) => readOne(dir, name));
+    .map((name) => readOne(at, dir, name));
 }
 
-function readOne(dir: string, name: string): RawFile {
+function readOne(at: string, dir: string, name: string): RawFile {
   const path = join(dir, name);
+  const file = join(at, name);
   try {
-    const st = statSync(path);
+    const st = statSync(file);
     if (!st.isFile()) return { path, name, size: 0, bytes: null, readError: 'not a regular file' };
     if (st.size > MANIFEST_SIZE_CAP_BYTES) return { path, name, size: st.size, bytes: null };
-    const bytes = readFileSync(path);
+    const bytes = readFileSync(file);
     return { path, name, size: bytes.length, bytes };
   } catch (e) {
     return { path, name, size: 0, bytes: null, readError: (e as NodeJS.ErrnoException).code ?? String(e) };

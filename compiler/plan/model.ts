@@ -37,6 +37,17 @@ export interface CapacityPlan {
   readonly targetCpuPercent: number;
 }
 
+/** A security-rule finding accepted on purpose (platform manifest, review.suppressions[index]). */
+export interface SuppressionPlan {
+  readonly index: number;
+  readonly rule: string;
+  /** Output path pattern; `*` matches any characters except `/`. */
+  readonly template: string;
+  /** Logical id, or `*`. */
+  readonly resource: string;
+  readonly reason: string;
+}
+
 export interface PlatformPlan {
   readonly name: string;
   readonly region: string;
@@ -65,6 +76,7 @@ export interface PlatformPlan {
   readonly originAccess: 'oac' | 'oai';
   readonly tiers: readonly TierPlan[];
   readonly quotas: QuotaPlan;
+  readonly suppressions: readonly SuppressionPlan[];
   readonly alarmEmail: string;
   /** Sorted by key. */
   readonly tags: readonly (readonly [string, string])[];

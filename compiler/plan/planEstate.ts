@@ -9,6 +9,8 @@ import type { EstatePlan, PlatformPlan, QuotaPlan, TenantPlan, TierPlan } from '
 import { pascalCase } from './names.ts';
 import { DEFAULT_QUOTAS, HOST_VALUES_PER_RULE, quotaInfo } from './quotas.ts';
 import { placeTenants, rulesFor, type TenantPlacement } from './placement.ts';
+import { checkLockClaims } from './lockClaims.ts';
+import type { SourceFile } from '../load/sourceFile.ts';
 
 export type PlanResult = { readonly ok: true; readonly plan: EstatePlan } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
@@ -56,6 +58,7 @@ export function planPlatform(m: PlatformManifest): PlatformPlan {
     originAccess: m.cdn?.originAccess ?? 'oac',
     tiers,
     quotas: { ...DEFAULT_QUOTAS, ...(m.quotas ?? {}) },
+    suppressions: (m.review?.suppressions ?? []).map((s, index) => ({ index, rule: s.rule, template: s.template, resource: s.resource, reason: s.reason })),
     alarmEmail: m.alarmEmail,
     tags: sortedTags(m.tags),
   };
@@ -106,12 +109,19 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string): T
   };
 }
 
-export function planEstate(
-  platformIn: Loaded<PlatformManifest>,
-  tenantsIn: readonly Loaded<TenantManifest>[],
-  previous: ReadonlyMap<string, TenantPlacement> = new Map(),
-): PlanResult {
+/** The placement lock as read: what each tenant was given, and the file for diagnostics. */
+export interface LockInput {
+  readonly placements: ReadonlyMap<string, TenantPlacement>;
+  readonly source: SourceFile | null;
+}
+
+const NO_LOCK: LockInput = { placements: new Map(), source: null };
+
+export function planEstate(platformIn: Loaded<PlatformManifest>, tenantsIn: readonly Loaded<TenantManifest>[], lock: LockInput = NO_LOCK): PlanResult {
+  const previous = lock.placements;
   const platform = planPlatform(platformIn.value);
+  const claims = checkLockClaims(lock.source, previous, new Map(tenantsIn.map((t) => [t.value.id, t.source.path])), platform.quotas);
+  if (claims.length) return { ok: false, diagnostics: claims };
   const tierByName = new Map(platform.tiers.map((t) => [t.name, t]));
   const drafts = tenantsIn
     .map(({ source, value }) => planTenant(value, tierByName.get(value.tier)!, source.path))

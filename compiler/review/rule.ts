@@ -26,6 +26,8 @@ export interface SecurityRule {
   readonly id: string;
   readonly title: string;
   readonly reason: string;
+  /** What to change so the resource complies; printed with every violation. */
+  readonly fix: string;
   check(template: Template, name: string): Finding[];
 }
 

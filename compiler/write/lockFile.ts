@@ -36,3 +36,19 @@ export function writeLockFile(dir: string, content: string): boolean {
   renameSync(tmp, path);
   return true;
 }
+
+/**
+ * The lines of the lock that `next` would change, in file order: `- ` for a line it
+ * removes, `+ ` for a line it adds. Empty when the lock is up to date.
+ */
+export function lockDrift(existing: string | null, next: string): string[] {
+  const before = existing === null ? [] : existing.split('\n');
+  const after = next.split('\n');
+  const kept = new Set(before);
+  const added = new Set(after.filter((l) => !kept.has(l)));
+  const removed = before.filter((l) => !new Set(after).has(l));
+  const out: string[] = [];
+  for (const l of removed) if (l !== '') out.push(`- ${l}`);
+  for (const l of after) if (added.has(l) && l !== '') out.push(`+ ${l}`);
+  return out;
+}

@@ -4,6 +4,7 @@ export const bucketsPrivate: SecurityRule = {
   id: 'E303',
   title: 'Buckets block all public access and own their objects',
   reason: 'Tenant data and access logs are never public; CloudFront reads through Origin Access Control, not a public bucket.',
+  fix: 'Set all four PublicAccessBlockConfiguration flags to true and OwnershipControls to BucketOwnerEnforced.',
   check(template, name) {
     return Object.entries(template.Resources)
       .filter(([, r]) => r.Type === 'AWS::S3::Bucket')

@@ -17,6 +17,7 @@ export const encryptedAtRest: SecurityRule = {
   id: 'E302',
   title: 'Data at rest is encrypted (with our KMS keys, rotated), caches in transit too',
   reason: 'A snapshot, a log export or a copied volume must be useless without a key whose grants we control.',
+  fix: 'Encrypt with the estate\'s KMS key of that kind of data (keys.ts), with rotation on; for caches also require TLS in transit.',
   check(template, name) {
     return Object.entries(template.Resources)
       .filter(([, r]) => r.Type in CHECKS)

@@ -7,6 +7,7 @@ export const noOpenIngress: SecurityRule = {
   id: 'E101',
   title: 'No ingress from anywhere except HTTP(S) to the ALB',
   reason: 'An instance, database or cache reachable from 0.0.0.0/0 bypasses the ALB, its host routing and TLS: every tier but the ALB is reached through security-group references only.',
+  fix: 'Reference the security group of the tier that needs the port (SourceSecurityGroupId) instead of a CIDR; only the ALB group admits the internet, on 80 and 443.',
   check(template, name) {
     const out = [];
     for (const [id, r] of Object.entries(template.Resources)) {

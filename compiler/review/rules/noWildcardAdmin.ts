@@ -13,6 +13,7 @@ export const noWildcardAdmin: SecurityRule = {
   id: 'E401',
   title: 'No identity policy allows every action, or every action of a service, on every resource',
   reason: 'A tenant role or platform role with a service-wide wildcard on "*" reaches every tenant\'s resources of that service; isolation rests on naming resources.',
+  fix: 'Name the actions the principal needs and the ARNs it may act on; scope tenant access to the tenant\'s own ARNs (plan/isolation.ts).',
   check(template, name) {
     const out = [];
     for (const [id, r] of Object.entries(template.Resources)) {

@@ -22,6 +22,8 @@ export interface EmittedTenantTemplate {
   /** Compact JSON, byte-identical to JSON.stringify of the template, plus a newline. */
   readonly content: string;
   readonly parameters: readonly string[];
+  /** The same template as data (its Parameters section declared as in `content`). */
+  readonly template: CfnTemplate;
 }
 
 function tenantLayers(plan: EstatePlan, t: TenantPlan) {
@@ -62,9 +64,10 @@ export function emitTenantTemplateJson(plan: EstatePlan, t: TenantPlan): Emitted
   const resources = JSON.stringify(merged.resources);
   const outputs = Object.keys(merged.outputs).length ? JSON.stringify(merged.outputs) : null;
   const names = parametersUsed(outputs ? resources + outputs : resources);
-  const headJson = JSON.stringify({ ...templateHead(plan, t), Parameters: declare(ALL_PARAMETERS, names) });
+  const head = { ...templateHead(plan, t), Parameters: declare(ALL_PARAMETERS, names) };
+  const headJson = JSON.stringify(head);
   const content = `${headJson.slice(0, -1)},"Resources":${resources}${outputs ? `,"Outputs":${outputs}` : ''}}\n`;
-  return { content, parameters: names };
+  return { content, parameters: names, template: { ...head, Resources: merged.resources, ...(outputs ? { Outputs: merged.outputs } : {}) } };
 }
 
 /** The same template as an object; tests check that the assembled JSON equals its JSON.stringify. */
