@@ -4,6 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { runCfnLint } from './check/cfnLint.ts';
 import { parseReviewRecord, reviewOutput, templatesToLint } from './check/checkOutput.ts';
 import { OutputNotFoundError, readCompiledOutput } from './check/readOutput.ts';
+import { GitError } from './diff/gitSource.ts';
 import { formatDiagnostic, type Diagnostic } from './diagnostics.ts';
 import { ManifestDirectoryError } from './load/readManifests.ts';
 import { checkEstate, compile, loadSources } from './pipeline.ts';
@@ -25,7 +26,7 @@ interface Command {
   readonly usage: string;
   readonly options: NonNullable<ParseArgsConfig['options']>;
   readonly help: string;
-  run(values: Record<string, string | boolean | undefined>, io: Io): Promise<number> | number;
+  run(values: Record<string, string | boolean | string[] | undefined>, io: Io): Promise<number> | number;
 }
 
 const TENANTS_OPTION = { tenants: { type: 'string', default: 'tenants' } } as const;
@@ -115,6 +116,71 @@ shape. Exits 1 on any violation or lint finding. Writes nothing.`,
       return failed === 0 && (!lint.available || lint.ok) ? EXIT_OK : EXIT_INVALID;
     },
   },
+  diff: {
+    summary: 'compile the manifests at a git ref and at the head, and print the change by tenant',
+    usage: 'tenantc diff --base REF [--head REF] [--tenants DIR] [--format text|markdown|json] [--fail-on KINDS] [--allow "KIND TARGET: REASON"]...',
+    options: {
+      ...TENANTS_OPTION,
+      base: { type: 'string' },
+      head: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      'fail-on': { type: 'string' },
+      allow: { type: 'string', multiple: true },
+    },
+    help: `  --base REF      git ref to compare against (e.g. origin/main); read from git
+                  objects, never from the work tree
+  --head REF      git ref of the new side (default: the work tree)
+  --tenants DIR   directory of manifests (default: tenants)
+  --format F      text (default), markdown (one pull-request comment) or json
+  --fail-on KINDS exit 1 when the change has any of these, comma-separated:
+                  replacement  a resource is replaced
+                  removal      a resource or stack is removed
+                  broadening   IAM statements or security-group rules widen access
+                  stateful     a database, cache, bucket, table, user pool, key,
+                               log group, secret or hosted zone is replaced or removed
+  --allow TEXT    allow findings of --fail-on, with a reason; repeatable:
+                  "<kind> <tenant:ID | logical id | template>: <reason>"
+
+Both sides are compiled in memory by this tenantc; nothing is written. Shows tenants
+added, removed, changed and moved; per changed stack each resource added, modified
+(with property paths) or removed and its impact; the SQL and lock differences.`,
+    async run(values, io) {
+      if (typeof values.base !== 'string') {
+        io.stderr.write('tenantc diff: --base REF is required\nUsage: tenantc diff --base REF [--head REF] ...\n');
+        return EXIT_USAGE;
+      }
+      const format = String(values.format);
+      if (format !== 'text' && format !== 'markdown' && format !== 'json') {
+        io.stderr.write(`tenantc diff: --format must be text, markdown or json (got "${format}")\n`);
+        return EXIT_USAGE;
+      }
+      const { parseFailOn, parseOverride } = await import('./diff/failOn.ts');
+      const failOn = typeof values['fail-on'] === 'string' ? parseFailOn(values['fail-on']) : null;
+      if (typeof failOn === 'string') {
+        io.stderr.write(`tenantc diff: ${failOn}\n`);
+        return EXIT_USAGE;
+      }
+      const allow = [];
+      for (const text of Array.isArray(values.allow) ? values.allow : []) {
+        const o = parseOverride(text);
+        if (typeof o === 'string') {
+          io.stderr.write(`tenantc diff: --allow ${o}\n`);
+          return EXIT_USAGE;
+        }
+        allow.push(o);
+      }
+      const { formatSideDiagnostics, runDiff } = await import('./diff/command.ts');
+      const outcome = runDiff(
+        { cwd: io.cwd, tenants: String(values.tenants), base: values.base, head: typeof values.head === 'string' ? values.head : null, format, failOn, allow },
+        io.stdout,
+      );
+      if (!outcome.ok) {
+        io.stderr.write(formatSideDiagnostics(outcome));
+        return EXIT_INVALID;
+      }
+      return outcome.blocked ? EXIT_INVALID : EXIT_OK;
+    },
+  },
 };
 
 function reportDiagnostics(diagnostics: readonly Diagnostic[], io: Io): number {
@@ -151,10 +217,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.stderr.write(`tenantc: unknown command "${name}"\n\n${mainHelp()}`);
     return EXIT_USAGE;
   }
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({ args: [...rest], options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }) as {
-      values: Record<string, string | boolean | undefined>;
+      values: Record<string, string | boolean | string[] | undefined>;
     });
   } catch (e) {
     io.stderr.write(`tenantc ${name}: ${(e as Error).message}\nUsage: ${command.usage}\n`);
@@ -167,7 +233,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     return await command.run(values, io);
   } catch (e) {
-    if (e instanceof ManifestDirectoryError || e instanceof OutputDirectoryError || e instanceof OutputNotFoundError) {
+    if (e instanceof ManifestDirectoryError || e instanceof OutputDirectoryError || e instanceof OutputNotFoundError || e instanceof GitError) {
       io.stderr.write(`tenantc ${name}: ${e.message}\n`);
       return EXIT_USAGE;
     }

@@ -53,6 +53,10 @@ await build({
   // Bundled CommonJS (yaml) still requires Node built-ins ('buffer', 'process') at run
   // time, which an ES module can do only through a require made for it.
   banner: { js: "import { createRequire as __tenantcCreateRequire } from 'node:module'; const require = __tenantcCreateRequire(import.meta.url);" },
+  // The diff's CloudFormation model loads the registry database (db.json.gz) from its
+  // own package directory at run time, so those packages stay in node_modules; only
+  // `tenantc diff` imports them, and only when it runs.
+  external: ['@aws-cdk/cloudformation-diff', '@aws-cdk/aws-service-spec'],
   sourcemap: 'linked',
   logLevel: 'warning',
   legalComments: 'none',

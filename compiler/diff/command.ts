@@ -1,0 +1,56 @@
+// `tenantc diff`: compile the manifests at a base ref and at the head (the work tree by
+// default), in memory, and print what changes, grouped by tenant. Both sides are
+// compiled by this tenantc, so the diff shows what the manifest change does; a change
+// to the compiler itself shows in the golden files its pull request updates.
+import { formatDiagnostic, type Diagnostic } from '../diagnostics.ts';
+import { tenantStackId } from '../emit/cfn/group.ts';
+import { readLockFile } from '../load/lockFile.ts';
+import { readManifestFiles, type RawFile } from '../load/readManifests.ts';
+import { compileSources, parseSources } from '../pipeline.ts';
+import { compiledSide, type CompiledSide, diffEstate, emptySide } from './diffEstate.ts';
+import { evaluateGate, gateFindings, type GateResult, type Override } from './failOn.ts';
+import type { FailOnKind } from './model.ts';
+import { type DiffFormat, renderDiff, type Writer } from './render.ts';
+import { readEstateAtRef } from './gitSource.ts';
+
+export interface DiffRequest {
+  readonly cwd: string;
+  readonly tenants: string;
+  readonly base: string;
+  /** A ref, or null for the work tree. */
+  readonly head: string | null;
+  readonly format: DiffFormat;
+  readonly failOn: readonly FailOnKind[] | null;
+  readonly allow: readonly Override[];
+}
+
+export type DiffOutcome = { readonly ok: true; readonly blocked: boolean } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[]; readonly side: string };
+
+function compileSide(label: string, dir: string, files: RawFile[], lock: RawFile | null): CompiledSide | { diagnostics: readonly Diagnostic[] } {
+  if (files.length === 0) return emptySide(label);
+  const r = compileSources(dir, parseSources(files, lock));
+  if (!r.ok) return { diagnostics: r.diagnostics };
+  return compiledSide(label, r.plan, r.files, r.lock);
+}
+
+export function runDiff(req: DiffRequest, out: Writer): DiffOutcome {
+  const base = readEstateAtRef(req.cwd, req.tenants, req.base);
+  const head = req.head === null ? { files: readManifestFiles(req.tenants, req.cwd), lock: readLockFile(req.tenants, req.cwd) } : readEstateAtRef(req.cwd, req.tenants, req.head);
+  const before = compileSide(req.base, req.tenants, base.files, base.lock);
+  if ('diagnostics' in before) return { ok: false, diagnostics: before.diagnostics, side: req.base };
+  const headLabel = req.head ?? 'work tree';
+  const after = compileSide(headLabel, req.tenants, head.files, head.lock);
+  if ('diagnostics' in after) return { ok: false, diagnostics: after.diagnostics, side: headLabel };
+  const diff = diffEstate(before, after);
+  let gate: GateResult | null = null;
+  if (req.failOn) {
+    const stacks = new Map([...before.tenants, ...after.tenants].map((t) => [tenantStackId(t), t.id]));
+    gate = evaluateGate(gateFindings(diff, stacks), req.failOn, req.allow);
+  }
+  renderDiff(req.format, diff, gate, out);
+  return { ok: true, blocked: gate !== null && gate.blocking.length > 0 };
+}
+
+export function formatSideDiagnostics(outcome: Extract<DiffOutcome, { ok: false }>): string {
+  return `${outcome.side} does not compile:\n${outcome.diagnostics.map(formatDiagnostic).join('\n')}\n`;
+}

@@ -1,0 +1,197 @@
+// `tenantc diff` over fixture pairs: a base estate (test/fixtures/diff/base) and, per
+// case, the files a pull request adds, changes (cases/<case>/head/) or deletes
+// (cases/<case>/delete). Each case has golden outputs in text, markdown and JSON, with
+// the --fail-on gate on every kind. A last test runs the same diff through real git.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { generateEstate } from '../bench/generateEstate.ts';
+import { compiledSide, type CompiledSide, diffEstate } from '../compiler/diff/diffEstate.ts';
+import { evaluateGate, gateFindings } from '../compiler/diff/failOn.ts';
+import { FAIL_ON_KINDS } from '../compiler/diff/model.ts';
+import { COMMENT_MARKER, MARKDOWN_MAX_CHARS, renderJson, renderMarkdown, renderText } from '../compiler/diff/render.ts';
+import { tenantStackId } from '../compiler/emit/cfn/group.ts';
+import { assertGoldenFile, compiledFrom, FIXTURES, inTempDir, listTree, runMain } from './helpers.ts';
+
+const D = suite('diff');
+const BASE = join(FIXTURES, 'diff', 'base');
+const CASES = join(FIXTURES, 'diff', 'cases');
+
+function side(dir: string, label: string): CompiledSide {
+  const r = compiledFrom(dir);
+  return compiledSide(label, r.plan, r.files, r.lock);
+}
+
+/** The head of a case: the base estate with the case's files laid over it and its deletions made. */
+function headOf(caseDir: string, into: string): string {
+  cpSync(BASE, into, { recursive: true });
+  if (existsSync(join(caseDir, 'head'))) cpSync(join(caseDir, 'head'), into, { recursive: true });
+  if (existsSync(join(caseDir, 'delete'))) {
+    for (const name of readFileSync(join(caseDir, 'delete'), 'utf8').split('\n').filter(Boolean)) rmSync(join(into, name));
+  }
+  return into;
+}
+
+function rendered(before: CompiledSide, after: CompiledSide) {
+  const diff = diffEstate(before, after);
+  const stacks = new Map([...before.tenants, ...after.tenants].map((t) => [tenantStackId(t), t.id]));
+  const gate = evaluateGate(gateFindings(diff, stacks), FAIL_ON_KINDS, []);
+  const capture = (fn: (out: { write(s: string): void }) => void) => {
+    let s = '';
+    fn({ write: (x) => (s += x) });
+    return s;
+  };
+  return {
+    diff,
+    gate,
+    text: capture((o) => renderText(diff, gate, o)),
+    markdown: capture((o) => renderMarkdown(diff, gate, o)),
+    json: capture((o) => renderJson(diff, gate, o)),
+  };
+}
+
+const baseSide = side(BASE, 'main');
+const cases = readdirSync(CASES).filter((c) => statSync(join(CASES, c)).isDirectory() && (existsSync(join(CASES, c, 'head')) || existsSync(join(CASES, c, 'delete')))).sort();
+
+D('the fixture pairs cover what the issue asks', () => {
+  assert.equal(cases, ['domain-added', 'iam-broadened', 'new-standard-tenant', 'security-group-opened', 'sign-in-domain-renamed', 'standard-to-premium', 'tenant-removed']);
+});
+
+for (const name of cases) {
+  D(`${name}: text, markdown and JSON match their goldens`, () => {
+    const out = inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, name), join(dir, 'tenants')), 'work tree')));
+    assertGoldenFile(join(CASES, name, 'expected.txt'), out.text);
+    assertGoldenFile(join(CASES, name, 'expected.md'), out.markdown);
+    assertGoldenFile(join(CASES, name, 'expected.json'), out.json);
+  });
+}
+
+/** What each case must show, whatever the goldens say: the claims the issue makes. */
+D('each case shows what the issue asks of it', () => {
+  const run = (name: string) => inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, name), join(dir, 'tenants')), 'work tree')));
+  const added = run('new-standard-tenant');
+  assert.equal(added.diff.tenants.map((t) => `${t.id}:${t.change}`), ['hooli:add']);
+  assert.ok(added.diff.lock?.lines.some((l) => l.startsWith('+  hooli: ')), 'its lock line');
+  assert.ok(added.diff.sql.some((c) => c.lines.some((l) => l.startsWith('+') && l.includes("'hooli'"))), 'its tenant row');
+
+  const premium = run('standard-to-premium');
+  const initech = premium.diff.tenants.find((t) => t.id === 'initech')!;
+  assert.equal([initech.before?.tier, initech.after?.tier], ['standard', 'premium']);
+  const created = initech.stack!.resources.filter((r) => r.change === 'add').map((r) => r.type);
+  assert.ok(created.includes('AWS::AutoScaling::AutoScalingGroup') && created.includes('AWS::ElastiCache::ReplicationGroup'), 'dedicated fleet and cache appear');
+  const cacheShard = premium.diff.estate.find((s) => s.template === 'shards/cache-0.template.json')!;
+  assert.ok(cacheShard.resources.some((r) => r.paths.some((p) => p.removed?.includes('"tessera-t-initech"'))), 'its shared-cache user leaves the shared user group');
+
+  const renamed = run('sign-in-domain-renamed');
+  const replaced = renamed.diff.tenants[0]!.stack!.resources.filter((r) => r.impact === 'replace').map((r) => r.logicalId);
+  assert.ok(replaced.includes('tenantUserPoolDomain') && replaced.includes('tenantCertificate'), replaced.join(', '));
+  assert.ok(renamed.gate.blocking.some((f) => f.kind === 'replacement'));
+
+  const removed = run('tenant-removed');
+  assert.equal(removed.diff.tenants.map((t) => `${t.id}:${t.change}`), ['globex:remove']);
+  const stateful = removed.gate.blocking.filter((f) => f.kind === 'stateful').map((f) => f.logicalId);
+  assert.ok(stateful.includes('tenantUserPool') && stateful.includes('tenantLogGroup') && stateful.includes('tenantSecret'), stateful.join(', '));
+  assert.ok(removed.gate.blocking.some((f) => f.kind === 'removal' && f.tenant === 'globex' && f.logicalId === 'tenantGlobexStack'), 'its nested stack in the group belongs to it');
+
+  assert.ok(run('iam-broadened').gate.blocking.some((f) => f.kind === 'broadening' && f.description.includes('IAM allow added')));
+  assert.ok(run('security-group-opened').gate.blocking.some((f) => f.kind === 'broadening' && /ingress rule added: .* TCP 8443/.test(f.description)));
+});
+
+D('an override with a reason lets a finding through, and the output shows the override', () => {
+  const out = inTempDir((dir) => {
+    const before = baseSide;
+    const after = side(headOf(join(CASES, 'tenant-removed'), join(dir, 'tenants')), 'work tree');
+    const diff = diffEstate(before, after);
+    const stacks = new Map([...before.tenants, ...after.tenants].map((t) => [tenantStackId(t), t.id]));
+    const findings = gateFindings(diff, stacks);
+    const reason = 'contract ended 2026-10-31, export delivered (OPS-12)';
+    const gate = evaluateGate(findings, ['removal', 'stateful'], [
+      { kind: 'removal', target: 'tenant:globex', reason },
+      { kind: 'stateful', target: 'tenant:globex', reason },
+    ]);
+    let text = '';
+    renderText(diff, gate, { write: (s) => (text += s) });
+    return { gate, text, reason };
+  });
+  assert.equal(out.gate.blocking, []);
+  assert.ok(out.gate.allowed.length > 0);
+  assert.match(out.text, `allowed by override "removal tenant:globex: ${out.reason}"`);
+});
+
+D('a change touching 300 tenants: the comment stays under the size limit and still names every tenant', () => {
+  const out = inTempDir((dir) => {
+    generateEstate(join(dir, 'base'), 300, join(FIXTURES, 'platform.yaml'));
+    const before = side(join(dir, 'base'), 'main');
+    cpSync(join(dir, 'base'), join(dir, 'head'), { recursive: true });
+    // The standard tier's log retention doubles: every standard tenant's log group changes.
+    const platform = join(dir, 'head', 'platform.yaml');
+    writeFileSync(platform, readFileSync(platform, 'utf8').replace(/(standard:[\s\S]*?logRetentionDays: )90/, '$1180'));
+    return rendered(before, side(join(dir, 'head'), 'work tree'));
+  });
+  assert.ok(out.diff.tenants.length >= 280, `${out.diff.tenants.length} tenants changed`);
+  assert.ok(out.markdown.length <= MARKDOWN_MAX_CHARS, `${out.markdown.length} characters`);
+  assert.ok(out.markdown.startsWith(COMMENT_MARKER));
+  for (const t of out.diff.tenants) assert.ok(out.markdown.includes(`| \`${t.id}\` |`), `${t.id} has its row`);
+  assert.match(out.markdown, /sections? not shown to stay under GitHub's comment size limit/);
+  assertGoldenFile(join(CASES, '300-tenants', 'expected.md'), out.markdown);
+});
+
+function git(cwd: string, ...args: string[]): string {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
+  assert.is(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+D('against real git history: base from git objects, head from the work tree or a ref; the work tree and out/ untouched', async () => {
+  await inTempDir(async (repo) => {
+    git(repo, 'init', '-q', '-b', 'main');
+    cpSync(BASE, join(repo, 'tenants'), { recursive: true });
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'base');
+    git(repo, 'checkout', '-qb', 'feature');
+    headOf(join(CASES, 'new-standard-tenant'), join(repo, 'tenants'));
+    // An out/ from an earlier compile must not be touched by diff.
+    assert.is((await runMain(['compile', '--tenants', join(repo, 'tenants'), '--out', join(repo, 'out')], repo)).status, 0);
+    const outBefore = listTree(join(repo, 'out')).map((p) => `${p}:${statSync(join(repo, 'out', p)).mtimeMs}`);
+    const statusBefore = git(repo, 'status', '--porcelain');
+    const worktree = await runMain(['diff', '--base', 'main', '--tenants', 'tenants', '--fail-on', FAIL_ON_KINDS.join(',')], repo);
+    assert.is(worktree.status, 0, worktree.stderr);
+    assert.fixture(worktree.stdout, readFileSync(join(CASES, 'new-standard-tenant', 'expected.txt'), 'utf8'));
+    assert.is(git(repo, 'status', '--porcelain'), statusBefore, 'the work tree and index are untouched');
+    assert.equal(listTree(join(repo, 'out')).map((p) => `${p}:${statSync(join(repo, 'out', p)).mtimeMs}`), outBefore, 'out/ is untouched');
+    git(repo, 'add', 'tenants');
+    git(repo, 'commit', '-qm', 'add hooli');
+    rmSync(join(repo, 'tenants'), { recursive: true });
+    const refs = await runMain(['diff', '--base', 'main', '--head', 'feature', '--tenants', 'tenants', '--fail-on', FAIL_ON_KINDS.join(',')], repo);
+    assert.is(refs.status, 0, refs.stderr);
+    assert.fixture(refs.stdout, readFileSync(join(CASES, 'new-standard-tenant', 'expected.txt'), 'utf8').replace('main → work tree', 'main → feature'));
+    const bad = await runMain(['diff', '--base', 'no-such-ref', '--head', 'feature'], repo);
+    assert.is(bad.status, 2);
+    assert.match(bad.stderr, 'no-such-ref');
+  });
+});
+
+D('--fail-on exits 1 with the reasons; --allow with a reason exits 0', async () => {
+  await inTempDir(async (repo) => {
+    git(repo, 'init', '-q', '-b', 'main');
+    cpSync(BASE, join(repo, 'tenants'), { recursive: true });
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'base');
+    headOf(join(CASES, 'sign-in-domain-renamed'), join(repo, 'tenants'));
+    const blocked = await runMain(['diff', '--base', 'main', '--fail-on', 'replacement'], repo);
+    assert.is(blocked.status, 1);
+    assert.match(blocked.stdout, /--fail-on replacement: \d+ findings block this change/);
+    assert.match(blocked.stdout, 'replacement tenant:acme: tenants/acme.template.json tenantUserPoolDomain (AWS::Cognito::UserPoolDomain) is replaced');
+    const allowed = await runMain(['diff', '--base', 'main', '--fail-on', 'replacement', '--allow', 'replacement tenant:acme: new sign-in domain agreed with Acme (CHG-7)'], repo);
+    assert.is(allowed.status, 0, allowed.stdout);
+    const noReason = await runMain(['diff', '--base', 'main', '--fail-on', 'replacement', '--allow', 'replacement tenant:acme: ok'], repo);
+    assert.is(noReason.status, 2);
+    assert.match(noReason.stderr, 'the reason must say why');
+    const badKind = await runMain(['diff', '--base', 'main', '--fail-on', 'deletion'], repo);
+    assert.is(badKind.status, 2);
+  });
+});
+
+D.run();
