@@ -3,7 +3,8 @@
 // of `tenantc validate` and `tenantc compile` as a user runs them.
 //
 // Targets (2-core machine, whole process): 500 tenants validate + compile <= 1 s,
-// 5,000 tenants <= 5 s, peak RSS <= 400 MB, cost linear in the number of tenants.
+// 5,000 tenants <= 5 s, peak RSS <= 400 MB, cost linear in the number of tenants;
+// a one-tenant diff on 500 tenants within 2x one compile.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SIZES = (process.env.BENCH_SIZES ?? '500,5000').split(',').map(Number);
 const TARGET_SECONDS: Record<number, number> = { 500: 1, 5000: 5 };
 const TARGET_RSS_MB = 400;
+/** tenantc diff of a one-tenant change on a 500-tenant estate: within 2x one compile (whole process). */
+const DIFF_TARGET_SIZE = 500;
+const DIFF_TARGET_FACTOR = 2;
 const GNU_TIME = '/usr/bin/time';
 
 interface Whole {
@@ -32,7 +36,7 @@ function renameTenant(dir: string, i: number): void {
   writeFileSync(path, text.replace(/^name: (.*)$/m, (_, name: string) => `name: ${name} (renamed ${i})`));
 }
 
-function runWhole(args: string[]): Whole {
+function runWhole(args: string[], cwd = ROOT): Whole {
   // Start each run with no dirty pages left by the previous one, so that its figure
   // holds its own writes, not the writeback of an earlier run.
   spawnSync('sync');
@@ -40,8 +44,8 @@ function runWhole(args: string[]): Whole {
   const useTime = existsSync(GNU_TIME);
   const t0 = process.hrtime.bigint();
   const r = useTime
-    ? spawnSync(GNU_TIME, ['-f', '%e %M', process.execPath, cli, ...args], { encoding: 'utf8' })
-    : spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+    ? spawnSync(GNU_TIME, ['-f', '%e %M', process.execPath, cli, ...args], { encoding: 'utf8', cwd, maxBuffer: 256 * 2 ** 20 })
+    : spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd, maxBuffer: 256 * 2 ** 20 });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   let peakRssMb: number | null = null;
   if (useTime) {
@@ -78,7 +82,7 @@ const stagesBySize: Record<number, { stage: string; ms: number }[]> = {};
 try {
   for (const size of SIZES) {
     const dir = join(work, `estate-${size}`);
-    generateEstate(dir, size, join(ROOT, 'tenants', 'platform.yaml'));
+    generateEstate(dir, size, join(ROOT, 'test', 'fixtures', 'estates', 'sample', 'platform.yaml'));
     console.log(`\n== ${size} tenants`);
     const createMicros = fileCreationMicros(join(work, `probe-${size}`));
     console.log(`disk: ${createMicros.toFixed(0)} µs to create an empty file`);
@@ -123,6 +127,25 @@ try {
     console.log(
       `whole process (median of 3): validate ${v.seconds.toFixed(2)} s (${mb(v)}), first compile ${first.seconds.toFixed(2)} s (${mb(first)}), recompile after one edit ${again.seconds.toFixed(2)} s (${mb(again)}; ${again.summary})`,
     );
+    // A pull request's diff: one tenant edited against the commit before it, compiled
+    // twice (base from git objects, head from the work tree) and diffed.
+    const git = (...a: string[]) => {
+      const r = spawnSync('git', a, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@example.com' } });
+      if (r.status !== 0) throw new Error(r.stderr);
+    };
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'estate');
+    renameTenant(dir, 3);
+    const diffRuns = [0, 1, 2].map(() => runWhole(['diff', '--base', 'HEAD', '--tenants', '.'], dir));
+    const diffed = [...diffRuns].sort((a, b) => a.seconds - b.seconds)[1]!;
+    const diffFailed = diffRuns.some((r) => r.status !== 0);
+    console.log(`diff of a one-tenant change (median of 3): ${diffed.seconds.toFixed(2)} s (${mb(diffed)}), ${(diffed.seconds / first.seconds).toFixed(2)}x one compile`);
+    if (size === DIFF_TARGET_SIZE) {
+      const ok = diffed.seconds <= DIFF_TARGET_FACTOR * first.seconds && !diffFailed;
+      if (!ok) missed++;
+      console.log(`target: diff ${diffed.seconds.toFixed(2)} s <= ${DIFF_TARGET_FACTOR} x compile (${(DIFF_TARGET_FACTOR * first.seconds).toFixed(2)} s): ${ok ? 'met' : 'MISSED'}`);
+    }
     const target = TARGET_SECONDS[size];
     if (target !== undefined) {
       const ok = total <= target && peak <= TARGET_RSS_MB && failed === 0;

@@ -170,7 +170,7 @@ added, removed, changed and moved; per changed stack each resource added, modifi
         allow.push(o);
       }
       const { formatSideDiagnostics, runDiff } = await import('./diff/command.ts');
-      const outcome = runDiff(
+      const outcome = await runDiff(
         { cwd: io.cwd, tenants: String(values.tenants), base: values.base, head: typeof values.head === 'string' ? values.head : null, format, failOn, allow },
         io.stdout,
       );

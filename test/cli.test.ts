@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFil
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FIXTURES, listTree, ROOT, runCli, inTempDir, SAMPLE_TENANTS } from './helpers.ts';
+import { FIXTURES, listTree, ROOT, runCli, runMain, inTempDir, SAMPLE_TENANTS } from './helpers.ts';
 
 const Cli = suite('cli');
 
@@ -154,6 +154,26 @@ Cli('the bundled CLI (precompiled templates, bundled packages) compiles to the s
     assert.ok(files.includes('sql/001-rls-migration.sql') && files.includes('root.template.json'), 'SQL and user data come from templates');
     assert.equal(listTree(join(work, 'bundled')), files);
     for (const f of files) assert.fixture(readFileSync(join(work, 'bundled', f), 'utf8'), readFileSync(join(work, 'source', f), 'utf8'), f);
+  });
+});
+
+Cli('the bundled diff (its worker reads the registry extract) prints what the sources print', async () => {
+  buildBundle();
+  await inTempDir(async (repo) => {
+    const git = (...args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
+    cpSync(join(FIXTURES, 'diff', 'base'), join(repo, 'tenants'), { recursive: true });
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('commit', '-qm', 'base');
+    // Replacements, broadening and additions, so the registry's update semantics matter.
+    for (const c of ['sign-in-domain-renamed', 'standard-to-premium']) cpSync(join(FIXTURES, 'diff', 'cases', c, 'head'), join(repo, 'tenants'), { recursive: true });
+    const args = ['diff', '--base', 'main', '--format', 'json', '--fail-on', 'replacement,removal,broadening,stateful'];
+    const bundled = runCli(args, { cwd: repo });
+    const source = await runMain(args, repo);
+    assert.is(bundled.status, 1, bundled.stderr);
+    assert.is(source.status, 1, source.stderr);
+    assert.match(bundled.stdout, '"impact": "replace"');
+    assert.fixture(bundled.stdout, source.stdout);
   });
 });
 

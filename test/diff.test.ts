@@ -11,6 +11,7 @@ import { generateEstate } from '../bench/generateEstate.ts';
 import { compiledSide, type CompiledSide, diffEstate } from '../compiler/diff/diffEstate.ts';
 import { evaluateGate, gateFindings } from '../compiler/diff/failOn.ts';
 import { FAIL_ON_KINDS } from '../compiler/diff/model.ts';
+import { inThreadDiffer } from '../compiler/diff/inThreadDiffer.ts';
 import { COMMENT_MARKER, MARKDOWN_MAX_CHARS, renderJson, renderMarkdown, renderText } from '../compiler/diff/render.ts';
 import { tenantStackId } from '../compiler/emit/cfn/group.ts';
 import { assertGoldenFile, compiledFrom, FIXTURES, inTempDir, listTree, runMain } from './helpers.ts';
@@ -34,8 +35,8 @@ function headOf(caseDir: string, into: string): string {
   return into;
 }
 
-function rendered(before: CompiledSide, after: CompiledSide) {
-  const diff = diffEstate(before, after);
+async function rendered(before: CompiledSide, after: CompiledSide) {
+  const diff = await diffEstate(before, after, inThreadDiffer);
   const stacks = new Map([...before.tenants, ...after.tenants].map((t) => [tenantStackId(t), t.id]));
   const gate = evaluateGate(gateFindings(diff, stacks), FAIL_ON_KINDS, []);
   const capture = (fn: (out: { write(s: string): void }) => void) => {
@@ -60,8 +61,8 @@ D('the fixture pairs cover what the issue asks', () => {
 });
 
 for (const name of cases) {
-  D(`${name}: text, markdown and JSON match their goldens`, () => {
-    const out = inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, name), join(dir, 'tenants')), 'work tree')));
+  D(`${name}: text, markdown and JSON match their goldens`, async () => {
+    const out = await inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, name), join(dir, 'tenants')), 'work tree')));
     assertGoldenFile(join(CASES, name, 'expected.txt'), out.text);
     assertGoldenFile(join(CASES, name, 'expected.md'), out.markdown);
     assertGoldenFile(join(CASES, name, 'expected.json'), out.json);
@@ -69,14 +70,14 @@ for (const name of cases) {
 }
 
 /** What each case must show, whatever the goldens say: the claims the issue makes. */
-D('each case shows what the issue asks of it', () => {
+D('each case shows what the issue asks of it', async () => {
   const run = (name: string) => inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, name), join(dir, 'tenants')), 'work tree')));
-  const added = run('new-standard-tenant');
+  const added = await run('new-standard-tenant');
   assert.equal(added.diff.tenants.map((t) => `${t.id}:${t.change}`), ['hooli:add']);
   assert.ok(added.diff.lock?.lines.some((l) => l.startsWith('+  hooli: ')), 'its lock line');
   assert.ok(added.diff.sql.some((c) => c.lines.some((l) => l.startsWith('+') && l.includes("'hooli'"))), 'its tenant row');
 
-  const premium = run('standard-to-premium');
+  const premium = await run('standard-to-premium');
   const initech = premium.diff.tenants.find((t) => t.id === 'initech')!;
   assert.equal([initech.before?.tier, initech.after?.tier], ['standard', 'premium']);
   const created = initech.stack!.resources.filter((r) => r.change === 'add').map((r) => r.type);
@@ -84,26 +85,26 @@ D('each case shows what the issue asks of it', () => {
   const cacheShard = premium.diff.estate.find((s) => s.template === 'shards/cache-0.template.json')!;
   assert.ok(cacheShard.resources.some((r) => r.paths.some((p) => p.removed?.includes('"tessera-t-initech"'))), 'its shared-cache user leaves the shared user group');
 
-  const renamed = run('sign-in-domain-renamed');
+  const renamed = await run('sign-in-domain-renamed');
   const replaced = renamed.diff.tenants[0]!.stack!.resources.filter((r) => r.impact === 'replace').map((r) => r.logicalId);
   assert.ok(replaced.includes('tenantUserPoolDomain') && replaced.includes('tenantCertificate'), replaced.join(', '));
   assert.ok(renamed.gate.blocking.some((f) => f.kind === 'replacement'));
 
-  const removed = run('tenant-removed');
+  const removed = await run('tenant-removed');
   assert.equal(removed.diff.tenants.map((t) => `${t.id}:${t.change}`), ['globex:remove']);
   const stateful = removed.gate.blocking.filter((f) => f.kind === 'stateful').map((f) => f.logicalId);
   assert.ok(stateful.includes('tenantUserPool') && stateful.includes('tenantLogGroup') && stateful.includes('tenantSecret'), stateful.join(', '));
   assert.ok(removed.gate.blocking.some((f) => f.kind === 'removal' && f.tenant === 'globex' && f.logicalId === 'tenantGlobexStack'), 'its nested stack in the group belongs to it');
 
-  assert.ok(run('iam-broadened').gate.blocking.some((f) => f.kind === 'broadening' && f.description.includes('IAM allow added')));
-  assert.ok(run('security-group-opened').gate.blocking.some((f) => f.kind === 'broadening' && /ingress rule added: .* TCP 8443/.test(f.description)));
+  assert.ok((await run('iam-broadened')).gate.blocking.some((f) => f.kind === 'broadening' && f.description.includes('IAM allow added')));
+  assert.ok((await run('security-group-opened')).gate.blocking.some((f) => f.kind === 'broadening' && /ingress rule added: .* TCP 8443/.test(f.description)));
 });
 
-D('an override with a reason lets a finding through, and the output shows the override', () => {
-  const out = inTempDir((dir) => {
+D('an override with a reason lets a finding through, and the output shows the override', async () => {
+  const out = await inTempDir(async (dir) => {
     const before = baseSide;
     const after = side(headOf(join(CASES, 'tenant-removed'), join(dir, 'tenants')), 'work tree');
-    const diff = diffEstate(before, after);
+    const diff = await diffEstate(before, after, inThreadDiffer);
     const stacks = new Map([...before.tenants, ...after.tenants].map((t) => [tenantStackId(t), t.id]));
     const findings = gateFindings(diff, stacks);
     const reason = 'contract ended 2026-10-31, export delivered (OPS-12)';
@@ -120,8 +121,8 @@ D('an override with a reason lets a finding through, and the output shows the ov
   assert.match(out.text, `allowed by override "removal tenant:globex: ${out.reason}"`);
 });
 
-D('a change touching 300 tenants: the comment stays under the size limit and still names every tenant', () => {
-  const out = inTempDir((dir) => {
+D('a change touching 300 tenants: the comment stays under the size limit and still names every tenant', async () => {
+  const out = await inTempDir((dir) => {
     generateEstate(join(dir, 'base'), 300, join(FIXTURES, 'platform.yaml'));
     const before = side(join(dir, 'base'), 'main');
     cpSync(join(dir, 'base'), join(dir, 'head'), { recursive: true });

@@ -12,6 +12,7 @@ import { evaluateGate, gateFindings, type GateResult, type Override } from './fa
 import type { FailOnKind } from './model.ts';
 import { type DiffFormat, renderDiff, type Writer } from './render.ts';
 import { readEstateAtRef } from './gitSource.ts';
+import { type StackDiffer, workerDiffer } from './stackDiffer.ts';
 
 export interface DiffRequest {
   readonly cwd: string;
@@ -33,7 +34,17 @@ function compileSide(label: string, dir: string, files: RawFile[], lock: RawFile
   return compiledSide(label, r.plan, r.files, r.lock);
 }
 
-export function runDiff(req: DiffRequest, out: Writer): DiffOutcome {
+export async function runDiff(req: DiffRequest, out: Writer): Promise<DiffOutcome> {
+  // Started first: it loads the CloudFormation registry while this thread compiles.
+  const differ = workerDiffer();
+  try {
+    return await diffSides(req, out, differ);
+  } finally {
+    await differ.close();
+  }
+}
+
+async function diffSides(req: DiffRequest, out: Writer, differ: StackDiffer): Promise<DiffOutcome> {
   const base = readEstateAtRef(req.cwd, req.tenants, req.base);
   const head = req.head === null ? { files: readManifestFiles(req.tenants, req.cwd), lock: readLockFile(req.tenants, req.cwd) } : readEstateAtRef(req.cwd, req.tenants, req.head);
   const before = compileSide(req.base, req.tenants, base.files, base.lock);
@@ -41,7 +52,7 @@ export function runDiff(req: DiffRequest, out: Writer): DiffOutcome {
   const headLabel = req.head ?? 'work tree';
   const after = compileSide(headLabel, req.tenants, head.files, head.lock);
   if ('diagnostics' in after) return { ok: false, diagnostics: after.diagnostics, side: headLabel };
-  const diff = diffEstate(before, after);
+  const diff = await diffEstate(before, after, differ);
   let gate: GateResult | null = null;
   if (req.failOn) {
     const stacks = new Map([...before.tenants, ...after.tenants].map((t) => [tenantStackId(t), t.id]));

@@ -4,8 +4,8 @@ import { structuredPatch } from 'diff';
 import { compareStrings } from '../diagnostics.ts';
 import type { OutputFile } from '../emit/output.ts';
 import type { EstatePlan, SuppressionPlan, TenantPlan } from '../plan/model.ts';
-import { diffStack } from './diffStack.ts';
-import type { EstateDiff, LineChange, SuppressionChange, TenantChange, TenantFacts } from './model.ts';
+import type { EstateDiff, LineChange, StackChange, SuppressionChange, TenantChange, TenantFacts } from './model.ts';
+import type { StackDiffer } from './stackDiffer.ts';
 
 export interface CompiledSide {
   /** How the side is named in output: a git ref, or "work tree". */
@@ -46,10 +46,13 @@ export function lineChange(file: string, before: string | null, after: string | 
   return { file, lines };
 }
 
-export function diffEstate(base: CompiledSide, head: CompiledSide): EstateDiff {
+export async function diffEstate(base: CompiledSide, head: CompiledSide, differ: StackDiffer): Promise<EstateDiff> {
   const a = new Map(base.files.map((f) => [f.path, f.content]));
   const b = new Map(head.files.map((f) => [f.path, f.content]));
   const paths = [...new Set([...a.keys(), ...b.keys()])].sort(compareStrings).filter((p) => a.get(p) !== b.get(p));
+  const templates = paths.filter((p) => p.endsWith('.template.json'));
+  const changes = await differ.diff(templates.map((template) => ({ template, before: a.get(template) ?? null, after: b.get(template) ?? null })));
+  const stackOf = new Map<string, StackChange | null>(templates.map((t, i) => [t, changes[i] ?? null]));
 
   const beforeTenants = new Map(base.tenants.map((t) => [t.id, t]));
   const afterTenants = new Map(head.tenants.map((t) => [t.id, t]));
@@ -59,7 +62,7 @@ export function diffEstate(base: CompiledSide, head: CompiledSide): EstateDiff {
     const before = beforeTenants.get(id);
     const after = afterTenants.get(id);
     const template = `tenants/${id}.template.json`;
-    const stack = diffStack(template, a.get(template) ?? null, b.get(template) ?? null);
+    const stack = stackOf.get(template) ?? null;
     const files = paths.filter((p) => TENANT_FILE.exec(p)?.[1] === id);
     const f0 = before ? facts(before) : null;
     const f1 = after ? facts(after) : null;
@@ -67,9 +70,9 @@ export function diffEstate(base: CompiledSide, head: CompiledSide): EstateDiff {
     tenants.push({ id, change: !before ? 'add' : !after ? 'remove' : 'modify', before: f0, after: f1, stack, files });
   }
 
-  const estate = paths
-    .filter((p) => p.endsWith('.template.json') && !TENANT_TEMPLATE.test(p))
-    .map((p) => diffStack(p, a.get(p) ?? null, b.get(p) ?? null))
+  const estate = templates
+    .filter((p) => !TENANT_TEMPLATE.test(p))
+    .map((p) => stackOf.get(p) ?? null)
     .filter((s) => s !== null);
 
   const key = (s: { rule: string; template: string; resource: string; reason: string }) => JSON.stringify([s.rule, s.template, s.resource, s.reason]);
