@@ -4,10 +4,11 @@ import { compareStrings } from '../diagnostics.ts';
 import type { EstatePlan } from '../plan/model.ts';
 import { planNetwork } from '../plan/network.ts';
 import { serializeCompactJson, serializeJson } from '../write/serialize.ts';
-import { albShardFile, emitAlbShardTemplate } from './cfn/albShard.ts';
+import { ASSETS_FILE, ASSETS_FORMAT, type AssetsManifest, type NestedTemplate } from '../outputFormat.ts';
+import { albShardFile, albShardStackId, emitAlbShardTemplate } from './cfn/albShard.ts';
 import { assetKey } from './cfn/assets.ts';
-import { cacheShardFile, emitCacheShardTemplate } from './cfn/cache.ts';
-import { emitGroupTemplate, groupFile, type TenantAsset } from './cfn/group.ts';
+import { cacheShardFile, cacheShardStackId, emitCacheShardTemplate } from './cfn/cache.ts';
+import { emitGroupTemplate, groupFile, groupStackId, tenantStackId, type TenantAsset } from './cfn/group.ts';
 import { emitRootTemplate, ROOT_TEMPLATE_FILE } from './cfn/root.ts';
 import { externalDnsInstructions } from './cfn/tenant/dns.ts';
 import { emitTenantTemplateJson, tenantFile } from './cfn/tenant/tenantStack.ts';
@@ -15,19 +16,17 @@ import type { OutputFile } from './output.ts';
 import type { CfnTemplate } from './cfn/template.ts';
 import { emitSql } from './sql/emitSql.ts';
 
-/** out/assets.json: every template deploy uploads, and the key it goes to. */
-export const ASSETS_FILE = 'assets.json';
-
 /** Sees every template as it is emitted, before it is serialized (the review gate). */
 export type TemplateVisitor = (path: string, template: CfnTemplate) => void;
 
 export function emitEstate(plan: EstatePlan, visit: TemplateVisitor = () => undefined): OutputFile[] {
   const files: OutputFile[] = [];
-  const assets: { file: string; key: string }[] = [];
-  const add = (path: string, content: string) => {
+  const nested: NestedTemplate[] = [];
+  /** Adds a nested template; `stack` is its logical-id path from the root. */
+  const add = (path: string, content: string, stack: string, tenant?: string) => {
     files.push({ path, content });
     const key = assetKey(content);
-    assets.push({ file: path, key });
+    nested.push({ file: path, key, stack, ...(tenant ? { tenant } : {}) });
     return key;
   };
 
@@ -35,7 +34,7 @@ export function emitEstate(plan: EstatePlan, visit: TemplateVisitor = () => unde
   for (const t of plan.tenants) {
     const { content, parameters, template } = emitTenantTemplateJson(plan, t);
     visit(tenantFile(t.id), template);
-    const key = add(tenantFile(t.id), content);
+    const key = add(tenantFile(t.id), content, `${groupStackId(t.placement.group)}/${tenantStackId(t)}`, t.id);
     const list = byGroup.get(t.placement.group) ?? [];
     list.push({ tenant: t, key, parameters });
     byGroup.set(t.placement.group, list);
@@ -45,18 +44,20 @@ export function emitEstate(plan: EstatePlan, visit: TemplateVisitor = () => unde
   for (const g of plan.groups) {
     const template = emitGroupTemplate(plan, g, byGroup.get(g) ?? []);
     visit(groupFile(g), template);
-    groups.set(g, { key: add(groupFile(g), serializeCompactJson(template)), parameters: Object.keys(template.Parameters ?? {}) });
+    groups.set(g, { key: add(groupFile(g), serializeCompactJson(template), groupStackId(g)), parameters: Object.keys(template.Parameters ?? {}) });
   }
   const visited = (path: string, template: CfnTemplate) => {
     visit(path, template);
     return template;
   };
-  const albShards = new Map(plan.albShards.map((s) => [s, add(albShardFile(s), serializeJson(visited(albShardFile(s), emitAlbShardTemplate(plan, s))))] as const));
-  const cacheShards = new Map(plan.cacheClusters.map((c) => [c, add(cacheShardFile(c), serializeJson(visited(cacheShardFile(c), emitCacheShardTemplate(plan, c))))] as const));
+  const albShards = new Map(plan.albShards.map((s) => [s, add(albShardFile(s), serializeJson(visited(albShardFile(s), emitAlbShardTemplate(plan, s))), albShardStackId(s))] as const));
+  const cacheShards = new Map(plan.cacheClusters.map((c) => [c, add(cacheShardFile(c), serializeJson(visited(cacheShardFile(c), emitCacheShardTemplate(plan, c))), cacheShardStackId(c))] as const));
   const network = planNetwork(plan.platform.vpcCidr, plan.platform.availabilityZones);
-  files.push({ path: ROOT_TEMPLATE_FILE, content: serializeJson(visited(ROOT_TEMPLATE_FILE, emitRootTemplate(plan, network, { albShards, cacheShards, groups }))) });
+  const root = serializeJson(visited(ROOT_TEMPLATE_FILE, emitRootTemplate(plan, network, { albShards, cacheShards, groups })));
+  files.push({ path: ROOT_TEMPLATE_FILE, content: root });
   files.push(...emitSql(plan));
-  assets.sort((a, b) => compareStrings(a.file, b.file));
-  files.push({ path: ASSETS_FILE, content: serializeJson({ root: ROOT_TEMPLATE_FILE, nested: assets }) });
+  nested.sort((a, b) => compareStrings(a.file, b.file));
+  const manifest: AssetsManifest = { format: ASSETS_FORMAT, root: { file: ROOT_TEMPLATE_FILE, key: assetKey(root) }, nested };
+  files.push({ path: ASSETS_FILE, content: serializeJson(manifest) });
   return files.sort((a, b) => compareStrings(a.path, b.path));
 }
