@@ -21,7 +21,7 @@ function newestSource(dir) {
 function bundleIsFresh() {
   if (process.env.TENANTC_FROM_SOURCE === '1' || !existsSync(bundle)) return false;
   const built = statSync(bundle).mtimeMs;
-  return ['compiler', 'schema', 'templates'].every((d) => !existsSync(join(root, d)) || newestSource(join(root, d)) <= built);
+  return ['cli', 'compiler', 'deploy', 'schema', 'templates'].every((d) => !existsSync(join(root, d)) || newestSource(join(root, d)) <= built);
 }
 
 let main;
@@ -30,6 +30,6 @@ if (bundleIsFresh()) {
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import('../compiler/cli.ts'));
+  ({ main } = await import('../cli/main.ts'));
 }
 process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() });

@@ -1,6 +1,6 @@
-// argv → commands; exit codes only. 0 success, 1 invalid manifests (or a failed
-// operation), 2 usage error.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+// The compiler's commands: validate, compile, check, diff. Each turns options into a
+// call of the pipeline and an exit code; cli/main.ts dispatches to them.
+import { type Command, EXIT_INVALID, EXIT_OK, EXIT_USAGE, type Io } from '../cli/command.ts';
 import { runCfnLint } from './check/cfnLint.ts';
 import { parseReviewRecord, reviewOutput, templatesToLint } from './check/checkOutput.ts';
 import { OutputNotFoundError, readCompiledOutput } from './check/readOutput.ts';
@@ -11,30 +11,12 @@ import { checkEstate, compile, loadSources } from './pipeline.ts';
 import { SECURITY_RULES } from './review/index.ts';
 import { OutputDirectoryError } from './write/writeOutput.ts';
 
-export const EXIT_OK = 0;
-export const EXIT_INVALID = 1;
-export const EXIT_USAGE = 2;
-
-export interface Io {
-  readonly stdout: { write(s: string): unknown };
-  readonly stderr: { write(s: string): unknown };
-  readonly cwd: string;
-}
-
-interface Command {
-  readonly summary: string;
-  readonly usage: string;
-  readonly options: NonNullable<ParseArgsConfig['options']>;
-  readonly help: string;
-  run(values: Record<string, string | boolean | string[] | undefined>, io: Io): Promise<number> | number;
-}
-
 const TENANTS_OPTION = { tenants: { type: 'string', default: 'tenants' } } as const;
 const LOCKED_OPTION = { locked: { type: 'boolean', default: false } } as const;
 const LOCKED_HELP = `  --locked        fail, printing the lines that would change, when placement would
                   change placement.lock.yaml (as npm ci treats its lock); for CI`;
 
-const COMMANDS: Record<string, Command> = {
+export const COMPILER_COMMANDS: Record<string, Command> = {
   validate: {
     summary: 'check every manifest and report all problems at once',
     usage: 'tenantc validate [--tenants DIR] [--locked]',
@@ -45,6 +27,7 @@ ${LOCKED_HELP}
 Reads the platform manifest and every tenant manifest, validates them against the
 schemas in schema/ and the semantic rules, and prints each problem as
 path:line:col: message on stderr. Writes nothing.`,
+    usageErrors: [ManifestDirectoryError],
     run(values, io) {
       const dir = String(values.tenants);
       const checked = checkEstate(dir, loadSources(dir, io.cwd), { locked: values.locked === true });
@@ -68,6 +51,7 @@ Writes *.template.json (CloudFormation) and sql/ into DIR. Every template is
 reviewed by the security rule pack first; a finding that no suppression in the
 platform manifest accepts fails the compile. When anything is wrong, prints
 every problem, writes nothing and leaves DIR exactly as it was.`,
+    usageErrors: [ManifestDirectoryError, OutputDirectoryError],
     async run(values, io) {
       const dir = String(values.tenants);
       const out = String(values.out);
@@ -93,6 +77,7 @@ Reviews every template of DIR with the security rule pack, applying the
 suppressions compile recorded in DIR/review.json, then runs cfn-lint when it is
 installed on the root, every shard and group, and one tenant stack of each
 shape. Exits 1 on any violation or lint finding. Writes nothing.`,
+    usageErrors: [OutputNotFoundError],
     run(values, io) {
       const output = readCompiledOutput(String(values.out), io.cwd);
       const review = reviewOutput(output.templates, parseReviewRecord(output.review), SECURITY_RULES);
@@ -144,6 +129,7 @@ shape. Exits 1 on any violation or lint finding. Writes nothing.`,
 Both sides are compiled in memory by this tenantc; nothing is written. Shows tenants
 added, removed, changed and moved; per changed stack each resource added, modified
 (with property paths) or removed and its impact; the SQL and lock differences.`,
+    usageErrors: [ManifestDirectoryError, GitError],
     async run(values, io) {
       if (typeof values.base !== 'string') {
         io.stderr.write('tenantc diff: --base REF is required\nUsage: tenantc diff --base REF [--head REF] ...\n');
@@ -190,53 +176,3 @@ function reportDiagnostics(diagnostics: readonly Diagnostic[], io: Io): number {
   return EXIT_INVALID;
 }
 
-function mainHelp(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
-  return `tenantc — compiles tenant manifests into CloudFormation and PostgreSQL RLS SQL
-
-Usage: tenantc <command> [options]
-
-Commands:
-${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
-  .join('\n')}
-
-Run tenantc <command> --help for a command's options.
-Exit codes: 0 success, 1 invalid manifests or failed operation, 2 usage error.
-`;
-}
-
-export async function main(argv: readonly string[], io: Io): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    (name === undefined ? io.stderr : io.stdout).write(mainHelp());
-    return name === undefined ? EXIT_USAGE : EXIT_OK;
-  }
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!command) {
-    io.stderr.write(`tenantc: unknown command "${name}"\n\n${mainHelp()}`);
-    return EXIT_USAGE;
-  }
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    ({ values } = parseArgs({ args: [...rest], options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }) as {
-      values: Record<string, string | boolean | string[] | undefined>;
-    });
-  } catch (e) {
-    io.stderr.write(`tenantc ${name}: ${(e as Error).message}\nUsage: ${command.usage}\n`);
-    return EXIT_USAGE;
-  }
-  if (values.help) {
-    io.stdout.write(`Usage: ${command.usage}\n\n${command.summary}\n\n${command.help}\n`);
-    return EXIT_OK;
-  }
-  try {
-    return await command.run(values, io);
-  } catch (e) {
-    if (e instanceof ManifestDirectoryError || e instanceof OutputDirectoryError || e instanceof OutputNotFoundError || e instanceof GitError) {
-      io.stderr.write(`tenantc ${name}: ${e.message}\n`);
-      return EXIT_USAGE;
-    }
-    throw e;
-  }
-}

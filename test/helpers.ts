@@ -138,7 +138,7 @@ export interface MainResult {
 
 /** Runs the CLI in this process (compiler/cli.ts main), capturing what it prints. */
 export async function runMain(args: readonly string[], cwd = ROOT): Promise<MainResult> {
-  const { main } = await import('../compiler/cli.ts');
+  const { main } = await import('../cli/main.ts');
   let stdout = '';
   let stderr = '';
   const status = await main(args, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, cwd });

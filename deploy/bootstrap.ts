@@ -1,0 +1,81 @@
+// `tenantc bootstrap`: the one stack deploy needs before its first run, holding the
+// assets bucket that compiled templates are uploaded to and CloudFormation reads.
+import { CreateStackCommand, DescribeStackEventsCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { Aws } from './aws.ts';
+import { describeStack } from './stackState.ts';
+
+export const BOOTSTRAP_STACK = 'tenantc-assets';
+
+/**
+ * The assets bucket: versioned; encrypted at rest (SSE-S3: CloudFormation reads the
+ * templates with the deployer's credentials, and SSE-S3 needs no key grant for that);
+ * reachable only over TLS; public access blocked; ACLs disabled; noncurrent versions
+ * expire after 30 days. Template objects cannot be deleted (deploy relies on a key it
+ * uploaded once staying there), and the bucket outlives its stack.
+ */
+export function bootstrapTemplate(bucket: string): object {
+  const arn = `arn:\${AWS::Partition}:s3:::${bucket}`;
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: 'tenantc assets bucket: compiled templates that tenantc deploy uploads and CloudFormation reads',
+    Resources: {
+      AssetsBucket: {
+        Type: 'AWS::S3::Bucket',
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: {
+          BucketName: bucket,
+          VersioningConfiguration: { Status: 'Enabled' },
+          BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: true }] },
+          PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+          OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+          LifecycleConfiguration: {
+            Rules: [{ Id: 'expire-old-versions', Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 30 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }],
+          },
+          Tags: [{ Key: 'tenantc:purpose', Value: 'assets' }],
+        },
+      },
+      AssetsBucketPolicy: {
+        Type: 'AWS::S3::BucketPolicy',
+        Properties: {
+          Bucket: { Ref: 'AssetsBucket' },
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [{ 'Fn::Sub': arn }, { 'Fn::Sub': `${arn}/*` }], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+              { Sid: 'DenyDeletingTemplates', Effect: 'Deny', Principal: '*', Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'], Resource: { 'Fn::Sub': `${arn}/tenantc/*` } },
+            ],
+          },
+        },
+      },
+    },
+    Outputs: { AssetsBucketName: { Description: 'Pass as tenantc deploy --assets-bucket', Value: { Ref: 'AssetsBucket' } } },
+  };
+}
+
+export type BootstrapResult = { readonly kind: 'created' | 'exists' } | { readonly kind: 'failed'; readonly message: string };
+
+export async function bootstrap(aws: Aws, stack: string, bucket: string, pollMs: number, say: (line: string) => void): Promise<BootstrapResult> {
+  const state = await describeStack(aws, stack);
+  if (state.kind === 'ready') {
+    const outputs = (await aws.send(() => aws.cfn.send(new DescribeStacksCommand({ StackName: stack })))).Stacks?.[0]?.Outputs ?? [];
+    const holds = outputs.find((o) => o.OutputKey === 'AssetsBucketName')?.OutputValue;
+    if (holds === bucket) return { kind: 'exists' };
+    return { kind: 'failed', message: `stack ${stack} already exists and holds ${holds ? `bucket ${holds}` : 'no assets bucket'}, not ${bucket}: deploy with --assets-bucket ${holds ?? '...'}, or bootstrap with another --stack` };
+  }
+  if (state.kind !== 'absent') return { kind: 'failed', message: `stack ${stack} exists and is not usable (${state.kind === 'busy' || state.kind === 'failed' ? state.status : state.kind}): resolve it in CloudFormation, or bootstrap with another --stack` };
+  const { StackId } = await aws.send(() =>
+    aws.cfn.send(new CreateStackCommand({ StackName: stack, TemplateBody: JSON.stringify(bootstrapTemplate(bucket)), EnableTerminationProtection: true, Tags: [{ Key: 'tenantc:purpose', Value: 'assets' }] })),
+  );
+  say(`  creating stack ${stack} (${StackId})`);
+  for (;;) {
+    const now = await describeStack(aws, StackId!);
+    if (now.kind === 'ready') return { kind: 'created' };
+    if (now.kind !== 'busy') {
+      const events = await aws.send(() => aws.cfn.send(new DescribeStackEventsCommand({ StackName: StackId })));
+      const failed = (events.StackEvents ?? []).filter((e) => e.ResourceStatus?.endsWith('_FAILED')).at(-1);
+      return { kind: 'failed', message: `stack ${stack} did not create${failed ? `: ${failed.LogicalResourceId} ${failed.ResourceStatus}: ${failed.ResourceStatusReason ?? ''}` : ''}` };
+    }
+    await aws.clock.sleep(pollMs);
+  }
+}

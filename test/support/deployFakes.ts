@@ -1,0 +1,71 @@
+// Fakes for deploy's unit tests: a clock that never waits, AWS clients mocked with
+// aws-sdk-client-mock, and builders for the CloudFormation answers a rollout reads.
+import { CloudFormationClient, type Change, type StackEvent } from '@aws-sdk/client-cloudformation';
+import { S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { type Aws, wrap } from '../../deploy/aws.ts';
+import type { Clock } from '../../deploy/clock.ts';
+
+export interface FakeClock extends Clock {
+  readonly sleeps: number[];
+}
+
+/** Time moves only when deploy sleeps; jitter draws from `draws` in turn (0.5 when empty). */
+export function fakeClock(draws: number[] = []): FakeClock {
+  let t = Date.UTC(2026, 10, 27, 12, 0, 0);
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => t,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      t += ms;
+    },
+    random: () => draws.shift() ?? 0.5,
+  };
+}
+
+export function mockedAws(clock: Clock) {
+  const cfn = mockClient(CloudFormationClient);
+  const s3 = mockClient(S3Client);
+  const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' };
+  const aws: Aws = wrap(new CloudFormationClient({ region: 'us-east-1', credentials }), new S3Client({ region: 'us-east-1', credentials }), clock);
+  return { aws, cfn, s3, restore: () => (cfn.restore(), s3.restore()) };
+}
+
+/** A GetObject body, as the SDK hands it over. */
+export function body(text: string) {
+  return { transformToString: async () => text } as never;
+}
+
+export const ROOT_ID = 'arn:aws:cloudformation:us-east-1:111122223333:stack/tessera/root-1';
+export const nestedId = (name: string) => `arn:aws:cloudformation:us-east-1:111122223333:stack/tessera-${name}/n-${name}`;
+
+export function resourceChange(action: string, logicalId: string, type: string, more: Record<string, unknown> = {}): Change {
+  return { Type: 'Resource', ResourceChange: { Action: action as never, LogicalResourceId: logicalId, ResourceType: type, ...more } };
+}
+
+let eventCounter = 0;
+/** An event at second `s` of the rollout. */
+export function event(stackId: string, logicalId: string, type: string, status: string, s: number, more: Partial<StackEvent> = {}): StackEvent {
+  return {
+    EventId: `e-${++eventCounter}`,
+    StackId: stackId,
+    StackName: stackId.split('/')[1],
+    LogicalResourceId: logicalId,
+    ResourceType: type,
+    ResourceStatus: status as never,
+    Timestamp: new Date(Date.UTC(2026, 10, 27, 12, 0, s)),
+    ...more,
+  };
+}
+
+/** The stack's own event (its status), as CloudFormation records it. */
+export function stackEvent(stackId: string, status: string, s: number, reason?: string): StackEvent {
+  return event(stackId, stackId.split('/')[1]!, 'AWS::CloudFormation::Stack', status, s, { PhysicalResourceId: stackId, ...(reason ? { ResourceStatusReason: reason } : {}) });
+}
+
+// The SDK warns, once per process, that its releases after January 2027 will need
+// Node.js 22; this project runs on Node.js 20 (README). Expected, so not repeated in
+// every test run's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
