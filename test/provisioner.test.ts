@@ -63,10 +63,19 @@ P.before(async () => {
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/response`;
 });
 P.after(() => new Promise<void>((r) => server.close(() => r())));
+// What the function logs (console.error, to its log group) is collected, not printed:
+// the failures these tests provoke are expected, and some tests assert on them.
+const logged: string[] = [];
+const consoleError = console.error;
 P.before.each(() => {
   sent.length = 0;
   responses.length = 0;
+  logged.length = 0;
   behaviour = 'ok';
+  console.error = (...args: unknown[]) => void logged.push(args.map(String).join(' '));
+});
+P.after.each(() => {
+  console.error = consoleError;
 });
 
 const event = (type: string, props: Record<string, unknown> = {}) => ({
@@ -89,12 +98,22 @@ P('create: registers through bound parameters, then answers SUCCESS', async () =
   assert.equal([responses[0]!.method, responses[0]!.Status, responses[0]!.PhysicalResourceId], ['PUT', 'SUCCESS', 'tenant-registration-acme']);
 });
 
+P('no timer outlives an invocation (a warm container would carry it into the next)', async () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timers();
+  await loadHandler()(event('Create'), context());
+  behaviour = 'throw';
+  await loadHandler()(event('Update'), context());
+  assert.is(timers(), before);
+});
+
 P('an SDK failure still answers, FAILED with the reason', async () => {
   behaviour = 'throw';
   await loadHandler()(event('Update'), context());
   assert.is(responses.length, 1);
   assert.is(responses[0]!.Status, 'FAILED');
   assert.match(String(responses[0]!.Reason), 'AccessDeniedException');
+  assert.match(logged.join('\n'), 'AccessDeniedException', 'and logs it');
 });
 
 P('a hung call answers FAILED before Lambda would time out', async () => {
@@ -107,8 +126,10 @@ P('a hung call answers FAILED before Lambda would time out', async () => {
 });
 
 P('invalid input answers FAILED without touching anything', async () => {
+
   await loadHandler()(event('Create', { TenantId: "acme'; DROP TABLE app.tenants; --" }), context());
   assert.is(sent.length, 0);
+  assert.match(logged.join('\n'), 'invalid TenantId');
   assert.is(responses[0]!.Status, 'FAILED');
 });
 

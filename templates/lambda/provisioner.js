@@ -94,8 +94,13 @@ async function markRemoved(tenantId) {
 exports.handler = async function handler(event, context) {
   const props = event.ResourceProperties ?? {};
   const physicalId = `tenant-registration-${props.TenantId}`;
-  // Answer FAILED ourselves 10 s before Lambda would kill us without a word.
-  const deadline = new Promise((resolve) => setTimeout(() => resolve('timeout'), Math.max(1000, context.getRemainingTimeInMillis() - 10000)));
+  // Answer FAILED ourselves 10 s before Lambda would kill us without a word. The timer
+  // is cleared once the work settles: in a warm container it would otherwise outlive
+  // this invocation.
+  let timer;
+  const deadline = new Promise((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), Math.max(1000, context.getRemainingTimeInMillis() - 10000));
+  });
   const work = (async () => {
     if (typeof props.TenantId !== 'string' || !ID.test(props.TenantId)) throw new Error(`invalid TenantId ${JSON.stringify(props.TenantId)}`);
     if (event.RequestType === 'Delete') return markRemoved(props.TenantId);
@@ -109,5 +114,7 @@ exports.handler = async function handler(event, context) {
   } catch (e) {
     console.error(e);
     await respond(event, 'FAILED', e instanceof Error ? e.message : String(e), physicalId);
+  } finally {
+    clearTimeout(timer);
   }
 };
