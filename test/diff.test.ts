@@ -13,7 +13,6 @@ import { evaluateGate, gateFindings } from '../compiler/diff/failOn.ts';
 import { FAIL_ON_KINDS } from '../compiler/diff/model.ts';
 import { inThreadDiffer } from '../compiler/diff/inThreadDiffer.ts';
 import { COMMENT_MARKER, MARKDOWN_MAX_CHARS, renderJson, renderMarkdown, renderText } from '../compiler/diff/render.ts';
-import { tenantStackId } from '../compiler/emit/cfn/group.ts';
 import { assertGoldenFile, compiledFrom, FIXTURES, inTempDir, listTree, runMain } from './helpers.ts';
 
 const D = suite('diff');
@@ -37,7 +36,7 @@ function headOf(caseDir: string, into: string): string {
 
 async function rendered(before: CompiledSide, after: CompiledSide) {
   const diff = await diffEstate(before, after, inThreadDiffer);
-  const stacks = new Map([...before.tenants, ...after.tenants].map((t) => [tenantStackId(t), t.id]));
+  const stacks = new Map([...before.tenants, ...after.tenants].map((t) => [t.names.stack, t.id]));
   const gate = evaluateGate(gateFindings(diff, stacks), FAIL_ON_KINDS, []);
   const capture = (fn: (out: { write(s: string): void }) => void) => {
     let s = '';
@@ -105,7 +104,7 @@ D('an override with a reason lets a finding through, and the output shows the ov
     const before = baseSide;
     const after = side(headOf(join(CASES, 'tenant-removed'), join(dir, 'tenants')), 'work tree');
     const diff = await diffEstate(before, after, inThreadDiffer);
-    const stacks = new Map([...before.tenants, ...after.tenants].map((t) => [tenantStackId(t), t.id]));
+    const stacks = new Map([...before.tenants, ...after.tenants].map((t) => [t.names.stack, t.id]));
     const findings = gateFindings(diff, stacks);
     const reason = 'contract ended 2026-10-31, export delivered (OPS-12)';
     const gate = evaluateGate(findings, ['removal', 'stateful'], [

@@ -7,7 +7,7 @@
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { tenantCacheUserId, tenantRoleName } from '../compiler/plan/isolation.ts';
+import { tenantCacheUserId, tenantRoleName } from '../compiler/plan/names.ts';
 import { MANAGED_POLICY_MAX_CHARS } from '../compiler/emit/cfn/tenant/iam.ts';
 import { compiledFrom, SAMPLE_TENANTS } from './helpers.ts';
 import { ACCOUNT, REGION, resolve } from './support/resolve.ts';

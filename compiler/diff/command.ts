@@ -3,7 +3,6 @@
 // compiled by this tenantc, so the diff shows what the manifest change does; a change
 // to the compiler itself shows in the golden files its pull request updates.
 import { formatDiagnostic, type Diagnostic } from '../diagnostics.ts';
-import { tenantStackId } from '../emit/cfn/group.ts';
 import { readLockFile } from '../load/lockFile.ts';
 import { readManifestFiles, type RawFile } from '../load/readManifests.ts';
 import { compileSources, parseSources } from '../pipeline.ts';
@@ -55,7 +54,7 @@ async function diffSides(req: DiffRequest, out: Writer, differ: StackDiffer): Pr
   const diff = await diffEstate(before, after, differ);
   let gate: GateResult | null = null;
   if (req.failOn) {
-    const stacks = new Map([...before.tenants, ...after.tenants].map((t) => [tenantStackId(t), t.id]));
+    const stacks = new Map([...before.tenants, ...after.tenants].map((t) => [t.names.stack, t.id]));
     gate = evaluateGate(gateFindings(diff, stacks), req.failOn, req.allow);
   }
   renderDiff(req.format, diff, gate, out);

@@ -2,16 +2,15 @@
 // parents because a parent names each child by the hash of its content.
 import { compareStrings } from '../diagnostics.ts';
 import type { EstatePlan } from '../plan/model.ts';
-import { planNetwork } from '../plan/network.ts';
-import { serializeCompactJson, serializeJson } from '../write/serialize.ts';
+import { serializeCompactJson, serializeJson } from './serialize.ts';
 import { ASSETS_FILE, ASSETS_FORMAT, type AssetsManifest, type NestedTemplate } from '../outputFormat.ts';
-import { albShardFile, albShardStackId, emitAlbShardTemplate } from './cfn/albShard.ts';
+import { albShardFile, emitAlbShardTemplate } from './cfn/albShard.ts';
 import { assetKey } from './cfn/assets.ts';
-import { cacheShardFile, cacheShardStackId, emitCacheShardTemplate } from './cfn/cache.ts';
-import { emitGroupTemplate, groupFile, groupStackId, tenantStackId, type TenantAsset } from './cfn/group.ts';
-import { emitRootTemplate, ROOT_TEMPLATE_FILE } from './cfn/root.ts';
+import { cacheShardFile, emitCacheShardTemplate } from './cfn/cache.ts';
+import { emitGroupTemplate, groupFile, type TenantAsset } from './cfn/group.ts';
+import { emitRootTemplate, ROOT_TEMPLATE_FILE, type NestedKeys } from './cfn/root.ts';
 import { externalDnsInstructions } from './cfn/tenant/dns.ts';
-import { emitTenantTemplateJson, tenantFile } from './cfn/tenant/tenantStack.ts';
+import { emitTenantTemplate, tenantFile } from './cfn/tenant/tenantStack.ts';
 import type { OutputFile } from './output.ts';
 import type { CfnTemplate } from './cfn/template.ts';
 import { emitSql } from './sql/emitSql.ts';
@@ -23,37 +22,37 @@ export function emitEstate(plan: EstatePlan, visit: TemplateVisitor = () => unde
   const files: OutputFile[] = [];
   const nested: NestedTemplate[] = [];
   /** Adds a nested template; `stack` is its logical-id path from the root. */
-  const add = (path: string, content: string, stack: string, tenant?: string) => {
+  const add = (path: string, template: CfnTemplate, serialize: (t: CfnTemplate) => string, stack: string, tenant?: string) => {
+    visit(path, template);
+    const content = serialize(template);
     files.push({ path, content });
     const key = assetKey(content);
     nested.push({ file: path, key, stack, ...(tenant ? { tenant } : {}) });
     return key;
   };
 
+  const groupStack = new Map(plan.groups.map((g) => [g.index, g.stack]));
   const byGroup = new Map<number, TenantAsset[]>();
   for (const t of plan.tenants) {
-    const { content, parameters, template } = emitTenantTemplateJson(plan, t);
-    visit(tenantFile(t.id), template);
-    const key = add(tenantFile(t.id), content, `${groupStackId(t.placement.group)}/${tenantStackId(t)}`, t.id);
+    const { template, parameters } = emitTenantTemplate(plan, t);
+    // Tenant templates are most of the output: compact JSON keeps the tree small.
+    const key = add(tenantFile(t.id), template, serializeCompactJson, `${groupStack.get(t.placement.group)!}/${t.names.stack}`, t.id);
     const list = byGroup.get(t.placement.group) ?? [];
     list.push({ tenant: t, key, parameters });
     byGroup.set(t.placement.group, list);
     if (t.dns.mode === 'external') files.push({ path: `dns/${t.id}.txt`, content: externalDnsInstructions(t) });
   }
-  const groups = new Map<number, { key: string; parameters: string[] }>();
-  for (const g of plan.groups) {
-    const template = emitGroupTemplate(plan, g, byGroup.get(g) ?? []);
-    visit(groupFile(g), template);
-    groups.set(g, { key: add(groupFile(g), serializeCompactJson(template), groupStackId(g)), parameters: Object.keys(template.Parameters ?? {}) });
-  }
-  const visited = (path: string, template: CfnTemplate) => {
-    visit(path, template);
-    return template;
+  const keys: NestedKeys = {
+    groups: plan.groups.map((group) => {
+      const { template, parameters } = emitGroupTemplate(plan, group, byGroup.get(group.index) ?? []);
+      return { group, key: add(groupFile(group.index), template, serializeCompactJson, group.stack), parameters };
+    }),
+    albShards: plan.albShards.map((shard) => ({ shard, key: add(albShardFile(shard.index), emitAlbShardTemplate(plan, shard), serializeJson, shard.stack) })),
+    cacheShards: plan.cacheClusters.map((cluster) => ({ cluster, key: add(cacheShardFile(cluster.index), emitCacheShardTemplate(plan, cluster), serializeJson, cluster.stack) })),
   };
-  const albShards = new Map(plan.albShards.map((s) => [s, add(albShardFile(s), serializeJson(visited(albShardFile(s), emitAlbShardTemplate(plan, s))), albShardStackId(s))] as const));
-  const cacheShards = new Map(plan.cacheClusters.map((c) => [c, add(cacheShardFile(c), serializeJson(visited(cacheShardFile(c), emitCacheShardTemplate(plan, c))), cacheShardStackId(c))] as const));
-  const network = planNetwork(plan.platform.vpcCidr, plan.platform.availabilityZones);
-  const root = serializeJson(visited(ROOT_TEMPLATE_FILE, emitRootTemplate(plan, network, { albShards, cacheShards, groups })));
+  const rootTemplate = emitRootTemplate(plan, keys);
+  visit(ROOT_TEMPLATE_FILE, rootTemplate);
+  const root = serializeJson(rootTemplate);
   files.push({ path: ROOT_TEMPLATE_FILE, content: root });
   files.push(...emitSql(plan));
   nested.sort((a, b) => compareStrings(a.file, b.file));

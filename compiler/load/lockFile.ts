@@ -3,13 +3,23 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Diagnostic } from '../diagnostics.ts';
-import type { TenantPlacement } from '../plan/placement.ts';
 import { parseManifest } from './parseManifest.ts';
 import type { SourceFile } from './sourceFile.ts';
 import { PLACEMENT_LOCK_FILE, type RawFile } from './readManifests.ts';
 
+/** One tenant's line of the lock: where it was placed and what it takes there (plan/placement.ts). */
+export interface LockEntry {
+  readonly albShard: number;
+  readonly ruleSlot: number;
+  readonly cacheCluster: number | null;
+  readonly group: number;
+  readonly rules: number;
+  readonly certificates: number;
+  readonly targetGroups: number;
+}
+
 export interface LockResult {
-  readonly placements: ReadonlyMap<string, TenantPlacement>;
+  readonly placements: ReadonlyMap<string, LockEntry>;
   readonly diagnostics: readonly Diagnostic[];
   /** The parsed lock, for diagnostics that point into it; null when there is none. */
   readonly source: SourceFile | null;
@@ -42,7 +52,7 @@ export function parseLockFile(raw: RawFile | null): LockResult {
   });
   if (typeof value !== 'object' || value === null || value.version !== 1) return bad(['version'], 'placement lock must have version: 1');
   if (typeof value.tenants !== 'object' || value.tenants === null || Array.isArray(value.tenants)) return bad(['tenants'], 'placement lock needs a `tenants` mapping');
-  const placements = new Map<string, TenantPlacement>();
+  const placements = new Map<string, LockEntry>();
   for (const [id, entry] of Object.entries(value.tenants as Record<string, unknown>)) {
     if (typeof entry !== 'object' || entry === null) return bad(['tenants', id], `tenants.${id} must be a mapping`);
     const e = entry as Record<string, unknown>;

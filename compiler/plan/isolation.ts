@@ -1,5 +1,6 @@
-// The names every isolation mechanism keys on, in one place: if two layers disagreed
+// The keys every isolation mechanism rests on, in one place: if two layers disagreed
 // on a tenant's S3 prefix or tag key, a policy would silently grant nothing, or too much.
+// (Physical names, tenant roles included, are in names.ts.)
 
 /** Principal and session tag carrying the tenant id (ABAC); also on every tenant resource. */
 export const TENANT_TAG_KEY = 'tenant-id';
@@ -14,18 +15,6 @@ export const tenantS3Prefix = (tenantId: string) => `tenants/${tenantId}/`;
 
 /** Redis/Valkey key and channel pattern of a tenant in a shared cluster. */
 export const tenantCacheKeyPattern = (tenantId: string) => `tenant:${tenantId}:*`;
-
-/**
- * IAM role of a tenant. The pooled fleet may assume `<platform>-tenant-*` only, so the
- * pattern in its policy and the names here must agree.
- */
-export const tenantRoleName = (platform: string, tenantId: string) => `${platform}-tenant-${tenantId}`;
-
-/** SSM parameter path of a tenant. */
-export const tenantSsmPath = (tenantId: string) => `/tenants/${tenantId}/`;
-
-/** ElastiCache user id of a standard tenant (at most 40 characters: ids are at most 24). */
-export const tenantCacheUserId = (platform: string, tenantId: string) => `${platform.slice(0, 12)}-t-${tenantId}`;
 
 /**
  * ElastiCache RBAC access string of a tenant's cache user (Redis ACL rules).

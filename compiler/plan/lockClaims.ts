@@ -7,8 +7,7 @@
 // the tenants; deleting the line of the tenant added last lets compile place it anew.
 import type { Diagnostic } from '../diagnostics.ts';
 import type { SourceFile } from '../load/sourceFile.ts';
-import type { QuotaPlan } from './model.ts';
-import type { TenantPlacement } from './placement.ts';
+import type { QuotaPlan, TenantPlacement } from './model.ts';
 import { TENANTS_PER_GROUP } from './quotas.ts';
 
 const FIX = 'delete the lock line of the tenant added last and run `tenantc compile` to place it anew';

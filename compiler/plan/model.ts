@@ -1,7 +1,42 @@
 // The plan: a normalized, typed, read-only model of the estate. Every default is
-// resolved here, so emitters never consult manifests or apply defaults themselves.
+// resolved and every decision made here (names, shard and group membership, what a
+// tenant's status means, the subnets, rollout sizes), so emitters only translate it
+// into resources and never consult manifests or decide anything themselves.
 import type { DnsMode, LogRetentionDays, TenantStatus } from '../manifest.ts';
-import type { TenantPlacement } from './placement.ts';
+
+/** Where a tenant lives, as the placement lock records it. */
+export interface TenantPlacement {
+  readonly albShard: number;
+  /** Stable slot on the shard's HTTPS listener; rule priorities derive from it. */
+  readonly ruleSlot: number;
+  /** Shared cache cluster of a standard tenant; null for a dedicated (premium) cache. */
+  readonly cacheCluster: number | null;
+  readonly group: number;
+  /** What it consumes on its shard, recorded so that a tenant whose needs grow is the one that moves. */
+  readonly rules: number;
+  readonly certificates: number;
+  readonly targetGroups: number;
+}
+
+export interface SubnetPlan {
+  readonly az: string;
+  /** Letter of the AZ (A, B, C): the stem of logical ids. */
+  readonly suffix: string;
+  readonly public: string;
+  readonly app: string;
+  readonly data: string;
+}
+
+export interface NetworkPlan {
+  readonly vpcCidr: string;
+  readonly zones: readonly SubnetPlan[];
+}
+
+/** A rolling update of an Auto Scaling group. */
+export interface RolloutPlan {
+  readonly minInstancesInService: number;
+  readonly maxBatchSize: number;
+}
 
 export interface TierPlan {
   readonly name: string;
@@ -35,6 +70,7 @@ export interface CapacityPlan {
   readonly desired: number;
   readonly max: number;
   readonly targetCpuPercent: number;
+  readonly rollout: RolloutPlan;
 }
 
 /** A security-rule finding accepted on purpose (platform manifest, review.suppressions[index]). */
@@ -80,6 +116,64 @@ export interface PlatformPlan {
   readonly alarmEmail: string;
   /** Sorted by key. */
   readonly tags: readonly (readonly [string, string])[];
+  readonly names: PlatformNames;
+}
+
+/** Physical names of platform resources that another stack, a policy or the app must name. */
+export interface PlatformNames {
+  readonly registryTable: string;
+  readonly provisioningFunction: string;
+  readonly provisioningLogGroup: string;
+  readonly appLogGroup: string;
+  readonly flowLogGroup: string;
+  /** The user that replaces `default` in every cache user group, with no access. */
+  readonly disabledDefaultCacheUser: string;
+  /** CloudFront connection group the distribution tenants join. */
+  readonly connectionGroup: string;
+  readonly originAccessControl: string;
+  /** `<platform>-tenant-*`: the only roles the shared fleet may assume. */
+  readonly tenantRolePattern: string;
+  /** SSM path of the platform's own configuration. */
+  readonly configPath: string;
+  /** CloudWatch namespace of the app's per-tenant metrics (dimension TenantId). */
+  readonly tenantMetricNamespace: string;
+}
+
+/** Physical names and logical ids of one tenant's resources. */
+export interface TenantNames {
+  /** Its nested stack's logical id in its group stack. */
+  readonly stack: string;
+  readonly role: string;
+  readonly logGroup: string;
+  /** ElastiCache user id (and name: IAM authentication needs them equal). */
+  readonly cacheUser: string;
+  /** The replication group it connects to: its shared cluster's, or its dedicated one's. */
+  readonly cacheGroup: string;
+  readonly ssmPath: string;
+  readonly secret: string;
+  readonly oidcClientSecret: string;
+  readonly userPool: string;
+  readonly userPoolClient: string;
+  readonly identityPool: string;
+  readonly distributionTenant: string;
+  /** Prefix of its Logs Insights query names. */
+  readonly queries: string;
+  /** Name tag of its dedicated fleet's instances. */
+  readonly fleet: string;
+}
+
+/** What a tenant's status means for each layer, decided once. */
+export interface ServingPlan {
+  /** Its listener rules forward to its app, answer the suspended page, or do not exist (its hosts fall to the 404 default). */
+  readonly routing: 'forward' | 'suspended-page' | 'none';
+  /** Its app client exists, so users can sign in. */
+  readonly signIn: boolean;
+  /** Its distribution tenant serves its assets. */
+  readonly assets: boolean;
+  /** Its seats count on the shared fleet. */
+  readonly sharedSeats: boolean;
+  /** A dedicated fleet's size and rollout; null on shared compute. */
+  readonly fleet: { readonly min: number; readonly max: number; readonly rollout: RolloutPlan } | null;
 }
 
 export interface PasswordPolicyPlan {
@@ -127,6 +221,8 @@ export interface TenantPlan {
   /** Host-header values of each of its listener rules (at most 5 per rule). */
   readonly listenerRuleHosts: readonly (readonly string[])[];
   readonly placement: TenantPlacement;
+  readonly names: TenantNames;
+  readonly serving: ServingPlan;
   readonly logRetentionDays: LogRetentionDays;
   readonly contacts: readonly { readonly role: string; readonly name: string; readonly email: string }[];
   /** Sorted by key. */
@@ -135,13 +231,40 @@ export interface TenantPlan {
   readonly source: string;
 }
 
+export interface AlbShardPlan {
+  readonly index: number;
+  /** Its nested stack's logical id in the root. */
+  readonly stack: string;
+}
+
+export interface CacheClusterPlan {
+  readonly index: number;
+  readonly stack: string;
+  /** Replication group and user group id. */
+  readonly name: string;
+  /** Cache user ids of its tenants, sorted. */
+  readonly users: readonly string[];
+  /** Groups whose tenant stacks create those users: its stack waits for them. */
+  readonly groups: readonly number[];
+}
+
+export interface GroupPlan {
+  readonly index: number;
+  readonly stack: string;
+  /** Its tenants' ids, sorted. */
+  readonly tenants: readonly string[];
+  /** ALB shards its tenants use, ascending: the shard values it receives. */
+  readonly albShards: readonly number[];
+}
+
 export interface EstatePlan {
   readonly platform: PlatformPlan;
   readonly capacity: CapacityPlan;
-  /** Indices in use, ascending. */
-  readonly albShards: readonly number[];
-  readonly cacheClusters: readonly number[];
-  readonly groups: readonly number[];
+  readonly network: NetworkPlan;
+  /** Ascending by index. */
+  readonly albShards: readonly AlbShardPlan[];
+  readonly cacheClusters: readonly CacheClusterPlan[];
+  readonly groups: readonly GroupPlan[];
   /** Every tenant's placement, to be written back to the lock file. */
   readonly placements: ReadonlyMap<string, TenantPlacement>;
   /** Sorted by id (byte order), whatever the order the files were read in. */

@@ -7,58 +7,55 @@
 // AWS reserves 5 addresses per subnet; the smallest subnet AWS allows is /28.
 
 import { formatCidr, parseCidr } from '../cidr.ts';
+import type { NetworkPlan } from './model.ts';
 
-export interface SubnetPlan {
-  readonly az: string;
-  /** Index of the AZ (0..2): the stem of logical ids (a, b, c). */
-  readonly suffix: string;
-  readonly public: string;
-  readonly app: string;
-  readonly data: string;
-}
+export type NetworkResult = { readonly ok: true; readonly plan: NetworkPlan } | { readonly ok: false; readonly problems: readonly string[] };
 
-export interface NetworkPlan {
-  readonly vpcCidr: string;
-  readonly zones: readonly SubnetPlan[];
-}
-
-/** The `index`-th block of size `/prefix` inside `base/parentPrefix`. */
-function block(base: number, parentPrefix: number, prefix: number, index: number): number {
-  if (prefix < parentPrefix || index >= 2 ** (prefix - parentPrefix)) throw new Error(`internal: block ${index} of /${prefix} does not fit in /${parentPrefix}`);
+/** The `index`-th block of size `/prefix` inside `base/parentPrefix`, or null when it does not fit. */
+function block(base: number, parentPrefix: number, prefix: number, index: number): number | null {
+  if (prefix < parentPrefix || index >= 2 ** (prefix - parentPrefix)) return null;
   return base + index * 2 ** (32 - prefix);
 }
 
-export function planNetwork(vpcCidr: string, azs: readonly string[]): NetworkPlan {
+export function planNetwork(vpcCidr: string, azs: readonly string[]): NetworkResult {
   const { base, prefix: p } = parseCidr(vpcCidr);
-  const quarter3 = block(base, p, p + 2, 3);
-  const sixteenth3 = block(quarter3, p + 2, p + 4, 3);
+  const quarter3 = block(base, p, p + 2, 3)!;
+  const sixteenth3 = block(quarter3, p + 2, p + 4, 3)!;
+  const problems: string[] = [];
+  const at = (parent: number, parentPrefix: number, prefix: number, index: number, tier: string) => {
+    const b = block(parent, parentPrefix, prefix, index);
+    if (b === null) problems.push(`no room for a ${tier} subnet in AZ ${index + 1}: /${prefix} blocks of a /${parentPrefix} number ${2 ** (prefix - parentPrefix)}`);
+    return formatCidr(b ?? 0, prefix);
+  };
   const zones = azs.map((az, i) => ({
     az,
     suffix: String.fromCharCode(65 + i),
-    app: formatCidr(block(base, p, p + 2, i), p + 2),
-    data: formatCidr(block(quarter3, p + 2, p + 4, i), p + 4),
-    public: formatCidr(block(sixteenth3, p + 4, p + 6, i), p + 6),
+    app: at(base, p, p + 2, i, 'app'),
+    data: at(quarter3, p + 2, p + 4, i, 'data'),
+    public: at(sixteenth3, p + 4, p + 6, i, 'public'),
   }));
   const plan = { vpcCidr, zones };
-  assertSubnetsValid(plan);
-  return plan;
+  problems.push(...subnetProblems(plan));
+  return problems.length ? { ok: false, problems } : { ok: true, plan };
 }
 
 /** Every subnet inside the VPC, no two overlapping, none smaller than AWS's /28. */
-export function assertSubnetsValid(plan: NetworkPlan): void {
+export function subnetProblems(plan: NetworkPlan): string[] {
   const vpc = parseCidr(plan.vpcCidr);
   const vpcEnd = vpc.base + 2 ** (32 - vpc.prefix);
+  const problems: string[] = [];
   const ranges = plan.zones
     .flatMap((z) => [z.public, z.app, z.data])
     .map((c) => {
       const { base, prefix } = parseCidr(c);
-      if (prefix > 28) throw new Error(`subnet ${c} is smaller than /28, the smallest AWS allows`);
+      if (prefix > 28) problems.push(`subnet ${c} is smaller than /28, the smallest AWS allows`);
       return { c, start: base, end: base + 2 ** (32 - prefix) };
     })
     .sort((a, b) => a.start - b.start);
   ranges.forEach((r, i) => {
-    if (r.start < vpc.base || r.end > vpcEnd) throw new Error(`subnet ${r.c} is outside ${plan.vpcCidr}`);
+    if (r.start < vpc.base || r.end > vpcEnd) problems.push(`subnet ${r.c} is outside ${plan.vpcCidr}`);
     const next = ranges[i + 1];
-    if (next && next.start < r.end) throw new Error(`subnets ${r.c} and ${next.c} overlap`);
+    if (next && next.start < r.end) problems.push(`subnets ${r.c} and ${next.c} overlap`);
   });
+  return problems;
 }

@@ -3,21 +3,11 @@
 // as long as it exists and still fits, so adding or removing a tenant never moves
 // another. New tenants go first-fit, in id order, into the lowest shard with room.
 import { compareStrings } from '../diagnostics.ts';
+import type { QuotaPlan, TenantPlacement } from './model.ts';
 import { HOST_VALUES_PER_RULE, TENANTS_PER_GROUP } from './quotas.ts';
-import type { QuotaPlan } from './model.ts';
 
-export interface TenantPlacement {
-  readonly albShard: number;
-  /** Stable slot on the shard's HTTPS listener; rule priorities derive from it. */
-  readonly ruleSlot: number;
-  /** Shared cache cluster of a standard tenant; null for a dedicated (premium) cache. */
-  readonly cacheCluster: number | null;
-  readonly group: number;
-  /** What it consumes on its shard, recorded so that a tenant whose needs grow is the one that moves. */
-  readonly rules: number;
-  readonly certificates: number;
-  readonly targetGroups: number;
-}
+export type { TenantPlacement };
+
 
 export interface PlacementNeeds {
   readonly id: string;

@@ -5,10 +5,11 @@ import type { PlatformManifest, TenantManifest } from '../manifest.ts';
 import { normalizeDomain, type Loaded } from '../validate/rule.ts';
 import { planCapacity } from './capacity.ts';
 import { deepFreeze } from './freeze.ts';
-import type { EstatePlan, PlatformPlan, QuotaPlan, TenantPlan, TierPlan } from './model.ts';
-import { pascalCase } from './names.ts';
+import type { AlbShardPlan, CacheClusterPlan, EstatePlan, GroupPlan, PlatformPlan, QuotaPlan, ServingPlan, TenantPlacement, TenantPlan, TierPlan } from './model.ts';
+import { albShardStackId, cacheShardStackId, groupStackId, pascalCase, platformNames, sharedCacheClusterName, tenantNames } from './names.ts';
+import { planNetwork } from './network.ts';
 import { DEFAULT_QUOTAS, HOST_VALUES_PER_RULE, quotaInfo } from './quotas.ts';
-import { placeTenants, rulesFor, type TenantPlacement } from './placement.ts';
+import { placeTenants, rulesFor } from './placement.ts';
 import { checkLockClaims } from './lockClaims.ts';
 import type { SourceFile } from '../load/sourceFile.ts';
 
@@ -61,10 +62,29 @@ export function planPlatform(m: PlatformManifest): PlatformPlan {
     suppressions: (m.review?.suppressions ?? []).map((s, index) => ({ index, rule: s.rule, template: s.template, resource: s.resource, reason: s.reason })),
     alarmEmail: m.alarmEmail,
     tags: sortedTags(m.tags),
+    names: platformNames(m.name),
   };
 }
 
-type TenantDraft = Omit<TenantPlan, 'placement'>;
+/**
+ * What a status means, for every layer at once. Active: served. Suspended: routing
+ * answers the suspended page, sign-in and assets are off, a dedicated fleet keeps
+ * running (the tenant may come back within the hour). Offboarded: no routing at all
+ * (its hosts fall to the 404 default), a dedicated fleet scaled to zero; data is kept.
+ */
+export function servingFor(status: TenantPlan['status'], tier: TierPlan): ServingPlan {
+  const size = tier.compute === 'dedicated' ? (status === 'offboarded' ? { min: 0, max: 0 } : tier.dedicatedInstances!) : null;
+  return {
+    routing: status === 'active' ? 'forward' : status === 'suspended' ? 'suspended-page' : 'none',
+    signIn: status === 'active',
+    assets: status === 'active',
+    sharedSeats: status === 'active' && tier.compute === 'shared',
+    // One instance at a time, keeping all but one in service.
+    fleet: size ? { ...size, rollout: { minInstancesInService: Math.max(0, size.min - 1), maxBatchSize: 1 } } : null,
+  };
+}
+
+type TenantDraft = Omit<TenantPlan, 'placement' | 'names'>;
 
 export function planTenant(m: TenantManifest, tier: TierPlan, source: string): TenantDraft {
   const domains = m.domains.map(normalizeDomain);
@@ -98,6 +118,7 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string): T
         : null,
       identityPool: m.auth.identityPool ?? false,
     },
+    serving: servingFor(m.status, tier),
     assetsDomain,
     certificateNames: [...new Set(ownNames)],
     needsListenerCertificate: m.dns.mode !== 'platform',
@@ -126,9 +147,13 @@ export function planEstate(platformIn: Loaded<PlatformManifest>, tenantsIn: read
   const drafts = tenantsIn
     .map(({ source, value }) => planTenant(value, tierByName.get(value.tier)!, source.path))
     .sort((a, b) => compareStrings(a.id, b.id));
-  const capacity = planCapacity(platform, drafts.map((t) => ({ users: t.users, compute: t.tier.compute, status: t.status })));
+  const capacity = planCapacity(platform, drafts.map((t) => ({ users: t.users, sharedSeats: t.serving.sharedSeats })));
   const diagnostics: Diagnostic[] = [];
   const at = (path: (string | number)[], message: string) => diagnostics.push(platformIn.source.diagnostic('quota-exceeded', path, message));
+  const network = planNetwork(platform.vpcCidr, platform.availabilityZones);
+  if (!network.ok) {
+    for (const problem of network.problems) diagnostics.push(platformIn.source.diagnostic('vpc-cidr', ['network', 'vpcCidr'], `network.vpcCidr "${platform.vpcCidr}": ${problem}`));
+  }
   const { needed } = capacity;
   if (needed > platform.app.maxInstances) {
     at(
@@ -164,18 +189,28 @@ export function planEstate(platformIn: Loaded<PlatformManifest>, tenantsIn: read
   checkQuota('cloudFrontDistributionTenants', drafts.length, 'CloudFront distribution tenants (one per tenant)');
   checkQuota('acmCertificates', 1 + drafts.length, 'ACM certificates (the wildcard and one per tenant)');
   checkQuota('cloudFormationStacks', 1 + placement.albShards.length + placement.cacheClusters.length + placement.groups.length + drafts.length, 'CloudFormation stacks (root, shards, groups and one per tenant)');
-  if (diagnostics.length) return { ok: false, diagnostics };
-  const tenants: TenantPlan[] = drafts.map((t) => ({ ...t, placement: placement.byTenant.get(t.id)! }));
+  if (diagnostics.length || !network.ok) return { ok: false, diagnostics };
+  const tenants: TenantPlan[] = drafts.map((t) => {
+    const p = placement.byTenant.get(t.id)!;
+    return { ...t, placement: p, names: tenantNames(platform.name, t.id, p.cacheCluster) };
+  });
+  const albShards: AlbShardPlan[] = placement.albShards.map((index) => ({ index, stack: albShardStackId(index) }));
+  const cacheClusters: CacheClusterPlan[] = placement.cacheClusters.map((index) => {
+    const members = tenants.filter((t) => t.placement.cacheCluster === index);
+    return {
+      index,
+      stack: cacheShardStackId(index),
+      name: sharedCacheClusterName(platform.name, index),
+      users: members.map((t) => t.names.cacheUser).sort(compareStrings),
+      groups: [...new Set(members.map((t) => t.placement.group))].sort((a, b) => a - b),
+    };
+  });
+  const groups: GroupPlan[] = placement.groups.map((index) => {
+    const members = tenants.filter((t) => t.placement.group === index);
+    return { index, stack: groupStackId(index), tenants: members.map((t) => t.id), albShards: [...new Set(members.map((t) => t.placement.albShard))].sort((a, b) => a - b) };
+  });
   return {
     ok: true,
-    plan: deepFreeze({
-      platform,
-      capacity,
-      albShards: placement.albShards,
-      cacheClusters: placement.cacheClusters,
-      groups: placement.groups,
-      placements: placement.byTenant,
-      tenants,
-    }),
+    plan: deepFreeze({ platform, capacity, network: network.plan, albShards, cacheClusters, groups, placements: placement.byTenant, tenants }),
   };
 }

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareStrings } from '../diagnostics.ts';
 import { PLACEMENT_LOCK_FILE } from '../load/readManifests.ts';
-import type { TenantPlacement } from '../plan/placement.ts';
+import type { TenantPlacement } from '../plan/model.ts';
 
 export function serializeLock(placements: ReadonlyMap<string, TenantPlacement>): string {
   const lines = [

@@ -3,7 +3,7 @@
 // quotas (rules, certificates, target groups); each tenant stack adds its own host
 // rules to its shard's HTTPS listener. The default action answers every unknown host
 // with a fixed 404, so a name no tenant claims never reaches any tenant's application.
-import type { EstatePlan } from '../../plan/model.ts';
+import type { AlbShardPlan, EstatePlan } from '../../plan/model.ts';
 import { alarm } from './monitoring.ts';
 import { CFN_LINT_METADATA, getAtt, ref, tags, type CfnResource, type CfnTemplate } from './template.ts';
 
@@ -11,12 +11,12 @@ import { CFN_LINT_METADATA, getAtt, ref, tags, type CfnResource, type CfnTemplat
 export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 
 /** An HTTP target group of app instances: the shard's shared one, or a dedicated fleet's. */
-export function appTargetGroup(plan: EstatePlan, tagPairs: readonly (readonly [string, string])[]): CfnResource {
+export function appTargetGroup(plan: EstatePlan, vpcId: unknown, tagPairs: readonly (readonly [string, string])[]): CfnResource {
   const app = plan.platform.app;
   return {
     Type: 'AWS::ElasticLoadBalancingV2::TargetGroup',
     Properties: {
-      VpcId: ref('VpcId'),
+      VpcId: vpcId,
       TargetType: 'instance',
       Protocol: 'HTTP',
       Port: app.port,
@@ -35,9 +35,9 @@ export function appTargetGroup(plan: EstatePlan, tagPairs: readonly (readonly [s
 }
 
 export const albShardFile = (shard: number) => `shards/alb-${shard}.template.json`;
-export const albShardStackId = (shard: number) => `albShard${shard}Stack`;
 
-export function emitAlbShardTemplate(plan: EstatePlan, shard: number): CfnTemplate {
+export function emitAlbShardTemplate(plan: EstatePlan, albShard: AlbShardPlan): CfnTemplate {
+  const shard = albShard.index;
   const topic = ref('AlarmTopicArn');
   const lb = [{ Name: 'LoadBalancer', Value: getAtt('loadBalancer', 'LoadBalancerFullName') }];
   return {
@@ -90,7 +90,7 @@ export function emitAlbShardTemplate(plan: EstatePlan, shard: number): CfnTempla
           DefaultActions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', Host: '#{host}', Path: '/#{path}', Query: '#{query}', StatusCode: 'HTTP_301' } }],
         },
       },
-      sharedTargetGroup: appTargetGroup(plan, plan.platform.tags),
+      sharedTargetGroup: appTargetGroup(plan, ref('VpcId'), plan.platform.tags),
       elb5xxAlarm: alarm({ description: `ALB shard ${shard} answers 5xx itself: capacity or configuration`, namespace: 'AWS/ApplicationELB', metric: 'HTTPCode_ELB_5XX_Count', dimensions: lb, statistic: 'Sum', threshold: 50, comparison: 'GreaterThanThreshold' }, topic),
       target5xxAlarm: alarm({ description: `Apps behind ALB shard ${shard} answer 5xx`, namespace: 'AWS/ApplicationELB', metric: 'HTTPCode_Target_5XX_Count', dimensions: lb, statistic: 'Sum', threshold: 100, comparison: 'GreaterThanThreshold' }, topic),
       unhealthyHostsAlarm: alarm(

@@ -5,10 +5,7 @@
 // authenticate as a tenant can do nothing. Encrypted in transit (TLS required) and at
 // rest. Each shared cluster is its own nested stack (a cache shard), holding at most
 // 99 tenant users (100 users per user group, including `default`).
-import type { EstatePlan } from '../../plan/model.ts';
-import type { NetworkPlan } from '../../plan/network.ts';
-import { tenantCacheUserId } from '../../plan/isolation.ts';
-import { compareStrings } from '../../diagnostics.ts';
+import type { CacheClusterPlan, EstatePlan } from '../../plan/model.ts';
 import { alarm } from './monitoring.ts';
 import { subnetId } from './network.ts';
 import { REDIS_PORT } from './securityGroups.ts';
@@ -18,10 +15,6 @@ export const CACHE_SUBNET_GROUP = 'platformCacheSubnetGroup';
 export const DISABLED_DEFAULT_USER = 'disabledDefaultCacheUser';
 
 export const cacheShardFile = (index: number) => `shards/cache-${index}.template.json`;
-export const cacheShardStackId = (index: number) => `cacheShard${index}Stack`;
-/** Physical ids are chosen, not generated, so tenant stacks and alarms can name them. */
-export const sharedCacheClusterName = (platform: string, index: number) => `${platform}-shared-${index}`;
-export const disabledDefaultUserName = (platform: string) => `${platform}-default-off`;
 
 export interface ReplicationGroupRefs {
   readonly subnetGroupName: unknown;
@@ -66,18 +59,18 @@ export function cacheAlarms(groupId: string, label: string, topic: unknown): Lay
 }
 
 /** Root resources of the cache layer: the subnet group and the disabled default user. */
-export function emitCacheBase(plan: EstatePlan, network: NetworkPlan): LayerOutput {
+export function emitCacheBase(plan: EstatePlan): LayerOutput {
   const p = plan.platform;
   return {
     resources: {
       [CACHE_SUBNET_GROUP]: {
         Type: 'AWS::ElastiCache::SubnetGroup',
-        Properties: { Description: 'Isolated data subnets, one per AZ', SubnetIds: network.zones.map((z) => ref(subnetId('Data', z.suffix))), Tags: tags(p.tags) },
+        Properties: { Description: 'Isolated data subnets, one per AZ', SubnetIds: plan.network.zones.map((z) => ref(subnetId('Data', z.suffix))), Tags: tags(p.tags) },
       },
       [DISABLED_DEFAULT_USER]: {
         Type: 'AWS::ElastiCache::User',
         Properties: {
-          UserId: disabledDefaultUserName(p.name),
+          UserId: p.names.disabledDefaultCacheUser,
           UserName: 'default',
           Engine: p.cache.engine,
           // "off": the user cannot authenticate; "-@all": it could run nothing anyway.
@@ -91,13 +84,9 @@ export function emitCacheBase(plan: EstatePlan, network: NetworkPlan): LayerOutp
 }
 
 /** One shared cluster with the user group of its standard tenants. */
-export function emitCacheShardTemplate(plan: EstatePlan, index: number): CfnTemplate {
+export function emitCacheShardTemplate(plan: EstatePlan, cluster: CacheClusterPlan): CfnTemplate {
   const p = plan.platform;
-  const name = sharedCacheClusterName(p.name, index);
-  const tenantUsers = plan.tenants
-    .filter((t) => t.placement.cacheCluster === index)
-    .map((t) => tenantCacheUserId(p.name, t.id))
-    .sort(compareStrings);
+  const { index, name, users: tenantUsers } = cluster;
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: `tenantc estate ${p.name}: shared cache ${index} (${tenantUsers.length} tenants)`,

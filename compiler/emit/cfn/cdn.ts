@@ -23,11 +23,11 @@ export function emitCdn(plan: EstatePlan): LayerOutput {
   } else {
     r.cdnOriginAccessControl = {
       Type: 'AWS::CloudFront::OriginAccessControl',
-      Properties: { OriginAccessControlConfig: { Name: `${plan.platform.name}-tenant-assets`, Description: 'SigV4-signed reads of tenant public assets', OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' } },
+      Properties: { OriginAccessControlConfig: { Name: plan.platform.names.originAccessControl, Description: 'SigV4-signed reads of tenant public assets', OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' } },
     };
   }
   // Tenants' assets host names point at this connection group's routing endpoint.
-  r[CONNECTION_GROUP] = { Type: 'AWS::CloudFront::ConnectionGroup', Properties: { Name: `${plan.platform.name}-tenants`, Ipv6Enabled: true, Enabled: true, Tags: tags(plan.platform.tags) } };
+  r[CONNECTION_GROUP] = { Type: 'AWS::CloudFront::ConnectionGroup', Properties: { Name: plan.platform.names.connectionGroup, Ipv6Enabled: true, Enabled: true, Tags: tags(plan.platform.tags) } };
   r[MULTI_TENANT_DISTRIBUTION] = {
     Type: 'AWS::CloudFront::Distribution',
     Properties: {

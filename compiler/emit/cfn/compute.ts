@@ -2,8 +2,7 @@
 // app subnets, from a hardened launch template (AWS no longer creates launch
 // configurations). Sizes come from the capacity model (plan/capacity.ts, README).
 import type { EstatePlan } from '../../plan/model.ts';
-import { TENANT_TAG_KEY, tenantRoleName } from '../../plan/isolation.ts';
-import type { NetworkPlan } from '../../plan/network.ts';
+import { TENANT_TAG_KEY } from '../../plan/isolation.ts';
 import { renderTemplate } from '../render.ts';
 import { LOGS_KEY } from './keys.ts';
 import { subnetId } from './network.ts';
@@ -19,6 +18,8 @@ export const AL2023_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023
 
 export interface LaunchTemplateInput {
   readonly fleet: string;
+  /** The AMI: the root's AppAmiId parameter, or the tenant stack's. */
+  readonly imageId: unknown;
   readonly instanceType: string;
   readonly securityGroupIds: readonly unknown[];
   readonly instanceProfileArn: unknown;
@@ -29,7 +30,7 @@ export interface LaunchTemplateInput {
 /** Launch template data shared by the pooled fleet and each dedicated (premium) fleet. */
 export function hardenedLaunchTemplateData(input: LaunchTemplateInput): object {
   return {
-    ImageId: ref(AMI_PARAMETER),
+    ImageId: input.imageId,
     InstanceType: input.instanceType,
     IamInstanceProfile: { Arn: input.instanceProfileArn },
     SecurityGroupIds: input.securityGroupIds,
@@ -48,7 +49,7 @@ export function hardenedLaunchTemplateData(input: LaunchTemplateInput): object {
 }
 
 /** `targetGroupArns`: the shared target group of every ALB shard, so any shard reaches the pooled fleet. */
-export function emitCompute(plan: EstatePlan, network: NetworkPlan, targetGroupArns: readonly unknown[]): LayerOutput {
+export function emitCompute(plan: EstatePlan, targetGroupArns: readonly unknown[]): LayerOutput {
   const p = plan.platform;
   const cap = plan.capacity;
   const parameters: Record<string, CfnParameter> = {
@@ -58,7 +59,7 @@ export function emitCompute(plan: EstatePlan, network: NetworkPlan, targetGroupA
       Default: AL2023_AMI_PARAMETER,
     },
   };
-  const logGroupName = `/${p.name}/app/shared`;
+  const logGroupName = p.names.appLogGroup;
   return {
     parameters,
     resources: {
@@ -87,8 +88,8 @@ export function emitCompute(plan: EstatePlan, network: NetworkPlan, targetGroupA
                   { Sid: 'WriteOwnLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroupName}:*`) },
                   // Tenant data is reached only through a tenant role, assumed per request
                   // with the tenant-id session tag that the role's trust policy requires.
-                  { Sid: 'AssumeTenantRolesWithTenantTag', Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${tenantRoleName(p.name, '*')}`), Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TENANT_TAG_KEY] } } },
-                  { Sid: 'ReadPlatformConfiguration', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParametersByPath'], Resource: sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${p.name}/platform/*`) },
+                  { Sid: 'AssumeTenantRolesWithTenantTag', Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${p.names.tenantRolePattern}`), Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TENANT_TAG_KEY] } } },
+                  { Sid: 'ReadPlatformConfiguration', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParametersByPath'], Resource: sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${p.names.configPath}*`) },
                 ],
               },
             },
@@ -106,15 +107,16 @@ export function emitCompute(plan: EstatePlan, network: NetworkPlan, targetGroupA
             securityGroupIds: [getAtt(APP_SG, 'GroupId')],
             instanceProfileArn: getAtt('appInstanceProfile', 'Arn'),
             userData: renderTemplate('userdata.sh.hbs', { platformName: p.name, region: p.region, appPort: String(p.app.port), fleet: 'shared', logGroup: logGroupName }),
+            imageId: ref(AMI_PARAMETER),
             tags: p.tags,
           }),
         },
       },
       appAutoScalingGroup: {
         Type: 'AWS::AutoScaling::AutoScalingGroup',
-        UpdatePolicy: { AutoScalingRollingUpdate: { MinInstancesInService: cap.min, MaxBatchSize: Math.max(1, Math.floor(cap.desired / 4)), PauseTime: 'PT5M', WaitOnResourceSignals: false } },
+        UpdatePolicy: { AutoScalingRollingUpdate: { MinInstancesInService: cap.rollout.minInstancesInService, MaxBatchSize: cap.rollout.maxBatchSize, PauseTime: 'PT5M', WaitOnResourceSignals: false } },
         Properties: {
-          VPCZoneIdentifier: network.zones.map((z) => ref(subnetId('App', z.suffix))),
+          VPCZoneIdentifier: plan.network.zones.map((z) => ref(subnetId('App', z.suffix))),
           LaunchTemplate: { LaunchTemplateId: ref('appLaunchTemplate'), Version: getAtt('appLaunchTemplate', 'LatestVersionNumber') },
           MinSize: String(cap.min),
           MaxSize: String(cap.max),

@@ -11,7 +11,7 @@ export function emitPlatformConfig(plan: EstatePlan): LayerOutput {
   const p = plan.platform;
   const param = (name: string, value: unknown, description: string) => ({
     Type: 'AWS::SSM::Parameter',
-    Properties: { Name: `/${p.name}/platform/${name}`, Type: 'String', Value: value, Description: description, Tier: 'Standard', Tags: Object.fromEntries(p.tags) },
+    Properties: { Name: `${p.names.configPath}${name}`, Type: 'String', Value: value, Description: description, Tier: 'Standard', Tags: Object.fromEntries(p.tags) },
   });
   const r: Resources = {
     platformApexDomainParameter: param('apex-domain', p.apexDomain, 'Apex domain of the platform'),

@@ -3,7 +3,6 @@
 // master secret are encrypted with the database key; the master password is managed
 // by RDS in Secrets Manager and never appears in a template.
 import type { EstatePlan } from '../../plan/model.ts';
-import type { NetworkPlan } from '../../plan/network.ts';
 import { DATABASE_KEY } from './keys.ts';
 import { subnetId } from './network.ts';
 import { DATABASE_SG, POSTGRES_PORT } from './securityGroups.ts';
@@ -41,7 +40,8 @@ export function auroraFamily(engineVersion: string): string {
   return `aurora-postgresql${engineVersion.split('.')[0]}`;
 }
 
-export function emitDatabase(plan: EstatePlan, network: NetworkPlan): LayerOutput {
+export function emitDatabase(plan: EstatePlan): LayerOutput {
+  const network = plan.network;
   const db = plan.platform.database;
   const family = auroraFamily(db.engineVersion);
   const t = tags(plan.platform.tags);

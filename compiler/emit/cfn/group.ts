@@ -1,20 +1,26 @@
 // A group stack: up to TENANTS_PER_GROUP tenant stacks, each named by the content hash
 // of its template. It receives the shared values and, for every ALB shard its tenants
 // use, that shard's values, and hands each tenant stack exactly what it declares.
-import type { EstatePlan, TenantPlan } from '../../plan/model.ts';
+import type { EstatePlan, GroupPlan, TenantPlan } from '../../plan/model.ts';
 import { tenantTagPairs } from '../../plan/isolation.ts';
 import { templateUrl } from './assets.ts';
-import { declare, SHARD_PARAMETERS, shardParameterName, SHARED_PARAMETERS, type ParameterSpec } from './stackParameters.ts';
+import { declare, SHARD_PARAMETERS, shardParameterName, SHARED_PARAMETERS, type ParameterSpec, type ShardParameter, type SharedParameter, type StackParameters } from './stackParameters.ts';
 import { CFN_LINT_METADATA, join, ref, tags, type CfnTemplate, type Resources } from './template.ts';
 
 export const groupFile = (group: number) => `groups/group-${group}.template.json`;
-export const groupStackId = (group: number) => `tenantGroup${group}Stack`;
-export const tenantStackId = (t: TenantPlan) => `tenant${t.logicalName}Stack`;
 
 export interface TenantAsset {
   readonly tenant: TenantPlan;
   readonly key: string;
-  readonly parameters: readonly string[];
+  readonly parameters: StackParameters;
+}
+
+/** What a group stack declares, which its parent (the root) passes. */
+export interface GroupParameters {
+  /** In declaration order. */
+  readonly shared: readonly SharedParameter[];
+  /** In the order of the declared names (`Shard<n><name>`, sorted as strings). */
+  readonly shard: readonly { readonly shard: number; readonly name: ShardParameter; readonly declared: string }[];
 }
 
 /** The value a parent passes for a parameter of its own: list parameters travel joined. */
@@ -22,35 +28,38 @@ export function forward(name: string, spec: ParameterSpec): unknown {
   return spec.list ? join(',', ref(name)) : ref(name);
 }
 
-export function emitGroupTemplate(plan: EstatePlan, group: number, tenants: readonly TenantAsset[]): CfnTemplate {
-  const shared: Record<string, ParameterSpec> = SHARED_PARAMETERS;
-  const shard: Record<string, ParameterSpec> = SHARD_PARAMETERS;
-  const sharedUsed = new Set<string>(['AssetsBucketName']);
-  const shardUsed = new Set<string>();
+export function emitGroupTemplate(plan: EstatePlan, group: GroupPlan, tenants: readonly TenantAsset[]): { template: CfnTemplate; parameters: GroupParameters } {
+  const sharedUsed = new Set<SharedParameter>(['AssetsBucketName']);
+  const shardUsed = new Map<string, GroupParameters['shard'][number]>();
   const resources: Resources = {};
   for (const { tenant, key, parameters } of tenants) {
+    // In the order the tenant template declares them: shared, then shard.
     const values: Record<string, unknown> = {};
-    for (const name of parameters) {
-      if (shared[name]) {
-        sharedUsed.add(name);
-        values[name] = forward(name, shared[name]!);
-      } else {
-        const own = shardParameterName(tenant.placement.albShard, name as keyof typeof SHARD_PARAMETERS);
-        shardUsed.add(own);
-        values[name] = ref(own);
-      }
+    for (const name of parameters.shared) {
+      sharedUsed.add(name);
+      values[name] = forward(name, SHARED_PARAMETERS[name]);
     }
-    resources[tenantStackId(tenant)] = {
+    for (const name of parameters.shard) {
+      const declared = shardParameterName(tenant.placement.albShard, name);
+      shardUsed.set(declared, { shard: tenant.placement.albShard, name, declared });
+      values[name] = ref(declared);
+    }
+    resources[tenant.names.stack] = {
       Type: 'AWS::CloudFormation::Stack',
       Properties: { TemplateURL: templateUrl(key), Parameters: values, Tags: tags(tenantTagPairs(plan.platform.tags, tenant.id)) },
     };
   }
-  const shardSpecs = Object.fromEntries([...shardUsed].sort().map((n) => [n, shard[n.replace(/^Shard\d+/, '')]!]));
-  return {
+  const shared = (Object.keys(SHARED_PARAMETERS) as SharedParameter[]).filter((n) => sharedUsed.has(n));
+  const shard = [...shardUsed.values()].sort((a, b) => (a.declared < b.declared ? -1 : a.declared > b.declared ? 1 : 0));
+  const template: CfnTemplate = {
     AWSTemplateFormatVersion: '2010-09-09',
-    Description: `tenantc estate ${plan.platform.name}: tenant group ${group} (${tenants.length} tenants)`,
-    Parameters: { ...declare(shared, Object.keys(shared).filter((n) => sharedUsed.has(n))), ...declare(shardSpecs) },
+    Description: `tenantc estate ${plan.platform.name}: tenant group ${group.index} (${tenants.length} tenants)`,
+    Parameters: {
+      ...declare(SHARED_PARAMETERS, shared),
+      ...Object.fromEntries(shard.map((s) => [s.declared, declare(SHARD_PARAMETERS, [s.name])[s.name]!])),
+    },
     Resources: resources,
     Metadata: CFN_LINT_METADATA,
   };
+  return { template, parameters: { shared, shard } };
 }

@@ -3,14 +3,14 @@
 // gateway per AZ, and each AZ's app subnet routes through its own, so losing one AZ
 // never cuts the egress of the others. Data subnets have no route to the internet.
 import type { EstatePlan } from '../../plan/model.ts';
-import type { NetworkPlan } from '../../plan/network.ts';
 import { LOGS_KEY } from './keys.ts';
 import { getAtt, ref, sub, tags, type LayerOutput, type Resources } from './template.ts';
 
 export const VPC = 'platformVpc';
 export const subnetId = (tier: 'Public' | 'App' | 'Data', suffix: string) => `platform${tier}Subnet${suffix}`;
 
-export function emitNetwork(plan: EstatePlan, network: NetworkPlan): LayerOutput {
+export function emitNetwork(plan: EstatePlan): LayerOutput {
+  const network = plan.network;
   const t = plan.platform.tags;
   const named = (name: string) => tags([...t, ['Name', `${plan.platform.name}-${name}`]]);
   const r: Resources = {
@@ -86,7 +86,7 @@ export function emitNetwork(plan: EstatePlan, network: NetworkPlan): LayerOutput
     Type: 'AWS::Logs::LogGroup',
     DeletionPolicy: 'Retain',
     UpdateReplacePolicy: 'Retain',
-    Properties: { LogGroupName: `/${plan.platform.name}/vpc/flow-logs`, RetentionInDays: 365, KmsKeyId: getAtt(LOGS_KEY, 'Arn'), Tags: tags(t) },
+    Properties: { LogGroupName: plan.platform.names.flowLogGroup, RetentionInDays: 365, KmsKeyId: getAtt(LOGS_KEY, 'Arn'), Tags: tags(t) },
   };
   r.platformFlowLogRole = {
     Type: 'AWS::IAM::Role',

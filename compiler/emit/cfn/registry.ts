@@ -16,12 +16,10 @@ export const PROVISIONING_FUNCTION = 'provisioningFunction';
 /** Current Node.js runtime; nodejs20.x is being retired (cfn-lint's runtime lifecycle data). */
 export const LAMBDA_RUNTIME = 'nodejs24.x';
 
-export const provisioningFunctionName = (platform: string) => `${platform}-tenant-provisioner`;
-
 export function emitRegistry(plan: EstatePlan): LayerOutput {
   const p = plan.platform;
   const t = tags(p.tags);
-  const functionName = provisioningFunctionName(p.name);
+  const functionName = p.names.provisioningFunction;
   const code = readFileSync(join(TEMPLATES_DIR, 'lambda', 'provisioner.js'), 'utf8');
   return {
     resources: {
@@ -30,7 +28,7 @@ export function emitRegistry(plan: EstatePlan): LayerOutput {
         DeletionPolicy: 'Retain',
         UpdateReplacePolicy: 'Retain',
         Properties: {
-          TableName: `${p.name}-tenant-registry`,
+          TableName: p.names.registryTable,
           BillingMode: 'PAY_PER_REQUEST',
           AttributeDefinitions: [{ AttributeName: 'tenantId', AttributeType: 'S' }],
           KeySchema: [{ AttributeName: 'tenantId', KeyType: 'HASH' }],
@@ -48,7 +46,7 @@ export function emitRegistry(plan: EstatePlan): LayerOutput {
         Type: 'AWS::Logs::LogGroup',
         DeletionPolicy: 'Retain',
         UpdateReplacePolicy: 'Retain',
-        Properties: { LogGroupName: `/aws/lambda/${functionName}`, RetentionInDays: 365, KmsKeyId: getAtt(LOGS_KEY, 'Arn'), Tags: t },
+        Properties: { LogGroupName: p.names.provisioningLogGroup, RetentionInDays: 365, KmsKeyId: getAtt(LOGS_KEY, 'Arn'), Tags: t },
       },
       provisioningFunctionRole: {
         Type: 'AWS::IAM::Role',

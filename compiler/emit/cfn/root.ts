@@ -2,36 +2,38 @@
 // the nested stacks: one per ALB shard, one per shared cache cluster, one per group of
 // tenant stacks. Every value a nested stack needs is passed as a parameter from the
 // root's own resources.
-import type { EstatePlan } from '../../plan/model.ts';
-import type { NetworkPlan } from '../../plan/network.ts';
-import { albShardStackId } from './albShard.ts';
+import type { AlbShardPlan, CacheClusterPlan, EstatePlan, GroupPlan } from '../../plan/model.ts';
+import { groupStackId } from '../../plan/names.ts';
 import { templateUrl } from './assets.ts';
-import { CACHE_SUBNET_GROUP, cacheShardStackId, DISABLED_DEFAULT_USER, emitCacheBase } from './cache.ts';
+import { CACHE_SUBNET_GROUP, DISABLED_DEFAULT_USER, emitCacheBase } from './cache.ts';
 import { CONNECTION_GROUP, emitCdn } from './cdn.ts';
 import { APP_INSTANCE_ROLE, emitCompute } from './compute.ts';
 import { emitPlatformConfig } from './config.ts';
 import { emitDatabase } from './database.ts';
 import { emitDns, PLATFORM_ZONE, WILDCARD_CERTIFICATE } from './dns.ts';
-import { groupStackId } from './group.ts';
+import type { GroupParameters } from './group.ts';
 import { DATA_KEY, DATABASE_KEY, emitKeys, LOGS_KEY } from './keys.ts';
 import { ALARM_TOPIC, emitMonitoring } from './monitoring.ts';
 import { emitNetwork, subnetId, VPC } from './network.ts';
 import { emitRegistry, PROVISIONING_FUNCTION, REGISTRY_TABLE } from './registry.ts';
 import { ALB_SG, CACHE_SG, emitSecurityGroups, PREMIUM_FLEET_SG } from './securityGroups.ts';
-import { SHARD_PARAMETERS, type SharedParameter } from './stackParameters.ts';
+import type { ShardParameter, SharedParameter } from './stackParameters.ts';
 import { MULTI_TENANT_DISTRIBUTION, TENANT_DATA_BUCKET, emitStorage } from './storage.ts';
 import { CFN_LINT_METADATA, getAtt, join, mergeLayers, ref, tags, type CfnTemplate, type LayerOutput, type Resources } from './template.ts';
 
 export const ROOT_TEMPLATE_FILE = 'root.template.json';
 
+/** The emitted nested templates the root points at: each one's asset key (and a group's parameters). */
 export interface NestedKeys {
-  readonly albShards: ReadonlyMap<number, string>;
-  readonly cacheShards: ReadonlyMap<number, string>;
-  /** Group → its asset key and the parameters it declares. */
-  readonly groups: ReadonlyMap<number, { readonly key: string; readonly parameters: readonly string[] }>;
+  readonly albShards: readonly { readonly shard: AlbShardPlan; readonly key: string }[];
+  readonly cacheShards: readonly { readonly cluster: CacheClusterPlan; readonly key: string }[];
+  readonly groups: readonly { readonly group: GroupPlan; readonly key: string; readonly parameters: GroupParameters }[];
 }
 
-function sharedValues(network: NetworkPlan): Record<SharedParameter, unknown> {
+const shardOutput = (shard: AlbShardPlan, name: ShardParameter) => getAtt(shard.stack, `Outputs.${name}`);
+
+function sharedValues(plan: EstatePlan): Record<SharedParameter, unknown> {
+  const network = plan.network;
   return {
     AssetsBucketName: ref('AssetsBucketName'),
     VpcId: ref(VPC),
@@ -57,12 +59,13 @@ function sharedValues(network: NetworkPlan): Record<SharedParameter, unknown> {
   };
 }
 
-function emitNestedStacks(plan: EstatePlan, network: NetworkPlan, keys: NestedKeys): LayerOutput {
+function emitNestedStacks(plan: EstatePlan, keys: NestedKeys): LayerOutput {
+  const network = plan.network;
   const r: Resources = {};
   const outputs: LayerOutput['outputs'] = {};
   const t = tags(plan.platform.tags);
-  for (const [shard, key] of keys.albShards) {
-    r[albShardStackId(shard)] = {
+  for (const { shard, key } of keys.albShards) {
+    r[shard.stack] = {
       Type: 'AWS::CloudFormation::Stack',
       Properties: {
         TemplateURL: templateUrl(key),
@@ -76,24 +79,21 @@ function emitNestedStacks(plan: EstatePlan, network: NetworkPlan, keys: NestedKe
         Tags: t,
       },
     };
-    outputs[`AlbShard${shard}DnsName`] = { Description: `DNS name of ALB shard ${shard}`, Value: getAtt(albShardStackId(shard), 'Outputs.LoadBalancerDnsName') };
+    outputs[`AlbShard${shard.index}DnsName`] = { Description: `DNS name of ALB shard ${shard.index}`, Value: shardOutput(shard, 'LoadBalancerDnsName') };
   }
-  const shared = sharedValues(network);
-  for (const [group, { key, parameters }] of keys.groups) {
+  const shared = sharedValues(plan);
+  const shardByIndex = new Map(plan.albShards.map((s) => [s.index, s]));
+  for (const { group, key, parameters } of keys.groups) {
     const values: Record<string, unknown> = {};
-    for (const name of parameters) {
-      const m = /^Shard(\d+)(.+)$/.exec(name);
-      if (m && m[2]! in SHARD_PARAMETERS) values[name] = getAtt(albShardStackId(Number(m[1])), `Outputs.${m[2]}`);
-      else values[name] = shared[name as SharedParameter];
-    }
-    r[groupStackId(group)] = { Type: 'AWS::CloudFormation::Stack', Properties: { TemplateURL: templateUrl(key), Parameters: values, Tags: t } };
+    for (const name of parameters.shared) values[name] = shared[name];
+    for (const s of parameters.shard) values[s.declared] = shardOutput(shardByIndex.get(s.shard)!, s.name);
+    r[group.stack] = { Type: 'AWS::CloudFormation::Stack', Properties: { TemplateURL: templateUrl(key), Parameters: values, Tags: t } };
   }
-  for (const [index, key] of keys.cacheShards) {
+  for (const { cluster, key } of keys.cacheShards) {
     // Its tenants' cache users are created by their tenant stacks: the user group needs them first.
-    const groups = [...new Set(plan.tenants.filter((x) => x.placement.cacheCluster === index).map((x) => x.placement.group))].sort((a, b) => a - b);
-    r[cacheShardStackId(index)] = {
+    r[cluster.stack] = {
       Type: 'AWS::CloudFormation::Stack',
-      ...(groups.length ? { DependsOn: groups.map(groupStackId) } : {}),
+      ...(cluster.groups.length ? { DependsOn: cluster.groups.map(groupStackId) } : {}),
       Properties: {
         TemplateURL: templateUrl(key),
         Parameters: {
@@ -106,7 +106,7 @@ function emitNestedStacks(plan: EstatePlan, network: NetworkPlan, keys: NestedKe
         Tags: t,
       },
     };
-    outputs[`SharedCache${index}Endpoint`] = { Description: `Primary endpoint of shared cache ${index}`, Value: getAtt(cacheShardStackId(index), 'Outputs.PrimaryEndpoint') };
+    outputs[`SharedCache${cluster.index}Endpoint`] = { Description: `Primary endpoint of shared cache ${cluster.index}`, Value: getAtt(cluster.stack, 'Outputs.PrimaryEndpoint') };
   }
   return {
     resources: r,
@@ -121,22 +121,22 @@ function emitNestedStacks(plan: EstatePlan, network: NetworkPlan, keys: NestedKe
   };
 }
 
-export function emitRootTemplate(plan: EstatePlan, network: NetworkPlan, keys: NestedKeys): CfnTemplate {
-  const shardTargetGroups = [...keys.albShards.keys()].map((s) => getAtt(albShardStackId(s), `Outputs.${'SharedTargetGroupArn' satisfies keyof typeof SHARD_PARAMETERS}`));
+export function emitRootTemplate(plan: EstatePlan, keys: NestedKeys): CfnTemplate {
+  const shardTargetGroups = plan.albShards.map((s) => shardOutput(s, 'SharedTargetGroupArn'));
   const layers: LayerOutput[] = [
     emitKeys(plan),
-    emitNetwork(plan, network),
+    emitNetwork(plan),
     emitSecurityGroups(plan),
     emitDns(plan),
-    emitCompute(plan, network, shardTargetGroups),
-    emitDatabase(plan, network),
-    emitCacheBase(plan, network),
+    emitCompute(plan, shardTargetGroups),
+    emitDatabase(plan),
+    emitCacheBase(plan),
     emitStorage(plan),
     emitCdn(plan),
     emitRegistry(plan),
     emitMonitoring(plan),
     emitPlatformConfig(plan),
-    emitNestedStacks(plan, network, keys),
+    emitNestedStacks(plan, keys),
   ];
   const merged = mergeLayers(layers);
   return {

@@ -2,7 +2,7 @@
 // so a change set can resolve them (no cross-stack exports to pin versions). The root
 // passes SHARED_PARAMETERS to every group stack, which forwards them unchanged to its
 // tenant stacks, with the tenant's own ALB shard's values under SHARD_PARAMETERS names.
-import type { CfnParameter } from './template.ts';
+import { type CfnParameter, type Intrinsic, ref } from './template.ts';
 
 export interface ParameterSpec {
   readonly type: string;
@@ -44,9 +44,43 @@ export const SHARD_PARAMETERS = {
 
 export type SharedParameter = keyof typeof SHARED_PARAMETERS;
 export type ShardParameter = keyof typeof SHARD_PARAMETERS;
+export type TenantStackParameter = SharedParameter | ShardParameter;
+
+const SHARED_NAMES = Object.keys(SHARED_PARAMETERS) as SharedParameter[];
+const SHARD_NAMES = Object.keys(SHARD_PARAMETERS) as ShardParameter[];
+const isShared = (name: TenantStackParameter): name is SharedParameter => Object.hasOwn(SHARED_PARAMETERS, name);
 
 export function declare(specs: Record<string, ParameterSpec>, names?: readonly string[]): Record<string, CfnParameter> {
   return Object.fromEntries((names ?? Object.keys(specs)).map((n) => [n, { Type: specs[n]!.type, Description: specs[n]!.description }]));
 }
 
 export const shardParameterName = (shard: number, name: ShardParameter) => `Shard${shard}${name}`;
+
+/**
+ * The parameters of a tenant stack, recorded as its layers refer to them: a layer asks
+ * for `params.ref('VpcId')`, and the stack declares exactly what its layers asked for,
+ * in a fixed order. The group stack then passes exactly those.
+ */
+export class StackParameters {
+  readonly #used = new Set<TenantStackParameter>();
+
+  ref(name: TenantStackParameter): Intrinsic {
+    this.#used.add(name);
+    return ref(name);
+  }
+
+  get shared(): SharedParameter[] {
+    return SHARED_NAMES.filter((n) => this.#used.has(n));
+  }
+
+  get shard(): ShardParameter[] {
+    return SHARD_NAMES.filter((n) => this.#used.has(n));
+  }
+
+  /** The template's Parameters section: shared ones first, then the shard's, each in declaration order. */
+  declare(): Record<string, CfnParameter> {
+    return { ...declare(SHARED_PARAMETERS, this.shared), ...declare(SHARD_PARAMETERS, this.shard) };
+  }
+
+  static isShared = isShared;
+}

@@ -6,6 +6,7 @@
 // client, so nobody can sign in; the pool and its users stay.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { TENANT_TAG_KEY } from '../../../plan/isolation.ts';
+import type { StackParameters } from '../stackParameters.ts';
 import { getAtt, ref, type LayerOutput, type Resources } from '../template.ts';
 import { appRecordId, aliasRecord, CLOUDFRONT_ZONE_ID, TENANT_CERTIFICATE, zoneOf } from './dns.ts';
 import { TENANT_POLICY } from './iam.ts';
@@ -15,18 +16,18 @@ export const USER_POOL = 'tenantUserPool';
 const MFA = { off: 'OFF', optional: 'OPTIONAL', required: 'ON' } as const;
 const SAML_EMAIL = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
 
-export function emitTenantAuth(plan: EstatePlan, t: TenantPlan): LayerOutput {
+export function emitTenantAuth(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
   const p = plan.platform;
   const pp = t.auth.passwordPolicy;
   const fed = t.auth.federation;
-  const canSignIn = t.status === 'active';
+  const canSignIn = t.serving.signIn;
   const r: Resources = {
     [USER_POOL]: {
       Type: 'AWS::Cognito::UserPool',
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
       Properties: {
-        UserPoolName: `${p.name}-${t.id}`,
+        UserPoolName: t.names.userPool,
         DeletionProtection: 'ACTIVE',
         UsernameAttributes: ['email'],
         AutoVerifiedAttributes: ['email'],
@@ -50,11 +51,11 @@ export function emitTenantAuth(plan: EstatePlan, t: TenantPlan): LayerOutput {
     tenantUserPoolDomain: {
       Type: 'AWS::Cognito::UserPoolDomain',
       // Cognito requires the parent of a custom domain to resolve (an A record).
-      ...(zoneOf(t) && t.auth.domain.endsWith(`.${t.domains[0]}`) ? { DependsOn: [appRecordId(0)] } : {}),
+      ...(zoneOf(t, params) && t.auth.domain.endsWith(`.${t.domains[0]}`) ? { DependsOn: [appRecordId(0)] } : {}),
       Properties: { UserPoolId: ref(USER_POOL), Domain: t.auth.domain, CustomDomainConfig: { CertificateArn: ref(TENANT_CERTIFICATE) } },
     },
   };
-  const zone = zoneOf(t);
+  const zone = zoneOf(t, params);
   if (zone) r.tenantAuthRecord = aliasRecord(zone, t.auth.domain, getAtt('tenantUserPoolDomain', 'CloudFrontDistribution'), CLOUDFRONT_ZONE_ID);
   const providers = ['COGNITO'];
   if (fed) {
@@ -71,7 +72,7 @@ export function emitTenantAuth(plan: EstatePlan, t: TenantPlan): LayerOutput {
               ProviderDetails: {
                 client_id: fed.clientId,
                 // Put there by the operator before deploy; never in a manifest.
-                client_secret: `{{resolve:secretsmanager:/tenants/${t.id}/oidc-client-secret}}`,
+                client_secret: `{{resolve:secretsmanager:${t.names.oidcClientSecret}}}`,
                 oidc_issuer: fed.issuer,
                 authorize_scopes: 'openid email profile',
                 attributes_request_method: 'GET',
@@ -86,7 +87,7 @@ export function emitTenantAuth(plan: EstatePlan, t: TenantPlan): LayerOutput {
       ...(fed ? { DependsOn: ['tenantIdentityProvider'] } : {}),
       Properties: {
         UserPoolId: ref(USER_POOL),
-        ClientName: `${t.id}-web`,
+        ClientName: t.names.userPoolClient,
         GenerateSecret: false,
         PreventUserExistenceErrors: 'ENABLED',
         ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
@@ -106,7 +107,7 @@ export function emitTenantAuth(plan: EstatePlan, t: TenantPlan): LayerOutput {
       r.tenantIdentityPool = {
         Type: 'AWS::Cognito::IdentityPool',
         Properties: {
-          IdentityPoolName: `${p.name}_${t.id.replace(/-/g, '_')}`,
+          IdentityPoolName: t.names.identityPool,
           AllowUnauthenticatedIdentities: false,
           CognitoIdentityProviders: [{ ClientId: ref('tenantUserPoolClient'), ProviderName: getAtt(USER_POOL, 'ProviderName'), ServerSideTokenCheck: true }],
         },

@@ -3,18 +3,18 @@
 // users join their shared cluster's user group (in the cache shard stack); premium
 // tenants get a dedicated replication group, reachable only from their own fleet.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
-import { tenantCacheAccessString, tenantCacheUserId, tenantTagPairs } from '../../../plan/isolation.ts';
+import { tenantCacheAccessString, tenantTagPairs } from '../../../plan/isolation.ts';
 import { cacheAlarms, replicationGroupProperties } from '../cache.ts';
 import { NO_EGRESS, REDIS_PORT } from '../securityGroups.ts';
+import type { StackParameters } from '../stackParameters.ts';
 import { getAtt, ref, tags, type LayerOutput, type Resources } from '../template.ts';
 import { TENANT_FLEET_SG } from './fleet.ts';
-import { premiumCacheName } from './iam.ts';
 
 export const TENANT_CACHE_USER = 'tenantCacheUser';
 
-export function emitTenantCache(plan: EstatePlan, t: TenantPlan): LayerOutput {
+export function emitTenantCache(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
   const p = plan.platform;
-  const userId = tenantCacheUserId(p.name, t.id);
+  const userId = t.names.cacheUser;
   const r: Resources = {
     [TENANT_CACHE_USER]: {
       Type: 'AWS::ElastiCache::User',
@@ -29,12 +29,12 @@ export function emitTenantCache(plan: EstatePlan, t: TenantPlan): LayerOutput {
       },
     },
   };
-  if (t.tier.cache !== 'dedicated') return { resources: r };
-  const name = premiumCacheName(p.name, t.id);
+  if (t.placement.cacheCluster !== null) return { resources: r };
+  const name = t.names.cacheGroup;
   Object.assign(r, {
     tenantCacheSecurityGroup: {
       Type: 'AWS::EC2::SecurityGroup',
-      Properties: { GroupDescription: `Dedicated cache of tenant ${t.id}: 6379 from its own fleet only`, VpcId: ref('VpcId'), SecurityGroupEgress: [NO_EGRESS], Tags: tags(tenantTagPairs(p.tags, t.id)) },
+      Properties: { GroupDescription: `Dedicated cache of tenant ${t.id}: 6379 from its own fleet only`, VpcId: params.ref('VpcId'), SecurityGroupEgress: [NO_EGRESS], Tags: tags(tenantTagPairs(p.tags, t.id)) },
     },
     tenantCacheFromFleetIngress: {
       Type: 'AWS::EC2::SecurityGroupIngress',
@@ -46,7 +46,7 @@ export function emitTenantCache(plan: EstatePlan, t: TenantPlan): LayerOutput {
     },
     tenantCacheUserGroup: {
       Type: 'AWS::ElastiCache::UserGroup',
-      Properties: { UserGroupId: name, Engine: p.cache.engine, UserIds: [ref('DisabledDefaultCacheUserId'), ref(TENANT_CACHE_USER)], Tags: tags(tenantTagPairs(p.tags, t.id)) },
+      Properties: { UserGroupId: name, Engine: p.cache.engine, UserIds: [params.ref('DisabledDefaultCacheUserId'), ref(TENANT_CACHE_USER)], Tags: tags(tenantTagPairs(p.tags, t.id)) },
     },
     tenantCacheCluster: {
       Type: 'AWS::ElastiCache::ReplicationGroup',
@@ -55,12 +55,12 @@ export function emitTenantCache(plan: EstatePlan, t: TenantPlan): LayerOutput {
       Properties: {
         ReplicationGroupId: name,
         ReplicationGroupDescription: `Dedicated cache of tenant ${t.id}`,
-        ...replicationGroupProperties(plan, { subnetGroupName: ref('CacheSubnetGroupName'), securityGroupId: getAtt('tenantCacheSecurityGroup', 'GroupId'), kmsKey: ref('DatabaseKeyArn') }),
+        ...replicationGroupProperties(plan, { subnetGroupName: params.ref('CacheSubnetGroupName'), securityGroupId: getAtt('tenantCacheSecurityGroup', 'GroupId'), kmsKey: params.ref('DatabaseKeyArn') }),
         UserGroupIds: [ref('tenantCacheUserGroup')],
         Tags: tags(tenantTagPairs(p.tags, t.id)),
       },
     },
-    ...Object.fromEntries(Object.entries(cacheAlarms(name, `Cache of tenant ${t.id}`, ref('AlarmTopicArn'))).map(([k, v]) => [`tenantCache${k[0]!.toUpperCase()}${k.slice(1)}`, v])),
+    ...Object.fromEntries(Object.entries(cacheAlarms(name, `Cache of tenant ${t.id}`, params.ref('AlarmTopicArn'))).map(([k, v]) => [`tenantCache${k[0]!.toUpperCase()}${k.slice(1)}`, v])),
   });
   return { resources: r, outputs: { CacheEndpoint: { Description: 'Dedicated cache primary endpoint', Value: getAtt('tenantCacheCluster', 'PrimaryEndPoint.Address') } } };
 }

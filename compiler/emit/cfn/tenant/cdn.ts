@@ -4,20 +4,21 @@
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { tenantTagPairs } from '../../../plan/isolation.ts';
 import { TENANT_ID_PARAMETER } from '../cdn.ts';
+import type { StackParameters } from '../stackParameters.ts';
 import { ref, tags, type LayerOutput } from '../template.ts';
 import { TENANT_CERTIFICATE } from './dns.ts';
 
-export function emitTenantCdn(plan: EstatePlan, t: TenantPlan): LayerOutput {
+export function emitTenantCdn(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
   return {
     resources: {
       tenantDistributionTenant: {
         Type: 'AWS::CloudFront::DistributionTenant',
         Properties: {
-          DistributionId: ref('DistributionId'),
-          ConnectionGroupId: ref('ConnectionGroupId'),
-          Name: `${plan.platform.name}-${t.id}`,
+          DistributionId: params.ref('DistributionId'),
+          ConnectionGroupId: params.ref('ConnectionGroupId'),
+          Name: t.names.distributionTenant,
           Domains: [t.assetsDomain],
-          Enabled: t.status === 'active',
+          Enabled: t.serving.assets,
           Parameters: [{ Name: TENANT_ID_PARAMETER, Value: t.id }],
           Customizations: { Certificate: { Arn: ref(TENANT_CERTIFICATE) } },
           Tags: tags(tenantTagPairs(plan.platform.tags, t.id)),

@@ -2,27 +2,25 @@
 // its Secrets Manager secret (retained), and its registration, which the provisioning
 // Lambda turns into a registry item and a database row.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
-import { TENANT_TAG_KEY, tenantCacheUserId, tenantSsmPath } from '../../../plan/isolation.ts';
-import { sharedCacheClusterName } from '../cache.ts';
+import { TENANT_TAG_KEY } from '../../../plan/isolation.ts';
+import type { StackParameters } from '../stackParameters.ts';
 import { getAtt, ref, type LayerOutput, type Resources } from '../template.ts';
-import { premiumCacheName, TENANT_ROLE } from './iam.ts';
+import { TENANT_ROLE } from './iam.ts';
 import { USER_POOL } from './auth.ts';
 
-export function emitTenantConfig(plan: EstatePlan, t: TenantPlan): LayerOutput {
-  const p = plan.platform;
-  const path = tenantSsmPath(t.id);
-  const cache = t.tier.cache === 'shared' ? sharedCacheClusterName(p.name, t.placement.cacheCluster!) : premiumCacheName(p.name, t.id);
-  const params: [string, string, unknown][] = [
+export function emitTenantConfig(t: TenantPlan, params: StackParameters): LayerOutput {
+  const path = t.names.ssmPath;
+  const ssm: [string, string, unknown][] = [
     ['Tier', 'tier', t.tier.name],
     ['Status', 'status', t.status],
     ['Domains', 'domains', t.domains.join(',')],
     ['RoleArn', 'role-arn', getAtt(TENANT_ROLE, 'Arn')],
     ['UserPoolId', 'user-pool-id', ref(USER_POOL)],
-    ['CacheUser', 'cache-user', tenantCacheUserId(p.name, t.id)],
-    ['CacheCluster', 'cache-cluster', cache],
+    ['CacheUser', 'cache-user', t.names.cacheUser],
+    ['CacheCluster', 'cache-cluster', t.names.cacheGroup],
   ];
   const r: Resources = {};
-  for (const [id, name, value] of params) {
+  for (const [id, name, value] of ssm) {
     r[`tenant${id}Parameter`] = { Type: 'AWS::SSM::Parameter', Properties: { Name: `${path}${name}`, Type: 'String', Value: value, Tier: 'Standard', Tags: { [TENANT_TAG_KEY]: t.id } } };
   }
   r.tenantSecret = {
@@ -30,16 +28,16 @@ export function emitTenantConfig(plan: EstatePlan, t: TenantPlan): LayerOutput {
     DeletionPolicy: 'Retain',
     UpdateReplacePolicy: 'Retain',
     Properties: {
-      Name: `${path}app-credentials`,
+      Name: t.names.secret,
       Description: `Application credentials of tenant ${t.id}`,
-      KmsKeyId: ref('DataKeyArn'),
+      KmsKeyId: params.ref('DataKeyArn'),
       GenerateSecretString: { SecretStringTemplate: JSON.stringify({ tenant: t.id }), GenerateStringKey: 'signingKey', PasswordLength: 48, ExcludePunctuation: true },
       Tags: [{ Key: TENANT_TAG_KEY, Value: t.id }],
     },
   };
   r.tenantRegistration = {
     Type: 'Custom::TenantRegistration',
-    Properties: { ServiceToken: ref('ProvisioningFunctionArn'), TenantId: t.id, Name: t.name, Tier: t.tier.name, Status: t.status, StackId: ref('AWS::StackId') },
+    Properties: { ServiceToken: params.ref('ProvisioningFunctionArn'), TenantId: t.id, Name: t.name, Tier: t.tier.name, Status: t.status, StackId: ref('AWS::StackId') },
   };
   return { resources: r };
 }

@@ -5,6 +5,7 @@
 // compile writes the records the tenant must create (out/dns/<id>.txt).
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { TENANT_TAG_KEY, tenantTagPairs } from '../../../plan/isolation.ts';
+import type { StackParameters } from '../stackParameters.ts';
 import { getAtt, join, ref, tags, type CfnResource, type LayerOutput, type Resources } from '../template.ts';
 
 export const TENANT_CERTIFICATE = 'tenantCertificate';
@@ -12,14 +13,15 @@ export const TENANT_ZONE = 'tenantHostedZone';
 /** Route 53 hosted zone id of every CloudFront distribution (alias targets). */
 export const CLOUDFRONT_ZONE_ID = 'Z2FDTNDATAQYW2';
 
-export function zoneOf(t: TenantPlan): unknown | null {
-  return t.dns.mode === 'platform' ? ref('PlatformHostedZoneId') : t.dns.mode === 'delegated' ? ref(TENANT_ZONE) : null;
+/** The hosted zone that answers for the tenant's names, where we answer DNS at all. */
+export function zoneOf(t: TenantPlan, params: StackParameters): unknown | null {
+  return t.dns.mode === 'platform' ? params.ref('PlatformHostedZoneId') : t.dns.mode === 'delegated' ? ref(TENANT_ZONE) : null;
 }
 
 export const appRecordId = (i: number) => `tenantDomain${i}Record`;
 
-export function emitTenantDns(plan: EstatePlan, t: TenantPlan): LayerOutput {
-  const zone = zoneOf(t);
+export function emitTenantDns(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
+  const zone = zoneOf(t, params);
   const r: Resources = {};
   if (t.dns.mode === 'delegated') {
     r[TENANT_ZONE] = {
@@ -43,9 +45,9 @@ export function emitTenantDns(plan: EstatePlan, t: TenantPlan): LayerOutput {
   };
   if (zone) {
     t.domains.forEach((domain, i) => {
-      r[appRecordId(i)] = aliasRecord(zone, domain, ref('LoadBalancerDnsName'), ref('LoadBalancerHostedZoneId'));
+      r[appRecordId(i)] = aliasRecord(zone, domain, params.ref('LoadBalancerDnsName'), params.ref('LoadBalancerHostedZoneId'));
     });
-    r.tenantAssetsRecord = { Type: 'AWS::Route53::RecordSet', Properties: { HostedZoneId: zone, Name: t.assetsDomain, Type: 'CNAME', TTL: '300', ResourceRecords: [ref('ConnectionGroupRoutingEndpoint')] } };
+    r.tenantAssetsRecord = { Type: 'AWS::Route53::RecordSet', Properties: { HostedZoneId: zone, Name: t.assetsDomain, Type: 'CNAME', TTL: '300', ResourceRecords: [params.ref('ConnectionGroupRoutingEndpoint')] } };
   }
   return {
     resources: r,

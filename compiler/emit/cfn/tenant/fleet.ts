@@ -7,30 +7,31 @@ import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { tenantTagPairs } from '../../../plan/isolation.ts';
 import { renderTemplate } from '../../render.ts';
 import { hardenedLaunchTemplateData } from '../compute.ts';
+import type { StackParameters } from '../stackParameters.ts';
 import { getAtt, ref, tags, type LayerOutput } from '../template.ts';
-import { TENANT_ROLE, tenantLogGroupName } from './iam.ts';
+import { TENANT_ROLE } from './iam.ts';
 import { TENANT_TARGET_GROUP } from './routing.ts';
 
 export const TENANT_FLEET_SG = 'tenantFleetSecurityGroup';
 
-export function emitTenantFleet(plan: EstatePlan, t: TenantPlan): LayerOutput {
-  if (t.tier.compute !== 'dedicated') return { resources: {} };
+export function emitTenantFleet(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
+  const size = t.serving.fleet;
+  if (!size) return { resources: {} };
   const p = plan.platform;
-  const size = t.status === 'offboarded' ? { min: 0, max: 0 } : t.tier.dedicatedInstances!;
   return {
     resources: {
       [TENANT_FLEET_SG]: {
         Type: 'AWS::EC2::SecurityGroup',
         Properties: {
           GroupDescription: `Dedicated fleet of tenant ${t.id}: the app port from the ALB only`,
-          VpcId: ref('VpcId'),
+          VpcId: params.ref('VpcId'),
           SecurityGroupEgress: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0', Description: 'HTTPS to AWS APIs through the NAT gateways' }],
           Tags: tags(tenantTagPairs(p.tags, t.id)),
         },
       },
       tenantFleetFromAlbIngress: {
         Type: 'AWS::EC2::SecurityGroupIngress',
-        Properties: { GroupId: getAtt(TENANT_FLEET_SG, 'GroupId'), SourceSecurityGroupId: ref('AlbSecurityGroupId'), IpProtocol: 'tcp', FromPort: p.app.port, ToPort: p.app.port, Description: 'App port from the ALB' },
+        Properties: { GroupId: getAtt(TENANT_FLEET_SG, 'GroupId'), SourceSecurityGroupId: params.ref('AlbSecurityGroupId'), IpProtocol: 'tcp', FromPort: p.app.port, ToPort: p.app.port, Description: 'App port from the ALB' },
       },
       tenantInstanceProfile: { Type: 'AWS::IAM::InstanceProfile', Properties: { Roles: [ref(TENANT_ROLE)] } },
       tenantLaunchTemplate: {
@@ -39,18 +40,19 @@ export function emitTenantFleet(plan: EstatePlan, t: TenantPlan): LayerOutput {
           LaunchTemplateData: hardenedLaunchTemplateData({
             fleet: t.id,
             instanceType: p.app.instanceType,
-            securityGroupIds: [getAtt(TENANT_FLEET_SG, 'GroupId'), ref('PremiumFleetSecurityGroupId')],
+            securityGroupIds: [getAtt(TENANT_FLEET_SG, 'GroupId'), params.ref('PremiumFleetSecurityGroupId')],
             instanceProfileArn: getAtt('tenantInstanceProfile', 'Arn'),
-            userData: renderTemplate('userdata.sh.hbs', { platformName: p.name, region: p.region, appPort: String(p.app.port), fleet: t.id, logGroup: tenantLogGroupName(p.name, t.id) }),
+            userData: renderTemplate('userdata.sh.hbs', { platformName: p.name, region: p.region, appPort: String(p.app.port), fleet: t.id, logGroup: t.names.logGroup }),
+            imageId: params.ref('AppAmiId'),
             tags: tenantTagPairs(p.tags, t.id),
           }),
         },
       },
       tenantAutoScalingGroup: {
         Type: 'AWS::AutoScaling::AutoScalingGroup',
-        UpdatePolicy: { AutoScalingRollingUpdate: { MinInstancesInService: Math.max(0, size.min - 1), MaxBatchSize: 1, PauseTime: 'PT5M' } },
+        UpdatePolicy: { AutoScalingRollingUpdate: { MinInstancesInService: size.rollout.minInstancesInService, MaxBatchSize: size.rollout.maxBatchSize, PauseTime: 'PT5M' } },
         Properties: {
-          VPCZoneIdentifier: ref('AppSubnetIds'),
+          VPCZoneIdentifier: params.ref('AppSubnetIds'),
           LaunchTemplate: { LaunchTemplateId: ref('tenantLaunchTemplate'), Version: getAtt('tenantLaunchTemplate', 'LatestVersionNumber') },
           MinSize: String(size.min),
           MaxSize: String(size.max),
@@ -58,7 +60,7 @@ export function emitTenantFleet(plan: EstatePlan, t: TenantPlan): LayerOutput {
           HealthCheckType: 'ELB',
           HealthCheckGracePeriod: 300,
           MetricsCollection: [{ Granularity: '1Minute' }],
-          Tags: [...tenantTagPairs(p.tags, t.id), ['Name', `${p.name}-app-${t.id}`] as const].map(([Key, Value]) => ({ Key, Value, PropagateAtLaunch: true })),
+          Tags: [...tenantTagPairs(p.tags, t.id), ['Name', t.names.fleet] as const].map(([Key, Value]) => ({ Key, Value, PropagateAtLaunch: true })),
         },
       },
       tenantCpuScalingPolicy: {

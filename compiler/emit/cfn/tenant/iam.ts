@@ -9,52 +9,48 @@
 // fleet runs as the role through its instance profile, and the role's own tag
 // supplies the principal tag there.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
-import { TENANT_TAG_KEY, tenantCacheUserId, tenantRoleName, tenantS3Prefix, tenantSsmPath } from '../../../plan/isolation.ts';
-import { sharedCacheClusterName } from '../cache.ts';
+import { TENANT_TAG_KEY, tenantS3Prefix } from '../../../plan/isolation.ts';
+import type { StackParameters } from '../stackParameters.ts';
 import { join, ref, sub, type LayerOutput } from '../template.ts';
 
 export const TENANT_ROLE = 'tenantRole';
 export const TENANT_POLICY = 'tenantAccessPolicy';
-export const tenantLogGroupName = (platform: string, id: string) => `/${platform}/tenants/${id}`;
-export const premiumCacheName = (platform: string, id: string) => `${platform.slice(0, 12)}-t-${id}`;
 
 /** Maximum size of a managed policy document, whitespace excluded (IAM quota). */
 export const MANAGED_POLICY_MAX_CHARS = 6144;
 
-export function tenantPolicyDocument(plan: EstatePlan, t: TenantPlan): object {
-  const p = plan.platform;
+export function tenantPolicyDocument(t: TenantPlan, params: StackParameters): object {
   const own = { StringEquals: { [`aws:PrincipalTag/${TENANT_TAG_KEY}`]: t.id } };
   const arn = (service: string, resource: string) => sub(`arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`);
-  const bucketArn = join('', [sub('arn:${AWS::Partition}:s3:::'), ref('TenantDataBucketName')]);
-  const cacheGroup = t.tier.cache === 'shared' ? sharedCacheClusterName(p.name, t.placement.cacheCluster!) : premiumCacheName(p.name, t.id);
+  const bucketArn = join('', [sub('arn:${AWS::Partition}:s3:::'), params.ref('TenantDataBucketName')]);
   return {
     Version: '2012-10-17',
     Statement: [
       { Sid: 'OwnObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: join('', [bucketArn, `/${tenantS3Prefix(t.id)}*`]), Condition: own },
       { Sid: 'ListOwnPrefix', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn, Condition: { ...own, StringLike: { 's3:prefix': [`${tenantS3Prefix(t.id)}*`] } } },
       // The data key only through S3 (the bucket's SSE-KMS), where the prefix rules above apply.
-      { Sid: 'DataKeyThroughS3', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: ref('DataKeyArn'), Condition: { ...own, StringEquals: { ...own.StringEquals, 'kms:ViaService': sub('s3.${AWS::Region}.amazonaws.com') } } },
-      { Sid: 'OwnRegistryItem', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: join('', [sub('arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/'), ref('RegistryTableName')]), Condition: { ...own, 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [t.id] } } },
-      { Sid: 'OwnParameters', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'], Resource: [arn('ssm', `parameter${tenantSsmPath(t.id)}*`), arn('ssm', `parameter${tenantSsmPath(t.id).slice(0, -1)}`)], Condition: own },
+      { Sid: 'DataKeyThroughS3', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: params.ref('DataKeyArn'), Condition: { ...own, StringEquals: { ...own.StringEquals, 'kms:ViaService': sub('s3.${AWS::Region}.amazonaws.com') } } },
+      { Sid: 'OwnRegistryItem', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: join('', [sub('arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/'), params.ref('RegistryTableName')]), Condition: { ...own, 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [t.id] } } },
+      { Sid: 'OwnParameters', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'], Resource: [arn('ssm', `parameter${t.names.ssmPath}*`), arn('ssm', `parameter${t.names.ssmPath.slice(0, -1)}`)], Condition: own },
       { Sid: 'OwnSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: ref('tenantSecret'), Condition: own },
-      { Sid: 'OwnLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arn('logs', `log-group:${tenantLogGroupName(p.name, t.id)}:*`), Condition: own },
-      { Sid: 'OwnCacheUser', Effect: 'Allow', Action: ['elasticache:Connect'], Resource: [arn('elasticache', `user:${tenantCacheUserId(p.name, t.id)}`), arn('elasticache', `replicationgroup:${cacheGroup}`)], Condition: own },
+      { Sid: 'OwnLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arn('logs', `log-group:${t.names.logGroup}:*`), Condition: own },
+      { Sid: 'OwnCacheUser', Effect: 'Allow', Action: ['elasticache:Connect'], Resource: [arn('elasticache', `user:${t.names.cacheUser}`), arn('elasticache', `replicationgroup:${t.names.cacheGroup}`)], Condition: own },
     ],
   };
 }
 
-export function emitTenantIam(plan: EstatePlan, t: TenantPlan): LayerOutput {
-  const dedicated = t.tier.compute === 'dedicated';
+export function emitTenantIam(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
+  const dedicated = t.serving.fleet !== null;
   return {
     resources: {
       [TENANT_POLICY]: {
         Type: 'AWS::IAM::ManagedPolicy',
-        Properties: { Description: `Access of tenant ${t.id}: only its own resources`, PolicyDocument: tenantPolicyDocument(plan, t) },
+        Properties: { Description: `Access of tenant ${t.id}: only its own resources`, PolicyDocument: tenantPolicyDocument(t, params) },
       },
       [TENANT_ROLE]: {
         Type: 'AWS::IAM::Role',
         Properties: {
-          RoleName: tenantRoleName(plan.platform.name, t.id),
+          RoleName: t.names.role,
           Description: `Tenant ${t.id}`,
           MaxSessionDuration: 3600,
           AssumeRolePolicyDocument: {
@@ -63,7 +59,7 @@ export function emitTenantIam(plan: EstatePlan, t: TenantPlan): LayerOutput {
               {
                 Sid: 'PooledFleetWithThisTenantTag',
                 Effect: 'Allow',
-                Principal: { AWS: ref('AppInstanceRoleArn') },
+                Principal: { AWS: params.ref('AppInstanceRoleArn') },
                 Action: ['sts:AssumeRole', 'sts:TagSession'],
                 Condition: { StringEquals: { [`aws:RequestTag/${TENANT_TAG_KEY}`]: t.id }, 'ForAllValues:StringEquals': { 'aws:TagKeys': [TENANT_TAG_KEY] } },
               },

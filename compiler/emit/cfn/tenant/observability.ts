@@ -4,8 +4,8 @@
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { tenantTagPairs } from '../../../plan/isolation.ts';
 import { alarm } from '../monitoring.ts';
+import type { StackParameters } from '../stackParameters.ts';
 import { ref, tags, type LayerOutput } from '../template.ts';
-import { tenantLogGroupName } from './iam.ts';
 
 export const TENANT_LOG_GROUP = 'tenantLogGroup';
 
@@ -16,21 +16,21 @@ export const TENANT_QUERIES: readonly (readonly [string, string, string])[] = [
   ['SignInFailures', 'sign-in-failures', 'fields @timestamp, user, reason | filter event = "sign_in_failed" | stats count(*) as failures by user, reason | sort failures desc'],
 ];
 
-export function emitTenantObservability(plan: EstatePlan, t: TenantPlan): LayerOutput {
+export function emitTenantObservability(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
   const p = plan.platform;
-  const name = tenantLogGroupName(p.name, t.id);
-  const namespace = `${p.name}/Tenants`;
+  const name = t.names.logGroup;
+  const namespace = p.names.tenantMetricNamespace;
   const dims = [{ Name: 'TenantId', Value: t.id }];
   const r: LayerOutput['resources'] = {
     [TENANT_LOG_GROUP]: {
       Type: 'AWS::Logs::LogGroup',
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
-      Properties: { LogGroupName: name, RetentionInDays: t.logRetentionDays, KmsKeyId: ref('LogsKeyArn'), Tags: tags(tenantTagPairs(p.tags, t.id)) },
+      Properties: { LogGroupName: name, RetentionInDays: t.logRetentionDays, KmsKeyId: params.ref('LogsKeyArn'), Tags: tags(tenantTagPairs(p.tags, t.id)) },
     },
   };
   for (const [id, slug, query] of TENANT_QUERIES) {
-    r[`tenant${id}Query`] = { Type: 'AWS::Logs::QueryDefinition', Properties: { Name: `${p.name}/${t.id}/${slug}`, LogGroupNames: [name], QueryString: query } };
+    r[`tenant${id}Query`] = { Type: 'AWS::Logs::QueryDefinition', Properties: { Name: `${t.names.queries}${slug}`, LogGroupNames: [name], QueryString: query } };
   }
   r.tenant5xxMetricFilter = {
     Type: 'AWS::Logs::MetricFilter',
@@ -40,7 +40,7 @@ export function emitTenantObservability(plan: EstatePlan, t: TenantPlan): LayerO
     Type: 'AWS::Logs::MetricFilter',
     Properties: { LogGroupName: ref(TENANT_LOG_GROUP), FilterPattern: '{ $.latency_ms >= 0 }', MetricTransformations: [{ MetricNamespace: namespace, MetricName: 'LatencyMs', MetricValue: '$.latency_ms', Dimensions: [{ Key: 'TenantId', Value: '$.tenant' }], Unit: 'Milliseconds' }] },
   };
-  r.tenant5xxAlarm = alarm({ description: `Tenant ${t.id}: more than 20 responses 5xx in 5 minutes`, namespace, metric: 'Http5xx', dimensions: dims, statistic: 'Sum', threshold: 20, comparison: 'GreaterThanThreshold' }, ref('AlarmTopicArn'));
-  r.tenantLatencyAlarm = alarm({ description: `Tenant ${t.id}: average latency above 1.5 s for 15 minutes`, namespace, metric: 'LatencyMs', dimensions: dims, statistic: 'Average', threshold: 1500, comparison: 'GreaterThanThreshold', evaluationPeriods: 3 }, ref('AlarmTopicArn'));
+  r.tenant5xxAlarm = alarm({ description: `Tenant ${t.id}: more than 20 responses 5xx in 5 minutes`, namespace, metric: 'Http5xx', dimensions: dims, statistic: 'Sum', threshold: 20, comparison: 'GreaterThanThreshold' }, params.ref('AlarmTopicArn'));
+  r.tenantLatencyAlarm = alarm({ description: `Tenant ${t.id}: average latency above 1.5 s for 15 minutes`, namespace, metric: 'LatencyMs', dimensions: dims, statistic: 'Average', threshold: 1500, comparison: 'GreaterThanThreshold', evaluationPeriods: 3 }, params.ref('AlarmTopicArn'));
   return { resources: r };
 }

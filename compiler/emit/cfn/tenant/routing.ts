@@ -6,6 +6,7 @@ import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { tenantTagPairs } from '../../../plan/isolation.ts';
 import { rulePriority } from '../../../plan/placement.ts';
 import { appTargetGroup } from '../albShard.ts';
+import type { StackParameters } from '../stackParameters.ts';
 import { ref, type LayerOutput, type Resources } from '../template.ts';
 import { TENANT_CERTIFICATE } from './dns.ts';
 
@@ -13,20 +14,20 @@ export const TENANT_TARGET_GROUP = 'tenantTargetGroup';
 
 export const SUSPENDED_PAGE = '<!doctype html><title>Suspended</title><h1>This workspace is suspended</h1><p>Contact your administrator.</p>';
 
-export function emitTenantRouting(plan: EstatePlan, t: TenantPlan): LayerOutput {
+export function emitTenantRouting(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
   const r: Resources = {};
-  const dedicated = t.tier.compute === 'dedicated';
-  if (dedicated) r[TENANT_TARGET_GROUP] = appTargetGroup(plan, tenantTagPairs(plan.platform.tags, t.id));
-  if (t.status === 'offboarded') return { resources: r };
+  const dedicated = t.serving.fleet !== null;
+  if (dedicated) r[TENANT_TARGET_GROUP] = appTargetGroup(plan, params.ref('VpcId'), tenantTagPairs(plan.platform.tags, t.id));
+  if (t.serving.routing === 'none') return { resources: r };
   const action =
-    t.status === 'suspended'
+    t.serving.routing === 'suspended-page'
       ? { Type: 'fixed-response', FixedResponseConfig: { StatusCode: '403', ContentType: 'text/html', MessageBody: SUSPENDED_PAGE } }
-      : { Type: 'forward', TargetGroupArn: dedicated ? ref(TENANT_TARGET_GROUP) : ref('SharedTargetGroupArn') };
+      : { Type: 'forward', TargetGroupArn: dedicated ? ref(TENANT_TARGET_GROUP) : params.ref('SharedTargetGroupArn') };
   t.listenerRuleHosts.forEach((hosts, k) => {
     r[`tenantListenerRule${k}`] = {
       Type: 'AWS::ElasticLoadBalancingV2::ListenerRule',
       Properties: {
-        ListenerArn: ref('HttpsListenerArn'),
+        ListenerArn: params.ref('HttpsListenerArn'),
         Priority: rulePriority(t.placement.ruleSlot, k),
         Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [...hosts] } }],
         Actions: [action],
@@ -34,7 +35,7 @@ export function emitTenantRouting(plan: EstatePlan, t: TenantPlan): LayerOutput 
     };
   });
   if (t.needsListenerCertificate) {
-    r.tenantListenerCertificate = { Type: 'AWS::ElasticLoadBalancingV2::ListenerCertificate', Properties: { ListenerArn: ref('HttpsListenerArn'), Certificates: [{ CertificateArn: ref(TENANT_CERTIFICATE) }] } };
+    r.tenantListenerCertificate = { Type: 'AWS::ElasticLoadBalancingV2::ListenerCertificate', Properties: { ListenerArn: params.ref('HttpsListenerArn'), Certificates: [{ CertificateArn: ref(TENANT_CERTIFICATE) }] } };
   }
   return { resources: r };
 }
