@@ -16,7 +16,7 @@ function sources(dir: string): string[] {
 /** Every relative import of a module, as a path from the repository root. */
 function importsOf(file: string): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
-  return [...text.matchAll(/(?:import|export)[^'"]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/g)].map((m) => relative(ROOT, resolve(ROOT, dirname(file), (m[1] ?? m[2])!)));
+  return [...text.matchAll(/(?:import|export)[^'"]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)|^import\s+'(\.[^']+)'/gm)].map((m) => relative(ROOT, resolve(ROOT, dirname(file), (m[1] ?? m[2] ?? m[3])!)));
 }
 
 I('compiler/ imports nothing of deploy/ or of the command line but its contract', () => {
@@ -39,6 +39,43 @@ I('deploy/ imports only the compiled output\'s contract from compiler/', () => {
     }
   }
   assert.ok(seen > 0, 'the check saw deploy\'s imports');
+});
+
+// The pipeline's stages, in order: a stage imports only itself and earlier stages.
+const STAGES = ['load', 'validate', 'plan', 'emit', 'write'];
+
+I('compiler stages import one way: load → validate → plan → emit → write', () => {
+  let seen = 0;
+  for (const stage of STAGES) {
+    for (const f of sources(`compiler/${stage}`)) {
+      for (const target of importsOf(f)) {
+        const m = /^compiler\/([^/]+)\//.exec(target);
+        if (!m || !STAGES.includes(m[1]!)) continue;
+        seen++;
+        assert.ok(STAGES.indexOf(m[1]!) <= STAGES.indexOf(stage), `${f} (stage ${stage}) imports ${target} of a later stage`);
+      }
+    }
+  }
+  assert.ok(seen > 50, `the check saw the stages' imports (${seen})`);
+});
+
+I('no module of compiler/, deploy/ or cli/ takes part in an import cycle', () => {
+  const files = [...sources('compiler'), ...sources('deploy'), ...sources('cli')];
+  const graph = new Map(files.map((f) => [f, importsOf(f).filter((t) => t.endsWith('.ts'))]));
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (f: string): void => {
+    state.set(f, 'open');
+    stack.push(f);
+    for (const t of graph.get(f) ?? []) {
+      if (state.get(t) === 'open') assert.unreachable(`import cycle: ${[...stack.slice(stack.indexOf(t)), t].join(' → ')}`);
+      if (!state.has(t)) visit(t);
+    }
+    stack.pop();
+    state.set(f, 'done');
+  };
+  for (const f of files) if (!state.has(f)) visit(f);
+  assert.is(state.size >= files.length, true);
 });
 
 I.run();
