@@ -195,18 +195,17 @@ export interface TenantPlan {
   readonly users: number;
   /** Normalized (lower case, no trailing dot), in manifest order. */
   readonly domains: readonly string[];
-  readonly dns: { readonly mode: DnsMode; readonly zone: string | null };
+  /** `zone`: the zone the tenant delegated to us (mode delegated only, which requires it). */
+  readonly dns: { readonly mode: 'delegated'; readonly zone: string } | { readonly mode: Exclude<DnsMode, 'delegated'>; readonly zone: null };
   readonly auth: {
     readonly mfa: 'off' | 'optional' | 'required';
     readonly domain: string;
     readonly passwordPolicy: PasswordPolicyPlan;
-    readonly federation: {
-      readonly protocol: 'saml' | 'oidc';
-      readonly providerName: string;
-      readonly metadataUrl: string | null;
-      readonly issuer: string | null;
-      readonly clientId: string | null;
-    } | null;
+    /** The schema requires the fields of the protocol and rules out the other's. */
+    readonly federation:
+      | { readonly protocol: 'saml'; readonly providerName: string; readonly metadataUrl: string }
+      | { readonly protocol: 'oidc'; readonly providerName: string; readonly issuer: string; readonly clientId: string }
+      | null;
     readonly identityPool: boolean;
   };
   /** Host of the tenant's CloudFront distribution tenant: assets.<first domain>. */
@@ -215,7 +214,7 @@ export interface TenantPlan {
    * Names on the tenant's one ACM certificate (DNS-validated): its sign-in and assets
    * hosts, plus its own domains unless the platform wildcard already covers them.
    */
-  readonly certificateNames: readonly string[];
+  readonly certificateNames: readonly [string, ...string[]];
   /** Its own certificate goes on the ALB listener (SNI) unless the wildcard covers its domains. */
   readonly needsListenerCertificate: boolean;
   /** Host-header values of each of its listener rules (at most 5 per rule). */

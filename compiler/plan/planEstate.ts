@@ -86,6 +86,17 @@ export function servingFor(status: TenantPlan['status'], tier: TierPlan): Servin
 
 type TenantDraft = Omit<TenantPlan, 'placement' | 'names'>;
 
+/** A value validation guarantees (schema or rule); its absence here is a bug of tenantc, not of the manifest. */
+function validated<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`internal: ${what} passed validation but is missing`);
+  return value;
+}
+
+function nonEmpty<T>(list: readonly T[]): readonly [T, ...T[]] {
+  const [head, ...tail] = list;
+  return [validated(head, 'a non-empty list'), ...tail];
+}
+
 export function planTenant(m: TenantManifest, tier: TierPlan, source: string): TenantDraft {
   const domains = m.domains.map(normalizeDomain);
   const authDomain = m.auth.domain ? normalizeDomain(m.auth.domain) : `auth.${domains[0]!}`;
@@ -101,7 +112,7 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string): T
     status: m.status,
     users: m.users,
     domains,
-    dns: { mode: m.dns.mode, zone: m.dns.zone ? normalizeDomain(m.dns.zone) : null },
+    dns: m.dns.mode === 'delegated' ? { mode: 'delegated', zone: normalizeDomain(validated(m.dns.zone, 'dns.zone')) } : { mode: m.dns.mode, zone: null },
     auth: {
       mfa: m.auth.mfa,
       domain: authDomain,
@@ -113,14 +124,16 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string): T
         requireSymbols: pp.requireSymbols ?? true,
         temporaryPasswordValidityDays: pp.temporaryPasswordValidityDays ?? 3,
       },
-      federation: f
-        ? { protocol: f.protocol, providerName: f.providerName, metadataUrl: f.metadataUrl ?? null, issuer: f.issuer ?? null, clientId: f.clientId ?? null }
-        : null,
+      federation: !f
+        ? null
+        : f.protocol === 'saml'
+          ? { protocol: 'saml', providerName: f.providerName, metadataUrl: validated(f.metadataUrl, 'auth.federation.metadataUrl') }
+          : { protocol: 'oidc', providerName: f.providerName, issuer: validated(f.issuer, 'auth.federation.issuer'), clientId: validated(f.clientId, 'auth.federation.clientId') },
       identityPool: m.auth.identityPool ?? false,
     },
     serving: servingFor(m.status, tier),
     assetsDomain,
-    certificateNames: [...new Set(ownNames)],
+    certificateNames: nonEmpty([...new Set(ownNames)]),
     needsListenerCertificate: m.dns.mode !== 'platform',
     listenerRuleHosts: Array.from({ length: rulesFor(domains.length) }, (_, i) => domains.slice(i * HOST_VALUES_PER_RULE, (i + 1) * HOST_VALUES_PER_RULE)),
     logRetentionDays: m.logs?.retentionDays ?? tier.logRetentionDays,

@@ -25,6 +25,8 @@ export function validateAgainstSchema(kind: ManifestKind, source: SourceFile, va
   for (const err of validate.errors ?? []) {
     // propertyNames failures arrive twice (the pattern and the wrapper); keep the pattern one.
     if (err.keyword === 'propertyNames') continue;
+    // An if/then failure arrives as the `then` schema's own errors plus a wrapper that says only "must match then".
+    if (err.keyword === 'if') continue;
     const d = toDiagnostic(source, err);
     const key = `${d.position.line}:${d.position.col}:${d.message}`;
     if (!seen.has(key)) (seen.add(key), out.push(d));
@@ -96,6 +98,9 @@ function toDiagnostic(source: SourceFile, err: ErrorObject): Diagnostic {
     case 'minimum':
     case 'maximum':
       return source.diagnostic('schema', path, `${subject} must be ${err.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)} (got ${describe(err.data)})`);
+    case 'not':
+      // `{ "not": {} }` with an x-hint: a key the rest of the mapping rules out.
+      return source.diagnostic('schema', path, `${subject} ${hint ?? 'is not allowed here'}`);
     case 'uniqueItems':
       return source.diagnostic('schema', path, `${subject} lists the same item twice (items ${String(params.j)} and ${String(params.i)})`);
     default:

@@ -5,13 +5,14 @@
 // with a fixed 404, so a name no tenant claims never reaches any tenant's application.
 import type { AlbShardPlan, EstatePlan } from '../../plan/model.ts';
 import { alarm } from './monitoring.ts';
-import { CFN_LINT_METADATA, getAtt, ref, tags, type CfnResource, type CfnTemplate } from './template.ts';
+import { declare, type ParameterSpec, type ShardParameter } from './stackParameters.ts';
+import { CFN_LINT_METADATA, getAtt, ref, tags, type CfnOutput, type CfnTemplate, type ResourceOf, type Value } from './template.ts';
 
 /** TLS 1.3 with TLS 1.2 fallback and forward-secret ciphers only (ELB predefined policy). */
 export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 
 /** An HTTP target group of app instances: the shard's shared one, or a dedicated fleet's. */
-export function appTargetGroup(plan: EstatePlan, vpcId: unknown, tagPairs: readonly (readonly [string, string])[]): CfnResource {
+export function appTargetGroup(plan: EstatePlan, vpcId: Value, tagPairs: readonly (readonly [string, string])[]): ResourceOf<'AWS::ElasticLoadBalancingV2::TargetGroup'> {
   const app = plan.platform.app;
   return {
     Type: 'AWS::ElasticLoadBalancingV2::TargetGroup',
@@ -36,21 +37,26 @@ export function appTargetGroup(plan: EstatePlan, vpcId: unknown, tagPairs: reado
 
 export const albShardFile = (shard: number) => `shards/alb-${shard}.template.json`;
 
+/** What the root passes each ALB shard. */
+export const ALB_SHARD_INPUTS = {
+  VpcId: { type: 'AWS::EC2::VPC::Id', description: 'VPC of the estate' },
+  PublicSubnetIds: { type: 'List<AWS::EC2::Subnet::Id>', description: 'Public subnets, one per AZ' },
+  AlbSecurityGroupId: { type: 'AWS::EC2::SecurityGroup::Id', description: 'ALB security group' },
+  WildcardCertificateArn: { type: 'String', description: 'Default certificate: *.apex' },
+  AlarmTopicArn: { type: 'String', description: 'SNS topic of alarms' },
+} as const satisfies Record<string, ParameterSpec>;
+export type AlbShardInput = keyof typeof ALB_SHARD_INPUTS;
+const input = (name: AlbShardInput) => ref(name);
+
 export function emitAlbShardTemplate(plan: EstatePlan, albShard: AlbShardPlan): CfnTemplate {
   const shard = albShard.index;
-  const topic = ref('AlarmTopicArn');
+  const topic = input('AlarmTopicArn');
   const lb = [{ Name: 'LoadBalancer', Value: getAtt('loadBalancer', 'LoadBalancerFullName') }];
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: `tenantc estate ${plan.platform.name}: ALB shard ${shard}`,
     Metadata: CFN_LINT_METADATA,
-    Parameters: {
-      VpcId: { Type: 'AWS::EC2::VPC::Id', Description: 'VPC of the estate' },
-      PublicSubnetIds: { Type: 'List<AWS::EC2::Subnet::Id>', Description: 'Public subnets, one per AZ' },
-      AlbSecurityGroupId: { Type: 'AWS::EC2::SecurityGroup::Id', Description: 'ALB security group' },
-      WildcardCertificateArn: { Type: 'String', Description: 'Default certificate: *.apex' },
-      AlarmTopicArn: { Type: 'String', Description: 'SNS topic of alarms' },
-    },
+    Parameters: declare(ALB_SHARD_INPUTS),
     Resources: {
       loadBalancer: {
         Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
@@ -58,8 +64,8 @@ export function emitAlbShardTemplate(plan: EstatePlan, albShard: AlbShardPlan): 
           Type: 'application',
           Scheme: 'internet-facing',
           IpAddressType: 'ipv4',
-          Subnets: ref('PublicSubnetIds'),
-          SecurityGroups: [ref('AlbSecurityGroupId')],
+          Subnets: input('PublicSubnetIds'),
+          SecurityGroups: [input('AlbSecurityGroupId')],
           LoadBalancerAttributes: [
             { Key: 'deletion_protection.enabled', Value: 'true' },
             // Headers that are not valid HTTP are dropped before they reach an app.
@@ -77,7 +83,7 @@ export function emitAlbShardTemplate(plan: EstatePlan, albShard: AlbShardPlan): 
           Port: 443,
           Protocol: 'HTTPS',
           SslPolicy: TLS_POLICY,
-          Certificates: [{ CertificateArn: ref('WildcardCertificateArn') }],
+          Certificates: [{ CertificateArn: input('WildcardCertificateArn') }],
           DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'Not found' } }],
         },
       },
@@ -90,7 +96,7 @@ export function emitAlbShardTemplate(plan: EstatePlan, albShard: AlbShardPlan): 
           DefaultActions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', Host: '#{host}', Path: '/#{path}', Query: '#{query}', StatusCode: 'HTTP_301' } }],
         },
       },
-      sharedTargetGroup: appTargetGroup(plan, ref('VpcId'), plan.platform.tags),
+      sharedTargetGroup: appTargetGroup(plan, input('VpcId'), plan.platform.tags),
       elb5xxAlarm: alarm({ description: `ALB shard ${shard} answers 5xx itself: capacity or configuration`, namespace: 'AWS/ApplicationELB', metric: 'HTTPCode_ELB_5XX_Count', dimensions: lb, statistic: 'Sum', threshold: 50, comparison: 'GreaterThanThreshold' }, topic),
       target5xxAlarm: alarm({ description: `Apps behind ALB shard ${shard} answer 5xx`, namespace: 'AWS/ApplicationELB', metric: 'HTTPCode_Target_5XX_Count', dimensions: lb, statistic: 'Sum', threshold: 100, comparison: 'GreaterThanThreshold' }, topic),
       unhealthyHostsAlarm: alarm(
@@ -108,11 +114,12 @@ export function emitAlbShardTemplate(plan: EstatePlan, albShard: AlbShardPlan): 
         topic,
       ),
     },
+    // Exactly the values the root reads and hands tenant stacks (SHARD_PARAMETERS).
     Outputs: {
       HttpsListenerArn: { Description: 'HTTPS listener', Value: ref('httpsListener') },
       SharedTargetGroupArn: { Description: 'Shared-fleet target group', Value: ref('sharedTargetGroup') },
       LoadBalancerDnsName: { Description: 'DNS name', Value: getAtt('loadBalancer', 'DNSName') },
       LoadBalancerHostedZoneId: { Description: 'Canonical hosted zone, for alias records', Value: getAtt('loadBalancer', 'CanonicalHostedZoneID') },
-    },
+    } satisfies Record<ShardParameter, CfnOutput>,
   };
 }

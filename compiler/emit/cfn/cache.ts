@@ -9,7 +9,9 @@ import type { CacheClusterPlan, EstatePlan } from '../../plan/model.ts';
 import { alarm } from './monitoring.ts';
 import { subnetId } from './network.ts';
 import { REDIS_PORT } from './securityGroups.ts';
-import { CFN_LINT_METADATA, getAtt, ref, tags, type CfnTemplate, type LayerOutput } from './template.ts';
+import { declare, type ParameterSpec } from './stackParameters.ts';
+import { CFN_LINT_METADATA, getAtt, ref, tags, type CfnOutput, type CfnTemplate, type LayerOutput, type Value } from './template.ts';
+import type { ElasticacheReplicationGroupProps } from './generated/resources.ts';
 
 export const CACHE_SUBNET_GROUP = 'platformCacheSubnetGroup';
 export const DISABLED_DEFAULT_USER = 'disabledDefaultCacheUser';
@@ -17,13 +19,14 @@ export const DISABLED_DEFAULT_USER = 'disabledDefaultCacheUser';
 export const cacheShardFile = (index: number) => `shards/cache-${index}.template.json`;
 
 export interface ReplicationGroupRefs {
-  readonly subnetGroupName: unknown;
-  readonly securityGroupId: unknown;
-  readonly kmsKey: unknown;
+  readonly subnetGroupName: Value;
+  readonly securityGroupId: Value;
+  readonly kmsKey: Value;
 }
 
 /** Settings every replication group of the estate shares, premium ones included. */
-export function replicationGroupProperties(plan: EstatePlan, refs: ReplicationGroupRefs): object {
+/** Settings every replication group shares; each adds its id, description, user groups and tags. */
+export function replicationGroupProperties(plan: EstatePlan, refs: ReplicationGroupRefs): Omit<ElasticacheReplicationGroupProps, 'ReplicationGroupDescription'> {
   const c = plan.platform.cache;
   return {
     Engine: c.engine,
@@ -48,7 +51,7 @@ export function replicationGroupProperties(plan: EstatePlan, refs: ReplicationGr
 }
 
 /** Per-node memory and eviction alarms of a replication group (metrics are per node). */
-export function cacheAlarms(groupId: string, label: string, topic: unknown): LayerOutput['resources'] {
+export function cacheAlarms(groupId: string, label: string, topic: Value): LayerOutput['resources'] {
   const out: LayerOutput['resources'] = {};
   for (const node of ['001', '002']) {
     const dims = [{ Name: 'CacheClusterId', Value: `${groupId}-${node}` }];
@@ -83,6 +86,19 @@ export function emitCacheBase(plan: EstatePlan): LayerOutput {
   };
 }
 
+/** What the root passes each shared cache shard. */
+export const CACHE_SHARD_INPUTS = {
+  CacheSubnetGroupName: { type: 'String', description: 'ElastiCache subnet group' },
+  CacheSecurityGroupId: { type: 'AWS::EC2::SecurityGroup::Id', description: 'Shared cache security group' },
+  DatabaseKeyArn: { type: 'String', description: 'KMS key at rest' },
+  DisabledDefaultCacheUserId: { type: 'String', description: 'Disabled default user' },
+  AlarmTopicArn: { type: 'String', description: 'SNS topic of alarms' },
+} as const satisfies Record<string, ParameterSpec>;
+export type CacheShardInput = keyof typeof CACHE_SHARD_INPUTS;
+const input = (name: CacheShardInput) => ref(name);
+/** What the root reads of a cache shard. */
+export type CacheShardOutput = 'PrimaryEndpoint';
+
 /** One shared cluster with the user group of its standard tenants. */
 export function emitCacheShardTemplate(plan: EstatePlan, cluster: CacheClusterPlan): CfnTemplate {
   const p = plan.platform;
@@ -91,18 +107,12 @@ export function emitCacheShardTemplate(plan: EstatePlan, cluster: CacheClusterPl
     AWSTemplateFormatVersion: '2010-09-09',
     Description: `tenantc estate ${p.name}: shared cache ${index} (${tenantUsers.length} tenants)`,
     Metadata: CFN_LINT_METADATA,
-    Parameters: {
-      CacheSubnetGroupName: { Type: 'String', Description: 'ElastiCache subnet group' },
-      CacheSecurityGroupId: { Type: 'AWS::EC2::SecurityGroup::Id', Description: 'Shared cache security group' },
-      DatabaseKeyArn: { Type: 'String', Description: 'KMS key at rest' },
-      DisabledDefaultCacheUserId: { Type: 'String', Description: 'Disabled default user' },
-      AlarmTopicArn: { Type: 'String', Description: 'SNS topic of alarms' },
-    },
+    Parameters: declare(CACHE_SHARD_INPUTS),
     Resources: {
       userGroup: {
         Type: 'AWS::ElastiCache::UserGroup',
         // Tenant users are created by the tenant stacks; the root orders this stack after theirs.
-        Properties: { UserGroupId: name, Engine: p.cache.engine, UserIds: [ref('DisabledDefaultCacheUserId'), ...tenantUsers], Tags: tags(p.tags) },
+        Properties: { UserGroupId: name, Engine: p.cache.engine, UserIds: [input('DisabledDefaultCacheUserId'), ...tenantUsers], Tags: tags(p.tags) },
       },
       replicationGroup: {
         Type: 'AWS::ElastiCache::ReplicationGroup',
@@ -111,15 +121,15 @@ export function emitCacheShardTemplate(plan: EstatePlan, cluster: CacheClusterPl
         Properties: {
           ReplicationGroupId: name,
           ReplicationGroupDescription: `Shared cache ${index} for standard tenants (RBAC per tenant)`,
-          ...replicationGroupProperties(plan, { subnetGroupName: ref('CacheSubnetGroupName'), securityGroupId: ref('CacheSecurityGroupId'), kmsKey: ref('DatabaseKeyArn') }),
+          ...replicationGroupProperties(plan, { subnetGroupName: input('CacheSubnetGroupName'), securityGroupId: input('CacheSecurityGroupId'), kmsKey: input('DatabaseKeyArn') }),
           UserGroupIds: [ref('userGroup')],
           Tags: tags(p.tags),
         },
       },
-      ...cacheAlarms(name, `Shared cache ${index}`, ref('AlarmTopicArn')),
+      ...cacheAlarms(name, `Shared cache ${index}`, input('AlarmTopicArn')),
     },
     Outputs: {
       PrimaryEndpoint: { Description: 'Primary endpoint', Value: getAtt('replicationGroup', 'PrimaryEndPoint.Address') },
-    },
+    } satisfies Record<CacheShardOutput, CfnOutput>,
   };
 }

@@ -7,7 +7,8 @@ import { renderTemplate } from '../render.ts';
 import { LOGS_KEY } from './keys.ts';
 import { subnetId } from './network.ts';
 import { APP_SG } from './securityGroups.ts';
-import { base64, getAtt, ref, sub, tags, type CfnParameter, type LayerOutput } from './template.ts';
+import { base64, getAtt, ref, sub, tags, type CfnParameter, type LayerOutput, type Value } from './template.ts';
+import type { Ec2LaunchTemplate_LaunchTemplateData } from './generated/resources.ts';
 
 export const AMI_PARAMETER = 'AppAmiId';
 export const APP_INSTANCE_ROLE = 'appInstanceRole';
@@ -19,16 +20,16 @@ export const AL2023_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023
 export interface LaunchTemplateInput {
   readonly fleet: string;
   /** The AMI: the root's AppAmiId parameter, or the tenant stack's. */
-  readonly imageId: unknown;
+  readonly imageId: Value;
   readonly instanceType: string;
-  readonly securityGroupIds: readonly unknown[];
-  readonly instanceProfileArn: unknown;
+  readonly securityGroupIds: readonly Value[];
+  readonly instanceProfileArn: Value;
   readonly userData: string;
   readonly tags: readonly (readonly [string, string])[];
 }
 
 /** Launch template data shared by the pooled fleet and each dedicated (premium) fleet. */
-export function hardenedLaunchTemplateData(input: LaunchTemplateInput): object {
+export function hardenedLaunchTemplateData(input: LaunchTemplateInput): Ec2LaunchTemplate_LaunchTemplateData {
   return {
     ImageId: input.imageId,
     InstanceType: input.instanceType,
@@ -49,7 +50,7 @@ export function hardenedLaunchTemplateData(input: LaunchTemplateInput): object {
 }
 
 /** `targetGroupArns`: the shared target group of every ALB shard, so any shard reaches the pooled fleet. */
-export function emitCompute(plan: EstatePlan, targetGroupArns: readonly unknown[]): LayerOutput {
+export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[]): LayerOutput {
   const p = plan.platform;
   const cap = plan.capacity;
   const parameters: Record<string, CfnParameter> = {

@@ -5,11 +5,11 @@ import type { EstatePlan } from '../../plan/model.ts';
 import { DB_CLUSTER } from './database.ts';
 import { REGISTRY_TABLE } from './registry.ts';
 import { MULTI_TENANT_DISTRIBUTION, TENANT_DATA_BUCKET } from './storage.ts';
-import { getAtt, ref, type LayerOutput, type Resources } from './template.ts';
+import { getAtt, ref, type LayerOutput, type ResourceOf, type Resources, type Value } from './template.ts';
 
 export function emitPlatformConfig(plan: EstatePlan): LayerOutput {
   const p = plan.platform;
-  const param = (name: string, value: unknown, description: string) => ({
+  const param = (name: string, value: Value, description: string): ResourceOf<'AWS::SSM::Parameter'> => ({
     Type: 'AWS::SSM::Parameter',
     Properties: { Name: `${p.names.configPath}${name}`, Type: 'String', Value: value, Description: description, Tier: 'Standard', Tags: Object.fromEntries(p.tags) },
   });

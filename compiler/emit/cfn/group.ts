@@ -5,7 +5,7 @@ import type { EstatePlan, GroupPlan, TenantPlan } from '../../plan/model.ts';
 import { tenantTagPairs } from '../../plan/isolation.ts';
 import { templateUrl } from './assets.ts';
 import { declare, SHARD_PARAMETERS, shardParameterName, SHARED_PARAMETERS, type ParameterSpec, type ShardParameter, type SharedParameter, type StackParameters } from './stackParameters.ts';
-import { CFN_LINT_METADATA, join, ref, tags, type CfnTemplate, type Resources } from './template.ts';
+import { CFN_LINT_METADATA, join, ref, tags, type CfnTemplate, type Resources, type Value } from './template.ts';
 
 export const groupFile = (group: number) => `groups/group-${group}.template.json`;
 
@@ -24,7 +24,7 @@ export interface GroupParameters {
 }
 
 /** The value a parent passes for a parameter of its own: list parameters travel joined. */
-export function forward(name: string, spec: ParameterSpec): unknown {
+export function forward(name: string, spec: ParameterSpec): Value {
   return spec.list ? join(',', ref(name)) : ref(name);
 }
 
@@ -34,7 +34,7 @@ export function emitGroupTemplate(plan: EstatePlan, group: GroupPlan, tenants: r
   const resources: Resources = {};
   for (const { tenant, key, parameters } of tenants) {
     // In the order the tenant template declares them: shared, then shard.
-    const values: Record<string, unknown> = {};
+    const values: Record<string, Value> = {};
     for (const name of parameters.shared) {
       sharedUsed.add(name);
       values[name] = forward(name, SHARED_PARAMETERS[name]);

@@ -1,13 +1,14 @@
 // KMS keys, one per kind of data, each with yearly automatic rotation. Separate keys
 // keep blast radius small: a grant on the log key never decrypts database storage.
 import type { EstatePlan } from '../../plan/model.ts';
-import { ref, sub, tags, type CfnResource, type LayerOutput } from './template.ts';
+import type { PolicyStatement } from './policy.ts';
+import { ref, sub, tags, type LayerOutput, type ResourceOf } from './template.ts';
 
 export const DATA_KEY = 'platformDataKey';
 export const DATABASE_KEY = 'platformDatabaseKey';
 export const LOGS_KEY = 'platformLogsKey';
 
-function key(plan: EstatePlan, description: string, extraStatements: object[]): CfnResource {
+function key(plan: EstatePlan, description: string, extraStatements: PolicyStatement[]): ResourceOf<'AWS::KMS::Key'> {
   return {
     Type: 'AWS::KMS::Key',
     DeletionPolicy: 'Retain',

@@ -5,7 +5,7 @@ import type { EstatePlan } from '../../plan/model.ts';
 import { DB_CLUSTER } from './database.ts';
 import { DATA_KEY } from './keys.ts';
 import { PROVISIONING_FUNCTION } from './registry.ts';
-import { ref, tags, type CfnResource, type LayerOutput, type Resources } from './template.ts';
+import { ref, tags, type CfnResource, type LayerOutput, type ResourceOf, type Resources, type Value } from './template.ts';
 
 export const ALARM_TOPIC = 'platformAlarmTopic';
 
@@ -13,7 +13,7 @@ export interface AlarmSpec {
   readonly description: string;
   readonly namespace: string;
   readonly metric: string;
-  readonly dimensions: readonly { readonly Name: string; readonly Value: unknown }[];
+  readonly dimensions: readonly { readonly Name: string; readonly Value: Value }[];
   readonly statistic: 'Sum' | 'Average' | 'Maximum' | 'Minimum';
   readonly threshold: number;
   readonly comparison: 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold';
@@ -21,7 +21,7 @@ export interface AlarmSpec {
   readonly evaluationPeriods?: number;
 }
 
-export function alarm(spec: AlarmSpec, topic: unknown = ref(ALARM_TOPIC)): CfnResource {
+export function alarm(spec: AlarmSpec, topic: Value = ref(ALARM_TOPIC)): ResourceOf<'AWS::CloudWatch::Alarm'> {
   return {
     Type: 'AWS::CloudWatch::Alarm',
     Properties: {

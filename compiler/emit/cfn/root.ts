@@ -5,7 +5,8 @@
 import type { AlbShardPlan, CacheClusterPlan, EstatePlan, GroupPlan } from '../../plan/model.ts';
 import { groupStackId } from '../../plan/names.ts';
 import { templateUrl } from './assets.ts';
-import { CACHE_SUBNET_GROUP, DISABLED_DEFAULT_USER, emitCacheBase } from './cache.ts';
+import type { AlbShardInput } from './albShard.ts';
+import { CACHE_SUBNET_GROUP, DISABLED_DEFAULT_USER, emitCacheBase, type CacheShardInput, type CacheShardOutput } from './cache.ts';
 import { CONNECTION_GROUP, emitCdn } from './cdn.ts';
 import { APP_INSTANCE_ROLE, emitCompute } from './compute.ts';
 import { emitPlatformConfig } from './config.ts';
@@ -19,7 +20,7 @@ import { emitRegistry, PROVISIONING_FUNCTION, REGISTRY_TABLE } from './registry.
 import { ALB_SG, CACHE_SG, emitSecurityGroups, PREMIUM_FLEET_SG } from './securityGroups.ts';
 import type { ShardParameter, SharedParameter } from './stackParameters.ts';
 import { MULTI_TENANT_DISTRIBUTION, TENANT_DATA_BUCKET, emitStorage } from './storage.ts';
-import { CFN_LINT_METADATA, getAtt, join, mergeLayers, ref, tags, type CfnTemplate, type LayerOutput, type Resources } from './template.ts';
+import { CFN_LINT_METADATA, getAtt, join, mergeLayers, ref, tags, type CfnTemplate, type LayerOutput, type Resources, type Value } from './template.ts';
 
 export const ROOT_TEMPLATE_FILE = 'root.template.json';
 
@@ -32,7 +33,7 @@ export interface NestedKeys {
 
 const shardOutput = (shard: AlbShardPlan, name: ShardParameter) => getAtt(shard.stack, `Outputs.${name}`);
 
-function sharedValues(plan: EstatePlan): Record<SharedParameter, unknown> {
+function sharedValues(plan: EstatePlan): Record<SharedParameter, Value> {
   const network = plan.network;
   return {
     AssetsBucketName: ref('AssetsBucketName'),
@@ -75,7 +76,7 @@ function emitNestedStacks(plan: EstatePlan, keys: NestedKeys): LayerOutput {
           AlbSecurityGroupId: getAtt(ALB_SG, 'GroupId'),
           WildcardCertificateArn: ref(WILDCARD_CERTIFICATE),
           AlarmTopicArn: ref(ALARM_TOPIC),
-        },
+        } satisfies Record<AlbShardInput, Value>,
         Tags: t,
       },
     };
@@ -84,7 +85,7 @@ function emitNestedStacks(plan: EstatePlan, keys: NestedKeys): LayerOutput {
   const shared = sharedValues(plan);
   const shardByIndex = new Map(plan.albShards.map((s) => [s.index, s]));
   for (const { group, key, parameters } of keys.groups) {
-    const values: Record<string, unknown> = {};
+    const values: Record<string, Value> = {};
     for (const name of parameters.shared) values[name] = shared[name];
     for (const s of parameters.shard) values[s.declared] = shardOutput(shardByIndex.get(s.shard)!, s.name);
     r[group.stack] = { Type: 'AWS::CloudFormation::Stack', Properties: { TemplateURL: templateUrl(key), Parameters: values, Tags: t } };
@@ -102,11 +103,11 @@ function emitNestedStacks(plan: EstatePlan, keys: NestedKeys): LayerOutput {
           DatabaseKeyArn: getAtt(DATABASE_KEY, 'Arn'),
           DisabledDefaultCacheUserId: ref(DISABLED_DEFAULT_USER),
           AlarmTopicArn: ref(ALARM_TOPIC),
-        },
+        } satisfies Record<CacheShardInput, Value>,
         Tags: t,
       },
     };
-    outputs[`SharedCache${cluster.index}Endpoint`] = { Description: `Primary endpoint of shared cache ${cluster.index}`, Value: getAtt(cluster.stack, 'Outputs.PrimaryEndpoint') };
+    outputs[`SharedCache${cluster.index}Endpoint`] = { Description: `Primary endpoint of shared cache ${cluster.index}`, Value: getAtt(cluster.stack, `Outputs.${'PrimaryEndpoint' satisfies CacheShardOutput}`) };
   }
   return {
     resources: r,

@@ -9,7 +9,8 @@
 // HTTPS with IAM and the managed secret, which is narrower than any port rule.
 import type { EstatePlan } from '../../plan/model.ts';
 import { VPC } from './network.ts';
-import { getAtt, ref, tags, type CfnResource, type LayerOutput, type Resources } from './template.ts';
+import type { Ec2SecurityGroup_Egress } from './generated/resources.ts';
+import { getAtt, ref, tags, type CfnResource, type LayerOutput, type ResourceOf, type Resources } from './template.ts';
 
 export const ALB_SG = 'albSecurityGroup';
 export const APP_SG = 'appSecurityGroup';
@@ -25,9 +26,9 @@ export const REDIS_PORT = 6379;
  * rule (ICMP type 252 code 86, to the broadcast address) matches no real traffic and
  * replaces it, which is how a group is made to initiate nothing.
  */
-export const NO_EGRESS = { CidrIp: '255.255.255.255/32', IpProtocol: 'icmp', FromPort: 252, ToPort: 86, Description: 'No egress' };
+export const NO_EGRESS: Ec2SecurityGroup_Egress = { CidrIp: '255.255.255.255/32', IpProtocol: 'icmp', FromPort: 252, ToPort: 86, Description: 'No egress' };
 
-function group(plan: EstatePlan, description: string, egress: object[]): CfnResource {
+function group(plan: EstatePlan, description: string, egress: Ec2SecurityGroup_Egress[]): ResourceOf<'AWS::EC2::SecurityGroup'> {
   return {
     Type: 'AWS::EC2::SecurityGroup',
     Properties: { GroupDescription: description, VpcId: ref(VPC), SecurityGroupEgress: egress, Tags: tags(plan.platform.tags) },

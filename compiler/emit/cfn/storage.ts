@@ -6,7 +6,8 @@
 import type { EstatePlan } from '../../plan/model.ts';
 import { TENANT_TAG_KEY } from '../../plan/isolation.ts';
 import { DATA_KEY } from './keys.ts';
-import { getAtt, join, ref, sub, tags, type LayerOutput } from './template.ts';
+import type { PolicyDocument } from './policy.ts';
+import { getAtt, join, ref, sub, tags, type LayerOutput, type Value } from './template.ts';
 
 export const TENANT_DATA_BUCKET = 'tenantDataBucket';
 export const ACCESS_LOG_BUCKET = 'accessLogBucket';
@@ -32,9 +33,9 @@ const principalTag = `\${aws:PrincipalTag/${TENANT_TAG_KEY}}`;
 const blockPublicAccess = { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true };
 
 /** Who reads public assets for CloudFront: the OAC service principal scoped to our distribution, or a legacy OAI. */
-export type CdnReader = { readonly kind: 'oac'; readonly distributionArn: unknown } | { readonly kind: 'oai'; readonly canonicalUserId: unknown };
+export type CdnReader = { readonly kind: 'oac'; readonly distributionArn: Value } | { readonly kind: 'oai'; readonly canonicalUserId: Value };
 
-export function tenantDataBucketPolicyDocument(bucketArn: unknown, reader: CdnReader): object {
+export function tenantDataBucketPolicyDocument(bucketArn: Value, reader: CdnReader): PolicyDocument {
   const tagged = { Null: { [`aws:PrincipalTag/${TENANT_TAG_KEY}`]: 'false' } };
   return {
     Version: '2012-10-17',

@@ -1,26 +1,36 @@
 // CloudFormation template shapes. Templates are plain data from the first emitter on:
 // intrinsic functions are the objects CloudFormation reads ({ "Ref": ... }), so the
-// security rule pack and the diff see exactly what is written. The registry test
-// checks every emitted type and property against @aws-cdk/aws-service-spec.
+// security rule pack and the diff see exactly what is written. Resources are typed by
+// the registry at compile time; the registry test also checks the emitted values
+// (allowed patterns, references) that types cannot express.
 
-export type Intrinsic =
-  | { readonly Ref: string }
-  | { readonly 'Fn::GetAtt': readonly [string, string] }
-  | { readonly 'Fn::Sub': string | readonly [string, Readonly<Record<string, unknown>>] }
-  | { readonly 'Fn::Join': readonly [string, readonly unknown[] | Intrinsic] }
-  | { readonly 'Fn::Base64': unknown };
+import type { RegistryResource } from './generated/resources.ts';
+import type { Intrinsic, ResourceAttributes, Value } from './intrinsic.ts';
 
-export interface CfnResource {
-  readonly Type: string;
-  readonly Properties?: Readonly<Record<string, unknown>>;
-  readonly DependsOn?: readonly string[];
-  readonly DeletionPolicy?: 'Delete' | 'Retain' | 'Snapshot' | 'RetainExceptOnCreate';
-  readonly UpdateReplacePolicy?: 'Delete' | 'Retain' | 'Snapshot';
-  readonly Condition?: string;
-  readonly Metadata?: object;
-  readonly UpdatePolicy?: object;
-  readonly CreationPolicy?: object;
+export type { Intrinsic, Value } from './intrinsic.ts';
+
+/** The provisioning Lambda's custom resource (templates/lambda/provisioner.js reads these). */
+export interface TenantRegistrationResource extends ResourceAttributes {
+  readonly Type: 'Custom::TenantRegistration';
+  readonly Properties: {
+    readonly ServiceToken: Intrinsic;
+    readonly TenantId: string;
+    readonly Name: string;
+    readonly Tier: string;
+    readonly Status: string;
+    readonly StackId: Intrinsic;
+  };
 }
+
+/**
+ * A resource whose Properties the compiler checks against its type in the CloudFormation
+ * registry (generated/resources.ts): a misspelt or unknown property, a value of the wrong
+ * type or a missing required property does not compile.
+ */
+export type CfnResource = RegistryResource | TenantRegistrationResource;
+
+/** The resource of one type, for helpers that build it. */
+export type ResourceOf<T extends CfnResource['Type']> = Extract<CfnResource, { readonly Type: T }>;
 
 export interface CfnParameter {
   readonly Type: string;
@@ -33,8 +43,8 @@ export interface CfnParameter {
 
 export interface CfnOutput {
   readonly Description: string;
-  readonly Value: unknown;
-  readonly Export?: { readonly Name: unknown };
+  readonly Value: Value;
+  readonly Export?: { readonly Name: Value };
 }
 
 export type Resources = Record<string, CfnResource>;
@@ -66,10 +76,10 @@ export interface LayerOutput {
 
 export const ref = (logicalId: string): Intrinsic => ({ Ref: logicalId });
 export const getAtt = (logicalId: string, attribute: string): Intrinsic => ({ 'Fn::GetAtt': [logicalId, attribute] });
-export const sub = (template: string, vars?: Record<string, unknown>): Intrinsic => ({ 'Fn::Sub': vars ? [template, vars] : template });
+export const sub = (template: string, vars?: Record<string, Value>): Intrinsic => ({ 'Fn::Sub': vars ? [template, vars] : template });
 /** `parts` may be a list or an intrinsic that yields one (a list parameter, GetAtt of a list). */
-export const join = (sep: string, parts: readonly unknown[] | Intrinsic): Intrinsic => ({ 'Fn::Join': [sep, parts] });
-export const base64 = (value: unknown): Intrinsic => ({ 'Fn::Base64': value });
+export const join = (sep: string, parts: readonly Value[] | Intrinsic): Intrinsic => ({ 'Fn::Join': [sep, parts] });
+export const base64 = (value: Value): Intrinsic => ({ 'Fn::Base64': value });
 
 export function tags(pairs: readonly (readonly [string, string])[]): { Key: string; Value: string }[] {
   return pairs.map(([Key, Value]) => ({ Key, Value }));

@@ -4,13 +4,13 @@
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { TENANT_TAG_KEY } from '../../../plan/isolation.ts';
 import type { StackParameters } from '../stackParameters.ts';
-import { getAtt, ref, type LayerOutput, type Resources } from '../template.ts';
+import { getAtt, ref, type LayerOutput, type Resources, type Value } from '../template.ts';
 import { TENANT_ROLE } from './iam.ts';
 import { USER_POOL } from './auth.ts';
 
 export function emitTenantConfig(t: TenantPlan, params: StackParameters): LayerOutput {
   const path = t.names.ssmPath;
-  const ssm: [string, string, unknown][] = [
+  const ssm: [string, string, Value][] = [
     ['Tier', 'tier', t.tier.name],
     ['Status', 'status', t.status],
     ['Domains', 'domains', t.domains.join(',')],

@@ -6,7 +6,7 @@
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { TENANT_TAG_KEY, tenantTagPairs } from '../../../plan/isolation.ts';
 import type { StackParameters } from '../stackParameters.ts';
-import { getAtt, join, ref, tags, type CfnResource, type LayerOutput, type Resources } from '../template.ts';
+import { getAtt, join, ref, tags, type LayerOutput, type ResourceOf, type Resources, type Value } from '../template.ts';
 
 export const TENANT_CERTIFICATE = 'tenantCertificate';
 export const TENANT_ZONE = 'tenantHostedZone';
@@ -14,7 +14,7 @@ export const TENANT_ZONE = 'tenantHostedZone';
 export const CLOUDFRONT_ZONE_ID = 'Z2FDTNDATAQYW2';
 
 /** The hosted zone that answers for the tenant's names, where we answer DNS at all. */
-export function zoneOf(t: TenantPlan, params: StackParameters): unknown | null {
+export function zoneOf(t: TenantPlan, params: StackParameters): Value | null {
   return t.dns.mode === 'platform' ? params.ref('PlatformHostedZoneId') : t.dns.mode === 'delegated' ? ref(TENANT_ZONE) : null;
 }
 
@@ -55,7 +55,7 @@ export function emitTenantDns(plan: EstatePlan, t: TenantPlan, params: StackPara
   };
 }
 
-export function aliasRecord(zone: unknown, name: string, dnsName: unknown, targetZone: unknown): CfnResource {
+export function aliasRecord(zone: Value, name: string, dnsName: Value, targetZone: Value): ResourceOf<'AWS::Route53::RecordSet'> {
   return {
     Type: 'AWS::Route53::RecordSet',
     Properties: { HostedZoneId: zone, Name: name, Type: 'A', AliasTarget: { DNSName: dnsName, HostedZoneId: targetZone, EvaluateTargetHealth: false } },

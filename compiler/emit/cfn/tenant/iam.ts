@@ -11,6 +11,7 @@
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { TENANT_TAG_KEY, tenantS3Prefix } from '../../../plan/isolation.ts';
 import type { StackParameters } from '../stackParameters.ts';
+import type { PolicyDocument } from '../policy.ts';
 import { join, ref, sub, type LayerOutput } from '../template.ts';
 
 export const TENANT_ROLE = 'tenantRole';
@@ -19,7 +20,7 @@ export const TENANT_POLICY = 'tenantAccessPolicy';
 /** Maximum size of a managed policy document, whitespace excluded (IAM quota). */
 export const MANAGED_POLICY_MAX_CHARS = 6144;
 
-export function tenantPolicyDocument(t: TenantPlan, params: StackParameters): object {
+export function tenantPolicyDocument(t: TenantPlan, params: StackParameters): PolicyDocument {
   const own = { StringEquals: { [`aws:PrincipalTag/${TENANT_TAG_KEY}`]: t.id } };
   const arn = (service: string, resource: string) => sub(`arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`);
   const bucketArn = join('', [sub('arn:${AWS::Partition}:s3:::'), params.ref('TenantDataBucketName')]);
