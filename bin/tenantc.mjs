@@ -1,35 +1,14 @@
 #!/usr/bin/env node
-// Entry point. Runs the esbuild bundle (dist/, built by `npm ci`) when it is newer
-// than every source it was built from; otherwise registers tsx and runs the
-// TypeScript sources as they are. TENANTC_FROM_SOURCE=1 forces the sources.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// Entry point: runs the bundle that `npm ci` (prepare) or `npm run build` writes to
+// dist/. It never falls back to the TypeScript sources: `npm run dev -- <args>` runs
+// those, on purpose.
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const bundle = join(root, 'dist', 'tenantc.mjs');
-
-function newestSource(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
-  }
-  return newest;
+const bundle = new URL('../dist/tenantc.mjs', import.meta.url);
+if (!existsSync(fileURLToPath(bundle))) {
+  process.stderr.write(`tenantc: not built: run \`npm ci\` (or \`npm run build\`) in ${fileURLToPath(new URL('..', import.meta.url))}\n`);
+  process.exit(2);
 }
-
-function bundleIsFresh() {
-  if (process.env.TENANTC_FROM_SOURCE === '1' || !existsSync(bundle)) return false;
-  const built = statSync(bundle).mtimeMs;
-  return ['cli', 'compiler', 'deploy', 'schema', 'templates'].every((d) => !existsSync(join(root, d)) || newestSource(join(root, d)) <= built);
-}
-
-let main;
-if (bundleIsFresh()) {
-  ({ main } = await import(bundle));
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  ({ main } = await import('../cli/main.ts'));
-}
+const { main } = await import(bundle.href);
 process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() });

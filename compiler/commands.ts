@@ -78,7 +78,7 @@ suppressions compile recorded in DIR/review.json, then runs cfn-lint when it is
 installed on the root, every shard and group, and one tenant stack of each
 shape. Exits 1 on any violation or lint finding. Writes nothing.`,
     usageErrors: [OutputNotFoundError],
-    run(values, io) {
+    async run(values, io) {
       const output = readCompiledOutput(String(values.out), io.cwd);
       const review = reviewOutput(output.templates, parseReviewRecord(output.review), SECURITY_RULES);
       for (const f of review.violations) {
@@ -91,12 +91,12 @@ shape. Exits 1 on any violation or lint finding. Writes nothing.`,
         `security rule pack: ${output.templates.size} templates, ${SECURITY_RULES.length} rules: ${review.violations.length} violation${review.violations.length === 1 ? '' : 's'}, ${review.suppressed.length} accepted by suppressions\n`,
       );
       const toLint = templatesToLint(output.templates, values['lint-all'] === true);
-      const lint = runCfnLint(io.cwd, output.dir, [...toLint.keys()]);
+      const lint = await runCfnLint(io.cwd, output.dir, [...toLint.keys()]);
       if (!lint.available) {
         io.stdout.write('cfn-lint: not installed, skipped (pip install cfn-lint)\n');
       } else {
         for (const line of lint.findings) io.stderr.write(`${line}\n`);
-        io.stdout.write(`cfn-lint ${lint.version.replace(/^cfn-lint\s*/, '')}: ${toLint.size} of ${output.templates.size} templates: ${lint.ok ? 'no findings' : `${lint.findings.length} findings`}\n`);
+        io.stdout.write(`cfn-lint ${lint.version.replace(/^cfn-lint\s*/, '')}: ${toLint.size} of ${output.templates.size} templates: ${lint.ok ? 'no findings' : `${lint.findings.length} finding${lint.findings.length === 1 ? '' : 's'}`}\n`);
       }
       return failed === 0 && (!lint.available || lint.ok) ? EXIT_OK : EXIT_INVALID;
     },

@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.ts';
 import { emitEstate } from './emit/emitEstate.ts';
 import type { OutputFile } from './emit/output.ts';
-import { parseLockFile, readLockFile } from './load/lockFile.ts';
+import { readLockFile } from './load/lockFile.ts';
+import { validateLockFile } from './validate/lockFile.ts';
 import { parseManifest } from './load/parseManifest.ts';
 import { PLACEMENT_LOCK_FILE, readManifestFiles, type RawFile } from './load/readManifests.ts';
 import type { SourceFile } from './load/sourceFile.ts';
@@ -53,7 +54,7 @@ export type Checked =
 
 /** Validate and plan; diagnostics come back sorted by file and position. */
 export function checkEstate(dir: string, loaded: Loaded, options: CheckOptions = {}): Checked {
-  const lock = parseLockFile(loaded.lock);
+  const lock = validateLockFile(loaded.lock);
   const validated = validateEstate(dir, loaded.sources, [...loaded.diagnostics, ...lock.diagnostics]);
   if (!validated.ok) return { ok: false, diagnostics: sortDiagnostics(validated.diagnostics) };
   const planned = planEstate(validated.estate.platform, validated.estate.tenants, lock);

@@ -1,5 +1,9 @@
 // The CLI as users and scripts call it: exit codes, help, and the promise that an
-// invalid estate writes nothing and leaves an existing output exactly as it was.
+// invalid estate writes nothing and leaves an existing output exactly as it was. The
+// commands run in this process (cli/main.ts main(argv, io)); the shipped binary, a
+// bundle built into a temporary directory, runs as a child process where the process
+// itself is what is tested: its exit code, and that it prints and writes exactly what
+// the sources do.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,28 +19,28 @@ function snapshot(dir: string): string {
     .join('\n');
 }
 
-Cli('--help on the program and on every command exits 0', () => {
-  const top = runCli(['--help']);
+Cli('--help on the program and on every command exits 0', async () => {
+  const top = await runMain(['--help']);
   assert.is(top.status, 0);
   assert.match(top.stdout, 'validate');
   assert.match(top.stdout, 'compile');
   for (const cmd of ['validate', 'compile']) {
-    const r = runCli([cmd, '--help']);
+    const r = await runMain([cmd, '--help']);
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stdout, `Usage: tenantc ${cmd}`);
     assert.match(r.stdout, '--tenants DIR');
   }
 });
 
-Cli('usage errors exit 2', () => {
-  assert.is(runCli([]).status, 2);
-  const unknown = runCli(['frobnicate']);
+Cli('usage errors exit 2', async () => {
+  assert.is((await runMain([])).status, 2);
+  const unknown = await runMain(['frobnicate']);
   assert.is(unknown.status, 2);
   assert.match(unknown.stderr, 'unknown command "frobnicate"');
-  const flag = runCli(['validate', '--tenant', 'x']);
+  const flag = await runMain(['validate', '--tenant', 'x']);
   assert.is(flag.status, 2);
   assert.match(flag.stderr, "Unknown option '--tenant'");
-  const missing = runCli(['validate', '--tenants', 'no/such/dir']);
+  const missing = await runMain(['validate', '--tenants', 'no/such/dir']);
   assert.is(missing.status, 2);
   assert.match(missing.stderr, 'no/such/dir: no such directory');
 });
@@ -48,14 +52,14 @@ function sampleCopy(work: string): string {
   return tenants;
 }
 
-Cli('validate accepts the sample estate', () => {
-  const r = runCli(['validate', '--tenants', SAMPLE_TENANTS]);
+Cli('validate accepts the sample estate', async () => {
+  const r = await runMain(['validate', '--tenants', SAMPLE_TENANTS]);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, 'platform tessera and 11 tenants are valid');
 });
 
-Cli('an invalid estate exits 1, prints every problem sorted, and leaves --out exactly as it was', () => {
-  inTempDir((work) => {
+Cli('an invalid estate exits 1, prints every problem sorted, and leaves --out exactly as it was', async () => {
+  await inTempDir(async (work) => {
     const tenants = join(work, 'tenants');
     cpSync(join(FIXTURES, 'invalid', 'duplicate-domains'), tenants, { recursive: true });
     cpSync(join(FIXTURES, 'platform.yaml'), join(tenants, 'platform.yaml'));
@@ -63,9 +67,9 @@ Cli('an invalid estate exits 1, prints every problem sorted, and leaves --out ex
     writeFileSync(join(tenants, 'zeta.yaml'), 'kind: Tenant\nid: zeta\n');
     // An earlier good compile left an output tree behind.
     const out = join(work, 'out');
-    assert.is(runCli(['compile', '--tenants', sampleCopy(work), '--out', out]).status, 0);
+    assert.is((await runMain(['compile', '--tenants', sampleCopy(work), '--out', out])).status, 0);
     const before = snapshot(out);
-    const r = runCli(['compile', '--tenants', 'tenants', '--out', 'out'], { cwd: work });
+    const r = await runMain(['compile', '--tenants', 'tenants', '--out', 'out'], work);
     assert.is(r.status, 1);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines, [
@@ -87,13 +91,13 @@ Cli('an invalid estate exits 1, prints every problem sorted, and leaves --out ex
   });
 });
 
-Cli('compile replaces the output directory as a whole', () => {
-  inTempDir((work) => {
+Cli('compile replaces the output directory as a whole', async () => {
+  await inTempDir(async (work) => {
     const out = join(work, 'out');
     const tenants = sampleCopy(work);
-    assert.is(runCli(['compile', '--tenants', tenants, '--out', out]).status, 0);
+    assert.is((await runMain(['compile', '--tenants', tenants, '--out', out])).status, 0);
     writeFileSync(join(out, 'stale.template.json'), '{}');
-    const r = runCli(['compile', '--tenants', tenants, '--out', out]);
+    const r = await runMain(['compile', '--tenants', tenants, '--out', out]);
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stdout, 'compiled 11 tenants of tessera');
     assert.match(r.stdout, /\(0 written, [1-9]\d* unchanged\)/, 'an unchanged estate rewrites no file');
@@ -102,52 +106,70 @@ Cli('compile replaces the output directory as a whole', () => {
   });
 });
 
-Cli('compile refuses to replace a directory it did not write', () => {
-  inTempDir((work) => {
+Cli('compile refuses to replace a directory it did not write', async () => {
+  await inTempDir(async (work) => {
     mkdirSync(join(work, 'docs'));
     writeFileSync(join(work, 'docs', 'keep.md'), 'precious');
-    const r = runCli(['compile', '--tenants', sampleCopy(work), '--out', join(work, 'docs')]);
+    const r = await runMain(['compile', '--tenants', sampleCopy(work), '--out', join(work, 'docs')]);
     assert.is(r.status, 2);
     assert.match(r.stderr, 'refusing to replace a non-empty directory that tenantc did not write');
     assert.is(readFileSync(join(work, 'docs', 'keep.md'), 'utf8'), 'precious');
   });
 });
 
-let bundleBuilt = false;
-/** Builds dist/ from the current sources, once per run of this suite. */
-function buildBundle(): void {
-  if (bundleBuilt) return;
-  const build = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'build.ts')], { cwd: ROOT, encoding: 'utf8' });
-  assert.is(build.status, 0, build.stderr);
-  bundleBuilt = true;
-}
-
-Cli('the bundled CLI (precompiled validators) reports exactly what the sources report', () => {
-  buildBundle();
+Cli('the shipped binary exits 0, 1 and 2 as a process, and says how to build when it is not built', () => {
+  assert.is(runCli(['--help']).status, 0);
+  assert.is(runCli(['validate', '--tenant', 'x']).status, 2);
   inTempDir((work) => {
+    cpSync(join(FIXTURES, 'invalid', 'missing-required'), join(work, 'tenants'), { recursive: true });
+    cpSync(join(FIXTURES, 'platform.yaml'), join(work, 'tenants', 'platform.yaml'));
+    const invalid = runCli(['validate', '--tenants', 'tenants'], { cwd: work });
+    assert.is(invalid.status, 1);
+    assert.fixture(invalid.stderr.split('\n').slice(0, -2).join('\n') + '\n', readFileSync(join(FIXTURES, 'invalid', 'missing-required', 'expected.txt'), 'utf8'));
+    // A checkout where nothing was built: no silent fallback to the sources.
+    mkdirSync(join(work, 'bin'));
+    cpSync(join(ROOT, 'bin', 'tenantc.mjs'), join(work, 'bin', 'tenantc.mjs'));
+    const unbuilt = spawnSync(process.execPath, [join(work, 'bin', 'tenantc.mjs'), '--help'], { encoding: 'utf8' });
+    assert.is(unbuilt.status, 2);
+    assert.match(unbuilt.stderr, 'tenantc: not built: run `npm ci` (or `npm run build`)');
+  });
+});
+
+Cli('the bundled CLI (precompiled validators) reports exactly what the sources report', async () => {
+  await inTempDir(async (work) => {
     let seen = '';
-    for (const c of ['wrong-types-and-values', 'missing-required', 'dns-modes', 'unknown-keys', 'bad-ids']) {
+    for (const c of ['wrong-types-and-values', 'missing-required', 'dns-modes', 'unknown-keys', 'bad-ids', 'federation-protocol-fields']) {
       const tenants = join(work, c);
       cpSync(join(FIXTURES, 'invalid', c), tenants, { recursive: true });
       cpSync(join(FIXTURES, 'platform.yaml'), join(tenants, 'platform.yaml'));
       const bundled = runCli(['validate', '--tenants', c], { cwd: work });
-      const source = runCli(['validate', '--tenants', c], { cwd: work, env: { TENANTC_FROM_SOURCE: '1' } });
+      const source = await runMain(['validate', '--tenants', c], work);
       assert.is(bundled.status, 1);
       assert.is(source.status, 1);
       assert.fixture(bundled.stderr, source.stderr);
       seen += bundled.stderr;
     }
+    // The placement lock's schema is precompiled too.
+    const damaged = join(work, 'damaged-lock');
+    cpSync(SAMPLE_TENANTS, damaged, { recursive: true });
+    writeFileSync(join(damaged, 'placement.lock.yaml'), readFileSync(join(damaged, 'placement.lock.yaml'), 'utf8').replace('albShard: 0, ruleSlot: 0,', 'albShard: -1, ruleSlot: 0, extra: 1,'));
+    const bundled = runCli(['validate', '--tenants', 'damaged-lock'], { cwd: work });
+    const source = await runMain(['validate', '--tenants', 'damaged-lock'], work);
+    assert.is(bundled.status, 1);
+    assert.fixture(bundled.stderr, source.stderr);
+    seen += bundled.stderr;
     assert.match(seen, 'must be a fully qualified domain name', 'x-hint texts survive precompilation');
+    assert.match(seen, 'auth.federation.issuer is only for protocol "oidc"');
+    assert.match(seen, 'placement.lock.yaml:8:21: tenants.acme.albShard must be at least 0 (got -1)');
   });
 });
 
-Cli('the bundled CLI (precompiled templates, bundled packages) compiles to the same bytes as the sources', () => {
-  buildBundle();
-  inTempDir((work) => {
+Cli('the bundled CLI (precompiled templates, bundled packages) compiles to the same bytes as the sources', async () => {
+  await inTempDir(async (work) => {
     const tenants = join(work, 'tenants');
     cpSync(SAMPLE_TENANTS, tenants, { recursive: true });
     const bundled = runCli(['compile', '--tenants', tenants, '--out', join(work, 'bundled')]);
-    const source = runCli(['compile', '--tenants', tenants, '--out', join(work, 'source')], { env: { TENANTC_FROM_SOURCE: '1' } });
+    const source = await runMain(['compile', '--tenants', tenants, '--out', join(work, 'source')]);
     assert.is(bundled.status, 0, bundled.stderr);
     assert.is(source.status, 0, source.stderr);
     const files = listTree(join(work, 'source'));
@@ -158,7 +180,6 @@ Cli('the bundled CLI (precompiled templates, bundled packages) compiles to the s
 });
 
 Cli('the bundled diff (its worker reads the registry extract) prints what the sources print', async () => {
-  buildBundle();
   await inTempDir(async (repo) => {
     const git = (...args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
     cpSync(join(FIXTURES, 'diff', 'base'), join(repo, 'tenants'), { recursive: true });

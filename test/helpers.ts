@@ -1,6 +1,6 @@
 // Shared test helpers: fixture estates, golden trees, running the CLI.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,9 +120,33 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the real CLI (bin/tenantc.mjs) in a child process. */
+let builtBin: string | null = null;
+
+/**
+ * The CLI as it ships: scripts/build.ts into a temporary directory (never the
+ * checkout's dist/, which may be stale or in use), with bin/tenantc.mjs beside it and
+ * the checkout's node_modules for the packages the bundle leaves external. Built once
+ * per test process; removed when the process exits.
+ */
+export function builtCli(): string {
+  if (builtBin) return builtBin;
+  const dir = mkdtempSync(join(tmpdir(), 'tenantc-built-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'build.ts'), '--out', join(dir, 'dist')], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`scripts/build.ts failed:\n${r.stdout}${r.stderr}`);
+  mkdirSync(join(dir, 'bin'));
+  cpSync(join(ROOT, 'bin', 'tenantc.mjs'), join(dir, 'bin', 'tenantc.mjs'));
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  builtBin = join(dir, 'bin', 'tenantc.mjs');
+  return builtBin;
+}
+
+/** The directory the test build went to (its dist/ and bin/). */
+export const builtDir = () => dirname(dirname(builtCli()));
+
+/** Runs the built CLI (bin/tenantc.mjs over the bundle) in a child process. */
 export function runCli(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'tenantc.mjs'), ...args], {
+  const r = spawnSync(process.execPath, [builtCli(), ...args], {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, ...opts.env },
     encoding: 'utf8',

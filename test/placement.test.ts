@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatDiagnostic } from '../compiler/diagnostics.ts';
-import { parseLockFile } from '../compiler/load/lockFile.ts';
+import { validateLockFile } from '../compiler/validate/lockFile.ts';
 import type { QuotaPlan } from '../compiler/plan/model.ts';
 import { placeTenants, type PlacementNeeds, type TenantPlacement } from '../compiler/plan/placement.ts';
 import { DEFAULT_QUOTAS } from '../compiler/plan/quotas.ts';
@@ -65,21 +65,39 @@ P('a tenant that no longer fits moves alone', () => {
 
 P('the lock round-trips', () => {
   const placements = new Map<string, TenantPlacement>([
-    ['b', { albShard: 1, ruleSlot: 4, cacheCluster: null, group: 2, rules: 2, certificates: 1, targetGroups: 1 }],
-    ['a', { albShard: 0, ruleSlot: 0, cacheCluster: 3, group: 0, rules: 1, certificates: 0, targetGroups: 0 }],
+    ['beta', { albShard: 1, ruleSlot: 4, cacheCluster: null, group: 2, rules: 2, certificates: 1, targetGroups: 1 }],
+    ['alpha', { albShard: 0, ruleSlot: 0, cacheCluster: 3, group: 0, rules: 1, certificates: 0, targetGroups: 0 }],
   ]);
   const text = serializeLock(placements);
-  const parsed = parseLockFile(rawFile('placement.lock.yaml', text));
+  const parsed = validateLockFile(rawFile('placement.lock.yaml', text));
   assert.equal(parsed.diagnostics, []);
   assert.equal(new Map([...parsed.placements].sort()), new Map([...placements].sort()));
-  assert.ok(text.indexOf('  a:') < text.indexOf('  b:'), 'sorted by id');
+  assert.ok(text.indexOf('  alpha:') < text.indexOf('  beta:'), 'sorted by id');
 });
 
-P('a damaged lock is reported where it is wrong, and nothing is written', () => {
-  const bad = 'version: 1\ntenants:\n  acme: { albShard: -1, ruleSlot: 0, cacheCluster: null, group: 0, rules: 1, certificates: 1, targetGroups: 1 }\n';
+P('a damaged lock is checked by its schema: every problem at its position, all at once', () => {
+  const bad = [
+    'version: 2',
+    'tenants:',
+    '  acme: { albShard: -1, ruleSlot: 0, cacheCluster: null, group: 0, rules: 1, certificates: 1, targetGroups: 1 }',
+    '  Bad_Id: { albShard: 0, ruleSlot: 9, cacheCluster: null, group: 0, rules: 1, certificates: 1, targetGroups: 1 }',
+    '  globex: { albShard: 0, ruleSlot: 1, cacheCluster: x, group: 0, rules: 1, certificates: 1, extra: 1 }',
+    '  x: { albShard: 0, ruleSlot: 2, cacheCluster: null, group: 0, rules: 1, certificates: 1, targetGroups: 1 }',
+    '',
+  ].join('\n');
   const r = checkEstate('tenants', parseSources(rawFilesFrom(SAMPLE_TENANTS), rawFile('placement.lock.yaml', bad)));
   assert.is(r.ok, false);
-  if (!r.ok) assert.match(formatDiagnostic(r.diagnostics[0]!), /^tenants\/placement\.lock\.yaml:3:21: tenants\.acme\.albShard must be a non-negative integer/);
+  if (r.ok) return;
+  assert.ok(r.diagnostics.every((d) => d.code === 'lock-file'));
+  assert.equal(r.diagnostics.map(formatDiagnostic), [
+    'tenants/placement.lock.yaml:1:10: version must be 1 (got 2)\n  the lock is written by tenantc compile: restore it from version control, or delete it to place every tenant anew',
+    'tenants/placement.lock.yaml:3:21: tenants.acme.albShard must be at least 0 (got -1)',
+    'tenants/placement.lock.yaml:4:3: tenants: key "Bad_Id" is not allowed: must be lower-case letters and digits in segments joined by single hyphens, each segment starting with a letter (e.g. "acme", "globex-eu")',
+    'tenants/placement.lock.yaml:5:11: tenants.globex: missing required key "targetGroups"',
+    'tenants/placement.lock.yaml:5:53: tenants.globex.cacheCluster must be an integer or null (got "x")',
+    'tenants/placement.lock.yaml:5:93: tenants.globex: unknown key "extra" (expected one of: albShard, ruleSlot, cacheCluster, group, rules, certificates, targetGroups)',
+    'tenants/placement.lock.yaml:6:3: tenants: key "x" is not allowed: keys must be at least 2 characters long',
+  ]);
 });
 
 P('past a quota, compile names the quota, the count, the limit and the fix', () => {

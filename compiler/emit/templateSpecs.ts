@@ -1,8 +1,9 @@
-// The Handlebars sources of templates/ as template specifications (Handlebars'
-// precompiled form). Running from the TypeScript sources, a template is precompiled
-// here when first used. The bundle replaces this module with one that scripts/build.ts
-// generates with the same specifications compiled at build time, so the CLI loads only
-// Handlebars' runtime and never runs its compiler (80 ms of every compile).
+// The files of templates/: Handlebars sources as template specifications (Handlebars'
+// precompiled form), other files (the provisioning Lambda's source) as text. Running
+// from the TypeScript sources, a file is read and precompiled here when first used.
+// The bundle replaces this module with one that scripts/build.ts generates with the
+// same specifications and texts compiled in, so the CLI reads no package file at run
+// time and never runs Handlebars' compiler (80 ms of every compile).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
@@ -20,4 +21,9 @@ export function precompileTemplate(source: string): string {
 export function templateSpec(name: string): TemplateSpecification {
   // The same evaluation Handlebars.compile() performs on its own output.
   return new Function(`return ${precompileTemplate(readFileSync(join(TEMPLATES_DIR, name), 'utf8'))}`)() as TemplateSpecification;
+}
+
+/** A file of templates/ used verbatim. */
+export function templateText(name: string): string {
+  return readFileSync(join(TEMPLATES_DIR, name), 'utf8');
 }

@@ -4,8 +4,9 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import platformSchema from '../../schema/platform.schema.json' with { type: 'json' };
 import tenantSchema from '../../schema/tenant.schema.json' with { type: 'json' };
+import lockSchema from '../../schema/placement-lock.schema.json' with { type: 'json' };
 
-export const SCHEMA_IDS = { Platform: platformSchema.$id, Tenant: tenantSchema.$id } as const;
+export const SCHEMA_IDS = { Platform: platformSchema.$id, Tenant: tenantSchema.$id, PlacementLock: lockSchema.$id } as const;
 
 export function createAjv(standalone: boolean): InstanceType<typeof Ajv2020.default> {
   const ajv = new Ajv2020.default({ allErrors: true, strict: true, verbose: true, ...(standalone ? { code: { source: true } } : {}) });
@@ -14,5 +15,6 @@ export function createAjv(standalone: boolean): InstanceType<typeof Ajv2020.defa
   ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
   ajv.addSchema(platformSchema);
   ajv.addSchema(tenantSchema);
+  ajv.addSchema(lockSchema);
   return ajv;
 }

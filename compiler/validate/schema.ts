@@ -6,7 +6,8 @@ import { formatPath, type Diagnostic } from '../diagnostics.ts';
 import type { ManifestPath, SourceFile } from '../load/sourceFile.ts';
 import * as validators from './compileValidators.ts';
 
-export type ManifestKind = 'Platform' | 'Tenant';
+/** What a schema validates: the two manifest kinds and the placement lock. */
+export type ManifestKind = 'Platform' | 'Tenant' | 'PlacementLock';
 
 export function decodePointer(pointer: string): (string | number)[] {
   if (pointer === '') return [];
@@ -48,6 +49,11 @@ function toDiagnostic(source: SourceFile, err: ErrorObject): Diagnostic {
   const subject = where === '' ? 'manifest' : where;
   const hint = (err.parentSchema as { 'x-hint'?: string } | undefined)?.['x-hint'];
   const params = err.params as Record<string, unknown>;
+  if (err.propertyName !== undefined && err.keyword !== 'pattern') {
+    // A key that fails the schema of keys (propertyNames): point at the key.
+    const length = err.keyword === 'minLength' ? `must be at least ${String(params.limit)} characters long` : err.keyword === 'maxLength' ? `must be at most ${String(params.limit)} characters long` : (err.message ?? 'is invalid');
+    return { code: 'schema', file: source.path, position: source.positionOfKey(path, err.propertyName), message: `${subject}: key ${JSON.stringify(err.propertyName)} is not allowed: keys ${length}` };
+  }
   switch (err.keyword) {
     case 'required': {
       const key = String(params.missingProperty);

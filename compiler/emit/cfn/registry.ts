@@ -2,11 +2,9 @@
 // stack's Custom::TenantRegistration. The function's role can write the registry,
 // run statements through the Data API on this cluster, and read the cluster's
 // managed secret: nothing else.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { EstatePlan } from '../../plan/model.ts';
-import { TEMPLATES_DIR } from '../../paths.ts';
 import { sqlIdent } from '../render.ts';
+import { templateText } from '../templateSpecs.ts';
 import { DB_CLUSTER } from './database.ts';
 import { DATA_KEY, DATABASE_KEY, LOGS_KEY } from './keys.ts';
 import { getAtt, ref, sub, tags, type LayerOutput } from './template.ts';
@@ -20,7 +18,7 @@ export function emitRegistry(plan: EstatePlan): LayerOutput {
   const p = plan.platform;
   const t = tags(p.tags);
   const functionName = p.names.provisioningFunction;
-  const code = readFileSync(join(TEMPLATES_DIR, 'lambda', 'provisioner.js'), 'utf8');
+  const code = templateText('lambda/provisioner.js');
   return {
     resources: {
       [REGISTRY_TABLE]: {

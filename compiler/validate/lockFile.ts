@@ -1,0 +1,46 @@
+// The placement lock, checked by its JSON Schema (schema/placement-lock.schema.json)
+// through the same positioned path as manifests: every problem at its line and column.
+import { sortDiagnostics, type Diagnostic } from '../diagnostics.ts';
+import { parseManifest } from '../load/parseManifest.ts';
+import type { RawFile } from '../load/readManifests.ts';
+import type { SourceFile } from '../load/sourceFile.ts';
+import { validateAgainstSchema } from './schema.ts';
+
+/** One tenant's line of the lock: where it was placed and what it takes there (plan/placement.ts). */
+export interface LockEntry {
+  readonly albShard: number;
+  readonly ruleSlot: number;
+  readonly cacheCluster: number | null;
+  readonly group: number;
+  readonly rules: number;
+  readonly certificates: number;
+  readonly targetGroups: number;
+}
+
+export interface LockResult {
+  readonly placements: ReadonlyMap<string, LockEntry>;
+  readonly diagnostics: readonly Diagnostic[];
+  /** The parsed lock, for diagnostics that point into it; null when there is none. */
+  readonly source: SourceFile | null;
+}
+
+const RESTORE = 'the lock is written by tenantc compile: restore it from version control, or delete it to place every tenant anew';
+
+export function validateLockFile(raw: RawFile | null): LockResult {
+  if (!raw) return { placements: new Map(), diagnostics: [], source: null };
+  const parsed = parseManifest(raw);
+  if (!parsed.source) return { placements: new Map(), diagnostics: parsed.diagnostics, source: null };
+  const source = parsed.source;
+  const problems = validateAgainstSchema('PlacementLock', source, source.value);
+  if (problems.length) {
+    // The way out is the same for every problem: said once, under the first.
+    return { placements: new Map(), source, diagnostics: sortDiagnostics(problems).map((d, i) => ({ ...d, code: 'lock-file', ...(i === 0 ? { notes: [RESTORE] } : {}) })) };
+  }
+  // The schema has checked every entry's shape.
+  const { tenants } = source.value as { tenants: Record<string, LockEntry> };
+  const placements = new Map<string, LockEntry>();
+  for (const [id, e] of Object.entries(tenants)) {
+    placements.set(id, { albShard: e.albShard, ruleSlot: e.ruleSlot, cacheCluster: e.cacheCluster, group: e.group, rules: e.rules, certificates: e.certificates, targetGroups: e.targetGroups });
+  }
+  return { placements, diagnostics: [], source };
+}

@@ -1,0 +1,66 @@
+// `tenantc check` over an output directory: the rule pack with compile's recorded
+// suppressions, and cfn-lint, so a template edited after compile is caught before
+// deploy; and how the linter's work is shared out.
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { balance } from '../compiler/check/cfnLint.ts';
+import { templatesToLint } from '../compiler/check/checkOutput.ts';
+import { readCompiledOutput } from '../compiler/check/readOutput.ts';
+import { inTempDir, runMain, SAMPLE_TENANTS } from './helpers.ts';
+
+const C = suite('check');
+
+// A clean output passing check is the live estate's test (test/live.test.ts); here the
+// two edits are the only findings, so everything else about the output is clean too.
+C('an output edited after compile fails check: exactly the rule-pack violation and the cfn-lint finding the edits made', async () => {
+  await inTempDir(async (work) => {
+    cpSync(SAMPLE_TENANTS, join(work, 'tenants'), { recursive: true });
+    assert.is((await runMain(['compile', '--tenants', 'tenants', '--out', 'out'], work)).status, 0);
+    // A hand edit: the shared fleet's launch template accepts IMDSv1, and a topic gets a misspelt property.
+    const rootPath = join(work, 'out', 'root.template.json');
+    const root = JSON.parse(readFileSync(rootPath, 'utf8')) as { Resources: Record<string, { Properties: Record<string, any> }> };
+    root.Resources.appLaunchTemplate!.Properties.LaunchTemplateData.MetadataOptions.HttpTokens = 'optional';
+    root.Resources.platformAlarmTopic!.Properties.DisplayNam = 'x';
+    writeFileSync(rootPath, JSON.stringify(root, null, 2));
+    const edited = await runMain(['check', '--out', 'out'], work);
+    assert.is(edited.status, 1);
+    assert.match(edited.stderr, 'out/root.template.json: E201 Launch templates require IMDSv2 with a hop limit of 1: appLaunchTemplate: MetadataOptions {"HttpTokens":"optional"');
+    assert.match(edited.stdout, /security rule pack: \d+ templates, \d+ rules: 1 violation, 0 accepted by suppressions/);
+    if (edited.stdout.includes('cfn-lint: not installed')) return assert.not.ok(process.env.TENANTC_REQUIRE_CFN_LINT, 'cfn-lint is required here');
+    assert.match(edited.stderr, /^out\/root\.template\.json:\d+:\d+:\d+:\d+:E3002:Additional properties are not allowed \('DisplayNam' was unexpected/m);
+    assert.match(edited.stdout, /^cfn-lint .*: \d+ of \d+ templates: 1 finding$/m);
+  });
+});
+
+C('cfn-lint sees the root, every shard and group, and one tenant stack per shape; --lint-all sees every one', async () => {
+  await inTempDir(async (work) => {
+    assert.is((await runMain(['compile', '--tenants', SAMPLE_TENANTS, '--out', join(work, 'out')])).status, 0);
+    const { templates } = readCompiledOutput(join(work, 'out'));
+    const picked = [...templatesToLint(templates, false).keys()];
+    assert.ok(picked.includes('root.template.json'));
+    for (const p of templates.keys()) if (!p.startsWith('tenants/')) assert.ok(picked.includes(p), p);
+    const tenants = picked.filter((p) => p.startsWith('tenants/'));
+    // The sample's premium, standard, suspended, delegated and external tenants have different resources.
+    assert.ok(tenants.length >= 4 && tenants.length < [...templates.keys()].filter((p) => p.startsWith('tenants/')).length, tenants.join(' '));
+    assert.equal([...templatesToLint(templates, true).keys()], [...templates.keys()]);
+  });
+});
+
+C('the templates are shared out between linter processes by size, every one exactly once', () => {
+  const files = [
+    { path: 'root', bytes: 900 },
+    { path: 'a', bytes: 500 },
+    { path: 'b', bytes: 400 },
+    { path: 'c', bytes: 100 },
+    { path: 'd', bytes: 100 },
+  ];
+  assert.equal(balance(files, 2), [['c', 'root'], ['a', 'b', 'd']]);
+  assert.equal(balance(files, 3), [['root'], ['a', 'd'], ['b', 'c']]);
+  assert.equal(balance(files, 8).flat().sort(), ['a', 'b', 'c', 'd', 'root'], 'never more processes than templates');
+  assert.is(balance(files, 8).length, 5);
+  assert.equal(balance([], 4), [[]]);
+});
+
+C.run();
