@@ -1,5 +1,6 @@
 // The compiler's commands: validate, compile, check, diff. Each turns options into a
 // call of the pipeline and an exit code; cli/main.ts dispatches to them.
+import { resolve } from 'node:path';
 import { type Command, EXIT_INVALID, EXIT_OK, EXIT_USAGE, type Io } from '../cli/command.ts';
 import { runCfnLint } from './check/cfnLint.ts';
 import { parseReviewRecord, reviewOutput, templatesToLint } from './check/checkOutput.ts';
@@ -68,10 +69,13 @@ every problem, writes nothing and leaves DIR exactly as it was.`,
   },
   check: {
     summary: 'run the security rule pack (and cfn-lint when installed) on a compiled output',
-    usage: 'tenantc check [--out DIR] [--lint-all]',
-    options: { out: { type: 'string', default: 'out' }, 'lint-all': { type: 'boolean', default: false } },
-    help: `  --out DIR       output directory written by tenantc compile (default: out)
-  --lint-all      give cfn-lint every tenant template, not one of each shape
+    usage: 'tenantc check [--out DIR] [--lint-all] [--lint-cache DIR]',
+    options: { out: { type: 'string', default: 'out' }, 'lint-all': { type: 'boolean', default: false }, 'lint-cache': { type: 'string' } },
+    help: `  --out DIR         output directory written by tenantc compile (default: out)
+  --lint-all        give cfn-lint every tenant template, not one of each shape
+  --lint-cache DIR  remember templates cfn-lint found clean (by content and
+                    cfn-lint version) and do not lint them again; keep DIR
+                    between CI runs so a pull request lints only what it changed
 
 Reviews every template of DIR with the security rule pack, applying the
 suppressions compile recorded in DIR/review.json, then runs cfn-lint when it is
@@ -91,12 +95,13 @@ shape. Exits 1 on any violation or lint finding. Writes nothing.`,
         `security rule pack: ${output.templates.size} templates, ${SECURITY_RULES.length} rules: ${review.violations.length} violation${review.violations.length === 1 ? '' : 's'}, ${review.suppressed.length} accepted by suppressions\n`,
       );
       const toLint = templatesToLint(output.templates, values['lint-all'] === true);
-      const lint = await runCfnLint(io.cwd, output.dir, [...toLint.keys()]);
+      const cacheDir = typeof values['lint-cache'] === 'string' ? resolve(io.cwd, values['lint-cache']) : undefined;
+      const lint = await runCfnLint(io.cwd, output.dir, [...toLint.keys()], cacheDir ? { cacheDir } : {});
       if (!lint.available) {
         io.stdout.write('cfn-lint: not installed, skipped (pip install cfn-lint)\n');
       } else {
         for (const line of lint.findings) io.stderr.write(`${line}\n`);
-        io.stdout.write(`cfn-lint ${lint.version.replace(/^cfn-lint\s*/, '')}: ${toLint.size} of ${output.templates.size} templates: ${lint.ok ? 'no findings' : `${lint.findings.length} finding${lint.findings.length === 1 ? '' : 's'}`}\n`);
+        io.stdout.write(`cfn-lint ${lint.version.replace(/^cfn-lint\s*/, '')}: ${toLint.size} of ${output.templates.size} templates${lint.cached ? ` (${lint.cached} clean in the cache)` : ''}: ${lint.ok ? 'no findings' : `${lint.findings.length} finding${lint.findings.length === 1 ? '' : 's'}`}\n`);
       }
       return failed === 0 && (!lint.available || lint.ok) ? EXIT_OK : EXIT_INVALID;
     },

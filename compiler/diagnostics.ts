@@ -3,36 +3,39 @@
 // compiler's: `tenants/acme.yaml:7:3: domains[1] "acme.com" is already claimed by ...`.
 
 /** Closed set of diagnostic codes; tests assert on them as well as on the text. */
-export type DiagnosticCode =
-  | 'file-unreadable'
-  | 'file-empty'
-  | 'file-not-utf8'
-  | 'file-too-large'
-  | 'yaml-syntax'
-  | 'yaml-duplicate-key'
-  | 'yaml-anchor'
-  | 'yaml-alias'
-  | 'yaml-merge-key'
-  | 'yaml-tag'
-  | 'yaml-multiple-documents'
-  | 'manifest-kind'
-  | 'schema'
-  | 'platform-missing'
-  | 'platform-duplicate'
-  | 'tenant-id-duplicate'
-  | 'tenant-id-file-name'
-  | 'tier-unknown'
-  | 'tier-feature'
-  | 'domain-duplicate'
-  | 'domain-nested'
-  | 'domain-dns-mode'
-  | 'vpc-cidr'
-  | 'quota-exceeded'
-  | 'lock-file'
-  | 'lock-conflict'
-  | 'lock-outdated'
-  | 'security-rule'
-  | 'suppression-unused';
+export const DIAGNOSTIC_CODES = [
+  'file-unreadable',
+  'file-empty',
+  'file-not-utf8',
+  'file-too-large',
+  'yaml-syntax',
+  'yaml-duplicate-key',
+  'yaml-anchor',
+  'yaml-alias',
+  'yaml-merge-key',
+  'yaml-tag',
+  'yaml-multiple-documents',
+  'manifest-kind',
+  'schema',
+  'platform-missing',
+  'platform-duplicate',
+  'tenant-id-duplicate',
+  'tenant-id-file-name',
+  'tier-unknown',
+  'tier-feature',
+  'domain-duplicate',
+  'domain-nested',
+  'domain-dns-mode',
+  'vpc-cidr',
+  'quota-exceeded',
+  'lock-file',
+  'lock-conflict',
+  'lock-outdated',
+  'security-rule',
+  'suppression-unused',
+] as const;
+
+export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
 
 export interface SourcePosition {
   readonly line: number;

@@ -1,14 +1,15 @@
 // `tenantc check` over an output directory: the rule pack with compile's recorded
 // suppressions, and cfn-lint, so a template edited after compile is caught before
 // deploy; and how the linter's work is shared out.
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { balance } from '../compiler/check/cfnLint.ts';
+import { balance, runCfnLint } from '../compiler/check/cfnLint.ts';
 import { templatesToLint } from '../compiler/check/checkOutput.ts';
 import { readCompiledOutput } from '../compiler/check/readOutput.ts';
-import { inTempDir, runMain, SAMPLE_TENANTS } from './helpers.ts';
+import { inTempDir, LINT_CACHE, runMain, SAMPLE_TENANTS } from './helpers.ts';
 
 const C = suite('check');
 
@@ -24,7 +25,7 @@ C('an output edited after compile fails check: exactly the rule-pack violation a
     root.Resources.appLaunchTemplate!.Properties.LaunchTemplateData.MetadataOptions.HttpTokens = 'optional';
     root.Resources.platformAlarmTopic!.Properties.DisplayNam = 'x';
     writeFileSync(rootPath, JSON.stringify(root, null, 2));
-    const edited = await runMain(['check', '--out', 'out'], work);
+    const edited = await runMain(['check', '--out', 'out', '--lint-cache', LINT_CACHE], work);
     assert.is(edited.status, 1);
     assert.match(edited.stderr, 'out/root.template.json: E201 Launch templates require IMDSv2 with a hop limit of 1: appLaunchTemplate: MetadataOptions {"HttpTokens":"optional"');
     assert.match(edited.stdout, /security rule pack: \d+ templates, \d+ rules: 1 violation, 0 accepted by suppressions/);
@@ -36,7 +37,7 @@ C('an output edited after compile fails check: exactly the rule-pack violation a
 
 C('cfn-lint sees the root, every shard and group, and one tenant stack per shape; --lint-all sees every one', async () => {
   await inTempDir(async (work) => {
-    assert.is((await runMain(['compile', '--tenants', SAMPLE_TENANTS, '--out', join(work, 'out')])).status, 0);
+    assert.is((await runMain(['compile', '--locked', '--tenants', SAMPLE_TENANTS, '--out', join(work, 'out')])).status, 0);
     const { templates } = readCompiledOutput(join(work, 'out'));
     const picked = [...templatesToLint(templates, false).keys()];
     assert.ok(picked.includes('root.template.json'));
@@ -61,6 +62,28 @@ C('the templates are shared out between linter processes by size, every one exac
   assert.equal(balance(files, 8).flat().sort(), ['a', 'b', 'c', 'd', 'root'], 'never more processes than templates');
   assert.is(balance(files, 8).length, 5);
   assert.equal(balance([], 4), [[]]);
+});
+
+C('the lint cache skips templates a run of the same cfn-lint found clean, never one with findings, and nothing an older version found', async () => {
+  await inTempDir(async (work) => {
+    const topic = (props: object) => JSON.stringify({ AWSTemplateFormatVersion: '2010-09-09', Resources: { topic: { Type: 'AWS::SNS::Topic', Properties: props } } });
+    writeFileSync(join(work, 'clean.json'), topic({ DisplayName: 'alarms' }));
+    writeFileSync(join(work, 'bad.json'), topic({ DisplayNam: 'alarms' }));
+    const cacheDir = join(work, 'cache');
+    // A verdict on clean.json from another cfn-lint version: it counts for nothing.
+    mkdirSync(cacheDir);
+    const cleanHash = createHash('sha256').update(readFileSync(join(work, 'clean.json'))).digest('hex');
+    writeFileSync(join(cacheDir, 'cfn-lint.json'), JSON.stringify({ version: 'cfn-lint 0.0.1', clean: [cleanHash] }));
+    const lint = () => runCfnLint(work, '.', ['bad.json', 'clean.json'], { cacheDir, processes: 2 });
+    const first = await lint();
+    if (!first.available) return assert.not.ok(process.env.TENANTC_REQUIRE_CFN_LINT, 'cfn-lint is required here');
+    assert.equal([first.ok, first.cached, first.findings.length], [false, 0, 1], 'an older version\'s verdict is not used');
+    assert.equal((JSON.parse(readFileSync(join(cacheDir, 'cfn-lint.json'), 'utf8')) as { version: string }).version, first.version);
+    const second = await lint();
+    if (!second.available) return assert.unreachable('cfn-lint went away');
+    assert.equal([second.ok, second.cached, second.findings.length], [false, 1, 1], 'the clean template is skipped, the bad one linted again');
+    assert.match(second.findings[0]!, /^bad\.json:\d+:\d+:\d+:\d+:E3002:/);
+  });
 });
 
 C.run();

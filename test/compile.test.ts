@@ -8,11 +8,14 @@ import { assertGoldenTree, compiledFrom, FIXTURES, GOLDEN, loadedFrom, ROOT, SAM
 
 const Compile = suite('compile');
 
-/** Compiles a fixture estate with its committed lock, its files read in the given order. */
+/**
+ * Compiles a fixture estate with its committed lock, which must be up to date (as
+ * `--locked` checks), its files read in the given order.
+ */
 function compileDir(dir: string, order: 'sorted' | 'reversed' = 'sorted'): Map<string, string> {
   const loaded = loadedFrom(dir);
   const sources = order === 'reversed' ? [...loaded.sources].reverse() : loaded.sources;
-  const result = compileSources('tenants', { ...loaded, sources });
+  const result = compileSources('tenants', { ...loaded, sources }, { locked: true });
   if (!result.ok) throw new Error(result.diagnostics.map((d) => d.message).join('\n'));
   return new Map(result.files.map((f) => [f.path, f.content]));
 }

@@ -22,6 +22,17 @@ export const SAMPLE_TENANTS = join(FIXTURES, 'estates', 'sample');
 export const LIVE_TENANTS = process.env.TENANTC_LIVE_TENANTS ?? join(ROOT, 'tenants');
 
 /**
+ * cfn-lint's cache of clean verdicts for this test run (tenantc check --lint-cache), so
+ * the suites that lint the same templates (the sample estate, the live estate, the
+ * onboarding copy) lint each only once. Child processes share it through the variable.
+ */
+export const LINT_CACHE = (process.env.TENANTC_TEST_LINT_CACHE ??= (() => {
+  const dir = mkdtempSync(join(tmpdir(), 'tenantc-lint-cache-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+})());
+
+/**
  * Goldens are rewritten only when TENANTC_UPDATE_GOLDEN=1 is set, and never under CI,
  * so a CI run can only ever compare.
  */
@@ -119,6 +130,34 @@ export interface CliResult {
   readonly stdout: string;
   readonly stderr: string;
 }
+
+/**
+ * No test writes into the checkout: the users' estate, the fixtures, the goldens (unless
+ * TENANTC_UPDATE_GOLDEN asks) and dist/ are the same when the test process exits as
+ * when it started, or the run fails naming what changed.
+ */
+const GUARDED = ['tenants', 'test/fixtures', 'test/golden', 'dist'];
+function checkoutSnapshot(): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (rel: string) => {
+    const abs = join(ROOT, rel);
+    if (!existsSync(abs)) return;
+    const st = statSync(abs);
+    if (st.isDirectory()) for (const name of readdirSync(abs)) walk(join(rel, name));
+    else out.set(rel, `${st.size} ${st.mtimeMs}`);
+  };
+  for (const dir of GUARDED) walk(dir);
+  return out;
+}
+const checkoutBefore = checkoutSnapshot();
+process.on('exit', () => {
+  if (UPDATE_GOLDEN) return;
+  const after = checkoutSnapshot();
+  const changed = [...new Set([...checkoutBefore.keys(), ...after.keys()])].filter((p) => checkoutBefore.get(p) !== after.get(p)).sort();
+  if (changed.length === 0) return;
+  process.stderr.write(`\n  FAIL  the tests wrote into the checkout:\n${changed.map((p) => `    ${p}`).join('\n')}\n`);
+  process.exitCode = 1;
+});
 
 let builtBin: string | null = null;
 

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { inTempDir, LIVE_TENANTS, runMain } from './helpers.ts';
+import { inTempDir, LINT_CACHE, LIVE_TENANTS, runMain } from './helpers.ts';
 import { readCompiledOutput } from '../compiler/check/readOutput.ts';
 import { checkTemplate } from './support/registry.ts';
 
@@ -21,7 +21,7 @@ Live('it compiles under --locked, passes the rule pack and cfn-lint (check), and
     const out = join(work, 'out');
     const compiled = await runMain(['compile', '--locked', '--tenants', LIVE_TENANTS, '--out', out]);
     assert.is(compiled.status, 0, compiled.stderr);
-    const checked = await runMain(['check', '--out', out]);
+    const checked = await runMain(['check', '--out', out, '--lint-cache', LINT_CACHE]);
     assert.is(checked.status, 0, `${checked.stdout}${checked.stderr}`);
     assert.match(checked.stdout, /security rule pack: \d+ templates, \d+ rules: 0 violations/);
     if (process.env.TENANTC_REQUIRE_CFN_LINT) assert.match(checked.stdout, /^cfn-lint .*: no findings$/m, 'cfn-lint is required here');

@@ -1,5 +1,5 @@
 // The load stage: file-level problems, positions and the YAML features we refuse.
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -24,6 +24,17 @@ Load('a file over the size cap is refused unread; a file at the cap is read', ()
     assert.is(r.source, null);
     assert.is(r.diagnostics[0]?.code, 'file-too-large');
     assert.is(r.diagnostics[0]?.message.includes(String(MANIFEST_SIZE_CAP_BYTES)), true);
+  });
+});
+
+Load('a manifest name that is not a readable regular file is reported, not thrown', () => {
+  inTempDir((dir) => {
+    mkdirSync(join(dir, 'folder.yaml'));
+    const [folder] = readManifestFiles(dir);
+    const r = parseManifest(folder!);
+    assert.is(r.source, null);
+    assert.equal(r.diagnostics.map((d) => d.code), ['file-unreadable']);
+    assert.is(r.diagnostics[0]!.message, 'cannot read file (not a regular file)');
   });
 });
 

@@ -1,9 +1,13 @@
 // The access strings compile emits for standard tenants' cache users, applied with
 // ACL SETUSER on a real Redis 7 (REDIS_URL, default 127.0.0.1:6379; when none answers
-// the test starts its own redis-server on a free port). Tenant A may use its own keys
-// and channels and nothing that reaches tenant B or the server.
+// the test starts its own redis-server on a Unix socket in a temporary directory, so
+// no port can collide). Tenant A may use its own keys and channels and nothing that
+// reaches tenant B or the server.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Redis } from 'ioredis';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis, type RedisOptions } from 'ioredis';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tenantCacheAccessString } from '../compiler/plan/isolation.ts';
@@ -15,11 +19,17 @@ const PASSWORD = `pw-${process.pid}-${Date.now()}`;
 let admin: Redis;
 let asA: Redis;
 let ownServer: ChildProcess | null = null;
-let port = 6379;
-let host = '127.0.0.1';
+let ownDir: string | null = null;
+/** Where Redis answers: host and port, or the Unix socket of the test's own server. */
+let server: Pick<RedisOptions, 'host' | 'port' | 'path'> = { host: '127.0.0.1', port: 6379 };
+/**
+ * A tenant's connection. No ready check: it runs INFO, which a tenant user may not
+ * (that is the point), and ioredis would print a warning on every connection.
+ */
+const asTenant = (id: string) => new Redis({ ...server, username: `t-${id}`, password: PASSWORD, lazyConnect: true, maxRetriesPerRequest: 0, enableReadyCheck: false });
 
-async function tryConnect(h: string, p: number): Promise<Redis | null> {
-  const c = new Redis({ host: h, port: p, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+async function tryConnect(at: typeof server): Promise<Redis | null> {
+  const c = new Redis({ ...at, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   c.on('error', () => undefined);
   try {
     await c.connect();
@@ -44,20 +54,20 @@ async function denied(p: Promise<unknown>, what: string): Promise<void> {
 R.before(async () => {
   if (process.env.REDIS_URL) {
     const u = new URL(process.env.REDIS_URL);
-    host = u.hostname;
-    port = Number(u.port || 6379);
+    server = { host: u.hostname, port: Number(u.port || 6379) };
   }
-  let c = await tryConnect(host, port);
+  let c = await tryConnect(server);
   if (!c) {
-    port = 20000 + (process.pid % 20000);
-    ownServer = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    ownDir = mkdtempSync(join(tmpdir(), 'tenantc-redis-'));
+    server = { path: join(ownDir, 'redis.sock') };
+    // Port 0: no TCP listener at all, only the socket.
+    ownServer = spawn('redis-server', ['--port', '0', '--unixsocket', server.path!, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     ownServer.on('error', () => undefined);
     for (let i = 0; i < 50 && !c; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      c = await tryConnect('127.0.0.1', port);
+      c = await tryConnect(server);
     }
-    host = '127.0.0.1';
-    if (!c) throw new Error('no Redis at 127.0.0.1:6379 and redis-server could not be started: install Redis 7 or set REDIS_URL');
+    if (!c) throw new Error('no Redis at 127.0.0.1:6379 (or REDIS_URL) and redis-server could not be started: install Redis 7 or set REDIS_URL');
   }
   admin = c;
   const [major] = String(((await admin.info('server')).match(/redis_version:(\d+)/) ?? [])[1]);
@@ -66,7 +76,7 @@ R.before(async () => {
     await admin.call('ACL', 'SETUSER', `t-${id}`, 'reset', `>${PASSWORD}`, ...tenantCacheAccessString(id).split(' '));
   }
   await admin.set(`tenant:${B}:secret`, 'b-data');
-  asA = new Redis({ host, port, username: `t-${A}`, password: PASSWORD, lazyConnect: true, maxRetriesPerRequest: 0 });
+  asA = asTenant(A);
   await asA.connect();
 });
 
@@ -78,6 +88,7 @@ R.after(async () => {
     admin.disconnect();
   }
   ownServer?.kill();
+  if (ownDir) rmSync(ownDir, { recursive: true, force: true });
 });
 
 R('the access string is what ElastiCache receives', () => {
@@ -131,7 +142,7 @@ R('tenant A cannot run administrative or key-enumerating commands', async () => 
 });
 
 R('tenant A cannot subscribe or publish to tenant B\'s channels', async () => {
-  const sub = new Redis({ host, port, username: `t-${A}`, password: PASSWORD, lazyConnect: true, maxRetriesPerRequest: 0 });
+  const sub = asTenant(A);
   await sub.connect();
   try {
     assert.equal(await sub.subscribe(`tenant:${A}:events`), 1);

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { databaseRoles, emitSql } from '../compiler/emit/sql/emitSql.ts';
 import { compileSources, parseSources } from '../compiler/pipeline.ts';
 import { FIXTURES, rawFilesFrom } from './helpers.ts';
-import { pgliteBackend, serverBackend, serverReachableSync, type Backend, type Session } from './support/databases.ts';
+import { pgliteBackend, serverBackend, useServer, type Backend, type Session } from './support/databases.ts';
 
 const PLATFORM = `rls${process.pid}`;
 const ROLES = databaseRoles(PLATFORM);
@@ -259,8 +259,4 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
 }
 
 rlsSuite('PGlite (embedded)', () => pgliteBackend(ROLES.appRole));
-if (serverReachableSync()) {
-  rlsSuite('PostgreSQL server', () => serverBackend(PLATFORM, ROLES.appRole, ROLES.ownerRole));
-} else {
-  console.warn('  no PostgreSQL server at PGURL / 127.0.0.1:5432: the RLS proofs ran on PGlite only');
-}
+if (useServer('RLS proofs', 'they ran on PGlite only')) rlsSuite('PostgreSQL server', () => serverBackend(PLATFORM, ROLES.appRole, ROLES.ownerRole));

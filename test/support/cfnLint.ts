@@ -1,10 +1,11 @@
 // cfn-lint over templates held in memory: written to a temporary directory and linted
-// by the same runner `tenantc check` uses (compiler/check/cfnLint.ts).
+// by the same runner `tenantc check` uses (compiler/check/cfnLint.ts), with the test
+// run's cache of clean verdicts.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { runCfnLint } from '../../compiler/check/cfnLint.ts';
-import { inTempDir } from '../helpers.ts';
+import { inTempDir, LINT_CACHE } from '../helpers.ts';
 
 export interface TestLint {
   readonly available: boolean;
@@ -18,7 +19,7 @@ export function cfnLint(templates: ReadonlyMap<string, string>): Promise<TestLin
       mkdirSync(dirname(join(dir, name)), { recursive: true });
       writeFileSync(join(dir, name), body);
     }
-    const r = await runCfnLint(dir, '.', [...templates.keys()]);
+    const r = await runCfnLint(dir, '.', [...templates.keys()], { cacheDir: LINT_CACHE });
     if (!r.available) return { available: false, status: null, output: '' };
     return { available: true, status: r.ok ? 0 : 1, output: r.findings.join('\n') };
   }, 'tenantc-lint-');

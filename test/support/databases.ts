@@ -30,6 +30,18 @@ export function serverReachableSync(): boolean {
   return r.status === 0;
 }
 
+/**
+ * Whether the proofs on the real server run. Where none answers they run on PGlite
+ * only, which is fine on a laptop and a failure where TENANTC_REQUIRE_POSTGRES is set
+ * (.ci/run sets it): the suite then stops with the reason instead of passing quietly.
+ */
+export function useServer(suiteName: string, without = 'the tests that need one did not run'): boolean {
+  if (serverReachableSync()) return true;
+  if (process.env.TENANTC_REQUIRE_POSTGRES) throw new Error(`${suiteName}: PostgreSQL is required here (TENANTC_REQUIRE_POSTGRES) but none answers at ${SERVER_URL}`);
+  console.warn(`  [expected] ${suiteName}: no PostgreSQL server at ${SERVER_URL}: ${without}`);
+  return false;
+}
+
 export async function serverReachable(): Promise<boolean> {
   const c = new pg.Client({ connectionString: SERVER_URL, connectionTimeoutMillis: 2000 });
   try {

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// `npm test`: the strict typecheck and every test/*.test.ts (uvu), run side by side.
+// The suites are split between one uvu process per core (at most two), each file in
+// one of them, heaviest first to the lighter process, so the wall time is about half
+// the sum. Each process's output is printed whole, in order, when it ends; the exit
+// code is non-zero when the typecheck or any suite fails.
+//
+//   npm test                 everything
+//   npm test -- <regex>      the test files whose name matches (the typecheck still runs)
+//
+// TENANTC_TEST_SHARDS=1 runs every suite in one process.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Seconds each suite took on the reference machine (2 cores); unlisted ones take well under one. */
+const WEIGHT = {
+  'deployMoto.test.ts': 12,
+  'scale.test.ts': 7,
+  'check.test.ts': 7,
+  'diff.test.ts': 4,
+  'onboarding.test.ts': 4,
+  'cli.test.ts': 3.5,
+  'rls.test.ts': 3,
+  'live.test.ts': 2.5,
+  'templates.test.ts': 2,
+  'bootstrap.test.ts': 2,
+  'sqlTemplates.test.ts': 2,
+  'compile.test.ts': 2,
+  'provisioner.test.ts': 1.5,
+};
+/**
+ * Suites that must share a process: those that run the built CLI (it is built once per
+ * process), and those that create PostgreSQL roles (roles are cluster-wide).
+ */
+const TOGETHER = [
+  ['cli.test.ts', 'deployMoto.test.ts', 'dependencies.test.ts'],
+  ['rls.test.ts', 'withTenant.test.ts'],
+];
+
+const filter = process.argv[2] ? new RegExp(process.argv[2]) : null;
+const files = readdirSync(join(root, 'test'))
+  .filter((f) => f.endsWith('.test.ts') && (!filter || filter.test(f)))
+  .sort();
+const units = [];
+for (const f of files) {
+  const group = TOGETHER.find((g) => g.includes(f));
+  const unit = group ? units.find((u) => u.group === group) : undefined;
+  if (unit) unit.files.push(f);
+  else units.push({ group, files: [f] });
+}
+const weight = (unit) => unit.files.reduce((w, f) => w + (WEIGHT[f] ?? 0.5), 0);
+const count = Math.max(1, Math.min(Number(process.env.TENANTC_TEST_SHARDS) || 2, availableParallelism(), units.length));
+const shards = Array.from({ length: count }, () => ({ weight: 0, files: [] }));
+for (const unit of [...units].sort((a, b) => weight(b) - weight(a) || (a.files[0] < b.files[0] ? -1 : 1))) {
+  const lightest = shards.reduce((min, s) => (s.weight < min.weight ? s : min));
+  lightest.files.push(...unit.files);
+  lightest.weight += weight(unit);
+}
+
+// One cache of cfn-lint's clean verdicts for the whole run (test/helpers.ts LINT_CACHE).
+const lintCache = mkdtempSync(join(tmpdir(), 'tenantc-lint-cache-'));
+const env = { ...process.env, TENANTC_TEST_LINT_CACHE: lintCache };
+
+function run(label, command, args) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', (e) => resolve({ label, status: 1, output: `${output}${e.message}\n` }));
+    child.on('close', (status) => resolve({ label, status, output }));
+  });
+}
+
+const escape = (f) => f.replace(/[.]/g, '\\.');
+const started = Date.now();
+const uvu = join(root, 'node_modules', 'uvu', 'bin.js');
+const jobs = [
+  run('typecheck (tsc --noEmit)', join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.']),
+  ...shards
+    .filter((s) => s.files.length)
+    .map((s, i) => run(`suites ${i + 1}/${count}: ${s.files.join(' ')}`, process.execPath, [uvu, '-r', 'tsx', 'test', `^(${s.files.map(escape).join('|')})$`])),
+];
+let failed = false;
+for (const job of jobs) {
+  const r = await job;
+  process.stdout.write(`\n== ${r.label}: ${r.status === 0 ? 'passed' : 'FAILED'}\n${r.output}`);
+  failed ||= r.status !== 0;
+}
+rmSync(lintCache, { recursive: true, force: true });
+process.stdout.write(`\n== npm test: ${failed ? 'FAILED' : 'passed'} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+process.exitCode = failed ? 1 : 0;
