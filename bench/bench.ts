@@ -33,7 +33,10 @@ interface Whole {
 function renameTenant(dir: string, i: number): void {
   const path = join(dir, `${tenantId(i)}.yaml`);
   const text = readFileSync(path, 'utf8');
-  writeFileSync(path, text.replace(/^name: (.*)$/m, (_, name: string) => `name: ${name} (renamed ${i})`));
+  writeFileSync(
+    path,
+    text.replace(/^name: (.*)$/m, (_, name: string) => `name: ${name} (renamed ${i})`),
+  );
 }
 
 function runWhole(args: string[], cwd = ROOT): Whole {
@@ -87,12 +90,21 @@ try {
     const createMicros = fileCreationMicros(join(work, `probe-${size}`));
     console.log(`disk: ${createMicros.toFixed(0)} µs to create an empty file`);
     if (createMicros > SLOW_CREATE_MICROS) {
-      console.log(`warning: file creation is slow on this disk now (thousands of files deleted in the last minutes); the figures below include it. For tenantc's own figures, run the bench again in a few minutes.`);
+      console.log(
+        `warning: file creation is slow on this disk now (thousands of files deleted in the last minutes); the figures below include it. For tenantc's own figures, run the bench again in a few minutes.`,
+      );
     }
 
-    const staged = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'stages.ts'), dir, join(work, `out-stages-${size}`)], { encoding: 'utf8', cwd: ROOT });
+    const staged = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'stages.ts'), dir, join(work, `out-stages-${size}`)], {
+      encoding: 'utf8',
+      cwd: ROOT,
+    });
     if (staged.status !== 0) throw new Error(staged.stderr);
-    const report = JSON.parse(staged.stdout.trim().split('\n').at(-1)!) as { stages: { stage: string; ms: number; rssMb: number; peakRssMb: number }[]; files: number; bytes: number };
+    const report = JSON.parse(staged.stdout.trim().split('\n').at(-1)!) as {
+      stages: { stage: string; ms: number; rssMb: number; peakRssMb: number }[];
+      files: number;
+      bytes: number;
+    };
     console.log('stage        ms     RSS MB  peak RSS MB');
     for (const s of report.stages) console.log(`${s.stage.padEnd(9)}${fmt(s.ms, 1)}${fmt(s.rssMb)}${fmt(s.peakRssMb)}`);
     stagesBySize[size] = report.stages;
@@ -130,7 +142,11 @@ try {
     // A pull request's diff: one tenant edited against the commit before it, compiled
     // twice (base from git objects, head from the work tree) and diffed.
     const git = (...a: string[]) => {
-      const r = spawnSync('git', a, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@example.com' } });
+      const r = spawnSync('git', a, {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@example.com' },
+      });
       if (r.status !== 0) throw new Error(r.stderr);
     };
     git('init', '-q');
@@ -140,20 +156,28 @@ try {
     const diffRuns = [0, 1, 2].map(() => runWhole(['diff', '--base', 'HEAD', '--tenants', '.'], dir));
     const diffed = [...diffRuns].sort((a, b) => a.seconds - b.seconds)[1]!;
     const diffFailed = diffRuns.some((r) => r.status !== 0);
-    console.log(`diff of a one-tenant change (median of 3): ${diffed.seconds.toFixed(2)} s (${mb(diffed)}), ${(diffed.seconds / first.seconds).toFixed(2)}x one compile`);
+    console.log(
+      `diff of a one-tenant change (median of 3): ${diffed.seconds.toFixed(2)} s (${mb(diffed)}), ${(diffed.seconds / first.seconds).toFixed(2)}x one compile`,
+    );
     if (size === DIFF_TARGET_SIZE) {
       const ok = diffed.seconds <= DIFF_TARGET_FACTOR * first.seconds && !diffFailed;
       if (!ok) missed++;
-      console.log(`target: diff ${diffed.seconds.toFixed(2)} s <= ${DIFF_TARGET_FACTOR} x compile (${(DIFF_TARGET_FACTOR * first.seconds).toFixed(2)} s): ${ok ? 'met' : 'MISSED'}`);
+      console.log(
+        `target: diff ${diffed.seconds.toFixed(2)} s <= ${DIFF_TARGET_FACTOR} x compile (${(DIFF_TARGET_FACTOR * first.seconds).toFixed(2)} s): ${ok ? 'met' : 'MISSED'}`,
+      );
     }
     const target = TARGET_SECONDS[size];
     if (target !== undefined) {
       const ok = total <= target && peak <= TARGET_RSS_MB && failed === 0;
       if (!ok) missed++;
-      console.log(`target: validate + compile (the slower of first compile and recompile) ${total.toFixed(2)} s <= ${target} s, peak RSS ${peak.toFixed(0)} MB <= ${TARGET_RSS_MB} MB: ${ok ? 'met' : 'MISSED'}`);
+      console.log(
+        `target: validate + compile (the slower of first compile and recompile) ${total.toFixed(2)} s <= ${target} s, peak RSS ${peak.toFixed(0)} MB <= ${TARGET_RSS_MB} MB: ${ok ? 'met' : 'MISSED'}`,
+      );
     }
   }
-  const sizes = Object.keys(perTenant).map(Number).sort((a, b) => a - b);
+  const sizes = Object.keys(perTenant)
+    .map(Number)
+    .sort((a, b) => a - b);
   if (sizes.length >= 2) {
     // Linear cost: each stage's time per tenant stays flat from the smallest estate to
     // the largest, and the whole process grows by a constant cost per added tenant.
@@ -164,7 +188,9 @@ try {
       console.log(`  ${s.stage.padEnd(9)}${fmt(s.ms / small, 3)}${fmt(big.ms / large, 3)}`);
     }
     const marginal = ((perTenant[large]! * large - perTenant[small]! * small) / (large - small)).toFixed(3);
-    console.log(`  first compile, whole process: ${perTenant[small]!.toFixed(3)} and ${perTenant[large]!.toFixed(3)} (start-up included); ${marginal} ms per added tenant`);
+    console.log(
+      `  first compile, whole process: ${perTenant[small]!.toFixed(3)} and ${perTenant[large]!.toFixed(3)} (start-up included); ${marginal} ms per added tenant`,
+    );
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

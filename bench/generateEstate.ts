@@ -15,7 +15,28 @@ function prng(seed: number): () => number {
   };
 }
 
-const WORDS = ['alpha', 'bravo', 'cedar', 'delta', 'ember', 'fjord', 'gamma', 'harbor', 'indigo', 'juniper', 'kepler', 'lumen', 'meadow', 'nimbus', 'orbit', 'prism', 'quartz', 'ridge', 'sierra', 'tundra'];
+const WORDS = [
+  'alpha',
+  'bravo',
+  'cedar',
+  'delta',
+  'ember',
+  'fjord',
+  'gamma',
+  'harbor',
+  'indigo',
+  'juniper',
+  'kepler',
+  'lumen',
+  'meadow',
+  'nimbus',
+  'orbit',
+  'prism',
+  'quartz',
+  'ridge',
+  'sierra',
+  'tundra',
+];
 
 export function tenantId(i: number): string {
   return `${WORDS[i % WORDS.length]}-t${i.toString(36)}`;
@@ -27,8 +48,7 @@ export function tenantManifest(i: number, apex: string, rand: () => number): str
   const premium = i % 20 === 7;
   const users = premium ? 300 + Math.floor(rand() * 900) : 10 + Math.floor(rand() * 80);
   const mode = premium ? (i % 3 === 0 ? 'delegated' : i % 3 === 1 ? 'external' : 'platform') : i % 10 === 3 ? 'external' : 'platform';
-  const domains =
-    mode === 'platform' ? [`${id}.${apex}`] : mode === 'delegated' ? [`${id}.example.com`, `app.${id}.example.com`] : [`app.${id}.example.net`];
+  const domains = mode === 'platform' ? [`${id}.${apex}`] : mode === 'delegated' ? [`${id}.example.com`, `app.${id}.example.com`] : [`app.${id}.example.net`];
   const status = i % 97 === 5 ? 'suspended' : 'active';
   return [
     '# yaml-language-server: $schema=../schema/tenant.schema.json',

@@ -30,7 +30,13 @@ const sources = await measure('parse', () => {
   return ok;
 });
 const validated = await measure('validate', () => validateEstate(dir, sources));
-if (!validated.ok) throw new Error(validated.diagnostics.slice(0, 5).map((d) => `${d.file}: ${d.message}`).join('\n'));
+if (!validated.ok)
+  throw new Error(
+    validated.diagnostics
+      .slice(0, 5)
+      .map((d) => `${d.file}: ${d.message}`)
+      .join('\n'),
+  );
 const planned = await measure('plan', () => planEstate(validated.estate.platform, validated.estate.tenants));
 if (!planned.ok) throw new Error(planned.diagnostics[0]?.message);
 const files = await measure('emit', () => emitEstate(planned.plan));

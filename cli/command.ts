@@ -27,6 +27,8 @@ export interface Command {
   readonly options: NonNullable<ParseArgsConfig['options']>;
   readonly help: string;
   /** Errors that mean the command was called wrongly: reported as `tenantc <cmd>: message`, exit 2. */
-  readonly usageErrors?: readonly (abstract new (...args: never[]) => Error)[];
+  readonly usageErrors?: readonly (abstract new (
+    ...args: never[]
+  ) => Error)[];
   run(values: OptionValues, io: Io): Promise<number> | number;
 }

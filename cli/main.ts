@@ -37,7 +37,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   let values: OptionValues;
   try {
-    ({ values } = parseArgs({ args: [...rest], options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: [...rest],
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (e) {
     io.stderr.write(`tenantc ${name}: ${(e as Error).message}\nUsage: ${command.usage}\n`);
     return EXIT_USAGE;

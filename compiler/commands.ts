@@ -60,9 +60,12 @@ every problem, writes nothing and leaves DIR exactly as it was.`,
       if (!result.ok) return reportDiagnostics(result.diagnostics, io);
       const templates = result.files.filter((f) => f.path.endsWith('.template.json')).length;
       const sql = result.files.filter((f) => f.path.startsWith('sql/')).length;
-      io.stdout.write(`compiled ${result.plan.tenants.length} tenants of ${result.plan.platform.name} into ${out}/: ${templates} template${templates === 1 ? '' : 's'}, ${sql} SQL file${sql === 1 ? '' : 's'} (${result.written.written} written, ${result.written.kept} unchanged)\n`);
+      io.stdout.write(
+        `compiled ${result.plan.tenants.length} tenants of ${result.plan.platform.name} into ${out}/: ${templates} template${templates === 1 ? '' : 's'}, ${sql} SQL file${sql === 1 ? '' : 's'} (${result.written.written} written, ${result.written.kept} unchanged)\n`,
+      );
       const suppressed = result.review.suppressed.length;
-      if (suppressed) io.stdout.write(`security rule pack: ${suppressed} finding${suppressed === 1 ? '' : 's'} accepted by review.suppressions (see ${out}/review.json)\n`);
+      if (suppressed)
+        io.stdout.write(`security rule pack: ${suppressed} finding${suppressed === 1 ? '' : 's'} accepted by review.suppressions (see ${out}/review.json)\n`);
       if (result.lockChanged) io.stdout.write(`updated ${dir}/placement.lock.yaml: commit it with the manifests\n`);
       return EXIT_OK;
     },
@@ -101,7 +104,9 @@ shape. Exits 1 on any violation or lint finding. Writes nothing.`,
         io.stdout.write('cfn-lint: not installed, skipped (pip install cfn-lint)\n');
       } else {
         for (const line of lint.findings) io.stderr.write(`${line}\n`);
-        io.stdout.write(`cfn-lint ${lint.version.replace(/^cfn-lint\s*/, '')}: ${toLint.size} of ${output.templates.size} templates${lint.cached ? ` (${lint.cached} clean in the cache)` : ''}: ${lint.ok ? 'no findings' : `${lint.findings.length} finding${lint.findings.length === 1 ? '' : 's'}`}\n`);
+        io.stdout.write(
+          `cfn-lint ${lint.version.replace(/^cfn-lint\s*/, '')}: ${toLint.size} of ${output.templates.size} templates${lint.cached ? ` (${lint.cached} clean in the cache)` : ''}: ${lint.ok ? 'no findings' : `${lint.findings.length} finding${lint.findings.length === 1 ? '' : 's'}`}\n`,
+        );
       }
       return failed === 0 && (!lint.available || lint.ok) ? EXIT_OK : EXIT_INVALID;
     },
@@ -180,4 +185,3 @@ function reportDiagnostics(diagnostics: readonly Diagnostic[], io: Io): number {
   io.stderr.write(`${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}; nothing was written\n`);
   return EXIT_INVALID;
 }
-

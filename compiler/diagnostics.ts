@@ -65,11 +65,7 @@ export function compareStrings(a: string, b: string): number {
 /** Sorted by file, then position, then message: the order the user reads them in. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return [...diagnostics].sort(
-    (a, b) =>
-      compareStrings(a.file, b.file) ||
-      a.position.line - b.position.line ||
-      a.position.col - b.position.col ||
-      compareStrings(a.message, b.message),
+    (a, b) => compareStrings(a.file, b.file) || a.position.line - b.position.line || a.position.col - b.position.col || compareStrings(a.message, b.message),
   );
 }
 

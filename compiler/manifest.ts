@@ -1,8 +1,7 @@
 // TypeScript shapes of the two manifest kinds, as the JSON Schemas in schema/ admit
 // them. Values reach these types only after schema validation has passed.
 
-export type LogRetentionDays =
-  | 1 | 3 | 5 | 7 | 14 | 30 | 60 | 90 | 120 | 150 | 180 | 365 | 400 | 545 | 731 | 1096 | 1827 | 2192 | 2557 | 2922 | 3288 | 3653;
+export type LogRetentionDays = 1 | 3 | 5 | 7 | 14 | 30 | 60 | 90 | 120 | 150 | 180 | 365 | 400 | 545 | 731 | 1096 | 1827 | 2192 | 2557 | 2922 | 3288 | 3653;
 
 export interface TierManifest {
   readonly description: string;

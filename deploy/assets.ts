@@ -61,7 +61,13 @@ async function listedKeys(aws: Aws, bucket: string): Promise<Set<string>> {
 }
 
 /** `onUpload` hears each key uploaded, with how many uploads there are in all. */
-export async function uploadAssets(aws: Aws, bucket: string, record: AssetsManifest | null, compiled: CompiledForDeploy, onUpload: (key: string, count: number) => unknown): Promise<UploadSummary> {
+export async function uploadAssets(
+  aws: Aws,
+  bucket: string,
+  record: AssetsManifest | null,
+  compiled: CompiledForDeploy,
+  onUpload: (key: string, count: number) => unknown,
+): Promise<UploadSummary> {
   const all = [...compiled.bodies.keys()];
   const deployed = record ? new Set([record.root.key, ...record.nested.map((t) => t.key)]) : null;
   let missing: string[];
@@ -92,5 +98,7 @@ export async function uploadAssets(aws: Aws, bucket: string, record: AssetsManif
 
 /** After a successful rollout: what was deployed, for the next deploy to start from. */
 export async function recordDeployed(aws: Aws, bucket: string, stack: string, compiled: CompiledForDeploy): Promise<void> {
-  await aws.send(() => aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: deployedRecordKey(stack), Body: compiled.manifestText, ContentType: 'application/json' })));
+  await aws.send(() =>
+    aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: deployedRecordKey(stack), Body: compiled.manifestText, ContentType: 'application/json' })),
+  );
 }

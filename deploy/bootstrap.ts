@@ -30,7 +30,14 @@ export function bootstrapTemplate(bucket: string): object {
           PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
           OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
           LifecycleConfiguration: {
-            Rules: [{ Id: 'expire-old-versions', Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 30 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }],
+            Rules: [
+              {
+                Id: 'expire-old-versions',
+                Status: 'Enabled',
+                NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+                AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+              },
+            ],
           },
           Tags: [{ Key: 'tenantc:purpose', Value: 'assets' }],
         },
@@ -42,8 +49,21 @@ export function bootstrapTemplate(bucket: string): object {
           PolicyDocument: {
             Version: '2012-10-17',
             Statement: [
-              { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [{ 'Fn::Sub': arn }, { 'Fn::Sub': `${arn}/*` }], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
-              { Sid: 'DenyDeletingTemplates', Effect: 'Deny', Principal: '*', Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'], Resource: { 'Fn::Sub': `${arn}/tenantc/*` } },
+              {
+                Sid: 'DenyInsecureTransport',
+                Effect: 'Deny',
+                Principal: '*',
+                Action: 's3:*',
+                Resource: [{ 'Fn::Sub': arn }, { 'Fn::Sub': `${arn}/*` }],
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              },
+              {
+                Sid: 'DenyDeletingTemplates',
+                Effect: 'Deny',
+                Principal: '*',
+                Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+                Resource: { 'Fn::Sub': `${arn}/tenantc/*` },
+              },
             ],
           },
         },
@@ -61,11 +81,25 @@ export async function bootstrap(aws: Aws, stack: string, bucket: string, pollMs:
     const outputs = (await aws.send(() => aws.cfn.send(new DescribeStacksCommand({ StackName: stack })))).Stacks?.[0]?.Outputs ?? [];
     const holds = outputs.find((o) => o.OutputKey === 'AssetsBucketName')?.OutputValue;
     if (holds === bucket) return { kind: 'exists' };
-    return { kind: 'failed', message: `stack ${stack} already exists and holds ${holds ? `bucket ${holds}` : 'no assets bucket'}, not ${bucket}: deploy with --assets-bucket ${holds ?? '...'}, or bootstrap with another --stack` };
+    return {
+      kind: 'failed',
+      message: `stack ${stack} already exists and holds ${holds ? `bucket ${holds}` : 'no assets bucket'}, not ${bucket}: deploy with --assets-bucket ${holds ?? '...'}, or bootstrap with another --stack`,
+    };
   }
-  if (state.kind !== 'absent') return { kind: 'failed', message: `stack ${stack} exists and is not usable (${state.kind === 'busy' || state.kind === 'failed' ? state.status : state.kind}): resolve it in CloudFormation, or bootstrap with another --stack` };
+  if (state.kind !== 'absent')
+    return {
+      kind: 'failed',
+      message: `stack ${stack} exists and is not usable (${state.kind === 'busy' || state.kind === 'failed' ? state.status : state.kind}): resolve it in CloudFormation, or bootstrap with another --stack`,
+    };
   const { StackId } = await aws.send(() =>
-    aws.cfn.send(new CreateStackCommand({ StackName: stack, TemplateBody: JSON.stringify(bootstrapTemplate(bucket)), EnableTerminationProtection: true, Tags: [{ Key: 'tenantc:purpose', Value: 'assets' }] })),
+    aws.cfn.send(
+      new CreateStackCommand({
+        StackName: stack,
+        TemplateBody: JSON.stringify(bootstrapTemplate(bucket)),
+        EnableTerminationProtection: true,
+        Tags: [{ Key: 'tenantc:purpose', Value: 'assets' }],
+      }),
+    ),
   );
   say(`  creating stack ${stack} (${StackId})`);
   for (;;) {
@@ -74,7 +108,10 @@ export async function bootstrap(aws: Aws, stack: string, bucket: string, pollMs:
     if (now.kind !== 'busy') {
       const events = await aws.send(() => aws.cfn.send(new DescribeStackEventsCommand({ StackName: StackId })));
       const failed = (events.StackEvents ?? []).filter((e) => e.ResourceStatus?.endsWith('_FAILED')).at(-1);
-      return { kind: 'failed', message: `stack ${stack} did not create${failed ? `: ${failed.LogicalResourceId} ${failed.ResourceStatus}: ${failed.ResourceStatusReason ?? ''}` : ''}` };
+      return {
+        kind: 'failed',
+        message: `stack ${stack} did not create${failed ? `: ${failed.LogicalResourceId} ${failed.ResourceStatus}: ${failed.ResourceStatusReason ?? ''}` : ''}`,
+      };
     }
     await aws.clock.sleep(pollMs);
   }

@@ -19,7 +19,8 @@ function required(values: OptionValues, name: string): string {
 
 function pollMs(values: OptionValues): number {
   const s = Number(values['poll-seconds']);
-  if (!Number.isFinite(s) || s < 0 || s > 300) throw new DeployUsageError(`--poll-seconds must be a number of seconds from 0 to 300 (got "${String(values['poll-seconds'])}")`);
+  if (!Number.isFinite(s) || s < 0 || s > 300)
+    throw new DeployUsageError(`--poll-seconds must be a number of seconds from 0 to 300 (got "${String(values['poll-seconds'])}")`);
   return Math.round(s * 1000);
 }
 
@@ -78,7 +79,9 @@ Exits 0 when the stack already holds that bucket.`,
         io.stderr.write(`tenantc bootstrap: ${r.message}\n`);
         return EXIT_INVALID;
       }
-      io.stdout.write(r.kind === 'created' ? `Created ${stack}: deploy with --assets-bucket ${bucket}\n` : `${stack} already holds bucket ${bucket}: nothing to do\n`);
+      io.stdout.write(
+        r.kind === 'created' ? `Created ${stack}: deploy with --assets-bucket ${bucket}\n` : `${stack} already holds bucket ${bucket}: nothing to do\n`,
+      );
       return EXIT_OK;
     },
   },

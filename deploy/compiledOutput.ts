@@ -34,7 +34,9 @@ export function readCompiledOutput(dir: string, cwd: string): CompiledForDeploy 
     throw new CompiledOutputError(`${dir}/${ASSETS_FILE} is not JSON: run tenantc compile again`);
   }
   if (manifest.format !== ASSETS_FORMAT) {
-    throw new CompiledOutputError(`${dir}/${ASSETS_FILE} is format ${JSON.stringify(manifest.format ?? null)}, this tenantc deploys ${ASSETS_FORMAT}: run tenantc compile again`);
+    throw new CompiledOutputError(
+      `${dir}/${ASSETS_FILE} is format ${JSON.stringify(manifest.format ?? null)}, this tenantc deploys ${ASSETS_FORMAT}: run tenantc compile again`,
+    );
   }
   const bodies = new Map<string, Buffer>();
   for (const t of [manifest.root, ...manifest.nested]) {

@@ -73,7 +73,17 @@ function nestedIds(tree: ChangeSetNode, into = new Map<string, string>()): Map<s
 
 export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, prompt?: (question: string) => Promise<string>): Promise<DeployReport> {
   const started = aws.clock.now();
-  let report: DeployReport = { stack: req.stack, outcome: 'failed', message: '', changeSet: null, uploads: null, stacks: [], guard: null, status: null, rootCause: null };
+  let report: DeployReport = {
+    stack: req.stack,
+    outcome: 'failed',
+    message: '',
+    changeSet: null,
+    uploads: null,
+    stacks: [],
+    guard: null,
+    status: null,
+    rootCause: null,
+  };
   const end = (outcome: DeployOutcome, message: string, more: Partial<DeployReport> = {}): DeployReport => {
     report = { ...report, ...more, outcome, message };
     say.line(message);
@@ -94,7 +104,9 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, prompt?:
   const blocked = blockedBy(req.stack, state);
   if (blocked) return end('blocked', blocked);
   const type = state.kind === 'ready' ? 'UPDATE' : 'CREATE';
-  say.line(`  ${state.kind === 'ready' ? `${state.status}: the change set updates it` : state.kind === 'review' ? 'REVIEW_IN_PROGRESS (a change set was never executed): the change set creates it' : 'does not exist: the change set creates it'}`);
+  say.line(
+    `  ${state.kind === 'ready' ? `${state.status}: the change set updates it` : state.kind === 'review' ? 'REVIEW_IN_PROGRESS (a change set was never executed): the change set creates it' : 'does not exist: the change set creates it'}`,
+  );
 
   say.step(`Uploading templates to s3://${req.bucket}`);
   // Each upload is named while they are few (a change); a first deploy's hundreds are counted.
@@ -104,7 +116,9 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, prompt?:
   // being removed (its tenant gone from the output) is still named by its tenant.
   const tenantOf = new Map([...(record?.nested ?? []).flatMap((t) => (t.tenant ? [[t.stack, t.tenant] as const] : [])), ...compiled.tenantOf]);
   report = { ...report, uploads };
-  say.line(`  ${uploads.uploaded.length} uploaded, ${uploads.present} already there (known from ${uploads.knownFrom === 'deployed-record' ? 'the last deploy\'s record' : 'a listing of the bucket'})`);
+  say.line(
+    `  ${uploads.uploaded.length} uploaded, ${uploads.present} already there (known from ${uploads.knownFrom === 'deployed-record' ? "the last deploy's record" : 'a listing of the bucket'})`,
+  );
 
   const name = changeSetName(aws.clock.now());
   say.step(`Creating change set ${name} (${type}, with nested stacks)`);
@@ -144,14 +158,21 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, prompt?:
   for (const l of guardLines(verdict)) say.line(l);
   if (verdict.refused.length) {
     await discard();
-    return end('refused', `refused: ${verdict.refused.length} stateful resource${verdict.refused.length === 1 ? '' : 's'} would be replaced or removed; nothing was executed`);
+    return end(
+      'refused',
+      `refused: ${verdict.refused.length} stateful resource${verdict.refused.length === 1 ? '' : 's'} would be replaced or removed; nothing was executed`,
+    );
   }
-  if (!req.execute) return end('reviewed', `Not executing (--no-execute). The change set stays for review: ${name} (executing any change set of a stack deletes its others).`);
+  if (!req.execute)
+    return end('reviewed', `Not executing (--no-execute). The change set stays for review: ${name} (executing any change set of a stack deletes its others).`);
 
   if (!req.yes) {
     if (!prompt) {
       await discard();
-      return end('not-approved', 'not executing: there is no terminal to ask for approval; pass --yes to execute without asking (CI). The change set was deleted.');
+      return end(
+        'not-approved',
+        'not executing: there is no terminal to ask for approval; pass --yes to execute without asking (CI). The change set was deleted.',
+      );
     }
     const answer = (await prompt(`Execute change set ${name} on ${req.stack}? [y/N] `)).trim().toLowerCase();
     if (answer !== 'y' && answer !== 'yes') {
@@ -190,7 +211,10 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, prompt?:
   if (!outcome.ok) {
     for (const l of rootCauseLines(outcome.rootCause)) say.line(l);
     const rolledBack = /ROLLBACK_COMPLETE$/.test(outcome.status);
-    return end('failed', `deploy failed: stack ${req.stack} is ${outcome.status}${rolledBack ? ' (rolled back: the stack is as it was before)' : ''}`, { status: outcome.status, rootCause: outcome.rootCause });
+    return end('failed', `deploy failed: stack ${req.stack} is ${outcome.status}${rolledBack ? ' (rolled back: the stack is as it was before)' : ''}`, {
+      status: outcome.status,
+      rootCause: outcome.rootCause,
+    });
   }
 
   say.step('Protecting the stacks');
@@ -200,7 +224,9 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, prompt?:
   }
   await setStackPolicy(aws, cs.stackId, stackPolicy());
   for (const c of outcome.created) await setStackPolicy(aws, c.stackId, stackPolicy());
-  say.line(`  stack policy (no replacing or deleting stateful resources) on ${req.stack}${outcome.created.length ? ` and ${outcome.created.length} new nested stack${outcome.created.length === 1 ? '' : 's'}` : ''}`);
+  say.line(
+    `  stack policy (no replacing or deleting stateful resources) on ${req.stack}${outcome.created.length ? ` and ${outcome.created.length} new nested stack${outcome.created.length === 1 ? '' : 's'}` : ''}`,
+  );
   await recordDeployed(aws, req.bucket, req.stack, compiled);
   return end('deployed', `Deployed ${req.stack}: ${outcome.status} in ${duration(aws.clock.now() - started)}.`, { status: outcome.status });
 }

@@ -53,7 +53,12 @@ export interface WatchRequest {
 const isFinal = (status: string) => !status.endsWith('_IN_PROGRESS');
 const SUCCESS = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLETE']);
 /** Failures that only repeat or follow another one. */
-const CASCADE = [/^Resource (creation|update|deletion) cancelled/i, /The following resource\(s\) failed to/i, /^Embedded stack .* was not successfully/i, /cancelled by user/i];
+const CASCADE = [
+  /^Resource (creation|update|deletion) cancelled/i,
+  /The following resource\(s\) failed to/i,
+  /^Embedded stack .* was not successfully/i,
+  /cancelled by user/i,
+];
 
 interface Tracked {
   readonly stackId: string;
@@ -134,15 +139,35 @@ export async function executeAndWatch(aws: Aws, r: WatchRequest): Promise<Outcom
         if (isFinal(status) && !done.has(path)) done.add(path);
         const tenant = r.tenantOf.get(t.path) ?? r.tenantOf.get(path) ?? null;
         const reason = e.ResourceStatusReason ?? null;
-        if (status.endsWith('_FAILED')) failures.push({ path: t.path, tenant, logicalId, type: e.ResourceType ?? '', status, reason: reason ?? 'no reason given', at: e.Timestamp?.getTime() ?? 0 });
-        r.onEvent({ elapsedMs: aws.clock.now() - started, done: Math.min(done.size, r.total), total: r.total, path: t.path, tenant, logicalId, type: e.ResourceType ?? '', status, reason });
+        if (status.endsWith('_FAILED'))
+          failures.push({
+            path: t.path,
+            tenant,
+            logicalId,
+            type: e.ResourceType ?? '',
+            status,
+            reason: reason ?? 'no reason given',
+            at: e.Timestamp?.getTime() ?? 0,
+          });
+        r.onEvent({
+          elapsedMs: aws.clock.now() - started,
+          done: Math.min(done.size, r.total),
+          total: r.total,
+          path: t.path,
+          tenant,
+          logicalId,
+          type: e.ResourceType ?? '',
+          status,
+          reason,
+        });
       }
     }
     if (rootStatus === null) await aws.clock.sleep(r.pollMs);
     else drained = finalBefore && tracked.size === before;
   }
   // The stack's own record is the final word on its status.
-  const final: string = (await aws.send(() => aws.cfn.send(new DescribeStacksCommand({ StackName: r.stackId })))).Stacks?.[0]?.StackStatus ?? rootStatus ?? 'UNKNOWN';
+  const final: string =
+    (await aws.send(() => aws.cfn.send(new DescribeStacksCommand({ StackName: r.stackId })))).Stacks?.[0]?.StackStatus ?? rootStatus ?? 'UNKNOWN';
   const ok = SUCCESS.has(final);
   return { ok, status: final, rootCause: ok ? null : rootCause(failures), created };
 }

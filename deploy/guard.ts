@@ -49,14 +49,20 @@ function tenantOfChild(stack: StackChanges, c: ResourceChangeInfo, tenantOf: Rea
   return tenantOf.get(stack.path === '' ? c.logicalId : `${stack.path}/${c.logicalId}`) ?? null;
 }
 
-export function guard(stacks: readonly StackChanges[], tenantOf: ReadonlyMap<string, string>, allowReplace: readonly string[], allowRemove: readonly string[]): GuardResult {
+export function guard(
+  stacks: readonly StackChanges[],
+  tenantOf: ReadonlyMap<string, string>,
+  allowReplace: readonly string[],
+  allowRemove: readonly string[],
+): GuardResult {
   const refused: GuardFinding[] = [];
   const allowed: GuardFinding[] = [];
   for (const s of stacks) {
     for (const c of s.changes) {
       const removesStack = c.action === 'Remove' && c.type === 'AWS::CloudFormation::Stack';
       if (!isStateful(c.type) && !removesStack) continue;
-      const kind: GuardKind | null = c.action === 'Remove' ? 'remove' : c.action === 'Modify' && (c.replacement === 'True' || c.replacement === 'Conditional') ? 'replace' : null;
+      const kind: GuardKind | null =
+        c.action === 'Remove' ? 'remove' : c.action === 'Modify' && (c.replacement === 'True' || c.replacement === 'Conditional') ? 'replace' : null;
       if (!kind) continue;
       const tenant = removesStack ? (tenantOfChild(s, c, tenantOf) ?? s.tenant) : s.tenant;
       const names = kind === 'replace' ? allowReplace : allowRemove;

@@ -52,7 +52,9 @@ export function guardLines(g: GuardResult): string[] {
   const lines: string[] = [];
   for (const f of g.allowed) lines.push(`  allowed: ${what(f)}, by ${f.kind === 'replace' ? '--allow-replace' : '--allow-remove'} ${f.allowedBy}`);
   if (g.refused.length) {
-    lines.push(`refused: this change set would ${g.refused.length === 1 ? 'replace or remove a resource that holds data' : `replace or remove ${g.refused.length} resources that hold data`}:`);
+    lines.push(
+      `refused: this change set would ${g.refused.length === 1 ? 'replace or remove a resource that holds data' : `replace or remove ${g.refused.length} resources that hold data`}:`,
+    );
     for (const f of g.refused) lines.push(`  ${what(f)}`);
     lines.push('The change set was deleted; nothing ran. If this is intended, deploy again naming each one:');
     for (const f of g.refused) lines.push(`  ${f.kind === 'replace' ? '--allow-replace' : '--allow-remove'} ${f.tenant ? `tenant:${f.tenant}` : f.logicalId}`);

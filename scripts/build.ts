@@ -29,7 +29,10 @@ const validatorsFile = join(out, 'schema-validators.cjs');
 // A fresh output each build: stale chunks of an earlier build must not linger.
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-writeFileSync(validatorsFile, standaloneCode.default(createAjv(true), { Platform: SCHEMA_IDS.Platform, Tenant: SCHEMA_IDS.Tenant, PlacementLock: SCHEMA_IDS.PlacementLock }));
+writeFileSync(
+  validatorsFile,
+  standaloneCode.default(createAjv(true), { Platform: SCHEMA_IDS.Platform, Tenant: SCHEMA_IDS.Tenant, PlacementLock: SCHEMA_IDS.PlacementLock }),
+);
 
 // Every *.hbs under templates/, precompiled; same module interface as templateSpecs.ts.
 const templatesDir = `${root}templates`;
@@ -38,7 +41,7 @@ const templateNames = (readdirSync(templatesDir, { recursive: true }) as string[
   .filter((p) => p.endsWith('.hbs'))
   .sort();
 // Every other file under templates/ (the provisioning Lambda's source), as text.
-const textNames = (readdirSync(templatesDir, { recursive: true, withFileTypes: true }))
+const textNames = readdirSync(templatesDir, { recursive: true, withFileTypes: true })
   .filter((e) => e.isFile() && !e.name.endsWith('.hbs'))
   .map((e) => relative(templatesDir, join(e.parentPath, e.name)).split('\\').join('/'))
   .sort();
@@ -119,51 +122,65 @@ const common: BuildOptions = {
 };
 
 const builds: { metafile?: Metafile }[] = [];
-builds.push(await build({
-  ...common,
-  metafile: true,
-  entryPoints: ['compiler/diff/stackWorker.ts'],
-  outfile: join(out, 'diff-worker.mjs'),
-  plugins: [
-    {
-      name: 'registry-extract',
-      setup(b) {
-        b.onResolve({ filter: /^@aws-cdk\/aws-service-spec$/ }, () => ({ path: slimRegistryFile }));
+builds.push(
+  await build({
+    ...common,
+    metafile: true,
+    entryPoints: ['compiler/diff/stackWorker.ts'],
+    outfile: join(out, 'diff-worker.mjs'),
+    plugins: [
+      {
+        name: 'registry-extract',
+        setup(b) {
+          b.onResolve({ filter: /^@aws-cdk\/aws-service-spec$/ }, () => ({ path: slimRegistryFile }));
+        },
       },
-    },
-  ],
-}));
+    ],
+  }),
+);
 
-builds.push(await build({
-  ...common,
-  metafile: true,
-  entryPoints: { tenantc: 'cli/main.ts' },
-  outdir: out,
-  outExtension: { '.js': '.mjs' },
-  // What a command imports lazily (deploy, diff) is a chunk of its own, loaded when
-  // that command runs: compile never loads the AWS SDK.
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
-  // Packages are bundled too: resolving and loading yaml's, Handlebars' and ajv's
-  // module trees file by file cost 50 ms of every start. The AWS SDK stays in
-  // node_modules (deploy's chunks import it). The CLI never imports cloudformation-diff
-  // (only the worker does); external, an accidental import fails.
-  external: ['@aws-cdk/*', '@aws-sdk/*'],
-  plugins: [
-    {
-      name: 'precompiled-validators-templates-and-worker-url',
-      setup(b) {
-        b.onResolve({ filter: /\/compileValidators\.ts$/ }, () => ({ path: validatorsFile }));
-        b.onResolve({ filter: /\/templateSpecs\.ts$/ }, () => ({ path: specsFile }));
-        b.onResolve({ filter: /\/stackWorkerUrl\.ts$/ }, () => ({ path: workerUrlFile }));
+builds.push(
+  await build({
+    ...common,
+    metafile: true,
+    entryPoints: { tenantc: 'cli/main.ts' },
+    outdir: out,
+    outExtension: { '.js': '.mjs' },
+    // What a command imports lazily (deploy, diff) is a chunk of its own, loaded when
+    // that command runs: compile never loads the AWS SDK.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    // Packages are bundled too: resolving and loading yaml's, Handlebars' and ajv's
+    // module trees file by file cost 50 ms of every start. The AWS SDK stays in
+    // node_modules (deploy's chunks import it). The CLI never imports cloudformation-diff
+    // (only the worker does); external, an accidental import fails.
+    external: ['@aws-cdk/*', '@aws-sdk/*'],
+    plugins: [
+      {
+        name: 'precompiled-validators-templates-and-worker-url',
+        setup(b) {
+          b.onResolve({ filter: /\/compileValidators\.ts$/ }, () => ({ path: validatorsFile }));
+          b.onResolve({ filter: /\/templateSpecs\.ts$/ }, () => ({ path: specsFile }));
+          b.onResolve({ filter: /\/stackWorkerUrl\.ts$/ }, () => ({ path: workerUrlFile }));
+        },
       },
-    },
-  ],
-}));
+    ],
+  }),
+);
 
 // The application's tenant-context helper (README, "Tenant context in application code"):
 // pg is its peer, the application's own.
-builds.push(await build({ ...common, metafile: true, banner: {}, entryPoints: { runtime: 'runtime/withTenant.ts' }, outdir: out, outExtension: { '.js': '.mjs' }, external: ['pg'] }));
+builds.push(
+  await build({
+    ...common,
+    metafile: true,
+    banner: {},
+    entryPoints: { runtime: 'runtime/withTenant.ts' },
+    outdir: out,
+    outExtension: { '.js': '.mjs' },
+    external: ['pg'],
+  }),
+);
 
 // What the built code imports at run time: packages (by name), not Node built-ins.
 const packageOf = (path: string) => (path.startsWith('@') ? path.split('/').slice(0, 2) : path.split('/').slice(0, 1)).join('/');

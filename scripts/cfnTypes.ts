@@ -178,7 +178,10 @@ export function generateCfnTypes(): string {
     ...bodies,
     '/** A resource of a type tenantc emits, its properties checked against the registry. */',
     'export type RegistryResource =',
-    ...resources.map(({ cfnType, props, required }) => `  | (ResourceAttributes & { readonly Type: ${JSON.stringify(cfnType)}; readonly Properties${required ? '' : '?'}: ${props} })`),
+    ...resources.map(
+      ({ cfnType, props, required }) =>
+        `  | (ResourceAttributes & { readonly Type: ${JSON.stringify(cfnType)}; readonly Properties${required ? '' : '?'}: ${props} })`,
+    ),
     '  ;',
     '',
   );

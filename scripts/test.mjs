@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// `npm test`: the strict typecheck and every test/*.test.ts (uvu), run side by side.
+// `npm test`: the strict typecheck, the format check (Biome: `npm run format` applies
+// it) and every test/*.test.ts (uvu), run side by side.
 // The suites are split between one uvu process per core (at most two), each file in
 // one of them, heaviest first to the lighter process, so the wall time is about half
 // the sum. Each process's output is printed whole, in order, when it ends; the exit
 // code is non-zero when the typecheck or any suite fails.
 //
 //   npm test                 everything
-//   npm test -- <regex>      the test files whose name matches (the typecheck still runs)
+//   npm test -- <regex>      the test files whose name matches (typecheck and format still run)
 //
 // TENANTC_TEST_SHARDS=1 runs every suite in one process.
 import { spawn } from 'node:child_process';
@@ -82,6 +83,7 @@ const started = Date.now();
 const uvu = join(root, 'node_modules', 'uvu', 'bin.js');
 const jobs = [
   run('typecheck (tsc --noEmit)', join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.']),
+  run('format (biome format; npm run format fixes it)', join(root, 'node_modules', '.bin', 'biome'), ['format', '.']),
   ...shards
     .filter((s) => s.files.length)
     .map((s, i) => run(`suites ${i + 1}/${count}: ${s.files.join(' ')}`, process.execPath, [uvu, '-r', 'tsx', 'test', `^(${s.files.map(escape).join('|')})$`])),

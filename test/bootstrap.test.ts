@@ -15,7 +15,10 @@ const body = JSON.stringify(template, null, 2);
 B('passes the registry check and the security rule pack', () => {
   assert.equal(checkTemplate(JSON.parse(body), 'bootstrap', body, { uploaded: false }), []);
   const findings = reviewTemplates(new Map([['bootstrap.template.json', template]]));
-  assert.equal(findings.filter((f) => !f.compliant), []);
+  assert.equal(
+    findings.filter((f) => !f.compliant),
+    [],
+  );
   assert.equal([...new Set(findings.map((f) => f.rule))].sort(), ['E301', 'E302', 'E303']);
 });
 
@@ -23,8 +26,12 @@ B('the bucket is versioned, expires old versions, and templates cannot be delete
   const p = template.Resources.AssetsBucket!.Properties;
   assert.equal(p.VersioningConfiguration, { Status: 'Enabled' });
   assert.match(JSON.stringify(p.LifecycleConfiguration), '"NoncurrentVersionExpiration":{"NoncurrentDays":30}');
-  const statements = (template.Resources.AssetsBucketPolicy!.Properties.PolicyDocument as { Statement: { Sid: string; Effect: string; Action: unknown }[] }).Statement;
-  assert.equal(statements.map((s) => `${s.Sid} ${s.Effect}`), ['DenyInsecureTransport Deny', 'DenyDeletingTemplates Deny']);
+  const statements = (template.Resources.AssetsBucketPolicy!.Properties.PolicyDocument as { Statement: { Sid: string; Effect: string; Action: unknown }[] })
+    .Statement;
+  assert.equal(
+    statements.map((s) => `${s.Sid} ${s.Effect}`),
+    ['DenyInsecureTransport Deny', 'DenyDeletingTemplates Deny'],
+  );
 });
 
 B('cfn-lint reports nothing', async () => {

@@ -20,7 +20,10 @@ T('every generated type is one an emitter builds (a type no longer emitted is dr
     if (!f.endsWith('.ts') || f.includes('generated')) continue;
     for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/Type: '(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)'/g)) emitted.add(m[1]!);
   }
-  assert.equal([...RESOURCE_TYPES].filter((t) => !emitted.has(t)), []);
+  assert.equal(
+    [...RESOURCE_TYPES].filter((t) => !emitted.has(t)),
+    [],
+  );
   assert.ok(emitted.size >= 60, `the scan found the emitters' types (${emitted.size})`);
 });
 

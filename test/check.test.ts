@@ -27,7 +27,10 @@ C('an output edited after compile fails check: exactly the rule-pack violation a
     writeFileSync(rootPath, JSON.stringify(root, null, 2));
     const edited = await runMain(['check', '--out', 'out', '--lint-cache', LINT_CACHE], work);
     assert.is(edited.status, 1);
-    assert.match(edited.stderr, 'out/root.template.json: E201 Launch templates require IMDSv2 with a hop limit of 1: appLaunchTemplate: MetadataOptions {"HttpTokens":"optional"');
+    assert.match(
+      edited.stderr,
+      'out/root.template.json: E201 Launch templates require IMDSv2 with a hop limit of 1: appLaunchTemplate: MetadataOptions {"HttpTokens":"optional"',
+    );
     assert.match(edited.stdout, /security rule pack: \d+ templates, \d+ rules: 1 violation, 0 accepted by suppressions/);
     if (edited.stdout.includes('cfn-lint: not installed')) return assert.not.ok(process.env.TENANTC_REQUIRE_CFN_LINT, 'cfn-lint is required here');
     assert.match(edited.stderr, /^out\/root\.template\.json:\d+:\d+:\d+:\d+:E3002:Additional properties are not allowed \('DisplayNam' was unexpected/m);
@@ -57,7 +60,10 @@ C('the templates are shared out between linter processes by size, every one exac
     { path: 'c', bytes: 100 },
     { path: 'd', bytes: 100 },
   ];
-  assert.equal(balance(files, 2), [['c', 'root'], ['a', 'b', 'd']]);
+  assert.equal(balance(files, 2), [
+    ['c', 'root'],
+    ['a', 'b', 'd'],
+  ]);
   assert.equal(balance(files, 3), [['root'], ['a', 'd'], ['b', 'c']]);
   assert.equal(balance(files, 8).flat().sort(), ['a', 'b', 'c', 'd', 'root'], 'never more processes than templates');
   assert.is(balance(files, 8).length, 5);
@@ -66,18 +72,21 @@ C('the templates are shared out between linter processes by size, every one exac
 
 C('the lint cache skips templates a run of the same cfn-lint found clean, never one with findings, and nothing an older version found', async () => {
   await inTempDir(async (work) => {
-    const topic = (props: object) => JSON.stringify({ AWSTemplateFormatVersion: '2010-09-09', Resources: { topic: { Type: 'AWS::SNS::Topic', Properties: props } } });
+    const topic = (props: object) =>
+      JSON.stringify({ AWSTemplateFormatVersion: '2010-09-09', Resources: { topic: { Type: 'AWS::SNS::Topic', Properties: props } } });
     writeFileSync(join(work, 'clean.json'), topic({ DisplayName: 'alarms' }));
     writeFileSync(join(work, 'bad.json'), topic({ DisplayNam: 'alarms' }));
     const cacheDir = join(work, 'cache');
     // A verdict on clean.json from another cfn-lint version: it counts for nothing.
     mkdirSync(cacheDir);
-    const cleanHash = createHash('sha256').update(readFileSync(join(work, 'clean.json'))).digest('hex');
+    const cleanHash = createHash('sha256')
+      .update(readFileSync(join(work, 'clean.json')))
+      .digest('hex');
     writeFileSync(join(cacheDir, 'cfn-lint.json'), JSON.stringify({ version: 'cfn-lint 0.0.1', clean: [cleanHash] }));
     const lint = () => runCfnLint(work, '.', ['bad.json', 'clean.json'], { cacheDir, processes: 2 });
     const first = await lint();
     if (!first.available) return assert.not.ok(process.env.TENANTC_REQUIRE_CFN_LINT, 'cfn-lint is required here');
-    assert.equal([first.ok, first.cached, first.findings.length], [false, 0, 1], 'an older version\'s verdict is not used');
+    assert.equal([first.ok, first.cached, first.findings.length], [false, 0, 1], "an older version's verdict is not used");
     assert.equal((JSON.parse(readFileSync(join(cacheDir, 'cfn-lint.json'), 'utf8')) as { version: string }).version, first.version);
     const second = await lint();
     if (!second.available) return assert.unreachable('cfn-lint went away');

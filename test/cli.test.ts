@@ -87,7 +87,11 @@ Cli('an invalid estate exits 1, prints every problem sorted, and leaves --out ex
     ]);
     assert.is(r.stdout, '');
     assert.is(snapshot(out), before, 'the previous output must be untouched');
-    assert.equal(listTree(work).filter((p) => p.includes('.tenantc-tmp')), [], 'no staging directory left behind');
+    assert.equal(
+      listTree(work).filter((p) => p.includes('.tenantc-tmp')),
+      [],
+      'no staging directory left behind',
+    );
   });
 });
 
@@ -125,7 +129,10 @@ Cli('the shipped binary exits 0, 1 and 2 as a process, and says how to build whe
     cpSync(join(FIXTURES, 'platform.yaml'), join(work, 'tenants', 'platform.yaml'));
     const invalid = runCli(['validate', '--tenants', 'tenants'], { cwd: work });
     assert.is(invalid.status, 1);
-    assert.fixture(invalid.stderr.split('\n').slice(0, -2).join('\n') + '\n', readFileSync(join(FIXTURES, 'invalid', 'missing-required', 'expected.txt'), 'utf8'));
+    assert.fixture(
+      invalid.stderr.split('\n').slice(0, -2).join('\n') + '\n',
+      readFileSync(join(FIXTURES, 'invalid', 'missing-required', 'expected.txt'), 'utf8'),
+    );
     // A checkout where nothing was built: no silent fallback to the sources.
     mkdirSync(join(work, 'bin'));
     cpSync(join(ROOT, 'bin', 'tenantc.mjs'), join(work, 'bin', 'tenantc.mjs'));
@@ -152,7 +159,10 @@ Cli('the bundled CLI (precompiled validators) reports exactly what the sources r
     // The placement lock's schema is precompiled too.
     const damaged = join(work, 'damaged-lock');
     cpSync(SAMPLE_TENANTS, damaged, { recursive: true });
-    writeFileSync(join(damaged, 'placement.lock.yaml'), readFileSync(join(damaged, 'placement.lock.yaml'), 'utf8').replace('albShard: 0, ruleSlot: 0,', 'albShard: -1, ruleSlot: 0, extra: 1,'));
+    writeFileSync(
+      join(damaged, 'placement.lock.yaml'),
+      readFileSync(join(damaged, 'placement.lock.yaml'), 'utf8').replace('albShard: 0, ruleSlot: 0,', 'albShard: -1, ruleSlot: 0, extra: 1,'),
+    );
     const bundled = runCli(['validate', '--tenants', 'damaged-lock'], { cwd: work });
     const source = await runMain(['validate', '--tenants', 'damaged-lock'], work);
     assert.is(bundled.status, 1);
@@ -181,13 +191,19 @@ Cli('the bundled CLI (precompiled templates, bundled packages) compiles to the s
 
 Cli('the bundled diff (its worker reads the registry extract) prints what the sources print', async () => {
   await inTempDir(async (repo) => {
-    const git = (...args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
+    const git = (...args: string[]) =>
+      spawnSync('git', args, {
+        cwd: repo,
+        encoding: 'utf8',
+        env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' },
+      });
     cpSync(join(FIXTURES, 'diff', 'base'), join(repo, 'tenants'), { recursive: true });
     git('init', '-q', '-b', 'main');
     git('add', '.');
     git('commit', '-qm', 'base');
     // Replacements, broadening and additions, so the registry's update semantics matter.
-    for (const c of ['sign-in-domain-renamed', 'standard-to-premium']) cpSync(join(FIXTURES, 'diff', 'cases', c, 'head'), join(repo, 'tenants'), { recursive: true });
+    for (const c of ['sign-in-domain-renamed', 'standard-to-premium'])
+      cpSync(join(FIXTURES, 'diff', 'cases', c, 'head'), join(repo, 'tenants'), { recursive: true });
     const args = ['diff', '--base', 'main', '--format', 'json', '--fail-on', 'replacement,removal,broadening,stateful'];
     const bundled = runCli(args, { cwd: repo });
     const source = await runMain(args, repo);

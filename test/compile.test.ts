@@ -22,7 +22,12 @@ function compileDir(dir: string, order: 'sorted' | 'reversed' = 'sorted'): Map<s
 
 /** Goldens hold compact nested templates re-indented, so a reviewer can read their diffs. */
 function readable(files: Map<string, string>): Map<string, string> {
-  return new Map([...files].map(([path, content]) => [path, path.endsWith('.json') && !content.slice(0, -1).includes('\n') ? `${JSON.stringify(JSON.parse(content), null, 2)}\n` : content]));
+  return new Map(
+    [...files].map(([path, content]) => [
+      path,
+      path.endsWith('.json') && !content.slice(0, -1).includes('\n') ? `${JSON.stringify(JSON.parse(content), null, 2)}\n` : content,
+    ]),
+  );
 }
 
 Compile('the sample estate matches its golden tree', () => {
@@ -51,7 +56,11 @@ Compile('output does not depend on locale, time zone or clock', () => {
     for (const f of r.files) h.update(f.path + '\\0' + f.content + '\\0');
     process.stdout.write(h.digest('hex'));`;
   const run = (env: Record<string, string>) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
     assert.is(r.status, 0, r.stderr);
     return r.stdout;
   };

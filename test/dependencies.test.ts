@@ -30,7 +30,9 @@ function importedBy(dirs: readonly string[]): Map<string, string> {
     for (const f of readdirSync(join(ROOT, dir), { recursive: true }) as string[]) {
       if (!/\.(ts|mts|mjs|cjs|js)$/.test(f) || f.includes('node_modules') || f.startsWith('fixtures')) continue;
       const text = readFileSync(join(ROOT, dir, f), 'utf8');
-      for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"`;]*?from\s*'([^'.][^']*)'|\bimport\(\s*'([^'.][^']*)'\s*\)|\brequire\(\s*'([^'.][^']*)'\s*\)|(?:^|\n)import\s+'([^'.][^']*)'/g)) {
+      for (const m of text.matchAll(
+        /(?:^|\n)\s*(?:import|export)\b[^'"`;]*?from\s*'([^'.][^']*)'|\bimport\(\s*'([^'.][^']*)'\s*\)|\brequire\(\s*'([^'.][^']*)'\s*\)|(?:^|\n)import\s+'([^'.][^']*)'/g,
+      )) {
         const spec = (m[1] ?? m[2] ?? m[3] ?? m[4])!;
         if (isBuiltin(spec)) continue;
         found.set(packageOf(spec), `${dir}/${f}`);
@@ -52,7 +54,7 @@ D('every import of the repository is declared, and every declared package is use
   for (const [name, where] of used) assert.ok(declared.has(name), `${where} imports ${name}, which package.json does not declare`);
   // Tools run by npm scripts rather than imported; type packages name the package they type.
   const scripts = Object.values(pkg.scripts).join(' ');
-  const usedAsTool = (name: string) => new RegExp(`(^|[\\s&;])(npx\\s+)?${{ typescript: 'tsc' }[name] ?? name}\\b`).test(scripts);
+  const usedAsTool = (name: string) => new RegExp(`(^|[\\s&;])(npx\\s+)?${{ typescript: 'tsc', '@biomejs/biome': 'biome' }[name] ?? name}\\b`).test(scripts);
   const typed = (name: string) => name.startsWith('@types/') && (name === '@types/node' || used.has(name.slice('@types/'.length)));
   for (const name of declared) assert.ok(used.has(name) || usedAsTool(name) || typed(name), `${name} is declared but nothing imports or runs it`);
 });

@@ -69,7 +69,9 @@ const manifest = () => JSON.parse(readFileSync(join(OUT, 'assets.json'), 'utf8')
 
 /** A stack that exists and is ready, and the bucket records the last deploy's manifest. */
 function readyStack(m: ReturnType<typeof mockedAws>, status = 'UPDATE_COMPLETE', record: string | null = readFileSync(join(OUT, 'assets.json'), 'utf8')) {
-  m.cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'tessera', StackId: ROOT_ID, StackStatus: status as never, CreationTime: new Date(), EnableTerminationProtection: true }] });
+  m.cfn.on(DescribeStacksCommand).resolves({
+    Stacks: [{ StackName: 'tessera', StackId: ROOT_ID, StackStatus: status as never, CreationTime: new Date(), EnableTerminationProtection: true }],
+  });
   if (record === null) m.s3.on(GetObjectCommand).rejects(Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' }));
   else m.s3.on(GetObjectCommand).resolves({ Body: body(record) });
   m.s3.on(HeadObjectCommand).resolves({});
@@ -80,7 +82,11 @@ function readyStack(m: ReturnType<typeof mockedAws>, status = 'UPDATE_COMPLETE',
 }
 
 /** The change set tree: the root updates group 0, which updates acme's stack, whose changes are given. */
-function changeSetTree(m: ReturnType<typeof mockedAws>, acmeChanges: ReturnType<typeof resourceChange>[], groupChanges: ReturnType<typeof resourceChange>[] = []) {
+function changeSetTree(
+  m: ReturnType<typeof mockedAws>,
+  acmeChanges: ReturnType<typeof resourceChange>[],
+  groupChanges: ReturnType<typeof resourceChange>[] = [],
+) {
   m.cfn.on(DescribeChangeSetCommand, { ChangeSetName: 'cs-root' }).resolves({
     Status: 'CREATE_COMPLETE',
     StackId: ROOT_ID,
@@ -89,7 +95,12 @@ function changeSetTree(m: ReturnType<typeof mockedAws>, acmeChanges: ReturnType<
   m.cfn.on(DescribeChangeSetCommand, { ChangeSetName: 'cs-group0' }).resolves({
     Status: 'CREATE_COMPLETE',
     StackId: GROUP_ID,
-    Changes: [...(acmeChanges.length ? [resourceChange('Modify', 'tenantAcmeStack', 'AWS::CloudFormation::Stack', { ChangeSetId: 'cs-acme', PhysicalResourceId: ACME_ID })] : []), ...groupChanges],
+    Changes: [
+      ...(acmeChanges.length
+        ? [resourceChange('Modify', 'tenantAcmeStack', 'AWS::CloudFormation::Stack', { ChangeSetId: 'cs-acme', PhysicalResourceId: ACME_ID })]
+        : []),
+      ...groupChanges,
+    ],
   });
   m.cfn.on(DescribeChangeSetCommand, { ChangeSetName: 'cs-acme' }).resolves({ Status: 'CREATE_COMPLETE', StackId: ACME_ID, Changes: acmeChanges });
 }
@@ -104,54 +115,79 @@ function successfulRollout(m: ReturnType<typeof mockedAws>, final = 'UPDATE_COMP
     stackEvent(ROOT_ID, final.replace('COMPLETE', 'IN_PROGRESS'), 1),
     old,
   ];
-  m.cfn.on(DescribeStackEventsCommand, { StackName: ROOT_ID }).resolvesOnce({ StackEvents: [old] }).resolves({ StackEvents: events });
+  m.cfn
+    .on(DescribeStackEventsCommand, { StackName: ROOT_ID })
+    .resolvesOnce({ StackEvents: [old] })
+    .resolves({ StackEvents: events });
   m.cfn.on(DescribeStackEventsCommand, { StackName: GROUP_ID }).resolves({
-    StackEvents: [stackEvent(GROUP_ID, 'UPDATE_COMPLETE', 7), event(GROUP_ID, 'tenantAcmeStack', 'AWS::CloudFormation::Stack', 'UPDATE_COMPLETE', 6, { PhysicalResourceId: ACME_ID }), stackEvent(GROUP_ID, 'UPDATE_IN_PROGRESS', 3)],
+    StackEvents: [
+      stackEvent(GROUP_ID, 'UPDATE_COMPLETE', 7),
+      event(GROUP_ID, 'tenantAcmeStack', 'AWS::CloudFormation::Stack', 'UPDATE_COMPLETE', 6, { PhysicalResourceId: ACME_ID }),
+      stackEvent(GROUP_ID, 'UPDATE_IN_PROGRESS', 3),
+    ],
   });
   m.cfn.on(DescribeStackEventsCommand, { StackName: ACME_ID }).resolves({
-    StackEvents: [stackEvent(ACME_ID, 'UPDATE_COMPLETE', 5), event(ACME_ID, 'tenantLogGroup', 'AWS::Logs::LogGroup', 'UPDATE_COMPLETE', 4), stackEvent(ACME_ID, 'UPDATE_IN_PROGRESS', 3)],
+    StackEvents: [
+      stackEvent(ACME_ID, 'UPDATE_COMPLETE', 5),
+      event(ACME_ID, 'tenantLogGroup', 'AWS::Logs::LogGroup', 'UPDATE_COMPLETE', 4),
+      stackEvent(ACME_ID, 'UPDATE_IN_PROGRESS', 3),
+    ],
   });
   m.cfn.on(ExecuteChangeSetCommand).resolves({});
 }
 
-D('update: only templates new since the last deploy are checked and uploaded; executes, follows nested stacks, re-applies the policy, records the deploy', async () => {
-  const m = mockedAws(fakeClock());
-  try {
-    // The last deploy lacked acme's current template: that key alone is new.
-    const current = manifest();
-    const acmeKey = current.nested.find((t) => t.stack.endsWith('tenantAcmeStack'))!.key;
-    readyStack(m, 'UPDATE_COMPLETE', JSON.stringify({ ...current, nested: current.nested.filter((t) => t.key !== acmeKey) }));
-    m.s3.on(HeadObjectCommand).rejects(Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
-    changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False', Scope: ['Properties'] })]);
-    successfulRollout(m);
-    const { report, out } = await deploy(m.aws);
-    assert.is(report.outcome, 'deployed', out);
-    assert.equal(m.s3.commandCalls(HeadObjectCommand).map((c) => c.args[0].input.Key), [acmeKey]);
-    const puts = m.s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key);
-    assert.equal(puts, [acmeKey, 'tenantc/deployed/tessera.assets.json'], 'the new template, then the record of this deploy');
-    const create = m.cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input;
-    assert.is(create.ChangeSetType, 'UPDATE');
-    assert.is(create.IncludeNestedStacks, true);
-    assert.ok(create.Capabilities!.includes('CAPABILITY_NAMED_IAM'));
-    assert.is(create.TemplateURL, `https://tessera-assets.s3.us-east-1.amazonaws.com/${manifest().root.key}`);
-    assert.equal(create.Parameters, [{ ParameterKey: 'AssetsBucketName', ParameterValue: 'tessera-assets' }]);
-    assert.match(out, 'tenant acme (tenantGroup0Stack/tenantAcmeStack)');
-    assert.match(out, '[~] tenantLogGroup AWS::Logs::LogGroup');
-    assert.match(out, '[3/3 00:00] tenant acme: tenantLogGroup AWS::Logs::LogGroup UPDATE_COMPLETE', 'progress counts the resources of the whole change set');
-    assert.equal(m.cfn.commandCalls(SetStackPolicyCommand).map((c) => c.args[0].input.StackName), [ROOT_ID]);
-    assert.is(m.cfn.commandCalls(UpdateTerminationProtectionCommand).length, 0, 'already protected');
-  } finally {
-    m.restore();
-  }
-});
+D(
+  'update: only templates new since the last deploy are checked and uploaded; executes, follows nested stacks, re-applies the policy, records the deploy',
+  async () => {
+    const m = mockedAws(fakeClock());
+    try {
+      // The last deploy lacked acme's current template: that key alone is new.
+      const current = manifest();
+      const acmeKey = current.nested.find((t) => t.stack.endsWith('tenantAcmeStack'))!.key;
+      readyStack(m, 'UPDATE_COMPLETE', JSON.stringify({ ...current, nested: current.nested.filter((t) => t.key !== acmeKey) }));
+      m.s3.on(HeadObjectCommand).rejects(Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+      changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False', Scope: ['Properties'] })]);
+      successfulRollout(m);
+      const { report, out } = await deploy(m.aws);
+      assert.is(report.outcome, 'deployed', out);
+      assert.equal(
+        m.s3.commandCalls(HeadObjectCommand).map((c) => c.args[0].input.Key),
+        [acmeKey],
+      );
+      const puts = m.s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key);
+      assert.equal(puts, [acmeKey, 'tenantc/deployed/tessera.assets.json'], 'the new template, then the record of this deploy');
+      const create = m.cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input;
+      assert.is(create.ChangeSetType, 'UPDATE');
+      assert.is(create.IncludeNestedStacks, true);
+      assert.ok(create.Capabilities!.includes('CAPABILITY_NAMED_IAM'));
+      assert.is(create.TemplateURL, `https://tessera-assets.s3.us-east-1.amazonaws.com/${manifest().root.key}`);
+      assert.equal(create.Parameters, [{ ParameterKey: 'AssetsBucketName', ParameterValue: 'tessera-assets' }]);
+      assert.match(out, 'tenant acme (tenantGroup0Stack/tenantAcmeStack)');
+      assert.match(out, '[~] tenantLogGroup AWS::Logs::LogGroup');
+      assert.match(out, '[3/3 00:00] tenant acme: tenantLogGroup AWS::Logs::LogGroup UPDATE_COMPLETE', 'progress counts the resources of the whole change set');
+      assert.equal(
+        m.cfn.commandCalls(SetStackPolicyCommand).map((c) => c.args[0].input.StackName),
+        [ROOT_ID],
+      );
+      assert.is(m.cfn.commandCalls(UpdateTerminationProtectionCommand).length, 0, 'already protected');
+    } finally {
+      m.restore();
+    }
+  },
+);
 
 D('create: a new stack; with no record the bucket is listed once; termination protection and the policy are set', async () => {
   const m = mockedAws(fakeClock());
   try {
     readyStack(m, 'UPDATE_COMPLETE', null);
-    m.cfn.on(DescribeStacksCommand).rejectsOnce(Object.assign(new Error('Stack with id tessera does not exist'), { name: 'ValidationError' })).resolves({ Stacks: [{ StackName: 'tessera', StackId: ROOT_ID, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] });
+    m.cfn
+      .on(DescribeStacksCommand)
+      .rejectsOnce(Object.assign(new Error('Stack with id tessera does not exist'), { name: 'ValidationError' }))
+      .resolves({ Stacks: [{ StackName: 'tessera', StackId: ROOT_ID, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] });
     m.s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: manifest().nested[0]!.key }], IsTruncated: false });
-    m.cfn.on(DescribeChangeSetCommand, { ChangeSetName: 'cs-root' }).resolves({ Status: 'CREATE_COMPLETE', StackId: ROOT_ID, Changes: [resourceChange('Add', 'platformVpc', 'AWS::EC2::VPC')] });
+    m.cfn
+      .on(DescribeChangeSetCommand, { ChangeSetName: 'cs-root' })
+      .resolves({ Status: 'CREATE_COMPLETE', StackId: ROOT_ID, Changes: [resourceChange('Add', 'platformVpc', 'AWS::EC2::VPC')] });
     m.cfn.on(UpdateTerminationProtectionCommand).resolves({});
     successfulRollout(m, 'CREATE_COMPLETE');
     const { report, out } = await deploy(m.aws);
@@ -166,11 +202,15 @@ D('create: a new stack; with no record the bucket is listed once; termination pr
   }
 });
 
-D('no changes: recognised from the change set\'s status and reason, the empty change set deleted, exit 0, nothing executed', async () => {
+D("no changes: recognised from the change set's status and reason, the empty change set deleted, exit 0, nothing executed", async () => {
   const m = mockedAws(fakeClock());
   try {
     readyStack(m);
-    m.cfn.on(DescribeChangeSetCommand).resolves({ Status: 'FAILED', StatusReason: "The submitted information didn't contain changes. Submit different information to create a change set.", StackId: ROOT_ID });
+    m.cfn.on(DescribeChangeSetCommand).resolves({
+      Status: 'FAILED',
+      StatusReason: "The submitted information didn't contain changes. Submit different information to create a change set.",
+      StackId: ROOT_ID,
+    });
     const { report, out } = await deploy(m.aws);
     assert.is(report.outcome, 'no-changes');
     assert.match(out, 'No changes: stack tessera already matches');
@@ -185,7 +225,10 @@ D('a change set that fails for another reason is reported with it and deleted', 
   const m = mockedAws(fakeClock());
   try {
     readyStack(m);
-    m.cfn.on(DescribeChangeSetCommand).resolvesOnce({ Status: 'CREATE_IN_PROGRESS' }).resolves({ Status: 'FAILED', StatusReason: 'Template error: instance of Fn::GetAtt references undefined resource x', StackId: ROOT_ID });
+    m.cfn
+      .on(DescribeChangeSetCommand)
+      .resolvesOnce({ Status: 'CREATE_IN_PROGRESS' })
+      .resolves({ Status: 'FAILED', StatusReason: 'Template error: instance of Fn::GetAtt references undefined resource x', StackId: ROOT_ID });
     const { report } = await deploy(m.aws);
     assert.is(report.outcome, 'failed');
     assert.match(report.message, 'Template error: instance of Fn::GetAtt references undefined resource x');
@@ -195,7 +238,7 @@ D('a change set that fails for another reason is reported with it and deleted', 
   }
 });
 
-D('guard: replacing a tenant\'s user pool is refused, the change set deleted, nothing executed, and the way to allow it printed', async () => {
+D("guard: replacing a tenant's user pool is refused, the change set deleted, nothing executed, and the way to allow it printed", async () => {
   const m = mockedAws(fakeClock());
   try {
     readyStack(m);
@@ -205,7 +248,11 @@ D('guard: replacing a tenant\'s user pool is refused, the change set deleted, no
     ]);
     const { report, out } = await deploy(m.aws);
     assert.is(report.outcome, 'refused');
-    assert.equal(report.guard!.refused.map((f) => `${f.kind} ${f.tenant} ${f.logicalId}`), ['replace acme tenantUserPool'], 'a stateless replacement is not refused');
+    assert.equal(
+      report.guard!.refused.map((f) => `${f.kind} ${f.tenant} ${f.logicalId}`),
+      ['replace acme tenantUserPool'],
+      'a stateless replacement is not refused',
+    );
     assert.match(out, 'replaces tenantUserPool (AWS::Cognito::UserPool) in tenant acme (tenantGroup0Stack/tenantAcmeStack)');
     assert.match(out, '--allow-replace tenant:acme');
     assert.match(out, /\[~\] tenantUserPool\s+AWS::Cognito::UserPool\s+Replacement: True/);
@@ -216,21 +263,24 @@ D('guard: replacing a tenant\'s user pool is refused, the change set deleted, no
   }
 });
 
-D('guard: removing a tenant\'s nested stack (and with it its data) is refused unless named', async () => {
+D("guard: removing a tenant's nested stack (and with it its data) is refused unless named", async () => {
   const m = mockedAws(fakeClock());
   try {
     readyStack(m);
     changeSetTree(m, [], [resourceChange('Remove', 'tenantGlobexStack', 'AWS::CloudFormation::Stack', { PolicyAction: 'Delete' })]);
     const refused = await deploy(m.aws);
     assert.is(refused.report.outcome, 'refused');
-    assert.equal(refused.report.guard!.refused.map((f) => `${f.kind} ${f.tenant} ${f.logicalId}`), ['remove globex tenantGlobexStack']);
+    assert.equal(
+      refused.report.guard!.refused.map((f) => `${f.kind} ${f.tenant} ${f.logicalId}`),
+      ['remove globex tenantGlobexStack'],
+    );
     assert.match(refused.out, '--allow-remove tenant:globex');
   } finally {
     m.restore();
   }
 });
 
-D('--allow-replace tenant:ID: executes, with the stack policy of that tenant\'s stack relaxed for that resource only, and restored', async () => {
+D("--allow-replace tenant:ID: executes, with the stack policy of that tenant's stack relaxed for that resource only, and restored", async () => {
   const m = mockedAws(fakeClock());
   try {
     readyStack(m);
@@ -238,7 +288,10 @@ D('--allow-replace tenant:ID: executes, with the stack policy of that tenant\'s 
     successfulRollout(m);
     const { report, out } = await deploy(m.aws, { allowReplace: ['tenant:acme'] });
     assert.is(report.outcome, 'deployed', out);
-    assert.match(out, 'allowed: replaces tenantUserPool (AWS::Cognito::UserPool) in tenant acme (tenantGroup0Stack/tenantAcmeStack), by --allow-replace tenant:acme');
+    assert.match(
+      out,
+      'allowed: replaces tenantUserPool (AWS::Cognito::UserPool) in tenant acme (tenantGroup0Stack/tenantAcmeStack), by --allow-replace tenant:acme',
+    );
     const policies = m.cfn.commandCalls(SetStackPolicyCommand).map((c) => [c.args[0].input.StackName, JSON.parse(c.args[0].input.StackPolicyBody!)]);
     assert.is(policies[0]![0], ACME_ID);
     assert.equal(policies[0]![1].Statement[1].NotResource, ['LogicalResourceId/tenantUserPool'], 'relaxed for that resource only');
@@ -256,41 +309,62 @@ D('a failure deep in a nested stack: the root cause is the first failure that is
     readyStack(m);
     changeSetTree(m, [resourceChange('Modify', 'tenantCertificate', 'AWS::CertificateManager::Certificate', { Replacement: 'True' })]);
     const old = stackEvent(ROOT_ID, 'UPDATE_COMPLETE', 0);
-    m.cfn.on(DescribeStackEventsCommand, { StackName: ROOT_ID }).resolvesOnce({ StackEvents: [old] }).resolves({
-      StackEvents: [
-        stackEvent(ROOT_ID, 'UPDATE_ROLLBACK_COMPLETE', 20),
-        stackEvent(ROOT_ID, 'UPDATE_ROLLBACK_IN_PROGRESS', 12, 'The following resource(s) failed to update: [tenantGroup0Stack].'),
-        event(ROOT_ID, 'tenantGroup0Stack', 'AWS::CloudFormation::Stack', 'UPDATE_FAILED', 11, { PhysicalResourceId: GROUP_ID, ResourceStatusReason: 'Embedded stack arn:...group0 was not successfully updated.' }),
-        event(ROOT_ID, 'tenantGroup0Stack', 'AWS::CloudFormation::Stack', 'UPDATE_IN_PROGRESS', 2, { PhysicalResourceId: GROUP_ID }),
-        stackEvent(ROOT_ID, 'UPDATE_IN_PROGRESS', 1),
-        old,
-      ],
-    });
+    m.cfn
+      .on(DescribeStackEventsCommand, { StackName: ROOT_ID })
+      .resolvesOnce({ StackEvents: [old] })
+      .resolves({
+        StackEvents: [
+          stackEvent(ROOT_ID, 'UPDATE_ROLLBACK_COMPLETE', 20),
+          stackEvent(ROOT_ID, 'UPDATE_ROLLBACK_IN_PROGRESS', 12, 'The following resource(s) failed to update: [tenantGroup0Stack].'),
+          event(ROOT_ID, 'tenantGroup0Stack', 'AWS::CloudFormation::Stack', 'UPDATE_FAILED', 11, {
+            PhysicalResourceId: GROUP_ID,
+            ResourceStatusReason: 'Embedded stack arn:...group0 was not successfully updated.',
+          }),
+          event(ROOT_ID, 'tenantGroup0Stack', 'AWS::CloudFormation::Stack', 'UPDATE_IN_PROGRESS', 2, { PhysicalResourceId: GROUP_ID }),
+          stackEvent(ROOT_ID, 'UPDATE_IN_PROGRESS', 1),
+          old,
+        ],
+      });
     m.cfn.on(DescribeStackEventsCommand, { StackName: GROUP_ID }).resolves({
       StackEvents: [
         stackEvent(GROUP_ID, 'UPDATE_ROLLBACK_COMPLETE', 19),
-        event(GROUP_ID, 'tenantAcmeStack', 'AWS::CloudFormation::Stack', 'UPDATE_FAILED', 10, { PhysicalResourceId: ACME_ID, ResourceStatusReason: 'Embedded stack arn:...acme was not successfully updated.' }),
-        event(GROUP_ID, 'tenantUmbrellaStack', 'AWS::CloudFormation::Stack', 'UPDATE_FAILED', 10, { PhysicalResourceId: nestedId('umbrella'), ResourceStatusReason: 'Resource update cancelled' }),
+        event(GROUP_ID, 'tenantAcmeStack', 'AWS::CloudFormation::Stack', 'UPDATE_FAILED', 10, {
+          PhysicalResourceId: ACME_ID,
+          ResourceStatusReason: 'Embedded stack arn:...acme was not successfully updated.',
+        }),
+        event(GROUP_ID, 'tenantUmbrellaStack', 'AWS::CloudFormation::Stack', 'UPDATE_FAILED', 10, {
+          PhysicalResourceId: nestedId('umbrella'),
+          ResourceStatusReason: 'Resource update cancelled',
+        }),
         stackEvent(GROUP_ID, 'UPDATE_IN_PROGRESS', 3),
       ],
     });
     m.cfn.on(DescribeStackEventsCommand, { StackName: nestedId('umbrella') }).resolves({
-      StackEvents: [stackEvent(nestedId('umbrella'), 'UPDATE_ROLLBACK_COMPLETE', 17), event(nestedId('umbrella'), 'tenantLogGroup', 'AWS::Logs::LogGroup', 'UPDATE_FAILED', 10, { ResourceStatusReason: 'Resource update cancelled' })],
+      StackEvents: [
+        stackEvent(nestedId('umbrella'), 'UPDATE_ROLLBACK_COMPLETE', 17),
+        event(nestedId('umbrella'), 'tenantLogGroup', 'AWS::Logs::LogGroup', 'UPDATE_FAILED', 10, { ResourceStatusReason: 'Resource update cancelled' }),
+      ],
     });
     m.cfn.on(DescribeStackEventsCommand, { StackName: ACME_ID }).resolves({
       StackEvents: [
         stackEvent(ACME_ID, 'UPDATE_ROLLBACK_COMPLETE', 18),
         event(ACME_ID, 'tenantCertificate', 'AWS::CertificateManager::Certificate', 'CREATE_FAILED', 9, {
-          ResourceStatusReason: 'Resource handler returned message: "DNS validation record for login.acme.com could not be created: the zone acme.com is not delegated"',
+          ResourceStatusReason:
+            'Resource handler returned message: "DNS validation record for login.acme.com could not be created: the zone acme.com is not delegated"',
         }),
         event(ACME_ID, 'tenantCertificate', 'AWS::CertificateManager::Certificate', 'CREATE_IN_PROGRESS', 4),
         stackEvent(ACME_ID, 'UPDATE_IN_PROGRESS', 3),
       ],
     });
     m.cfn.on(ExecuteChangeSetCommand).resolves({});
-    m.cfn.on(DescribeStacksCommand).resolvesOnce({ Stacks: [{ StackName: 'tessera', StackId: ROOT_ID, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), EnableTerminationProtection: true }] }).resolves({
-      Stacks: [{ StackName: 'tessera', StackId: ROOT_ID, StackStatus: 'UPDATE_ROLLBACK_COMPLETE', CreationTime: new Date() }],
-    });
+    m.cfn
+      .on(DescribeStacksCommand)
+      .resolvesOnce({
+        Stacks: [{ StackName: 'tessera', StackId: ROOT_ID, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), EnableTerminationProtection: true }],
+      })
+      .resolves({
+        Stacks: [{ StackName: 'tessera', StackId: ROOT_ID, StackStatus: 'UPDATE_ROLLBACK_COMPLETE', CreationTime: new Date() }],
+      });
     const { report, out } = await deploy(m.aws, { allowReplace: ['tenantCertificate'] });
     assert.is(report.outcome, 'failed');
     assert.equal(report.rootCause, {
@@ -303,7 +377,11 @@ D('a failure deep in a nested stack: the root cause is the first failure that is
     });
     assert.match(out, 'root cause: tenant acme (tenantGroup0Stack/tenantAcmeStack): tenantCertificate (AWS::CertificateManager::Certificate) CREATE_FAILED:');
     assert.match(out, 'deploy failed: stack tessera is UPDATE_ROLLBACK_COMPLETE (rolled back: the stack is as it was before)');
-    assert.is(m.s3.commandCalls(PutObjectCommand).filter((c) => String(c.args[0].input.Key).startsWith('tenantc/deployed/')).length, 0, 'a failed rollout is not recorded as deployed');
+    assert.is(
+      m.s3.commandCalls(PutObjectCommand).filter((c) => String(c.args[0].input.Key).startsWith('tenantc/deployed/')).length,
+      0,
+      'a failed rollout is not recorded as deployed',
+    );
   } finally {
     m.restore();
   }
@@ -312,7 +390,11 @@ D('a failure deep in a nested stack: the root cause is the first failure that is
 D('root cause: a cascade recorded before the failure that caused it (clocks of nested stacks differ) is passed over', () => {
   const f = (path: string, reason: string, at: number) => ({ path, tenant: null, logicalId: 'x', type: 'T', status: 'CREATE_FAILED', reason, at });
   assert.is(
-    rootCause([f('g/a', 'Resource creation cancelled', 1000), f('g', 'Embedded stack arn:... was not successfully created', 1001), f('g/b', 'Bucket name already exists', 1002)])!.reason,
+    rootCause([
+      f('g/a', 'Resource creation cancelled', 1000),
+      f('g', 'Embedded stack arn:... was not successfully created', 1001),
+      f('g/b', 'Bucket name already exists', 1002),
+    ])!.reason,
     'Bucket name already exists',
   );
   // Two real failures at the same instant: the deeper one, closer to the cause.
@@ -332,7 +414,9 @@ D('stuck states: each is explained and nothing is created', async () => {
   for (const [status, explained] of cases) {
     const m = mockedAws(fakeClock());
     try {
-      m.cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'tessera', StackId: ROOT_ID, StackStatus: status as never, StackStatusReason: 'x', CreationTime: new Date() }] });
+      m.cfn
+        .on(DescribeStacksCommand)
+        .resolves({ Stacks: [{ StackName: 'tessera', StackId: ROOT_ID, StackStatus: status as never, StackStatusReason: 'x', CreationTime: new Date() }] });
       const { report } = await deploy(m.aws);
       assert.is(report.outcome, 'blocked', status);
       assert.match(report.message, explained, status);
@@ -356,7 +440,9 @@ D('--replace-failed: a stack whose first create rolled back is deleted, then cre
       .resolves({ Stacks: [{ StackName: 'tessera', StackId: ROOT_ID, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] });
     m.cfn.on(DeleteStackCommand).resolves({});
     m.s3.on(ListObjectsV2Command).resolves({ Contents: [], IsTruncated: false });
-    m.cfn.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_COMPLETE', StackId: ROOT_ID, Changes: [resourceChange('Add', 'platformVpc', 'AWS::EC2::VPC')] });
+    m.cfn
+      .on(DescribeChangeSetCommand)
+      .resolves({ Status: 'CREATE_COMPLETE', StackId: ROOT_ID, Changes: [resourceChange('Add', 'platformVpc', 'AWS::EC2::VPC')] });
     m.cfn.on(UpdateTerminationProtectionCommand).resolves({});
     successfulRollout(m, 'CREATE_COMPLETE');
     const { report, out } = await deploy(m.aws, { replaceFailed: true });

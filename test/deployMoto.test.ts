@@ -52,7 +52,27 @@ M.before(async () => {
   const port = await freePort();
   const cert = join(work, 'cert.pem');
   const key = join(work, 'key.pem');
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+  const made = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { encoding: 'utf8' },
+  );
   assert.is(made.status, 0, made.stderr);
   server = spawn('python3', [join(MOTO_DIR, 'server.py'), String(port), cert, key], { cwd: MOTO_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
   server.stdout!.on('data', (d: Buffer) => (serverOutput += d.toString()));
@@ -83,7 +103,12 @@ M.after(() => {
 
 /** The CLI as a user runs it, with the AWS environment pointed at moto. */
 const tenantc = (...args: string[]) => runCli(args, { cwd: work, env: awsEnv });
-const clientConfig = () => ({ endpoint: awsEnv.AWS_ENDPOINT_URL, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, requestHandler });
+const clientConfig = () => ({
+  endpoint: awsEnv.AWS_ENDPOINT_URL,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  requestHandler,
+});
 
 async function compile(): Promise<void> {
   const r = await runMain(['compile', '--tenants', tenants, '--out', join(work, 'out')]);
@@ -105,7 +130,9 @@ async function deployedStacks(): Promise<Map<string, string[]>> {
     const r = await cfn().send(new DescribeStackResourcesCommand({ StackName: stack }));
     const resources = r.StackResources ?? [];
     out.set(path, resources.map((x) => x.LogicalResourceId!).sort());
-    for (const x of resources) if (x.ResourceType === 'AWS::CloudFormation::Stack') await walk(x.PhysicalResourceId!, path === '' ? x.LogicalResourceId! : `${path}/${x.LogicalResourceId}`);
+    for (const x of resources)
+      if (x.ResourceType === 'AWS::CloudFormation::Stack')
+        await walk(x.PhysicalResourceId!, path === '' ? x.LogicalResourceId! : `${path}/${x.LogicalResourceId}`);
   };
   await walk('tessera', '');
   return out;
@@ -133,7 +160,10 @@ M('bootstrap creates the assets bucket stack once (versioned, TLS-only, template
   const s3 = new S3Client({ ...clientConfig(), forcePathStyle: true });
   assert.is((await s3.send(new GetBucketVersioningCommand({ Bucket: BUCKET }))).Status, 'Enabled');
   const policy = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET }))).Policy!);
-  assert.equal(policy.Statement.map((s: { Sid: string }) => s.Sid), ['DenyInsecureTransport', 'DenyDeletingTemplates']);
+  assert.equal(
+    policy.Statement.map((s: { Sid: string }) => s.Sid),
+    ['DenyInsecureTransport', 'DenyDeletingTemplates'],
+  );
 });
 
 M('first deploy: every stack and resource of the compiled estate exists, protected by termination protection and a stack policy', async () => {
@@ -148,7 +178,10 @@ M('first deploy: every stack and resource of the compiled estate exists, protect
   const root = (await cfn().send(new DescribeStacksCommand({ StackName: 'tessera' }))).Stacks![0]!;
   assert.is(root.EnableTerminationProtection, true);
   const policy = JSON.parse((await cfn().send(new GetStackPolicyCommand({ StackName: 'tessera' }))).StackPolicyBody!);
-  assert.equal(policy.Statement.map((s: { Effect: string; Action: string }) => `${s.Effect} ${s.Action}`), ['Allow Update:*', 'Deny Update:Replace', 'Deny Update:Delete']);
+  assert.equal(
+    policy.Statement.map((s: { Effect: string; Action: string }) => `${s.Effect} ${s.Action}`),
+    ['Allow Update:*', 'Deny Update:Replace', 'Deny Update:Delete'],
+  );
   // A template once uploaded stays: the next deploy counts on it.
   const s3 = new S3Client({ ...clientConfig(), forcePathStyle: true });
   await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: report.uploads!.uploaded[0]! })).then(
@@ -161,7 +194,20 @@ M('adding a tenant: only the changed templates upload and only the changed neste
   if (missing) return;
   writeFileSync(
     join(tenants, 'initrode.yaml'),
-    ['kind: Tenant', 'id: initrode', 'name: Initrode', 'tier: standard', 'status: active', 'users: 50', 'domains:', '  - initrode.tessera.app', 'dns: { mode: platform }', 'auth: { mfa: required }', 'contacts: [{ role: owner, name: O, email: o@initrode.example }]', ''].join('\n'),
+    [
+      'kind: Tenant',
+      'id: initrode',
+      'name: Initrode',
+      'tier: standard',
+      'status: active',
+      'users: 50',
+      'domains:',
+      '  - initrode.tessera.app',
+      'dns: { mode: platform }',
+      'auth: { mfa: required }',
+      'contacts: [{ role: owner, name: O, email: o@initrode.example }]',
+      '',
+    ].join('\n'),
   );
   await compile();
   const { status, report, log } = await deploy();
@@ -171,7 +217,10 @@ M('adding a tenant: only the changed templates upload and only the changed neste
   assert.is(report.uploads!.uploaded.length, 4, 'the new tenant, its group, its cache shard and the root');
   const changed = report.stacks.filter((s) => s.changes.length > 0).map((s) => s.path);
   assert.equal(changed, ['', 'cacheShard0Stack', 'tenantGroup0Stack', 'tenantGroup0Stack/tenantInitrodeStack']);
-  assert.equal(report.stacks.find((s) => s.path === 'tenantGroup0Stack')!.changes.map((c) => `${c.action} ${c.logicalId}`), ['Add tenantInitrodeStack']);
+  assert.equal(
+    report.stacks.find((s) => s.path === 'tenantGroup0Stack')!.changes.map((c) => `${c.action} ${c.logicalId}`),
+    ['Add tenantInitrodeStack'],
+  );
   assert.match(log, 'tenant initrode (tenantGroup0Stack/tenantInitrodeStack)');
   assert.equal(await deployedStacks(), compiledStacks());
 });
@@ -194,7 +243,10 @@ M('replacing the Aurora cluster (a create-only property changed) is refused, and
   const refused = await deploy();
   assert.is(refused.status, 1);
   assert.is(refused.report.outcome, 'refused');
-  assert.equal(refused.report.guard!.refused.map((f) => `${f.kind} ${f.logicalId}`), ['replace platformDatabaseCluster']);
+  assert.equal(
+    refused.report.guard!.refused.map((f) => `${f.kind} ${f.logicalId}`),
+    ['replace platformDatabaseCluster'],
+  );
   assert.match(refused.log, /\[~\] platformDatabaseCluster\s+AWS::RDS::DBCluster\s+Replacement: True/);
   assert.match(refused.log, '--allow-replace platformDatabaseCluster');
   writeFileSync(platform, original);
@@ -202,14 +254,17 @@ M('replacing the Aurora cluster (a create-only property changed) is refused, and
   assert.is((await deploy()).report.outcome, 'no-changes', 'the refused change set left nothing behind');
 });
 
-M('removing a tenant\'s stack (its data) is refused; named with --allow-remove it goes', async () => {
+M("removing a tenant's stack (its data) is refused; named with --allow-remove it goes", async () => {
   if (missing) return;
   rmSync(join(tenants, 'vandelay.yaml'));
   await compile();
   const refused = await deploy();
   assert.is(refused.status, 1);
   assert.is(refused.report.outcome, 'refused');
-  assert.equal(refused.report.guard!.refused.map((f) => `${f.kind} tenant:${f.tenant} ${f.logicalId}`), ['remove tenant:vandelay tenantVandelayStack']);
+  assert.equal(
+    refused.report.guard!.refused.map((f) => `${f.kind} tenant:${f.tenant} ${f.logicalId}`),
+    ['remove tenant:vandelay tenantVandelayStack'],
+  );
   assert.match(refused.log, '--allow-remove tenant:vandelay');
   assert.ok((await deployedStacks()).has('tenantGroup0Stack/tenantVandelayStack'), 'nothing ran');
   const allowed = await deploy('--allow-remove', 'tenant:vandelay');

@@ -53,10 +53,20 @@ async function rendered(before: CompiledSide, after: CompiledSide) {
 }
 
 const baseSide = side(BASE, 'main');
-const cases = readdirSync(CASES).filter((c) => statSync(join(CASES, c)).isDirectory() && (existsSync(join(CASES, c, 'head')) || existsSync(join(CASES, c, 'delete')))).sort();
+const cases = readdirSync(CASES)
+  .filter((c) => statSync(join(CASES, c)).isDirectory() && (existsSync(join(CASES, c, 'head')) || existsSync(join(CASES, c, 'delete'))))
+  .sort();
 
 D('the fixture pairs cover what the issue asks', () => {
-  assert.equal(cases, ['domain-added', 'iam-broadened', 'new-standard-tenant', 'security-group-opened', 'sign-in-domain-renamed', 'standard-to-premium', 'tenant-removed']);
+  assert.equal(cases, [
+    'domain-added',
+    'iam-broadened',
+    'new-standard-tenant',
+    'security-group-opened',
+    'sign-in-domain-renamed',
+    'standard-to-premium',
+    'tenant-removed',
+  ]);
 });
 
 for (const name of cases) {
@@ -72,17 +82,32 @@ for (const name of cases) {
 D('each case shows what the issue asks of it', async () => {
   const run = (name: string) => inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, name), join(dir, 'tenants')), 'work tree')));
   const added = await run('new-standard-tenant');
-  assert.equal(added.diff.tenants.map((t) => `${t.id}:${t.change}`), ['hooli:add']);
-  assert.ok(added.diff.lock?.lines.some((l) => l.startsWith('+  hooli: ')), 'its lock line');
-  assert.ok(added.diff.sql.some((c) => c.lines.some((l) => l.startsWith('+') && l.includes("'hooli'"))), 'its tenant row');
+  assert.equal(
+    added.diff.tenants.map((t) => `${t.id}:${t.change}`),
+    ['hooli:add'],
+  );
+  assert.ok(
+    added.diff.lock?.lines.some((l) => l.startsWith('+  hooli: ')),
+    'its lock line',
+  );
+  assert.ok(
+    added.diff.sql.some((c) => c.lines.some((l) => l.startsWith('+') && l.includes("'hooli'"))),
+    'its tenant row',
+  );
 
   const premium = await run('standard-to-premium');
   const initech = premium.diff.tenants.find((t) => t.id === 'initech')!;
   assert.equal([initech.before?.tier, initech.after?.tier], ['standard', 'premium']);
   const created = initech.stack!.resources.filter((r) => r.change === 'add').map((r) => r.type);
-  assert.ok(created.includes('AWS::AutoScaling::AutoScalingGroup') && created.includes('AWS::ElastiCache::ReplicationGroup'), 'dedicated fleet and cache appear');
+  assert.ok(
+    created.includes('AWS::AutoScaling::AutoScalingGroup') && created.includes('AWS::ElastiCache::ReplicationGroup'),
+    'dedicated fleet and cache appear',
+  );
   const cacheShard = premium.diff.estate.find((s) => s.template === 'shards/cache-0.template.json')!;
-  assert.ok(cacheShard.resources.some((r) => r.paths.some((p) => p.removed?.includes('"tessera-t-initech"'))), 'its shared-cache user leaves the shared user group');
+  assert.ok(
+    cacheShard.resources.some((r) => r.paths.some((p) => p.removed?.includes('"tessera-t-initech"'))),
+    'its shared-cache user leaves the shared user group',
+  );
 
   const renamed = await run('sign-in-domain-renamed');
   const replaced = renamed.diff.tenants[0]!.stack!.resources.filter((r) => r.impact === 'replace').map((r) => r.logicalId);
@@ -90,10 +115,16 @@ D('each case shows what the issue asks of it', async () => {
   assert.ok(renamed.gate.blocking.some((f) => f.kind === 'replacement'));
 
   const removed = await run('tenant-removed');
-  assert.equal(removed.diff.tenants.map((t) => `${t.id}:${t.change}`), ['globex:remove']);
+  assert.equal(
+    removed.diff.tenants.map((t) => `${t.id}:${t.change}`),
+    ['globex:remove'],
+  );
   const stateful = removed.gate.blocking.filter((f) => f.kind === 'stateful').map((f) => f.logicalId);
   assert.ok(stateful.includes('tenantUserPool') && stateful.includes('tenantLogGroup') && stateful.includes('tenantSecret'), stateful.join(', '));
-  assert.ok(removed.gate.blocking.some((f) => f.kind === 'removal' && f.tenant === 'globex' && f.logicalId === 'tenantGlobexStack'), 'its nested stack in the group belongs to it');
+  assert.ok(
+    removed.gate.blocking.some((f) => f.kind === 'removal' && f.tenant === 'globex' && f.logicalId === 'tenantGlobexStack'),
+    'its nested stack in the group belongs to it',
+  );
 
   assert.ok((await run('iam-broadened')).gate.blocking.some((f) => f.kind === 'broadening' && f.description.includes('IAM allow added')));
   assert.ok((await run('security-group-opened')).gate.blocking.some((f) => f.kind === 'broadening' && /ingress rule added: .* TCP 8443/.test(f.description)));
@@ -107,10 +138,14 @@ D('an override with a reason lets a finding through, and the output shows the ov
     const stacks = new Map([...before.tenants, ...after.tenants].map((t) => [t.names.stack, t.id]));
     const findings = gateFindings(diff, stacks);
     const reason = 'contract ended 2026-10-31, export delivered (OPS-12)';
-    const gate = evaluateGate(findings, ['removal', 'stateful'], [
-      { kind: 'removal', target: 'tenant:globex', reason },
-      { kind: 'stateful', target: 'tenant:globex', reason },
-    ]);
+    const gate = evaluateGate(
+      findings,
+      ['removal', 'stateful'],
+      [
+        { kind: 'removal', target: 'tenant:globex', reason },
+        { kind: 'stateful', target: 'tenant:globex', reason },
+      ],
+    );
     let text = '';
     renderText(diff, gate, { write: (s) => (text += s) });
     return { gate, text, reason };
@@ -139,7 +174,11 @@ D('a change touching 300 tenants: the comment stays under the size limit and sti
 });
 
 function git(cwd: string, ...args: string[]): string {
-  const r = spawnSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
+  const r = spawnSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' },
+  });
   assert.is(r.status, 0, r.stderr);
   return r.stdout;
 }
@@ -160,7 +199,11 @@ D('against real git history: base from git objects, head from the work tree or a
     assert.is(worktree.status, 0, worktree.stderr);
     assert.fixture(worktree.stdout, readFileSync(join(CASES, 'new-standard-tenant', 'expected.txt'), 'utf8'));
     assert.is(git(repo, 'status', '--porcelain'), statusBefore, 'the work tree and index are untouched');
-    assert.equal(listTree(join(repo, 'out')).map((p) => `${p}:${statSync(join(repo, 'out', p)).mtimeMs}`), outBefore, 'out/ is untouched');
+    assert.equal(
+      listTree(join(repo, 'out')).map((p) => `${p}:${statSync(join(repo, 'out', p)).mtimeMs}`),
+      outBefore,
+      'out/ is untouched',
+    );
     git(repo, 'add', 'tenants');
     git(repo, 'commit', '-qm', 'add hooli');
     rmSync(join(repo, 'tenants'), { recursive: true });
@@ -184,7 +227,10 @@ D('--fail-on exits 1 with the reasons; --allow with a reason exits 0', async () 
     assert.is(blocked.status, 1);
     assert.match(blocked.stdout, /--fail-on replacement: \d+ findings block this change/);
     assert.match(blocked.stdout, 'replacement tenant:acme: tenants/acme.template.json tenantUserPoolDomain (AWS::Cognito::UserPoolDomain) is replaced');
-    const allowed = await runMain(['diff', '--base', 'main', '--fail-on', 'replacement', '--allow', 'replacement tenant:acme: new sign-in domain agreed with Acme (CHG-7)'], repo);
+    const allowed = await runMain(
+      ['diff', '--base', 'main', '--fail-on', 'replacement', '--allow', 'replacement tenant:acme: new sign-in domain agreed with Acme (CHG-7)'],
+      repo,
+    );
     assert.is(allowed.status, 0, allowed.stdout);
     const noReason = await runMain(['diff', '--base', 'main', '--fail-on', 'replacement', '--allow', 'replacement tenant:acme: ok'], repo);
     assert.is(noReason.status, 2);

@@ -68,19 +68,32 @@ G('a suppression accepts exactly what it names, and out/review.json records it w
     ['tenants/acme.template.json tenantRole', 'tenants/initech.template.json tenantRole'],
   );
   const record = JSON.parse(r.files.find((f) => f.path === 'review.json')!.content);
-  assert.equal(record.suppressed.map((s: { resource: string; reason: string }) => [s.resource, s.reason]), [['tenantRole', reason], ['tenantRole', reason]]);
+  assert.equal(
+    record.suppressed.map((s: { resource: string; reason: string }) => [s.resource, s.reason]),
+    [
+      ['tenantRole', reason],
+      ['tenantRole', reason],
+    ],
+  );
   assert.ok(record.rules.includes('E999'));
 });
 
 G('a suppression narrower than the findings leaves the others failing', () => {
-  const r = compileMinimal('review:\n  suppressions:\n    - { rule: E999, template: tenants/acme.template.json, resource: tenantRole, reason: "Only acme is accepted, for this test." }\n');
+  const r = compileMinimal(
+    'review:\n  suppressions:\n    - { rule: E999, template: tenants/acme.template.json, resource: tenantRole, reason: "Only acme is accepted, for this test." }\n',
+  );
   assert.is(r.ok, false);
   if (r.ok) return;
-  assert.equal(r.diagnostics.map((d) => `${d.file} ${d.code}`), ['tenants/initech.yaml security-rule']);
+  assert.equal(
+    r.diagnostics.map((d) => `${d.file} ${d.code}`),
+    ['tenants/initech.yaml security-rule'],
+  );
 });
 
 G('a suppression that accepts nothing is an error at the suppression', () => {
-  const r = compileMinimal('review:\n  suppressions:\n    - { rule: E101, template: shards/*.template.json, resource: albSecurityGroup, reason: "Nothing here is open, so this accepts nothing." }\n');
+  const r = compileMinimal(
+    'review:\n  suppressions:\n    - { rule: E101, template: shards/*.template.json, resource: albSecurityGroup, reason: "Nothing here is open, so this accepts nothing." }\n',
+  );
   assert.is(r.ok, false);
   if (r.ok) return;
   assert.equal(r.diagnostics.filter((d) => d.code === 'suppression-unused').map(formatDiagnostic), [
@@ -95,7 +108,7 @@ G('a suppression needs a reason the schema accepts', () => {
   assert.match(r.diagnostics.map(formatDiagnostic).join('\n'), 'review.suppressions[0].reason must be at least 20 characters long');
 });
 
-G('with the pack alone, the same estate compiles: the failure above is the test rule\'s, not the fixture\'s', () => {
+G("with the pack alone, the same estate compiles: the failure above is the test rule's, not the fixture's", () => {
   const r = inTempDir((dir) => {
     cpSync(MINIMAL, dir, { recursive: true });
     return compileSources('tenants', loadedFrom(dir));

@@ -16,7 +16,9 @@ function sources(dir: string): string[] {
 /** Every relative import of a module, as a path from the repository root. */
 function importsOf(file: string): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
-  return [...text.matchAll(/(?:import|export)[^'"]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)|^import\s+'(\.[^']+)'/gm)].map((m) => relative(ROOT, resolve(ROOT, dirname(file), (m[1] ?? m[2] ?? m[3])!)));
+  return [...text.matchAll(/(?:import|export)[^'"]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)|^import\s+'(\.[^']+)'/gm)].map((m) =>
+    relative(ROOT, resolve(ROOT, dirname(file), (m[1] ?? m[2] ?? m[3])!)),
+  );
 }
 
 I('compiler/ imports nothing of deploy/ or of the command line but its contract', () => {
@@ -28,7 +30,7 @@ I('compiler/ imports nothing of deploy/ or of the command line but its contract'
   }
 });
 
-I('deploy/ imports only the compiled output\'s contract from compiler/', () => {
+I("deploy/ imports only the compiled output's contract from compiler/", () => {
   const allowed = new Set(['compiler/outputFormat.ts', 'compiler/stateful.ts', 'cli/command.ts']);
   let seen = 0;
   for (const f of sources('deploy')) {
@@ -38,7 +40,7 @@ I('deploy/ imports only the compiled output\'s contract from compiler/', () => {
       assert.ok(allowed.has(target), `${f} imports ${target}`);
     }
   }
-  assert.ok(seen > 0, 'the check saw deploy\'s imports');
+  assert.ok(seen > 0, "the check saw deploy's imports");
 });
 
 // The pipeline's stages, in order: a stage imports only itself and earlier stages.

@@ -14,7 +14,11 @@ import { ACCOUNT, REGION, resolve } from './support/resolve.ts';
 
 const I = suite('IAM isolation');
 const compiled = compiledFrom(SAMPLE_TENANTS);
-const files = new Map(compiled.files.filter((f) => f.path.endsWith('.template.json')).map((f) => [f.path, JSON.parse(f.content) as { Resources: Record<string, { Properties: Record<string, unknown> }> }]));
+const files = new Map(
+  compiled.files
+    .filter((f) => f.path.endsWith('.template.json'))
+    .map((f) => [f.path, JSON.parse(f.content) as { Resources: Record<string, { Properties: Record<string, unknown> }> }]),
+);
 const root = files.get('root.template.json')!;
 
 const BUCKET = 'tessera-tenant-data-abc123';
@@ -69,7 +73,11 @@ const KINDS: Record<string, (id: string) => Request> = {
   's3 object read': (id) => ({ action: 's3:GetObject', resource: `${BUCKET_ARN}/tenants/${id}/reports/q3.pdf`, withBucketPolicy: true }),
   's3 object write': (id) => ({ action: 's3:PutObject', resource: `${BUCKET_ARN}/tenants/${id}/uploads/new.csv`, withBucketPolicy: true }),
   's3 listing': (id) => ({ action: 's3:ListBucket', resource: BUCKET_ARN, context: { 's3:prefix': `tenants/${id}/` }, withBucketPolicy: true }),
-  'registry item': (id) => ({ action: 'dynamodb:GetItem', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${TABLE}`, context: { 'dynamodb:LeadingKeys': [id] } }),
+  'registry item': (id) => ({
+    action: 'dynamodb:GetItem',
+    resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${TABLE}`,
+    context: { 'dynamodb:LeadingKeys': [id] },
+  }),
   'ssm parameter': (id) => ({ action: 'ssm:GetParameter', resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/tenants/${id}/tier` }),
   secret: (id) => ({ action: 'secretsmanager:GetSecretValue', resource: secretArn(id) }),
   'log group': (id) => ({ action: 'logs:PutLogEvents', resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/tessera/tenants/${id}:log-stream:i-0abc` }),
@@ -106,7 +114,12 @@ const PAIRS: readonly (readonly [string, string])[] = [
 
 // S3 kinds are also checked without the bucket policy: each layer must hold alone.
 const LAYERED: [string, (id: string) => Request][] = Object.entries(KINDS).flatMap(([kind, request]) =>
-  request('x').withBucketPolicy ? [[kind, request] as [string, (id: string) => Request], [`${kind} (identity policy alone)`, (id: string) => ({ ...request(id), withBucketPolicy: false })] as [string, (id: string) => Request]] : [[kind, request] as [string, (id: string) => Request]],
+  request('x').withBucketPolicy
+    ? [
+        [kind, request] as [string, (id: string) => Request],
+        [`${kind} (identity policy alone)`, (id: string) => ({ ...request(id), withBucketPolicy: false })] as [string, (id: string) => Request],
+      ]
+    : [[kind, request] as [string, (id: string) => Request]],
 );
 
 for (const [kind, request] of LAYERED) {
@@ -121,7 +134,7 @@ for (const [kind, request] of LAYERED) {
   });
 }
 
-I('the bucket policy alone denies an A-tagged principal B\'s prefix, whatever its identity policy allows', async () => {
+I("the bucket policy alone denies an A-tagged principal B's prefix, whatever its identity policy allows", async () => {
   const allowAll = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] };
   const base = (resource: string, tag: string, action = 's3:GetObject', ctx: Record<string, string> = {}): Simulation => ({
     identityPolicies: [{ name: 'too-broad', policy: allowAll as never }],
@@ -148,9 +161,12 @@ I('the bucket policy alone denies an A-tagged principal B\'s prefix, whatever it
   assert.is(await run(base(BUCKET_ARN, 'initech', 's3:ListBucket', { 's3:prefix': 'tenants/initech/' })), 'Allowed');
 });
 
-I('only the pooled fleet, with the tenant\'s own id as session tag, may assume a tenant role', async () => {
+I("only the pooled fleet, with the tenant's own id as session tag, may assume a tenant role", async () => {
   const appRole = root.Resources.appInstanceRole!.Properties;
-  const appPolicy = resolve((appRole.Policies as { PolicyDocument: unknown }[])[0]!.PolicyDocument, { refs: {}, getAtts: { 'provisioningLogGroup.Arn': 'x' } }) as object;
+  const appPolicy = resolve((appRole.Policies as { PolicyDocument: unknown }[])[0]!.PolicyDocument, {
+    refs: {},
+    getAtts: { 'provisioningLogGroup.Arn': 'x' },
+  }) as object;
   const assume = async (tenant: string, requestTag: string, action = 'sts:AssumeRole', principal = APP_ROLE) => {
     const r = await runSimulation(
       {
@@ -182,7 +198,8 @@ I('every tenant policy names only its own tenant and stays under the managed-pol
     const policy = JSON.stringify(compiledTenant(t.id).policy);
     assert.ok(policy.length < MANAGED_POLICY_MAX_CHARS, `${t.id}: ${policy.length} characters`);
     for (const other of compiled.plan.tenants) {
-      if (other.id !== t.id) assert.not.ok(new RegExp(`[/:"]${other.id}[/:"*]`).test(policy.replace(`tenants/${t.id}`, '')), `${t.id}'s policy names ${other.id}`);
+      if (other.id !== t.id)
+        assert.not.ok(new RegExp(`[/:"]${other.id}[/:"*]`).test(policy.replace(`tenants/${t.id}`, '')), `${t.id}'s policy names ${other.id}`);
     }
   }
 });

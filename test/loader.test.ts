@@ -33,7 +33,10 @@ Load('a manifest name that is not a readable regular file is reported, not throw
     const [folder] = readManifestFiles(dir);
     const r = parseManifest(folder!);
     assert.is(r.source, null);
-    assert.equal(r.diagnostics.map((d) => d.code), ['file-unreadable']);
+    assert.equal(
+      r.diagnostics.map((d) => d.code),
+      ['file-unreadable'],
+    );
     assert.is(r.diagnostics[0]!.message, 'cannot read file (not a regular file)');
   });
 });
@@ -64,7 +67,11 @@ Load('JSON Pointers decode ~1 before ~0', () => {
 
 Load('the fast path and the positioned parser read every fixture manifest the same', () => {
   let compared = 0;
-  for (const dir of [SAMPLE_TENANTS, join(FIXTURES, 'estates', 'minimal'), ...readdirSync(join(FIXTURES, 'invalid')).map((c) => join(FIXTURES, 'invalid', c))]) {
+  for (const dir of [
+    SAMPLE_TENANTS,
+    join(FIXTURES, 'estates', 'minimal'),
+    ...readdirSync(join(FIXTURES, 'invalid')).map((c) => join(FIXTURES, 'invalid', c)),
+  ]) {
     for (const raw of rawFilesFrom(dir)) {
       const r = parseManifest(raw);
       if (!r.source) continue;

@@ -106,7 +106,7 @@ L('two merged pull requests that took the same listener slot are an error naming
   });
 });
 
-L('two merged pull requests that took a group\'s last place are an error listing the group\'s tenants', async () => {
+L("two merged pull requests that took a group's last place are an error listing the group's tenants", async () => {
   await inTempDir(async (work) => {
     const base = join(work, 'base');
     generateEstate(base, 39, join(FIXTURES, 'platform.yaml'));
@@ -117,8 +117,14 @@ L('two merged pull requests that took a group\'s last place are an error listing
     const lines = r.stderr.trim().split('\n');
     // Slots do not collide here (each branch took the next free slot of a different shard
     // state), so the group is what overflows; the listener-slot duplicate is reported too.
-    assert.ok(lines.some((l) => /group 0 holds 41 tenants in the lock, over the 40 it can hold \(aaa-new, .*zzz-new\): two changes each took its last place/.test(l)), r.stderr);
-    assert.ok(lines.some((l) => l.includes(tenantId(0))), 'the group\'s tenants are named');
+    assert.ok(
+      lines.some((l) => /group 0 holds 41 tenants in the lock, over the 40 it can hold \(aaa-new, .*zzz-new\): two changes each took its last place/.test(l)),
+      r.stderr,
+    );
+    assert.ok(
+      lines.some((l) => l.includes(tenantId(0))),
+      "the group's tenants are named",
+    );
   });
 });
 

@@ -49,11 +49,15 @@ O('adding a valid tenant with its lock line keeps every live-estate suite green'
     const compiled = await runMain(['compile', '--tenants', tenants, '--out', join(work, 'out')]);
     assert.is(compiled.status, 0, compiled.stderr);
     assert.match(readFileSync(join(tenants, 'placement.lock.yaml'), 'utf8'), new RegExp(`^  ${id}: \\{`, 'm'));
-    const run = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'uvu', 'bin.js'), '-r', 'tsx', 'test', `^(${LIVE_SUITES.map((f) => f.replace('.', '\\.')).join('|')})$`], {
-      cwd: ROOT,
-      env: { ...process.env, TENANTC_LIVE_TENANTS: tenants, FORCE_COLOR: '0' },
-      encoding: 'utf8',
-    });
+    const run = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'uvu', 'bin.js'), '-r', 'tsx', 'test', `^(${LIVE_SUITES.map((f) => f.replace('.', '\\.')).join('|')})$`],
+      {
+        cwd: ROOT,
+        env: { ...process.env, TENANTC_LIVE_TENANTS: tenants, FORCE_COLOR: '0' },
+        encoding: 'utf8',
+      },
+    );
     assert.is(run.status, 0, `${run.stdout}${run.stderr}`);
     const total = /Total:\s+(\d+)/.exec(run.stdout)?.[1];
     const passed = /Passed:\s+(\d+)/.exec(run.stdout)?.[1];

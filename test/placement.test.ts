@@ -17,39 +17,74 @@ const quotas = (q: Partial<QuotaPlan>): QuotaPlan => ({ ...DEFAULT_QUOTAS, ...q 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `t${String(i).padStart(3, '0')}`);
 
 P('tenants fill a shard up to its rule quota, then open the next', () => {
-  const r = placeTenants(ids(7).map((id) => std(id)), quotas({ albRulesPerLoadBalancer: 3 }), new Map());
-  assert.equal(ids(7).map((id) => r.byTenant.get(id)!.albShard), [0, 0, 0, 1, 1, 1, 2]);
-  assert.equal(ids(7).map((id) => r.byTenant.get(id)!.ruleSlot), [0, 1, 2, 0, 1, 2, 0]);
+  const r = placeTenants(
+    ids(7).map((id) => std(id)),
+    quotas({ albRulesPerLoadBalancer: 3 }),
+    new Map(),
+  );
+  assert.equal(
+    ids(7).map((id) => r.byTenant.get(id)!.albShard),
+    [0, 0, 0, 1, 1, 1, 2],
+  );
+  assert.equal(
+    ids(7).map((id) => r.byTenant.get(id)!.ruleSlot),
+    [0, 1, 2, 0, 1, 2, 0],
+  );
   assert.equal(r.albShards, [0, 1, 2]);
 });
 
 P('certificates and target groups are quotas too; the shared target group takes one seat', () => {
   const byCert = placeTenants(['a', 'b', 'c'].map(premium), quotas({ albCertificatesPerLoadBalancer: 2 }), new Map());
-  assert.equal(['a', 'b', 'c'].map((id) => byCert.byTenant.get(id)!.albShard), [0, 0, 1]);
+  assert.equal(
+    ['a', 'b', 'c'].map((id) => byCert.byTenant.get(id)!.albShard),
+    [0, 0, 1],
+  );
   const byTg = placeTenants(['a', 'b', 'c'].map(premium), quotas({ albTargetGroupsPerLoadBalancer: 3 }), new Map());
-  assert.equal(['a', 'b', 'c'].map((id) => byTg.byTenant.get(id)!.albShard), [0, 0, 1]);
+  assert.equal(
+    ['a', 'b', 'c'].map((id) => byTg.byTenant.get(id)!.albShard),
+    [0, 0, 1],
+  );
 });
 
 P('shared caches hold users-per-group minus default; premium tenants have none', () => {
   const r = placeTenants([std('a'), premium('b'), std('c'), std('d')], quotas({ cacheUsersPerUserGroup: 3 }), new Map());
-  assert.equal(['a', 'b', 'c', 'd'].map((id) => r.byTenant.get(id)!.cacheCluster), [0, null, 0, 1]);
+  assert.equal(
+    ['a', 'b', 'c', 'd'].map((id) => r.byTenant.get(id)!.cacheCluster),
+    [0, null, 0, 1],
+  );
 });
 
 P('groups hold 40 tenant stacks', () => {
-  const r = placeTenants(ids(81).map((id) => std(id)), quotas({ albRulesPerLoadBalancer: 1000 }), new Map());
+  const r = placeTenants(
+    ids(81).map((id) => std(id)),
+    quotas({ albRulesPerLoadBalancer: 1000 }),
+    new Map(),
+  );
   assert.equal(r.groups, [0, 1, 2]);
   assert.is([...r.byTenant.values()].filter((p) => p.group === 2).length, 1);
 });
 
 P('removing and adding tenants moves nobody else; a new tenant may reuse a freed slot', () => {
   const q = quotas({ albRulesPerLoadBalancer: 3, cacheUsersPerUserGroup: 3 });
-  const first = placeTenants(ids(6).map((id) => std(id)), q, new Map());
+  const first = placeTenants(
+    ids(6).map((id) => std(id)),
+    q,
+    new Map(),
+  );
   const without = ids(6).filter((id) => id !== 't001');
-  const second = placeTenants([...without, 'zz-new'].map((id) => std(id)), q, first.byTenant);
+  const second = placeTenants(
+    [...without, 'zz-new'].map((id) => std(id)),
+    q,
+    first.byTenant,
+  );
   for (const id of without) assert.equal(second.byTenant.get(id), first.byTenant.get(id), id);
   assert.equal(second.byTenant.get('zz-new'), first.byTenant.get('t001'), 'takes the freed places');
   // An earlier id arriving later does not push later ids out of their places.
-  const third = placeTenants([...without, 'zz-new', 'a-early'].map((id) => std(id)), q, second.byTenant);
+  const third = placeTenants(
+    [...without, 'zz-new', 'a-early'].map((id) => std(id)),
+    q,
+    second.byTenant,
+  );
   for (const id of [...without, 'zz-new']) assert.equal(third.byTenant.get(id), second.byTenant.get(id), id);
 });
 
@@ -102,7 +137,9 @@ P('a damaged lock is checked by its schema: every problem at its position, all a
 
 P('past a quota, compile names the quota, the count, the limit and the fix', () => {
   const raw = rawFilesFrom(SAMPLE_TENANTS).map((f) =>
-    f.name === 'platform.yaml' ? { ...f, bytes: Buffer.from(Buffer.from(f.bytes!).toString('utf8').replace('quotas: {}', 'quotas: { cognitoUserPools: 10 }')) } : f,
+    f.name === 'platform.yaml'
+      ? { ...f, bytes: Buffer.from(Buffer.from(f.bytes!).toString('utf8').replace('quotas: {}', 'quotas: { cognitoUserPools: 10 }')) }
+      : f,
   );
   const r = checkEstate('tenants', parseSources(raw));
   assert.is(r.ok, false);
@@ -112,24 +149,36 @@ P('past a quota, compile names the quota, the count, the limit and the fix', () 
   ]);
 });
 
-P('adding one tenant changes only its stack, its group, its shards, the root\'s references to them, the tenant rows and the lock', () => {
+P("adding one tenant changes only its stack, its group, its shards, the root's references to them, the tenant rows and the lock", () => {
   const raw = rawFilesFrom(SAMPLE_TENANTS);
   const before = compileSources('tenants', parseSources(raw));
   assert.ok(before.ok);
   if (!before.ok) return;
   const lock = rawFile('placement.lock.yaml', before.lock);
-  const newcomer = Buffer.from(raw.find((f) => f.name === 'initech.yaml')!.bytes!).toString('utf8').replace(/initech/g, 'newco').replace('name: Initech', 'name: NewCo');
+  const newcomer = Buffer.from(raw.find((f) => f.name === 'initech.yaml')!.bytes!)
+    .toString('utf8')
+    .replace(/initech/g, 'newco')
+    .replace('name: Initech', 'name: NewCo');
   const after = compileSources('tenants', parseSources([...raw, rawFile('newco.yaml', newcomer)], lock));
   assert.ok(after.ok);
   if (!after.ok) return;
   const a = new Map(before.files.map((f) => [f.path, f.content]));
   const b = new Map(after.files.map((f) => [f.path, f.content]));
   const changed = [...new Set([...a.keys(), ...b.keys()])].filter((p) => a.get(p) !== b.get(p)).sort();
-  assert.equal(changed, ['assets.json', 'groups/group-0.template.json', 'root.template.json', 'shards/cache-0.template.json', 'sql/002-tenants.sql', 'tenants/newco.template.json']);
+  assert.equal(changed, [
+    'assets.json',
+    'groups/group-0.template.json',
+    'root.template.json',
+    'shards/cache-0.template.json',
+    'sql/002-tenants.sql',
+    'tenants/newco.template.json',
+  ]);
   // Inside the root, only the nested stacks whose templates changed.
   const ra = JSON.parse(a.get('root.template.json')!).Resources;
   const rb = JSON.parse(b.get('root.template.json')!).Resources;
-  const changedResources = Object.keys(rb).filter((k) => JSON.stringify(ra[k]) !== JSON.stringify(rb[k])).sort();
+  const changedResources = Object.keys(rb)
+    .filter((k) => JSON.stringify(ra[k]) !== JSON.stringify(rb[k]))
+    .sort();
   // The shared fleet's size follows the seats on it (capacity model): NewCo brings 2,800.
   assert.equal(changedResources, ['appAutoScalingGroup', 'cacheShard0Stack', 'tenantGroup0Stack']);
   // The lock gains one line and loses none.

@@ -90,10 +90,16 @@ const context = (ms = 120_000) => ({ getRemainingTimeInMillis: () => ms });
 
 P('create: registers through bound parameters, then answers SUCCESS', async () => {
   await loadHandler()(event('Create'), context());
-  assert.equal(sent.map((s) => `${s.client}.${s.command}`), ['RDSDataClient.ExecuteStatementCommand', 'DynamoDBClient.PutItemCommand']);
+  assert.equal(
+    sent.map((s) => `${s.client}.${s.command}`),
+    ['RDSDataClient.ExecuteStatementCommand', 'DynamoDBClient.PutItemCommand'],
+  );
   const sql = String(sent[0]!.input.sql);
   assert.not.match(sql, "O'Brien", 'values are parameters, never spliced into SQL');
-  assert.equal((sent[0]!.input.parameters as { name: string }[]).map((p) => p.name), ['id', 'name', 'tier', 'status']);
+  assert.equal(
+    (sent[0]!.input.parameters as { name: string }[]).map((p) => p.name),
+    ['id', 'name', 'tier', 'status'],
+  );
   assert.is(responses.length, 1);
   assert.equal([responses[0]!.method, responses[0]!.Status, responses[0]!.PhysicalResourceId], ['PUT', 'SUCCESS', 'tenant-registration-acme']);
 });
@@ -126,7 +132,6 @@ P('a hung call answers FAILED before Lambda would time out', async () => {
 });
 
 P('invalid input answers FAILED without touching anything', async () => {
-
   await loadHandler()(event('Create', { TenantId: "acme'; DROP TABLE app.tenants; --" }), context());
   assert.is(sent.length, 0);
   assert.match(logged.join('\n'), 'invalid TenantId');

@@ -26,7 +26,8 @@ let server: Pick<RedisOptions, 'host' | 'port' | 'path'> = { host: '127.0.0.1', 
  * A tenant's connection. No ready check: it runs INFO, which a tenant user may not
  * (that is the point), and ioredis would print a warning on every connection.
  */
-const asTenant = (id: string) => new Redis({ ...server, username: `t-${id}`, password: PASSWORD, lazyConnect: true, maxRetriesPerRequest: 0, enableReadyCheck: false });
+const asTenant = (id: string) =>
+  new Redis({ ...server, username: `t-${id}`, password: PASSWORD, lazyConnect: true, maxRetriesPerRequest: 0, enableReadyCheck: false });
 
 async function tryConnect(at: typeof server): Promise<Redis | null> {
   const c = new Redis({ ...at, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
@@ -61,7 +62,9 @@ R.before(async () => {
     ownDir = mkdtempSync(join(tmpdir(), 'tenantc-redis-'));
     server = { path: join(ownDir, 'redis.sock') };
     // Port 0: no TCP listener at all, only the socket.
-    ownServer = spawn('redis-server', ['--port', '0', '--unixsocket', server.path!, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    ownServer = spawn('redis-server', ['--port', '0', '--unixsocket', server.path!, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     ownServer.on('error', () => undefined);
     for (let i = 0; i < 50 && !c; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -104,14 +107,17 @@ R('tenant A reads and writes its own keys', async () => {
   assert.is(await asA.hset(`tenant:${A}:k2`, 'f', '1'), 1);
   assert.is(await asA.expire(`tenant:${A}:k2`, 60), 1);
   const tx = await asA.multi().incr(`tenant:${A}:n`).del(`tenant:${A}:n`).exec();
-  assert.equal(tx?.map(([err]) => err), [null, null]);
+  assert.equal(
+    tx?.map(([err]) => err),
+    [null, null],
+  );
 });
 
-R('tenant A cannot touch tenant B\'s keys', async () => {
-  await denied(asA.get(`tenant:${B}:secret`), 'GET of B\'s key');
-  await denied(asA.set(`tenant:${B}:k`, 'x'), 'SET of B\'s key');
-  await denied(asA.del(`tenant:${B}:secret`), 'DEL of B\'s key');
-  await denied(asA.rename(`tenant:${A}:k`, `tenant:${B}:k`), 'RENAME into B\'s keys');
+R("tenant A cannot touch tenant B's keys", async () => {
+  await denied(asA.get(`tenant:${B}:secret`), "GET of B's key");
+  await denied(asA.set(`tenant:${B}:k`, 'x'), "SET of B's key");
+  await denied(asA.del(`tenant:${B}:secret`), "DEL of B's key");
+  await denied(asA.rename(`tenant:${A}:k`, `tenant:${B}:k`), "RENAME into B's keys");
   await denied(asA.get('unprefixed'), 'a key outside any tenant');
   assert.is(await admin.get(`tenant:${B}:secret`), 'b-data');
 });
@@ -121,7 +127,7 @@ R('tenant A cannot run administrative or key-enumerating commands', async () => 
   await denied(asA.flushdb(), 'FLUSHDB');
   await denied(asA.call('CONFIG', 'GET', '*'), 'CONFIG');
   await denied(asA.keys('*'), 'KEYS *');
-  await denied(asA.keys(`tenant:${B}:*`), 'KEYS over B\'s keys');
+  await denied(asA.keys(`tenant:${B}:*`), "KEYS over B's keys");
   await denied(asA.scan('0'), 'SCAN');
   await denied(asA.randomkey(), 'RANDOMKEY');
   await denied(asA.dbsize(), 'DBSIZE');
@@ -141,17 +147,17 @@ R('tenant A cannot run administrative or key-enumerating commands', async () => 
   await denied(asA.call('PUBSUB', 'CHANNELS'), 'PUBSUB CHANNELS');
 });
 
-R('tenant A cannot subscribe or publish to tenant B\'s channels', async () => {
+R("tenant A cannot subscribe or publish to tenant B's channels", async () => {
   const sub = asTenant(A);
   await sub.connect();
   try {
     assert.equal(await sub.subscribe(`tenant:${A}:events`), 1);
-    await denied(sub.subscribe(`tenant:${B}:events`), 'SUBSCRIBE to B\'s channel');
+    await denied(sub.subscribe(`tenant:${B}:events`), "SUBSCRIBE to B's channel");
     await denied(sub.psubscribe('tenant:*'), 'PSUBSCRIBE across tenants');
   } finally {
     sub.disconnect();
   }
-  await denied(asA.publish(`tenant:${B}:events`, 'x'), 'PUBLISH to B\'s channel');
+  await denied(asA.publish(`tenant:${B}:events`, 'x'), "PUBLISH to B's channel");
   assert.is(await asA.publish(`tenant:${A}:events`, 'x'), 0);
 });
 

@@ -36,11 +36,17 @@ R('E101 no open ingress', () => {
 
 R('E201 IMDSv2 required', () => {
   const lt = (m: object) => ({ Type: 'AWS::EC2::LaunchTemplate', Properties: { LaunchTemplateData: { MetadataOptions: m } } });
-  assert.equal(verdicts(imdsV2Required, t({ good: lt({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 }), optional: lt({ HttpTokens: 'optional', HttpPutResponseHopLimit: 1 }), hops: lt({ HttpTokens: 'required', HttpPutResponseHopLimit: 2 }) })), [
-    'good:ok',
-    'optional:bad',
-    'hops:bad',
-  ]);
+  assert.equal(
+    verdicts(
+      imdsV2Required,
+      t({
+        good: lt({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 }),
+        optional: lt({ HttpTokens: 'optional', HttpPutResponseHopLimit: 1 }),
+        hops: lt({ HttpTokens: 'required', HttpPutResponseHopLimit: 2 }),
+      }),
+    ),
+    ['good:ok', 'optional:bad', 'hops:bad'],
+  );
 });
 
 R('E301 stateful resources retained', () => {
@@ -64,8 +70,14 @@ R('E302 encrypted at rest', () => {
     verdicts(
       encryptedAtRest,
       t({
-        cache: { Type: 'AWS::ElastiCache::ReplicationGroup', Properties: { AtRestEncryptionEnabled: true, TransitEncryptionEnabled: true, TransitEncryptionMode: 'required' } },
-        cachePreferred: { Type: 'AWS::ElastiCache::ReplicationGroup', Properties: { AtRestEncryptionEnabled: true, TransitEncryptionEnabled: true, TransitEncryptionMode: 'preferred' } },
+        cache: {
+          Type: 'AWS::ElastiCache::ReplicationGroup',
+          Properties: { AtRestEncryptionEnabled: true, TransitEncryptionEnabled: true, TransitEncryptionMode: 'required' },
+        },
+        cachePreferred: {
+          Type: 'AWS::ElastiCache::ReplicationGroup',
+          Properties: { AtRestEncryptionEnabled: true, TransitEncryptionEnabled: true, TransitEncryptionMode: 'preferred' },
+        },
         logs: { Type: 'AWS::Logs::LogGroup', Properties: { KmsKeyId: 'k' } },
         plainLogs: { Type: 'AWS::Logs::LogGroup', Properties: {} },
         key: { Type: 'AWS::KMS::Key', Properties: { EnableKeyRotation: false } },
@@ -84,7 +96,10 @@ R('E303 buckets private', () => {
       t({
         good: { Type: 'AWS::S3::Bucket', Properties: { PublicAccessBlockConfiguration: all, OwnershipControls: owned } },
         acls: { Type: 'AWS::S3::Bucket', Properties: { PublicAccessBlockConfiguration: all } },
-        policyAllowed: { Type: 'AWS::S3::Bucket', Properties: { PublicAccessBlockConfiguration: { ...all, BlockPublicPolicy: false }, OwnershipControls: owned } },
+        policyAllowed: {
+          Type: 'AWS::S3::Bucket',
+          Properties: { PublicAccessBlockConfiguration: { ...all, BlockPublicPolicy: false }, OwnershipControls: owned },
+        },
       }),
     ),
     ['good:ok', 'acls:bad', 'policyAllowed:bad'],
@@ -116,8 +131,15 @@ R('every template of the sample estate complies, and every rule applies somewher
   const c = compiledFrom(SAMPLE_TENANTS);
   const templates = new Map(c.files.filter((f) => f.path.endsWith('.template.json')).map((f) => [f.path, JSON.parse(f.content) as Template]));
   const findings = reviewTemplates(templates);
-  assert.equal(findings.filter((f) => !f.compliant).map((f) => `${f.rule} ${f.template} ${f.resource}: ${f.message}`), []);
-  for (const rule of SECURITY_RULES) assert.ok(findings.some((f) => f.rule === rule.id), `${rule.id} applied to nothing`);
+  assert.equal(
+    findings.filter((f) => !f.compliant).map((f) => `${f.rule} ${f.template} ${f.resource}: ${f.message}`),
+    [],
+  );
+  for (const rule of SECURITY_RULES)
+    assert.ok(
+      findings.some((f) => f.rule === rule.id),
+      `${rule.id} applied to nothing`,
+    );
 });
 
 R.run();

@@ -16,7 +16,9 @@ const ROLES = databaseRoles(PLATFORM);
 function compiledSql(dropTenant?: string): Record<string, string> {
   const raw = rawFilesFrom(join(FIXTURES, 'estates', 'minimal'))
     .filter((f) => f.name !== `${dropTenant}.yaml`)
-    .map((f) => (f.name === 'platform.yaml' ? { ...f, bytes: Buffer.from(Buffer.from(f.bytes!).toString('utf8').replace('name: tessera', `name: ${PLATFORM}`)) } : f));
+    .map((f) =>
+      f.name === 'platform.yaml' ? { ...f, bytes: Buffer.from(Buffer.from(f.bytes!).toString('utf8').replace('name: tessera', `name: ${PLATFORM}`)) } : f,
+    );
   const r = compileSources('tenants', parseSources(raw));
   if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
   return Object.fromEntries(emitSql(r.plan).map((f) => [f.path.replace('sql/', ''), f.content]));
@@ -111,15 +113,22 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
     try {
       await asTenant(app, 'acme', async () => {
         const rows = await app.query<{ tenant_id: string }>('SELECT tenant_id FROM app.projects');
-        assert.equal(rows.map((r) => r.tenant_id), ['acme']);
+        assert.equal(
+          rows.map((r) => r.tenant_id),
+          ['acme'],
+        );
         assert.equal((await app.query('SELECT id FROM app.tenants')).length, 1, 'only its own tenants row');
         const updated = await app.query(`UPDATE app.invoices SET tenant_id = tenant_id WHERE tenant_id = 'initech' RETURNING id`);
-        assert.is(updated.length, 0, 'UPDATE of another tenant\'s row touches nothing');
+        assert.is(updated.length, 0, "UPDATE of another tenant's row touches nothing");
         const deleted = await app.query(`DELETE FROM app.documents WHERE tenant_id = 'initech' RETURNING id`);
-        assert.is(deleted.length, 0, 'DELETE of another tenant\'s row touches nothing');
+        assert.is(deleted.length, 0, "DELETE of another tenant's row touches nothing");
       });
-      await asTenant(app, 'acme', () => rejects(app.query(`INSERT INTO app.projects (tenant_id) VALUES ('initech')`), /row-level security/, 'INSERT for another tenant'));
-      await asTenant(app, 'acme', () => rejects(app.query(`UPDATE app.projects SET tenant_id = 'initech'`), /row-level security/, 'moving a row to another tenant'));
+      await asTenant(app, 'acme', () =>
+        rejects(app.query(`INSERT INTO app.projects (tenant_id) VALUES ('initech')`), /row-level security/, 'INSERT for another tenant'),
+      );
+      await asTenant(app, 'acme', () =>
+        rejects(app.query(`UPDATE app.projects SET tenant_id = 'initech'`), /row-level security/, 'moving a row to another tenant'),
+      );
       // The other tenant's rows are all still there.
       await asTenant(app, 'initech', async () => {
         assert.is((await app.query('SELECT 1 FROM app.invoices')).length, 1);
@@ -139,7 +148,9 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
         }
       });
       await asTenant(app, null, () => rejects(app.query('INSERT INTO app.projects DEFAULT VALUES'), /null value|row-level security/, 'INSERT with no tenant'));
-      await asTenant(app, null, () => rejects(app.query(`INSERT INTO app.projects (tenant_id) VALUES ('acme')`), /row-level security/, 'INSERT naming a tenant with none set'));
+      await asTenant(app, null, () =>
+        rejects(app.query(`INSERT INTO app.projects (tenant_id) VALUES ('acme')`), /row-level security/, 'INSERT naming a tenant with none set'),
+      );
       // A transaction-local setting is gone after COMMIT: the next transaction on the
       // same (pooled) connection starts with no tenant.
       await app.exec('BEGIN');
@@ -199,7 +210,10 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
     const app = await db.app();
     try {
       await asTenant(app, 'acme', async () => {
-        assert.equal((await app.query<{ tenant_id: string }>('SELECT tenant_id FROM app.all_projects')).map((r) => r.tenant_id), ['acme']);
+        assert.equal(
+          (await app.query<{ tenant_id: string }>('SELECT tenant_id FROM app.all_projects')).map((r) => r.tenant_id),
+          ['acme'],
+        );
         assert.equal(await app.query('SELECT app.count_invoices()::int AS n'), [{ n: 1 }]);
       });
     } finally {
@@ -222,7 +236,10 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
     }
     const reported = await gaps(db.admin);
     await db.admin.exec('DROP VIEW app.leaky_projects');
-    assert.ok(reported.some((g) => /leaky_projects: view runs as .*bypasses row-level security/.test(g)), reported.join('\n'));
+    assert.ok(
+      reported.some((g) => /leaky_projects: view runs as .*bypasses row-level security/.test(g)),
+      reported.join('\n'),
+    );
     await db.admin.exec(`CREATE VIEW app.safe_projects WITH (security_invoker = true) AS SELECT * FROM app.projects`);
     assert.equal(await gaps(db.admin), [], 'a security_invoker view is fine');
     await db.admin.exec('DROP VIEW app.safe_projects');

@@ -26,7 +26,13 @@ S('500 and 5,000 tenants: every template passes the registry check, the limits, 
     inTempDir((dir) => {
       generateEstate(dir, size, join(SAMPLE_TENANTS, 'platform.yaml'));
       const r = compileSources('tenants', parseSources(rawFilesFrom(dir)));
-      if (!r.ok) return assert.unreachable(r.diagnostics.slice(0, 3).map((d) => d.message).join('\n'));
+      if (!r.ok)
+        return assert.unreachable(
+          r.diagnostics
+            .slice(0, 3)
+            .map((d) => d.message)
+            .join('\n'),
+        );
       assert.is(r.review.violations.length + r.review.suppressed.length, 0, `${size}: the rule pack found nothing to accept or refuse`);
       const templates = r.files.filter((f) => f.path.endsWith('.template.json'));
       assert.is(templates.filter((f) => f.path.startsWith('tenants/')).length, size);

@@ -58,9 +58,12 @@ T('hostile tenant names round-trip exactly through the compiled SQL', async () =
     name === 'acme.yaml'
       ? text.replace('name: Acme Corporation', () => `name: ${JSON.stringify(hostile)}`)
       : name === 'platform.yaml'
-        ? text.replace('description: Projects a tenant\'s users work in', () => `description: ${JSON.stringify(hostileDescription)}`)
+        ? text.replace("description: Projects a tenant's users work in", () => `description: ${JSON.stringify(hostileDescription)}`)
         : text;
-  const raw = rawFilesFrom(join(FIXTURES, 'estates', 'minimal')).map((f) => ({ ...f, bytes: Buffer.from(edit(f.name, Buffer.from(f.bytes!).toString('utf8'))) }));
+  const raw = rawFilesFrom(join(FIXTURES, 'estates', 'minimal')).map((f) => ({
+    ...f,
+    bytes: Buffer.from(edit(f.name, Buffer.from(f.bytes!).toString('utf8'))),
+  }));
   const r = compileSources('tenants', parseSources(raw));
   assert.ok(r.ok);
   if (!r.ok) return;

@@ -78,7 +78,7 @@ if (useServer('withTenant')) {
     assert.equal(after.rows[0], { t: '', n: 0 }, 'the same connection outside withTenant sees no tenant and no rows');
   });
 
-  W('a failure rolls back the tenant\'s writes and clears its context', async () => {
+  W("a failure rolls back the tenant's writes and clears its context", async () => {
     try {
       await withTenant(pool, 'acme', async (db) => {
         await db.query('INSERT INTO app.documents DEFAULT VALUES');

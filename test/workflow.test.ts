@@ -53,7 +53,15 @@ W('pull requests touching the estate or the compiler run every gate, then post t
   assert.ok(workflow.on.pull_request!.types!.includes('edited'), 'a new override in the description re-runs the gate');
   const review = workflow.jobs.review!;
   const runs = review.steps.map((s) => s.run ?? s.uses ?? '').join('\n');
-  const order = ['npm ci', 'npx tenantc validate --locked', 'npx tenantc compile --locked', 'npx tenantc check', 'npm test', 'npx tenantc diff --base "origin/$BASE_REF" --format markdown', 'actions/github-script'];
+  const order = [
+    'npm ci',
+    'npx tenantc validate --locked',
+    'npx tenantc compile --locked',
+    'npx tenantc check',
+    'npm test',
+    'npx tenantc diff --base "origin/$BASE_REF" --format markdown',
+    'actions/github-script',
+  ];
   let at = -1;
   for (const step of order) {
     const i = runs.indexOf(step, at + 1);

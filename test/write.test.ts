@@ -14,7 +14,12 @@ import { inTempDir, listTree } from './helpers.ts';
 const Write = suite('write');
 
 const files = (entries: Record<string, string>): OutputFile[] => Object.entries(entries).map(([path, content]) => ({ path, content }));
-const first = { 'root.template.json': '{"root":1}', 'tenants/acme.template.json': '{"acme":1}', 'tenants/globex.template.json': '{"globex":1}', 'sql/002-tenants.sql': 'select 1;' };
+const first = {
+  'root.template.json': '{"root":1}',
+  'tenants/acme.template.json': '{"acme":1}',
+  'tenants/globex.template.json': '{"globex":1}',
+  'sql/002-tenants.sql': 'select 1;',
+};
 
 Write('a first compile writes every file; a recompile of the same bytes keeps every file', async () => {
   await inTempDir(async (work) => {
@@ -28,7 +33,11 @@ Write('a first compile writes every file; a recompile of the same bytes keeps ev
       assert.is(now.mtimeMs, before.get(path)!.mtimeMs, `${path} keeps its mtime`);
       assert.is(now.nlink, 1, `${path} has no second name once the old tree is gone`);
     }
-    assert.equal(listTree(work), listTree(out).map((p) => `out/${p}`), 'no staging or retired directory left beside the output');
+    assert.equal(
+      listTree(work),
+      listTree(out).map((p) => `out/${p}`),
+      'no staging or retired directory left beside the output',
+    );
   });
 });
 
@@ -45,7 +54,13 @@ Write('only changed files are written; removed files disappear; unchanged ones k
     assert.is.not(statSync(join(out, 'tenants/globex.template.json')).ino, globex);
     assert.is(readFileSync(join(out, 'tenants/globex.template.json'), 'utf8'), '{"globex":2}');
     assert.not.ok(existsSync(join(out, 'sql/002-tenants.sql')));
-    assert.equal(listTree(out), ['.tenantc-output', 'root.template.json', 'tenants/acme.template.json', 'tenants/globex.template.json', 'tenants/initech.template.json']);
+    assert.equal(listTree(out), [
+      '.tenantc-output',
+      'root.template.json',
+      'tenants/acme.template.json',
+      'tenants/globex.template.json',
+      'tenants/initech.template.json',
+    ]);
   });
 });
 

@@ -100,7 +100,7 @@ function writeCache(dir: string, cache: CacheFile): void {
   const clean: string[] = [];
   for (let i = cache.clean.length - 1; i >= 0 && clean.length < CACHE_ENTRIES; i--) {
     const h = cache.clean[i]!;
-    if (!seen.has(h)) (seen.add(h), clean.push(h));
+    if (!seen.has(h)) seen.add(h), clean.push(h);
   }
   clean.reverse();
   writeFileSync(tmp, JSON.stringify({ version: cache.version, clean }));

@@ -24,7 +24,9 @@ export interface DiffRequest {
   readonly allow: readonly Override[];
 }
 
-export type DiffOutcome = { readonly ok: true; readonly blocked: boolean } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[]; readonly side: string };
+export type DiffOutcome =
+  | { readonly ok: true; readonly blocked: boolean }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[]; readonly side: string };
 
 function compileSide(label: string, dir: string, files: RawFile[], lock: RawFile | null): CompiledSide | { diagnostics: readonly Diagnostic[] } {
   if (files.length === 0) return emptySide(label);
@@ -45,7 +47,10 @@ export async function runDiff(req: DiffRequest, out: Writer): Promise<DiffOutcom
 
 async function diffSides(req: DiffRequest, out: Writer, differ: StackDiffer): Promise<DiffOutcome> {
   const base = readEstateAtRef(req.cwd, req.tenants, req.base);
-  const head = req.head === null ? { files: readManifestFiles(req.tenants, req.cwd), lock: readLockFile(req.tenants, req.cwd) } : readEstateAtRef(req.cwd, req.tenants, req.head);
+  const head =
+    req.head === null
+      ? { files: readManifestFiles(req.tenants, req.cwd), lock: readLockFile(req.tenants, req.cwd) }
+      : readEstateAtRef(req.cwd, req.tenants, req.head);
   const before = compileSide(req.base, req.tenants, base.files, base.lock);
   if ('diagnostics' in before) return { ok: false, diagnostics: before.diagnostics, side: req.base };
   const headLabel = req.head ?? 'work tree';

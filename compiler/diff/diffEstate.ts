@@ -79,8 +79,12 @@ export async function diffEstate(base: CompiledSide, head: CompiledSide, differ:
   const beforeS = new Map(base.suppressions.map((s) => [key(s), s]));
   const afterS = new Map(head.suppressions.map((s) => [key(s), s]));
   const suppressions: SuppressionChange[] = [
-    ...[...beforeS].filter(([k]) => !afterS.has(k)).map(([, s]) => ({ change: 'remove' as const, rule: s.rule, template: s.template, resource: s.resource, reason: s.reason })),
-    ...[...afterS].filter(([k]) => !beforeS.has(k)).map(([, s]) => ({ change: 'add' as const, rule: s.rule, template: s.template, resource: s.resource, reason: s.reason })),
+    ...[...beforeS]
+      .filter(([k]) => !afterS.has(k))
+      .map(([, s]) => ({ change: 'remove' as const, rule: s.rule, template: s.template, resource: s.resource, reason: s.reason })),
+    ...[...afterS]
+      .filter(([k]) => !beforeS.has(k))
+      .map(([, s]) => ({ change: 'add' as const, rule: s.rule, template: s.template, resource: s.resource, reason: s.reason })),
   ];
 
   const sql = paths.filter((p) => p.startsWith('sql/')).map((p) => lineChange(p, a.get(p) ?? null, b.get(p) ?? null)!);

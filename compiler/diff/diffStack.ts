@@ -120,18 +120,27 @@ function broadening(td: TemplateDiff): string[] {
   const out: string[] = [];
   for (const s of td.iamChanges.statements.additions) {
     const r = s.render();
-    if (r.effect === 'Allow') out.push(`IAM allow added: ${r.action} on ${r.resource}${r.principal ? ` for ${r.principal}` : ''}${r.condition ? ` when ${r.condition}` : ''}`.replace(/\s+/g, ' '));
+    if (r.effect === 'Allow')
+      out.push(
+        `IAM allow added: ${r.action} on ${r.resource}${r.principal ? ` for ${r.principal}` : ''}${r.condition ? ` when ${r.condition}` : ''}`.replace(
+          /\s+/g,
+          ' ',
+        ),
+      );
   }
   for (const s of td.iamChanges.statements.removals) {
     const r = s.render();
     if (r.effect === 'Deny') out.push(`IAM deny removed: ${r.action} on ${r.resource}`.replace(/\s+/g, ' '));
   }
   for (const m of td.iamChanges.managedPolicies.additions) out.push(`managed policy attached: ${m.managedPolicyArn} to ${m.identityArn}`.replace(/\s+/g, ' '));
-  for (const rule of td.securityGroupChanges.ingress.additions) out.push(`ingress rule added: ${rule.groupId} from ${rule.describePeer()} ${rule.describeProtocol()}`.replace(/\s+/g, ' '));
+  for (const rule of td.securityGroupChanges.ingress.additions)
+    out.push(`ingress rule added: ${rule.groupId} from ${rule.describePeer()} ${rule.describeProtocol()}`.replace(/\s+/g, ' '));
   // The "no egress" rule (ICMP 252/86 to the broadcast address) matches no traffic: it
   // is how a group is made to initiate nothing, so adding it narrows, never widens.
-  const noEgress = (r: { describePeer(): string; describeProtocol(): string }) => r.describePeer() === NO_EGRESS.CidrIp && r.describeProtocol() === `ICMP ${NO_EGRESS.FromPort}-${NO_EGRESS.ToPort}`;
-  for (const rule of td.securityGroupChanges.egress.additions.filter((r) => !noEgress(r))) out.push(`egress rule added: ${rule.groupId} to ${rule.describePeer()} ${rule.describeProtocol()}`.replace(/\s+/g, ' '));
+  const noEgress = (r: { describePeer(): string; describeProtocol(): string }) =>
+    r.describePeer() === NO_EGRESS.CidrIp && r.describeProtocol() === `ICMP ${NO_EGRESS.FromPort}-${NO_EGRESS.ToPort}`;
+  for (const rule of td.securityGroupChanges.egress.additions.filter((r) => !noEgress(r)))
+    out.push(`egress rule added: ${rule.groupId} to ${rule.describePeer()} ${rule.describeProtocol()}`.replace(/\s+/g, ' '));
   return [...new Set(out)].sort(compareStrings);
 }
 
@@ -139,9 +148,15 @@ const keyChanges = (a: Record<string, unknown> | undefined, b: Record<string, un
   const before = a ?? {};
   const after = b ?? {};
   return {
-    added: Object.keys(after).filter((k) => !Object.hasOwn(before, k)).sort(compareStrings),
-    removed: Object.keys(before).filter((k) => !Object.hasOwn(after, k)).sort(compareStrings),
-    modified: Object.keys(after).filter((k) => Object.hasOwn(before, k) && !same(before[k], after[k])).sort(compareStrings),
+    added: Object.keys(after)
+      .filter((k) => !Object.hasOwn(before, k))
+      .sort(compareStrings),
+    removed: Object.keys(before)
+      .filter((k) => !Object.hasOwn(after, k))
+      .sort(compareStrings),
+    modified: Object.keys(after)
+      .filter((k) => Object.hasOwn(before, k) && !same(before[k], after[k]))
+      .sort(compareStrings),
   };
 };
 

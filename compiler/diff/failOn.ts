@@ -45,7 +45,10 @@ export function parseOverride(text: string): Override | string {
 }
 
 export function parseFailOn(text: string): FailOnKind[] | string {
-  const kinds = text.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const kinds = text
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
   const bad = kinds.filter((k) => !(FAIL_ON_KINDS as readonly string[]).includes(k));
   if (bad.length || kinds.length === 0) return `--fail-on takes a comma-separated list of ${FAIL_ON_KINDS.join(', ')} (got "${text}")`;
   return [...new Set(kinds)] as FailOnKind[];
@@ -62,9 +65,14 @@ function stackFindings(stack: StackChange, tenantOf: (r: ResourceChange) => stri
   for (const r of stack.resources) {
     const what = `${stack.template} ${r.logicalId} (${r.type})`;
     if (REPLACES.has(r.impact)) at('replacement', r, `${what} ${r.impact === 'replace' ? 'is replaced' : 'may be replaced'}`);
-    if (REMOVES.has(r.impact) && stack.change !== 'remove') at('removal', r, `${what} is removed${r.impact === 'orphan' ? ' (retained outside the stack)' : ''}`);
+    if (REMOVES.has(r.impact) && stack.change !== 'remove')
+      at('removal', r, `${what} is removed${r.impact === 'orphan' ? ' (retained outside the stack)' : ''}`);
     if (r.stateful && (REPLACES.has(r.impact) || REMOVES.has(r.impact))) {
-      at('stateful', r, `${what} holds data and is ${r.impact === 'orphan' ? 'removed from its stack (retained, orphaned)' : r.impact === 'destroy' ? 'deleted' : 'replaced'}`);
+      at(
+        'stateful',
+        r,
+        `${what} holds data and is ${r.impact === 'orphan' ? 'removed from its stack (retained, orphaned)' : r.impact === 'destroy' ? 'deleted' : 'replaced'}`,
+      );
     }
   }
   for (const b of stack.broadening) at('broadening', null, `${stack.template}: ${b}`);

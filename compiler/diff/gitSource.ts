@@ -30,7 +30,9 @@ export interface RefEstate {
  */
 export function readEstateAtRef(cwd: string, dir: string, ref: string): RefEstate {
   const top = git(cwd, ['rev-parse', '--show-toplevel']).toString('utf8').trim();
-  const commit = git(cwd, ['rev-parse', '--verify', '--end-of-options', `${ref}^{commit}`]).toString('utf8').trim();
+  const commit = git(cwd, ['rev-parse', '--verify', '--end-of-options', `${ref}^{commit}`])
+    .toString('utf8')
+    .trim();
   const inRepo = relative(top, resolve(cwd, dir)).split('\\').join('/');
   if (inRepo.startsWith('..')) throw new GitError(`${dir} is outside the git repository at ${top}`);
   const prefix = inRepo === '' ? '' : `${inRepo}/`;
@@ -49,7 +51,10 @@ export function readEstateAtRef(cwd: string, dir: string, ref: string): RefEstat
     .sort((a, b) => compareStrings(a.name, b.name));
   const wanted = entries.filter((e) => isManifestFileName(e.name) || e.name === PLACEMENT_LOCK_FILE);
   const toRead = wanted.filter((e) => e.mode !== '120000' && e.size <= MANIFEST_SIZE_CAP_BYTES);
-  const blobs = readBlobs(top, toRead.map((e) => e.object));
+  const blobs = readBlobs(
+    top,
+    toRead.map((e) => e.object),
+  );
   const display = (name: string) => (dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`);
   const raw = (e: (typeof wanted)[number]): RawFile => {
     if (e.mode === '120000') return { path: display(e.name), name: e.name, size: 0, bytes: null, readError: 'a symbolic link, not a regular file' };

@@ -51,12 +51,19 @@ export function totals(diff: EstateDiff): Totals {
 export function headline(diff: EstateDiff): string {
   const t = totals(diff);
   if (t.stacks === 0 && diff.tenants.length === 0 && !diff.lock && diff.sql.length === 0 && diff.suppressions.length === 0) return 'no changes';
-  const parts = ([[t.added, 'added'], [t.changed, 'changed'], [t.removed, 'removed']] as const).filter(([n]) => n > 0);
+  const parts = (
+    [
+      [t.added, 'added'],
+      [t.changed, 'changed'],
+      [t.removed, 'removed'],
+    ] as const
+  ).filter(([n]) => n > 0);
   const tenants = parts.map(([n, what], i) => (i === 0 ? `${plural(n, 'tenant')} ${what}` : `${n} ${what}`)).join(', ') || 'no tenant changed';
   return `${tenants} · ${plural(t.stacks, 'stack')} changed · ${plural(t.replacements, 'replacement')}, ${plural(t.removals, 'removal')}, ${plural(t.broadenings, 'broadening')}, ${plural(t.stateful, 'stateful resource')} replaced or removed`;
 }
 
-const where = (f: TenantFacts) => `ALB shard ${f.placement.albShard} slot ${f.placement.ruleSlot}, ${f.placement.cacheCluster === null ? 'dedicated cache' : `shared cache ${f.placement.cacheCluster}`}, group ${f.placement.group}`;
+const where = (f: TenantFacts) =>
+  `ALB shard ${f.placement.albShard} slot ${f.placement.ruleSlot}, ${f.placement.cacheCluster === null ? 'dedicated cache' : `shared cache ${f.placement.cacheCluster}`}, group ${f.placement.group}`;
 
 function resourceCounts(s: StackChange): string {
   const n = (c: ResourceChange['change']) => s.resources.filter((r) => r.change === c).length;
@@ -87,13 +94,18 @@ export function tenantSummary(t: TenantChange): string {
   if (a.status !== b.status) facts.push(`status ${a.status} → ${b.status}`);
   const addedDomains = b.domains.filter((d) => !a.domains.includes(d));
   const removedDomains = a.domains.filter((d) => !b.domains.includes(d));
-  if (addedDomains.length || removedDomains.length) facts.push(`domains ${[...addedDomains.map((d) => `+${d}`), ...removedDomains.map((d) => `-${d}`)].join(' ')}`);
+  if (addedDomains.length || removedDomains.length)
+    facts.push(`domains ${[...addedDomains.map((d) => `+${d}`), ...removedDomains.map((d) => `-${d}`)].join(' ')}`);
   if (a.signInDomain !== b.signInDomain) facts.push(`sign-in ${a.signInDomain} → ${b.signInDomain}`);
   const pa = a.placement;
   const pb = b.placement;
   const moves: string[] = [];
-  if (pa.albShard !== pb.albShard || pa.ruleSlot !== pb.ruleSlot) moves.push(`ALB shard ${pa.albShard} slot ${pa.ruleSlot} → shard ${pb.albShard} slot ${pb.ruleSlot}`);
-  if (pa.cacheCluster !== pb.cacheCluster) moves.push(`cache ${pa.cacheCluster === null ? 'dedicated' : `shared ${pa.cacheCluster}`} → ${pb.cacheCluster === null ? 'dedicated' : `shared ${pb.cacheCluster}`}`);
+  if (pa.albShard !== pb.albShard || pa.ruleSlot !== pb.ruleSlot)
+    moves.push(`ALB shard ${pa.albShard} slot ${pa.ruleSlot} → shard ${pb.albShard} slot ${pb.ruleSlot}`);
+  if (pa.cacheCluster !== pb.cacheCluster)
+    moves.push(
+      `cache ${pa.cacheCluster === null ? 'dedicated' : `shared ${pa.cacheCluster}`} → ${pb.cacheCluster === null ? 'dedicated' : `shared ${pb.cacheCluster}`}`,
+    );
   if (pa.group !== pb.group) moves.push(`group ${pa.group} → ${pb.group}`);
   if (moves.length) facts.push(`moved: ${moves.join(', ')}`);
   if (t.stack) facts.push(resourceCounts(t.stack));
@@ -125,7 +137,14 @@ export function stackLines(s: StackChange, m: Marks): string[] {
   for (const r of s.resources) {
     lines.push(`${mark[r.change]} ${r.logicalId} ${r.type}${impactNote(r)}`);
     for (const p of r.paths) {
-      const body = p.added || p.removed ? [...(p.added ?? []).map((v) => `+ ${v}`), ...(p.removed ?? []).map((v) => `- ${v}`)].join(', ') : p.from === undefined ? `(added) ${p.to}` : p.to === undefined ? `(removed) ${p.from}` : `${p.from} → ${p.to}`;
+      const body =
+        p.added || p.removed
+          ? [...(p.added ?? []).map((v) => `+ ${v}`), ...(p.removed ?? []).map((v) => `- ${v}`)].join(', ')
+          : p.from === undefined
+            ? `(added) ${p.to}`
+            : p.to === undefined
+              ? `(removed) ${p.from}`
+              : `${p.from} → ${p.to}`;
       lines.push(`${m.note}     ${p.path}: ${body}`);
     }
     if (r.morePaths) lines.push(`${m.note}     … ${plural(r.morePaths, 'more change')}`);
@@ -145,8 +164,12 @@ function gateLines(gate: GateResult | null): string[] {
   if (!gate) return [];
   const lines: string[] = [];
   const kinds = gate.kinds.join(',');
-  if (gate.blocking.length === 0) lines.push(`--fail-on ${kinds}: passes${gate.allowed.length ? ` (${plural(gate.allowed.length, 'finding')} allowed by override)` : ''}`);
-  else lines.push(`--fail-on ${kinds}: ${plural(gate.blocking.length, 'finding')} block this change (allow one with an override: "<kind> <tenant:id | logical id | template>: <reason>")`);
+  if (gate.blocking.length === 0)
+    lines.push(`--fail-on ${kinds}: passes${gate.allowed.length ? ` (${plural(gate.allowed.length, 'finding')} allowed by override)` : ''}`);
+  else
+    lines.push(
+      `--fail-on ${kinds}: ${plural(gate.blocking.length, 'finding')} block this change (allow one with an override: "<kind> <tenant:id | logical id | template>: <reason>")`,
+    );
   for (const f of gate.blocking) lines.push(`  ${f.kind}${f.tenant ? ` tenant:${f.tenant}` : ''}: ${f.description}`);
   const byOverride = new Map<string, number>();
   for (const a of gate.allowed) {
@@ -176,11 +199,16 @@ export function renderText(diff: EstateDiff, gate: GateResult | null, out: Write
   }
   if (diff.estate.length) {
     lines.push('', 'Shared estate');
-    for (const s of diff.estate) lines.push(`  ${s.template}${s.change === 'modify' ? '' : ` (${s.change === 'add' ? 'added' : 'removed'})`}`, ...stackLines(s, TEXT_MARKS).map((l) => `    ${l}`));
+    for (const s of diff.estate)
+      lines.push(
+        `  ${s.template}${s.change === 'modify' ? '' : ` (${s.change === 'add' ? 'added' : 'removed'})`}`,
+        ...stackLines(s, TEXT_MARKS).map((l) => `    ${l}`),
+      );
   }
   if (diff.suppressions.length) {
     lines.push('', 'Security rule pack suppressions');
-    for (const s of diff.suppressions) lines.push(`  ${s.change === 'add' ? TEXT_MARKS.add : TEXT_MARKS.remove} ${s.rule} ${s.template} ${s.resource}: ${s.reason}`);
+    for (const s of diff.suppressions)
+      lines.push(`  ${s.change === 'add' ? TEXT_MARKS.add : TEXT_MARKS.remove} ${s.rule} ${s.template} ${s.resource}: ${s.reason}`);
   }
   if (diff.sql.length) lines.push('', 'SQL', ...textLines(diff.sql).map((l) => `  ${l}`));
   if (diff.lock) lines.push('', 'Placement lock', ...diff.lock.lines.map((l) => `  ${l}`));
@@ -206,7 +234,14 @@ export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: W
   if (gate) head.push('', ...gateLines(gate).map((l) => (l.startsWith('  ') ? `- ${escapeHtml(l.trim())}` : `**${escapeHtml(l)}**`)));
   let table: string[] = [];
   if (diff.tenants.length) {
-    table = ['', '| | tenant | change |', '| --- | --- | --- |', ...diff.tenants.map((t) => `| ${t.change === 'add' ? 'added' : t.change === 'remove' ? 'removed' : 'changed'} | \`${t.id}\` | ${cell(tenantSummary(t))} |`)];
+    table = [
+      '',
+      '| | tenant | change |',
+      '| --- | --- | --- |',
+      ...diff.tenants.map(
+        (t) => `| ${t.change === 'add' ? 'added' : t.change === 'remove' ? 'removed' : 'changed'} | \`${t.id}\` | ${cell(tenantSummary(t))} |`,
+      ),
+    ];
     const size = [...head, ...table].join('\n').length;
     if (size > maxChars / 2) {
       // Thousands of tenants: one row per distinct change, naming its tenants.
@@ -215,17 +250,35 @@ export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: W
         const k = `${t.change}|${tenantSummary(t)}`;
         groups.set(k, [...(groups.get(k) ?? []), t.id]);
       }
-      table = ['', '| tenants | change |', '| --- | --- |', ...[...groups].map(([k, ids]) => `| ${ids.length} (${cell(ids.join(', '))}) | ${cell(k.slice(k.indexOf('|') + 1))} |`)];
+      table = [
+        '',
+        '| tenants | change |',
+        '| --- | --- |',
+        ...[...groups].map(([k, ids]) => `| ${ids.length} (${cell(ids.join(', '))}) | ${cell(k.slice(k.indexOf('|') + 1))} |`),
+      ];
     }
   }
   // Shared changes first (they reach every tenant), then each tenant, then the SQL.
   const blocks: { name: string; lines: string[] }[] = [];
   if (diff.estate.length) {
-    const body = diff.estate.flatMap((s) => [`**${s.template}**${s.change === 'modify' ? '' : ` (${s.change === 'add' ? 'added' : 'removed'})`}`, '', ...fence(stackLines(s, MARKDOWN_MARKS)), '']);
+    const body = diff.estate.flatMap((s) => [
+      `**${s.template}**${s.change === 'modify' ? '' : ` (${s.change === 'add' ? 'added' : 'removed'})`}`,
+      '',
+      ...fence(stackLines(s, MARKDOWN_MARKS)),
+      '',
+    ]);
     blocks.push({ name: 'shared estate', lines: details(`Shared estate: ${plural(diff.estate.length, 'template')}`, body) });
   }
   if (diff.suppressions.length) {
-    blocks.push({ name: 'suppressions', lines: details(`Security rule pack suppressions: ${diff.suppressions.length} changed`, diff.suppressions.map((s) => `- ${s.change === 'add' ? 'added' : 'removed'} \`${s.rule}\` \`${s.template}\` \`${s.resource}\`: ${escapeHtml(s.reason)}`)) });
+    blocks.push({
+      name: 'suppressions',
+      lines: details(
+        `Security rule pack suppressions: ${diff.suppressions.length} changed`,
+        diff.suppressions.map(
+          (s) => `- ${s.change === 'add' ? 'added' : 'removed'} \`${s.rule}\` \`${s.template}\` \`${s.resource}\`: ${escapeHtml(s.reason)}`,
+        ),
+      ),
+    });
   }
   if (diff.lock) blocks.push({ name: 'placement lock', lines: details('Placement lock', fence(diff.lock.lines)) });
   for (const t of diff.tenants) {
@@ -255,7 +308,10 @@ export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: W
       named++;
     }
     if (named < left.length) names += `, and ${left.length - named} more`;
-    lines.push('', `_${plural(left.length, 'section')} not shown to stay under GitHub's comment size limit (${names}): run \`npx tenantc diff --base ${diff.base.label}\` for the whole diff._`);
+    lines.push(
+      '',
+      `_${plural(left.length, 'section')} not shown to stay under GitHub's comment size limit (${names}): run \`npx tenantc diff --base ${diff.base.label}\` for the whole diff._`,
+    );
   }
   out.write(`${lines.join('\n')}\n`);
 }

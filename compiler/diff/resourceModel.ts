@@ -43,7 +43,8 @@ export function slimDatabase(spec: SlimSpec) {
   const cache = new Map<string, RegistryResource>();
   return {
     lookup(entity: string, index: string, op: string, type: string): RegistryResource[] {
-      if (entity !== 'resource' || index !== 'cloudFormationType' || op !== 'equals') throw new Error(`resource model extract: unsupported lookup ${entity}.${index} ${op}`);
+      if (entity !== 'resource' || index !== 'cloudFormationType' || op !== 'equals')
+        throw new Error(`resource model extract: unsupported lookup ${entity}.${index} ${op}`);
       const slim = Object.hasOwn(spec, type) ? spec[type] : undefined;
       if (!slim) return [];
       let r = cache.get(type);

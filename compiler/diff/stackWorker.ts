@@ -15,7 +15,11 @@ export interface StackPair {
 if (!parentPort) throw new Error('stackWorker.ts runs as a worker thread');
 const port = parentPort;
 // Warm up: a modified resource makes cloudformation-diff load the registry now.
-diffStack('warm-up', '{"Resources":{"B":{"Type":"AWS::S3::Bucket","Properties":{"BucketName":"a"}}}}', '{"Resources":{"B":{"Type":"AWS::S3::Bucket","Properties":{"BucketName":"b"}}}}');
+diffStack(
+  'warm-up',
+  '{"Resources":{"B":{"Type":"AWS::S3::Bucket","Properties":{"BucketName":"a"}}}}',
+  '{"Resources":{"B":{"Type":"AWS::S3::Bucket","Properties":{"BucketName":"b"}}}}',
+);
 port.on('message', (pairs: readonly StackPair[]) => {
   try {
     const changes: (StackChange | null)[] = pairs.map((p) => diffStack(p.template, p.before, p.after));

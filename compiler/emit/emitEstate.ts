@@ -48,7 +48,10 @@ export function emitEstate(plan: EstatePlan, visit: TemplateVisitor = () => unde
       return { group, key: add(groupFile(group.index), template, serializeCompactJson, group.stack), parameters };
     }),
     albShards: plan.albShards.map((shard) => ({ shard, key: add(albShardFile(shard.index), emitAlbShardTemplate(plan, shard), serializeJson, shard.stack) })),
-    cacheShards: plan.cacheClusters.map((cluster) => ({ cluster, key: add(cacheShardFile(cluster.index), emitCacheShardTemplate(plan, cluster), serializeJson, cluster.stack) })),
+    cacheShards: plan.cacheClusters.map((cluster) => ({
+      cluster,
+      key: add(cacheShardFile(cluster.index), emitCacheShardTemplate(plan, cluster), serializeJson, cluster.stack),
+    })),
   };
   const rootTemplate = emitRootTemplate(plan, keys);
   visit(ROOT_TEMPLATE_FILE, rootTemplate);

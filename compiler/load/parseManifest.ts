@@ -40,8 +40,13 @@ export function parseManifest(raw: RawFile): ParseResult {
     const before = raw.bytes.subarray(0, bad);
     let line = 1;
     let lineStart = 0;
-    for (let i = 0; i < before.length; i++) if (before[i] === 0x0a) (line++, (lineStart = i + 1));
-    return at('file-not-utf8', `file is not valid UTF-8 (byte 0x${raw.bytes[bad]?.toString(16).padStart(2, '0') ?? '??'} at offset ${bad}); save it as UTF-8`, line, bad - lineStart + 1);
+    for (let i = 0; i < before.length; i++) if (before[i] === 0x0a) line++, (lineStart = i + 1);
+    return at(
+      'file-not-utf8',
+      `file is not valid UTF-8 (byte 0x${raw.bytes[bad]?.toString(16).padStart(2, '0') ?? '??'} at offset ${bad}); save it as UTF-8`,
+      line,
+      bad - lineStart + 1,
+    );
   }
 
   const fast = parseFast(text);

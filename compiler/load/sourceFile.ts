@@ -1,17 +1,7 @@
 // A decoded manifest plus its YAML document. Nodes keep byte offsets (yaml's
 // `range`); offsets become 1-based line:col only when a diagnostic is made, through
 // yaml's LineCounter (binary search over line starts).
-import {
-  Document,
-  LineCounter,
-  parseDocument,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  type Node,
-  type ParsedNode,
-} from 'yaml';
+import { Document, LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, type Node, type ParsedNode } from 'yaml';
 import type { Diagnostic, DiagnosticCode, SourcePosition } from '../diagnostics.ts';
 
 export type ManifestPath = readonly (string | number)[];

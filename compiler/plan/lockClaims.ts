@@ -40,7 +40,13 @@ export function checkLockClaims(
   }
   const over = (what: string, members: string[], limit: number, path: (string | number)[]) => {
     if (members.length <= limit) return;
-    out.push(lock.diagnostic('lock-conflict', path, `${what} holds ${members.length} tenants in the lock, over the ${limit} it can hold (${members.join(', ')}): two changes each took its last place; ${FIX}`));
+    out.push(
+      lock.diagnostic(
+        'lock-conflict',
+        path,
+        `${what} holds ${members.length} tenants in the lock, over the ${limit} it can hold (${members.join(', ')}): two changes each took its last place; ${FIX}`,
+      ),
+    );
   };
   const groupBy = (key: (p: TenantPlacement) => number | null) => {
     const m = new Map<number, string[]>();
@@ -50,9 +56,11 @@ export function checkLockClaims(
     }
     return [...m].sort(([a], [b]) => a - b);
   };
-  for (const [g, members] of groupBy((p) => p.group)) over(`group ${g}`, members, TENANTS_PER_GROUP, ['tenants', members[TENANTS_PER_GROUP] ?? members[0]!, 'group']);
+  for (const [g, members] of groupBy((p) => p.group))
+    over(`group ${g}`, members, TENANTS_PER_GROUP, ['tenants', members[TENANTS_PER_GROUP] ?? members[0]!, 'group']);
   // A shared cache's user group also holds the disabled `default` user.
-  for (const [c, members] of groupBy((p) => p.cacheCluster)) over(`shared cache ${c}`, members, quotas.cacheUsersPerUserGroup - 1, ['tenants', members.at(-1)!, 'cacheCluster']);
+  for (const [c, members] of groupBy((p) => p.cacheCluster))
+    over(`shared cache ${c}`, members, quotas.cacheUsersPerUserGroup - 1, ['tenants', members.at(-1)!, 'cacheCluster']);
   for (const [shard, members] of groupBy((p) => p.albShard)) {
     const sum = (f: (p: TenantPlacement) => number) => members.reduce((n, id) => n + f(previous.get(id)!), 0);
     const checks: [string, number, number][] = [
@@ -63,7 +71,13 @@ export function checkLockClaims(
     ];
     for (const [what, used, limit] of checks) {
       if (used <= limit) continue;
-      out.push(lock.diagnostic('lock-conflict', ['tenants', members.at(-1)!, 'albShard'], `ALB shard ${shard} holds ${used} ${what} in the lock, over the quota of ${limit} (${members.join(', ')}): two changes each took its last room; ${FIX}`));
+      out.push(
+        lock.diagnostic(
+          'lock-conflict',
+          ['tenants', members.at(-1)!, 'albShard'],
+          `ALB shard ${shard} holds ${used} ${what} in the lock, over the quota of ${limit} (${members.join(', ')}): two changes each took its last room; ${FIX}`,
+        ),
+      );
     }
   }
   return out;

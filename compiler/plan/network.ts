@@ -24,7 +24,8 @@ export function planNetwork(vpcCidr: string, azs: readonly string[]): NetworkRes
   const problems: string[] = [];
   const at = (parent: number, parentPrefix: number, prefix: number, index: number, tier: string) => {
     const b = block(parent, parentPrefix, prefix, index);
-    if (b === null) problems.push(`no room for a ${tier} subnet in AZ ${index + 1}: /${prefix} blocks of a /${parentPrefix} number ${2 ** (prefix - parentPrefix)}`);
+    if (b === null)
+      problems.push(`no room for a ${tier} subnet in AZ ${index + 1}: /${prefix} blocks of a /${parentPrefix} number ${2 ** (prefix - parentPrefix)}`);
     return formatCidr(b ?? 0, prefix);
   };
   const zones = azs.map((az, i) => ({

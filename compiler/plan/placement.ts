@@ -8,7 +8,6 @@ import { HOST_VALUES_PER_RULE, TENANTS_PER_GROUP } from './quotas.ts';
 
 export type { TenantPlacement };
 
-
 export interface PlacementNeeds {
   readonly id: string;
   readonly rules: number;
@@ -129,7 +128,15 @@ export function placeTenants(tenants: readonly PlacementNeeds[], quotas: QuotaPl
       group = firstFit((i) => (groups.get(i) ?? 0) < TENANTS_PER_GROUP, groups.keys());
       groups.set(group, (groups.get(group) ?? 0) + 1);
     }
-    placed.set(t.id, { albShard: alb.shard, ruleSlot: alb.slot, cacheCluster, group, rules: t.rules, certificates: t.certificates, targetGroups: t.targetGroups });
+    placed.set(t.id, {
+      albShard: alb.shard,
+      ruleSlot: alb.slot,
+      cacheCluster,
+      group,
+      rules: t.rules,
+      certificates: t.certificates,
+      targetGroups: t.targetGroups,
+    });
   }
   const sorted = (m: Map<number, unknown>) => [...m.keys()].sort((a, b) => a - b);
   // A shard with no tenant left is dropped; an estate always has shard 0 and cache 0.

@@ -5,7 +5,18 @@ import type { PlatformManifest, TenantManifest } from '../manifest.ts';
 import { normalizeDomain, type Loaded } from '../validate/rule.ts';
 import { planCapacity } from './capacity.ts';
 import { deepFreeze } from './freeze.ts';
-import type { AlbShardPlan, CacheClusterPlan, EstatePlan, GroupPlan, PlatformPlan, QuotaPlan, ServingPlan, TenantPlacement, TenantPlan, TierPlan } from './model.ts';
+import type {
+  AlbShardPlan,
+  CacheClusterPlan,
+  EstatePlan,
+  GroupPlan,
+  PlatformPlan,
+  QuotaPlan,
+  ServingPlan,
+  TenantPlacement,
+  TenantPlan,
+  TierPlan,
+} from './model.ts';
 import { albShardStackId, cacheShardStackId, groupStackId, pascalCase, platformNames, sharedCacheClusterName, tenantNames } from './names.ts';
 import { planNetwork } from './network.ts';
 import { DEFAULT_QUOTAS, HOST_VALUES_PER_RULE, quotaInfo } from './quotas.ts';
@@ -128,7 +139,12 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string): T
         ? null
         : f.protocol === 'saml'
           ? { protocol: 'saml', providerName: f.providerName, metadataUrl: validated(f.metadataUrl, 'auth.federation.metadataUrl') }
-          : { protocol: 'oidc', providerName: f.providerName, issuer: validated(f.issuer, 'auth.federation.issuer'), clientId: validated(f.clientId, 'auth.federation.clientId') },
+          : {
+              protocol: 'oidc',
+              providerName: f.providerName,
+              issuer: validated(f.issuer, 'auth.federation.issuer'),
+              clientId: validated(f.clientId, 'auth.federation.clientId'),
+            },
       identityPool: m.auth.identityPool ?? false,
     },
     serving: servingFor(m.status, tier),
@@ -157,15 +173,17 @@ export function planEstate(platformIn: Loaded<PlatformManifest>, tenantsIn: read
   const claims = checkLockClaims(lock.source, previous, new Map(tenantsIn.map((t) => [t.value.id, t.source.path])), platform.quotas);
   if (claims.length) return { ok: false, diagnostics: claims };
   const tierByName = new Map(platform.tiers.map((t) => [t.name, t]));
-  const drafts = tenantsIn
-    .map(({ source, value }) => planTenant(value, tierByName.get(value.tier)!, source.path))
-    .sort((a, b) => compareStrings(a.id, b.id));
-  const capacity = planCapacity(platform, drafts.map((t) => ({ users: t.users, sharedSeats: t.serving.sharedSeats })));
+  const drafts = tenantsIn.map(({ source, value }) => planTenant(value, tierByName.get(value.tier)!, source.path)).sort((a, b) => compareStrings(a.id, b.id));
+  const capacity = planCapacity(
+    platform,
+    drafts.map((t) => ({ users: t.users, sharedSeats: t.serving.sharedSeats })),
+  );
   const diagnostics: Diagnostic[] = [];
   const at = (path: (string | number)[], message: string) => diagnostics.push(platformIn.source.diagnostic('quota-exceeded', path, message));
   const network = planNetwork(platform.vpcCidr, platform.availabilityZones);
   if (!network.ok) {
-    for (const problem of network.problems) diagnostics.push(platformIn.source.diagnostic('vpc-cidr', ['network', 'vpcCidr'], `network.vpcCidr "${platform.vpcCidr}": ${problem}`));
+    for (const problem of network.problems)
+      diagnostics.push(platformIn.source.diagnostic('vpc-cidr', ['network', 'vpcCidr'], `network.vpcCidr "${platform.vpcCidr}": ${problem}`));
   }
   const { needed } = capacity;
   if (needed > platform.app.maxInstances) {
@@ -193,7 +211,9 @@ export function planEstate(platformIn: Loaded<PlatformManifest>, tenantsIn: read
     at(
       declared ? ['quotas', key] : platformIn.value.quotas ? ['quotas'] : ['kind'],
       `placing ${drafts.length} tenants needs ${count} ${what}, over the quota ${key} = ${limit} (${declared ? 'declared' : 'AWS default'}; "${q.title}", ${q.source}): ` +
-        (q.adjustable ? `request an increase in Service Quotas, then declare it as quotas.${key} in this file` : 'this quota cannot be raised: split the estate'),
+        (q.adjustable
+          ? `request an increase in Service Quotas, then declare it as quotas.${key} in this file`
+          : 'this quota cannot be raised: split the estate'),
     );
   };
   checkQuota('loadBalancersPerRegion', placement.albShards.length, 'Application Load Balancers');
@@ -201,7 +221,11 @@ export function planEstate(platformIn: Loaded<PlatformManifest>, tenantsIn: read
   checkQuota('cognitoUserPools', drafts.length, 'Cognito user pools (one per tenant)');
   checkQuota('cloudFrontDistributionTenants', drafts.length, 'CloudFront distribution tenants (one per tenant)');
   checkQuota('acmCertificates', 1 + drafts.length, 'ACM certificates (the wildcard and one per tenant)');
-  checkQuota('cloudFormationStacks', 1 + placement.albShards.length + placement.cacheClusters.length + placement.groups.length + drafts.length, 'CloudFormation stacks (root, shards, groups and one per tenant)');
+  checkQuota(
+    'cloudFormationStacks',
+    1 + placement.albShards.length + placement.cacheClusters.length + placement.groups.length + drafts.length,
+    'CloudFormation stacks (root, shards, groups and one per tenant)',
+  );
   if (diagnostics.length || !network.ok) return { ok: false, diagnostics };
   const tenants: TenantPlan[] = drafts.map((t) => {
     const p = placement.byTenant.get(t.id)!;
@@ -220,7 +244,12 @@ export function planEstate(platformIn: Loaded<PlatformManifest>, tenantsIn: read
   });
   const groups: GroupPlan[] = placement.groups.map((index) => {
     const members = tenants.filter((t) => t.placement.group === index);
-    return { index, stack: groupStackId(index), tenants: members.map((t) => t.id), albShards: [...new Set(members.map((t) => t.placement.albShard))].sort((a, b) => a - b) };
+    return {
+      index,
+      stack: groupStackId(index),
+      tenants: members.map((t) => t.id),
+      albShards: [...new Set(members.map((t) => t.placement.albShard))].sort((a, b) => a - b),
+    };
   });
   return {
     ok: true,

@@ -12,16 +12,70 @@ export interface QuotaInfo {
 }
 
 export const QUOTAS: readonly QuotaInfo[] = [
-  { key: 'albRulesPerLoadBalancer', title: 'Rules per Application Load Balancer (excluding default rules)', awsDefault: 100, adjustable: true, source: 'Elastic Load Balancing User Guide, Quotas for your Application Load Balancers' },
-  { key: 'albCertificatesPerLoadBalancer', title: 'Certificates per Application Load Balancer (excluding default certificates)', awsDefault: 25, adjustable: true, source: 'Elastic Load Balancing User Guide, Quotas for your Application Load Balancers' },
-  { key: 'albTargetGroupsPerLoadBalancer', title: 'Target groups per Application Load Balancer', awsDefault: 100, adjustable: false, source: 'Elastic Load Balancing User Guide, Quotas for your Application Load Balancers' },
-  { key: 'loadBalancersPerRegion', title: 'Application Load Balancers per Region', awsDefault: 50, adjustable: true, source: 'Elastic Load Balancing User Guide, Quotas for your Application Load Balancers' },
-  { key: 'cacheUsersPerUserGroup', title: 'Users per ElastiCache user group (including default)', awsDefault: 100, adjustable: false, source: 'Amazon ElastiCache User Guide, Quotas for ElastiCache' },
+  {
+    key: 'albRulesPerLoadBalancer',
+    title: 'Rules per Application Load Balancer (excluding default rules)',
+    awsDefault: 100,
+    adjustable: true,
+    source: 'Elastic Load Balancing User Guide, Quotas for your Application Load Balancers',
+  },
+  {
+    key: 'albCertificatesPerLoadBalancer',
+    title: 'Certificates per Application Load Balancer (excluding default certificates)',
+    awsDefault: 25,
+    adjustable: true,
+    source: 'Elastic Load Balancing User Guide, Quotas for your Application Load Balancers',
+  },
+  {
+    key: 'albTargetGroupsPerLoadBalancer',
+    title: 'Target groups per Application Load Balancer',
+    awsDefault: 100,
+    adjustable: false,
+    source: 'Elastic Load Balancing User Guide, Quotas for your Application Load Balancers',
+  },
+  {
+    key: 'loadBalancersPerRegion',
+    title: 'Application Load Balancers per Region',
+    awsDefault: 50,
+    adjustable: true,
+    source: 'Elastic Load Balancing User Guide, Quotas for your Application Load Balancers',
+  },
+  {
+    key: 'cacheUsersPerUserGroup',
+    title: 'Users per ElastiCache user group (including default)',
+    awsDefault: 100,
+    adjustable: false,
+    source: 'Amazon ElastiCache User Guide, Quotas for ElastiCache',
+  },
   { key: 'hostedZones', title: 'Route 53 hosted zones per account', awsDefault: 500, adjustable: true, source: 'Amazon Route 53 Developer Guide, Quotas' },
-  { key: 'cognitoUserPools', title: 'Cognito user pools per account and Region', awsDefault: 1000, adjustable: true, source: 'Amazon Cognito Developer Guide, Quotas' },
-  { key: 'cloudFrontDistributionTenants', title: 'Distribution tenants per multi-tenant distribution', awsDefault: 10000, adjustable: true, source: 'Amazon CloudFront Developer Guide, Quotas on multi-tenant distributions' },
-  { key: 'acmCertificates', title: 'ACM certificates per account and Region', awsDefault: 2500, adjustable: true, source: 'AWS Certificate Manager User Guide, Quotas' },
-  { key: 'cloudFormationStacks', title: 'CloudFormation stacks per account and Region', awsDefault: 2000, adjustable: true, source: 'AWS CloudFormation User Guide, Quotas' },
+  {
+    key: 'cognitoUserPools',
+    title: 'Cognito user pools per account and Region',
+    awsDefault: 1000,
+    adjustable: true,
+    source: 'Amazon Cognito Developer Guide, Quotas',
+  },
+  {
+    key: 'cloudFrontDistributionTenants',
+    title: 'Distribution tenants per multi-tenant distribution',
+    awsDefault: 10000,
+    adjustable: true,
+    source: 'Amazon CloudFront Developer Guide, Quotas on multi-tenant distributions',
+  },
+  {
+    key: 'acmCertificates',
+    title: 'ACM certificates per account and Region',
+    awsDefault: 2500,
+    adjustable: true,
+    source: 'AWS Certificate Manager User Guide, Quotas',
+  },
+  {
+    key: 'cloudFormationStacks',
+    title: 'CloudFormation stacks per account and Region',
+    awsDefault: 2000,
+    adjustable: true,
+    source: 'AWS CloudFormation User Guide, Quotas',
+  },
 ];
 
 export const DEFAULT_QUOTAS: QuotaPlan = Object.fromEntries(QUOTAS.map((q) => [q.key, q.awsDefault])) as unknown as QuotaPlan;

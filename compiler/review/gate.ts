@@ -22,7 +22,12 @@ export interface ReviewResult {
 
 /** `*` matches any run of characters other than `/`; everything else is literal. */
 export function templatePatternMatches(pattern: string, path: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]*')}$`,
+  );
   return re.test(path);
 }
 

@@ -45,7 +45,13 @@ export function reviewDiagnostics(estate: ValidatedEstate, review: ReviewResult,
 /** out/review.json: the rules applied, the suppressions declared and what each accepted. */
 export function reviewRecord(plan: EstatePlan, review: ReviewResult, rules: readonly SecurityRule[]): string {
   const suppressed = [...review.suppressed]
-    .map(({ finding, suppression }) => ({ rule: finding.rule, template: finding.template, resource: finding.resource, message: finding.message, reason: suppression.reason }))
+    .map(({ finding, suppression }) => ({
+      rule: finding.rule,
+      template: finding.template,
+      resource: finding.resource,
+      message: finding.message,
+      reason: suppression.reason,
+    }))
     .sort((a, b) => compareStrings(a.template, b.template) || compareStrings(a.resource, b.resource) || compareStrings(a.rule, b.rule));
   const record = {
     rules: rules.map((r) => r.id),

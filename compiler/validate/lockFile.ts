@@ -34,13 +34,25 @@ export function validateLockFile(raw: RawFile | null): LockResult {
   const problems = validateAgainstSchema('PlacementLock', source, source.value);
   if (problems.length) {
     // The way out is the same for every problem: said once, under the first.
-    return { placements: new Map(), source, diagnostics: sortDiagnostics(problems).map((d, i) => ({ ...d, code: 'lock-file', ...(i === 0 ? { notes: [RESTORE] } : {}) })) };
+    return {
+      placements: new Map(),
+      source,
+      diagnostics: sortDiagnostics(problems).map((d, i) => ({ ...d, code: 'lock-file', ...(i === 0 ? { notes: [RESTORE] } : {}) })),
+    };
   }
   // The schema has checked every entry's shape.
   const { tenants } = source.value as { tenants: Record<string, LockEntry> };
   const placements = new Map<string, LockEntry>();
   for (const [id, e] of Object.entries(tenants)) {
-    placements.set(id, { albShard: e.albShard, ruleSlot: e.ruleSlot, cacheCluster: e.cacheCluster, group: e.group, rules: e.rules, certificates: e.certificates, targetGroups: e.targetGroups });
+    placements.set(id, {
+      albShard: e.albShard,
+      ruleSlot: e.ruleSlot,
+      cacheCluster: e.cacheCluster,
+      group: e.group,
+      rules: e.rules,
+      certificates: e.certificates,
+      targetGroups: e.targetGroups,
+    });
   }
   return { placements, diagnostics: [], source };
 }

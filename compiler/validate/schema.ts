@@ -30,7 +30,7 @@ export function validateAgainstSchema(kind: ManifestKind, source: SourceFile, va
     if (err.keyword === 'if') continue;
     const d = toDiagnostic(source, err);
     const key = `${d.position.line}:${d.position.col}:${d.message}`;
-    if (!seen.has(key)) (seen.add(key), out.push(d));
+    if (!seen.has(key)) seen.add(key), out.push(d);
   }
   return out;
 }
@@ -51,8 +51,18 @@ function toDiagnostic(source: SourceFile, err: ErrorObject): Diagnostic {
   const params = err.params as Record<string, unknown>;
   if (err.propertyName !== undefined && err.keyword !== 'pattern') {
     // A key that fails the schema of keys (propertyNames): point at the key.
-    const length = err.keyword === 'minLength' ? `must be at least ${String(params.limit)} characters long` : err.keyword === 'maxLength' ? `must be at most ${String(params.limit)} characters long` : (err.message ?? 'is invalid');
-    return { code: 'schema', file: source.path, position: source.positionOfKey(path, err.propertyName), message: `${subject}: key ${JSON.stringify(err.propertyName)} is not allowed: keys ${length}` };
+    const length =
+      err.keyword === 'minLength'
+        ? `must be at least ${String(params.limit)} characters long`
+        : err.keyword === 'maxLength'
+          ? `must be at most ${String(params.limit)} characters long`
+          : (err.message ?? 'is invalid');
+    return {
+      code: 'schema',
+      file: source.path,
+      position: source.positionOfKey(path, err.propertyName),
+      message: `${subject}: key ${JSON.stringify(err.propertyName)} is not allowed: keys ${length}`,
+    };
   }
   switch (err.keyword) {
     case 'required': {
@@ -100,10 +110,18 @@ function toDiagnostic(source: SourceFile, err: ErrorObject): Diagnostic {
     case 'minLength':
       return source.diagnostic('schema', path, `${subject} must be at least ${String(params.limit)} characters long`);
     case 'maxLength':
-      return source.diagnostic('schema', path, `${subject} must be at most ${String(params.limit)} characters long (got ${String((err.data as string).length)})`);
+      return source.diagnostic(
+        'schema',
+        path,
+        `${subject} must be at most ${String(params.limit)} characters long (got ${String((err.data as string).length)})`,
+      );
     case 'minimum':
     case 'maximum':
-      return source.diagnostic('schema', path, `${subject} must be ${err.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)} (got ${describe(err.data)})`);
+      return source.diagnostic(
+        'schema',
+        path,
+        `${subject} must be ${err.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)} (got ${describe(err.data)})`,
+      );
     case 'not':
       // `{ "not": {} }` with an x-hint: a key the rest of the mapping rules out.
       return source.diagnostic('schema', path, `${subject} ${hint ?? 'is not allowed here'}`);
@@ -115,6 +133,17 @@ function toDiagnostic(source: SourceFile, err: ErrorObject): Diagnostic {
 }
 
 function article(type: string): string {
-  const words: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false', null: 'null' };
-  return type.split(',').map((t) => words[t] ?? t).join(' or ');
+  const words: Record<string, string> = {
+    object: 'a mapping',
+    array: 'a list',
+    string: 'a string',
+    integer: 'an integer',
+    number: 'a number',
+    boolean: 'true or false',
+    null: 'null',
+  };
+  return type
+    .split(',')
+    .map((t) => words[t] ?? t)
+    .join(' or ');
 }

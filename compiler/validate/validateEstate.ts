@@ -13,9 +13,7 @@ export interface ValidatedEstate {
   readonly tenants: readonly Loaded<TenantManifest>[];
 }
 
-export type ValidationResult =
-  | { readonly ok: true; readonly estate: ValidatedEstate }
-  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+export type ValidationResult = { readonly ok: true; readonly estate: ValidatedEstate } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
 export function validateEstate(dir: string, sources: readonly SourceFile[], earlier: readonly Diagnostic[] = []): ValidationResult {
   const diagnostics: Diagnostic[] = [...earlier];

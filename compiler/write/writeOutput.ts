@@ -37,7 +37,9 @@ export async function writeOutput(outDir: string, files: readonly OutputFile[]):
     if (!statSync(outDir).isDirectory()) throw new OutputDirectoryError(`${outDir}: exists and is not a directory`);
     const entries = readdirSync(outDir);
     if (entries.length > 0 && !entries.includes(OUTPUT_MARKER)) {
-      throw new OutputDirectoryError(`${outDir}: refusing to replace a non-empty directory that tenantc did not write (no ${OUTPUT_MARKER}); choose another --out`);
+      throw new OutputDirectoryError(
+        `${outDir}: refusing to replace a non-empty directory that tenantc did not write (no ${OUTPUT_MARKER}); choose another --out`,
+      );
     }
   }
   const parent = dirname(outDir);

@@ -37,7 +37,8 @@ export function serverReachableSync(): boolean {
  */
 export function useServer(suiteName: string, without = 'the tests that need one did not run'): boolean {
   if (serverReachableSync()) return true;
-  if (process.env.TENANTC_REQUIRE_POSTGRES) throw new Error(`${suiteName}: PostgreSQL is required here (TENANTC_REQUIRE_POSTGRES) but none answers at ${SERVER_URL}`);
+  if (process.env.TENANTC_REQUIRE_POSTGRES)
+    throw new Error(`${suiteName}: PostgreSQL is required here (TENANTC_REQUIRE_POSTGRES) but none answers at ${SERVER_URL}`);
   console.warn(`  [expected] ${suiteName}: no PostgreSQL server at ${SERVER_URL}: ${without}`);
   return false;
 }

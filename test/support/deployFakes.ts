@@ -62,7 +62,10 @@ export function event(stackId: string, logicalId: string, type: string, status: 
 
 /** The stack's own event (its status), as CloudFormation records it. */
 export function stackEvent(stackId: string, status: string, s: number, reason?: string): StackEvent {
-  return event(stackId, stackId.split('/')[1]!, 'AWS::CloudFormation::Stack', status, s, { PhysicalResourceId: stackId, ...(reason ? { ResourceStatusReason: reason } : {}) });
+  return event(stackId, stackId.split('/')[1]!, 'AWS::CloudFormation::Stack', status, s, {
+    PhysicalResourceId: stackId,
+    ...(reason ? { ResourceStatusReason: reason } : {}),
+  });
 }
 
 // The SDK warns, once per process, that its releases after January 2027 will need

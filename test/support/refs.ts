@@ -4,7 +4,10 @@ export function referencedNames(value: unknown): Set<string> {
   const out = new Set<string>();
   const walk = (input: unknown): void => {
     // Intrinsics are objects with toJSON: look at their JSON form.
-    const v = input !== null && typeof input === 'object' && typeof (input as { toJSON?: unknown }).toJSON === 'function' ? (input as { toJSON(): unknown }).toJSON() : input;
+    const v =
+      input !== null && typeof input === 'object' && typeof (input as { toJSON?: unknown }).toJSON === 'function'
+        ? (input as { toJSON(): unknown }).toJSON()
+        : input;
     if (Array.isArray(v)) return v.forEach(walk);
     if (v === null || typeof v !== 'object') return;
     for (const [k, child] of Object.entries(v as Record<string, unknown>)) {

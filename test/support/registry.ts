@@ -24,7 +24,16 @@ export const TEMPLATE_LIMITS = {
   uploadedBodyBytes: 1_000_000,
 } as const;
 
-const PSEUDO_PARAMETERS = new Set(['AWS::AccountId', 'AWS::NotificationARNs', 'AWS::NoValue', 'AWS::Partition', 'AWS::Region', 'AWS::StackId', 'AWS::StackName', 'AWS::URLSuffix']);
+const PSEUDO_PARAMETERS = new Set([
+  'AWS::AccountId',
+  'AWS::NotificationARNs',
+  'AWS::NoValue',
+  'AWS::Partition',
+  'AWS::Region',
+  'AWS::StackId',
+  'AWS::StackName',
+  'AWS::URLSuffix',
+]);
 
 interface Template {
   Parameters?: Record<string, unknown>;
@@ -51,7 +60,26 @@ function typeDefinition(ref: { $ref: string }): TypeDefinition {
   return spec().get('typeDefinition', ref.$ref);
 }
 
-const INTRINSICS = new Set(['Ref', 'Fn::GetAtt', 'Fn::Sub', 'Fn::Join', 'Fn::Select', 'Fn::Split', 'Fn::If', 'Fn::Base64', 'Fn::GetAZs', 'Fn::ImportValue', 'Fn::FindInMap', 'Fn::Cidr', 'Fn::Length', 'Fn::ToJsonString', 'Fn::Equals', 'Fn::Not', 'Fn::And', 'Fn::Or']);
+const INTRINSICS = new Set([
+  'Ref',
+  'Fn::GetAtt',
+  'Fn::Sub',
+  'Fn::Join',
+  'Fn::Select',
+  'Fn::Split',
+  'Fn::If',
+  'Fn::Base64',
+  'Fn::GetAZs',
+  'Fn::ImportValue',
+  'Fn::FindInMap',
+  'Fn::Cidr',
+  'Fn::Length',
+  'Fn::ToJsonString',
+  'Fn::Equals',
+  'Fn::Not',
+  'Fn::And',
+  'Fn::Or',
+]);
 
 function isIntrinsic(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
@@ -105,7 +133,8 @@ export function checkTemplate(template: Template, name: string, body: string, op
     if (!target) return err(where, `GetAtt ${id}.${attr} names no resource`);
     if (target.Type === 'AWS::CloudFormation::Stack' && attr.startsWith('Outputs.')) return;
     const rt = resourceType(target.Type);
-    if (rt && !Object.hasOwn(rt.attributes, attr)) err(where, `GetAtt ${id}.${attr}: ${target.Type} has no attribute ${attr} (has ${Object.keys(rt.attributes).join(', ')})`);
+    if (rt && !Object.hasOwn(rt.attributes, attr))
+      err(where, `GetAtt ${id}.${attr}: ${target.Type} has no attribute ${attr} (has ${Object.keys(rt.attributes).join(', ')})`);
   };
 
   for (const [id, res] of Object.entries(resources)) {
@@ -156,7 +185,8 @@ function checkValue(where: string, v: unknown, t: PropertyType, err: (w: string,
     case 'integer':
     case 'number':
       if (typeof v !== 'number' && !(typeof v === 'string' && /^-?[0-9.]+$/.test(v))) err(where, `expected a number, got ${JSON.stringify(v)}`);
-      if (t.type === 'integer' && t.allowedValues && !t.allowedValues.includes(Number(v))) err(where, `${String(v)} is not one of ${t.allowedValues.join(', ')}`);
+      if (t.type === 'integer' && t.allowedValues && !t.allowedValues.includes(Number(v)))
+        err(where, `${String(v)} is not one of ${t.allowedValues.join(', ')}`);
       return;
     case 'boolean':
       if (typeof v !== 'boolean' && v !== 'true' && v !== 'false') err(where, `expected a boolean, got ${JSON.stringify(v)}`);

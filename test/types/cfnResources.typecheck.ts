@@ -24,7 +24,10 @@ export const typecheckOnly: Resources = {
   // @ts-expect-error a misspelt resource attribute beside Properties
   attribute: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Keep' },
   // @ts-expect-error the custom resource needs its ServiceToken
-  custom: { Type: 'Custom::TenantRegistration', Properties: { TenantId: 'acme', Name: 'Acme', Tier: 'standard', Status: 'active', StackId: ref('AWS::StackId') } },
+  custom: {
+    Type: 'Custom::TenantRegistration',
+    Properties: { TenantId: 'acme', Name: 'Acme', Tier: 'standard', Status: 'active', StackId: ref('AWS::StackId') },
+  },
 
   // These compile: intrinsics stand for values, literal values of the right type pass.
   vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: ref('VpcCidr'), EnableDnsSupport: true } },
@@ -34,6 +37,14 @@ export const typecheckOnly: Resources = {
 export const launchTemplate: CfnResource = {
   Type: 'AWS::EC2::LaunchTemplate',
   Properties: {
-    LaunchTemplateData: hardenedLaunchTemplateData({ fleet: 'shared', imageId: ref('AppAmiId'), instanceType: 'm5.large', securityGroupIds: [], instanceProfileArn: ref('x'), userData: '', tags: [] }),
+    LaunchTemplateData: hardenedLaunchTemplateData({
+      fleet: 'shared',
+      imageId: ref('AppAmiId'),
+      instanceType: 'm5.large',
+      securityGroupIds: [],
+      instanceProfileArn: ref('x'),
+      userData: '',
+      tags: [],
+    }),
   },
 };

@@ -12,7 +12,11 @@ import { CFN_LINT_METADATA, getAtt, ref, tags, type CfnOutput, type CfnTemplate,
 export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 
 /** An HTTP target group of app instances: the shard's shared one, or a dedicated fleet's. */
-export function appTargetGroup(plan: EstatePlan, vpcId: Value, tagPairs: readonly (readonly [string, string])[]): ResourceOf<'AWS::ElasticLoadBalancingV2::TargetGroup'> {
+export function appTargetGroup(
+  plan: EstatePlan,
+  vpcId: Value,
+  tagPairs: readonly (readonly [string, string])[],
+): ResourceOf<'AWS::ElasticLoadBalancingV2::TargetGroup'> {
   const app = plan.platform.app;
   return {
     Type: 'AWS::ElasticLoadBalancingV2::TargetGroup',
@@ -93,12 +97,39 @@ export function emitAlbShardTemplate(plan: EstatePlan, albShard: AlbShardPlan): 
           LoadBalancerArn: ref('loadBalancer'),
           Port: 80,
           Protocol: 'HTTP',
-          DefaultActions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', Host: '#{host}', Path: '/#{path}', Query: '#{query}', StatusCode: 'HTTP_301' } }],
+          DefaultActions: [
+            {
+              Type: 'redirect',
+              RedirectConfig: { Protocol: 'HTTPS', Port: '443', Host: '#{host}', Path: '/#{path}', Query: '#{query}', StatusCode: 'HTTP_301' },
+            },
+          ],
         },
       },
       sharedTargetGroup: appTargetGroup(plan, input('VpcId'), plan.platform.tags),
-      elb5xxAlarm: alarm({ description: `ALB shard ${shard} answers 5xx itself: capacity or configuration`, namespace: 'AWS/ApplicationELB', metric: 'HTTPCode_ELB_5XX_Count', dimensions: lb, statistic: 'Sum', threshold: 50, comparison: 'GreaterThanThreshold' }, topic),
-      target5xxAlarm: alarm({ description: `Apps behind ALB shard ${shard} answer 5xx`, namespace: 'AWS/ApplicationELB', metric: 'HTTPCode_Target_5XX_Count', dimensions: lb, statistic: 'Sum', threshold: 100, comparison: 'GreaterThanThreshold' }, topic),
+      elb5xxAlarm: alarm(
+        {
+          description: `ALB shard ${shard} answers 5xx itself: capacity or configuration`,
+          namespace: 'AWS/ApplicationELB',
+          metric: 'HTTPCode_ELB_5XX_Count',
+          dimensions: lb,
+          statistic: 'Sum',
+          threshold: 50,
+          comparison: 'GreaterThanThreshold',
+        },
+        topic,
+      ),
+      target5xxAlarm: alarm(
+        {
+          description: `Apps behind ALB shard ${shard} answer 5xx`,
+          namespace: 'AWS/ApplicationELB',
+          metric: 'HTTPCode_Target_5XX_Count',
+          dimensions: lb,
+          statistic: 'Sum',
+          threshold: 100,
+          comparison: 'GreaterThanThreshold',
+        },
+        topic,
+      ),
       unhealthyHostsAlarm: alarm(
         {
           description: `Unhealthy shared-fleet instances behind ALB shard ${shard}`,

@@ -26,7 +26,10 @@ export interface ReplicationGroupRefs {
 
 /** Settings every replication group of the estate shares, premium ones included. */
 /** Settings every replication group shares; each adds its id, description, user groups and tags. */
-export function replicationGroupProperties(plan: EstatePlan, refs: ReplicationGroupRefs): Omit<ElasticacheReplicationGroupProps, 'ReplicationGroupDescription'> {
+export function replicationGroupProperties(
+  plan: EstatePlan,
+  refs: ReplicationGroupRefs,
+): Omit<ElasticacheReplicationGroupProps, 'ReplicationGroupDescription'> {
   const c = plan.platform.cache;
   return {
     Engine: c.engine,
@@ -55,8 +58,30 @@ export function cacheAlarms(groupId: string, label: string, topic: Value): Layer
   const out: LayerOutput['resources'] = {};
   for (const node of ['001', '002']) {
     const dims = [{ Name: 'CacheClusterId', Value: `${groupId}-${node}` }];
-    out[`node${node}MemoryAlarm`] = alarm({ description: `${label} node ${node} memory above 80 %`, namespace: 'AWS/ElastiCache', metric: 'DatabaseMemoryUsagePercentage', dimensions: dims, statistic: 'Maximum', threshold: 80, comparison: 'GreaterThanThreshold' }, topic);
-    out[`node${node}EvictionsAlarm`] = alarm({ description: `${label} node ${node} evicts keys: tenants lose cached data`, namespace: 'AWS/ElastiCache', metric: 'Evictions', dimensions: dims, statistic: 'Sum', threshold: 0, comparison: 'GreaterThanThreshold' }, topic);
+    out[`node${node}MemoryAlarm`] = alarm(
+      {
+        description: `${label} node ${node} memory above 80 %`,
+        namespace: 'AWS/ElastiCache',
+        metric: 'DatabaseMemoryUsagePercentage',
+        dimensions: dims,
+        statistic: 'Maximum',
+        threshold: 80,
+        comparison: 'GreaterThanThreshold',
+      },
+      topic,
+    );
+    out[`node${node}EvictionsAlarm`] = alarm(
+      {
+        description: `${label} node ${node} evicts keys: tenants lose cached data`,
+        namespace: 'AWS/ElastiCache',
+        metric: 'Evictions',
+        dimensions: dims,
+        statistic: 'Sum',
+        threshold: 0,
+        comparison: 'GreaterThanThreshold',
+      },
+      topic,
+    );
   }
   return out;
 }
@@ -68,7 +93,11 @@ export function emitCacheBase(plan: EstatePlan): LayerOutput {
     resources: {
       [CACHE_SUBNET_GROUP]: {
         Type: 'AWS::ElastiCache::SubnetGroup',
-        Properties: { Description: 'Isolated data subnets, one per AZ', SubnetIds: plan.network.zones.map((z) => ref(subnetId('Data', z.suffix))), Tags: tags(p.tags) },
+        Properties: {
+          Description: 'Isolated data subnets, one per AZ',
+          SubnetIds: plan.network.zones.map((z) => ref(subnetId('Data', z.suffix))),
+          Tags: tags(p.tags),
+        },
       },
       [DISABLED_DEFAULT_USER]: {
         Type: 'AWS::ElastiCache::User',
@@ -121,7 +150,11 @@ export function emitCacheShardTemplate(plan: EstatePlan, cluster: CacheClusterPl
         Properties: {
           ReplicationGroupId: name,
           ReplicationGroupDescription: `Shared cache ${index} for standard tenants (RBAC per tenant)`,
-          ...replicationGroupProperties(plan, { subnetGroupName: input('CacheSubnetGroupName'), securityGroupId: input('CacheSecurityGroupId'), kmsKey: input('DatabaseKeyArn') }),
+          ...replicationGroupProperties(plan, {
+            subnetGroupName: input('CacheSubnetGroupName'),
+            securityGroupId: input('CacheSecurityGroupId'),
+            kmsKey: input('DatabaseKeyArn'),
+          }),
           UserGroupIds: [ref('userGroup')],
           Tags: tags(p.tags),
         },

@@ -19,15 +19,29 @@ export function emitCdn(plan: EstatePlan): LayerOutput {
   const oai = plan.platform.originAccess === 'oai';
   const r: Resources = {};
   if (oai) {
-    r.cdnOriginAccessIdentity = { Type: 'AWS::CloudFront::CloudFrontOriginAccessIdentity', Properties: { CloudFrontOriginAccessIdentityConfig: { Comment: `${plan.platform.name} (legacy OAI, requested by the platform manifest)` } } };
+    r.cdnOriginAccessIdentity = {
+      Type: 'AWS::CloudFront::CloudFrontOriginAccessIdentity',
+      Properties: { CloudFrontOriginAccessIdentityConfig: { Comment: `${plan.platform.name} (legacy OAI, requested by the platform manifest)` } },
+    };
   } else {
     r.cdnOriginAccessControl = {
       Type: 'AWS::CloudFront::OriginAccessControl',
-      Properties: { OriginAccessControlConfig: { Name: plan.platform.names.originAccessControl, Description: 'SigV4-signed reads of tenant public assets', OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' } },
+      Properties: {
+        OriginAccessControlConfig: {
+          Name: plan.platform.names.originAccessControl,
+          Description: 'SigV4-signed reads of tenant public assets',
+          OriginAccessControlOriginType: 's3',
+          SigningBehavior: 'always',
+          SigningProtocol: 'sigv4',
+        },
+      },
     };
   }
   // Tenants' assets host names point at this connection group's routing endpoint.
-  r[CONNECTION_GROUP] = { Type: 'AWS::CloudFront::ConnectionGroup', Properties: { Name: plan.platform.names.connectionGroup, Ipv6Enabled: true, Enabled: true, Tags: tags(plan.platform.tags) } };
+  r[CONNECTION_GROUP] = {
+    Type: 'AWS::CloudFront::ConnectionGroup',
+    Properties: { Name: plan.platform.names.connectionGroup, Ipv6Enabled: true, Enabled: true, Tags: tags(plan.platform.tags) },
+  };
   r[MULTI_TENANT_DISTRIBUTION] = {
     Type: 'AWS::CloudFront::Distribution',
     Properties: {
@@ -36,13 +50,19 @@ export function emitCdn(plan: EstatePlan): LayerOutput {
         Comment: `${plan.platform.name} multi-tenant distribution`,
         ConnectionMode: 'tenant-only',
         HttpVersion: 'http2and3',
-        TenantConfig: { ParameterDefinitions: [{ Name: TENANT_ID_PARAMETER, Definition: { StringSchema: { Required: true, Comment: 'Tenant id: selects tenants/<id>/public/' } } }] },
+        TenantConfig: {
+          ParameterDefinitions: [
+            { Name: TENANT_ID_PARAMETER, Definition: { StringSchema: { Required: true, Comment: 'Tenant id: selects tenants/<id>/public/' } } },
+          ],
+        },
         Origins: [
           {
             Id: 'tenant-assets',
             DomainName: getAtt(TENANT_DATA_BUCKET, 'RegionalDomainName'),
             OriginPath: `/tenants/{{${TENANT_ID_PARAMETER}}}/public`,
-            S3OriginConfig: oai ? { OriginAccessIdentity: join('', ['origin-access-identity/cloudfront/', ref('cdnOriginAccessIdentity')]) } : { OriginAccessIdentity: '' },
+            S3OriginConfig: oai
+              ? { OriginAccessIdentity: join('', ['origin-access-identity/cloudfront/', ref('cdnOriginAccessIdentity')]) }
+              : { OriginAccessIdentity: '' },
             ...(oai ? {} : { OriginAccessControlId: getAtt('cdnOriginAccessControl', 'Id') }),
           },
         ],
@@ -62,7 +82,10 @@ export function emitCdn(plan: EstatePlan): LayerOutput {
     resources: r,
     outputs: {
       MultiTenantDistributionId: { Description: 'Multi-tenant distribution that tenant distribution tenants attach to', Value: ref(MULTI_TENANT_DISTRIBUTION) },
-      MultiTenantDistributionDomainName: { Description: 'CloudFront domain of the multi-tenant distribution', Value: getAtt(MULTI_TENANT_DISTRIBUTION, 'DomainName') },
+      MultiTenantDistributionDomainName: {
+        Description: 'CloudFront domain of the multi-tenant distribution',
+        Value: getAtt(MULTI_TENANT_DISTRIBUTION, 'DomainName'),
+      },
     },
   };
 }

@@ -86,11 +86,27 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
               PolicyDocument: {
                 Version: '2012-10-17',
                 Statement: [
-                  { Sid: 'WriteOwnLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroupName}:*`) },
+                  {
+                    Sid: 'WriteOwnLogGroup',
+                    Effect: 'Allow',
+                    Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+                    Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroupName}:*`),
+                  },
                   // Tenant data is reached only through a tenant role, assumed per request
                   // with the tenant-id session tag that the role's trust policy requires.
-                  { Sid: 'AssumeTenantRolesWithTenantTag', Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${p.names.tenantRolePattern}`), Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TENANT_TAG_KEY] } } },
-                  { Sid: 'ReadPlatformConfiguration', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParametersByPath'], Resource: sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${p.names.configPath}*`) },
+                  {
+                    Sid: 'AssumeTenantRolesWithTenantTag',
+                    Effect: 'Allow',
+                    Action: ['sts:AssumeRole', 'sts:TagSession'],
+                    Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${p.names.tenantRolePattern}`),
+                    Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TENANT_TAG_KEY] } },
+                  },
+                  {
+                    Sid: 'ReadPlatformConfiguration',
+                    Effect: 'Allow',
+                    Action: ['ssm:GetParameter', 'ssm:GetParametersByPath'],
+                    Resource: sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${p.names.configPath}*`),
+                  },
                 ],
               },
             },
@@ -107,7 +123,13 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
             instanceType: p.app.instanceType,
             securityGroupIds: [getAtt(APP_SG, 'GroupId')],
             instanceProfileArn: getAtt('appInstanceProfile', 'Arn'),
-            userData: renderTemplate('userdata.sh.hbs', { platformName: p.name, region: p.region, appPort: String(p.app.port), fleet: 'shared', logGroup: logGroupName }),
+            userData: renderTemplate('userdata.sh.hbs', {
+              platformName: p.name,
+              region: p.region,
+              appPort: String(p.app.port),
+              fleet: 'shared',
+              logGroup: logGroupName,
+            }),
             imageId: ref(AMI_PARAMETER),
             tags: p.tags,
           }),
@@ -115,7 +137,14 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
       },
       appAutoScalingGroup: {
         Type: 'AWS::AutoScaling::AutoScalingGroup',
-        UpdatePolicy: { AutoScalingRollingUpdate: { MinInstancesInService: cap.rollout.minInstancesInService, MaxBatchSize: cap.rollout.maxBatchSize, PauseTime: 'PT5M', WaitOnResourceSignals: false } },
+        UpdatePolicy: {
+          AutoScalingRollingUpdate: {
+            MinInstancesInService: cap.rollout.minInstancesInService,
+            MaxBatchSize: cap.rollout.maxBatchSize,
+            PauseTime: 'PT5M',
+            WaitOnResourceSignals: false,
+          },
+        },
         Properties: {
           VPCZoneIdentifier: plan.network.zones.map((z) => ref(subnetId('App', z.suffix))),
           LaunchTemplate: { LaunchTemplateId: ref('appLaunchTemplate'), Version: getAtt('appLaunchTemplate', 'LatestVersionNumber') },
@@ -134,7 +163,10 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
         Properties: {
           AutoScalingGroupName: ref('appAutoScalingGroup'),
           PolicyType: 'TargetTrackingScaling',
-          TargetTrackingConfiguration: { PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' }, TargetValue: cap.targetCpuPercent },
+          TargetTrackingConfiguration: {
+            PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' },
+            TargetValue: cap.targetCpuPercent,
+          },
         },
       },
     },

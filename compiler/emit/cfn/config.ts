@@ -11,7 +11,14 @@ export function emitPlatformConfig(plan: EstatePlan): LayerOutput {
   const p = plan.platform;
   const param = (name: string, value: Value, description: string): ResourceOf<'AWS::SSM::Parameter'> => ({
     Type: 'AWS::SSM::Parameter',
-    Properties: { Name: `${p.names.configPath}${name}`, Type: 'String', Value: value, Description: description, Tier: 'Standard', Tags: Object.fromEntries(p.tags) },
+    Properties: {
+      Name: `${p.names.configPath}${name}`,
+      Type: 'String',
+      Value: value,
+      Description: description,
+      Tier: 'Standard',
+      Tags: Object.fromEntries(p.tags),
+    },
   });
   const r: Resources = {
     platformApexDomainParameter: param('apex-domain', p.apexDomain, 'Apex domain of the platform'),

@@ -17,7 +17,7 @@ export const CLUSTER_PARAMETERS: readonly (readonly [string, string, string])[] 
   ['password_encryption', 'scram-sha-256', 'no MD5 password hashes'],
   ['shared_preload_libraries', 'pg_stat_statements', 'per-query statistics to find the tenant whose queries load the cluster'],
   ['pg_stat_statements.track', 'all', 'include statements inside functions'],
-  ['statement_timeout', '30000', 'one tenant\'s runaway query (30 s) cannot hold a connection others need'],
+  ['statement_timeout', '30000', "one tenant's runaway query (30 s) cannot hold a connection others need"],
   ['idle_in_transaction_session_timeout', '60000', 'an abandoned transaction (60 s) cannot hold locks and a pooled connection'],
   ['lock_timeout', '10000', 'waiting on a lock fails after 10 s instead of piling up connections'],
   ['log_min_duration_statement', '1000', 'log statements slower than 1 s'],
@@ -48,20 +48,37 @@ export function emitDatabase(plan: EstatePlan): LayerOutput {
   const r: Resources = {
     platformDatabaseSubnetGroup: {
       Type: 'AWS::RDS::DBSubnetGroup',
-      Properties: { DBSubnetGroupDescription: 'Isolated data subnets, one per AZ', SubnetIds: network.zones.map((z) => ref(subnetId('Data', z.suffix))), Tags: t },
+      Properties: {
+        DBSubnetGroupDescription: 'Isolated data subnets, one per AZ',
+        SubnetIds: network.zones.map((z) => ref(subnetId('Data', z.suffix))),
+        Tags: t,
+      },
     },
     platformDatabaseClusterParameterGroup: {
       Type: 'AWS::RDS::DBClusterParameterGroup',
-      Properties: { Description: `${plan.platform.name}: many tenants sharing one cluster`, Family: family, Parameters: Object.fromEntries(CLUSTER_PARAMETERS.map(([k, v]) => [k, v])), Tags: t },
+      Properties: {
+        Description: `${plan.platform.name}: many tenants sharing one cluster`,
+        Family: family,
+        Parameters: Object.fromEntries(CLUSTER_PARAMETERS.map(([k, v]) => [k, v])),
+        Tags: t,
+      },
     },
     platformDatabaseInstanceParameterGroup: {
       Type: 'AWS::RDS::DBParameterGroup',
-      Properties: { Description: `${plan.platform.name}: instance settings`, Family: family, Parameters: Object.fromEntries(INSTANCE_PARAMETERS.map(([k, v]) => [k, v])), Tags: t },
+      Properties: {
+        Description: `${plan.platform.name}: instance settings`,
+        Family: family,
+        Parameters: Object.fromEntries(INSTANCE_PARAMETERS.map(([k, v]) => [k, v])),
+        Tags: t,
+      },
     },
     platformDatabaseMonitoringRole: {
       Type: 'AWS::IAM::Role',
       Properties: {
-        AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'monitoring.rds.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'monitoring.rds.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        },
         ManagedPolicyArns: [sub('arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole')],
         Tags: t,
       },

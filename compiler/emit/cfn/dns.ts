@@ -16,7 +16,11 @@ export function emitDns(plan: EstatePlan): LayerOutput {
         Type: 'AWS::Route53::HostedZone',
         DeletionPolicy: 'Retain',
         UpdateReplacePolicy: 'Retain',
-        Properties: { Name: apex, HostedZoneConfig: { Comment: `Platform zone of ${plan.platform.name}; tenants in dns mode "platform" live here` }, HostedZoneTags: tags(plan.platform.tags) },
+        Properties: {
+          Name: apex,
+          HostedZoneConfig: { Comment: `Platform zone of ${plan.platform.name}; tenants in dns mode "platform" live here` },
+          HostedZoneTags: tags(plan.platform.tags),
+        },
       },
       [WILDCARD_CERTIFICATE]: {
         Type: 'AWS::CertificateManager::Certificate',

@@ -4,7 +4,16 @@
 import type { EstatePlan, GroupPlan, TenantPlan } from '../../plan/model.ts';
 import { tenantTagPairs } from '../../plan/isolation.ts';
 import { templateUrl } from './assets.ts';
-import { declare, SHARD_PARAMETERS, shardParameterName, SHARED_PARAMETERS, type ParameterSpec, type ShardParameter, type SharedParameter, type StackParameters } from './stackParameters.ts';
+import {
+  declare,
+  SHARD_PARAMETERS,
+  shardParameterName,
+  SHARED_PARAMETERS,
+  type ParameterSpec,
+  type ShardParameter,
+  type SharedParameter,
+  type StackParameters,
+} from './stackParameters.ts';
 import { CFN_LINT_METADATA, join, ref, tags, type CfnTemplate, type Resources, type Value } from './template.ts';
 
 export const groupFile = (group: number) => `groups/group-${group}.template.json`;

@@ -23,7 +23,13 @@ function key(plan: EstatePlan, description: string, extraStatements: PolicyState
         Statement: [
           // The account administers the key through IAM; without this statement a
           // key whose policy names no principal could become unmanageable.
-          { Sid: 'AccountAdministers', Effect: 'Allow', Principal: { AWS: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:root') }, Action: 'kms:*', Resource: '*' },
+          {
+            Sid: 'AccountAdministers',
+            Effect: 'Allow',
+            Principal: { AWS: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:root') },
+            Action: 'kms:*',
+            Resource: '*',
+          },
           ...extraStatements,
         ],
       },

@@ -44,12 +44,53 @@ export function alarm(spec: AlarmSpec, topic: Value = ref(ALARM_TOPIC)): Resourc
 export function emitMonitoring(plan: EstatePlan): LayerOutput {
   const db = [{ Name: 'DBClusterIdentifier', Value: ref(DB_CLUSTER) }];
   const r: Resources = {
-    [ALARM_TOPIC]: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: `${plan.platform.name} alarms`, KmsMasterKeyId: ref(DATA_KEY), Tags: tags(plan.platform.tags) } },
-    platformAlarmEmailSubscription: { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: ref(ALARM_TOPIC), Protocol: 'email', Endpoint: plan.platform.alarmEmail } },
-    databaseCpuAlarm: alarm({ description: 'Aurora CPU above 80 %: one tenant\'s load reaches all', namespace: 'AWS/RDS', metric: 'CPUUtilization', dimensions: db, statistic: 'Average', threshold: 80, comparison: 'GreaterThanThreshold', evaluationPeriods: 3 }),
-    databaseConnectionsAlarm: alarm({ description: 'Aurora connections above 80 % of the smallest instance\'s max_connections', namespace: 'AWS/RDS', metric: 'DatabaseConnections', dimensions: db, statistic: 'Maximum', threshold: 2500, comparison: 'GreaterThanThreshold', evaluationPeriods: 2 }),
-    databaseFreeableMemoryAlarm: alarm({ description: 'Aurora freeable memory below 1 GiB', namespace: 'AWS/RDS', metric: 'FreeableMemory', dimensions: db, statistic: 'Minimum', threshold: 1073741824, comparison: 'LessThanThreshold', evaluationPeriods: 2 }),
-    provisioningErrorsAlarm: alarm({ description: 'The provisioning Lambda failed: a tenant stack may be failing', namespace: 'AWS/Lambda', metric: 'Errors', dimensions: [{ Name: 'FunctionName', Value: ref(PROVISIONING_FUNCTION) }], statistic: 'Sum', threshold: 0, comparison: 'GreaterThanThreshold' }),
+    [ALARM_TOPIC]: {
+      Type: 'AWS::SNS::Topic',
+      Properties: { DisplayName: `${plan.platform.name} alarms`, KmsMasterKeyId: ref(DATA_KEY), Tags: tags(plan.platform.tags) },
+    },
+    platformAlarmEmailSubscription: {
+      Type: 'AWS::SNS::Subscription',
+      Properties: { TopicArn: ref(ALARM_TOPIC), Protocol: 'email', Endpoint: plan.platform.alarmEmail },
+    },
+    databaseCpuAlarm: alarm({
+      description: "Aurora CPU above 80 %: one tenant's load reaches all",
+      namespace: 'AWS/RDS',
+      metric: 'CPUUtilization',
+      dimensions: db,
+      statistic: 'Average',
+      threshold: 80,
+      comparison: 'GreaterThanThreshold',
+      evaluationPeriods: 3,
+    }),
+    databaseConnectionsAlarm: alarm({
+      description: "Aurora connections above 80 % of the smallest instance's max_connections",
+      namespace: 'AWS/RDS',
+      metric: 'DatabaseConnections',
+      dimensions: db,
+      statistic: 'Maximum',
+      threshold: 2500,
+      comparison: 'GreaterThanThreshold',
+      evaluationPeriods: 2,
+    }),
+    databaseFreeableMemoryAlarm: alarm({
+      description: 'Aurora freeable memory below 1 GiB',
+      namespace: 'AWS/RDS',
+      metric: 'FreeableMemory',
+      dimensions: db,
+      statistic: 'Minimum',
+      threshold: 1073741824,
+      comparison: 'LessThanThreshold',
+      evaluationPeriods: 2,
+    }),
+    provisioningErrorsAlarm: alarm({
+      description: 'The provisioning Lambda failed: a tenant stack may be failing',
+      namespace: 'AWS/Lambda',
+      metric: 'Errors',
+      dimensions: [{ Name: 'FunctionName', Value: ref(PROVISIONING_FUNCTION) }],
+      statistic: 'Sum',
+      threshold: 0,
+      comparison: 'GreaterThanThreshold',
+    }),
   };
   return { resources: r, outputs: { AlarmTopicArn: { Description: 'SNS topic of every alarm', Value: ref(ALARM_TOPIC) } } };
 }

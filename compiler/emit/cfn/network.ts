@@ -19,7 +19,10 @@ export function emitNetwork(plan: EstatePlan): LayerOutput {
       Properties: { CidrBlock: network.vpcCidr, EnableDnsHostnames: true, EnableDnsSupport: true, InstanceTenancy: 'default', Tags: named('vpc') },
     },
     platformInternetGateway: { Type: 'AWS::EC2::InternetGateway', Properties: { Tags: named('igw') } },
-    platformInternetGatewayAttachment: { Type: 'AWS::EC2::VPCGatewayAttachment', Properties: { VpcId: ref(VPC), InternetGatewayId: ref('platformInternetGateway') } },
+    platformInternetGatewayAttachment: {
+      Type: 'AWS::EC2::VPCGatewayAttachment',
+      Properties: { VpcId: ref(VPC), InternetGatewayId: ref('platformInternetGateway') },
+    },
   };
 
   for (const z of network.zones) {
@@ -60,11 +63,20 @@ export function emitNetwork(plan: EstatePlan): LayerOutput {
     };
     r[`platformNatGateway${z.suffix}`] = {
       Type: 'AWS::EC2::NatGateway',
-      Properties: { AllocationId: getAtt(`platformNatAddress${z.suffix}`, 'AllocationId'), SubnetId: ref(subnetId('Public', z.suffix)), ConnectivityType: 'public', Tags: named(`nat-${zone}`) },
+      Properties: {
+        AllocationId: getAtt(`platformNatAddress${z.suffix}`, 'AllocationId'),
+        SubnetId: ref(subnetId('Public', z.suffix)),
+        ConnectivityType: 'public',
+        Tags: named(`nat-${zone}`),
+      },
     };
     r[`platformAppDefaultRoute${z.suffix}`] = {
       Type: 'AWS::EC2::Route',
-      Properties: { RouteTableId: ref(`platformAppRouteTable${z.suffix}`), DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: ref(`platformNatGateway${z.suffix}`) },
+      Properties: {
+        RouteTableId: ref(`platformAppRouteTable${z.suffix}`),
+        DestinationCidrBlock: '0.0.0.0/0',
+        NatGatewayId: ref(`platformNatGateway${z.suffix}`),
+      },
     };
   }
 
@@ -108,7 +120,11 @@ export function emitNetwork(plan: EstatePlan): LayerOutput {
           PolicyDocument: {
             Version: '2012-10-17',
             Statement: [
-              { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: sub('${platformFlowLogGroup.Arn}:*') },
+              {
+                Effect: 'Allow',
+                Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+                Resource: sub('${platformFlowLogGroup.Arn}:*'),
+              },
             ],
           },
         },

@@ -50,7 +50,10 @@ export function emitRegistry(plan: EstatePlan): LayerOutput {
         Type: 'AWS::IAM::Role',
         Properties: {
           Description: 'Provisioning Lambda: registry writes, Data API on the platform cluster, its own logs',
-          AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+          AssumeRolePolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+          },
           Policies: [
             {
               PolicyName: 'provision-tenants',
@@ -60,7 +63,12 @@ export function emitRegistry(plan: EstatePlan): LayerOutput {
                   { Sid: 'WriteRegistry', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: getAtt(REGISTRY_TABLE, 'Arn') },
                   { Sid: 'UseDataKeyForRegistryAndQueue', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: getAtt(DATA_KEY, 'Arn') },
                   { Sid: 'RunStatements', Effect: 'Allow', Action: ['rds-data:ExecuteStatement'], Resource: getAtt(DB_CLUSTER, 'DBClusterArn') },
-                  { Sid: 'ReadMasterSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: getAtt(DB_CLUSTER, 'MasterUserSecret.SecretArn') },
+                  {
+                    Sid: 'ReadMasterSecret',
+                    Effect: 'Allow',
+                    Action: ['secretsmanager:GetSecretValue'],
+                    Resource: getAtt(DB_CLUSTER, 'MasterUserSecret.SecretArn'),
+                  },
                   { Sid: 'DecryptMasterSecret', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: getAtt(DATABASE_KEY, 'Arn') },
                   { Sid: 'DeadLetters', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: getAtt('provisioningDeadLetterQueue', 'Arn') },
                   { Sid: 'OwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: sub('${provisioningLogGroup.Arn}:*') },

@@ -38,7 +38,10 @@ function sharedValues(plan: EstatePlan): Record<SharedParameter, Value> {
   return {
     AssetsBucketName: ref('AssetsBucketName'),
     VpcId: ref(VPC),
-    AppSubnetIds: join(',', network.zones.map((z) => ref(subnetId('App', z.suffix)))),
+    AppSubnetIds: join(
+      ',',
+      network.zones.map((z) => ref(subnetId('App', z.suffix))),
+    ),
     AppAmiId: ref('AppAmiId'),
     AppInstanceRoleArn: getAtt(APP_INSTANCE_ROLE, 'Arn'),
     AlbSecurityGroupId: getAtt(ALB_SG, 'GroupId'),
@@ -72,7 +75,10 @@ function emitNestedStacks(plan: EstatePlan, keys: NestedKeys): LayerOutput {
         TemplateURL: templateUrl(key),
         Parameters: {
           VpcId: ref(VPC),
-          PublicSubnetIds: join(',', network.zones.map((z) => ref(subnetId('Public', z.suffix)))),
+          PublicSubnetIds: join(
+            ',',
+            network.zones.map((z) => ref(subnetId('Public', z.suffix))),
+          ),
           AlbSecurityGroupId: getAtt(ALB_SG, 'GroupId'),
           WildcardCertificateArn: ref(WILDCARD_CERTIFICATE),
           AlarmTopicArn: ref(ALARM_TOPIC),
@@ -107,7 +113,10 @@ function emitNestedStacks(plan: EstatePlan, keys: NestedKeys): LayerOutput {
         Tags: t,
       },
     };
-    outputs[`SharedCache${cluster.index}Endpoint`] = { Description: `Primary endpoint of shared cache ${cluster.index}`, Value: getAtt(cluster.stack, `Outputs.${'PrimaryEndpoint' satisfies CacheShardOutput}`) };
+    outputs[`SharedCache${cluster.index}Endpoint`] = {
+      Description: `Primary endpoint of shared cache ${cluster.index}`,
+      Value: getAtt(cluster.stack, `Outputs.${'PrimaryEndpoint' satisfies CacheShardOutput}`),
+    };
   }
   return {
     resources: r,

@@ -38,14 +38,28 @@ function group(plan: EstatePlan, description: string, egress: Ec2SecurityGroup_E
 function ingress(to: string, from: string, port: number, description: string): CfnResource {
   return {
     Type: 'AWS::EC2::SecurityGroupIngress',
-    Properties: { GroupId: getAtt(to, 'GroupId'), SourceSecurityGroupId: getAtt(from, 'GroupId'), IpProtocol: 'tcp', FromPort: port, ToPort: port, Description: description },
+    Properties: {
+      GroupId: getAtt(to, 'GroupId'),
+      SourceSecurityGroupId: getAtt(from, 'GroupId'),
+      IpProtocol: 'tcp',
+      FromPort: port,
+      ToPort: port,
+      Description: description,
+    },
   };
 }
 
 function egress(from: string, to: string, port: number, description: string): CfnResource {
   return {
     Type: 'AWS::EC2::SecurityGroupEgress',
-    Properties: { GroupId: getAtt(from, 'GroupId'), DestinationSecurityGroupId: getAtt(to, 'GroupId'), IpProtocol: 'tcp', FromPort: port, ToPort: port, Description: description },
+    Properties: {
+      GroupId: getAtt(from, 'GroupId'),
+      DestinationSecurityGroupId: getAtt(to, 'GroupId'),
+      IpProtocol: 'tcp',
+      FromPort: port,
+      ToPort: port,
+      Description: description,
+    },
   };
 }
 

@@ -36,10 +36,10 @@ export const SHARED_PARAMETERS = {
 } as const satisfies Record<string, ParameterSpec>;
 
 export const SHARD_PARAMETERS = {
-  HttpsListenerArn: { type: 'String', description: 'HTTPS listener of the tenant\'s ALB shard' },
+  HttpsListenerArn: { type: 'String', description: "HTTPS listener of the tenant's ALB shard" },
   SharedTargetGroupArn: { type: 'String', description: 'Shared-fleet target group of the shard' },
-  LoadBalancerDnsName: { type: 'String', description: 'DNS name of the shard\'s ALB' },
-  LoadBalancerHostedZoneId: { type: 'String', description: 'Canonical hosted zone of the shard\'s ALB' },
+  LoadBalancerDnsName: { type: 'String', description: "DNS name of the shard's ALB" },
+  LoadBalancerHostedZoneId: { type: 'String', description: "Canonical hosted zone of the shard's ALB" },
 } as const satisfies Record<string, ParameterSpec>;
 
 export type SharedParameter = keyof typeof SHARED_PARAMETERS;

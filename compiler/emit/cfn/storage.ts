@@ -100,7 +100,9 @@ export function emitStorage(plan: EstatePlan): LayerOutput {
           PublicAccessBlockConfiguration: blockPublicAccess,
           OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
           VersioningConfiguration: { Status: 'Enabled' },
-          LifecycleConfiguration: { Rules: [{ Id: 'expire-access-logs', Status: 'Enabled', ExpirationInDays: 400, NoncurrentVersionExpiration: { NoncurrentDays: 30 } }] },
+          LifecycleConfiguration: {
+            Rules: [{ Id: 'expire-access-logs', Status: 'Enabled', ExpirationInDays: 400, NoncurrentVersionExpiration: { NoncurrentDays: 30 } }],
+          },
           Tags: t,
         },
       },
@@ -111,7 +113,14 @@ export function emitStorage(plan: EstatePlan): LayerOutput {
           PolicyDocument: {
             Version: '2012-10-17',
             Statement: [
-              { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [getAtt(ACCESS_LOG_BUCKET, 'Arn'), join('', [getAtt(ACCESS_LOG_BUCKET, 'Arn'), '/*'])], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+              {
+                Sid: 'DenyInsecureTransport',
+                Effect: 'Deny',
+                Principal: '*',
+                Action: 's3:*',
+                Resource: [getAtt(ACCESS_LOG_BUCKET, 'Arn'), join('', [getAtt(ACCESS_LOG_BUCKET, 'Arn'), '/*'])],
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              },
               {
                 Sid: 'AllowServerAccessLogDelivery',
                 Effect: 'Allow',
@@ -129,12 +138,25 @@ export function emitStorage(plan: EstatePlan): LayerOutput {
         DeletionPolicy: 'Retain',
         UpdateReplacePolicy: 'Retain',
         Properties: {
-          BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: getAtt(DATA_KEY, 'Arn') }, BucketKeyEnabled: true }] },
+          BucketEncryption: {
+            ServerSideEncryptionConfiguration: [
+              { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: getAtt(DATA_KEY, 'Arn') }, BucketKeyEnabled: true },
+            ],
+          },
           PublicAccessBlockConfiguration: blockPublicAccess,
           OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
           VersioningConfiguration: { Status: 'Enabled' },
           LoggingConfiguration: { DestinationBucketName: ref(ACCESS_LOG_BUCKET), LogFilePrefix: 's3/tenant-data/' },
-          LifecycleConfiguration: { Rules: [{ Id: 'expire-old-versions', Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 90 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }] },
+          LifecycleConfiguration: {
+            Rules: [
+              {
+                Id: 'expire-old-versions',
+                Status: 'Enabled',
+                NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+                AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+              },
+            ],
+          },
           Tags: t,
         },
       },

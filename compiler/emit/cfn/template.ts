@@ -87,7 +87,12 @@ export function tags(pairs: readonly (readonly [string, string])[]): { Key: stri
 
 /** Merges layers into one Resources map; a logical id defined twice is a bug. */
 export function mergeLayers(layers: readonly LayerOutput[]): Required<Pick<LayerOutput, 'resources' | 'outputs' | 'parameters' | 'conditions'>> {
-  const merged = { resources: {} as Resources, outputs: {} as Record<string, CfnOutput>, parameters: {} as Record<string, CfnParameter>, conditions: {} as Record<string, unknown> };
+  const merged = {
+    resources: {} as Resources,
+    outputs: {} as Record<string, CfnOutput>,
+    parameters: {} as Record<string, CfnParameter>,
+    conditions: {} as Record<string, unknown>,
+  };
   for (const layer of layers) {
     for (const [section, entries] of [
       ['resources', layer.resources],

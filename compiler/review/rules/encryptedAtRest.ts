@@ -4,7 +4,8 @@ type P = Record<string, unknown>;
 const CHECKS: Record<string, (p: P) => boolean> = {
   'AWS::S3::Bucket': (p) => Array.isArray((p.BucketEncryption as P | undefined)?.ServerSideEncryptionConfiguration),
   'AWS::RDS::DBCluster': (p) => p.StorageEncrypted === true && p.KmsKeyId !== undefined,
-  'AWS::ElastiCache::ReplicationGroup': (p) => p.AtRestEncryptionEnabled === true && p.TransitEncryptionEnabled === true && p.TransitEncryptionMode === 'required',
+  'AWS::ElastiCache::ReplicationGroup': (p) =>
+    p.AtRestEncryptionEnabled === true && p.TransitEncryptionEnabled === true && p.TransitEncryptionMode === 'required',
   'AWS::DynamoDB::Table': (p) => (p.SSESpecification as P | undefined)?.SSEEnabled === true && (p.SSESpecification as P).KMSMasterKeyId !== undefined,
   'AWS::Logs::LogGroup': (p) => p.KmsKeyId !== undefined,
   'AWS::SQS::Queue': (p) => p.KmsMasterKeyId !== undefined,
@@ -17,7 +18,7 @@ export const encryptedAtRest: SecurityRule = {
   id: 'E302',
   title: 'Data at rest is encrypted (with our KMS keys, rotated), caches in transit too',
   reason: 'A snapshot, a log export or a copied volume must be useless without a key whose grants we control.',
-  fix: 'Encrypt with the estate\'s KMS key of that kind of data (keys.ts), with rotation on; for caches also require TLS in transit.',
+  fix: "Encrypt with the estate's KMS key of that kind of data (keys.ts), with rotation on; for caches also require TLS in transit.",
   check(template, name) {
     return Object.entries(template.Resources)
       .filter(([, r]) => r.Type in CHECKS)

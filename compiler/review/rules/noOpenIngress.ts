@@ -6,7 +6,8 @@ const OPEN = new Set(['0.0.0.0/0', '::/0']);
 export const noOpenIngress: SecurityRule = {
   id: 'E101',
   title: 'No ingress from anywhere except HTTP(S) to the ALB',
-  reason: 'An instance, database or cache reachable from 0.0.0.0/0 bypasses the ALB, its host routing and TLS: every tier but the ALB is reached through security-group references only.',
+  reason:
+    'An instance, database or cache reachable from 0.0.0.0/0 bypasses the ALB, its host routing and TLS: every tier but the ALB is reached through security-group references only.',
   fix: 'Reference the security group of the tier that needs the port (SourceSecurityGroupId) instead of a CIDR; only the ALB group admits the internet, on 80 and 443.',
   check(template, name) {
     const out = [];
@@ -19,8 +20,20 @@ export const noOpenIngress: SecurityRule = {
             : null;
       if (rules === null) continue;
       const open = rules.filter((x) => OPEN.has(String(x.CidrIp ?? x.CidrIpv6 ?? '')));
-      const bad = open.filter((x) => !(id === 'albSecurityGroup' && x.IpProtocol === 'tcp' && [80, 443].includes(Number(x.FromPort)) && x.FromPort === x.ToPort));
-      out.push(finding(this, name, id, bad.length === 0, bad.length ? `open to the internet on ${bad.map((x) => `${String(x.IpProtocol)} ${String(x.FromPort)}-${String(x.ToPort)}`).join(', ')}` : 'no open ingress beyond ALB 80/443'));
+      const bad = open.filter(
+        (x) => !(id === 'albSecurityGroup' && x.IpProtocol === 'tcp' && [80, 443].includes(Number(x.FromPort)) && x.FromPort === x.ToPort),
+      );
+      out.push(
+        finding(
+          this,
+          name,
+          id,
+          bad.length === 0,
+          bad.length
+            ? `open to the internet on ${bad.map((x) => `${String(x.IpProtocol)} ${String(x.FromPort)}-${String(x.ToPort)}`).join(', ')}`
+            : 'no open ingress beyond ALB 80/443',
+        ),
+      );
     }
     return out;
   },

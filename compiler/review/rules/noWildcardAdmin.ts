@@ -12,8 +12,9 @@ const asList = (v: unknown) => (Array.isArray(v) ? v : [v]);
 export const noWildcardAdmin: SecurityRule = {
   id: 'E401',
   title: 'No identity policy allows every action, or every action of a service, on every resource',
-  reason: 'A tenant role or platform role with a service-wide wildcard on "*" reaches every tenant\'s resources of that service; isolation rests on naming resources.',
-  fix: 'Name the actions the principal needs and the ARNs it may act on; scope tenant access to the tenant\'s own ARNs (plan/isolation.ts).',
+  reason:
+    'A tenant role or platform role with a service-wide wildcard on "*" reaches every tenant\'s resources of that service; isolation rests on naming resources.',
+  fix: "Name the actions the principal needs and the ARNs it may act on; scope tenant access to the tenant's own ARNs (plan/isolation.ts).",
   check(template, name) {
     const out = [];
     for (const [id, r] of Object.entries(template.Resources)) {
@@ -26,8 +27,12 @@ export const noWildcardAdmin: SecurityRule = {
       if (docs === null) continue;
       const bad = docs
         .flatMap((d) => ((d as { Statement?: Statement[] } | undefined)?.Statement ?? []) as Statement[])
-        .filter((s) => s.Effect === 'Allow' && asList(s.Resource).includes('*') && asList(s.Action).some((a) => a === '*' || /^[a-z0-9-]+:\*$/.test(String(a))));
-      out.push(finding(this, name, id, bad.length === 0, bad.length ? `allows ${bad.map((s) => JSON.stringify(s.Action)).join(', ')} on "*"` : 'no wildcard grants'));
+        .filter(
+          (s) => s.Effect === 'Allow' && asList(s.Resource).includes('*') && asList(s.Action).some((a) => a === '*' || /^[a-z0-9-]+:\*$/.test(String(a))),
+        );
+      out.push(
+        finding(this, name, id, bad.length === 0, bad.length ? `allows ${bad.map((s) => JSON.stringify(s.Action)).join(', ')} on "*"` : 'no wildcard grants'),
+      );
     }
     return out;
   },

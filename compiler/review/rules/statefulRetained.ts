@@ -24,7 +24,15 @@ export const statefulRetained: SecurityRule = {
       .map(([id, r]) => {
         const allowed = STATEFUL[r.Type]!;
         const ok = allowed.includes(String(r.DeletionPolicy)) && allowed.includes(String(r.UpdateReplacePolicy));
-        return finding(this, name, id, ok, ok ? `${r.DeletionPolicy}/${r.UpdateReplacePolicy}` : `DeletionPolicy ${String(r.DeletionPolicy)}, UpdateReplacePolicy ${String(r.UpdateReplacePolicy)}; expected ${allowed.join(' or ')}`);
+        return finding(
+          this,
+          name,
+          id,
+          ok,
+          ok
+            ? `${r.DeletionPolicy}/${r.UpdateReplacePolicy}`
+            : `DeletionPolicy ${String(r.DeletionPolicy)}, UpdateReplacePolicy ${String(r.UpdateReplacePolicy)}; expected ${allowed.join(' or ')}`,
+        );
       });
   },
 };

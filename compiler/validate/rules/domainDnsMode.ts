@@ -6,9 +6,9 @@ export const RESERVED_PLATFORM_LABELS: readonly string[] = ['admin', 'api', 'ass
 
 export const domainDnsMode: Rule = {
   id: 'domain-dns-mode',
-  title: 'Domains fit the tenant\'s DNS mode',
+  title: "Domains fit the tenant's DNS mode",
   reason:
-    'platform: the wildcard certificate *.<apex> covers exactly one label, so a platform domain is <label>.<apex>. delegated: we can only answer for names inside the delegated zone. external: a name under the apex is the platform\'s, not the tenant\'s.',
+    "platform: the wildcard certificate *.<apex> covers exactly one label, so a platform domain is <label>.<apex>. delegated: we can only answer for names inside the delegated zone. external: a name under the apex is the platform's, not the tenant's.",
   check({ platform, tenants }) {
     if (!platform) return [];
     const apex = normalizeDomain(platform.value.apexDomain);
@@ -16,9 +16,12 @@ export const domainDnsMode: Rule = {
     for (const { source, value } of tenants) {
       const mode = value.dns.mode;
       const zone = value.dns.zone ? normalizeDomain(value.dns.zone) : undefined;
-      if (mode === 'delegated' && !zone) out.push(source.diagnostic('domain-dns-mode', ['dns'], 'dns: mode "delegated" needs `zone`, the zone the tenant delegates to us'));
-      if (mode !== 'delegated' && zone) out.push(source.diagnostic('domain-dns-mode', ['dns', 'zone'], `dns.zone is only for mode "delegated" (mode is "${mode}")`));
-      if (zone && isSameOrUnder(zone, apex)) out.push(source.diagnostic('domain-dns-mode', ['dns', 'zone'], `dns.zone "${zone}" is inside the platform apex "${apex}": use mode "platform"`));
+      if (mode === 'delegated' && !zone)
+        out.push(source.diagnostic('domain-dns-mode', ['dns'], 'dns: mode "delegated" needs `zone`, the zone the tenant delegates to us'));
+      if (mode !== 'delegated' && zone)
+        out.push(source.diagnostic('domain-dns-mode', ['dns', 'zone'], `dns.zone is only for mode "delegated" (mode is "${mode}")`));
+      if (zone && isSameOrUnder(zone, apex))
+        out.push(source.diagnostic('domain-dns-mode', ['dns', 'zone'], `dns.zone "${zone}" is inside the platform apex "${apex}": use mode "platform"`));
       value.domains.forEach((raw, i) => {
         const d = normalizeDomain(raw);
         const at = (m: string) => out.push(source.diagnostic('domain-dns-mode', ['domains', i], `domains[${i}] "${raw}" ${m}`));
@@ -39,7 +42,13 @@ export const domainDnsMode: Rule = {
         const auth = normalizeDomain(value.auth.domain);
         const owned = value.domains.map(normalizeDomain).concat(zone ? [zone] : []);
         if (!owned.some((o) => isSameOrUnder(auth, o) && auth !== o)) {
-          out.push(source.diagnostic('domain-dns-mode', ['auth', 'domain'], `auth.domain "${value.auth.domain}" must be a sub-domain of one of the tenant's own domains`));
+          out.push(
+            source.diagnostic(
+              'domain-dns-mode',
+              ['auth', 'domain'],
+              `auth.domain "${value.auth.domain}" must be a sub-domain of one of the tenant's own domains`,
+            ),
+          );
         }
       }
     }

@@ -14,7 +14,13 @@ export const knownTier: Rule = {
         return [source.diagnostic('tier-unknown', ['tier'], `tier "${value.tier}" is not defined by the platform manifest (defined: ${names.join(', ')})`)];
       }
       if (value.auth.federation && !tier.federation) {
-        return [source.diagnostic('tier-feature', ['auth', 'federation'], `auth.federation: tier "${value.tier}" does not allow federation; move the tenant to a tier that does or remove federation`)];
+        return [
+          source.diagnostic(
+            'tier-feature',
+            ['auth', 'federation'],
+            `auth.federation: tier "${value.tier}" does not allow federation; move the tenant to a tier that does or remove federation`,
+          ),
+        ];
       }
       return [];
     });

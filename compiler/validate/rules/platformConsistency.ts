@@ -4,18 +4,31 @@ import type { Rule } from '../rule.ts';
 export const platformConsistency: Rule = {
   id: 'platform-consistency',
   title: 'Platform settings agree with each other',
-  reason: 'Zones outside the region, a dedicated-compute tier with no instance bounds or min above max would compile to templates that CloudFormation rejects mid-deploy.',
+  reason:
+    'Zones outside the region, a dedicated-compute tier with no instance bounds or min above max would compile to templates that CloudFormation rejects mid-deploy.',
   check({ platforms }) {
     const out: Diagnostic[] = [];
     for (const { source, value } of platforms) {
       value.network.availabilityZones.forEach((az, i) => {
         if (!(az.startsWith(value.region) && az.length === value.region.length + 1)) {
-          out.push(source.diagnostic('schema', ['network', 'availabilityZones', i], `network.availabilityZones[${i}] "${az}" is not a zone of region "${value.region}"`));
+          out.push(
+            source.diagnostic(
+              'schema',
+              ['network', 'availabilityZones', i],
+              `network.availabilityZones[${i}] "${az}" is not a zone of region "${value.region}"`,
+            ),
+          );
         }
       });
       const cap = value.app.capacity;
       if (cap.minInstances > cap.maxInstances) {
-        out.push(source.diagnostic('schema', ['app', 'capacity', 'minInstances'], `app.capacity.minInstances (${cap.minInstances}) is above maxInstances (${cap.maxInstances})`));
+        out.push(
+          source.diagnostic(
+            'schema',
+            ['app', 'capacity', 'minInstances'],
+            `app.capacity.minInstances (${cap.minInstances}) is above maxInstances (${cap.maxInstances})`,
+          ),
+        );
       }
       for (const [name, tier] of Object.entries(value.tiers)) {
         if (tier.compute === 'dedicated' && !tier.dedicatedInstances) {

@@ -9,7 +9,13 @@ export const tenantIdMatchesFileName: Rule = {
       const stem = source.name.replace(/\.ya?ml$/, '');
       return stem === value.id
         ? []
-        : [source.diagnostic('tenant-id-file-name', ['id'], `id "${value.id}" does not match the file name "${source.name}": rename the file to ${value.id}.yaml or change the id`)];
+        : [
+            source.diagnostic(
+              'tenant-id-file-name',
+              ['id'],
+              `id "${value.id}" does not match the file name "${source.name}": rename the file to ${value.id}.yaml or change the id`,
+            ),
+          ];
     });
   },
 };

@@ -16,7 +16,8 @@ export const vpcCidr: Rule = {
       const addr = cidr.split('/')[0]!;
       if (addr.split('.').some((o) => Number(o) > 255) || /(^|\.)0[0-9]/.test(addr)) return at('is not a valid IPv4 address');
       const { base: ip, prefix } = parseCidr(cidr);
-      if (prefix < 16 || prefix > 20) return at(`has prefix /${prefix}: use a block from /16 to /20 (AWS allows /16 at most; three tiers of subnets in three AZs need /20 at least)`);
+      if (prefix < 16 || prefix > 20)
+        return at(`has prefix /${prefix}: use a block from /16 to /20 (AWS allows /16 at most; three tiers of subnets in three AZs need /20 at least)`);
       const network = networkOf(ip, prefix);
       if (network !== ip) return at(`has host bits set: did you mean ${formatIpv4(network)}/${prefix}?`);
       const isPrivate = PRIVATE_RANGES.some((r) => prefix >= r.prefix && networkOf(ip, r.prefix) === r.base);

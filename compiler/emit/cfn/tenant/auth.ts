@@ -64,7 +64,13 @@ export function emitTenantAuth(plan: EstatePlan, t: TenantPlan, params: StackPar
       Type: 'AWS::Cognito::UserPoolIdentityProvider',
       Properties:
         fed.protocol === 'saml'
-          ? { UserPoolId: ref(USER_POOL), ProviderName: fed.providerName, ProviderType: 'SAML', ProviderDetails: { MetadataURL: fed.metadataUrl }, AttributeMapping: { email: SAML_EMAIL } }
+          ? {
+              UserPoolId: ref(USER_POOL),
+              ProviderName: fed.providerName,
+              ProviderType: 'SAML',
+              ProviderDetails: { MetadataURL: fed.metadataUrl },
+              AttributeMapping: { email: SAML_EMAIL },
+            }
           : {
               UserPoolId: ref(USER_POOL),
               ProviderName: fed.providerName,
@@ -123,7 +129,10 @@ export function emitTenantAuth(plan: EstatePlan, t: TenantPlan, params: StackPar
                 Effect: 'Allow',
                 Principal: { Federated: 'cognito-identity.amazonaws.com' },
                 Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
-                Condition: { StringEquals: { 'cognito-identity.amazonaws.com:aud': ref('tenantIdentityPool') }, 'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' } },
+                Condition: {
+                  StringEquals: { 'cognito-identity.amazonaws.com:aud': ref('tenantIdentityPool') },
+                  'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' },
+                },
               },
             ],
           },
@@ -132,7 +141,10 @@ export function emitTenantAuth(plan: EstatePlan, t: TenantPlan, params: StackPar
           Tags: [{ Key: TENANT_TAG_KEY, Value: t.id }],
         },
       };
-      r.tenantIdentityPoolRoles = { Type: 'AWS::Cognito::IdentityPoolRoleAttachment', Properties: { IdentityPoolId: ref('tenantIdentityPool'), Roles: { authenticated: getAtt('tenantIdentityRole', 'Arn') } } };
+      r.tenantIdentityPoolRoles = {
+        Type: 'AWS::Cognito::IdentityPoolRoleAttachment',
+        Properties: { IdentityPoolId: ref('tenantIdentityPool'), Roles: { authenticated: getAtt('tenantIdentityRole', 'Arn') } },
+      };
     }
   }
   return {

@@ -34,19 +34,43 @@ export function emitTenantCache(plan: EstatePlan, t: TenantPlan, params: StackPa
   Object.assign(r, {
     tenantCacheSecurityGroup: {
       Type: 'AWS::EC2::SecurityGroup',
-      Properties: { GroupDescription: `Dedicated cache of tenant ${t.id}: 6379 from its own fleet only`, VpcId: params.ref('VpcId'), SecurityGroupEgress: [NO_EGRESS], Tags: tags(tenantTagPairs(p.tags, t.id)) },
+      Properties: {
+        GroupDescription: `Dedicated cache of tenant ${t.id}: 6379 from its own fleet only`,
+        VpcId: params.ref('VpcId'),
+        SecurityGroupEgress: [NO_EGRESS],
+        Tags: tags(tenantTagPairs(p.tags, t.id)),
+      },
     },
     tenantCacheFromFleetIngress: {
       Type: 'AWS::EC2::SecurityGroupIngress',
-      Properties: { GroupId: getAtt('tenantCacheSecurityGroup', 'GroupId'), SourceSecurityGroupId: getAtt(TENANT_FLEET_SG, 'GroupId'), IpProtocol: 'tcp', FromPort: REDIS_PORT, ToPort: REDIS_PORT, Description: 'Redis from the tenant\'s fleet' },
+      Properties: {
+        GroupId: getAtt('tenantCacheSecurityGroup', 'GroupId'),
+        SourceSecurityGroupId: getAtt(TENANT_FLEET_SG, 'GroupId'),
+        IpProtocol: 'tcp',
+        FromPort: REDIS_PORT,
+        ToPort: REDIS_PORT,
+        Description: "Redis from the tenant's fleet",
+      },
     },
     tenantFleetToCacheEgress: {
       Type: 'AWS::EC2::SecurityGroupEgress',
-      Properties: { GroupId: getAtt(TENANT_FLEET_SG, 'GroupId'), DestinationSecurityGroupId: getAtt('tenantCacheSecurityGroup', 'GroupId'), IpProtocol: 'tcp', FromPort: REDIS_PORT, ToPort: REDIS_PORT, Description: 'Fleet to its dedicated cache' },
+      Properties: {
+        GroupId: getAtt(TENANT_FLEET_SG, 'GroupId'),
+        DestinationSecurityGroupId: getAtt('tenantCacheSecurityGroup', 'GroupId'),
+        IpProtocol: 'tcp',
+        FromPort: REDIS_PORT,
+        ToPort: REDIS_PORT,
+        Description: 'Fleet to its dedicated cache',
+      },
     },
     tenantCacheUserGroup: {
       Type: 'AWS::ElastiCache::UserGroup',
-      Properties: { UserGroupId: name, Engine: p.cache.engine, UserIds: [params.ref('DisabledDefaultCacheUserId'), ref(TENANT_CACHE_USER)], Tags: tags(tenantTagPairs(p.tags, t.id)) },
+      Properties: {
+        UserGroupId: name,
+        Engine: p.cache.engine,
+        UserIds: [params.ref('DisabledDefaultCacheUserId'), ref(TENANT_CACHE_USER)],
+        Tags: tags(tenantTagPairs(p.tags, t.id)),
+      },
     },
     tenantCacheCluster: {
       Type: 'AWS::ElastiCache::ReplicationGroup',
@@ -55,12 +79,24 @@ export function emitTenantCache(plan: EstatePlan, t: TenantPlan, params: StackPa
       Properties: {
         ReplicationGroupId: name,
         ReplicationGroupDescription: `Dedicated cache of tenant ${t.id}`,
-        ...replicationGroupProperties(plan, { subnetGroupName: params.ref('CacheSubnetGroupName'), securityGroupId: getAtt('tenantCacheSecurityGroup', 'GroupId'), kmsKey: params.ref('DatabaseKeyArn') }),
+        ...replicationGroupProperties(plan, {
+          subnetGroupName: params.ref('CacheSubnetGroupName'),
+          securityGroupId: getAtt('tenantCacheSecurityGroup', 'GroupId'),
+          kmsKey: params.ref('DatabaseKeyArn'),
+        }),
         UserGroupIds: [ref('tenantCacheUserGroup')],
         Tags: tags(tenantTagPairs(p.tags, t.id)),
       },
     },
-    ...Object.fromEntries(Object.entries(cacheAlarms(name, `Cache of tenant ${t.id}`, params.ref('AlarmTopicArn'))).map(([k, v]) => [`tenantCache${k[0]!.toUpperCase()}${k.slice(1)}`, v])),
+    ...Object.fromEntries(
+      Object.entries(cacheAlarms(name, `Cache of tenant ${t.id}`, params.ref('AlarmTopicArn'))).map(([k, v]) => [
+        `tenantCache${k[0]!.toUpperCase()}${k.slice(1)}`,
+        v,
+      ]),
+    ),
   });
-  return { resources: r, outputs: { CacheEndpoint: { Description: 'Dedicated cache primary endpoint', Value: getAtt('tenantCacheCluster', 'PrimaryEndPoint.Address') } } };
+  return {
+    resources: r,
+    outputs: { CacheEndpoint: { Description: 'Dedicated cache primary endpoint', Value: getAtt('tenantCacheCluster', 'PrimaryEndPoint.Address') } },
+  };
 }

@@ -21,7 +21,10 @@ export function emitTenantConfig(t: TenantPlan, params: StackParameters): LayerO
   ];
   const r: Resources = {};
   for (const [id, name, value] of ssm) {
-    r[`tenant${id}Parameter`] = { Type: 'AWS::SSM::Parameter', Properties: { Name: `${path}${name}`, Type: 'String', Value: value, Tier: 'Standard', Tags: { [TENANT_TAG_KEY]: t.id } } };
+    r[`tenant${id}Parameter`] = {
+      Type: 'AWS::SSM::Parameter',
+      Properties: { Name: `${path}${name}`, Type: 'String', Value: value, Tier: 'Standard', Tags: { [TENANT_TAG_KEY]: t.id } },
+    };
   }
   r.tenantSecret = {
     Type: 'AWS::SecretsManager::Secret',
@@ -31,13 +34,25 @@ export function emitTenantConfig(t: TenantPlan, params: StackParameters): LayerO
       Name: t.names.secret,
       Description: `Application credentials of tenant ${t.id}`,
       KmsKeyId: params.ref('DataKeyArn'),
-      GenerateSecretString: { SecretStringTemplate: JSON.stringify({ tenant: t.id }), GenerateStringKey: 'signingKey', PasswordLength: 48, ExcludePunctuation: true },
+      GenerateSecretString: {
+        SecretStringTemplate: JSON.stringify({ tenant: t.id }),
+        GenerateStringKey: 'signingKey',
+        PasswordLength: 48,
+        ExcludePunctuation: true,
+      },
       Tags: [{ Key: TENANT_TAG_KEY, Value: t.id }],
     },
   };
   r.tenantRegistration = {
     Type: 'Custom::TenantRegistration',
-    Properties: { ServiceToken: params.ref('ProvisioningFunctionArn'), TenantId: t.id, Name: t.name, Tier: t.tier.name, Status: t.status, StackId: ref('AWS::StackId') },
+    Properties: {
+      ServiceToken: params.ref('ProvisioningFunctionArn'),
+      TenantId: t.id,
+      Name: t.name,
+      Tier: t.tier.name,
+      Status: t.status,
+      StackId: ref('AWS::StackId'),
+    },
   };
   return { resources: r };
 }

@@ -47,11 +47,16 @@ export function emitTenantDns(plan: EstatePlan, t: TenantPlan, params: StackPara
     t.domains.forEach((domain, i) => {
       r[appRecordId(i)] = aliasRecord(zone, domain, params.ref('LoadBalancerDnsName'), params.ref('LoadBalancerHostedZoneId'));
     });
-    r.tenantAssetsRecord = { Type: 'AWS::Route53::RecordSet', Properties: { HostedZoneId: zone, Name: t.assetsDomain, Type: 'CNAME', TTL: '300', ResourceRecords: [params.ref('ConnectionGroupRoutingEndpoint')] } };
+    r.tenantAssetsRecord = {
+      Type: 'AWS::Route53::RecordSet',
+      Properties: { HostedZoneId: zone, Name: t.assetsDomain, Type: 'CNAME', TTL: '300', ResourceRecords: [params.ref('ConnectionGroupRoutingEndpoint')] },
+    };
   }
   return {
     resources: r,
-    ...(t.dns.mode === 'delegated' ? { outputs: { NameServers: { Description: `Name servers the tenant sets for ${t.dns.zone}`, Value: join(',', getAtt(TENANT_ZONE, 'NameServers')) } } } : {}),
+    ...(t.dns.mode === 'delegated'
+      ? { outputs: { NameServers: { Description: `Name servers the tenant sets for ${t.dns.zone}`, Value: join(',', getAtt(TENANT_ZONE, 'NameServers')) } } }
+      : {}),
   };
 }
 

@@ -25,13 +25,22 @@ export function emitTenantFleet(plan: EstatePlan, t: TenantPlan, params: StackPa
         Properties: {
           GroupDescription: `Dedicated fleet of tenant ${t.id}: the app port from the ALB only`,
           VpcId: params.ref('VpcId'),
-          SecurityGroupEgress: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0', Description: 'HTTPS to AWS APIs through the NAT gateways' }],
+          SecurityGroupEgress: [
+            { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0', Description: 'HTTPS to AWS APIs through the NAT gateways' },
+          ],
           Tags: tags(tenantTagPairs(p.tags, t.id)),
         },
       },
       tenantFleetFromAlbIngress: {
         Type: 'AWS::EC2::SecurityGroupIngress',
-        Properties: { GroupId: getAtt(TENANT_FLEET_SG, 'GroupId'), SourceSecurityGroupId: params.ref('AlbSecurityGroupId'), IpProtocol: 'tcp', FromPort: p.app.port, ToPort: p.app.port, Description: 'App port from the ALB' },
+        Properties: {
+          GroupId: getAtt(TENANT_FLEET_SG, 'GroupId'),
+          SourceSecurityGroupId: params.ref('AlbSecurityGroupId'),
+          IpProtocol: 'tcp',
+          FromPort: p.app.port,
+          ToPort: p.app.port,
+          Description: 'App port from the ALB',
+        },
       },
       tenantInstanceProfile: { Type: 'AWS::IAM::InstanceProfile', Properties: { Roles: [ref(TENANT_ROLE)] } },
       tenantLaunchTemplate: {
@@ -42,7 +51,13 @@ export function emitTenantFleet(plan: EstatePlan, t: TenantPlan, params: StackPa
             instanceType: p.app.instanceType,
             securityGroupIds: [getAtt(TENANT_FLEET_SG, 'GroupId'), params.ref('PremiumFleetSecurityGroupId')],
             instanceProfileArn: getAtt('tenantInstanceProfile', 'Arn'),
-            userData: renderTemplate('userdata.sh.hbs', { platformName: p.name, region: p.region, appPort: String(p.app.port), fleet: t.id, logGroup: t.names.logGroup }),
+            userData: renderTemplate('userdata.sh.hbs', {
+              platformName: p.name,
+              region: p.region,
+              appPort: String(p.app.port),
+              fleet: t.id,
+              logGroup: t.names.logGroup,
+            }),
             imageId: params.ref('AppAmiId'),
             tags: tenantTagPairs(p.tags, t.id),
           }),
@@ -50,7 +65,9 @@ export function emitTenantFleet(plan: EstatePlan, t: TenantPlan, params: StackPa
       },
       tenantAutoScalingGroup: {
         Type: 'AWS::AutoScaling::AutoScalingGroup',
-        UpdatePolicy: { AutoScalingRollingUpdate: { MinInstancesInService: size.rollout.minInstancesInService, MaxBatchSize: size.rollout.maxBatchSize, PauseTime: 'PT5M' } },
+        UpdatePolicy: {
+          AutoScalingRollingUpdate: { MinInstancesInService: size.rollout.minInstancesInService, MaxBatchSize: size.rollout.maxBatchSize, PauseTime: 'PT5M' },
+        },
         Properties: {
           VPCZoneIdentifier: params.ref('AppSubnetIds'),
           LaunchTemplate: { LaunchTemplateId: ref('tenantLaunchTemplate'), Version: getAtt('tenantLaunchTemplate', 'LatestVersionNumber') },
@@ -68,7 +85,10 @@ export function emitTenantFleet(plan: EstatePlan, t: TenantPlan, params: StackPa
         Properties: {
           AutoScalingGroupName: ref('tenantAutoScalingGroup'),
           PolicyType: 'TargetTrackingScaling',
-          TargetTrackingConfiguration: { PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' }, TargetValue: p.app.targetCpuPercent },
+          TargetTrackingConfiguration: {
+            PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' },
+            TargetValue: p.app.targetCpuPercent,
+          },
         },
       },
     },

@@ -27,15 +27,57 @@ export function tenantPolicyDocument(t: TenantPlan, params: StackParameters): Po
   return {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'OwnObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: join('', [bucketArn, `/${tenantS3Prefix(t.id)}*`]), Condition: own },
-      { Sid: 'ListOwnPrefix', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn, Condition: { ...own, StringLike: { 's3:prefix': [`${tenantS3Prefix(t.id)}*`] } } },
+      {
+        Sid: 'OwnObjects',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        Resource: join('', [bucketArn, `/${tenantS3Prefix(t.id)}*`]),
+        Condition: own,
+      },
+      {
+        Sid: 'ListOwnPrefix',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: bucketArn,
+        Condition: { ...own, StringLike: { 's3:prefix': [`${tenantS3Prefix(t.id)}*`] } },
+      },
       // The data key only through S3 (the bucket's SSE-KMS), where the prefix rules above apply.
-      { Sid: 'DataKeyThroughS3', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: params.ref('DataKeyArn'), Condition: { ...own, StringEquals: { ...own.StringEquals, 'kms:ViaService': sub('s3.${AWS::Region}.amazonaws.com') } } },
-      { Sid: 'OwnRegistryItem', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: join('', [sub('arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/'), params.ref('RegistryTableName')]), Condition: { ...own, 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [t.id] } } },
-      { Sid: 'OwnParameters', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'], Resource: [arn('ssm', `parameter${t.names.ssmPath}*`), arn('ssm', `parameter${t.names.ssmPath.slice(0, -1)}`)], Condition: own },
+      {
+        Sid: 'DataKeyThroughS3',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: params.ref('DataKeyArn'),
+        Condition: { ...own, StringEquals: { ...own.StringEquals, 'kms:ViaService': sub('s3.${AWS::Region}.amazonaws.com') } },
+      },
+      {
+        Sid: 'OwnRegistryItem',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem'],
+        Resource: join('', [sub('arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/'), params.ref('RegistryTableName')]),
+        Condition: { ...own, 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [t.id] } },
+      },
+      {
+        Sid: 'OwnParameters',
+        Effect: 'Allow',
+        Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
+        Resource: [arn('ssm', `parameter${t.names.ssmPath}*`), arn('ssm', `parameter${t.names.ssmPath.slice(0, -1)}`)],
+        Condition: own,
+      },
       { Sid: 'OwnSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: ref('tenantSecret'), Condition: own },
-      { Sid: 'OwnLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arn('logs', `log-group:${t.names.logGroup}:*`), Condition: own },
-      { Sid: 'OwnCacheUser', Effect: 'Allow', Action: ['elasticache:Connect'], Resource: [arn('elasticache', `user:${t.names.cacheUser}`), arn('elasticache', `replicationgroup:${t.names.cacheGroup}`)], Condition: own },
+      {
+        Sid: 'OwnLogGroup',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: arn('logs', `log-group:${t.names.logGroup}:*`),
+        Condition: own,
+      },
+      {
+        Sid: 'OwnCacheUser',
+        Effect: 'Allow',
+        Action: ['elasticache:Connect'],
+        Resource: [arn('elasticache', `user:${t.names.cacheUser}`), arn('elasticache', `replicationgroup:${t.names.cacheGroup}`)],
+        Condition: own,
+      },
     ],
   };
 }

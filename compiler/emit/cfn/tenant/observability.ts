@@ -13,7 +13,11 @@ export const TENANT_LOG_GROUP = 'tenantLogGroup';
 export const TENANT_QUERIES: readonly (readonly [string, string, string])[] = [
   ['Errors', 'errors', 'fields @timestamp, status, path, message | filter level = "error" or status >= 500 | sort @timestamp desc | limit 200'],
   ['SlowRequests', 'slow-requests', 'fields @timestamp, path, latency_ms | filter latency_ms > 1000 | sort latency_ms desc | limit 200'],
-  ['SignInFailures', 'sign-in-failures', 'fields @timestamp, user, reason | filter event = "sign_in_failed" | stats count(*) as failures by user, reason | sort failures desc'],
+  [
+    'SignInFailures',
+    'sign-in-failures',
+    'fields @timestamp, user, reason | filter event = "sign_in_failed" | stats count(*) as failures by user, reason | sort failures desc',
+  ],
 ];
 
 export function emitTenantObservability(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
@@ -30,17 +34,61 @@ export function emitTenantObservability(plan: EstatePlan, t: TenantPlan, params:
     },
   };
   for (const [id, slug, query] of TENANT_QUERIES) {
-    r[`tenant${id}Query`] = { Type: 'AWS::Logs::QueryDefinition', Properties: { Name: `${t.names.queries}${slug}`, LogGroupNames: [name], QueryString: query } };
+    r[`tenant${id}Query`] = {
+      Type: 'AWS::Logs::QueryDefinition',
+      Properties: { Name: `${t.names.queries}${slug}`, LogGroupNames: [name], QueryString: query },
+    };
   }
   r.tenant5xxMetricFilter = {
     Type: 'AWS::Logs::MetricFilter',
-    Properties: { LogGroupName: ref(TENANT_LOG_GROUP), FilterPattern: '{ $.status >= 500 }', MetricTransformations: [{ MetricNamespace: namespace, MetricName: 'Http5xx', MetricValue: '1', Dimensions: [{ Key: 'TenantId', Value: '$.tenant' }], Unit: 'Count' }] },
+    Properties: {
+      LogGroupName: ref(TENANT_LOG_GROUP),
+      FilterPattern: '{ $.status >= 500 }',
+      MetricTransformations: [
+        { MetricNamespace: namespace, MetricName: 'Http5xx', MetricValue: '1', Dimensions: [{ Key: 'TenantId', Value: '$.tenant' }], Unit: 'Count' },
+      ],
+    },
   };
   r.tenantLatencyMetricFilter = {
     Type: 'AWS::Logs::MetricFilter',
-    Properties: { LogGroupName: ref(TENANT_LOG_GROUP), FilterPattern: '{ $.latency_ms >= 0 }', MetricTransformations: [{ MetricNamespace: namespace, MetricName: 'LatencyMs', MetricValue: '$.latency_ms', Dimensions: [{ Key: 'TenantId', Value: '$.tenant' }], Unit: 'Milliseconds' }] },
+    Properties: {
+      LogGroupName: ref(TENANT_LOG_GROUP),
+      FilterPattern: '{ $.latency_ms >= 0 }',
+      MetricTransformations: [
+        {
+          MetricNamespace: namespace,
+          MetricName: 'LatencyMs',
+          MetricValue: '$.latency_ms',
+          Dimensions: [{ Key: 'TenantId', Value: '$.tenant' }],
+          Unit: 'Milliseconds',
+        },
+      ],
+    },
   };
-  r.tenant5xxAlarm = alarm({ description: `Tenant ${t.id}: more than 20 responses 5xx in 5 minutes`, namespace, metric: 'Http5xx', dimensions: dims, statistic: 'Sum', threshold: 20, comparison: 'GreaterThanThreshold' }, params.ref('AlarmTopicArn'));
-  r.tenantLatencyAlarm = alarm({ description: `Tenant ${t.id}: average latency above 1.5 s for 15 minutes`, namespace, metric: 'LatencyMs', dimensions: dims, statistic: 'Average', threshold: 1500, comparison: 'GreaterThanThreshold', evaluationPeriods: 3 }, params.ref('AlarmTopicArn'));
+  r.tenant5xxAlarm = alarm(
+    {
+      description: `Tenant ${t.id}: more than 20 responses 5xx in 5 minutes`,
+      namespace,
+      metric: 'Http5xx',
+      dimensions: dims,
+      statistic: 'Sum',
+      threshold: 20,
+      comparison: 'GreaterThanThreshold',
+    },
+    params.ref('AlarmTopicArn'),
+  );
+  r.tenantLatencyAlarm = alarm(
+    {
+      description: `Tenant ${t.id}: average latency above 1.5 s for 15 minutes`,
+      namespace,
+      metric: 'LatencyMs',
+      dimensions: dims,
+      statistic: 'Average',
+      threshold: 1500,
+      comparison: 'GreaterThanThreshold',
+      evaluationPeriods: 3,
+    },
+    params.ref('AlarmTopicArn'),
+  );
   return { resources: r };
 }

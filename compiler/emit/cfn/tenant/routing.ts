@@ -35,7 +35,10 @@ export function emitTenantRouting(plan: EstatePlan, t: TenantPlan, params: Stack
     };
   });
   if (t.needsListenerCertificate) {
-    r.tenantListenerCertificate = { Type: 'AWS::ElasticLoadBalancingV2::ListenerCertificate', Properties: { ListenerArn: params.ref('HttpsListenerArn'), Certificates: [{ CertificateArn: ref(TENANT_CERTIFICATE) }] } };
+    r.tenantListenerCertificate = {
+      Type: 'AWS::ElasticLoadBalancingV2::ListenerCertificate',
+      Properties: { ListenerArn: params.ref('HttpsListenerArn'), Certificates: [{ CertificateArn: ref(TENANT_CERTIFICATE) }] },
+    };
   }
   return { resources: r };
 }
