@@ -17,6 +17,7 @@ export const DIAGNOSTIC_CODES = [
   'yaml-multiple-documents',
   'manifest-kind',
   'schema',
+  'platform-consistency',
   'platform-missing',
   'platform-duplicate',
   'tenant-id-duplicate',

@@ -1,6 +1,6 @@
 // The contract every semantic rule follows: one rule, one file, its id and the reason
 // it exists kept beside the check. Rules see only schema-valid manifests.
-import type { Diagnostic } from '../diagnostics.ts';
+import type { Diagnostic, DiagnosticCode } from '../diagnostics.ts';
 import type { SourceFile } from '../load/sourceFile.ts';
 import type { PlatformManifest, TenantManifest } from '../manifest.ts';
 
@@ -21,7 +21,10 @@ export interface RuleInput {
 }
 
 export interface Rule {
+  /** The rule's name; a rule may report several kinds of problem, each with its code. */
   readonly id: string;
+  /** The diagnostic codes it reports (validateEstate refuses any other). */
+  readonly codes: readonly DiagnosticCode[];
   readonly title: string;
   /** Why the rule exists: what breaks in AWS or in isolation without it. */
   readonly reason: string;

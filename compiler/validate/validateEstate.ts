@@ -50,7 +50,10 @@ export function validateEstate(dir: string, sources: readonly SourceFile[], earl
   for (const rule of SEMANTIC_RULES) {
     // A platform file with schema errors was already reported; do not also say "missing".
     if (rule.id === 'platform-count' && platforms.length === 0 && sawPlatformKind) continue;
-    diagnostics.push(...rule.check(input));
+    for (const d of rule.check(input)) {
+      if (!rule.codes.includes(d.code)) throw new Error(`internal: rule ${rule.id} reported code ${d.code}, which it does not declare`);
+      diagnostics.push(d);
+    }
   }
 
   if (diagnostics.length > 0 || !input.platform) return { ok: false, diagnostics };

@@ -6,6 +6,7 @@ export const RESERVED_PLATFORM_LABELS: readonly string[] = ['admin', 'api', 'ass
 
 export const domainDnsMode: Rule = {
   id: 'domain-dns-mode',
+  codes: ['domain-dns-mode'],
   title: "Domains fit the tenant's DNS mode",
   reason:
     "platform: the wildcard certificate *.<apex> covers exactly one label, so a platform domain is <label>.<apex>. delegated: we can only answer for names inside the delegated zone. external: a name under the apex is the platform's, not the tenant's.",

@@ -2,6 +2,7 @@ import type { Rule } from '../rule.ts';
 
 export const knownTier: Rule = {
   id: 'tier-unknown',
+  codes: ['tier-unknown', 'tier-feature'],
   title: 'A tenant names a tier the platform defines, and uses only what the tier allows',
   reason: 'What a tenant gets (dedicated compute and cache, log retention, federation) comes from its tier; an unknown tier has no definition to compile.',
   check({ platform, tenants }) {

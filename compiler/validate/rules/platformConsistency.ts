@@ -3,6 +3,7 @@ import type { Rule } from '../rule.ts';
 
 export const platformConsistency: Rule = {
   id: 'platform-consistency',
+  codes: ['platform-consistency'],
   title: 'Platform settings agree with each other',
   reason:
     'Zones outside the region, a dedicated-compute tier with no instance bounds or min above max would compile to templates that CloudFormation rejects mid-deploy.',
@@ -13,7 +14,7 @@ export const platformConsistency: Rule = {
         if (!(az.startsWith(value.region) && az.length === value.region.length + 1)) {
           out.push(
             source.diagnostic(
-              'schema',
+              'platform-consistency',
               ['network', 'availabilityZones', i],
               `network.availabilityZones[${i}] "${az}" is not a zone of region "${value.region}"`,
             ),
@@ -24,7 +25,7 @@ export const platformConsistency: Rule = {
       if (cap.minInstances > cap.maxInstances) {
         out.push(
           source.diagnostic(
-            'schema',
+            'platform-consistency',
             ['app', 'capacity', 'minInstances'],
             `app.capacity.minInstances (${cap.minInstances}) is above maxInstances (${cap.maxInstances})`,
           ),
@@ -32,13 +33,13 @@ export const platformConsistency: Rule = {
       }
       for (const [name, tier] of Object.entries(value.tiers)) {
         if (tier.compute === 'dedicated' && !tier.dedicatedInstances) {
-          out.push(source.diagnostic('schema', ['tiers', name], `tiers.${name}: compute is "dedicated" but dedicatedInstances (min, max) is missing`));
+          out.push(source.diagnostic('platform-consistency', ['tiers', name], `tiers.${name}: compute is "dedicated" but dedicatedInstances (min, max) is missing`));
         }
         if (tier.compute === 'shared' && tier.dedicatedInstances) {
-          out.push(source.diagnostic('schema', ['tiers', name, 'dedicatedInstances'], `tiers.${name}.dedicatedInstances is only for compute "dedicated"`));
+          out.push(source.diagnostic('platform-consistency', ['tiers', name, 'dedicatedInstances'], `tiers.${name}.dedicatedInstances is only for compute "dedicated"`));
         }
         if (tier.dedicatedInstances && tier.dedicatedInstances.min > tier.dedicatedInstances.max) {
-          out.push(source.diagnostic('schema', ['tiers', name, 'dedicatedInstances', 'min'], `tiers.${name}.dedicatedInstances.min is above max`));
+          out.push(source.diagnostic('platform-consistency', ['tiers', name, 'dedicatedInstances', 'min'], `tiers.${name}.dedicatedInstances.min is above max`));
         }
       }
     }

@@ -2,6 +2,7 @@ import type { Rule } from '../rule.ts';
 
 export const platformCount: Rule = {
   id: 'platform-count',
+  codes: ['platform-missing', 'platform-duplicate'],
   title: 'Exactly one Platform manifest',
   reason: 'Every shared layer (network, database, tiers, quotas) is read from the one platform manifest; two would make the estate ambiguous.',
   check({ dir, platforms }) {

@@ -2,6 +2,7 @@ import type { Rule } from '../rule.ts';
 
 export const tenantIdMatchesFileName: Rule = {
   id: 'tenant-id-file-name',
+  codes: ['tenant-id-file-name'],
   title: 'A tenant file is named after its id',
   reason: 'Reviewers find a tenant by its file; a file named acme.yaml that configures globex invites edits to the wrong tenant.',
   check({ tenants }) {

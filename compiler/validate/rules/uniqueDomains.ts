@@ -16,6 +16,7 @@ const where = (c: Claim) => c.source.locate(c.path);
 
 export const uniqueDomains: Rule = {
   id: 'domain-claim',
+  codes: ['domain-duplicate', 'domain-nested'],
   title: "A domain belongs to one tenant, and no tenant sits under another tenant's domain",
   reason:
     "The ALB routes by Host header and CloudFront by domain: a name claimed twice sends one tenant's users (and their session cookies) to the other. A domain under another tenant's domain lets that tenant set cookies and records for it.",

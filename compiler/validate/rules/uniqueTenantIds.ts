@@ -4,6 +4,7 @@ import type { Rule } from '../rule.ts';
 
 export const uniqueTenantIds: Rule = {
   id: 'tenant-id-duplicate',
+  codes: ['tenant-id-duplicate'],
   title: 'Tenant ids are unique',
   reason: 'The id is the isolation key everywhere (RLS tenant_id, S3 prefix, Redis key pattern, IAM tag): two tenants with one id would share data.',
   check({ tenants }) {

@@ -7,6 +7,7 @@ const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map(par
 
 export const vpcCidr: Rule = {
   id: 'vpc-cidr',
+  codes: ['vpc-cidr'],
   title: 'The VPC CIDR is a valid private block of a usable size',
   reason: 'Subnets for three tiers in three AZs are carved from it; AWS accepts VPC blocks from /16 to /28, and the subnet plan needs at least a /20.',
   check({ platforms }) {
