@@ -159,6 +159,10 @@ try {
     console.log(
       `diff of a one-tenant change (median of 3): ${diffed.seconds.toFixed(2)} s (${mb(diffed)}), ${(diffed.seconds / first.seconds).toFixed(2)}x one compile`,
     );
+    if (diffFailed) {
+      missed++;
+      console.log(`diff FAILED at ${size} tenants (its errors are above)`);
+    }
     if (size === DIFF_TARGET_SIZE) {
       const ok = diffed.seconds <= DIFF_TARGET_FACTOR * first.seconds && !diffFailed;
       if (!ok) missed++;

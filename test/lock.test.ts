@@ -1,11 +1,13 @@
 // The placement lock in pull requests: --locked refuses to change it (naming the lines
 // that would change), and two changes that each took the same place cannot both
 // stand after they merge: compile names both tenants instead of moving one silently.
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateEstate, tenantId } from '../bench/generateEstate.ts';
+import { MANIFEST_SIZE_CAP_BYTES } from '../compiler/load/readManifests.ts';
 import { FIXTURES, inTempDir, runMain, SAMPLE_TENANTS } from './helpers.ts';
 
 const L = suite('placement lock');
@@ -125,6 +127,28 @@ L("two merged pull requests that took a group's last place are an error listing 
       lines.some((l) => l.includes(tenantId(0))),
       "the group's tenants are named",
     );
+  });
+});
+
+L("a large estate's lock (over the 64 KiB manifest cap) is read from the work tree and from git alike", async () => {
+  await inTempDir(async (work) => {
+    // 700 tenants: a lock of ~80 KB, past the manifest cap, far under the lock's.
+    generateEstate(work, 700, join(SAMPLE_TENANTS, 'platform.yaml'));
+    assert.is((await runMain(['compile', '--tenants', '.', '--out', 'out'], work)).status, 0);
+    const lockBytes = readFileSync(join(work, LOCK)).length;
+    assert.ok(lockBytes > MANIFEST_SIZE_CAP_BYTES, `the lock is ${lockBytes} bytes`);
+    assert.is((await runMain(['validate', '--locked', '--tenants', '.'], work)).status, 0);
+    const git = (...args: string[]) =>
+      spawnSync('git', args, {
+        cwd: work,
+        encoding: 'utf8',
+        env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' },
+      });
+    git('init', '-q');
+    git('add', '-A', '--', '*.yaml');
+    git('commit', '-qm', 'estate');
+    const diff = await runMain(['diff', '--base', 'HEAD', '--tenants', '.', '--format', 'json'], work);
+    assert.is(diff.status, 0, diff.stderr);
   });
 });
 

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { relative, resolve } from 'node:path';
 import { compareStrings } from '../diagnostics.ts';
-import { isManifestFileName, MANIFEST_SIZE_CAP_BYTES, PLACEMENT_LOCK_FILE, type RawFile } from '../load/readManifests.ts';
+import { isManifestFileName, PLACEMENT_LOCK_FILE, type RawFile, sizeCapOf } from '../load/readManifests.ts';
 
 export class GitError extends Error {}
 
@@ -50,7 +50,7 @@ export function readEstateAtRef(cwd: string, dir: string, ref: string): RefEstat
     .filter((e) => !e.name.includes('/') && e.type === 'blob')
     .sort((a, b) => compareStrings(a.name, b.name));
   const wanted = entries.filter((e) => isManifestFileName(e.name) || e.name === PLACEMENT_LOCK_FILE);
-  const toRead = wanted.filter((e) => e.mode !== '120000' && e.size <= MANIFEST_SIZE_CAP_BYTES);
+  const toRead = wanted.filter((e) => e.mode !== '120000' && e.size <= sizeCapOf(e.name));
   const blobs = readBlobs(
     top,
     toRead.map((e) => e.object),

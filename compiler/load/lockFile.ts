@@ -1,14 +1,16 @@
 // tenants/placement.lock.yaml: where each tenant was placed, committed with the
 // manifests so a pull request shows placement changes and compile keeps them sticky.
 // Loading reads and parses it; validate/lockFile.ts checks it against its schema.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PLACEMENT_LOCK_FILE, type RawFile } from './readManifests.ts';
+import { LOCK_SIZE_CAP_BYTES, PLACEMENT_LOCK_FILE, type RawFile } from './readManifests.ts';
 
 /** I/O edge: the raw lock file, or null when the estate has none yet. */
 export function readLockFile(dir: string, cwd = process.cwd()): RawFile | null {
   const path = join(dir, PLACEMENT_LOCK_FILE);
   try {
+    const size = statSync(resolve(cwd, path)).size;
+    if (size > LOCK_SIZE_CAP_BYTES) return { path, name: PLACEMENT_LOCK_FILE, size, bytes: null };
     const bytes = readFileSync(resolve(cwd, path));
     return { path, name: PLACEMENT_LOCK_FILE, size: bytes.length, bytes };
   } catch (e) {

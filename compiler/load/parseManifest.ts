@@ -8,7 +8,7 @@
 import jsYaml from 'js-yaml';
 import { LineCounter, parseAllDocuments, visit, isAlias, isPair, isScalar, type Document } from 'yaml';
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.ts';
-import { MANIFEST_SIZE_CAP_BYTES, type RawFile } from './readManifests.ts';
+import { LOCK_SIZE_CAP_BYTES, MANIFEST_SIZE_CAP_BYTES, PLACEMENT_LOCK_FILE, type RawFile } from './readManifests.ts';
 import { SourceFile } from './sourceFile.ts';
 
 export interface ParseResult {
@@ -26,10 +26,12 @@ export function parseManifest(raw: RawFile): ParseResult {
 
   if (raw.readError) return at('file-unreadable', `cannot read file (${raw.readError})`);
   if (raw.bytes === null) {
-    return at(
-      'file-too-large',
-      `file is ${raw.size} bytes, over the ${MANIFEST_SIZE_CAP_BYTES}-byte limit for a manifest; a manifest describes one tenant or the platform`,
-    );
+    return raw.name === PLACEMENT_LOCK_FILE
+      ? at('file-too-large', `file is ${raw.size} bytes, over the ${LOCK_SIZE_CAP_BYTES}-byte limit for the placement lock`)
+      : at(
+          'file-too-large',
+          `file is ${raw.size} bytes, over the ${MANIFEST_SIZE_CAP_BYTES}-byte limit for a manifest; a manifest describes one tenant or the platform`,
+        );
   }
 
   let text: string;

@@ -10,6 +10,15 @@ export const MANIFEST_SIZE_CAP_BYTES = 64 * 1024;
 /** The placement lock lives beside the manifests but is not one. */
 export const PLACEMENT_LOCK_FILE = 'placement.lock.yaml';
 
+/**
+ * The lock holds one ~120-byte line per tenant: ~600 KB at 5,000 tenants. Eight MiB is
+ * room for far more, and still refuses something that is not a lock.
+ */
+export const LOCK_SIZE_CAP_BYTES = 8 * 1024 * 1024;
+
+/** The size past which a file of this name is not read. */
+export const sizeCapOf = (name: string) => (name === PLACEMENT_LOCK_FILE ? LOCK_SIZE_CAP_BYTES : MANIFEST_SIZE_CAP_BYTES);
+
 export interface RawFile {
   /** Display path: the directory as the user gave it joined with the file name. */
   readonly path: string;

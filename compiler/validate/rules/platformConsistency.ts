@@ -33,13 +33,23 @@ export const platformConsistency: Rule = {
       }
       for (const [name, tier] of Object.entries(value.tiers)) {
         if (tier.compute === 'dedicated' && !tier.dedicatedInstances) {
-          out.push(source.diagnostic('platform-consistency', ['tiers', name], `tiers.${name}: compute is "dedicated" but dedicatedInstances (min, max) is missing`));
+          out.push(
+            source.diagnostic('platform-consistency', ['tiers', name], `tiers.${name}: compute is "dedicated" but dedicatedInstances (min, max) is missing`),
+          );
         }
         if (tier.compute === 'shared' && tier.dedicatedInstances) {
-          out.push(source.diagnostic('platform-consistency', ['tiers', name, 'dedicatedInstances'], `tiers.${name}.dedicatedInstances is only for compute "dedicated"`));
+          out.push(
+            source.diagnostic(
+              'platform-consistency',
+              ['tiers', name, 'dedicatedInstances'],
+              `tiers.${name}.dedicatedInstances is only for compute "dedicated"`,
+            ),
+          );
         }
         if (tier.dedicatedInstances && tier.dedicatedInstances.min > tier.dedicatedInstances.max) {
-          out.push(source.diagnostic('platform-consistency', ['tiers', name, 'dedicatedInstances', 'min'], `tiers.${name}.dedicatedInstances.min is above max`));
+          out.push(
+            source.diagnostic('platform-consistency', ['tiers', name, 'dedicatedInstances', 'min'], `tiers.${name}.dedicatedInstances.min is above max`),
+          );
         }
       }
     }
