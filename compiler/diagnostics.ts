@@ -24,6 +24,7 @@ export const DIAGNOSTIC_CODES = [
   'tenant-id-file-name',
   'tier-unknown',
   'tier-feature',
+  'identity-floor',
   'domain-duplicate',
   'domain-nested',
   'domain-dns-mode',

@@ -37,7 +37,7 @@ export interface PlatformManifest {
   readonly name: string;
   readonly region: string;
   readonly apexDomain: string;
-  readonly network: { readonly vpcCidr: string; readonly availabilityZones: readonly string[] };
+  readonly network: { readonly vpcCidr: string; readonly availabilityZones: readonly string[]; readonly appEgress?: 'endpoints' | 'internet' };
   readonly app: {
     readonly instanceType: string;
     readonly port: number;
@@ -60,6 +60,12 @@ export interface PlatformManifest {
   };
   readonly cache: { readonly engine: 'valkey' | 'redis'; readonly engineVersion: string; readonly nodeType: string };
   readonly cdn?: { readonly originAccess?: 'oac' | 'oai' };
+  readonly edge?: { readonly waf?: boolean; readonly rateLimitPerFiveMinutes?: number; readonly accessLogs?: boolean };
+  readonly identity?: {
+    readonly minimumMfa?: 'off' | 'optional' | 'required';
+    readonly minimumPasswordLength?: number;
+    readonly threatProtection?: 'enforced' | 'audit' | 'off';
+  };
   readonly tiers: Readonly<Record<string, TierManifest>>;
   readonly quotas?: QuotaManifest;
   readonly review?: { readonly suppressions?: readonly SuppressionManifest[] };

@@ -62,6 +62,9 @@ export const RESOURCE_TYPES = [
   'AWS::KMS::Alias',
   'AWS::KMS::Key',
   'AWS::Lambda::Function',
+  'AWS::Logs::Delivery',
+  'AWS::Logs::DeliveryDestination',
+  'AWS::Logs::DeliverySource',
   'AWS::Logs::LogGroup',
   'AWS::Logs::MetricFilter',
   'AWS::Logs::QueryDefinition',
@@ -79,6 +82,8 @@ export const RESOURCE_TYPES = [
   'AWS::SQS::Queue',
   'AWS::SSM::Parameter',
   'AWS::SecretsManager::Secret',
+  'AWS::WAFv2::WebACL',
+  'AWS::WAFv2::WebACLAssociation',
 ] as const;
 
 export const GENERATED_FILE = fileURLToPath(new URL('../compiler/emit/cfn/generated/resources.ts', import.meta.url));

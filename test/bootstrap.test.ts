@@ -19,7 +19,7 @@ B('passes the registry check and the security rule pack', () => {
     findings.filter((f) => !f.compliant),
     [],
   );
-  assert.equal([...new Set(findings.map((f) => f.rule))].sort(), ['E301', 'E302', 'E303']);
+  assert.equal([...new Set(findings.map((f) => f.rule))].sort(), ['E301', 'E302', 'E303', 'E304']);
 });
 
 B('the bucket is versioned, expires old versions, and templates cannot be deleted', () => {

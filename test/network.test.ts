@@ -3,6 +3,9 @@ import * as assert from 'uvu/assert';
 import { parseCidr } from '../compiler/cidr.ts';
 import type { NetworkPlan } from '../compiler/plan/model.ts';
 import { planNetwork, subnetProblems } from '../compiler/plan/network.ts';
+import { INTERFACE_ENDPOINT_SERVICES } from '../compiler/emit/cfn/network.ts';
+import { compileSources, parseSources } from '../compiler/pipeline.ts';
+import { rawFilesFrom, SAMPLE_TENANTS } from './helpers.ts';
 
 const Network = suite('network plan');
 const AZS = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
@@ -48,6 +51,47 @@ Network('a plan that does not fit is a list of problems, not an exception', () =
   const r = planNetwork('10.18.0.0/16', [...AZS, 'us-east-1d']);
   assert.is(r.ok, false);
   if (!r.ok) assert.match(r.problems.join('\n'), 'overlap');
+});
+
+/** The sample estate's root template, its platform manifest edited by `edit`. */
+function rootWith(edit: (platform: string) => string): Record<string, { Type: string; Properties: Record<string, unknown> }> {
+  const raw = rawFilesFrom(SAMPLE_TENANTS).map((f) =>
+    f.name === 'platform.yaml' ? { ...f, bytes: Buffer.from(edit(Buffer.from(f.bytes!).toString('utf8'))) } : f,
+  );
+  const r = compileSources('tenants', parseSources(raw));
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+  return (JSON.parse(r.files.find((f) => f.path === 'root.template.json')!.content) as { Resources: ReturnType<typeof rootWith> }).Resources;
+}
+const ofType = (resources: ReturnType<typeof rootWith>, type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+Network('egress through endpoints (the default): no route from the app subnets beyond the VPC, no NAT, an endpoint for each AWS service the apps use', () => {
+  const root = rootWith((p) => p);
+  assert.equal(ofType(root, 'AWS::EC2::NatGateway'), []);
+  const defaultRoutes = ofType(root, 'AWS::EC2::Route').filter(([, r]) => r.Properties.DestinationCidrBlock === '0.0.0.0/0');
+  assert.equal(
+    defaultRoutes.map(([, r]) => JSON.stringify(r.Properties.RouteTableId)),
+    ['A', 'B', 'C'].map((z) => JSON.stringify({ Ref: `platformPublicRouteTable${z}` })),
+    'only the public subnets route to the internet (the ALBs)',
+  );
+  const interfaces = ofType(root, 'AWS::EC2::VPCEndpoint').filter(([, r]) => r.Properties.VpcEndpointType === 'Interface');
+  assert.equal(interfaces.length, INTERFACE_ENDPOINT_SERVICES.length);
+  for (const [, r] of ofType(root, 'AWS::EC2::VPCEndpoint')) {
+    if (r.Properties.VpcEndpointType === 'Gateway') assert.ok(r.Properties.PolicyDocument, 'every gateway endpoint has a policy');
+    else assert.equal(r.Properties.SecurityGroupIds, [{ 'Fn::GetAtt': ['endpointSecurityGroup', 'GroupId'] }]);
+  }
+  const s3 = JSON.stringify(root.platformS3Endpoint!.Properties.PolicyDocument);
+  assert.match(s3, '"Ref":"tenantDataBucket"');
+  assert.not.match(s3, '"Resource":"*"', 'no bucket of anyone else');
+});
+
+Network('egress to the internet, chosen in the platform manifest: a NAT gateway per AZ, each app subnet through its own', () => {
+  const root = rootWith((p) => p.replace('  vpcCidr: 10.18.0.0/16', '  vpcCidr: 10.18.0.0/16\n  appEgress: internet'));
+  assert.equal(ofType(root, 'AWS::EC2::NatGateway').length, 3);
+  for (const z of ['A', 'B', 'C']) assert.equal(root[`platformAppDefaultRoute${z}`]!.Properties.NatGatewayId, { Ref: `platformNatGateway${z}` });
+  assert.equal(
+    ofType(root, 'AWS::EC2::VPCEndpoint').filter(([, r]) => r.Properties.VpcEndpointType === 'Interface'),
+    [],
+  );
 });
 
 Network.run();

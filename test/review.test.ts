@@ -10,11 +10,21 @@ import { imdsV2Required } from '../compiler/review/rules/imdsV2Required.ts';
 import { noOpenIngress } from '../compiler/review/rules/noOpenIngress.ts';
 import { noWildcardAdmin } from '../compiler/review/rules/noWildcardAdmin.ts';
 import { statefulRetained } from '../compiler/review/rules/statefulRetained.ts';
-import { compiledFrom, SAMPLE_TENANTS } from './helpers.ts';
+import { cacheAccessConfined } from '../compiler/review/rules/cacheAccessConfined.ts';
+import { crossTenantDenyCoversService } from '../compiler/review/rules/crossTenantDenyCoversService.ts';
+import { endUserRoleScoped } from '../compiler/review/rules/endUserRoleScoped.ts';
+import { metricFilterBindsTenant } from '../compiler/review/rules/metricFilterBindsTenant.ts';
+import { noAwsManagedPolicyOnTenantRole } from '../compiler/review/rules/noAwsManagedPolicyOnTenantRole.ts';
+import { physicalNamesUnique } from '../compiler/review/rules/physicalNamesUnique.ts';
+import { publicEntryProtected } from '../compiler/review/rules/publicEntryProtected.ts';
+import { tenantRoleTrust } from '../compiler/review/rules/tenantRoleTrust.ts';
+import { tenantCacheAccessString } from '../compiler/plan/isolation.ts';
+import { isolationEstate } from './support/isolationEstate.ts';
 
 const R = suite('security rules');
 const t = (resources: Record<string, TemplateResource>): Template => ({ Resources: resources });
-const verdicts = (rule: (typeof SECURITY_RULES)[number], tpl: Template) => rule.check(tpl, 'x').map((f) => `${f.resource}:${f.compliant ? 'ok' : 'bad'}`);
+const verdicts = (rule: (typeof SECURITY_RULES)[number], tpl: Template) =>
+  rule.check(tpl, 'x', new Map()).map((f) => `${f.resource}:${f.compliant ? 'ok' : 'bad'}`);
 
 R('E101 no open ingress', () => {
   const open = (port: number) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, CidrIp: '0.0.0.0/0' });
@@ -122,13 +132,195 @@ R('E401 no wildcard grants in identity policies', () => {
   );
 });
 
+R('E102 WAF and access logs on every public entry point, unless the platform manifest says otherwise', () => {
+  const lb = (attrs: object[], extra: object = {}) => ({
+    Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+    Properties: { LoadBalancerAttributes: attrs },
+    ...extra,
+  });
+  const logs = [{ Key: 'access_logs.s3.enabled', Value: 'true' }];
+  assert.equal(
+    verdicts(
+      publicEntryProtected,
+      t({
+        guarded: lb(logs),
+        guardedAcl: { Type: 'AWS::WAFv2::WebACLAssociation', Properties: { ResourceArn: { Ref: 'guarded' }, WebACLArn: 'x' } },
+        bare: lb([]),
+        chosen: lb([], { Metadata: { 'tenantc:edge': 'waf, accessLogs off by the platform manifest (edge)' } }),
+        cdn: { Type: 'AWS::CloudFront::Distribution', Properties: { DistributionConfig: { WebACLId: 'x', Logging: { Bucket: 'b' } } } },
+        cdnBare: { Type: 'AWS::CloudFront::Distribution', Properties: { DistributionConfig: {} } },
+      }),
+    ),
+    ['guarded:ok', 'bare:bad', 'chosen:ok', 'cdn:ok', 'cdnBare:bad'],
+  );
+});
+
+R('E304 a cross-tenant deny covers every S3 action (the listed-actions deny let tags, ACLs and versions through)', () => {
+  const tagged = { Null: { 'aws:PrincipalTag/tenant-id': 'false' } };
+  const policy = (...Statement: object[]) => ({ Type: 'AWS::S3::BucketPolicy', Properties: { PolicyDocument: { Statement } } });
+  assert.equal(
+    verdicts(
+      crossTenantDenyCoversService,
+      t({
+        whole: policy(
+          { Sid: 'a', Effect: 'Deny', Action: 's3:*', NotResource: 'x', Condition: tagged },
+          { Sid: 'b', Effect: 'Deny', NotAction: 's3:ListBucket', Resource: 'x', Condition: tagged },
+        ),
+        listing: policy({
+          Sid: 'l',
+          Effect: 'Deny',
+          Action: 's3:ListBucket',
+          Resource: 'x',
+          Condition: { ...tagged, StringNotLike: { 's3:prefix': ['tenants/${aws:PrincipalTag/tenant-id}/*'] } },
+        }),
+        listed: policy({ Sid: 'old', Effect: 'Deny', Action: ['s3:GetObject', 's3:PutObject'], NotResource: 'x', Condition: tagged }),
+        platformOnly: policy({ Sid: 'tls', Effect: 'Deny', Action: ['s3:GetObject'], Resource: 'x', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      }),
+    ),
+    ['whole:ok', 'listing:ok', 'listed:bad', 'platformOnly:ok'],
+  );
+});
+
+R("E402 no AWS managed policy on a tenant role (AmazonSSMManagedInstanceCore read every tenant's parameters)", () => {
+  const role = (arns: unknown[], tenant: string | null) => ({
+    Type: 'AWS::IAM::Role',
+    Properties: { ManagedPolicyArns: arns, Tags: tenant ? [{ Key: 'tenant-id', Value: tenant }] : [] },
+  });
+  const ssmCore = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore' };
+  assert.equal(
+    verdicts(
+      noAwsManagedPolicyOnTenantRole,
+      t({
+        own: role([{ Ref: 'tenantAccessPolicy' }], 'hooli'),
+        withCore: role([{ Ref: 'tenantAccessPolicy' }, ssmCore], 'hooli'),
+        platform: role([ssmCore], null),
+      }),
+    ),
+    ['own:ok', 'withCore:bad'],
+  );
+});
+
+R('E403 a tenant role trusts only the fleet that serves it, bound to its own id', () => {
+  const role = (compute: string, ...Statement: object[]) => ({
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: { Statement },
+      Tags: [
+        { Key: 'tenant-id', Value: 'initech' },
+        { Key: 'tenantc:compute', Value: compute },
+      ],
+    },
+  });
+  const pooled = (cond: object) => ({
+    Effect: 'Allow',
+    Principal: { AWS: { Ref: 'AppInstanceRoleArn' } },
+    Action: ['sts:AssumeRole', 'sts:TagSession'],
+    Condition: cond,
+  });
+  const bound = { StringEquals: { 'aws:RequestTag/tenant-id': 'initech' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': ['tenant-id'] } };
+  const ec2 = { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' };
+  assert.equal(
+    verdicts(
+      tenantRoleTrust,
+      t({
+        shared: role('shared', pooled(bound)),
+        unbound: role('shared', pooled({})),
+        otherTag: role('shared', pooled({ ...bound, StringEquals: { 'aws:RequestTag/tenant-id': 'hooli' } })),
+        premiumWithPool: role('dedicated', ec2, pooled(bound)),
+        premium: role('dedicated', ec2),
+        sharedOnEc2: role('shared', ec2),
+        offboarded: role('shared', { Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sts:*' }),
+        anyone: role('shared', { Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole' }),
+      }),
+    ),
+    ['shared:ok', 'unbound:bad', 'otherTag:bad', 'premiumWithPool:bad', 'premium:ok', 'sharedOnEc2:bad', 'offboarded:ok', 'anyone:bad'],
+  );
+});
+
+R("E404 end users' identity roles reach only each user's own folder (they held the whole tenant policy)", () => {
+  const trust = { Statement: [{ Effect: 'Allow', Principal: { Federated: 'cognito-identity.amazonaws.com' }, Action: 'sts:AssumeRoleWithWebIdentity' }] };
+  const role = (props: object) => ({ Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: trust, ...props } });
+  const inline = (Action: string[], Resource: unknown) => ({
+    Policies: [{ PolicyName: 'p', PolicyDocument: { Statement: [{ Effect: 'Allow', Action, Resource }] } }],
+  });
+  assert.equal(
+    verdicts(
+      endUserRoleScoped,
+      t({
+        scoped: role(inline(['s3:GetObject'], { 'Fn::Join': ['', ['arn', '/tenants/acme-eu/users/${cognito-identity.amazonaws.com:sub}/*']] })),
+        workload: role({ ManagedPolicyArns: [{ Ref: 'tenantAccessPolicy' }] }),
+        wholeTenant: role(inline(['s3:GetObject'], 'arn:aws:s3:::b/tenants/acme-eu/*')),
+        secrets: role(inline(['secretsmanager:GetSecretValue'], '*')),
+        workloadRole: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: { Statement: [] } } },
+      }),
+    ),
+    ['scoped:ok', 'workload:bad', 'wholeTenant:bad', 'secrets:bad'],
+  );
+});
+
+R("E501 a tenant's cache user is confined and denied the key-revealing commands (CLIENT TRACKING showed other tenants' keys)", () => {
+  const user = (AccessString: string, tenant = 'acme') => ({
+    Type: 'AWS::ElastiCache::User',
+    Properties: { AccessString, Tags: [{ Key: 'tenant-id', Value: tenant }] },
+  });
+  const good = tenantCacheAccessString('acme');
+  assert.equal(
+    verdicts(
+      cacheAccessConfined,
+      t({
+        good: user(good),
+        offboarded: user(tenantCacheAccessString('acme', false)),
+        withClient: user(good.replace(' -client', '')),
+        allKeys: user(good.replace('~tenant:acme:*', '~*')),
+        othersKeys: user(good, 'globex'),
+        all: user(`${good} +@all`),
+        platformDefault: { Type: 'AWS::ElastiCache::User', Properties: { AccessString: 'off -@all' } },
+      }),
+    ),
+    ['good:ok', 'offboarded:ok', 'withClient:bad', 'allKeys:bad', 'othersKeys:bad', 'all:bad'],
+  );
+});
+
+R("E502 metric filters bind the tenant in their pattern (another tenant's events drove its metrics)", () => {
+  const group = { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/p/tenants/acme', Tags: [{ Key: 'tenant-id', Value: 'acme' }] } };
+  const filter = (FilterPattern: string) => ({
+    Type: 'AWS::Logs::MetricFilter',
+    Properties: { LogGroupName: { Ref: 'group' }, FilterPattern, MetricTransformations: [{ Dimensions: [{ Key: 'TenantId', Value: '$.tenant' }] }] },
+  });
+  assert.equal(
+    verdicts(
+      metricFilterBindsTenant,
+      t({
+        group,
+        bound: filter('{ ($.status >= 500) && ($.tenant = "acme") }'),
+        unbound: filter('{ $.status >= 500 }'),
+        otherBound: filter('{ ($.status >= 500) && ($.tenant = "globex") }'),
+      }),
+    ),
+    ['bound:ok', 'unbound:bad', 'otherBound:bad'],
+  );
+});
+
+R('E601 physical names are unique across the estate and carry their tenant (cache user ids and SSM paths could collide)', () => {
+  const seen = new Map<string, unknown>();
+  const secret = (Name: string, tenant: string) => ({ Type: 'AWS::SecretsManager::Secret', Properties: { Name, Tags: [{ Key: 'tenant-id', Value: tenant }] } });
+  const first = physicalNamesUnique.check(t({ s: secret('/tessera/tenants/acme/app-credentials', 'acme') }), 'tenants/acme.template.json', seen);
+  const again = physicalNamesUnique.check(t({ s: secret('/tessera/tenants/acme/app-credentials', 'acme') }), 'tenants/acme-copy.template.json', seen);
+  const unnamed = physicalNamesUnique.check(t({ s: secret('/tenants/app-credentials', 'globex') }), 'tenants/globex.template.json', seen);
+  assert.equal(
+    [...first, ...again, ...unnamed].map((f) => `${f.template}:${f.compliant ? 'ok' : 'bad'}`),
+    ['tenants/acme.template.json:ok', 'tenants/acme-copy.template.json:bad', 'tenants/globex.template.json:bad'],
+  );
+  assert.match(again[0]!.message, 'is also the name of tenants/acme.template.json s');
+});
+
 R('every rule has its id, title and reason, and ids are unique', () => {
   assert.is(new Set(SECURITY_RULES.map((r) => r.id)).size, SECURITY_RULES.length);
   for (const r of SECURITY_RULES) assert.ok(/^E\d{3}$/.test(r.id) && r.title.length > 10 && r.reason.length > 30, r.id);
 });
 
-R('every template of the sample estate complies, and every rule applies somewhere', () => {
-  const c = compiledFrom(SAMPLE_TENANTS);
+R('every template of the isolation estate (the sample, a prefix id, an identity pool) complies, and every rule applies somewhere', () => {
+  const c = isolationEstate();
   const templates = new Map(c.files.filter((f) => f.path.endsWith('.template.json')).map((f) => [f.path, JSON.parse(f.content) as Template]));
   const findings = reviewTemplates(templates);
   assert.equal(

@@ -10,11 +10,38 @@ export function tenantTagPairs(platformTags: readonly (readonly [string, string]
   return [...platformTags, [TENANT_TAG_KEY, tenantId]];
 }
 
+/**
+ * Tag of a tenant role saying which fleet serves it: the shared fleet may assume only
+ * roles tagged `shared` (compute.ts), so a premium tenant's role is out of its reach
+ * even by name.
+ */
+export const COMPUTE_TAG_KEY = 'tenantc:compute';
+
 /** S3 key prefix of a tenant's objects in the tenant data bucket. */
 export const tenantS3Prefix = (tenantId: string) => `tenants/${tenantId}/`;
 
+/** S3 key prefix of one signed-in end user's objects (identity pool), inside the tenant's prefix. */
+export const tenantEndUserS3Prefix = (tenantId: string) => `${tenantS3Prefix(tenantId)}users/\${cognito-identity.amazonaws.com:sub}/`;
+
 /** Redis/Valkey key and channel pattern of a tenant in a shared cluster. */
 export const tenantCacheKeyPattern = (tenantId: string) => `tenant:${tenantId}:*`;
+
+/**
+ * Commands denied by name, on top of the categories: each is in an allowed category
+ * (@keyspace, @pubsub, @connection) but would show a tenant what is not its own.
+ *   SCAN, RANDOMKEY, DBSIZE take no key, so key patterns cannot confine them: they
+ *     reveal other tenants' key names or counts;
+ *   PUBSUB (CHANNELS, NUMSUB, SHARDCHANNELS) lists other tenants' channels;
+ *   SELECT, MOVE, COPY reach another logical database;
+ *   CLIENT, every subcommand: TRACKING ON BCAST PREFIX tenant:<other>: (after HELLO 3)
+ *     pushes the names of another tenant's keys as they are written, and with no
+ *     prefix every key of the cluster; LIST, INFO and KILL see or end other
+ *     connections. The whole command, not its subcommands: ElastiCache takes rules on
+ *     commands, and a client library works without CLIENT (no connection names).
+ * test/redisAcl.test.ts lists every command and subcommand the access string allows on
+ * a real Redis and fails on one nobody reviewed.
+ */
+export const TENANT_CACHE_DENIED_COMMANDS = ['scan', 'randomkey', 'dbsize', 'pubsub', 'select', 'move', 'copy', 'client'] as const;
 
 /**
  * ElastiCache RBAC access string of a tenant's cache user (Redis ACL rules).
@@ -28,10 +55,12 @@ export const tenantCacheKeyPattern = (tenantId: string) => `tenant:${tenantId}:*
  *   PUBSUB (CHANNELS, NUMSUB) would list other tenants' channels: denied;
  *   SELECT, MOVE and COPY would reach another logical database: denied.
  */
-export function tenantCacheAccessString(tenantId: string): string {
+export function tenantCacheAccessString(tenantId: string, enabled = true): string {
   const pattern = tenantCacheKeyPattern(tenantId);
   return [
-    'on',
+    // "off": the user can no longer authenticate (an offboarded tenant); the rest stays
+    // as it was, so switching it back on restores exactly the old rights.
+    enabled ? 'on' : 'off',
     `~${pattern}`,
     `&${pattern}`,
     '-@all',
@@ -55,6 +84,6 @@ export function tenantCacheAccessString(tenantId: string): string {
     '-@dangerous',
     '-@admin',
     '-@scripting',
-    ...['scan', 'randomkey', 'dbsize', 'pubsub', 'select', 'move', 'copy'].map((c) => `-${c}`),
+    ...TENANT_CACHE_DENIED_COMMANDS.map((c) => `-${c}`),
   ].join(' ');
 }

@@ -110,6 +110,14 @@ export interface PlatformPlan {
   };
   readonly cache: { readonly engine: 'valkey' | 'redis'; readonly engineVersion: string; readonly nodeType: string };
   readonly originAccess: 'oac' | 'oai';
+  /** Where app instances may connect: AWS services through VPC endpoints, or anywhere over HTTPS. */
+  readonly appEgress: 'endpoints' | 'internet';
+  readonly edge: { readonly waf: boolean; readonly rateLimitPerFiveMinutes: number; readonly accessLogs: boolean };
+  readonly identity: {
+    readonly minimumMfa: 'off' | 'optional' | 'required';
+    readonly minimumPasswordLength: number;
+    readonly threatProtection: 'enforced' | 'audit' | 'off';
+  };
   readonly tiers: readonly TierPlan[];
   readonly quotas: QuotaPlan;
   readonly suppressions: readonly SuppressionPlan[];
@@ -137,6 +145,11 @@ export interface PlatformNames {
   readonly configPath: string;
   /** CloudWatch namespace of the app's per-tenant metrics (dimension TenantId). */
   readonly tenantMetricNamespace: string;
+  readonly regionalWebAcl: string;
+  readonly cloudFrontWebAcl: string;
+  readonly cdnAccessLogGroup: string;
+  /** Source and destination of CloudFront's log delivery. */
+  readonly cdnLogDelivery: string;
 }
 
 /** Physical names and logical ids of one tenant's resources. */
@@ -172,6 +185,8 @@ export interface ServingPlan {
   readonly assets: boolean;
   /** Its seats count on the shared fleet. */
   readonly sharedSeats: boolean;
+  /** Its cache user can authenticate, and its role can be assumed (both kept, switched off, when offboarded). */
+  readonly credentials: boolean;
   /** A dedicated fleet's size and rollout; null on shared compute. */
   readonly fleet: { readonly min: number; readonly max: number; readonly rollout: RolloutPlan } | null;
 }

@@ -1,5 +1,9 @@
 // Names and logical IDs derived from tenant ids, never from order, so that adding or
-// removing a tenant never renames another tenant's resources.
+// removing a tenant never renames another tenant's resources. Every physical name
+// carries the platform's name (or, where a length limit forbids it, its stem), so two
+// estates in one account never collide, and the tenant's id after a separator no
+// other name of the estate uses, so two tenants never collide.
+import { createHash } from 'node:crypto';
 import type { PlatformNames, TenantNames } from './model.ts';
 
 /**
@@ -33,29 +37,48 @@ export function platformNames(platform: string): PlatformNames {
     provisioningLogGroup: `/aws/lambda/${provisioningFunction}`,
     appLogGroup: `/${platform}/app/shared`,
     flowLogGroup: `/${platform}/vpc/flow-logs`,
-    disabledDefaultCacheUser: `${platform}-default-off`,
+    // Stem, then `-default-off`: a tenant's user is stem, then `-t-`, so they differ
+    // at the first character after the stem whatever the tenant id.
+    disabledDefaultCacheUser: `${cacheStem(platform)}-default-off`,
     connectionGroup: `${platform}-tenants`,
     originAccessControl: `${platform}-tenant-assets`,
     tenantRolePattern: tenantRoleName(platform, '*'),
     configPath: `/${platform}/platform/`,
     tenantMetricNamespace: `${platform}/Tenants`,
+    regionalWebAcl: `${platform}-alb`,
+    cloudFrontWebAcl: `${platform}-cdn`,
+    cdnAccessLogGroup: `/${platform}/edge/cloudfront`,
+    cdnLogDelivery: `${platform}-cdn-access-logs`,
   };
 }
 
 /** IAM role of a tenant. The shared fleet may assume `<platform>-tenant-*` only. */
 export const tenantRoleName = (platform: string, tenantId: string) => `${platform}-tenant-${tenantId}`;
 
-/** SSM parameter path of a tenant. */
-export const tenantSsmPath = (tenantId: string) => `/tenants/${tenantId}/`;
+/** SSM parameter path of a tenant (its secret's name starts with it too). */
+export const tenantSsmPath = (platform: string, tenantId: string) => `/${platform}/tenants/${tenantId}/`;
 
-/** ElastiCache user id of a tenant (at most 40 characters: ids are at most 24). */
-export const tenantCacheUserId = (platform: string, tenantId: string) => `${platform.slice(0, 12)}-t-${tenantId}`;
+/** ElastiCache user ids are at most 40 characters (ElastiCache CreateUser). */
+const CACHE_STEM_MAX = 12;
+
+/**
+ * The platform's part of ElastiCache user ids: its name when it fits in 12 characters,
+ * else its first 7 characters and 5 hex digits of its SHA-256, so that two platforms
+ * sharing a long prefix still differ. 12 + `-t-` + a 24-character tenant id = 39.
+ */
+export function cacheStem(platform: string): string {
+  if (platform.length <= CACHE_STEM_MAX) return platform;
+  return `${platform.slice(0, CACHE_STEM_MAX - 5)}${createHash('sha256').update(platform).digest('hex').slice(0, 5)}`;
+}
+
+/** ElastiCache user id of a tenant. */
+export const tenantCacheUserId = (platform: string, tenantId: string) => `${cacheStem(platform)}-t-${tenantId}`;
 
 /** Replication group (and user group) id of a shared cache cluster. */
 export const sharedCacheClusterName = (platform: string, index: number) => `${platform}-shared-${index}`;
 
 export function tenantNames(platform: string, tenantId: string, sharedCache: number | null): TenantNames {
-  const ssmPath = tenantSsmPath(tenantId);
+  const ssmPath = tenantSsmPath(platform, tenantId);
   const cacheUser = tenantCacheUserId(platform, tenantId);
   return {
     stack: `tenant${pascalCase(tenantId)}Stack`,

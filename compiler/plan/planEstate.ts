@@ -68,6 +68,13 @@ export function planPlatform(m: PlatformManifest): PlatformPlan {
     },
     cache: { engine: m.cache.engine, engineVersion: m.cache.engineVersion, nodeType: m.cache.nodeType },
     originAccess: m.cdn?.originAccess ?? 'oac',
+    appEgress: m.network.appEgress ?? 'endpoints',
+    edge: { waf: m.edge?.waf ?? true, rateLimitPerFiveMinutes: m.edge?.rateLimitPerFiveMinutes ?? 2000, accessLogs: m.edge?.accessLogs ?? true },
+    identity: {
+      minimumMfa: m.identity?.minimumMfa ?? 'optional',
+      minimumPasswordLength: m.identity?.minimumPasswordLength ?? 12,
+      threatProtection: m.identity?.threatProtection ?? 'enforced',
+    },
     tiers,
     quotas: { ...DEFAULT_QUOTAS, ...(m.quotas ?? {}) },
     suppressions: (m.review?.suppressions ?? []).map((s, index) => ({ index, rule: s.rule, template: s.template, resource: s.resource, reason: s.reason })),
@@ -81,7 +88,8 @@ export function planPlatform(m: PlatformManifest): PlatformPlan {
  * What a status means, for every layer at once. Active: served. Suspended: routing
  * answers the suspended page, sign-in and assets are off, a dedicated fleet keeps
  * running (the tenant may come back within the hour). Offboarded: no routing at all
- * (its hosts fall to the 404 default), a dedicated fleet scaled to zero; data is kept.
+ * (its hosts fall to the 404 default), a dedicated fleet scaled to zero, its cache user
+ * switched off and its role assumable by nobody; data is kept.
  */
 export function servingFor(status: TenantPlan['status'], tier: TierPlan): ServingPlan {
   const size = tier.compute === 'dedicated' ? (status === 'offboarded' ? { min: 0, max: 0 } : tier.dedicatedInstances!) : null;
@@ -90,6 +98,7 @@ export function servingFor(status: TenantPlan['status'], tier: TierPlan): Servin
     signIn: status === 'active',
     assets: status === 'active',
     sharedSeats: status === 'active' && tier.compute === 'shared',
+    credentials: status !== 'offboarded',
     // One instance at a time, keeping all but one in service.
     fleet: size ? { ...size, rollout: { minInstancesInService: Math.max(0, size.min - 1), maxBatchSize: 1 } } : null,
   };
@@ -108,7 +117,7 @@ function nonEmpty<T>(list: readonly T[]): readonly [T, ...T[]] {
   return [validated(head, 'a non-empty list'), ...tail];
 }
 
-export function planTenant(m: TenantManifest, tier: TierPlan, source: string): TenantDraft {
+export function planTenant(m: TenantManifest, tier: TierPlan, source: string, identity: PlatformPlan['identity']): TenantDraft {
   const domains = m.domains.map(normalizeDomain);
   const authDomain = m.auth.domain ? normalizeDomain(m.auth.domain) : `auth.${domains[0]!}`;
   const assetsDomain = `assets.${domains[0]!}`;
@@ -128,7 +137,8 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string): T
       mfa: m.auth.mfa,
       domain: authDomain,
       passwordPolicy: {
-        minLength: pp.minLength ?? 12,
+        // Omitted, it is the platform's floor (at least 12).
+        minLength: pp.minLength ?? Math.max(12, identity.minimumPasswordLength),
         requireLowercase: pp.requireLowercase ?? true,
         requireUppercase: pp.requireUppercase ?? true,
         requireNumbers: pp.requireNumbers ?? true,
@@ -173,7 +183,9 @@ export function planEstate(platformIn: Loaded<PlatformManifest>, tenantsIn: read
   const claims = checkLockClaims(lock.source, previous, new Map(tenantsIn.map((t) => [t.value.id, t.source.path])), platform.quotas);
   if (claims.length) return { ok: false, diagnostics: claims };
   const tierByName = new Map(platform.tiers.map((t) => [t.name, t]));
-  const drafts = tenantsIn.map(({ source, value }) => planTenant(value, tierByName.get(value.tier)!, source.path)).sort((a, b) => compareStrings(a.id, b.id));
+  const drafts = tenantsIn
+    .map(({ source, value }) => planTenant(value, tierByName.get(value.tier)!, source.path, platform.identity))
+    .sort((a, b) => compareStrings(a.id, b.id));
   const capacity = planCapacity(
     platform,
     drafts.map((t) => ({ users: t.users, sharedSeats: t.serving.sharedSeats })),

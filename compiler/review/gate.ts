@@ -43,6 +43,8 @@ export class ReviewGate {
   readonly #suppressed: SuppressedFinding[] = [];
   readonly #used = new Set<number>();
   readonly #checked = new Map<string, number>();
+  /** Each rule's memory across the templates of this review. */
+  readonly #seen = new Map<string, Map<string, unknown>>();
 
   constructor(rules: readonly SecurityRule[], suppressions: readonly SuppressionPlan[]) {
     this.#rules = rules;
@@ -51,7 +53,9 @@ export class ReviewGate {
 
   review(path: string, template: Template): void {
     for (const rule of this.#rules) {
-      for (const f of rule.check(template, path)) {
+      let seen = this.#seen.get(rule.id);
+      if (!seen) this.#seen.set(rule.id, (seen = new Map()));
+      for (const f of rule.check(template, path, seen)) {
         this.#checked.set(f.rule, (this.#checked.get(f.rule) ?? 0) + 1);
         if (f.compliant) continue;
         const s = this.#suppressions.find((x) => suppressionMatches(x, f));

@@ -1,17 +1,41 @@
 // The security rule pack, and a runner over a set of compiled templates.
 import type { Finding, SecurityRule, Template } from './rule.ts';
 import { bucketsPrivate } from './rules/bucketsPrivate.ts';
+import { cacheAccessConfined } from './rules/cacheAccessConfined.ts';
+import { crossTenantDenyCoversService } from './rules/crossTenantDenyCoversService.ts';
+import { endUserRoleScoped } from './rules/endUserRoleScoped.ts';
 import { encryptedAtRest } from './rules/encryptedAtRest.ts';
 import { imdsV2Required } from './rules/imdsV2Required.ts';
+import { metricFilterBindsTenant } from './rules/metricFilterBindsTenant.ts';
+import { noAwsManagedPolicyOnTenantRole } from './rules/noAwsManagedPolicyOnTenantRole.ts';
 import { noOpenIngress } from './rules/noOpenIngress.ts';
 import { noWildcardAdmin } from './rules/noWildcardAdmin.ts';
+import { physicalNamesUnique } from './rules/physicalNamesUnique.ts';
+import { publicEntryProtected } from './rules/publicEntryProtected.ts';
 import { statefulRetained } from './rules/statefulRetained.ts';
+import { tenantRoleTrust } from './rules/tenantRoleTrust.ts';
 
-export const SECURITY_RULES: readonly SecurityRule[] = [noOpenIngress, imdsV2Required, statefulRetained, encryptedAtRest, bucketsPrivate, noWildcardAdmin];
+export const SECURITY_RULES: readonly SecurityRule[] = [
+  noOpenIngress,
+  publicEntryProtected,
+  imdsV2Required,
+  statefulRetained,
+  encryptedAtRest,
+  bucketsPrivate,
+  crossTenantDenyCoversService,
+  noWildcardAdmin,
+  noAwsManagedPolicyOnTenantRole,
+  tenantRoleTrust,
+  endUserRoleScoped,
+  cacheAccessConfined,
+  metricFilterBindsTenant,
+  physicalNamesUnique,
+];
 
 /** Every finding of every rule over `templates` (name → parsed template). */
 export function reviewTemplates(templates: ReadonlyMap<string, Template>): Finding[] {
   const out: Finding[] = [];
-  for (const [name, t] of templates) for (const rule of SECURITY_RULES) out.push(...rule.check(t, name));
+  const seen = new Map(SECURITY_RULES.map((r) => [r.id, new Map<string, unknown>()]));
+  for (const [name, t] of templates) for (const rule of SECURITY_RULES) out.push(...rule.check(t, name, seen.get(rule.id)!));
   return out;
 }

@@ -1,11 +1,13 @@
 // The security rule pack: checks over compiled templates. One rule per file, each with
-// its id (letter = severity: E error; number range = area: 1xx network, 2xx compute,
-// 3xx data, 4xx identity), title and the reason it exists. A rule answers, per
+// its id (letter = severity: E error; number range = area: 1xx network and edge,
+// 2xx compute, 3xx data, 4xx identity, 5xx cache and observability, 6xx naming), title
+// and the reason it exists. A rule answers, per
 // resource it applies to, compliant or non-compliant; resources it does not apply to
 // are not applicable and produce nothing.
 export interface TemplateResource {
   readonly Type: string;
   readonly Properties?: Record<string, unknown>;
+  readonly Metadata?: unknown;
   readonly DeletionPolicy?: string;
   readonly UpdateReplacePolicy?: string;
 }
@@ -28,7 +30,12 @@ export interface SecurityRule {
   readonly reason: string;
   /** What to change so the resource complies; printed with every violation. */
   readonly fix: string;
-  check(template: Template, name: string): Finding[];
+  /**
+   * `seen` lives for one review of an estate (one compile, one check): a rule that
+   * compares templates with each other (names unique across the estate) keeps there
+   * what it saw in the templates reviewed before.
+   */
+  check(template: Template, name: string, seen: Map<string, unknown>): Finding[];
 }
 
 /** Helper for rules: a finding for one resource. */

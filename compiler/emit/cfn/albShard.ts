@@ -4,6 +4,7 @@
 // rules to its shard's HTTPS listener. The default action answers every unknown host
 // with a fixed 404, so a name no tenant claims never reaches any tenant's application.
 import type { AlbShardPlan, EstatePlan } from '../../plan/model.ts';
+import { edgeChoices } from './edge.ts';
 import { alarm } from './monitoring.ts';
 import { declare, type ParameterSpec, type ShardParameter } from './stackParameters.ts';
 import { CFN_LINT_METADATA, getAtt, ref, tags, type CfnOutput, type CfnTemplate, type ResourceOf, type Value } from './template.ts';
@@ -48,9 +49,20 @@ export const ALB_SHARD_INPUTS = {
   AlbSecurityGroupId: { type: 'AWS::EC2::SecurityGroup::Id', description: 'ALB security group' },
   WildcardCertificateArn: { type: 'String', description: 'Default certificate: *.apex' },
   AlarmTopicArn: { type: 'String', description: 'SNS topic of alarms' },
+  AccessLogBucketName: { type: 'String', description: 'Bucket of ALB access logs (edge.accessLogs)' },
+  WebAclArn: { type: 'String', description: 'Regional WAF web ACL of the ALBs (edge.waf)' },
 } as const satisfies Record<string, ParameterSpec>;
 export type AlbShardInput = keyof typeof ALB_SHARD_INPUTS;
 const input = (name: AlbShardInput) => ref(name);
+
+/** The inputs a shard declares: all, but the log bucket and the web ACL only when the platform has them. */
+export function albShardInputs(plan: EstatePlan): AlbShardInput[] {
+  const { accessLogs, waf } = plan.platform.edge;
+  return (Object.keys(ALB_SHARD_INPUTS) as AlbShardInput[]).filter((n) => (n !== 'AccessLogBucketName' || accessLogs) && (n !== 'WebAclArn' || waf));
+}
+
+/** Prefix of a shard's access logs in the access-log bucket. */
+export const albAccessLogPrefix = (shard: number) => `alb/shard-${shard}`;
 
 export function emitAlbShardTemplate(plan: EstatePlan, albShard: AlbShardPlan): CfnTemplate {
   const shard = albShard.index;
@@ -60,10 +72,14 @@ export function emitAlbShardTemplate(plan: EstatePlan, albShard: AlbShardPlan): 
     AWSTemplateFormatVersion: '2010-09-09',
     Description: `tenantc estate ${plan.platform.name}: ALB shard ${shard}`,
     Metadata: CFN_LINT_METADATA,
-    Parameters: declare(ALB_SHARD_INPUTS),
+    Parameters: declare(ALB_SHARD_INPUTS, albShardInputs(plan)),
     Resources: {
+      ...(plan.platform.edge.waf
+        ? { webAclAssociation: { Type: 'AWS::WAFv2::WebACLAssociation', Properties: { ResourceArn: ref('loadBalancer'), WebACLArn: input('WebAclArn') } } }
+        : {}),
       loadBalancer: {
         Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+        ...edgeChoices(plan),
         Properties: {
           Type: 'application',
           Scheme: 'internet-facing',
@@ -72,6 +88,13 @@ export function emitAlbShardTemplate(plan: EstatePlan, albShard: AlbShardPlan): 
           SecurityGroups: [input('AlbSecurityGroupId')],
           LoadBalancerAttributes: [
             { Key: 'deletion_protection.enabled', Value: 'true' },
+            ...(plan.platform.edge.accessLogs
+              ? [
+                  { Key: 'access_logs.s3.enabled', Value: 'true' },
+                  { Key: 'access_logs.s3.bucket', Value: input('AccessLogBucketName') },
+                  { Key: 'access_logs.s3.prefix', Value: albAccessLogPrefix(shard) },
+                ]
+              : []),
             // Headers that are not valid HTTP are dropped before they reach an app.
             { Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'true' },
             { Key: 'routing.http.desync_mitigation_mode', Value: 'strictest' },
@@ -145,12 +168,14 @@ export function emitAlbShardTemplate(plan: EstatePlan, albShard: AlbShardPlan): 
         topic,
       ),
     },
-    // Exactly the values the root reads and hands tenant stacks (SHARD_PARAMETERS).
     Outputs: {
-      HttpsListenerArn: { Description: 'HTTPS listener', Value: ref('httpsListener') },
-      SharedTargetGroupArn: { Description: 'Shared-fleet target group', Value: ref('sharedTargetGroup') },
-      LoadBalancerDnsName: { Description: 'DNS name', Value: getAtt('loadBalancer', 'DNSName') },
-      LoadBalancerHostedZoneId: { Description: 'Canonical hosted zone, for alias records', Value: getAtt('loadBalancer', 'CanonicalHostedZoneID') },
-    } satisfies Record<ShardParameter, CfnOutput>,
+      // Exactly the values the root reads and hands tenant stacks (SHARD_PARAMETERS).
+      ...({
+        HttpsListenerArn: { Description: 'HTTPS listener', Value: ref('httpsListener') },
+        SharedTargetGroupArn: { Description: 'Shared-fleet target group', Value: ref('sharedTargetGroup') },
+        LoadBalancerDnsName: { Description: 'DNS name', Value: getAtt('loadBalancer', 'DNSName') },
+        LoadBalancerHostedZoneId: { Description: 'Canonical hosted zone, for alias records', Value: getAtt('loadBalancer', 'CanonicalHostedZoneID') },
+      } satisfies Record<ShardParameter, CfnOutput>),
+    },
   };
 }

@@ -7,6 +7,8 @@
 // KMS-encrypted objects; a legacy Origin Access Identity cannot read them, so OAI is
 // emitted only where the platform manifest asks for it (cdn.originAccess: oai).
 import type { EstatePlan } from '../../plan/model.ts';
+import { WILDCARD_CERTIFICATE } from './dns.ts';
+import { CLOUDFRONT_WEB_ACL, edgeChoices } from './edge.ts';
 import { MULTI_TENANT_DISTRIBUTION, TENANT_DATA_BUCKET } from './storage.ts';
 import { getAtt, join, ref, tags, type LayerOutput, type Resources } from './template.ts';
 
@@ -44,6 +46,7 @@ export function emitCdn(plan: EstatePlan): LayerOutput {
   };
   r[MULTI_TENANT_DISTRIBUTION] = {
     Type: 'AWS::CloudFront::Distribution',
+    ...edgeChoices(plan),
     Properties: {
       DistributionConfig: {
         Enabled: true,
@@ -66,6 +69,10 @@ export function emitCdn(plan: EstatePlan): LayerOutput {
             ...(oai ? {} : { OriginAccessControlId: getAtt('cdnOriginAccessControl', 'Id') }),
           },
         ],
+        // TLS 1.2 at least, with forward-secret ciphers (CloudFront security policy
+        // TLSv1.2_2021); each distribution tenant presents its own certificate by SNI.
+        ViewerCertificate: { AcmCertificateArn: ref(WILDCARD_CERTIFICATE), SslSupportMethod: 'sni-only', MinimumProtocolVersion: 'TLSv1.2_2021' },
+        ...(plan.platform.edge.waf ? { WebACLId: getAtt(CLOUDFRONT_WEB_ACL, 'Arn') } : {}),
         DefaultCacheBehavior: {
           TargetOriginId: 'tenant-assets',
           ViewerProtocolPolicy: 'redirect-to-https',

@@ -2,7 +2,7 @@
 // app subnets, from a hardened launch template (AWS no longer creates launch
 // configurations). Sizes come from the capacity model (plan/capacity.ts, README).
 import type { EstatePlan } from '../../plan/model.ts';
-import { TENANT_TAG_KEY } from '../../plan/isolation.ts';
+import { COMPUTE_TAG_KEY, TENANT_TAG_KEY } from '../../plan/isolation.ts';
 import { renderTemplate } from '../render.ts';
 import { LOGS_KEY } from './keys.ts';
 import { subnetId } from './network.ts';
@@ -99,7 +99,11 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
                     Effect: 'Allow',
                     Action: ['sts:AssumeRole', 'sts:TagSession'],
                     Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${p.names.tenantRolePattern}`),
-                    Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TENANT_TAG_KEY] } },
+                    // Only roles of tenants it serves: a premium tenant's role is tagged dedicated.
+                    Condition: {
+                      'ForAllValues:StringEquals': { 'aws:TagKeys': [TENANT_TAG_KEY] },
+                      StringEquals: { [`aws:ResourceTag/${COMPUTE_TAG_KEY}`]: 'shared' },
+                    },
                   },
                   {
                     Sid: 'ReadPlatformConfiguration',

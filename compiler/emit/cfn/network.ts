@@ -1,13 +1,88 @@
-// Network layer: a VPC over three AZs. Public subnets hold only the ALB nodes and the
-// NAT gateways; app and data subnets have no route from the internet. One NAT
-// gateway per AZ, and each AZ's app subnet routes through its own, so losing one AZ
-// never cuts the egress of the others. Data subnets have no route to the internet.
+// Network layer: a VPC over three AZs. Public subnets hold only the ALB nodes (and the
+// NAT gateways); app and data subnets have no route from the internet, and data
+// subnets none to it.
+//
+// Where app instances may connect is the platform's choice (network.appEgress):
+//   endpoints (default): no route from the app subnets to the internet at all; the AWS
+//     services the platform uses are reached through VPC endpoints (gateway endpoints
+//     for S3 and DynamoDB, interface endpoints for the rest), each with a policy or a
+//     security group that admits only the estate. A compromised app has nowhere to
+//     send tenant data. No NAT gateway: nothing would use one.
+//   internet: one NAT gateway per AZ, each AZ's app subnet routing through its own, so
+//     losing one AZ never cuts the others' egress; HTTPS to anywhere.
 import type { EstatePlan } from '../../plan/model.ts';
 import { LOGS_KEY } from './keys.ts';
-import { getAtt, ref, sub, tags, type LayerOutput, type Resources } from './template.ts';
+import type { PolicyDocument } from './policy.ts';
+import type { Ec2SecurityGroup_Egress } from './generated/resources.ts';
+import { ACCESS_LOG_BUCKET, REGISTRY_TABLE, TENANT_DATA_BUCKET } from './rootIds.ts';
+import { getAtt, join, ref, sub, tags, type LayerOutput, type Resources, type Value } from './template.ts';
 
 export const VPC = 'platformVpc';
+/**
+ * CloudFormation gives a group without egress rules an allow-all egress rule; this
+ * rule (ICMP type 252 code 86, to the broadcast address) matches no real traffic and
+ * replaces it, which is how a group is made to initiate nothing.
+ */
+export const NO_EGRESS: Ec2SecurityGroup_Egress = { CidrIp: '255.255.255.255/32', IpProtocol: 'icmp', FromPort: 252, ToPort: 86, Description: 'No egress' };
+
+/** Security group of the interface endpoints: HTTPS from the app fleets only (securityGroups.ts). */
+export const ENDPOINT_SG = 'endpointSecurityGroup';
 export const subnetId = (tier: 'Public' | 'App' | 'Data', suffix: string) => `platform${tier}Subnet${suffix}`;
+
+/**
+ * The AWS services app instances call, each through an interface endpoint when they
+ * have no route to the internet: Session Manager (ssm, ssmmessages, ec2messages),
+ * their logs and metrics, STS (assuming tenant roles), Secrets Manager and KMS (tenant
+ * secrets), and Cognito (verifying tokens). S3 and DynamoDB use gateway endpoints.
+ */
+export const INTERFACE_ENDPOINT_SERVICES = [
+  { id: 'Ssm', name: 'ssm' },
+  { id: 'SsmMessages', name: 'ssmmessages' },
+  { id: 'Ec2Messages', name: 'ec2messages' },
+  { id: 'Logs', name: 'logs' },
+  { id: 'Monitoring', name: 'monitoring' },
+  { id: 'Sts', name: 'sts' },
+  { id: 'SecretsManager', name: 'secretsmanager' },
+  { id: 'Kms', name: 'kms' },
+  { id: 'CognitoIdp', name: 'cognito-idp' },
+] as const;
+
+/**
+ * The S3 gateway endpoint carries every S3 request of the private subnets, so it
+ * admits only the estate's buckets and the AWS-owned buckets instances read: the
+ * Amazon Linux 2023 package repositories and the SSM agent's (Amazon Linux User
+ * Guide, "Access AL2023 repositories through a VPC endpoint"; AWS Systems Manager
+ * User Guide, "Reference: Amazon S3 buckets for the SSM Agent").
+ */
+function s3EndpointPolicy(): PolicyDocument {
+  const bucket = (name: Value) => [join('', [sub('arn:${AWS::Partition}:s3:::'), name]), join('', [sub('arn:${AWS::Partition}:s3:::'), name, '/*'])];
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'EstateBuckets',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: [...bucket(ref(TENANT_DATA_BUCKET)), ...bucket(ref(ACCESS_LOG_BUCKET))],
+      },
+      {
+        Sid: 'AwsOwnedBucketsInstancesRead',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 's3:GetObject',
+        Resource: [
+          sub('arn:${AWS::Partition}:s3:::al2023-repos-${AWS::Region}-*/*'),
+          sub('arn:${AWS::Partition}:s3:::amazon-ssm-${AWS::Region}/*'),
+          sub('arn:${AWS::Partition}:s3:::amazon-ssm-packages-${AWS::Region}/*'),
+          sub('arn:${AWS::Partition}:s3:::${AWS::Region}-birdwatcher-prod/*'),
+          sub('arn:${AWS::Partition}:s3:::aws-ssm-document-attachments-${AWS::Region}/*'),
+          sub('arn:${AWS::Partition}:s3:::aws-ssm-${AWS::Region}/*'),
+        ],
+      },
+    ],
+  };
+}
 
 export function emitNetwork(plan: EstatePlan): LayerOutput {
   const network = plan.network;
@@ -56,6 +131,7 @@ export function emitNetwork(plan: EstatePlan): LayerOutput {
         };
       }
     }
+    if (plan.platform.appEgress !== 'internet') continue;
     r[`platformNatAddress${z.suffix}`] = {
       Type: 'AWS::EC2::EIP',
       DependsOn: ['platformInternetGatewayAttachment'],
@@ -80,17 +156,56 @@ export function emitNetwork(plan: EstatePlan): LayerOutput {
     };
   }
 
-  // Gateway endpoints keep S3 and DynamoDB traffic off the NAT gateways (cost) and
-  // inside the AWS network; app and data route tables both get them.
+  // Gateway endpoints keep S3 and DynamoDB traffic inside the AWS network (and off the
+  // NAT gateways); app and data route tables both get them. Their policies admit the
+  // estate's own buckets and table, and the AWS-owned buckets instances need.
   const privateTables = network.zones.flatMap((z) => [ref(`platformAppRouteTable${z.suffix}`), ref(`platformDataRouteTable${z.suffix}`)]);
-  for (const [id, service] of [
-    ['platformS3Endpoint', 's3'],
-    ['platformDynamoDbEndpoint', 'dynamodb'],
-  ] as const) {
-    r[id] = {
-      Type: 'AWS::EC2::VPCEndpoint',
-      Properties: { VpcId: ref(VPC), ServiceName: sub(`com.amazonaws.\${AWS::Region}.${service}`), VpcEndpointType: 'Gateway', RouteTableIds: privateTables },
+  r.platformS3Endpoint = {
+    Type: 'AWS::EC2::VPCEndpoint',
+    Properties: {
+      VpcId: ref(VPC),
+      ServiceName: sub('com.amazonaws.${AWS::Region}.s3'),
+      VpcEndpointType: 'Gateway',
+      RouteTableIds: privateTables,
+      PolicyDocument: s3EndpointPolicy(),
+    },
+  };
+  r.platformDynamoDbEndpoint = {
+    Type: 'AWS::EC2::VPCEndpoint',
+    Properties: {
+      VpcId: ref(VPC),
+      ServiceName: sub('com.amazonaws.${AWS::Region}.dynamodb'),
+      VpcEndpointType: 'Gateway',
+      RouteTableIds: privateTables,
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Sid: 'OnlyTheRegistry', Effect: 'Allow', Principal: '*', Action: 'dynamodb:*', Resource: getAtt(REGISTRY_TABLE, 'Arn') }],
+      },
+    },
+  };
+  if (plan.platform.appEgress === 'endpoints') {
+    r[ENDPOINT_SG] = {
+      Type: 'AWS::EC2::SecurityGroup',
+      Properties: {
+        GroupDescription: 'Interface endpoints: HTTPS from the app fleets only',
+        VpcId: ref(VPC),
+        SecurityGroupEgress: [NO_EGRESS],
+        Tags: tags(t),
+      },
     };
+    for (const service of INTERFACE_ENDPOINT_SERVICES) {
+      r[`platform${service.id}Endpoint`] = {
+        Type: 'AWS::EC2::VPCEndpoint',
+        Properties: {
+          VpcId: ref(VPC),
+          ServiceName: sub(`com.amazonaws.\${AWS::Region}.${service.name}`),
+          VpcEndpointType: 'Interface',
+          PrivateDnsEnabled: true,
+          SubnetIds: network.zones.map((z) => ref(subnetId('App', z.suffix))),
+          SecurityGroupIds: [getAtt(ENDPOINT_SG, 'GroupId')],
+        },
+      };
+    }
   }
 
   // Flow logs of every accepted and rejected connection, for incident response.

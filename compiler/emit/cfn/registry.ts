@@ -7,9 +7,10 @@ import { sqlIdent } from '../render.ts';
 import { templateText } from '../templateSpecs.ts';
 import { DB_CLUSTER } from './database.ts';
 import { DATA_KEY, DATABASE_KEY, LOGS_KEY } from './keys.ts';
+import { REGISTRY_TABLE } from './rootIds.ts';
 import { getAtt, ref, sub, tags, type LayerOutput } from './template.ts';
 
-export const REGISTRY_TABLE = 'tenantRegistryTable';
+export { REGISTRY_TABLE };
 export const PROVISIONING_FUNCTION = 'provisioningFunction';
 /** Current Node.js runtime; nodejs20.x is being retired (cfn-lint's runtime lifecycle data). */
 export const LAMBDA_RUNTIME = 'nodejs24.x';

@@ -5,13 +5,14 @@
 import type { AlbShardPlan, CacheClusterPlan, EstatePlan, GroupPlan } from '../../plan/model.ts';
 import { groupStackId } from '../../plan/names.ts';
 import { templateUrl } from './assets.ts';
-import type { AlbShardInput } from './albShard.ts';
+import { albShardInputs, type AlbShardInput } from './albShard.ts';
 import { CACHE_SUBNET_GROUP, DISABLED_DEFAULT_USER, emitCacheBase, type CacheShardInput, type CacheShardOutput } from './cache.ts';
 import { CONNECTION_GROUP, emitCdn } from './cdn.ts';
 import { APP_INSTANCE_ROLE, emitCompute } from './compute.ts';
 import { emitPlatformConfig } from './config.ts';
 import { emitDatabase } from './database.ts';
 import { emitDns, PLATFORM_ZONE, WILDCARD_CERTIFICATE } from './dns.ts';
+import { emitEdge, REGIONAL_WEB_ACL } from './edge.ts';
 import type { GroupParameters } from './group.ts';
 import { DATA_KEY, DATABASE_KEY, emitKeys, LOGS_KEY } from './keys.ts';
 import { ALARM_TOPIC, emitMonitoring } from './monitoring.ts';
@@ -19,8 +20,8 @@ import { emitNetwork, subnetId, VPC } from './network.ts';
 import { emitRegistry, PROVISIONING_FUNCTION, REGISTRY_TABLE } from './registry.ts';
 import { ALB_SG, CACHE_SG, emitSecurityGroups, PREMIUM_FLEET_SG } from './securityGroups.ts';
 import type { ShardParameter, SharedParameter } from './stackParameters.ts';
-import { MULTI_TENANT_DISTRIBUTION, TENANT_DATA_BUCKET, emitStorage } from './storage.ts';
-import { CFN_LINT_METADATA, getAtt, join, mergeLayers, ref, tags, type CfnTemplate, type LayerOutput, type Resources, type Value } from './template.ts';
+import { ACCESS_LOG_BUCKET, MULTI_TENANT_DISTRIBUTION, TENANT_DATA_BUCKET, emitStorage } from './storage.ts';
+import { CFN_LINT_METADATA, getAtt, join, mergeLayers, ref, sub, tags, type CfnTemplate, type LayerOutput, type Resources, type Value } from './template.ts';
 
 export const ROOT_TEMPLATE_FILE = 'root.template.json';
 
@@ -68,21 +69,25 @@ function emitNestedStacks(plan: EstatePlan, keys: NestedKeys): LayerOutput {
   const r: Resources = {};
   const outputs: LayerOutput['outputs'] = {};
   const t = tags(plan.platform.tags);
+  const shardInputs: Record<AlbShardInput, Value> = {
+    VpcId: ref(VPC),
+    PublicSubnetIds: join(
+      ',',
+      network.zones.map((z) => ref(subnetId('Public', z.suffix))),
+    ),
+    AlbSecurityGroupId: getAtt(ALB_SG, 'GroupId'),
+    WildcardCertificateArn: ref(WILDCARD_CERTIFICATE),
+    AlarmTopicArn: ref(ALARM_TOPIC),
+    AccessLogBucketName: ref(ACCESS_LOG_BUCKET),
+    WebAclArn: plan.platform.edge.waf ? getAtt(REGIONAL_WEB_ACL, 'Arn') : '',
+  };
+  const declared = albShardInputs(plan);
   for (const { shard, key } of keys.albShards) {
     r[shard.stack] = {
       Type: 'AWS::CloudFormation::Stack',
       Properties: {
         TemplateURL: templateUrl(key),
-        Parameters: {
-          VpcId: ref(VPC),
-          PublicSubnetIds: join(
-            ',',
-            network.zones.map((z) => ref(subnetId('Public', z.suffix))),
-          ),
-          AlbSecurityGroupId: getAtt(ALB_SG, 'GroupId'),
-          WildcardCertificateArn: ref(WILDCARD_CERTIFICATE),
-          AlarmTopicArn: ref(ALARM_TOPIC),
-        } satisfies Record<AlbShardInput, Value>,
+        Parameters: Object.fromEntries(declared.map((n) => [n, shardInputs[n]])),
         Tags: t,
       },
     };
@@ -143,6 +148,7 @@ export function emitRootTemplate(plan: EstatePlan, keys: NestedKeys): CfnTemplat
     emitCacheBase(plan),
     emitStorage(plan),
     emitCdn(plan),
+    emitEdge(plan, sub(`arn:\${AWS::Partition}:cloudfront::\${AWS::AccountId}:distribution/\${${MULTI_TENANT_DISTRIBUTION}}`)),
     emitRegistry(plan),
     emitMonitoring(plan),
     emitPlatformConfig(plan),

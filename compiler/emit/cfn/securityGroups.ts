@@ -3,12 +3,15 @@
 // there: only membership of the right group opens a port.
 //   internet → ALB: 443, and 80 (which only redirects to 443)
 //   ALB → app fleet: the app port only
-//   app → Aurora 5432, app → Redis 6379, app → 443 (AWS APIs through the NAT gateways)
+//   app → Aurora 5432, app → Redis 6379, app → 443: AWS APIs, which with
+//     network.appEgress endpoints (the default) is all 443 can reach, since the app
+//     subnets have no route beyond the VPC endpoints (network.ts)
+//   app fleets → interface endpoints 443
 // Aurora and Redis accept and initiate nothing else. The provisioning Lambda has no
 // network path to Aurora at all: it writes tenant rows through the RDS Data API over
 // HTTPS with IAM and the managed secret, which is narrower than any port rule.
 import type { EstatePlan } from '../../plan/model.ts';
-import { VPC } from './network.ts';
+import { ENDPOINT_SG, NO_EGRESS, VPC } from './network.ts';
 import type { Ec2SecurityGroup_Egress } from './generated/resources.ts';
 import { getAtt, ref, tags, type CfnResource, type LayerOutput, type ResourceOf, type Resources } from './template.ts';
 
@@ -21,12 +24,7 @@ export const PREMIUM_FLEET_SG = 'premiumFleetSecurityGroup';
 export const POSTGRES_PORT = 5432;
 export const REDIS_PORT = 6379;
 
-/**
- * CloudFormation gives a group without egress rules an allow-all egress rule; this
- * rule (ICMP type 252 code 86, to the broadcast address) matches no real traffic and
- * replaces it, which is how a group is made to initiate nothing.
- */
-export const NO_EGRESS: Ec2SecurityGroup_Egress = { CidrIp: '255.255.255.255/32', IpProtocol: 'icmp', FromPort: 252, ToPort: 86, Description: 'No egress' };
+export { NO_EGRESS };
 
 function group(plan: EstatePlan, description: string, egress: Ec2SecurityGroup_Egress[]): ResourceOf<'AWS::EC2::SecurityGroup'> {
   return {
@@ -65,7 +63,14 @@ function egress(from: string, to: string, port: number, description: string): Cf
 
 export function emitSecurityGroups(plan: EstatePlan): LayerOutput {
   const port = plan.platform.app.port;
-  const https = { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0', Description: 'HTTPS to AWS APIs through the NAT gateways' };
+  const viaEndpoints = plan.platform.appEgress === 'endpoints';
+  const https = {
+    IpProtocol: 'tcp',
+    FromPort: 443,
+    ToPort: 443,
+    CidrIp: '0.0.0.0/0',
+    Description: viaEndpoints ? 'HTTPS: the subnets route only to VPC endpoints' : 'HTTPS to anywhere through the NAT gateways (network.appEgress internet)',
+  };
   const r: Resources = {
     [ALB_SG]: {
       Type: 'AWS::EC2::SecurityGroup',
@@ -96,6 +101,12 @@ export function emitSecurityGroups(plan: EstatePlan): LayerOutput {
     databaseFromAppIngress: ingress(DATABASE_SG, APP_SG, POSTGRES_PORT, 'Aurora from the app fleet'),
     appToCacheEgress: egress(APP_SG, CACHE_SG, REDIS_PORT, 'App to Redis'),
     cacheFromAppIngress: ingress(CACHE_SG, APP_SG, REDIS_PORT, 'Redis from the app fleet'),
+    ...(viaEndpoints
+      ? {
+          endpointFromAppIngress: ingress(ENDPOINT_SG, APP_SG, 443, 'AWS APIs from the shared fleet'),
+          endpointFromPremiumFleetIngress: ingress(ENDPOINT_SG, PREMIUM_FLEET_SG, 443, 'AWS APIs from dedicated fleets'),
+        }
+      : {}),
   };
   return { resources: r };
 }

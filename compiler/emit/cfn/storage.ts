@@ -6,29 +6,48 @@
 import type { EstatePlan } from '../../plan/model.ts';
 import { TENANT_TAG_KEY } from '../../plan/isolation.ts';
 import { DATA_KEY } from './keys.ts';
-import type { PolicyDocument } from './policy.ts';
+import { ACCESS_LOG_BUCKET, TENANT_DATA_BUCKET } from './rootIds.ts';
+import type { PolicyDocument, PolicyPrincipal } from './policy.ts';
 import { getAtt, join, ref, sub, tags, type LayerOutput, type Value } from './template.ts';
 
-export const TENANT_DATA_BUCKET = 'tenantDataBucket';
-export const ACCESS_LOG_BUCKET = 'accessLogBucket';
+export { ACCESS_LOG_BUCKET, TENANT_DATA_BUCKET };
 export const MULTI_TENANT_DISTRIBUTION = 'multiTenantDistribution';
 
-/** Actions on objects, denied outside the principal's own prefix. */
-export const OBJECT_ACTIONS = [
-  's3:GetObject',
-  's3:GetObjectVersion',
-  's3:GetObjectAttributes',
-  's3:GetObjectTagging',
-  's3:PutObject',
-  's3:PutObjectTagging',
-  's3:DeleteObject',
-  's3:DeleteObjectVersion',
-  's3:RestoreObject',
-  's3:AbortMultipartUpload',
-  's3:ListMultipartUploadParts',
-];
-
 const principalTag = `\${aws:PrincipalTag/${TENANT_TAG_KEY}}`;
+
+/**
+ * Who writes ALB access logs into the bucket: in Regions opened before August 2022, the
+ * Elastic Load Balancing account of the Region; in later ones, the log-delivery service
+ * principal (Elastic Load Balancing User Guide, "Enable access logs", Step 2).
+ */
+const ELB_ACCOUNT_BY_REGION: Readonly<Record<string, string>> = {
+  'us-east-1': '127311923021',
+  'us-east-2': '033677994240',
+  'us-west-1': '027434742980',
+  'us-west-2': '797873946194',
+  'af-south-1': '098369216593',
+  'ap-east-1': '754344448648',
+  'ap-south-1': '718504428378',
+  'ap-northeast-1': '582318560864',
+  'ap-northeast-2': '600734575887',
+  'ap-northeast-3': '383597477331',
+  'ap-southeast-1': '114774131450',
+  'ap-southeast-2': '783225319266',
+  'ca-central-1': '985666609251',
+  'eu-central-1': '054676820928',
+  'eu-west-1': '156460612806',
+  'eu-west-2': '652711504416',
+  'eu-west-3': '009996457667',
+  'eu-south-1': '635631232127',
+  'eu-north-1': '897822967062',
+  'me-south-1': '076674570225',
+  'sa-east-1': '507241528517',
+};
+
+export function elbLogDeliveryPrincipal(region: string): PolicyPrincipal {
+  const account = ELB_ACCOUNT_BY_REGION[region];
+  return account ? { AWS: `arn:aws:iam::${account}:root` } : { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' };
+}
 
 const blockPublicAccess = { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true };
 
@@ -49,12 +68,25 @@ export function tenantDataBucketPolicyDocument(bucketArn: Value, reader: CdnRead
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       },
       {
-        // NotResource + Deny: every object except the principal's own prefix.
-        Sid: 'DenyObjectsOutsideOwnTenantPrefix',
+        // Every S3 action (s3:*, not a list that new actions slip past) on anything but
+        // the principal's own prefix and the bucket itself: versions, tags, ACLs,
+        // retention, attributes, restores of other tenants' objects included.
+        Sid: 'DenyEverythingOutsideOwnTenantPrefix',
         Effect: 'Deny',
         Principal: '*',
-        Action: OBJECT_ACTIONS,
-        NotResource: join('', [bucketArn, `/tenants/${principalTag}/*`]),
+        Action: 's3:*',
+        NotResource: [bucketArn, join('', [bucketArn, `/tenants/${principalTag}/*`])],
+        Condition: tagged,
+      },
+      {
+        // On the bucket itself, only a listing: its configuration, its policy and the
+        // bucket-wide listings (multipart uploads, versions, inventory) are nobody's
+        // among the tenants.
+        Sid: 'DenyBucketActionsButListing',
+        Effect: 'Deny',
+        Principal: '*',
+        NotAction: 's3:ListBucket',
+        Resource: bucketArn,
         Condition: tagged,
       },
       {
@@ -62,7 +94,7 @@ export function tenantDataBucketPolicyDocument(bucketArn: Value, reader: CdnRead
         Sid: 'DenyListingOutsideOwnTenantPrefix',
         Effect: 'Deny',
         Principal: '*',
-        Action: ['s3:ListBucket', 's3:ListBucketVersions'],
+        Action: 's3:ListBucket',
         Resource: bucketArn,
         Condition: { ...tagged, StringNotLike: { 's3:prefix': [`tenants/${principalTag}/*`] } },
       },
@@ -129,6 +161,17 @@ export function emitStorage(plan: EstatePlan): LayerOutput {
                 Resource: join('', [getAtt(ACCESS_LOG_BUCKET, 'Arn'), '/s3/*']),
                 Condition: { StringEquals: { 'aws:SourceAccount': sub('${AWS::AccountId}') }, ArnLike: { 'aws:SourceArn': getAtt(TENANT_DATA_BUCKET, 'Arn') } },
               },
+              ...(plan.platform.edge.accessLogs
+                ? [
+                    {
+                      Sid: 'AllowAlbAccessLogDelivery',
+                      Effect: 'Allow' as const,
+                      Principal: elbLogDeliveryPrincipal(plan.platform.region),
+                      Action: 's3:PutObject',
+                      Resource: join('', [getAtt(ACCESS_LOG_BUCKET, 'Arn'), sub('/alb/*/AWSLogs/${AWS::AccountId}/*')]),
+                    },
+                  ]
+                : []),
             ],
           },
         },

@@ -1,6 +1,7 @@
 // The semantic rule pack, in the order they run (output is sorted anyway).
 import type { Rule } from '../rule.ts';
 import { domainDnsMode } from './domainDnsMode.ts';
+import { identityFloor } from './identityFloor.ts';
 import { knownTier } from './knownTier.ts';
 import { platformConsistency } from './platformConsistency.ts';
 import { platformCount } from './platformCount.ts';
@@ -16,6 +17,7 @@ export const SEMANTIC_RULES: readonly Rule[] = [
   tenantIdMatchesFileName,
   uniqueTenantIds,
   knownTier,
+  identityFloor,
   domainDnsMode,
   uniqueDomains,
 ];

@@ -21,6 +21,16 @@ export const platformConsistency: Rule = {
           );
         }
       });
+      // AWS WAF creates web ACLs for CloudFront only in us-east-1 (AWS WAF Developer Guide).
+      if ((value.edge?.waf ?? true) && value.region !== 'us-east-1') {
+        out.push(
+          source.diagnostic(
+            'platform-consistency',
+            ['region'],
+            `edge.waf needs region "us-east-1", where CloudFront web ACLs are created (region is "${value.region}"); set edge.waf: false to run without WAF`,
+          ),
+        );
+      }
       const cap = value.app.capacity;
       if (cap.minInstances > cap.maxInstances) {
         out.push(

@@ -2522,6 +2522,41 @@ export type LambdaFunction_S3FilesConfig = {
   readonly DirectS3Read?: V<"ENABLED" | "DISABLED" | "AUTO">;
 };
 
+/** Properties of AWS::Logs::Delivery. */
+export type LogsDeliveryProps = {
+  readonly DeliveryDestinationArn: V<string>;
+  readonly DeliverySourceName: V<string>;
+  readonly FieldDelimiter?: V<string>;
+  readonly RecordFields?: L<string>;
+  readonly S3EnableHiveCompatiblePath?: V<boolean>;
+  readonly S3SuffixPath?: V<string>;
+  readonly Tags?: L<CfnTag>;
+};
+
+/** Properties of AWS::Logs::DeliveryDestination. */
+export type LogsDeliveryDestinationProps = {
+  readonly DeliveryDestinationPolicy?: V<LogsDeliveryDestination_DestinationPolicy>;
+  readonly DeliveryDestinationType?: V<string>;
+  readonly DestinationResourceArn?: V<string>;
+  readonly Name: V<string>;
+  readonly OutputFormat?: V<string>;
+  readonly Tags?: L<CfnTag>;
+};
+
+export type LogsDeliveryDestination_DestinationPolicy = {
+  readonly DeliveryDestinationName?: V<string>;
+  readonly DeliveryDestinationPolicy?: V<Json>;
+};
+
+/** Properties of AWS::Logs::DeliverySource. */
+export type LogsDeliverySourceProps = {
+  readonly DeliverySourceConfiguration?: M<string>;
+  readonly LogType?: V<string>;
+  readonly Name: V<string>;
+  readonly ResourceArn?: V<string>;
+  readonly Tags?: L<CfnTag>;
+};
+
 /** Properties of AWS::Logs::LogGroup. */
 export type LogsLogGroupProps = {
   readonly BearerTokenAuthenticationEnabled?: V<boolean>;
@@ -3415,6 +3450,565 @@ export type SecretsmanagerSecret_ReplicaRegion = {
   readonly Region: V<string>;
 };
 
+/** Properties of AWS::WAFv2::WebACL. */
+export type Wafv2WebACLProps = {
+  readonly ApplicationConfig?: V<Wafv2WebACL_ApplicationConfig>;
+  readonly AssociationConfig?: V<Wafv2WebACL_AssociationConfig>;
+  readonly CaptchaConfig?: V<Wafv2WebACL_CaptchaConfig>;
+  readonly ChallengeConfig?: V<Wafv2WebACL_ChallengeConfig>;
+  readonly CustomResponseBodies?: M<Wafv2WebACL_CustomResponseBody>;
+  readonly DataProtectionConfig?: V<Wafv2WebACL_DataProtectionConfig>;
+  readonly DefaultAction: V<Wafv2WebACL_DefaultAction>;
+  readonly Description?: V<string>;
+  readonly MonetizationConfig?: V<Wafv2WebACL_MonetizationConfig>;
+  readonly Name?: V<string>;
+  readonly OnSourceDDoSProtectionConfig?: V<Wafv2WebACL_OnSourceDDoSProtectionConfig>;
+  readonly Rules?: L<Wafv2WebACL_Rule>;
+  readonly Scope: V<"CLOUDFRONT" | "REGIONAL">;
+  readonly Tags?: L<CfnTag>;
+  readonly TokenDomains?: L<string>;
+  readonly VisibilityConfig: V<Wafv2WebACL_VisibilityConfig>;
+};
+
+export type Wafv2WebACL_ApplicationConfig = {
+  readonly Attributes: L<Wafv2WebACL_ApplicationAttribute>;
+};
+
+export type Wafv2WebACL_AssociationConfig = {
+  readonly RequestBody?: M<Wafv2WebACL_RequestBodyAssociatedResourceTypeConfig>;
+};
+
+export type Wafv2WebACL_CaptchaConfig = {
+  readonly ImmunityTimeProperty?: V<Wafv2WebACL_ImmunityTimeProperty>;
+};
+
+export type Wafv2WebACL_ChallengeConfig = {
+  readonly ImmunityTimeProperty?: V<Wafv2WebACL_ImmunityTimeProperty>;
+};
+
+export type Wafv2WebACL_CustomResponseBody = {
+  readonly Content: V<string>;
+  readonly ContentType: V<"TEXT_PLAIN" | "TEXT_HTML" | "APPLICATION_JSON">;
+};
+
+export type Wafv2WebACL_DataProtectionConfig = {
+  readonly DataProtections: L<Wafv2WebACL_DataProtect>;
+};
+
+export type Wafv2WebACL_DefaultAction = {
+  readonly Allow?: V<Wafv2WebACL_AllowAction>;
+  readonly Block?: V<Wafv2WebACL_BlockAction>;
+};
+
+export type Wafv2WebACL_MonetizationConfig = {
+  readonly CryptoConfig?: V<Wafv2WebACL_CryptoConfig>;
+  readonly CurrencyMode?: V<"REAL" | "TEST">;
+};
+
+export type Wafv2WebACL_OnSourceDDoSProtectionConfig = {
+  readonly ALBLowReputationMode: V<"ACTIVE_UNDER_DDOS" | "ALWAYS_ON">;
+};
+
+export type Wafv2WebACL_Rule = {
+  readonly Action?: V<Wafv2WebACL_RuleAction>;
+  readonly CaptchaConfig?: V<Wafv2WebACL_CaptchaConfig>;
+  readonly ChallengeConfig?: V<Wafv2WebACL_ChallengeConfig>;
+  readonly Name: V<string>;
+  readonly OverrideAction?: V<Wafv2WebACL_OverrideAction>;
+  readonly Priority: V<number>;
+  readonly RuleLabels?: L<Wafv2WebACL_Label>;
+  readonly Statement: V<Wafv2WebACL_Statement>;
+  readonly VisibilityConfig: V<Wafv2WebACL_VisibilityConfig>;
+};
+
+export type Wafv2WebACL_VisibilityConfig = {
+  readonly CloudWatchMetricsEnabled: V<boolean>;
+  readonly MetricName: V<string>;
+  readonly SampledRequestsEnabled: V<boolean>;
+};
+
+export type Wafv2WebACL_ApplicationAttribute = {
+  readonly Name: V<string>;
+  readonly Values: L<string>;
+};
+
+export type Wafv2WebACL_RequestBodyAssociatedResourceTypeConfig = {
+  readonly DefaultSizeInspectionLimit: V<"KB_16" | "KB_32" | "KB_48" | "KB_64">;
+};
+
+export type Wafv2WebACL_ImmunityTimeProperty = {
+  readonly ImmunityTime: V<number>;
+};
+
+export type Wafv2WebACL_DataProtect = {
+  readonly Action: V<"SUBSTITUTION" | "HASH">;
+  readonly ExcludeRateBasedDetails?: V<boolean>;
+  readonly ExcludeRuleMatchDetails?: V<boolean>;
+  readonly Field: V<Wafv2WebACL_FieldToProtect>;
+};
+
+export type Wafv2WebACL_AllowAction = {
+  readonly CustomRequestHandling?: V<Wafv2WebACL_CustomRequestHandling>;
+};
+
+export type Wafv2WebACL_BlockAction = {
+  readonly CustomResponse?: V<Wafv2WebACL_CustomResponse>;
+};
+
+export type Wafv2WebACL_CryptoConfig = {
+  readonly PaymentNetworks: L<Wafv2WebACL_PaymentNetwork>;
+};
+
+export type Wafv2WebACL_RuleAction = {
+  readonly Allow?: V<Wafv2WebACL_AllowAction>;
+  readonly Block?: V<Wafv2WebACL_BlockAction>;
+  readonly Captcha?: V<Wafv2WebACL_CaptchaAction>;
+  readonly Challenge?: V<Wafv2WebACL_ChallengeAction>;
+  readonly Count?: V<Wafv2WebACL_CountAction>;
+  readonly Monetize?: V<Wafv2WebACL_MonetizeAction>;
+};
+
+export type Wafv2WebACL_OverrideAction = {
+  readonly Count?: V<Json>;
+  readonly None?: V<Json>;
+};
+
+export type Wafv2WebACL_Label = {
+  readonly Name: V<string>;
+};
+
+export type Wafv2WebACL_Statement = {
+  readonly AndStatement?: V<Wafv2WebACL_AndStatement>;
+  readonly AsnMatchStatement?: V<Wafv2WebACL_AsnMatchStatement>;
+  readonly ByteMatchStatement?: V<Wafv2WebACL_ByteMatchStatement>;
+  readonly GeoMatchStatement?: V<Wafv2WebACL_GeoMatchStatement>;
+  readonly IPSetReferenceStatement?: V<Wafv2WebACL_IPSetReferenceStatement>;
+  readonly LabelMatchStatement?: V<Wafv2WebACL_LabelMatchStatement>;
+  readonly ManagedRuleGroupStatement?: V<Wafv2WebACL_ManagedRuleGroupStatement>;
+  readonly NotStatement?: V<Wafv2WebACL_NotStatement>;
+  readonly OrStatement?: V<Wafv2WebACL_OrStatement>;
+  readonly RateBasedStatement?: V<Wafv2WebACL_RateBasedStatement>;
+  readonly RegexMatchStatement?: V<Wafv2WebACL_RegexMatchStatement>;
+  readonly RegexPatternSetReferenceStatement?: V<Wafv2WebACL_RegexPatternSetReferenceStatement>;
+  readonly RuleGroupReferenceStatement?: V<Wafv2WebACL_RuleGroupReferenceStatement>;
+  readonly SizeConstraintStatement?: V<Wafv2WebACL_SizeConstraintStatement>;
+  readonly SqliMatchStatement?: V<Wafv2WebACL_SqliMatchStatement>;
+  readonly XssMatchStatement?: V<Wafv2WebACL_XssMatchStatement>;
+};
+
+export type Wafv2WebACL_FieldToProtect = {
+  readonly FieldKeys?: L<string>;
+  readonly FieldType: V<"SINGLE_HEADER" | "SINGLE_COOKIE" | "SINGLE_QUERY_ARGUMENT" | "QUERY_STRING" | "BODY">;
+};
+
+export type Wafv2WebACL_CustomRequestHandling = {
+  readonly InsertHeaders: L<Wafv2WebACL_CustomHTTPHeader>;
+};
+
+export type Wafv2WebACL_CustomResponse = {
+  readonly CustomResponseBodyKey?: V<string>;
+  readonly ResponseCode: V<number>;
+  readonly ResponseHeaders?: L<Wafv2WebACL_CustomHTTPHeader>;
+};
+
+export type Wafv2WebACL_PaymentNetwork = {
+  readonly Chain: V<"BASE" | "SOLANA" | "BASE_SEPOLIA" | "SOLANA_DEVNET">;
+  readonly Prices: L<Wafv2WebACL_Price>;
+  readonly WalletAddress: V<string>;
+};
+
+export type Wafv2WebACL_CaptchaAction = {
+  readonly CustomRequestHandling?: V<Wafv2WebACL_CustomRequestHandling>;
+};
+
+export type Wafv2WebACL_ChallengeAction = {
+  readonly CustomRequestHandling?: V<Wafv2WebACL_CustomRequestHandling>;
+};
+
+export type Wafv2WebACL_CountAction = {
+  readonly CustomRequestHandling?: V<Wafv2WebACL_CustomRequestHandling>;
+};
+
+export type Wafv2WebACL_MonetizeAction = {
+  readonly PriceMultiplier?: V<string>;
+};
+
+export type Wafv2WebACL_AndStatement = {
+  readonly Statements: L<Wafv2WebACL_Statement>;
+};
+
+export type Wafv2WebACL_AsnMatchStatement = {
+  readonly AsnList?: L<number>;
+  readonly ForwardedIPConfig?: V<Wafv2WebACL_ForwardedIPConfiguration>;
+};
+
+export type Wafv2WebACL_ByteMatchStatement = {
+  readonly FieldToMatch: V<Wafv2WebACL_FieldToMatch>;
+  readonly PositionalConstraint: V<"EXACTLY" | "STARTS_WITH" | "ENDS_WITH" | "CONTAINS" | "CONTAINS_WORD">;
+  readonly PreParseTextTransformations?: L<Wafv2WebACL_PreParseTextTransformation>;
+  readonly SearchString?: V<string>;
+  readonly SearchStringBase64?: V<string>;
+  readonly TextTransformations: L<Wafv2WebACL_TextTransformation>;
+};
+
+export type Wafv2WebACL_GeoMatchStatement = {
+  readonly CountryCodes?: L<string>;
+  readonly ForwardedIPConfig?: V<Wafv2WebACL_ForwardedIPConfiguration>;
+};
+
+export type Wafv2WebACL_IPSetReferenceStatement = {
+  readonly Arn: V<string>;
+  readonly IPSetForwardedIPConfig?: V<Wafv2WebACL_IPSetForwardedIPConfiguration>;
+};
+
+export type Wafv2WebACL_LabelMatchStatement = {
+  readonly Key: V<string>;
+  readonly Scope: V<"LABEL" | "NAMESPACE">;
+};
+
+export type Wafv2WebACL_ManagedRuleGroupStatement = {
+  readonly ExcludedRules?: L<Wafv2WebACL_ExcludedRule>;
+  readonly ManagedRuleGroupConfigs?: L<Wafv2WebACL_ManagedRuleGroupConfig>;
+  readonly Name: V<string>;
+  readonly RuleActionOverrides?: L<Wafv2WebACL_RuleActionOverride>;
+  readonly ScopeDownStatement?: V<Wafv2WebACL_Statement>;
+  readonly VendorName: V<string>;
+  readonly Version?: V<string>;
+};
+
+export type Wafv2WebACL_NotStatement = {
+  readonly Statement: V<Wafv2WebACL_Statement>;
+};
+
+export type Wafv2WebACL_OrStatement = {
+  readonly Statements: L<Wafv2WebACL_Statement>;
+};
+
+export type Wafv2WebACL_RateBasedStatement = {
+  readonly AggregateKeyType: V<"CONSTANT" | "IP" | "FORWARDED_IP" | "CUSTOM_KEYS">;
+  readonly CustomKeys?: L<Wafv2WebACL_RateBasedStatementCustomKey>;
+  readonly EvaluationWindowSec?: V<60 | 120 | 300 | 600>;
+  readonly ForwardedIPConfig?: V<Wafv2WebACL_ForwardedIPConfiguration>;
+  readonly Limit: V<number>;
+  readonly ScopeDownStatement?: V<Wafv2WebACL_Statement>;
+};
+
+export type Wafv2WebACL_RegexMatchStatement = {
+  readonly FieldToMatch: V<Wafv2WebACL_FieldToMatch>;
+  readonly PreParseTextTransformations?: L<Wafv2WebACL_PreParseTextTransformation>;
+  readonly RegexString: V<string>;
+  readonly TextTransformations: L<Wafv2WebACL_TextTransformation>;
+};
+
+export type Wafv2WebACL_RegexPatternSetReferenceStatement = {
+  readonly Arn: V<string>;
+  readonly FieldToMatch: V<Wafv2WebACL_FieldToMatch>;
+  readonly PreParseTextTransformations?: L<Wafv2WebACL_PreParseTextTransformation>;
+  readonly TextTransformations: L<Wafv2WebACL_TextTransformation>;
+};
+
+export type Wafv2WebACL_RuleGroupReferenceStatement = {
+  readonly Arn: V<string>;
+  readonly ExcludedRules?: L<Wafv2WebACL_ExcludedRule>;
+  readonly RuleActionOverrides?: L<Wafv2WebACL_RuleActionOverride>;
+};
+
+export type Wafv2WebACL_SizeConstraintStatement = {
+  readonly ComparisonOperator: V<"EQ" | "NE" | "LE" | "LT" | "GE" | "GT">;
+  readonly FieldToMatch: V<Wafv2WebACL_FieldToMatch>;
+  readonly PreParseTextTransformations?: L<Wafv2WebACL_PreParseTextTransformation>;
+  readonly Size: V<number>;
+  readonly TextTransformations: L<Wafv2WebACL_TextTransformation>;
+};
+
+export type Wafv2WebACL_SqliMatchStatement = {
+  readonly FieldToMatch: V<Wafv2WebACL_FieldToMatch>;
+  readonly PreParseTextTransformations?: L<Wafv2WebACL_PreParseTextTransformation>;
+  readonly SensitivityLevel?: V<"LOW" | "HIGH">;
+  readonly TextTransformations: L<Wafv2WebACL_TextTransformation>;
+};
+
+export type Wafv2WebACL_XssMatchStatement = {
+  readonly FieldToMatch: V<Wafv2WebACL_FieldToMatch>;
+  readonly PreParseTextTransformations?: L<Wafv2WebACL_PreParseTextTransformation>;
+  readonly TextTransformations: L<Wafv2WebACL_TextTransformation>;
+};
+
+export type Wafv2WebACL_CustomHTTPHeader = {
+  readonly Name: V<string>;
+  readonly Value: V<string>;
+};
+
+export type Wafv2WebACL_Price = {
+  readonly Amount: V<string>;
+  readonly Currency: V<"USDC">;
+};
+
+export type Wafv2WebACL_ForwardedIPConfiguration = {
+  readonly FallbackBehavior: V<"MATCH" | "NO_MATCH">;
+  readonly HeaderName: V<string>;
+};
+
+export type Wafv2WebACL_FieldToMatch = {
+  readonly AllQueryArguments?: V<Json>;
+  readonly Body?: V<Wafv2WebACL_Body>;
+  readonly Cookies?: V<Wafv2WebACL_Cookies>;
+  readonly HeaderOrder?: V<Wafv2WebACL_HeaderOrder>;
+  readonly Headers?: V<Wafv2WebACL_Headers>;
+  readonly JA3Fingerprint?: V<Wafv2WebACL_JA3Fingerprint>;
+  readonly JA4Fingerprint?: V<Wafv2WebACL_JA4Fingerprint>;
+  readonly JsonBody?: V<Wafv2WebACL_JsonBody>;
+  readonly Method?: V<Json>;
+  readonly QueryString?: V<Json>;
+  readonly SingleHeader?: V<Wafv2WebACL_SingleHeader>;
+  readonly SingleQueryArgument?: V<Wafv2WebACL_SingleQueryArgument>;
+  readonly UriFragment?: V<Wafv2WebACL_UriFragment>;
+  readonly UriPath?: V<Json>;
+};
+
+export type Wafv2WebACL_PreParseTextTransformation = {
+  readonly Priority: V<number>;
+  readonly Type: V<"NONE" | "URL_DECODE" | "URL_DECODE_UNI" | "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA" | "REPLACE_SEMICOLONS_WITH_AMPERSANDS">;
+};
+
+export type Wafv2WebACL_TextTransformation = {
+  readonly Priority: V<number>;
+  readonly Type: V<"NONE" | "COMPRESS_WHITE_SPACE" | "HTML_ENTITY_DECODE" | "LOWERCASE" | "CMD_LINE" | "URL_DECODE" | "BASE64_DECODE" | "HEX_DECODE" | "MD5" | "REPLACE_COMMENTS" | "ESCAPE_SEQ_DECODE" | "SQL_HEX_DECODE" | "CSS_DECODE" | "JS_DECODE" | "NORMALIZE_PATH" | "NORMALIZE_PATH_WIN" | "REMOVE_NULLS" | "REPLACE_NULLS" | "BASE64_DECODE_EXT" | "URL_DECODE_UNI" | "UTF8_TO_UNICODE" | "REMOVE_WHITESPACE" | "TRIM" | "TRIM_LEFT" | "TRIM_RIGHT" | "REMOVE_COMMENTS_CHAR" | "UPPERCASE" | "CMD_LINE_WIN" | "CMD_LINE_UNIX" | "JS_DECODE_EXT" | "SHA256">;
+};
+
+export type Wafv2WebACL_IPSetForwardedIPConfiguration = {
+  readonly FallbackBehavior: V<"MATCH" | "NO_MATCH">;
+  readonly HeaderName: V<string>;
+  readonly Position: V<"FIRST" | "LAST" | "ANY">;
+};
+
+export type Wafv2WebACL_ExcludedRule = {
+  readonly Name: V<string>;
+};
+
+export type Wafv2WebACL_ManagedRuleGroupConfig = {
+  readonly AWSManagedRulesACFPRuleSet?: V<Wafv2WebACL_AWSManagedRulesACFPRuleSet>;
+  readonly AWSManagedRulesATPRuleSet?: V<Wafv2WebACL_AWSManagedRulesATPRuleSet>;
+  readonly AWSManagedRulesAntiDDoSRuleSet?: V<Wafv2WebACL_AWSManagedRulesAntiDDoSRuleSet>;
+  readonly AWSManagedRulesBotControlRuleSet?: V<Wafv2WebACL_AWSManagedRulesBotControlRuleSet>;
+  readonly LoginPath?: V<string>;
+  readonly PasswordField?: V<Wafv2WebACL_FieldIdentifier>;
+  readonly PayloadType?: V<"JSON" | "FORM_ENCODED">;
+  readonly UsernameField?: V<Wafv2WebACL_FieldIdentifier>;
+};
+
+export type Wafv2WebACL_RuleActionOverride = {
+  readonly ActionToUse: V<Wafv2WebACL_RuleAction>;
+  readonly Name: V<string>;
+};
+
+export type Wafv2WebACL_RateBasedStatementCustomKey = {
+  readonly ASN?: V<Json>;
+  readonly Cookie?: V<Wafv2WebACL_RateLimitCookie>;
+  readonly ForwardedIP?: V<Json>;
+  readonly HTTPMethod?: V<Json>;
+  readonly Header?: V<Wafv2WebACL_RateLimitHeader>;
+  readonly IP?: V<Json>;
+  readonly JA3Fingerprint?: V<Wafv2WebACL_RateLimitJA3Fingerprint>;
+  readonly JA4Fingerprint?: V<Wafv2WebACL_RateLimitJA4Fingerprint>;
+  readonly LabelNamespace?: V<Wafv2WebACL_RateLimitLabelNamespace>;
+  readonly QueryArgument?: V<Wafv2WebACL_RateLimitQueryArgument>;
+  readonly QueryString?: V<Wafv2WebACL_RateLimitQueryString>;
+  readonly UriPath?: V<Wafv2WebACL_RateLimitUriPath>;
+};
+
+export type Wafv2WebACL_Body = {
+  readonly OversizeHandling?: V<"CONTINUE" | "MATCH" | "NO_MATCH">;
+};
+
+export type Wafv2WebACL_Cookies = {
+  readonly MatchPattern: V<Wafv2WebACL_CookieMatchPattern>;
+  readonly MatchScope: V<"ALL" | "KEY" | "VALUE">;
+  readonly OversizeHandling: V<"CONTINUE" | "MATCH" | "NO_MATCH">;
+};
+
+export type Wafv2WebACL_HeaderOrder = {
+  readonly OversizeHandling: V<"CONTINUE" | "MATCH" | "NO_MATCH">;
+};
+
+export type Wafv2WebACL_Headers = {
+  readonly MatchPattern: V<Wafv2WebACL_HeaderMatchPattern>;
+  readonly MatchScope: V<"ALL" | "KEY" | "VALUE">;
+  readonly OversizeHandling: V<"CONTINUE" | "MATCH" | "NO_MATCH">;
+};
+
+export type Wafv2WebACL_JA3Fingerprint = {
+  readonly FallbackBehavior: V<"MATCH" | "NO_MATCH">;
+};
+
+export type Wafv2WebACL_JA4Fingerprint = {
+  readonly FallbackBehavior: V<"MATCH" | "NO_MATCH">;
+};
+
+export type Wafv2WebACL_JsonBody = {
+  readonly InvalidFallbackBehavior?: V<"MATCH" | "NO_MATCH" | "EVALUATE_AS_STRING">;
+  readonly MatchPattern: V<Wafv2WebACL_JsonMatchPattern>;
+  readonly MatchScope: V<"ALL" | "KEY" | "VALUE">;
+  readonly OversizeHandling?: V<"CONTINUE" | "MATCH" | "NO_MATCH">;
+};
+
+export type Wafv2WebACL_SingleHeader = {
+  readonly Name: V<string>;
+};
+
+export type Wafv2WebACL_SingleQueryArgument = {
+  readonly Name: V<string>;
+};
+
+export type Wafv2WebACL_UriFragment = {
+  readonly FallbackBehavior?: V<"MATCH" | "NO_MATCH">;
+};
+
+export type Wafv2WebACL_AWSManagedRulesACFPRuleSet = {
+  readonly CreationPath: V<string>;
+  readonly EnableRegexInPath?: V<boolean>;
+  readonly RegistrationPagePath: V<string>;
+  readonly RequestInspection: V<Wafv2WebACL_RequestInspectionACFP>;
+  readonly ResponseInspection?: V<Wafv2WebACL_ResponseInspection>;
+};
+
+export type Wafv2WebACL_AWSManagedRulesATPRuleSet = {
+  readonly EnableRegexInPath?: V<boolean>;
+  readonly LoginPath: V<string>;
+  readonly RequestInspection?: V<Wafv2WebACL_RequestInspection>;
+  readonly ResponseInspection?: V<Wafv2WebACL_ResponseInspection>;
+};
+
+export type Wafv2WebACL_AWSManagedRulesAntiDDoSRuleSet = {
+  readonly ClientSideActionConfig: V<Wafv2WebACL_ClientSideActionConfig>;
+  readonly SensitivityToBlock?: V<"LOW" | "MEDIUM" | "HIGH">;
+};
+
+export type Wafv2WebACL_AWSManagedRulesBotControlRuleSet = {
+  readonly EnableMachineLearning?: V<boolean>;
+  readonly InspectionLevel: V<"COMMON" | "TARGETED">;
+};
+
+export type Wafv2WebACL_FieldIdentifier = {
+  readonly Identifier: V<string>;
+};
+
+export type Wafv2WebACL_RateLimitCookie = {
+  readonly Name: V<string>;
+  readonly TextTransformations: L<Wafv2WebACL_TextTransformation>;
+};
+
+export type Wafv2WebACL_RateLimitHeader = {
+  readonly Name: V<string>;
+  readonly TextTransformations: L<Wafv2WebACL_TextTransformation>;
+};
+
+export type Wafv2WebACL_RateLimitJA3Fingerprint = {
+  readonly FallbackBehavior: V<"MATCH" | "NO_MATCH">;
+};
+
+export type Wafv2WebACL_RateLimitJA4Fingerprint = {
+  readonly FallbackBehavior: V<"MATCH" | "NO_MATCH">;
+};
+
+export type Wafv2WebACL_RateLimitLabelNamespace = {
+  readonly Namespace: V<string>;
+};
+
+export type Wafv2WebACL_RateLimitQueryArgument = {
+  readonly Name: V<string>;
+  readonly TextTransformations: L<Wafv2WebACL_TextTransformation>;
+};
+
+export type Wafv2WebACL_RateLimitQueryString = {
+  readonly TextTransformations: L<Wafv2WebACL_TextTransformation>;
+};
+
+export type Wafv2WebACL_RateLimitUriPath = {
+  readonly TextTransformations: L<Wafv2WebACL_TextTransformation>;
+};
+
+export type Wafv2WebACL_CookieMatchPattern = {
+  readonly All?: V<Json>;
+  readonly ExcludedCookies?: L<string>;
+  readonly IncludedCookies?: L<string>;
+};
+
+export type Wafv2WebACL_HeaderMatchPattern = {
+  readonly All?: V<Json>;
+  readonly ExcludedHeaders?: L<string>;
+  readonly IncludedHeaders?: L<string>;
+};
+
+export type Wafv2WebACL_JsonMatchPattern = {
+  readonly All?: V<Json>;
+  readonly IncludedPaths?: L<string>;
+};
+
+export type Wafv2WebACL_RequestInspectionACFP = {
+  readonly AddressFields?: L<Wafv2WebACL_FieldIdentifier>;
+  readonly EmailField?: V<Wafv2WebACL_FieldIdentifier>;
+  readonly PasswordField?: V<Wafv2WebACL_FieldIdentifier>;
+  readonly PayloadType: V<"JSON" | "FORM_ENCODED">;
+  readonly PhoneNumberFields?: L<Wafv2WebACL_FieldIdentifier>;
+  readonly UsernameField?: V<Wafv2WebACL_FieldIdentifier>;
+};
+
+export type Wafv2WebACL_ResponseInspection = {
+  readonly BodyContains?: V<Wafv2WebACL_ResponseInspectionBodyContains>;
+  readonly Header?: V<Wafv2WebACL_ResponseInspectionHeader>;
+  readonly Json?: V<Wafv2WebACL_ResponseInspectionJson>;
+  readonly StatusCode?: V<Wafv2WebACL_ResponseInspectionStatusCode>;
+};
+
+export type Wafv2WebACL_RequestInspection = {
+  readonly PasswordField: V<Wafv2WebACL_FieldIdentifier>;
+  readonly PayloadType: V<"JSON" | "FORM_ENCODED">;
+  readonly UsernameField: V<Wafv2WebACL_FieldIdentifier>;
+};
+
+export type Wafv2WebACL_ClientSideActionConfig = {
+  readonly Challenge: V<Wafv2WebACL_ClientSideAction>;
+};
+
+export type Wafv2WebACL_ResponseInspectionBodyContains = {
+  readonly FailureStrings: L<string>;
+  readonly SuccessStrings: L<string>;
+};
+
+export type Wafv2WebACL_ResponseInspectionHeader = {
+  readonly FailureValues: L<string>;
+  readonly Name: V<string>;
+  readonly SuccessValues: L<string>;
+};
+
+export type Wafv2WebACL_ResponseInspectionJson = {
+  readonly FailureValues: L<string>;
+  readonly Identifier: V<string>;
+  readonly SuccessValues: L<string>;
+};
+
+export type Wafv2WebACL_ResponseInspectionStatusCode = {
+  readonly FailureCodes: L<number>;
+  readonly SuccessCodes: L<number>;
+};
+
+export type Wafv2WebACL_ClientSideAction = {
+  readonly ExemptUriRegularExpressions?: L<Wafv2WebACL_Regex>;
+  readonly Sensitivity?: V<"LOW" | "MEDIUM" | "HIGH">;
+  readonly UsageOfAction: V<"ENABLED" | "DISABLED">;
+};
+
+export type Wafv2WebACL_Regex = {
+  readonly RegexString?: V<string>;
+};
+
+/** Properties of AWS::WAFv2::WebACLAssociation. */
+export type Wafv2WebACLAssociationProps = {
+  readonly ResourceArn: V<string>;
+  readonly WebACLArn: V<string>;
+};
+
 /** A resource of a type tenantc emits, its properties checked against the registry. */
 export type RegistryResource =
   | (ResourceAttributes & { readonly Type: "AWS::AutoScaling::AutoScalingGroup"; readonly Properties: AutoscalingAutoScalingGroupProps })
@@ -3464,6 +4058,9 @@ export type RegistryResource =
   | (ResourceAttributes & { readonly Type: "AWS::KMS::Alias"; readonly Properties: KmsAliasProps })
   | (ResourceAttributes & { readonly Type: "AWS::KMS::Key"; readonly Properties?: KmsKeyProps })
   | (ResourceAttributes & { readonly Type: "AWS::Lambda::Function"; readonly Properties: LambdaFunctionProps })
+  | (ResourceAttributes & { readonly Type: "AWS::Logs::Delivery"; readonly Properties: LogsDeliveryProps })
+  | (ResourceAttributes & { readonly Type: "AWS::Logs::DeliveryDestination"; readonly Properties: LogsDeliveryDestinationProps })
+  | (ResourceAttributes & { readonly Type: "AWS::Logs::DeliverySource"; readonly Properties: LogsDeliverySourceProps })
   | (ResourceAttributes & { readonly Type: "AWS::Logs::LogGroup"; readonly Properties?: LogsLogGroupProps })
   | (ResourceAttributes & { readonly Type: "AWS::Logs::MetricFilter"; readonly Properties: LogsMetricFilterProps })
   | (ResourceAttributes & { readonly Type: "AWS::Logs::QueryDefinition"; readonly Properties: LogsQueryDefinitionProps })
@@ -3481,4 +4078,6 @@ export type RegistryResource =
   | (ResourceAttributes & { readonly Type: "AWS::SQS::Queue"; readonly Properties?: SqsQueueProps })
   | (ResourceAttributes & { readonly Type: "AWS::SSM::Parameter"; readonly Properties: SsmParameterProps })
   | (ResourceAttributes & { readonly Type: "AWS::SecretsManager::Secret"; readonly Properties?: SecretsmanagerSecretProps })
+  | (ResourceAttributes & { readonly Type: "AWS::WAFv2::WebACL"; readonly Properties: Wafv2WebACLProps })
+  | (ResourceAttributes & { readonly Type: "AWS::WAFv2::WebACLAssociation"; readonly Properties: Wafv2WebACLAssociationProps })
   ;

@@ -5,16 +5,49 @@
 // it holds the tenant's users. Suspending or offboarding a tenant removes its app
 // client, so nobody can sign in; the pool and its users stay.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
-import { TENANT_TAG_KEY } from '../../../plan/isolation.ts';
+import { TENANT_TAG_KEY, tenantEndUserS3Prefix } from '../../../plan/isolation.ts';
+import type { PolicyDocument } from '../policy.ts';
 import type { StackParameters } from '../stackParameters.ts';
-import { getAtt, ref, type LayerOutput, type Resources } from '../template.ts';
+import { getAtt, join, ref, sub, type LayerOutput, type Resources } from '../template.ts';
 import { appRecordId, aliasRecord, CLOUDFRONT_ZONE_ID, TENANT_CERTIFICATE, zoneOf } from './dns.ts';
-import { TENANT_POLICY } from './iam.ts';
 
 export const USER_POOL = 'tenantUserPool';
 
 const MFA = { off: 'OFF', optional: 'OPTIONAL', required: 'ON' } as const;
 const SAML_EMAIL = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
+
+/** What a signed-in end user's identity-pool credentials may do: their own folder, nothing else. */
+export function endUserPolicyDocument(t: TenantPlan, params: StackParameters): PolicyDocument {
+  const own = { StringEquals: { [`aws:PrincipalTag/${TENANT_TAG_KEY}`]: t.id } };
+  const bucketArn = join('', [sub('arn:${AWS::Partition}:s3:::'), params.ref('TenantDataBucketName')]);
+  const folder = tenantEndUserS3Prefix(t.id);
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'OwnUserObjects',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        Resource: join('', [bucketArn, `/${folder}*`]),
+        Condition: own,
+      },
+      {
+        Sid: 'ListOwnUserFolder',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: bucketArn,
+        Condition: { ...own, StringLike: { 's3:prefix': [`${folder}*`] } },
+      },
+      {
+        Sid: 'DataKeyThroughS3',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: params.ref('DataKeyArn'),
+        Condition: { StringEquals: { ...own.StringEquals, 'kms:ViaService': sub('s3.${AWS::Region}.amazonaws.com') } },
+      },
+    ],
+  };
+}
 
 export function emitTenantAuth(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
   const p = plan.platform;
@@ -44,6 +77,11 @@ export function emitTenantAuth(plan: EstatePlan, t: TenantPlan, params: StackPar
           },
         },
         AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        // Threat protection (identity.threatProtection): compromised-credential checks and
+        // adaptive authentication, which need the Plus feature plan.
+        ...(p.identity.threatProtection === 'off'
+          ? {}
+          : { UserPoolTier: 'PLUS' as const, UserPoolAddOns: { AdvancedSecurityMode: p.identity.threatProtection === 'enforced' ? 'ENFORCED' : 'AUDIT' } }),
         AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] },
         UserPoolTags: { [TENANT_TAG_KEY]: t.id, ...Object.fromEntries(p.tags) },
       },
@@ -121,14 +159,16 @@ export function emitTenantAuth(plan: EstatePlan, t: TenantPlan, params: StackPar
       r.tenantIdentityRole = {
         Type: 'AWS::IAM::Role',
         Properties: {
-          Description: `Signed-in users of tenant ${t.id}, through its identity pool`,
+          Description: `Signed-in end users of tenant ${t.id}, through its identity pool: each user's own S3 folder only`,
           AssumeRolePolicyDocument: {
             Version: '2012-10-17',
             Statement: [
               {
                 Effect: 'Allow',
                 Principal: { Federated: 'cognito-identity.amazonaws.com' },
-                Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
+                // No sts:TagSession: the session keeps the role's tenant-id tag, which no
+                // claim of the user's token can replace.
+                Action: 'sts:AssumeRoleWithWebIdentity',
                 Condition: {
                   StringEquals: { 'cognito-identity.amazonaws.com:aud': ref('tenantIdentityPool') },
                   'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' },
@@ -136,8 +176,10 @@ export function emitTenantAuth(plan: EstatePlan, t: TenantPlan, params: StackPar
               },
             ],
           },
-          ManagedPolicyArns: [ref(TENANT_POLICY)],
-          // Its sessions carry this tag as aws:PrincipalTag, which every statement of the tenant policy requires.
+          // Not the tenant's workload policy: an end user is not the application. The
+          // application decides what a user may see; directly, a user reaches only
+          // tenants/<id>/users/<their identity id>/.
+          Policies: [{ PolicyName: 'own-user-folder', PolicyDocument: endUserPolicyDocument(t, params) }],
           Tags: [{ Key: TENANT_TAG_KEY, Value: t.id }],
         },
       };

@@ -23,7 +23,7 @@ export function emitTenantCache(plan: EstatePlan, t: TenantPlan, params: StackPa
         // IAM authentication requires the user name to equal the user id.
         UserName: userId,
         Engine: p.cache.engine,
-        AccessString: tenantCacheAccessString(t.id),
+        AccessString: tenantCacheAccessString(t.id, t.serving.credentials),
         AuthenticationMode: { Type: 'iam' },
         Tags: tags(tenantTagPairs(p.tags, t.id)),
       },

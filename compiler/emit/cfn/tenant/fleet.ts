@@ -7,6 +7,7 @@ import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { tenantTagPairs } from '../../../plan/isolation.ts';
 import { renderTemplate } from '../../render.ts';
 import { hardenedLaunchTemplateData } from '../compute.ts';
+import { NO_EGRESS } from '../network.ts';
 import type { StackParameters } from '../stackParameters.ts';
 import { getAtt, ref, tags, type LayerOutput } from '../template.ts';
 import { TENANT_ROLE } from './iam.ts';
@@ -25,9 +26,9 @@ export function emitTenantFleet(plan: EstatePlan, t: TenantPlan, params: StackPa
         Properties: {
           GroupDescription: `Dedicated fleet of tenant ${t.id}: the app port from the ALB only`,
           VpcId: params.ref('VpcId'),
-          SecurityGroupEgress: [
-            { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0', Description: 'HTTPS to AWS APIs through the NAT gateways' },
-          ],
+          // Its HTTPS egress is the dedicated-fleet group's, which it also joins
+          // (securityGroups.ts); its own adds only its cache, where it has one.
+          SecurityGroupEgress: [NO_EGRESS],
           Tags: tags(tenantTagPairs(p.tags, t.id)),
         },
       },

@@ -4,14 +4,20 @@
 // tenant's id as the tenant-id principal tag. So even a session of this role tagged
 // with another tenant's id, or with no tag at all, is allowed nothing.
 //
-// The pooled fleet reaches the role only through sts:AssumeRole with a tenant-id
-// session tag equal to this tenant's id (the trust policy's condition); a dedicated
-// fleet runs as the role through its instance profile, and the role's own tag
-// supplies the principal tag there.
+// Who may act as the role is decided by its trust policy, one case per tenant:
+//   - shared compute: the pooled fleet, through sts:AssumeRole with a tenant-id session
+//     tag equal to this tenant's id (and the fleet may assume only roles tagged
+//     tenantc:compute=shared);
+//   - dedicated compute: only its own fleet's instances (EC2 instance profile); the
+//     pooled fleet is not trusted at all, so premium isolation holds past compute;
+//   - offboarded: nobody (an explicit deny), though the role is kept with the data.
+// The role carries no AWS managed policy: AmazonSSMManagedInstanceCore, for one,
+// allows ssm:GetParameter on "*", every tenant's parameters. Session Manager's agent
+// gets the few actions it needs, which read nothing.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
-import { TENANT_TAG_KEY, tenantS3Prefix } from '../../../plan/isolation.ts';
+import { COMPUTE_TAG_KEY, TENANT_TAG_KEY, tenantS3Prefix } from '../../../plan/isolation.ts';
 import type { StackParameters } from '../stackParameters.ts';
-import type { PolicyDocument } from '../policy.ts';
+import type { PolicyDocument, PolicyStatement } from '../policy.ts';
 import { join, ref, sub, type LayerOutput } from '../template.ts';
 
 export const TENANT_ROLE = 'tenantRole';
@@ -64,6 +70,21 @@ export function tenantPolicyDocument(t: TenantPlan, params: StackParameters): Po
         Condition: own,
       },
       { Sid: 'OwnSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: ref('tenantSecret'), Condition: own },
+      // The secret is encrypted with the data key: decrypting it is allowed only through
+      // Secrets Manager and only for this secret (its ARN is the encryption context).
+      {
+        Sid: 'DataKeyThroughOwnSecret',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: params.ref('DataKeyArn'),
+        Condition: {
+          StringEquals: {
+            ...own.StringEquals,
+            'kms:ViaService': sub('secretsmanager.${AWS::Region}.amazonaws.com'),
+            'kms:EncryptionContext:SecretARN': ref('tenantSecret'),
+          },
+        },
+      },
       {
         Sid: 'OwnLogGroup',
         Effect: 'Allow',
@@ -78,12 +99,65 @@ export function tenantPolicyDocument(t: TenantPlan, params: StackParameters): Po
         Resource: [arn('elasticache', `user:${t.names.cacheUser}`), arn('elasticache', `replicationgroup:${t.names.cacheGroup}`)],
         Condition: own,
       },
+      ...(t.serving.fleet ? [sessionManagerAgent(own)] : []),
+    ],
+  };
+}
+
+/**
+ * What the SSM agent of a dedicated fleet needs for Session Manager (register the
+ * instance, open the session channels, poll its messages): none of these reads a
+ * parameter, a document's content or another instance (AWS Systems Manager User
+ * Guide, "Step 2: Verify or add instance permissions for Session Manager").
+ */
+function sessionManagerAgent(own: PolicyStatement['Condition']): PolicyStatement {
+  return {
+    Sid: 'SessionManagerAgent',
+    Effect: 'Allow',
+    Action: [
+      'ssm:UpdateInstanceInformation',
+      'ssmmessages:CreateControlChannel',
+      'ssmmessages:CreateDataChannel',
+      'ssmmessages:OpenControlChannel',
+      'ssmmessages:OpenDataChannel',
+      'ec2messages:AcknowledgeMessage',
+      'ec2messages:DeleteMessage',
+      'ec2messages:FailMessage',
+      'ec2messages:GetEndpoint',
+      'ec2messages:GetMessages',
+      'ec2messages:SendReply',
+    ],
+    Resource: '*',
+    ...(own ? { Condition: own } : {}),
+  };
+}
+
+/** The trust policy of the tenant role (see the comment at the top of this file). */
+export function tenantTrustPolicy(t: TenantPlan, params: StackParameters): PolicyDocument {
+  if (!t.serving.credentials) {
+    return { Version: '2012-10-17', Statement: [{ Sid: 'OffboardedNobody', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sts:*' }] };
+  }
+  if (t.serving.fleet) {
+    return {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'OwnDedicatedFleet', Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    };
+  }
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'PooledFleetWithThisTenantTag',
+        Effect: 'Allow',
+        Principal: { AWS: params.ref('AppInstanceRoleArn') },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Condition: { StringEquals: { [`aws:RequestTag/${TENANT_TAG_KEY}`]: t.id }, 'ForAllValues:StringEquals': { 'aws:TagKeys': [TENANT_TAG_KEY] } },
+      },
     ],
   };
 }
 
 export function emitTenantIam(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
-  const dedicated = t.serving.fleet !== null;
   return {
     resources: {
       [TENANT_POLICY]: {
@@ -96,21 +170,12 @@ export function emitTenantIam(plan: EstatePlan, t: TenantPlan, params: StackPara
           RoleName: t.names.role,
           Description: `Tenant ${t.id}`,
           MaxSessionDuration: 3600,
-          AssumeRolePolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'PooledFleetWithThisTenantTag',
-                Effect: 'Allow',
-                Principal: { AWS: params.ref('AppInstanceRoleArn') },
-                Action: ['sts:AssumeRole', 'sts:TagSession'],
-                Condition: { StringEquals: { [`aws:RequestTag/${TENANT_TAG_KEY}`]: t.id }, 'ForAllValues:StringEquals': { 'aws:TagKeys': [TENANT_TAG_KEY] } },
-              },
-              ...(dedicated ? [{ Sid: 'DedicatedFleet', Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] : []),
-            ],
-          },
-          ManagedPolicyArns: [ref(TENANT_POLICY), ...(dedicated ? [sub('arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore')] : [])],
-          Tags: [{ Key: TENANT_TAG_KEY, Value: t.id }],
+          AssumeRolePolicyDocument: tenantTrustPolicy(t, params),
+          ManagedPolicyArns: [ref(TENANT_POLICY)],
+          Tags: [
+            { Key: TENANT_TAG_KEY, Value: t.id },
+            { Key: COMPUTE_TAG_KEY, Value: t.serving.fleet ? 'dedicated' : 'shared' },
+          ],
         },
       },
     },

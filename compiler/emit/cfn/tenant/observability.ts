@@ -1,6 +1,10 @@
 // Logs and metrics of one tenant: its own log group (KMS, retention from its tier or
 // manifest), Logs Insights queries scoped to that group only, metric filters that
 // turn its request logs into per-tenant 5xx and latency metrics, and alarms on them.
+// A filter's TenantId dimension comes from the event's `tenant` field, so its pattern
+// requires that field to be this tenant's id: an event in this group that names
+// another tenant (a bug, or a tenant's own code lying) counts for nobody, and one
+// tenant's logs can never move another tenant's metrics or wake its alarms.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { tenantTagPairs } from '../../../plan/isolation.ts';
 import { alarm } from '../monitoring.ts';
@@ -25,6 +29,7 @@ export function emitTenantObservability(plan: EstatePlan, t: TenantPlan, params:
   const name = t.names.logGroup;
   const namespace = p.names.tenantMetricNamespace;
   const dims = [{ Name: 'TenantId', Value: t.id }];
+  const ownEvents = (condition: string) => `{ (${condition}) && ($.tenant = "${t.id}") }`;
   const r: LayerOutput['resources'] = {
     [TENANT_LOG_GROUP]: {
       Type: 'AWS::Logs::LogGroup',
@@ -43,7 +48,7 @@ export function emitTenantObservability(plan: EstatePlan, t: TenantPlan, params:
     Type: 'AWS::Logs::MetricFilter',
     Properties: {
       LogGroupName: ref(TENANT_LOG_GROUP),
-      FilterPattern: '{ $.status >= 500 }',
+      FilterPattern: ownEvents('$.status >= 500'),
       MetricTransformations: [
         { MetricNamespace: namespace, MetricName: 'Http5xx', MetricValue: '1', Dimensions: [{ Key: 'TenantId', Value: '$.tenant' }], Unit: 'Count' },
       ],
@@ -53,7 +58,7 @@ export function emitTenantObservability(plan: EstatePlan, t: TenantPlan, params:
     Type: 'AWS::Logs::MetricFilter',
     Properties: {
       LogGroupName: ref(TENANT_LOG_GROUP),
-      FilterPattern: '{ $.latency_ms >= 0 }',
+      FilterPattern: ownEvents('$.latency_ms >= 0'),
       MetricTransformations: [
         {
           MetricNamespace: namespace,

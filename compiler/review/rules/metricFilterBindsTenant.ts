@@ -1,0 +1,37 @@
+import { finding, type SecurityRule } from '../rule.ts';
+import { asList, tenantOf } from './shared.ts';
+
+/** A metric filter whose dimension comes from the event also requires the event to be the tenant's. */
+export const metricFilterBindsTenant: SecurityRule = {
+  id: 'E502',
+  title: "Metric filters that take a dimension from the event bind the tenant's id in their pattern",
+  reason: "A TenantId dimension read from the log event lets an event in one tenant's log group name another tenant, driving that tenant's metrics and alarms.",
+  fix: 'Require ($.<field> = "<tenant id>") in the filter pattern for every dimension read from the event (tenant/observability.ts).',
+  check(template, name) {
+    const out = [];
+    for (const [id, r] of Object.entries(template.Resources)) {
+      if (r.Type !== 'AWS::Logs::MetricFilter') continue;
+      const target = r.Properties?.LogGroupName;
+      const refId = (target as { Ref?: string } | undefined)?.Ref;
+      const group = refId
+        ? template.Resources[refId]
+        : Object.values(template.Resources).find((g) => g.Type === 'AWS::Logs::LogGroup' && g.Properties?.LogGroupName === target);
+      const tenant = group ? tenantOf(group) : null;
+      const pattern = String(r.Properties?.FilterPattern ?? '');
+      const problems: string[] = [];
+      for (const t of asList(r.Properties?.MetricTransformations) as { Dimensions?: { Key: string; Value: string }[] }[]) {
+        for (const d of t.Dimensions ?? []) {
+          const field = /^\$\.(.+)$/.exec(d.Value)?.[1];
+          if (!field) continue;
+          const bound = tenant !== null && new RegExp(`\\$\\.${field.replace(/\./g, '\\.')}\\s*=\\s*"${tenant}"`).test(pattern);
+          if (!bound)
+            problems.push(
+              `dimension ${d.Key} comes from $.${field}, which the pattern does not bind to ${tenant === null ? "the group's tenant" : `"${tenant}"`}`,
+            );
+        }
+      }
+      out.push(finding(this, name, id, problems.length === 0, problems.length ? problems.join('; ') : 'dimensions bound to the tenant'));
+    }
+    return out;
+  },
+};

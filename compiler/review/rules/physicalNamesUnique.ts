@@ -1,0 +1,63 @@
+import { finding, type SecurityRule, type Template } from '../rule.ts';
+import { tenantOf, text } from './shared.ts';
+
+/** Properties that name a resource physically, by type: what must be unique in an account. */
+const NAME_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
+  'AWS::IAM::Role': ['RoleName'],
+  'AWS::Logs::LogGroup': ['LogGroupName'],
+  'AWS::SSM::Parameter': ['Name'],
+  'AWS::SecretsManager::Secret': ['Name'],
+  'AWS::ElastiCache::User': ['UserId'],
+  'AWS::ElastiCache::UserGroup': ['UserGroupId'],
+  'AWS::ElastiCache::ReplicationGroup': ['ReplicationGroupId'],
+  'AWS::Cognito::UserPool': ['UserPoolName'],
+  'AWS::Cognito::IdentityPool': ['IdentityPoolName'],
+  'AWS::Logs::QueryDefinition': ['Name'],
+  'AWS::CloudFront::DistributionTenant': ['Name'],
+  'AWS::DynamoDB::Table': ['TableName'],
+  'AWS::Lambda::Function': ['FunctionName'],
+  'AWS::WAFv2::WebACL': ['Name'],
+};
+
+export interface PhysicalName {
+  readonly type: string;
+  readonly name: string;
+  readonly resource: string;
+}
+
+/** The literal physical names a template gives its resources. */
+export function physicalNames(template: Template): PhysicalName[] {
+  return Object.entries(template.Resources).flatMap(([resource, r]) =>
+    (NAME_PROPERTIES[r.Type] ?? []).flatMap((prop) =>
+      typeof r.Properties?.[prop] === 'string' ? [{ type: r.Type, name: String(r.Properties[prop]), resource }] : [],
+    ),
+  );
+}
+
+/**
+ * Physical names are unique across the estate (two resources of one type never share
+ * a name) and, in a tenant's stack, carry the tenant's id: a name that two tenants,
+ * or two estates in one account, could both take makes one deploy fail on the other's
+ * resource or, retained, hand it over.
+ */
+export const physicalNamesUnique: SecurityRule = {
+  id: 'E601',
+  title: 'Physical names are unique across the estate and carry their tenant',
+  reason:
+    'A name two resources can take collides on deploy, or lets a retained resource of one tenant (a secret, a log group) be adopted by another: names must differ by construction, not by luck.',
+  fix: 'Derive every physical name in plan/names.ts from the platform name and the tenant id, with separators no id can contain.',
+  check(template, name, seen) {
+    const out = [];
+    for (const n of physicalNames(template)) {
+      const key = `${n.type} ${n.name}`;
+      const earlier = seen.get(key) as string | undefined;
+      const tenant = tenantOf(template.Resources[n.resource]!);
+      const problems: string[] = [];
+      if (earlier) problems.push(`"${n.name}" is also the name of ${earlier}`);
+      if (tenant !== null && !n.name.includes(tenant)) problems.push(`"${n.name}" does not carry its tenant's id "${tenant}"`);
+      if (!earlier) seen.set(key, `${name} ${n.resource}`);
+      out.push(finding(this, name, n.resource, problems.length === 0, problems.length ? problems.join('; ') : `${text(n.name)} is unique`));
+    }
+    return out;
+  },
+};

@@ -1,0 +1,36 @@
+// Small readers the rules share: tags, statements, names of things in templates.
+import type { TemplateResource } from '../rule.ts';
+
+export interface Statement {
+  readonly Sid?: string;
+  readonly Effect?: string;
+  readonly Principal?: unknown;
+  readonly Action?: unknown;
+  readonly NotAction?: unknown;
+  readonly Resource?: unknown;
+  readonly NotResource?: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
+}
+
+export const asList = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+export function statements(doc: unknown): Statement[] {
+  return asList((doc as { Statement?: unknown } | undefined)?.Statement) as Statement[];
+}
+
+/** A resource's tags as a map, whichever of CloudFormation's tag shapes it uses. */
+export function tagsOf(r: TemplateResource): Record<string, unknown> {
+  const p = r.Properties ?? {};
+  const raw = p.Tags ?? p.UserPoolTags ?? p.HostedZoneTags;
+  if (Array.isArray(raw)) return Object.fromEntries(raw.map((t: { Key: string; Value: unknown }) => [t.Key, t.Value]));
+  return (raw as Record<string, unknown> | undefined) ?? {};
+}
+
+/** The tenant a resource belongs to (its tenant-id tag), or null for platform resources. */
+export function tenantOf(r: TemplateResource): string | null {
+  const id = tagsOf(r)['tenant-id'];
+  return typeof id === 'string' ? id : null;
+}
+
+/** Text of a value that may be an intrinsic: enough for rules that look for a marker in it. */
+export const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v));
