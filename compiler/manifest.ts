@@ -57,6 +57,7 @@ export interface PlatformManifest {
     readonly databaseName: string;
     readonly schema: string;
     readonly tenantTables: readonly { readonly name: string; readonly description: string }[];
+    readonly tenantStatistics?: 'private' | 'shared';
   };
   readonly cache: { readonly engine: 'valkey' | 'redis'; readonly engineVersion: string; readonly nodeType: string };
   readonly cdn?: { readonly originAccess?: 'oac' | 'oai' };

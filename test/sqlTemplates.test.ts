@@ -13,7 +13,7 @@ import { pgliteBackend } from './support/databases.ts';
 const T = suite('templates and quoting');
 
 const ALLOWED: Record<string, RegExp> = {
-  sql: /^\{\{(sqlIdent|sqlLiteral) [\w./@]+\}\}$|^\{\{[#/](each|if)\b[^}]*\}\}$|^\{\{@index\}\}$/,
+  sql: /^\{\{(sqlIdent|sqlLiteral) [\w./@]+\}\}$|^\{\{[#/](each|if)\b[^}]*\}\}$|^\{\{else\}\}$|^\{\{@index\}\}$/,
   sh: /^\{\{shellQuote \w+\}\}$/,
 };
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { databaseRoles, emitSql } from '../compiler/emit/sql/emitSql.ts';
+import { emitSql } from '../compiler/emit/sql/emitSql.ts';
+import { databaseRoles } from '../compiler/plan/names.ts';
 import { compileSources, parseSources } from '../compiler/pipeline.ts';
 import { InvalidTenantIdError, withTenant } from '../runtime/withTenant.ts';
 import { FIXTURES, rawFilesFrom } from './helpers.ts';
@@ -55,7 +56,7 @@ if (useServer('withTenant')) {
     const files = sql();
     await admin.query(files['sql/001-rls-migration.sql']!);
     await admin.query(files['sql/002-tenants.sql']!);
-    url.username = ROLES.appRole;
+    url.username = ROLES.app;
     // One connection: every call reuses it, as a busy pool would.
     pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
   });
@@ -65,7 +66,7 @@ if (useServer('withTenant')) {
     const root = new pg.Client({ connectionString: SERVER_URL });
     await root.connect();
     await root.query(`DROP DATABASE IF EXISTS ${DB}`);
-    for (const role of [ROLES.appRole, ROLES.ownerRole]) await root.query(`DROP ROLE IF EXISTS ${role}`);
+    for (const role of [ROLES.app, ROLES.owner, ROLES.registrar]) await root.query(`DROP ROLE IF EXISTS ${role}`);
     await root.end();
   });
 
@@ -77,6 +78,37 @@ if (useServer('withTenant')) {
     const after = await pool.query('SELECT current_setting($1, true) AS t, (SELECT count(*)::int FROM app.projects) AS n', ['app.tenant_id']);
     assert.equal(after.rows[0], { t: '', n: 0 }, 'the same connection outside withTenant sees no tenant and no rows');
   });
+
+  W(
+    "nothing of one tenant's transaction outlives it on the pooled connection: cursors WITH HOLD, temporary tables, session settings, LISTEN, advisory locks",
+    async () => {
+      await withTenant(pool, 'acme', (db) => db.query('INSERT INTO app.invoices DEFAULT VALUES'));
+      await withTenant(pool, 'acme', async (db) => {
+        await db.query('DECLARE leftover CURSOR WITH HOLD FOR SELECT tenant_id FROM app.invoices');
+        await db.query('CREATE TEMP TABLE stash AS SELECT * FROM app.invoices');
+        // Session-level, not transaction-local: would make every later transaction acme's.
+        await db.query(`SELECT set_config('app.tenant_id', 'acme', false)`);
+        await db.query('LISTEN acme_events');
+        await db.query('SELECT pg_advisory_lock(42)');
+      });
+      // The same (only) connection, as the next request would get it.
+      const c = await pool.connect();
+      try {
+        await rejects(c.query('FETCH ALL FROM leftover'), /cursor "leftover" does not exist/, 'the WITH HOLD cursor');
+        await rejects(c.query('SELECT * FROM stash'), /relation "stash" does not exist/, 'the temporary table');
+        assert.equal((await c.query(`SELECT current_setting('app.tenant_id', true) AS t, (SELECT count(*)::int FROM app.invoices) AS n`)).rows[0], {
+          t: '',
+          n: 0,
+        });
+        assert.equal((await c.query('SELECT count(*)::int AS n FROM pg_listening_channels()')).rows[0], { n: 0 });
+        assert.equal((await c.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`)).rows[0], { n: 0 });
+      } finally {
+        c.release();
+      }
+      const seenByInitech = await withTenant(pool, 'initech', async (db) => (await db.query('SELECT tenant_id FROM app.invoices')).rows);
+      assert.equal(seenByInitech, [], "the next tenant sees none of acme's rows");
+    },
+  );
 
   W("a failure rolls back the tenant's writes and clears its context", async () => {
     try {
@@ -92,6 +124,16 @@ if (useServer('withTenant')) {
     assert.is(n, 0);
     assert.is((await pool.query(`SELECT current_setting('app.tenant_id', true) AS t`)).rows[0].t, '');
   });
+}
+
+async function rejects(p: Promise<unknown>, pattern: RegExp, what: string): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    assert.match((e as Error).message, pattern, what);
+    return;
+  }
+  assert.unreachable(`${what} survived the transaction`);
 }
 
 W.run();

@@ -107,6 +107,7 @@ export interface PlatformPlan {
     readonly databaseName: string;
     readonly schema: string;
     readonly tenantTables: readonly { readonly name: string; readonly description: string }[];
+    readonly tenantStatistics: 'private' | 'shared';
   };
   readonly cache: { readonly engine: 'valkey' | 'redis'; readonly engineVersion: string; readonly nodeType: string };
   readonly originAccess: 'oac' | 'oai';
@@ -143,6 +144,12 @@ export interface PlatformNames {
   readonly tenantRolePattern: string;
   /** SSM path of the platform's own configuration. */
   readonly configPath: string;
+  /**
+   * Cluster-wide PostgreSQL roles: the owner of the schema and its tables (NOLOGIN),
+   * the application's login role, and the registrar that alone reads every tenant's
+   * row of the registry (the provisioning path). Prefixed with the platform.
+   */
+  readonly databaseRoles: { readonly owner: string; readonly app: string; readonly registrar: string };
   /** CloudWatch namespace of the app's per-tenant metrics (dimension TenantId). */
   readonly tenantMetricNamespace: string;
   readonly regionalWebAcl: string;

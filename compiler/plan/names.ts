@@ -45,11 +45,18 @@ export function platformNames(platform: string): PlatformNames {
     tenantRolePattern: tenantRoleName(platform, '*'),
     configPath: `/${platform}/platform/`,
     tenantMetricNamespace: `${platform}/Tenants`,
+    databaseRoles: databaseRoles(platform),
     regionalWebAcl: `${platform}-alb`,
     cloudFrontWebAcl: `${platform}-cdn`,
     cdnAccessLogGroup: `/${platform}/edge/cloudfront`,
     cdnLogDelivery: `${platform}-cdn-access-logs`,
   };
+}
+
+/** PostgreSQL roles of the estate (hyphens are not welcome in role names). */
+export function databaseRoles(platform: string): PlatformNames['databaseRoles'] {
+  const stem = platform.replace(/-/g, '_');
+  return { owner: `${stem}_owner`, app: `${stem}_app`, registrar: `${stem}_registrar` };
 }
 
 /** IAM role of a tenant. The shared fleet may assume `<platform>-tenant-*` only. */

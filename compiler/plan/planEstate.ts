@@ -65,6 +65,7 @@ export function planPlatform(m: PlatformManifest): PlatformPlan {
       databaseName: m.database.databaseName,
       schema: m.database.schema,
       tenantTables: m.database.tenantTables.map((t) => ({ name: t.name, description: t.description })),
+      tenantStatistics: m.database.tenantStatistics ?? 'private',
     },
     cache: { engine: m.cache.engine, engineVersion: m.cache.engineVersion, nodeType: m.cache.nodeType },
     originAccess: m.cdn?.originAccess ?? 'oac',

@@ -39,9 +39,9 @@ async function respond(event, status, reason, physicalId) {
 }
 
 async function upsert(props, status) {
-  const sql = `INSERT INTO ${process.env.DB_SCHEMA_IDENT}.tenants (id, name, tier, status) VALUES (:id, :name, :tier, :status)
-    ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, tier = EXCLUDED.tier, status = EXCLUDED.status
-    WHERE (tenants.name, tenants.tier, tenants.status) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.tier, EXCLUDED.status)`;
+  // Through the registrar's function: idempotent, and it refuses a removed tenant's id
+  // (the deploy then fails with that reason instead of reviving the old rows).
+  const sql = `SELECT ${process.env.DB_SCHEMA_IDENT}.tenantc_register_tenant(:id, :name, :tier, :status)`;
   await rdsData.send(
     new ExecuteStatementCommand({
       resourceArn: process.env.DB_CLUSTER_ARN,
@@ -76,7 +76,7 @@ async function markRemoved(tenantId) {
       resourceArn: process.env.DB_CLUSTER_ARN,
       secretArn: process.env.DB_SECRET_ARN,
       database: process.env.DB_NAME,
-      sql: `UPDATE ${process.env.DB_SCHEMA_IDENT}.tenants SET status = 'removed' WHERE id = :id AND status <> 'removed'`,
+      sql: `UPDATE ${process.env.DB_SCHEMA_IDENT}.tenants SET status = 'removed', removed_at = now() WHERE id = :id AND status <> 'removed'`,
       parameters: [{ name: 'id', value: { stringValue: tenantId } }],
     }),
   );

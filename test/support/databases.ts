@@ -67,7 +67,7 @@ function pgSession(client: pg.Client): Session {
   };
 }
 
-export async function serverBackend(tag: string, appRole: string, ownerRole: string): Promise<Backend> {
+export async function serverBackend(tag: string, appRole: string, ownerRole: string, extraRoles: readonly string[] = []): Promise<Backend> {
   const database = `tenantc_rls_${tag}`;
   const root = new pg.Client({ connectionString: SERVER_URL });
   await root.connect();
@@ -94,7 +94,7 @@ export async function serverBackend(tag: string, appRole: string, ownerRole: str
       await adminClient.end();
       await root.query(`DROP DATABASE IF EXISTS ${database}`);
       // Roles are cluster-wide: drop this run's, owned objects were in the dropped database.
-      for (const role of [appRole, ownerRole]) await root.query(`DROP ROLE IF EXISTS ${role}`);
+      for (const role of [appRole, ownerRole, ...extraRoles]) await root.query(`DROP ROLE IF EXISTS ${role}`);
       await root.end();
     },
   };

@@ -4,23 +4,16 @@ import type { EstatePlan } from '../../plan/model.ts';
 import type { OutputFile } from '../output.ts';
 import { renderTemplate } from '../render.ts';
 
-export interface DatabaseRoles {
-  readonly ownerRole: string;
-  readonly appRole: string;
-}
-
-/** Cluster-wide role names, prefixed with the platform so estates can share a cluster in tests. */
-export function databaseRoles(platformName: string): DatabaseRoles {
-  const stem = platformName.replace(/-/g, '_');
-  return { ownerRole: `${stem}_owner`, appRole: `${stem}_app` };
-}
-
 export function emitSql(plan: EstatePlan): OutputFile[] {
   const p = plan.platform;
+  const roles = p.names.databaseRoles;
   const context = {
     platformName: p.name,
     schema: p.database.schema,
-    ...databaseRoles(p.name),
+    ownerRole: roles.owner,
+    appRole: roles.app,
+    registrarRole: roles.registrar,
+    privateStatistics: p.database.tenantStatistics === 'private',
     tables: p.database.tenantTables.map((t) => ({ name: t.name, description: t.description, index: `${t.name}_tenant_id_idx`.slice(0, 63) })),
     tenants: plan.tenants.map((t) => ({ id: t.id, name: t.name, tier: t.tier.name, status: t.status })),
   };
