@@ -7,6 +7,7 @@ import { readManifestFiles } from '../compiler/load/readManifests.ts';
 import type { SourceFile } from '../compiler/load/sourceFile.ts';
 import { emitEstate } from '../compiler/emit/emitEstate.ts';
 import { planEstate } from '../compiler/plan/planEstate.ts';
+import { compileDay } from '../compiler/pipeline.ts';
 import { validateEstate } from '../compiler/validate/validateEstate.ts';
 import { writeOutput } from '../compiler/write/writeOutput.ts';
 
@@ -37,7 +38,7 @@ if (!validated.ok)
       .map((d) => `${d.file}: ${d.message}`)
       .join('\n'),
   );
-const planned = await measure('plan', () => planEstate(validated.estate.platform, validated.estate.tenants));
+const planned = await measure('plan', () => planEstate(validated.estate.platform, validated.estate.tenants, undefined, compileDay()));
 if (!planned.ok) throw new Error(planned.diagnostics[0]?.message);
 const files = await measure('emit', () => emitEstate(planned.plan));
 await measure('write', () => writeOutput(out, files));

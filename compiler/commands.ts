@@ -66,6 +66,10 @@ every problem, writes nothing and leaves DIR exactly as it was.`,
       const suppressed = result.review.suppressed.length;
       if (suppressed)
         io.stdout.write(`security rule pack: ${suppressed} finding${suppressed === 1 ? '' : 's'} accepted by review.suppressions (see ${out}/review.json)\n`);
+      // Tenants whose own DNS is not ready: nothing of them is served until it is.
+      for (const t of result.plan.tenants.filter((x) => !x.dns.ready)) {
+        io.stdout.write(`${t.id}: its ${t.dns.mode} DNS is not ready, so its names are not served yet: what the tenant does is in ${out}/dns/${t.id}.txt\n`);
+      }
       if (result.lockChanged) io.stdout.write(`updated ${dir}/placement.lock.yaml: commit it with the manifests\n`);
       return EXIT_OK;
     },

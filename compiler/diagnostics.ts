@@ -33,6 +33,8 @@ export const DIAGNOSTIC_CODES = [
   'lock-file',
   'lock-conflict',
   'lock-outdated',
+  'tenant-removal',
+  'tenant-id-reused',
   'security-rule',
   'suppression-unused',
 ] as const;

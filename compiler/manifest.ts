@@ -83,9 +83,11 @@ export interface TenantManifest {
   readonly name: string;
   readonly tier: string;
   readonly status: TenantStatus;
+  /** The removal date the lock records, when a removed tenant is brought back on purpose. */
+  readonly restoredFrom?: string;
   readonly users: number;
   readonly domains: readonly string[];
-  readonly dns: { readonly mode: DnsMode; readonly zone?: string };
+  readonly dns: { readonly mode: DnsMode; readonly zone?: string; readonly validated?: boolean };
   readonly auth: {
     readonly mfa: 'off' | 'optional' | 'required';
     readonly domain?: string;

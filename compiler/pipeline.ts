@@ -17,7 +17,7 @@ import { SECURITY_RULES } from './review/index.ts';
 import { REVIEW_FILE, reviewDiagnostics, reviewRecord } from './review/report.ts';
 import type { SecurityRule } from './review/rule.ts';
 import { validateEstate, type ValidatedEstate } from './validate/validateEstate.ts';
-import { lockDrift, serializeLock, writeLockFile } from './write/lockFile.ts';
+import { lockDrift, lockOf, writeLockFile } from './write/lockFile.ts';
 import { type WriteSummary, writeOutput } from './write/writeOutput.ts';
 
 export interface Loaded {
@@ -44,8 +44,20 @@ export function loadSources(dir: string, cwd = process.cwd()): Loaded {
 }
 
 export interface CheckOptions {
+  /** YYYY-MM-DD: the day removals this compile records are dated (default: today, UTC). */
+  readonly today?: string;
   /** Fail, naming the lines, when placement would change the lock (as `npm ci` treats its lock). */
   readonly locked?: boolean;
+}
+
+/**
+ * The day a compile dates the removals it records: today (UTC), or the day of
+ * SOURCE_DATE_EPOCH when it is set (reproducible builds, and tests with golden files).
+ */
+export function compileDay(env: NodeJS.ProcessEnv = process.env, now = Date.now()): string {
+  const epoch = env.SOURCE_DATE_EPOCH;
+  const ms = epoch !== undefined && /^\d+$/.test(epoch) ? Number(epoch) * 1000 : now;
+  return new Date(ms).toISOString().slice(0, 10);
 }
 
 export type Checked =
@@ -55,11 +67,11 @@ export type Checked =
 /** Validate and plan; diagnostics come back sorted by file and position. */
 export function checkEstate(dir: string, loaded: Loaded, options: CheckOptions = {}): Checked {
   const lock = validateLockFile(loaded.lock);
-  const validated = validateEstate(dir, loaded.sources, [...loaded.diagnostics, ...lock.diagnostics]);
+  const validated = validateEstate(dir, loaded.sources, [...loaded.diagnostics, ...lock.diagnostics], new Set(lock.placements.keys()));
   if (!validated.ok) return { ok: false, diagnostics: sortDiagnostics(validated.diagnostics) };
-  const planned = planEstate(validated.estate.platform, validated.estate.tenants, lock);
+  const planned = planEstate(validated.estate.platform, validated.estate.tenants, lock, options.today ?? compileDay());
   if (!planned.ok) return { ok: false, diagnostics: sortDiagnostics(planned.diagnostics) };
-  const next = serializeLock(planned.plan.placements);
+  const next = lockOf(planned.plan);
   if (options.locked) {
     const drift = lockDrift(loaded.lock?.bytes ? Buffer.from(loaded.lock.bytes).toString('utf8') : null, next);
     if (drift.length) {

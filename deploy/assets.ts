@@ -69,7 +69,7 @@ export async function uploadAssets(
   onUpload: (key: string, count: number) => unknown,
 ): Promise<UploadSummary> {
   const all = [...compiled.bodies.keys()];
-  const deployed = record ? new Set([record.root.key, ...record.nested.map((t) => t.key)]) : null;
+  const deployed = record ? new Set([record.root.key, ...record.nested.map((t) => t.key), ...(record.domains ?? []).map((t) => t.key)]) : null;
   let missing: string[];
   if (deployed) {
     missing = [];

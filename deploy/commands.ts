@@ -24,6 +24,13 @@ function pollMs(values: OptionValues): number {
   return Math.round(s * 1000);
 }
 
+function domainWaitMs(values: OptionValues): number {
+  const s = Number(values['domain-wait-seconds']);
+  if (!Number.isFinite(s) || s < 0 || s > 3600)
+    throw new DeployUsageError(`--domain-wait-seconds must be a number of seconds from 0 to 3600 (got "${String(values['domain-wait-seconds'])}")`);
+  return Math.round(s * 1000);
+}
+
 const list = (v: OptionValues[string]) => (Array.isArray(v) ? v : []);
 
 /**
@@ -99,6 +106,7 @@ Exits 0 when the stack already holds that bucket.`,
       'allow-replace': { type: 'string', multiple: true },
       'allow-remove': { type: 'string', multiple: true },
       'replace-failed': { type: 'boolean', default: false },
+      'domain-wait-seconds': { type: 'string', default: '60' },
       ...AWS_OPTIONS,
     },
     help: `  --stack NAME            the root stack
@@ -112,6 +120,8 @@ Exits 0 when the stack already holds that bucket.`,
                           logical id, or tenant:ID for a tenant's; repeatable
   --allow-remove ID       the same for removing one (or a tenant's whole stack)
   --replace-failed        delete a stack whose first create rolled back, and create it
+  --domain-wait-seconds N how long the domain stages of tenants with their own DNS
+                          are given together before deploy moves on (default 60)
 ${AWS_HELP}
 
 Uploads the templates of DIR/assets.json under their content-hash keys (only
@@ -135,6 +145,7 @@ policy that denies replacing or deleting stateful resources.`,
         allowRemove: list(values['allow-remove']),
         replaceFailed: values['replace-failed'] === true,
         pollMs: pollMs(values),
+        domainWaitMs: domainWaitMs(values),
       };
       const human = json ? io.stderr : io.stdout;
       const aws = await clients(values, io);

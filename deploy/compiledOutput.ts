@@ -39,7 +39,7 @@ export function readCompiledOutput(dir: string, cwd: string): CompiledForDeploy 
     );
   }
   const bodies = new Map<string, Buffer>();
-  for (const t of [manifest.root, ...manifest.nested]) {
+  for (const t of [manifest.root, ...manifest.nested, ...manifest.domains]) {
     const path = join(at, t.file);
     if (!existsSync(path)) throw new CompiledOutputError(`${dir}/${t.file} is listed in ${ASSETS_FILE} but missing: run tenantc compile again`);
     const bytes = readFileSync(path);

@@ -1,6 +1,8 @@
 // `tenantc deploy`, as named steps (rain's shape): read the output, check the stack,
 // upload, create the change set, review it (print, guard), approve, execute and watch,
-// protect. Each step says what it is doing while it runs; any refusal or failure says
+// protect. Domain stages (tenants with their own DNS) run before the root and, for a
+// delegated tenant new to the estate, after it; they are never waited on beyond
+// --domain-wait-seconds (deploy/domainStage.ts). Each step says what it is doing while it runs; any refusal or failure says
 // why and what to do, and leaves nothing half-made (a refused or unapproved change set
 // is deleted, and so is an empty stack a refused first deploy would leave behind).
 import { DeleteStackCommand, UpdateTerminationProtectionCommand } from '@aws-sdk/client-cloudformation';
@@ -8,11 +10,14 @@ import { type Aws, templateUrl } from './aws.ts';
 import { readDeployedRecord, recordDeployed, type UploadSummary, uploadAssets } from './assets.ts';
 import { type ChangeSetNode, createChangeSet, deleteChangeSet, describeChangeSetTree, waitForChangeSet } from './changeSet.ts';
 import { readCompiledOutput } from './compiledOutput.ts';
+import { type DomainGateFinding, domainGate } from './domainGate.ts';
+import { runDomainStages, type StageResult, stageLines } from './domainStage.ts';
 import { executeAndWatch, type Failure } from './execute.ts';
 import { guard, type GuardResult, type StackChanges, stacksOf } from './guard.ts';
 import { changeSetLines, duration, eventLine, guardLines, rootCauseLines } from './render.ts';
 import { setStackPolicy, stackPolicy } from './stackPolicy.ts';
 import { blockedBy, describeStack, type StackState } from './stackState.ts';
+import { domainStageStackName } from '../compiler/outputFormat.ts';
 
 export interface DeployRequest {
   readonly outDir: string;
@@ -28,6 +33,8 @@ export interface DeployRequest {
   /** Delete a stack whose first create rolled back, then create it again. */
   readonly replaceFailed: boolean;
   readonly pollMs: number;
+  /** How long the domain stages together are given before deploy moves on. */
+  readonly domainWaitMs: number;
 }
 
 export interface Say {
@@ -48,6 +55,10 @@ export interface DeployReport {
   readonly guard: GuardResult | null;
   readonly status: string | null;
   readonly rootCause: Failure | null;
+  /** Where each domain stage stands (tenants with their own DNS). */
+  readonly domainStages: readonly StageResult[];
+  /** Tenants whose certificate the change set would create before their domain stage is issued. */
+  readonly domainGate: readonly DomainGateFinding[];
 }
 
 /** Uploads listed one by one up to this many. */
@@ -83,6 +94,8 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, prompt?:
     guard: null,
     status: null,
     rootCause: null,
+    domainStages: [],
+    domainGate: [],
   };
   const end = (outcome: DeployOutcome, message: string, more: Partial<DeployReport> = {}): DeployReport => {
     report = { ...report, ...more, outcome, message };
@@ -119,6 +132,26 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, prompt?:
   say.line(
     `  ${uploads.uploaded.length} uploaded, ${uploads.present} already there (known from ${uploads.knownFrom === 'deployed-record' ? "the last deploy's record" : 'a listing of the bucket'})`,
   );
+
+  // Stages first (their templates are uploaded), so the review knows which are issued.
+  // Only those still waiting or changed since the last rollout: an issued stage whose
+  // names did not change has nothing to say, and an estate of thousands would pay three
+  // calls for each on every deploy.
+  const lastStage = new Map((record?.domains ?? []).map((d) => [d.tenant, d.key]));
+  const activeStages = compiled.manifest.domains.filter((d) => !d.attached || lastStage.get(d.tenant) !== d.key);
+  let stages: StageResult[] = [];
+  if (activeStages.length && req.execute) {
+    say.step(
+      `Domain stages: ${activeStages.length} of ${compiled.manifest.domains.length} tenants with their own DNS, waiting or changed (given at most ${duration(req.domainWaitMs)})`,
+    );
+    stages = await runDomainStages(
+      aws,
+      { rootStack: req.stack, bucket: req.bucket, stages: activeStages, waitMs: req.domainWaitMs, pollMs: req.pollMs },
+      say.line,
+    );
+    for (const l of stageLines(stages.filter((r) => r.status !== 'deferred'))) say.line(l);
+    report = { ...report, domainStages: stages };
+  }
 
   const name = changeSetName(aws.clock.now());
   say.step(`Creating change set ${name} (${type}, with nested stacks)`);
@@ -161,6 +194,27 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, prompt?:
     return end(
       'refused',
       `refused: ${verdict.refused.length} stateful resource${verdict.refused.length === 1 ? '' : 's'} would be replaced or removed; nothing was executed`,
+    );
+  }
+  const issued = new Set(stages.filter((r) => r.status === 'issued').map((r) => r.tenant));
+  // A stage this deploy did not touch (issued earlier, names unchanged) is asked now, if the change set needs it.
+  for (const g of domainGate(stacks, compiled.manifest.domains, issued)) {
+    if (stages.some((r) => r.tenant === g.tenant)) continue;
+    const state = await describeStack(aws, domainStageStackName(req.stack, g.tenant));
+    if (state.kind === 'ready' && /^(CREATE|UPDATE)_COMPLETE$/.test(state.status)) issued.add(g.tenant);
+  }
+  const gate = domainGate(stacks, compiled.manifest.domains, issued);
+  report = { ...report, domainGate: gate };
+  if (gate.length) {
+    for (const g of gate) {
+      say.line(
+        `  ${g.tenant}: the change set ${g.change}, but its domain stage is not issued: CloudFormation would wait on the tenant's DNS, holding every other change behind it`,
+      );
+    }
+    await discard();
+    return end(
+      'refused',
+      `refused: ${gate.map((g) => g.tenant).join(', ')} ${gate.length === 1 ? 'says' : 'say'} dns.validated but ${gate.length === 1 ? 'its domain stage is' : 'their domain stages are'} not issued (records above, and out/dns/<id>.txt): set dns.validated: false until deploy reports it issued; nothing was executed`,
     );
   }
   if (!req.execute)
@@ -228,6 +282,14 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, prompt?:
     `  stack policy (no replacing or deleting stateful resources) on ${req.stack}${outcome.created.length ? ` and ${outcome.created.length} new nested stack${outcome.created.length === 1 ? '' : 's'}` : ''}`,
   );
   await recordDeployed(aws, req.bucket, req.stack, compiled);
+  // Delegated tenants new to the estate: their zone exists now, so their stages can start.
+  const deferred = compiled.manifest.domains.filter((d) => stages.find((r) => r.tenant === d.tenant)?.status === 'deferred');
+  if (deferred.length) {
+    say.step(`Domain stages of ${deferred.length} new delegated zone${deferred.length === 1 ? '' : 's'}`);
+    const after = await runDomainStages(aws, { rootStack: req.stack, bucket: req.bucket, stages: deferred, waitMs: 0, pollMs: req.pollMs }, say.line);
+    for (const l of stageLines(after)) say.line(l);
+    report = { ...report, domainStages: stages.map((r) => after.find((a) => a.tenant === r.tenant) ?? r) };
+  }
   return end('deployed', `Deployed ${req.stack}: ${outcome.status} in ${duration(aws.clock.now() - started)}.`, { status: outcome.status });
 }
 

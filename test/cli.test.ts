@@ -170,7 +170,7 @@ Cli('the bundled CLI (precompiled validators) reports exactly what the sources r
     seen += bundled.stderr;
     assert.match(seen, 'must be a fully qualified domain name', 'x-hint texts survive precompilation');
     assert.match(seen, 'auth.federation.issuer is only for protocol "oidc"');
-    assert.match(seen, 'placement.lock.yaml:8:21: tenants.acme.albShard must be at least 0 (got -1)');
+    assert.match(seen, 'placement.lock.yaml:9:37: tenants.acme.albShard must be at least 0 (got -1)');
   });
 });
 

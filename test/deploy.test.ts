@@ -5,17 +5,20 @@
 // API calls a one-tenant change makes (which must not grow with the estate).
 import {
   CreateChangeSetCommand,
+  CreateStackCommand,
   DeleteChangeSetCommand,
   DeleteStackCommand,
   DescribeChangeSetCommand,
   DescribeStackEventsCommand,
+  DescribeStackResourceCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   SetStackPolicyCommand,
+  UpdateStackCommand,
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -51,6 +54,7 @@ const request = (more: Partial<DeployRequest> = {}): DeployRequest => ({
   allowRemove: [],
   replaceFailed: false,
   pollMs: 1000,
+  domainWaitMs: 60_000,
   ...more,
 });
 
@@ -65,7 +69,8 @@ async function deploy(aws: Parameters<typeof runDeploy>[0], more: Partial<Deploy
   return { report, out };
 }
 
-const manifest = () => JSON.parse(readFileSync(join(OUT, 'assets.json'), 'utf8')) as { root: { key: string }; nested: { key: string; stack: string }[] };
+const manifest = () =>
+  JSON.parse(readFileSync(join(OUT, 'assets.json'), 'utf8')) as { root: { key: string }; nested: { key: string; stack: string }[]; domains: { key: string }[] };
 
 /** A stack that exists and is ready, and the bucket records the last deploy's manifest. */
 function readyStack(m: ReturnType<typeof mockedAws>, status = 'UPDATE_COMPLETE', record: string | null = readFileSync(join(OUT, 'assets.json'), 'utf8')) {
@@ -79,6 +84,39 @@ function readyStack(m: ReturnType<typeof mockedAws>, status = 'UPDATE_COMPLETE',
   m.cfn.on(CreateChangeSetCommand).resolves({ Id: 'cs-root', StackId: ROOT_ID });
   m.cfn.on(DeleteChangeSetCommand).resolves({});
   m.cfn.on(SetStackPolicyCommand).resolves({});
+  issuedStages(m);
+}
+
+/** The domain stages of the base estate's own-DNS tenants (acme delegated, umbrella external): issued, nothing to update. */
+function issuedStages(m: ReturnType<typeof mockedAws>) {
+  for (const tenant of ['acme', 'umbrella']) {
+    const name = `tessera-domain-${tenant}`;
+    m.cfn.on(DescribeStacksCommand, { StackName: name }).resolves({
+      Stacks: [{ StackName: name, StackId: nestedId(`domain-${tenant}`), StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }],
+    });
+    m.cfn.on(UpdateStackCommand, { StackName: name }).rejects(Object.assign(new Error('No updates are to be performed.'), { name: 'ValidationError' }));
+    m.cfn.on(DescribeStackEventsCommand, { StackName: name }).resolves({ StackEvents: [] });
+  }
+  m.cfn.on(DescribeStackResourceCommand, { StackName: 'tessera', LogicalResourceId: 'tenantGroup0Stack' }).resolves({
+    StackResourceDetail: { PhysicalResourceId: GROUP_ID } as never,
+  });
+  m.cfn.on(DescribeStackResourceCommand, { StackName: GROUP_ID, LogicalResourceId: 'tenantAcmeStack' }).resolves({
+    StackResourceDetail: { PhysicalResourceId: ACME_ID } as never,
+  });
+  m.cfn.on(DescribeStackResourceCommand, { StackName: ACME_ID, LogicalResourceId: 'tenantHostedZone' }).resolves({
+    StackResourceDetail: { PhysicalResourceId: 'Z0ACME' } as never,
+  });
+  m.cfn.on(DescribeStacksCommand, { StackName: ACME_ID }).resolves({
+    Stacks: [
+      {
+        StackName: 'acme',
+        StackId: ACME_ID,
+        StackStatus: 'UPDATE_COMPLETE',
+        CreationTime: new Date(),
+        Outputs: [{ OutputKey: 'NameServers', OutputValue: 'ns-1.awsdns-01.org,ns-2.awsdns-02.net' }],
+      },
+    ],
+  });
 }
 
 /** The change set tree: the root updates group 0, which updates acme's stack, whose changes are given. */
@@ -194,7 +232,11 @@ D('create: a new stack; with no record the bucket is listed once; termination pr
     assert.is(report.outcome, 'deployed', out);
     assert.is(m.cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.ChangeSetType, 'CREATE');
     assert.is(m.s3.commandCalls(ListObjectsV2Command).length, 1);
-    assert.is(m.s3.commandCalls(PutObjectCommand).length, manifest().nested.length + 1 - 1 + 1, 'every template but the one listed, then the record');
+    assert.is(
+      m.s3.commandCalls(PutObjectCommand).length,
+      manifest().nested.length + manifest().domains.length + 1 - 1 + 1,
+      'every template (domain stages too) but the one listed, then the record',
+    );
     assert.equal(m.cfn.commandCalls(UpdateTerminationProtectionCommand)[0]!.args[0].input, { StackName: ROOT_ID, EnableTerminationProtection: true });
     assert.is(m.cfn.commandCalls(SetStackPolicyCommand)[0]!.args[0].input.StackPolicyBody, stackPolicy());
   } finally {
@@ -365,6 +407,8 @@ D('a failure deep in a nested stack: the root cause is the first failure that is
       .resolves({
         Stacks: [{ StackName: 'tessera', StackId: ROOT_ID, StackStatus: 'UPDATE_ROLLBACK_COMPLETE', CreationTime: new Date() }],
       });
+    // Its domain stage is issued (the gate lets the replacement through); the rollout fails anyway.
+    issuedStages(m);
     const { report, out } = await deploy(m.aws, { allowReplace: ['tenantCertificate'] });
     assert.is(report.outcome, 'failed');
     assert.equal(report.rootCause, {
@@ -536,6 +580,90 @@ D('an output edited after compile is refused before anything is uploaded', async
       (e: Error) => assert.match(e.message, /tenants\/acme\.template\.json does not match its key .*: run tenantc compile again/),
     );
     assert.is(m.s3.commandCalls(PutObjectCommand).length, 0);
+  } finally {
+    m.restore();
+  }
+});
+
+D("the domain gate: a change set that replaces an own-DNS tenant's certificate while its stage waits is refused, and nothing runs", async () => {
+  for (const [stage, outcome] of [
+    ['UPDATE_IN_PROGRESS', 'refused'],
+    // The mutation's control: the same change set, the stage issued, goes through.
+    ['UPDATE_COMPLETE', 'deployed'],
+  ] as const) {
+    const m = mockedAws(fakeClock());
+    try {
+      readyStack(m);
+      m.cfn.on(DescribeStacksCommand, { StackName: 'tessera-domain-acme' }).resolves({
+        Stacks: [{ StackName: 'tessera-domain-acme', StackId: nestedId('domain-acme'), StackStatus: stage, CreationTime: new Date() }],
+      });
+      changeSetTree(m, [resourceChange('Modify', 'tenantCertificate', 'AWS::CertificateManager::Certificate', { Replacement: 'True' })]);
+      successfulRollout(m);
+      const { report, out } = await deploy(m.aws, { allowReplace: ['tenantCertificate'] });
+      assert.is(report.outcome, outcome, out);
+      if (outcome === 'refused') {
+        assert.equal(report.domainGate, [{ tenant: 'acme', change: 'replaces its certificate' }]);
+        assert.match(out, 'acme: the change set replaces its certificate, but its domain stage is not issued');
+        assert.match(out, 'refused: acme says dns.validated but its domain stage is not issued');
+        assert.is(m.cfn.commandCalls(ExecuteChangeSetCommand).length, 0, 'nothing executed');
+        assert.is(m.cfn.commandCalls(DeleteChangeSetCommand).length, 1, 'the change set deleted');
+      } else assert.equal(report.domainGate, []);
+    } finally {
+      m.restore();
+    }
+  }
+});
+
+D('a tenant whose own DNS is not ready: its stage is requested, its records printed, and the deploy goes on without waiting past the bound', async () => {
+  // umbrella (external DNS) as a new customer: its manifest does not say validated.
+  const tenants = join(work, 'pending-estate');
+  const out = join(work, 'out-pending');
+  cpSync(join(FIXTURES, 'diff', 'base'), tenants, { recursive: true });
+  const file = join(tenants, 'umbrella.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^ {2}validated: true.*\n/m, ''));
+  const compiled = await runMain(['compile', '--tenants', tenants, '--out', out]);
+  assert.is(compiled.status, 0, compiled.stderr);
+  assert.match(compiled.stdout, `umbrella: its external DNS is not ready, so its names are not served yet: what the tenant does is in ${out}/dns/umbrella.txt`);
+  const m = mockedAws(fakeClock());
+  try {
+    readyStack(m, 'UPDATE_COMPLETE', null);
+    m.s3.on(ListObjectsV2Command).resolves({ Contents: [], IsTruncated: false });
+    const stage = 'tessera-domain-umbrella';
+    m.cfn
+      .on(DescribeStacksCommand, { StackName: stage })
+      .rejectsOnce(Object.assign(new Error(`Stack with id ${stage} does not exist`), { name: 'ValidationError' }))
+      .resolves({ Stacks: [{ StackName: stage, StackId: nestedId('domain-umbrella'), StackStatus: 'CREATE_IN_PROGRESS', CreationTime: new Date() }] });
+    m.cfn.on(CreateStackCommand).resolves({ StackId: nestedId('domain-umbrella') });
+    m.cfn.on(DescribeStackEventsCommand, { StackName: stage }).resolves({
+      StackEvents: [
+        event(nestedId('domain-umbrella'), 'domainStageCertificate', 'AWS::CertificateManager::Certificate', 'CREATE_IN_PROGRESS', 2, {
+          ResourceStatusReason: 'Content of DNS Record is: {Name: _1a2b.portal.umbrella.example.,Type: CNAME,Value: _3c4d.abcdefgh.acm-validations.aws.}',
+        }),
+      ],
+    });
+    changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False' })]);
+    successfulRollout(m);
+    const { report, out: printed } = await deploy(m.aws, { outDir: out, domainWaitMs: 30_000, pollMs: 5_000 });
+    assert.is(report.outcome, 'deployed', printed);
+    const create = m.cfn.commandCalls(CreateStackCommand)[0]!.args[0].input;
+    assert.is(create.StackName, stage);
+    assert.is(create.OnFailure, 'DELETE', 'a stage that never validates removes itself; the next deploy asks again');
+    const stages = JSON.parse(readFileSync(join(out, 'assets.json'), 'utf8')).domains as { tenant: string; key: string }[];
+    assert.is(create.TemplateURL, `https://tessera-assets.s3.us-east-1.amazonaws.com/${stages.find((d) => d.tenant === 'umbrella')!.key}`);
+    const acmeUpdate = m.cfn.commandCalls(UpdateStackCommand, { StackName: 'tessera-domain-acme' })[0]!.args[0].input;
+    assert.equal(acmeUpdate.Parameters, [{ ParameterKey: 'HostedZoneId', ParameterValue: 'Z0ACME' }], "a delegated stage validates in its tenant stack's zone");
+    const umbrella = report.domainStages.find((r) => r.tenant === 'umbrella')!;
+    assert.is(umbrella.status, 'waiting');
+    assert.equal(umbrella.records, ['_1a2b.portal.umbrella.example. CNAME _3c4d.abcdefgh.acm-validations.aws.']);
+    assert.match(
+      printed,
+      'umbrella: certificate waiting for validation\n    the tenant creates (and keeps) these records:\n      _1a2b.portal.umbrella.example. CNAME _3c4d.abcdefgh.acm-validations.aws.',
+    );
+    // The bound: 30 s at 5 s polls, then the deploy moved on.
+    assert.is(m.cfn.commandCalls(DescribeStacksCommand, { StackName: stage }).length, 1 + 7);
+    assert.equal(report.domainGate, [], 'umbrella is not attached: its stack has no certificate to wait on');
+    const umbrellaTemplate = readFileSync(join(out, 'tenants', 'umbrella.template.json'), 'utf8');
+    assert.not.match(umbrellaTemplate, 'tenantCertificate');
   } finally {
     m.restore();
   }

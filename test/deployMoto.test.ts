@@ -94,6 +94,12 @@ M.before(async () => {
   };
   requestHandler = new NodeHttpHandler({ httpsAgent: new Agent({ ca: readFileSync(cert) }) });
   cpSync(SAMPLE_TENANTS, tenants, { recursive: true });
+  // A fresh estate: its delegated zones are new, so no customer can have delegated them
+  // yet (deploy refuses a delegated tenant that says so: its stage cannot be issued).
+  for (const id of ['acme', 'wayne-enterprises']) {
+    const file = join(tenants, `${id}.yaml`);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^ {2}validated: true.*\n/m, ''));
+  }
 });
 
 M.after(() => {
@@ -138,6 +144,11 @@ async function deployedStacks(): Promise<Map<string, string[]>> {
   return out;
 }
 
+/** The domain stages of the compiled output. */
+function compiledStages(): { tenant: string }[] {
+  return (JSON.parse(readFileSync(join(work, 'out', 'assets.json'), 'utf8')) as { domains: { tenant: string }[] }).domains;
+}
+
 /** What the compiled output says each stack holds. */
 function compiledStacks(): Map<string, string[]> {
   const manifest = JSON.parse(readFileSync(join(work, 'out', 'assets.json'), 'utf8')) as { root: { file: string }; nested: { file: string; stack: string }[] };
@@ -173,8 +184,25 @@ M('first deploy: every stack and resource of the compiled estate exists, protect
   assert.is(status, 0, log);
   assert.is(report.outcome, 'deployed', log);
   assert.is(report.changeSet?.type, 'CREATE');
-  assert.is(report.uploads!.uploaded.length, compiledStacks().size, 'every template uploaded');
+  assert.is(report.uploads!.uploaded.length, compiledStacks().size + compiledStages().length, 'every template uploaded (domain stages too)');
   assert.equal(await deployedStacks(), compiledStacks());
+  // Domain stages: the external tenants' before the root, the new delegated zones' after
+  // it (each in the zone its tenant stack made). moto issues a certificate at once, so
+  // every stage reports issued; waiting stages are proven in test/domainStage.test.ts.
+  assert.equal(
+    report.domainStages.map((s) => `${s.tenant} ${s.status}`),
+    ['acme issued', 'globex issued', 'stark-industries issued', 'tyrell issued', 'wayne-enterprises issued'],
+    log,
+  );
+  assert.match(log, '==> Domain stages of 2 new delegated zones\n  acme: requested the certificate (stack tessera-domain-acme)');
+  for (const id of ['acme', 'globex', 'wayne-enterprises']) {
+    const stage = (await cfn().send(new DescribeStacksCommand({ StackName: `tessera-domain-${id}` }))).Stacks![0]!;
+    assert.ok(stage.StackStatus, `${id}'s domain stage exists`);
+  }
+  // Not ready: acme's stack holds its zone, and no certificate, rule or sign-in host yet.
+  const acme = (await deployedStacks()).get('tenantGroup0Stack/tenantAcmeStack')!;
+  assert.ok(acme.includes('tenantHostedZone'));
+  for (const id of ['tenantCertificate', 'tenantListenerRule0', 'tenantUserPoolDomain', 'tenantDistributionTenant']) assert.not.ok(acme.includes(id), id);
   const root = (await cfn().send(new DescribeStacksCommand({ StackName: 'tessera' }))).Stacks![0]!;
   assert.is(root.EnableTerminationProtection, true);
   const policy = JSON.parse((await cfn().send(new GetStackPolicyCommand({ StackName: 'tessera' }))).StackPolicyBody!);
@@ -232,6 +260,23 @@ M('deploying again with nothing changed: no change set executes', async () => {
   assert.is(report.outcome, 'no-changes');
   assert.is(report.uploads!.uploaded.length, 0);
   assert.match(log, 'No changes: stack tessera already matches');
+});
+
+M('a delegated tenant whose stage is issued is switched on (dns.validated): its certificate, rules and sign-in host attach', async () => {
+  if (missing) return;
+  const file = join(tenants, 'acme.yaml');
+  writeFileSync(
+    file,
+    readFileSync(file, 'utf8').replace(/^ {2}mode: delegated.*$/m, (line) => `${line}\n  validated: true`),
+  );
+  await compile();
+  const { status, report, log } = await deploy();
+  assert.is(status, 0, log);
+  assert.is(report.outcome, 'deployed', log);
+  assert.equal(report.domainGate, []);
+  const acme = (await deployedStacks()).get('tenantGroup0Stack/tenantAcmeStack')!;
+  for (const id of ['tenantCertificate', 'tenantListenerRule0', 'tenantUserPoolDomain', 'tenantDistributionTenant']) assert.ok(acme.includes(id), id);
+  assert.equal(await deployedStacks(), compiledStacks());
 });
 
 M('replacing the Aurora cluster (a create-only property changed) is refused, and nothing runs', async () => {

@@ -48,9 +48,13 @@ function tenantContext(id: string) {
       tenantSecret: secretArn(id),
       tenantAccessPolicy: ownPolicyArn(id),
       tenantIdentityPool: `${REGION}:pool-${id}`,
+      'AWS::StackId': stackArn(id),
     },
   };
 }
+
+/** A tenant stack's id, as CloudFormation names a nested stack. */
+const stackArn = (id: string) => `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/tessera-tenantGroup0Stack-1A2B-tenant${id}Stack-3C4D/5e6f7a8b-${id}`;
 
 /**
  * An excerpt of AWS's AmazonSSMManagedInstanceCore (its parameter statement), to show
@@ -200,6 +204,14 @@ for (const [kind, request] of LAYERED) {
     }
   });
 }
+
+I("readiness: a dedicated fleet signals its own tenant stack only; a shared-compute tenant's role signals nothing", async () => {
+  const signal = (id: string): Request => ({ action: 'cloudformation:SignalResource', resource: stackArn(id) });
+  assert.is(await decide('hooli', 'hooli', signal('hooli')), 'Allowed', "hooli's fleet, its own stack");
+  for (const other of ['acme', 'globex', 'initech']) assert.match(await decide('hooli', 'hooli', signal(other)), DENIED, `hooli's fleet, ${other}'s stack`);
+  assert.match(await decide('hooli', 'acme', signal('acme')), DENIED, "hooli's role tagged acme, acme's stack");
+  assert.match(await decide('initech', 'initech', signal('initech')), DENIED, 'shared compute has no fleet to signal for');
+});
 
 I("mutation: AmazonSSMManagedInstanceCore attached again lets a premium tenant read another tenant's parameters", async () => {
   const other = KINDS['ssm parameter']!('initech');

@@ -53,7 +53,7 @@ L('--locked fails on a tenant without its lock line, prints the line, and writes
         r.stderr.replaceAll(tenants, 'tenants'),
         [
           'tenants/placement.lock.yaml:1:1: the placement lock is not up to date and --locked forbids changing it; these lines would change:',
-          '  +   initrode: { albShard: 0, ruleSlot: 11, cacheCluster: 0, group: 0, rules: 1, certificates: 0, targetGroups: 0 }',
+          '  +   initrode: { status: active, albShard: 0, ruleSlot: 11, cacheCluster: 0, group: 0, rules: 1, certificates: 0, targetGroups: 0 }',
           '  run `tenantc compile` without --locked and commit the lock with the manifests',
           '1 problem in 1 file; nothing was written',
           '',
@@ -98,13 +98,13 @@ L('two merged pull requests that took the same listener slot are an error naming
     assert.is(r.status, 1);
     assert.fixture(
       r.stderr.replaceAll(merged, 'tenants'),
-      'tenants/placement.lock.yaml:20:34: tenants.zorg claims listener slot 11 of ALB shard 0, already claimed by tenants.initrode at tenants/placement.lock.yaml:13:38: tenants/zorg.yaml and tenants/initrode.yaml were placed by two different changes; delete the lock line of the tenant added last and run `tenantc compile` to place it anew\n1 problem in 1 file; nothing was written\n',
+      'tenants/placement.lock.yaml:21:50: tenants.zorg claims listener slot 11 of ALB shard 0, already claimed by tenants.initrode at tenants/placement.lock.yaml:14:54: tenants/zorg.yaml and tenants/initrode.yaml were placed by two different changes; delete the lock line of the tenant added last and run `tenantc compile` to place it anew\n1 problem in 1 file; nothing was written\n',
     );
     // The way out the message gives works: drop zorg's line, compile places it anew.
     const lock = join(merged, LOCK);
     writeFileSync(lock, readFileSync(lock, 'utf8').replace(/^ {2}zorg: .*\n/m, ''));
     assert.is((await runMain(['compile', '--tenants', merged, '--out', join(work, 'out')])).status, 0);
-    assert.match(readFileSync(lock, 'utf8'), /zorg: \{ albShard: 0, ruleSlot: 12,/);
+    assert.match(readFileSync(lock, 'utf8'), /zorg: \{ status: active, albShard: 0, ruleSlot: 12,/);
   });
 });
 

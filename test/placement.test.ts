@@ -5,7 +5,7 @@ import { formatDiagnostic } from '../compiler/diagnostics.ts';
 import { validateLockFile } from '../compiler/validate/lockFile.ts';
 import type { QuotaPlan } from '../compiler/plan/model.ts';
 import { placeTenants, type PlacementNeeds, type TenantPlacement } from '../compiler/plan/placement.ts';
-import { DEFAULT_QUOTAS } from '../compiler/plan/quotas.ts';
+import { DEFAULT_QUOTAS, LISTENER_SLOTS_PER_SHARD } from '../compiler/plan/quotas.ts';
 import { checkEstate, compileSources, parseSources } from '../compiler/pipeline.ts';
 import { serializeLock } from '../compiler/write/lockFile.ts';
 import { loadedFrom, rawFile, rawFilesFrom, SAMPLE_TENANTS } from './helpers.ts';
@@ -64,7 +64,7 @@ P('groups hold 40 tenant stacks', () => {
   assert.is([...r.byTenant.values()].filter((p) => p.group === 2).length, 1);
 });
 
-P('removing and adding tenants moves nobody else; a new tenant may reuse a freed slot', () => {
+P('removing and adding tenants moves nobody else; a new tenant takes the freed room on a slot never used', () => {
   const q = quotas({ albRulesPerLoadBalancer: 3, cacheUsersPerUserGroup: 3 });
   const first = placeTenants(
     ids(6).map((id) => std(id)),
@@ -78,7 +78,9 @@ P('removing and adding tenants moves nobody else; a new tenant may reuse a freed
     first.byTenant,
   );
   for (const id of without) assert.equal(second.byTenant.get(id), first.byTenant.get(id), id);
-  assert.equal(second.byTenant.get('zz-new'), first.byTenant.get('t001'), 'takes the freed places');
+  // The freed shard room, cache seat and group place; but not the freed listener slot
+  // (1): its rule may still exist while the newcomer's is created.
+  assert.equal(second.byTenant.get('zz-new'), { ...first.byTenant.get('t001')!, ruleSlot: 3 }, 'takes the freed places');
   // An earlier id arriving later does not push later ids out of their places.
   const third = placeTenants(
     [...without, 'zz-new', 'a-early'].map((id) => std(id)),
@@ -86,6 +88,20 @@ P('removing and adding tenants moves nobody else; a new tenant may reuse a freed
     second.byTenant,
   );
   for (const id of [...without, 'zz-new']) assert.equal(third.byTenant.get(id), second.byTenant.get(id), id);
+});
+
+P('a removed slot is given again only when the shard has no unused slot left, and only once an earlier compile recorded the removal', () => {
+  const q = quotas({ albRulesPerLoadBalancer: 3 });
+  // Shard 0's highest slot is the last one: no unused slot is left above it.
+  const previous = new Map([['top', { ...placeTenants([std('top')], q, new Map()).byTenant.get('top')!, ruleSlot: LISTENER_SLOTS_PER_SHARD - 1 }]]);
+  const removedHere = placeTenants([std('top'), std('new')], q, previous, [{ albShard: 0, ruleSlot: 7, released: false }]);
+  assert.is(removedHere.byTenant.get('new')!.albShard, 1, 'a slot removed in this compile is never given: the newcomer goes to another shard');
+  const removedBefore = placeTenants([std('top'), std('new')], q, previous, [{ albShard: 0, ruleSlot: 7, released: true }]);
+  assert.equal(
+    [removedBefore.byTenant.get('new')!.albShard, removedBefore.byTenant.get('new')!.ruleSlot],
+    [0, 7],
+    'a slot an earlier compile released is the last resort',
+  );
 });
 
 P('a tenant that no longer fits moves alone', () => {
@@ -98,21 +114,43 @@ P('a tenant that no longer fits moves alone', () => {
   assert.is(second.byTenant.get('b')!.albShard, 1);
 });
 
-P('the lock round-trips', () => {
+P('the lock round-trips: placements, statuses, incarnations, removed tenants and held slots', () => {
   const placements = new Map<string, TenantPlacement>([
     ['beta', { albShard: 1, ruleSlot: 4, cacheCluster: null, group: 2, rules: 2, certificates: 1, targetGroups: 1 }],
     ['alpha', { albShard: 0, ruleSlot: 0, cacheCluster: 3, group: 0, rules: 1, certificates: 0, targetGroups: 0 }],
   ]);
-  const text = serializeLock(placements);
+  const text = serializeLock(
+    new Map([
+      ['beta', { placement: placements.get('beta')!, status: 'suspended' as const, incarnation: 2 }],
+      ['alpha', { placement: placements.get('alpha')!, status: 'active' as const, incarnation: 1 }],
+    ]),
+    new Map([
+      ['gamma', { removed: '2026-11-02', slot: { albShard: 0, ruleSlot: 5 } }],
+      ['delta', { removed: '2026-10-01', incarnation: 2 }],
+    ]),
+  );
   const parsed = validateLockFile(rawFile('placement.lock.yaml', text));
   assert.equal(parsed.diagnostics, []);
-  assert.equal(new Map([...parsed.placements].sort()), new Map([...placements].sort()));
+  assert.equal(
+    new Map([...parsed.placements].sort()),
+    new Map([
+      ['alpha', { ...placements.get('alpha')!, status: 'active' }],
+      ['beta', { ...placements.get('beta')!, status: 'suspended', incarnation: 2 }],
+    ]),
+  );
+  assert.equal(
+    new Map([...parsed.removed].sort()),
+    new Map([
+      ['delta', { removed: '2026-10-01', incarnation: 2 }],
+      ['gamma', { removed: '2026-11-02', slot: { albShard: 0, ruleSlot: 5 } }],
+    ]),
+  );
   assert.ok(text.indexOf('  alpha:') < text.indexOf('  beta:'), 'sorted by id');
 });
 
 P('a damaged lock is checked by its schema: every problem at its position, all at once', () => {
   const bad = [
-    'version: 2',
+    'version: 3',
     'tenants:',
     '  acme: { albShard: -1, ruleSlot: 0, cacheCluster: null, group: 0, rules: 1, certificates: 1, targetGroups: 1 }',
     '  Bad_Id: { albShard: 0, ruleSlot: 9, cacheCluster: null, group: 0, rules: 1, certificates: 1, targetGroups: 1 }',
@@ -125,12 +163,12 @@ P('a damaged lock is checked by its schema: every problem at its position, all a
   if (r.ok) return;
   assert.ok(r.diagnostics.every((d) => d.code === 'lock-file'));
   assert.equal(r.diagnostics.map(formatDiagnostic), [
-    'tenants/placement.lock.yaml:1:10: version must be 1 (got 2)\n  the lock is written by tenantc compile: restore it from version control, or delete it to place every tenant anew',
+    'tenants/placement.lock.yaml:1:10: version must be one of 1, 2 (got 3)\n  the lock is written by tenantc compile: restore it from version control, or delete it to place every tenant anew',
     'tenants/placement.lock.yaml:3:21: tenants.acme.albShard must be at least 0 (got -1)',
     'tenants/placement.lock.yaml:4:3: tenants: key "Bad_Id" is not allowed: must be lower-case letters and digits in segments joined by single hyphens, each segment starting with a letter (e.g. "acme", "globex-eu")',
     'tenants/placement.lock.yaml:5:11: tenants.globex: missing required key "targetGroups"',
     'tenants/placement.lock.yaml:5:53: tenants.globex.cacheCluster must be an integer or null (got "x")',
-    'tenants/placement.lock.yaml:5:93: tenants.globex: unknown key "extra" (expected one of: albShard, ruleSlot, cacheCluster, group, rules, certificates, targetGroups)',
+    'tenants/placement.lock.yaml:5:93: tenants.globex: unknown key "extra" (expected one of: albShard, ruleSlot, cacheCluster, group, rules, certificates, targetGroups, status, incarnation)',
     'tenants/placement.lock.yaml:6:3: tenants: key "x" is not allowed: keys must be at least 2 characters long',
   ]);
 });
@@ -179,11 +217,12 @@ P("adding one tenant changes only its stack, its group, its shards, the root's r
   const changedResources = Object.keys(rb)
     .filter((k) => JSON.stringify(ra[k]) !== JSON.stringify(rb[k]))
     .sort();
-  // The shared fleet's size follows the seats on it (capacity model): NewCo brings 2,800.
+  // The shared fleet's floor (MinSize) follows the seats on it (capacity model): NewCo
+  // brings 2,800. No desired count: the live size stays the scaler's.
   assert.equal(changedResources, ['appAutoScalingGroup', 'cacheShard0Stack', 'tenantGroup0Stack']);
   // The lock gains one line and loses none.
   const lockDiff = after.lock.split('\n').filter((l) => !before.lock.split('\n').includes(l));
-  assert.equal(lockDiff, ['  newco: { albShard: 0, ruleSlot: 11, cacheCluster: 0, group: 0, rules: 1, certificates: 0, targetGroups: 0 }']);
+  assert.equal(lockDiff, ['  newco: { status: active, albShard: 0, ruleSlot: 11, cacheCluster: 0, group: 0, rules: 1, certificates: 0, targetGroups: 0 }']);
   for (const [path, content] of a) if (path.startsWith('tenants/')) assert.is(b.get(path), content, `${path} unchanged`);
 });
 

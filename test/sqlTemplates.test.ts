@@ -14,7 +14,7 @@ const T = suite('templates and quoting');
 
 const ALLOWED: Record<string, RegExp> = {
   sql: /^\{\{(sqlIdent|sqlLiteral) [\w./@]+\}\}$|^\{\{[#/](each|if)\b[^}]*\}\}$|^\{\{else\}\}$|^\{\{@index\}\}$/,
-  sh: /^\{\{shellQuote \w+\}\}$/,
+  sh: /^\{\{shellQuote \w+\}\}$|^\{\{#if \w+\}\}$|^\{\{\/if\}\}$/,
 };
 
 T('no manifest value is placed inside a SQL comment', () => {

@@ -25,17 +25,65 @@ export function compiledSide(label: string, plan: EstatePlan, files: readonly Ou
 }
 
 const TENANT_TEMPLATE = /^tenants\/([a-z0-9-]+)\.template\.json$/;
-const TENANT_FILE = /^dns\/([a-z0-9-]+)\.txt$/;
+const TENANT_FILE = /^(?:dns|idp)\/([a-z0-9-]+)\.txt$/;
 
 function facts(t: TenantPlan): TenantFacts {
   const p = t.placement;
   return {
     tier: t.tier.name,
+    compute: t.tier.compute,
     status: t.status,
+    dns: t.dns.mode,
+    dnsReady: t.dns.ready,
+    incarnation: t.lifecycle.incarnation,
     domains: t.domains,
     signInDomain: t.auth.domain,
     placement: { albShard: p.albShard, ruleSlot: p.ruleSlot, cacheCluster: p.cacheCluster, group: p.group },
   };
+}
+
+const cacheName = (c: number | null) => (c === null ? 'its dedicated cache' : `shared cache ${c}`);
+
+/**
+ * What a change means over the tenant's life, beyond its resources: where its traffic
+ * goes and when, what happens to its cache keys, its identities, its id. One sentence
+ * each, in the order a reviewer needs them (README, "Tenant lifecycle").
+ */
+export function lifecycleNotes(a: TenantFacts | null, b: TenantFacts | null): string[] {
+  const notes: string[] = [];
+  if (!a && b) {
+    if (b.incarnation > 1)
+      notes.push(`brought back on purpose (restoredFrom): its rows become its own again; its log group and secret are new ones (r${b.incarnation})`);
+    if (!b.dnsReady) notes.push('its own DNS is not ready: provisioned, but none of its names is served until dns.validated (out/dns/<id>.txt)');
+    return notes;
+  }
+  if (a && !b) {
+    notes.push('its id is remembered in the lock (removed) and never given to another tenant; its listener slot is not given again in this deploy');
+    return notes;
+  }
+  if (!a || !b) return notes;
+  if (a.compute === 'shared' && b.compute === 'dedicated')
+    notes.push(
+      'traffic moves to its own fleet only once that fleet reports healthy (its rules wait on it); if it never does, its stack rolls back with traffic still on the shared fleet',
+    );
+  if (a.compute === 'dedicated' && b.compute === 'shared') notes.push('traffic moves back to the shared fleet in this deploy; its own fleet is deleted after');
+  if (a.placement.cacheCluster !== b.placement.cacheCluster)
+    notes.push(
+      `cache: its keys in ${cacheName(a.placement.cacheCluster)} are not carried over to ${cacheName(b.placement.cacheCluster)}; the app starts cold (a cache holds nothing the database does not)`,
+    );
+  if (a.status !== b.status) {
+    if (b.status === 'suspended') notes.push('suspended: sign-in refused and its hosts answer 403; its users, app client (same id) and identities are kept');
+    if (b.status === 'offboarded') notes.push('offboarded: nothing served, data kept; deleting its file next removes it for good');
+    if (b.status === 'active') notes.push(`${a.status === 'suspended' ? 'resumed' : 'reactivated'}: its app client id is unchanged`);
+  }
+  const names = (f: TenantFacts) => JSON.stringify([f.domains, f.signInDomain]);
+  if (b.dns !== 'platform' && a.dnsReady && b.dnsReady && names(a) !== names(b))
+    notes.push(
+      `its certificate's names change: deploy has its domain stage validate them first and refuses the change until that stage is issued (${b.dns === 'delegated' ? 'in its delegated zone: minutes' : 'once the customer creates the new records'})`,
+    );
+  if (!a.dnsReady && b.dnsReady) notes.push('its names are served from this deploy: deploy refuses it unless its domain stage is issued');
+  if (a.dnsReady && !b.dnsReady) notes.push('its names are no longer served (dns.validated removed)');
+  return notes;
 }
 
 /** Unified-diff lines of a text change (3 lines of context), or null when equal. */
@@ -67,7 +115,7 @@ export async function diffEstate(base: CompiledSide, head: CompiledSide, differ:
     const f0 = before ? facts(before) : null;
     const f1 = after ? facts(after) : null;
     if (!stack && files.length === 0 && JSON.stringify(f0) === JSON.stringify(f1)) continue;
-    tenants.push({ id, change: !before ? 'add' : !after ? 'remove' : 'modify', before: f0, after: f1, stack, files });
+    tenants.push({ id, change: !before ? 'add' : !after ? 'remove' : 'modify', before: f0, after: f1, stack, files, notes: lifecycleNotes(f0, f1) });
   }
 
   const estate = templates

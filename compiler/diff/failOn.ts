@@ -80,11 +80,14 @@ function stackFindings(stack: StackChange, tenantOf: (r: ResourceChange) => stri
 }
 
 /** Every finding of every kind in the diff, in diff order. */
+const DOMAIN_STAGE = /^domains\/([a-z0-9-]+)\.template\.json$/;
+
 export function gateFindings(diff: EstateDiff, tenantByStackId: ReadonlyMap<string, string>): GateFinding[] {
   const out: GateFinding[] = [];
   for (const t of diff.tenants) if (t.stack) out.push(...stackFindings(t.stack, () => null, t.id));
   // A tenant's nested stack in its group belongs to the tenant: `tenant:<id>` covers it.
-  for (const s of diff.estate) out.push(...stackFindings(s, (r) => tenantByStackId.get(r.logicalId) ?? null, null));
+  // So does its domain stage (domains/<id>.template.json), a stack of its own.
+  for (const s of diff.estate) out.push(...stackFindings(s, (r) => tenantByStackId.get(r.logicalId) ?? null, DOMAIN_STAGE.exec(s.template)?.[1] ?? null));
   return out;
 }
 

@@ -62,7 +62,14 @@ export interface Placement {
 
 export interface TenantFacts {
   readonly tier: string;
+  /** The tier's compute: the shared fleet or its own. */
+  readonly compute: 'shared' | 'dedicated';
   readonly status: string;
+  readonly dns: 'platform' | 'delegated' | 'external';
+  /** Its own DNS is ready (always, on platform DNS): its names are served. */
+  readonly dnsReady: boolean;
+  /** 2 or more once brought back after a removal. */
+  readonly incarnation: number;
   readonly domains: readonly string[];
   readonly signInDomain: string;
   readonly placement: Placement;
@@ -75,8 +82,10 @@ export interface TenantChange {
   readonly after: TenantFacts | null;
   /** Its own stack (tenants/<id>.template.json); null when the template did not change. */
   readonly stack: StackChange | null;
-  /** Other outputs of this tenant that changed (dns/<id>.txt). */
+  /** Other outputs of this tenant that changed (dns/<id>.txt, idp/<id>.txt). */
   readonly files: readonly string[];
+  /** What the change means over the tenant's life: traffic, cache, identities, its id (README, "Tenant lifecycle"). */
+  readonly notes: readonly string[];
 }
 
 export interface LineChange {

@@ -191,7 +191,10 @@ export function renderText(diff: EstateDiff, gate: GateResult | null, out: Write
   if (diff.tenants.length) {
     lines.push('', 'Tenants');
     const width = Math.max(...diff.tenants.map((t) => t.id.length));
-    for (const t of diff.tenants) lines.push(`  ${TEXT_MARKS[t.change]} ${t.id.padEnd(width)}  ${tenantSummary(t)}`);
+    for (const t of diff.tenants) {
+      lines.push(`  ${TEXT_MARKS[t.change]} ${t.id.padEnd(width)}  ${tenantSummary(t)}`);
+      for (const n of t.notes) lines.push(`      ${' '.repeat(width)}note: ${n}`);
+    }
   }
   for (const t of diff.tenants) {
     if (!t.stack) continue;
@@ -229,6 +232,9 @@ const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
  * gate and one line per tenant; details follow, tenant by tenant, while they fit under
  * MARKDOWN_MAX_CHARS, and the rest are named with the command that shows them.
  */
+/** Lifecycle notes a pull-request comment lists before it refers to the full diff. */
+const MARKDOWN_NOTES = 40;
+
 export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: Writer, maxChars = MARKDOWN_MAX_CHARS): void {
   const head = [COMMENT_MARKER, `### tenantc diff \`${diff.base.label}\` → \`${diff.head.label}\``, '', `**${headline(diff)}**`];
   if (gate) head.push('', ...gateLines(gate).map((l) => (l.startsWith('  ') ? `- ${escapeHtml(l.trim())}` : `**${escapeHtml(l)}**`)));
@@ -257,6 +263,18 @@ export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: W
         ...[...groups].map(([k, ids]) => `| ${ids.length} (${cell(ids.join(', '))}) | ${cell(k.slice(k.indexOf('|') + 1))} |`),
       ];
     }
+  }
+  const noted = diff.tenants.filter((t) => t.notes.length);
+  if (noted.length) {
+    const list = noted.flatMap((t) => t.notes.map((n) => `- \`${t.id}\`: ${escapeHtml(n)}`));
+    const shown = list.slice(0, MARKDOWN_NOTES);
+    table.push(
+      '',
+      '**Lifecycle notes**',
+      '',
+      ...shown,
+      ...(list.length > shown.length ? [`- … ${plural(list.length - shown.length, 'more note')}: \`tenantc diff\` shows them all`] : []),
+    );
   }
   // Shared changes first (they reach every tenant), then each tenant, then the SQL.
   const blocks: { name: string; lines: string[] }[] = [];

@@ -3,13 +3,15 @@
 import { compareStrings } from '../diagnostics.ts';
 import type { EstatePlan } from '../plan/model.ts';
 import { serializeCompactJson, serializeJson } from './serialize.ts';
-import { ASSETS_FILE, ASSETS_FORMAT, type AssetsManifest, type NestedTemplate } from '../outputFormat.ts';
+import { ASSETS_FILE, ASSETS_FORMAT, type AssetsManifest, type DomainStageTemplate, type NestedTemplate } from '../outputFormat.ts';
+import { domainStageFile, emitDomainStageTemplate } from './cfn/domainStage.ts';
 import { albShardFile, emitAlbShardTemplate } from './cfn/albShard.ts';
 import { assetKey } from './cfn/assets.ts';
 import { cacheShardFile, emitCacheShardTemplate } from './cfn/cache.ts';
 import { emitGroupTemplate, groupFile, type TenantAsset } from './cfn/group.ts';
 import { emitRootTemplate, ROOT_TEMPLATE_FILE, type NestedKeys } from './cfn/root.ts';
-import { externalDnsInstructions } from './cfn/tenant/dns.ts';
+import { federationHandover } from './cfn/tenant/auth.ts';
+import { dnsInstructions } from './cfn/tenant/dns.ts';
 import { emitTenantTemplate, tenantFile } from './cfn/tenant/tenantStack.ts';
 import type { OutputFile } from './output.ts';
 import type { CfnTemplate } from './cfn/template.ts';
@@ -31,16 +33,28 @@ export function emitEstate(plan: EstatePlan, visit: TemplateVisitor = () => unde
     return key;
   };
 
+  const domains: DomainStageTemplate[] = [];
   const groupStack = new Map(plan.groups.map((g) => [g.index, g.stack]));
   const byGroup = new Map<number, TenantAsset[]>();
   for (const t of plan.tenants) {
     const { template, parameters } = emitTenantTemplate(plan, t);
     // Tenant templates are most of the output: compact JSON keeps the tree small.
-    const key = add(tenantFile(t.id), template, serializeCompactJson, `${groupStack.get(t.placement.group)!}/${t.names.stack}`, t.id);
+    const tenantStack = `${groupStack.get(t.placement.group)!}/${t.names.stack}`;
+    const key = add(tenantFile(t.id), template, serializeCompactJson, tenantStack, t.id);
+    if (t.dns.mode !== 'platform') {
+      const path = domainStageFile(t.id);
+      const stage = emitDomainStageTemplate(plan, t);
+      visit(path, stage);
+      const content = serializeJson(stage);
+      files.push({ path, content });
+      domains.push({ file: path, key: assetKey(content), tenant: t.id, mode: t.dns.mode, tenantStack, attached: t.dns.ready });
+    }
     const list = byGroup.get(t.placement.group) ?? [];
     list.push({ tenant: t, key, parameters });
     byGroup.set(t.placement.group, list);
-    if (t.dns.mode === 'external') files.push({ path: `dns/${t.id}.txt`, content: externalDnsInstructions(t) });
+    if (t.dns.mode !== 'platform') files.push({ path: `dns/${t.id}.txt`, content: dnsInstructions(t) });
+    const idp = federationHandover(t);
+    if (idp) files.push({ path: `idp/${t.id}.txt`, content: idp });
   }
   const keys: NestedKeys = {
     groups: plan.groups.map((group) => {
@@ -59,7 +73,7 @@ export function emitEstate(plan: EstatePlan, visit: TemplateVisitor = () => unde
   files.push({ path: ROOT_TEMPLATE_FILE, content: root });
   files.push(...emitSql(plan));
   nested.sort((a, b) => compareStrings(a.file, b.file));
-  const manifest: AssetsManifest = { format: ASSETS_FORMAT, root: { file: ROOT_TEMPLATE_FILE, key: assetKey(root) }, nested };
+  const manifest: AssetsManifest = { format: ASSETS_FORMAT, root: { file: ROOT_TEMPLATE_FILE, key: assetKey(root) }, nested, domains };
   files.push({ path: ASSETS_FILE, content: serializeJson(manifest) });
   return files.sort((a, b) => compareStrings(a.path, b.path));
 }

@@ -3,6 +3,23 @@
 // tenant's status means, the subnets, rollout sizes), so emitters only translate it
 // into resources and never consult manifests or decide anything themselves.
 import type { DnsMode, LogRetentionDays, TenantStatus } from '../manifest.ts';
+import type { RemovedEntry } from '../validate/lockFile.ts';
+
+/** A tenant's life as the lock remembers it (plan/lifecycle.ts). */
+export interface TenantLifecycle {
+  /** 1, or how many times the tenant has been brought back after a removal, plus one. */
+  readonly incarnation: number;
+  /** The removal day its manifest names, when it was brought back. */
+  readonly restoredFrom: string | null;
+}
+
+/** A listener slot remembered for a removed tenant (plan/lifecycle.ts, plan/placement.ts). */
+export interface RemovedSlot {
+  readonly albShard: number;
+  readonly ruleSlot: number;
+  /** Removed by an earlier compile: may be given again once the shard has no unused slot. */
+  readonly released: boolean;
+}
 
 /** Where a tenant lives, as the placement lock records it. */
 export interface TenantPlacement {
@@ -66,8 +83,8 @@ export interface CapacityPlan {
   readonly usersPerInstance: number;
   /** Instances the seats need before min and headroom: ceil(totalUsers / usersPerInstance). */
   readonly needed: number;
-  readonly min: number;
-  readonly desired: number;
+  /** The group's MinSize: what the seats need, at least minInstances. No desired count is ever emitted. */
+  readonly floor: number;
   readonly max: number;
   readonly targetCpuPercent: number;
   readonly rollout: RolloutPlan;
@@ -192,6 +209,8 @@ export interface ServingPlan {
   readonly assets: boolean;
   /** Its seats count on the shared fleet. */
   readonly sharedSeats: boolean;
+  /** Its host names are served (certificate, rules, sign-in and assets hosts): false until a tenant's own DNS is ready. */
+  readonly hostNames: boolean;
   /** Its cache user can authenticate, and its role can be assumed (both kept, switched off, when offboarded). */
   readonly credentials: boolean;
   /** A dedicated fleet's size and rollout; null on shared compute. */
@@ -218,7 +237,15 @@ export interface TenantPlan {
   /** Normalized (lower case, no trailing dot), in manifest order. */
   readonly domains: readonly string[];
   /** `zone`: the zone the tenant delegated to us (mode delegated only, which requires it). */
-  readonly dns: { readonly mode: 'delegated'; readonly zone: string } | { readonly mode: Exclude<DnsMode, 'delegated'>; readonly zone: null };
+  /**
+   * `ready`: platform DNS always; a delegated or external tenant's once its manifest says
+   * its domain stage's certificate was issued (dns.validated). Until then its domain
+   * stage (emit/cfn/domainStage.ts) requests and validates a certificate on its own,
+   * and no part of the estate waits on the tenant's DNS.
+   */
+  readonly dns:
+    | { readonly mode: 'delegated'; readonly zone: string; readonly ready: boolean }
+    | { readonly mode: Exclude<DnsMode, 'delegated'>; readonly zone: null; readonly ready: boolean };
   readonly auth: {
     readonly mfa: 'off' | 'optional' | 'required';
     readonly domain: string;
@@ -242,6 +269,7 @@ export interface TenantPlan {
   /** Host-header values of each of its listener rules (at most 5 per rule). */
   readonly listenerRuleHosts: readonly (readonly string[])[];
   readonly placement: TenantPlacement;
+  readonly lifecycle: TenantLifecycle;
   readonly names: TenantNames;
   readonly serving: ServingPlan;
   readonly logRetentionDays: LogRetentionDays;
@@ -288,6 +316,8 @@ export interface EstatePlan {
   readonly groups: readonly GroupPlan[];
   /** Every tenant's placement, to be written back to the lock file. */
   readonly placements: ReadonlyMap<string, TenantPlacement>;
+  /** Removed tenants, as the next lock records them. */
+  readonly removed: ReadonlyMap<string, RemovedEntry>;
   /** Sorted by id (byte order), whatever the order the files were read in. */
   readonly tenants: readonly TenantPlan[];
 }

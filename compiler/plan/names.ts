@@ -84,18 +84,24 @@ export const tenantCacheUserId = (platform: string, tenantId: string) => `${cach
 /** Replication group (and user group) id of a shared cache cluster. */
 export const sharedCacheClusterName = (platform: string, index: number) => `${platform}-shared-${index}`;
 
-export function tenantNames(platform: string, tenantId: string, sharedCache: number | null): TenantNames {
+/**
+ * `incarnation`: 1, or more once a removed tenant was brought back; the names of the
+ * resources kept after a removal (its log group, its secret) then carry it, so the new
+ * ones never meet the old.
+ */
+export function tenantNames(platform: string, tenantId: string, sharedCache: number | null, incarnation = 1): TenantNames {
   const ssmPath = tenantSsmPath(platform, tenantId);
+  const kept = incarnation > 1 ? `/r${incarnation}` : '';
   const cacheUser = tenantCacheUserId(platform, tenantId);
   return {
     stack: `tenant${pascalCase(tenantId)}Stack`,
     role: tenantRoleName(platform, tenantId),
-    logGroup: `/${platform}/tenants/${tenantId}`,
+    logGroup: `/${platform}/tenants/${tenantId}${kept}`,
     cacheUser,
     // A dedicated replication group is named like the tenant's cache user.
     cacheGroup: sharedCache === null ? cacheUser : sharedCacheClusterName(platform, sharedCache),
     ssmPath,
-    secret: `${ssmPath}app-credentials`,
+    secret: `${ssmPath}${kept ? `${kept.slice(1)}/` : ''}app-credentials`,
     oidcClientSecret: `${ssmPath}oidc-client-secret`,
     userPool: `${platform}-${tenantId}`,
     userPoolClient: `${tenantId}-web`,

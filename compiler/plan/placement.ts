@@ -2,11 +2,19 @@
 // stack each tenant lives in. Sticky: a tenant keeps what the lock file recorded for
 // as long as it exists and still fits, so adding or removing a tenant never moves
 // another. New tenants go first-fit, in id order, into the lowest shard with room.
+//
+// Listener slots are never given again while a shard has unused ones: a new tenant
+// takes the slot above the highest one in use or remembered for a removed tenant.
+// CloudFormation creates before it deletes, so a newcomer given the priorities of a
+// rule the same deploy deletes (a removed tenant's, or one that moved away) would be
+// refused as a duplicate and roll the whole deploy back. Only when a shard reaches its
+// last slot does a newcomer take a removed tenant's, and only one whose removal an
+// earlier compile recorded (its lock already lists it under `removed`).
 import { compareStrings } from '../diagnostics.ts';
-import type { QuotaPlan, TenantPlacement } from './model.ts';
-import { HOST_VALUES_PER_RULE, TENANTS_PER_GROUP } from './quotas.ts';
+import type { QuotaPlan, RemovedSlot, TenantPlacement } from './model.ts';
+import { HOST_VALUES_PER_RULE, LISTENER_SLOTS_PER_SHARD, TENANTS_PER_GROUP } from './quotas.ts';
 
-export type { TenantPlacement };
+export type { RemovedSlot, TenantPlacement };
 
 export interface PlacementNeeds {
   readonly id: string;
@@ -39,16 +47,25 @@ interface Shard {
   /** The shard's shared target group counts as one. */
   targetGroups: number;
   slots: Set<number>;
+  /** Removed tenants' slots an earlier compile recorded: the last resort. */
+  released: Set<number>;
+  /** One past the highest slot in use or remembered. */
+  next: number;
 }
 
-export function placeTenants(tenants: readonly PlacementNeeds[], quotas: QuotaPlan, previous: ReadonlyMap<string, TenantPlacement>): PlacementResult {
+export function placeTenants(
+  tenants: readonly PlacementNeeds[],
+  quotas: QuotaPlan,
+  previous: ReadonlyMap<string, TenantPlacement>,
+  removedSlots: readonly RemovedSlot[] = [],
+): PlacementResult {
   const shards = new Map<number, Shard>();
   const caches = new Map<number, number>();
   const groups = new Map<number, number>();
   const cachePerCluster = quotas.cacheUsersPerUserGroup - 1; // `default` takes one seat
   const shard = (i: number) => {
     let s = shards.get(i);
-    if (!s) shards.set(i, (s = { rules: 0, certificates: 0, targetGroups: 1, slots: new Set() }));
+    if (!s) shards.set(i, (s = { rules: 0, certificates: 0, targetGroups: 1, slots: new Set(), released: new Set(), next: 0 }));
     return s;
   };
   const fits = (s: Shard, t: PlacementNeeds) =>
@@ -60,11 +77,14 @@ export function placeTenants(tenants: readonly PlacementNeeds[], quotas: QuotaPl
     s.certificates += t.certificates;
     s.targetGroups += t.targetGroups;
     s.slots.add(slot);
+    s.released.delete(slot);
+    s.next = Math.max(s.next, slot + 1);
   };
-  const freeSlot = (s: Shard) => {
-    let slot = 0;
-    while (s.slots.has(slot)) slot++;
-    return slot;
+  /** The slot a newcomer gets on this shard, or null when it has none to give. */
+  const freeSlot = (s: Shard): number | null => {
+    if (s.next < LISTENER_SLOTS_PER_SHARD) return s.next;
+    const reusable = [...s.released].filter((slot) => !s.slots.has(slot));
+    return reusable.length ? Math.min(...reusable) : null;
   };
   const firstFit = (count: (i: number) => boolean, existing: Iterable<number>) => {
     const used = [...existing].sort((a, b) => a - b);
@@ -82,6 +102,11 @@ export function placeTenants(tenants: readonly PlacementNeeds[], quotas: QuotaPl
     group?: number;
   }
   const kept = new Map<string, Kept>();
+  for (const r of removedSlots) {
+    const s = shard(r.albShard);
+    s.next = Math.max(s.next, r.ruleSlot + 1);
+    if (r.released) s.released.add(r.ruleSlot);
+  }
   // Kept tenants first, so their places are reserved before new ones fill holes; and
   // among them those whose needs did not grow, so that a tenant that grew past its
   // shard's room is the one that moves, never a neighbour that did not change.
@@ -92,11 +117,13 @@ export function placeTenants(tenants: readonly PlacementNeeds[], quotas: QuotaPl
     const old = previous.get(t.id)!;
     const k: Kept = {};
     const s = shard(old.albShard);
-    if (fits(s, t) && !s.slots.has(old.ruleSlot) && old.ruleSlot < quotas.albRulesPerLoadBalancer) {
+    if (fits(s, t) && !s.slots.has(old.ruleSlot) && old.ruleSlot < LISTENER_SLOTS_PER_SHARD) {
       take(s, t, old.ruleSlot);
       k.alb = { shard: old.albShard, slot: old.ruleSlot };
-    } else if (s.slots.size === 0 && s.rules === 0) {
-      shards.delete(old.albShard);
+    } else {
+      // Moving away: its rule is deleted by the same deploy that creates its new one,
+      // so its slot counts as used (and is not remembered: only a removal's is).
+      s.next = Math.max(s.next, old.ruleSlot + 1);
     }
     if (t.sharedCache && old.cacheCluster !== null && (caches.get(old.cacheCluster) ?? 0) < cachePerCluster) {
       caches.set(old.cacheCluster, (caches.get(old.cacheCluster) ?? 0) + 1);
@@ -114,8 +141,8 @@ export function placeTenants(tenants: readonly PlacementNeeds[], quotas: QuotaPl
     const k = kept.get(t.id) ?? {};
     let alb = k.alb;
     if (!alb) {
-      const index = firstFit((i) => fits(shard(i), t) && freeSlot(shard(i)) < quotas.albRulesPerLoadBalancer, shards.keys());
-      alb = { shard: index, slot: freeSlot(shard(index)) };
+      const index = firstFit((i) => fits(shard(i), t) && freeSlot(shard(i)) !== null, shards.keys());
+      alb = { shard: index, slot: freeSlot(shard(index))! };
       take(shard(index), t, alb.slot);
     }
     let cacheCluster: number | null = null;

@@ -22,6 +22,8 @@ import { planNetwork } from './network.ts';
 import { DEFAULT_QUOTAS, HOST_VALUES_PER_RULE, quotaInfo } from './quotas.ts';
 import { placeTenants, rulesFor } from './placement.ts';
 import { checkLockClaims } from './lockClaims.ts';
+import { planLifecycle } from './lifecycle.ts';
+import type { LockEntry, RemovedEntry } from '../validate/lockFile.ts';
 import type { SourceFile } from '../load/sourceFile.ts';
 
 export type PlanResult = { readonly ok: true; readonly plan: EstatePlan } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
@@ -86,16 +88,21 @@ export function planPlatform(m: PlatformManifest): PlatformPlan {
 }
 
 /**
- * What a status means, for every layer at once. Active: served. Suspended: routing
+ * What a status means, for every layer at once. Before a delegated or external
+ * tenant's DNS is ready (dnsReady false, README "Custom domains"), none of its host
+ * names is served: no certificate in its stack, no listener rule, no sign-in or assets
+ * host; everything else is provisioned.
+ * Active: served. Suspended: routing
  * answers the suspended page, sign-in and assets are off, a dedicated fleet keeps
  * running (the tenant may come back within the hour). Offboarded: no routing at all
  * (its hosts fall to the 404 default), a dedicated fleet scaled to zero, its cache user
  * switched off and its role assumable by nobody; data is kept.
  */
-export function servingFor(status: TenantPlan['status'], tier: TierPlan): ServingPlan {
+export function servingFor(status: TenantPlan['status'], tier: TierPlan, dnsReady = true): ServingPlan {
   const size = tier.compute === 'dedicated' ? (status === 'offboarded' ? { min: 0, max: 0 } : tier.dedicatedInstances!) : null;
   return {
-    routing: status === 'active' ? 'forward' : status === 'suspended' ? 'suspended-page' : 'none',
+    routing: !dnsReady ? 'none' : status === 'active' ? 'forward' : status === 'suspended' ? 'suspended-page' : 'none',
+    hostNames: dnsReady,
     signIn: status === 'active',
     assets: status === 'active',
     sharedSeats: status === 'active' && tier.compute === 'shared',
@@ -105,7 +112,7 @@ export function servingFor(status: TenantPlan['status'], tier: TierPlan): Servin
   };
 }
 
-type TenantDraft = Omit<TenantPlan, 'placement' | 'names'>;
+type TenantDraft = Omit<TenantPlan, 'placement' | 'names' | 'lifecycle'>;
 
 /** A value validation guarantees (schema or rule); its absence here is a bug of tenantc, not of the manifest. */
 function validated<T>(value: T | undefined, what: string): T {
@@ -123,6 +130,9 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string, id
   const authDomain = m.auth.domain ? normalizeDomain(m.auth.domain) : `auth.${domains[0]!}`;
   const assetsDomain = `assets.${domains[0]!}`;
   const ownNames = m.dns.mode === 'platform' ? [authDomain, assetsDomain] : [...domains, authDomain, assetsDomain];
+  // Platform DNS is ours and always ready; a tenant's own DNS once the manifest says its
+  // domain stage's certificate was issued (dns.validated).
+  const dnsReady = m.dns.mode === 'platform' || m.dns.validated === true;
   const pp = m.auth.passwordPolicy ?? {};
   const f = m.auth.federation;
   return {
@@ -133,7 +143,10 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string, id
     status: m.status,
     users: m.users,
     domains,
-    dns: m.dns.mode === 'delegated' ? { mode: 'delegated', zone: normalizeDomain(validated(m.dns.zone, 'dns.zone')) } : { mode: m.dns.mode, zone: null },
+    dns:
+      m.dns.mode === 'delegated'
+        ? { mode: 'delegated', zone: normalizeDomain(validated(m.dns.zone, 'dns.zone')), ready: dnsReady }
+        : { mode: m.dns.mode, zone: null, ready: dnsReady },
     auth: {
       mfa: m.auth.mfa,
       domain: authDomain,
@@ -158,11 +171,13 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string, id
             },
       identityPool: m.auth.identityPool ?? false,
     },
-    serving: servingFor(m.status, tier),
+    serving: servingFor(m.status, tier, dnsReady),
     assetsDomain,
     certificateNames: nonEmpty([...new Set(ownNames)]),
-    needsListenerCertificate: m.dns.mode !== 'platform',
-    listenerRuleHosts: Array.from({ length: rulesFor(domains.length) }, (_, i) => domains.slice(i * HOST_VALUES_PER_RULE, (i + 1) * HOST_VALUES_PER_RULE)),
+    needsListenerCertificate: m.dns.mode !== 'platform' && dnsReady,
+    listenerRuleHosts: dnsReady
+      ? Array.from({ length: rulesFor(domains.length) }, (_, i) => domains.slice(i * HOST_VALUES_PER_RULE, (i + 1) * HOST_VALUES_PER_RULE))
+      : [],
     logRetentionDays: m.logs?.retentionDays ?? tier.logRetentionDays,
     contacts: m.contacts.map((c) => ({ role: c.role, name: c.name, email: c.email })),
     tags: sortedTags(m.tags),
@@ -170,19 +185,40 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string, id
   };
 }
 
+/** Removed tenants as the next lock records them: a slot given to a newcomer is no longer theirs. */
+function removedAfter(removed: ReadonlyMap<string, RemovedEntry>, placed: ReadonlyMap<string, TenantPlacement>): ReadonlyMap<string, RemovedEntry> {
+  const taken = new Set([...placed.values()].map((p) => `${p.albShard}/${p.ruleSlot}`));
+  return new Map(
+    [...removed].map(([id, e]) => {
+      if (!e.slot || !taken.has(`${e.slot.albShard}/${e.slot.ruleSlot}`)) return [id, e];
+      const { slot: _given, ...rest } = e;
+      return [id, rest];
+    }),
+  );
+}
+
 /** The placement lock as read: what each tenant was given, and the file for diagnostics. */
 export interface LockInput {
-  readonly placements: ReadonlyMap<string, TenantPlacement>;
+  readonly placements: ReadonlyMap<string, LockEntry>;
+  readonly removed: ReadonlyMap<string, RemovedEntry>;
   readonly source: SourceFile | null;
 }
 
-const NO_LOCK: LockInput = { placements: new Map(), source: null };
+const NO_LOCK: LockInput = { placements: new Map(), removed: new Map(), source: null };
 
-export function planEstate(platformIn: Loaded<PlatformManifest>, tenantsIn: readonly Loaded<TenantManifest>[], lock: LockInput = NO_LOCK): PlanResult {
+/** `today` (YYYY-MM-DD) dates the removals this compile records. */
+export function planEstate(
+  platformIn: Loaded<PlatformManifest>,
+  tenantsIn: readonly Loaded<TenantManifest>[],
+  lock: LockInput = NO_LOCK,
+  today: string,
+): PlanResult {
   const previous = lock.placements;
   const platform = planPlatform(platformIn.value);
   const claims = checkLockClaims(lock.source, previous, new Map(tenantsIn.map((t) => [t.value.id, t.source.path])), platform.quotas);
   if (claims.length) return { ok: false, diagnostics: claims };
+  const life = planLifecycle(tenantsIn, lock, today);
+  if (!life.ok) return { ok: false, diagnostics: life.diagnostics };
   const tierByName = new Map(platform.tiers.map((t) => [t.name, t]));
   const drafts = tenantsIn
     .map(({ source, value }) => planTenant(value, tierByName.get(value.tier)!, source.path, platform.identity))
@@ -215,6 +251,7 @@ export function planEstate(platformIn: Loaded<PlatformManifest>, tenantsIn: read
     })),
     platform.quotas,
     previous,
+    life.plan.removedSlots,
   );
   const checkQuota = (key: keyof QuotaPlan, count: number, what: string) => {
     const limit = platform.quotas[key];
@@ -233,7 +270,11 @@ export function planEstate(platformIn: Loaded<PlatformManifest>, tenantsIn: read
   checkQuota('hostedZones', 1 + drafts.filter((t) => t.dns.mode === 'delegated').length, 'hosted zones (the platform zone and one per delegated tenant zone)');
   checkQuota('cognitoUserPools', drafts.length, 'Cognito user pools (one per tenant)');
   checkQuota('cloudFrontDistributionTenants', drafts.length, 'CloudFront distribution tenants (one per tenant)');
-  checkQuota('acmCertificates', 1 + drafts.length, 'ACM certificates (the wildcard and one per tenant)');
+  checkQuota(
+    'acmCertificates',
+    1 + drafts.length + drafts.filter((t) => t.dns.mode !== 'platform').length,
+    'ACM certificates (the wildcard, one per tenant, and one in the domain stage of each tenant with its own DNS)',
+  );
   checkQuota(
     'cloudFormationStacks',
     1 + placement.albShards.length + placement.cacheClusters.length + placement.groups.length + drafts.length,
@@ -242,7 +283,8 @@ export function planEstate(platformIn: Loaded<PlatformManifest>, tenantsIn: read
   if (diagnostics.length || !network.ok) return { ok: false, diagnostics };
   const tenants: TenantPlan[] = drafts.map((t) => {
     const p = placement.byTenant.get(t.id)!;
-    return { ...t, placement: p, names: tenantNames(platform.name, t.id, p.cacheCluster) };
+    const lifecycle = life.plan.tenants.get(t.id)!;
+    return { ...t, placement: p, lifecycle, names: tenantNames(platform.name, t.id, p.cacheCluster, lifecycle.incarnation) };
   });
   const albShards: AlbShardPlan[] = placement.albShards.map((index) => ({ index, stack: albShardStackId(index) }));
   const cacheClusters: CacheClusterPlan[] = placement.cacheClusters.map((index) => {
@@ -266,6 +308,16 @@ export function planEstate(platformIn: Loaded<PlatformManifest>, tenantsIn: read
   });
   return {
     ok: true,
-    plan: deepFreeze({ platform, capacity, network: network.plan, albShards, cacheClusters, groups, placements: placement.byTenant, tenants }),
+    plan: deepFreeze({
+      platform,
+      capacity,
+      network: network.plan,
+      albShards,
+      cacheClusters,
+      groups,
+      placements: placement.byTenant,
+      removed: removedAfter(life.plan.removed, placement.byTenant),
+      tenants,
+    }),
   };
 }

@@ -84,6 +84,13 @@ export const DEFAULT_QUOTAS: QuotaPlan = Object.fromEntries(QUOTAS.map((q) => [q
 export const HOST_VALUES_PER_RULE = 5;
 
 /**
+ * Listener slots per ALB shard: rule priorities run from 1 to 50,000 per listener (ELB
+ * quota, "Priority" of a listener rule), two per slot (rulePriority). Far more slots
+ * than the 100 rules a shard holds, so a freed slot need not be given again soon.
+ */
+export const LISTENER_SLOTS_PER_SHARD = 25_000;
+
+/**
  * Tenant stacks per group stack. A group's nested operation must stay under 2,500
  * resources (CloudFormation quota on resources touched by one nested-stack operation);
  * a tenant stack has at most ~55 resources, so 40 tenants stay near 2,200.

@@ -15,10 +15,23 @@ export interface LockEntry {
   readonly rules: number;
   readonly certificates: number;
   readonly targetGroups: number;
+  /** Version 2: the tenant's status when the lock was written; absent in a version 1 lock. */
+  readonly status?: 'active' | 'suspended' | 'offboarded';
+  /** Version 2: present (2 or more) once the tenant was restored after a removal. */
+  readonly incarnation?: number;
+}
+
+/** A tenant whose file was deleted: its id is never given again; its slot is remembered (plan/placement.ts). */
+export interface RemovedEntry {
+  /** YYYY-MM-DD. */
+  readonly removed: string;
+  readonly incarnation?: number;
+  readonly slot?: { readonly albShard: number; readonly ruleSlot: number };
 }
 
 export interface LockResult {
   readonly placements: ReadonlyMap<string, LockEntry>;
+  readonly removed: ReadonlyMap<string, RemovedEntry>;
   readonly diagnostics: readonly Diagnostic[];
   /** The parsed lock, for diagnostics that point into it; null when there is none. */
   readonly source: SourceFile | null;
@@ -27,21 +40,33 @@ export interface LockResult {
 const RESTORE = 'the lock is written by tenantc compile: restore it from version control, or delete it to place every tenant anew';
 
 export function validateLockFile(raw: RawFile | null): LockResult {
-  if (!raw) return { placements: new Map(), diagnostics: [], source: null };
+  if (!raw) return { placements: new Map(), removed: new Map(), diagnostics: [], source: null };
   const parsed = parseManifest(raw);
-  if (!parsed.source) return { placements: new Map(), diagnostics: parsed.diagnostics, source: null };
+  if (!parsed.source) return { placements: new Map(), removed: new Map(), diagnostics: parsed.diagnostics, source: null };
   const source = parsed.source;
   const problems = validateAgainstSchema('PlacementLock', source, source.value);
   if (problems.length) {
     // The way out is the same for every problem: said once, under the first.
     return {
       placements: new Map(),
+      removed: new Map(),
       source,
       diagnostics: sortDiagnostics(problems).map((d, i) => ({ ...d, code: 'lock-file', ...(i === 0 ? { notes: [RESTORE] } : {}) })),
     };
   }
   // The schema has checked every entry's shape.
-  const { tenants } = source.value as { tenants: Record<string, LockEntry> };
+  const { tenants, removed = {} } = source.value as {
+    tenants: Record<string, LockEntry>;
+    removed?: Record<string, { removed: string; incarnation?: number; albShard?: number; ruleSlot?: number }>;
+  };
+  const gone = new Map<string, RemovedEntry>();
+  for (const [id, e] of Object.entries(removed)) {
+    gone.set(id, {
+      removed: e.removed,
+      ...(e.incarnation ? { incarnation: e.incarnation } : {}),
+      ...(e.albShard !== undefined && e.ruleSlot !== undefined ? { slot: { albShard: e.albShard, ruleSlot: e.ruleSlot } } : {}),
+    });
+  }
   const placements = new Map<string, LockEntry>();
   for (const [id, e] of Object.entries(tenants)) {
     placements.set(id, {
@@ -52,7 +77,9 @@ export function validateLockFile(raw: RawFile | null): LockResult {
       rules: e.rules,
       certificates: e.certificates,
       targetGroups: e.targetGroups,
+      ...(e.status ? { status: e.status } : {}),
+      ...(e.incarnation ? { incarnation: e.incarnation } : {}),
     });
   }
-  return { placements, diagnostics: [], source };
+  return { placements, removed: gone, diagnostics: [], source };
 }

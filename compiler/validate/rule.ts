@@ -18,6 +18,8 @@ export interface RuleInput {
   readonly platform: Loaded<PlatformManifest> | null;
   /** Schema-valid tenant manifests in file-name byte order. */
   readonly tenants: readonly Loaded<TenantManifest>[];
+  /** Ids of the tenants the placement lock records: a tenant not among them is new in this change. */
+  readonly known: ReadonlySet<string>;
 }
 
 export interface Rule {

@@ -15,7 +15,13 @@ export interface ValidatedEstate {
 
 export type ValidationResult = { readonly ok: true; readonly estate: ValidatedEstate } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
-export function validateEstate(dir: string, sources: readonly SourceFile[], earlier: readonly Diagnostic[] = []): ValidationResult {
+/** `known`: the tenant ids the placement lock records, so a clash is reported on the change that caused it. */
+export function validateEstate(
+  dir: string,
+  sources: readonly SourceFile[],
+  earlier: readonly Diagnostic[] = [],
+  known: ReadonlySet<string> = new Set(),
+): ValidationResult {
   const diagnostics: Diagnostic[] = [...earlier];
   const platforms: Loaded<PlatformManifest>[] = [];
   const tenants: Loaded<TenantManifest>[] = [];
@@ -46,7 +52,7 @@ export function validateEstate(dir: string, sources: readonly SourceFile[], earl
     else tenants.push({ source, value: value as TenantManifest });
   }
 
-  const input: RuleInput = { dir, platforms, platform: platforms[0] ?? null, tenants };
+  const input: RuleInput = { dir, platforms, platform: platforms[0] ?? null, tenants, known };
   for (const rule of SEMANTIC_RULES) {
     // A platform file with schema errors was already reported; do not also say "missing".
     if (rule.id === 'platform-count' && platforms.length === 0 && sawPlatformKind) continue;

@@ -4,27 +4,57 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareStrings } from '../diagnostics.ts';
 import { PLACEMENT_LOCK_FILE } from '../load/readManifests.ts';
-import type { TenantPlacement } from '../plan/model.ts';
+import type { EstatePlan, TenantPlacement } from '../plan/model.ts';
+import type { RemovedEntry } from '../validate/lockFile.ts';
 
-export function serializeLock(placements: ReadonlyMap<string, TenantPlacement>): string {
+/** What the lock records of each tenant: its placement, its status, its incarnation. */
+export interface LockTenant {
+  readonly placement: TenantPlacement;
+  readonly status: 'active' | 'suspended' | 'offboarded';
+  readonly incarnation: number;
+}
+
+export function serializeLock(tenants: ReadonlyMap<string, LockTenant>, removed: ReadonlyMap<string, RemovedEntry> = new Map()): string {
   const lines = [
     '# Placement lock, written by `tenantc compile`. Commit it with the manifests.',
     '# A tenant keeps its ALB shard and listener slot, shared cache cluster and group stack',
     '# for as long as it exists, so adding or removing a tenant never moves another.',
-    '# rules, certificates and targetGroups record what it takes on its ALB shard.',
+    '# rules, certificates and targetGroups record what it takes on its ALB shard; status',
+    '# lets only an offboarded tenant be deleted; removed ids are never given again.',
     '# Do not edit by hand.',
-    'version: 1',
+    'version: 2',
     'tenants:',
   ];
-  const ids = [...placements.keys()].sort(compareStrings);
+  const ids = [...tenants.keys()].sort(compareStrings);
   if (ids.length === 0) lines[lines.length - 1] = 'tenants: {}';
   for (const id of ids) {
-    const p = placements.get(id)!;
+    const { placement: p, status, incarnation } = tenants.get(id)!;
     lines.push(
-      `  ${id}: { albShard: ${p.albShard}, ruleSlot: ${p.ruleSlot}, cacheCluster: ${p.cacheCluster === null ? 'null' : p.cacheCluster}, group: ${p.group}, rules: ${p.rules}, certificates: ${p.certificates}, targetGroups: ${p.targetGroups} }`,
+      `  ${id}: { status: ${status}, albShard: ${p.albShard}, ruleSlot: ${p.ruleSlot}, cacheCluster: ${p.cacheCluster === null ? 'null' : p.cacheCluster}, group: ${p.group}, rules: ${p.rules}, certificates: ${p.certificates}, targetGroups: ${p.targetGroups}${incarnation > 1 ? `, incarnation: ${incarnation}` : ''} }`,
     );
   }
+  const gone = [...removed.keys()].sort(compareStrings);
+  if (gone.length) {
+    lines.push('removed:');
+    for (const id of gone) {
+      const r = removed.get(id)!;
+      const fields = [
+        `removed: "${r.removed}"`,
+        ...(r.incarnation ? [`incarnation: ${r.incarnation}`] : []),
+        ...(r.slot ? [`albShard: ${r.slot.albShard}`, `ruleSlot: ${r.slot.ruleSlot}`] : []),
+      ];
+      lines.push(`  ${id}: { ${fields.join(', ')} }`);
+    }
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** The lock a plan leaves: its tenants and its removed tenants. */
+export function lockOf(plan: EstatePlan): string {
+  return serializeLock(
+    new Map(plan.tenants.map((t) => [t.id, { placement: t.placement, status: t.status, incarnation: t.lifecycle.incarnation }])),
+    plan.removed,
+  );
 }
 
 /** Returns true when the lock changed on disk. */

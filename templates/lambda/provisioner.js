@@ -39,8 +39,20 @@ async function respond(event, status, reason, physicalId) {
 }
 
 async function upsert(props, status) {
-  // Through the registrar's function: idempotent, and it refuses a removed tenant's id
-  // (the deploy then fails with that reason instead of reviving the old rows).
+  // A tenant brought back on purpose (its manifest's restoredFrom) is reactivated
+  // first; otherwise the registration refuses a removed tenant's id, and the deploy
+  // fails with that reason instead of reviving the old rows.
+  if (props.RestoredFrom) {
+    await rdsData.send(
+      new ExecuteStatementCommand({
+        resourceArn: process.env.DB_CLUSTER_ARN,
+        secretArn: process.env.DB_SECRET_ARN,
+        database: process.env.DB_NAME,
+        sql: `SELECT ${process.env.DB_SCHEMA_IDENT}.tenantc_restore_tenant(:id)`,
+        parameters: [{ name: 'id', value: { stringValue: props.TenantId } }],
+      }),
+    );
+  }
   const sql = `SELECT ${process.env.DB_SCHEMA_IDENT}.tenantc_register_tenant(:id, :name, :tier, :status)`;
   await rdsData.send(
     new ExecuteStatementCommand({

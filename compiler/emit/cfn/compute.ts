@@ -7,7 +7,7 @@ import { renderTemplate } from '../render.ts';
 import { LOGS_KEY } from './keys.ts';
 import { subnetId } from './network.ts';
 import { APP_SG } from './securityGroups.ts';
-import { base64, getAtt, ref, sub, tags, type CfnParameter, type LayerOutput, type Value } from './template.ts';
+import { base64, getAtt, join, ref, sub, tags, type CfnParameter, type LayerOutput, type Value } from './template.ts';
 import type { Ec2LaunchTemplate_LaunchTemplateData } from './generated/resources.ts';
 
 export const AMI_PARAMETER = 'AppAmiId';
@@ -24,7 +24,9 @@ export interface LaunchTemplateInput {
   readonly instanceType: string;
   readonly securityGroupIds: readonly Value[];
   readonly instanceProfileArn: Value;
-  readonly userData: string;
+  /** The script, or its parts with `userDataValues` between them (values CloudFormation resolves). */
+  readonly userData: string | readonly string[];
+  readonly userDataValues?: readonly Value[];
   readonly tags: readonly (readonly [string, string])[];
 }
 
@@ -41,7 +43,14 @@ export function hardenedLaunchTemplateData(input: LaunchTemplateInput): Ec2Launc
     BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 30, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }],
     EbsOptimized: true,
     Monitoring: { Enabled: true },
-    UserData: base64(input.userData),
+    UserData: base64(
+      typeof input.userData === 'string'
+        ? input.userData
+        : join(
+            '',
+            input.userData.flatMap((part, i) => (i === 0 ? [part] : [input.userDataValues![i - 1]!, part])),
+          ),
+    ),
     TagSpecifications: [
       { ResourceType: 'instance', Tags: tags([...input.tags, ['tenantc:fleet', input.fleet]]) },
       { ResourceType: 'volume', Tags: tags([...input.tags, ['tenantc:fleet', input.fleet]]) },
@@ -152,9 +161,9 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
         Properties: {
           VPCZoneIdentifier: plan.network.zones.map((z) => ref(subnetId('App', z.suffix))),
           LaunchTemplate: { LaunchTemplateId: ref('appLaunchTemplate'), Version: getAtt('appLaunchTemplate', 'LatestVersionNumber') },
-          MinSize: String(cap.min),
+          // No DesiredCapacity: target tracking owns the live size (plan/capacity.ts).
+          MinSize: String(cap.floor),
           MaxSize: String(cap.max),
-          DesiredCapacity: String(cap.desired),
           TargetGroupARNs: targetGroupArns,
           HealthCheckType: 'ELB',
           HealthCheckGracePeriod: 300,

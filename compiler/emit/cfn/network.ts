@@ -33,7 +33,8 @@ export const subnetId = (tier: 'Public' | 'App' | 'Data', suffix: string) => `pl
  * The AWS services app instances call, each through an interface endpoint when they
  * have no route to the internet: Session Manager (ssm, ssmmessages, ec2messages),
  * their logs and metrics, STS (assuming tenant roles), Secrets Manager and KMS (tenant
- * secrets), and Cognito (verifying tokens). S3 and DynamoDB use gateway endpoints.
+ * secrets), Cognito (verifying tokens), and CloudFormation (a dedicated fleet's
+ * readiness signal, tenant/fleet.ts). S3 and DynamoDB use gateway endpoints.
  */
 export const INTERFACE_ENDPOINT_SERVICES = [
   { id: 'Ssm', name: 'ssm' },
@@ -45,6 +46,7 @@ export const INTERFACE_ENDPOINT_SERVICES = [
   { id: 'SecretsManager', name: 'secretsmanager' },
   { id: 'Kms', name: 'kms' },
   { id: 'CognitoIdp', name: 'cognito-idp' },
+  { id: 'CloudFormation', name: 'cloudformation' },
 ] as const;
 
 /**

@@ -5,7 +5,9 @@ import type { Value } from './intrinsic.ts';
 
 type OneOrMany<T> = T | readonly T[];
 
-export type PolicyPrincipal = '*' | { readonly AWS?: OneOrMany<Value>; readonly Service?: OneOrMany<string>; readonly CanonicalUser?: Value };
+export type PolicyPrincipal =
+  | '*'
+  | { readonly AWS?: OneOrMany<Value>; readonly Service?: OneOrMany<string>; readonly CanonicalUser?: Value; readonly Federated?: string };
 
 /** Operator → condition key → value(s). */
 export type PolicyCondition = { readonly [operator: string]: { readonly [key: string]: OneOrMany<Value> } };

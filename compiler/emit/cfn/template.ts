@@ -19,6 +19,8 @@ export interface TenantRegistrationResource extends ResourceAttributes {
     readonly Tier: string;
     readonly Status: string;
     readonly StackId: Intrinsic;
+    /** Set when a removed tenant is brought back on purpose: the Lambda reactivates it first. */
+    readonly RestoredFrom?: string;
   };
 }
 

@@ -15,7 +15,7 @@ export function emitSql(plan: EstatePlan): OutputFile[] {
     registrarRole: roles.registrar,
     privateStatistics: p.database.tenantStatistics === 'private',
     tables: p.database.tenantTables.map((t) => ({ name: t.name, description: t.description, index: `${t.name}_tenant_id_idx`.slice(0, 63) })),
-    tenants: plan.tenants.map((t) => ({ id: t.id, name: t.name, tier: t.tier.name, status: t.status })),
+    tenants: plan.tenants.map((t) => ({ id: t.id, name: t.name, tier: t.tier.name, status: t.status, restoredFrom: t.lifecycle.restoredFrom })),
   };
   return [
     { path: 'sql/001-rls-migration.sql', content: renderTemplate('sql/001-rls-migration.sql.hbs', context) },

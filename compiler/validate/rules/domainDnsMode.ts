@@ -21,6 +21,14 @@ export const domainDnsMode: Rule = {
         out.push(source.diagnostic('domain-dns-mode', ['dns'], 'dns: mode "delegated" needs `zone`, the zone the tenant delegates to us'));
       if (mode !== 'delegated' && zone)
         out.push(source.diagnostic('domain-dns-mode', ['dns', 'zone'], `dns.zone is only for mode "delegated" (mode is "${mode}")`));
+      if (mode === 'platform' && value.dns.validated !== undefined)
+        out.push(
+          source.diagnostic(
+            'domain-dns-mode',
+            ['dns', 'validated'],
+            'dns.validated is only for modes "delegated" and "external": platform DNS is always ready',
+          ),
+        );
       if (zone && isSameOrUnder(zone, apex))
         out.push(source.diagnostic('domain-dns-mode', ['dns', 'zone'], `dns.zone "${zone}" is inside the platform apex "${apex}": use mode "platform"`));
       value.domains.forEach((raw, i) => {

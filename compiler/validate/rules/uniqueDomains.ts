@@ -20,7 +20,7 @@ export const uniqueDomains: Rule = {
   title: "A domain belongs to one tenant, and no tenant sits under another tenant's domain",
   reason:
     "The ALB routes by Host header and CloudFront by domain: a name claimed twice sends one tenant's users (and their session cookies) to the other. A domain under another tenant's domain lets that tenant set cookies and records for it.",
-  check({ platform, tenants }) {
+  check({ platform, tenants, known }) {
     // The apex is nobody's claim (domainDnsMode reports a tenant that lists it);
     // skipping it here avoids a knock-on error on every platform-mode tenant.
     const apex = platform ? normalizeDomain(platform.value.apexDomain) : null;
@@ -28,7 +28,11 @@ export const uniqueDomains: Rule = {
     // Every proper parent of every claimed name → the first claim below it.
     const below = new Map<string, Claim>();
     const out: Diagnostic[] = [];
-    for (const { source, value } of tenants) {
+    // Tenants the lock knows claim first, then the new ones, each in file order: a clash
+    // is reported on the change that caused it (the file new to the lock, or the later
+    // of two new ones), with the earlier claim as the reference.
+    const inOrder = [...tenants.filter((t) => known.has(t.value.id)), ...tenants.filter((t) => !known.has(t.value.id))];
+    for (const { source, value } of inOrder) {
       const claims: [ManifestPath, string][] = value.domains.map((d, i) => [['domains', i], d]);
       if (value.dns.zone) claims.push([['dns', 'zone'], value.dns.zone]);
       if (value.auth.domain) claims.push([['auth', 'domain'], value.auth.domain]);

@@ -1,6 +1,7 @@
 // The tenant's distribution tenant on the multi-tenant distribution: its assets host,
 // its certificate, and the tenantId parameter that points the origin path at
-// tenants/<id>/public/. Only an active tenant's distribution tenant is enabled.
+// tenants/<id>/public/. Only an active tenant's distribution tenant is enabled, and
+// there is none before the tenant's DNS is ready (its certificate is not there yet).
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { tenantTagPairs } from '../../../plan/isolation.ts';
 import { TENANT_ID_PARAMETER } from '../cdn.ts';
@@ -9,6 +10,7 @@ import { ref, tags, type LayerOutput } from '../template.ts';
 import { TENANT_CERTIFICATE } from './dns.ts';
 
 export function emitTenantCdn(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
+  if (!t.serving.hostNames) return { resources: {} };
   return {
     resources: {
       tenantDistributionTenant: {

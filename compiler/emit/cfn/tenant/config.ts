@@ -6,7 +6,7 @@ import { TENANT_TAG_KEY } from '../../../plan/isolation.ts';
 import type { StackParameters } from '../stackParameters.ts';
 import { getAtt, ref, type LayerOutput, type Resources, type Value } from '../template.ts';
 import { TENANT_ROLE } from './iam.ts';
-import { USER_POOL } from './auth.ts';
+import { USER_POOL, USER_POOL_CLIENT } from './auth.ts';
 
 export function emitTenantConfig(t: TenantPlan, params: StackParameters): LayerOutput {
   const path = t.names.ssmPath;
@@ -16,6 +16,7 @@ export function emitTenantConfig(t: TenantPlan, params: StackParameters): LayerO
     ['Domains', 'domains', t.domains.join(',')],
     ['RoleArn', 'role-arn', getAtt(TENANT_ROLE, 'Arn')],
     ['UserPoolId', 'user-pool-id', ref(USER_POOL)],
+    ['UserPoolClientId', 'user-pool-client-id', ref(USER_POOL_CLIENT)],
     ['CacheUser', 'cache-user', t.names.cacheUser],
     ['CacheCluster', 'cache-cluster', t.names.cacheGroup],
   ];
@@ -52,6 +53,7 @@ export function emitTenantConfig(t: TenantPlan, params: StackParameters): LayerO
       Tier: t.tier.name,
       Status: t.status,
       StackId: ref('AWS::StackId'),
+      ...(t.lifecycle.restoredFrom ? { RestoredFrom: t.lifecycle.restoredFrom } : {}),
     },
   };
   return { resources: r };

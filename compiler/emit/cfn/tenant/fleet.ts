@@ -11,7 +11,11 @@ import { NO_EGRESS } from '../network.ts';
 import type { StackParameters } from '../stackParameters.ts';
 import { getAtt, ref, tags, type LayerOutput } from '../template.ts';
 import { TENANT_ROLE } from './iam.ts';
-import { TENANT_TARGET_GROUP } from './routing.ts';
+import { TENANT_FLEET_GROUP, TENANT_TARGET_GROUP } from './routing.ts';
+
+/** Where the tenant stack's id goes in the user data (CloudFormation joins it in). */
+const STACK_ID_SLOT = '@TENANT_STACK_ID@';
+const READINESS_TIMEOUT = 'PT20M';
 
 export const TENANT_FLEET_SG = 'tenantFleetSecurityGroup';
 
@@ -58,16 +62,32 @@ export function emitTenantFleet(plan: EstatePlan, t: TenantPlan, params: StackPa
               appPort: String(p.app.port),
               fleet: t.id,
               logGroup: t.names.logGroup,
-            }),
+              readiness: true,
+              healthCheckPath: p.app.healthCheckPath,
+              stackIdSlot: STACK_ID_SLOT,
+              signalResource: TENANT_FLEET_GROUP,
+            }).split(STACK_ID_SLOT),
+            userDataValues: [ref('AWS::StackId')],
             imageId: params.ref('AppAmiId'),
             tags: tenantTagPairs(p.tags, t.id),
           }),
         },
       },
-      tenantAutoScalingGroup: {
+      [TENANT_FLEET_GROUP]: {
         Type: 'AWS::AutoScaling::AutoScalingGroup',
+        // Created (and replaced instances accepted) only once each instance reports that
+        // the app answers its health check (templates/userdata.sh.hbs); the tenant's
+        // listener rules wait for it (routing.ts). 20 minutes covers the security
+        // updates at boot and the app's start; a fleet that never gets ready fails the
+        // tenant's stack, which rolls back with its traffic where it was.
+        ...(size.min > 0 ? { CreationPolicy: { ResourceSignal: { Count: size.min, Timeout: READINESS_TIMEOUT } } } : {}),
         UpdatePolicy: {
-          AutoScalingRollingUpdate: { MinInstancesInService: size.rollout.minInstancesInService, MaxBatchSize: size.rollout.maxBatchSize, PauseTime: 'PT5M' },
+          AutoScalingRollingUpdate: {
+            MinInstancesInService: size.rollout.minInstancesInService,
+            MaxBatchSize: size.rollout.maxBatchSize,
+            PauseTime: READINESS_TIMEOUT,
+            WaitOnResourceSignals: true,
+          },
         },
         Properties: {
           VPCZoneIdentifier: params.ref('AppSubnetIds'),

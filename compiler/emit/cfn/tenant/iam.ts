@@ -99,7 +99,7 @@ export function tenantPolicyDocument(t: TenantPlan, params: StackParameters): Po
         Resource: [arn('elasticache', `user:${t.names.cacheUser}`), arn('elasticache', `replicationgroup:${t.names.cacheGroup}`)],
         Condition: own,
       },
-      ...(t.serving.fleet ? [sessionManagerAgent(own)] : []),
+      ...(t.serving.fleet ? [sessionManagerAgent(own), fleetReadiness(own)] : []),
     ],
   };
 }
@@ -130,6 +130,15 @@ function sessionManagerAgent(own: PolicyStatement['Condition']): PolicyStatement
     Resource: '*',
     ...(own ? { Condition: own } : {}),
   };
+}
+
+/**
+ * A dedicated fleet's instances report readiness to their own tenant stack (fleet.ts):
+ * SignalResource on that stack only, which can do nothing but complete or fail the
+ * fleet's creation or rolling update it is waiting for.
+ */
+function fleetReadiness(own: PolicyStatement['Condition']): PolicyStatement {
+  return { Sid: 'FleetReadiness', Effect: 'Allow', Action: 'cloudformation:SignalResource', Resource: ref('AWS::StackId'), ...(own ? { Condition: own } : {}) };
 }
 
 /** The trust policy of the tenant role (see the comment at the top of this file). */

@@ -124,7 +124,7 @@ DECLARE
 BEGIN
   FOR f IN SELECT p.oid::regprocedure AS sig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
            WHERE n.nspname = schema_name AND p.proowner <> (SELECT oid FROM pg_roles WHERE rolname = registrar)
-             AND p.proname IN ('current_tenant_id', 'current_writable_tenant_id', 'tenantc_register_tenant', 'tenantc_mark_removed') LOOP
+             AND p.proname IN ('current_tenant_id', 'current_writable_tenant_id', 'tenantc_register_tenant', 'tenantc_mark_removed', 'tenantc_restore_tenant') LOOP
     EXECUTE format('ALTER FUNCTION %s OWNER TO %I', f.sig, registrar);
   END LOOP;
 END
@@ -180,6 +180,17 @@ BEGIN
     'app') USING p_known;
 END
 $fn$;
+-- Bringing a removed tenant back on purpose (its manifest's restoredFrom): the same
+-- tenant, so its rows become its own again. Nothing else ever reactivates an id.
+CREATE OR REPLACE FUNCTION "app".tenantc_restore_tenant(p_id text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  EXECUTE format($q$UPDATE %I.tenants SET status = 'active', removed_at = NULL WHERE id = $1 AND status = 'removed'$q$, 'app') USING p_id;
+END
+$fn$;
+REVOKE ALL ON FUNCTION "app".tenantc_restore_tenant(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "app".current_tenant_id() FROM PUBLIC;
 REVOKE ALL ON FUNCTION "app".current_writable_tenant_id() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION "app".current_tenant_id() TO "tessera_app", "tessera_owner";
@@ -457,7 +468,7 @@ AS $fn$
   SELECT format('%I.%I', 'app', f.proname), 'function runs as the registrar, which sees every tenant''s registry row: only tenantc''s own may'
     FROM pg_proc f JOIN s ON f.pronamespace = s.oid
     WHERE f.prosecdef AND f.proowner = (SELECT oid FROM registrar)
-      AND f.proname NOT IN ('current_tenant_id', 'current_writable_tenant_id', 'tenantc_register_tenant', 'tenantc_mark_removed')
+      AND f.proname NOT IN ('current_tenant_id', 'current_writable_tenant_id', 'tenantc_register_tenant', 'tenantc_mark_removed', 'tenantc_restore_tenant')
   UNION ALL
   SELECT format('%I.%I', 'app', c.relname), format('rule %I rewrites queries as the table''s owner, outside the policies: use a trigger', w.rulename)
     FROM pg_rewrite w JOIN pg_class c ON c.oid = w.ev_class JOIN s ON c.relnamespace = s.oid

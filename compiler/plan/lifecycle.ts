@@ -1,0 +1,103 @@
+// A tenant's life as the placement lock remembers it, so that what a change does to a
+// tenant is a reviewed act and never an accident:
+//   - a tenant leaves in two steps: `status: offboarded` (deployed: nothing served,
+//     data kept), then its file deleted. Deleting the file of a tenant the lock knows as
+//     active or suspended is an error naming the way out;
+//   - a removed id is remembered (removed.<id>, with the day) and refused to any new
+//     tenant; bringing the same tenant back is explicit (`restoredFrom: <that day>`),
+//     and its new retained resources are named apart from the old ones (incarnation);
+//   - a removed tenant's listener slot stays remembered with it, so no newcomer takes
+//     it while its shard has unused slots (plan/placement.ts): the deploy creates
+//     before it deletes, and a newcomer given the freed rule priorities in the same
+//     update would collide with rules not yet deleted. The lock stays a fixed point:
+//     compiling again changes nothing.
+import type { Diagnostic } from '../diagnostics.ts';
+import type { SourceFile } from '../load/sourceFile.ts';
+import type { TenantManifest } from '../manifest.ts';
+import type { Loaded } from '../validate/rule.ts';
+import type { LockEntry, RemovedEntry } from '../validate/lockFile.ts';
+import type { RemovedSlot, TenantLifecycle } from './model.ts';
+
+export interface LifecyclePlan {
+  readonly tenants: ReadonlyMap<string, TenantLifecycle>;
+  /** The removed tenants the next lock records. */
+  readonly removed: ReadonlyMap<string, RemovedEntry>;
+  /** Removed tenants' listener slots, for placement. */
+  readonly removedSlots: readonly RemovedSlot[];
+}
+
+export function planLifecycle(
+  tenantsIn: readonly Loaded<TenantManifest>[],
+  lock: { readonly placements: ReadonlyMap<string, LockEntry>; readonly removed: ReadonlyMap<string, RemovedEntry>; readonly source: SourceFile | null },
+  today: string,
+): { readonly ok: true; readonly plan: LifecyclePlan } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const manifests = new Map(tenantsIn.map((t) => [t.value.id, t]));
+  const removed = new Map<string, RemovedEntry>();
+  const removedSlots: RemovedSlot[] = [];
+  const tenants = new Map<string, TenantLifecycle>();
+
+  // Removed before: still removed (the slot released), unless brought back on purpose.
+  for (const [id, entry] of lock.removed) {
+    const m = manifests.get(id);
+    if (!m) {
+      removed.set(id, entry);
+      if (entry.slot) removedSlots.push({ ...entry.slot, released: true });
+      continue;
+    }
+    if (m.value.restoredFrom === entry.removed) {
+      tenants.set(id, { incarnation: (entry.incarnation ?? 1) + 1, restoredFrom: entry.removed });
+      continue;
+    }
+    diagnostics.push(
+      m.source.diagnostic(
+        'tenant-id-reused',
+        m.value.restoredFrom !== undefined ? ['restoredFrom'] : ['id'],
+        m.value.restoredFrom !== undefined
+          ? `restoredFrom "${m.value.restoredFrom}" is not the day ${id} was removed (${lock.source?.path ?? 'the placement lock'} records ${entry.removed})`
+          : `tenant id "${id}" was removed on ${entry.removed} (${lock.source?.locate(['removed', id]) ?? 'the placement lock'}): an id is never given to another tenant, whose new customer would inherit the old one's data; choose another id, or, to bring the same tenant back on purpose, add \`restoredFrom: "${entry.removed}"\` (README, "Tenant lifecycle")`,
+      ),
+    );
+  }
+
+  // In the lock, its file gone: removed now, if it was offboarded first.
+  for (const [id, entry] of lock.placements) {
+    if (manifests.has(id)) continue;
+    const status = entry.status ?? 'active';
+    if (status !== 'offboarded') {
+      diagnostics.push(
+        lock.source!.diagnostic(
+          'tenant-removal',
+          ['tenants', id],
+          `${lock.source!.path.replace(/[^/]*$/, '')}${id}.yaml is gone but the lock knows ${id} as ${entry.status ?? 'a tenant (a version 1 lock records no status)'}: deleting its file would delete its whole stack; a tenant leaves in two steps: restore the file with \`status: offboarded\` and deploy (nothing served, data kept), then delete the file`,
+        ),
+      );
+      continue;
+    }
+    removed.set(id, {
+      removed: today,
+      ...(entry.incarnation ? { incarnation: entry.incarnation } : {}),
+      slot: { albShard: entry.albShard, ruleSlot: entry.ruleSlot },
+    });
+    removedSlots.push({ albShard: entry.albShard, ruleSlot: entry.ruleSlot, released: false });
+  }
+
+  for (const m of tenantsIn) {
+    const id = m.value.id;
+    if (tenants.has(id) || lock.removed.has(id)) continue;
+    const known = lock.placements.get(id);
+    if (m.value.restoredFrom !== undefined && !(known?.incarnation && known.incarnation > 1)) {
+      diagnostics.push(
+        m.source.diagnostic(
+          'tenant-id-reused',
+          ['restoredFrom'],
+          `restoredFrom: the placement lock records no removal of ${id} to bring back; remove restoredFrom`,
+        ),
+      );
+      continue;
+    }
+    tenants.set(id, { incarnation: known?.incarnation ?? 1, restoredFrom: m.value.restoredFrom ?? null });
+  }
+  if (diagnostics.length) return { ok: false, diagnostics };
+  return { ok: true, plan: { tenants, removed, removedSlots } };
+}
