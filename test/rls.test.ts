@@ -8,7 +8,8 @@ import * as assert from 'uvu/assert';
 import { emitSql } from '../compiler/emit/sql/emitSql.ts';
 import { databaseRoles } from '../compiler/plan/names.ts';
 import { compileSources, parseSources } from '../compiler/pipeline.ts';
-import { FIXTURES, rawFilesFrom } from './helpers.ts';
+import { PLACEMENT_LOCK_FILE } from '../compiler/load/readManifests.ts';
+import { FIXTURES, rawFile, rawFilesFrom } from './helpers.ts';
 import { pgliteBackend, serverBackend, useServer, type Backend, type Session } from './support/databases.ts';
 
 const PLATFORM = `rls${process.pid}`;
@@ -27,6 +28,27 @@ function compiledSql(dropTenant?: string): Record<string, string> {
 }
 
 const SQL = compiledSql();
+
+/**
+ * The registration SQL once initech, removed on 2026-11-20, is brought back on purpose
+ * (its manifest's restoredFrom, the lock's removed entry): what the lifecycle walk of
+ * test/lifecycle.test.ts compiles, on the minimal estate.
+ */
+function restoredSql(): string {
+  const dir = join(FIXTURES, 'estates', 'minimal');
+  const raw = rawFilesFrom(dir).map((f) => {
+    const text = Buffer.from(f.bytes!).toString('utf8');
+    if (f.name === 'platform.yaml') return rawFile(f.name, text.replace('name: tessera', `name: ${PLATFORM}`));
+    if (f.name === 'initech.yaml') return rawFile(f.name, `${text}restoredFrom: "2026-11-20"\n`);
+    return f;
+  });
+  const lock = readFileSync(join(dir, PLACEMENT_LOCK_FILE), 'utf8')
+    .replace(/^ {2}initech: .*\n/m, '')
+    .concat('removed:\n  initech: { removed: "2026-11-20", albShard: 0, ruleSlot: 1 }\n');
+  const r = compileSources('tenants', parseSources(raw, rawFile(PLACEMENT_LOCK_FILE, lock)));
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+  return emitSql(r.plan).find((f) => f.path === 'sql/002-tenants.sql')!.content;
+}
 
 async function catalogSnapshot(s: Session): Promise<unknown> {
   const [row] = await s.query<{ snap: unknown }>(
@@ -468,6 +490,31 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
       /tenant id initech was removed on \d{4}-\d{2}-\d{2}: a removed id is never given to another tenant/,
       'registering initech again',
     );
+    // The refused script stopped inside its transaction: end it, as psql's ON_ERROR_STOP would.
+    await db.admin.exec('ROLLBACK');
+  });
+
+  S("restored on purpose (restoredFrom): the same tenant reads and writes its own rows again, and still nobody else's", async () => {
+    const restore = restoredSql();
+    assert.match(restore, "tenantc_restore_tenant('initech')");
+    await db.admin.exec(restore);
+    const app = await db.app();
+    try {
+      await asTenant(app, 'initech', async () => {
+        const own = await app.query<{ tenant_id: string }>('SELECT tenant_id FROM app.projects');
+        assert.ok(own.length >= 1, 'its rows are its own again');
+        assert.ok(
+          own.every((r) => r.tenant_id === 'initech'),
+          'and only its own',
+        );
+        await app.query('INSERT INTO app.projects DEFAULT VALUES');
+      });
+      await asTenant(app, 'acme', async () => {
+        assert.is((await app.query(`SELECT 1 FROM app.projects WHERE tenant_id = 'initech'`)).length, 0, 'acme still sees nothing of initech');
+      });
+    } finally {
+      await app.close();
+    }
   });
 
   S.run();

@@ -1,0 +1,421 @@
+// A tenant's life as a sequence of pull requests, each compiled on the lock the previous
+// one left (README, "Tenant lifecycle"). Each test walks a sequence on a copy of the
+// sample fixture estate in memory and checks what the issue asks of every step:
+// nothing is destroyed, leaked or stalled by the ordering of a change.
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { formatDiagnostic } from '../compiler/diagnostics.ts';
+import { compiledSide, diffEstate } from '../compiler/diff/diffEstate.ts';
+import { diffStack } from '../compiler/diff/diffStack.ts';
+import { inThreadDiffer } from '../compiler/diff/inThreadDiffer.ts';
+import { PLACEMENT_LOCK_FILE } from '../compiler/load/readManifests.ts';
+import { type CompileResult, compileDay, compileSources, parseSources } from '../compiler/pipeline.ts';
+import { FIXTURES, rawFile, rawFilesFrom, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
+import { readFileSync } from 'node:fs';
+
+type Compiled = Extract<CompileResult, { ok: true }>;
+type Template = {
+  Resources: Record<string, { Type: string; DependsOn?: string[]; CreationPolicy?: unknown; Properties: Record<string, unknown> }>;
+  Outputs?: Record<string, unknown>;
+};
+
+/** The estate a pull request sees: manifests by file name, and the lock the last compile wrote. */
+class Estate {
+  readonly files = new Map<string, string>();
+  lock: string | null;
+  last: Compiled | null = null;
+
+  constructor(dir: string) {
+    for (const f of rawFilesFrom(dir)) this.files.set(f.name, Buffer.from(f.bytes!).toString('utf8'));
+    this.lock = readFileSync(join(dir, PLACEMENT_LOCK_FILE), 'utf8');
+  }
+
+  edit(id: string, change: (text: string) => string): this {
+    const before = this.files.get(`${id}.yaml`);
+    assert.ok(before !== undefined, `${id}.yaml`);
+    const after = change(before);
+    assert.is.not(after, before, `the edit of ${id}.yaml changed nothing`);
+    this.files.set(`${id}.yaml`, after);
+    return this;
+  }
+
+  /** Compiles as CI would; on success the lock it writes is the next step's lock. */
+  compile(today = TEST_DAY): CompileResult {
+    const raw = [...this.files].map(([name, text]) => rawFile(name, text));
+    const r = compileSources('tenants', parseSources(raw, this.lock === null ? null : rawFile(PLACEMENT_LOCK_FILE, this.lock)), { today });
+    if (r.ok) {
+      this.lock = r.lock;
+      this.last = r;
+    }
+    return r;
+  }
+
+  compiled(today = TEST_DAY): Compiled {
+    const r = this.compile(today);
+    if (!r.ok) throw new Error(r.diagnostics.map(formatDiagnostic).join('\n'));
+    return r;
+  }
+
+  errors(today = TEST_DAY): string[] {
+    const r = this.compile(today);
+    assert.not.ok(r.ok, 'the compile must fail');
+    return r.ok ? [] : r.diagnostics.map(formatDiagnostic);
+  }
+}
+
+const fileText = (r: Compiled, path: string): string | null => r.files.find((f) => f.path === path)?.content ?? null;
+const tenantTemplate = (r: Compiled, id: string): Template => JSON.parse(fileText(r, `tenants/${id}.template.json`) ?? 'null');
+const lockLine = (lock: string, section: 'tenants' | 'removed', id: string): string | undefined => {
+  const lines = lock.split('\n');
+  const from = lines.indexOf(`${section}:`);
+  if (from < 0) return undefined;
+  const end = lines.findIndex((l, i) => i > from && /^\S/.test(l));
+  return lines.slice(from + 1, end < 0 ? undefined : end).find((l) => l.startsWith(`  ${id}: `));
+};
+
+/** Listener rule priority → the tenant whose stack holds it. */
+function priorities(r: Compiled): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const f of r.files) {
+    const m = /^tenants\/([a-z0-9-]+)\.template\.json$/.exec(f.path);
+    if (!m) continue;
+    for (const res of Object.values((JSON.parse(f.content) as Template).Resources)) {
+      if (res.Type !== 'AWS::ElasticLoadBalancingV2::ListenerRule') continue;
+      const p = res.Properties.Priority as number;
+      assert.not.ok(out.has(p), `priority ${p} is held by ${out.get(p)} and ${m[1]}`);
+      out.set(p, m[1]!);
+    }
+  }
+  return out;
+}
+
+/**
+ * The ordering hazard of a deploy: CloudFormation creates a nested stack's new rules
+ * before any stack deletes its old ones, so a priority held by one tenant before and
+ * another after is a duplicate the ALB refuses, and the whole deploy rolls back.
+ */
+function assertNoPriorityChangesHands(before: Compiled, after: Compiled): void {
+  const was = priorities(before);
+  for (const [p, id] of priorities(after)) {
+    const holder = was.get(p);
+    assert.ok(holder === undefined || holder === id, `priority ${p} passes from ${holder} to ${id} in one deploy`);
+  }
+}
+
+const newTenant = (id: string, extra = '') => `kind: Tenant
+id: ${id}
+name: ${id} Inc.
+tier: standard
+status: active
+users: 120
+domains: [${id}.tessera.app]
+dns: { mode: platform }
+auth: { mfa: required }
+contacts:
+  - { role: owner, name: Owner, email: owner@example.com }
+${extra}`;
+
+const L = suite('tenant lifecycle');
+
+L('compile day: SOURCE_DATE_EPOCH when set (reproducible), else today in UTC', () => {
+  assert.is(compileDay({ SOURCE_DATE_EPOCH: String(Date.parse('2026-03-04T23:59:59Z') / 1000) }), '2026-03-04');
+  assert.is(compileDay({}, Date.parse('2026-12-31T23:30:00-05:00')), '2027-01-01');
+  assert.is(compileDay({ SOURCE_DATE_EPOCH: 'yesterday' }, Date.parse('2026-05-06T12:00:00Z')), '2026-05-06', 'a value that is not seconds is ignored');
+});
+
+L('remove then add in one compile: the newcomer gets a slot never used, no priority changes hands, and the lock is a fixed point', () => {
+  const estate = new Estate(SAMPLE_TENANTS);
+  const base = estate.compiled();
+  const vandelaySlot = /ruleSlot: (\d+)/.exec(lockLine(estate.lock!, 'tenants', 'vandelay')!)![1];
+
+  // One pull request: vandelay (offboarded, deployed) leaves, cyberdyne is offboarded, zeta arrives.
+  estate.files.delete('vandelay.yaml');
+  estate.edit('cyberdyne', (t) => t.replace('status: active', 'status: offboarded'));
+  estate.files.set('zeta.yaml', newTenant('zeta'));
+  const head = estate.compiled();
+
+  assert.is(fileText(head, 'tenants/vandelay.template.json'), null, 'vandelay has no stack');
+  assert.match(lockLine(head.lock, 'removed', 'vandelay') ?? '', `{ removed: "${TEST_DAY}", albShard: 0, ruleSlot: ${vandelaySlot} }`);
+  assert.match(lockLine(head.lock, 'tenants', 'cyberdyne') ?? '', 'status: offboarded, albShard: 0, ruleSlot: 1,', 'an offboarded tenant keeps its slot');
+  const zetaSlot = Number(/ruleSlot: (\d+)/.exec(lockLine(head.lock, 'tenants', 'zeta')!)![1]);
+  assert.ok(zetaSlot > 10, `zeta takes a slot never used (got ${zetaSlot})`);
+  assertNoPriorityChangesHands(base, head);
+
+  // Compiling the merged change again changes nothing: the lock is a fixed point.
+  const again = estate.compiled();
+  assert.is(again.lock, head.lock);
+
+  // Later pull requests keep the removed slot remembered, whatever else arrives.
+  estate.files.set('zeta-two.yaml', newTenant('zeta-two'));
+  const later = estate.compiled('2026-12-01');
+  assert.match(
+    lockLine(later.lock, 'removed', 'vandelay') ?? '',
+    `{ removed: "${TEST_DAY}", albShard: 0, ruleSlot: ${vandelaySlot} }`,
+    'the removal keeps its day',
+  );
+  assert.ok(Number(/ruleSlot: (\d+)/.exec(lockLine(later.lock, 'tenants', 'zeta-two')!)![1]) > zetaSlot);
+  assertNoPriorityChangesHands(head, later);
+});
+
+L('deleting the file of a tenant that is not offboarded is an error on the lock naming the way out; nothing compiles', () => {
+  const estate = new Estate(SAMPLE_TENANTS);
+  const lockBefore = estate.lock;
+  estate.files.delete('cyberdyne.yaml');
+  estate.files.delete('umbrella.yaml');
+  const errors = estate.errors();
+  assert.equal(
+    errors.map((e) => e.split(': ')[0]),
+    ['tenants/placement.lock.yaml:10:14', 'tenants/placement.lock.yaml:17:13'],
+  );
+  assert.match(errors[0]!, 'tenants/cyberdyne.yaml is gone but the lock knows cyberdyne as active: deleting its file would delete its whole stack');
+  assert.match(errors[0]!, 'restore the file with `status: offboarded` and deploy');
+  assert.match(errors[1]!, 'the lock knows umbrella as suspended');
+  assert.is(estate.lock, lockBefore, 'the lock is not rewritten');
+});
+
+L('offboard → delete the file → a new customer takes the id (refused, with the day) → restore on purpose (new names; its rows back: rls.test.ts)', () => {
+  const estate = new Estate(SAMPLE_TENANTS);
+  const active = estate.compiled();
+  const original = tenantTemplate(active, 'cyberdyne');
+
+  // 1. Offboarded: nothing served, the retained resources stay in its stack.
+  estate.edit('cyberdyne', (t) => t.replace('status: active', 'status: offboarded'));
+  const offboarded = tenantTemplate(estate.compiled('2026-11-20'), 'cyberdyne');
+  assert.not.ok(
+    Object.values(offboarded.Resources).some((r) => r.Type === 'AWS::ElasticLoadBalancingV2::ListenerRule'),
+    'no listener rule',
+  );
+  for (const kept of ['tenantLogGroup', 'tenantSecret', 'tenantUserPool']) assert.ok(offboarded.Resources[kept], kept);
+
+  // 2. The file deleted: removed, dated, and the SQL marks rather than deletes.
+  const cyberdyne = estate.files.get('cyberdyne.yaml')!;
+  estate.files.delete('cyberdyne.yaml');
+  const removed = estate.compiled('2026-11-20');
+  assert.match(lockLine(removed.lock, 'removed', 'cyberdyne') ?? '', '{ removed: "2026-11-20", albShard: 0, ruleSlot: 1 }');
+  assert.is(lockLine(removed.lock, 'tenants', 'cyberdyne'), undefined);
+  assert.not.match(fileText(removed, 'sql/002-tenants.sql')!, "'cyberdyne'");
+  assert.match(fileText(removed, 'sql/002-tenants.sql')!, 'tenantc_mark_removed');
+
+  // 3. A new customer given the same id, days later: refused, naming the day it was removed.
+  estate.files.set('cyberdyne.yaml', newTenant('cyberdyne'));
+  const reused = estate.errors('2026-12-15');
+  assert.is(reused.length, 1);
+  assert.match(reused[0]!, /^tenants\/cyberdyne\.yaml:2:5: tenant id "cyberdyne" was removed on 2026-11-20 \(tenants\/placement\.lock\.yaml:\d+:\d+\)/);
+  assert.match(reused[0]!, 'add `restoredFrom: "2026-11-20"`');
+
+  // 3b. restoredFrom must name the removal: a guess is refused.
+  estate.files.set('cyberdyne.yaml', `${cyberdyne.replace('status: offboarded', 'status: active')}restoredFrom: "2026-11-21"\n`);
+  assert.match(
+    estate.errors('2026-12-15')[0]!,
+    'restoredFrom "2026-11-21" is not the day cyberdyne was removed (tenants/placement.lock.yaml records 2026-11-20)',
+  );
+
+  // 4. Restored on purpose: a second incarnation whose kept resources never meet the old ones.
+  estate.files.set('cyberdyne.yaml', `${cyberdyne.replace('status: offboarded', 'status: active')}restoredFrom: "2026-11-20"\n`);
+  const restored = estate.compiled('2026-12-15');
+  assert.match(lockLine(restored.lock, 'tenants', 'cyberdyne') ?? '', 'incarnation: 2');
+  assert.is(lockLine(restored.lock, 'removed', 'cyberdyne'), undefined);
+  const t = tenantTemplate(restored, 'cyberdyne');
+  assert.is(t.Resources.tenantLogGroup!.Properties.LogGroupName, '/tessera/tenants/cyberdyne/r2');
+  assert.is(t.Resources.tenantSecret!.Properties.Name, '/tessera/tenants/cyberdyne/r2/app-credentials');
+  assert.is.not(original.Resources.tenantLogGroup!.Properties.LogGroupName, t.Resources.tenantLogGroup!.Properties.LogGroupName);
+  assert.is(t.Resources.tenantRegistration!.Properties.RestoredFrom, '2026-11-20', 'the provisioner restores the registry row');
+  assert.match(fileText(restored, 'sql/002-tenants.sql')!, "tenantc_restore_tenant('cyberdyne')");
+  assert.ok(
+    Object.values(t.Resources).some((r) => r.Type === 'AWS::ElasticLoadBalancingV2::ListenerRule'),
+    'served again',
+  );
+  assertNoPriorityChangesHands(removed, restored);
+  // Fixed point: the restored tenant stays restored.
+  assert.is(estate.compiled('2027-01-10').lock, restored.lock);
+});
+
+L('mutation: a lock that forgot the removal would let a new customer inherit the id (the guard is the lock)', () => {
+  const estate = new Estate(SAMPLE_TENANTS);
+  estate.files.delete('vandelay.yaml');
+  const removed = estate.compiled();
+  assert.ok(lockLine(removed.lock, 'removed', 'vandelay'));
+  estate.lock = removed.lock.replace(/\nremoved:\n(?: {2}.*\n)+/, '\n');
+  estate.files.set('vandelay.yaml', newTenant('vandelay'));
+  assert.ok(estate.compile().ok, 'without the removed section the reuse compiles: this is the hole the section closes');
+});
+
+L('standard → premium → standard: traffic waits on the new fleet, the cache move is said, and the way back uses the shared fleet', async () => {
+  const estate = new Estate(SAMPLE_TENANTS);
+  const standard = estate.compiled();
+  const before = tenantTemplate(standard, 'initech');
+  assert.equal((before.Resources.tenantListenerRule0!.Properties.Actions as unknown[])[0], {
+    Type: 'forward',
+    TargetGroupArn: { Ref: 'SharedTargetGroupArn' },
+  });
+
+  estate.edit('initech', (t) => t.replace(/^tier: standard/m, 'tier: premium'));
+  const premium = estate.compiled();
+  const p = tenantTemplate(premium, 'initech');
+  const fleet = p.Resources.tenantAutoScalingGroup!;
+  assert.equal(fleet.CreationPolicy, { ResourceSignal: { Count: 2, Timeout: 'PT20M' } }, 'created only once its minimum reports healthy');
+  const rule = p.Resources.tenantListenerRule0!;
+  assert.equal(rule.DependsOn, ['tenantAutoScalingGroup'], 'the rule switches after the fleet is complete');
+  assert.equal((rule.Properties.Actions as unknown[])[0], { Type: 'forward', TargetGroupArn: { Ref: 'tenantTargetGroup' } });
+  assert.is(rule.Properties.Priority, before.Resources.tenantListenerRule0!.Properties.Priority, 'same priority: an in-place update, no duplicate');
+  assert.is(
+    diffStack('tenants/initech.template.json', JSON.stringify(before), JSON.stringify(p))!.resources.find((r) => r.logicalId === 'tenantListenerRule0')!.impact,
+    'update',
+  );
+  const userData = Buffer.from(JSON.stringify(p.Resources.tenantLaunchTemplate!.Properties), 'utf8').toString();
+  assert.match(userData, 'cfn-signal');
+  assertNoPriorityChangesHands(standard, premium);
+
+  const diff = await diffEstate(
+    compiledSide('base', standard.plan, standard.files, standard.lock),
+    compiledSide('head', premium.plan, premium.files, premium.lock),
+    inThreadDiffer,
+  );
+  const notes = diff.tenants.find((t) => t.id === 'initech')!.notes;
+  assert.ok(
+    notes.some((n) => n.startsWith('traffic moves to its own fleet only once that fleet reports healthy')),
+    notes.join('\n'),
+  );
+  assert.ok(
+    notes.some((n) => n.startsWith('cache: its keys in shared cache 0 are not carried over to its dedicated cache')),
+    notes.join('\n'),
+  );
+
+  estate.edit('initech', (t) => t.replace(/^tier: premium/m, 'tier: standard'));
+  const back = estate.compiled();
+  const s = tenantTemplate(back, 'initech');
+  assert.not.ok(s.Resources.tenantAutoScalingGroup, 'its own fleet is gone');
+  assert.is(s.Resources.tenantListenerRule0!.DependsOn, undefined);
+  assert.equal((s.Resources.tenantListenerRule0!.Properties.Actions as unknown[])[0], { Type: 'forward', TargetGroupArn: { Ref: 'SharedTargetGroupArn' } });
+  assert.is(s.Resources.tenantListenerRule0!.Properties.Priority, before.Resources.tenantListenerRule0!.Properties.Priority);
+  assert.match(lockLine(back.lock, 'tenants', 'initech') ?? '', /cacheCluster: \d+/, 'a shared cache seat again');
+  assertNoPriorityChangesHands(premium, back);
+  const backNotes = (
+    await diffEstate(compiledSide('base', premium.plan, premium.files, premium.lock), compiledSide('head', back.plan, back.files, back.lock), inThreadDiffer)
+  ).tenants.find((t) => t.id === 'initech')!.notes;
+  assert.ok(backNotes.includes('traffic moves back to the shared fleet in this deploy; its own fleet is deleted after'), backNotes.join('\n'));
+});
+
+L('suspend → resume: the app client is the same resource throughout (never replaced), sign-in is refused another way, its id is published', () => {
+  const estate = new Estate(SAMPLE_TENANTS);
+  const active = tenantTemplate(estate.compiled(), 'cyberdyne');
+  estate.edit('cyberdyne', (t) => t.replace('status: active', 'status: suspended'));
+  const suspended = tenantTemplate(estate.compiled(), 'cyberdyne');
+  estate.edit('cyberdyne', (t) => t.replace('status: suspended', 'status: active'));
+  const resumed = tenantTemplate(estate.compiled(), 'cyberdyne');
+
+  const client = suspended.Resources.tenantUserPoolClient;
+  assert.ok(client, 'the client survives suspension');
+  assert.is(client!.Properties.ClientName, active.Resources.tenantUserPoolClient!.Properties.ClientName);
+  assert.equal(client!.Properties.ExplicitAuthFlows, ['ALLOW_REFRESH_TOKEN_AUTH'], 'no sign-in flow: only tokens already held are refreshed');
+  assert.is(client!.Properties.AllowedOAuthFlowsUserPoolClient, false, 'the hosted UI signs nobody in');
+  for (const [from, to] of [
+    [active, suspended],
+    [suspended, resumed],
+  ] as const) {
+    const change = diffStack('tenants/cyberdyne.template.json', JSON.stringify(from), JSON.stringify(to))!.resources.find(
+      (r) => r.logicalId === 'tenantUserPoolClient',
+    );
+    assert.ok(change, 'the client changes in place');
+    assert.is(change!.impact, 'update', 'never replaced: the client id stays');
+  }
+  assert.equal(resumed.Resources.tenantUserPoolClient, active.Resources.tenantUserPoolClient, 'resumed: the client is what it was');
+  for (const t of [active, suspended, resumed]) {
+    assert.equal((t.Outputs?.UserPoolClientId as { Value: unknown }).Value, { Ref: 'tenantUserPoolClient' }, 'published as an output');
+    assert.equal(t.Resources.tenantUserPoolClientIdParameter!.Properties.Value, { Ref: 'tenantUserPoolClient' }, 'and as an SSM parameter');
+  }
+});
+
+L('scaling stays with the scaler: no fleet carries a desired count, and seats move the minimum only', () => {
+  const estate = new Estate(SAMPLE_TENANTS);
+  const base = estate.compiled();
+  const fleets = (r: Compiled) =>
+    r.files
+      .filter((f) => f.path.endsWith('.template.json'))
+      .flatMap((f) => Object.values((JSON.parse(f.content) as Template).Resources).filter((x) => x.Type === 'AWS::AutoScaling::AutoScalingGroup'));
+  assert.ok(fleets(base).length >= 4, 'the shared fleet and the premium fleets');
+  for (const f of fleets(base)) assert.not.ok('DesiredCapacity' in f.Properties, 'a desired count would reset what target tracking chose');
+  const root = (r: Compiled) => (JSON.parse(fileText(r, 'root.template.json')!) as Template).Resources.appAutoScalingGroup!.Properties;
+  // Adding seats raises the floor; it never names a count the next deploy would force.
+  estate.files.set('bigco.yaml', newTenant('bigco').replace('users: 120', 'users: 20000'));
+  const grown = estate.compiled();
+  assert.ok(Number(root(grown).MinSize) > Number(root(base).MinSize), `MinSize ${root(base).MinSize} → ${root(grown).MinSize}`);
+  for (const f of fleets(grown)) assert.not.ok('DesiredCapacity' in f.Properties);
+});
+
+L('a domain clash is reported on the file new to the lock, or on the later file when both are new', () => {
+  const estate = new Estate(SAMPLE_TENANTS);
+  // "aaa" sorts before cyberdyne: the error must still land on the newcomer.
+  estate.files.set('aaa.yaml', newTenant('aaa').replace('[aaa.tessera.app]', '[aaa.tessera.app, cyberdyne.tessera.app]'));
+  const onNew = estate.errors();
+  assert.is(onNew.length, 1, onNew.join('\n'));
+  assert.match(onNew[0]!, /^tenants\/aaa\.yaml:\d+:\d+: domains\[1\] "cyberdyne\.tessera\.app" is already claimed by tenants\/cyberdyne\.yaml:\d+:\d+/);
+
+  const both = new Estate(SAMPLE_TENANTS);
+  both.files.set(
+    'aaa.yaml',
+    newTenant('aaa').replace('[aaa.tessera.app]', '[aaa.tessera.app, shared.example.com]').replace('mode: platform', 'mode: external'),
+  );
+  both.files.set('bbb.yaml', newTenant('bbb').replace('[bbb.tessera.app]', '[shared.example.com]').replace('mode: platform', 'mode: external'));
+  const onLater = both.errors().filter((e) => e.includes('already claimed'));
+  assert.is(onLater.length, 1, onLater.join('\n'));
+  assert.match(onLater[0]!, /^tenants\/bbb\.yaml:\d+:\d+: domains\[0\] "shared\.example\.com" is already claimed by tenants\/aaa\.yaml/);
+});
+
+L('federation: the handover file names what the IdP needs and the secret to create first; a protocol missing what it needs is refused', () => {
+  const r = new Estate(SAMPLE_TENANTS).compiled();
+  const saml = fileText(r, 'idp/acme.txt')!;
+  assert.match(saml, 'urn:amazon:cognito:sp:');
+  assert.match(saml, 'https://login.acme.com/saml2/idpresponse');
+  const oidc = fileText(r, 'idp/globex.txt')!;
+  assert.match(oidc, '/oauth2/idpresponse');
+  assert.match(oidc, '/tessera/tenants/globex/oidc-client-secret');
+  assert.is(fileText(r, 'idp/cyberdyne.txt'), null, 'no federation, no handover');
+
+  const missing = new Estate(SAMPLE_TENANTS).edit('acme', (t) => t.replace(/^ {4}metadataUrl: .*\n/m, ''));
+  const errors = missing.errors();
+  assert.is(errors.length, 1, errors.join('\n'));
+  assert.match(errors[0]!, /^tenants\/acme\.yaml:\d+:\d+: .*metadataUrl/);
+});
+
+L('own DNS not ready: the tenant is provisioned but attaches nothing that waits on DNS; its domain stage and records are written', () => {
+  const estate = new Estate(SAMPLE_TENANTS).edit('globex', (t) => t.replace(/^ {2}validated: true.*\n/m, ''));
+  const r = estate.compiled();
+  const t = tenantTemplate(r, 'globex');
+  for (const waits of ['tenantCertificate', 'tenantListenerCertificate', 'tenantDistributionTenant', 'tenantUserPoolDomain'])
+    assert.not.ok(t.Resources[waits], `${waits} would wait on the customer's DNS`);
+  assert.not.ok(
+    Object.values(t.Resources).some((x) => x.Type === 'AWS::ElasticLoadBalancingV2::ListenerRule'),
+    'no host is routed yet',
+  );
+  assert.ok(t.Resources.tenantUserPool && t.Resources.tenantAutoScalingGroup, 'the rest is provisioned');
+  const stage = JSON.parse(fileText(r, 'domains/globex.template.json')!) as Template;
+  const cert = Object.values(stage.Resources).find((x) => x.Type === 'AWS::CertificateManager::Certificate')!;
+  assert.is(cert.Properties.ValidationMethod, 'DNS');
+  const steps = fileText(r, 'dns/globex.txt')!;
+  assert.match(steps, 'not ready');
+  assert.match(steps, 'portal.globex.io');
+  assert.is(
+    JSON.parse(fileText(r, 'assets.json')!).domains.find((d: { tenant: string }) => d.tenant === 'globex').attached,
+    false,
+    'deploy knows it is not attached',
+  );
+
+  // Validated: it attaches, and the stage stays (deploy keeps it issued).
+  estate.edit('globex', (x) => x.replace(/^( {2}mode: external.*\n)/m, '$1  validated: true\n'));
+  const on = estate.compiled();
+  assert.ok(tenantTemplate(on, 'globex').Resources.tenantCertificate);
+  assert.ok(fileText(on, 'domains/globex.template.json'));
+});
+
+L('the minimal fixture estate walks the same removal: a lock written before removals existed still guards the id', () => {
+  // A version 1 lock records no status: its tenants count as active, so deleting a file is refused.
+  const estate = new Estate(join(FIXTURES, 'estates', 'minimal'));
+  estate.lock = estate.lock!.replace('version: 2', 'version: 1').replace(/status: \w+, /g, '');
+  estate.files.delete('initech.yaml');
+  const errors = estate.errors();
+  assert.match(errors[0]!, 'the lock knows initech as a tenant (a version 1 lock records no status)');
+});
+
+L.run();
