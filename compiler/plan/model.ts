@@ -203,7 +203,7 @@ export interface TenantNames {
 export interface ServingPlan {
   /** Its listener rules forward to its app, answer the suspended page, or do not exist (its hosts fall to the 404 default). */
   readonly routing: 'forward' | 'suspended-page' | 'none';
-  /** Its app client exists, so users can sign in. */
+  /** Users can sign in: its app client offers the sign-in flows and the hosted UI (the client itself always exists, so its id never changes). */
   readonly signIn: boolean;
   /** Its distribution tenant serves its assets. */
   readonly assets: boolean;
