@@ -11,7 +11,7 @@ import { readDeployedRecord, recordDeployed, type UploadSummary, uploadAssets } 
 import { type ChangeSetNode, createChangeSet, deleteChangeSet, describeChangeSetTree, waitForChangeSet } from './changeSet.ts';
 import { readCompiledOutput } from './compiledOutput.ts';
 import { type DomainGateFinding, domainGate } from './domainGate.ts';
-import { runDomainStages, type StageResult, stageLines } from './domainStage.ts';
+import { removeStaleStages, runDomainStages, type StageResult, stageLines } from './domainStage.ts';
 import { executeAndWatch, type Failure } from './execute.ts';
 import { guard, type GuardResult, type StackChanges, stacksOf } from './guard.ts';
 import { changeSetLines, duration, eventLine, guardLines, rootCauseLines } from './render.ts';
@@ -59,6 +59,8 @@ export interface DeployReport {
   readonly domainStages: readonly StageResult[];
   /** Tenants whose certificate the change set would create before their domain stage is issued. */
   readonly domainGate: readonly DomainGateFinding[];
+  /** Tenants whose domain stage this deploy deleted: removed, or no longer with their own DNS. */
+  readonly domainStagesRemoved: readonly string[];
 }
 
 /** Uploads listed one by one up to this many. */
@@ -96,6 +98,7 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, prompt?:
     rootCause: null,
     domainStages: [],
     domainGate: [],
+    domainStagesRemoved: [],
   };
   const end = (outcome: DeployOutcome, message: string, more: Partial<DeployReport> = {}): DeployReport => {
     report = { ...report, ...more, outcome, message };
@@ -289,6 +292,12 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, prompt?:
     const after = await runDomainStages(aws, { rootStack: req.stack, bucket: req.bucket, stages: deferred, waitMs: 0, pollMs: req.pollMs }, say.line);
     for (const l of stageLines(after)) say.line(l);
     report = { ...report, domainStages: stages.map((r) => after.find((a) => a.tenant === r.tenant) ?? r) };
+  }
+  const compiledStages = new Set(compiled.manifest.domains.map((d) => d.tenant));
+  const stale = (record?.domains ?? []).map((d) => d.tenant).filter((t) => !compiledStages.has(t));
+  if (stale.length) {
+    say.step(`Domain stages no longer compiled: ${stale.join(', ')}`);
+    report = { ...report, domainStagesRemoved: await removeStaleStages(aws, req.stack, stale, say.line) };
   }
   return end('deployed', `Deployed ${req.stack}: ${outcome.status} in ${duration(aws.clock.now() - started)}.`, { status: outcome.status });
 }

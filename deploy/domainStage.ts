@@ -8,6 +8,7 @@
 // once that stack exists: a new delegated tenant's stage starts after the root deploy.
 import {
   CreateStackCommand,
+  DeleteStackCommand,
   DescribeStackEventsCommand,
   DescribeStackResourceCommand,
   DescribeStacksCommand,
@@ -198,4 +199,24 @@ export function stageLines(results: readonly StageResult[]): string[] {
     if (r.status === 'issued') lines.push(`    if its manifest does not say so yet: set \`dns.validated: true\` to serve its names`);
   }
   return lines;
+}
+
+/**
+ * Deletes the stages of tenants the last deploy had and this output has not (the tenant
+ * was removed, or no longer has its own DNS), once the rollout that dropped them
+ * succeeded. A stage holds only a certificate that nothing uses (the tenant stack has
+ * its own), so nothing is lost; left behind, it would be an orphan outside any stack the
+ * estate knows. Deploy does not wait for the deletions: they block nothing.
+ */
+export async function removeStaleStages(aws: Aws, rootStack: string, tenants: readonly string[], say: (line: string) => void): Promise<string[]> {
+  const removed: string[] = [];
+  for (const tenant of tenants) {
+    const stack = domainStageStackName(rootStack, tenant);
+    const state = await describeStack(aws, stack);
+    if (state.kind === 'absent') continue;
+    await aws.send(() => aws.cfn.send(new DeleteStackCommand({ StackName: stack })));
+    say(`  ${tenant}: deleting its domain stage (stack ${stack}): it is removed or no longer has its own DNS`);
+    removed.push(tenant);
+  }
+  return removed;
 }

@@ -669,6 +669,39 @@ D('a tenant whose own DNS is not ready: its stage is requested, its records prin
   }
 });
 
+D('a domain stage the output no longer has (tenant removed, or back on platform DNS) is deleted once the rollout succeeded', async () => {
+  const m = mockedAws(fakeClock());
+  try {
+    // The last deploy had stages for oldco (still standing) and goneco (already deleted by hand).
+    const current = manifest();
+    const stale = (tenant: string) => ({ ...current.domains[0]!, tenant, key: `tenantc/${tenant}.template.json` });
+    readyStack(m, 'UPDATE_COMPLETE', JSON.stringify({ ...current, domains: [...current.domains, stale('oldco'), stale('goneco')] }));
+    m.cfn.on(DescribeStacksCommand, { StackName: 'tessera-domain-oldco' }).resolves({
+      Stacks: [{ StackName: 'tessera-domain-oldco', StackId: nestedId('domain-oldco'), StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }],
+    });
+    m.cfn
+      .on(DescribeStacksCommand, { StackName: 'tessera-domain-goneco' })
+      .rejects(Object.assign(new Error('Stack with id tessera-domain-goneco does not exist'), { name: 'ValidationError' }));
+    m.cfn.on(DeleteStackCommand).resolves({});
+    changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False' })]);
+    successfulRollout(m);
+    const { report, out } = await deploy(m.aws);
+    assert.is(report.outcome, 'deployed', out);
+    assert.equal(
+      m.cfn.commandCalls(DeleteStackCommand).map((c) => c.args[0].input.StackName),
+      ['tessera-domain-oldco'],
+    );
+    assert.equal(report.domainStagesRemoved, ['oldco']);
+    assert.match(out, '==> Domain stages no longer compiled: oldco, goneco\n  oldco: deleting its domain stage (stack tessera-domain-oldco)');
+    assert.ok(
+      m.cfn.commandCalls(DeleteStackCommand)[0]!.calledAfter(m.cfn.commandCalls(ExecuteChangeSetCommand)[0]!),
+      'only after the rollout that dropped them',
+    );
+  } finally {
+    m.restore();
+  }
+});
+
 D('the API calls of a one-tenant change do not grow with the estate (event polling aside)', async () => {
   const counts: Record<number, Record<string, number>> = {};
   for (const size of [50, 500]) {
