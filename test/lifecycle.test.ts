@@ -74,17 +74,18 @@ const lockLine = (lock: string, section: 'tenants' | 'removed', id: string): str
   return lines.slice(from + 1, end < 0 ? undefined : end).find((l) => l.startsWith(`  ${id}: `));
 };
 
-/** Listener rule priority → the tenant whose stack holds it. */
-function priorities(r: Compiled): Map<number, string> {
-  const out = new Map<number, string>();
+/** `<ALB shard>/<listener rule priority>` → the tenant whose stack holds it (priorities are unique per listener). */
+function priorities(r: Compiled): Map<string, string> {
+  const out = new Map<string, string>();
+  const shardOf = new Map(r.plan.tenants.map((t) => [t.id, t.placement.albShard]));
   for (const f of r.files) {
     const m = /^tenants\/([a-z0-9-]+)\.template\.json$/.exec(f.path);
     if (!m) continue;
     for (const res of Object.values((JSON.parse(f.content) as Template).Resources)) {
       if (res.Type !== 'AWS::ElasticLoadBalancingV2::ListenerRule') continue;
-      const p = res.Properties.Priority as number;
-      assert.not.ok(out.has(p), `priority ${p} is held by ${out.get(p)} and ${m[1]}`);
-      out.set(p, m[1]!);
+      const key = `${shardOf.get(m[1]!)}/${res.Properties.Priority as number}`;
+      assert.not.ok(out.has(key), `priority ${key} is held by ${out.get(key)} and ${m[1]}`);
+      out.set(key, m[1]!);
     }
   }
   return out;
@@ -92,15 +93,20 @@ function priorities(r: Compiled): Map<number, string> {
 
 /**
  * The ordering hazard of a deploy: CloudFormation creates a nested stack's new rules
- * before any stack deletes its old ones, so a priority held by one tenant before and
- * another after is a duplicate the ALB refuses, and the whole deploy rolls back.
+ * before any stack deletes its old ones, so a priority of one listener held by one
+ * tenant before and another after is a duplicate the ALB refuses, and the whole deploy
+ * rolls back.
  */
-function assertNoPriorityChangesHands(before: Compiled, after: Compiled): void {
+function prioritiesHandedOn(before: Compiled, after: Compiled): string[] {
   const was = priorities(before);
-  for (const [p, id] of priorities(after)) {
-    const holder = was.get(p);
-    assert.ok(holder === undefined || holder === id, `priority ${p} passes from ${holder} to ${id} in one deploy`);
-  }
+  return [...priorities(after)].flatMap(([key, id]) => {
+    const holder = was.get(key);
+    return holder === undefined || holder === id ? [] : [`${key}: ${holder} → ${id}`];
+  });
+}
+
+function assertNoPriorityChangesHands(before: Compiled, after: Compiled): void {
+  assert.equal(prioritiesHandedOn(before, after), [], 'listener priorities that pass from one tenant to another in one deploy');
 }
 
 const newTenant = (id: string, extra = '') => `kind: Tenant
@@ -156,6 +162,38 @@ L('remove then add in one compile: the newcomer gets a slot never used, no prior
   );
   assert.ok(Number(/ruleSlot: (\d+)/.exec(lockLine(later.lock, 'tenants', 'zeta-two')!)![1]) > zetaSlot);
   assertNoPriorityChangesHands(head, later);
+});
+
+L('a tenant that moves to another ALB shard leaves its slot to nobody, even when the next pull request is deployed with it', () => {
+  // Shard 0 holds exactly 5 target groups (the shared one and four premium tenants).
+  const estate = new Estate(SAMPLE_TENANTS).edit('platform', (t) => t.replace('quotas: {}', 'quotas: { albTargetGroupsPerLoadBalancer: 5 }'));
+  estate.files.set('zeta.yaml', newTenant('zeta'));
+  const deployed = estate.compiled();
+  assert.match(lockLine(deployed.lock, 'tenants', 'zeta') ?? '', 'albShard: 0, ruleSlot: 11,');
+
+  // Pull request A: zeta goes premium; shard 0 has no target group left, so zeta moves.
+  estate.edit('zeta', (t) => t.replace('tier: standard', 'tier: premium'));
+  const moved = estate.compiled();
+  assert.match(lockLine(moved.lock, 'tenants', 'zeta') ?? '', 'albShard: 1, ruleSlot: 0,');
+  assert.match(moved.lock, '\nvacated:\n  - { albShard: 0, ruleSlot: 11 }\n', 'its old slot, the highest of shard 0, is kept');
+
+  // Pull request B, merged before anyone deploys A: a newcomer on shard 0.
+  const afterA = estate.lock;
+  estate.files.set('omega.yaml', newTenant('omega'));
+  const both = estate.compiled();
+  assert.match(lockLine(both.lock, 'tenants', 'omega') ?? '', 'albShard: 0, ruleSlot: 12,');
+  assertNoPriorityChangesHands(deployed, both);
+  assert.not.match(both.lock, 'vacated:', 'slot 12 in use keeps newcomers above 11: the entry is no longer needed');
+  assert.is(estate.compiled().lock, both.lock, 'fixed point');
+
+  // Mutation: the same pull request B on a lock without the vacated entry hands slot 11
+  // (zeta's old rule, still on shard 0 until A deploys) to omega.
+  const forgetful = new Estate(SAMPLE_TENANTS);
+  for (const [name, text] of estate.files) forgetful.files.set(name, text);
+  forgetful.lock = afterA!.replace(/\nvacated:\n(?: {2}.*\n)+/, '\n');
+  const handed = forgetful.compiled();
+  assert.match(lockLine(handed.lock, 'tenants', 'omega') ?? '', 'albShard: 0, ruleSlot: 11,');
+  assert.equal(prioritiesHandedOn(deployed, handed), ['0/23: zeta → omega']);
 });
 
 L('deleting the file of a tenant that is not offboarded is an error on the lock naming the way out; nothing compiles', () => {

@@ -114,7 +114,7 @@ P('a tenant that no longer fits moves alone', () => {
   assert.is(second.byTenant.get('b')!.albShard, 1);
 });
 
-P('the lock round-trips: placements, statuses, incarnations, removed tenants and held slots', () => {
+P('the lock round-trips: placements, statuses, incarnations, removed tenants, held and vacated slots', () => {
   const placements = new Map<string, TenantPlacement>([
     ['beta', { albShard: 1, ruleSlot: 4, cacheCluster: null, group: 2, rules: 2, certificates: 1, targetGroups: 1 }],
     ['alpha', { albShard: 0, ruleSlot: 0, cacheCluster: 3, group: 0, rules: 1, certificates: 0, targetGroups: 0 }],
@@ -128,6 +128,7 @@ P('the lock round-trips: placements, statuses, incarnations, removed tenants and
       ['gamma', { removed: '2026-11-02', slot: { albShard: 0, ruleSlot: 5 } }],
       ['delta', { removed: '2026-10-01', incarnation: 2 }],
     ]),
+    [{ albShard: 1, ruleSlot: 7 }],
   );
   const parsed = validateLockFile(rawFile('placement.lock.yaml', text));
   assert.equal(parsed.diagnostics, []);
@@ -145,6 +146,7 @@ P('the lock round-trips: placements, statuses, incarnations, removed tenants and
       ['gamma', { removed: '2026-11-02', slot: { albShard: 0, ruleSlot: 5 } }],
     ]),
   );
+  assert.equal(parsed.vacated, [{ albShard: 1, ruleSlot: 7 }]);
   assert.ok(text.indexOf('  alpha:') < text.indexOf('  beta:'), 'sorted by id');
 });
 

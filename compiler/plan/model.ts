@@ -3,7 +3,7 @@
 // tenant's status means, the subnets, rollout sizes), so emitters only translate it
 // into resources and never consult manifests or decide anything themselves.
 import type { DnsMode, LogRetentionDays, TenantStatus } from '../manifest.ts';
-import type { RemovedEntry } from '../validate/lockFile.ts';
+import type { RemovedEntry, VacatedSlot } from '../validate/lockFile.ts';
 
 /** A tenant's life as the lock remembers it (plan/lifecycle.ts). */
 export interface TenantLifecycle {
@@ -318,6 +318,8 @@ export interface EstatePlan {
   readonly placements: ReadonlyMap<string, TenantPlacement>;
   /** Removed tenants, as the next lock records them. */
   readonly removed: ReadonlyMap<string, RemovedEntry>;
+  /** Slots left by moves that the next lock keeps (plan/placement.ts). */
+  readonly vacated: readonly VacatedSlot[];
   /** Sorted by id (byte order), whatever the order the files were read in. */
   readonly tenants: readonly TenantPlan[];
 }

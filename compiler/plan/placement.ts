@@ -9,8 +9,11 @@
 // rule the same deploy deletes (a removed tenant's, or one that moved away) would be
 // refused as a duplicate and roll the whole deploy back. Only when a shard reaches its
 // last slot does a newcomer take a removed tenant's, and only one whose removal an
-// earlier compile recorded (its lock already lists it under `removed`).
+// earlier compile recorded (its lock already lists it under `removed`). A slot a tenant
+// left by moving to another shard counts as used while it is its shard's highest
+// (the lock keeps it under `vacated`), and is never given again.
 import { compareStrings } from '../diagnostics.ts';
+import type { VacatedSlot } from '../validate/lockFile.ts';
 import type { QuotaPlan, RemovedSlot, TenantPlacement } from './model.ts';
 import { HOST_VALUES_PER_RULE, LISTENER_SLOTS_PER_SHARD, TENANTS_PER_GROUP } from './quotas.ts';
 
@@ -26,6 +29,8 @@ export interface PlacementNeeds {
 
 export interface PlacementResult {
   readonly byTenant: ReadonlyMap<string, TenantPlacement>;
+  /** Slots left behind by tenants this placement moved to another ALB shard. */
+  readonly vacated: readonly VacatedSlot[];
   readonly albShards: readonly number[];
   readonly cacheClusters: readonly number[];
   readonly groups: readonly number[];
@@ -102,6 +107,7 @@ export function placeTenants(
     group?: number;
   }
   const kept = new Map<string, Kept>();
+  const vacated: VacatedSlot[] = [];
   for (const r of removedSlots) {
     const s = shard(r.albShard);
     s.next = Math.max(s.next, r.ruleSlot + 1);
@@ -122,8 +128,11 @@ export function placeTenants(
       k.alb = { shard: old.albShard, slot: old.ruleSlot };
     } else {
       // Moving away: its rule is deleted by the same deploy that creates its new one,
-      // so its slot counts as used (and is not remembered: only a removal's is).
+      // so its slot counts as used, and the plan keeps it in the lock (vacated) for as
+      // long as it is the shard's highest: a later change deployed together with this
+      // one must not give it to a newcomer either.
       s.next = Math.max(s.next, old.ruleSlot + 1);
+      vacated.push({ albShard: old.albShard, ruleSlot: old.ruleSlot });
     }
     if (t.sharedCache && old.cacheCluster !== null && (caches.get(old.cacheCluster) ?? 0) < cachePerCluster) {
       caches.set(old.cacheCluster, (caches.get(old.cacheCluster) ?? 0) + 1);
@@ -171,5 +180,5 @@ export function placeTenants(
   for (const i of [...shards.keys()]) if (!usedShards.has(i)) shards.delete(i);
   if (shards.size === 0) shard(0);
   if (caches.size === 0) caches.set(0, 0);
-  return { byTenant: placed, albShards: sorted(shards), cacheClusters: sorted(caches), groups: sorted(groups) };
+  return { byTenant: placed, vacated, albShards: sorted(shards), cacheClusters: sorted(caches), groups: sorted(groups) };
 }

@@ -23,7 +23,7 @@ import { DEFAULT_QUOTAS, HOST_VALUES_PER_RULE, quotaInfo } from './quotas.ts';
 import { placeTenants, rulesFor } from './placement.ts';
 import { checkLockClaims } from './lockClaims.ts';
 import { planLifecycle } from './lifecycle.ts';
-import type { LockEntry, RemovedEntry } from '../validate/lockFile.ts';
+import type { LockEntry, RemovedEntry, VacatedSlot } from '../validate/lockFile.ts';
 import type { SourceFile } from '../load/sourceFile.ts';
 
 export type PlanResult = { readonly ok: true; readonly plan: EstatePlan } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
@@ -197,14 +197,36 @@ function removedAfter(removed: ReadonlyMap<string, RemovedEntry>, placed: Readon
   );
 }
 
+/**
+ * The vacated slots the next lock keeps: per ALB shard, the highest one left by a move,
+ * while it is above every slot a tenant or a removed tenant holds there (below that, the
+ * high-water mark those give already keeps newcomers above it).
+ */
+function vacatedAfter(
+  candidates: readonly VacatedSlot[],
+  placed: ReadonlyMap<string, TenantPlacement>,
+  removed: ReadonlyMap<string, RemovedEntry>,
+): readonly VacatedSlot[] {
+  const highest = new Map<number, number>();
+  const held = [
+    ...[...placed.values()].map((p) => ({ albShard: p.albShard, ruleSlot: p.ruleSlot })),
+    ...[...removed.values()].flatMap((r) => (r.slot ? [r.slot] : [])),
+  ];
+  for (const h of held) highest.set(h.albShard, Math.max(highest.get(h.albShard) ?? -1, h.ruleSlot));
+  const kept = new Map<number, number>();
+  for (const v of candidates) if (v.ruleSlot > (highest.get(v.albShard) ?? -1) && v.ruleSlot > (kept.get(v.albShard) ?? -1)) kept.set(v.albShard, v.ruleSlot);
+  return [...kept].sort(([a], [b]) => a - b).map(([albShard, ruleSlot]) => ({ albShard, ruleSlot }));
+}
+
 /** The placement lock as read: what each tenant was given, and the file for diagnostics. */
 export interface LockInput {
   readonly placements: ReadonlyMap<string, LockEntry>;
   readonly removed: ReadonlyMap<string, RemovedEntry>;
+  readonly vacated: readonly VacatedSlot[];
   readonly source: SourceFile | null;
 }
 
-const NO_LOCK: LockInput = { placements: new Map(), removed: new Map(), source: null };
+const NO_LOCK: LockInput = { placements: new Map(), removed: new Map(), vacated: [], source: null };
 
 /** `today` (YYYY-MM-DD) dates the removals this compile records. */
 export function planEstate(
@@ -251,7 +273,7 @@ export function planEstate(
     })),
     platform.quotas,
     previous,
-    life.plan.removedSlots,
+    [...life.plan.removedSlots, ...lock.vacated.map((v) => ({ ...v, released: false }))],
   );
   const checkQuota = (key: keyof QuotaPlan, count: number, what: string) => {
     const limit = platform.quotas[key];
@@ -317,6 +339,7 @@ export function planEstate(
       groups,
       placements: placement.byTenant,
       removed: removedAfter(life.plan.removed, placement.byTenant),
+      vacated: vacatedAfter([...lock.vacated, ...placement.vacated], placement.byTenant, removedAfter(life.plan.removed, placement.byTenant)),
       tenants,
     }),
   };

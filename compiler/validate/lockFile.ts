@@ -29,9 +29,16 @@ export interface RemovedEntry {
   readonly slot?: { readonly albShard: number; readonly ruleSlot: number };
 }
 
+/** A listener slot left behind by a tenant that moved to another ALB shard (plan/placement.ts). */
+export interface VacatedSlot {
+  readonly albShard: number;
+  readonly ruleSlot: number;
+}
+
 export interface LockResult {
   readonly placements: ReadonlyMap<string, LockEntry>;
   readonly removed: ReadonlyMap<string, RemovedEntry>;
+  readonly vacated: readonly VacatedSlot[];
   readonly diagnostics: readonly Diagnostic[];
   /** The parsed lock, for diagnostics that point into it; null when there is none. */
   readonly source: SourceFile | null;
@@ -40,9 +47,9 @@ export interface LockResult {
 const RESTORE = 'the lock is written by tenantc compile: restore it from version control, or delete it to place every tenant anew';
 
 export function validateLockFile(raw: RawFile | null): LockResult {
-  if (!raw) return { placements: new Map(), removed: new Map(), diagnostics: [], source: null };
+  if (!raw) return { placements: new Map(), removed: new Map(), vacated: [], diagnostics: [], source: null };
   const parsed = parseManifest(raw);
-  if (!parsed.source) return { placements: new Map(), removed: new Map(), diagnostics: parsed.diagnostics, source: null };
+  if (!parsed.source) return { placements: new Map(), removed: new Map(), vacated: [], diagnostics: parsed.diagnostics, source: null };
   const source = parsed.source;
   const problems = validateAgainstSchema('PlacementLock', source, source.value);
   if (problems.length) {
@@ -50,13 +57,19 @@ export function validateLockFile(raw: RawFile | null): LockResult {
     return {
       placements: new Map(),
       removed: new Map(),
+      vacated: [],
       source,
       diagnostics: sortDiagnostics(problems).map((d, i) => ({ ...d, code: 'lock-file', ...(i === 0 ? { notes: [RESTORE] } : {}) })),
     };
   }
   // The schema has checked every entry's shape.
-  const { tenants, removed = {} } = source.value as {
+  const {
+    tenants,
+    removed = {},
+    vacated = [],
+  } = source.value as {
     tenants: Record<string, LockEntry>;
+    vacated?: VacatedSlot[];
     removed?: Record<string, { removed: string; incarnation?: number; albShard?: number; ruleSlot?: number }>;
   };
   const gone = new Map<string, RemovedEntry>();
@@ -81,5 +94,5 @@ export function validateLockFile(raw: RawFile | null): LockResult {
       ...(e.incarnation ? { incarnation: e.incarnation } : {}),
     });
   }
-  return { placements, removed: gone, diagnostics: [], source };
+  return { placements, removed: gone, vacated: vacated.map((v) => ({ albShard: v.albShard, ruleSlot: v.ruleSlot })), diagnostics: [], source };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { compareStrings } from '../diagnostics.ts';
 import { PLACEMENT_LOCK_FILE } from '../load/readManifests.ts';
 import type { EstatePlan, TenantPlacement } from '../plan/model.ts';
-import type { RemovedEntry } from '../validate/lockFile.ts';
+import type { RemovedEntry, VacatedSlot } from '../validate/lockFile.ts';
 
 /** What the lock records of each tenant: its placement, its status, its incarnation. */
 export interface LockTenant {
@@ -14,7 +14,11 @@ export interface LockTenant {
   readonly incarnation: number;
 }
 
-export function serializeLock(tenants: ReadonlyMap<string, LockTenant>, removed: ReadonlyMap<string, RemovedEntry> = new Map()): string {
+export function serializeLock(
+  tenants: ReadonlyMap<string, LockTenant>,
+  removed: ReadonlyMap<string, RemovedEntry> = new Map(),
+  vacated: readonly VacatedSlot[] = [],
+): string {
   const lines = [
     '# Placement lock, written by `tenantc compile`. Commit it with the manifests.',
     '# A tenant keeps its ALB shard and listener slot, shared cache cluster and group stack',
@@ -46,6 +50,10 @@ export function serializeLock(tenants: ReadonlyMap<string, LockTenant>, removed:
       lines.push(`  ${id}: { ${fields.join(', ')} }`);
     }
   }
+  if (vacated.length) {
+    lines.push('vacated:');
+    for (const v of vacated) lines.push(`  - { albShard: ${v.albShard}, ruleSlot: ${v.ruleSlot} }`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -54,6 +62,7 @@ export function lockOf(plan: EstatePlan): string {
   return serializeLock(
     new Map(plan.tenants.map((t) => [t.id, { placement: t.placement, status: t.status, incarnation: t.lifecycle.incarnation }])),
     plan.removed,
+    plan.vacated,
   );
 }
 
