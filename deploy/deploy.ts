@@ -13,6 +13,7 @@ import { readCompiledOutput } from './compiledOutput.ts';
 import { type DomainGateFinding, domainGate } from './domainGate.ts';
 import { removeStaleStages, runDomainStages, type StageResult, stageLines } from './domainStage.ts';
 import { executeAndWatch, type Failure } from './execute.ts';
+import { findNameHandovers, type NameHandover } from './nameHandover.ts';
 import { guard, type GuardResult, type StackChanges, stacksOf } from './guard.ts';
 import { changeSetLines, duration, eventLine, guardLines, rootCauseLines } from './render.ts';
 import { setStackPolicy, stackPolicy } from './stackPolicy.ts';
@@ -59,6 +60,8 @@ export interface DeployReport {
   readonly domainStages: readonly StageResult[];
   /** Tenants whose certificate the change set would create before their domain stage is issued. */
   readonly domainGate: readonly DomainGateFinding[];
+  /** Host names the output gives a tenant while another tenant's deployed stack holds them. */
+  readonly nameHandovers: readonly NameHandover[];
   /** Tenants whose domain stage this deploy deleted: removed, or no longer with their own DNS. */
   readonly domainStagesRemoved: readonly string[];
 }
@@ -99,6 +102,7 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, prompt?:
     domainStages: [],
     domainGate: [],
     domainStagesRemoved: [],
+    nameHandovers: [],
   };
   const end = (outcome: DeployOutcome, message: string, more: Partial<DeployReport> = {}): DeployReport => {
     report = { ...report, ...more, outcome, message };
@@ -124,9 +128,21 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, prompt?:
     `  ${state.kind === 'ready' ? `${state.status}: the change set updates it` : state.kind === 'review' ? 'REVIEW_IN_PROGRESS (a change set was never executed): the change set creates it' : 'does not exist: the change set creates it'}`,
   );
 
+  const record = await readDeployedRecord(aws, req.bucket, req.stack);
+  const handovers = await findNameHandovers(aws, req.bucket, record, compiled);
+  report = { ...report, nameHandovers: handovers };
+  if (handovers.length) {
+    for (const h of handovers)
+      say.line(`  ${h.name}: held by ${h.from}'s deployed stack, claimed by ${h.to}: ${h.to}'s would be created before ${h.from}'s is changed or deleted`);
+    const to = [...new Set(handovers.map((h) => h.to))];
+    return end(
+      'refused',
+      `refused: host names pass from one tenant to another in one deploy, which CloudFormation cannot order (the deploy would roll back); deploy in two steps: first without ${to.join(', ')}'s claim (set ${to.length === 1 ? 'its file' : 'their files'} aside, compile, deploy), then with it; nothing was uploaded or executed`,
+    );
+  }
+
   say.step(`Uploading templates to s3://${req.bucket}`);
   // Each upload is named while they are few (a change); a first deploy's hundreds are counted.
-  const record = await readDeployedRecord(aws, req.bucket, req.stack);
   const uploads = await uploadAssets(aws, req.bucket, record, compiled, (key, n) => n <= UPLOADS_NAMED && say.line(`  uploaded ${key}`));
   // Tenants by stack: this output's, and those of the last rollout, so that a stack
   // being removed (its tenant gone from the output) is still named by its tenant.

@@ -702,6 +702,59 @@ D('a domain stage the output no longer has (tenant removed, or back on platform 
   }
 });
 
+D('a host name passing from one tenant to another in one deploy is refused before anything is uploaded, naming both and the two steps', async () => {
+  const m = mockedAws(fakeClock());
+  try {
+    // The last rollout had "initrode" holding umbrella's domain (it was removed and umbrella
+    // claimed the domain in two pull requests merged before this deploy); umbrella's own
+    // template changed since.
+    const current = manifest();
+    const umbrella = current.nested.find((t) => t.stack.endsWith('tenantUmbrellaStack'))!;
+    const initrode = {
+      ...umbrella,
+      stack: umbrella.stack.replace('Umbrella', 'Initrode'),
+      tenant: 'initrode',
+      key: 'tenantc/initrode-old.template.json',
+      file: 'tenants/initrode.template.json',
+    };
+    const record = {
+      ...current,
+      nested: [...current.nested.filter((t) => t !== umbrella), { ...umbrella, key: 'tenantc/umbrella-old.template.json' }, initrode],
+    };
+    readyStack(m, 'UPDATE_COMPLETE', JSON.stringify(record));
+    const template = (resources: object) => ({ Body: body(JSON.stringify({ Resources: resources })) });
+    m.s3.on(GetObjectCommand, { Key: 'tenantc/initrode-old.template.json' }).resolves(
+      template({
+        tenantDomain0Record: { Type: 'AWS::Route53::RecordSet', Properties: { Name: 'Portal.Umbrella.Example.' } },
+        tenantDistributionTenant: { Type: 'AWS::CloudFront::DistributionTenant', Properties: { Domains: ['assets.portal.umbrella.example'] } },
+        tenantUserPoolDomain: { Type: 'AWS::Cognito::UserPoolDomain', Properties: { Domain: 'auth.portal.umbrella.example' } },
+      }),
+    );
+    m.s3.on(GetObjectCommand, { Key: 'tenantc/umbrella-old.template.json' }).resolves(template({}));
+    const { report, out } = await deploy(m.aws);
+    assert.is(report.outcome, 'refused', out);
+    assert.equal(report.nameHandovers, [
+      { name: 'assets.portal.umbrella.example', from: 'initrode', to: 'umbrella' },
+      { name: 'auth.portal.umbrella.example', from: 'initrode', to: 'umbrella' },
+    ]);
+    // (umbrella keeps its DNS: it holds no record named portal.umbrella.example, so that one is no handover.)
+    assert.match(out, "auth.portal.umbrella.example: held by initrode's deployed stack, claimed by umbrella");
+    assert.match(out, "deploy in two steps: first without umbrella's claim");
+    assert.is(m.s3.commandCalls(PutObjectCommand).length, 0, 'nothing uploaded');
+    assert.is(m.cfn.commandCalls(CreateChangeSetCommand).length, 0, 'no change set');
+    assert.equal(
+      m.s3
+        .commandCalls(GetObjectCommand)
+        .map((c) => c.args[0].input.Key)
+        .sort(),
+      ['tenantc/deployed/tessera.assets.json', 'tenantc/initrode-old.template.json', 'tenantc/umbrella-old.template.json'],
+      "only the changed tenants' last templates are read",
+    );
+  } finally {
+    m.restore();
+  }
+});
+
 D('the API calls of a one-tenant change do not grow with the estate (event polling aside)', async () => {
   const counts: Record<number, Record<string, number>> = {};
   for (const size of [50, 500]) {
