@@ -30,7 +30,8 @@ function isMissing(e: unknown): boolean {
   return e instanceof Error && (e.name === 'NoSuchKey' || e.name === 'NotFound' || status === 404);
 }
 
-async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+/** Runs `fn` over `items`, CONCURRENCY at a time. */
+export async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await fn(items[next++]!);

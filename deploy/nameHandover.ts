@@ -11,6 +11,7 @@
 // runs and says how to split it.
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { AssetsManifest } from '../compiler/outputFormat.ts';
+import { inParallel } from './assets.ts';
 import type { Aws } from './aws.ts';
 import type { CompiledForDeploy } from './compiledOutput.ts';
 
@@ -49,9 +50,10 @@ export function heldNames(template: TemplateLike): string[] {
 /** Names held before by one tenant and claimed after by another (both maps: tenant → its names). */
 export function nameHandovers(before: ReadonlyMap<string, readonly string[]>, after: ReadonlyMap<string, readonly string[]>): NameHandover[] {
   const holder = new Map<string, string>();
-  for (const [tenant, names] of before) for (const n of names) holder.set(n, tenant);
+  const byTenant = (a: [string, unknown], b: [string, unknown]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+  for (const [tenant, names] of [...before].sort(byTenant)) for (const n of names) holder.set(n, tenant);
   const out: NameHandover[] = [];
-  for (const [tenant, names] of [...after].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [tenant, names] of [...after].sort(byTenant)) {
     for (const name of names) {
       const from = holder.get(name);
       if (from !== undefined && from !== tenant) out.push({ name, from, to: tenant });
@@ -73,11 +75,12 @@ export async function findNameHandovers(aws: Aws, bucket: string, record: Assets
   const now = keyOf(compiled.manifest);
   const before = new Map<string, readonly string[]>();
   const after = new Map<string, readonly string[]>();
-  for (const [tenant, key] of was) {
-    if (now.get(tenant) === key) continue;
+  // An estate-wide change reads every tenant's last template: in parallel, like the uploads it comes with.
+  const changed = [...was].filter(([tenant, key]) => now.get(tenant) !== key);
+  await inParallel(changed, async ([tenant, key]) => {
     const r = await aws.send(() => aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
     before.set(tenant, heldNames(JSON.parse(await r.Body!.transformToString()) as TemplateLike));
-  }
+  });
   for (const [tenant, key] of now) {
     if (was.get(tenant) === key) continue;
     after.set(tenant, heldNames(JSON.parse(compiled.bodies.get(key)!.toString('utf8')) as TemplateLike));
