@@ -7,7 +7,7 @@ import type { EstatePlan } from '../../plan/model.ts';
 import { TENANT_TAG_KEY } from '../../plan/isolation.ts';
 import { DATA_KEY } from './keys.ts';
 import { ACCESS_LOG_BUCKET, TENANT_DATA_BUCKET } from './rootIds.ts';
-import type { PolicyDocument, PolicyPrincipal } from './policy.ts';
+import type { PolicyDocument, PolicyPrincipal, PolicyStatement } from './policy.ts';
 import { getAtt, join, ref, sub, tags, type LayerOutput, type Value } from './template.ts';
 
 export { ACCESS_LOG_BUCKET, TENANT_DATA_BUCKET };
@@ -49,6 +49,18 @@ export function elbLogDeliveryPrincipal(region: string): PolicyPrincipal {
   return account ? { AWS: `arn:aws:iam::${account}:root` } : { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' };
 }
 
+/** Refuses every request to the bucket and its objects that does not come over TLS. */
+function denyInsecureTransport(bucketArn: Value): PolicyStatement {
+  return {
+    Sid: 'DenyInsecureTransport',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 's3:*',
+    Resource: [bucketArn, join('', [bucketArn, '/*'])],
+    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+  };
+}
+
 const blockPublicAccess = { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true };
 
 /** Who reads public assets for CloudFront: the OAC service principal scoped to our distribution, or a legacy OAI. */
@@ -59,14 +71,7 @@ export function tenantDataBucketPolicyDocument(bucketArn: Value, reader: CdnRead
   return {
     Version: '2012-10-17',
     Statement: [
-      {
-        Sid: 'DenyInsecureTransport',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 's3:*',
-        Resource: [bucketArn, join('', [bucketArn, '/*'])],
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      },
+      denyInsecureTransport(bucketArn),
       {
         // Every S3 action (s3:*, not a list that new actions slip past) on anything but
         // the principal's own prefix and the bucket itself: versions, tags, ACLs,
@@ -145,14 +150,7 @@ export function emitStorage(plan: EstatePlan): LayerOutput {
           PolicyDocument: {
             Version: '2012-10-17',
             Statement: [
-              {
-                Sid: 'DenyInsecureTransport',
-                Effect: 'Deny',
-                Principal: '*',
-                Action: 's3:*',
-                Resource: [getAtt(ACCESS_LOG_BUCKET, 'Arn'), join('', [getAtt(ACCESS_LOG_BUCKET, 'Arn'), '/*'])],
-                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-              },
+              denyInsecureTransport(getAtt(ACCESS_LOG_BUCKET, 'Arn')),
               {
                 Sid: 'AllowServerAccessLogDelivery',
                 Effect: 'Allow',
