@@ -69,6 +69,16 @@ export function compiledFrom(dir: string, display = 'tenants'): Extract<CompileR
   return r;
 }
 
+/**
+ * The minimal fixture estate (acme, initech) under another platform name, so that each
+ * suite that applies its SQL to a shared server has roles of its own.
+ */
+export function minimalEstateAs(platform: string): RawFile[] {
+  return rawFilesFrom(join(FIXTURES, 'estates', 'minimal')).map((f) =>
+    f.name === 'platform.yaml' ? rawFile(f.name, Buffer.from(f.bytes!).toString('utf8').replace('name: tessera', `name: ${platform}`)) : f,
+  );
+}
+
 export function rawFile(name: string, text: string, display = 'tenants'): RawFile {
   const bytes = Buffer.from(text, 'utf8');
   return { path: `${display}/${name}`, name, size: bytes.length, bytes };

@@ -9,19 +9,15 @@ import { emitSql } from '../compiler/emit/sql/emitSql.ts';
 import { databaseRoles } from '../compiler/plan/names.ts';
 import { compileSources, parseSources } from '../compiler/pipeline.ts';
 import { PLACEMENT_LOCK_FILE } from '../compiler/load/readManifests.ts';
-import { FIXTURES, rawFile, rawFilesFrom } from './helpers.ts';
-import { pgliteBackend, serverBackend, useServer, type Backend, type Session } from './support/databases.ts';
+import { FIXTURES, minimalEstateAs, rawFile } from './helpers.ts';
+import { pgliteBackend, rejects, serverBackend, useServer, type Backend, type Session } from './support/databases.ts';
 
 const PLATFORM = `rls${process.pid}`;
 const ROLES = databaseRoles(PLATFORM);
 
 /** The SQL compile writes for the minimal fixture estate (acme, initech), under this run's platform name. */
 function compiledSql(dropTenant?: string): Record<string, string> {
-  const raw = rawFilesFrom(join(FIXTURES, 'estates', 'minimal'))
-    .filter((f) => f.name !== `${dropTenant}.yaml`)
-    .map((f) =>
-      f.name === 'platform.yaml' ? { ...f, bytes: Buffer.from(Buffer.from(f.bytes!).toString('utf8').replace('name: tessera', `name: ${PLATFORM}`)) } : f,
-    );
+  const raw = minimalEstateAs(PLATFORM).filter((f) => f.name !== `${dropTenant}.yaml`);
   const r = compileSources('tenants', parseSources(raw));
   if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
   return Object.fromEntries(emitSql(r.plan).map((f) => [f.path.replace('sql/', ''), f.content]));
@@ -35,14 +31,10 @@ const SQL = compiledSql();
  * test/lifecycle.test.ts compiles, on the minimal estate.
  */
 function restoredSql(): string {
-  const dir = join(FIXTURES, 'estates', 'minimal');
-  const raw = rawFilesFrom(dir).map((f) => {
-    const text = Buffer.from(f.bytes!).toString('utf8');
-    if (f.name === 'platform.yaml') return rawFile(f.name, text.replace('name: tessera', `name: ${PLATFORM}`));
-    if (f.name === 'initech.yaml') return rawFile(f.name, `${text}restoredFrom: "2026-11-20"\n`);
-    return f;
-  });
-  const lock = readFileSync(join(dir, PLACEMENT_LOCK_FILE), 'utf8')
+  const raw = minimalEstateAs(PLATFORM).map((f) =>
+    f.name === 'initech.yaml' ? rawFile(f.name, `${Buffer.from(f.bytes!).toString('utf8')}restoredFrom: "2026-11-20"\n`) : f,
+  );
+  const lock = readFileSync(join(FIXTURES, 'estates', 'minimal', PLACEMENT_LOCK_FILE), 'utf8')
     .replace(/^ {2}initech: .*\n/m, '')
     .concat('removed:\n  initech: { removed: "2026-11-20", albShard: 0, ruleSlot: 1 }\n');
   const r = compileSources('tenants', parseSources(raw, rawFile(PLACEMENT_LOCK_FILE, lock)));
@@ -82,16 +74,6 @@ async function asTenant<T>(s: Session, tenant: string | null, fn: () => Promise<
   } finally {
     await s.exec('ROLLBACK');
   }
-}
-
-async function rejects(p: Promise<unknown>, pattern: RegExp, what: string): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    assert.match((e as Error).message, pattern, what);
-    return;
-  }
-  assert.unreachable(`${what}: expected an error matching ${pattern}`);
 }
 
 function rlsSuite(name: string, open: () => Promise<Backend>): void {

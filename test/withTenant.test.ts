@@ -1,6 +1,5 @@
 // withTenant on a real pool: the tenant is set for the transaction only, and a pooled
 // connection does not carry it into the next request.
-import { join } from 'node:path';
 import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -8,8 +7,8 @@ import { emitSql } from '../compiler/emit/sql/emitSql.ts';
 import { databaseRoles } from '../compiler/plan/names.ts';
 import { compileSources, parseSources } from '../compiler/pipeline.ts';
 import { InvalidTenantIdError, withTenant } from '../runtime/withTenant.ts';
-import { FIXTURES, rawFilesFrom } from './helpers.ts';
-import { SERVER_URL, useServer } from './support/databases.ts';
+import { minimalEstateAs } from './helpers.ts';
+import { rejects, SERVER_URL, useServer } from './support/databases.ts';
 
 const W = suite('withTenant');
 const PLATFORM = `wt${process.pid}`;
@@ -17,10 +16,7 @@ const ROLES = databaseRoles(PLATFORM);
 const DB = `tenantc_wt_${process.pid}`;
 
 function sql(): Record<string, string> {
-  const raw = rawFilesFrom(join(FIXTURES, 'estates', 'minimal')).map((f) =>
-    f.name === 'platform.yaml' ? { ...f, bytes: Buffer.from(Buffer.from(f.bytes!).toString('utf8').replace('name: tessera', `name: ${PLATFORM}`)) } : f,
-  );
-  const r = compileSources('tenants', parseSources(raw));
+  const r = compileSources('tenants', parseSources(minimalEstateAs(PLATFORM)));
   if (!r.ok) throw new Error('fixture estate is invalid');
   return Object.fromEntries(emitSql(r.plan).map((f) => [f.path, f.content]));
 }
@@ -124,16 +120,6 @@ if (useServer('withTenant')) {
     assert.is(n, 0);
     assert.is((await pool.query(`SELECT current_setting('app.tenant_id', true) AS t`)).rows[0].t, '');
   });
-}
-
-async function rejects(p: Promise<unknown>, pattern: RegExp, what: string): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    assert.match((e as Error).message, pattern, what);
-    return;
-  }
-  assert.unreachable(`${what} survived the transaction`);
 }
 
 W.run();

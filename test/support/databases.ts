@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import * as assert from 'uvu/assert';
 
 export interface Session {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
@@ -130,4 +131,15 @@ export async function pgliteBackend(appRole: string): Promise<Backend> {
       await db.close();
     },
   };
+}
+
+/** Awaits `p` and asserts it failed with a message matching `pattern`. */
+export async function rejects(p: Promise<unknown>, pattern: RegExp, what: string): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    assert.match((e as Error).message, pattern, what);
+    return;
+  }
+  assert.unreachable(`${what}: expected an error matching ${pattern}`);
 }
