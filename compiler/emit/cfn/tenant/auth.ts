@@ -19,6 +19,7 @@ import type { PolicyDocument } from '../policy.ts';
 import type { StackParameters } from '../stackParameters.ts';
 import { getAtt, join, ref, sub, type LayerOutput, type Resources } from '../template.ts';
 import { appRecordId, aliasRecord, CLOUDFRONT_ZONE_ID, TENANT_CERTIFICATE, zoneOf } from './dns.ts';
+import { tenantDataBucketArn } from './iam.ts';
 
 export const USER_POOL = 'tenantUserPool';
 export const USER_POOL_CLIENT = 'tenantUserPoolClient';
@@ -29,7 +30,7 @@ const SAML_EMAIL = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emaila
 /** What a signed-in end user's identity-pool credentials may do: their own folder, nothing else. */
 export function endUserPolicyDocument(t: TenantPlan, params: StackParameters): PolicyDocument {
   const own = { StringEquals: { [`aws:PrincipalTag/${TENANT_TAG_KEY}`]: t.id } };
-  const bucketArn = join('', [sub('arn:${AWS::Partition}:s3:::'), params.ref('TenantDataBucketName')]);
+  const bucketArn = tenantDataBucketArn(params);
   const folder = tenantEndUserS3Prefix(t.id);
   return {
     Version: '2012-10-17',

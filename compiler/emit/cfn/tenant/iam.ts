@@ -26,10 +26,13 @@ export const TENANT_POLICY = 'tenantAccessPolicy';
 /** Maximum size of a managed policy document, whitespace excluded (IAM quota). */
 export const MANAGED_POLICY_MAX_CHARS = 6144;
 
+/** ARN of the shared tenant data bucket, from the name its stack receives. */
+export const tenantDataBucketArn = (params: StackParameters) => join('', [sub('arn:${AWS::Partition}:s3:::'), params.ref('TenantDataBucketName')]);
+
 export function tenantPolicyDocument(t: TenantPlan, params: StackParameters): PolicyDocument {
   const own = { StringEquals: { [`aws:PrincipalTag/${TENANT_TAG_KEY}`]: t.id } };
   const arn = (service: string, resource: string) => sub(`arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`);
-  const bucketArn = join('', [sub('arn:${AWS::Partition}:s3:::'), params.ref('TenantDataBucketName')]);
+  const bucketArn = tenantDataBucketArn(params);
   return {
     Version: '2012-10-17',
     Statement: [
