@@ -11,7 +11,7 @@ import { readDeployedRecord, recordDeployed, type UploadSummary, uploadAssets } 
 import { type ChangeSetNode, createChangeSet, deleteChangeSet, describeChangeSetTree, waitForChangeSet } from './changeSet.ts';
 import { readCompiledOutput } from './compiledOutput.ts';
 import { type DomainGateFinding, domainGate } from './domainGate.ts';
-import { removeStaleStages, runDomainStages, type StageResult, stageLines } from './domainStage.ts';
+import { isIssued, removeStaleStages, runDomainStages, type StageResult, stageLines } from './domainStage.ts';
 import { executeAndWatch, type Failure } from './execute.ts';
 import { findNameHandovers, type NameHandover } from './nameHandover.ts';
 import { guard, type GuardResult, type StackChanges, stacksOf } from './guard.ts';
@@ -219,8 +219,7 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, prompt?:
   // A stage this deploy did not touch (issued earlier, names unchanged) is asked now, if the change set needs it.
   for (const g of domainGate(stacks, compiled.manifest.domains, issued)) {
     if (stages.some((r) => r.tenant === g.tenant)) continue;
-    const state = await describeStack(aws, domainStageStackName(req.stack, g.tenant));
-    if (state.kind === 'ready' && /^(CREATE|UPDATE)_COMPLETE$/.test(state.status)) issued.add(g.tenant);
+    if (isIssued(await describeStack(aws, domainStageStackName(req.stack, g.tenant)))) issued.add(g.tenant);
   }
   const gate = domainGate(stacks, compiled.manifest.domains, issued);
   report = { ...report, domainGate: gate };

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { type DomainStageTemplate, domainStageStackName, TENANT_ZONE } from '../compiler/outputFormat.ts';
 import { type Aws, templateUrl } from './aws.ts';
-import { blockedBy, describeStack } from './stackState.ts';
+import { blockedBy, describeStack, isValidationError, type StackState } from './stackState.ts';
 
 /** The stage's certificate, its zone parameter and the tenant stack's name servers output (compiler/emit/cfn). */
 const STAGE_CERTIFICATE = 'domainStageCertificate';
@@ -53,9 +53,8 @@ export interface StageRequest {
   readonly pollMs: number;
 }
 
-function isValidationError(e: unknown, pattern: RegExp): boolean {
-  return e instanceof Error && e.name === 'ValidationError' && pattern.test(e.message);
-}
+/** A stage complete with its current template: its certificate is issued for the compiled names. */
+export const isIssued = (state: StackState): boolean => state.kind === 'ready' && /^(CREATE|UPDATE)_COMPLETE$/.test(state.status);
 
 /** The physical id of a resource (a nested stack's id, for one) found from the root by the logical ids of its path; null when it does not exist (yet). */
 export async function nestedStackId(aws: Aws, root: string, path: string): Promise<string | null> {
@@ -166,7 +165,7 @@ export async function runDomainStages(aws: Aws, req: StageRequest, say: (line: s
       const state = await describeStack(aws, s.stack);
       const records = await validationRecords(aws, s.stack);
       const base = { tenant: s.stage.tenant, stack: s.stack, records, nameServers: s.nameServers };
-      if (state.kind === 'ready' && /^(CREATE|UPDATE)_COMPLETE$/.test(state.status)) done({ ...base, status: 'issued', detail: 'issued' });
+      if (isIssued(state)) done({ ...base, status: 'issued', detail: 'issued' });
       else if (state.kind === 'busy' || state.kind === 'review') {
         done({ ...base, status: 'waiting', detail: 'waiting for its validation records' });
         still.push(s);

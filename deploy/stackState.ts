@@ -30,10 +30,12 @@ export function stateOf(s: Stack): StackState {
   return { kind: 'failed', status, reason };
 }
 
-/** CloudFormation answers a DescribeStacks of a missing stack with a ValidationError, not a code. */
-function isAbsent(e: unknown): boolean {
-  return e instanceof Error && e.name === 'ValidationError' && /does not exist/.test(e.message);
+/** CloudFormation reports many expected answers (a missing stack or resource, nothing to update) as a ValidationError told apart by its message, not a code. */
+export function isValidationError(e: unknown, pattern: RegExp): boolean {
+  return e instanceof Error && e.name === 'ValidationError' && pattern.test(e.message);
 }
+
+const isAbsent = (e: unknown) => isValidationError(e, /does not exist/);
 
 export async function describeStack(aws: Aws, name: string): Promise<StackState> {
   try {
