@@ -328,6 +328,7 @@ export function planEstate(
       albShards: [...new Set(members.map((t) => t.placement.albShard))].sort((a, b) => a - b),
     };
   });
+  const removed = removedAfter(life.plan.removed, placement.byTenant);
   return {
     ok: true,
     plan: deepFreeze({
@@ -338,8 +339,8 @@ export function planEstate(
       cacheClusters,
       groups,
       placements: placement.byTenant,
-      removed: removedAfter(life.plan.removed, placement.byTenant),
-      vacated: vacatedAfter([...lock.vacated, ...placement.vacated], placement.byTenant, removedAfter(life.plan.removed, placement.byTenant)),
+      removed,
+      vacated: vacatedAfter([...lock.vacated, ...placement.vacated], placement.byTenant, removed),
       tenants,
     }),
   };
