@@ -114,9 +114,9 @@ export async function runDomainStages(aws: Aws, req: StageRequest, say: (line: s
     if (stage.mode === 'delegated') {
       // The zone's id is its physical id in the tenant stack (read as a resource, not an
       // output: a stack's outputs exist only once it completes).
-      const zone = await nestedStackId(aws, req.rootStack, `${stage.tenantStack}/${TENANT_ZONE}`);
-      const tenantStack = zone ? await nestedStackId(aws, req.rootStack, stage.tenantStack) : null;
-      const outputs = tenantStack ? await outputsOf(aws, tenantStack) : new Map<string, string>();
+      const tenantStack = await nestedStackId(aws, req.rootStack, stage.tenantStack);
+      const zone = tenantStack ? await nestedStackId(aws, tenantStack, TENANT_ZONE) : null;
+      const outputs = zone ? await outputsOf(aws, tenantStack!) : new Map<string, string>();
       nameServers = (outputs.get(NAME_SERVERS_OUTPUT) ?? '').split(',').filter(Boolean);
       if (!zone) {
         done({
