@@ -18,10 +18,15 @@ export function statements(doc: unknown): Statement[] {
   return asList((doc as { Statement?: unknown } | undefined)?.Statement) as Statement[];
 }
 
+/** Whichever of CloudFormation's tag properties the resource uses: a list of Key/Value, or a map. */
+function rawTags(r: TemplateResource): unknown {
+  const p = r.Properties ?? {};
+  return p.Tags ?? p.UserPoolTags ?? p.HostedZoneTags;
+}
+
 /** A resource's tags as a map, whichever of CloudFormation's tag shapes it uses. */
 export function tagsOf(r: TemplateResource): Record<string, unknown> {
-  const p = r.Properties ?? {};
-  const raw = p.Tags ?? p.UserPoolTags ?? p.HostedZoneTags;
+  const raw = rawTags(r);
   if (Array.isArray(raw)) return Object.fromEntries(raw.map((t: { Key: string; Value: unknown }) => [t.Key, t.Value]));
   return (raw as Record<string, unknown> | undefined) ?? {};
 }
@@ -30,8 +35,7 @@ export function tagsOf(r: TemplateResource): Record<string, unknown> {
 export function tenantOf(r: TemplateResource): string | null {
   // Read in place rather than through tagsOf: every rule asks this of every resource of
   // thousands of templates, and building a map each time was a visible share of compile.
-  const p = r.Properties ?? {};
-  const raw = p.Tags ?? p.UserPoolTags ?? p.HostedZoneTags;
+  const raw = rawTags(r);
   let id: unknown;
   if (Array.isArray(raw)) {
     // The last one wins, as in tagsOf (and in CloudFormation's map of them).
