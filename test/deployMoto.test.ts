@@ -318,6 +318,31 @@ M("removing a tenant's stack (its data) is refused; named with --allow-remove it
   assert.equal(await deployedStacks(), compiledStacks());
 });
 
+M('switching the app tier from NAT egress (the sample) to VPC endpoints only, and back: each mode deploys', async () => {
+  if (missing) return;
+  const platform = join(tenants, 'platform.yaml');
+  const internet = readFileSync(platform, 'utf8');
+  const endpoints = internet.replace(/^ {2}appEgress: internet\n/m, '');
+  assert.is.not(endpoints, internet, 'the sample declares appEgress: internet');
+  const rootTypes = async () =>
+    ((await cfn().send(new DescribeStackResourcesCommand({ StackName: 'tessera' }))).StackResources ?? []).map((r) => r.ResourceType);
+  assert.is((await rootTypes()).filter((t) => t === 'AWS::EC2::NatGateway').length, 3, 'the sample deployed a NAT gateway per AZ');
+  writeFileSync(platform, endpoints);
+  await compile();
+  const toEndpoints = await deploy();
+  assert.is(toEndpoints.report.outcome, 'deployed', toEndpoints.log);
+  assert.equal(await deployedStacks(), compiledStacks());
+  const types = await rootTypes();
+  assert.is(types.filter((t) => t === 'AWS::EC2::NatGateway').length, 0, 'no NAT gateway is left');
+  assert.ok(types.filter((t) => t === 'AWS::EC2::VPCEndpoint').length > 2, 'interface endpoints replace the NAT route');
+  writeFileSync(platform, internet);
+  await compile();
+  const back = await deploy();
+  assert.is(back.report.outcome, 'deployed', back.log);
+  assert.equal(await deployedStacks(), compiledStacks());
+  assert.is((await rootTypes()).filter((t) => t === 'AWS::EC2::NatGateway').length, 3);
+});
+
 M('the server met no gap the patches do not close', () => {
   if (missing) return;
   assert.not.match(serverOutput, 'TENANTC-MOTO-GAP:', 'moto left a value unresolved');
