@@ -6,93 +6,33 @@
 import { CloudFormationClient, DescribeStackResourcesCommand, DescribeStacksCommand, GetStackPolicyCommand } from '@aws-sdk/client-cloudformation';
 import { DeleteObjectCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { DeployReport } from '../deploy/deploy.ts';
-import { ROOT, runCli, runMain, SAMPLE_TENANTS } from './helpers.ts';
+import { type LocalMoto, motoMissing, startMoto } from '../scripts/localMoto.ts';
+import { runCli, runMain, SAMPLE_TENANTS } from './helpers.ts';
 
 const M = suite('deploy on moto');
-const MOTO_DIR = join(ROOT, 'test', 'support', 'moto');
 const BUCKET = 'tessera-assets';
 const work = mkdtempSync(join(tmpdir(), 'tenantc-moto-'));
 const tenants = join(work, 'tenants');
-let server: ChildProcess | null = null;
-let serverOutput = '';
 /** The environment the CLI runs with: the SDK's standard variables, pointed at moto. */
 let awsEnv: NodeJS.ProcessEnv = {};
 let requestHandler: NodeHttpHandler;
 
-/** moto_server (moto 5.2 with its server extra) on this machine's Python, or the reason it is not. */
-function motoMissing(): string | null {
-  const probe = spawnSync('python3', ['-c', 'import moto, moto.server, flask; print(moto.__version__)'], { encoding: 'utf8' });
-  return probe.status === 0 ? null : `python3 cannot import moto's server (${probe.stderr.trim().split('\n').at(-1) ?? 'no python3'})`;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 const missing = motoMissing();
+let moto: LocalMoto | null = null;
 
 M.before(async () => {
   if (missing) return;
-  const port = await freePort();
-  const cert = join(work, 'cert.pem');
-  const key = join(work, 'key.pem');
-  const made = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { encoding: 'utf8' },
-  );
-  assert.is(made.status, 0, made.stderr);
-  server = spawn('python3', [join(MOTO_DIR, 'server.py'), String(port), cert, key], { cwd: MOTO_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stdout!.on('data', (d: Buffer) => (serverOutput += d.toString()));
-  server.stderr!.on('data', (d: Buffer) => (serverOutput += d.toString()));
-  const endpoint = `https://127.0.0.1:${port}`;
-  for (let i = 0; !serverOutput.includes('Running on'); i++) {
-    if (i > 150 || server.exitCode !== null) throw new Error(`moto_server did not start on ${endpoint}:\n${serverOutput}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  moto = await startMoto();
   const { AWS_PROFILE: _profile, ...rest } = process.env;
-  awsEnv = {
-    ...rest,
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_REGION: 'us-east-1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    NODE_EXTRA_CA_CERTS: cert,
-  };
-  requestHandler = new NodeHttpHandler({ httpsAgent: new Agent({ ca: readFileSync(cert) }) });
+  awsEnv = { ...rest, ...moto.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  requestHandler = new NodeHttpHandler({ httpsAgent: new Agent({ ca: readFileSync(moto.caFile) }) });
   cpSync(SAMPLE_TENANTS, tenants, { recursive: true });
   // A fresh estate: its delegated zones are new, so no customer can have delegated them
   // yet (deploy refuses a delegated tenant that says so: its stage cannot be issued).
@@ -103,7 +43,7 @@ M.before(async () => {
 });
 
 M.after(() => {
-  server?.kill();
+  moto?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -345,8 +285,8 @@ M('switching the app tier from NAT egress (the sample) to VPC endpoints only, an
 
 M('the server met no gap the patches do not close', () => {
   if (missing) return;
-  assert.not.match(serverOutput, 'TENANTC-MOTO-GAP:', 'moto left a value unresolved');
-  assert.not.match(serverOutput, 'Traceback', 'moto raised');
+  assert.not.match(moto!.output(), 'TENANTC-MOTO-GAP:', 'moto left a value unresolved');
+  assert.not.match(moto!.output(), 'Traceback', 'moto raised');
 });
 
 M.run();
