@@ -32,6 +32,7 @@ const WEIGHT = {
   'bootstrap.test.ts': 2,
   'sqlTemplates.test.ts': 2,
   'compile.test.ts': 2,
+  'grammar.test.ts': 2,
   'provisioner.test.ts': 1.5,
 };
 /**

@@ -5,6 +5,7 @@ import addFormats from 'ajv-formats';
 import platformSchema from '../../schema/platform.schema.json' with { type: 'json' };
 import tenantSchema from '../../schema/tenant.schema.json' with { type: 'json' };
 import lockSchema from '../../schema/placement-lock.schema.json' with { type: 'json' };
+import stringsSchema from '../../schema/strings.schema.json' with { type: 'json' };
 
 export const SCHEMA_IDS = { Platform: platformSchema.$id, Tenant: tenantSchema.$id, PlacementLock: lockSchema.$id } as const;
 
@@ -13,6 +14,8 @@ export function createAjv(standalone: boolean): InstanceType<typeof Ajv2020.defa
   addFormats.default(ajv, ['email', 'uri']);
   // Annotation-only keyword: a human sentence for a `pattern`, read when reporting.
   ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
+  // The string grammar every other schema refers to (schema/strings.schema.json).
+  ajv.addSchema(stringsSchema);
   ajv.addSchema(platformSchema);
   ajv.addSchema(tenantSchema);
   ajv.addSchema(lockSchema);
