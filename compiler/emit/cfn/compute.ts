@@ -7,7 +7,8 @@ import { renderTemplate } from '../render.ts';
 import { LOGS_KEY } from './keys.ts';
 import { subnetId } from './network.ts';
 import { APP_SG } from './securityGroups.ts';
-import { base64, getAtt, join, ref, sub, tags, type CfnParameter, type LayerOutput, type Value } from './template.ts';
+import { base64, getAtt, join, propagatedTags, ref, sub, tags, type CfnParameter, type LayerOutput, type Value } from './template.ts';
+import type { TagPair } from '../../plan/manifestText.ts';
 import type { Ec2LaunchTemplate_LaunchTemplateData } from './generated/resources.ts';
 
 export const AMI_PARAMETER = 'AppAmiId';
@@ -27,7 +28,7 @@ export interface LaunchTemplateInput {
   /** The script, or its parts with `userDataValues` between them (values CloudFormation resolves). */
   readonly userData: string | readonly string[];
   readonly userDataValues?: readonly Value[];
-  readonly tags: readonly (readonly [string, string])[];
+  readonly tags: readonly TagPair[];
 }
 
 /** Launch template data shared by the pooled fleet and each dedicated (premium) fleet. */
@@ -99,7 +100,7 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
                     Sid: 'WriteOwnLogGroup',
                     Effect: 'Allow',
                     Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-                    Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroupName}:*`),
+                    Resource: sub('arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${LogGroupName}:*', { LogGroupName: logGroupName }),
                   },
                   // Tenant data is reached only through a tenant role, assumed per request
                   // with the tenant-id session tag that the role's trust policy requires.
@@ -107,7 +108,7 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
                     Sid: 'AssumeTenantRolesWithTenantTag',
                     Effect: 'Allow',
                     Action: ['sts:AssumeRole', 'sts:TagSession'],
-                    Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${p.names.tenantRolePattern}`),
+                    Resource: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${RoleNames}', { RoleNames: p.names.tenantRolePattern }),
                     // Only roles of tenants it serves: a premium tenant's role is tagged dedicated.
                     Condition: {
                       'ForAllValues:StringEquals': { 'aws:TagKeys': [TENANT_TAG_KEY] },
@@ -118,7 +119,9 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
                     Sid: 'ReadPlatformConfiguration',
                     Effect: 'Allow',
                     Action: ['ssm:GetParameter', 'ssm:GetParametersByPath'],
-                    Resource: sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${p.names.configPath}*`),
+                    Resource: sub('arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ParameterPath}*', {
+                      ParameterPath: p.names.configPath,
+                    }),
                   },
                 ],
               },
@@ -168,7 +171,7 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
           HealthCheckType: 'ELB',
           HealthCheckGracePeriod: 300,
           MetricsCollection: [{ Granularity: '1Minute' }],
-          Tags: [...p.tags, ['Name', `${p.name}-app-shared`] as const].map(([Key, Value]) => ({ Key, Value, PropagateAtLaunch: true })),
+          Tags: propagatedTags([...p.tags, ['Name', `${p.name}-app-shared`]]),
         },
       },
       appCpuScalingPolicy: {

@@ -4,7 +4,7 @@
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { TENANT_TAG_KEY } from '../../../plan/isolation.ts';
 import type { StackParameters } from '../stackParameters.ts';
-import { getAtt, ref, type LayerOutput, type Resources, type Value } from '../template.ts';
+import { getAtt, ref, templateText, type LayerOutput, type Resources, type Value } from '../template.ts';
 import { TENANT_ROLE } from './iam.ts';
 import { USER_POOL, USER_POOL_CLIENT } from './auth.ts';
 
@@ -49,7 +49,7 @@ export function emitTenantConfig(t: TenantPlan, params: StackParameters): LayerO
     Properties: {
       ServiceToken: params.ref('ProvisioningFunctionArn'),
       TenantId: t.id,
-      Name: t.name,
+      Name: templateText(t.name),
       Tier: t.tier.name,
       Status: t.status,
       StackId: ref('AWS::StackId'),

@@ -14,6 +14,7 @@
 // what the customer needs first.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { TENANT_TAG_KEY, tenantTagPairs } from '../../../plan/isolation.ts';
+import { handoverText } from '../../handover.ts';
 import type { StackParameters } from '../stackParameters.ts';
 import { getAtt, join, ref, tags, type LayerOutput, type ResourceOf, type Resources, type Value } from '../template.ts';
 
@@ -90,9 +91,12 @@ export function aliasRecord(zone: Value, name: string, dnsName: Value, targetZon
  * in <angle brackets> are known once deployed: tenantc deploy prints them.
  */
 export function dnsInstructions(t: TenantPlan): string {
-  const stage = `its domain stage (stack <root stack>-domain-${t.id})`;
+  // Every value on one line (emit/handover.ts): a name can never start a record of its own.
+  const id = handoverText(t.id);
+  const zone = t.dns.zone === null ? '' : handoverText(t.dns.zone);
+  const stage = `its domain stage (stack <root stack>-domain-${id})`;
   const lines = [
-    `# DNS of tenant ${t.id} (${t.name}): ${t.dns.mode === 'delegated' ? `zone ${t.dns.zone}, delegated to the platform` : 'external (the tenant keeps its DNS)'}.`,
+    `# DNS of tenant ${id} (${handoverText(t.name)}): ${t.dns.mode === 'delegated' ? `zone ${zone}, delegated to the platform` : 'external (the tenant keeps its DNS)'}.`,
   ];
   lines.push(
     `# Status: ${t.dns.ready ? 'ready (dns.validated): its names are served.' : `not ready: nothing of it is served yet, and no deploy waits for it; ${stage} waits for the records below.`}`,
@@ -100,11 +104,11 @@ export function dnsInstructions(t: TenantPlan): string {
     `# records and name servers from tenantc deploy's report, the rest from the outputs of ALB shard ${t.placement.albShard}, the root and the tenant stack.`,
     '',
   );
-  const validated = `set \`dns.validated: true\` in ${t.source} once tenantc deploy reports ${stage} issued: the next deploy serves its names`;
+  const validated = `set \`dns.validated: true\` in ${handoverText(t.source)} once tenantc deploy reports ${stage} issued: the next deploy serves its names`;
   if (t.dns.mode === 'delegated') {
     lines.push(
-      `# 1. At the registrar of ${t.dns.zone}, set its name servers to these (NameServers output of the tenant stack):`,
-      `${t.dns.zone}\tNS\t<NameServers output of the tenant stack>`,
+      `# 1. At the registrar of ${zone}, set its name servers to these (NameServers output of the tenant stack):`,
+      `${zone}\tNS\t<NameServers output of the tenant stack>`,
       '# Every other record is in the zone we host: ACM writes the validation records there, and',
       '# compile the aliases of its names.',
       '',
@@ -117,13 +121,15 @@ export function dnsInstructions(t: TenantPlan): string {
     '# 1. Certificate validation: one CNAME per name below, exactly as tenantc deploy prints it',
     `#    (from ${t.dns.ready ? "the tenant stack's certificate" : stage}; or aws acm describe-certificate).`,
     '#    Keep them: ACM renews with them.',
-    ...t.certificateNames.map((n) => `#    ${n}`),
+    ...t.certificateNames.map((n) => `#    ${handoverText(n)}`),
     '',
     ...(t.dns.ready ? [] : [`# 2. Then ${validated}.`, '']),
     `# ${t.dns.ready ? '2' : '3'}. Traffic${t.dns.ready ? '' : ', once its names are served'}:`,
-    ...t.domains.map((d) => `${d}\t${d.split('.').length === 2 ? 'ALIAS/ANAME' : 'CNAME'}\t<LoadBalancerDnsName of ALB shard ${t.placement.albShard}>`),
-    `${t.assetsDomain}\tCNAME\t<ConnectionGroupRoutingEndpoint of the root stack>`,
-    `${t.auth.domain}\tCNAME\t<CloudFront domain of the Cognito custom domain: UserPoolDomainTarget output of the tenant stack>`,
+    ...t.domains.map(
+      (d) => `${handoverText(d)}\t${d.split('.').length === 2 ? 'ALIAS/ANAME' : 'CNAME'}\t<LoadBalancerDnsName of ALB shard ${t.placement.albShard}>`,
+    ),
+    `${handoverText(t.assetsDomain)}\tCNAME\t<ConnectionGroupRoutingEndpoint of the root stack>`,
+    `${handoverText(t.auth.domain)}\tCNAME\t<CloudFront domain of the Cognito custom domain: UserPoolDomainTarget output of the tenant stack>`,
     '',
   );
   return lines.join('\n');

@@ -31,7 +31,8 @@ export const tenantDataBucketArn = (params: StackParameters) => join('', [sub('a
 
 export function tenantPolicyDocument(t: TenantPlan, params: StackParameters): PolicyDocument {
   const own = { StringEquals: { [`aws:PrincipalTag/${TENANT_TAG_KEY}`]: t.id } };
-  const arn = (service: string, resource: string) => sub(`arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`);
+  const arn = (service: string, resource: string) =>
+    sub('arn:${AWS::Partition}:${Service}:${AWS::Region}:${AWS::AccountId}:${Resource}', { Service: service, Resource: resource });
   const bucketArn = tenantDataBucketArn(params);
   return {
     Version: '2012-10-17',
