@@ -33,6 +33,7 @@ const WEIGHT = {
   'sqlTemplates.test.ts': 2,
   'compile.test.ts': 2,
   'grammar.test.ts': 2,
+  'injection.test.ts': 1.5,
   'provisioner.test.ts': 1.5,
 };
 /**
