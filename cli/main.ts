@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { COMPILER_COMMANDS } from '../compiler/commands.ts';
 import { DEPLOY_COMMANDS } from '../deploy/commands.ts';
 import { type Command, EXIT_OK, EXIT_USAGE, type Io, type OptionValues } from './command.ts';
+import { safeWriter } from './terminal.ts';
 
 const COMMANDS: Readonly<Record<string, Command>> = { ...COMPILER_COMMANDS, ...DEPLOY_COMMANDS };
 
@@ -24,7 +25,9 @@ Exit codes: 0 success, 1 invalid manifests, refused change or failed operation, 
 `;
 }
 
-export async function main(argv: readonly string[], io: Io): Promise<number> {
+export async function main(argv: readonly string[], given: Io): Promise<number> {
+  // No command writes a control or invisible character to a terminal (cli/terminal.ts).
+  const io: Io = { ...given, stdout: safeWriter(given.stdout), stderr: safeWriter(given.stderr) };
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? io.stderr : io.stdout).write(mainHelp());

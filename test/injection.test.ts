@@ -8,7 +8,7 @@
 //   - the handover files keep every value on one line and every command's value one
 //     shell word, with values that never met the grammar.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -26,7 +26,12 @@ import { SECURITY_RULES } from '../compiler/review/index.ts';
 import { reviewDiagnostics } from '../compiler/review/report.ts';
 import type { Template } from '../compiler/review/rule.ts';
 import { noForeignDynamicReference, OWN_DYNAMIC_REFERENCES } from '../compiler/review/rules/noForeignDynamicReference.ts';
-import { compiledFrom, inTempDir, loadedFrom, rawFilesFrom, ROOT, SAMPLE_TENANTS } from './helpers.ts';
+import { terminalSafe } from '../cli/terminal.ts';
+import { compiledSide, diffEstate } from '../compiler/diff/diffEstate.ts';
+import { evaluateGate } from '../compiler/diff/failOn.ts';
+import { inThreadDiffer } from '../compiler/diff/inThreadDiffer.ts';
+import { renderMarkdown } from '../compiler/diff/render.ts';
+import { compiledFrom, inTempDir, loadedFrom, rawFilesFrom, ROOT, runMain, SAMPLE_TENANTS } from './helpers.ts';
 import { planUnvalidated } from './support/unvalidated.ts';
 
 // ---------------------------------------------------------------------------------
@@ -349,3 +354,71 @@ H('shellQuote and handoverText on their own', () => {
 });
 
 H.run();
+
+// ---------------------------------------------------------------------------------
+const O = suite('what tenantc prints: terminals and the pull-request comment');
+
+O('terminalSafe escapes what a terminal acts on or what hides text, keeps the rest, and keeps JSON valid', () => {
+  const hostile = 'a\u001b[2J\u001b]0;t\u0007b\u009b31mc\u202ed\u200be\u2028f\rg\ud800h';
+  assert.is(terminalSafe(hostile), 'a\\u001b[2J\\u001b]0;t\\u0007b\\u009b31mc\\u202ed\\u200be\\u2028f\\u000dg\\ud800h');
+  assert.is(terminalSafe('line one\n\tÜnïcode, 漢字, emoji 🎉\n'), 'line one\n\tÜnïcode, 漢字, emoji 🎉\n');
+  // Inside a JSON string the escapes are JSON's own: the value reads back the same.
+  const json = JSON.stringify({ name: hostile });
+  assert.equal(JSON.parse(terminalSafe(json)), { name: hostile });
+});
+
+O("a command's output reaches the terminal escaped: a key with a bidi override and a C1 control in a diagnostic", async () => {
+  await inTempDir(async (dir) => {
+    cpSync(join(ROOT, 'test', 'fixtures', 'estates', 'minimal'), dir, { recursive: true });
+    const acme = join(dir, 'acme.yaml');
+    writeFileSync(acme, readFileSync(acme, 'utf8').replace('tags:\n', 'tags:\n  "evil\\u202E\\u009B2J": x\n'));
+    const r = await runMain(['validate', '--tenants', dir]);
+    assert.is(r.status, 1);
+    assert.match(r.stderr, 'tags: key "evil\\u202e\\u009b2J" is not allowed: must not contain');
+    assert.not.match(r.stderr, /[\u202e\u009b]/u);
+  });
+});
+
+O('the diff comment shows a hostile name and reason as text: no HTML, comment, link, image or code span of theirs', async () => {
+  const hostile = 'Acme <!-- the rest is hidden --> <img src=x> ![t](https://evil.example/p.png) [ok](https://evil.example) `code` | **bold** ```';
+  const r = inTempDir((dir) => {
+    cpSync(join(ROOT, 'test', 'fixtures', 'estates', 'minimal'), dir, { recursive: true });
+    const acme = join(dir, 'acme.yaml');
+    writeFileSync(acme, readFileSync(acme, 'utf8').replace('name: Acme Corporation', `name: ${JSON.stringify(hostile)}`));
+    return compiledFrom(dir);
+  });
+  const base = compiledFrom(join(ROOT, 'test', 'fixtures', 'estates', 'minimal'));
+  const diff = await diffEstate(compiledSide('main', base.plan, base.files, base.lock), compiledSide('head', r.plan, r.files, r.lock), inThreadDiffer);
+  const reason = 'Accepted <!-- hide --> ![x](https://evil.example/x.png) `a` | b';
+  const withReason = {
+    ...diff,
+    suppressions: [{ change: 'add' as const, rule: 'E101', template: 'shards/*.template.json', resource: 'albSecurityGroup', reason }],
+  };
+  const override = { kind: 'broadening' as const, target: 'tenant:acme', reason: '<!-- x --> [y](https://evil.example)' };
+  const gate = evaluateGate([{ kind: 'broadening', tenant: 'acme', template: 't', logicalId: null, description: 'd' }], ['broadening'], [override]);
+  let markdown = '';
+  renderMarkdown(withReason, gate, { write: (x: string) => (markdown += x) });
+  // The name shows (in the registration's diff), inside a fence it cannot close.
+  assert.match(markdown, 'Acme <!-- the rest is hidden -->');
+  // Fences are ours: each block opens with a fence longer than the backtick runs inside it and closes with the same.
+  let fence: string | null = null;
+  for (const line of markdown.split('\n')) {
+    const marks = /^(`{3,})(diff)?$/.exec(line);
+    if (fence === null && marks?.[2]) {
+      fence = marks[1]!;
+      continue;
+    }
+    if (fence !== null) {
+      if (line === fence) fence = null;
+      else assert.not.ok(line.startsWith(fence), `a value closes the block: ${line}`);
+      continue;
+    }
+    // Outside the fences: no HTML comment or tag of theirs, no link or image, no code span or cell of theirs.
+    assert.not.match(line, /<!--(?! tenantc-diff -->)|<img|(?<!\\)\]\(|(?<!\\)`a`/, line);
+  }
+  assert.is(fence, null);
+  assert.match(markdown, "`code` | **bold** ```', 'premium'");
+  assert.match(markdown, 'Accepted &lt;!-- hide --&gt; !\\[x\\](https://evil.example/x.png) \\`a\\` \\| b');
+});
+
+O.run();
