@@ -374,8 +374,22 @@ O("a command's output reaches the terminal escaped: a key with a bidi override a
     writeFileSync(acme, readFileSync(acme, 'utf8').replace('tags:\n', 'tags:\n  "evil\\u202E\\u009B2J": x\n'));
     const r = await runMain(['validate', '--tenants', dir]);
     assert.is(r.status, 1);
-    assert.match(r.stderr, 'tags: key "evil\\u202e\\u009b2J" is not allowed: must not contain');
+    // U+009B is a control character: the diagnostic's own line escape; U+202E: the terminal's.
+    assert.match(r.stderr, 'tags: key "evil\\u202e\\u{009B}2J" is not allowed: must not contain');
     assert.not.match(r.stderr, /[\u202e\u009b]/u);
+  });
+});
+
+O('a file name with a line break cannot forge a line of the output: each diagnostic is one line', async () => {
+  await inTempDir(async (dir) => {
+    cpSync(join(ROOT, 'test', 'fixtures', 'estates', 'minimal'), dir, { recursive: true });
+    cpSync(join(dir, 'acme.yaml'), join(dir, 'evil\nglobex.yaml:1:1: all good.yaml'));
+    const r = await runMain(['validate', '--tenants', dir]);
+    assert.is(r.status, 1);
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.match(lines.at(-1)!, /^\d+ problems? in 1 file; nothing was written$/);
+    // Every other line is a diagnostic of the real file, whose name shows its line break escaped.
+    for (const line of lines.slice(0, -1)) assert.ok(line.startsWith(`${dir}/evil\\u{000A}globex.yaml:1:1: all good.yaml:`), line);
   });
 });
 
