@@ -86,7 +86,7 @@ export const getAtt = (logicalId: string, attribute: string): Intrinsic => ({ 'F
  * string, such as a name or anything a manifest reached, is refused by the type
  * checker: `string` and template types with a `${string}` hole both make
  * `Record<T, 1>` an index signature, which `{}` satisfies. Values go in `vars`, which
- * Fn::Sub inserts as they are (test/types/cfnResources.typecheck.ts keeps the proof).
+ * Fn::Sub inserts as they are (test/types/manifestText.typecheck.ts keeps the proof).
  */
 export type SubTemplate<T extends string> = {} extends Record<T, 1> ? never : T;
 export const sub = <T extends string>(template: SubTemplate<T>, vars?: Record<string, Value>): Intrinsic => ({
