@@ -17,6 +17,8 @@ import { type LocalMoto, motoMissing, startMoto } from '../scripts/localMoto.ts'
 import { runCli, runMain, SAMPLE_TENANTS } from './helpers.ts';
 
 const M = suite('deploy on moto');
+// The SDK's Node.js 20 notice (README, "Two commands"), once per process: expected here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const BUCKET = 'tessera-assets';
 const work = mkdtempSync(join(tmpdir(), 'tenantc-moto-'));
 const tenants = join(work, 'tenants');
@@ -226,26 +228,42 @@ M('replacing the Aurora cluster (a create-only property changed) is refused, and
   writeFileSync(platform, original.replace('databaseName: tessera', 'databaseName: tessera_main'));
   await compile();
   const refused = await deploy();
-  assert.is(refused.status, 1);
+  assert.is(refused.status, 3);
   assert.is(refused.report.outcome, 'refused');
   assert.equal(
     refused.report.guard!.refused.map((f) => `${f.kind} ${f.logicalId}`),
     ['replace platformDatabaseCluster'],
   );
   assert.match(refused.log, /\[~\] platformDatabaseCluster\s+AWS::RDS::DBCluster\s+Replacement: True/);
-  assert.match(refused.log, '--allow-replace platformDatabaseCluster');
+  assert.match(refused.log, '--allow-replace estate:root/platformDatabaseCluster');
   writeFileSync(platform, original);
   await compile();
   assert.is((await deploy()).report.outcome, 'no-changes', 'the refused change set left nothing behind');
 });
 
-M("removing a tenant's stack (its data) is refused; named with --allow-remove it goes", async () => {
+M('removing a tenant: refused while its deployed status is active; offboarded (vandelay), refused until --allow-remove names it, then it goes', async () => {
   if (missing) return;
+  // The shortcut of two pull requests merged before one deploy: initrode offboarded
+  // (compiled, never deployed), then its file deleted. On a copy of the estate.
+  const shortcut = join(work, 'shortcut');
+  cpSync(tenants, shortcut, { recursive: true });
+  const file = join(shortcut, 'initrode.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^status: active$/m, 'status: offboarded'));
+  assert.is((await runMain(['compile', '--tenants', shortcut, '--out', join(work, 'out-shortcut')])).status, 0);
+  rmSync(file);
+  const compiled = await runMain(['compile', '--tenants', shortcut, '--out', join(work, 'out-shortcut')]);
+  assert.is(compiled.status, 0, compiled.stderr);
+  const early = await deploy('--out', 'out-shortcut', '--allow-remove', 'tenant:initrode');
+  assert.is(early.status, 3, early.log);
+  assert.equal(early.report.lifecycle, [{ tenant: 'initrode', deployedStatus: 'active', allowedBy: null }]);
+  assert.is(early.report.uploads, null, 'refused before anything is uploaded');
+  assert.match(early.log, 'initrode: removed from the output, but its deployed status is active, not offboarded');
   rmSync(join(tenants, 'vandelay.yaml'));
   await compile();
   const refused = await deploy();
-  assert.is(refused.status, 1);
+  assert.is(refused.status, 3);
   assert.is(refused.report.outcome, 'refused');
+  assert.equal(refused.report.lifecycle, [], 'vandelay was deployed offboarded');
   assert.equal(
     refused.report.guard!.refused.map((f) => `${f.kind} tenant:${f.tenant} ${f.logicalId}`),
     ['remove tenant:vandelay tenantVandelayStack'],
