@@ -154,6 +154,7 @@ async function watch(aws: Aws, r: WatchRequest, pacer: Pacer, root: Tracked, tra
   for (let drained = false; !drained; ) {
     const before = tracked.size;
     const finalBefore = rootStatus !== null;
+    pacer.check();
     // Every unfinished stack is read side by side; their events are then handled in the
     // order the stacks were first seen, so the output is the same whatever answers first.
     const polled = [...tracked.values()].filter((x) => !x.finished);
