@@ -196,6 +196,13 @@ try {
       `  first compile, whole process: ${perTenant[small]!.toFixed(3)} and ${perTenant[large]!.toFixed(3)} (start-up included); ${marginal} ms per added tenant`,
     );
   }
+  // Deploy's API calls for a one-tenant change on the largest estate: bounded, whatever its size.
+  const largest = Math.max(...SIZES);
+  const calls = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'deployCalls.ts'), String(largest)], { encoding: 'utf8', cwd: ROOT });
+  if (calls.status !== 0) {
+    missed++;
+    console.log(`deploy calls FAILED:\n${calls.stderr}`);
+  } else console.log(`\n${calls.stdout.trim()}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -6,6 +6,8 @@ import { COMPILER_COMMANDS } from '../compiler/commands.ts';
 import { DEPLOY_COMMANDS } from '../deploy/commands.ts';
 import { type Command, EXIT_OK, EXIT_USAGE, type Io, type OptionValues } from './command.ts';
 
+export { terminalPrompt } from './terminal.ts';
+
 const COMMANDS: Readonly<Record<string, Command>> = { ...COMPILER_COMMANDS, ...DEPLOY_COMMANDS };
 
 function mainHelp(): string {
@@ -20,7 +22,9 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Run tenantc <command> --help for a command's options.
-Exit codes: 0 success, 1 invalid manifests, refused change or failed operation, 2 usage error.
+Exit codes: 0 success, 1 invalid manifests, a change the --fail-on gate refuses, or a
+failed operation, 2 usage error; deploy adds 3 refused by its guard, 4 not approved,
+130 interrupted (tenantc deploy --help).
 `;
 }
 

@@ -2,6 +2,7 @@
 // call of the pipeline and an exit code; cli/main.ts dispatches to them.
 import { resolve } from 'node:path';
 import { type Command, EXIT_INVALID, EXIT_OK, EXIT_USAGE, type Io } from '../cli/command.ts';
+import { ALLOW_KIND_SPECS, REVIEW_KINDS } from './allow.ts';
 import { runCfnLint } from './check/cfnLint.ts';
 import { parseReviewRecord, reviewOutput, templatesToLint } from './check/checkOutput.ts';
 import { OutputNotFoundError, readCompiledOutput } from './check/readOutput.ts';
@@ -132,13 +133,11 @@ shape. Exits 1 on any violation or lint finding. Writes nothing.`,
   --tenants DIR   directory of manifests (default: tenants)
   --format F      text (default), markdown (one pull-request comment) or json
   --fail-on KINDS exit 1 when the change has any of these, comma-separated:
-                  replacement  a resource is replaced
-                  removal      a resource or stack is removed
-                  broadening   IAM statements or security-group rules widen access
-                  stateful     a database, cache, bucket, table, user pool, key,
-                               log group, secret or hosted zone is replaced or removed
+${REVIEW_KINDS.map((k) => `                  ${k.padEnd(12)} ${ALLOW_KIND_SPECS[k].summary}`).join('\n')}
   --allow TEXT    allow findings of --fail-on, with a reason; repeatable:
-                  "<kind> <tenant:ID | logical id | template>: <reason>"
+                  "<kind> <target>: <reason>", the target one of
+                  tenant:<id>, tenant:<id>/<logicalId>, estate:<template>/<logicalId>
+                  (a bare logical id is refused: it would match every tenant's)
 
 Both sides are compiled in memory by this tenantc; nothing is written. Shows tenants
 added, removed, changed and moved; per changed stack each resource added, modified

@@ -40,6 +40,7 @@ export interface PlatformManifest {
   readonly network: { readonly vpcCidr: string; readonly availabilityZones: readonly string[]; readonly appEgress?: 'endpoints' | 'internet' };
   readonly app: {
     readonly instanceType: string;
+    readonly ami: string;
     readonly port: number;
     readonly healthCheckPath: string;
     readonly capacity: {

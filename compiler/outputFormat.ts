@@ -1,10 +1,23 @@
-// The contract between compile and deploy: out/assets.json. deploy/ reads the compiled
-// output and nothing of the compiler but this file and stateful.ts, so the format is
-// declared here, with no stage logic.
+// The contract between compile and deploy: out/assets.json, and every name one side
+// writes and the other reads (logical ids, parameters, outputs, stack names). deploy/
+// reads the compiled output and nothing of the compiler but this file, stateful.ts and
+// allow.ts, so each is declared here once, with no stage logic; the emitters and deploy
+// both import it, and test/outputContract.test.ts fails when either side uses a name of
+// its own instead.
 
 /** out/assets.json */
 export const ASSETS_FILE = 'assets.json';
-export const ASSETS_FORMAT = 'tenantc-assets/3';
+/** 4: tenant stacks carry their tenant's status (deploy refuses removing a tenant not offboarded). */
+export const ASSETS_FORMAT = 'tenantc-assets/4';
+
+/** Template files end so; a template's name in an allow target is its path without it. */
+export const TEMPLATE_SUFFIX = '.template.json';
+export const ROOT_TEMPLATE_FILE = `root${TEMPLATE_SUFFIX}`;
+/** A tenant's domain stage template. */
+export const domainStageFile = (tenantId: string) => `domains/${tenantId}${TEMPLATE_SUFFIX}`;
+
+/** The root's parameter naming the assets bucket, which deploy passes and nested TemplateURLs use. */
+export const ASSETS_BUCKET_PARAMETER = 'AssetsBucketName';
 
 /** Every template is uploaded under a key made from the SHA-256 of its bytes. */
 export const ASSET_KEY = /^tenantc\/([0-9a-f]{64})\.template\.json$/;
@@ -21,7 +34,12 @@ export interface NestedTemplate extends AssetTemplate {
   readonly stack: string;
   /** The tenant whose stack this is, for tenant stacks. */
   readonly tenant?: string;
+  /** That tenant's status (tenant stacks): what the deployed record says was last rolled out. */
+  readonly status?: TenantStatus;
 }
+
+/** A tenant's status in its manifest (README, "Tenant lifecycle"). */
+export type TenantStatus = 'active' | 'suspended' | 'offboarded';
 
 /**
  * A tenant's domain stage (compiler/emit/cfn/domainStage.ts): a stack of its own,
@@ -44,6 +62,13 @@ export const TENANT_CERTIFICATE = 'tenantCertificate';
 
 /** Logical id of a delegated tenant's hosted zone in its stack: its domain stage validates there. */
 export const TENANT_ZONE = 'tenantHostedZone';
+
+/** Logical id of the certificate in a domain stage: deploy reads the validation records from its events. */
+export const DOMAIN_STAGE_CERTIFICATE = 'domainStageCertificate';
+/** A delegated tenant's domain stage takes its zone (the TENANT_ZONE of its stack) as this parameter, which deploy passes. */
+export const DOMAIN_STAGE_ZONE_PARAMETER = 'HostedZoneId';
+/** A delegated tenant stack's output: the zone's name servers, comma-joined, which deploy prints for the customer. */
+export const TENANT_NAME_SERVERS_OUTPUT = 'NameServers';
 
 export const domainStageStackName = (rootStack: string, tenant: string) => `${rootStack}-domain-${tenant}`;
 

@@ -142,8 +142,8 @@ D('an override with a reason lets a finding through, and the output shows the ov
       findings,
       ['removal', 'stateful'],
       [
-        { kind: 'removal', target: 'tenant:globex', reason },
-        { kind: 'stateful', target: 'tenant:globex', reason },
+        { kind: 'removal', target: { scope: 'tenant', tenant: 'globex', logicalId: null }, reason },
+        { kind: 'stateful', target: { scope: 'tenant', tenant: 'globex', logicalId: null }, reason },
       ],
     );
     let text = '';

@@ -3,6 +3,7 @@
 // compiled by this tenantc, so the diff shows what the manifest change does; a change
 // to the compiler itself shows in the golden files its pull request updates.
 import { formatDiagnostic, type Diagnostic } from '../diagnostics.ts';
+import { ASSETS_FILE, type AssetsManifest } from '../outputFormat.ts';
 import { readLockFile } from '../load/lockFile.ts';
 import { readManifestFiles, type RawFile } from '../load/readManifests.ts';
 import { compileSources, parseSources } from '../pipeline.ts';
@@ -60,10 +61,27 @@ async function diffSides(req: DiffRequest, out: Writer, differ: StackDiffer): Pr
   let gate: GateResult | null = null;
   if (req.failOn) {
     const stacks = new Map([...before.tenants, ...after.tenants].map((t) => [t.names.stack, t.id]));
-    gate = evaluateGate(gateFindings(diff, stacks), req.failOn, req.allow);
+    gate = evaluateGate(gateFindings(diff, stacks, stackHolders([before, after])), req.failOn, req.allow);
   }
   renderDiff(req.format, diff, gate, out);
   return { ok: true, blocked: gate !== null && gate.blocking.length > 0 };
+}
+
+/** Each nested template → the resource holding it in its parent's template, from the sides' assets manifests. */
+export function stackHolders(sides: readonly CompiledSide[]): Map<string, { template: string; logicalId: string }> {
+  const out = new Map<string, { template: string; logicalId: string }>();
+  for (const side of sides) {
+    const file = side.files.find((f) => f.path === ASSETS_FILE);
+    if (!file) continue;
+    const manifest = JSON.parse(file.content) as AssetsManifest;
+    const fileOf = new Map([['', manifest.root.file], ...manifest.nested.map((n) => [n.stack, n.file] as const)]);
+    for (const n of manifest.nested) {
+      const slash = n.stack.lastIndexOf('/');
+      const parent = fileOf.get(slash === -1 ? '' : n.stack.slice(0, slash));
+      if (parent) out.set(n.file, { template: parent, logicalId: n.stack.slice(slash + 1) });
+    }
+  }
+  return out;
 }
 
 export function formatSideDiagnostics(outcome: Extract<DiffOutcome, { ok: false }>): string {

@@ -114,6 +114,6 @@ export interface EstateDiff {
   readonly lock: LineChange | null;
 }
 
-/** The kinds of change the --fail-on gate can refuse. */
-export type FailOnKind = 'replacement' | 'removal' | 'broadening' | 'stateful';
-export const FAIL_ON_KINDS: readonly FailOnKind[] = ['replacement', 'removal', 'broadening', 'stateful'];
+/** The kinds of change the --fail-on gate can refuse: one table with deploy's allows (compiler/allow.ts). */
+export type { AllowKind as FailOnKind } from '../allow.ts';
+export { REVIEW_KINDS as FAIL_ON_KINDS } from '../allow.ts';

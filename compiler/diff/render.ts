@@ -1,6 +1,7 @@
 // The diff as text (a terminal, a CI log), markdown (one pull-request comment, within
 // GitHub's size limit) and JSON (other tools). Each renderer writes to the stream it
 // is given; all three read the same EstateDiff and gate result, so they cannot disagree.
+import { formatAllow } from '../allow.ts';
 import type { GateResult } from './failOn.ts';
 import type { EstateDiff, LineChange, ResourceChange, StackChange, TenantChange, TenantFacts } from './model.ts';
 
@@ -168,16 +169,16 @@ function gateLines(gate: GateResult | null): string[] {
     lines.push(`--fail-on ${kinds}: passes${gate.allowed.length ? ` (${plural(gate.allowed.length, 'finding')} allowed by override)` : ''}`);
   else
     lines.push(
-      `--fail-on ${kinds}: ${plural(gate.blocking.length, 'finding')} block this change (allow one with an override: "<kind> <tenant:id | logical id | template>: <reason>")`,
+      `--fail-on ${kinds}: ${plural(gate.blocking.length, 'finding')} block this change (allow one with an override: "<kind> <target>: <reason>", the target tenant:<id>, tenant:<id>/<logicalId> or estate:<template>/<logicalId>)`,
     );
   for (const f of gate.blocking) lines.push(`  ${f.kind}${f.tenant ? ` tenant:${f.tenant}` : ''}: ${f.description}`);
   const byOverride = new Map<string, number>();
   for (const a of gate.allowed) {
-    const k = `${a.override.kind} ${a.override.target}: ${a.override.reason}`;
+    const k = formatAllow(a.override);
     byOverride.set(k, (byOverride.get(k) ?? 0) + 1);
   }
   for (const [k, n] of byOverride) lines.push(`  allowed by override "${k}" (${plural(n, 'finding')})`);
-  for (const o of gate.unused) lines.push(`  override "${o.kind} ${o.target}: ${o.reason}" matches nothing`);
+  for (const o of gate.unused) lines.push(`  override "${formatAllow(o)}" matches nothing`);
   return lines;
 }
 

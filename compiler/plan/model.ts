@@ -109,6 +109,8 @@ export interface PlatformPlan {
   readonly availabilityZones: readonly string[];
   readonly app: {
     readonly instanceType: string;
+    /** The pinned image of every app fleet (`tenantc ami --latest` writes it): changing it rolls each fleet. */
+    readonly ami: string;
     readonly port: number;
     readonly healthCheckPath: string;
     readonly usersPerInstance: number;

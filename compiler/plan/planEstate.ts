@@ -52,6 +52,7 @@ export function planPlatform(m: PlatformManifest): PlatformPlan {
     availabilityZones: [...m.network.availabilityZones],
     app: {
       instanceType: m.app.instanceType,
+      ami: m.app.ami,
       port: m.app.port,
       healthCheckPath: m.app.healthCheckPath,
       usersPerInstance: m.app.capacity.usersPerInstance,

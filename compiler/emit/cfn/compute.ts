@@ -7,20 +7,16 @@ import { renderTemplate } from '../render.ts';
 import { LOGS_KEY } from './keys.ts';
 import { subnetId } from './network.ts';
 import { APP_SG } from './securityGroups.ts';
-import { base64, getAtt, join, ref, sub, tags, type CfnParameter, type LayerOutput, type Value } from './template.ts';
+import { base64, getAtt, join, ref, sub, tags, type LayerOutput, type Value } from './template.ts';
 import type { Ec2LaunchTemplate_LaunchTemplateData } from './generated/resources.ts';
 
-export const AMI_PARAMETER = 'AppAmiId';
 export const APP_INSTANCE_ROLE = 'appInstanceRole';
 export const APP_LOG_GROUP = 'appFleetLogGroup';
 
-/** The public SSM parameter AWS keeps pointing at the current Amazon Linux 2023 AMI. */
-export const AL2023_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
-
 export interface LaunchTemplateInput {
   readonly fleet: string;
-  /** The AMI: the root's AppAmiId parameter, or the tenant stack's. */
-  readonly imageId: Value;
+  /** The image, pinned in the platform manifest (app.ami): literal, so the diff shows each fleet it rolls. */
+  readonly imageId: string;
   readonly instanceType: string;
   readonly securityGroupIds: readonly Value[];
   readonly instanceProfileArn: Value;
@@ -62,16 +58,8 @@ export function hardenedLaunchTemplateData(input: LaunchTemplateInput): Ec2Launc
 export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[]): LayerOutput {
   const p = plan.platform;
   const cap = plan.capacity;
-  const parameters: Record<string, CfnParameter> = {
-    [AMI_PARAMETER]: {
-      Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
-      Description: 'Current Amazon Linux 2023 AMI, resolved from the public SSM parameter at deploy time',
-      Default: AL2023_AMI_PARAMETER,
-    },
-  };
   const logGroupName = p.names.appLogGroup;
   return {
-    parameters,
     resources: {
       [APP_LOG_GROUP]: {
         Type: 'AWS::Logs::LogGroup',
@@ -143,7 +131,7 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
               fleet: 'shared',
               logGroup: logGroupName,
             }),
-            imageId: ref(AMI_PARAMETER),
+            imageId: p.app.ami,
             tags: p.tags,
           }),
         },

@@ -17,10 +17,9 @@ import type { EstatePlan, TenantPlan } from '../../plan/model.ts';
 import { CFN_LINT_METADATA, ref, type CfnTemplate } from './template.ts';
 import { certificate } from './tenant/dns.ts';
 
-export const domainStageFile = (tenantId: string) => `domains/${tenantId}.template.json`;
-export const DOMAIN_STAGE_CERTIFICATE = 'domainStageCertificate';
-/** A delegated tenant's zone (the tenantHostedZone of its stack), which deploy passes. */
-export const DOMAIN_STAGE_ZONE_PARAMETER = 'HostedZoneId';
+// The names deploy reads are the contract's (compiler/outputFormat.ts).
+export { DOMAIN_STAGE_CERTIFICATE, DOMAIN_STAGE_ZONE_PARAMETER, domainStageFile } from '../../outputFormat.ts';
+import { DOMAIN_STAGE_CERTIFICATE, DOMAIN_STAGE_ZONE_PARAMETER } from '../../outputFormat.ts';
 
 export function emitDomainStageTemplate(plan: EstatePlan, t: TenantPlan): CfnTemplate {
   const delegated = t.dns.mode === 'delegated';

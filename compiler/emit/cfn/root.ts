@@ -23,7 +23,8 @@ import type { ShardParameter, SharedParameter } from './stackParameters.ts';
 import { ACCESS_LOG_BUCKET, MULTI_TENANT_DISTRIBUTION, TENANT_DATA_BUCKET, emitStorage } from './storage.ts';
 import { CFN_LINT_METADATA, getAtt, join, mergeLayers, ref, sub, tags, type CfnTemplate, type LayerOutput, type Resources, type Value } from './template.ts';
 
-export const ROOT_TEMPLATE_FILE = 'root.template.json';
+export { ROOT_TEMPLATE_FILE } from '../../outputFormat.ts';
+import { ASSETS_BUCKET_PARAMETER } from '../../outputFormat.ts';
 
 /** The emitted nested templates the root points at: each one's asset key (and a group's parameters). */
 export interface NestedKeys {
@@ -43,7 +44,6 @@ function sharedValues(plan: EstatePlan): Record<SharedParameter, Value> {
       ',',
       network.zones.map((z) => ref(subnetId('App', z.suffix))),
     ),
-    AppAmiId: ref('AppAmiId'),
     AppInstanceRoleArn: getAtt(APP_INSTANCE_ROLE, 'Arn'),
     AlbSecurityGroupId: getAtt(ALB_SG, 'GroupId'),
     PremiumFleetSecurityGroupId: getAtt(PREMIUM_FLEET_SG, 'GroupId'),
@@ -127,7 +127,7 @@ function emitNestedStacks(plan: EstatePlan, keys: NestedKeys): LayerOutput {
     resources: r,
     outputs,
     parameters: {
-      AssetsBucketName: {
+      [ASSETS_BUCKET_PARAMETER]: {
         Type: 'String',
         Description: 'S3 bucket that deploy uploads the compiled templates to (nested TemplateURLs point into it)',
         AllowedPattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',

@@ -15,7 +15,6 @@ export const SHARED_PARAMETERS = {
   AssetsBucketName: { type: 'String', description: 'Bucket holding the compiled templates (TemplateURL)' },
   VpcId: { type: 'AWS::EC2::VPC::Id', description: 'VPC of the estate' },
   AppSubnetIds: { type: 'List<AWS::EC2::Subnet::Id>', description: 'App subnets, one per AZ', list: true },
-  AppAmiId: { type: 'AWS::EC2::Image::Id', description: 'Current Amazon Linux 2023 AMI (resolved by the root)' },
   AppInstanceRoleArn: { type: 'String', description: 'Role of the shared fleet, which assumes tenant roles with a tenant-id session tag' },
   AlbSecurityGroupId: { type: 'AWS::EC2::SecurityGroup::Id', description: 'ALB security group' },
   PremiumFleetSecurityGroupId: { type: 'AWS::EC2::SecurityGroup::Id', description: 'Group every dedicated fleet joins: the ALB reaches it, it reaches Aurora' },

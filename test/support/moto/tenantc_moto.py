@@ -428,7 +428,29 @@ def _unresolved_is_loud() -> None:
     logging.getLogger("moto.cloudformation.parsing").addHandler(Loud(level=logging.WARNING))
 
 
+def _slow_events_while_flagged() -> None:
+    """Not a gap: a test's lever. moto executes a change set at once, so nothing is ever
+    "still running" for a deploy to be interrupted in. While the file named by
+    TENANTC_MOTO_SLOW_EVENTS exists, DescribeStackEvents answers after a second, which
+    holds deploy in its watch long enough for a real SIGINT to arrive there."""
+    import os
+    import time
+
+    flag = os.environ.get("TENANTC_MOTO_SLOW_EVENTS")
+    if not flag:
+        return
+    original = cfn_responses.CloudFormationResponse.describe_stack_events
+
+    def describe_stack_events(self):  # type: ignore[no-untyped-def]
+        if os.path.exists(flag):
+            time.sleep(1.0)
+        return original(self)
+
+    cfn_responses.CloudFormationResponse.describe_stack_events = describe_stack_events  # type: ignore[method-assign]
+
+
 def apply() -> None:
+    _slow_events_while_flagged()
     _unresolved_is_loud()
     _kms_key_tags()
     _ssm_parameter_tags()

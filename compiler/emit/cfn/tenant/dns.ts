@@ -20,7 +20,7 @@ import { getAtt, join, ref, tags, type LayerOutput, type ResourceOf, type Resour
 export { TENANT_CERTIFICATE } from '../../../outputFormat.ts';
 import { TENANT_CERTIFICATE } from '../../../outputFormat.ts';
 export { TENANT_ZONE } from '../../../outputFormat.ts';
-import { TENANT_ZONE } from '../../../outputFormat.ts';
+import { TENANT_NAME_SERVERS_OUTPUT, TENANT_ZONE } from '../../../outputFormat.ts';
 /** Route 53 hosted zone id of every CloudFront distribution (alias targets). */
 export const CLOUDFRONT_ZONE_ID = 'Z2FDTNDATAQYW2';
 
@@ -45,7 +45,7 @@ export function emitTenantDns(plan: EstatePlan, t: TenantPlan, params: StackPara
   const outputs =
     t.dns.mode === 'delegated'
       ? {
-          NameServers: { Description: `Name servers the tenant sets for ${t.dns.zone}`, Value: join(',', getAtt(TENANT_ZONE, 'NameServers')) },
+          [TENANT_NAME_SERVERS_OUTPUT]: { Description: `Name servers the tenant sets for ${t.dns.zone}`, Value: join(',', getAtt(TENANT_ZONE, 'NameServers')) },
         }
       : undefined;
   if (!t.serving.hostNames) return { resources: r, ...(outputs ? { outputs } : {}) };

@@ -68,7 +68,7 @@ export function emitTenantFleet(plan: EstatePlan, t: TenantPlan, params: StackPa
               signalResource: TENANT_FLEET_GROUP,
             }).split(STACK_ID_SLOT),
             userDataValues: [ref('AWS::StackId')],
-            imageId: params.ref('AppAmiId'),
+            imageId: p.app.ami,
             tags: tenantTagPairs(p.tags, t.id),
           }),
         },
