@@ -84,7 +84,8 @@ export async function startMoto(options: { readonly port?: number } = {}): Promi
   server.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const endpoint = `https://127.0.0.1:${port}`;
   const stop = () => {
-    server.kill();
+    // SIGKILL: moto keeps nothing worth saving, and its threaded server can outlive SIGTERM.
+    server.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
   for (let i = 0; !output.includes('Running on'); i++) {
