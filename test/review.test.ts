@@ -14,7 +14,7 @@ import { cacheAccessConfined } from '../compiler/review/rules/cacheAccessConfine
 import { crossTenantDenyCoversService } from '../compiler/review/rules/crossTenantDenyCoversService.ts';
 import { endUserRoleScoped } from '../compiler/review/rules/endUserRoleScoped.ts';
 import { metricFilterBindsTenant } from '../compiler/review/rules/metricFilterBindsTenant.ts';
-import { noAwsManagedPolicyOnTenantRole } from '../compiler/review/rules/noAwsManagedPolicyOnTenantRole.ts';
+import { noAwsManagedPolicy } from '../compiler/review/rules/noAwsManagedPolicy.ts';
 import { physicalNamesUnique } from '../compiler/review/rules/physicalNamesUnique.ts';
 import { publicEntryProtected } from '../compiler/review/rules/publicEntryProtected.ts';
 import { tenantRoleTrust } from '../compiler/review/rules/tenantRoleTrust.ts';
@@ -181,22 +181,29 @@ R('E304 a cross-tenant deny covers every S3 action (the listed-actions deny let 
   );
 });
 
-R("E402 no AWS managed policy on a tenant role (AmazonSSMManagedInstanceCore read every tenant's parameters)", () => {
+R("E402 no AWS managed policy on any role (AmazonSSMManagedInstanceCore read every tenant's parameters)", () => {
   const role = (arns: unknown[], tenant: string | null) => ({
     Type: 'AWS::IAM::Role',
     Properties: { ManagedPolicyArns: arns, Tags: tenant ? [{ Key: 'tenant-id', Value: tenant }] : [] },
   });
   const ssmCore = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore' };
+  const rdsMonitoring = 'arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole';
   assert.equal(
     verdicts(
-      noAwsManagedPolicyOnTenantRole,
+      noAwsManagedPolicy,
       t({
         own: role([{ Ref: 'tenantAccessPolicy' }], 'hooli'),
         withCore: role([{ Ref: 'tenantAccessPolicy' }, ssmCore], 'hooli'),
-        platform: role([ssmCore], null),
+        // The platform's roles too: the pooled fleet carried this one.
+        pooledFleet: role([ssmCore], null),
+        monitoring: role([rdsMonitoring], null),
+        inlineOnly: { Type: 'AWS::IAM::Role', Properties: { Policies: [] } },
+        user: { Type: 'AWS::IAM::User', Properties: { ManagedPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] } },
+        customerManaged: role(['arn:aws:iam::123456789012:policy/estate-own'], null),
+        policy: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: {} } },
       }),
     ),
-    ['own:ok', 'withCore:bad'],
+    ['own:ok', 'withCore:bad', 'pooledFleet:bad', 'monitoring:bad', 'inlineOnly:ok', 'user:bad', 'customerManaged:ok'],
   );
 });
 
@@ -332,6 +339,28 @@ R('every template of the isolation estate (the sample, a prefix id, an identity 
       findings.some((f) => f.rule === rule.id),
       `${rule.id} applied to nothing`,
     );
+});
+
+R("mutation: AmazonSSMManagedInstanceCore back on any compiled role (the pooled fleet's, the database monitoring role, a premium tenant's) fails E402", () => {
+  const c = isolationEstate();
+  const template = (path: string) => JSON.parse(c.files.find((f) => f.path === path)!.content) as Template;
+  const core = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore' };
+  for (const [path, role] of [
+    ['root.template.json', 'appInstanceRole'],
+    ['root.template.json', 'platformDatabaseMonitoringRole'],
+    ['tenants/hooli.template.json', 'tenantRole'],
+  ] as const) {
+    const compiled = template(path);
+    assert.ok(noAwsManagedPolicy.check(compiled, path, new Map()).find((f) => f.resource === role)!.compliant, `${path} ${role} as compiled`);
+    const r = compiled.Resources[role]!;
+    const props = r.Properties as { ManagedPolicyArns?: unknown[] };
+    const mutated: Template = {
+      Resources: { ...compiled.Resources, [role]: { ...r, Properties: { ...props, ManagedPolicyArns: [...(props.ManagedPolicyArns ?? []), core] } } },
+    };
+    const f = noAwsManagedPolicy.check(mutated, path, new Map()).find((x) => x.resource === role)!;
+    assert.not.ok(f.compliant, `${path} ${role} with the managed policy`);
+    assert.match(f.message, /AmazonSSMManagedInstanceCore/);
+  }
 });
 
 R.run();

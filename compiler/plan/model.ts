@@ -161,6 +161,8 @@ export interface PlatformNames {
   readonly tenantRolePattern: string;
   /** SSM path of the platform's own configuration. */
   readonly configPath: string;
+  /** SSM path every tenant's own path is under (`/<platform>/tenants/`). */
+  readonly tenantsConfigPath: string;
   /**
    * Cluster-wide PostgreSQL roles: the owner of the schema and its tables (NOLOGIN),
    * the application's login role, and the registrar that alone reads every tenant's
@@ -213,6 +215,15 @@ export interface ServingPlan {
   readonly hostNames: boolean;
   /** Its cache user can authenticate, and its role can be assumed (both kept, switched off, when offboarded). */
   readonly credentials: boolean;
+  /**
+   * Which fleet serves it, as the tenantc:compute tag of its role and of its SSM
+   * parameters says: `shared`, the pooled fleet (shared compute, until offboarded; a
+   * suspended tenant's data stays readable to it); `dedicated`, its own fleet; `none`
+   * once offboarded. The pooled fleet assumes only roles, and reads only tenant
+   * parameters, tagged `shared` (emit/cfn/compute.ts), so a premium tenant's are out of
+   * its reach even by name.
+   */
+  readonly computeTag: 'shared' | 'dedicated' | 'none';
   /** A dedicated fleet's size and rollout; null on shared compute. */
   readonly fleet: { readonly min: number; readonly max: number; readonly rollout: RolloutPlan } | null;
 }

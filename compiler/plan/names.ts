@@ -44,6 +44,7 @@ export function platformNames(platform: string): PlatformNames {
     originAccessControl: `${platform}-tenant-assets`,
     tenantRolePattern: tenantRoleName(platform, '*'),
     configPath: `/${platform}/platform/`,
+    tenantsConfigPath: tenantsSsmPath(platform),
     tenantMetricNamespace: `${platform}/Tenants`,
     databaseRoles: databaseRoles(platform),
     regionalWebAcl: `${platform}-alb`,
@@ -62,8 +63,11 @@ export function databaseRoles(platform: string): PlatformNames['databaseRoles'] 
 /** IAM role of a tenant. The shared fleet may assume `<platform>-tenant-*` only. */
 export const tenantRoleName = (platform: string, tenantId: string) => `${platform}-tenant-${tenantId}`;
 
+/** SSM path under which every tenant's parameters are (and every tenant's secret's name). */
+const tenantsSsmPath = (platform: string) => `/${platform}/tenants/`;
+
 /** SSM parameter path of a tenant (its secret's name starts with it too). */
-export const tenantSsmPath = (platform: string, tenantId: string) => `/${platform}/tenants/${tenantId}/`;
+export const tenantSsmPath = (platform: string, tenantId: string) => `${tenantsSsmPath(platform)}${tenantId}/`;
 
 /** ElastiCache user ids are at most 40 characters (ElastiCache CreateUser). */
 const CACHE_STEM_MAX = 12;

@@ -107,6 +107,7 @@ export function servingFor(status: TenantPlan['status'], tier: TierPlan, dnsRead
     assets: status === 'active',
     sharedSeats: status === 'active' && tier.compute === 'shared',
     credentials: status !== 'offboarded',
+    computeTag: status === 'offboarded' ? 'none' : tier.compute,
     // One instance at a time, keeping all but one in service.
     fleet: size ? { ...size, rollout: { minInstancesInService: Math.max(0, size.min - 1), maxBatchSize: 1 } } : null,
   };

@@ -7,7 +7,7 @@ import { endUserRoleScoped } from './rules/endUserRoleScoped.ts';
 import { encryptedAtRest } from './rules/encryptedAtRest.ts';
 import { imdsV2Required } from './rules/imdsV2Required.ts';
 import { metricFilterBindsTenant } from './rules/metricFilterBindsTenant.ts';
-import { noAwsManagedPolicyOnTenantRole } from './rules/noAwsManagedPolicyOnTenantRole.ts';
+import { noAwsManagedPolicy } from './rules/noAwsManagedPolicy.ts';
 import { noOpenIngress } from './rules/noOpenIngress.ts';
 import { noWildcardAdmin } from './rules/noWildcardAdmin.ts';
 import { physicalNamesUnique } from './rules/physicalNamesUnique.ts';
@@ -24,7 +24,7 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
   bucketsPrivate,
   crossTenantDenyCoversService,
   noWildcardAdmin,
-  noAwsManagedPolicyOnTenantRole,
+  noAwsManagedPolicy,
   tenantRoleTrust,
   endUserRoleScoped,
   cacheAccessConfined,

@@ -11,13 +11,14 @@
 //   - dedicated compute: only its own fleet's instances (EC2 instance profile); the
 //     pooled fleet is not trusted at all, so premium isolation holds past compute;
 //   - offboarded: nobody (an explicit deny), though the role is kept with the data.
-// The role carries no AWS managed policy: AmazonSSMManagedInstanceCore, for one,
-// allows ssm:GetParameter on "*", every tenant's parameters. Session Manager's agent
-// gets the few actions it needs, which read nothing.
+// The role carries no AWS managed policy (rule E402): AmazonSSMManagedInstanceCore, for
+// one, allows ssm:GetParameter on "*", every tenant's parameters. Session Manager's
+// agent gets the few actions it needs, which read nothing (compute.ts).
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { COMPUTE_TAG_KEY, TENANT_TAG_KEY, tenantS3Prefix } from '../../../plan/isolation.ts';
 import type { StackParameters } from '../stackParameters.ts';
 import type { PolicyDocument, PolicyStatement } from '../policy.ts';
+import { sessionManagerAgent } from '../compute.ts';
 import { join, ref, sub, type LayerOutput } from '../template.ts';
 
 export const TENANT_ROLE = 'tenantRole';
@@ -108,34 +109,6 @@ export function tenantPolicyDocument(t: TenantPlan, params: StackParameters): Po
 }
 
 /**
- * What the SSM agent of a dedicated fleet needs for Session Manager (register the
- * instance, open the session channels, poll its messages): none of these reads a
- * parameter, a document's content or another instance (AWS Systems Manager User
- * Guide, "Step 2: Verify or add instance permissions for Session Manager").
- */
-function sessionManagerAgent(own: PolicyStatement['Condition']): PolicyStatement {
-  return {
-    Sid: 'SessionManagerAgent',
-    Effect: 'Allow',
-    Action: [
-      'ssm:UpdateInstanceInformation',
-      'ssmmessages:CreateControlChannel',
-      'ssmmessages:CreateDataChannel',
-      'ssmmessages:OpenControlChannel',
-      'ssmmessages:OpenDataChannel',
-      'ec2messages:AcknowledgeMessage',
-      'ec2messages:DeleteMessage',
-      'ec2messages:FailMessage',
-      'ec2messages:GetEndpoint',
-      'ec2messages:GetMessages',
-      'ec2messages:SendReply',
-    ],
-    Resource: '*',
-    ...(own ? { Condition: own } : {}),
-  };
-}
-
-/**
  * A dedicated fleet's instances report readiness to their own tenant stack (fleet.ts):
  * SignalResource on that stack only, which can do nothing but complete or fail the
  * fleet's creation or rolling update it is waiting for.
@@ -186,7 +159,7 @@ export function emitTenantIam(plan: EstatePlan, t: TenantPlan, params: StackPara
           ManagedPolicyArns: [ref(TENANT_POLICY)],
           Tags: [
             { Key: TENANT_TAG_KEY, Value: t.id },
-            { Key: COMPUTE_TAG_KEY, Value: t.serving.fleet ? 'dedicated' : 'shared' },
+            { Key: COMPUTE_TAG_KEY, Value: t.serving.computeTag },
           ],
         },
       },
