@@ -97,7 +97,7 @@ G('a suppression that accepts nothing is an error at the suppression', () => {
   assert.is(r.ok, false);
   if (r.ok) return;
   assert.equal(r.diagnostics.filter((d) => d.code === 'suppression-unused').map(formatDiagnostic), [
-    'tenants/platform.yaml:72:7: review.suppressions[0] (E101 shards/*.template.json albSecurityGroup) accepts no finding: remove it, so it cannot hide a future one',
+    'tenants/platform.yaml:73:7: review.suppressions[0] (E101 shards/*.template.json albSecurityGroup) accepts no finding: remove it, so it cannot hide a future one',
   ]);
 });
 

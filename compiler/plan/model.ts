@@ -105,6 +105,8 @@ export interface PlatformPlan {
   readonly name: string;
   readonly region: string;
   readonly apexDomain: string;
+  /** Where tenant-writable content is served: <tenant id>.<userContentDomain>, a registrable domain apart from the apex's. */
+  readonly userContentDomain: string;
   readonly vpcCidr: string;
   readonly availabilityZones: readonly string[];
   readonly app: {
@@ -247,6 +249,13 @@ export interface TenantPlan {
   readonly users: number;
   /** Normalized (lower case, no trailing dot), in manifest order. */
   readonly domains: readonly string[];
+  /**
+   * Those of its domains that are registrable domains themselves (`acme.com`,
+   * `acme.co.uk`: the Public Suffix List decides), in manifest order: the apex of the
+   * customer's zone, where DNS allows no CNAME, so its own DNS points them with an
+   * alias record (ALIAS/ANAME at its provider).
+   */
+  readonly apexDomains: readonly string[];
   /** `zone`: the zone the tenant delegated to us (mode delegated only, which requires it). */
   /**
    * `ready`: platform DNS always; a delegated or external tenant's once its manifest says
@@ -268,11 +277,15 @@ export interface TenantPlan {
       | null;
     readonly identityPool: boolean;
   };
-  /** Host of the tenant's CloudFront distribution tenant: assets.<first domain>. */
+  /**
+   * Host of the tenant's CloudFront distribution tenant, which serves its
+   * tenant-writable content: <id>.<platform userContentDomain>, covered by the
+   * platform's wildcard certificate for that domain, whatever the tenant's DNS.
+   */
   readonly assetsDomain: string;
   /**
-   * Names on the tenant's one ACM certificate (DNS-validated): its sign-in and assets
-   * hosts, plus its own domains unless the platform wildcard already covers them.
+   * Names on the tenant's one ACM certificate (DNS-validated): its sign-in host, plus
+   * its own domains unless the platform wildcard already covers them.
    */
   readonly certificateNames: readonly [string, ...string[]];
   /** Its own certificate goes on the ALB listener (SNI) unless the wildcard covers its domains. */

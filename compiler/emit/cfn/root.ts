@@ -11,7 +11,7 @@ import { CONNECTION_GROUP, emitCdn } from './cdn.ts';
 import { APP_INSTANCE_ROLE, emitCompute } from './compute.ts';
 import { emitPlatformConfig } from './config.ts';
 import { emitDatabase } from './database.ts';
-import { emitDns, PLATFORM_ZONE, WILDCARD_CERTIFICATE } from './dns.ts';
+import { emitDns, PLATFORM_ZONE, USER_CONTENT_CERTIFICATE, WILDCARD_CERTIFICATE } from './dns.ts';
 import { emitEdge, REGIONAL_WEB_ACL } from './edge.ts';
 import type { GroupParameters } from './group.ts';
 import { DATA_KEY, DATABASE_KEY, emitKeys, LOGS_KEY } from './keys.ts';
@@ -54,9 +54,9 @@ function sharedValues(plan: EstatePlan): Record<SharedParameter, Value> {
     LogsKeyArn: getAtt(LOGS_KEY, 'Arn'),
     PlatformHostedZoneId: ref(PLATFORM_ZONE),
     WildcardCertificateArn: ref(WILDCARD_CERTIFICATE),
+    UserContentCertificateArn: ref(USER_CONTENT_CERTIFICATE),
     DistributionId: ref(MULTI_TENANT_DISTRIBUTION),
     ConnectionGroupId: getAtt(CONNECTION_GROUP, 'Id'),
-    ConnectionGroupRoutingEndpoint: getAtt(CONNECTION_GROUP, 'RoutingEndpoint'),
     TenantDataBucketName: ref(TENANT_DATA_BUCKET),
     RegistryTableName: ref(REGISTRY_TABLE),
     ProvisioningFunctionArn: getAtt(PROVISIONING_FUNCTION, 'Arn'),
