@@ -152,6 +152,9 @@ export interface PlatformNames {
   readonly registryTable: string;
   readonly provisioningFunction: string;
   readonly provisioningLogGroup: string;
+  /** The Lambda that rotates every tenant's app-credentials secret, and its log group. */
+  readonly secretRotationFunction: string;
+  readonly secretRotationLogGroup: string;
   readonly appLogGroup: string;
   readonly flowLogGroup: string;
   /** The user that replaces `default` in every cache user group, with no access. */
@@ -175,7 +178,6 @@ export interface PlatformNames {
   readonly tenantMetricNamespace: string;
   readonly regionalWebAcl: string;
   readonly cloudFrontWebAcl: string;
-  readonly cdnAccessLogGroup: string;
   /** Source and destination of CloudFront's log delivery. */
   readonly cdnLogDelivery: string;
 }

@@ -31,10 +31,13 @@ export function logicalId(...parts: string[]): string {
 
 export function platformNames(platform: string): PlatformNames {
   const provisioningFunction = `${platform}-tenant-provisioner`;
+  const secretRotationFunction = `${platform}-secret-rotator`;
   return {
     registryTable: `${platform}-tenant-registry`,
     provisioningFunction,
     provisioningLogGroup: `/aws/lambda/${provisioningFunction}`,
+    secretRotationFunction,
+    secretRotationLogGroup: `/aws/lambda/${secretRotationFunction}`,
     appLogGroup: `/${platform}/app/shared`,
     flowLogGroup: `/${platform}/vpc/flow-logs`,
     // Stem, then `-default-off`: a tenant's user is stem, then `-t-`, so they differ
@@ -49,7 +52,6 @@ export function platformNames(platform: string): PlatformNames {
     databaseRoles: databaseRoles(platform),
     regionalWebAcl: `${platform}-alb`,
     cloudFrontWebAcl: `${platform}-cdn`,
-    cdnAccessLogGroup: `/${platform}/edge/cloudfront`,
     cdnLogDelivery: `${platform}-cdn-access-logs`,
   };
 }

@@ -5,6 +5,7 @@ import type { EstatePlan } from '../../plan/model.ts';
 import { COMPUTE_TAG_KEY, TENANT_TAG_KEY } from '../../plan/isolation.ts';
 import { renderTemplate } from '../render.ts';
 import { LOGS_KEY } from './keys.ts';
+import { ALARM_TOPIC } from './monitoring.ts';
 import { subnetId } from './network.ts';
 import { APP_SG } from './securityGroups.ts';
 import { base64, getAtt, join, ref, sub, tags, type CfnParameter, type LayerOutput, type Value } from './template.ts';
@@ -14,6 +15,19 @@ import type { PolicyCondition, PolicyStatement } from './policy.ts';
 export const AMI_PARAMETER = 'AppAmiId';
 export const APP_INSTANCE_ROLE = 'appInstanceRole';
 export const APP_LOG_GROUP = 'appFleetLogGroup';
+
+/**
+ * What every Auto Scaling group tells the alarm topic (rule E202): each instance it
+ * launches or terminates, and each it fails to. A fleet that cannot launch (a bad AMI,
+ * capacity, a quota) otherwise fails silently until its alarms catch the lost capacity,
+ * and the scaling steps are what on-call lines up with a latency or 5xx alarm.
+ */
+export const ASG_NOTIFICATION_TYPES = [
+  'autoscaling:EC2_INSTANCE_LAUNCH',
+  'autoscaling:EC2_INSTANCE_LAUNCH_ERROR',
+  'autoscaling:EC2_INSTANCE_TERMINATE',
+  'autoscaling:EC2_INSTANCE_TERMINATE_ERROR',
+];
 
 /** The public SSM parameter AWS keeps pointing at the current Amazon Linux 2023 AMI. */
 export const AL2023_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
@@ -210,6 +224,7 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
           HealthCheckType: 'ELB',
           HealthCheckGracePeriod: 300,
           MetricsCollection: [{ Granularity: '1Minute' }],
+          NotificationConfigurations: [{ TopicARN: ref(ALARM_TOPIC), NotificationTypes: ASG_NOTIFICATION_TYPES }],
           Tags: [...p.tags, ['Name', `${p.name}-app-shared`] as const].map(([Key, Value]) => ({ Key, Value, PropagateAtLaunch: true })),
         },
       },

@@ -32,6 +32,7 @@ export const SHARED_PARAMETERS = {
   TenantDataBucketName: { type: 'String', description: 'Tenant data bucket' },
   RegistryTableName: { type: 'String', description: 'DynamoDB tenant registry' },
   ProvisioningFunctionArn: { type: 'String', description: 'Service token of Custom::TenantRegistration' },
+  SecretRotationFunctionArn: { type: 'String', description: "Rotation Lambda of tenants' app-credentials secrets" },
   AlarmTopicArn: { type: 'String', description: 'SNS topic of alarms' },
 } as const satisfies Record<string, ParameterSpec>;
 

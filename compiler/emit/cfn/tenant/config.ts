@@ -3,6 +3,7 @@
 // Lambda turns into a registry item and a database row.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { COMPUTE_TAG_KEY, TENANT_TAG_KEY } from '../../../plan/isolation.ts';
+import { SECRET_ROTATION_DAYS } from '../secretRotation.ts';
 import type { StackParameters } from '../stackParameters.ts';
 import { getAtt, ref, type LayerOutput, type Resources, type Value } from '../template.ts';
 import { TENANT_ROLE } from './iam.ts';
@@ -49,6 +50,18 @@ export function emitTenantConfig(t: TenantPlan, params: StackParameters): LayerO
         ExcludePunctuation: true,
       },
       Tags: [{ Key: TENANT_TAG_KEY, Value: t.id }],
+    },
+  };
+  // A new signing key every SECRET_ROTATION_DAYS (emit/cfn/secretRotation.ts). Not at
+  // creation: the key was just generated, and a first deploy of thousands of tenants
+  // would rotate them all at once.
+  r.tenantSecretRotation = {
+    Type: 'AWS::SecretsManager::RotationSchedule',
+    Properties: {
+      SecretId: ref('tenantSecret'),
+      RotationLambdaARN: params.ref('SecretRotationFunctionArn'),
+      RotationRules: { ScheduleExpression: `rate(${SECRET_ROTATION_DAYS} days)` },
+      RotateImmediatelyOnUpdate: false,
     },
   };
   r.tenantRegistration = {
