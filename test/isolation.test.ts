@@ -434,6 +434,27 @@ I("the pooled fleet reads its own configuration, and nothing by path under the t
   assert.match(await pooledFleetAsks('ssm:GetParameter', parameterArn('/tessera/tenants/initech/notes')), DENIED);
 });
 
+I(
+  "a dedicated fleet reads the platform's configuration and its own tenant's, no other tenant's; a shared-compute tenant's role reads no platform configuration",
+  async () => {
+    const platformParam = { action: 'ssm:GetParameter', resource: parameterArn('/tessera/platform/database/writer-endpoint') };
+    const byPath = { action: 'ssm:GetParametersByPath', resource: parameterArn('/tessera/platform') };
+    for (const fleet of compiled.plan.tenants.filter((t) => t.serving.fleet && t.serving.credentials).map((t) => t.id)) {
+      assert.is(await decide(fleet, fleet, platformParam), 'Allowed', `${fleet}'s fleet, the platform's parameter`);
+      assert.is(await decide(fleet, fleet, byPath), 'Allowed', `${fleet}'s fleet, the platform's path`);
+      assert.match(await decide(fleet, 'initech', platformParam), DENIED, `${fleet}'s role tagged initech`);
+      for (const other of ['initech', 'hooli', 'acme'].filter((o) => o !== fleet))
+        assert.match(await decide(fleet, fleet, KINDS['ssm parameter']!(other)), DENIED, `${fleet}'s fleet, ${other}'s parameter`);
+      assert.match(
+        await decide(fleet, fleet, { action: 'ssm:GetParametersByPath', resource: parameterArn('/tessera/tenants') }),
+        DENIED,
+        'the tenants by path',
+      );
+    }
+    assert.match(await decide('initech', 'initech', platformParam), DENIED, 'the pooled fleet reads it with its own role, not a tenant session');
+  },
+);
+
 I("mutations: AmazonSSMManagedInstanceCore on the pooled fleet, or its tag condition dropped, reads a premium tenant's parameters", async () => {
   const premium = tenantParameters('hooli').find((p) => p.name.endsWith('/user-pool-client-id'))!;
   assert.match(await pooledFleetAsks('ssm:GetParameter', parameterArn(premium.name), premium.tags), DENIED, 'as compiled');

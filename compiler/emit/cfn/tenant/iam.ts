@@ -30,7 +30,7 @@ export const MANAGED_POLICY_MAX_CHARS = 6144;
 /** ARN of the shared tenant data bucket, from the name its stack receives. */
 export const tenantDataBucketArn = (params: StackParameters) => join('', [sub('arn:${AWS::Partition}:s3:::'), params.ref('TenantDataBucketName')]);
 
-export function tenantPolicyDocument(t: TenantPlan, params: StackParameters): PolicyDocument {
+export function tenantPolicyDocument(plan: EstatePlan, t: TenantPlan, params: StackParameters): PolicyDocument {
   const own = { StringEquals: { [`aws:PrincipalTag/${TENANT_TAG_KEY}`]: t.id } };
   const arn = (service: string, resource: string) => sub(`arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`);
   const bucketArn = tenantDataBucketArn(params);
@@ -103,8 +103,25 @@ export function tenantPolicyDocument(t: TenantPlan, params: StackParameters): Po
         Resource: [arn('elasticache', `user:${t.names.cacheUser}`), arn('elasticache', `replicationgroup:${t.names.cacheGroup}`)],
         Condition: own,
       },
-      ...(t.serving.fleet ? [sessionManagerAgent(own), fleetReadiness(own)] : []),
+      ...(t.serving.fleet ? [sessionManagerAgent(own), platformConfiguration(plan, own), fleetReadiness(own)] : []),
     ],
+  };
+}
+
+/**
+ * A dedicated fleet's app reads the platform's own configuration (database endpoints,
+ * bucket, registry: nothing of any tenant) as the pooled fleet does (compute.ts); its
+ * tenant's parameters it reads through OwnParameters above, and no other tenant's.
+ */
+function platformConfiguration(plan: EstatePlan, own: PolicyStatement['Condition']): PolicyStatement {
+  const path = plan.platform.names.configPath;
+  const arn = (name: string) => sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}`);
+  return {
+    Sid: 'ReadPlatformConfiguration',
+    Effect: 'Allow',
+    Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
+    Resource: [arn(`${path}*`), arn(path.slice(0, -1))],
+    ...(own ? { Condition: own } : {}),
   };
 }
 
@@ -147,7 +164,7 @@ export function emitTenantIam(plan: EstatePlan, t: TenantPlan, params: StackPara
     resources: {
       [TENANT_POLICY]: {
         Type: 'AWS::IAM::ManagedPolicy',
-        Properties: { Description: `Access of tenant ${t.id}: only its own resources`, PolicyDocument: tenantPolicyDocument(t, params) },
+        Properties: { Description: `Access of tenant ${t.id}: only its own resources`, PolicyDocument: tenantPolicyDocument(plan, t, params) },
       },
       [TENANT_ROLE]: {
         Type: 'AWS::IAM::Role',
