@@ -28,6 +28,7 @@ export const DIAGNOSTIC_CODES = [
   'domain-duplicate',
   'domain-nested',
   'domain-dns-mode',
+  'user-content-domain',
   'vpc-cidr',
   'quota-exceeded',
   'lock-file',

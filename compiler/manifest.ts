@@ -37,6 +37,8 @@ export interface PlatformManifest {
   readonly name: string;
   readonly region: string;
   readonly apexDomain: string;
+  /** Where tenant-writable content is served from: <tenant id>.<userContentDomain>. */
+  readonly userContentDomain: string;
   readonly network: { readonly vpcCidr: string; readonly availabilityZones: readonly string[]; readonly appEgress?: 'endpoints' | 'internet' };
   readonly app: {
     readonly instanceType: string;

@@ -421,8 +421,10 @@ L('own DNS not ready: the tenant is provisioned but attaches nothing that waits 
   const estate = new Estate(SAMPLE_TENANTS).edit('globex', (t) => t.replace(/^ {2}validated: true.*\n/m, ''));
   const r = estate.compiled();
   const t = tenantTemplate(r, 'globex');
-  for (const waits of ['tenantCertificate', 'tenantListenerCertificate', 'tenantDistributionTenant', 'tenantUserPoolDomain'])
+  for (const waits of ['tenantCertificate', 'tenantListenerCertificate', 'tenantUserPoolDomain'])
     assert.not.ok(t.Resources[waits], `${waits} would wait on the customer's DNS`);
+  // Its assets host is the platform's (<id>.<user-content domain>): nothing of it waits.
+  assert.equal(t.Resources.tenantDistributionTenant?.Properties.Domains, ['globex.tessera-usercontent.net']);
   assert.not.ok(
     Object.values(t.Resources).some((x) => x.Type === 'AWS::ElasticLoadBalancingV2::ListenerRule'),
     'no host is routed yet',

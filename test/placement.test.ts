@@ -181,11 +181,15 @@ P('past a quota, compile names the quota, the count, the limit and the fix', () 
       ? { ...f, bytes: Buffer.from(Buffer.from(f.bytes!).toString('utf8').replace('quotas: {}', 'quotas: { cognitoUserPools: 10 }')) }
       : f,
   );
+  // The line of `quotas:` in the fixture, so that a comment added above it does not move the expectation.
+  const platform = Buffer.from(raw.find((f) => f.name === 'platform.yaml')!.bytes!).toString('utf8');
+  const line = platform.split('\n').findIndex((l) => l.startsWith('quotas: {')) + 1;
+  assert.ok(line > 0, 'the sample declares quotas: {}');
   const r = checkEstate('tenants', parseSources(raw));
   assert.is(r.ok, false);
   if (r.ok) return;
   assert.equal(r.diagnostics.map(formatDiagnostic), [
-    'tenants/platform.yaml:79:29: placing 11 tenants needs 11 Cognito user pools (one per tenant), over the quota cognitoUserPools = 10 (declared; "Cognito user pools per account and Region", Amazon Cognito Developer Guide, Quotas): request an increase in Service Quotas, then declare it as quotas.cognitoUserPools in this file',
+    `tenants/platform.yaml:${line}:29: placing 11 tenants needs 11 Cognito user pools (one per tenant), over the quota cognitoUserPools = 10 (declared; "Cognito user pools per account and Region", Amazon Cognito Developer Guide, Quotas): request an increase in Service Quotas, then declare it as quotas.cognitoUserPools in this file`,
   ]);
 });
 

@@ -105,6 +105,8 @@ export interface PlatformPlan {
   readonly name: string;
   readonly region: string;
   readonly apexDomain: string;
+  /** Where tenant-writable content is served: <tenant id>.<userContentDomain>, a registrable domain apart from the apex's. */
+  readonly userContentDomain: string;
   readonly vpcCidr: string;
   readonly availabilityZones: readonly string[];
   readonly app: {
@@ -152,6 +154,9 @@ export interface PlatformNames {
   readonly registryTable: string;
   readonly provisioningFunction: string;
   readonly provisioningLogGroup: string;
+  /** The Lambda that rotates every tenant's app-credentials secret, and its log group. */
+  readonly secretRotationFunction: string;
+  readonly secretRotationLogGroup: string;
   readonly appLogGroup: string;
   readonly flowLogGroup: string;
   /** The user that replaces `default` in every cache user group, with no access. */
@@ -163,6 +168,8 @@ export interface PlatformNames {
   readonly tenantRolePattern: string;
   /** SSM path of the platform's own configuration. */
   readonly configPath: string;
+  /** SSM path every tenant's own path is under (`/<platform>/tenants/`). */
+  readonly tenantsConfigPath: string;
   /**
    * Cluster-wide PostgreSQL roles: the owner of the schema and its tables (NOLOGIN),
    * the application's login role, and the registrar that alone reads every tenant's
@@ -173,7 +180,6 @@ export interface PlatformNames {
   readonly tenantMetricNamespace: string;
   readonly regionalWebAcl: string;
   readonly cloudFrontWebAcl: string;
-  readonly cdnAccessLogGroup: string;
   /** Source and destination of CloudFront's log delivery. */
   readonly cdnLogDelivery: string;
 }
@@ -215,6 +221,15 @@ export interface ServingPlan {
   readonly hostNames: boolean;
   /** Its cache user can authenticate, and its role can be assumed (both kept, switched off, when offboarded). */
   readonly credentials: boolean;
+  /**
+   * Which fleet serves it, as the tenantc:compute tag of its role and of its SSM
+   * parameters says: `shared`, the pooled fleet (shared compute, until offboarded; a
+   * suspended tenant's data stays readable to it); `dedicated`, its own fleet; `none`
+   * once offboarded. The pooled fleet assumes only roles, and reads only tenant
+   * parameters, tagged `shared` (emit/cfn/compute.ts), so a premium tenant's are out of
+   * its reach even by name.
+   */
+  readonly computeTag: 'shared' | 'dedicated' | 'none';
   /** A dedicated fleet's size and rollout; null on shared compute. */
   readonly fleet: { readonly min: number; readonly max: number; readonly rollout: RolloutPlan } | null;
 }
@@ -238,6 +253,13 @@ export interface TenantPlan {
   readonly users: number;
   /** Normalized (lower case, no trailing dot), in manifest order. */
   readonly domains: readonly string[];
+  /**
+   * Those of its domains that are registrable domains themselves (`acme.com`,
+   * `acme.co.uk`: the Public Suffix List decides), in manifest order: the apex of the
+   * customer's zone, where DNS allows no CNAME, so its own DNS points them with an
+   * alias record (ALIAS/ANAME at its provider).
+   */
+  readonly apexDomains: readonly string[];
   /** `zone`: the zone the tenant delegated to us (mode delegated only, which requires it). */
   /**
    * `ready`: platform DNS always; a delegated or external tenant's once its manifest says
@@ -259,11 +281,15 @@ export interface TenantPlan {
       | null;
     readonly identityPool: boolean;
   };
-  /** Host of the tenant's CloudFront distribution tenant: assets.<first domain>. */
+  /**
+   * Host of the tenant's CloudFront distribution tenant, which serves its
+   * tenant-writable content: <id>.<platform userContentDomain>, covered by the
+   * platform's wildcard certificate for that domain, whatever the tenant's DNS.
+   */
   readonly assetsDomain: string;
   /**
-   * Names on the tenant's one ACM certificate (DNS-validated): its sign-in and assets
-   * hosts, plus its own domains unless the platform wildcard already covers them.
+   * Names on the tenant's one ACM certificate (DNS-validated): its sign-in host, plus
+   * its own domains unless the platform wildcard already covers them.
    */
   readonly certificateNames: readonly [string, ...string[]];
   /** Its own certificate goes on the ALB listener (SNI) unless the wildcard covers its domains. */

@@ -31,10 +31,13 @@ export function logicalId(...parts: string[]): string {
 
 export function platformNames(platform: string): PlatformNames {
   const provisioningFunction = `${platform}-tenant-provisioner`;
+  const secretRotationFunction = `${platform}-secret-rotator`;
   return {
     registryTable: `${platform}-tenant-registry`,
     provisioningFunction,
     provisioningLogGroup: `/aws/lambda/${provisioningFunction}`,
+    secretRotationFunction,
+    secretRotationLogGroup: `/aws/lambda/${secretRotationFunction}`,
     appLogGroup: `/${platform}/app/shared`,
     flowLogGroup: `/${platform}/vpc/flow-logs`,
     // Stem, then `-default-off`: a tenant's user is stem, then `-t-`, so they differ
@@ -44,11 +47,11 @@ export function platformNames(platform: string): PlatformNames {
     originAccessControl: `${platform}-tenant-assets`,
     tenantRolePattern: tenantRoleName(platform, '*'),
     configPath: `/${platform}/platform/`,
+    tenantsConfigPath: tenantsSsmPath(platform),
     tenantMetricNamespace: `${platform}/Tenants`,
     databaseRoles: databaseRoles(platform),
     regionalWebAcl: `${platform}-alb`,
     cloudFrontWebAcl: `${platform}-cdn`,
-    cdnAccessLogGroup: `/${platform}/edge/cloudfront`,
     cdnLogDelivery: `${platform}-cdn-access-logs`,
   };
 }
@@ -62,8 +65,11 @@ export function databaseRoles(platform: string): PlatformNames['databaseRoles'] 
 /** IAM role of a tenant. The shared fleet may assume `<platform>-tenant-*` only. */
 export const tenantRoleName = (platform: string, tenantId: string) => `${platform}-tenant-${tenantId}`;
 
+/** SSM path under which every tenant's parameters are (and every tenant's secret's name). */
+const tenantsSsmPath = (platform: string) => `/${platform}/tenants/`;
+
 /** SSM parameter path of a tenant (its secret's name starts with it too). */
-export const tenantSsmPath = (platform: string, tenantId: string) => `/${platform}/tenants/${tenantId}/`;
+export const tenantSsmPath = (platform: string, tenantId: string) => `${tenantsSsmPath(platform)}${tenantId}/`;
 
 /** ElastiCache user ids are at most 40 characters (ElastiCache CreateUser). */
 const CACHE_STEM_MAX = 12;

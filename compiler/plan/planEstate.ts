@@ -2,6 +2,7 @@
 // tenants by id and freezes the result.
 import { compareStrings, type Diagnostic } from '../diagnostics.ts';
 import type { PlatformManifest, TenantManifest } from '../manifest.ts';
+import { isRegistrableDomain } from '../registrableDomain.ts';
 import { normalizeDomain, type Loaded } from '../validate/rule.ts';
 import { planCapacity } from './capacity.ts';
 import { deepFreeze } from './freeze.ts';
@@ -48,6 +49,7 @@ export function planPlatform(m: PlatformManifest): PlatformPlan {
     name: m.name,
     region: m.region,
     apexDomain: normalizeDomain(m.apexDomain),
+    userContentDomain: normalizeDomain(m.userContentDomain),
     vpcCidr: m.network.vpcCidr,
     availabilityZones: [...m.network.availabilityZones],
     app: {
@@ -108,6 +110,7 @@ export function servingFor(status: TenantPlan['status'], tier: TierPlan, dnsRead
     assets: status === 'active',
     sharedSeats: status === 'active' && tier.compute === 'shared',
     credentials: status !== 'offboarded',
+    computeTag: status === 'offboarded' ? 'none' : tier.compute,
     // One instance at a time, keeping all but one in service.
     fleet: size ? { ...size, rollout: { minInstancesInService: Math.max(0, size.min - 1), maxBatchSize: 1 } } : null,
   };
@@ -126,11 +129,15 @@ function nonEmpty<T>(list: readonly T[]): readonly [T, ...T[]] {
   return [validated(head, 'a non-empty list'), ...tail];
 }
 
-export function planTenant(m: TenantManifest, tier: TierPlan, source: string, identity: PlatformPlan['identity']): TenantDraft {
+export function planTenant(m: TenantManifest, tier: TierPlan, source: string, platform: Pick<PlatformPlan, 'identity' | 'userContentDomain'>): TenantDraft {
+  const identity = platform.identity;
   const domains = m.domains.map(normalizeDomain);
   const authDomain = m.auth.domain ? normalizeDomain(m.auth.domain) : `auth.${domains[0]!}`;
-  const assetsDomain = `assets.${domains[0]!}`;
-  const ownNames = m.dns.mode === 'platform' ? [authDomain, assetsDomain] : [...domains, authDomain, assetsDomain];
+  // One label under the user-content domain (validate/rules/userContentDomain.ts): the
+  // platform's wildcard certificate for it covers every tenant, and no tenant-written
+  // page is ever served under a domain whose cookies reach an app or sign-in host.
+  const assetsDomain = `${m.id}.${platform.userContentDomain}`;
+  const ownNames = m.dns.mode === 'platform' ? [authDomain] : [...domains, authDomain];
   // Platform DNS is ours and always ready; a tenant's own DNS once the manifest says its
   // domain stage's certificate was issued (dns.validated).
   const dnsReady = m.dns.mode === 'platform' || m.dns.validated === true;
@@ -144,6 +151,7 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string, id
     status: m.status,
     users: m.users,
     domains,
+    apexDomains: domains.filter(isRegistrableDomain),
     dns:
       m.dns.mode === 'delegated'
         ? { mode: 'delegated', zone: normalizeDomain(validated(m.dns.zone, 'dns.zone')), ready: dnsReady }
@@ -244,7 +252,7 @@ export function planEstate(
   if (!life.ok) return { ok: false, diagnostics: life.diagnostics };
   const tierByName = new Map(platform.tiers.map((t) => [t.name, t]));
   const drafts = tenantsIn
-    .map(({ source, value }) => planTenant(value, tierByName.get(value.tier)!, source.path, platform.identity))
+    .map(({ source, value }) => planTenant(value, tierByName.get(value.tier)!, source.path, platform))
     .sort((a, b) => compareStrings(a.id, b.id));
   const capacity = planCapacity(
     platform,

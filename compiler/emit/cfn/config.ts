@@ -22,6 +22,7 @@ export function emitPlatformConfig(plan: EstatePlan): LayerOutput {
   });
   const r: Resources = {
     platformApexDomainParameter: param('apex-domain', p.apexDomain, 'Apex domain of the platform'),
+    platformUserContentDomainParameter: param('user-content-domain', p.userContentDomain, 'Tenant-writable content is served from <tenant id>.<this domain>'),
     platformDatabaseWriterParameter: param('database/writer-endpoint', getAtt(DB_CLUSTER, 'Endpoint.Address'), 'Aurora writer endpoint'),
     platformDatabaseReaderParameter: param('database/reader-endpoint', getAtt(DB_CLUSTER, 'ReadEndpoint.Address'), 'Aurora reader endpoint'),
     platformDatabaseNameParameter: param('database/name', p.database.databaseName, 'Database name'),

@@ -9,6 +9,8 @@ import { DATABASE_SG, POSTGRES_PORT } from './securityGroups.ts';
 import { getAtt, ref, sub, tags, type LayerOutput, type Resources } from './template.ts';
 
 export const DB_CLUSTER = 'platformDatabaseCluster';
+/** The log group RDS Enhanced Monitoring writes every instance's OS metrics to. */
+const ENHANCED_MONITORING_LOG_GROUP = 'RDSOSMetrics';
 
 /** [parameter, value, why]: cluster-level settings for many tenants sharing one database. */
 export const CLUSTER_PARAMETERS: readonly (readonly [string, string, string])[] = [
@@ -79,7 +81,31 @@ export function emitDatabase(plan: EstatePlan): LayerOutput {
           Version: '2012-10-17',
           Statement: [{ Effect: 'Allow', Principal: { Service: 'monitoring.rds.amazonaws.com' }, Action: 'sts:AssumeRole' }],
         },
-        ManagedPolicyArns: [sub('arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole')],
+        // Not AmazonRDSEnhancedMonitoringRole (rule E402): what it grants, on the one log
+        // group Enhanced Monitoring writes to (RDSOSMetrics, Amazon RDS User Guide,
+        // "Setting up and enabling Enhanced Monitoring") instead of every RDS* group.
+        Policies: [
+          {
+            PolicyName: 'enhanced-monitoring',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Sid: 'EnhancedMonitoringLogGroup',
+                  Effect: 'Allow',
+                  Action: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy'],
+                  Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${ENHANCED_MONITORING_LOG_GROUP}`),
+                },
+                {
+                  Sid: 'EnhancedMonitoringLogStreams',
+                  Effect: 'Allow',
+                  Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams', 'logs:GetLogEvents'],
+                  Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${ENHANCED_MONITORING_LOG_GROUP}:log-stream:*`),
+                },
+              ],
+            },
+          },
+        ],
         Tags: t,
       },
     },

@@ -25,12 +25,13 @@ export const SHARED_PARAMETERS = {
   LogsKeyArn: { type: 'String', description: 'KMS key of log groups' },
   PlatformHostedZoneId: { type: 'String', description: 'Platform zone (dns mode platform)' },
   WildcardCertificateArn: { type: 'String', description: 'Wildcard certificate of the apex' },
+  UserContentCertificateArn: { type: 'String', description: 'Wildcard certificate of the user-content domain (assets hosts)' },
   DistributionId: { type: 'String', description: 'Multi-tenant CloudFront distribution' },
   ConnectionGroupId: { type: 'String', description: 'CloudFront connection group of the distribution tenants' },
-  ConnectionGroupRoutingEndpoint: { type: 'String', description: 'Routing endpoint that assets host names point to' },
   TenantDataBucketName: { type: 'String', description: 'Tenant data bucket' },
   RegistryTableName: { type: 'String', description: 'DynamoDB tenant registry' },
   ProvisioningFunctionArn: { type: 'String', description: 'Service token of Custom::TenantRegistration' },
+  SecretRotationFunctionArn: { type: 'String', description: "Rotation Lambda of tenants' app-credentials secrets" },
   AlarmTopicArn: { type: 'String', description: 'SNS topic of alarms' },
 } as const satisfies Record<string, ParameterSpec>;
 

@@ -8,6 +8,7 @@ import { platformCount } from './platformCount.ts';
 import { tenantIdMatchesFileName } from './tenantIdMatchesFileName.ts';
 import { uniqueDomains } from './uniqueDomains.ts';
 import { uniqueTenantIds } from './uniqueTenantIds.ts';
+import { userContentDomain } from './userContentDomain.ts';
 import { vpcCidr } from './vpcCidr.ts';
 
 export const SEMANTIC_RULES: readonly Rule[] = [
@@ -20,4 +21,5 @@ export const SEMANTIC_RULES: readonly Rule[] = [
   identityFloor,
   domainDnsMode,
   uniqueDomains,
+  userContentDomain,
 ];

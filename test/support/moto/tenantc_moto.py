@@ -64,8 +64,9 @@ def _ssm_parameter_tags() -> None:
 
 # Gap 3. Resource types moto does not model (ACM certificates, Cognito, CloudWatch alarms,
 # ElastiCache users, groups and replication groups, Aurora clusters, CloudFront,
-# distribution tenants, secrets, ...) are skipped with a warning and their Ref is empty,
-# which breaks every resource that refers to them. They become generic resources: a
+# distribution tenants, secrets and their rotation schedules, SQS queue policies, ...)
+# are skipped with a warning and their Ref is empty, which breaks every resource that
+# refers to them. They become generic resources: a
 # physical id (an ARN where CloudFormation's Ref gives one), any attribute as a
 # deterministic string, updated in place, deleted as a no-op. The run therefore proves
 # the stacks and their wiring, not those services' behaviour.

@@ -2,7 +2,8 @@
 // its Secrets Manager secret (retained), and its registration, which the provisioning
 // Lambda turns into a registry item and a database row.
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
-import { TENANT_TAG_KEY } from '../../../plan/isolation.ts';
+import { COMPUTE_TAG_KEY, TENANT_TAG_KEY } from '../../../plan/isolation.ts';
+import { SECRET_ROTATION_DAYS } from '../secretRotation.ts';
 import type { StackParameters } from '../stackParameters.ts';
 import { getAtt, ref, type LayerOutput, type Resources, type Value } from '../template.ts';
 import { TENANT_ROLE } from './iam.ts';
@@ -24,7 +25,14 @@ export function emitTenantConfig(t: TenantPlan, params: StackParameters): LayerO
   for (const [id, name, value] of ssm) {
     r[`tenant${id}Parameter`] = {
       Type: 'AWS::SSM::Parameter',
-      Properties: { Name: `${path}${name}`, Type: 'String', Value: value, Tier: 'Standard', Tags: { [TENANT_TAG_KEY]: t.id } },
+      // The compute tag decides whether the pooled fleet may read it (compute.ts).
+      Properties: {
+        Name: `${path}${name}`,
+        Type: 'String',
+        Value: value,
+        Tier: 'Standard',
+        Tags: { [TENANT_TAG_KEY]: t.id, [COMPUTE_TAG_KEY]: t.serving.computeTag },
+      },
     };
   }
   r.tenantSecret = {
@@ -42,6 +50,18 @@ export function emitTenantConfig(t: TenantPlan, params: StackParameters): LayerO
         ExcludePunctuation: true,
       },
       Tags: [{ Key: TENANT_TAG_KEY, Value: t.id }],
+    },
+  };
+  // A new signing key every SECRET_ROTATION_DAYS (emit/cfn/secretRotation.ts). Not at
+  // creation: the key was just generated, and a first deploy of thousands of tenants
+  // would rotate them all at once.
+  r.tenantSecretRotation = {
+    Type: 'AWS::SecretsManager::RotationSchedule',
+    Properties: {
+      SecretId: ref('tenantSecret'),
+      RotationLambdaARN: params.ref('SecretRotationFunctionArn'),
+      RotationRules: { ScheduleExpression: `rate(${SECRET_ROTATION_DAYS} days)` },
+      RotateImmediatelyOnUpdate: false,
     },
   };
   r.tenantRegistration = {

@@ -1,6 +1,7 @@
 // The tenant's certificate and DNS. One ACM certificate per tenant (DNS-validated)
-// covers its sign-in and assets hosts and, unless the platform wildcard covers them,
-// its domains. Where we answer DNS (platform zone, or the zone the tenant delegated),
+// covers its sign-in host and, unless the platform wildcard covers them, its domains.
+// (Its assets host is under the platform's user-content domain, whose wildcard
+// certificate and record are the root's: ../dns.ts, ../cdn.ts.) Where we answer DNS (platform zone, or the zone the tenant delegated),
 // ACM writes the validation records and we write the aliases; where DNS is external,
 // compile writes the records the tenant must create (out/dns/<id>.txt).
 //
@@ -54,10 +55,6 @@ export function emitTenantDns(plan: EstatePlan, t: TenantPlan, params: StackPara
     t.domains.forEach((domain, i) => {
       r[appRecordId(i)] = aliasRecord(zone, domain, params.ref('LoadBalancerDnsName'), params.ref('LoadBalancerHostedZoneId'));
     });
-    r.tenantAssetsRecord = {
-      Type: 'AWS::Route53::RecordSet',
-      Properties: { HostedZoneId: zone, Name: t.assetsDomain, Type: 'CNAME', TTL: '300', ResourceRecords: [params.ref('ConnectionGroupRoutingEndpoint')] },
-    };
   }
   return { resources: r, ...(outputs ? { outputs } : {}) };
 }
@@ -121,8 +118,8 @@ export function dnsInstructions(t: TenantPlan): string {
     '',
     ...(t.dns.ready ? [] : [`# 2. Then ${validated}.`, '']),
     `# ${t.dns.ready ? '2' : '3'}. Traffic${t.dns.ready ? '' : ', once its names are served'}:`,
-    ...t.domains.map((d) => `${d}\t${d.split('.').length === 2 ? 'ALIAS/ANAME' : 'CNAME'}\t<LoadBalancerDnsName of ALB shard ${t.placement.albShard}>`),
-    `${t.assetsDomain}\tCNAME\t<ConnectionGroupRoutingEndpoint of the root stack>`,
+    // A registrable domain is its zone's apex, where DNS allows no CNAME (plan: apexDomains).
+    ...t.domains.map((d) => `${d}\t${t.apexDomains.includes(d) ? 'ALIAS/ANAME' : 'CNAME'}\t<LoadBalancerDnsName of ALB shard ${t.placement.albShard}>`),
     `${t.auth.domain}\tCNAME\t<CloudFront domain of the Cognito custom domain: UserPoolDomainTarget output of the tenant stack>`,
     '',
   );

@@ -6,7 +6,7 @@
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { tenantTagPairs } from '../../../plan/isolation.ts';
 import { renderTemplate } from '../../render.ts';
-import { hardenedLaunchTemplateData } from '../compute.ts';
+import { ASG_NOTIFICATION_TYPES, hardenedLaunchTemplateData } from '../compute.ts';
 import { NO_EGRESS } from '../network.ts';
 import type { StackParameters } from '../stackParameters.ts';
 import { getAtt, ref, tags, type LayerOutput } from '../template.ts';
@@ -98,6 +98,7 @@ export function emitTenantFleet(plan: EstatePlan, t: TenantPlan, params: StackPa
           HealthCheckType: 'ELB',
           HealthCheckGracePeriod: 300,
           MetricsCollection: [{ Granularity: '1Minute' }],
+          NotificationConfigurations: [{ TopicARN: params.ref('AlarmTopicArn'), NotificationTypes: ASG_NOTIFICATION_TYPES }],
           Tags: [...tenantTagPairs(p.tags, t.id), ['Name', t.names.fleet] as const].map(([Key, Value]) => ({ Key, Value, PropagateAtLaunch: true })),
         },
       },
