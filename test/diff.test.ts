@@ -7,7 +7,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeF
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { generateEstate } from '../bench/generateEstate.ts';
+import { generateEstate, tenantId } from '../bench/generateEstate.ts';
 import { compiledSide, type CompiledSide, diffEstate } from '../compiler/diff/diffEstate.ts';
 import { evaluateGate, gateFindings } from '../compiler/diff/failOn.ts';
 import { FAIL_ON_KINDS } from '../compiler/diff/model.ts';
@@ -155,21 +155,41 @@ D('an override with a reason lets a finding through, and the output shows the ov
   assert.match(out.text, `allowed by override "removal tenant:globex: ${out.reason}"`);
 });
 
-D('a change touching 300 tenants: the comment stays under the size limit and still names every tenant', async () => {
+D('a change touching 300 tenants: one row per distinct change, the one risky tenant first and whole, under the size limit', async () => {
+  const risky = tenantId(150);
   const out = await inTempDir((dir) => {
     generateEstate(join(dir, 'base'), 300, join(FIXTURES, 'platform.yaml'));
     const before = side(join(dir, 'base'), 'main');
     cpSync(join(dir, 'base'), join(dir, 'head'), { recursive: true });
-    // The standard tier's log retention doubles: every standard tenant's log group changes.
+    // The standard tier's log retention doubles: every standard tenant's log group changes
+    // (longer retention deletes nothing). One tenant's retention drops to a day: data loss.
     const platform = join(dir, 'head', 'platform.yaml');
     writeFileSync(platform, readFileSync(platform, 'utf8').replace(/(standard:[\s\S]*?logRetentionDays: )90/, '$1180'));
+    const file = join(dir, 'head', `${risky}.yaml`);
+    writeFileSync(file, `${readFileSync(file, 'utf8')}logs:\n  retentionDays: 1\n`);
     return rendered(before, side(join(dir, 'head'), 'work tree'));
   });
   assert.ok(out.diff.tenants.length >= 280, `${out.diff.tenants.length} tenants changed`);
   assert.ok(out.markdown.length <= MARKDOWN_MAX_CHARS, `${out.markdown.length} characters`);
   assert.ok(out.markdown.startsWith(COMMENT_MARKER));
-  for (const t of out.diff.tenants) assert.ok(out.markdown.includes(`| \`${t.id}\` |`), `${t.id} has its row`);
-  assert.match(out.markdown, /sections? not shown to stay under GitHub's comment size limit/);
+  const table = out.markdown.split('\n').filter((l) => l.startsWith('| '));
+  assert.ok(table[2]!.includes(`\`${risky}\``) && table[2]!.includes('at risk'), `the risky tenant's row comes first: ${table[2]}`);
+  assert.ok(table.length < 10, `identical changes share a row: ${table.length} rows`);
+  for (const t of out.diff.tenants)
+    assert.ok(
+      table.some((row) => row.includes(`\`${t.id}\``)),
+      `${t.id} is named in the table`,
+    );
+  // Its risk, in the risk list and in its details, which come before any other tenant's.
+  assert.match(out.markdown, `DATA LOSS: RetentionInDays 90 → 1`);
+  const firstDetails = out.markdown.indexOf('<summary><code>');
+  assert.is(out.markdown.indexOf(`<summary><code>${risky}</code>`), firstDetails, 'its details are the first tenant section');
+  assert.not.match(out.markdown.slice(firstDetails, out.markdown.indexOf('</details>', firstDetails)), 'risky resources only');
+  assert.match(out.markdown, /sections? not shown whole to stay under GitHub's comment size limit/);
+  // JSON is the whole model: no value cut.
+  const json = JSON.parse(out.json) as { tenants: { stack: { resources: { paths: { from?: string; to?: string }[] }[] } | null }[] };
+  const values = json.tenants.flatMap((t) => t.stack?.resources.flatMap((r) => r.paths.flatMap((p) => [p.from, p.to])) ?? []);
+  assert.ok(values.length > 0 && values.every((v) => v === undefined || !v.endsWith('…')), 'no value in JSON ends with an ellipsis');
   assertGoldenFile(join(CASES, '300-tenants', 'expected.md'), out.markdown);
 });
 

@@ -63,7 +63,8 @@ async function diffSides(req: DiffRequest, out: Writer, differ: StackDiffer): Pr
     gate = evaluateGate(gateFindings(diff, stacks), req.failOn, req.allow);
   }
   renderDiff(req.format, diff, gate, out);
-  return { ok: true, blocked: gate !== null && gate.blocking.length > 0 };
+  // A lifecycle error blocks whatever --fail-on says (model.ts, LifecycleError).
+  return { ok: true, blocked: diff.lifecycle.length > 0 || (gate !== null && gate.blocking.length > 0) };
 }
 
 export function formatSideDiagnostics(outcome: Extract<DiffOutcome, { ok: false }>): string {

@@ -3,13 +3,17 @@
 import { structuredPatch } from 'diff';
 import { compareStrings } from '../diagnostics.ts';
 import type { OutputFile } from '../emit/output.ts';
+import { DATABASE_WRITER, databaseRolloutOrder } from '../emit/cfn/database.ts';
 import type { EstatePlan, SuppressionPlan, TenantPlan } from '../plan/model.ts';
-import type { EstateDiff, LineChange, StackChange, SuppressionChange, TenantChange, TenantFacts } from './model.ts';
+import { attribute } from './attribution.ts';
+import type { EstateDiff, LifecycleError, LineChange, ResourceChange, StackChange, SuppressionChange, TenantChange, TenantFacts } from './model.ts';
 import type { StackDiffer } from './stackDiffer.ts';
 
 export interface CompiledSide {
   /** How the side is named in output: a git ref, or "work tree". */
   readonly label: string;
+  /** The whole plan, for what the templates do not say (causes, roll-out order); null for an empty side. */
+  readonly plan: EstatePlan | null;
   readonly tenants: readonly TenantPlan[];
   readonly suppressions: readonly SuppressionPlan[];
   readonly files: readonly OutputFile[];
@@ -18,10 +22,10 @@ export interface CompiledSide {
 }
 
 /** A side with no estate: a ref from before tenants/ existed. */
-export const emptySide = (label: string): CompiledSide => ({ label, tenants: [], suppressions: [], files: [], lock: null });
+export const emptySide = (label: string): CompiledSide => ({ label, plan: null, tenants: [], suppressions: [], files: [], lock: null });
 
 export function compiledSide(label: string, plan: EstatePlan, files: readonly OutputFile[], lock: string): CompiledSide {
-  return { label, tenants: plan.tenants, suppressions: plan.platform.suppressions, files, lock };
+  return { label, plan, tenants: plan.tenants, suppressions: plan.platform.suppressions, files, lock };
 }
 
 const TENANT_TEMPLATE = /^tenants\/([a-z0-9-]+)\.template\.json$/;
@@ -31,6 +35,7 @@ function facts(t: TenantPlan): TenantFacts {
   const p = t.placement;
   return {
     tier: t.tier.name,
+    users: t.users,
     compute: t.tier.compute,
     status: t.status,
     dns: t.dns.mode,
@@ -86,6 +91,38 @@ export function lifecycleNotes(a: TenantFacts | null, b: TenantFacts | null): st
   return notes;
 }
 
+/**
+ * Steps of a tenant's life skipped between the base and the head (README, "Tenant
+ * lifecycle"). Compile checks the lock, which remembers only the last compile: set
+ * `offboarded`, compile, delete the file, compile again, and the lock is satisfied in
+ * one pull request, though the offboarded state was never deployed. The base is what
+ * main deploys, so the diff checks against it.
+ */
+export function lifecycleErrors(base: CompiledSide, head: CompiledSide): LifecycleError[] {
+  const after = new Map(head.tenants.map((t) => [t.id, t]));
+  const out: LifecycleError[] = [];
+  for (const a of base.tenants) {
+    const b = after.get(a.id);
+    if (!b && a.status !== 'offboarded') {
+      out.push({
+        tenant: a.id,
+        message: `${a.id} is ${a.status} at ${base.label} and its file is gone at ${head.label}: a tenant leaves in two pull requests, each deployed: first set \`status: offboarded\` in ${a.source} and deploy (nothing served, data kept), then delete the file`,
+      });
+    }
+    if (b && a.status !== 'offboarded' && b.status !== 'offboarded' && a.serving.hostNames && !b.serving.hostNames) {
+      out.push({
+        tenant: a.id,
+        message: `${a.id} is served at ${a.domains.join(', ')} at ${base.label}, and at ${head.label} none of its names would be served until its ${b.dns.mode} DNS is validated (up to 72 hours): ${
+          a.dns.mode === 'platform'
+            ? `keep its platform host with \`dns.platformDomain: ${a.domains[0]}\` in ${b.source} while it moves (README, "Custom domains")`
+            : 'keep `dns.validated: true` until its names change hands in a later pull request'
+        }`,
+      });
+    }
+  }
+  return out;
+}
+
 /** Unified-diff lines of a text change (3 lines of context), or null when equal. */
 export function lineChange(file: string, before: string | null, after: string | null): LineChange | null {
   if (before === after) return null;
@@ -115,13 +152,26 @@ export async function diffEstate(base: CompiledSide, head: CompiledSide, differ:
     const f0 = before ? facts(before) : null;
     const f1 = after ? facts(after) : null;
     if (!stack && files.length === 0 && JSON.stringify(f0) === JSON.stringify(f1)) continue;
-    tenants.push({ id, change: !before ? 'add' : !after ? 'remove' : 'modify', before: f0, after: f1, stack, files, notes: lifecycleNotes(f0, f1) });
+    tenants.push({
+      id,
+      change: !before ? 'add' : !after ? 'remove' : 'modify',
+      before: f0,
+      after: f1,
+      stack: stack && withRollout(stack, head.plan),
+      files,
+      notes: lifecycleNotes(f0, f1),
+    });
   }
 
-  const estate = templates
-    .filter((p) => !TENANT_TEMPLATE.test(p))
-    .map((p) => stackOf.get(p) ?? null)
-    .filter((s) => s !== null);
+  const attributed = attribute(
+    templates
+      .filter((p) => !TENANT_TEMPLATE.test(p))
+      .map((p) => stackOf.get(p) ?? null)
+      .filter((s) => s !== null),
+    base.plan,
+    head.plan,
+  );
+  const estate = attributed.estate.map((s) => withRollout(s, head.plan));
 
   const key = (s: { rule: string; template: string; resource: string; reason: string }) => JSON.stringify([s.rule, s.template, s.resource, s.reason]);
   const beforeS = new Map(base.suppressions.map((s) => [key(s), s]));
@@ -144,5 +194,53 @@ export async function diffEstate(base: CompiledSide, head: CompiledSide, differ:
     suppressions,
     sql,
     lock: lineChange('placement.lock.yaml', base.lock, head.lock),
+    lifecycle: lifecycleErrors(base, head),
+    attributions: attributed.attributions,
+  };
+}
+
+const TENANT_OF_TEMPLATE = (template: string) => TENANT_TEMPLATE.exec(template)?.[1] ?? null;
+
+/**
+ * In what order, and in what batches, an interruption rolls out: the decisions the plan
+ * made and the templates carry (the fleets' rolling updates, the database instances'
+ * DependsOn chain), said where the reviewer reads the risk.
+ */
+export function rolloutOf(template: string, r: ResourceChange, rule: string, plan: EstatePlan | null): string | undefined {
+  if (!plan) return undefined;
+  if (rule === 'fleet-image-changed' || rule === 'fleet-instance-type-changed') {
+    const tenant = TENANT_OF_TEMPLATE(template);
+    if (tenant === null) {
+      const c = plan.capacity;
+      return `the shared fleet (at least ${c.floor} instances) is replaced in batches of ${c.rollout.maxBatchSize}, keeping ${c.rollout.minInstancesInService} in service`;
+    }
+    const fleet = plan.tenants.find((t) => t.id === tenant)?.serving.fleet;
+    if (!fleet) return undefined;
+    return `tenant ${tenant}'s fleet (${fleet.min}–${fleet.max} instances) is replaced in batches of ${fleet.rollout.maxBatchSize}, keeping ${fleet.rollout.minInstancesInService} in service, each new instance in service only once its app answers`;
+  }
+  if (rule === 'database-instance-class-changed') {
+    const order = databaseRolloutOrder(plan.platform.database.instances);
+    const readers = order.filter((id) => id !== DATABASE_WRITER);
+    return readers.length
+      ? `one instance at a time, readers first (${readers.join(', ')}), then the writer ${DATABASE_WRITER}: each waits for the one before it (DependsOn)`
+      : `${DATABASE_WRITER} is the only instance: the database is down while it restarts`;
+  }
+  if (rule === 'database-engine-version-changed') return 'the whole cluster at once, writer and readers together';
+  if (rule === 'cache-node-type-changed' || rule === 'cache-engine-version-changed')
+    return `replica node first, then a failover, then the old primary (${r.logicalId})`;
+  return undefined;
+}
+
+function withRollout(s: StackChange, plan: EstatePlan | null): StackChange {
+  if (!s.resources.some((r) => r.risks.some((k) => k.kind === 'interruption'))) return s;
+  return {
+    ...s,
+    resources: s.resources.map((r) => ({
+      ...r,
+      risks: r.risks.map((k) => {
+        const rollout = k.kind === 'interruption' ? rolloutOf(s.template, r, k.rule, plan) : undefined;
+        return rollout ? { ...k, rollout } : k;
+      }),
+    })),
   };
 }

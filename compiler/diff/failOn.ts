@@ -2,7 +2,7 @@
 // unless an override names them with a reason. Overrides come from the pull request
 // (the workflow reads `tenantc-allow:` lines of its description), so the reason is
 // written where reviewers read it, and the diff comment repeats it.
-import type { EstateDiff, FailOnKind, ResourceChange, StackChange } from './model.ts';
+import type { EstateDiff, FailOnKind, ResourceChange, Risk, StackChange } from './model.ts';
 import { FAIL_ON_KINDS } from './model.ts';
 
 export interface Override {
@@ -76,7 +76,16 @@ function stackFindings(stack: StackChange, tenantOf: (r: ResourceChange) => stri
     }
   }
   for (const b of stack.broadening) at('broadening', null, `${stack.template}: ${b}`);
+  for (const r of stack.resources) {
+    for (const k of r.risks) at(k.kind, r, `${stack.template} ${r.logicalId} (${r.type}) ${riskText(k)}`);
+  }
   return out;
+}
+
+/** `RetentionInDays 731 → 1: CloudWatch Logs deletes …; rolls out …`: a risk in one line. */
+export function riskText(k: Risk): string {
+  const values = k.from === undefined ? `(set) ${k.to}` : k.to === undefined ? `${k.from} → (unset)` : `${k.from} → ${k.to}`;
+  return `${k.property} ${values}: ${k.says}${k.rollout ? `; ${k.rollout}` : ''}`;
 }
 
 /** Every finding of every kind in the diff, in diff order. */

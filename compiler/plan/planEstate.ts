@@ -68,6 +68,7 @@ export function planPlatform(m: PlatformManifest): PlatformPlan {
       schema: m.database.schema,
       tenantTables: m.database.tenantTables.map((t) => ({ name: t.name, description: t.description })),
       tenantStatistics: m.database.tenantStatistics ?? 'private',
+      allowMajorUpgrade: m.database.allowMajorUpgrade ?? false,
     },
     cache: { engine: m.cache.engine, engineVersion: m.cache.engineVersion, nodeType: m.cache.nodeType },
     originAccess: m.cdn?.originAccess ?? 'oac',
@@ -126,13 +127,25 @@ function nonEmpty<T>(list: readonly T[]): readonly [T, ...T[]] {
 }
 
 export function planTenant(m: TenantManifest, tier: TierPlan, source: string, identity: PlatformPlan['identity']): TenantDraft {
-  const domains = m.domains.map(normalizeDomain);
-  const authDomain = m.auth.domain ? normalizeDomain(m.auth.domain) : `auth.${domains[0]!}`;
-  const assetsDomain = `assets.${domains[0]!}`;
-  const ownNames = m.dns.mode === 'platform' ? [authDomain, assetsDomain] : [...domains, authDomain, assetsDomain];
+  const ownDomains = m.domains.map(normalizeDomain);
+  const ownSignIn = m.auth.domain ? normalizeDomain(m.auth.domain) : `auth.${ownDomains[0]!}`;
+  const ownAssets = `assets.${ownDomains[0]!}`;
+  const ownCertificate = nonEmpty([...new Set(m.dns.mode === 'platform' ? [ownSignIn, ownAssets] : [...ownDomains, ownSignIn, ownAssets])]);
   // Platform DNS is ours and always ready; a tenant's own DNS once the manifest says its
   // domain stage's certificate was issued (dns.validated).
   const dnsReady = m.dns.mode === 'platform' || m.dns.validated === true;
+  // A move from platform DNS to its own: until its own DNS is ready, the tenant is served
+  // at its platform host exactly as it was (same names, same certificate, records in the
+  // platform zone), so the move changes nothing a user sees until the second pull
+  // request; from then on the platform host keeps forwarding beside its own names.
+  const platformDomain = m.dns.mode !== 'platform' && m.dns.platformDomain ? normalizeDomain(m.dns.platformDomain) : null;
+  const servedOnPlatform = m.dns.mode === 'platform' || (platformDomain !== null && !dnsReady);
+  const domains = platformDomain !== null && !dnsReady ? [platformDomain] : ownDomains;
+  const authDomain = platformDomain !== null && !dnsReady ? `auth.${platformDomain}` : ownSignIn;
+  const assetsDomain = platformDomain !== null && !dnsReady ? `assets.${platformDomain}` : ownAssets;
+  const certificateNames = platformDomain !== null && !dnsReady ? nonEmpty([authDomain, assetsDomain]) : ownCertificate;
+  const appHosts = platformDomain !== null && dnsReady ? [...ownDomains, platformDomain] : domains;
+  const served = dnsReady || servedOnPlatform;
   const pp = m.auth.passwordPolicy ?? {};
   const f = m.auth.federation;
   return {
@@ -143,10 +156,14 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string, id
     status: m.status,
     users: m.users,
     domains,
-    dns:
-      m.dns.mode === 'delegated'
-        ? { mode: 'delegated', zone: normalizeDomain(validated(m.dns.zone, 'dns.zone')), ready: dnsReady }
-        : { mode: m.dns.mode, zone: null, ready: dnsReady },
+    dns: {
+      ...(m.dns.mode === 'delegated'
+        ? { mode: 'delegated' as const, zone: normalizeDomain(validated(m.dns.zone, 'dns.zone')), ready: dnsReady }
+        : { mode: m.dns.mode, zone: null, ready: dnsReady }),
+      platformDomain,
+      servedOnPlatform,
+      own: { domains: ownDomains, signIn: ownSignIn, assets: ownAssets, certificateNames: ownCertificate },
+    },
     auth: {
       mfa: m.auth.mfa,
       domain: authDomain,
@@ -171,12 +188,13 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string, id
             },
       identityPool: m.auth.identityPool ?? false,
     },
-    serving: servingFor(m.status, tier, dnsReady),
+    serving: servingFor(m.status, tier, served),
     assetsDomain,
-    certificateNames: nonEmpty([...new Set(ownNames)]),
+    certificateNames,
     needsListenerCertificate: m.dns.mode !== 'platform' && dnsReady,
-    listenerRuleHosts: dnsReady
-      ? Array.from({ length: rulesFor(domains.length) }, (_, i) => domains.slice(i * HOST_VALUES_PER_RULE, (i + 1) * HOST_VALUES_PER_RULE))
+    appHosts,
+    listenerRuleHosts: served
+      ? Array.from({ length: rulesFor(appHosts.length) }, (_, i) => appHosts.slice(i * HOST_VALUES_PER_RULE, (i + 1) * HOST_VALUES_PER_RULE))
       : [],
     logRetentionDays: m.logs?.retentionDays ?? tier.logRetentionDays,
     contacts: m.contacts.map((c) => ({ role: c.role, name: c.name, email: c.email })),
