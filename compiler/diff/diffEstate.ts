@@ -6,7 +6,7 @@ import type { OutputFile } from '../emit/output.ts';
 import { DATABASE_WRITER, databaseRolloutOrder } from '../emit/cfn/database.ts';
 import type { EstatePlan, SuppressionPlan, TenantPlan } from '../plan/model.ts';
 import { attribute } from './attribution.ts';
-import type { EstateDiff, LifecycleError, LineChange, ResourceChange, StackChange, SuppressionChange, TenantChange, TenantFacts } from './model.ts';
+import type { EstateDiff, LifecycleError, LineChange, ResourceChange, StackChange, Stranded, SuppressionChange, TenantChange, TenantFacts } from './model.ts';
 import type { StackDiffer } from './stackDiffer.ts';
 
 export interface CompiledSide {
@@ -40,12 +40,19 @@ function facts(t: TenantPlan): TenantFacts {
     status: t.status,
     dns: t.dns.mode,
     dnsReady: t.dns.ready,
+    platformDomain: t.dns.platformDomain,
     incarnation: t.lifecycle.incarnation,
     domains: t.domains,
     signInDomain: t.auth.domain,
     placement: { albShard: p.albShard, ruleSlot: p.ruleSlot, cacheCluster: p.cacheCluster, group: p.group },
   };
 }
+
+/** What a tenant whose own DNS is not ready serves meanwhile. */
+const notReady = (b: TenantFacts) =>
+  b.platformDomain
+    ? `moving to its own DNS: served at its platform host ${b.platformDomain} exactly as before until dns.validated (out/dns/<id>.txt says what the customer does)`
+    : 'its own DNS is not ready: provisioned, but none of its names is served until dns.validated (out/dns/<id>.txt)';
 
 const cacheName = (c: number | null) => (c === null ? 'its dedicated cache' : `shared cache ${c}`);
 
@@ -59,7 +66,7 @@ export function lifecycleNotes(a: TenantFacts | null, b: TenantFacts | null): st
   if (!a && b) {
     if (b.incarnation > 1)
       notes.push(`brought back on purpose (restoredFrom): its rows become its own again; its log group and secret are new ones (r${b.incarnation})`);
-    if (!b.dnsReady) notes.push('its own DNS is not ready: provisioned, but none of its names is served until dns.validated (out/dns/<id>.txt)');
+    if (!b.dnsReady) notes.push(notReady(b));
     return notes;
   }
   if (a && !b) {
@@ -86,8 +93,13 @@ export function lifecycleNotes(a: TenantFacts | null, b: TenantFacts | null): st
     notes.push(
       `its certificate's names change: deploy has its domain stage validate them first and refuses the change until that stage is issued (${b.dns === 'delegated' ? 'in its delegated zone: minutes' : 'once the customer creates the new records'})`,
     );
-  if (!a.dnsReady && b.dnsReady) notes.push('its names are served from this deploy: deploy refuses it unless its domain stage is issued');
-  if (a.dnsReady && !b.dnsReady) notes.push('its names are no longer served (dns.validated removed)');
+  if (!a.dnsReady && b.dnsReady)
+    notes.push(
+      `its names are served from this deploy: deploy refuses it unless its domain stage is issued${b.platformDomain ? `; ${b.platformDomain} keeps forwarding to its app until dns.platformDomain is removed` : ''}`,
+    );
+  if (a.dnsReady && !b.dnsReady) notes.push(a.dns === 'platform' ? notReady(b) : 'its names are no longer served (dns.validated removed)');
+  if (a.platformDomain && !b.platformDomain && b.dnsReady)
+    notes.push(`its platform host ${a.platformDomain} is no longer served: its users must have moved to its own names`);
   return notes;
 }
 
@@ -121,6 +133,50 @@ export function lifecycleErrors(base: CompiledSide, head: CompiledSide): Lifecyc
     }
   }
   return out;
+}
+
+/**
+ * A major engine upgrade (16.x → 17.x) takes the whole cluster down and cannot be undone:
+ * it happens only when the platform manifest says so (database.allowMajorUpgrade), which
+ * also makes the template carry what RDS needs for it (emit/cfn/database.ts).
+ */
+export function engineUpgradeErrors(base: CompiledSide, head: CompiledSide): LifecycleError[] {
+  const a = base.plan?.platform.database;
+  const b = head.plan?.platform.database;
+  if (!a || !b) return [];
+  const major = (v: string) => Number(v.split('.')[0]);
+  if (major(b.engineVersion) === major(a.engineVersion) || b.allowMajorUpgrade) return [];
+  return [
+    {
+      tenant: null,
+      message: `database.engineVersion ${a.engineVersion} → ${b.engineVersion} is a major upgrade: the whole cluster is unavailable while it runs and it cannot be undone; set \`database.allowMajorUpgrade: true\` in the platform manifest to do it on purpose`,
+    },
+  ];
+}
+
+/** Types whose running resource lives in the VPC's subnets and holds data. */
+const IN_VPC_STATEFUL = new Set(['AWS::RDS::DBCluster', 'AWS::RDS::DBInstance', 'AWS::ElastiCache::ReplicationGroup']);
+
+/** Databases and caches a replaced VPC strands (see Stranded in model.ts). */
+export function strandedBy(estate: readonly StackChange[], headFiles: readonly OutputFile[]): Stranded[] {
+  const vpcReplaced = estate.some((s) => s.resources.some((r) => r.type === 'AWS::EC2::VPC' && (r.impact === 'replace' || r.impact === 'may-replace')));
+  if (!vpcReplaced) return [];
+  const out: Stranded[] = [];
+  for (const f of headFiles) {
+    if (!f.path.endsWith('.template.json')) continue;
+    const t = JSON.parse(f.content) as { Resources?: Record<string, { Type: string }> };
+    for (const [logicalId, r] of Object.entries(t.Resources ?? {})) {
+      if (!IN_VPC_STATEFUL.has(r.Type)) continue;
+      out.push({
+        template: f.path,
+        logicalId,
+        type: r.Type,
+        reason:
+          'its VPC is replaced, and a running database or cache cannot move its subnet group to another VPC: the update fails, or its data must be restored from a snapshot into the new VPC',
+      });
+    }
+  }
+  return out.sort((x, y) => compareStrings(`${x.template} ${x.logicalId}`, `${y.template} ${y.logicalId}`));
 }
 
 /** Unified-diff lines of a text change (3 lines of context), or null when equal. */
@@ -194,8 +250,9 @@ export async function diffEstate(base: CompiledSide, head: CompiledSide, differ:
     suppressions,
     sql,
     lock: lineChange('placement.lock.yaml', base.lock, head.lock),
-    lifecycle: lifecycleErrors(base, head),
+    lifecycle: [...lifecycleErrors(base, head), ...engineUpgradeErrors(base, head)],
     attributions: attributed.attributions,
+    stranded: strandedBy(estate, head.files),
   };
 }
 

@@ -97,6 +97,16 @@ export function gateFindings(diff: EstateDiff, tenantByStackId: ReadonlyMap<stri
   // A tenant's nested stack in its group belongs to the tenant: `tenant:<id>` covers it.
   // So does its domain stage (domains/<id>.template.json), a stack of its own.
   for (const s of diff.estate) out.push(...stackFindings(s, (r) => tenantByStackId.get(r.logicalId) ?? null, DOMAIN_STAGE.exec(s.template)?.[1] ?? null));
+  for (const x of diff.stranded) {
+    const tenant = /^tenants\/([a-z0-9-]+)\.template\.json$/.exec(x.template)?.[1] ?? null;
+    out.push({
+      kind: 'stateful',
+      tenant,
+      template: x.template,
+      logicalId: x.logicalId,
+      description: `${x.template} ${x.logicalId} (${x.type}) holds data: ${x.reason}`,
+    });
+  }
   return out;
 }
 

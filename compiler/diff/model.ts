@@ -97,6 +97,8 @@ export interface TenantFacts {
   readonly dns: 'platform' | 'delegated' | 'external';
   /** Its own DNS is ready (always, on platform DNS): its names are served. */
   readonly dnsReady: boolean;
+  /** A tenant moving to its own DNS: the platform host it keeps serving (plan: dns.platformDomain). */
+  readonly platformDomain: string | null;
   /** 2 or more once brought back after a removal. */
   readonly incarnation: number;
   readonly domains: readonly string[];
@@ -136,8 +138,21 @@ export interface SuppressionChange {
  * lifecycle"): an error of the diff whatever --fail-on says, never allowed by override.
  */
 export interface LifecycleError {
-  readonly tenant: string;
+  /** The tenant it concerns; null for the platform (a major engine upgrade not allowed). */
+  readonly tenant: string | null;
   readonly message: string;
+}
+
+/**
+ * A resource that holds data, unchanged in its template, that a change elsewhere makes
+ * move: its VPC is replaced (CIDR change), and a running database or cache cannot follow
+ * its subnets to another VPC. The diff of its own template is empty, so it is found here.
+ */
+export interface Stranded {
+  readonly template: string;
+  readonly logicalId: string;
+  readonly type: string;
+  readonly reason: string;
 }
 
 /** A shared resource's change with the manifest changes that caused it. */
@@ -166,6 +181,8 @@ export interface EstateDiff {
   readonly lifecycle: readonly LifecycleError[];
   /** Shared resources that changed, each with its cause. */
   readonly attributions: readonly Attribution[];
+  /** Resources holding data that must move because something they live in is replaced. */
+  readonly stranded: readonly Stranded[];
 }
 
 /** Risks the risk table finds (diff/riskTable.ts), each with its AWS reference. */

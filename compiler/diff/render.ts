@@ -54,7 +54,7 @@ export function totals(diff: EstateDiff): Totals {
     replacements: resources.filter((r) => REPLACES.has(r.impact)).length,
     removals: resources.filter((r) => REMOVES.has(r.impact)).length,
     broadenings: allStacks(diff).reduce((n, s) => n + s.broadening.length, 0),
-    stateful: resources.filter((r) => r.stateful && (REPLACES.has(r.impact) || REMOVES.has(r.impact))).length,
+    stateful: resources.filter((r) => r.stateful && (REPLACES.has(r.impact) || REMOVES.has(r.impact))).length + diff.stranded.length,
     dataLoss: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'data-loss').length, 0),
     weakenings: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'weakening').length, 0),
     interruptions: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'interruption').length, 0),
@@ -250,11 +250,15 @@ export function riskSummary(diff: EstateDiff): string[] {
   };
   for (const t of diff.tenants) for (const r of t.stack?.resources ?? []) for (const k of r.risks) add(t.id, t.stack!.template, r, riskLine(k));
   for (const s of diff.estate) for (const r of s.resources) for (const k of r.risks) add(null, s.template, r, riskLine(k));
-  return [...groups.values()].map((g) =>
-    g.tenants.length === 0
-      ? g.line
-      : `${g.line} — ${g.tenants.length === 1 ? `tenant ${g.tenants[0]}` : `${g.tenants.length} tenants: ${g.tenants.join(', ')}`}`,
-  );
+  const stranded = diff.stranded.map((x) => `${x.template} ${x.logicalId} (${x.type}): STATEFUL: ${x.reason}`);
+  return [
+    ...stranded,
+    ...[...groups.values()].map((g) =>
+      g.tenants.length === 0
+        ? g.line
+        : `${g.line} — ${g.tenants.length === 1 ? `tenant ${g.tenants[0]}` : `${g.tenants.length} tenants: ${g.tenants.join(', ')}`}`,
+    ),
+  ];
 }
 
 /** `shared fleet MinSize 8 → 15, MaxSize 16 → 30: tenant acme users 2800 → 9999`. */
