@@ -136,13 +136,22 @@ shape. Exits 1 on any violation or lint finding. Writes nothing.`,
                   removal      a resource or stack is removed
                   broadening   IAM statements or security-group rules widen access
                   stateful     a database, cache, bucket, table, user pool, key,
-                               log group, secret or hosted zone is replaced or removed
+                               log group, secret or hosted zone is replaced or removed,
+                               or stranded by a replaced VPC
+                  data-loss    stored data is deleted (retention, expiry, backups,
+                               versioning, deletion protection)
+                  weakening    security is lowered (MFA, passwords, TLS, WAF,
+                               encryption, public access, logging)
+                  interruption a database, cache or fleet restarts or rolls
   --allow TEXT    allow findings of --fail-on, with a reason; repeatable:
                   "<kind> <tenant:ID | logical id | template>: <reason>"
 
 Both sides are compiled in memory by this tenantc; nothing is written. Shows tenants
 added, removed, changed and moved; per changed stack each resource added, modified
-(with property paths) or removed and its impact; the SQL and lock differences.`,
+(with property paths) or removed, its impact and its risks; what caused each shared
+change; the SQL and lock differences. A skipped lifecycle step (a tenant offboarded and
+deleted in one change, a tenant left unserved, a major engine upgrade not allowed) exits
+1 whatever --fail-on says.`,
     usageErrors: [ManifestDirectoryError, GitError],
     async run(values, io) {
       if (typeof values.base !== 'string') {
