@@ -43,10 +43,20 @@ export const ALLOW_KIND_SPECS = {
   removal: { summary: 'a resource or stack is removed', review: true, deploy: ['remove'] },
   broadening: { summary: 'IAM statements or security-group rules widen access', review: true, deploy: [] },
   stateful: {
-    summary: 'a database, cache, bucket, table, user pool, key, log group, secret or hosted zone is replaced or removed',
+    summary: 'a database, cache, bucket, table, user pool, key, log group, secret or hosted zone is replaced or removed, or stranded by a replaced VPC',
     review: true,
     deploy: ['replace', 'remove'],
   },
+  // The risk table's kinds (compiler/diff/riskTable.ts): a change set shows the property
+  // changes behind them no better than a template diff does, so the review is where
+  // they are decided and deploy has nothing of its own to lift.
+  'data-loss': {
+    summary: 'stored data is deleted without replacing anything (retention, expiry, backups, versioning, deletion protection)',
+    review: true,
+    deploy: [],
+  },
+  weakening: { summary: 'security is lowered (MFA, passwords, TLS, WAF, encryption, public access, logging)', review: true, deploy: [] },
+  interruption: { summary: 'a database, cache or fleet restarts or rolls (with its roll-out order)', review: true, deploy: [] },
   lifecycle: { summary: 'a tenant is removed while it is not offboarded (a step of its lifecycle skipped)', review: false, deploy: ['lifecycle'] },
 } as const satisfies Record<string, KindSpec>;
 

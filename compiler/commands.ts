@@ -141,7 +141,10 @@ ${REVIEW_KINDS.map((k) => `                  ${k.padEnd(12)} ${ALLOW_KIND_SPECS[
 
 Both sides are compiled in memory by this tenantc; nothing is written. Shows tenants
 added, removed, changed and moved; per changed stack each resource added, modified
-(with property paths) or removed and its impact; the SQL and lock differences.`,
+(with property paths) or removed, its impact and its risks; what caused each shared
+change; the SQL and lock differences. A skipped lifecycle step (a tenant offboarded and
+deleted in one change, a tenant left unserved, a major engine upgrade not allowed) exits
+1 whatever --fail-on says.`,
     usageErrors: [ManifestDirectoryError, GitError],
     async run(values, io) {
       if (typeof values.base !== 'string') {

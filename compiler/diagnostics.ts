@@ -18,6 +18,7 @@ export const DIAGNOSTIC_CODES = [
   'manifest-kind',
   'schema',
   'platform-consistency',
+  'platform-value',
   'platform-missing',
   'platform-duplicate',
   'tenant-id-duplicate',

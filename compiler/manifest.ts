@@ -61,6 +61,7 @@ export interface PlatformManifest {
     readonly schema: string;
     readonly tenantTables: readonly { readonly name: string; readonly description: string }[];
     readonly tenantStatistics?: 'private' | 'shared';
+    readonly allowMajorUpgrade?: boolean;
   };
   readonly cache: { readonly engine: 'valkey' | 'redis'; readonly engineVersion: string; readonly nodeType: string };
   readonly cdn?: { readonly originAccess?: 'oac' | 'oai' };
@@ -90,7 +91,7 @@ export interface TenantManifest {
   readonly restoredFrom?: string;
   readonly users: number;
   readonly domains: readonly string[];
-  readonly dns: { readonly mode: DnsMode; readonly zone?: string; readonly validated?: boolean };
+  readonly dns: { readonly mode: DnsMode; readonly zone?: string; readonly validated?: boolean; readonly platformDomain?: string };
   readonly auth: {
     readonly mfa: 'off' | 'optional' | 'required';
     readonly domain?: string;

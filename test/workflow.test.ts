@@ -68,7 +68,7 @@ W('pull requests touching the estate or the compiler run every gate, then post t
     assert.ok(i > at, `"${step}" runs, after the steps before it`);
     at = i;
   }
-  assert.match(runs, '--fail-on replacement,removal,broadening,stateful');
+  assert.match(runs, '--fail-on replacement,removal,broadening,stateful,data-loss,weakening,interruption');
   assert.match(runs, 'tenantc-allow:', 'overrides come from the pull request description');
   assert.is(review.permissions?.['pull-requests'], 'write');
   const post = review.steps.find((s) => s.uses?.startsWith('actions/github-script'))!;

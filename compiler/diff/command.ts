@@ -64,7 +64,8 @@ async function diffSides(req: DiffRequest, out: Writer, differ: StackDiffer): Pr
     gate = evaluateGate(gateFindings(diff, stacks, stackHolders([before, after])), req.failOn, req.allow);
   }
   renderDiff(req.format, diff, gate, out);
-  return { ok: true, blocked: gate !== null && gate.blocking.length > 0 };
+  // A lifecycle error blocks whatever --fail-on says (model.ts, LifecycleError).
+  return { ok: true, blocked: diff.lifecycle.length > 0 || (gate !== null && gate.blocking.length > 0) };
 }
 
 /** Each nested template → the resource holding it in its parent's template, from the sides' assets manifests. */

@@ -4,7 +4,7 @@
 // written where reviewers read it, and the diff comment repeats it.
 // The language of an override is compiler/allow.ts, which deploy reads too.
 import { type Allow, type AllowSubject, covers, parseAllow, templateName } from '../allow.ts';
-import type { EstateDiff, FailOnKind, ResourceChange, StackChange } from './model.ts';
+import type { EstateDiff, FailOnKind, ResourceChange, Risk, StackChange } from './model.ts';
 import { FAIL_ON_KINDS } from './model.ts';
 
 /** An override of the gate: an allow, with its reason. */
@@ -74,7 +74,16 @@ function stackFindings(stack: StackChange, tenantOf: (r: ResourceChange) => stri
     }
   }
   for (const b of stack.broadening) at('broadening', null, `${stack.template}: ${b}`);
+  for (const r of stack.resources) {
+    for (const k of r.risks) at(k.kind, r, `${stack.template} ${r.logicalId} (${r.type}) ${riskText(k)}`);
+  }
   return out;
+}
+
+/** `RetentionInDays 731 → 1: CloudWatch Logs deletes …; rolls out …`: a risk in one line. */
+export function riskText(k: Risk): string {
+  const values = k.from === undefined ? `(set) ${k.to}` : k.to === undefined ? `${k.from} → (unset)` : `${k.from} → ${k.to}`;
+  return `${k.property} ${values}: ${k.says}${k.rollout ? `; ${k.rollout}` : ''}`;
 }
 
 /** Every finding of every kind in the diff, in diff order. */
@@ -92,6 +101,16 @@ export function gateFindings(diff: EstateDiff, tenantByStackId: ReadonlyMap<stri
   // So does its domain stage (domains/<id>.template.json), a stack of its own.
   for (const s of diff.estate)
     out.push(...stackFindings(s, (r) => tenantByStackId.get(r.logicalId) ?? null, DOMAIN_STAGE.exec(s.template)?.[1] ?? null, holders));
+  for (const x of diff.stranded) {
+    const tenant = /^tenants\/([a-z0-9-]+)\.template\.json$/.exec(x.template)?.[1] ?? null;
+    out.push({
+      kind: 'stateful',
+      tenant,
+      template: x.template,
+      logicalId: x.logicalId,
+      description: `${x.template} ${x.logicalId} (${x.type}) holds data: ${x.reason}`,
+    });
+  }
   return out;
 }
 

@@ -129,6 +129,8 @@ export interface PlatformPlan {
     readonly schema: string;
     readonly tenantTables: readonly { readonly name: string; readonly description: string }[];
     readonly tenantStatistics: 'private' | 'shared';
+    /** A major engine upgrade is allowed (emits AllowMajorVersionUpgrade); false unless the manifest says so. */
+    readonly allowMajorUpgrade: boolean;
   };
   readonly cache: { readonly engine: 'valkey' | 'redis'; readonly engineVersion: string; readonly nodeType: string };
   readonly originAccess: 'oac' | 'oai';
@@ -267,9 +269,27 @@ export interface TenantPlan {
    * stage (emit/cfn/domainStage.ts) requests and validates a certificate on its own,
    * and no part of the estate waits on the tenant's DNS.
    */
-  readonly dns:
+  readonly dns: (
     | { readonly mode: 'delegated'; readonly zone: string; readonly ready: boolean }
-    | { readonly mode: Exclude<DnsMode, 'delegated'>; readonly zone: null; readonly ready: boolean };
+    | { readonly mode: Exclude<DnsMode, 'delegated'>; readonly zone: null; readonly ready: boolean }
+  ) & {
+    /**
+     * A tenant moving from platform DNS to its own keeps its platform host
+     * (dns.platformDomain): until its own DNS is ready, its stack serves that host and
+     * its sign-in host exactly as on platform DNS (`servedOnPlatform`); once
+     * ready, its own names take over and the platform host keeps forwarding to its app.
+     * So the move never leaves it dark while ACM waits (README, "Custom domains").
+     */
+    readonly platformDomain: string | null;
+    /** Its stack serves its platform names (platform DNS, or a move not yet validated): records in the platform zone. */
+    readonly servedOnPlatform: boolean;
+    /** Its own names, which its domain stage validates and out/dns/<id>.txt tells the customer (for platform DNS, the served ones). */
+    readonly own: {
+      readonly domains: readonly string[];
+      readonly signIn: string;
+      readonly certificateNames: readonly [string, ...string[]];
+    };
+  };
   readonly auth: {
     readonly mfa: 'off' | 'optional' | 'required';
     readonly domain: string;
@@ -294,6 +314,8 @@ export interface TenantPlan {
   readonly certificateNames: readonly [string, ...string[]];
   /** Its own certificate goes on the ALB listener (SNI) unless the wildcard covers its domains. */
   readonly needsListenerCertificate: boolean;
+  /** Hosts its app answers for (callback URLs, its configuration): its domains, and a kept platform host. */
+  readonly appHosts: readonly string[];
   /** Host-header values of each of its listener rules (at most 5 per rule). */
   readonly listenerRuleHosts: readonly (readonly string[])[];
   readonly placement: TenantPlacement;

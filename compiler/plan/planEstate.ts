@@ -71,6 +71,7 @@ export function planPlatform(m: PlatformManifest): PlatformPlan {
       schema: m.database.schema,
       tenantTables: m.database.tenantTables.map((t) => ({ name: t.name, description: t.description })),
       tenantStatistics: m.database.tenantStatistics ?? 'private',
+      allowMajorUpgrade: m.database.allowMajorUpgrade ?? false,
     },
     cache: { engine: m.cache.engine, engineVersion: m.cache.engineVersion, nodeType: m.cache.nodeType },
     originAccess: m.cdn?.originAccess ?? 'oac',
@@ -131,16 +132,27 @@ function nonEmpty<T>(list: readonly T[]): readonly [T, ...T[]] {
 
 export function planTenant(m: TenantManifest, tier: TierPlan, source: string, platform: Pick<PlatformPlan, 'identity' | 'userContentDomain'>): TenantDraft {
   const identity = platform.identity;
-  const domains = m.domains.map(normalizeDomain);
-  const authDomain = m.auth.domain ? normalizeDomain(m.auth.domain) : `auth.${domains[0]!}`;
+  const ownDomains = m.domains.map(normalizeDomain);
+  const ownSignIn = m.auth.domain ? normalizeDomain(m.auth.domain) : `auth.${ownDomains[0]!}`;
   // One label under the user-content domain (validate/rules/userContentDomain.ts): the
   // platform's wildcard certificate for it covers every tenant, and no tenant-written
   // page is ever served under a domain whose cookies reach an app or sign-in host.
   const assetsDomain = `${m.id}.${platform.userContentDomain}`;
-  const ownNames = m.dns.mode === 'platform' ? [authDomain] : [...domains, authDomain];
+  const ownCertificate = nonEmpty([...new Set(m.dns.mode === 'platform' ? [ownSignIn] : [...ownDomains, ownSignIn])]);
   // Platform DNS is ours and always ready; a tenant's own DNS once the manifest says its
   // domain stage's certificate was issued (dns.validated).
   const dnsReady = m.dns.mode === 'platform' || m.dns.validated === true;
+  // A move from platform DNS to its own: until its own DNS is ready, the tenant is served
+  // at its platform host exactly as it was (same names, same certificate, records in the
+  // platform zone), so the move changes nothing a user sees until the second pull
+  // request; from then on the platform host keeps forwarding beside its own names.
+  const platformDomain = m.dns.mode !== 'platform' && m.dns.platformDomain ? normalizeDomain(m.dns.platformDomain) : null;
+  const servedOnPlatform = m.dns.mode === 'platform' || (platformDomain !== null && !dnsReady);
+  const domains = platformDomain !== null && !dnsReady ? [platformDomain] : ownDomains;
+  const authDomain = platformDomain !== null && !dnsReady ? `auth.${platformDomain}` : ownSignIn;
+  const certificateNames = platformDomain !== null && !dnsReady ? nonEmpty([authDomain]) : ownCertificate;
+  const appHosts = platformDomain !== null && dnsReady ? [...ownDomains, platformDomain] : domains;
+  const served = dnsReady || servedOnPlatform;
   const pp = m.auth.passwordPolicy ?? {};
   const f = m.auth.federation;
   return {
@@ -151,11 +163,17 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string, pl
     status: m.status,
     users: m.users,
     domains,
-    apexDomains: domains.filter(isRegistrableDomain),
-    dns:
-      m.dns.mode === 'delegated'
-        ? { mode: 'delegated', zone: normalizeDomain(validated(m.dns.zone, 'dns.zone')), ready: dnsReady }
-        : { mode: m.dns.mode, zone: null, ready: dnsReady },
+    // Registrable domains are their zone's apex, where DNS allows no CNAME (the Public
+    // Suffix List decides; a platform host is never one).
+    apexDomains: ownDomains.filter(isRegistrableDomain),
+    dns: {
+      ...(m.dns.mode === 'delegated'
+        ? { mode: 'delegated' as const, zone: normalizeDomain(validated(m.dns.zone, 'dns.zone')), ready: dnsReady }
+        : { mode: m.dns.mode, zone: null, ready: dnsReady }),
+      platformDomain,
+      servedOnPlatform,
+      own: { domains: ownDomains, signIn: ownSignIn, certificateNames: ownCertificate },
+    },
     auth: {
       mfa: m.auth.mfa,
       domain: authDomain,
@@ -180,12 +198,13 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string, pl
             },
       identityPool: m.auth.identityPool ?? false,
     },
-    serving: servingFor(m.status, tier, dnsReady),
+    serving: servingFor(m.status, tier, served),
     assetsDomain,
-    certificateNames: nonEmpty([...new Set(ownNames)]),
+    certificateNames,
     needsListenerCertificate: m.dns.mode !== 'platform' && dnsReady,
-    listenerRuleHosts: dnsReady
-      ? Array.from({ length: rulesFor(domains.length) }, (_, i) => domains.slice(i * HOST_VALUES_PER_RULE, (i + 1) * HOST_VALUES_PER_RULE))
+    appHosts,
+    listenerRuleHosts: served
+      ? Array.from({ length: rulesFor(appHosts.length) }, (_, i) => appHosts.slice(i * HOST_VALUES_PER_RULE, (i + 1) * HOST_VALUES_PER_RULE))
       : [],
     logRetentionDays: m.logs?.retentionDays ?? tier.logRetentionDays,
     contacts: m.contacts.map((c) => ({ role: c.role, name: c.name, email: c.email })),

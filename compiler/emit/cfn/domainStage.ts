@@ -30,7 +30,8 @@ export function emitDomainStageTemplate(plan: EstatePlan, t: TenantPlan): CfnTem
     ...(delegated
       ? { Parameters: { [DOMAIN_STAGE_ZONE_PARAMETER]: { Type: 'AWS::Route53::HostedZone::Id', Description: `Zone of ${t.dns.zone}, from the tenant stack` } } }
       : {}),
-    Resources: { [DOMAIN_STAGE_CERTIFICATE]: certificate(plan, t, delegated ? ref(DOMAIN_STAGE_ZONE_PARAMETER) : null) },
-    Outputs: { CertificateArn: { Description: `Certificate of ${t.certificateNames.join(', ')}`, Value: ref(DOMAIN_STAGE_CERTIFICATE) } },
+    // Its own names, also while a move from platform DNS keeps the tenant served at its platform host.
+    Resources: { [DOMAIN_STAGE_CERTIFICATE]: certificate(plan, t, delegated ? ref(DOMAIN_STAGE_ZONE_PARAMETER) : null, t.dns.own.certificateNames) },
+    Outputs: { CertificateArn: { Description: `Certificate of ${t.dns.own.certificateNames.join(', ')}`, Value: ref(DOMAIN_STAGE_CERTIFICATE) } },
   };
 }

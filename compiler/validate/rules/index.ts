@@ -5,6 +5,7 @@ import { identityFloor } from './identityFloor.ts';
 import { knownTier } from './knownTier.ts';
 import { platformConsistency } from './platformConsistency.ts';
 import { platformCount } from './platformCount.ts';
+import { platformValues } from './platformValues.ts';
 import { tenantIdMatchesFileName } from './tenantIdMatchesFileName.ts';
 import { uniqueDomains } from './uniqueDomains.ts';
 import { uniqueTenantIds } from './uniqueTenantIds.ts';
@@ -15,6 +16,7 @@ export const SEMANTIC_RULES: readonly Rule[] = [
   platformCount,
   vpcCidr,
   platformConsistency,
+  platformValues,
   tenantIdMatchesFileName,
   uniqueTenantIds,
   knownTier,

@@ -179,8 +179,8 @@ export function emitTenantAuth(plan: EstatePlan, t: TenantPlan, params: StackPar
             AllowedOAuthFlowsUserPoolClient: true,
             AllowedOAuthFlows: ['code'],
             AllowedOAuthScopes: ['openid', 'email', 'profile'],
-            CallbackURLs: t.domains.map((d) => `https://${d}/auth/callback`),
-            LogoutURLs: t.domains.map((d) => `https://${d}/`),
+            CallbackURLs: t.appHosts.map((d) => `https://${d}/auth/callback`),
+            LogoutURLs: t.appHosts.map((d) => `https://${d}/`),
           }
         : // Refused sign-in (see the top of this file): an empty list would mean
           // Cognito's defaults, which include SRP sign-in.

@@ -14,7 +14,7 @@ export function emitTenantConfig(t: TenantPlan, params: StackParameters): LayerO
   const ssm: [string, string, Value][] = [
     ['Tier', 'tier', t.tier.name],
     ['Status', 'status', t.status],
-    ['Domains', 'domains', t.domains.join(',')],
+    ['Domains', 'domains', t.appHosts.join(',')],
     ['RoleArn', 'role-arn', getAtt(TENANT_ROLE, 'Arn')],
     ['UserPoolId', 'user-pool-id', ref(USER_POOL)],
     ['UserPoolClientId', 'user-pool-client-id', ref(USER_POOL_CLIENT)],
