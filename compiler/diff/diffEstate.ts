@@ -15,13 +15,15 @@ export interface CompiledSide {
   readonly files: readonly OutputFile[];
   /** The placement lock this compile writes; null for a side with no estate at all. */
   readonly lock: string | null;
+  /** The plan (cost and capacity lines read it); null for a side with no estate. */
+  readonly plan?: EstatePlan | null;
 }
 
 /** A side with no estate: a ref from before tenants/ existed. */
 export const emptySide = (label: string): CompiledSide => ({ label, tenants: [], suppressions: [], files: [], lock: null });
 
 export function compiledSide(label: string, plan: EstatePlan, files: readonly OutputFile[], lock: string): CompiledSide {
-  return { label, tenants: plan.tenants, suppressions: plan.platform.suppressions, files, lock };
+  return { label, tenants: plan.tenants, suppressions: plan.platform.suppressions, files, lock, plan };
 }
 
 const TENANT_TEMPLATE = /^tenants\/([a-z0-9-]+)\.template\.json$/;

@@ -112,6 +112,18 @@ export interface EstateDiff {
   readonly suppressions: readonly SuppressionChange[];
   readonly sql: readonly LineChange[];
   readonly lock: LineChange | null;
+  /** The estimated monthly cost change and the capacity it uses (costLine.ts); absent when not computed. */
+  readonly estimate?: DiffEstimate;
+}
+
+/** The cost and capacity lines of a change (compiler/diff/costLine.ts). */
+export interface DiffEstimate {
+  /** US dollars a month, before and after. */
+  readonly estate: { readonly before: number; readonly after: number };
+  /** The changed tenants' monthly cost, before (null: added) and after (null: removed). */
+  readonly tenants: readonly { readonly id: string; readonly before: number | null; readonly after: number | null }[];
+  /** New shards or groups, and quotas at 80% or more that the change uses more of. */
+  readonly capacity: readonly string[];
 }
 
 /** The kinds of change the --fail-on gate can refuse. */

@@ -1,6 +1,7 @@
 // The diff as text (a terminal, a CI log), markdown (one pull-request comment, within
 // GitHub's size limit) and JSON (other tools). Each renderer writes to the stream it
 // is given; all three read the same EstateDiff and gate result, so they cannot disagree.
+import { estimateLines } from './costLine.ts';
 import type { GateResult } from './failOn.ts';
 import type { EstateDiff, LineChange, ResourceChange, StackChange, TenantChange, TenantFacts } from './model.ts';
 
@@ -186,7 +187,7 @@ function textLines(changes: readonly LineChange[]): string[] {
 }
 
 export function renderText(diff: EstateDiff, gate: GateResult | null, out: Writer): void {
-  const lines: string[] = [`tenantc diff ${diff.base.label} → ${diff.head.label}: ${headline(diff)}`];
+  const lines: string[] = [`tenantc diff ${diff.base.label} → ${diff.head.label}: ${headline(diff)}`, ...estimateLines(diff.estimate)];
   if (gate) lines.push('', ...gateLines(gate));
   if (diff.tenants.length) {
     lines.push('', 'Tenants');
@@ -236,7 +237,7 @@ const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
 const MARKDOWN_NOTES = 40;
 
 export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: Writer, maxChars = MARKDOWN_MAX_CHARS): void {
-  const head = [COMMENT_MARKER, `### tenantc diff \`${diff.base.label}\` → \`${diff.head.label}\``, '', `**${headline(diff)}**`];
+  const head = [COMMENT_MARKER, `### tenantc diff \`${diff.base.label}\` → \`${diff.head.label}\``, '', `**${headline(diff)}**`, ...estimateLines(diff.estimate).map((l) => `\n${escapeHtml(l)}`)];
   if (gate) head.push('', ...gateLines(gate).map((l) => (l.startsWith('  ') ? `- ${escapeHtml(l.trim())}` : `**${escapeHtml(l)}**`)));
   let table: string[] = [];
   if (diff.tenants.length) {
