@@ -117,7 +117,8 @@ shape. Exits 1 on any violation or lint finding. Writes nothing.`,
   },
   diff: {
     summary: 'compile the manifests at a git ref and at the head, and print the change by tenant',
-    usage: 'tenantc diff --base REF [--head REF] [--tenants DIR] [--format text|markdown|json] [--fail-on KINDS] [--allow "KIND TARGET: REASON"]... [--prices FILE]',
+    usage:
+      'tenantc diff --base REF [--head REF] [--tenants DIR] [--format text|markdown|json] [--fail-on KINDS] [--allow "KIND TARGET: REASON"]... [--prices FILE]',
     options: {
       ...TENANTS_OPTION,
       base: { type: 'string' },

@@ -20,7 +20,11 @@ const PRICES_FIXTURES = join(FIXTURES, 'prices');
 
 /** Every resource type of the registry types tenantc emits (compiler/emit/cfn/generated/resources.ts). */
 const registryTypes = (): string[] =>
-  [...readFileSync(join(ROOT, 'compiler', 'emit', 'cfn', 'generated', 'resources.ts'), 'utf8').matchAll(/readonly Type: "((?:AWS|Custom)::[A-Za-z0-9:]+)"; readonly Properties/g)]
+  [
+    ...readFileSync(join(ROOT, 'compiler', 'emit', 'cfn', 'generated', 'resources.ts'), 'utf8').matchAll(
+      /readonly Type: "((?:AWS|Custom)::[A-Za-z0-9:]+)"; readonly Properties/g,
+    ),
+  ]
     .map((m) => m[1]!)
     .sort();
 
@@ -61,7 +65,10 @@ P('every resource type the compiler emits has a price, or says it has no charge 
   const dir = inTempDir((d) => {
     const endpoints = join(d, 'endpoints');
     generateEstate(endpoints, 60, join(SAMPLE_TENANTS, 'platform.yaml'));
-    writeFileSync(join(endpoints, 'platform.yaml'), readFileSync(join(endpoints, 'platform.yaml'), 'utf8').replace(/appEgress: internet/, 'appEgress: endpoints'));
+    writeFileSync(
+      join(endpoints, 'platform.yaml'),
+      readFileSync(join(endpoints, 'platform.yaml'), 'utf8').replace(/appEgress: internet/, 'appEgress: endpoints'),
+    );
     return emittedTypes([SAMPLE_TENANTS, join(FIXTURES, 'estates', 'minimal'), endpoints]);
   });
   assert.ok(dir.has('AWS::EC2::NatGateway') && dir.has('AWS::EC2::VPCEndpoint') && dir.has('Custom::TenantRegistration'), 'the estates emit both egress modes');
@@ -148,16 +155,24 @@ function answerAll(mock: ReturnType<typeof mockClient>, table: PriceTable) {
     const usd = p.tiers
       ? p.tiers.map((t, i) => ({ begin: String(i === 0 ? 0 : p.tiers![i - 1]!.upTo), end: t.upTo === undefined ? 'Inf' : String(t.upTo), usd: t.usd * 1.1 }))
       : (p.usd ?? 0) * 1.1;
-    mock.on(GetProductsCommand, { ServiceCode: q.serviceCode, Filters: Object.entries(q.filters).map(([Field, Value]) => ({ Type: 'TERM_MATCH', Field, Value })) }).resolves({
-      PriceList: [product({ sku: `SKU-${key}`, usd })],
-    });
+    mock
+      .on(GetProductsCommand, {
+        ServiceCode: q.serviceCode,
+        Filters: Object.entries(q.filters).map(([Field, Value]) => ({ Type: 'TERM_MATCH', Field, Value })),
+      })
+      .resolves({
+        PriceList: [product({ sku: `SKU-${key}`, usd })],
+      });
   }
 }
 
 const capture = () => {
   let stdout = '';
   let stderr = '';
-  return { io: { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, cwd: ROOT }, out: () => ({ stdout, stderr }) };
+  return {
+    io: { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, cwd: ROOT },
+    out: () => ({ stdout, stderr }),
+  };
 };
 
 P('prices --update rewrites every price it has a query for, with the SKU and the effective date as its source', async () => {
@@ -198,12 +213,22 @@ P('an ambiguous, missing or implausible answer writes nothing and says which pri
     answerAll(mock, SHIPPED_PRICES);
     const ec2 = priceQuery('ec2.instance.m5.large')!;
     const filters = Object.entries(ec2.filters).map(([Field, Value]) => ({ Type: 'TERM_MATCH', Field, Value }));
-    mock.on(GetProductsCommand, { ServiceCode: 'AmazonEC2', Filters: filters }).resolves({ PriceList: [product({ sku: 'A', usd: 0.096 }), product({ sku: 'B', usd: 0.1 })] });
+    mock
+      .on(GetProductsCommand, { ServiceCode: 'AmazonEC2', Filters: filters })
+      .resolves({ PriceList: [product({ sku: 'A', usd: 0.096 }), product({ sku: 'B', usd: 0.1 })] });
     const kms = priceQuery('kms.key')!;
-    mock.on(GetProductsCommand, { ServiceCode: kms.serviceCode, Filters: Object.entries(kms.filters).map(([Field, Value]) => ({ Type: 'TERM_MATCH', Field, Value })) }).resolves({ PriceList: [] });
+    mock
+      .on(GetProductsCommand, {
+        ServiceCode: kms.serviceCode,
+        Filters: Object.entries(kms.filters).map(([Field, Value]) => ({ Type: 'TERM_MATCH', Field, Value })),
+      })
+      .resolves({ PriceList: [] });
     const alarm = priceQuery('cloudwatch.alarm')!;
     mock
-      .on(GetProductsCommand, { ServiceCode: alarm.serviceCode, Filters: Object.entries(alarm.filters).map(([Field, Value]) => ({ Type: 'TERM_MATCH', Field, Value })) })
+      .on(GetProductsCommand, {
+        ServiceCode: alarm.serviceCode,
+        Filters: Object.entries(alarm.filters).map(([Field, Value]) => ({ Type: 'TERM_MATCH', Field, Value })),
+      })
       .resolves({ PriceList: [product({ sku: 'C', usd: 10 })] });
     await inTempDir(async (dir) => {
       const path = join(dir, 'prices.json');

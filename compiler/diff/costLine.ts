@@ -19,7 +19,12 @@ const TENANTS_NAMED = 10;
 
 const cents = (n: number) => Math.round(n * 100) / 100;
 
-export function diffEstimate(before: EstatePlan | null, after: EstatePlan | null, changed: readonly string[], table: PriceTable = SHIPPED_PRICES): DiffEstimate {
+export function diffEstimate(
+  before: EstatePlan | null,
+  after: EstatePlan | null,
+  changed: readonly string[],
+  table: PriceTable = SHIPPED_PRICES,
+): DiffEstimate {
   const costA = before ? estimateCost(before, table) : null;
   const costB = after ? estimateCost(after, table) : null;
   const a = new Map(costA?.tenants.map((t) => [t.id, t.total]) ?? []);
@@ -42,7 +47,9 @@ export function diffEstimate(before: EstatePlan | null, after: EstatePlan | null
     for (const q of quotaUses(after, new Set())) {
       const was = old.get(q.key);
       if (q.use.percent >= NEAR_QUOTA_PERCENT && (!was || q.use.used > was.used))
-        capacity.push(`${QUOTAS.find((x) => x.key === q.key)!.title}${q.where ? ` (${q.where})` : ''}: ${int(q.use.used)} of ${int(q.use.limit)} (${Math.floor(q.use.percent)}%)`);
+        capacity.push(
+          `${QUOTAS.find((x) => x.key === q.key)!.title}${q.where ? ` (${q.where})` : ''}: ${int(q.use.used)} of ${int(q.use.limit)} (${Math.floor(q.use.percent)}%)`,
+        );
     }
     const needed = after.capacity.needed;
     const max = after.platform.app.maxInstances;

@@ -237,7 +237,13 @@ const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
 const MARKDOWN_NOTES = 40;
 
 export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: Writer, maxChars = MARKDOWN_MAX_CHARS): void {
-  const head = [COMMENT_MARKER, `### tenantc diff \`${diff.base.label}\` → \`${diff.head.label}\``, '', `**${headline(diff)}**`, ...estimateLines(diff.estimate).map((l) => `\n${escapeHtml(l)}`)];
+  const head = [
+    COMMENT_MARKER,
+    `### tenantc diff \`${diff.base.label}\` → \`${diff.head.label}\``,
+    '',
+    `**${headline(diff)}**`,
+    ...estimateLines(diff.estimate).map((l) => `\n${escapeHtml(l)}`),
+  ];
   if (gate) head.push('', ...gateLines(gate).map((l) => (l.startsWith('  ') ? `- ${escapeHtml(l.trim())}` : `**${escapeHtml(l)}**`)));
   let table: string[] = [];
   if (diff.tenants.length) {

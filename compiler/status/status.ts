@@ -205,11 +205,23 @@ export function quotaUses(plan: EstatePlan, declared: ReadonlySet<string>): Quot
     });
     switch (info.key) {
       case 'albRulesPerLoadBalancer':
-        return perShard('per ALB shard', fullestShard((u) => u.rules), 'ALB shard');
+        return perShard(
+          'per ALB shard',
+          fullestShard((u) => u.rules),
+          'ALB shard',
+        );
       case 'albCertificatesPerLoadBalancer':
-        return perShard('per ALB shard', fullestShard((u) => u.certificates), 'ALB shard');
+        return perShard(
+          'per ALB shard',
+          fullestShard((u) => u.certificates),
+          'ALB shard',
+        );
       case 'albTargetGroupsPerLoadBalancer':
-        return perShard('per ALB shard', fullestShard((u) => u.targetGroups), 'ALB shard');
+        return perShard(
+          'per ALB shard',
+          fullestShard((u) => u.targetGroups),
+          'ALB shard',
+        );
       case 'cacheUsersPerUserGroup':
         return perShard('per cache cluster', fullestCache, 'cache cluster');
       default: {
@@ -270,9 +282,10 @@ export function estateStatus(input: StatusInput): StatusModel {
   const headroom = plan.platform.tiers.map((tier) => tierHeadroom(plan, tier));
   const quotas = quotaUses(plan, input.declaredQuotas).map((row) => ({
     ...row,
-    more: Object.fromEntries(
-      headroom.map((h) => [h.newTenant.tier, row.scope === 'estate' ? h.limits.find((l) => l.key === row.key)!.more : null]),
-    ) as Record<string, number | null>,
+    more: Object.fromEntries(headroom.map((h) => [h.newTenant.tier, row.scope === 'estate' ? h.limits.find((l) => l.key === row.key)!.more : null])) as Record<
+      string,
+      number | null
+    >,
   }));
 
   const cost = estimateCost(plan, input.prices);
