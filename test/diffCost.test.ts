@@ -46,14 +46,21 @@ async function estimated(base: CompiledSide, head: CompiledSide) {
 
 /** Resources of a type in a compile's root template, with their properties. */
 const rootResources = (s: CompiledSide, type: string) =>
-  Object.values((JSON.parse(s.files.find((f) => f.path === 'root.template.json')!.content) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> }).Resources).filter(
-    (r) => r.Type === type,
-  );
+  Object.values(
+    (
+      JSON.parse(s.files.find((f) => f.path === 'root.template.json')!.content) as {
+        Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+      }
+    ).Resources,
+  ).filter((r) => r.Type === type);
 
 D('switching network.appEgress from internet to endpoints shows its monthly cost: NAT gateways and their addresses out, interface endpoints in', async () => {
   await inTempDir(async (dir) => {
     const internet = side(SAMPLE_TENANTS, 'main');
-    const endpoints = side(edited(SAMPLE_TENANTS, join(dir, 'head'), (d) => setPlatform(d, 'appEgress: internet', 'appEgress: endpoints')), 'work tree');
+    const endpoints = side(
+      edited(SAMPLE_TENANTS, join(dir, 'head'), (d) => setPlatform(d, 'appEgress: internet', 'appEgress: endpoints')),
+      'work tree',
+    );
     const out = await estimated(internet, endpoints);
     // Priced independently of the estimate, from the compiled roots and the table.
     const p = (k: string) => SHIPPED_PRICES.prices[k]!.usd!;
@@ -67,7 +74,10 @@ D('switching network.appEgress from internet to endpoints shows its monthly cost
     assert.is(interfaces.length, 10);
     const natCost = nats * (hours * p('vpc.natGateway') + a('nat.gbPerGatewayMonth') * p('vpc.natGateway.data')) + eips * hours * p('vpc.publicIpv4');
     const endpointCost = interfaces.reduce(
-      (n, r) => n + (r.Properties.SubnetIds as unknown[]).length * hours * p('vpc.interfaceEndpoint') + a('interfaceEndpoint.gbPerEndpointMonth') * p('vpc.interfaceEndpoint.data'),
+      (n, r) =>
+        n +
+        (r.Properties.SubnetIds as unknown[]).length * hours * p('vpc.interfaceEndpoint') +
+        a('interfaceEndpoint.gbPerEndpointMonth') * p('vpc.interfaceEndpoint.data'),
       0,
     );
     const e = out.diff.estimate!;
@@ -84,14 +94,19 @@ D('switching network.appEgress from internet to endpoints shows its monthly cost
 D('each changed tenant has its own figure; an unchanged estate says +$0', async () => {
   await inTempDir(async (dir) => {
     const base = side(MINIMAL, 'main');
-    const added = side(edited(MINIMAL, join(dir, 'added'), (d) => writeFileSync(join(d, 'zeta.yaml'), standardTenant('zeta'))), 'work tree');
+    const added = side(
+      edited(MINIMAL, join(dir, 'added'), (d) => writeFileSync(join(d, 'zeta.yaml'), standardTenant('zeta'))),
+      'work tree',
+    );
     const out = await estimated(base, added);
     const zeta = out.diff.estimate!.tenants.find((t) => t.id === 'zeta')!;
     assert.is(zeta.before, null);
     assert.ok(zeta.after! > 0);
     assert.match(out.text, new RegExp(`^Estimated monthly cost: zeta: \\+${usd(zeta.after!).replace('$', '\\$')}/month \\(added\\); estate `, 'm'));
     const same = await estimated(base, side(MINIMAL, 'work tree'));
-    assert.equal(estimateLines(same.diff.estimate), [`Estimated monthly cost: estate ${usd(same.diff.estimate!.estate.before)} → ${usd(same.diff.estimate!.estate.after)} (+$0/month)`]);
+    assert.equal(estimateLines(same.diff.estimate), [
+      `Estimated monthly cost: estate ${usd(same.diff.estimate!.estate.before)} → ${usd(same.diff.estimate!.estate.after)} (+$0/month)`,
+    ]);
   });
 });
 
@@ -99,7 +114,13 @@ D('the capacity line: a new ALB shard, a quota reaching 80%, and nothing below i
   await inTempDir(async (dir) => {
     // Shard 0 holds two rules and takes no more: a new tenant opens shard 1.
     const full = edited(MINIMAL, join(dir, 'full'), (d) => setPlatform(d, /^quotas:.*$/m, 'quotas: { albRulesPerLoadBalancer: 2 }'));
-    const opened = await estimated(side(full, 'main'), side(edited(full, join(dir, 'full-head'), (d) => writeFileSync(join(d, 'zeta.yaml'), standardTenant('zeta'))), 'work tree'));
+    const opened = await estimated(
+      side(full, 'main'),
+      side(
+        edited(full, join(dir, 'full-head'), (d) => writeFileSync(join(d, 'zeta.yaml'), standardTenant('zeta'))),
+        'work tree',
+      ),
+    );
     assert.equal(opened.diff.estimate!.capacity, ['opens ALB shard 1']);
     assert.match(opened.text, /^Capacity: opens ALB shard 1$/m);
     assert.match(opened.markdown, 'Capacity: opens ALB shard 1');
@@ -117,13 +138,25 @@ D('the capacity line: a new ALB shard, a quota reaching 80%, and nothing below i
       ),
     );
     assert.equal(near.diff.estimate!.capacity, ['Cognito user pools per account and Region: 4 of 5 (80%)']);
-    const below = await estimated(side(pools, 'main'), side(edited(pools, join(dir, 'pools-below'), (d) => writeFileSync(join(d, 'zeta.yaml'), standardTenant('zeta'))), 'work tree'));
+    const below = await estimated(
+      side(pools, 'main'),
+      side(
+        edited(pools, join(dir, 'pools-below'), (d) => writeFileSync(join(d, 'zeta.yaml'), standardTenant('zeta'))),
+        'work tree',
+      ),
+    );
     assert.equal(below.diff.estimate!.capacity, []);
     assert.not.match(below.text, /^Capacity:/m);
 
     // The shared fleet near app.capacity.maxInstances.
     const small = edited(MINIMAL, join(dir, 'fleet'), (d) => setPlatform(d, /maxInstances: \d+/, 'maxInstances: 5'));
-    const grown = await estimated(side(small, 'main'), side(edited(small, join(dir, 'fleet-head'), (d) => writeFileSync(join(d, 'zeta.yaml'), standardTenant('zeta', 1500))), 'work tree'));
+    const grown = await estimated(
+      side(small, 'main'),
+      side(
+        edited(small, join(dir, 'fleet-head'), (d) => writeFileSync(join(d, 'zeta.yaml'), standardTenant('zeta', 1500))),
+        'work tree',
+      ),
+    );
     assert.equal(grown.diff.estimate!.capacity, ['shared fleet: its seats need 5 of app.capacity.maxInstances 5 (100%)']);
   });
 });

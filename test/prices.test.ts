@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { Filter } from '@aws-sdk/client-pricing';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateEstate } from '../bench/generateEstate.ts';
@@ -147,6 +148,9 @@ const product = (p: Product) =>
     },
   });
 
+const filtersOf = (q: { filters: Readonly<Record<string, string>> }): Filter[] =>
+  Object.entries(q.filters).map(([Field, Value]) => ({ Type: 'TERM_MATCH', Field, Value }));
+
 /** Answers every query of the shipped table with a product priced 10% above the table's price. */
 function answerAll(mock: ReturnType<typeof mockClient>, table: PriceTable) {
   for (const [key, p] of Object.entries(table.prices)) {
@@ -158,7 +162,7 @@ function answerAll(mock: ReturnType<typeof mockClient>, table: PriceTable) {
     mock
       .on(GetProductsCommand, {
         ServiceCode: q.serviceCode,
-        Filters: Object.entries(q.filters).map(([Field, Value]) => ({ Type: 'TERM_MATCH', Field, Value })),
+        Filters: filtersOf(q),
       })
       .resolves({
         PriceList: [product({ sku: `SKU-${key}`, usd })],
@@ -212,7 +216,7 @@ P('an ambiguous, missing or implausible answer writes nothing and says which pri
   try {
     answerAll(mock, SHIPPED_PRICES);
     const ec2 = priceQuery('ec2.instance.m5.large')!;
-    const filters = Object.entries(ec2.filters).map(([Field, Value]) => ({ Type: 'TERM_MATCH', Field, Value }));
+    const filters = filtersOf(ec2);
     mock
       .on(GetProductsCommand, { ServiceCode: 'AmazonEC2', Filters: filters })
       .resolves({ PriceList: [product({ sku: 'A', usd: 0.096 }), product({ sku: 'B', usd: 0.1 })] });
@@ -220,14 +224,14 @@ P('an ambiguous, missing or implausible answer writes nothing and says which pri
     mock
       .on(GetProductsCommand, {
         ServiceCode: kms.serviceCode,
-        Filters: Object.entries(kms.filters).map(([Field, Value]) => ({ Type: 'TERM_MATCH', Field, Value })),
+        Filters: filtersOf(kms),
       })
       .resolves({ PriceList: [] });
     const alarm = priceQuery('cloudwatch.alarm')!;
     mock
       .on(GetProductsCommand, {
         ServiceCode: alarm.serviceCode,
-        Filters: Object.entries(alarm.filters).map(([Field, Value]) => ({ Type: 'TERM_MATCH', Field, Value })),
+        Filters: filtersOf(alarm),
       })
       .resolves({ PriceList: [product({ sku: 'C', usd: 10 })] });
     await inTempDir(async (dir) => {

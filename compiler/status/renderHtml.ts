@@ -12,7 +12,7 @@ import type { StatusModel, Use } from './status.ts';
 
 export const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
-/** JSON safe inside a <script> element: no `<` (so no `</script>` or `<!--`), no line separators JavaScript would choke on. */
+/** JSON safe inside a <script> element: no `<` or `>` (either alone keeps a `</script>` or `<!--` from forming; both are escaped), no line separators JavaScript would choke on. */
 export const scriptJson = (value: unknown) =>
   JSON.stringify(value)
     .replace(/</g, '\\u003c')
@@ -41,9 +41,11 @@ const SHORT: Record<string, string> = {
 };
 
 /** One horizontal bar: label, the bar, the figure. */
-function bar(label: string, u: Use, path: string, note = ''): string {
+function bar(label: string, u: Use, path: string, note = '', fillsByDesign = false): string {
   const width = Math.max(0, Math.min(100, u.percent));
-  return `<div class="bar-row"><div class="bar-label" title="${escapeHtml(label)}">${escapeHtml(label)}</div><div class="bar-track" role="img" aria-label="${escapeHtml(`${label}: ${u.used} of ${u.limit}`)}"><div class="bar-fill ${level(u.percent)}" style="width:${width.toFixed(1)}%"></div><div class="bar-mark"></div></div><div class="bar-value">${num(`${path}.used`, int(u.used))}/${num(`${path}.limit`, int(u.limit))} <span class="muted">${u.percent.toFixed(1)}%</span>${note ? ` <span class="muted">${escapeHtml(note)}</span>` : ''}</div></div>`;
+  // A shard, cache cluster or group is filled on purpose (a full one opens the next):
+  // only the estate's quotas turn amber and red.
+  return `<div class="bar-row"><div class="bar-label" title="${escapeHtml(label)}">${escapeHtml(label)}</div><div class="bar-track" role="img" aria-label="${escapeHtml(`${label}: ${u.used} of ${u.limit}`)}"><div class="bar-fill ${fillsByDesign ? 'fill' : level(u.percent)}" style="width:${width.toFixed(1)}%"></div><div class="bar-mark"></div></div><div class="bar-value">${num(`${path}.used`, int(u.used))}/${num(`${path}.limit`, int(u.limit))} <span class="muted">${u.percent.toFixed(1)}%</span>${note ? ` <span class="muted">${escapeHtml(note)}</span>` : ''}</div></div>`;
 }
 
 /** Bars of money or counts against the largest of them. */
@@ -84,7 +86,7 @@ section h3{font-size:13px;margin:14px 0 6px;color:var(--muted);font-weight:600}
 .bar-label{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .bar-track{position:relative;height:14px;background:#eaeef2;border-radius:3px;overflow:hidden}
 .bar-fill{height:100%}
-.bar-fill.ok{background:var(--ok)}.bar-fill.warn{background:var(--warn)}.bar-fill.bad{background:var(--bad)}
+.bar-fill.ok{background:var(--ok)}.bar-fill.fill{background:#8250df}.bar-fill.warn{background:var(--warn)}.bar-fill.bad{background:var(--bad)}
 .bar-fill.active{background:#1a7f37}.bar-fill.suspended{background:var(--warn)}.bar-fill.offboarded{background:#8c959f}
 .bar-mark{position:absolute;left:80%;top:0;bottom:0;border-left:1px dashed #6e7781}
 .bar-value{font-variant-numeric:tabular-nums;white-space:nowrap}
@@ -211,8 +213,8 @@ export function renderStatusHtml(m: StatusModel): string {
         `${bar(`ALB shard ${s.index} rules`, s.rules, `albShards.${i}.rules`)}${bar(`ALB shard ${s.index} certificates`, s.certificates, `albShards.${i}.certificates`)}`,
     )
     .join('');
-  const cacheBars = m.cacheClusters.map((cl, i) => bar(`cache ${cl.index} users`, cl.users, `cacheClusters.${i}.users`)).join('');
-  const groupBars = m.groups.map((g, i) => bar(`group ${g.index}`, g.stacks, `groups.${i}.stacks`)).join('');
+  const cacheBars = m.cacheClusters.map((cl, i) => bar(`cache ${cl.index} users`, cl.users, `cacheClusters.${i}.users`, '', true)).join('');
+  const groupBars = m.groups.map((g, i) => bar(`group ${g.index}`, g.stacks, `groups.${i}.stacks`, '', true)).join('');
 
   const tierHead = m.headroom.map((h) => `<th class="n">more ${escapeHtml(h.tier)}</th>`).join('');
   const quotaRows = m.quotas
@@ -270,7 +272,7 @@ export function renderStatusHtml(m: StatusModel): string {
     .join('; ')}.</p></section>
 <section><h2>Estimated monthly cost by tier</h2>${costByTier}<h3>Shared layers (split among their tenants by seats)</h3>${costByLayer}</section>
 </div>
-<section><h2>AWS quotas</h2><div class="scroll">${quotaBars}</div><p class="note">Bars turn amber at 80% and red at 95%; the dashed line marks 80%. Per-shard quotas show the fullest shard: a full shard opens another.</p>
+<section><h2>AWS quotas</h2><div class="scroll">${quotaBars}</div><p class="note">The estate's quotas turn amber at 80% and red at 95% (the dashed line marks 80%). Per-shard quotas (purple) show the fullest shard, cache cluster or group: they are filled on purpose, and a full one opens the next.</p>
 <table><thead><tr><th>quota</th><th>scope</th><th class="n">limit</th><th class="n">used</th><th class="n">use</th>${tierHead}</tr></thead><tbody>${quotaRows}</tbody></table>
 <ul class="compact">${headroomList}</ul></section>
 <div class="grid2">
