@@ -1,4 +1,4 @@
-// `tenantc status --format html`: one self-contained page. Charts are SVG drawn here;
+// `tenantc status --format html`: one self-contained page. Charts are bars drawn in HTML and CSS here;
 // the tenants table sorts and filters with a small inline script. Nothing is fetched
 // when the page is viewed: the Content-Security-Policy allows no source at all
 // (default-src 'none'), only inline styles and the one inline script by its hash.
