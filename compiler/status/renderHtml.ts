@@ -78,6 +78,7 @@ section h3{font-size:13px;margin:14px 0 6px;color:var(--muted);font-weight:600}
 .grid2{display:grid;grid-template-columns:1fr 1fr;gap:16px}
 @media (max-width:900px){.grid2{grid-template-columns:1fr}}
 .bar-row{display:grid;grid-template-columns:200px 1fr 230px;align-items:center;gap:10px;margin:3px 0}
+.bar-row.by-status{grid-template-columns:130px 1fr auto}
 .stack{display:flex;height:14px;background:#eaeef2;border-radius:3px;overflow:hidden}
 .stack>div{height:100%}
 .legend{display:flex;gap:14px;flex-wrap:wrap;font-size:12px;color:var(--muted);margin-top:6px}
@@ -95,7 +96,7 @@ section h3{font-size:13px;margin:14px 0 6px;color:var(--muted);font-weight:600}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}
 td.n,th.n{text-align:right}
-thead th{position:sticky;top:0;background:var(--card)}
+.table-wrap thead th{position:sticky;top:0;background:var(--card)}
 th button{all:unset;cursor:pointer;font-weight:600}
 th button:focus-visible{outline:2px solid var(--accent)}
 th[aria-sort=ascending] button::after{content:" \\25B2";font-size:10px}
@@ -190,7 +191,7 @@ export function renderStatusHtml(m: StatusModel): string {
   const byStatus = `${m.tiers
     .map(
       (t, ti) =>
-        `<div class="bar-row"><div class="bar-label">${escapeHtml(t.tier)} (${num(`tiers.${ti}.total`, int(t.total))})</div><div class="stack" role="img" aria-label="${escapeHtml(
+        `<div class="bar-row by-status"><div class="bar-label">${escapeHtml(t.tier)} (${num(`tiers.${ti}.total`, int(t.total))})</div><div class="stack" role="img" aria-label="${escapeHtml(
           `${t.tier}: ${statusNames.map((s) => `${t[s]} ${s}`).join(', ')}`,
         )}" style="width:${((t.total / largest) * 100).toFixed(1)}%">${statusNames
           .filter((s) => t[s] > 0)
@@ -206,11 +207,13 @@ export function renderStatusHtml(m: StatusModel): string {
     c.byTier.map((t, i) => ({ label: `${t.tier} (${int(t.tenants)})`, value: t.usd, path: `cost.byTier.${i}.usd`, text: usd(t.usd) })),
   );
   const costByLayer = valueBars(c.layers.slice(0, 12).map((l, i) => ({ label: l.layer, value: l.usd, path: `cost.layers.${i}.usd`, text: usd(l.usd) })));
-  const quotaBars = m.quotas.map((q, i) => bar(SHORT[q.key] ?? q.title, q.use, `quotas.${i}.use`, q.where ? `(${q.where})` : '')).join('');
+  const quotaBars = m.quotas
+    .map((q, i) => bar(SHORT[q.key] ?? q.title, q.use, `quotas.${i}.use`, q.where ? `(${q.where})` : '', q.scope !== 'estate'))
+    .join('');
   const albBars = m.albShards
     .map(
       (s, i) =>
-        `${bar(`ALB shard ${s.index} rules`, s.rules, `albShards.${i}.rules`)}${bar(`ALB shard ${s.index} certificates`, s.certificates, `albShards.${i}.certificates`)}`,
+        `${bar(`ALB shard ${s.index} rules`, s.rules, `albShards.${i}.rules`, '', true)}${bar(`ALB shard ${s.index} certificates`, s.certificates, `albShards.${i}.certificates`, '', true)}`,
     )
     .join('');
   const cacheBars = m.cacheClusters.map((cl, i) => bar(`cache ${cl.index} users`, cl.users, `cacheClusters.${i}.users`, '', true)).join('');
