@@ -6,7 +6,7 @@ import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { generateEstate } from '../bench/generateEstate.ts';
+import { generateEstate, tenantId } from '../bench/generateEstate.ts';
 import { formatDiagnostic } from '../compiler/diagnostics.ts';
 import { type LimitKey, tierHeadroom } from '../compiler/plan/headroom.ts';
 import type { EstatePlan, TenantPlan } from '../compiler/plan/model.ts';
@@ -137,6 +137,17 @@ S('the estimate prices exactly what a full compile emits (one stack per tenant s
     );
     const generated = join(dir, 'generated');
     generateEstate(generated, 120, join(SAMPLE_TENANTS, 'platform.yaml'));
+    // Premium tenants whose stacks differ by status and DNS alone: an offboarded one (its
+    // fleet at zero), a suspended one, and one whose own DNS is not ready yet.
+    const edit = (i: number, from: string | RegExp, to: string) => {
+      const path = join(generated, `${tenantId(i)}.yaml`);
+      const text = readFileSync(path, 'utf8');
+      assert.match(text, 'tier: premium');
+      writeFileSync(path, text.replace(from, to));
+    };
+    edit(7, 'status: active', 'status: offboarded');
+    edit(47, 'status: active', 'status: suspended');
+    edit(27, '  validated: true\n', '');
     for (const estate of [SAMPLE_TENANTS, endpoints, MINIMAL, generated]) {
       const compiled = compiledFrom(estate);
       const estimate = estimateCost(compiled.plan, SHIPPED_PRICES, { lines: true });
