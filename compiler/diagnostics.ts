@@ -39,6 +39,7 @@ export const DIAGNOSTIC_CODES = [
   'tenant-id-reused',
   'security-rule',
   'suppression-unused',
+  'price-table',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

@@ -31,7 +31,12 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 writeFileSync(
   validatorsFile,
-  standaloneCode.default(createAjv(true), { Platform: SCHEMA_IDS.Platform, Tenant: SCHEMA_IDS.Tenant, PlacementLock: SCHEMA_IDS.PlacementLock }),
+  standaloneCode.default(createAjv(true), {
+    Platform: SCHEMA_IDS.Platform,
+    Tenant: SCHEMA_IDS.Tenant,
+    PlacementLock: SCHEMA_IDS.PlacementLock,
+    Prices: SCHEMA_IDS.Prices,
+  }),
 );
 
 // Every *.hbs under templates/, precompiled; same module interface as templateSpecs.ts.

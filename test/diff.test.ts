@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateEstate, tenantId } from '../bench/generateEstate.ts';
+import { withEstimate } from '../compiler/diff/costLine.ts';
 import { compiledSide, type CompiledSide, diffEstate } from '../compiler/diff/diffEstate.ts';
 import { evaluateGate, gateFindings } from '../compiler/diff/failOn.ts';
 import { FAIL_ON_KINDS } from '../compiler/diff/model.ts';
@@ -35,7 +36,8 @@ function headOf(caseDir: string, into: string): string {
 }
 
 async function rendered(before: CompiledSide, after: CompiledSide) {
-  const diff = await diffEstate(before, after, inThreadDiffer);
+  // As runDiff does: the cost and capacity lines come with the diff (costLine.ts).
+  const diff = withEstimate(await diffEstate(before, after, inThreadDiffer), before, after);
   const stacks = new Map([...before.tenants, ...after.tenants].map((t) => [t.names.stack, t.id]));
   const gate = evaluateGate(gateFindings(diff, stacks), FAIL_ON_KINDS, []);
   const capture = (fn: (out: { write(s: string): void }) => void) => {

@@ -7,6 +7,8 @@ import { ASSETS_FILE, type AssetsManifest } from '../outputFormat.ts';
 import { readLockFile } from '../load/lockFile.ts';
 import { readManifestFiles, type RawFile } from '../load/readManifests.ts';
 import { compileSources, parseSources } from '../pipeline.ts';
+import type { PriceTable } from '../status/prices.ts';
+import { withEstimate } from './costLine.ts';
 import { compiledSide, type CompiledSide, diffEstate, emptySide } from './diffEstate.ts';
 import { evaluateGate, gateFindings, type GateResult, type Override } from './failOn.ts';
 import type { FailOnKind } from './model.ts';
@@ -23,6 +25,8 @@ export interface DiffRequest {
   readonly format: DiffFormat;
   readonly failOn: readonly FailOnKind[] | null;
   readonly allow: readonly Override[];
+  /** The price table of the cost line (status/prices.ts). */
+  readonly prices?: PriceTable;
 }
 
 export type DiffOutcome =
@@ -57,7 +61,7 @@ async function diffSides(req: DiffRequest, out: Writer, differ: StackDiffer): Pr
   const headLabel = req.head ?? 'work tree';
   const after = compileSide(headLabel, req.tenants, head.files, head.lock);
   if ('diagnostics' in after) return { ok: false, diagnostics: after.diagnostics, side: headLabel };
-  const diff = await diffEstate(before, after, differ);
+  const diff = withEstimate(await diffEstate(before, after, differ), before, after, req.prices);
   let gate: GateResult | null = null;
   if (req.failOn) {
     const stacks = new Map([...before.tenants, ...after.tenants].map((t) => [t.names.stack, t.id]));

@@ -12,7 +12,7 @@ import type { StackDiffer } from './stackDiffer.ts';
 export interface CompiledSide {
   /** How the side is named in output: a git ref, or "work tree". */
   readonly label: string;
-  /** The whole plan, for what the templates do not say (causes, roll-out order); null for an empty side. */
+  /** The whole plan, for what the templates do not say (causes, roll-out order, cost and capacity); null for an empty side. */
   readonly plan: EstatePlan | null;
   readonly tenants: readonly TenantPlan[];
   readonly suppressions: readonly SuppressionPlan[];

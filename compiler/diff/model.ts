@@ -183,6 +183,18 @@ export interface EstateDiff {
   readonly attributions: readonly Attribution[];
   /** Resources holding data that must move because something they live in is replaced. */
   readonly stranded: readonly Stranded[];
+  /** The estimated monthly cost change and the capacity it uses (costLine.ts); absent when not computed. */
+  readonly estimate?: DiffEstimate;
+}
+
+/** The cost and capacity lines of a change (compiler/diff/costLine.ts). */
+export interface DiffEstimate {
+  /** US dollars a month, before and after. */
+  readonly estate: { readonly before: number; readonly after: number };
+  /** The changed tenants' monthly cost, before (null: added) and after (null: removed). */
+  readonly tenants: readonly { readonly id: string; readonly before: number | null; readonly after: number | null }[];
+  /** New shards or groups, and quotas at 80% or more that the change uses more of. */
+  readonly capacity: readonly string[];
 }
 
 /** Risks the risk table finds (diff/riskTable.ts), each with its AWS reference. */

@@ -2,6 +2,7 @@
 // GitHub's size limit) and JSON (other tools). Each renderer writes to the stream it
 // is given; all three read the same EstateDiff and gate result, so they cannot disagree.
 import { formatAllow } from '../allow.ts';
+import { estimateLines } from './costLine.ts';
 import { riskText, type GateResult } from './failOn.ts';
 import type { EstateDiff, LineChange, ResourceChange, Risk, RiskKind, StackChange, TenantChange, TenantFacts, ValueChange } from './model.ts';
 
@@ -293,7 +294,7 @@ function textLines(changes: readonly LineChange[]): string[] {
 }
 
 export function renderText(diff: EstateDiff, gate: GateResult | null, out: Writer): void {
-  const lines: string[] = [`tenantc diff ${diff.base.label} → ${diff.head.label}: ${headline(diff)}`];
+  const lines: string[] = [`tenantc diff ${diff.base.label} → ${diff.head.label}: ${headline(diff)}`, ...estimateLines(diff.estimate)];
   if (diff.lifecycle.length)
     lines.push('', 'Lifecycle errors (each blocks this change, whatever --fail-on says)', ...diff.lifecycle.map((l) => `  ${l.message}`));
   if (gate) lines.push('', ...gateLines(gate));
@@ -379,7 +380,13 @@ function tenantTable(diff: EstateDiff): string[] {
  * SQL while they fit; the rest are named with the command that shows them.
  */
 export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: Writer, maxChars = MARKDOWN_MAX_CHARS): void {
-  const head = [COMMENT_MARKER, `### tenantc diff \`${diff.base.label}\` → \`${diff.head.label}\``, '', `**${headline(diff)}**`];
+  const head = [
+    COMMENT_MARKER,
+    `### tenantc diff \`${diff.base.label}\` → \`${diff.head.label}\``,
+    '',
+    `**${headline(diff)}**`,
+    ...estimateLines(diff.estimate).map((l) => `\n${escapeHtml(l)}`),
+  ];
   if (diff.lifecycle.length) {
     head.push('', '**Lifecycle errors: each blocks this change, whatever --fail-on says**', '', ...diff.lifecycle.map((l) => `- ${escapeHtml(l.message)}`));
   }

@@ -20,8 +20,8 @@ import type {
 } from './model.ts';
 import { albShardStackId, cacheShardStackId, groupStackId, pascalCase, platformNames, sharedCacheClusterName, tenantNames } from './names.ts';
 import { planNetwork } from './network.ts';
-import { DEFAULT_QUOTAS, HOST_VALUES_PER_RULE, quotaInfo } from './quotas.ts';
-import { placeTenants, rulesFor } from './placement.ts';
+import { DEFAULT_QUOTAS, estateQuotaUse, HOST_VALUES_PER_RULE, quotaCountsOf, quotaInfo } from './quotas.ts';
+import { type PlacementNeeds, placeTenants, rulesFor } from './placement.ts';
 import { checkLockClaims } from './lockClaims.ts';
 import { planLifecycle } from './lifecycle.ts';
 import type { LockEntry, RemovedEntry, VacatedSlot } from '../validate/lockFile.ts';
@@ -117,7 +117,18 @@ export function servingFor(status: TenantPlan['status'], tier: TierPlan, dnsRead
   };
 }
 
-type TenantDraft = Omit<TenantPlan, 'placement' | 'names' | 'lifecycle'>;
+export type TenantDraft = Omit<TenantPlan, 'placement' | 'names' | 'lifecycle'>;
+
+/** What a tenant takes on its ALB shard and whether it joins a shared cache: what placement packs. */
+export function placementNeeds(t: TenantDraft): PlacementNeeds {
+  return {
+    id: t.id,
+    rules: t.listenerRuleHosts.length,
+    certificates: t.needsListenerCertificate ? 1 : 0,
+    targetGroups: t.tier.compute === 'dedicated' ? 1 : 0,
+    sharedCache: t.tier.cache === 'shared',
+  };
+}
 
 /** A value validation guarantees (schema or rule); its absence here is a bug of tenantc, not of the manifest. */
 function validated<T>(value: T | undefined, what: string): T {
@@ -291,18 +302,10 @@ export function planEstate(
       `app.capacity.maxInstances is ${platform.app.maxInstances} but ${capacity.totalUsers} seats on shared compute need ${needed} instances at ${capacity.usersPerInstance} users each: raise maxInstances or usersPerInstance`,
     );
   }
-  const placement = placeTenants(
-    drafts.map((t) => ({
-      id: t.id,
-      rules: t.listenerRuleHosts.length,
-      certificates: t.needsListenerCertificate ? 1 : 0,
-      targetGroups: t.tier.compute === 'dedicated' ? 1 : 0,
-      sharedCache: t.tier.cache === 'shared',
-    })),
-    platform.quotas,
-    previous,
-    [...life.plan.removedSlots, ...lock.vacated.map((v) => ({ ...v, released: false }))],
-  );
+  const placement = placeTenants(drafts.map(placementNeeds), platform.quotas, previous, [
+    ...life.plan.removedSlots,
+    ...lock.vacated.map((v) => ({ ...v, released: false })),
+  ]);
   const checkQuota = (key: keyof QuotaPlan, count: number, what: string) => {
     const limit = platform.quotas[key];
     if (count <= limit) return;
@@ -316,20 +319,8 @@ export function planEstate(
           : 'this quota cannot be raised: split the estate'),
     );
   };
-  checkQuota('loadBalancersPerRegion', placement.albShards.length, 'Application Load Balancers');
-  checkQuota('hostedZones', 1 + drafts.filter((t) => t.dns.mode === 'delegated').length, 'hosted zones (the platform zone and one per delegated tenant zone)');
-  checkQuota('cognitoUserPools', drafts.length, 'Cognito user pools (one per tenant)');
-  checkQuota('cloudFrontDistributionTenants', drafts.length, 'CloudFront distribution tenants (one per tenant)');
-  checkQuota(
-    'acmCertificates',
-    1 + drafts.length + drafts.filter((t) => t.dns.mode !== 'platform').length,
-    'ACM certificates (the wildcard, one per tenant, and one in the domain stage of each tenant with its own DNS)',
-  );
-  checkQuota(
-    'cloudFormationStacks',
-    1 + placement.albShards.length + placement.cacheClusters.length + placement.groups.length + drafts.length,
-    'CloudFormation stacks (root, shards, groups and one per tenant)',
-  );
+  const stacks = { albShards: placement.albShards.length, cacheClusters: placement.cacheClusters.length, groups: placement.groups.length };
+  for (const use of estateQuotaUse(quotaCountsOf(drafts.map((t) => ({ dnsMode: t.dns.mode }))), stacks)) checkQuota(use.key, use.count, use.what);
   if (diagnostics.length || !network.ok) return { ok: false, diagnostics };
   const tenants: TenantPlan[] = drafts.map((t) => {
     const p = placement.byTenant.get(t.id)!;
