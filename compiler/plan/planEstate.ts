@@ -17,7 +17,16 @@ import type {
   TenantPlan,
   TierPlan,
 } from './model.ts';
-import { albShardStackId, cacheShardStackId, groupStackId, pascalCase, platformNames, sharedCacheClusterName, tenantNames } from './names.ts';
+import {
+  albShardStackId,
+  cacheShardStackId,
+  groupStackId,
+  pascalCase,
+  platformNames,
+  sharedCacheClusterName,
+  sharedCacheEndpointParameter,
+  tenantNames,
+} from './names.ts';
 import { planNetwork } from './network.ts';
 import { DEFAULT_QUOTAS, HOST_VALUES_PER_RULE, quotaInfo } from './quotas.ts';
 import { placeTenants, rulesFor } from './placement.ts';
@@ -315,6 +324,7 @@ export function planEstate(
       index,
       stack: cacheShardStackId(index),
       name: sharedCacheClusterName(platform.name, index),
+      endpointParameter: sharedCacheEndpointParameter(platform.name, index),
       users: members.map((t) => t.names.cacheUser).sort(compareStrings),
       groups: [...new Set(members.map((t) => t.placement.group))].sort((a, b) => a - b),
     };
