@@ -70,4 +70,12 @@ D("the optional peer dependencies are the runtime's, and the runtime imports not
   for (const p of peer) assert.ok(meta[p]?.optional, `peer ${p} is optional: an application that uses only some pieces installs only theirs`);
 });
 
+D('the bundle an application imports (tenantc/runtime → dist/runtime.mjs) exports what runtime/index.ts exports', async () => {
+  const sources = Object.keys(await import('../runtime/index.ts')).sort();
+  const bundle = Object.keys(await import(join(builtDir(), 'dist', 'runtime.mjs'))).sort();
+  assert.equal(bundle, sources);
+  for (const name of ['hostResolver', 'tokenVerifier', 'credentialBroker', 'cacheConnector', 'withTenant', 'tenantRuntime'])
+    assert.ok(bundle.includes(name), name);
+});
+
 D.run();
