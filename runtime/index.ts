@@ -24,7 +24,7 @@ export { CACHE_TOKEN_SECONDS, elastiCacheIamToken } from './cacheAuth.ts';
 export { type CredentialBroker, type CredentialBrokerOptions, credentialBroker } from './credentials.ts';
 export { checkHostMap, hostResolver, type HostResolverOptions, normalizeHost, readHostMap, type ResolveTenant, type TenantResolution } from './hosts.ts';
 export { tenantObjectKey } from './objectKeys.ts';
-export { jsonLinesLog, type LogRecord, type RequestFacts, refusalRecord, type TenantLog } from './log.ts';
+export { type CloudWatchTenantLogOptions, cloudWatchTenantLog, jsonLinesLog, type LogRecord, type RequestFacts, refusalRecord, type TenantLog } from './log.ts';
 export { type ParameterStore, type ParameterStoreOptions, parameterStore, type TenantParameters, tenantParameters } from './parameters.ts';
 export { type Refusal, type RefusalReason, refusalBody, TenantRefusedError } from './refusal.ts';
 export { SESSION_POLICY_MAX_CHARS, type SessionPolicy, type SessionPolicyInput, tenantSessionPolicy } from './sessionPolicy.ts';
