@@ -139,9 +139,21 @@ function assertRefused(r: Answer, status: number, reason: string, tenant: string
 /** A's or B's project names as the response lists them. */
 const projectNames = (r: Answer) => r.json<{ projects: { name: string }[] }>().projects.map((p) => p.name);
 
+/** What went wrong in before(): uvu does not report a failing hook, so the first test does. */
+let setupError: Error | null = null;
+
 E.before(async () => {
   if (missing.length) return;
-  const starting = startMoto();
+  try {
+    await setUp();
+  } catch (e) {
+    setupError = e as Error;
+  }
+});
+
+async function setUp(): Promise<void> {
+  // Under npm test, another suite's moto starts at the same time on two busy cores.
+  const starting = startMoto({ startSeconds: 90 });
   starting.then((m) => (moto = m)).catch(() => undefined);
   const raw = rawFilesFrom(SAMPLE_TENANTS).map((f) =>
     f.name === 'platform.yaml' ? rawFile(f.name, Buffer.from(f.bytes!).toString('utf8').replace('name: tessera', `name: ${PLATFORM}`)) : f,
@@ -175,7 +187,7 @@ E.before(async () => {
   await admin.connect();
   await admin.query(`INSERT INTO app.projects (tenant_id, name) VALUES ($1, $2)`, [SUSPENDED, `u-secret-${process.pid}`]);
   await admin.end();
-});
+}
 
 E.after(async () => {
   agent.destroy();
@@ -194,10 +206,16 @@ E('the services are here (PostgreSQL, Redis, moto), or the run says why not', ()
     console.warn(`  [expected] the reference app's end-to-end proof needs ${missing.join(' and ')}`);
     return;
   }
+  if (setupError) throw setupError;
   assert.ok(local.port > 0);
 });
 
-const run = (name: string, fn: () => Promise<void>) => E(name, async () => (missing.length ? undefined : fn()));
+const run = (name: string, fn: () => Promise<void>) =>
+  E(name, async () => {
+    if (missing.length) return;
+    if (setupError) throw new Error(`set-up failed: ${setupError.message}`);
+    await fn();
+  });
 
 run('each tenant reads its own data through every layer (database, bucket, cache)', async () => {
   for (const t of [A, B]) {

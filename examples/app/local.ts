@@ -88,7 +88,7 @@ export async function startLocalApp(options: LocalOptions): Promise<LocalApp> {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   };
   // moto takes seconds to start: it starts while the databases are prepared.
-  const motoStarting = options.moto ?? startMoto();
+  const motoStarting = options.moto ?? startMoto({ startSeconds: 60 });
   if (!options.moto) cleanups.push(async () => (await motoStarting).stop());
   Promise.resolve(motoStarting).catch(() => undefined);
   try {
