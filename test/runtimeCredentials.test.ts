@@ -17,7 +17,10 @@ const C = suite('runtime: tenantCredentials');
 const compiled = isolationEstate();
 const map = JSON.parse(compiled.files.find((f) => f.path === RUNTIME_HOSTS_FILE)!.content) as RuntimeHostMap;
 const BUCKET = 'tessera-tenant-data-abc123';
-const sts = mockClient(STSClient);
+// Made in before() and restored after: suites of one process share the STSClient class
+// (the end-to-end suite talks to moto with it).
+const mockSts = () => mockClient(STSClient);
+let sts: ReturnType<typeof mockSts>;
 let clock = Date.parse('2026-12-01T10:00:00Z');
 const FLEET_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/tessera-appInstanceRole-XYZ/i-0abc`;
 
@@ -36,6 +39,11 @@ const broker = (fleet = 'shared') =>
     dataBucket: async () => BUCKET,
     now: () => clock,
   });
+
+C.before(() => {
+  sts = mockSts();
+});
+C.after(() => sts.restore());
 
 C.before.each(() => {
   sts.reset();

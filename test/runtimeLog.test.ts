@@ -46,45 +46,48 @@ L('a refusal is one JSON line with the tenant, never the query string; its body 
 
 L("in AWS each tenant's lines go to its own log group with its own credentials; lines of no tenant to the fleet's log", async () => {
   const logs = mockClient(CloudWatchLogsClient);
-  logs.on(CreateLogStreamCommand).resolves({});
-  logs.on(PutLogEventsCommand).resolves({});
-  const fleet: [string | null, LogRecord][] = [];
-  const asked: string[] = [];
-  const sink = cloudWatchTenantLog({
-    map,
-    stream: 'i-0abc',
-    clientConfig: { region: 'us-east-1' },
-    credentials: (id) => async () => (asked.push(id), { accessKeyId: `AK-${id}`, secretAccessKey: 's' }),
-    fallback: { write: (t, r) => fleet.push([t, r]) },
-    flushMs: 60_000,
-  });
-  sink.write('initech', { event: 'refusal', n: 1 });
-  sink.write('soylent', { event: 'refusal', n: 2 });
-  sink.write('initech', { event: 'refusal', n: 3 });
-  sink.write(null, { event: 'refusal', n: 4 });
-  await sink.flush();
-  sink.write('initech', { event: 'refusal', n: 5 });
-  await sink.close();
-  const puts = logs.commandCalls(PutLogEventsCommand).map((c) => c.args[0].input);
-  assert.equal(
-    puts.map((p) => [p.logGroupName, p.logStreamName, p.logEvents!.map((e) => JSON.parse(e.message!).n)]),
-    [
-      ['/tessera/tenants/initech', 'i-0abc', [1, 3]],
-      ['/tessera/tenants/soylent', 'i-0abc', [2]],
-      ['/tessera/tenants/initech', 'i-0abc', [5]],
-    ],
-  );
-  for (const p of puts) for (const e of p.logEvents!) assert.is(JSON.parse(e.message!).tenant, p.logGroupName!.split('/').at(-1));
-  assert.is(logs.commandCalls(CreateLogStreamCommand).length, 2, 'a stream made once per tenant');
-  assert.equal(fleet, [[null, { event: 'refusal', n: 4 }]]);
-  // Each tenant's group is written by a client holding that tenant's credentials.
-  for (const call of logs.commandCalls(PutLogEventsCommand)) {
-    const client = call.thisValue as CloudWatchLogsClient;
-    const tenant = call.args[0].input.logGroupName!.split('/').at(-1);
-    assert.is((await client.config.credentials()).accessKeyId, `AK-${tenant}`);
+  try {
+    logs.on(CreateLogStreamCommand).resolves({});
+    logs.on(PutLogEventsCommand).resolves({});
+    const fleet: [string | null, LogRecord][] = [];
+    const asked: string[] = [];
+    const sink = cloudWatchTenantLog({
+      map,
+      stream: 'i-0abc',
+      clientConfig: { region: 'us-east-1' },
+      credentials: (id) => async () => (asked.push(id), { accessKeyId: `AK-${id}`, secretAccessKey: 's' }),
+      fallback: { write: (t, r) => fleet.push([t, r]) },
+      flushMs: 60_000,
+    });
+    sink.write('initech', { event: 'refusal', n: 1 });
+    sink.write('soylent', { event: 'refusal', n: 2 });
+    sink.write('initech', { event: 'refusal', n: 3 });
+    sink.write(null, { event: 'refusal', n: 4 });
+    await sink.flush();
+    sink.write('initech', { event: 'refusal', n: 5 });
+    await sink.close();
+    const puts = logs.commandCalls(PutLogEventsCommand).map((c) => c.args[0].input);
+    assert.equal(
+      puts.map((p) => [p.logGroupName, p.logStreamName, p.logEvents!.map((e) => JSON.parse(e.message!).n)]),
+      [
+        ['/tessera/tenants/initech', 'i-0abc', [1, 3]],
+        ['/tessera/tenants/soylent', 'i-0abc', [2]],
+        ['/tessera/tenants/initech', 'i-0abc', [5]],
+      ],
+    );
+    for (const p of puts) for (const e of p.logEvents!) assert.is(JSON.parse(e.message!).tenant, p.logGroupName!.split('/').at(-1));
+    assert.is(logs.commandCalls(CreateLogStreamCommand).length, 2, 'a stream made once per tenant');
+    assert.equal(fleet, [[null, { event: 'refusal', n: 4 }]]);
+    // Each tenant's group is written by a client holding that tenant's credentials.
+    for (const call of logs.commandCalls(PutLogEventsCommand)) {
+      const client = call.thisValue as CloudWatchLogsClient;
+      const tenant = call.args[0].input.logGroupName!.split('/').at(-1);
+      assert.is((await client.config.credentials()).accessKeyId, `AK-${tenant}`);
+    }
+    assert.equal([...new Set(asked)].sort(), ['initech', 'soylent']);
+  } finally {
+    logs.restore();
   }
-  assert.equal([...new Set(asked)].sort(), ['initech', 'soylent']);
-  logs.restore();
 });
 
 L.run();
