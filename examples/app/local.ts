@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
@@ -164,11 +164,24 @@ export async function startLocalApp(options: LocalOptions): Promise<LocalApp> {
     const aws = {
       region: map.region,
       endpoint: moto.endpoint,
-      credentials: { accessKeyId: moto.env.AWS_ACCESS_KEY_ID!, secretAccessKey: moto.env.AWS_SECRET_ACCESS_KEY! },
+      credentials: { accessKeyId: moto.env.AWS_ACCESS_KEY_ID!, secretAccessKey: moto.env.AWS_SECRET_ACCESS_KEY! } as {
+        accessKeyId: string;
+        secretAccessKey: string;
+        sessionToken?: string;
+      },
       requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca: readFileSync(moto.caFile), keepAlive: true }) }),
     };
     const sts = new STSClient(aws);
     const account = (await sts.send(new GetCallerIdentityCommand({}))).Account!;
+    // A dedicated fleet runs as its tenant's role (its instance profile): here, a moto
+    // session of that role stands for the instance's credentials.
+    if (fleet !== 'shared') {
+      const t = Object.hasOwn(map.tenants, fleet) ? map.tenants[fleet] : undefined;
+      if (!t || t.fleet !== fleet) throw new Error(`--fleet ${fleet}: not a tenant with a dedicated fleet in this estate`);
+      const c = (await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/${t.role}`, RoleSessionName: `i-local-${fleet}` })))
+        .Credentials!;
+      aws.credentials = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
+    }
     sts.destroy();
     const bucket = `${map.platform}-tenant-data-local-${process.pid}`;
     const s3 = new S3Client({ ...aws, forcePathStyle: true });
