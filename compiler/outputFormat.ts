@@ -81,3 +81,70 @@ export interface AssetsManifest {
   /** Domain stages, by file. */
   readonly domains: readonly DomainStageTemplate[];
 }
+
+// ---------------------------------------------------------------------------------
+// The contract between compile and the application runtime (tenantc/runtime, issue 22):
+// out/runtime/hosts.json. The runtime reads this file and SSM parameters, nothing of the
+// compiler but these declarations; compiler/plan/runtimeHosts.ts computes its content.
+
+/** out/runtime/hosts.json */
+export const RUNTIME_HOSTS_FILE = 'runtime/hosts.json';
+export const RUNTIME_HOSTS_FORMAT = 'tenantc-runtime-hosts/1';
+
+/** A tenant as the runtime needs it: its status, which fleet serves it, and the names its isolation rests on. */
+export interface RuntimeTenant {
+  readonly status: 'active' | 'suspended' | 'offboarded';
+  /** `shared` (the pooled fleet) or the tenant's own id (its dedicated fleet): the only fleet that may serve it. */
+  readonly fleet: string;
+  /** IAM role name; the pooled fleet assumes it with the tenant-id session tag, a dedicated fleet runs as it. */
+  readonly role: string;
+  /** SSM path of its parameters (user pool, app client, cache user...), readable with its own credentials only. */
+  readonly ssmPath: string;
+  /** Its key prefix in the tenant data bucket. */
+  readonly s3Prefix: string;
+  /** Its key and channel prefix in a cache (the ACL pattern without its `*`). */
+  readonly cacheKeyPrefix: string;
+  /** ElastiCache user id (= user name) of its ACL user. */
+  readonly cacheUser: string;
+  /** Replication group it connects to: a shared cluster's, or its dedicated one's. */
+  readonly cacheGroup: string;
+  /** SSM parameter holding its cache's endpoint as host:port: under the platform path (shared cluster) or its own (dedicated). */
+  readonly cacheEndpointParameter: string;
+  /** Its CloudWatch log group (the tenant's log stream lives here). */
+  readonly logGroup: string;
+  /** Its Secrets Manager secret's name. */
+  readonly secret: string;
+}
+
+export interface RuntimeHostMap {
+  readonly format: typeof RUNTIME_HOSTS_FORMAT;
+  readonly platform: string;
+  readonly region: string;
+  /** The session (and principal) tag carrying the tenant id, which tenant roles' trust and every tenant policy require. */
+  readonly sessionTagKey: string;
+  /** SSM path of the platform's configuration (the tenant data bucket, shared cache endpoints). */
+  readonly configPath: string;
+  /** SSM parameter naming the tenant data bucket. */
+  readonly dataBucketParameter: string;
+  /** The database the application connects to: its login role (row-level security applies to it) and the schema of the tenant tables. */
+  readonly database: { readonly name: string; readonly schema: string; readonly appRole: string };
+  /** Every served host (lower case, no trailing dot, no port) → the tenant it serves. Sorted. */
+  readonly hosts: Readonly<Record<string, string>>;
+  /** Every tenant of the estate, by id. Sorted. */
+  readonly tenants: Readonly<Record<string, RuntimeTenant>>;
+}
+
+/**
+ * The SSM parameters each tenant stack publishes under its path (RuntimeTenant.ssmPath),
+ * by what they hold: the runtime reads them with the tenant's own credentials.
+ */
+export const TENANT_PARAMETERS = {
+  tier: 'tier',
+  status: 'status',
+  domains: 'domains',
+  roleArn: 'role-arn',
+  userPoolId: 'user-pool-id',
+  userPoolClientId: 'user-pool-client-id',
+  cacheUser: 'cache-user',
+  cacheCluster: 'cache-cluster',
+} as const;

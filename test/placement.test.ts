@@ -193,7 +193,7 @@ P('past a quota, compile names the quota, the count, the limit and the fix', () 
   ]);
 });
 
-P("adding one tenant changes only its stack, its group, its shards, the root's references to them, the tenant rows and the lock", () => {
+P("adding one tenant changes only its stack, its group, its shards, the root's references to them, the tenant rows, the host map and the lock", () => {
   const raw = rawFilesFrom(SAMPLE_TENANTS);
   const before = compileSources('tenants', parseSources(raw));
   assert.ok(before.ok);
@@ -213,6 +213,7 @@ P("adding one tenant changes only its stack, its group, its shards, the root's r
     'assets.json',
     'groups/group-0.template.json',
     'root.template.json',
+    'runtime/hosts.json',
     'shards/cache-0.template.json',
     'sql/002-tenants.sql',
     'tenants/newco.template.json',

@@ -3,7 +3,7 @@
 import { compareStrings } from '../diagnostics.ts';
 import type { EstatePlan, TenantPlan } from '../plan/model.ts';
 import { serializeCompactJson, serializeJson } from './serialize.ts';
-import { ASSETS_FILE, ASSETS_FORMAT, type AssetsManifest, type DomainStageTemplate, type NestedTemplate } from '../outputFormat.ts';
+import { ASSETS_FILE, ASSETS_FORMAT, RUNTIME_HOSTS_FILE, type AssetsManifest, type DomainStageTemplate, type NestedTemplate } from '../outputFormat.ts';
 import { domainStageFile, emitDomainStageTemplate } from './cfn/domainStage.ts';
 import { albShardFile, emitAlbShardTemplate } from './cfn/albShard.ts';
 import { assetKey } from './cfn/assets.ts';
@@ -16,6 +16,7 @@ import { emitTenantTemplate, tenantFile } from './cfn/tenant/tenantStack.ts';
 import type { OutputFile } from './output.ts';
 import type { CfnTemplate } from './cfn/template.ts';
 import { emitSql } from './sql/emitSql.ts';
+import { planRuntimeHostMap } from '../plan/runtimeHosts.ts';
 
 /** Sees every template as it is emitted, before it is serialized (the review gate). */
 export type TemplateVisitor = (path: string, template: CfnTemplate) => void;
@@ -72,6 +73,7 @@ export function emitEstate(plan: EstatePlan, visit: TemplateVisitor = () => unde
   const root = serializeJson(rootTemplate);
   files.push({ path: ROOT_TEMPLATE_FILE, content: root });
   files.push(...emitSql(plan));
+  files.push({ path: RUNTIME_HOSTS_FILE, content: serializeJson(planRuntimeHostMap(plan)) });
   nested.sort((a, b) => compareStrings(a.file, b.file));
   const manifest: AssetsManifest = { format: ASSETS_FORMAT, root: { file: ROOT_TEMPLATE_FILE, key: assetKey(root) }, nested, domains };
   files.push({ path: ASSETS_FILE, content: serializeJson(manifest) });

@@ -172,6 +172,8 @@ export interface PlatformNames {
   readonly configPath: string;
   /** SSM path every tenant's own path is under (`/<platform>/tenants/`). */
   readonly tenantsConfigPath: string;
+  /** SSM parameter naming the tenant data bucket (the runtime builds session policies from it). */
+  readonly dataBucketParameter: string;
   /**
    * Cluster-wide PostgreSQL roles: the owner of the schema and its tables (NOLOGIN),
    * the application's login role, and the registrar that alone reads every tenant's
@@ -196,6 +198,8 @@ export interface TenantNames {
   readonly cacheUser: string;
   /** The replication group it connects to: its shared cluster's, or its dedicated one's. */
   readonly cacheGroup: string;
+  /** SSM parameter publishing that replication group's endpoint (names.ts says where). */
+  readonly cacheEndpointParameter: string;
   readonly ssmPath: string;
   readonly secret: string;
   readonly oidcClientSecret: string;
@@ -341,6 +345,8 @@ export interface CacheClusterPlan {
   readonly stack: string;
   /** Replication group and user group id. */
   readonly name: string;
+  /** SSM parameter publishing its primary endpoint (under the platform's path: the pooled fleet reads it). */
+  readonly endpointParameter: string;
   /** Cache user ids of its tenants, sorted. */
   readonly users: readonly string[];
   /** Groups whose tenant stacks create those users: its stack waits for them. */

@@ -48,6 +48,7 @@ export function platformNames(platform: string): PlatformNames {
     tenantRolePattern: tenantRoleName(platform, '*'),
     configPath: `/${platform}/platform/`,
     tenantsConfigPath: tenantsSsmPath(platform),
+    dataBucketParameter: `/${platform}/platform/tenant-data-bucket`,
     tenantMetricNamespace: `${platform}/Tenants`,
     databaseRoles: databaseRoles(platform),
     regionalWebAcl: `${platform}-alb`,
@@ -91,6 +92,14 @@ export const tenantCacheUserId = (platform: string, tenantId: string) => `${cach
 export const sharedCacheClusterName = (platform: string, index: number) => `${platform}-shared-${index}`;
 
 /**
+ * SSM parameter publishing a shared cache cluster's endpoint, under the platform's path:
+ * the pooled fleet reads it (compute.ts), and the cluster's tenant stacks cannot (the
+ * cache shard's stack is created after theirs, which create its users).
+ */
+export const sharedCacheEndpointParameter = (platform: string, index: number) =>
+  `/${platform}/platform/caches/${sharedCacheClusterName(platform, index)}/endpoint`;
+
+/**
  * `incarnation`: 1, or more once a removed tenant was brought back; the names of the
  * resources kept after a removal (its log group, its secret) then carry it, so the new
  * ones never meet the old.
@@ -106,6 +115,9 @@ export function tenantNames(platform: string, tenantId: string, sharedCache: num
     cacheUser,
     // A dedicated replication group is named like the tenant's cache user.
     cacheGroup: sharedCache === null ? cacheUser : sharedCacheClusterName(platform, sharedCache),
+    // A dedicated cache's endpoint is published under the tenant's own path, which its
+    // fleet (running as its role) reads; a shared cluster's under the platform's.
+    cacheEndpointParameter: sharedCache === null ? `${ssmPath}cache-endpoint` : sharedCacheEndpointParameter(platform, sharedCache),
     ssmPath,
     secret: `${ssmPath}${kept ? `${kept.slice(1)}/` : ''}app-credentials`,
     oidcClientSecret: `${ssmPath}oidc-client-secret`,

@@ -18,7 +18,16 @@ import type {
   TenantPlan,
   TierPlan,
 } from './model.ts';
-import { albShardStackId, cacheShardStackId, groupStackId, pascalCase, platformNames, sharedCacheClusterName, tenantNames } from './names.ts';
+import {
+  albShardStackId,
+  cacheShardStackId,
+  groupStackId,
+  pascalCase,
+  platformNames,
+  sharedCacheClusterName,
+  sharedCacheEndpointParameter,
+  tenantNames,
+} from './names.ts';
 import { planNetwork } from './network.ts';
 import { DEFAULT_QUOTAS, estateQuotaUse, HOST_VALUES_PER_RULE, quotaCountsOf, quotaInfo } from './quotas.ts';
 import { type PlacementNeeds, placeTenants, rulesFor } from './placement.ts';
@@ -334,6 +343,7 @@ export function planEstate(
       index,
       stack: cacheShardStackId(index),
       name: sharedCacheClusterName(platform.name, index),
+      endpointParameter: sharedCacheEndpointParameter(platform.name, index),
       users: members.map((t) => t.names.cacheUser).sort(compareStrings),
       groups: [...new Set(members.map((t) => t.placement.group))].sort((a, b) => a - b),
     };
