@@ -203,6 +203,14 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
       'initech runs as the member role',
     );
     assert.equal(await next(), ['initech'], 'withTenant itself clears it on the next start');
+    // SET SESSION AUTHORIZATION needs a superuser's session (PGlite's stands in for a login by it).
+    if (server) {
+      await rejects(
+        run(app.pool, 'acme', (c) => c.query(`SET SESSION AUTHORIZATION ${ROLES.owner}`)),
+        /permission denied to set session authorization/,
+        'SET SESSION AUTHORIZATION',
+      );
+    }
   });
 
   W("lastval() in acme's next request does not name the sequence initech used last (DISCARD SEQUENCES)", async () => {
