@@ -37,7 +37,18 @@ export {
   type VerifiedToken,
   type VerifyTenantToken,
 } from './tokens.ts';
-export { CLEANUP, InvalidTenantIdError, withTenant } from './withTenant.ts';
+export {
+  CLEANUP,
+  CONTEXT_KEY_VARIABLE,
+  InvalidTenantIdError,
+  LentClientError,
+  PIN_ROLE_DEFAULTS,
+  TenantContextKeyError,
+  TransactionAbortedError,
+  tenantProof,
+  type WithTenantOptions,
+  withTenant,
+} from './withTenant.ts';
 
 export interface TenantRuntimeOptions {
   readonly hostMap: RuntimeHostMap;

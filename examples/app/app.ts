@@ -32,6 +32,11 @@ import {
 export interface AppDeps {
   readonly runtime: Pick<TenantRuntime, 'hostMap' | 'resolveTenant' | 'verifyTenantToken' | 'credentialsProvider' | 'tenantCache' | 'dataBucket'>;
   readonly db: Pick<Pool, 'connect'>;
+  /**
+   * The tenant-context key (README, "Tenant context"): withTenant proves the request's
+   * tenant to the database with it, so SQL run inside a request cannot name another.
+   */
+  readonly contextKey: string;
   /** S3 client settings (region, endpoint...); credentials are always the tenant's. */
   readonly s3Config?: AwsClientConfig;
   readonly log: TenantLog;
@@ -142,7 +147,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
       api.get('/projects', async (request) => {
         const { id } = ctx(request);
-        const rows = await withTenant(deps.db, id, async (db) => (await db.query(`SELECT id, name FROM ${projects} ORDER BY id`)).rows);
+        const rows = await withTenant(deps.db, id, async (db) => (await db.query(`SELECT id, name FROM ${projects} ORDER BY id`)).rows, {
+          contextKey: deps.contextKey,
+        });
         return { projects: rows };
       });
 
@@ -159,6 +166,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
             deps.db,
             id,
             async (db) => (await db.query(`INSERT INTO ${projects} (name) VALUES ($1) RETURNING id, name`, [request.body.name])).rows[0],
+            { contextKey: deps.contextKey },
           );
           return reply.code(201).send(row);
         },

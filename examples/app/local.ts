@@ -115,6 +115,7 @@ export async function startLocalApp(options: LocalOptions): Promise<LocalApp> {
     const admin = new pg.Client({ connectionString: dbUrl.toString() });
     await admin.connect();
     admin.on('notice', () => undefined);
+    let contextKey = '';
     try {
       try {
         for (const f of ['sql/001-rls-migration.sql', 'sql/002-tenants.sql']) await admin.query(readFileSync(join(outDir, f), 'utf8'));
@@ -124,6 +125,8 @@ export async function startLocalApp(options: LocalOptions): Promise<LocalApp> {
       await admin.query(readFileSync(APP_MIGRATION, 'utf8').replaceAll('"app"', ident(map.database.schema)));
       const gaps = (await admin.query(`SELECT object, problem FROM ${ident(map.database.schema)}.tenantc_rls_gaps()`)).rows;
       if (gaps.length) throw new Error(`the catalog check reports gaps after the app's migration: ${JSON.stringify(gaps)}`);
+      // The key the app proves its tenant with, read as the admin reads it (README, "Tenant context").
+      contextKey = (await admin.query<{ key: string }>(`SELECT ${ident(map.database.schema)}.tenantc_context_key() AS key`)).rows[0]!.key;
     } finally {
       await admin.end();
     }
@@ -248,6 +251,7 @@ export async function startLocalApp(options: LocalOptions): Promise<LocalApp> {
     const deps = {
       runtime,
       db,
+      contextKey,
       s3Config: { ...aws, forcePathStyle: true },
       log: options.log,
       extraRoutes: (app: FastifyInstance) => {
