@@ -4,7 +4,8 @@
 //
 // Targets (2-core machine, whole process): 500 tenants validate + compile <= 1 s,
 // 5,000 tenants <= 5 s, peak RSS <= 400 MB, cost linear in the number of tenants;
-// a one-tenant diff on 500 tenants within 2x one compile.
+// a one-tenant diff on 500 tenants within 2x one compile; status on 5,000 tenants
+// within 1.5x one validate (it validates, then estimates and renders).
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,9 @@ const TARGET_RSS_MB = 400;
 const DIFF_TARGET_SIZE = 500;
 const DIFF_TARGET_FACTOR = 2;
 const GNU_TIME = '/usr/bin/time';
+/** tenantc status on 5,000 tenants: within STATUS_FACTOR times one validate (whole process). */
+const STATUS_TARGET_SIZE = 5000;
+const STATUS_FACTOR = 1.5;
 
 interface Whole {
   seconds: number;
@@ -124,6 +128,14 @@ try {
       return [...runs].sort((a, b) => a.seconds - b.seconds)[1]!;
     };
     const v = median([0, 1, 2].map(() => runWhole(['validate', '--tenants', dir])));
+    // tenantc status does validate's work (it needs a valid plan) plus the estimate and
+    // the page: it is held to STATUS_FACTOR times one validate, the heaviest format timed.
+    const st = median([0, 1, 2].map((i) => runWhole(['status', '--tenants', dir, '--format', 'html', '--out', join(work, `status-${size}-${i}.html`)])));
+    const statusOk = st.seconds <= STATUS_FACTOR * v.seconds && st.status === 0;
+    if (size === STATUS_TARGET_SIZE && !statusOk) missed++;
+    console.log(
+      `status --format html (median of 3): ${st.seconds.toFixed(2)} s (${st.peakRssMb?.toFixed(0) ?? '?'} MB), ${(st.seconds / v.seconds).toFixed(2)}x one validate${size === STATUS_TARGET_SIZE ? `; target <= ${STATUS_FACTOR}x: ${statusOk ? 'met' : 'MISSED'}` : ''}`,
+    );
     const out = (i: number) => join(work, `out-${size}-${i}`);
     const first = median([0, 1, 2].map((i) => runWhole(['compile', '--tenants', dir, '--out', out(i)])));
     const again = median(
@@ -196,6 +208,13 @@ try {
       `  first compile, whole process: ${perTenant[small]!.toFixed(3)} and ${perTenant[large]!.toFixed(3)} (start-up included); ${marginal} ms per added tenant`,
     );
   }
+  // Deploy's API calls for a one-tenant change on the largest estate: bounded, whatever its size.
+  const largest = Math.max(...SIZES);
+  const calls = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'deployCalls.ts'), String(largest)], { encoding: 'utf8', cwd: ROOT });
+  if (calls.status !== 0) {
+    missed++;
+    console.log(`deploy calls FAILED:\n${calls.stderr}`);
+  } else console.log(`\n${calls.stdout.trim()}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

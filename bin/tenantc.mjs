@@ -10,5 +10,7 @@ if (!existsSync(fileURLToPath(bundle))) {
   process.stderr.write(`tenantc: not built: run \`npm ci\` (or \`npm run build\`) in ${fileURLToPath(new URL('..', import.meta.url))}\n`);
   process.exit(2);
 }
-const { main } = await import(bundle.href);
-process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() });
+const { main, terminalPrompt } = await import(bundle.href);
+// A prompt only when stdin and stdout are terminals (deploy asks before executing).
+const prompt = terminalPrompt(process.stdin, process.stdout);
+process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), ...(prompt ? { prompt } : {}) });

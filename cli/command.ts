@@ -7,6 +7,12 @@ export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;
 /** Unknown command or option, a missing directory, a bad ref. */
 export const EXIT_USAGE = 2;
+/** deploy: refused by its guard (stateful change, domain gate, lifecycle, name handover, stale change set). */
+export const EXIT_REFUSED = 3;
+/** deploy: not approved (a "no" at the prompt; no terminal and no --yes). */
+export const EXIT_NOT_APPROVED = 4;
+/** Interrupted by SIGINT or SIGTERM (128 + SIGINT's number, as shells report it). */
+export const EXIT_INTERRUPTED = 130;
 
 export interface Io {
   readonly stdout: { write(s: string): unknown };

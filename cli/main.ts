@@ -5,7 +5,9 @@ import { parseArgs } from 'node:util';
 import { COMPILER_COMMANDS } from '../compiler/commands.ts';
 import { DEPLOY_COMMANDS } from '../deploy/commands.ts';
 import { type Command, EXIT_OK, EXIT_USAGE, type Io, type OptionValues } from './command.ts';
-import { safeWriter } from './terminal.ts';
+import { safePrompt, safeWriter } from './terminal.ts';
+
+export { terminalPrompt } from './terminal.ts';
 
 const COMMANDS: Readonly<Record<string, Command>> = { ...COMPILER_COMMANDS, ...DEPLOY_COMMANDS };
 
@@ -21,13 +23,20 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Run tenantc <command> --help for a command's options.
-Exit codes: 0 success, 1 invalid manifests, refused change or failed operation, 2 usage error.
+Exit codes: 0 success, 1 invalid manifests, a change the --fail-on gate refuses, or a
+failed operation, 2 usage error; deploy adds 3 refused by its guard, 4 not approved,
+130 interrupted (tenantc deploy --help).
 `;
 }
 
 export async function main(argv: readonly string[], given: Io): Promise<number> {
   // No command writes a control or invisible character to a terminal (cli/terminal.ts).
-  const io: Io = { ...given, stdout: safeWriter(given.stdout), stderr: safeWriter(given.stderr) };
+  const io: Io = {
+    ...given,
+    stdout: safeWriter(given.stdout),
+    stderr: safeWriter(given.stderr),
+    ...(given.prompt ? { prompt: safePrompt(given.prompt) } : {}),
+  };
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? io.stderr : io.stdout).write(mainHelp());

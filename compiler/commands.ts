@@ -1,7 +1,8 @@
-// The compiler's commands: validate, compile, check, diff. Each turns options into a
+// The compiler's commands: validate, compile, check, diff, status, prices. Each turns options into a
 // call of the pipeline and an exit code; cli/main.ts dispatches to them.
 import { resolve } from 'node:path';
 import { type Command, EXIT_INVALID, EXIT_OK, EXIT_USAGE, type Io } from '../cli/command.ts';
+import { ALLOW_KIND_SPECS, REVIEW_KINDS } from './allow.ts';
 import { runCfnLint } from './check/cfnLint.ts';
 import { parseReviewRecord, reviewOutput, templatesToLint } from './check/checkOutput.ts';
 import { OutputNotFoundError, readCompiledOutput } from './check/readOutput.ts';
@@ -117,7 +118,8 @@ shape. Exits 1 on any violation or lint finding. Writes nothing.`,
   },
   diff: {
     summary: 'compile the manifests at a git ref and at the head, and print the change by tenant',
-    usage: 'tenantc diff --base REF [--head REF] [--tenants DIR] [--format text|markdown|json] [--fail-on KINDS] [--allow "KIND TARGET: REASON"]...',
+    usage:
+      'tenantc diff --base REF [--head REF] [--tenants DIR] [--format text|markdown|json] [--fail-on KINDS] [--allow "KIND TARGET: REASON"]... [--prices FILE]',
     options: {
       ...TENANTS_OPTION,
       base: { type: 'string' },
@@ -125,6 +127,7 @@ shape. Exits 1 on any violation or lint finding. Writes nothing.`,
       format: { type: 'string', default: 'text' },
       'fail-on': { type: 'string' },
       allow: { type: 'string', multiple: true },
+      prices: { type: 'string' },
     },
     help: `  --base REF      git ref to compare against (e.g. origin/main); read from git
                   objects, never from the work tree
@@ -132,17 +135,21 @@ shape. Exits 1 on any violation or lint finding. Writes nothing.`,
   --tenants DIR   directory of manifests (default: tenants)
   --format F      text (default), markdown (one pull-request comment) or json
   --fail-on KINDS exit 1 when the change has any of these, comma-separated:
-                  replacement  a resource is replaced
-                  removal      a resource or stack is removed
-                  broadening   IAM statements or security-group rules widen access
-                  stateful     a database, cache, bucket, table, user pool, key,
-                               log group, secret or hosted zone is replaced or removed
+${REVIEW_KINDS.map((k) => `                  ${k.padEnd(12)} ${ALLOW_KIND_SPECS[k].summary}`).join('\n')}
   --allow TEXT    allow findings of --fail-on, with a reason; repeatable:
-                  "<kind> <tenant:ID | logical id | template>: <reason>"
+                  "<kind> <target>: <reason>", the target one of
+                  tenant:<id>, tenant:<id>/<logicalId>, estate:<template>/<logicalId>
+                  (a bare logical id is refused: it would match every tenant's)
+  --prices FILE   price table of the estimated cost line (default: the shipped one)
 
 Both sides are compiled in memory by this tenantc; nothing is written. Shows tenants
 added, removed, changed and moved; per changed stack each resource added, modified
-(with property paths) or removed and its impact; the SQL and lock differences.`,
+(with property paths) or removed, its impact and its risks; what caused each shared
+change; the SQL and lock differences; the estimated monthly cost change of the estate
+and of each changed tenant, and the capacity a change takes (a new shard or group, a
+quota at 80% or more). A skipped lifecycle step (a tenant offboarded and
+deleted in one change, a tenant left unserved, a major engine upgrade not allowed) exits
+1 whatever --fail-on says.`,
     usageErrors: [ManifestDirectoryError, GitError],
     async run(values, io) {
       if (typeof values.base !== 'string') {
@@ -169,9 +176,24 @@ added, removed, changed and moved; per changed stack each resource added, modifi
         }
         allow.push(o);
       }
+      const { formatProblems, pricesFor } = await import('./status/command.ts');
+      const prices = pricesFor(typeof values.prices === 'string' ? values.prices : null, io.cwd);
+      if (!prices.ok) {
+        io.stderr.write(formatProblems(prices.diagnostics));
+        return prices.usage ? EXIT_USAGE : EXIT_INVALID;
+      }
       const { formatSideDiagnostics, runDiff } = await import('./diff/command.ts');
       const outcome = await runDiff(
-        { cwd: io.cwd, tenants: String(values.tenants), base: values.base, head: typeof values.head === 'string' ? values.head : null, format, failOn, allow },
+        {
+          cwd: io.cwd,
+          tenants: String(values.tenants),
+          base: values.base,
+          head: typeof values.head === 'string' ? values.head : null,
+          format,
+          failOn,
+          allow,
+          prices: prices.table,
+        },
         io.stdout,
       );
       if (!outcome.ok) {
@@ -179,6 +201,74 @@ added, removed, changed and moved; per changed stack each resource added, modifi
         return EXIT_INVALID;
       }
       return outcome.blocked ? EXIT_INVALID : EXIT_OK;
+    },
+  },
+  status: {
+    summary: 'show tenants, shards, fleets, AWS quota headroom and estimated monthly cost (no AWS access)',
+    usage: 'tenantc status [--tenants DIR] [--format text|json|html] [--out FILE] [--prices FILE]',
+    options: { ...TENANTS_OPTION, format: { type: 'string', default: 'text' }, out: { type: 'string' }, prices: { type: 'string' } },
+    help: `  --tenants DIR   directory of manifests (default: tenants)
+  --format F      text (default), json, or html (one self-contained page)
+  --out FILE      write there (replaced whole) instead of standard output
+  --prices FILE   a price table instead of the shipped prices/us-east-1.json,
+                  checked against schema/prices.schema.json
+
+From the manifests and the placement lock: tenants by tier and status; each ALB
+shard, cache cluster and group and how full it is; the fleets' sizes; every AWS
+quota the estate consumes, its use, and how many more tenants of each tier fit
+before it binds; the estimated monthly cost, in total, by tier and by tenant,
+with what the estimate assumes and leaves out.`,
+    usageErrors: [ManifestDirectoryError],
+    async run(values, io) {
+      const format = String(values.format);
+      if (format !== 'text' && format !== 'json' && format !== 'html') {
+        io.stderr.write(`tenantc status: --format must be text, json or html (got "${format}")\n`);
+        return EXIT_USAGE;
+      }
+      const { formatProblems, statusOf, writeOut } = await import('./status/command.ts');
+      const out = typeof values.out === 'string' ? resolve(io.cwd, values.out) : null;
+      const r = statusOf({ cwd: io.cwd, tenants: String(values.tenants), format, out, prices: typeof values.prices === 'string' ? values.prices : null });
+      if (!r.ok) {
+        io.stderr.write(formatProblems(r.diagnostics));
+        return r.usage ? EXIT_USAGE : EXIT_INVALID;
+      }
+      if (out === null) io.stdout.write(r.output);
+      else {
+        writeOut(out, r.output);
+        io.stdout.write(
+          `wrote ${String(values.out)}: ${format} status of ${r.model.estate.tenants} tenants, estimated ${r.model.cost.currency} ${Math.round(r.model.cost.total)} a month\n`,
+        );
+      }
+      return EXIT_OK;
+    },
+  },
+  prices: {
+    summary: 'show the price table status estimates with, or refresh it from the AWS Price List API',
+    usage: 'tenantc prices [--prices FILE] [--update [--out FILE] [--profile NAME]]',
+    options: { prices: { type: 'string' }, update: { type: 'boolean', default: false }, out: { type: 'string' }, profile: { type: 'string' } },
+    help: `  --prices FILE   the table to read (default: the shipped prices/us-east-1.json)
+  --update        ask the AWS Price List API (pricing:GetProducts, us-east-1) for
+                  every price the table can refresh, and write the table with
+                  their current values, dates and sources; nothing is written
+                  unless every one of them was found, exactly once
+  --out FILE      where --update writes (default: prices/us-east-1.json, the
+                  shipped table in a checkout of tenantc: rebuild to ship it)
+  --profile NAME  AWS profile for --update (credentials otherwise from the
+                  SDK's standard chain)`,
+    async run(values, io) {
+      const { pricesFor, formatProblems } = await import('./status/command.ts');
+      const table = pricesFor(typeof values.prices === 'string' ? values.prices : null, io.cwd);
+      if (!table.ok) {
+        io.stderr.write(formatProblems(table.diagnostics));
+        return table.usage ? EXIT_USAGE : EXIT_INVALID;
+      }
+      const { describeTable, updatePrices } = await import('./status/priceList.ts');
+      if (!values.update) {
+        io.stdout.write(describeTable(table.table, table.name));
+        return EXIT_OK;
+      }
+      const out = typeof values.out === 'string' ? values.out : 'prices/us-east-1.json';
+      return updatePrices(table.table, resolve(io.cwd, out), out, io, typeof values.profile === 'string' ? values.profile : undefined);
     },
   },
 };

@@ -18,6 +18,7 @@ export const DIAGNOSTIC_CODES = [
   'manifest-kind',
   'schema',
   'platform-consistency',
+  'platform-value',
   'platform-missing',
   'platform-duplicate',
   'tenant-id-duplicate',
@@ -28,6 +29,7 @@ export const DIAGNOSTIC_CODES = [
   'domain-duplicate',
   'domain-nested',
   'domain-dns-mode',
+  'user-content-domain',
   'vpc-cidr',
   'quota-exceeded',
   'lock-file',
@@ -37,6 +39,7 @@ export const DIAGNOSTIC_CODES = [
   'tenant-id-reused',
   'security-rule',
   'suppression-unused',
+  'price-table',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

@@ -37,9 +37,12 @@ export interface PlatformManifest {
   readonly name: string;
   readonly region: string;
   readonly apexDomain: string;
+  /** Where tenant-writable content is served from: <tenant id>.<userContentDomain>. */
+  readonly userContentDomain: string;
   readonly network: { readonly vpcCidr: string; readonly availabilityZones: readonly string[]; readonly appEgress?: 'endpoints' | 'internet' };
   readonly app: {
     readonly instanceType: string;
+    readonly ami: string;
     readonly port: number;
     readonly healthCheckPath: string;
     readonly capacity: {
@@ -58,6 +61,7 @@ export interface PlatformManifest {
     readonly schema: string;
     readonly tenantTables: readonly { readonly name: string; readonly description: string }[];
     readonly tenantStatistics?: 'private' | 'shared';
+    readonly allowMajorUpgrade?: boolean;
   };
   readonly cache: { readonly engine: 'valkey' | 'redis'; readonly engineVersion: string; readonly nodeType: string };
   readonly cdn?: { readonly originAccess?: 'oac' | 'oai' };
@@ -87,7 +91,7 @@ export interface TenantManifest {
   readonly restoredFrom?: string;
   readonly users: number;
   readonly domains: readonly string[];
-  readonly dns: { readonly mode: DnsMode; readonly zone?: string; readonly validated?: boolean };
+  readonly dns: { readonly mode: DnsMode; readonly zone?: string; readonly validated?: boolean; readonly platformDomain?: string };
   readonly auth: {
     readonly mfa: 'off' | 'optional' | 'required';
     readonly domain?: string;

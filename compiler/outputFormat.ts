@@ -1,10 +1,23 @@
-// The contract between compile and deploy: out/assets.json. deploy/ reads the compiled
-// output and nothing of the compiler but this file and stateful.ts, so the format is
-// declared here, with no stage logic.
+// The contract between compile and deploy: out/assets.json, and every name one side
+// writes and the other reads (logical ids, parameters, outputs, stack names). deploy/
+// reads the compiled output and nothing of the compiler but this file, stateful.ts and
+// allow.ts, so each is declared here once, with no stage logic; the emitters and deploy
+// both import it, and test/outputContract.test.ts fails when either side uses a name of
+// its own instead.
 
 /** out/assets.json */
 export const ASSETS_FILE = 'assets.json';
-export const ASSETS_FORMAT = 'tenantc-assets/3';
+/** 4: tenant stacks carry their tenant's status (deploy refuses removing a tenant not offboarded). */
+export const ASSETS_FORMAT = 'tenantc-assets/4';
+
+/** Template files end so; a template's name in an allow target is its path without it. */
+export const TEMPLATE_SUFFIX = '.template.json';
+export const ROOT_TEMPLATE_FILE = `root${TEMPLATE_SUFFIX}`;
+/** A tenant's domain stage template. */
+export const domainStageFile = (tenantId: string) => `domains/${tenantId}${TEMPLATE_SUFFIX}`;
+
+/** The root's parameter naming the assets bucket, which deploy passes and nested TemplateURLs use. */
+export const ASSETS_BUCKET_PARAMETER = 'AssetsBucketName';
 
 /** Every template is uploaded under a key made from the SHA-256 of its bytes. */
 export const ASSET_KEY = /^tenantc\/([0-9a-f]{64})\.template\.json$/;
@@ -21,7 +34,12 @@ export interface NestedTemplate extends AssetTemplate {
   readonly stack: string;
   /** The tenant whose stack this is, for tenant stacks. */
   readonly tenant?: string;
+  /** That tenant's status (tenant stacks): what the deployed record says was last rolled out. */
+  readonly status?: TenantStatus;
 }
+
+/** A tenant's status in its manifest (README, "Tenant lifecycle"). */
+export type TenantStatus = 'active' | 'suspended' | 'offboarded';
 
 /**
  * A tenant's domain stage (compiler/emit/cfn/domainStage.ts): a stack of its own,
@@ -45,6 +63,13 @@ export const TENANT_CERTIFICATE = 'tenantCertificate';
 /** Logical id of a delegated tenant's hosted zone in its stack: its domain stage validates there. */
 export const TENANT_ZONE = 'tenantHostedZone';
 
+/** Logical id of the certificate in a domain stage: deploy reads the validation records from its events. */
+export const DOMAIN_STAGE_CERTIFICATE = 'domainStageCertificate';
+/** A delegated tenant's domain stage takes its zone (the TENANT_ZONE of its stack) as this parameter, which deploy passes. */
+export const DOMAIN_STAGE_ZONE_PARAMETER = 'HostedZoneId';
+/** A delegated tenant stack's output: the zone's name servers, comma-joined, which deploy prints for the customer. */
+export const TENANT_NAME_SERVERS_OUTPUT = 'NameServers';
+
 export const domainStageStackName = (rootStack: string, tenant: string) => `${rootStack}-domain-${tenant}`;
 
 export interface AssetsManifest {
@@ -56,3 +81,70 @@ export interface AssetsManifest {
   /** Domain stages, by file. */
   readonly domains: readonly DomainStageTemplate[];
 }
+
+// ---------------------------------------------------------------------------------
+// The contract between compile and the application runtime (tenantc/runtime, issue 22):
+// out/runtime/hosts.json. The runtime reads this file and SSM parameters, nothing of the
+// compiler but these declarations; compiler/plan/runtimeHosts.ts computes its content.
+
+/** out/runtime/hosts.json */
+export const RUNTIME_HOSTS_FILE = 'runtime/hosts.json';
+export const RUNTIME_HOSTS_FORMAT = 'tenantc-runtime-hosts/1';
+
+/** A tenant as the runtime needs it: its status, which fleet serves it, and the names its isolation rests on. */
+export interface RuntimeTenant {
+  readonly status: 'active' | 'suspended' | 'offboarded';
+  /** `shared` (the pooled fleet) or the tenant's own id (its dedicated fleet): the only fleet that may serve it. */
+  readonly fleet: string;
+  /** IAM role name; the pooled fleet assumes it with the tenant-id session tag, a dedicated fleet runs as it. */
+  readonly role: string;
+  /** SSM path of its parameters (user pool, app client, cache user...), readable with its own credentials only. */
+  readonly ssmPath: string;
+  /** Its key prefix in the tenant data bucket. */
+  readonly s3Prefix: string;
+  /** Its key and channel prefix in a cache (the ACL pattern without its `*`). */
+  readonly cacheKeyPrefix: string;
+  /** ElastiCache user id (= user name) of its ACL user. */
+  readonly cacheUser: string;
+  /** Replication group it connects to: a shared cluster's, or its dedicated one's. */
+  readonly cacheGroup: string;
+  /** SSM parameter holding its cache's endpoint as host:port: under the platform path (shared cluster) or its own (dedicated). */
+  readonly cacheEndpointParameter: string;
+  /** Its CloudWatch log group (the tenant's log stream lives here). */
+  readonly logGroup: string;
+  /** Its Secrets Manager secret's name. */
+  readonly secret: string;
+}
+
+export interface RuntimeHostMap {
+  readonly format: typeof RUNTIME_HOSTS_FORMAT;
+  readonly platform: string;
+  readonly region: string;
+  /** The session (and principal) tag carrying the tenant id, which tenant roles' trust and every tenant policy require. */
+  readonly sessionTagKey: string;
+  /** SSM path of the platform's configuration (the tenant data bucket, shared cache endpoints). */
+  readonly configPath: string;
+  /** SSM parameter naming the tenant data bucket. */
+  readonly dataBucketParameter: string;
+  /** The database the application connects to: its login role (row-level security applies to it) and the schema of the tenant tables. */
+  readonly database: { readonly name: string; readonly schema: string; readonly appRole: string };
+  /** Every served host (lower case, no trailing dot, no port) → the tenant it serves. Sorted. */
+  readonly hosts: Readonly<Record<string, string>>;
+  /** Every tenant of the estate, by id. Sorted. */
+  readonly tenants: Readonly<Record<string, RuntimeTenant>>;
+}
+
+/**
+ * The SSM parameters each tenant stack publishes under its path (RuntimeTenant.ssmPath),
+ * by what they hold: the runtime reads them with the tenant's own credentials.
+ */
+export const TENANT_PARAMETERS = {
+  tier: 'tier',
+  status: 'status',
+  domains: 'domains',
+  roleArn: 'role-arn',
+  userPoolId: 'user-pool-id',
+  userPoolClientId: 'user-pool-client-id',
+  cacheUser: 'cache-user',
+  cacheCluster: 'cache-cluster',
+} as const;

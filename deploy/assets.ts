@@ -6,15 +6,13 @@
 // then are checked (HEAD) and uploaded. A one-tenant change on a 500-tenant estate
 // checks and uploads the handful of templates that changed, whatever the estate's size.
 // Without a record (a first deploy), the bucket's template keys are listed once.
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { AssetsManifest } from '../compiler/outputFormat.ts';
 import type { Aws } from './aws.ts';
 import type { CompiledForDeploy } from './compiledOutput.ts';
 
 /** Requests in flight at once: S3 takes thousands per second per prefix. */
 const CONCURRENCY = 16;
-
-export const deployedRecordKey = (stack: string) => `tenantc/deployed/${stack}.assets.json`;
 
 export interface UploadSummary {
   /** Keys uploaded now. */
@@ -25,36 +23,33 @@ export interface UploadSummary {
   readonly knownFrom: 'deployed-record' | 'bucket-listing';
 }
 
-function isMissing(e: unknown): boolean {
+export function isMissing(e: unknown): boolean {
   const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   return e instanceof Error && (e.name === 'NoSuchKey' || e.name === 'NotFound' || status === 404);
 }
 
-/** Runs `fn` over `items`, CONCURRENCY at a time. */
-export async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+/** Runs `fn` over `items`, `concurrency` at a time; the first error stops the workers taking more. */
+export async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>, concurrency = CONCURRENCY): Promise<void> {
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
+    while (!failed && next < items.length) {
+      try {
+        await fn(items[next++]!);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
-}
-
-/** The assets manifest of the stack's last successful rollout, or null (a first deploy). */
-export async function readDeployedRecord(aws: Aws, bucket: string, stack: string): Promise<AssetsManifest | null> {
-  try {
-    const r = await aws.send(() => aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: deployedRecordKey(stack) })));
-    return JSON.parse(await r.Body!.transformToString()) as AssetsManifest;
-  } catch (e) {
-    if (isMissing(e)) return null;
-    throw e;
-  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 async function listedKeys(aws: Aws, bucket: string): Promise<Set<string>> {
   const keys = new Set<string>();
   let token: string | undefined;
   do {
-    const page = await aws.send(() => aws.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'tenantc/', ContinuationToken: token })));
+    const page = await aws.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'tenantc/', ContinuationToken: token }));
     for (const o of page.Contents ?? []) if (o.Key) keys.add(o.Key);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -78,7 +73,7 @@ export async function uploadAssets(
       all.filter((k) => !deployed.has(k)),
       async (key) => {
         try {
-          await aws.send(() => aws.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+          await aws.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
         } catch (e) {
           if (!isMissing(e)) throw e;
           missing.push(key);
@@ -91,15 +86,8 @@ export async function uploadAssets(
   }
   missing.sort();
   await inParallel(missing, async (key) => {
-    await aws.send(() => aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: compiled.bodies.get(key)!, ContentType: 'application/json' })));
+    await aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: compiled.bodies.get(key)!, ContentType: 'application/json' }));
     onUpload(key, missing.length);
   });
   return { uploaded: missing, present: all.length - missing.length, knownFrom: deployed ? 'deployed-record' : 'bucket-listing' };
-}
-
-/** After a successful rollout: what was deployed, for the next deploy to start from. */
-export async function recordDeployed(aws: Aws, bucket: string, stack: string, compiled: CompiledForDeploy): Promise<void> {
-  await aws.send(() =>
-    aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: deployedRecordKey(stack), Body: compiled.manifestText, ContentType: 'application/json' })),
-  );
 }

@@ -1,9 +1,12 @@
 // The AWS clients of deploy. Credentials, region and endpoint come from the SDK's
 // standard chain and environment (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...);
-// --profile and --region override. Every call goes through withBackoff.
+// --profile and --region override. Retries are the SDK's own (RETRY): throttling and
+// transient errors are retried inside each client with exponential backoff, jitter and,
+// in adaptive mode, a client-side rate limiter that slows every later call once AWS
+// throttles; nothing of deploy's retries again on top of it.
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
-import { type Clock, withBackoff } from './clock.ts';
+import type { Clock } from './clock.ts';
 
 export interface AwsOptions {
   readonly region?: string;
@@ -14,29 +17,34 @@ export interface Aws {
   readonly cfn: CloudFormationClient;
   readonly s3: S3Client;
   readonly clock: Clock;
-  /** Sends a command, retrying while AWS throttles it. */
-  send<T>(fn: () => Promise<T>): Promise<T>;
   region(): Promise<string>;
 }
+
+/**
+ * The SDK's retry settings for every client deploy makes. CloudFormation's describe
+ * calls are throttled per account (a few per second); a 5,000-stack rollout polled by
+ * several workers meets that limit, and `adaptive` then paces the callers instead of
+ * failing the watch. 10 attempts with the SDK's backoff (capped at 20 s each) ride out
+ * about two minutes of throttling.
+ */
+export const RETRY = { maxAttempts: 10, retryMode: 'adaptive' } as const;
 
 /** A custom endpoint (a local emulator, an S3-compatible store) needs path-style bucket addressing. */
 function customEndpoint(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3);
 }
 
-export function awsClients(options: AwsOptions, clock: Clock, onRetry?: (attempt: number, waitMs: number) => void, env: NodeJS.ProcessEnv = process.env): Aws {
-  const config = { ...(options.region ? { region: options.region } : {}), ...(options.profile ? { profile: options.profile } : {}) };
-  return wrap(new CloudFormationClient(config), new S3Client({ ...config, forcePathStyle: customEndpoint(env) }), clock, onRetry);
+export function clientConfig(options: AwsOptions) {
+  return { ...RETRY, ...(options.region ? { region: options.region } : {}), ...(options.profile ? { profile: options.profile } : {}) };
 }
 
-export function wrap(cfn: CloudFormationClient, s3: S3Client, clock: Clock, onRetry?: (attempt: number, waitMs: number) => void): Aws {
-  return {
-    cfn,
-    s3,
-    clock,
-    send: (fn) => withBackoff(clock, fn, onRetry),
-    region: async () => cfn.config.region(),
-  };
+export function awsClients(options: AwsOptions, clock: Clock, env: NodeJS.ProcessEnv = process.env): Aws {
+  const config = clientConfig(options);
+  return wrap(new CloudFormationClient(config), new S3Client({ ...config, forcePathStyle: customEndpoint(env) }), clock);
+}
+
+export function wrap(cfn: CloudFormationClient, s3: S3Client, clock: Clock): Aws {
+  return { cfn, s3, clock, region: async () => cfn.config.region() };
 }
 
 /** The https URL CloudFormation reads a template from (virtual-hosted style). */

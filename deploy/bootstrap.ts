@@ -2,6 +2,7 @@
 // assets bucket that compiled templates are uploaded to and CloudFormation reads.
 import { CreateStackCommand, DescribeStackEventsCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { Aws } from './aws.ts';
+import type { Pacer } from './clock.ts';
 import { describeStack } from './stackState.ts';
 
 export const BOOTSTRAP_STACK = 'tenantc-assets';
@@ -75,10 +76,10 @@ export function bootstrapTemplate(bucket: string): object {
 
 export type BootstrapResult = { readonly kind: 'created' | 'exists' } | { readonly kind: 'failed'; readonly message: string };
 
-export async function bootstrap(aws: Aws, stack: string, bucket: string, pollMs: number, say: (line: string) => void): Promise<BootstrapResult> {
+export async function bootstrap(aws: Aws, stack: string, bucket: string, pollMs: number, pacer: Pacer, say: (line: string) => void): Promise<BootstrapResult> {
   const state = await describeStack(aws, stack);
   if (state.kind === 'ready') {
-    const outputs = (await aws.send(() => aws.cfn.send(new DescribeStacksCommand({ StackName: stack })))).Stacks?.[0]?.Outputs ?? [];
+    const outputs = (await aws.cfn.send(new DescribeStacksCommand({ StackName: stack }))).Stacks?.[0]?.Outputs ?? [];
     const holds = outputs.find((o) => o.OutputKey === 'AssetsBucketName')?.OutputValue;
     if (holds === bucket) return { kind: 'exists' };
     return {
@@ -91,28 +92,26 @@ export async function bootstrap(aws: Aws, stack: string, bucket: string, pollMs:
       kind: 'failed',
       message: `stack ${stack} exists and is not usable (${state.kind === 'busy' || state.kind === 'failed' ? state.status : state.kind}): resolve it in CloudFormation, or bootstrap with another --stack`,
     };
-  const { StackId } = await aws.send(() =>
-    aws.cfn.send(
-      new CreateStackCommand({
-        StackName: stack,
-        TemplateBody: JSON.stringify(bootstrapTemplate(bucket)),
-        EnableTerminationProtection: true,
-        Tags: [{ Key: 'tenantc:purpose', Value: 'assets' }],
-      }),
-    ),
+  const { StackId } = await aws.cfn.send(
+    new CreateStackCommand({
+      StackName: stack,
+      TemplateBody: JSON.stringify(bootstrapTemplate(bucket)),
+      EnableTerminationProtection: true,
+      Tags: [{ Key: 'tenantc:purpose', Value: 'assets' }],
+    }),
   );
   say(`  creating stack ${stack} (${StackId})`);
   for (;;) {
     const now = await describeStack(aws, StackId!);
     if (now.kind === 'ready') return { kind: 'created' };
     if (now.kind !== 'busy') {
-      const events = await aws.send(() => aws.cfn.send(new DescribeStackEventsCommand({ StackName: StackId })));
+      const events = await aws.cfn.send(new DescribeStackEventsCommand({ StackName: StackId }));
       const failed = (events.StackEvents ?? []).filter((e) => e.ResourceStatus?.endsWith('_FAILED')).at(-1);
       return {
         kind: 'failed',
         message: `stack ${stack} did not create${failed ? `: ${failed.LogicalResourceId} ${failed.ResourceStatus}: ${failed.ResourceStatusReason ?? ''}` : ''}`,
       };
     }
-    await aws.clock.sleep(pollMs);
+    await pacer.pause(pollMs, `stack ${stack} being created`);
   }
 }

@@ -9,7 +9,9 @@ import {
   DescribeChangeSetCommand,
   type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation';
+import { inParallel } from './assets.ts';
 import type { Aws } from './aws.ts';
+import type { Pacer } from './clock.ts';
 
 /**
  * Tenant roles have names (CAPABILITY_NAMED_IAM); nested stacks in a change set are
@@ -49,22 +51,26 @@ export interface ChangeSetRequest {
   readonly templateUrl: string;
   readonly parameters: Readonly<Record<string, string>>;
   readonly description: string;
+  /** The service role CloudFormation acts with (--role-arn), if any. */
+  readonly roleArn: string | null;
 }
 
 export async function createChangeSet(aws: Aws, r: ChangeSetRequest): Promise<{ id: string; stackId: string }> {
-  const out = await aws.send(() =>
-    aws.cfn.send(
-      new CreateChangeSetCommand({
-        StackName: r.stack,
-        ChangeSetName: r.name,
-        ChangeSetType: r.type,
-        TemplateURL: r.templateUrl,
-        Parameters: Object.entries(r.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
-        Capabilities: [...CAPABILITIES],
-        IncludeNestedStacks: true,
-        Description: r.description,
-      }),
-    ),
+  const out = await aws.cfn.send(
+    new CreateChangeSetCommand({
+      StackName: r.stack,
+      ChangeSetName: r.name,
+      ChangeSetType: r.type,
+      TemplateURL: r.templateUrl,
+      Parameters: Object.entries(r.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+      Capabilities: [...CAPABILITIES],
+      IncludeNestedStacks: true,
+      Description: r.description,
+      // The change set's name is unique to this run: a create the SDK retries after a
+      // lost answer is recognised by CloudFormation instead of failing as a duplicate.
+      ClientToken: r.name,
+      ...(r.roleArn ? { RoleARN: r.roleArn } : {}),
+    }),
   );
   return { id: out.Id!, stackId: out.StackId! };
 }
@@ -86,15 +92,15 @@ export function noChanges(status: string | undefined, reason: string | undefined
 
 const DONE = new Set(['CREATE_COMPLETE', 'FAILED', 'DELETE_COMPLETE', 'DELETE_FAILED']);
 
-export async function waitForChangeSet(aws: Aws, id: string, pollMs: number): Promise<ChangeSetStatus> {
+export async function waitForChangeSet(aws: Aws, id: string, pollMs: number, pacer: Pacer): Promise<ChangeSetStatus> {
   for (;;) {
-    const r = await aws.send(() => aws.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: id })));
+    const r = await aws.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: id }));
     if (r.Status && DONE.has(r.Status)) {
       if (r.Status === 'CREATE_COMPLETE') return { kind: 'ready' };
       if (noChanges(r.Status, r.StatusReason)) return { kind: 'no-changes', reason: r.StatusReason ?? '' };
       return { kind: 'failed', status: r.Status, reason: r.StatusReason ?? 'no reason given' };
     }
-    await aws.clock.sleep(pollMs);
+    await pacer.pause(pollMs, `change set ${id} being created`);
   }
 }
 
@@ -113,13 +119,20 @@ function info(c: Change): ResourceChangeInfo | null {
   };
 }
 
+/**
+ * Reads in flight at once while describing a change set tree: CloudFormation's describe
+ * calls share a per-account rate of a few per second (the SDK's adaptive retry paces
+ * them beyond that), so more workers would only be throttled.
+ */
+export const DESCRIBE_CONCURRENCY = 4;
+
 /** Every page of a change set, then the change sets of its nested stacks, depth first. */
 export async function describeChangeSetTree(aws: Aws, id: string, path = ''): Promise<ChangeSetNode> {
   const changes: ResourceChangeInfo[] = [];
   let token: string | undefined;
   let first: DescribeChangeSetCommandOutput | undefined;
   do {
-    const page = await aws.send(() => aws.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: id, NextToken: token })));
+    const page = await aws.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: id, NextToken: token }));
     first ??= page;
     for (const c of page.Changes ?? []) {
       const i = info(c);
@@ -127,13 +140,74 @@ export async function describeChangeSetTree(aws: Aws, id: string, path = ''): Pr
     }
     token = page.NextToken;
   } while (token);
-  const children: ChangeSetNode[] = [];
-  for (const c of changes) {
-    if (c.nestedChangeSetId) children.push(await describeChangeSetTree(aws, c.nestedChangeSetId, path === '' ? c.logicalId : `${path}/${c.logicalId}`));
-  }
+  // The nested change sets of one level are read side by side, DESCRIBE_CONCURRENCY at a
+  // time over the whole tree (each level's reads share the pool), in the order of changes.
+  const nested = changes.filter((c) => c.nestedChangeSetId);
+  const children: ChangeSetNode[] = new Array(nested.length);
+  await inParallel(
+    nested.map((c, i) => [c, i] as const),
+    async ([c, i]) => {
+      children[i] = await describeChangeSetTree(aws, c.nestedChangeSetId!, path === '' ? c.logicalId : `${path}/${c.logicalId}`);
+    },
+    DESCRIBE_CONCURRENCY,
+  );
   return { id, stackId: first!.StackId!, path, changes, children };
 }
 
 export async function deleteChangeSet(aws: Aws, id: string): Promise<void> {
-  await aws.send(() => aws.cfn.send(new DeleteChangeSetCommand({ ChangeSetName: id })));
+  await aws.cfn.send(new DeleteChangeSetCommand({ ChangeSetName: id }));
+}
+
+export interface AdoptRequest {
+  readonly stack: string;
+  readonly name: string;
+  /** The description deploy gives change sets made from this output (changeSetDescription). */
+  readonly description: string;
+  readonly parameters: Readonly<Record<string, string>>;
+  /** When the stack last changed: a change set made before that is stale. */
+  readonly stackChangedAt: Date | null;
+}
+
+export type Adopted = { readonly ok: true; readonly id: string; readonly stackId: string } | { readonly ok: false; readonly reason: string };
+
+/**
+ * `deploy --change-set NAME`: the change set a reviewer saw (`--no-execute` made it), if
+ * it is still the one for this output and this stack. Each reason to refuse says what
+ * changed. CloudFormation marks a change set OBSOLETE once any other update of the stack
+ * ran; the creation time against the stack's last change is checked as well.
+ */
+export async function adoptChangeSet(aws: Aws, r: AdoptRequest): Promise<Adopted> {
+  let cs: DescribeChangeSetCommandOutput;
+  try {
+    cs = await aws.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: r.name, StackName: r.stack }));
+  } catch (e) {
+    if (e instanceof Error && (e.name === 'ChangeSetNotFoundException' || e.name === 'ChangeSetNotFound' || /does not exist/.test(e.message)))
+      return { ok: false, reason: `stack ${r.stack} has no change set ${r.name} (deleted, executed, or made for another stack)` };
+    throw e;
+  }
+  if (cs.Status !== 'CREATE_COMPLETE')
+    return { ok: false, reason: `change set ${r.name} is ${cs.Status}${cs.StatusReason ? ` (${cs.StatusReason})` : ''}, not ready to execute` };
+  if (cs.ExecutionStatus !== 'AVAILABLE') {
+    const why =
+      cs.ExecutionStatus === 'OBSOLETE'
+        ? 'the stack was updated after it was made, so it no longer describes what would change'
+        : cs.ExecutionStatus === 'EXECUTE_COMPLETE' || cs.ExecutionStatus === 'EXECUTE_IN_PROGRESS'
+          ? 'it was executed already'
+          : 'CloudFormation cannot execute it';
+    return { ok: false, reason: `change set ${r.name} is ${cs.ExecutionStatus}: ${why}` };
+  }
+  if (cs.Description !== r.description)
+    return {
+      ok: false,
+      reason: `change set ${r.name} was made from another output ("${cs.Description ?? ''}"; this one is "${r.description}"): compile the commit that was reviewed, or deploy without --change-set to make a new one`,
+    };
+  const given = new Map((cs.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]));
+  for (const [k, v] of Object.entries(r.parameters))
+    if (given.get(k) !== v) return { ok: false, reason: `change set ${r.name} was made with ${k}=${given.get(k) ?? '(none)'}, not ${v}` };
+  if (r.stackChangedAt && cs.CreationTime && cs.CreationTime < r.stackChangedAt)
+    return {
+      ok: false,
+      reason: `change set ${r.name} was made at ${cs.CreationTime.toISOString()}, before the stack last changed (${r.stackChangedAt.toISOString()}): it is stale`,
+    };
+  return { ok: true, id: cs.ChangeSetId!, stackId: cs.StackId! };
 }

@@ -1,42 +1,81 @@
-// Time as deploy sees it: waiting, reading the clock and drawing jitter go through one
-// object, so tests run the whole rollout, retries and polling included, without waiting.
+// Time as deploy sees it: waiting and reading the clock go through one object, so tests
+// run the whole rollout, polling included, without waiting. Every wait of deploy goes
+// through a Pacer, which bounds it (--timeout) and ends it when the operator interrupts
+// (SIGINT, SIGTERM): no loop of deploy can poll forever or outlive a Ctrl-C.
 
 export interface Clock {
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`, or rejects at once when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
   now(): number;
-  /** A number in [0, 1): jitter. */
-  random(): number;
 }
 
 export const realClock: Clock = {
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
   now: () => Date.now(),
-  random: () => Math.random(),
 };
 
-/** Errors AWS returns when a caller is over its request rate. */
-const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'SlowDown', 'RequestThrottled']);
-
-export function isThrottling(e: unknown): boolean {
-  return e instanceof Error && THROTTLING.has(e.name);
+/** The operator interrupted deploy (SIGINT, SIGTERM). */
+export class Interrupted extends Error {
+  constructor(readonly signalName: string) {
+    super(`interrupted by ${signalName}`);
+    this.name = 'Interrupted';
+  }
 }
 
-export const BACKOFF = { baseMs: 500, capMs: 20_000, attempts: 8 } as const;
+/** A wait ran past deploy's --timeout. */
+export class TimedOut extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TimedOut';
+  }
+}
 
-/**
- * Retries `fn` while AWS throttles it, waiting a random time up to an exponentially
- * growing cap ("full jitter"), so that many callers backing off do not retry in step.
- * Any other error, or throttling past the last attempt, is the caller's.
- */
-export async function withBackoff<T>(clock: Clock, fn: () => Promise<T>, onRetry?: (attempt: number, waitMs: number) => void): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+export function durationText(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h ? `${h} h ${String(m).padStart(2, '0')} min` : m ? `${m} min${s % 60 ? ` ${s % 60} s` : ''}` : `${s} s`;
+}
+
+/** Waits of one command: all of them end by one deadline, and on interruption. */
+export class Pacer {
+  readonly deadline: number;
+  constructor(
+    readonly clock: Clock,
+    readonly timeoutMs: number,
+    readonly signal?: AbortSignal,
+  ) {
+    this.deadline = clock.now() + timeoutMs;
+  }
+
+  /** Throws Interrupted when the operator asked to stop. */
+  check(): void {
+    if (this.signal?.aborted) throw this.signal.reason instanceof Interrupted ? this.signal.reason : new Interrupted('SIGINT');
+  }
+
+  /** Sleeps `ms` (no further than the deadline); `what` names the wait when it times out. */
+  async pause(ms: number, what: string): Promise<void> {
+    this.check();
+    const left = this.deadline - this.clock.now();
+    if (left <= 0) throw new TimedOut(`${what}: still not done after ${durationText(this.timeoutMs)} (--timeout)`);
     try {
-      return await fn();
+      await this.clock.sleep(Math.min(ms, left), this.signal);
     } catch (e) {
-      if (!isThrottling(e) || attempt >= BACKOFF.attempts) throw e;
-      const waitMs = Math.floor(clock.random() * Math.min(BACKOFF.capMs, BACKOFF.baseMs * 2 ** attempt));
-      onRetry?.(attempt, waitMs);
-      await clock.sleep(waitMs);
+      this.check();
+      throw e;
     }
+    this.check();
   }
 }

@@ -5,7 +5,9 @@
 // reports a nested failure again on every parent, and cancels siblings), found through
 // the nested stacks.
 import { DescribeStackEventsCommand, DescribeStacksCommand, ExecuteChangeSetCommand, type StackEvent } from '@aws-sdk/client-cloudformation';
+import { inParallel } from './assets.ts';
 import type { Aws } from './aws.ts';
+import type { Pacer } from './clock.ts';
 
 export interface DeployEvent {
   readonly elapsedMs: number;
@@ -48,7 +50,37 @@ export interface WatchRequest {
   readonly tenantOf: ReadonlyMap<string, string>;
   readonly pollMs: number;
   readonly onEvent: (e: DeployEvent) => void;
+  /** Makes a retried ExecuteChangeSet (a lost answer) the same request to CloudFormation. */
+  readonly clientRequestToken: string;
 }
+
+/** A stack still running when deploy stopped following the rollout. */
+export interface Running {
+  readonly path: string;
+  readonly tenant: string | null;
+  readonly stackId: string;
+}
+
+/**
+ * Deploy stopped following a rollout that CloudFormation goes on with: the operator
+ * interrupted it, --timeout passed, or an error (credentials expired) ended the watch.
+ */
+export class WatchStopped extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly running: readonly Running[],
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'WatchStopped';
+  }
+}
+
+/**
+ * Stacks polled at once while following a rollout. Only the stacks the change set
+ * touches are followed (a one-tenant change: the root, its group and its stack), so
+ * this bounds a wide change's polling round without growing with the estate.
+ */
+export const WATCH_CONCURRENCY = 4;
 
 const isFinal = (status: string) => !status.endsWith('_IN_PROGRESS');
 const SUCCESS = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLETE']);
@@ -70,7 +102,7 @@ interface Tracked {
 
 /** The newest event id of a stack: events up to it belong to earlier operations. */
 async function newestEventId(aws: Aws, stackId: string): Promise<string | null> {
-  const r = await aws.send(() => aws.cfn.send(new DescribeStackEventsCommand({ StackName: stackId })));
+  const r = await aws.cfn.send(new DescribeStackEventsCommand({ StackName: stackId }));
   return r.StackEvents?.[0]?.EventId ?? null;
 }
 
@@ -79,7 +111,7 @@ async function eventsSince(aws: Aws, stackId: string, after: string | null, notB
   const out: StackEvent[] = [];
   let token: string | undefined;
   pages: do {
-    const r = await aws.send(() => aws.cfn.send(new DescribeStackEventsCommand({ StackName: stackId, NextToken: token })));
+    const r = await aws.cfn.send(new DescribeStackEventsCommand({ StackName: stackId, NextToken: token }));
     for (const e of r.StackEvents ?? []) {
       if (e.EventId === after || (notBefore && e.Timestamp && e.Timestamp < notBefore)) break pages;
       out.push(e);
@@ -89,12 +121,21 @@ async function eventsSince(aws: Aws, stackId: string, after: string | null, notB
   return out.reverse();
 }
 
-export async function executeAndWatch(aws: Aws, r: WatchRequest): Promise<Outcome> {
-  const started = aws.clock.now();
+export async function executeAndWatch(aws: Aws, r: WatchRequest, pacer: Pacer): Promise<Outcome> {
   const root: Tracked = { stackId: r.stackId, path: '', last: await newestEventId(aws, r.stackId), finished: false };
   const tracked = new Map<string, Tracked>([[r.stackId, root]]);
-  const byPath = new Map<string, Tracked>([['', root]]);
-  await aws.send(() => aws.cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: r.changeSetId })));
+  pacer.check();
+  await aws.cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: r.changeSetId, ClientRequestToken: r.clientRequestToken }));
+  try {
+    return await watch(aws, r, pacer, root, tracked);
+  } catch (e) {
+    const running = [...tracked.values()].filter((t) => !t.finished).map((t) => ({ path: t.path, tenant: r.tenantOf.get(t.path) ?? null, stackId: t.stackId }));
+    throw new WatchStopped(e, running.length ? running : [{ path: '', tenant: null, stackId: r.stackId }]);
+  }
+}
+
+async function watch(aws: Aws, r: WatchRequest, pacer: Pacer, root: Tracked, tracked: Map<string, Tracked>): Promise<Outcome> {
+  const started = aws.clock.now();
   // Nested stacks' earlier events are older than this operation's first root event.
   let operationStart: Date | null = null;
   const done = new Set<string>();
@@ -106,7 +147,6 @@ export async function executeAndWatch(aws: Aws, r: WatchRequest): Promise<Outcom
     if (tracked.has(stackId)) return;
     const t: Tracked = { stackId, path, last: null, finished: false };
     tracked.set(stackId, t);
-    byPath.set(path, t);
   };
 
   // Polls every stack still running; once the root is final, one more pass reads what
@@ -114,9 +154,20 @@ export async function executeAndWatch(aws: Aws, r: WatchRequest): Promise<Outcom
   for (let drained = false; !drained; ) {
     const before = tracked.size;
     const finalBefore = rootStatus !== null;
-    for (const t of [...tracked.values()].filter((x) => !x.finished)) {
-      const events = await eventsSince(aws, t.stackId, t.last, t === root ? null : operationStart);
-      for (const e of events) {
+    pacer.check();
+    // Every unfinished stack is read side by side; their events are then handled in the
+    // order the stacks were first seen, so the output is the same whatever answers first.
+    const polled = [...tracked.values()].filter((x) => !x.finished);
+    const eventsOf = new Map<Tracked, StackEvent[]>();
+    await inParallel(
+      polled,
+      async (t) => {
+        eventsOf.set(t, await eventsSince(aws, t.stackId, t.last, t === root ? null : operationStart));
+      },
+      WATCH_CONCURRENCY,
+    );
+    for (const t of polled) {
+      for (const e of eventsOf.get(t)!) {
         t.last = e.EventId ?? t.last;
         const status = e.ResourceStatus ?? '';
         const logicalId = e.LogicalResourceId ?? '';
@@ -162,12 +213,11 @@ export async function executeAndWatch(aws: Aws, r: WatchRequest): Promise<Outcom
         });
       }
     }
-    if (rootStatus === null) await aws.clock.sleep(r.pollMs);
+    if (rootStatus === null) await pacer.pause(r.pollMs, `stack ${r.stack} being updated`);
     else drained = finalBefore && tracked.size === before;
   }
   // The stack's own record is the final word on its status.
-  const final: string =
-    (await aws.send(() => aws.cfn.send(new DescribeStacksCommand({ StackName: r.stackId })))).Stacks?.[0]?.StackStatus ?? rootStatus ?? 'UNKNOWN';
+  const final: string = (await aws.cfn.send(new DescribeStacksCommand({ StackName: r.stackId }))).Stacks?.[0]?.StackStatus ?? rootStatus ?? 'UNKNOWN';
   const ok = SUCCESS.has(final);
   return { ok, status: final, rootCause: ok ? null : rootCause(failures), created };
 }

@@ -1,8 +1,10 @@
 // The change set as the operator reviews it, stack by stack and tenant by tenant, and
 // the guard: a change set that replaces or removes a resource holding data is refused
-// (and deleted before anything runs) unless the command names that resource, by its
-// logical id or by its tenant. Removing a nested stack removes everything in it, so it
-// counts as removing stateful resources.
+// (and deleted before anything runs) unless an allow names that resource, in the
+// language of the review (compiler/allow.ts): `tenant:<id>`, `tenant:<id>/<logicalId>`
+// or `estate:<template>/<logicalId>`, never a bare logical id. Removing a nested stack
+// removes everything in it, so it counts as removing stateful resources.
+import { type Allow, type AllowTarget, covers, formatAllow, kindsLifting } from '../compiler/allow.ts';
 import { isStateful } from '../compiler/stateful.ts';
 import type { ChangeSetNode, ResourceChangeInfo } from './changeSet.ts';
 
@@ -35,7 +37,11 @@ export interface GuardFinding {
   readonly tenant: string | null;
   readonly logicalId: string;
   readonly type: string;
-  /** What `--allow-replace` / `--allow-remove` value allowed it, if one did. */
+  /** The template the change is in (its output path without `.template.json`). */
+  readonly template: string;
+  /** The narrowest target naming it: what the refusal suggests. */
+  readonly target: AllowTarget;
+  /** The allow that lifted it, as written (`replacement tenant:acme/tenantUserPool: ...`), if one did. */
   readonly allowedBy: string | null;
 }
 
@@ -49,11 +55,15 @@ function tenantOfChild(stack: StackChanges, c: ResourceChangeInfo, tenantOf: Rea
   return tenantOf.get(stack.path === '' ? c.logicalId : `${stack.path}/${c.logicalId}`) ?? null;
 }
 
+/**
+ * `templateOf`: a stack's path → its template's name (`root`, `groups/group-0`,
+ * `tenants/acme`), from the output's and the last rollout's manifests.
+ */
 export function guard(
   stacks: readonly StackChanges[],
   tenantOf: ReadonlyMap<string, string>,
-  allowReplace: readonly string[],
-  allowRemove: readonly string[],
+  templateOf: ReadonlyMap<string, string>,
+  allows: readonly Allow[],
 ): GuardResult {
   const refused: GuardFinding[] = [];
   const allowed: GuardFinding[] = [];
@@ -64,11 +74,29 @@ export function guard(
       const kind: GuardKind | null =
         c.action === 'Remove' ? 'remove' : c.action === 'Modify' && (c.replacement === 'True' || c.replacement === 'Conditional') ? 'replace' : null;
       if (!kind) continue;
-      const tenant = removesStack ? (tenantOfChild(s, c, tenantOf) ?? s.tenant) : s.tenant;
-      const names = kind === 'replace' ? allowReplace : allowRemove;
-      const allowedBy = names.find((n) => n === c.logicalId || (tenant !== null && n === `tenant:${tenant}`)) ?? null;
-      const f: GuardFinding = { kind, path: s.path, stackId: s.stackId, tenant, logicalId: c.logicalId, type: c.type, allowedBy };
-      (allowedBy ? allowed : refused).push(f);
+      const childTenant = removesStack ? tenantOfChild(s, c, tenantOf) : null;
+      const tenant = childTenant ?? s.tenant;
+      const template = templateOf.get(s.path) ?? (s.path === '' ? 'root' : s.path);
+      // A tenant's whole stack is named by the tenant; anything else by its resource.
+      const target: AllowTarget = childTenant
+        ? { scope: 'tenant', tenant: childTenant, logicalId: null }
+        : tenant
+          ? { scope: 'tenant', tenant, logicalId: c.logicalId }
+          : { scope: 'estate', template, logicalId: c.logicalId };
+      const lifting = kindsLifting(kind);
+      const by = allows.find((a) => lifting.includes(a.kind) && covers(a, { kind: a.kind, tenant, template, logicalId: c.logicalId }));
+      const f: GuardFinding = {
+        kind,
+        path: s.path,
+        stackId: s.stackId,
+        tenant,
+        logicalId: c.logicalId,
+        type: c.type,
+        template,
+        target,
+        allowedBy: by ? formatAllow(by) : null,
+      };
+      (by ? allowed : refused).push(f);
     }
   }
   return { refused, allowed };

@@ -78,7 +78,7 @@ export async function findNameHandovers(aws: Aws, bucket: string, record: Assets
   // An estate-wide change reads every tenant's last template: in parallel, like the uploads it comes with.
   const changed = [...was].filter(([tenant, key]) => now.get(tenant) !== key);
   await inParallel(changed, async ([tenant, key]) => {
-    const r = await aws.send(() => aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
+    const r = await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     before.set(tenant, heldNames(JSON.parse(await r.Body!.transformToString()) as TemplateLike));
   });
   for (const [tenant, key] of now) {

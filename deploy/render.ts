@@ -1,5 +1,6 @@
 // What deploy prints: the change set stack by stack (tenant stacks named by tenant),
 // the guard's verdict, and the rollout's events with progress. Pure: lines out.
+import { formatTarget } from '../compiler/allow.ts';
 import type { ResourceChangeInfo } from './changeSet.ts';
 import type { DeployEvent, Failure } from './execute.ts';
 import type { GuardFinding, GuardResult, StackChanges } from './guard.ts';
@@ -48,16 +49,20 @@ export function changeSetLines(stacks: readonly StackChanges[]): string[] {
 
 const what = (f: GuardFinding) => `${f.kind === 'replace' ? 'replaces' : 'removes'} ${f.logicalId} (${f.type}) in ${stackTitle(f)}`;
 
-export function guardLines(g: GuardResult): string[] {
+export function guardLines(g: GuardResult, kept: boolean): string[] {
   const lines: string[] = [];
-  for (const f of g.allowed) lines.push(`  allowed: ${what(f)}, by ${f.kind === 'replace' ? '--allow-replace' : '--allow-remove'} ${f.allowedBy}`);
+  for (const f of g.allowed) lines.push(`  allowed: ${what(f)}, by "${f.allowedBy}"`);
   if (g.refused.length) {
     lines.push(
       `refused: this change set would ${g.refused.length === 1 ? 'replace or remove a resource that holds data' : `replace or remove ${g.refused.length} resources that hold data`}:`,
     );
     for (const f of g.refused) lines.push(`  ${what(f)}`);
-    lines.push('The change set was deleted; nothing ran. If this is intended, deploy again naming each one:');
-    for (const f of g.refused) lines.push(`  ${f.kind === 'replace' ? '--allow-replace' : '--allow-remove'} ${f.tenant ? `tenant:${f.tenant}` : f.logicalId}`);
+    lines.push(
+      `${kept ? 'The change set stays' : 'The change set was deleted'}; nothing ran. If this is intended, allow each one: in the pull request's description (deploy --allow-file reads them)`,
+    );
+    for (const f of g.refused) lines.push(`  tenantc-allow: ${f.kind === 'replace' ? 'replacement' : 'removal'} ${formatTarget(f.target)}: <why>`);
+    lines.push('or on the command line:');
+    for (const f of g.refused) lines.push(`  ${f.kind === 'replace' ? '--allow-replace' : '--allow-remove'} ${formatTarget(f.target)}`);
   }
   return lines;
 }

@@ -37,5 +37,5 @@ export function stackPolicy(exempt: Exemptions = NONE): string {
 }
 
 export async function setStackPolicy(aws: Aws, stack: string, policy: string): Promise<void> {
-  await aws.send(() => aws.cfn.send(new SetStackPolicyCommand({ StackName: stack, StackPolicyBody: policy })));
+  await aws.cfn.send(new SetStackPolicyCommand({ StackName: stack, StackPolicyBody: policy }));
 }

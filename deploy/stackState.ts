@@ -8,12 +8,19 @@ export type StackState =
   | { readonly kind: 'absent' }
   /** A CREATE change set was made and never executed: the next one is a CREATE too. */
   | { readonly kind: 'review'; readonly stackId: string }
-  | { readonly kind: 'ready'; readonly stackId: string; readonly status: string; readonly terminationProtection: boolean }
+  | {
+      readonly kind: 'ready';
+      readonly stackId: string;
+      readonly status: string;
+      readonly terminationProtection: boolean;
+      /** When it last changed: a change set made before then is stale. */
+      readonly changedAt: Date | null;
+    }
   /** Its first create failed and rolled back: it can only be deleted. */
   | { readonly kind: 'rolled-back-create'; readonly stackId: string; readonly reason: string }
   | { readonly kind: 'update-rollback-failed'; readonly stackId: string; readonly reason: string }
   /** Another operation is running on it. */
-  | { readonly kind: 'busy'; readonly status: string; readonly since: Date | undefined }
+  | { readonly kind: 'busy'; readonly stackId: string; readonly status: string; readonly since: Date | undefined }
   | { readonly kind: 'failed'; readonly status: string; readonly reason: string };
 
 const READY = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
@@ -23,10 +30,17 @@ export function stateOf(s: Stack): StackState {
   const reason = s.StackStatusReason ?? '';
   const stackId = s.StackId!;
   if (status === 'REVIEW_IN_PROGRESS') return { kind: 'review', stackId };
-  if (READY.has(status)) return { kind: 'ready', stackId, status, terminationProtection: s.EnableTerminationProtection === true };
+  if (READY.has(status))
+    return {
+      kind: 'ready',
+      stackId,
+      status,
+      terminationProtection: s.EnableTerminationProtection === true,
+      changedAt: s.LastUpdatedTime ?? s.CreationTime ?? null,
+    };
   if (status === 'ROLLBACK_COMPLETE') return { kind: 'rolled-back-create', stackId, reason };
   if (status === 'UPDATE_ROLLBACK_FAILED') return { kind: 'update-rollback-failed', stackId, reason };
-  if (status.endsWith('_IN_PROGRESS')) return { kind: 'busy', status, since: s.LastUpdatedTime ?? s.CreationTime };
+  if (status.endsWith('_IN_PROGRESS')) return { kind: 'busy', stackId, status, since: s.LastUpdatedTime ?? s.CreationTime };
   return { kind: 'failed', status, reason };
 }
 
@@ -39,7 +53,7 @@ const isAbsent = (e: unknown) => isValidationError(e, /does not exist/);
 
 export async function describeStack(aws: Aws, name: string): Promise<StackState> {
   try {
-    const r = await aws.send(() => aws.cfn.send(new DescribeStacksCommand({ StackName: name })));
+    const r = await aws.cfn.send(new DescribeStacksCommand({ StackName: name }));
     const s = r.Stacks?.[0];
     return s ? stateOf(s) : { kind: 'absent' };
   } catch (e) {

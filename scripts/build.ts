@@ -31,7 +31,12 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 writeFileSync(
   validatorsFile,
-  standaloneCode.default(createAjv(true), { Platform: SCHEMA_IDS.Platform, Tenant: SCHEMA_IDS.Tenant, PlacementLock: SCHEMA_IDS.PlacementLock }),
+  standaloneCode.default(createAjv(true), {
+    Platform: SCHEMA_IDS.Platform,
+    Tenant: SCHEMA_IDS.Tenant,
+    PlacementLock: SCHEMA_IDS.PlacementLock,
+    Prices: SCHEMA_IDS.Prices,
+  }),
 );
 
 // Every *.hbs under templates/, precompiled; same module interface as templateSpecs.ts.
@@ -168,27 +173,39 @@ builds.push(
   }),
 );
 
-// The application's tenant-context helper (README, "Tenant context in application code"):
-// pg is its peer, the application's own.
+// tenantc/runtime, the application's tenant context (README, "Tenant context in
+// application code"). aws-jwt-verify is a dependency, left external so the application's
+// `npm audit` sees the copy that verifies its tokens. pg, the AWS SDK clients (STS, SSM,
+// CloudWatch Logs), ioredis
+// and @smithy/signature-v4 are the application's own (optional peers), imported only by
+// the pieces that use them (the AWS and Redis ones dynamically).
 builds.push(
   await build({
     ...common,
     metafile: true,
     banner: {},
-    entryPoints: { runtime: 'runtime/withTenant.ts' },
+    entryPoints: { runtime: 'runtime/index.ts' },
     outdir: out,
     outExtension: { '.js': '.mjs' },
-    external: ['pg'],
+    external: ['pg', 'aws-jwt-verify', '@aws-sdk/*', '@smithy/*', 'ioredis'],
   }),
 );
 
 // What the built code imports at run time: packages (by name), not Node built-ins.
 const packageOf = (path: string) => (path.startsWith('@') ? path.split('/').slice(0, 2) : path.split('/').slice(0, 1)).join('/');
-const imported = new Set<string>();
-for (const { metafile } of builds) {
-  if (!metafile) throw new Error('esbuild returned no metafile');
-  for (const output of Object.values(metafile.outputs)) {
-    for (const i of output.imports) if (i.external && !isBuiltin(i.path)) imported.add(packageOf(i.path));
+// The runtime's are listed apart: some are the application's own (optional peers).
+const importsOf = (metafiles: readonly (Metafile | undefined)[]) => {
+  const imported = new Set<string>();
+  for (const metafile of metafiles) {
+    if (!metafile) throw new Error('esbuild returned no metafile');
+    for (const output of Object.values(metafile.outputs)) {
+      for (const i of output.imports) if (i.external && !isBuiltin(i.path)) imported.add(packageOf(i.path));
+    }
   }
-}
-writeFileSync(join(out, 'build-meta.json'), `${JSON.stringify({ imports: [...imported].sort() }, null, 2)}\n`);
+  return [...imported].sort();
+};
+const runtimeBuild = builds.at(-1)!;
+writeFileSync(
+  join(out, 'build-meta.json'),
+  `${JSON.stringify({ imports: importsOf(builds.filter((b) => b !== runtimeBuild).map((b) => b.metafile)), runtimeImports: importsOf([runtimeBuild.metafile]) }, null, 2)}\n`,
+);

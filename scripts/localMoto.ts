@@ -45,8 +45,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts a patched moto_server on `port` (a free one by default) and waits until it answers. */
-export async function startMoto(options: { readonly port?: number } = {}): Promise<LocalMoto> {
+/**
+ * Starts a patched moto_server on `port` (a free one by default) and waits until it
+ * answers, at most `startSeconds` (default 15; importing moto takes several seconds, and
+ * more on a busy machine).
+ */
+export async function startMoto(options: { readonly port?: number; readonly startSeconds?: number } = {}): Promise<LocalMoto> {
   const missing = motoMissing();
   if (missing) throw new Error(`${missing}: install it with \`pip install 'moto[server]'\``);
   const port = options.port ?? (await freePort());
@@ -84,11 +88,12 @@ export async function startMoto(options: { readonly port?: number } = {}): Promi
   server.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const endpoint = `https://127.0.0.1:${port}`;
   const stop = () => {
-    server.kill();
+    // SIGKILL: moto keeps nothing worth saving, and its threaded server can outlive SIGTERM.
+    server.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
   for (let i = 0; !output.includes('Running on'); i++) {
-    if (i > 150 || server.exitCode !== null) {
+    if (i > (options.startSeconds ?? 15) * 10 || server.exitCode !== null) {
       stop();
       throw new Error(`moto_server did not start on ${endpoint}:\n${output}`);
     }

@@ -21,6 +21,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /** Seconds each suite took on the reference machine (2 cores); unlisted ones take well under one. */
 const WEIGHT = {
   'deployMoto.test.ts': 12,
+  'referenceApp.test.ts': 10,
   'scale.test.ts': 7,
   'check.test.ts': 7,
   'diff.test.ts': 4,
@@ -42,7 +43,7 @@ const WEIGHT = {
  */
 const TOGETHER = [
   ['cli.test.ts', 'deployMoto.test.ts', 'dependencies.test.ts'],
-  ['rls.test.ts', 'withTenant.test.ts'],
+  ['rls.test.ts', 'withTenant.test.ts', 'referenceApp.test.ts'],
 ];
 
 const filter = process.argv[2] ? new RegExp(process.argv[2]) : null;

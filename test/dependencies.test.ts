@@ -42,14 +42,17 @@ function importedBy(dirs: readonly string[]): Map<string, string> {
   return found;
 }
 
-D('runtime dependencies are exactly what the built CLI imports at run time', () => {
-  const meta = JSON.parse(readFileSync(join(builtDir(), 'dist', 'build-meta.json'), 'utf8')) as { imports: string[] };
-  assert.equal(meta.imports, runtime, 'package.json dependencies vs the external imports of dist/');
-  for (const d of dev) assert.not.ok(meta.imports.includes(d), `dev dependency ${d} is imported by the shipped code`);
+D("runtime dependencies are exactly what the built CLI and runtime import at run time, but the runtime's optional peers", () => {
+  const meta = JSON.parse(readFileSync(join(builtDir(), 'dist', 'build-meta.json'), 'utf8')) as { imports: string[]; runtimeImports: string[] };
+  const shipped = [...new Set([...meta.imports, ...meta.runtimeImports.filter((i) => !peer.includes(i))])].sort();
+  assert.equal(shipped, runtime, 'package.json dependencies vs the external imports of dist/');
+  for (const p of peer) assert.not.ok(meta.imports.includes(p), `the CLI imports ${p}, an optional peer of the runtime`);
+  for (const d of dev)
+    assert.ok(!meta.imports.includes(d) && (!meta.runtimeImports.includes(d) || peer.includes(d)), `dev dependency ${d} is imported by the shipped code`);
 });
 
 D('every import of the repository is declared, and every declared package is used', () => {
-  const used = importedBy(['bin', 'cli', 'compiler', 'deploy', 'runtime', 'scripts', 'test', 'bench']);
+  const used = importedBy(['bin', 'cli', 'compiler', 'deploy', 'runtime', 'scripts', 'test', 'bench', 'examples']);
   const declared = new Set([...runtime, ...dev, ...peer]);
   for (const [name, where] of used) assert.ok(declared.has(name), `${where} imports ${name}, which package.json does not declare`);
   // Tools run by npm scripts rather than imported; type packages name the package they type.
@@ -59,9 +62,20 @@ D('every import of the repository is declared, and every declared package is use
   for (const name of declared) assert.ok(used.has(name) || usedAsTool(name) || typed(name), `${name} is declared but nothing imports or runs it`);
 });
 
-D('the optional peer dependency is what the runtime helper is typed against, and only that', () => {
-  const helper = importedBy(['runtime']);
-  assert.equal([...helper.keys()].sort(), peer);
+D("the optional peer dependencies are the runtime's, and the runtime imports nothing else but its dependencies", () => {
+  const helper = [...importedBy(['runtime']).keys()].sort();
+  for (const p of peer) assert.ok(helper.includes(p), `peer ${p} is not imported by runtime/`);
+  for (const i of helper) assert.ok(peer.includes(i) || runtime.includes(i), `runtime/ imports ${i}, neither a dependency nor a peer`);
+  const meta = (pkg as { peerDependenciesMeta?: Record<string, { optional?: boolean }> }).peerDependenciesMeta ?? {};
+  for (const p of peer) assert.ok(meta[p]?.optional, `peer ${p} is optional: an application that uses only some pieces installs only theirs`);
+});
+
+D('the bundle an application imports (tenantc/runtime → dist/runtime.mjs) exports what runtime/index.ts exports', async () => {
+  const sources = Object.keys(await import('../runtime/index.ts')).sort();
+  const bundle = Object.keys(await import(join(builtDir(), 'dist', 'runtime.mjs'))).sort();
+  assert.equal(bundle, sources);
+  for (const name of ['hostResolver', 'tokenVerifier', 'credentialBroker', 'cacheConnector', 'withTenant', 'tenantRuntime'])
+    assert.ok(bundle.includes(name), name);
 });
 
 D.run();

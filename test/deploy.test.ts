@@ -24,9 +24,10 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateEstate } from '../bench/generateEstate.ts';
-import { type DeployReport, type DeployRequest, runDeploy } from '../deploy/deploy.ts';
+import { type DeployReport, type DeployRequest, EXIT_OF, runDeploy } from '../deploy/deploy.ts';
 import { stackPolicy } from '../deploy/stackPolicy.ts';
-import { BACKOFF } from '../deploy/clock.ts';
+import { flagAllow, parseAllow, type Allow } from '../compiler/allow.ts';
+import { Interrupted } from '../deploy/clock.ts';
 import { rootCause } from '../deploy/execute.ts';
 import { FIXTURES, runMain } from './helpers.ts';
 import { body, event, fakeClock, mockedAws, nestedId, resourceChange, ROOT_ID, stackEvent } from './support/deployFakes.ts';
@@ -50,27 +51,48 @@ const request = (more: Partial<DeployRequest> = {}): DeployRequest => ({
   bucket: 'tessera-assets',
   yes: true,
   execute: true,
-  allowReplace: [],
-  allowRemove: [],
+  changeSet: null,
+  allows: [],
   replaceFailed: false,
+  wait: true,
   pollMs: 1000,
   domainWaitMs: 60_000,
+  timeoutMs: 3_600_000,
+  roleArn: null,
   ...more,
 });
+
+/** `--allow-replace TARGET` / `--allow-remove TARGET`. */
+const allowReplace = (target: string): Allow => flagAllow('replacement', target) as Allow;
+const allowRemove = (target: string): Allow => flagAllow('removal', target) as Allow;
 
 interface Captured {
   report: DeployReport;
   out: string;
 }
 
-async function deploy(aws: Parameters<typeof runDeploy>[0], more: Partial<DeployRequest> = {}, prompt?: (q: string) => Promise<string>): Promise<Captured> {
+async function deploy(
+  aws: Parameters<typeof runDeploy>[0],
+  more: Partial<DeployRequest> = {},
+  prompt?: (q: string) => Promise<string>,
+  signal?: AbortSignal,
+): Promise<Captured> {
   let out = '';
-  const report = await runDeploy(aws, request(more), { step: (t) => (out += `==> ${t}\n`), line: (t) => (out += `${t}\n`) }, prompt);
+  const report = await runDeploy(
+    aws,
+    request(more),
+    { step: (t) => (out += `==> ${t}\n`), line: (t) => (out += `${t}\n`) },
+    { ...(prompt ? { prompt } : {}), ...(signal ? { signal } : {}) },
+  );
   return { report, out };
 }
 
 const manifest = () =>
-  JSON.parse(readFileSync(join(OUT, 'assets.json'), 'utf8')) as { root: { key: string }; nested: { key: string; stack: string }[]; domains: { key: string }[] };
+  JSON.parse(readFileSync(join(OUT, 'assets.json'), 'utf8')) as {
+    root: { key: string };
+    nested: { key: string; stack: string; tenant?: string; file: string }[];
+    domains: { key: string }[];
+  };
 
 /** A stack that exists and is ready, and the bucket records the last deploy's manifest. */
 function readyStack(m: ReturnType<typeof mockedAws>, status = 'UPDATE_COMPLETE', record: string | null = readFileSync(join(OUT, 'assets.json'), 'utf8')) {
@@ -182,7 +204,8 @@ D(
       // The last deploy lacked acme's current template: that key alone is new.
       const current = manifest();
       const acmeKey = current.nested.find((t) => t.stack.endsWith('tenantAcmeStack'))!.key;
-      readyStack(m, 'UPDATE_COMPLETE', JSON.stringify({ ...current, nested: current.nested.filter((t) => t.key !== acmeKey) }));
+      const old = 'tenantc/0000000000000000000000000000000000000000000000000000000000000000.template.json';
+      readyStack(m, 'UPDATE_COMPLETE', JSON.stringify({ ...current, nested: current.nested.map((t) => (t.key === acmeKey ? { ...t, key: old } : t)) }));
       m.s3.on(HeadObjectCommand).rejects(Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
       changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False', Scope: ['Properties'] })]);
       successfulRollout(m);
@@ -296,7 +319,8 @@ D("guard: replacing a tenant's user pool is refused, the change set deleted, not
       'a stateless replacement is not refused',
     );
     assert.match(out, 'replaces tenantUserPool (AWS::Cognito::UserPool) in tenant acme (tenantGroup0Stack/tenantAcmeStack)');
-    assert.match(out, '--allow-replace tenant:acme');
+    assert.match(out, '--allow-replace tenant:acme/tenantUserPool');
+    assert.match(out, 'tenantc-allow: replacement tenant:acme/tenantUserPool: <why>');
     assert.match(out, /\[~\] tenantUserPool\s+AWS::Cognito::UserPool\s+Replacement: True/);
     assert.is(m.cfn.commandCalls(DeleteChangeSetCommand).length, 1);
     assert.is(m.cfn.commandCalls(ExecuteChangeSetCommand).length, 0);
@@ -328,11 +352,11 @@ D("--allow-replace tenant:ID: executes, with the stack policy of that tenant's s
     readyStack(m);
     changeSetTree(m, [resourceChange('Modify', 'tenantUserPool', 'AWS::Cognito::UserPool', { Replacement: 'Conditional' })]);
     successfulRollout(m);
-    const { report, out } = await deploy(m.aws, { allowReplace: ['tenant:acme'] });
+    const { report, out } = await deploy(m.aws, { allows: [allowReplace('tenant:acme')] });
     assert.is(report.outcome, 'deployed', out);
     assert.match(
       out,
-      'allowed: replaces tenantUserPool (AWS::Cognito::UserPool) in tenant acme (tenantGroup0Stack/tenantAcmeStack), by --allow-replace tenant:acme',
+      'allowed: replaces tenantUserPool (AWS::Cognito::UserPool) in tenant acme (tenantGroup0Stack/tenantAcmeStack), by "replacement tenant:acme"',
     );
     const policies = m.cfn.commandCalls(SetStackPolicyCommand).map((c) => [c.args[0].input.StackName, JSON.parse(c.args[0].input.StackPolicyBody!)]);
     assert.is(policies[0]![0], ACME_ID);
@@ -409,7 +433,7 @@ D('a failure deep in a nested stack: the root cause is the first failure that is
       });
     // Its domain stage is issued (the gate lets the replacement through); the rollout fails anyway.
     issuedStages(m);
-    const { report, out } = await deploy(m.aws, { allowReplace: ['tenantCertificate'] });
+    const { report, out } = await deploy(m.aws, { allows: [allowReplace('tenant:acme/tenantCertificate')] });
     assert.is(report.outcome, 'failed');
     assert.equal(report.rootCause, {
       path: 'tenantGroup0Stack/tenantAcmeStack',
@@ -452,7 +476,7 @@ D('stuck states: each is explained and nothing is created', async () => {
   const cases: [string, RegExp][] = [
     ['ROLLBACK_COMPLETE', /first create failed and rolled back[\s\S]*--replace-failed/],
     ['UPDATE_ROLLBACK_FAILED', /continue-update-rollback --stack-name tessera/],
-    ['UPDATE_IN_PROGRESS', /is busy: UPDATE_IN_PROGRESS since .*Another deploy/],
+    ['UPDATE_IN_PROGRESS', /is busy: UPDATE_IN_PROGRESS since .*Another deploy.*\(--no-wait: not waiting\)/],
     ['DELETE_FAILED', /is DELETE_FAILED/],
   ];
   for (const [status, explained] of cases) {
@@ -461,8 +485,9 @@ D('stuck states: each is explained and nothing is created', async () => {
       m.cfn
         .on(DescribeStacksCommand)
         .resolves({ Stacks: [{ StackName: 'tessera', StackId: ROOT_ID, StackStatus: status as never, StackStatusReason: 'x', CreationTime: new Date() }] });
-      const { report } = await deploy(m.aws);
+      const { report } = await deploy(m.aws, { wait: false });
       assert.is(report.outcome, 'blocked', status);
+      assert.is(EXIT_OF[report.outcome], 1);
       assert.match(report.message, explained, status);
       assert.is(m.cfn.commandCalls(CreateChangeSetCommand).length, 0, status);
       assert.is(m.s3.calls().length, 0, `${status}: nothing uploaded`);
@@ -498,37 +523,36 @@ D('--replace-failed: a stack whose first create rolled back is deleted, then cre
   }
 });
 
-D('throttling: retried with exponential backoff and full jitter, then the deploy goes on', async () => {
-  const clock = fakeClock([0.25, 0.5, 0.75]);
-  const m = mockedAws(clock);
+D('an AWS error the SDK gave up on ends the deploy with a report naming the step and the error, never a throw', async () => {
+  const m = mockedAws(fakeClock());
   try {
     readyStack(m);
-    const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
-    m.cfn
-      .on(DescribeStacksCommand)
-      .rejectsOnce(throttled())
-      .rejectsOnce(throttled())
-      .rejectsOnce(throttled())
-      .resolves({ Stacks: [{ StackName: 'tessera', StackId: ROOT_ID, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date() }] });
-    m.cfn.on(DescribeChangeSetCommand).resolves({ Status: 'FAILED', StatusReason: 'No updates are to be performed.' });
-    const { report } = await deploy(m.aws);
-    assert.is(report.outcome, 'no-changes');
-    // Attempt n waits random() × min(cap, base × 2^n): 0.25 × 1000, 0.5 × 2000, 0.75 × 4000.
-    assert.equal(clock.sleeps.slice(0, 3), [0.25 * BACKOFF.baseMs * 2, 0.5 * BACKOFF.baseMs * 4, 0.75 * BACKOFF.baseMs * 8]);
+    m.cfn.on(CreateChangeSetCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+    const { report, out } = await deploy(m.aws);
+    assert.is(report.outcome, 'failed');
+    assert.is(EXIT_OF[report.outcome], 1);
+    assert.match(report.error!.step, /^Creating change set tenantc-/);
+    assert.is(report.error!.message, 'AWS Throttling (HTTP 400): Rate exceeded');
+    assert.match(out, /deploy failed: Creating change set tenantc-\S+ \(UPDATE, with nested stacks\): AWS Throttling \(HTTP 400\): Rate exceeded/);
   } finally {
     m.restore();
   }
 });
 
-D('throttling past the last attempt is reported, not hidden', async () => {
+D('an assets bucket that does not exist: one line naming bootstrap', async () => {
   const m = mockedAws(fakeClock());
   try {
-    m.cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
-    await deploy(m.aws).then(
-      () => assert.unreachable('should throw'),
-      (e: Error) => assert.is(e.name, 'Throttling'),
+    readyStack(m);
+    m.s3
+      .on(GetObjectCommand)
+      .rejects(Object.assign(new Error('The specified bucket does not exist'), { name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } }));
+    const { report } = await deploy(m.aws);
+    assert.is(report.outcome, 'failed');
+    assert.is(
+      report.error!.message,
+      'bucket tessera-assets does not exist: run `tenantc bootstrap --assets-bucket tessera-assets` once in this account and Region, then deploy again',
     );
-    assert.is(m.cfn.commandCalls(DescribeStacksCommand).length, BACKOFF.attempts);
+    assert.is(m.cfn.commandCalls(CreateChangeSetCommand).length, 0);
   } finally {
     m.restore();
   }
@@ -575,10 +599,9 @@ D('an output edited after compile is refused before anything is uploaded', async
   const m = mockedAws(fakeClock());
   try {
     readyStack(m);
-    await deploy(m.aws, { outDir: copy }).then(
-      () => assert.unreachable('should throw'),
-      (e: Error) => assert.match(e.message, /tenants\/acme\.template\.json does not match its key .*: run tenantc compile again/),
-    );
+    const { report } = await deploy(m.aws, { outDir: copy });
+    assert.is(report.outcome, 'failed');
+    assert.match(report.error!.message, /tenants\/acme\.template\.json does not match its key .*: run tenantc compile again/);
     assert.is(m.s3.commandCalls(PutObjectCommand).length, 0);
   } finally {
     m.restore();
@@ -599,12 +622,12 @@ D("the domain gate: a change set that replaces an own-DNS tenant's certificate w
       });
       changeSetTree(m, [resourceChange('Modify', 'tenantCertificate', 'AWS::CertificateManager::Certificate', { Replacement: 'True' })]);
       successfulRollout(m);
-      const { report, out } = await deploy(m.aws, { allowReplace: ['tenantCertificate'] });
+      const { report, out } = await deploy(m.aws, { allows: [allowReplace('tenant:acme/tenantCertificate')] });
       assert.is(report.outcome, outcome, out);
       if (outcome === 'refused') {
         assert.equal(report.domainGate, [{ tenant: 'acme', change: 'replaces its certificate' }]);
-        assert.match(out, 'acme: the change set replaces its certificate, but its domain stage is not issued');
-        assert.match(out, 'refused: acme says dns.validated but its domain stage is not issued');
+        assert.match(out, 'acme: the change set replaces its certificate, but its domain stage cannot be issued before the rollout');
+        assert.match(out, 'refused: acme says dns.validated but its domain stage cannot be issued before this rollout');
         assert.is(m.cfn.commandCalls(ExecuteChangeSetCommand).length, 0, 'nothing executed');
         assert.is(m.cfn.commandCalls(DeleteChangeSetCommand).length, 1, 'the change set deleted');
       } else assert.equal(report.domainGate, []);
@@ -659,8 +682,9 @@ D('a tenant whose own DNS is not ready: its stage is requested, its records prin
       printed,
       'umbrella: certificate waiting for validation\n    the tenant creates (and keeps) these records:\n      _1a2b.portal.umbrella.example. CNAME _3c4d.abcdefgh.acm-validations.aws.',
     );
-    // The bound: 30 s at 5 s polls, then the deploy moved on.
-    assert.is(m.cfn.commandCalls(DescribeStacksCommand, { StackName: stage }).length, 1 + 7);
+    // Nothing in the change set needs umbrella's stage: read once when planned, once after it started, never waited for.
+    assert.is(m.cfn.commandCalls(DescribeStacksCommand, { StackName: stage }).length, 2);
+    assert.ok(m.cfn.commandCalls(CreateStackCommand)[0]!.calledBefore(m.cfn.commandCalls(ExecuteChangeSetCommand)[0]!));
     assert.equal(report.domainGate, [], 'umbrella is not attached: its stack has no certificate to wait on');
     const umbrellaTemplate = readFileSync(join(out, 'tenants', 'umbrella.template.json'), 'utf8');
     assert.not.match(umbrellaTemplate, 'tenantCertificate');
@@ -714,6 +738,8 @@ D('a host name passing from one tenant to another in one deploy is refused befor
       ...umbrella,
       stack: umbrella.stack.replace('Umbrella', 'Initrode'),
       tenant: 'initrode',
+      // Offboarded by an earlier deploy: removing it is its next step (deploy/lifecycle.ts).
+      status: 'offboarded' as const,
       key: 'tenantc/initrode-old.template.json',
       file: 'tenants/initrode.template.json',
     };
@@ -733,10 +759,9 @@ D('a host name passing from one tenant to another in one deploy is refused befor
     m.s3.on(GetObjectCommand, { Key: 'tenantc/umbrella-old.template.json' }).resolves(template({}));
     const { report, out } = await deploy(m.aws);
     assert.is(report.outcome, 'refused', out);
-    assert.equal(report.nameHandovers, [
-      { name: 'assets.portal.umbrella.example', from: 'initrode', to: 'umbrella' },
-      { name: 'auth.portal.umbrella.example', from: 'initrode', to: 'umbrella' },
-    ]);
+    // (initrode's old assets host is not umbrella's: an assets host is its tenant's id under
+    // the user-content domain now, and ids are never given again.)
+    assert.equal(report.nameHandovers, [{ name: 'auth.portal.umbrella.example', from: 'initrode', to: 'umbrella' }]);
     // (umbrella keeps its DNS: it holds no record named portal.umbrella.example, so that one is no handover.)
     assert.match(out, "auth.portal.umbrella.example: held by initrode's deployed stack, claimed by umbrella");
     assert.match(out, "deploy in two steps: first without umbrella's claim");
@@ -750,6 +775,430 @@ D('a host name passing from one tenant to another in one deploy is refused befor
       ['tenantc/deployed/tessera.assets.json', 'tenantc/initrode-old.template.json', 'tenantc/umbrella-old.template.json'],
       "only the changed tenants' last templates are read",
     );
+  } finally {
+    m.restore();
+  }
+});
+
+D('exit codes: one per outcome, as documented', () => {
+  assert.equal(EXIT_OF, {
+    'no-changes': 0,
+    reviewed: 0,
+    deployed: 0,
+    failed: 1,
+    blocked: 1,
+    refused: 3,
+    'not-approved': 4,
+    interrupted: 130,
+  });
+});
+
+D('nothing changes AWS before approval: a "no" leaves no domain stage started, no policy set, nothing executed', async () => {
+  const m = mockedAws(fakeClock());
+  try {
+    // The last deploy predates acme's stage key: its stage would be updated once approved.
+    const current = manifest();
+    readyStack(m, 'UPDATE_COMPLETE', JSON.stringify({ ...current, domains: [] }));
+    changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False' })]);
+    let asked = '';
+    const { report, out } = await deploy(m.aws, { yes: false }, async (q) => ((asked = q), 'n'));
+    assert.is(report.outcome, 'not-approved', out);
+    assert.is(EXIT_OF[report.outcome], 4);
+    assert.match(out, 'acme: its stage will be updated', 'the summary says what the stages will do');
+    assert.ok(out.indexOf('its stage will be updated') < out.length && asked !== '', 'asked after the summary');
+    const changing = [CreateStackCommand, UpdateStackCommand, SetStackPolicyCommand, ExecuteChangeSetCommand, UpdateTerminationProtectionCommand];
+    assert.equal(
+      m.cfn.calls().filter((c) => changing.some((k) => c.args[0] instanceof k)),
+      [],
+    );
+    assert.equal(
+      m.s3.commandCalls(PutObjectCommand).filter((c) => String(c.args[0].input.Key).startsWith('tenantc/deployed/')),
+      [],
+      'no record written',
+    );
+    assert.is(m.cfn.commandCalls(DeleteChangeSetCommand).length, 1);
+  } finally {
+    m.restore();
+  }
+});
+
+D('a service role and client request tokens go with every call that changes a stack', async () => {
+  const m = mockedAws(fakeClock());
+  try {
+    const current = manifest();
+    readyStack(m, 'UPDATE_COMPLETE', JSON.stringify({ ...current, domains: [] }));
+    changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False' })]);
+    successfulRollout(m);
+    const role = 'arn:aws:iam::111122223333:role/tenantc-cloudformation';
+    const { report, out } = await deploy(m.aws, { roleArn: role });
+    assert.is(report.outcome, 'deployed', out);
+    const create = m.cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input;
+    assert.is(create.RoleARN, role);
+    assert.is(create.ClientToken, report.changeSet!.name);
+    assert.is(m.cfn.commandCalls(ExecuteChangeSetCommand)[0]!.args[0].input.ClientRequestToken, `${report.changeSet!.name}-execute`);
+    for (const c of m.cfn.commandCalls(UpdateStackCommand)) {
+      assert.is(c.args[0].input.RoleARN, role);
+      assert.match(String(c.args[0].input.ClientRequestToken), report.changeSet!.name);
+    }
+    assert.ok(m.cfn.commandCalls(UpdateStackCommand).length > 0, 'the stages were updated, after approval');
+  } finally {
+    m.restore();
+  }
+});
+
+D("allows are scoped: tenant:acme/tenantUserPool lets acme's pool be replaced, not globex's; estate:root/X names a shared resource", async () => {
+  const m = mockedAws(fakeClock());
+  try {
+    readyStack(m);
+    const globex = nestedId('globex');
+    m.cfn.on(DescribeChangeSetCommand, { ChangeSetName: 'cs-root' }).resolves({
+      Status: 'CREATE_COMPLETE',
+      StackId: ROOT_ID,
+      Changes: [
+        resourceChange('Modify', 'platformDatabaseCluster', 'AWS::RDS::DBCluster', { Replacement: 'True' }),
+        resourceChange('Modify', 'tenantGroup0Stack', 'AWS::CloudFormation::Stack', { ChangeSetId: 'cs-group0', PhysicalResourceId: GROUP_ID }),
+      ],
+    });
+    m.cfn.on(DescribeChangeSetCommand, { ChangeSetName: 'cs-group0' }).resolves({
+      Status: 'CREATE_COMPLETE',
+      StackId: GROUP_ID,
+      Changes: [
+        resourceChange('Modify', 'tenantAcmeStack', 'AWS::CloudFormation::Stack', { ChangeSetId: 'cs-acme', PhysicalResourceId: ACME_ID }),
+        resourceChange('Modify', 'tenantGlobexStack', 'AWS::CloudFormation::Stack', { ChangeSetId: 'cs-globex', PhysicalResourceId: globex }),
+      ],
+    });
+    const pool = [resourceChange('Modify', 'tenantUserPool', 'AWS::Cognito::UserPool', { Replacement: 'True' })];
+    m.cfn.on(DescribeChangeSetCommand, { ChangeSetName: 'cs-acme' }).resolves({ Status: 'CREATE_COMPLETE', StackId: ACME_ID, Changes: pool });
+    m.cfn.on(DescribeChangeSetCommand, { ChangeSetName: 'cs-globex' }).resolves({ Status: 'CREATE_COMPLETE', StackId: globex, Changes: pool });
+    const { report, out } = await deploy(m.aws, {
+      allows: [allowReplace('tenant:acme/tenantUserPool'), allowReplace('estate:root/platformDatabaseCluster')],
+    });
+    assert.is(report.outcome, 'refused', out);
+    assert.is(EXIT_OF[report.outcome], 3);
+    assert.equal(
+      report.guard!.allowed.map((f) => `${f.tenant ?? 'estate'} ${f.logicalId} by ${f.allowedBy}`),
+      ['estate platformDatabaseCluster by replacement estate:root/platformDatabaseCluster', 'acme tenantUserPool by replacement tenant:acme/tenantUserPool'],
+    );
+    assert.equal(
+      report.guard!.refused.map((f) => `${f.tenant} ${f.logicalId}`),
+      ['globex tenantUserPool'],
+      "acme's allow does not reach globex's pool",
+    );
+    assert.match(out, '--allow-replace tenant:globex/tenantUserPool');
+    // A removal allow does not allow a replacement, and the kind `stateful` allows both.
+    const wrongKind = await deploy(m.aws, {
+      allows: [allowRemove('tenant:globex'), allowReplace('tenant:acme'), allowReplace('estate:root/platformDatabaseCluster')],
+    });
+    assert.equal(
+      wrongKind.report.guard!.refused.map((f) => f.tenant),
+      ['globex'],
+    );
+  } finally {
+    m.restore();
+  }
+});
+
+D('lifecycle: a tenant leaving the output while its deployed status is active is refused before anything is uploaded; offboarded first, it goes', async () => {
+  const current = manifest();
+  const goneco = {
+    ...current.nested.find((t) => t.tenant === 'acme')!,
+    stack: 'tenantGroup0Stack/tenantGonecoStack',
+    tenant: 'goneco',
+    file: 'tenants/goneco.template.json',
+  };
+  for (const [status, allows, outcome] of [
+    ['active', [], 'refused'],
+    ['suspended', [], 'refused'],
+    ['active', [parseAllow('lifecycle tenant:goneco: court order, data exported (LEGAL-7)') as Allow], 'deployed'],
+    ['offboarded', [], 'deployed'],
+  ] as const) {
+    const m = mockedAws(fakeClock());
+    try {
+      readyStack(m, 'UPDATE_COMPLETE', JSON.stringify({ ...current, nested: [...current.nested, { ...goneco, status }] }));
+      changeSetTree(m, [], [resourceChange('Remove', 'tenantGonecoStack', 'AWS::CloudFormation::Stack')]);
+      successfulRollout(m);
+      const { report, out } = await deploy(m.aws, { allows: [...allows, allowRemove('tenant:goneco')] });
+      assert.is(report.outcome, outcome, `${status}: ${out}`);
+      if (outcome === 'refused') {
+        assert.equal(report.lifecycle, [{ tenant: 'goneco', deployedStatus: status, allowedBy: null }]);
+        assert.match(out, `goneco: removed from the output, but its deployed status is ${status}, not offboarded`);
+        assert.match(out, 'deploy `status: offboarded`');
+        assert.is(m.s3.commandCalls(PutObjectCommand).length, 0, 'nothing uploaded');
+        assert.is(m.cfn.commandCalls(CreateChangeSetCommand).length, 0);
+      }
+    } finally {
+      m.restore();
+    }
+  }
+});
+
+D('--change-set NAME: executes the reviewed change set when it is current; a stale, foreign or used one is refused with the reason', async () => {
+  const stackChanged = new Date(Date.UTC(2026, 10, 27, 11, 0, 0));
+  const good = {
+    ChangeSetId: 'cs-root',
+    ChangeSetName: 'tenantc-20261127-110500',
+    StackId: ROOT_ID,
+    Status: 'CREATE_COMPLETE' as const,
+    ExecutionStatus: 'AVAILABLE' as const,
+    Description: '',
+    CreationTime: new Date(Date.UTC(2026, 10, 27, 11, 5, 0)),
+    Parameters: [{ ParameterKey: 'AssetsBucketName', ParameterValue: 'tessera-assets' }],
+  };
+  const { changeSetDescription } = await import('../deploy/deploy.ts');
+  const { readCompiledOutput } = await import('../deploy/compiledOutput.ts');
+  const description = changeSetDescription(readCompiledOutput(OUT, work));
+  const cases: [string, Record<string, unknown> | Error, string][] = [
+    ['current', {}, 'deployed'],
+    ['obsolete', { ExecutionStatus: 'OBSOLETE' }, 'is OBSOLETE: the stack was updated after it was made'],
+    ['executed', { ExecutionStatus: 'EXECUTE_COMPLETE' }, 'it was executed already'],
+    ['another output', { Description: 'tenantc out/assets.json sha256:0000' }, 'was made from another output'],
+    ['another bucket', { Parameters: [{ ParameterKey: 'AssetsBucketName', ParameterValue: 'other' }] }, 'was made with AssetsBucketName=other'],
+    ['made before the stack changed', { CreationTime: new Date(Date.UTC(2026, 10, 27, 10, 0, 0)) }, 'before the stack last changed'],
+    ['not on this stack', Object.assign(new Error('ChangeSet [x] does not exist'), { name: 'ChangeSetNotFoundException' }), 'has no change set'],
+  ];
+  for (const [label, change, expected] of cases) {
+    const m = mockedAws(fakeClock());
+    try {
+      readyStack(m);
+      m.cfn.on(DescribeStacksCommand, { StackName: 'tessera' }).resolves({
+        Stacks: [
+          {
+            StackName: 'tessera',
+            StackId: ROOT_ID,
+            StackStatus: 'UPDATE_COMPLETE',
+            CreationTime: stackChanged,
+            LastUpdatedTime: stackChanged,
+            EnableTerminationProtection: true,
+          },
+        ],
+      });
+      changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False' })]);
+      const adopt = m.cfn.on(DescribeChangeSetCommand, { ChangeSetName: good.ChangeSetName, StackName: 'tessera' });
+      if (change instanceof Error) adopt.rejects(change);
+      else adopt.resolves({ ...good, Description: description, ...change } as never);
+      successfulRollout(m);
+      const { report, out } = await deploy(m.aws, { changeSet: good.ChangeSetName });
+      if (expected === 'deployed') {
+        assert.is(report.outcome, 'deployed', out);
+        assert.is(m.cfn.commandCalls(CreateChangeSetCommand).length, 0, 'no new change set');
+        assert.is(m.cfn.commandCalls(ExecuteChangeSetCommand)[0]!.args[0].input.ChangeSetName, 'cs-root');
+        assert.is(m.s3.commandCalls(PutObjectCommand).length, 0, 'nothing uploaded again; the record already says this output');
+      } else {
+        assert.is(report.outcome, 'refused', `${label}: ${out}`);
+        assert.match(report.message, expected, label);
+        assert.is(m.cfn.commandCalls(ExecuteChangeSetCommand).length, 0, label);
+        assert.is(m.cfn.commandCalls(DeleteChangeSetCommand).length, 0, `${label}: a change set this run did not make is not deleted`);
+      }
+    } finally {
+      m.restore();
+    }
+  }
+});
+
+D('--no-execute keeps the change set and prints how to execute exactly it', async () => {
+  const m = mockedAws(fakeClock());
+  try {
+    readyStack(m);
+    changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False' })]);
+    const { report, out } = await deploy(m.aws, { execute: false });
+    assert.is(report.outcome, 'reviewed');
+    assert.match(out, `--change-set ${report.changeSet!.name}`);
+    assert.is(m.cfn.commandCalls(DeleteChangeSetCommand).length, 0);
+    const cs = m.cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input;
+    assert.match(String(cs.Description), /^tenantc out\/assets\.json sha256:[0-9a-f]{64}$/);
+  } finally {
+    m.restore();
+  }
+});
+
+/** A rollout that never ends: the root stays UPDATE_IN_PROGRESS. */
+function endlessRollout(m: ReturnType<typeof mockedAws>) {
+  const old = stackEvent(ROOT_ID, 'UPDATE_COMPLETE', 0);
+  m.cfn
+    .on(DescribeStackEventsCommand, { StackName: ROOT_ID })
+    .resolvesOnce({ StackEvents: [old] })
+    .resolves({
+      StackEvents: [
+        event(ROOT_ID, 'tenantGroup0Stack', 'AWS::CloudFormation::Stack', 'UPDATE_IN_PROGRESS', 2, { PhysicalResourceId: GROUP_ID }),
+        stackEvent(ROOT_ID, 'UPDATE_IN_PROGRESS', 1),
+        old,
+      ],
+    });
+  m.cfn.on(DescribeStackEventsCommand, { StackName: GROUP_ID }).resolves({ StackEvents: [stackEvent(GROUP_ID, 'UPDATE_IN_PROGRESS', 3)] });
+  m.cfn.on(ExecuteChangeSetCommand).resolves({});
+}
+
+D('interrupted while executing (SIGINT): the relaxed policy is restored first, what still runs is named with the command that resumes, exit 130', async () => {
+  const m = mockedAws(fakeClock());
+  try {
+    readyStack(m);
+    changeSetTree(m, [resourceChange('Modify', 'tenantUserPool', 'AWS::Cognito::UserPool', { Replacement: 'True' })]);
+    endlessRollout(m);
+    const controller = new AbortController();
+    let polls = 0;
+    m.cfn.on(DescribeStackEventsCommand, { StackName: GROUP_ID }).callsFake(async () => {
+      if (++polls === 2) controller.abort(new Interrupted('SIGINT'));
+      return { StackEvents: [stackEvent(GROUP_ID, 'UPDATE_IN_PROGRESS', 3)] };
+    });
+    const { report, out } = await deploy(m.aws, { allows: [allowReplace('tenant:acme/tenantUserPool')] }, undefined, controller.signal);
+    assert.is(report.outcome, 'interrupted', out);
+    assert.is(EXIT_OF[report.outcome], 130);
+    const policies = m.cfn.commandCalls(SetStackPolicyCommand).map((c) => [c.args[0].input.StackName, c.args[0].input.StackPolicyBody]);
+    assert.equal(policies.at(-1), [ACME_ID, stackPolicy()], 'the strict policy is back');
+    assert.match(out, 'still running: root');
+    assert.match(out, 'still running: tenantGroup0Stack');
+    assert.match(out, 'tenantc deploy --out');
+    assert.is(report.resume, `tenantc deploy --out ${OUT} --stack tessera --assets-bucket tessera-assets`);
+    const records = m.s3.commandCalls(PutObjectCommand).filter((c) => String(c.args[0].input.Key).startsWith('tenantc/deployed/'));
+    assert.equal(
+      records.map((c) => JSON.parse(String(c.args[0].input.Body)).relaxed),
+      [[ACME_ID], []],
+      'journalled before relaxing, cleared once restored',
+    );
+  } finally {
+    m.restore();
+  }
+});
+
+D(
+  'a watch that fails midway (credentials expire), then a plain re-run: it waits for the rollout, finds no changes, and reconciles protection, policies and the record',
+  async () => {
+    // An estate with one tenant more than the last record: its stack is new in this rollout.
+    const current = manifest();
+    const newest = current.nested.find((t) => t.stack.endsWith('tenantUmbrellaStack'))!;
+    const record = JSON.stringify({ ...current, nested: current.nested.filter((t) => t !== newest) });
+    const umbrellaId = nestedId('umbrella');
+    const first = mockedAws(fakeClock());
+    try {
+      readyStack(first, 'UPDATE_COMPLETE', record);
+      changeSetTree(first, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False' })]);
+      endlessRollout(first);
+      first.cfn
+        .on(DescribeStackEventsCommand, { StackName: GROUP_ID })
+        .resolvesOnce({ StackEvents: [stackEvent(GROUP_ID, 'UPDATE_IN_PROGRESS', 3)] })
+        .rejects(
+          Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredToken', $metadata: { httpStatusCode: 403 } }),
+        );
+      const { report, out } = await deploy(first.aws);
+      assert.is(report.outcome, 'failed', out);
+      assert.match(report.message, 'AWS credentials expired (ExpiredToken)');
+      assert.match(report.message, 'waits for it, then sets termination protection, the stack policies and the record');
+      assert.equal(
+        report.running.map((r) => r.path),
+        ['', 'tenantGroup0Stack'],
+      );
+      assert.equal(
+        first.s3.commandCalls(PutObjectCommand).filter((c) => String(c.args[0].input.Key).startsWith('tenantc/deployed/')),
+        [],
+        'not recorded: the rollout did not finish under its eyes',
+      );
+    } finally {
+      first.restore();
+    }
+    const again = mockedAws(fakeClock());
+    try {
+      readyStack(again, 'UPDATE_COMPLETE', record);
+      // The rollout is still going when the re-run starts, and succeeds meanwhile; termination protection was lost (console).
+      again.cfn
+        .on(DescribeStacksCommand, { StackName: 'tessera' })
+        .resolvesOnce({ Stacks: [{ StackName: 'tessera', StackId: ROOT_ID, StackStatus: 'UPDATE_IN_PROGRESS', CreationTime: new Date() }] })
+        .resolves({
+          Stacks: [{ StackName: 'tessera', StackId: ROOT_ID, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), EnableTerminationProtection: false }],
+        });
+      again.cfn
+        .on(DescribeStacksCommand, { StackName: ROOT_ID })
+        .resolvesOnce({ Stacks: [{ StackName: 'tessera', StackId: ROOT_ID, StackStatus: 'UPDATE_IN_PROGRESS', CreationTime: new Date() }] })
+        .resolves({
+          Stacks: [{ StackName: 'tessera', StackId: ROOT_ID, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), EnableTerminationProtection: false }],
+        });
+      again.cfn
+        .on(DescribeChangeSetCommand)
+        .resolves({ Status: 'FAILED', StatusReason: "The submitted information didn't contain changes.", StackId: ROOT_ID });
+      again.cfn.on(DescribeStackResourceCommand, { StackName: GROUP_ID, LogicalResourceId: 'tenantUmbrellaStack' }).resolves({
+        StackResourceDetail: { PhysicalResourceId: umbrellaId } as never,
+      });
+      again.cfn.on(UpdateTerminationProtectionCommand).resolves({});
+      const { report, out } = await deploy(again.aws);
+      assert.is(report.outcome, 'no-changes', out);
+      assert.match(out, 'UPDATE_IN_PROGRESS since');
+      assert.match(out, 'waiting for it to finish');
+      assert.equal(again.cfn.commandCalls(UpdateTerminationProtectionCommand)[0]!.args[0].input, { StackName: ROOT_ID, EnableTerminationProtection: true });
+      assert.equal(
+        again.cfn.commandCalls(SetStackPolicyCommand).map((c) => c.args[0].input.StackName),
+        [ROOT_ID, umbrellaId],
+        'the root, and the stack the interrupted rollout created',
+      );
+      const written = again.s3.commandCalls(PutObjectCommand).filter((c) => String(c.args[0].input.Key).startsWith('tenantc/deployed/'));
+      assert.is(written.length, 1);
+      assert.equal(JSON.parse(String(written[0]!.args[0].input.Body)).manifest, current, 'the record now says what the stack holds');
+      assert.equal(report.reconciled, { terminationProtection: true, policies: 2, recorded: true });
+    } finally {
+      again.restore();
+    }
+  },
+);
+
+D('a record that says a deploy was killed with a policy relaxed: the next deploy restores it before anything else', async () => {
+  const m = mockedAws(fakeClock());
+  try {
+    const current = manifest();
+    readyStack(m, 'UPDATE_COMPLETE', JSON.stringify({ format: 'tenantc-deployed/1', manifest: current, relaxed: [ACME_ID] }));
+    m.cfn.on(DescribeChangeSetCommand).resolves({ Status: 'FAILED', StatusReason: 'No updates are to be performed.', StackId: ROOT_ID });
+    const { report, out } = await deploy(m.aws);
+    assert.is(report.outcome, 'no-changes', out);
+    const first = m.cfn.commandCalls(SetStackPolicyCommand)[0]!;
+    assert.equal([first.args[0].input.StackName, first.args[0].input.StackPolicyBody], [ACME_ID, stackPolicy()]);
+    assert.ok(first.calledBefore(m.cfn.commandCalls(CreateChangeSetCommand)[0]!));
+    assert.match(out, 'restored the strict stack policy on 1 stack an interrupted deploy had relaxed');
+  } finally {
+    m.restore();
+  }
+});
+
+D('--timeout bounds every wait: a rollout that outlasts it ends the deploy (exit 1) with what still runs, the policy restored', async () => {
+  const clock = fakeClock();
+  const m = mockedAws(clock);
+  try {
+    readyStack(m);
+    changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False' })]);
+    endlessRollout(m);
+    const { report, out } = await deploy(m.aws, { timeoutMs: 600_000, pollMs: 30_000 });
+    assert.is(report.outcome, 'failed', out);
+    assert.match(report.message, 'still not done after 10 min (--timeout)');
+    assert.ok(clock.sleeps.reduce((a, b) => a + b, 0) <= 600_000, 'no wait past the bound');
+    // And a change set that never finishes being created.
+    const m2 = mockedAws(fakeClock());
+    try {
+      readyStack(m2);
+      m2.cfn.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_IN_PROGRESS', StackId: ROOT_ID });
+      const stuck = await deploy(m2.aws, { timeoutMs: 60_000 });
+      assert.is(stuck.report.outcome, 'failed');
+      assert.match(stuck.report.message, /change set .* being created: still not done after 1 min \(--timeout\); nothing was executed/);
+    } finally {
+      m2.restore();
+    }
+  } finally {
+    m.restore();
+  }
+});
+
+D("a domain stage that AWS refuses to start is that tenant's failure; the deploy goes on", async () => {
+  const m = mockedAws(fakeClock());
+  try {
+    readyStack(m, 'UPDATE_COMPLETE', JSON.stringify({ ...manifest(), domains: [] }));
+    m.cfn
+      .on(UpdateStackCommand, { StackName: 'tessera-domain-umbrella' })
+      .rejects(
+        Object.assign(new Error('User is not authorized to perform: cloudformation:UpdateStack'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }),
+      );
+    changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False' })]);
+    successfulRollout(m);
+    const { report, out } = await deploy(m.aws);
+    assert.is(report.outcome, 'deployed', out);
+    const umbrella = report.domainStages.find((s) => s.tenant === 'umbrella')!;
+    assert.is(umbrella.status, 'failed');
+    assert.match(umbrella.detail, 'AccessDenied');
+    assert.is(report.domainStages.find((s) => s.tenant === 'acme')!.status, 'issued');
   } finally {
     m.restore();
   }

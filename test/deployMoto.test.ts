@@ -3,8 +3,16 @@
 // one gap between moto and CloudFormation; README, "What the moto run proves"). The
 // server is this test's own, on a free port, with a certificate made for the run, and
 // stopped at the end; any gap it could not resolve fails the test.
-import { CloudFormationClient, DescribeStackResourcesCommand, DescribeStacksCommand, GetStackPolicyCommand } from '@aws-sdk/client-cloudformation';
-import { DeleteObjectCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CloudFormationClient,
+  DescribeStackResourceCommand,
+  DescribeStackResourcesCommand,
+  DescribeStacksCommand,
+  GetStackPolicyCommand,
+  UpdateTerminationProtectionCommand,
+} from '@aws-sdk/client-cloudformation';
+import { DeleteObjectCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { spawn, spawnSync } from 'node:child_process';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
@@ -14,9 +22,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { DeployReport } from '../deploy/deploy.ts';
 import { type LocalMoto, motoMissing, startMoto } from '../scripts/localMoto.ts';
-import { runCli, runMain, SAMPLE_TENANTS } from './helpers.ts';
+import { builtCli, ROOT, runCli, runMain, SAMPLE_TENANTS } from './helpers.ts';
 
 const M = suite('deploy on moto');
+// The SDK's Node.js 20 notice (README, "Two commands"), once per process: expected here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const BUCKET = 'tessera-assets';
 const work = mkdtempSync(join(tmpdir(), 'tenantc-moto-'));
 const tenants = join(work, 'tenants');
@@ -27,9 +37,14 @@ let requestHandler: NodeHttpHandler;
 const missing = motoMissing();
 let moto: LocalMoto | null = null;
 
+/** While this file exists the server answers DescribeStackEvents slowly (tenantc_moto.py): a rollout to interrupt. */
+const SLOW_EVENTS = join(work, 'slow-events');
+
 M.before(async () => {
   if (missing) return;
+  process.env.TENANTC_MOTO_SLOW_EVENTS = SLOW_EVENTS;
   moto = await startMoto();
+  delete process.env.TENANTC_MOTO_SLOW_EVENTS;
   const { AWS_PROFILE: _profile, ...rest } = process.env;
   awsEnv = { ...rest, ...moto.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   requestHandler = new NodeHttpHandler({ httpsAgent: new Agent({ ca: readFileSync(moto.caFile) }) });
@@ -117,6 +132,28 @@ M('bootstrap creates the assets bucket stack once (versioned, TLS-only, template
   );
 });
 
+M('the sample as shipped: a first deploy refuses its validated delegated tenants (their new zones cannot be delegated yet) and leaves nothing', async () => {
+  if (missing) return;
+  const shipped = join(work, 'shipped');
+  cpSync(SAMPLE_TENANTS, shipped, { recursive: true });
+  assert.is((await runMain(['compile', '--tenants', shipped, '--out', join(work, 'out-shipped')])).status, 0);
+  const r = await deploy('--out', 'out-shipped');
+  assert.is(r.status, 3, r.log);
+  assert.equal(
+    r.report.domainGate.map((g) => `${g.tenant} ${g.change}`),
+    ['acme', 'globex', 'stark-industries', 'tyrell', 'wayne-enterprises'].map((t) => `${t} creates its stack`),
+  );
+  // The external ones' stages could be issued once approved (their records may exist); the new delegated zones' cannot.
+  assert.match(r.report.message, 'refused: acme, wayne-enterprises say dns.validated');
+  assert.match(r.report.message, 'a delegated zone this deploy creates cannot have been delegated yet');
+  await cfn()
+    .send(new DescribeStacksCommand({ StackName: 'tessera' }))
+    .then(
+      () => assert.unreachable('the empty stack of the refused CREATE change set is left'),
+      (e: Error) => assert.match(e.message, 'does not exist'),
+    );
+});
+
 M('first deploy: every stack and resource of the compiled estate exists, protected by termination protection and a stack policy', async () => {
   if (missing) return;
   await compile();
@@ -124,7 +161,11 @@ M('first deploy: every stack and resource of the compiled estate exists, protect
   assert.is(status, 0, log);
   assert.is(report.outcome, 'deployed', log);
   assert.is(report.changeSet?.type, 'CREATE');
-  assert.is(report.uploads!.uploaded.length, compiledStacks().size + compiledStages().length, 'every template uploaded (domain stages too)');
+  assert.is(
+    report.uploads!.uploaded.length + report.uploads!.present,
+    compiledStacks().size + compiledStages().length,
+    'every template in the bucket (domain stages too; the refused deploy above uploaded most)',
+  );
   assert.equal(await deployedStacks(), compiledStacks());
   // Domain stages: the external tenants' before the root, the new delegated zones' after
   // it (each in the zone its tenant stack made). moto issues a certificate at once, so
@@ -142,7 +183,8 @@ M('first deploy: every stack and resource of the compiled estate exists, protect
   // Not ready: acme's stack holds its zone, and no certificate, rule or sign-in host yet.
   const acme = (await deployedStacks()).get('tenantGroup0Stack/tenantAcmeStack')!;
   assert.ok(acme.includes('tenantHostedZone'));
-  for (const id of ['tenantCertificate', 'tenantListenerRule0', 'tenantUserPoolDomain', 'tenantDistributionTenant']) assert.not.ok(acme.includes(id), id);
+  for (const id of ['tenantCertificate', 'tenantListenerRule0', 'tenantUserPoolDomain']) assert.not.ok(acme.includes(id), id);
+  assert.ok(acme.includes('tenantDistributionTenant'), "its assets host is the platform's: it does not wait");
   const root = (await cfn().send(new DescribeStacksCommand({ StackName: 'tessera' }))).Stacks![0]!;
   assert.is(root.EnableTerminationProtection, true);
   const policy = JSON.parse((await cfn().send(new GetStackPolicyCommand({ StackName: 'tessera' }))).StackPolicyBody!);
@@ -226,26 +268,42 @@ M('replacing the Aurora cluster (a create-only property changed) is refused, and
   writeFileSync(platform, original.replace('databaseName: tessera', 'databaseName: tessera_main'));
   await compile();
   const refused = await deploy();
-  assert.is(refused.status, 1);
+  assert.is(refused.status, 3);
   assert.is(refused.report.outcome, 'refused');
   assert.equal(
     refused.report.guard!.refused.map((f) => `${f.kind} ${f.logicalId}`),
     ['replace platformDatabaseCluster'],
   );
   assert.match(refused.log, /\[~\] platformDatabaseCluster\s+AWS::RDS::DBCluster\s+Replacement: True/);
-  assert.match(refused.log, '--allow-replace platformDatabaseCluster');
+  assert.match(refused.log, '--allow-replace estate:root/platformDatabaseCluster');
   writeFileSync(platform, original);
   await compile();
   assert.is((await deploy()).report.outcome, 'no-changes', 'the refused change set left nothing behind');
 });
 
-M("removing a tenant's stack (its data) is refused; named with --allow-remove it goes", async () => {
+M('removing a tenant: refused while its deployed status is active; offboarded (vandelay), refused until --allow-remove names it, then it goes', async () => {
   if (missing) return;
+  // The shortcut of two pull requests merged before one deploy: initrode offboarded
+  // (compiled, never deployed), then its file deleted. On a copy of the estate.
+  const shortcut = join(work, 'shortcut');
+  cpSync(tenants, shortcut, { recursive: true });
+  const file = join(shortcut, 'initrode.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^status: active$/m, 'status: offboarded'));
+  assert.is((await runMain(['compile', '--tenants', shortcut, '--out', join(work, 'out-shortcut')])).status, 0);
+  rmSync(file);
+  const compiled = await runMain(['compile', '--tenants', shortcut, '--out', join(work, 'out-shortcut')]);
+  assert.is(compiled.status, 0, compiled.stderr);
+  const early = await deploy('--out', 'out-shortcut', '--allow-remove', 'tenant:initrode');
+  assert.is(early.status, 3, early.log);
+  assert.equal(early.report.lifecycle, [{ tenant: 'initrode', deployedStatus: 'active', allowedBy: null }]);
+  assert.is(early.report.uploads, null, 'refused before anything is uploaded');
+  assert.match(early.log, 'initrode: removed from the output, but its deployed status is active, not offboarded');
   rmSync(join(tenants, 'vandelay.yaml'));
   await compile();
   const refused = await deploy();
-  assert.is(refused.status, 1);
+  assert.is(refused.status, 3);
   assert.is(refused.report.outcome, 'refused');
+  assert.equal(refused.report.lifecycle, [], 'vandelay was deployed offboarded');
   assert.equal(
     refused.report.guard!.refused.map((f) => `${f.kind} tenant:${f.tenant} ${f.logicalId}`),
     ['remove tenant:vandelay tenantVandelayStack'],
@@ -282,6 +340,126 @@ M('switching the app tier from NAT egress (the sample) to VPC endpoints only, an
   assert.equal(await deployedStacks(), compiledStacks());
   assert.is((await rootTypes()).filter((t) => t === 'AWS::EC2::NatGateway').length, 3);
 });
+
+const bin = () => builtCli();
+const deployArgs = ['deploy', '--out', 'out', '--stack', 'tessera', '--assets-bucket', BUCKET, '--poll-seconds', '0'];
+
+async function renameInitrode(name: string): Promise<void> {
+  const file = join(tenants, 'initrode.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^name: .*$/m, `name: ${name}`));
+  await compile();
+}
+
+M('--no-execute keeps the change set; --change-set executes exactly it, and refuses it once used or for another output', async () => {
+  if (missing) return;
+  await renameInitrode('Initrode Reviewed');
+  const reviewed = await deploy('--no-execute');
+  assert.is(reviewed.status, 0, reviewed.log);
+  assert.is(reviewed.report.outcome, 'reviewed');
+  const name = reviewed.report.changeSet!.name;
+  assert.match(reviewed.log, `--change-set ${name}`);
+  // Another pull request lands first: the output changes, and the reviewed change set no longer matches it.
+  await renameInitrode('Initrode Other');
+  const foreign = await deploy('--change-set', name);
+  assert.is(foreign.status, 3, foreign.log);
+  assert.match(foreign.report.message, 'was made from another output');
+  await renameInitrode('Initrode Reviewed');
+  const executed = await deploy('--change-set', name);
+  assert.is(executed.status, 0, executed.log);
+  assert.is(executed.report.outcome, 'deployed');
+  assert.is(executed.report.changeSet!.name, name);
+  assert.is(executed.report.uploads, null, 'nothing uploaded: the change set was made from uploaded templates');
+  const again = await deploy('--change-set', name);
+  assert.is(again.status, 3, again.log);
+  assert.is(again.report.outcome, 'refused');
+});
+
+M('the prompt on a terminal: "n" executes nothing (exit 4), "y" deploys', async () => {
+  if (missing) return;
+  await renameInitrode('Initrode Prompted');
+  const ask = (answer: string) =>
+    spawnSync('python3', [join(ROOT, 'test', 'support', 'ptyAnswer.py'), answer, '[y/N]', process.execPath, bin(), ...deployArgs], {
+      cwd: work,
+      env: awsEnv,
+      encoding: 'utf8',
+    });
+  const no = ask('n');
+  assert.is(no.status, 4, no.stdout + no.stderr);
+  assert.match(no.stdout, /Execute change set tenantc-\d{8}-\d{6} on tessera\? \[y\/N\]/);
+  assert.match(no.stdout, 'not executed: the change set was deleted');
+  assert.not.match(no.stdout, '==> Executing');
+  const yes = ask('y');
+  assert.is(yes.status, 0, yes.stdout + yes.stderr);
+  assert.match(yes.stdout, '==> Executing change set');
+  assert.match(yes.stdout, 'Deployed tessera');
+  assert.is((await deploy()).report.outcome, 'no-changes', 'the "y" deployed the change');
+});
+
+M(
+  "SIGINT while executing: exit 130 with what still runs; a plain re-run finds no changes and restores termination protection, the new stack's policy and the record",
+  async () => {
+    if (missing) return;
+    await cfn().send(new UpdateTerminationProtectionCommand({ StackName: 'tessera', EnableTerminationProtection: false }));
+    writeFileSync(
+      join(tenants, 'oscorp.yaml'),
+      readFileSync(join(tenants, 'initrode.yaml'), 'utf8')
+        .replace(/initrode/g, 'oscorp')
+        .replace(/^name: .*$/m, 'name: Oscorp'),
+    );
+    await compile();
+    writeFileSync(SLOW_EVENTS, '');
+    const child = spawn(process.execPath, [bin(), ...deployArgs, '--yes', '--json', '--poll-seconds', '1'], { cwd: work, env: awsEnv });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const interrupted = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('==> Executing change set')) resolve();
+      }),
+    );
+    // Inside the watch: its first events call answers after a second (the flag above).
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    const status = await interrupted;
+    rmSync(SLOW_EVENTS);
+    assert.is(status, 130, stderr);
+    const report = JSON.parse(stdout) as DeployReport;
+    assert.is(report.outcome, 'interrupted', stderr);
+    assert.ok(report.running.length > 0, 'what still runs is named');
+    assert.match(stderr, 'still running:');
+    assert.match(report.message, 'waits for it, then sets termination protection, the stack policies and the record');
+    const oscorpPath = 'tenantGroup0Stack/tenantOscorpStack';
+    const record = async () =>
+      JSON.parse(
+        await (
+          await new S3Client({ ...clientConfig(), forcePathStyle: true }).send(
+            new GetObjectCommand({ Bucket: BUCKET, Key: 'tenantc/deployed/tessera.assets.json' }),
+          )
+        ).Body!.transformToString(),
+      ) as { manifest: { nested: { stack: string }[] } };
+    assert.not.ok(
+      (await record()).manifest.nested.some((n) => n.stack === oscorpPath),
+      'the interrupted run did not record',
+    );
+    const rerun = await deploy();
+    assert.is(rerun.status, 0, rerun.log);
+    assert.is(rerun.report.outcome, 'no-changes', rerun.log);
+    assert.equal(rerun.report.reconciled, { terminationProtection: true, policies: 2, recorded: true });
+    assert.is((await cfn().send(new DescribeStacksCommand({ StackName: 'tessera' }))).Stacks![0]!.EnableTerminationProtection, true);
+    const group = (await cfn().send(new DescribeStackResourceCommand({ StackName: 'tessera', LogicalResourceId: 'tenantGroup0Stack' }))).StackResourceDetail!
+      .PhysicalResourceId!;
+    const oscorp = (await cfn().send(new DescribeStackResourceCommand({ StackName: group, LogicalResourceId: 'tenantOscorpStack' }))).StackResourceDetail!
+      .PhysicalResourceId!;
+    const policy = (await cfn().send(new GetStackPolicyCommand({ StackName: oscorp }))).StackPolicyBody;
+    assert.ok(policy && JSON.parse(policy).Statement.length === 3, 'the new stack has the strict policy');
+    assert.ok(
+      (await record()).manifest.nested.some((n) => n.stack === oscorpPath),
+      'the record now says what the stack holds',
+    );
+  },
+);
 
 M('the server met no gap the patches do not close', () => {
   if (missing) return;

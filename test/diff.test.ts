@@ -7,7 +7,8 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeF
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { generateEstate } from '../bench/generateEstate.ts';
+import { generateEstate, tenantId } from '../bench/generateEstate.ts';
+import { withEstimate } from '../compiler/diff/costLine.ts';
 import { compiledSide, type CompiledSide, diffEstate } from '../compiler/diff/diffEstate.ts';
 import { evaluateGate, gateFindings } from '../compiler/diff/failOn.ts';
 import { FAIL_ON_KINDS } from '../compiler/diff/model.ts';
@@ -35,7 +36,8 @@ function headOf(caseDir: string, into: string): string {
 }
 
 async function rendered(before: CompiledSide, after: CompiledSide) {
-  const diff = await diffEstate(before, after, inThreadDiffer);
+  // As runDiff does: the cost and capacity lines come with the diff (costLine.ts).
+  const diff = withEstimate(await diffEstate(before, after, inThreadDiffer), before, after);
   const stacks = new Map([...before.tenants, ...after.tenants].map((t) => [t.names.stack, t.id]));
   const gate = evaluateGate(gateFindings(diff, stacks), FAIL_ON_KINDS, []);
   const capture = (fn: (out: { write(s: string): void }) => void) => {
@@ -59,13 +61,24 @@ const cases = readdirSync(CASES)
 
 D('the fixture pairs cover what the issue asks', () => {
   assert.equal(cases, [
+    'database-class-changed',
     'domain-added',
+    'engine-major-upgrade',
+    'engine-major-upgrade-not-allowed',
+    'fleet-instance-type-changed',
     'iam-broadened',
+    'log-retention-shortened',
+    'mfa-weakened',
     'new-standard-tenant',
+    'offboarded-in-one-pull-request',
+    'platform-to-own-dns',
+    'platform-to-own-dns-dark',
     'security-group-opened',
     'sign-in-domain-renamed',
     'standard-to-premium',
     'tenant-removed',
+    'users-raised',
+    'vpc-cidr-changed',
   ]);
 });
 
@@ -130,6 +143,96 @@ D('each case shows what the issue asks of it', async () => {
   assert.ok((await run('security-group-opened')).gate.blocking.some((f) => f.kind === 'broadening' && /ingress rule added: .* TCP 8443/.test(f.description)));
 });
 
+/** The kinds of the blocking findings of a case, with every kind on. */
+const blockingKinds = (out: Awaited<ReturnType<typeof rendered>>) => [...new Set(out.gate.blocking.map((f) => f.kind))].sort();
+
+D('each risk case fails the --fail-on kind it must, and says why', async () => {
+  const run = (name: string) => inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, name), join(dir, 'tenants')), 'work tree')));
+
+  const retention = await run('log-retention-shortened');
+  assert.equal(blockingKinds(retention), ['data-loss']);
+  assert.match(retention.text, 'DATA LOSS: RetentionInDays 731 → 1: CloudWatch Logs deletes the events older than the new retention');
+
+  const mfa = await run('mfa-weakened');
+  assert.equal(blockingKinds(mfa), ['weakening']);
+  assert.match(mfa.text, 'WEAKENS: MfaConfiguration "ON" → "OPTIONAL"');
+
+  const dbClass = await run('database-class-changed');
+  assert.equal(blockingKinds(dbClass), ['interruption']);
+  assert.match(
+    dbClass.text,
+    'readers first (platformDatabaseInstance2), then the writer platformDatabaseInstance1: each waits for the one before it (DependsOn)',
+  );
+
+  const upgrade = await run('engine-major-upgrade');
+  assert.equal(upgrade.diff.lifecycle, []);
+  assert.ok(blockingKinds(upgrade).includes('interruption'));
+  const cluster = upgrade.diff.estate.flatMap((s) => s.resources).find((r) => r.logicalId === 'platformDatabaseCluster')!;
+  assert.ok(
+    cluster.paths.some((p) => p.path === 'Properties.AllowMajorVersionUpgrade' && p.to === 'true'),
+    'the cluster allows the major upgrade',
+  );
+  const families = upgrade.diff.estate.flatMap((s) => s.resources).filter((r) => r.type.endsWith('ParameterGroup'));
+  assert.ok(families.length === 2 && families.every((r) => r.impact === 'replace'), 'both parameter groups move to the new family (replaced)');
+  const refused = await run('engine-major-upgrade-not-allowed');
+  assert.equal(refused.diff.lifecycle.length, 1);
+  assert.match(refused.text, 'is a major upgrade');
+  assert.match(refused.text, 'database.allowMajorUpgrade: true');
+
+  const fleet = await run('fleet-instance-type-changed');
+  assert.equal(blockingKinds(fleet), ['interruption']);
+  assert.match(fleet.text, /the shared fleet \(at least \d+ instances\) is replaced in batches of \d+, keeping 3 in service/);
+  assert.match(fleet.text, "tenant acme's fleet (2–12 instances) is replaced in batches of 1, keeping 1 in service");
+
+  const users = await run('users-raised');
+  assert.equal(blockingKinds(users), []);
+  assert.match(users.text, /shared fleet .*MinSize 4 → 12, MaxSize 8 → 24: tenant initech users 2800 → 9999/);
+  assert.ok(
+    users.diff.tenants.some((t) => t.id === 'initech'),
+    'the tenant that caused it has its row',
+  );
+
+  const vpc = await run('vpc-cidr-changed');
+  const strandedIds = vpc.gate.blocking.filter((f) => f.kind === 'stateful').map((f) => f.logicalId);
+  for (const id of ['platformDatabaseCluster', 'platformDatabaseInstance1', 'replicationGroup', 'tenantCacheCluster'])
+    assert.ok(strandedIds.includes(id), `${id} must move with its VPC: ${strandedIds.join(', ')}`);
+});
+
+D('lifecycle shortcuts against the base block diff whatever --fail-on says, with no override', async () => {
+  const run = (name: string) => inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, name), join(dir, 'tenants')), 'work tree')));
+  const offboard = await run('offboarded-in-one-pull-request');
+  assert.equal(
+    offboard.diff.lifecycle.map((l) => l.tenant),
+    ['umbrella'],
+  );
+  assert.match(offboard.diff.lifecycle[0]!.message, 'first set `status: offboarded`');
+  assert.match(offboard.diff.lifecycle[0]!.message, 'then delete the file');
+  const dark = await run('platform-to-own-dns-dark');
+  assert.equal(
+    dark.diff.lifecycle.map((l) => l.tenant),
+    ['initech'],
+  );
+  assert.match(dark.diff.lifecycle[0]!.message, 'dns.platformDomain: initech.tessera.app');
+  // With its platform host kept, the move serves the tenant as before: nothing removed or replaced.
+  const move = await run('platform-to-own-dns');
+  assert.equal(move.diff.lifecycle, []);
+  assert.equal(move.gate.blocking, []);
+  assert.ok(
+    move.diff.estate.some((s) => s.template === 'domains/initech.template.json' && s.change === 'add'),
+    'its domain stage is added',
+  );
+  await inTempDir(async (repo) => {
+    git(repo, 'init', '-q', '-b', 'main');
+    cpSync(BASE, join(repo, 'tenants'), { recursive: true });
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'base');
+    headOf(join(CASES, 'offboarded-in-one-pull-request'), join(repo, 'tenants'));
+    const noGate = await runMain(['diff', '--base', 'main'], repo);
+    assert.is(noGate.status, 1, 'blocked without --fail-on');
+    assert.match(noGate.stdout, 'Lifecycle errors');
+  });
+});
+
 D('an override with a reason lets a finding through, and the output shows the override', async () => {
   const out = await inTempDir(async (dir) => {
     const before = baseSide;
@@ -142,8 +245,8 @@ D('an override with a reason lets a finding through, and the output shows the ov
       findings,
       ['removal', 'stateful'],
       [
-        { kind: 'removal', target: 'tenant:globex', reason },
-        { kind: 'stateful', target: 'tenant:globex', reason },
+        { kind: 'removal', target: { scope: 'tenant', tenant: 'globex', logicalId: null }, reason },
+        { kind: 'stateful', target: { scope: 'tenant', tenant: 'globex', logicalId: null }, reason },
       ],
     );
     let text = '';
@@ -155,21 +258,41 @@ D('an override with a reason lets a finding through, and the output shows the ov
   assert.match(out.text, `allowed by override "removal tenant:globex: ${out.reason}"`);
 });
 
-D('a change touching 300 tenants: the comment stays under the size limit and still names every tenant', async () => {
+D('a change touching 300 tenants: one row per distinct change, the one risky tenant first and whole, under the size limit', async () => {
+  const risky = tenantId(150);
   const out = await inTempDir((dir) => {
     generateEstate(join(dir, 'base'), 300, join(FIXTURES, 'platform.yaml'));
     const before = side(join(dir, 'base'), 'main');
     cpSync(join(dir, 'base'), join(dir, 'head'), { recursive: true });
-    // The standard tier's log retention doubles: every standard tenant's log group changes.
+    // The standard tier's log retention doubles: every standard tenant's log group changes
+    // (longer retention deletes nothing). One tenant's retention drops to a day: data loss.
     const platform = join(dir, 'head', 'platform.yaml');
     writeFileSync(platform, readFileSync(platform, 'utf8').replace(/(standard:[\s\S]*?logRetentionDays: )90/, '$1180'));
+    const file = join(dir, 'head', `${risky}.yaml`);
+    writeFileSync(file, `${readFileSync(file, 'utf8')}logs:\n  retentionDays: 1\n`);
     return rendered(before, side(join(dir, 'head'), 'work tree'));
   });
   assert.ok(out.diff.tenants.length >= 280, `${out.diff.tenants.length} tenants changed`);
   assert.ok(out.markdown.length <= MARKDOWN_MAX_CHARS, `${out.markdown.length} characters`);
   assert.ok(out.markdown.startsWith(COMMENT_MARKER));
-  for (const t of out.diff.tenants) assert.ok(out.markdown.includes(`| \`${t.id}\` |`), `${t.id} has its row`);
-  assert.match(out.markdown, /sections? not shown to stay under GitHub's comment size limit/);
+  const table = out.markdown.split('\n').filter((l) => l.startsWith('| '));
+  assert.ok(table[2]!.includes(`\`${risky}\``) && table[2]!.includes('at risk'), `the risky tenant's row comes first: ${table[2]}`);
+  assert.ok(table.length < 10, `identical changes share a row: ${table.length} rows`);
+  for (const t of out.diff.tenants)
+    assert.ok(
+      table.some((row) => row.includes(`\`${t.id}\``)),
+      `${t.id} is named in the table`,
+    );
+  // Its risk, in the risk list and in its details, which come before any other tenant's.
+  assert.match(out.markdown, `DATA LOSS: RetentionInDays 90 → 1`);
+  const firstDetails = out.markdown.indexOf('<summary><code>');
+  assert.is(out.markdown.indexOf(`<summary><code>${risky}</code>`), firstDetails, 'its details are the first tenant section');
+  assert.not.match(out.markdown.slice(firstDetails, out.markdown.indexOf('</details>', firstDetails)), 'risky resources only');
+  assert.match(out.markdown, /sections? not shown whole to stay under GitHub's comment size limit/);
+  // JSON is the whole model: no value cut.
+  const json = JSON.parse(out.json) as { tenants: { stack: { resources: { paths: { from?: string; to?: string }[] }[] } | null }[] };
+  const values = json.tenants.flatMap((t) => t.stack?.resources.flatMap((r) => r.paths.flatMap((p) => [p.from, p.to])) ?? []);
+  assert.ok(values.length > 0 && values.every((v) => v === undefined || !v.endsWith('…')), 'no value in JSON ends with an ellipsis');
   assertGoldenFile(join(CASES, '300-tenants', 'expected.md'), out.markdown);
 });
 

@@ -118,6 +118,9 @@ G('every string of every schema names a kind of the grammar, a length cap and, f
     'platform.schema.json name',
     'placement-lock.schema.json tenants (keys)',
     'placement-lock.schema.json removed.*.removed',
+    'platform.schema.json userContentDomain',
+    'platform.schema.json app.ami',
+    'tenant.schema.json dns.platformDomain',
   ])
     assert.ok(found.has(expected), `the walk missed ${expected}`);
   assert.ok(fields.length >= 40, `only ${fields.length} string fields found`);

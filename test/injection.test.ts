@@ -1,7 +1,7 @@
 // Defence in depth against the pull-request author (issue 18, item 2). The string
 // grammar (test/grammar.test.ts) is the first wall; behind it:
 //   - manifest values reach templates only through templateText, which refuses what
-//     the grammar refuses, and only three writers read their raw text;
+//     the grammar refuses, and only four writers read their raw text;
 //   - E701 fails the compile on any dynamic reference tenantc does not write itself,
 //     proven here by mutation: the function bypassed (the raw value injected where it
 //     would have placed it), the schema's grammar gone (an identifier planned unchecked);
@@ -19,7 +19,7 @@ import { emitEstate } from '../compiler/emit/emitEstate.ts';
 import { shellQuote } from '../compiler/emit/render.ts';
 import { handoverText } from '../compiler/emit/handover.ts';
 import type { EstatePlan } from '../compiler/plan/model.ts';
-import { ManifestText } from '../compiler/plan/manifestText.ts';
+import { ManifestText, reportText } from '../compiler/plan/manifestText.ts';
 import { checkEstate, compileSources } from '../compiler/pipeline.ts';
 import { ReviewGate } from '../compiler/review/gate.ts';
 import { SECURITY_RULES } from '../compiler/review/index.ts';
@@ -31,6 +31,9 @@ import { compiledSide, diffEstate } from '../compiler/diff/diffEstate.ts';
 import { evaluateGate } from '../compiler/diff/failOn.ts';
 import { inThreadDiffer } from '../compiler/diff/inThreadDiffer.ts';
 import { renderMarkdown } from '../compiler/diff/render.ts';
+import { renderStatusHtml } from '../compiler/status/renderHtml.ts';
+import { SHIPPED_PRICES, SHIPPED_PRICES_FILE } from '../compiler/status/prices.ts';
+import { estateStatus } from '../compiler/status/status.ts';
 import { compiledFrom, inTempDir, loadedFrom, rawFilesFrom, ROOT, runMain, SAMPLE_TENANTS } from './helpers.ts';
 import { planUnvalidated } from './support/unvalidated.ts';
 
@@ -142,8 +145,10 @@ E('no suppression can accept E701: one that names it is an error, and the findin
   });
   assert.is(r.ok, false);
   if (r.ok) return;
+  // The appended suppression's line: the sample's length plus two (review:, suppressions:).
+  const line = readFileSync(join(SAMPLE_TENANTS, 'platform.yaml'), 'utf8').split('\n').length + 2;
   assert.equal(r.diagnostics.map(formatDiagnostic), [
-    'tenants/platform.yaml:85:7: review.suppressions[0] names E701, which no suppression can accept (No dynamic reference tenantc does not write itself): remove it',
+    `tenants/platform.yaml:${line}:7: review.suppressions[0] names E701, which no suppression can accept (No dynamic reference tenantc does not write itself): remove it`,
   ]);
 });
 
@@ -157,11 +162,13 @@ const STOLEN = '{{resolve:secretsmanager:/tessera/tenants/globex/app-credentials
 /** Sets `value` at `path` in resource `resource` of the template at `target` (a mutation of the emitted template). */
 function injectAt(path: string, template: object, target: string, resource: string, at: readonly (string | number)[], value = STOLEN): Template {
   if (path !== target) return template as Template;
-  let node = (template as Template).Resources[resource] as unknown as Record<string | number, unknown>;
+  // The template as written (JSON): emitters share one tags list among resources, and the mutation is of one property.
+  const copy = JSON.parse(JSON.stringify(template)) as Template;
+  let node = copy.Resources[resource] as unknown as Record<string | number, unknown>;
   assert.ok(node, `${target} has no ${resource}`);
   for (const seg of at.slice(0, -1)) node = node[seg] as Record<string | number, unknown>;
   node[at.at(-1)!] = value;
-  return template as Template;
+  return copy;
 }
 
 /** compile's emit → gate → diagnostics, with `mutate` applied to each template as it is emitted. */
@@ -196,6 +203,8 @@ M('with templateText bypassed, each place a manifest value reaches fails the com
     ],
     ['root.template.json', 'platformAlarmEmailSubscription', ['Properties', 'Endpoint'], 'the alarm email'],
     ['domains/acme.template.json', 'domainStageCertificate', ['Properties', 'Tags', 0, 'Value'], 'a tag in a domain stage'],
+    ['root.template.json', 'secretRotationLogGroup', ['Properties', 'Tags', 0, 'Value'], "a tag of the secret rotation Lambda's log group"],
+    ['shards/cache-0.template.json', 'endpointParameter', ['Properties', 'Tags', 'platform'], "a tag of a shared cache's endpoint parameter"],
   ];
   for (const [template, resource, at, what] of cases) {
     const diagnostics = compileMutated((path, t) => injectAt(path, t, template, resource, at, STOLEN));
@@ -257,10 +266,11 @@ M('a manifest value cannot be used as a string: interpolating, serializing or co
   assert.throws(() => ({ [name as unknown as string]: 1 }), /read through templateText/);
 });
 
-M('only the three writers read a manifest value raw', () => {
+M('only the four writers read a manifest value raw', () => {
   const files = (readdirSync(join(ROOT, 'compiler'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
   const readers = files.filter((f) => /ManifestText\.rawText\(/.test(readFileSync(join(ROOT, 'compiler', f), 'utf8'))).map((f) => `compiler/${f}`);
-  assert.equal(readers.sort(), ['compiler/emit/cfn/template.ts', 'compiler/emit/handover.ts', 'compiler/emit/render.ts']);
+  // templateText, handoverText, sqlLiteral and shellQuote, and reportText (one line, for status and the diff).
+  assert.equal(readers.sort(), ['compiler/emit/cfn/template.ts', 'compiler/emit/handover.ts', 'compiler/emit/render.ts', 'compiler/plan/manifestText.ts']);
 });
 
 M.run();
@@ -408,7 +418,11 @@ O('the diff comment shows a hostile name and reason as text: no HTML, comment, l
     ...diff,
     suppressions: [{ change: 'add' as const, rule: 'E101', template: 'shards/*.template.json', resource: 'albSecurityGroup', reason }],
   };
-  const override = { kind: 'broadening' as const, target: 'tenant:acme', reason: '<!-- x --> [y](https://evil.example)' };
+  const override = {
+    kind: 'broadening' as const,
+    target: { scope: 'tenant' as const, tenant: 'acme', logicalId: null },
+    reason: '<!-- x --> [y](https://evil.example)',
+  };
   const gate = evaluateGate([{ kind: 'broadening', tenant: 'acme', template: 't', logicalId: null, description: 'd' }], ['broadening'], [override]);
   let markdown = '';
   renderMarkdown(withReason, gate, { write: (x: string) => (markdown += x) });
@@ -433,6 +447,38 @@ O('the diff comment shows a hostile name and reason as text: no HTML, comment, l
   assert.is(fence, null);
   assert.match(markdown, "`code` | **bold** ```', 'premium'");
   assert.match(markdown, 'Accepted &lt;!-- hide --&gt; !\\[x\\](https://evil.example/x.png) \\`a\\` \\| b');
+});
+
+O('reports read a manifest value on one line: a name that bypassed validation, in tenantc status JSON and page', () => {
+  // status and the diff's causes read manifest text through reportText (their model's fields are strings: the types hold them to it).
+  const shown = reportText(new ManifestText(EVIL_NAME));
+  assert.is(shown, "Evil Corp\\u{000A}$(touch PWNED)`touch PWNED` '; touch PWNED; echo '\\u{001B}[2J\\u{001B}]0;owned\\u{0007}\\u{202E}");
+  // A hostile name cannot even be planned into a status: its cost emits templates, and templateText stops it.
+  assert.throws(
+    () =>
+      estateStatus({
+        plan: hostilePlan(),
+        prices: SHIPPED_PRICES,
+        pricesName: SHIPPED_PRICES_FILE,
+        manifests: 'tenants',
+        lockUpToDate: true,
+        declaredQuotas: new Set(),
+      }),
+    /reached a template: validation was bypassed/,
+  );
+  const plan = compiledFrom(SAMPLE_TENANTS).plan;
+  const m = estateStatus({
+    plan,
+    prices: SHIPPED_PRICES,
+    pricesName: SHIPPED_PRICES_FILE,
+    manifests: 'tenants',
+    lockUpToDate: true,
+    declaredQuotas: new Set(),
+  });
+  const page = renderStatusHtml({ ...m, tenants: m.tenants.map((t) => (t.id === 'acme' ? { ...t, name: shown } : t)) });
+  // No escape, bell or override anywhere in the page: the name is in the JSON the script reads into text nodes.
+  assert.not.match(page, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/u);
+  assert.match(page, 'Evil Corp\\\\u{000A}$(touch PWNED)');
 });
 
 O.run();

@@ -45,6 +45,7 @@ const ELSEWHERE: Partial<Record<DiagnosticCode, string>> = {
   'file-too-large': 'loader.test.ts',
   'security-rule': 'gate.test.ts',
   'suppression-unused': 'gate.test.ts',
+  'price-table': 'prices.test.ts',
 };
 
 Invalid('together with the suites named for the rest, the corpus produces every diagnostic code', () => {

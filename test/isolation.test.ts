@@ -280,15 +280,38 @@ I(
   },
 );
 
-const appPolicy = resolve((root.Resources.appInstanceRole!.Properties.Policies as { PolicyDocument: unknown }[])[0]!.PolicyDocument, {
-  refs: {},
-  getAtts: {},
-}) as object;
+/**
+ * Every policy of the pooled fleet's role, as compiled: its inline policies, and any
+ * policy attached by ARN, which must be one this test can evaluate (an AWS managed one
+ * it does not know fails the proof by name). `extraArns` re-attaches one (mutations).
+ */
+function pooledFleetPolicies(extraArns: readonly string[] = []): { name: string; policy: object }[] {
+  const role = root.Resources.appInstanceRole!.Properties;
+  const inline = ((role.Policies ?? []) as { PolicyName: string; PolicyDocument: unknown }[]).map((p) => ({
+    name: p.PolicyName,
+    policy: resolve(p.PolicyDocument, { refs: {}, getAtts: {} }) as object,
+  }));
+  const attached = [...((role.ManagedPolicyArns ?? []) as unknown[]).map((a) => resolve(a, { refs: {}, getAtts: {} }) as string), ...extraArns].map((arn) => {
+    const known = AWS_MANAGED[arn];
+    if (!known) throw new Error(`the pooled fleet's role carries ${arn}, which this test cannot evaluate: evaluate it, or take it off`);
+    return { name: arn, policy: known };
+  });
+  return [...inline, ...attached];
+}
+const appPolicy = pooledFleetPolicies()[0]!.policy;
+
+/** The tag a compiled tenant resource carries (its role, its parameters), or null. */
+function tagOf(resource: Resource | undefined, key: string): string | null {
+  const tags = resource?.Properties.Tags as { Key: string; Value: string }[] | Record<string, string> | undefined;
+  if (Array.isArray(tags)) return tags.find((t) => t.Key === key)?.Value ?? null;
+  return tags?.[key] ?? null;
+}
 
 /** Who tries to become tenant `target`'s role: the pooled fleet, or a dedicated fleet (as its own tenant role). */
 async function assume(fleet: string, target: string, requestTag: string, appPolicyDoc: object = appPolicy, trust: object = trustOf(target)): Promise<string> {
   const pooled = fleet === 'pooled';
-  const compute = planOf(target).serving.fleet ? 'dedicated' : 'shared';
+  // The role's tag as compiled, which is what IAM reads.
+  const compute = tagOf(tenantTemplate(target).Resources.tenantRole, 'tenantc:compute')!;
   return simulate({
     identityPolicies: pooled ? [{ name: 'app', policy: appPolicyDoc as never }] : rolePolicies(fleet).map((p) => ({ name: p.name, policy: p.policy as never })),
     serviceControlPolicies: [],
@@ -337,6 +360,118 @@ I("mutation: a premium tenant's trust admitting the pooled fleet again (as it di
   // is the control, and rule E403 refuses such a trust on a premium role. (The fleet's
   // policy only ever names roles tagged tenantc:compute=shared besides.)
   assert.is(await assume('pooled', 'hooli', 'hooli', appPolicy, premiumWithPool), 'Allowed', 'the mutation reopens the path');
+});
+
+/** The pooled fleet's own role (no tenant tag) asking for `action` on `resource`, with the resource's tags. */
+async function pooledFleetAsks(
+  action: string,
+  resource: string,
+  resourceTags: Record<string, string> = {},
+  policies: readonly { name: string; policy: object }[] = pooledFleetPolicies(),
+): Promise<string> {
+  return simulate({
+    identityPolicies: policies.map((p) => ({ name: p.name, policy: p.policy as never })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    request: {
+      action,
+      principal: `arn:aws:sts::${ACCOUNT}:assumed-role/tessera-appInstanceRole-XYZ/i-0abc`,
+      resource: { accountId: ACCOUNT, resource },
+      contextVariables: {
+        'aws:SecureTransport': 'true',
+        ...Object.fromEntries(Object.entries(resourceTags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])),
+      },
+    },
+  });
+}
+
+const parameterArn = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`;
+
+/** Every SSM parameter of tenant `id`'s stack as compiled: its name and its tags. */
+function tenantParameters(id: string): { name: string; tags: Record<string, string> }[] {
+  return Object.values(tenantTemplate(id).Resources)
+    .filter((r) => r.Type === 'AWS::SSM::Parameter')
+    .map((r) => ({ name: r.Properties.Name as string, tags: r.Properties.Tags as Record<string, string> }));
+}
+
+/**
+ * Whom the pooled fleet serves, said here apart from the plan: tenants of a tier on
+ * shared compute, active or suspended (a suspended tenant's data stays readable to
+ * it); not a premium tenant, not an offboarded one.
+ */
+const pooledFleetServes = (id: string) => planOf(id).tier.compute === 'shared' && planOf(id).status !== 'offboarded';
+
+I('the pooled fleet reads the parameters of the tenants it serves, and of no premium or offboarded tenant (every parameter of every tenant)', async () => {
+  const served: string[] = [];
+  const refused: string[] = [];
+  for (const t of compiled.plan.tenants) {
+    const params = tenantParameters(t.id);
+    assert.ok(params.length >= 8, `${t.id}: its parameters`);
+    for (const p of params) {
+      for (const action of ['ssm:GetParameter', 'ssm:GetParameters']) {
+        const verdict = await pooledFleetAsks(action, parameterArn(p.name), p.tags);
+        if (pooledFleetServes(t.id)) assert.is(verdict, 'Allowed', `${action} ${p.name}`);
+        else assert.match(verdict, DENIED, `${action} ${p.name}`);
+      }
+    }
+    (pooledFleetServes(t.id) ? served : refused).push(t.id);
+  }
+  // The estate has each case: standard tenants, a suspended one, premium ones, an offboarded one.
+  for (const id of ['initech', 'umbrella', 'acme-eu']) assert.ok(served.includes(id), `${id} is served`);
+  for (const id of ['acme', 'globex', 'hooli', 'wayne-enterprises', 'vandelay']) assert.ok(refused.includes(id), `${id} is not served`);
+});
+
+I("the pooled fleet reads its own configuration, and nothing by path under the tenants' (tags cannot guard a path)", async () => {
+  assert.is(await pooledFleetAsks('ssm:GetParameter', parameterArn('/tessera/platform/database/writer-endpoint')), 'Allowed');
+  assert.is(await pooledFleetAsks('ssm:GetParametersByPath', parameterArn('/tessera/platform')), 'Allowed', 'its own path');
+  assert.is(await pooledFleetAsks('ssm:GetParametersByPath', parameterArn('/tessera/platform/database')), 'Allowed', 'below its own path');
+  for (const path of ['/tessera/tenants', '/tessera/tenants/initech', '/tessera/tenants/hooli', '/tessera'])
+    assert.match(await pooledFleetAsks('ssm:GetParametersByPath', parameterArn(path), { 'tenantc:compute': 'shared' }), DENIED, path);
+  // Another estate in the account: its platform, and its tenants even when tagged shared.
+  assert.match(await pooledFleetAsks('ssm:GetParameter', parameterArn('/tessera-eu/platform/apex-domain')), DENIED);
+  assert.match(await pooledFleetAsks('ssm:GetParameter', parameterArn('/tessera-eu/tenants/initech/tier'), { 'tenantc:compute': 'shared' }), DENIED);
+  // An untagged parameter under the tenants' path (one an operator made by hand).
+  assert.match(await pooledFleetAsks('ssm:GetParameter', parameterArn('/tessera/tenants/initech/notes')), DENIED);
+});
+
+I(
+  "a dedicated fleet reads the platform's configuration and its own tenant's, no other tenant's; a shared-compute tenant's role reads no platform configuration",
+  async () => {
+    const platformParam = { action: 'ssm:GetParameter', resource: parameterArn('/tessera/platform/database/writer-endpoint') };
+    const byPath = { action: 'ssm:GetParametersByPath', resource: parameterArn('/tessera/platform') };
+    for (const fleet of compiled.plan.tenants.filter((t) => t.serving.fleet && t.serving.credentials).map((t) => t.id)) {
+      assert.is(await decide(fleet, fleet, platformParam), 'Allowed', `${fleet}'s fleet, the platform's parameter`);
+      assert.is(await decide(fleet, fleet, byPath), 'Allowed', `${fleet}'s fleet, the platform's path`);
+      assert.match(await decide(fleet, 'initech', platformParam), DENIED, `${fleet}'s role tagged initech`);
+      for (const other of ['initech', 'hooli', 'acme'].filter((o) => o !== fleet))
+        assert.match(await decide(fleet, fleet, KINDS['ssm parameter']!(other)), DENIED, `${fleet}'s fleet, ${other}'s parameter`);
+      assert.match(
+        await decide(fleet, fleet, { action: 'ssm:GetParametersByPath', resource: parameterArn('/tessera/tenants') }),
+        DENIED,
+        'the tenants by path',
+      );
+    }
+    assert.match(await decide('initech', 'initech', platformParam), DENIED, 'the pooled fleet reads it with its own role, not a tenant session');
+  },
+);
+
+I("mutations: AmazonSSMManagedInstanceCore on the pooled fleet, or its tag condition dropped, reads a premium tenant's parameters", async () => {
+  const premium = tenantParameters('hooli').find((p) => p.name.endsWith('/user-pool-client-id'))!;
+  assert.match(await pooledFleetAsks('ssm:GetParameter', parameterArn(premium.name), premium.tags), DENIED, 'as compiled');
+  const withCore = pooledFleetPolicies(['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore']);
+  assert.is(await pooledFleetAsks('ssm:GetParameter', parameterArn(premium.name), premium.tags, withCore), 'Allowed', 'the managed policy reopens the path');
+  const untagged = pooledFleetPolicies().map((p) => ({
+    ...p,
+    policy: JSON.parse(JSON.stringify(p.policy), (key, value) =>
+      key === 'Condition' && value?.StringEquals?.['aws:ResourceTag/tenantc:compute'] && !value['ForAllValues:StringEquals'] ? undefined : value,
+    ),
+  }));
+  assert.is(await pooledFleetAsks('ssm:GetParameter', parameterArn(premium.name), premium.tags, untagged), 'Allowed', 'without the tag condition');
+  assert.throws(
+    () => pooledFleetPolicies(['arn:aws:iam::aws:policy/AdministratorAccess']),
+    /cannot evaluate/,
+    'an unknown managed policy fails the proof by name',
+  );
 });
 
 I('end users (identity pool) reach their own folder and nothing else of the tenant, apart from the workload role', async () => {

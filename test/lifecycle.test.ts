@@ -421,8 +421,10 @@ L('own DNS not ready: the tenant is provisioned but attaches nothing that waits 
   const estate = new Estate(SAMPLE_TENANTS).edit('globex', (t) => t.replace(/^ {2}validated: true.*\n/m, ''));
   const r = estate.compiled();
   const t = tenantTemplate(r, 'globex');
-  for (const waits of ['tenantCertificate', 'tenantListenerCertificate', 'tenantDistributionTenant', 'tenantUserPoolDomain'])
+  for (const waits of ['tenantCertificate', 'tenantListenerCertificate', 'tenantUserPoolDomain'])
     assert.not.ok(t.Resources[waits], `${waits} would wait on the customer's DNS`);
+  // Its assets host is the platform's (<id>.<user-content domain>): nothing of it waits.
+  assert.equal(t.Resources.tenantDistributionTenant?.Properties.Domains, ['globex.tessera-usercontent.net']);
   assert.not.ok(
     Object.values(t.Resources).some((x) => x.Type === 'AWS::ElasticLoadBalancingV2::ListenerRule'),
     'no host is routed yet',
@@ -445,6 +447,103 @@ L('own DNS not ready: the tenant is provisioned but attaches nothing that waits 
   const on = estate.compiled();
   assert.ok(tenantTemplate(on, 'globex').Resources.tenantCertificate);
   assert.ok(fileText(on, 'domains/globex.template.json'));
+});
+
+/**
+ * What a tenant's stack serves: hosts its listener rules forward (with the record that
+ * points each at the ALB, in the zone that answers for it), its sign-in and assets hosts.
+ */
+function served(r: Compiled, id: string) {
+  const t = tenantTemplate(r, id);
+  const all = Object.entries(t.Resources);
+  const hosts = all
+    .filter(([, x]) => x.Type === 'AWS::ElasticLoadBalancingV2::ListenerRule')
+    .filter(([, x]) => (x.Properties.Actions as { Type: string }[])[0]!.Type === 'forward')
+    .flatMap(([, x]) => (x.Properties.Conditions as { HostHeaderConfig: { Values: string[] } }[])[0]!.HostHeaderConfig.Values);
+  const record = (name: string) =>
+    all.find(([, x]) => x.Type === 'AWS::Route53::RecordSet' && x.Properties.Name === name)?.[1].Properties.HostedZoneId as { Ref?: string } | undefined;
+  const signIn = all.find(([, x]) => x.Type === 'AWS::Cognito::UserPoolDomain')?.[1].Properties.Domain as string | undefined;
+  const assets = all.find(([, x]) => x.Type === 'AWS::CloudFront::DistributionTenant')?.[1].Properties.Domains as string[] | undefined;
+  const certificate = all.find(([, x]) => x.Type === 'AWS::CertificateManager::Certificate')?.[1].Properties;
+  return { hosts, record, signIn, assets, certificate };
+}
+
+L('platform DNS → own DNS: the platform host serves at every step until the own domain is validated, then both do; nothing goes dark', async () => {
+  const estate = new Estate(SAMPLE_TENANTS);
+  const p0 = estate.compiled();
+  const before = served(p0, 'initech');
+  assert.equal(before.hosts, ['initech.tessera.app']);
+  assert.equal(before.record('initech.tessera.app'), { Ref: 'PlatformHostedZoneId' });
+
+  // Pull request 1: its own domain, its platform host kept while ACM waits.
+  estate.edit('initech', (t) =>
+    t.replace('  - initech.tessera.app', '  - portal.initech.com').replace('  mode: platform', '  mode: external\n  platformDomain: initech.tessera.app'),
+  );
+  const p1 = estate.compiled();
+  const { record: _r1, ...moving } = served(p1, 'initech');
+  const { record: _r0, ...was } = before;
+  assert.equal(moving, was, 'until validated, its stack serves exactly what it served on platform DNS');
+  assert.equal(tenantTemplate(p1, 'initech'), tenantTemplate(p0, 'initech'), 'its template does not change at all');
+  const stage = JSON.parse(fileText(p1, 'domains/initech.template.json')!) as Template;
+  assert.equal(
+    [
+      stage.Resources.domainStageCertificate!.Properties.DomainName,
+      ...((stage.Resources.domainStageCertificate!.Properties.SubjectAlternativeNames as string[]) ?? []),
+    ],
+    ['portal.initech.com', 'auth.portal.initech.com'],
+    'its domain stage validates its own names meanwhile (its assets host is on the user-content domain, which needs neither)',
+  );
+  assert.match(fileText(p1, 'dns/initech.txt')!, 'it is served at its platform host initech.tessera.app as before');
+  const d1 = await diffEstate(compiledSide('main', p0.plan, p0.files, p0.lock), compiledSide('pr', p1.plan, p1.files, p1.lock), inThreadDiffer);
+  assert.equal(d1.lifecycle, []);
+  assert.not.ok(d1.tenants.find((t) => t.id === 'initech')?.stack, 'no resource of its stack changes');
+
+  // Pull request 2, once its domain stage is issued: its own names take over, the platform host keeps forwarding.
+  estate.edit('initech', (t) => t.replace('  platformDomain: initech.tessera.app', '  platformDomain: initech.tessera.app\n  validated: true'));
+  const p2 = estate.compiled();
+  const both = served(p2, 'initech');
+  assert.equal(both.hosts, ['portal.initech.com', 'initech.tessera.app'], 'both hosts forward to its app');
+  assert.equal(both.record('initech.tessera.app'), { Ref: 'PlatformHostedZoneId' }, 'the platform host keeps its record');
+  assert.is(both.signIn, 'auth.portal.initech.com');
+  assert.equal(both.assets, ['initech.tessera-usercontent.net'], 'its assets host stays on the user-content domain throughout');
+  const client = Object.values(tenantTemplate(p2, 'initech').Resources).find((x) => x.Type === 'AWS::Cognito::UserPoolClient')!;
+  assert.ok((client.Properties.CallbackURLs as string[]).includes('https://initech.tessera.app/auth/callback'), 'sign-in still returns to the platform host');
+
+  // Pull request 3, once its users have moved: the platform host goes, on purpose.
+  estate.edit('initech', (t) => t.replace('  platformDomain: initech.tessera.app\n', ''));
+  const p3 = estate.compiled();
+  assert.equal(served(p3, 'initech').hosts, ['portal.initech.com']);
+  const d3 = await diffEstate(compiledSide('pr2', p2.plan, p2.files, p2.lock), compiledSide('pr3', p3.plan, p3.files, p3.lock), inThreadDiffer);
+  assert.match(d3.tenants.find((t) => t.id === 'initech')!.notes.join('\n'), 'its platform host initech.tessera.app is no longer served');
+});
+
+L('mutation: without its platform host kept, the move leaves the tenant dark until validated (what the diff refuses)', async () => {
+  const estate = new Estate(SAMPLE_TENANTS);
+  const p0 = estate.compiled();
+  estate.edit('initech', (t) => t.replace('  - initech.tessera.app', '  - portal.initech.com').replace('  mode: platform', '  mode: external'));
+  const p1 = estate.compiled();
+  assert.equal(served(p1, 'initech').hosts, []);
+  const d = await diffEstate(compiledSide('main', p0.plan, p0.files, p0.lock), compiledSide('pr', p1.plan, p1.files, p1.lock), inThreadDiffer);
+  assert.equal(
+    d.lifecycle.map((l) => l.tenant),
+    ['initech'],
+  );
+});
+
+L('dns.platformDomain is only for own DNS, one label under the apex, not reserved, and claimed like a domain', () => {
+  const estate = new Estate(SAMPLE_TENANTS);
+  estate.edit('initech', (t) => t.replace('  mode: platform', '  mode: platform\n  platformDomain: initech.tessera.app'));
+  assert.match(estate.errors().join('\n'), 'dns.platformDomain "initech.tessera.app" is only for modes "delegated" and "external"');
+  const other = new Estate(SAMPLE_TENANTS);
+  other.edit('initech', (t) =>
+    t.replace('  - initech.tessera.app', '  - portal.initech.com').replace('  mode: platform', '  mode: external\n  platformDomain: a.b.tessera.app'),
+  );
+  assert.match(other.errors().join('\n'), 'must be <name>.tessera.app');
+  const taken = new Estate(SAMPLE_TENANTS);
+  taken.edit('initech', (t) =>
+    t.replace('  - initech.tessera.app', '  - portal.initech.com').replace('  mode: platform', '  mode: external\n  platformDomain: cyberdyne.tessera.app'),
+  );
+  assert.match(taken.errors().join('\n'), 'is already claimed by');
 });
 
 L('the minimal fixture estate walks the same removal: a lock written before removals existed still guards the id', () => {

@@ -11,8 +11,8 @@ const compiled = compiledFrom(SAMPLE_TENANTS);
 const template = (id: string) => JSON.parse(compiled.files.find((f) => f.path === `tenants/${id}.template.json`)!.content);
 
 N('a platform-DNS tenant holds its record, its sign-in and assets hosts; an own-DNS tenant its sign-in and assets hosts', () => {
-  assert.equal(heldNames(template('cyberdyne')), ['assets.cyberdyne.tessera.app', 'auth.cyberdyne.tessera.app', 'cyberdyne.tessera.app']);
-  assert.equal(heldNames(template('globex')), ['assets.portal.globex.io', 'auth.portal.globex.io']);
+  assert.equal(heldNames(template('cyberdyne')), ['auth.cyberdyne.tessera.app', 'cyberdyne.tessera-usercontent.net', 'cyberdyne.tessera.app']);
+  assert.equal(heldNames(template('globex')), ['auth.portal.globex.io', 'globex.tessera-usercontent.net']);
 });
 
 N('in a compiled estate no name is held by two tenants, and every tenant holds its sign-in and assets hosts', () => {

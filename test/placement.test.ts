@@ -181,15 +181,19 @@ P('past a quota, compile names the quota, the count, the limit and the fix', () 
       ? { ...f, bytes: Buffer.from(Buffer.from(f.bytes!).toString('utf8').replace('quotas: {}', 'quotas: { cognitoUserPools: 10 }')) }
       : f,
   );
+  // The line of `quotas:` in the fixture, so that a comment added above it does not move the expectation.
+  const platform = Buffer.from(raw.find((f) => f.name === 'platform.yaml')!.bytes!).toString('utf8');
+  const line = platform.split('\n').findIndex((l) => l.startsWith('quotas: {')) + 1;
+  assert.ok(line > 0, 'the sample declares quotas: {}');
   const r = checkEstate('tenants', parseSources(raw));
   assert.is(r.ok, false);
   if (r.ok) return;
   assert.equal(r.diagnostics.map(formatDiagnostic), [
-    'tenants/platform.yaml:78:29: placing 11 tenants needs 11 Cognito user pools (one per tenant), over the quota cognitoUserPools = 10 (declared; "Cognito user pools per account and Region", Amazon Cognito Developer Guide, Quotas): request an increase in Service Quotas, then declare it as quotas.cognitoUserPools in this file',
+    `tenants/platform.yaml:${line}:29: placing 11 tenants needs 11 Cognito user pools (one per tenant), over the quota cognitoUserPools = 10 (declared; "Cognito user pools per account and Region", Amazon Cognito Developer Guide, Quotas): request an increase in Service Quotas, then declare it as quotas.cognitoUserPools in this file`,
   ]);
 });
 
-P("adding one tenant changes only its stack, its group, its shards, the root's references to them, the tenant rows and the lock", () => {
+P("adding one tenant changes only its stack, its group, its shards, the root's references to them, the tenant rows, the host map and the lock", () => {
   const raw = rawFilesFrom(SAMPLE_TENANTS);
   const before = compileSources('tenants', parseSources(raw));
   assert.ok(before.ok);
@@ -209,6 +213,7 @@ P("adding one tenant changes only its stack, its group, its shards, the root's r
     'assets.json',
     'groups/group-0.template.json',
     'root.template.json',
+    'runtime/hosts.json',
     'shards/cache-0.template.json',
     'sql/002-tenants.sql',
     'tenants/newco.template.json',

@@ -14,7 +14,12 @@ import { cacheAccessConfined } from '../compiler/review/rules/cacheAccessConfine
 import { crossTenantDenyCoversService } from '../compiler/review/rules/crossTenantDenyCoversService.ts';
 import { endUserRoleScoped } from '../compiler/review/rules/endUserRoleScoped.ts';
 import { metricFilterBindsTenant } from '../compiler/review/rules/metricFilterBindsTenant.ts';
-import { noAwsManagedPolicyOnTenantRole } from '../compiler/review/rules/noAwsManagedPolicyOnTenantRole.ts';
+import { noAwsManagedPolicy } from '../compiler/review/rules/noAwsManagedPolicy.ts';
+import { autoScalingNotifies } from '../compiler/review/rules/autoScalingNotifies.ts';
+import { passwordPolicyStrong } from '../compiler/review/rules/passwordPolicyStrong.ts';
+import { queuesRequireTls } from '../compiler/review/rules/queuesRequireTls.ts';
+import { secretsRotate } from '../compiler/review/rules/secretsRotate.ts';
+import { verifiedEmailOnly } from '../compiler/review/rules/verifiedEmailOnly.ts';
 import { physicalNamesUnique } from '../compiler/review/rules/physicalNamesUnique.ts';
 import { publicEntryProtected } from '../compiler/review/rules/publicEntryProtected.ts';
 import { tenantRoleTrust } from '../compiler/review/rules/tenantRoleTrust.ts';
@@ -181,22 +186,141 @@ R('E304 a cross-tenant deny covers every S3 action (the listed-actions deny let 
   );
 });
 
-R("E402 no AWS managed policy on a tenant role (AmazonSSMManagedInstanceCore read every tenant's parameters)", () => {
+R("E402 no AWS managed policy on any role (AmazonSSMManagedInstanceCore read every tenant's parameters)", () => {
   const role = (arns: unknown[], tenant: string | null) => ({
     Type: 'AWS::IAM::Role',
     Properties: { ManagedPolicyArns: arns, Tags: tenant ? [{ Key: 'tenant-id', Value: tenant }] : [] },
   });
   const ssmCore = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore' };
+  const rdsMonitoring = 'arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole';
   assert.equal(
     verdicts(
-      noAwsManagedPolicyOnTenantRole,
+      noAwsManagedPolicy,
       t({
         own: role([{ Ref: 'tenantAccessPolicy' }], 'hooli'),
         withCore: role([{ Ref: 'tenantAccessPolicy' }, ssmCore], 'hooli'),
-        platform: role([ssmCore], null),
+        // The platform's roles too: the pooled fleet carried this one.
+        pooledFleet: role([ssmCore], null),
+        monitoring: role([rdsMonitoring], null),
+        inlineOnly: { Type: 'AWS::IAM::Role', Properties: { Policies: [] } },
+        user: { Type: 'AWS::IAM::User', Properties: { ManagedPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] } },
+        customerManaged: role(['arn:aws:iam::123456789012:policy/estate-own'], null),
+        policy: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: {} } },
       }),
     ),
-    ['own:ok', 'withCore:bad'],
+    ['own:ok', 'withCore:bad', 'pooledFleet:bad', 'monitoring:bad', 'inlineOnly:ok', 'user:bad', 'customerManaged:ok'],
+  );
+});
+
+R('E202 every Auto Scaling group notifies a topic of launches, terminations and their failures', () => {
+  const all = [
+    'autoscaling:EC2_INSTANCE_LAUNCH',
+    'autoscaling:EC2_INSTANCE_LAUNCH_ERROR',
+    'autoscaling:EC2_INSTANCE_TERMINATE',
+    'autoscaling:EC2_INSTANCE_TERMINATE_ERROR',
+  ];
+  const asg = (configs?: object[]) => ({ Type: 'AWS::AutoScaling::AutoScalingGroup', Properties: configs ? { NotificationConfigurations: configs } : {} });
+  assert.equal(
+    verdicts(
+      autoScalingNotifies,
+      t({
+        pooled: asg([{ TopicARN: { Ref: 'platformAlarmTopic' }, NotificationTypes: all }]),
+        dedicated: asg([{ TopicARN: { Ref: 'AlarmTopicArn' }, NotificationTypes: all }]),
+        split: asg([
+          { TopicARN: 'a', NotificationTypes: all.slice(0, 2) },
+          { TopicARN: 'b', NotificationTypes: all.slice(2) },
+        ]),
+        silent: asg(),
+        errorsOnly: asg([{ TopicARN: 'a', NotificationTypes: [all[1], all[3]] }]),
+        noTopic: asg([{ NotificationTypes: all }]),
+        policy: { Type: 'AWS::AutoScaling::ScalingPolicy', Properties: {} },
+      }),
+    ),
+    ['pooled:ok', 'dedicated:ok', 'split:ok', 'silent:bad', 'errorsOnly:bad', 'noTopic:bad'],
+  );
+});
+
+R('E305 every secret has a rotation schedule', () => {
+  const secret = { Type: 'AWS::SecretsManager::Secret', Properties: {} };
+  const schedule = (id: string, props: object = { RotationLambdaARN: { Ref: 'SecretRotationFunctionArn' } }) => ({
+    Type: 'AWS::SecretsManager::RotationSchedule',
+    Properties: { SecretId: { Ref: id }, ...props },
+  });
+  assert.equal(
+    verdicts(
+      secretsRotate,
+      t({
+        tenantSecret: secret,
+        tenantSecretRotation: schedule('tenantSecret'),
+        hostedSecret: secret,
+        hostedRotation: schedule('hostedSecret', { HostedRotationLambda: { RotationType: 'PostgreSQLSingleUser' } }),
+        forgotten: secret,
+        // A schedule with nothing to rotate with rotates nothing.
+        emptySecret: secret,
+        emptyRotation: schedule('emptySecret', {}),
+        otherSchedule: schedule('elsewhere'),
+      }),
+    ),
+    ['tenantSecret:ok', 'hostedSecret:ok', 'forgotten:bad', 'emptySecret:bad'],
+  );
+});
+
+R('E306 every queue refuses requests without TLS', () => {
+  const queue = { Type: 'AWS::SQS::Queue', Properties: {} };
+  const policy = (queues: string[], statement: object) => ({
+    Type: 'AWS::SQS::QueuePolicy',
+    Properties: { Queues: queues.map((q) => ({ Ref: q })), PolicyDocument: { Statement: [statement] } },
+  });
+  const tls = { Effect: 'Deny', Principal: '*', Action: 'sqs:*', Resource: 'x', Condition: { Bool: { 'aws:SecureTransport': 'false' } } };
+  assert.equal(
+    verdicts(
+      queuesRequireTls,
+      t({
+        deadLetters: queue,
+        deadLettersPolicy: policy(['deadLetters'], tls),
+        bare: queue,
+        partial: queue,
+        partialPolicy: policy(['partial'], { ...tls, Action: ['sqs:SendMessage'] }),
+        allowOnly: queue,
+        allowOnlyPolicy: policy(['allowOnly'], { ...tls, Effect: 'Allow' }),
+        onePrincipal: queue,
+        onePrincipalPolicy: policy(['onePrincipal'], { ...tls, Principal: { AWS: 'arn:aws:iam::111122223333:root' } }),
+      }),
+    ),
+    ['deadLetters:ok', 'bare:bad', 'partial:bad', 'allowOnly:bad', 'onePrincipal:bad'],
+  );
+});
+
+R('E405 user pools ask for 12 characters and every class', () => {
+  const pool = (p: object) => ({ Type: 'AWS::Cognito::UserPool', Properties: { Policies: { PasswordPolicy: p } } });
+  const strong = { MinimumLength: 12, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true };
+  assert.equal(
+    verdicts(
+      passwordPolicyStrong,
+      t({
+        strong: pool(strong),
+        longer: pool({ ...strong, MinimumLength: 16 }),
+        short: pool({ ...strong, MinimumLength: 10 }),
+        noSymbols: pool({ ...strong, RequireSymbols: false }),
+        unset: { Type: 'AWS::Cognito::UserPool', Properties: {} },
+      }),
+    ),
+    ['strong:ok', 'longer:ok', 'short:bad', 'noSymbols:bad', 'unset:bad'],
+  );
+});
+
+R('E406 a changed email is not the claim until it is verified', () => {
+  const pool = (settings?: object) => ({ Type: 'AWS::Cognito::UserPool', Properties: settings ? { UserAttributeUpdateSettings: settings } : {} });
+  assert.equal(
+    verdicts(
+      verifiedEmailOnly,
+      t({
+        verified: pool({ AttributesRequireVerificationBeforeUpdate: ['email'] }),
+        phoneOnly: pool({ AttributesRequireVerificationBeforeUpdate: ['phone_number'] }),
+        unset: pool(),
+      }),
+    ),
+    ['verified:ok', 'phoneOnly:bad', 'unset:bad'],
   );
 });
 
@@ -332,6 +456,28 @@ R('every template of the isolation estate (the sample, a prefix id, an identity 
       findings.some((f) => f.rule === rule.id),
       `${rule.id} applied to nothing`,
     );
+});
+
+R("mutation: AmazonSSMManagedInstanceCore back on any compiled role (the pooled fleet's, the database monitoring role, a premium tenant's) fails E402", () => {
+  const c = isolationEstate();
+  const template = (path: string) => JSON.parse(c.files.find((f) => f.path === path)!.content) as Template;
+  const core = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore' };
+  for (const [path, role] of [
+    ['root.template.json', 'appInstanceRole'],
+    ['root.template.json', 'platformDatabaseMonitoringRole'],
+    ['tenants/hooli.template.json', 'tenantRole'],
+  ] as const) {
+    const compiled = template(path);
+    assert.ok(noAwsManagedPolicy.check(compiled, path, new Map()).find((f) => f.resource === role)!.compliant, `${path} ${role} as compiled`);
+    const r = compiled.Resources[role]!;
+    const props = r.Properties as { ManagedPolicyArns?: unknown[] };
+    const mutated: Template = {
+      Resources: { ...compiled.Resources, [role]: { ...r, Properties: { ...props, ManagedPolicyArns: [...(props.ManagedPolicyArns ?? []), core] } } },
+    };
+    const f = noAwsManagedPolicy.check(mutated, path, new Map()).find((x) => x.resource === role)!;
+    assert.not.ok(f.compliant, `${path} ${role} with the managed policy`);
+    assert.match(f.message, /AmazonSSMManagedInstanceCore/);
+  }
 });
 
 R.run();

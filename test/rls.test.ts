@@ -5,12 +5,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { DB_CLUSTER, emitDatabase } from '../compiler/emit/cfn/database.ts';
 import { emitSql } from '../compiler/emit/sql/emitSql.ts';
 import { databaseRoles } from '../compiler/plan/names.ts';
 import { compileSources, parseSources } from '../compiler/pipeline.ts';
 import { PLACEMENT_LOCK_FILE } from '../compiler/load/readManifests.ts';
 import { FIXTURES, minimalEstateAs, rawFile } from './helpers.ts';
-import { pgliteBackend, rejects, serverBackend, useServer, type Backend, type Session } from './support/databases.ts';
+import { enterTenant, pgliteBackend, readContextKey, rejects, serverBackend, useServer, type Backend, type Session } from './support/databases.ts';
 
 const PLATFORM = `rls${process.pid}`;
 const ROLES = databaseRoles(PLATFORM);
@@ -54,7 +55,12 @@ async function catalogSnapshot(s: Session): Promise<unknown> {
       'members', (SELECT json_agg(json_build_array(pg_get_userbyid(roleid), pg_get_userbyid(member)) ORDER BY pg_get_userbyid(roleid), pg_get_userbyid(member))
                   FROM pg_auth_members WHERE pg_get_userbyid(member) IN ($1, $2)),
       'schema', (SELECT json_build_array(nspacl::text, pg_get_userbyid(nspowner)) FROM pg_namespace WHERE nspname = 'app'),
-      'tenants', (SELECT json_agg(json_build_array(id, name, tier, status) ORDER BY id) FROM app.tenants)
+      'tenants', (SELECT json_agg(json_build_array(id, name, tier, status, lock_space) ORDER BY id) FROM app.tenants),
+      'contextKey', (SELECT json_agg(json_build_array(slot, md5(key)) ORDER BY slot) FROM app.tenantc_context_keys),
+      'roleSettings', (SELECT json_agg(setconfig) FROM pg_db_role_setting WHERE setrole = (SELECT oid FROM pg_roles WHERE rolname = $2)),
+      'builtins', (SELECT json_agg(json_build_array(p.oid::regprocedure::text, p.proacl::text) ORDER BY p.oid::regprocedure::text) FROM pg_proc p
+                   WHERE p.pronamespace = 'pg_catalog'::regnamespace AND (p.proname LIKE 'lo\_%' OR p.proname LIKE 'pg\_%advisory%' OR p.proname IN ('pg_terminate_backend', 'pg_stat_get_activity'))),
+      'schemas', (SELECT json_agg(json_build_array(nspname, nspacl::text) ORDER BY nspname) FROM pg_namespace WHERE nspname !~ '^pg_(toast|temp_|toast_temp_)')
     ) AS snap`,
     [ROLES.owner, ROLES.app],
   );
@@ -65,29 +71,32 @@ async function gaps(s: Session): Promise<string[]> {
   return (await s.query<{ object: string; problem: string }>('SELECT object, problem FROM app.tenantc_rls_gaps()')).map((r) => `${r.object}: ${r.problem}`);
 }
 
-/** Runs fn in a transaction whose tenant is `tenant` (the documented withTenant flow). */
-async function asTenant<T>(s: Session, tenant: string | null, fn: () => Promise<T>): Promise<T> {
-  await s.exec('BEGIN');
-  try {
-    if (tenant !== null) await s.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant]);
-    return await fn();
-  } finally {
-    await s.exec('ROLLBACK');
-  }
-}
-
 function rlsSuite(name: string, open: () => Promise<Backend>): void {
   const S = suite(`rls on ${name}`);
   let db: Backend;
+  /** The database's tenant-context key: what the application holds. */
+  let key: string;
+
+  /** Runs fn in a transaction whose tenant is `tenant`, set and proven as withTenant does. */
+  async function asTenant<T>(s: Session, tenant: string | null, fn: () => Promise<T>): Promise<T> {
+    await s.exec('BEGIN');
+    try {
+      if (tenant !== null) await enterTenant(s, key, tenant);
+      return await fn();
+    } finally {
+      await s.exec('ROLLBACK');
+    }
+  }
 
   S.before(async () => {
     db = await open();
     await db.admin.exec(SQL['001-rls-migration.sql']!);
     await db.admin.exec(SQL['002-tenants.sql']!);
+    key = await readContextKey(db.admin);
     // Seed one row per tenant per table, as the tenant itself would write it.
     for (const tenant of ['acme', 'initech']) {
       await db.admin.exec('BEGIN');
-      await db.admin.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant]);
+      await enterTenant(db.admin, key, tenant);
       await db.admin.exec(`SET LOCAL ROLE ${ROLES.app}`);
       for (const table of ['projects', 'documents', 'invoices']) await db.admin.exec(`INSERT INTO app.${table} DEFAULT VALUES`);
       await db.admin.exec('COMMIT');
@@ -123,7 +132,7 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
           rows.map((r) => r.tenant_id),
           ['acme'],
         );
-        assert.equal((await app.query('SELECT id FROM app.tenants')).length, 1, 'only its own tenants row');
+        assert.equal(await app.query('SELECT id, status FROM app.current_tenant()'), [{ id: 'acme', status: 'active' }], 'only its own registry row');
         const updated = await app.query(`UPDATE app.invoices SET tenant_id = tenant_id WHERE tenant_id = 'initech' RETURNING id`);
         assert.is(updated.length, 0, "UPDATE of another tenant's row touches nothing");
         const deleted = await app.query(`DELETE FROM app.documents WHERE tenant_id = 'initech' RETURNING id`);
@@ -149,9 +158,10 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
     const app = await db.app();
     try {
       await asTenant(app, null, async () => {
-        for (const table of ['projects', 'documents', 'comments', 'invoices', 'audit_events', 'tenants']) {
+        for (const table of ['projects', 'documents', 'comments', 'invoices', 'audit_events']) {
           assert.is((await app.query(`SELECT 1 FROM app.${table}`)).length, 0, table);
         }
+        assert.is((await app.query('SELECT 1 FROM app.current_tenant()')).length, 0, 'the registry');
       });
       await asTenant(app, null, () => rejects(app.query('INSERT INTO app.projects DEFAULT VALUES'), /null value|row-level security/, 'INSERT with no tenant'));
       await asTenant(app, null, () =>
@@ -160,7 +170,7 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
       // A transaction-local setting is gone after COMMIT: the next transaction on the
       // same (pooled) connection starts with no tenant.
       await app.exec('BEGIN');
-      await app.query(`SELECT set_config('app.tenant_id', 'acme', true)`);
+      await enterTenant(app, key, 'acme');
       await app.exec('COMMIT');
       assert.is((await app.query('SELECT 1 FROM app.projects')).length, 0, 'no tenant leaks into the next transaction');
     } finally {
@@ -272,7 +282,7 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
     // In a savepoint: a refused statement rolls back to it (role and tenant included)
     // and the admin's transaction goes on.
     await db.admin.exec(`SAVEPOINT as_app; SET LOCAL ROLE ${ROLES.app}`);
-    await db.admin.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant]);
+    await enterTenant(db.admin, key, tenant);
     try {
       const rows = await db.admin.query(sql, params);
       await db.admin.exec('RESET ROLE; RELEASE SAVEPOINT as_app');
@@ -306,7 +316,7 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
       await rejects(asAppIn('initech', 'INSERT INTO app.projects DEFAULT VALUES'), /duplicate key/, "with the key on id alone, acme blocks initech's insert");
       assert.ok(
         (await gaps(db.admin)).includes(
-          'app.projects: primary key projects_pkey does not include tenant_id: one tenant learns whether another has a value, and can block its inserts',
+          'app.projects: primary key projects_pkey does not have tenant_id among its key columns: one tenant learns whether another has a value, and can block its inserts (make tenant_id its first key column)',
         ),
       );
     } finally {
@@ -322,25 +332,61 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
     await db.admin.exec('BEGIN');
     try {
       await db.admin.exec(fixture);
+      // The registrar's own: a view, a function, and an overload under the name of one of
+      // tenantc's functions (a check that allows by name lets it through).
       await db.admin.exec(`SET LOCAL ROLE ${ROLES.registrar}; CREATE VIEW app.all_tenants AS SELECT id, status FROM app.tenants;
-        CREATE FUNCTION app.tenant_count() RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS 'SELECT count(*) FROM app.tenants'; RESET ROLE;`);
-      // The paths are real: an oracle on another tenant's values, a reference into its rows.
+        CREATE FUNCTION app.tenant_count() RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS 'SELECT count(*) FROM app.tenants';
+        CREATE FUNCTION app.tenantc_register_tenant(p_id text) RETURNS SETOF text LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS 'SELECT name FROM app.tenants';
+        GRANT EXECUTE ON FUNCTION app.tenantc_register_tenant(text) TO ${ROLES.app}; RESET ROLE;`);
+      // The paths are real. An oracle on another tenant's values (a unique column; a
+      // unique key whose tenant_id is only included; an exclusion constraint), which is
+      // also a way to block its inserts:
       await asAppIn('initech', `UPDATE app.projects SET code = 'SECRET-7'`);
-      await db.admin.exec('SAVEPOINT oracle');
-      await rejects(asAppIn('acme', `INSERT INTO app.projects (code) VALUES ('SECRET-7')`), /duplicate key/, 'acme learns initech has SECRET-7');
-      await db.admin.exec('ROLLBACK TO SAVEPOINT oracle');
+      await asAppIn('initech', `UPDATE app.documents SET slug = 'merger-plan'`);
+      await asAppIn('initech', `UPDATE app.invoices SET period = tstzrange('2026-03-01', '2026-04-01')`);
+      await asAppIn('initech', 'INSERT INTO app.comments DEFAULT VALUES');
+      await asAppIn('acme', 'INSERT INTO app.comments DEFAULT VALUES');
+      for (const [sql, what] of [
+        [`INSERT INTO app.projects (code) VALUES ('SECRET-7')`, 'acme learns initech has SECRET-7'],
+        [`INSERT INTO app.documents (slug) VALUES ('merger-plan')`, 'acme learns initech has a document merger-plan'],
+        [`INSERT INTO app.invoices (period) VALUES (tstzrange('2026-03-15', '2026-03-16'))`, "acme bisects initech's period"],
+      ] as const) {
+        await db.admin.exec('SAVEPOINT oracle');
+        await rejects(asAppIn('acme', sql), /duplicate key|conflicting key value violates exclusion constraint/, what);
+        await db.admin.exec('ROLLBACK TO SAVEPOINT oracle');
+      }
+      // A reference into another tenant's rows:
       const [theirs] = await db.admin.query<{ id: string }>(`SELECT id::text FROM app.projects WHERE tenant_id = 'initech' LIMIT 1`);
       await asAppIn('acme', 'INSERT INTO app.documents (project_id) VALUES ($1)', [Number(theirs!.id)]);
+      // Another tenant's rows through a policy that has tenantc's name, and through the admin's view in another schema:
+      assert.equal((await asAppIn('acme', 'SELECT DISTINCT tenant_id FROM app.comments ORDER BY 1')).length, 2, 'the renamed policy shows initech');
+      assert.equal((await asAppIn('acme', 'SELECT DISTINCT tenant_id FROM reports.all_invoices')).length, 2, 'the view in reports shows initech');
+      // The registry, through the overload:
+      assert.equal((await asAppIn('acme', `SELECT * FROM app.tenantc_register_tenant('x')`)).length, 2, 'the overload lists every tenant');
+      // One tenant's row count, for anyone to read, in the partial index's size:
+      await asAppIn('initech', 'INSERT INTO app.audit_events SELECT FROM generate_series(1, 6)');
+      await db.admin.exec('ANALYZE app.audit_events');
+      assert.equal(
+        await asAppIn('acme', `SELECT reltuples::int AS n FROM pg_class WHERE relname = 'audit_events_initech'`),
+        [{ n: 6 }],
+        "initech's 6 audit events",
+      );
       const reported = await gaps(db.admin);
       for (const expected of [
-        /^app\.projects: unique index projects_code_key does not include tenant_id/,
-        /^app\.projects: unique index projects_id_key does not include tenant_id/,
+        /^app\.projects: unique index projects_code_key does not have tenant_id among its key columns/,
+        /^app\.projects: unique index projects_id_key does not have tenant_id among its key columns/,
+        /^app\.documents: unique index documents_slug_key does not have tenant_id among its key columns/,
+        /^app\.invoices: exclusion constraint invoices_period_excl does not compare tenant_id with =/,
         /^app\.documents: foreign key documents_project_id_fkey to app\.projects does not pair tenant_id with tenant_id/,
+        /^app\.comments: policy tenant_read \(FOR SELECT, TO PUBLIC\) is not one of tenantc's: .* its USING is true$/,
+        /^app\.audit_events: index audit_events_initech has a predicate on tenant_id/,
         /^app\.comments: rule comments_log rewrites queries as the table's owner/,
         new RegExp(`^app\\.invoices: ${ROLES.app} is granted TRUNCATE: TRUNCATE empties the table past row-level security`),
         new RegExp(`^app\\.invoices_id_seq: ${ROLES.app} is granted USAGE on a sequence`),
+        /^reports\.all_invoices: view runs as \S+, which bypasses row-level security/,
         /^app\.all_tenants: view runs as the registrar/,
-        /^app\.tenant_count: function runs as the registrar/,
+        /^app\.tenant_count\(\): function runs as the registrar/,
+        /^app\.tenantc_register_tenant\(text\): function runs as the registrar/,
       ])
         assert.ok(
           reported.some((g) => expected.test(g)),
@@ -350,6 +396,75 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
       await db.admin.exec('ROLLBACK');
     }
     assert.equal(await gaps(db.admin), [], 'the compiled migration alone reports nothing');
+  });
+
+  S('a function of tenantc changed in its body, or an index expression over tenant_id, is reported', async () => {
+    await db.admin.exec('BEGIN');
+    try {
+      // The registrar's current_tenant_id() with a body that trusts app.tenant_id alone.
+      await db.admin.exec(`GRANT CREATE ON SCHEMA app TO ${ROLES.registrar}; SET LOCAL ROLE ${ROLES.registrar};
+        CREATE OR REPLACE FUNCTION app.current_tenant_id() RETURNS app.tenant_id LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+          AS $$ SELECT NULLIF(current_setting('app.tenant_id', true), '')::app.tenant_id $$;
+        SET LOCAL ROLE ${ROLES.owner}; CREATE INDEX projects_tenant_lower ON app.projects (lower(tenant_id)); RESET ROLE;`);
+      const reported = await gaps(db.admin);
+      assert.ok(
+        reported.includes(
+          "app.current_tenant_id(): function runs as the registrar, which sees every tenant's registry row and the tenant-context key: only tenantc's own may (this one differs from them in signature or body)",
+        ),
+        reported.join('\n'),
+      );
+      assert.ok(
+        reported.some((g) => /^app\.projects: index projects_tenant_lower has an expression over tenant_id/.test(g)),
+        reported.join('\n'),
+      );
+    } finally {
+      await db.admin.exec('ROLLBACK');
+    }
+  });
+
+  S('the registry: the application reads its own row through current_tenant(), never the table, and no statistic describes another tenant', async () => {
+    // The planner attack of the issue: the histogram's selectivity, amplified by a join.
+    const probe = (bound: string) =>
+      `EXPLAIN (FORMAT JSON) SELECT 1 FROM app.tenants t LEFT JOIN generate_series(1::bigint, 1e17::bigint) g ON t.id <= '${bound}'`;
+    const app = await db.app();
+    try {
+      await asTenant(app, 'acme', () => rejects(app.query('SELECT id FROM app.tenants'), /permission denied for table tenants/, 'SELECT on the registry'));
+      await asTenant(app, 'acme', () => rejects(app.query(probe('cyberdyne')), /permission denied for table tenants/, 'EXPLAIN over the registry'));
+      await asTenant(app, 'acme', async () => {
+        assert.equal(await app.query('SELECT id, name, tier, status FROM app.current_tenant()'), [
+          { id: 'acme', name: 'Acme Corporation', tier: 'premium', status: 'active' },
+        ]);
+      });
+    } finally {
+      await app.close();
+    }
+    await db.admin.exec('ANALYZE app.tenants');
+    assert.equal(await db.admin.query(`SELECT attname FROM pg_stats WHERE schemaname = 'app' AND tablename = 'tenants'`), [], 'ANALYZE keeps nothing');
+    // The mutation: the registry readable by the application, with its statistics, as it was.
+    await db.admin.exec('BEGIN');
+    try {
+      await db.admin.exec(`GRANT SELECT ON app.tenants TO ${ROLES.app}; ALTER POLICY tenant_isolation ON app.tenants TO ${ROLES.owner}, ${ROLES.app};
+        ALTER TABLE app.tenants ALTER COLUMN id SET STATISTICS -1; ANALYZE app.tenants`);
+      const estimate = async (bound: string) => {
+        const [plan] = await asAppIn('acme', probe(bound));
+        return (Object.values(plan!)[0] as { Plan: { 'Plan Rows': number } }[])[0]!.Plan['Plan Rows'];
+      };
+      assert.is((await asAppIn('acme', 'SELECT id FROM app.tenants')).length, 1, 'acme sees one row');
+      assert.ok((await estimate('b')) < (await estimate('cyberdyne')), "the estimates place another tenant's id between b and cyberdyne... ");
+      assert.ok((await estimate('cyberdyne')) < (await estimate('z')), '...and between cyberdyne and z');
+      const reported = await gaps(db.admin);
+      assert.ok(
+        reported.includes(`app.tenants: ${ROLES.app} is granted SELECT: the application reads the registry only through current_tenant(), its own row`),
+        reported.join('\n'),
+      );
+      assert.ok(
+        reported.includes(
+          'app.tenants: the planner keeps statistics on column id of the registry: an estimate over it describes other tenants (run the migration again)',
+        ),
+      );
+    } finally {
+      await db.admin.exec('ROLLBACK');
+    }
   });
 
   S("the registry: the owner's views and functions show the current tenant only; the registrar alone sees every tenant", async () => {
@@ -379,7 +494,7 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
       // The mutation: the owner's registry policy as it was. The owner's view then lists everyone.
       await db.admin.exec(`CREATE POLICY tenant_registry ON app.tenants AS PERMISSIVE FOR ALL TO ${ROLES.owner} USING (true) WITH CHECK (true)`);
       assert.is((await asAppIn('acme', 'SELECT id FROM app.tenant_directory')).length, 2, 'with the old policy the view leaks every tenant');
-      assert.ok((await gaps(db.admin)).some((g) => /^app\.tenants: policy tenant_registry is not one of tenantc's/.test(g)));
+      assert.ok((await gaps(db.admin)).some((g) => /^app\.tenants: policy tenant_registry \(FOR ALL, TO \w+\) is not one of tenantc's/.test(g)));
     } finally {
       await db.admin.exec('ROLLBACK');
       await db.admin.exec('DROP VIEW app.tenant_directory; DROP FUNCTION app.tenant_names();');
@@ -460,7 +575,8 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
     const app = await db.app();
     try {
       await asTenant(app, 'initech', async () => {
-        for (const table of ['projects', 'documents', 'invoices', 'tenants']) assert.is((await app.query(`SELECT 1 FROM app.${table}`)).length, 0, table);
+        for (const table of ['projects', 'documents', 'invoices']) assert.is((await app.query(`SELECT 1 FROM app.${table}`)).length, 0, table);
+        assert.is((await app.query('SELECT 1 FROM app.current_tenant()')).length, 0, 'the registry');
       });
       await asTenant(app, 'initech', () => rejects(app.query('INSERT INTO app.projects DEFAULT VALUES'), /row-level security/, 'INSERT as a removed tenant'));
     } finally {
@@ -497,6 +613,188 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
     } finally {
       await app.close();
     }
+  });
+
+  S('large objects are closed to the application role, and the check reports any it owns', async () => {
+    const app = await db.app();
+    try {
+      for (const call of [
+        `SELECT lo_from_bytea(0, 'x')`,
+        'SELECT lo_create(0)',
+        'SELECT lo_get(1)',
+        `SELECT lo_put(1, 0, 'x')`,
+        'SELECT lo_unlink(1)',
+        'SELECT lo_open(1, 262144)',
+      ]) {
+        await asTenant(app, 'acme', () => rejects(app.query(call), /permission denied for function lo_/, call));
+      }
+    } finally {
+      await app.close();
+    }
+    // The mutation: the lo_* functions as PostgreSQL ships them. initech's large object
+    // is then acme's to list, read, overwrite and unlink: one owner, no policies.
+    await db.admin.exec('BEGIN');
+    try {
+      await db.admin.exec('GRANT EXECUTE ON FUNCTION lo_from_bytea(oid, bytea), lo_get(oid), lo_put(oid, bigint, bytea), lo_unlink(oid) TO PUBLIC');
+      const [made] = await asAppIn('initech', `SELECT lo_from_bytea(0, convert_to('initech payroll', 'UTF8'))::text AS oid`);
+      assert.ok(
+        (await asAppIn('acme', 'SELECT oid::text FROM pg_largeobject_metadata')).some((r) => r.oid === made!.oid),
+        'acme lists it',
+      );
+      assert.equal(await asAppIn('acme', `SELECT convert_from(lo_get($1::oid), 'UTF8') AS v`, [made!.oid]), [{ v: 'initech payroll' }], 'acme reads it');
+      await asAppIn('acme', `SELECT lo_put($1::oid, 0, convert_to('acme', 'UTF8'))`, [made!.oid]);
+      const reported = await gaps(db.admin);
+      assert.ok(
+        reported.includes(
+          `${ROLES.app}: the application role owns 1 large object(s): any tenant reads, overwrites and unlinks them (move the data into a tenant table)`,
+        ),
+        reported.join('\n'),
+      );
+      assert.ok(
+        reported.some((g) =>
+          g.startsWith(`${ROLES.app}: the application role may call lo_from_bytea, lo_get, lo_put, lo_unlink: large objects have no row-level security`),
+        ),
+        reported.join('\n'),
+      );
+    } finally {
+      await db.admin.exec('ROLLBACK');
+    }
+  });
+
+  S('role-level settings a tenant gives the shared role are reported, and the migration clears them', async () => {
+    const app = await db.app();
+    try {
+      // Any role may set its own defaults: the attack is one statement each.
+      await app.exec('ALTER ROLE CURRENT_USER SET default_transaction_read_only = on');
+      await app.exec(`ALTER ROLE CURRENT_USER SET lock_timeout = '1ms'`);
+    } finally {
+      await app.close();
+    }
+    const settings = () => db.admin.query<{ setconfig: string[] }>('SELECT setconfig FROM pg_db_role_setting WHERE setrole = $1::regrole', [ROLES.app]);
+    try {
+      assert.equal(await gaps(db.admin), [
+        `${ROLES.app}: the application role has role-level settings (default_transaction_read_only=on, lock_timeout=1ms): every new session of every tenant starts with them (run the migration again: it clears them)`,
+      ]);
+      // The mutation: the migration without its clearing step leaves them.
+      await db.admin.exec(SQL['001-rls-migration.sql']!.replace(/^SELECT pg_temp\.tenantc_clear_role_settings\(.*\);$/m, ''));
+      assert.equal(await settings(), [{ setconfig: ['default_transaction_read_only=on', 'lock_timeout=1ms'] }]);
+      await db.admin.exec(SQL['001-rls-migration.sql']!);
+      assert.equal(await settings(), []);
+      assert.equal(await gaps(db.admin), []);
+    } finally {
+      await db.admin.exec(`ALTER ROLE ${ROLES.app} RESET ALL`);
+    }
+  });
+
+  S("no schema is the application role's to create in: a function planted in public would run in another tenant's request", async () => {
+    const plant = [
+      'CREATE TABLE public.loot (v text)',
+      // An exact match for upper(tenant_id), so it wins over pg_catalog.upper(text).
+      `CREATE FUNCTION public.upper(app.tenant_id) RETURNS text LANGUAGE sql
+        AS $f$ INSERT INTO public.loot SELECT string_agg(i.tenant_id || ':' || i.id, ',') FROM app.invoices i; SELECT pg_catalog.upper($1::text) $f$`,
+    ];
+    const app = await db.app();
+    try {
+      for (const sql of plant) await asTenant(app, 'acme', () => rejects(app.exec(sql), /permission denied for schema public/, sql));
+    } finally {
+      await app.close();
+    }
+    // The mutation: public open to every role, as before PostgreSQL 15.
+    await db.admin.exec('BEGIN');
+    try {
+      await db.admin.exec('GRANT CREATE ON SCHEMA public TO PUBLIC');
+      for (const sql of plant) await asAppIn('acme', sql);
+      // initech's own request, a query without a schema on the function.
+      await asAppIn('initech', 'SELECT upper(tenant_id) FROM app.projects');
+      assert.match(String((await asAppIn('acme', 'SELECT v FROM public.loot'))[0]?.v), /initech:/, "acme reads initech's invoices");
+      const reported = await gaps(db.admin);
+      for (const expected of [
+        'public: the application role may create objects in this schema',
+        'public.loot: owned by the application role',
+        'public.upper(app.tenant_id): owned by the application role',
+        'public.loot: the application role may write it and it has no row-level security',
+      ])
+        assert.ok(
+          reported.some((g) => g.startsWith(expected)),
+          `${expected} in:\n${reported.join('\n')}`,
+        );
+    } finally {
+      await db.admin.exec('ROLLBACK');
+    }
+  });
+
+  S("pg_stat_statements (every tenant's statements, with row counts) is revoked by the migration; installed after it, the check reports it", async () => {
+    if (db.name !== 'server') return; // PGlite ships no pg_stat_statements.
+    await db.admin.exec('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    try {
+      assert.ok(
+        (await gaps(db.admin)).includes(
+          `${ROLES.app}: the application role may call pg_stat_statements, pg_stat_statements_info: they show every statement of the role, every tenant's, with row counts (revoke EXECUTE from PUBLIC as a superuser)`,
+        ),
+      );
+      await db.admin.exec(SQL['001-rls-migration.sql']!);
+      assert.equal(await gaps(db.admin), []);
+      const app = await db.app();
+      try {
+        await asTenant(app, 'acme', () =>
+          rejects(app.query('SELECT query FROM pg_stat_statements'), /permission denied for function pg_stat_statements/, 'pg_stat_statements'),
+        );
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await db.admin.exec('DROP EXTENSION pg_stat_statements');
+    }
+  });
+
+  S('not stopped by PostgreSQL: MERGE ... ON true tells a tenant whether other tenants have rows in a table, and nothing more', async () => {
+    const merge = 'MERGE INTO app.invoices t USING (SELECT 1) s ON true WHEN MATCHED THEN DELETE';
+    await db.admin.exec('BEGIN');
+    try {
+      await db.admin.exec('SAVEPOINT merge');
+      // The USING of the DELETE policy is checked, not applied as a filter, on rows the
+      // join reaches without reading a column: initech's row raises, with no value in the message.
+      await rejects(asAppIn('acme', merge), /^target row violates row-level security policy \(USING expression\) for table "invoices"$/, 'MERGE over initech');
+      await db.admin.exec('ROLLBACK TO SAVEPOINT merge');
+      await db.admin.exec(`DELETE FROM app.invoices WHERE tenant_id <> 'acme'`);
+      assert.equal(await asAppIn('acme', merge), [], 'with no other tenant in the table, it deletes acme rows only');
+    } finally {
+      await db.admin.exec('ROLLBACK');
+    }
+  });
+
+  S('not stopped: shared sequences and table sizes count every tenant together (never one tenant)', async () => {
+    await db.admin.exec('BEGIN');
+    try {
+      const insert = async () => Number((await asAppIn('acme', 'INSERT INTO app.audit_events DEFAULT VALUES RETURNING id'))[0]!.id);
+      const first = await insert();
+      await asAppIn('initech', 'INSERT INTO app.audit_events SELECT FROM generate_series(1, 3)');
+      assert.is((await insert()) - first - 1, 3, 'the gap between two of acme ids is what the estate inserted meanwhile');
+      await db.admin.exec('ANALYZE app.audit_events');
+      assert.equal(
+        await asAppIn('acme', `SELECT reltuples::int AS n FROM pg_class WHERE oid = 'app.audit_events'::regclass`),
+        [{ n: 5 }],
+        'all tenants, together',
+      );
+    } finally {
+      await db.admin.exec('ROLLBACK');
+    }
+  });
+
+  S('not stopped: a role changes its own password; the compiled cluster signs the application in with IAM, which makes it harmless', async () => {
+    const app = await db.app();
+    try {
+      await app.exec(`ALTER ROLE CURRENT_USER PASSWORD 'chosen-by-acme'`);
+    } finally {
+      await app.close();
+      await db.admin.exec(`ALTER ROLE ${ROLES.app} PASSWORD NULL`);
+    }
+    const r = compileSources('tenants', parseSources(minimalEstateAs(PLATFORM)));
+    assert.ok(r.ok);
+    if (!r.ok) return;
+    const cluster = emitDatabase(r.plan).resources[DB_CLUSTER] as { Properties: { EnableIAMDatabaseAuthentication?: boolean } };
+    assert.is(cluster.Properties.EnableIAMDatabaseAuthentication, true);
+    assert.match(SQL['001-rls-migration.sql']!, `SELECT pg_temp.tenantc_grant_if_role_exists('rds_iam', '${ROLES.app}');`);
   });
 
   S.run();

@@ -1,125 +1,564 @@
-// withTenant on a real pool: the tenant is set for the transaction only, and a pooled
-// connection does not carry it into the next request.
+// withTenant against a tenant that controls its own SQL session: each test is an attack
+// run as the application role, through withTenant on a pool, by tenant acme's request
+// (an injection: any SQL, several statements at once), against initech. Each keeps
+// beside it the mutation that removes the defence, evaluated: the same attack then
+// leaks, blocks or changes initech's data. A mutation of withTenant's own SQL is made on
+// the wire (mutatedPool: the statement withTenant sends, edited), so the code under test
+// is the code that ships. Runs on the real PostgreSQL (required in CI) and on PGlite
+// where PGlite can (one session: attacks that need a second session, a new login or
+// node-postgres's named statements run on the server only).
 import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { emitSql } from '../compiler/emit/sql/emitSql.ts';
 import { databaseRoles } from '../compiler/plan/names.ts';
 import { compileSources, parseSources } from '../compiler/pipeline.ts';
-import { InvalidTenantIdError, withTenant } from '../runtime/withTenant.ts';
+import {
+  CONTEXT_KEY_VARIABLE,
+  InvalidTenantIdError,
+  LentClientError,
+  PIN_ROLE_DEFAULTS,
+  TenantContextKeyError,
+  TransactionAbortedError,
+  withTenant,
+} from '../runtime/withTenant.ts';
 import { minimalEstateAs } from './helpers.ts';
-import { rejects, SERVER_URL, useServer } from './support/databases.ts';
+import { type AppPool, type Backend, pgliteBackend, readContextKey, rejects, SERVER_URL, serverBackend, useServer } from './support/databases.ts';
 
-const W = suite('withTenant');
 const PLATFORM = `wt${process.pid}`;
 const ROLES = databaseRoles(PLATFORM);
-const DB = `tenantc_wt_${process.pid}`;
+/** A role the application role is a member of, as it is of rds_iam on Aurora. */
+const MEMBER_ROLE = `${PLATFORM}_rds_iam`;
 
 function sql(): Record<string, string> {
   const r = compileSources('tenants', parseSources(minimalEstateAs(PLATFORM)));
   if (!r.ok) throw new Error('fixture estate is invalid');
   return Object.fromEntries(emitSql(r.plan).map((f) => [f.path, f.content]));
 }
+const SQL = sql();
 
-W('rejects a value that is not a tenant id before touching the pool', async () => {
+type Connectable = Pick<pg.Pool, 'connect'>;
+
+/** The pool, with every statement withTenant sends passed through `edit`: a mutation of withTenant's SQL. */
+function mutatedPool(pool: Connectable, edit: (sql: string) => string): Connectable {
+  return {
+    async connect() {
+      const client = await pool.connect();
+      return new Proxy(client, {
+        get(target, property) {
+          if (property === 'query') {
+            return (config: unknown, values?: unknown[]) => target.query((typeof config === 'string' ? edit(config) : config) as string, values);
+          }
+          const value = Reflect.get(target, property, target) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+    },
+  } as Connectable;
+}
+
+/** The pool, keeping the raw client it hands out: what fn would hold without withTenant's lent client. */
+function capturingPool(pool: Connectable): { pool: Connectable; raw: () => pg.PoolClient } {
+  let raw: pg.PoolClient | undefined;
+  return {
+    pool: {
+      async connect() {
+        raw = await pool.connect();
+        return raw;
+      },
+    } as Connectable,
+    raw: () => raw!,
+  };
+}
+
+const tenants = async (r: Promise<{ rows: { tenant_id: string }[] }>) => [...new Set((await r).rows.map((x) => x.tenant_id))].sort();
+
+const A = suite('withTenant: arguments');
+
+A('rejects a value that is not a tenant id, and a missing or malformed context key, before touching the pool', async () => {
   let connected = false;
   const pool = { connect: async () => ((connected = true), {} as pg.PoolClient) };
+  const key = 'ab'.repeat(32);
   for (const bad of [`acme' OR '1'='1`, 'ACME', '', 'a'.repeat(25), 'acme\\']) {
     try {
-      await withTenant(pool, bad, async () => 1);
+      await withTenant(pool, bad, async () => 1, { contextKey: key });
       assert.unreachable(bad);
     } catch (e) {
       assert.instance(e, InvalidTenantIdError);
     }
   }
+  const saved = process.env[CONTEXT_KEY_VARIABLE];
+  delete process.env[CONTEXT_KEY_VARIABLE];
+  try {
+    for (const contextKey of [undefined, '', 'ab'.repeat(31), 'zz'.repeat(32), new Uint8Array(16)]) {
+      try {
+        await withTenant(pool, 'acme', async () => 1, { contextKey });
+        assert.unreachable(String(contextKey));
+      } catch (e) {
+        assert.instance(e, TenantContextKeyError);
+      }
+    }
+  } finally {
+    if (saved !== undefined) process.env[CONTEXT_KEY_VARIABLE] = saved;
+  }
   assert.not.ok(connected);
 });
 
-if (useServer('withTenant')) {
-  let admin: pg.Client;
-  let pool: pg.Pool;
+A.run();
+
+function withTenantSuite(name: string, open: () => Promise<Backend>, server: boolean): void {
+  const W = suite(`withTenant on ${name}`);
+  let db: Backend;
+  let app: AppPool;
+  let key: string;
+  /** withTenant as the application calls it: the key is its configuration. */
+  const run = <T>(pool: Connectable, tenant: string, fn: (c: pg.PoolClient) => Promise<T>) => withTenant(pool, tenant, fn, { contextKey: key });
+
   W.before(async () => {
-    const root = new pg.Client({ connectionString: SERVER_URL });
-    await root.connect();
-    await root.query(`DROP DATABASE IF EXISTS ${DB}`);
-    await root.query(`CREATE DATABASE ${DB}`);
-    await root.end();
-    const url = new URL(SERVER_URL);
-    url.pathname = `/${DB}`;
-    admin = new pg.Client({ connectionString: url.toString() });
-    await admin.connect();
-    admin.on('notice', () => undefined);
-    const files = sql();
-    await admin.query(files['sql/001-rls-migration.sql']!);
-    await admin.query(files['sql/002-tenants.sql']!);
-    url.username = ROLES.app;
-    // One connection: every call reuses it, as a busy pool would.
-    pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+    db = await open();
+    await db.admin.exec(SQL['sql/001-rls-migration.sql']!);
+    await db.admin.exec(SQL['sql/002-tenants.sql']!);
+    await db.admin.exec(`CREATE ROLE ${MEMBER_ROLE} NOLOGIN; GRANT ${MEMBER_ROLE} TO ${ROLES.app}`);
+    key = await readContextKey(db.admin);
+    app = await db.appPool();
+    for (const tenant of ['acme', 'initech']) {
+      await run(app.pool, tenant, (c) =>
+        c.query('INSERT INTO app.projects DEFAULT VALUES; INSERT INTO app.invoices DEFAULT VALUES; INSERT INTO app.comments DEFAULT VALUES'),
+      );
+    }
   });
   W.after(async () => {
-    await pool?.end();
-    await admin?.end();
-    const root = new pg.Client({ connectionString: SERVER_URL });
-    await root.connect();
-    await root.query(`DROP DATABASE IF EXISTS ${DB}`);
-    for (const role of [ROLES.app, ROLES.owner, ROLES.registrar]) await root.query(`DROP ROLE IF EXISTS ${role}`);
-    await root.end();
+    await app?.end();
+    await db?.close();
   });
 
   W('writes land in the tenant, reads see only it, and the pooled connection forgets it', async () => {
-    await withTenant(pool, 'acme', (db) => db.query('INSERT INTO app.projects DEFAULT VALUES'));
-    await withTenant(pool, 'initech', (db) => db.query('INSERT INTO app.projects DEFAULT VALUES'));
-    const seen = await withTenant(pool, 'acme', async (db) => (await db.query('SELECT tenant_id FROM app.projects')).rows.map((r) => r.tenant_id));
-    assert.equal(seen, ['acme']);
-    const after = await pool.query('SELECT current_setting($1, true) AS t, (SELECT count(*)::int FROM app.projects) AS n', ['app.tenant_id']);
-    assert.equal(after.rows[0], { t: '', n: 0 }, 'the same connection outside withTenant sees no tenant and no rows');
+    assert.equal(await tenants(run(app.pool, 'acme', (c) => c.query('SELECT tenant_id FROM app.projects'))), ['acme']);
+    const c = await app.pool.connect();
+    try {
+      const after = await c.query(`SELECT current_setting('app.tenant_id', true) AS t, (SELECT count(*)::int FROM app.projects) AS n`);
+      assert.equal(after.rows[0], { t: '', n: 0 }, 'the same connection outside withTenant sees no tenant and no rows');
+    } finally {
+      c.release();
+    }
+    assert.is(app.destroyed(), 0);
   });
 
-  W(
-    "nothing of one tenant's transaction outlives it on the pooled connection: cursors WITH HOLD, temporary tables, session settings, LISTEN, advisory locks",
-    async () => {
-      await withTenant(pool, 'acme', (db) => db.query('INSERT INTO app.invoices DEFAULT VALUES'));
-      await withTenant(pool, 'acme', async (db) => {
-        await db.query('DECLARE leftover CURSOR WITH HOLD FOR SELECT tenant_id FROM app.invoices');
-        await db.query('CREATE TEMP TABLE stash AS SELECT * FROM app.invoices');
-        // Session-level, not transaction-local: would make every later transaction acme's.
-        await db.query(`SELECT set_config('app.tenant_id', 'acme', false)`);
-        await db.query('LISTEN acme_events');
-        await db.query('SELECT pg_advisory_lock(42)');
-      });
-      // The same (only) connection, as the next request would get it.
+  W("SQL in acme's request cannot become initech: app.tenant_id set to initech, with acme's proof or a forged one, shows nothing", async () => {
+    const attack = (c: pg.PoolClient) =>
+      tenants(
+        c
+          .query(`SELECT set_config('app.tenant_id', 'initech', true), set_config('app.tenant_proof', repeat('0', 64), true);
+          SELECT set_config('app.tenant_id', 'initech', false); SELECT tenant_id FROM app.projects`)
+          .then((r) => (r as unknown as pg.QueryResult[])[2]!),
+      );
+    assert.equal(await run(app.pool, 'acme', attack), [], 'a forged proof');
+    assert.equal(
+      await run(app.pool, 'acme', (c) =>
+        tenants(
+          c
+            .query(`SELECT set_config('app.tenant_id', 'initech', true); SELECT tenant_id FROM app.projects`)
+            .then((r) => (r as unknown as pg.QueryResult[])[1]!),
+        ),
+      ),
+      [],
+      "acme's own proof",
+    );
+    assert.equal(await run(app.pool, 'acme', (c) => c.query('SELECT id FROM app.current_tenant()').then((r) => r.rows)), [{ id: 'acme' }]);
+    // The key that would make any proof stays out of reach.
+    await rejects(
+      run(app.pool, 'acme', (c) => c.query('SELECT app.tenantc_context_key()')),
+      /permission denied for function tenantc_context_key/,
+      'the key',
+    );
+    await rejects(
+      run(app.pool, 'acme', (c) => c.query('SELECT key FROM app.tenantc_context_keys')),
+      /permission denied for table tenantc_context_keys/,
+      'the key table',
+    );
+    // The mutation: current_tenant_id() trusting app.tenant_id alone, as before.
+    await db.admin.exec(`GRANT CREATE ON SCHEMA app TO ${ROLES.registrar}; SET ROLE ${ROLES.registrar};
+      CREATE OR REPLACE FUNCTION app.current_tenant_id() RETURNS app.tenant_id LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+        AS $$ SELECT t.id FROM app.tenants t WHERE t.id = NULLIF(current_setting('app.tenant_id', true), '')::app.tenant_id AND t.status <> 'removed' $$;
+      RESET ROLE; REVOKE CREATE ON SCHEMA app FROM ${ROLES.registrar};`);
+    try {
+      assert.equal(await run(app.pool, 'acme', attack), ['initech'], 'without the proof, acme reads initech');
+    } finally {
+      await db.admin.exec(SQL['sql/001-rls-migration.sql']!);
+    }
+    assert.equal(await run(app.pool, 'acme', attack), [], 'the migration puts the proof back');
+  });
+
+  W("SET ROLE in acme's request does not reach initech's next request (on Aurora the role is a member of rds_iam)", async () => {
+    const attack = (c: pg.PoolClient) => c.query(`SET ROLE ${MEMBER_ROLE}`);
+    const next = () => run(app.pool, 'initech', (c) => tenants(c.query('SELECT tenant_id FROM app.projects')));
+    await run(app.pool, 'acme', attack);
+    assert.equal(await next(), ['initech']);
+    // The mutation: no SET ROLE NONE (RESET ALL leaves ROLE alone).
+    const blind = mutatedPool(app.pool, (s) => s.replaceAll('SET ROLE NONE; ', ''));
+    await run(blind, 'acme', attack);
+    await rejects(
+      run(blind, 'initech', (c) => c.query('SELECT tenant_id FROM app.projects')),
+      /permission denied for (schema app|table projects)/,
+      'initech runs as the member role',
+    );
+    assert.equal(await next(), ['initech'], 'withTenant itself clears it on the next start');
+    // SET SESSION AUTHORIZATION needs a superuser's session (PGlite's stands in for a login by it).
+    if (server) {
+      await rejects(
+        run(app.pool, 'acme', (c) => c.query(`SET SESSION AUTHORIZATION ${ROLES.owner}`)),
+        /permission denied to set session authorization/,
+        'SET SESSION AUTHORIZATION',
+      );
+    }
+  });
+
+  W("lastval() in acme's next request does not name the sequence initech used last (DISCARD SEQUENCES)", async () => {
+    const attack = (c: pg.PoolClient) => c.query('SELECT lastval()');
+    await run(app.pool, 'initech', (c) => c.query('INSERT INTO app.projects DEFAULT VALUES'));
+    await rejects(run(app.pool, 'acme', attack), /lastval is not yet defined in this session/, 'lastval');
+    const blind = mutatedPool(app.pool, (s) => s.replace('DISCARD SEQUENCES; ', ''));
+    await run(blind, 'initech', (c) => c.query('INSERT INTO app.projects DEFAULT VALUES'));
+    await rejects(run(blind, 'acme', attack), /permission denied for sequence projects_id_seq/, 'without it, the error names the sequence');
+  });
+
+  W("a temporary table acme names like an application table does not stand in for it in initech's request (DISCARD TEMP)", async () => {
+    const plant = (c: pg.PoolClient) => c.query(`CREATE TEMP TABLE projects AS SELECT 'forged-by-acme'::text AS tenant_id`);
+    // The application query without a schema: pg_temp comes first on search_path.
+    const read = (c: pg.PoolClient) =>
+      tenants(c.query('SET LOCAL search_path = app, public; SELECT tenant_id FROM projects').then((r) => (r as unknown as pg.QueryResult[])[1]!));
+    await run(app.pool, 'acme', plant);
+    assert.equal(await run(app.pool, 'initech', read), ['initech']);
+    const blind = mutatedPool(app.pool, (s) => s.replace('DISCARD TEMP; ', ''));
+    await run(blind, 'acme', plant);
+    assert.equal(await run(blind, 'initech', read), ['forged-by-acme'], "without it, initech reads acme's table");
+    await run(app.pool, 'acme', async () => undefined);
+  });
+
+  W('session settings, WITH HOLD cursors and LISTEN do not outlive the request', async () => {
+    const attack = (c: pg.PoolClient) =>
+      c.query(`DECLARE leftover CURSOR WITH HOLD FOR SELECT tenant_id FROM app.invoices;
+        SELECT set_config('app.tenant_id', 'acme', false), set_config('app.tenant_proof', current_setting('app.tenant_proof'), false);
+        SET search_path = pg_temp, app; LISTEN acme_events`);
+    const observe = async (pool: Connectable) => {
       const c = await pool.connect();
       try {
-        await rejects(c.query('FETCH ALL FROM leftover'), /cursor "leftover" does not exist/, 'the WITH HOLD cursor');
-        await rejects(c.query('SELECT * FROM stash'), /relation "stash" does not exist/, 'the temporary table');
-        assert.equal((await c.query(`SELECT current_setting('app.tenant_id', true) AS t, (SELECT count(*)::int FROM app.invoices) AS n`)).rows[0], {
-          t: '',
-          n: 0,
-        });
-        assert.equal((await c.query('SELECT count(*)::int AS n FROM pg_listening_channels()')).rows[0], { n: 0 });
-        assert.equal((await c.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`)).rows[0], { n: 0 });
+        const state = await c.query(`SELECT current_setting('app.tenant_id', true) AS t, current_setting('search_path') AS path,
+          (SELECT count(*)::int FROM app.invoices) AS visible, (SELECT count(*)::int FROM pg_listening_channels()) AS listening,
+          (SELECT count(*)::int FROM pg_cursors) AS cursors`);
+        return state.rows[0];
       } finally {
         c.release();
       }
-      const seenByInitech = await withTenant(pool, 'initech', async (db) => (await db.query('SELECT tenant_id FROM app.invoices')).rows);
-      assert.equal(seenByInitech, [], "the next tenant sees none of acme's rows");
-    },
-  );
+    };
+    const fresh = await observe(app.pool);
+    await run(app.pool, 'acme', attack);
+    assert.equal(await observe(app.pool), fresh);
+    assert.equal(fresh, { t: '', path: fresh.path, visible: 0, listening: 0, cursors: 0 });
+    // The mutations, each alone: the setting, the cursor, the listen outlive the request.
+    const without = async (statement: string) => {
+      const blind = mutatedPool(app.pool, (s) => s.replace(statement, ''));
+      await run(blind, 'acme', attack);
+      const state = await observe(blind);
+      await run(app.pool, 'acme', async () => undefined);
+      return state;
+    };
+    assert.equal(await without('RESET ALL; '), { t: 'acme', path: 'pg_temp, app', visible: 1, listening: 0, cursors: 0 }, "outside withTenant, acme's rows");
+    assert.equal((await without('CLOSE ALL; ')).cursors, 1, "the cursor over acme's rows, for the next request to FETCH");
+    assert.equal((await without('UNLISTEN *; ')).listening, 1);
+  });
 
-  W("a failure rolls back the tenant's writes and clears its context", async () => {
+  W("release() inside fn, and the client used after fn settled, are refused: no other request gets acme's open transaction", async () => {
+    const captured = capturingPool(app.pool);
+    await rejects(
+      run(captured.pool, 'acme', async (c) => c.release()),
+      /release\(\) inside withTenant \(tenant acme\)/,
+      'release inside fn',
+    );
+    let stash: pg.PoolClient | undefined;
+    await run(app.pool, 'acme', async (c) => {
+      stash = c;
+    });
+    // acme's late callback, firing while initech's request runs on the same connection.
+    const late = () => stash!.query('SELECT tenant_id FROM app.projects');
+    await run(app.pool, 'initech', async () => {
+      assert.throws(late, (e: unknown) => e instanceof LentClientError);
+    });
+    assert.is(app.destroyed(), 0, 'refusing destroys nothing');
+    // The mutation: fn holds the raw client. A late query runs in initech's transaction
+    // and reads initech's rows.
+    stash = undefined;
+    await run(captured.pool, 'acme', async () => {
+      stash = captured.raw();
+    });
+    assert.equal(await run(app.pool, 'initech', () => tenants(late())), ['initech'], "the raw client reads initech's rows");
+  });
+
+  W('a failed statement that fn swallowed is not reported as written: COMMIT rolled back', async () => {
+    if (!server) return; // PGlite's client does not say which command completed.
+    await rejects(
+      run(app.pool, 'acme', async (c) => {
+        await c.query('INSERT INTO app.documents DEFAULT VALUES');
+        await c.query('SELECT 1 / 0').catch(() => undefined);
+        return 'done';
+      }),
+      /a statement inside fn failed, so COMMIT rolled the transaction back; nothing was written/,
+      'swallowed error',
+    );
+    assert.equal(await run(app.pool, 'acme', (c) => c.query('SELECT count(*)::int AS n FROM app.documents').then((r) => r.rows)), [{ n: 0 }]);
     try {
-      await withTenant(pool, 'acme', async (db) => {
-        await db.query('INSERT INTO app.documents DEFAULT VALUES');
+      await run(app.pool, 'acme', async () => {
         throw new Error('boom');
       });
       assert.unreachable();
     } catch (e) {
+      assert.not.instance(e, TransactionAbortedError);
       assert.is((e as Error).message, 'boom');
     }
-    const n = await withTenant(pool, 'acme', async (db) => (await db.query('SELECT count(*)::int AS n FROM app.documents')).rows[0].n);
-    assert.is(n, 0);
-    assert.is((await pool.query(`SELECT current_setting('app.tenant_id', true) AS t`)).rows[0].t, '');
   });
+
+  if (!server) {
+    W.run();
+    return;
+  }
+
+  W("a prepared statement acme makes in its request never runs in initech's (SQL or protocol level)", async () => {
+    const own = await db.appPool();
+    const COUNT = { name: 'count_comments', text: 'SELECT count(*)::int AS n FROM app.comments WHERE id > $1', values: [0] };
+    const hijack = `DEALLOCATE ALL; PREPARE count_comments(bigint) AS
+      WITH gone AS (DELETE FROM app.comments RETURNING 1) SELECT count(*)::int AS n FROM gone WHERE $1 IS NOT NULL`;
+    const count = (pool: Connectable) => run(pool, 'initech', (c) => c.query(COUNT).then((r) => r.rows[0].n as number));
+    try {
+      const before = await count(own.pool);
+      assert.ok(before >= 1);
+      await run(own.pool, 'acme', (c) => c.query(hijack));
+      assert.is(await count(own.pool), before, "initech's statement is initech's");
+      assert.is(await count(own.pool), before, "and initech's comments are all there");
+      assert.is(own.destroyed(), 0);
+      // The mutation: withTenant blind to prepared statements (as before). node-postgres
+      // runs acme's statement under initech's name, as initech: its comments are deleted.
+      const blind = mutatedPool(own.pool, (s) => s.replaceAll('FROM pg_prepared_statements', 'FROM pg_prepared_statements WHERE false'));
+      await count(blind);
+      await run(blind, 'acme', (c) => c.query(hijack));
+      await count(blind);
+      assert.equal(await run(app.pool, 'initech', (c) => c.query('SELECT count(*)::int AS n FROM app.comments').then((r) => r.rows)), [{ n: 0 }], 'deleted');
+    } finally {
+      await own.end();
+      await run(app.pool, 'initech', (c) => c.query('INSERT INTO app.comments DEFAULT VALUES'));
+    }
+  });
+
+  W("role defaults acme gives the shared role (read-only, a role) do not take effect in initech's requests", async () => {
+    await run(app.pool, 'acme', (c) =>
+      c.query(`ALTER ROLE CURRENT_USER SET default_transaction_read_only = on; ALTER ROLE CURRENT_USER SET role = ${MEMBER_ROLE}`),
+    );
+    const write = (pool: Connectable) =>
+      run(pool, 'initech', (c) => c.query('INSERT INTO app.invoices DEFAULT VALUES RETURNING tenant_id').then((r) => r.rows));
+    try {
+      // A new connection starts with the defaults.
+      const fresh = await db.appPool();
+      try {
+        assert.equal(await write(fresh.pool), [{ tenant_id: 'initech' }]);
+      } finally {
+        await fresh.end();
+      }
+      for (const [mutation, error] of [
+        [`${PIN_ROLE_DEFAULTS};`, /cannot execute INSERT in a read-only transaction/],
+        ['SET ROLE NONE; ', /permission denied/],
+      ] as const) {
+        const fresh = await db.appPool();
+        try {
+          await rejects(write(mutatedPool(fresh.pool, (s) => s.replaceAll(mutation, ''))), error, `without ${mutation}`);
+        } finally {
+          await fresh.end();
+        }
+      }
+    } finally {
+      await db.admin.exec(`ALTER ROLE ${ROLES.app} RESET ALL`);
+    }
+  });
+
+  W("advisory locks: acme cannot take initech's keys; tenant locks have a key space per tenant", async () => {
+    const other = await db.appPool();
+    let held!: () => void;
+    const holding = new Promise<void>((r) => (held = r));
+    let done!: () => void;
+    const finish = new Promise<void>((r) => (done = r));
+    try {
+      await rejects(
+        run(app.pool, 'acme', (c) => c.query('SELECT pg_advisory_lock(7)')),
+        /permission denied for function pg_advisory_lock/,
+        'session lock',
+      );
+      const initech = run(other.pool, 'initech', async (c) => {
+        await c.query('SELECT app.tenant_advisory_xact_lock(7)');
+        held();
+        await finish;
+      });
+      await holding;
+      assert.equal(await run(app.pool, 'acme', (c) => c.query('SELECT app.tenant_try_advisory_xact_lock(7) AS got').then((r) => r.rows)), [{ got: true }]);
+      done();
+      await initech;
+      // The mutation: the built-in functions granted back; one key space for all.
+      await db.admin.exec('GRANT EXECUTE ON FUNCTION pg_advisory_xact_lock(bigint), pg_try_advisory_xact_lock(bigint) TO PUBLIC');
+      const holding2 = new Promise<void>((r) => (held = r));
+      const finish2 = new Promise<void>((r) => (done = r));
+      const initech2 = run(other.pool, 'initech', async (c) => {
+        await c.query('SELECT pg_advisory_xact_lock(7)');
+        held();
+        await finish2;
+      });
+      await holding2;
+      assert.equal(
+        await run(app.pool, 'acme', (c) => c.query('SELECT pg_try_advisory_xact_lock(7) AS got').then((r) => r.rows)),
+        [{ got: false }],
+        'acme holds up initech',
+      );
+      done();
+      await initech2;
+    } finally {
+      done();
+      await db.admin.exec('REVOKE EXECUTE ON FUNCTION pg_advisory_xact_lock(bigint), pg_try_advisory_xact_lock(bigint) FROM PUBLIC');
+      await other.end();
+    }
+  });
+
+  W("acme cannot end initech's sessions nor read the statements they run", async () => {
+    const other = await db.appPool();
+    let running!: (pid: number) => void;
+    const started = new Promise<number>((r) => (running = r));
+    let done!: () => void;
+    const finish = new Promise<void>((r) => (done = r));
+    // initech's request, between two statements: the last one stays in pg_stat_activity.
+    const initech = run(other.pool, 'initech', async (c) => {
+      running((await c.query(`SELECT pg_backend_pid() AS pid, 'initech-payroll-2026' AS secret`)).rows[0].pid);
+      await finish;
+    });
+    try {
+      const pid = await started;
+      await rejects(
+        run(app.pool, 'acme', (c) => c.query('SELECT query FROM pg_stat_activity')),
+        /permission denied for function pg_stat_get_activity/,
+        'pg_stat_activity',
+      );
+      await rejects(
+        run(app.pool, 'acme', (c) => c.query('SELECT pg_terminate_backend($1)', [pid])),
+        /permission denied for function pg_terminate_backend/,
+        'terminate',
+      );
+      // The mutation: the functions granted back, as PostgreSQL ships them.
+      await db.admin.exec('GRANT EXECUTE ON FUNCTION pg_stat_get_activity(integer), pg_terminate_backend(integer, bigint) TO PUBLIC');
+      const seen = await run(app.pool, 'acme', (c) => c.query('SELECT query FROM pg_stat_activity WHERE pid = $1', [pid]).then((r) => r.rows));
+      assert.match(String(seen[0]?.query), /initech-payroll-2026/, "acme reads initech's last statement");
+      assert.equal(await run(app.pool, 'acme', (c) => c.query('SELECT pg_terminate_backend($1) AS ended', [pid]).then((r) => r.rows)), [{ ended: true }]);
+      done();
+      await rejects(
+        initech,
+        /terminating connection due to administrator command|Connection terminated|not queryable/,
+        "initech's request fails, and the process goes on",
+      );
+    } finally {
+      done();
+      await db.admin.exec('REVOKE EXECUTE ON FUNCTION pg_stat_get_activity(integer), pg_terminate_backend(integer, bigint) FROM PUBLIC');
+      await other.end();
+    }
+  });
+
+  W("COPY: acme copies its own rows only, copies nothing in, and writes no file; FOR UPDATE NOWAIT does not meet initech's locks", async () => {
+    const copied = () => run(app.pool, 'acme', (c) => c.query('COPY app.projects TO STDOUT').then((r) => r.rowCount));
+    const own = await run(app.pool, 'acme', (c) => c.query('SELECT count(*)::int AS n FROM app.projects').then((r) => r.rows[0].n as number));
+    assert.is(await copied(), own);
+    await rejects(
+      run(app.pool, 'acme', (c) => c.query('COPY app.projects FROM STDIN')),
+      /COPY FROM not supported with row-level security/,
+      'COPY FROM',
+    );
+    await rejects(
+      run(app.pool, 'acme', (c) => c.query(`COPY app.projects TO '/tmp/tenantc-${process.pid}.csv'`)),
+      /permission denied|must be superuser/,
+      'COPY TO a file',
+    );
+    const other = await db.appPool();
+    const lockAll = (c: pg.PoolClient) => c.query('SELECT id FROM app.projects FOR UPDATE NOWAIT').then((r) => r.rowCount);
+    /** acme's attempt while initech holds its rows FOR UPDATE in a request of its own. */
+    const whileInitechLocks = async <T>(attempt: () => Promise<T>): Promise<T> => {
+      let held!: () => void;
+      const holding = new Promise<void>((r) => (held = r));
+      let done!: () => void;
+      const finish = new Promise<void>((r) => (done = r));
+      const initech = run(other.pool, 'initech', async (c) => {
+        await c.query('SELECT id FROM app.projects FOR UPDATE');
+        held();
+        await finish;
+      });
+      await holding;
+      try {
+        return await attempt();
+      } finally {
+        done();
+        await initech;
+      }
+    };
+    try {
+      assert.is(await whileInitechLocks(() => run(app.pool, 'acme', lockAll)), own, "acme's rows only, no wait: initech's rows are not even met");
+      // The mutation: the policies on projects open to every row (altered while nobody holds a lock).
+      await db.admin.exec('ALTER POLICY tenant_read ON app.projects USING (true); ALTER POLICY tenant_update ON app.projects USING (true)');
+      await whileInitechLocks(() => rejects(run(app.pool, 'acme', lockAll), /could not obtain lock on row/, 'acme learns initech holds a row'));
+      assert.ok(((await copied()) ?? 0) > own, 'COPY copies initech too');
+    } finally {
+      await db.admin.exec(SQL['sql/001-rls-migration.sql']!);
+      await other.end();
+    }
+  });
+
+  W('not stopped (README, threat model): NOTIFY reaches any channel; LOCK TABLE holds every tenant up until their lock_timeout', async () => {
+    // initech's listener: a connection of its own to the test's database, as a worker's would be.
+    const [row] = await db.admin.query<{ name: string }>('SELECT current_database() AS name');
+    const url = new URL(SERVER_URL);
+    url.pathname = `/${row!.name}`;
+    const initechListener = new pg.Client({ connectionString: url.toString() });
+    await initechListener.connect();
+    const other = await db.appPool();
+    let done!: () => void;
+    const finish = new Promise<void>((r) => (done = r));
+    try {
+      await initechListener.query('LISTEN tenant_initech_invoices');
+      const received = new Promise<string>((resolve) => initechListener.on('notification', (n) => resolve(n.payload ?? '')));
+      const acmeInvoice = await run(app.pool, 'acme', (c) => c.query('SELECT id::text AS id FROM app.invoices LIMIT 1').then((r) => r.rows[0].id as string));
+      await run(app.pool, 'acme', (c) => c.query(`SELECT pg_notify('tenant_initech_invoices', $1)`, [acmeInvoice]));
+      const payload = await received;
+      assert.is(payload, acmeInvoice, "acme's notification reaches initech's channel");
+      // What README asks of a listener: the payload is a hint, re-read as the channel's tenant.
+      assert.equal(
+        await run(app.pool, 'initech', (c) => c.query('SELECT id FROM app.invoices WHERE id = $1', [payload]).then((r) => r.rows)),
+        [],
+        'and names nothing of initech',
+      );
+      let held!: () => void;
+      const holding = new Promise<void>((r) => (held = r));
+      const acme = run(other.pool, 'acme', async (c) => {
+        await c.query('LOCK TABLE app.invoices IN ACCESS EXCLUSIVE MODE');
+        held();
+        await finish;
+      });
+      await holding;
+      await rejects(
+        run(app.pool, 'initech', (c) => c.query(`SET LOCAL lock_timeout = '200ms'; SELECT 1 FROM app.invoices`)),
+        /canceling statement due to lock timeout/,
+        'initech waits on acme',
+      );
+      done();
+      await acme;
+    } finally {
+      done();
+      await initechListener.end();
+      await other.end();
+    }
+  });
+
+  W.run();
 }
 
-W.run();
+withTenantSuite('PGlite (embedded)', () => pgliteBackend(ROLES.app), false);
+if (useServer('withTenant', 'the pool attacks ran on PGlite only'))
+  withTenantSuite('PostgreSQL server', () => serverBackend(PLATFORM, ROLES.app, ROLES.owner, [ROLES.registrar, MEMBER_ROLE]), true);

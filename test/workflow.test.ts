@@ -68,7 +68,7 @@ W('pull requests touching the estate or the compiler run every gate, then post t
     assert.ok(i > at, `"${step}" runs, after the steps before it`);
     at = i;
   }
-  assert.match(runs, '--fail-on replacement,removal,broadening,stateful');
+  assert.match(runs, '--fail-on replacement,removal,broadening,stateful,data-loss,weakening,interruption');
   assert.match(runs, 'tenantc-allow:', 'overrides come from the pull request description');
   assert.is(review.permissions?.['pull-requests'], 'write');
   const post = review.steps.find((s) => s.uses?.startsWith('actions/github-script'))!;
@@ -87,6 +87,19 @@ W('main deploys behind an environment with OIDC credentials and no long-lived ke
   assert.match(steps, 'npx tenantc compile --locked');
   assert.match(steps, 'npx tenantc deploy --out out');
   assert.not.match(TEXT, /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|secrets\./, 'no stored AWS keys');
+});
+
+W('the deploy allows what the merged pull request allowed: its tenantc-allow: lines reach deploy --allow-file', () => {
+  const deploy = workflow.jobs.deploy!;
+  assert.is(deploy.permissions?.['pull-requests'], 'read');
+  const fetch = deploy.steps.findIndex((s) => (s.run ?? '').includes('commits/$SHA/pulls'));
+  const run = deploy.steps.findIndex((s) => (s.run ?? '').includes('npx tenantc deploy'));
+  assert.ok(fetch >= 0 && fetch < run, 'the lines are fetched before deploy runs');
+  assert.match(deploy.steps[fetch]!.run!, '$RUNNER_TEMP/tenantc-allow.txt');
+  assert.match(deploy.steps[fetch]!.run!, 'merged_at != null');
+  assert.is(deploy.steps[fetch]!.env?.SHA, '${{ github.sha }}');
+  assert.match(deploy.steps[run]!.run!, '--allow-file "$RUNNER_TEMP/tenantc-allow.txt"');
+  assert.match(deploy.steps[run]!.run!, '--yes');
 });
 
 W.run();

@@ -3,9 +3,12 @@
 // compiled by this tenantc, so the diff shows what the manifest change does; a change
 // to the compiler itself shows in the golden files its pull request updates.
 import { formatDiagnostic, type Diagnostic } from '../diagnostics.ts';
+import { ASSETS_FILE, type AssetsManifest } from '../outputFormat.ts';
 import { readLockFile } from '../load/lockFile.ts';
 import { readManifestFiles, type RawFile } from '../load/readManifests.ts';
 import { compileSources, parseSources } from '../pipeline.ts';
+import type { PriceTable } from '../status/prices.ts';
+import { withEstimate } from './costLine.ts';
 import { compiledSide, type CompiledSide, diffEstate, emptySide } from './diffEstate.ts';
 import { evaluateGate, gateFindings, type GateResult, type Override } from './failOn.ts';
 import type { FailOnKind } from './model.ts';
@@ -22,6 +25,8 @@ export interface DiffRequest {
   readonly format: DiffFormat;
   readonly failOn: readonly FailOnKind[] | null;
   readonly allow: readonly Override[];
+  /** The price table of the cost line (status/prices.ts). */
+  readonly prices?: PriceTable;
 }
 
 export type DiffOutcome =
@@ -56,14 +61,32 @@ async function diffSides(req: DiffRequest, out: Writer, differ: StackDiffer): Pr
   const headLabel = req.head ?? 'work tree';
   const after = compileSide(headLabel, req.tenants, head.files, head.lock);
   if ('diagnostics' in after) return { ok: false, diagnostics: after.diagnostics, side: headLabel };
-  const diff = await diffEstate(before, after, differ);
+  const diff = withEstimate(await diffEstate(before, after, differ), before, after, req.prices);
   let gate: GateResult | null = null;
   if (req.failOn) {
     const stacks = new Map([...before.tenants, ...after.tenants].map((t) => [t.names.stack, t.id]));
-    gate = evaluateGate(gateFindings(diff, stacks), req.failOn, req.allow);
+    gate = evaluateGate(gateFindings(diff, stacks, stackHolders([before, after])), req.failOn, req.allow);
   }
   renderDiff(req.format, diff, gate, out);
-  return { ok: true, blocked: gate !== null && gate.blocking.length > 0 };
+  // A lifecycle error blocks whatever --fail-on says (model.ts, LifecycleError).
+  return { ok: true, blocked: diff.lifecycle.length > 0 || (gate !== null && gate.blocking.length > 0) };
+}
+
+/** Each nested template → the resource holding it in its parent's template, from the sides' assets manifests. */
+export function stackHolders(sides: readonly CompiledSide[]): Map<string, { template: string; logicalId: string }> {
+  const out = new Map<string, { template: string; logicalId: string }>();
+  for (const side of sides) {
+    const file = side.files.find((f) => f.path === ASSETS_FILE);
+    if (!file) continue;
+    const manifest = JSON.parse(file.content) as AssetsManifest;
+    const fileOf = new Map([['', manifest.root.file], ...manifest.nested.map((n) => [n.stack, n.file] as const)]);
+    for (const n of manifest.nested) {
+      const slash = n.stack.lastIndexOf('/');
+      const parent = fileOf.get(slash === -1 ? '' : n.stack.slice(0, slash));
+      if (parent) out.set(n.file, { template: parent, logicalId: n.stack.slice(slash + 1) });
+    }
+  }
+  return out;
 }
 
 export function formatSideDiagnostics(outcome: Extract<DiffOutcome, { ok: false }>): string {

@@ -3,13 +3,17 @@
 import { structuredPatch } from 'diff';
 import { compareStrings } from '../diagnostics.ts';
 import type { OutputFile } from '../emit/output.ts';
+import { DATABASE_WRITER, databaseRolloutOrder } from '../emit/cfn/database.ts';
 import type { EstatePlan, SuppressionPlan, TenantPlan } from '../plan/model.ts';
-import type { EstateDiff, LineChange, StackChange, SuppressionChange, TenantChange, TenantFacts } from './model.ts';
+import { attribute } from './attribution.ts';
+import type { EstateDiff, LifecycleError, LineChange, ResourceChange, StackChange, Stranded, SuppressionChange, TenantChange, TenantFacts } from './model.ts';
 import type { StackDiffer } from './stackDiffer.ts';
 
 export interface CompiledSide {
   /** How the side is named in output: a git ref, or "work tree". */
   readonly label: string;
+  /** The whole plan, for what the templates do not say (causes, roll-out order, cost and capacity); null for an empty side. */
+  readonly plan: EstatePlan | null;
   readonly tenants: readonly TenantPlan[];
   readonly suppressions: readonly SuppressionPlan[];
   readonly files: readonly OutputFile[];
@@ -18,10 +22,10 @@ export interface CompiledSide {
 }
 
 /** A side with no estate: a ref from before tenants/ existed. */
-export const emptySide = (label: string): CompiledSide => ({ label, tenants: [], suppressions: [], files: [], lock: null });
+export const emptySide = (label: string): CompiledSide => ({ label, plan: null, tenants: [], suppressions: [], files: [], lock: null });
 
 export function compiledSide(label: string, plan: EstatePlan, files: readonly OutputFile[], lock: string): CompiledSide {
-  return { label, tenants: plan.tenants, suppressions: plan.platform.suppressions, files, lock };
+  return { label, plan, tenants: plan.tenants, suppressions: plan.platform.suppressions, files, lock };
 }
 
 const TENANT_TEMPLATE = /^tenants\/([a-z0-9-]+)\.template\.json$/;
@@ -31,16 +35,24 @@ function facts(t: TenantPlan): TenantFacts {
   const p = t.placement;
   return {
     tier: t.tier.name,
+    users: t.users,
     compute: t.tier.compute,
     status: t.status,
     dns: t.dns.mode,
     dnsReady: t.dns.ready,
+    platformDomain: t.dns.platformDomain,
     incarnation: t.lifecycle.incarnation,
     domains: t.domains,
     signInDomain: t.auth.domain,
     placement: { albShard: p.albShard, ruleSlot: p.ruleSlot, cacheCluster: p.cacheCluster, group: p.group },
   };
 }
+
+/** What a tenant whose own DNS is not ready serves meanwhile. */
+const notReady = (b: TenantFacts) =>
+  b.platformDomain
+    ? `moving to its own DNS: served at its platform host ${b.platformDomain} exactly as before until dns.validated (out/dns/<id>.txt says what the customer does)`
+    : 'its own DNS is not ready: provisioned, but none of its names is served until dns.validated (out/dns/<id>.txt)';
 
 const cacheName = (c: number | null) => (c === null ? 'its dedicated cache' : `shared cache ${c}`);
 
@@ -54,7 +66,7 @@ export function lifecycleNotes(a: TenantFacts | null, b: TenantFacts | null): st
   if (!a && b) {
     if (b.incarnation > 1)
       notes.push(`brought back on purpose (restoredFrom): its rows become its own again; its log group and secret are new ones (r${b.incarnation})`);
-    if (!b.dnsReady) notes.push('its own DNS is not ready: provisioned, but none of its names is served until dns.validated (out/dns/<id>.txt)');
+    if (!b.dnsReady) notes.push(notReady(b));
     return notes;
   }
   if (a && !b) {
@@ -81,9 +93,90 @@ export function lifecycleNotes(a: TenantFacts | null, b: TenantFacts | null): st
     notes.push(
       `its certificate's names change: deploy has its domain stage validate them first and refuses the change until that stage is issued (${b.dns === 'delegated' ? 'in its delegated zone: minutes' : 'once the customer creates the new records'})`,
     );
-  if (!a.dnsReady && b.dnsReady) notes.push('its names are served from this deploy: deploy refuses it unless its domain stage is issued');
-  if (a.dnsReady && !b.dnsReady) notes.push('its names are no longer served (dns.validated removed)');
+  if (!a.dnsReady && b.dnsReady)
+    notes.push(
+      `its names are served from this deploy: deploy refuses it unless its domain stage is issued${b.platformDomain ? `; ${b.platformDomain} keeps forwarding to its app until dns.platformDomain is removed` : ''}`,
+    );
+  if (a.dnsReady && !b.dnsReady) notes.push(a.dns === 'platform' ? notReady(b) : 'its names are no longer served (dns.validated removed)');
+  if (a.platformDomain && !b.platformDomain && b.dnsReady)
+    notes.push(`its platform host ${a.platformDomain} is no longer served: its users must have moved to its own names`);
   return notes;
+}
+
+/**
+ * Steps of a tenant's life skipped between the base and the head (README, "Tenant
+ * lifecycle"). Compile checks the lock, which remembers only the last compile: set
+ * `offboarded`, compile, delete the file, compile again, and the lock is satisfied in
+ * one pull request, though the offboarded state was never deployed. The base is what
+ * main deploys, so the diff checks against it.
+ */
+export function lifecycleErrors(base: CompiledSide, head: CompiledSide): LifecycleError[] {
+  const after = new Map(head.tenants.map((t) => [t.id, t]));
+  const out: LifecycleError[] = [];
+  for (const a of base.tenants) {
+    const b = after.get(a.id);
+    if (!b && a.status !== 'offboarded') {
+      out.push({
+        tenant: a.id,
+        message: `${a.id} is ${a.status} at ${base.label} and its file is gone at ${head.label}: a tenant leaves in two pull requests, each deployed: first set \`status: offboarded\` in ${a.source} and deploy (nothing served, data kept), then delete the file`,
+      });
+    }
+    if (b && a.status !== 'offboarded' && b.status !== 'offboarded' && a.serving.hostNames && !b.serving.hostNames) {
+      out.push({
+        tenant: a.id,
+        message: `${a.id} is served at ${a.domains.join(', ')} at ${base.label}, and at ${head.label} none of its names would be served until its ${b.dns.mode} DNS is validated (up to 72 hours): ${
+          a.dns.mode === 'platform'
+            ? `keep its platform host with \`dns.platformDomain: ${a.domains[0]}\` in ${b.source} while it moves (README, "Custom domains")`
+            : 'keep `dns.validated: true` until its names change hands in a later pull request'
+        }`,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * A major engine upgrade (16.x → 17.x) takes the whole cluster down and cannot be undone:
+ * it happens only when the platform manifest says so (database.allowMajorUpgrade), which
+ * also makes the template carry what RDS needs for it (emit/cfn/database.ts).
+ */
+export function engineUpgradeErrors(base: CompiledSide, head: CompiledSide): LifecycleError[] {
+  const a = base.plan?.platform.database;
+  const b = head.plan?.platform.database;
+  if (!a || !b) return [];
+  const major = (v: string) => Number(v.split('.')[0]);
+  if (major(b.engineVersion) === major(a.engineVersion) || b.allowMajorUpgrade) return [];
+  return [
+    {
+      tenant: null,
+      message: `database.engineVersion ${a.engineVersion} → ${b.engineVersion} is a major upgrade: the whole cluster is unavailable while it runs and it cannot be undone; set \`database.allowMajorUpgrade: true\` in the platform manifest to do it on purpose`,
+    },
+  ];
+}
+
+/** Types whose running resource lives in the VPC's subnets and holds data. */
+const IN_VPC_STATEFUL = new Set(['AWS::RDS::DBCluster', 'AWS::RDS::DBInstance', 'AWS::ElastiCache::ReplicationGroup']);
+
+/** Databases and caches a replaced VPC strands (see Stranded in model.ts). */
+export function strandedBy(estate: readonly StackChange[], headFiles: readonly OutputFile[]): Stranded[] {
+  const vpcReplaced = estate.some((s) => s.resources.some((r) => r.type === 'AWS::EC2::VPC' && (r.impact === 'replace' || r.impact === 'may-replace')));
+  if (!vpcReplaced) return [];
+  const out: Stranded[] = [];
+  for (const f of headFiles) {
+    if (!f.path.endsWith('.template.json')) continue;
+    const t = JSON.parse(f.content) as { Resources?: Record<string, { Type: string }> };
+    for (const [logicalId, r] of Object.entries(t.Resources ?? {})) {
+      if (!IN_VPC_STATEFUL.has(r.Type)) continue;
+      out.push({
+        template: f.path,
+        logicalId,
+        type: r.Type,
+        reason:
+          'its VPC is replaced, and a running database or cache cannot move its subnet group to another VPC: the update fails, or its data must be restored from a snapshot into the new VPC',
+      });
+    }
+  }
+  return out.sort((x, y) => compareStrings(`${x.template} ${x.logicalId}`, `${y.template} ${y.logicalId}`));
 }
 
 /** Unified-diff lines of a text change (3 lines of context), or null when equal. */
@@ -115,13 +208,26 @@ export async function diffEstate(base: CompiledSide, head: CompiledSide, differ:
     const f0 = before ? facts(before) : null;
     const f1 = after ? facts(after) : null;
     if (!stack && files.length === 0 && JSON.stringify(f0) === JSON.stringify(f1)) continue;
-    tenants.push({ id, change: !before ? 'add' : !after ? 'remove' : 'modify', before: f0, after: f1, stack, files, notes: lifecycleNotes(f0, f1) });
+    tenants.push({
+      id,
+      change: !before ? 'add' : !after ? 'remove' : 'modify',
+      before: f0,
+      after: f1,
+      stack: stack && withRollout(stack, head.plan),
+      files,
+      notes: lifecycleNotes(f0, f1),
+    });
   }
 
-  const estate = templates
-    .filter((p) => !TENANT_TEMPLATE.test(p))
-    .map((p) => stackOf.get(p) ?? null)
-    .filter((s) => s !== null);
+  const attributed = attribute(
+    templates
+      .filter((p) => !TENANT_TEMPLATE.test(p))
+      .map((p) => stackOf.get(p) ?? null)
+      .filter((s) => s !== null),
+    base.plan,
+    head.plan,
+  );
+  const estate = attributed.estate.map((s) => withRollout(s, head.plan));
 
   const key = (s: { rule: string; template: string; resource: string; reason: string }) => JSON.stringify([s.rule, s.template, s.resource, s.reason]);
   const beforeS = new Map(base.suppressions.map((s) => [key(s), s]));
@@ -144,5 +250,54 @@ export async function diffEstate(base: CompiledSide, head: CompiledSide, differ:
     suppressions,
     sql,
     lock: lineChange('placement.lock.yaml', base.lock, head.lock),
+    lifecycle: [...lifecycleErrors(base, head), ...engineUpgradeErrors(base, head)],
+    attributions: attributed.attributions,
+    stranded: strandedBy(estate, head.files),
+  };
+}
+
+const TENANT_OF_TEMPLATE = (template: string) => TENANT_TEMPLATE.exec(template)?.[1] ?? null;
+
+/**
+ * In what order, and in what batches, an interruption rolls out: the decisions the plan
+ * made and the templates carry (the fleets' rolling updates, the database instances'
+ * DependsOn chain), said where the reviewer reads the risk.
+ */
+export function rolloutOf(template: string, r: ResourceChange, rule: string, plan: EstatePlan | null): string | undefined {
+  if (!plan) return undefined;
+  if (rule === 'fleet-image-changed' || rule === 'fleet-instance-type-changed') {
+    const tenant = TENANT_OF_TEMPLATE(template);
+    if (tenant === null) {
+      const c = plan.capacity;
+      return `the shared fleet (at least ${c.floor} instances) is replaced in batches of ${c.rollout.maxBatchSize}, keeping ${c.rollout.minInstancesInService} in service`;
+    }
+    const fleet = plan.tenants.find((t) => t.id === tenant)?.serving.fleet;
+    if (!fleet) return undefined;
+    return `tenant ${tenant}'s fleet (${fleet.min}–${fleet.max} instances) is replaced in batches of ${fleet.rollout.maxBatchSize}, keeping ${fleet.rollout.minInstancesInService} in service, each new instance in service only once its app answers`;
+  }
+  if (rule === 'database-instance-class-changed') {
+    const order = databaseRolloutOrder(plan.platform.database.instances);
+    const readers = order.filter((id) => id !== DATABASE_WRITER);
+    return readers.length
+      ? `one instance at a time, readers first (${readers.join(', ')}), then the writer ${DATABASE_WRITER}: each waits for the one before it (DependsOn)`
+      : `${DATABASE_WRITER} is the only instance: the database is down while it restarts`;
+  }
+  if (rule === 'database-engine-version-changed') return 'the whole cluster at once, writer and readers together';
+  if (rule === 'cache-node-type-changed' || rule === 'cache-engine-version-changed')
+    return `replica node first, then a failover, then the old primary (${r.logicalId})`;
+  return undefined;
+}
+
+function withRollout(s: StackChange, plan: EstatePlan | null): StackChange {
+  if (!s.resources.some((r) => r.risks.some((k) => k.kind === 'interruption'))) return s;
+  return {
+    ...s,
+    resources: s.resources.map((r) => ({
+      ...r,
+      risks: r.risks.map((k) => {
+        const rollout = k.kind === 'interruption' ? rolloutOf(s.template, r, k.rule, plan) : undefined;
+        return rollout ? { ...k, rollout } : k;
+      }),
+    })),
   };
 }

@@ -1,21 +1,19 @@
 // One template's change, resource by resource. What replaces is decided by
 // @aws-cdk/cloudformation-diff from the CloudFormation registry's update semantics
 // (@aws-cdk/aws-service-spec); IAM and security-group broadening by its IAM and
-// network models. This module adds the property paths and the stateful flag.
+// network models. This module adds the property paths, the stateful flag, the risks of
+// the risk table (riskTable.ts) and the IAM statements cloudformation-diff does not
+// model (managed policies). Values are kept whole: renderers shorten what they show.
 import { fullDiff, type ResourceDifference, type TemplateDiff } from '@aws-cdk/cloudformation-diff';
 import { compareStrings } from '../diagnostics.ts';
 import { NO_EGRESS } from '../emit/cfn/securityGroups.ts';
 import { isStateful } from '../stateful.ts';
-import type { Impact, ResourceChange, StackChange, ValueChange } from './model.ts';
-
-/** Paths listed per modified resource; the rest are counted. */
-export const MAX_PATHS = 12;
-/** Longest value shown in full; longer ones are cut with an ellipsis. */
-const MAX_VALUE = 120;
+import type { Impact, ResourceChange, Risk, StackChange, ValueChange } from './model.ts';
+import { matchRisks, type TemplateResource } from './riskTable.ts';
 
 interface TemplateJson {
   readonly Parameters?: Record<string, unknown>;
-  readonly Resources?: Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown> }>;
+  readonly Resources?: Record<string, TemplateResource>;
   readonly Outputs?: Record<string, unknown>;
 }
 
@@ -30,10 +28,8 @@ const IMPACT: Record<string, Impact> = {
   NO_CHANGE: 'none',
 };
 
-export function compact(value: unknown): string {
-  const s = JSON.stringify(value) ?? 'undefined';
-  return s.length > MAX_VALUE ? `${s.slice(0, MAX_VALUE - 1)}…` : s;
-}
+/** JSON of a value, whole. */
+const json = (value: unknown): string => JSON.stringify(value) ?? 'undefined';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -45,8 +41,8 @@ export function valueChanges(before: unknown, after: unknown, path = ''): ValueC
   if (isObject(before) && isObject(after)) {
     const keys = [...Object.keys(before), ...Object.keys(after).filter((k) => !Object.hasOwn(before, k))];
     return keys.flatMap((k) => {
-      if (!Object.hasOwn(after, k)) return [{ path: at(k), from: compact(before[k]) }];
-      if (!Object.hasOwn(before, k)) return [{ path: at(k), to: compact(after[k]) }];
+      if (!Object.hasOwn(after, k)) return [{ path: at(k), from: json(before[k]) }];
+      if (!Object.hasOwn(before, k)) return [{ path: at(k), to: json(after[k]) }];
       return valueChanges(before[k], after[k], at(k));
     });
   }
@@ -55,32 +51,11 @@ export function valueChanges(before: unknown, after: unknown, path = ''): ValueC
     // Lengths differ: say which elements came and went rather than re-indexing them all.
     const a = before.map((v) => JSON.stringify(v));
     const b = after.map((v) => JSON.stringify(v));
-    const removed = a.filter((x) => !b.includes(x)).map((x) => compact(JSON.parse(x)));
-    const added = b.filter((x) => !a.includes(x)).map((x) => compact(JSON.parse(x)));
+    const removed = a.filter((x) => !b.includes(x));
+    const added = b.filter((x) => !a.includes(x));
     return [{ path, added, removed }];
   }
-  if (typeof before === 'string' && typeof after === 'string' && (before.length > MAX_VALUE || after.length > MAX_VALUE)) {
-    return [{ path, ...excerpts(before, after) }];
-  }
-  return [{ path, from: compact(before), to: compact(after) }];
-}
-
-/**
- * Two long strings (user data, a policy in a string) shown where they differ: the
- * differing middle with some context, not two prefixes that happen to be equal.
- */
-export function excerpts(before: string, after: string): { from: string; to: string } {
-  let start = 0;
-  while (start < before.length && start < after.length && before[start] === after[start]) start++;
-  let end = 0;
-  while (end < before.length - start && end < after.length - start && before[before.length - 1 - end] === after[after.length - 1 - end]) end++;
-  const CONTEXT = 24;
-  const cut = (s: string) => {
-    const from = Math.max(0, start - CONTEXT);
-    const to = Math.min(s.length, s.length - end + CONTEXT);
-    return compact(`${from > 0 ? '…' : ''}${s.slice(from, to)}${to < s.length ? '…' : ''}`);
-  };
-  return { from: cut(before), to: cut(after) };
+  return [{ path, from: json(before), to: json(after) }];
 }
 
 /** A nested stack's TemplateURL ends in the content hash of its template: show the hash, short. */
@@ -94,6 +69,19 @@ function shortTemplateUrls(changes: ValueChange[]): ValueChange[] {
   });
 }
 
+/** The risk table's findings on a modified resource. */
+function risksOf(before: TemplateResource, after: TemplateResource): Risk[] {
+  return matchRisks(before, after, isStateful).map(({ entry, before: a, after: b }) => ({
+    kind: entry.kind,
+    rule: entry.id,
+    property: entry.property,
+    ...(a === undefined ? {} : { from: json(a) }),
+    ...(b === undefined ? {} : { to: json(b) }),
+    says: entry.says,
+    reference: entry.reference,
+  }));
+}
+
 function resourceChange(logicalId: string, d: ResourceDifference): ResourceChange {
   const type = (d.newValue?.Type ?? d.oldValue?.Type) as string;
   const change = d.isAddition ? 'add' : d.isRemoval ? 'remove' : 'modify';
@@ -104,8 +92,9 @@ function resourceChange(logicalId: string, d: ResourceDifference): ResourceChang
     change,
     impact: IMPACT[d.changeImpact] ?? 'update',
     stateful: isStateful(type),
-    paths: paths.slice(0, MAX_PATHS),
-    morePaths: Math.max(0, paths.length - MAX_PATHS),
+    paths,
+    risks: change === 'modify' ? risksOf(d.oldValue as TemplateResource, d.newValue as TemplateResource) : [],
+    causes: [],
   };
 }
 
@@ -116,8 +105,51 @@ function onlyTemplateUrlChanged(d: ResourceDifference): boolean {
   return changes.length > 0 && changes.every((c) => c.path === 'Properties.TemplateURL' || c.path.startsWith('Properties.TemplateURL.'));
 }
 
-function broadening(td: TemplateDiff): string[] {
+/** The policy documents cloudformation-diff's IAM model does not read: managed policies'. */
+function policyDocuments(r: TemplateResource | undefined): unknown[] {
+  return r?.Type === 'AWS::IAM::ManagedPolicy' ? [r.Properties?.PolicyDocument] : [];
+}
+
+function statementsOf(doc: unknown): Record<string, unknown>[] {
+  const st = (doc as { Statement?: unknown } | undefined)?.Statement;
+  return (Array.isArray(st) ? st : st ? [st] : []).filter((s): s is Record<string, unknown> => s !== null && typeof s === 'object');
+}
+
+const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const shown = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+/**
+ * Allow statements added to a managed policy that already exists (a changed statement
+ * counts as added). cloudformation-diff reports those of inline and AWS::IAM::Policy
+ * documents but not of AWS::IAM::ManagedPolicy, which is what every
+ * tenant role carries: without this, a tier change that gives a role `Resource: "*"`
+ * passes as "0 broadenings". A `*` in an action or resource is named as such.
+ */
+function policyStatementsAdded(before: TemplateJson, after: TemplateJson): string[] {
   const out: string[] = [];
+  for (const [id, r] of Object.entries(after.Resources ?? {})) {
+    const old = before.Resources?.[id];
+    if (!old || old.Type !== r.Type) continue;
+    const had = new Set(
+      policyDocuments(old)
+        .flatMap(statementsOf)
+        .map((s) => JSON.stringify(s)),
+    );
+    for (const s of policyDocuments(r).flatMap(statementsOf)) {
+      if (s.Effect !== 'Allow' || had.has(JSON.stringify(s))) continue;
+      const actions = list(s.Action ?? s.NotAction).map(shown);
+      const resources = list(s.Resource ?? s.NotResource).map(shown);
+      const wild = [...actions, ...resources].some((x) => x.includes('*'));
+      out.push(
+        `IAM allow added to ${id}${typeof s.Sid === 'string' ? ` (${s.Sid})` : ''}: ${actions.join(' ')} on ${resources.join(' ')}${wild ? ' [wildcard]' : ''}`,
+      );
+    }
+  }
+  return out;
+}
+
+function broadening(td: TemplateDiff, before: TemplateJson, after: TemplateJson): string[] {
+  const out: string[] = policyStatementsAdded(before, after);
   for (const s of td.iamChanges.statements.additions) {
     const r = s.render();
     if (r.effect === 'Allow')
@@ -185,6 +217,6 @@ export function diffStack(template: string, beforeText: string | null, afterText
     outputs,
     // A new stack's IAM and rules widen no existing principal's access (the rule pack
     // checks their shape); broadening is about stacks that already exist.
-    broadening: beforeText === null ? [] : broadening(td),
+    broadening: beforeText === null || afterText === null ? [] : broadening(td, before, after),
   };
 }

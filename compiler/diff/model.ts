@@ -21,12 +21,36 @@ export type Impact =
 export interface ValueChange {
   /** Path inside the resource, e.g. `Properties.Conditions[0].HostHeaderConfig.Values`. */
   readonly path: string;
-  /** Compact JSON of the old and new values (absent: the key is added or removed). */
+  /**
+   * JSON of the old and new values, whole (absent: the key is added or removed). The
+   * model never truncates: text and markdown shorten what they show, JSON carries all.
+   */
   readonly from?: string;
   readonly to?: string;
   /** For lists whose length changed: the elements added and removed. */
   readonly added?: readonly string[];
   readonly removed?: readonly string[];
+}
+
+/**
+ * A risk a change carries beyond what CloudFormation's impact says: which entry of the
+ * risk table (diff/riskTable.ts) it matched, and what it means.
+ */
+export interface Risk {
+  readonly kind: RiskKind;
+  /** The risk table entry's id, e.g. `log-retention-shortened`. */
+  readonly rule: string;
+  /** The property as a reviewer names it, e.g. `RetentionInDays`. */
+  readonly property: string;
+  /** JSON of the old and new values (absent: not set). */
+  readonly from?: string;
+  readonly to?: string;
+  /** What it does, in one sentence. */
+  readonly says: string;
+  /** The AWS documentation that says so. */
+  readonly reference: string;
+  /** Interruptions: in what order and batches it rolls out, from the plan (diffEstate.ts). */
+  readonly rollout?: string;
 }
 
 export interface ResourceChange {
@@ -35,9 +59,12 @@ export interface ResourceChange {
   readonly change: 'add' | 'modify' | 'remove';
   readonly impact: Impact;
   readonly stateful: boolean;
-  /** Modified resources only: what changed, at most MAX_PATHS entries. */
+  /** Modified resources only: every path that changed (renderers show the first few). */
   readonly paths: readonly ValueChange[];
-  readonly morePaths: number;
+  /** What the risk table finds in this change. */
+  readonly risks: readonly Risk[];
+  /** Shared resources: the manifest changes that caused this one (diff/attribution.ts). */
+  readonly causes: readonly string[];
 }
 
 export interface StackChange {
@@ -62,12 +89,16 @@ export interface Placement {
 
 export interface TenantFacts {
   readonly tier: string;
+  /** Expected seats (manifest `users`): what sizes the shared fleet. */
+  readonly users: number;
   /** The tier's compute: the shared fleet or its own. */
   readonly compute: 'shared' | 'dedicated';
   readonly status: string;
   readonly dns: 'platform' | 'delegated' | 'external';
   /** Its own DNS is ready (always, on platform DNS): its names are served. */
   readonly dnsReady: boolean;
+  /** A tenant moving to its own DNS: the platform host it keeps serving (plan: dns.platformDomain). */
+  readonly platformDomain: string | null;
   /** 2 or more once brought back after a removal. */
   readonly incarnation: number;
   readonly domains: readonly string[];
@@ -102,6 +133,40 @@ export interface SuppressionChange {
   readonly reason: string;
 }
 
+/**
+ * A change that skips a step of a tenant's life against the base (README, "Tenant
+ * lifecycle"): an error of the diff whatever --fail-on says, never allowed by override.
+ */
+export interface LifecycleError {
+  /** The tenant it concerns; null for the platform (a major engine upgrade not allowed). */
+  readonly tenant: string | null;
+  readonly message: string;
+}
+
+/**
+ * A resource that holds data, unchanged in its template, that a change elsewhere makes
+ * move: its VPC is replaced (CIDR change), and a running database or cache cannot follow
+ * its subnets to another VPC. The diff of its own template is empty, so it is found here.
+ */
+export interface Stranded {
+  readonly template: string;
+  readonly logicalId: string;
+  readonly type: string;
+  readonly reason: string;
+}
+
+/** A shared resource's change with the manifest changes that caused it. */
+export interface Attribution {
+  readonly template: string;
+  readonly logicalId: string;
+  /** What the resource is to a reviewer, e.g. `shared fleet`. */
+  readonly what: string;
+  /** `MinSize 8 → 15, MaxSize 16 → 30`. */
+  readonly change: string;
+  /** `tenant acme users 2800 → 9999`. */
+  readonly causes: readonly string[];
+}
+
 export interface EstateDiff {
   readonly base: { readonly label: string; readonly tenants: number };
   readonly head: { readonly label: string; readonly tenants: number };
@@ -112,8 +177,34 @@ export interface EstateDiff {
   readonly suppressions: readonly SuppressionChange[];
   readonly sql: readonly LineChange[];
   readonly lock: LineChange | null;
+  /** Steps of a tenant's life skipped against the base: each blocks the change. */
+  readonly lifecycle: readonly LifecycleError[];
+  /** Shared resources that changed, each with its cause. */
+  readonly attributions: readonly Attribution[];
+  /** Resources holding data that must move because something they live in is replaced. */
+  readonly stranded: readonly Stranded[];
+  /** The estimated monthly cost change and the capacity it uses (costLine.ts); absent when not computed. */
+  readonly estimate?: DiffEstimate;
 }
 
-/** The kinds of change the --fail-on gate can refuse. */
-export type FailOnKind = 'replacement' | 'removal' | 'broadening' | 'stateful';
-export const FAIL_ON_KINDS: readonly FailOnKind[] = ['replacement', 'removal', 'broadening', 'stateful'];
+/** The cost and capacity lines of a change (compiler/diff/costLine.ts). */
+export interface DiffEstimate {
+  /** US dollars a month, before and after. */
+  readonly estate: { readonly before: number; readonly after: number };
+  /** The changed tenants' monthly cost, before (null: added) and after (null: removed). */
+  readonly tenants: readonly { readonly id: string; readonly before: number | null; readonly after: number | null }[];
+  /** New shards or groups, and quotas at 80% or more that the change uses more of. */
+  readonly capacity: readonly string[];
+}
+
+/** Risks the risk table finds (diff/riskTable.ts), each with its AWS reference. */
+export type RiskKind = 'data-loss' | 'weakening' | 'interruption';
+
+/**
+ * The kinds of change the --fail-on gate can refuse: one table with deploy's allows
+ * (compiler/allow.ts), one line each. A kind blocks only when --fail-on names it; an
+ * override with a reason lets a finding of it through. (A lifecycle error of the diff
+ * is not one: it always blocks, see LifecycleError.)
+ */
+export type { AllowKind as FailOnKind } from '../allow.ts';
+export { REVIEW_KINDS as FAIL_ON_KINDS } from '../allow.ts';

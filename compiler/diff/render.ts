@@ -1,8 +1,10 @@
 // The diff as text (a terminal, a CI log), markdown (one pull-request comment, within
 // GitHub's size limit) and JSON (other tools). Each renderer writes to the stream it
 // is given; all three read the same EstateDiff and gate result, so they cannot disagree.
-import type { GateResult } from './failOn.ts';
-import type { EstateDiff, LineChange, ResourceChange, StackChange, TenantChange, TenantFacts } from './model.ts';
+import { formatAllow } from '../allow.ts';
+import { estimateLines } from './costLine.ts';
+import { riskText, type GateResult } from './failOn.ts';
+import type { EstateDiff, LineChange, ResourceChange, Risk, RiskKind, StackChange, TenantChange, TenantFacts, ValueChange } from './model.ts';
 
 export interface Writer {
   write(s: string): unknown;
@@ -16,6 +18,12 @@ export const MARKDOWN_MAX_CHARS = 60_000;
 export const COMMENT_MARKER = '<!-- tenantc-diff -->';
 
 const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
+/** Paths listed per modified resource in text and markdown; the rest are counted (JSON has them all). */
+export const MAX_PATHS = 12;
+/** Longest value text and markdown show in full; longer ones are cut with an ellipsis (JSON has them whole). */
+const MAX_VALUE = 120;
+/** How a risk kind is marked in text and markdown. */
+const RISK_MARK: Record<RiskKind, string> = { 'data-loss': 'DATA LOSS', weakening: 'WEAKENS', interruption: 'INTERRUPTS' };
 const REPLACES = new Set(['replace', 'may-replace']);
 const REMOVES = new Set(['destroy', 'orphan']);
 
@@ -28,6 +36,10 @@ export interface Totals {
   readonly removals: number;
   readonly broadenings: number;
   readonly stateful: number;
+  readonly dataLoss: number;
+  readonly weakenings: number;
+  readonly interruptions: number;
+  readonly lifecycle: number;
 }
 
 function allStacks(diff: EstateDiff): StackChange[] {
@@ -44,8 +56,19 @@ export function totals(diff: EstateDiff): Totals {
     replacements: resources.filter((r) => REPLACES.has(r.impact)).length,
     removals: resources.filter((r) => REMOVES.has(r.impact)).length,
     broadenings: allStacks(diff).reduce((n, s) => n + s.broadening.length, 0),
-    stateful: resources.filter((r) => r.stateful && (REPLACES.has(r.impact) || REMOVES.has(r.impact))).length,
+    stateful: resources.filter((r) => r.stateful && (REPLACES.has(r.impact) || REMOVES.has(r.impact))).length + diff.stranded.length,
+    dataLoss: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'data-loss').length, 0),
+    weakenings: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'weakening').length, 0),
+    interruptions: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'interruption').length, 0),
+    lifecycle: diff.lifecycle.length,
   };
+}
+
+/** A tenant whose change carries a risk a reviewer must see: listed first, never cut. */
+export function isRisky(t: TenantChange): boolean {
+  const s = t.stack;
+  if (!s) return false;
+  return s.broadening.length > 0 || s.resources.some((r) => r.risks.length > 0 || REPLACES.has(r.impact) || (r.stateful && REMOVES.has(r.impact)));
 }
 
 export function headline(diff: EstateDiff): string {
@@ -59,7 +82,7 @@ export function headline(diff: EstateDiff): string {
     ] as const
   ).filter(([n]) => n > 0);
   const tenants = parts.map(([n, what], i) => (i === 0 ? `${plural(n, 'tenant')} ${what}` : `${n} ${what}`)).join(', ') || 'no tenant changed';
-  return `${tenants} · ${plural(t.stacks, 'stack')} changed · ${plural(t.replacements, 'replacement')}, ${plural(t.removals, 'removal')}, ${plural(t.broadenings, 'broadening')}, ${plural(t.stateful, 'stateful resource')} replaced or removed`;
+  return `${tenants} · ${plural(t.stacks, 'stack')} changed · ${plural(t.replacements, 'replacement')}, ${plural(t.removals, 'removal')}, ${plural(t.broadenings, 'broadening')}, ${plural(t.stateful, 'stateful resource')} replaced or removed · ${plural(t.dataLoss, 'data loss', 'data losses')}, ${plural(t.weakenings, 'weakening')}, ${plural(t.interruptions, 'interruption')}${t.lifecycle ? ` · ${plural(t.lifecycle, 'lifecycle error')}` : ''}`;
 }
 
 const where = (f: TenantFacts) =>
@@ -76,6 +99,10 @@ function resourceCounts(s: StackChange): string {
   if (replaced) parts.push(`${replaced} replaced`);
   if (stateful) parts.push(`${stateful} stateful at risk`);
   if (s.broadening.length) parts.push('permissions broadened');
+  for (const kind of ['data-loss', 'weakening', 'interruption'] as const) {
+    const n = s.resources.reduce((x, r) => x + r.risks.filter((k) => k.kind === kind).length, 0);
+    if (n) parts.push(`${n} ${kind}`);
+  }
   return parts.length ? `resources: ${parts.join(', ')}` : 'nested stacks only';
 }
 
@@ -92,6 +119,8 @@ export function tenantSummary(t: TenantChange): string {
   const facts: string[] = [];
   if (a.tier !== b.tier) facts.push(`tier ${a.tier} → ${b.tier}`);
   if (a.status !== b.status) facts.push(`status ${a.status} → ${b.status}`);
+  if (a.users !== b.users) facts.push(`users ${a.users} → ${b.users}`);
+  if (a.dns !== b.dns || a.dnsReady !== b.dnsReady) facts.push(`dns ${a.dns}${a.dnsReady ? '' : ' (not ready)'} → ${b.dns}${b.dnsReady ? '' : ' (not ready)'}`);
   const addedDomains = b.domains.filter((d) => !a.domains.includes(d));
   const removedDomains = a.domains.filter((d) => !b.domains.includes(d));
   if (addedDomains.length || removedDomains.length)
@@ -131,33 +160,112 @@ function impactNote(r: ResourceChange): string {
   return parts.length ? ` (${parts.join('; ')})` : '';
 }
 
-export function stackLines(s: StackChange, m: Marks): string[] {
+/** A value as text and markdown show it: cut at MAX_VALUE. */
+export function shortValue(json: string): string {
+  return json.length > MAX_VALUE ? `${json.slice(0, MAX_VALUE - 1)}…` : json;
+}
+
+/**
+ * Two long strings (user data, a policy in a string) shown where they differ: the
+ * differing middle with some context, not two prefixes that happen to be equal.
+ */
+export function excerpts(before: string, after: string): { from: string; to: string } {
+  let start = 0;
+  while (start < before.length && start < after.length && before[start] === after[start]) start++;
+  let end = 0;
+  while (end < before.length - start && end < after.length - start && before[before.length - 1 - end] === after[after.length - 1 - end]) end++;
+  const CONTEXT = 24;
+  const cut = (s: string) => {
+    const from = Math.max(0, start - CONTEXT);
+    const to = Math.min(s.length, s.length - end + CONTEXT);
+    return shortValue(JSON.stringify(`${from > 0 ? '…' : ''}${s.slice(from, to)}${to < s.length ? '…' : ''}`));
+  };
+  return { from: cut(before), to: cut(after) };
+}
+
+const parsedString = (json: string | undefined): string | null => {
+  if (json === undefined || !json.startsWith('"')) return null;
+  const v: unknown = JSON.parse(json);
+  return typeof v === 'string' ? v : null;
+};
+
+/** One changed path as text and markdown show it. */
+export function pathLine(p: ValueChange): string {
+  if (p.added || p.removed) return [...(p.added ?? []).map((v) => `+ ${shortValue(v)}`), ...(p.removed ?? []).map((v) => `- ${shortValue(v)}`)].join(', ');
+  if (p.from === undefined) return `(added) ${shortValue(p.to ?? '')}`;
+  if (p.to === undefined) return `(removed) ${shortValue(p.from)}`;
+  const a = parsedString(p.from);
+  const b = parsedString(p.to);
+  if (a !== null && b !== null && (p.from.length > MAX_VALUE || p.to.length > MAX_VALUE)) {
+    const e = excerpts(a, b);
+    return `${e.from} → ${e.to}`;
+  }
+  return `${shortValue(p.from)} → ${shortValue(p.to)}`;
+}
+
+/** `DATA LOSS: RetentionInDays 731 → 1: … (reference)`. */
+export const riskLine = (k: Risk) => `${RISK_MARK[k.kind]}: ${riskText(k)} (${k.reference})`;
+
+/** The lines of a resource that say a risk: its risks and its causes. */
+function resourceRiskLines(r: ResourceChange, m: Marks): string[] {
+  return [...r.risks.map((k) => `${m.note}     ${riskLine(k)}`), ...r.causes.map((c) => `${m.note}     cause: ${c}`)];
+}
+
+/** `onlyRisks`: the lines a size cap keeps of a stack (risky resources, broadenings). */
+export function stackLines(s: StackChange, m: Marks, onlyRisks = false): string[] {
   const lines: string[] = [];
   const mark = { add: m.add, modify: m.modify, remove: m.remove } as const;
   for (const r of s.resources) {
+    const risky = r.risks.length > 0 || REPLACES.has(r.impact) || (r.stateful && REMOVES.has(r.impact));
+    if (onlyRisks && !risky) continue;
     lines.push(`${mark[r.change]} ${r.logicalId} ${r.type}${impactNote(r)}`);
-    for (const p of r.paths) {
-      const body =
-        p.added || p.removed
-          ? [...(p.added ?? []).map((v) => `+ ${v}`), ...(p.removed ?? []).map((v) => `- ${v}`)].join(', ')
-          : p.from === undefined
-            ? `(added) ${p.to}`
-            : p.to === undefined
-              ? `(removed) ${p.from}`
-              : `${p.from} → ${p.to}`;
-      lines.push(`${m.note}     ${p.path}: ${body}`);
+    if (!onlyRisks) {
+      for (const p of r.paths.slice(0, MAX_PATHS)) lines.push(`${m.note}     ${p.path}: ${pathLine(p)}`);
+      if (r.paths.length > MAX_PATHS) lines.push(`${m.note}     … ${plural(r.paths.length - MAX_PATHS, 'more change')}`);
     }
-    if (r.morePaths) lines.push(`${m.note}     … ${plural(r.morePaths, 'more change')}`);
+    lines.push(...resourceRiskLines(r, m));
   }
-  if (s.nestedUpdated.length) lines.push(`${m.modify} nested stacks whose template changed: ${s.nestedUpdated.join(', ')}`);
-  const keys = (label: string, c: { added: readonly string[]; removed: readonly string[]; modified?: readonly string[] }) => {
-    const parts = [...c.added.map((k) => `+${k}`), ...(c.modified ?? []).map((k) => `~${k}`), ...c.removed.map((k) => `-${k}`)];
-    if (parts.length) lines.push(`${m.note} ${label}: ${parts.join(' ')}`);
-  };
-  keys('parameters', s.parameters);
-  keys('outputs', s.outputs);
+  if (!onlyRisks) {
+    if (s.nestedUpdated.length) lines.push(`${m.modify} nested stacks whose template changed: ${s.nestedUpdated.join(', ')}`);
+    const keys = (label: string, c: { added: readonly string[]; removed: readonly string[]; modified?: readonly string[] }) => {
+      const parts = [...c.added.map((k) => `+${k}`), ...(c.modified ?? []).map((k) => `~${k}`), ...c.removed.map((k) => `-${k}`)];
+      if (parts.length) lines.push(`${m.note} ${label}: ${parts.join(' ')}`);
+    };
+    keys('parameters', s.parameters);
+    keys('outputs', s.outputs);
+  }
   for (const b of s.broadening) lines.push(`${m.modify} BROADENS: ${b}`);
   return lines;
+}
+
+/**
+ * Every risk of the diff, once per distinct risk: the same change in many tenants' stacks
+ * is one line naming them ("… — 300 tenants: a, b, …"). These lines are never cut.
+ */
+export function riskSummary(diff: EstateDiff): string[] {
+  const groups = new Map<string, { line: string; tenants: string[] }>();
+  const add = (tenant: string | null, template: string, r: ResourceChange, line: string) => {
+    const key = `${tenant === null ? template : 'tenant'}|${r.logicalId}|${line}`;
+    const g = groups.get(key) ?? { line: `${tenant === null ? `${template} ` : ''}${r.logicalId} (${r.type}): ${line}`, tenants: [] };
+    if (tenant !== null) g.tenants.push(tenant);
+    groups.set(key, g);
+  };
+  for (const t of diff.tenants) for (const r of t.stack?.resources ?? []) for (const k of r.risks) add(t.id, t.stack!.template, r, riskLine(k));
+  for (const s of diff.estate) for (const r of s.resources) for (const k of r.risks) add(null, s.template, r, riskLine(k));
+  const stranded = diff.stranded.map((x) => `${x.template} ${x.logicalId} (${x.type}): STATEFUL: ${x.reason}`);
+  return [
+    ...stranded,
+    ...[...groups.values()].map((g) =>
+      g.tenants.length === 0
+        ? g.line
+        : `${g.line} — ${g.tenants.length === 1 ? `tenant ${g.tenants[0]}` : `${g.tenants.length} tenants: ${g.tenants.join(', ')}`}`,
+    ),
+  ];
+}
+
+/** `shared fleet MinSize 8 → 15, MaxSize 16 → 30: tenant acme users 2800 → 9999`. */
+export function attributionLines(diff: EstateDiff): string[] {
+  return diff.attributions.map((a) => `${a.what} ${a.change}: ${a.causes.join('; ')}`);
 }
 
 function gateLines(gate: GateResult | null): string[] {
@@ -168,16 +276,16 @@ function gateLines(gate: GateResult | null): string[] {
     lines.push(`--fail-on ${kinds}: passes${gate.allowed.length ? ` (${plural(gate.allowed.length, 'finding')} allowed by override)` : ''}`);
   else
     lines.push(
-      `--fail-on ${kinds}: ${plural(gate.blocking.length, 'finding')} block this change (allow one with an override: "<kind> <tenant:id | logical id | template>: <reason>")`,
+      `--fail-on ${kinds}: ${plural(gate.blocking.length, 'finding')} ${gate.blocking.length === 1 ? 'blocks' : 'block'} this change (allow one with an override: "<kind> <target>: <reason>", the target tenant:<id>, tenant:<id>/<logicalId> or estate:<template>/<logicalId>)`,
     );
   for (const f of gate.blocking) lines.push(`  ${f.kind}${f.tenant ? ` tenant:${f.tenant}` : ''}: ${f.description}`);
   const byOverride = new Map<string, number>();
   for (const a of gate.allowed) {
-    const k = `${a.override.kind} ${a.override.target}: ${a.override.reason}`;
+    const k = formatAllow(a.override);
     byOverride.set(k, (byOverride.get(k) ?? 0) + 1);
   }
   for (const [k, n] of byOverride) lines.push(`  allowed by override "${k}" (${plural(n, 'finding')})`);
-  for (const o of gate.unused) lines.push(`  override "${o.kind} ${o.target}: ${o.reason}" matches nothing`);
+  for (const o of gate.unused) lines.push(`  override "${formatAllow(o)}" matches nothing`);
   return lines;
 }
 
@@ -186,8 +294,14 @@ function textLines(changes: readonly LineChange[]): string[] {
 }
 
 export function renderText(diff: EstateDiff, gate: GateResult | null, out: Writer): void {
-  const lines: string[] = [`tenantc diff ${diff.base.label} → ${diff.head.label}: ${headline(diff)}`];
+  const lines: string[] = [`tenantc diff ${diff.base.label} → ${diff.head.label}: ${headline(diff)}`, ...estimateLines(diff.estimate)];
+  if (diff.lifecycle.length)
+    lines.push('', 'Lifecycle errors (each blocks this change, whatever --fail-on says)', ...diff.lifecycle.map((l) => `  ${l.message}`));
   if (gate) lines.push('', ...gateLines(gate));
+  const risks = riskSummary(diff);
+  if (risks.length) lines.push('', 'Risks', ...risks.map((l) => `  ${l}`));
+  const causes = attributionLines(diff);
+  if (causes.length) lines.push('', 'Shared changes and their causes', ...causes.map((l) => `  ${l}`));
   if (diff.tenants.length) {
     lines.push('', 'Tenants');
     const width = Math.max(...diff.tenants.map((t) => t.id.length));
@@ -222,7 +336,6 @@ export function renderJson(diff: EstateDiff, gate: GateResult | null, out: Write
   out.write(`${JSON.stringify({ summary: { headline: headline(diff), ...totals(diff) }, ...diff, gate }, null, 2)}\n`);
 }
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 /**
  * A code block whose fence is longer than any run of backticks inside it (CommonMark
  * closes a fence only with one at least as long): a value holding backticks shows as
@@ -242,44 +355,64 @@ const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
  * code span, emphasis or table cell it opens, no line of its own.
  */
 const markdownText = (s: string) => escapeHtml(s.replace(/[\\`*_[\]|~]/g, '\\$&')).replace(/\s*\n\s*/g, ' ');
+/** A table cell: markdown text (a tenant's summary quotes its domains and tier), whose `|` cannot end the cell. */
+const cell = markdownText;
 
-/**
- * One pull-request comment. Whatever the size of the change, it keeps the summary, the
- * gate and one line per tenant; details follow, tenant by tenant, while they fit under
- * MARKDOWN_MAX_CHARS, and the rest are named with the command that shows them.
- */
 /** Lifecycle notes a pull-request comment lists before it refers to the full diff. */
 const MARKDOWN_NOTES = 40;
 
-export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: Writer, maxChars = MARKDOWN_MAX_CHARS): void {
-  const head = [COMMENT_MARKER, `### tenantc diff \`${diff.base.label}\` → \`${diff.head.label}\``, '', `**${headline(diff)}**`];
-  if (gate) head.push('', ...gateLines(gate).map((l) => (l.startsWith('  ') ? `- ${markdownText(l.trim())}` : `**${markdownText(l)}**`)));
-  let table: string[] = [];
-  if (diff.tenants.length) {
-    table = [
-      '',
-      '| | tenant | change |',
-      '| --- | --- | --- |',
-      ...diff.tenants.map(
-        (t) => `| ${t.change === 'add' ? 'added' : t.change === 'remove' ? 'removed' : 'changed'} | \`${t.id}\` | ${cell(tenantSummary(t))} |`,
-      ),
-    ];
-    const size = [...head, ...table].join('\n').length;
-    if (size > maxChars / 2) {
-      // Thousands of tenants: one row per distinct change, naming its tenants.
-      const groups = new Map<string, string[]>();
-      for (const t of diff.tenants) {
-        const k = `${t.change}|${tenantSummary(t)}`;
-        groups.set(k, [...(groups.get(k) ?? []), t.id]);
-      }
-      table = [
-        '',
-        '| tenants | change |',
-        '| --- | --- |',
-        ...[...groups].map(([k, ids]) => `| ${ids.length} (${cell(ids.join(', '))}) | ${cell(k.slice(k.indexOf('|') + 1))} |`),
-      ];
-    }
+const rowKind = (t: TenantChange) => (t.change === 'add' ? 'added' : t.change === 'remove' ? 'removed' : 'changed');
+
+/**
+ * The tenant table: risky tenants first, one row each; then one row per distinct change,
+ * naming every tenant it applies to (300 tenants whose retention doubles are one row).
+ */
+function tenantTable(diff: EstateDiff): string[] {
+  const risky = diff.tenants.filter(isRisky);
+  const rest = diff.tenants.filter((t) => !isRisky(t));
+  const groups = new Map<string, TenantChange[]>();
+  for (const t of rest) {
+    const k = `${rowKind(t)} | ${cell(tenantSummary(t))}`;
+    groups.set(k, [...(groups.get(k) ?? []), t]);
   }
+  return [
+    '',
+    '| | tenants | change |',
+    '| --- | --- | --- |',
+    ...risky.map((t) => `| **${rowKind(t)}, at risk** | \`${t.id}\` | ${cell(tenantSummary(t))} |`),
+    ...[...groups].map(([k, ts]) => {
+      const [kind, change] = [k.slice(0, k.indexOf(' | ')), k.slice(k.indexOf(' | ') + 3)];
+      const names = ts.map((t) => `\`${t.id}\``).join(', ');
+      return `| ${kind} | ${ts.length > 1 ? `${ts.length}: ${names}` : names} | ${change} |`;
+    }),
+  ];
+}
+
+/**
+ * One pull-request comment, under MARKDOWN_MAX_CHARS whatever the size of the change.
+ * Never cut: the summary, lifecycle errors, the gate, every risk line (grouped across
+ * tenants), the causes of shared changes, and a row naming every tenant. Details
+ * follow: the risky tenants' first (cut down to their risky resources when whole they
+ * would not fit), then the shared estate, suppressions, lock, the other tenants and the
+ * SQL while they fit; the rest are named with the command that shows them.
+ */
+export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: Writer, maxChars = MARKDOWN_MAX_CHARS): void {
+  const head = [
+    COMMENT_MARKER,
+    `### tenantc diff \`${diff.base.label}\` → \`${diff.head.label}\``,
+    '',
+    `**${headline(diff)}**`,
+    ...estimateLines(diff.estimate).map((l) => `\n${markdownText(l)}`),
+  ];
+  if (diff.lifecycle.length) {
+    head.push('', '**Lifecycle errors: each blocks this change, whatever --fail-on says**', '', ...diff.lifecycle.map((l) => `- ${markdownText(l.message)}`));
+  }
+  if (gate) head.push('', ...gateLines(gate).map((l) => (l.startsWith('  ') ? `- ${markdownText(l.trim())}` : `**${markdownText(l)}**`)));
+  const risks = riskSummary(diff);
+  if (risks.length) head.push('', '**Risks**', '', ...risks.map((l) => `- ${markdownText(l)}`));
+  const causes = attributionLines(diff);
+  if (causes.length) head.push('', '**Shared changes and their causes**', '', ...causes.map((l) => `- ${markdownText(l)}`));
+  const table = diff.tenants.length ? tenantTable(diff) : [];
   const noted = diff.tenants.filter((t) => t.notes.length);
   if (noted.length) {
     const list = noted.flatMap((t) => t.notes.map((n) => `- \`${t.id}\`: ${markdownText(n)}`));
@@ -292,8 +425,15 @@ export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: W
       ...(list.length > shown.length ? [`- … ${plural(list.length - shown.length, 'more note')}: \`tenantc diff\` shows them all`] : []),
     );
   }
-  // Shared changes first (they reach every tenant), then each tenant, then the SQL.
-  const blocks: { name: string; lines: string[] }[] = [];
+  const tenantBlock = (t: TenantChange, onlyRisks: boolean) =>
+    details(
+      `<code>${t.id}</code>: ${escapeHtml(tenantSummary(t))}${onlyRisks ? ' (risky resources only)' : ''}`,
+      fence(stackLines(t.stack!, MARKDOWN_MARKS, onlyRisks)),
+    );
+  // Risky tenants first (never cut), then shared changes (they reach every tenant), the
+  // other tenants, then the SQL.
+  const blocks: { name: string; lines: string[]; reduced?: string[] }[] = [];
+  for (const t of diff.tenants.filter((x) => x.stack && isRisky(x))) blocks.push({ name: t.id, lines: tenantBlock(t, false), reduced: tenantBlock(t, true) });
   if (diff.estate.length) {
     const body = diff.estate.flatMap((s) => [
       `**${s.template}**${s.change === 'modify' ? '' : ` (${s.change === 'add' ? 'added' : 'removed'})`}`,
@@ -316,8 +456,8 @@ export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: W
   }
   if (diff.lock) blocks.push({ name: 'placement lock', lines: details('Placement lock', fence(diff.lock.lines)) });
   for (const t of diff.tenants) {
-    if (!t.stack) continue;
-    blocks.push({ name: t.id, lines: details(`<code>${t.id}</code>: ${escapeHtml(tenantSummary(t))}`, fence(stackLines(t.stack, MARKDOWN_MARKS))) });
+    if (!t.stack || isRisky(t)) continue;
+    blocks.push({ name: t.id, lines: tenantBlock(t, false) });
   }
   if (diff.sql.length) blocks.push({ name: 'SQL', lines: details(`SQL: ${diff.sql.map((c) => c.file).join(', ')}`, fence(textLines(diff.sql))) });
 
@@ -331,6 +471,11 @@ export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: W
     if (left.length === 0 && size + add + NOTE_ROOM <= maxChars) {
       lines.push(...b.lines);
       size += add;
+    } else if (b.reduced) {
+      // A risky tenant is never left out: its risky resources at least.
+      lines.push(...b.reduced);
+      size += b.reduced.join('\n').length + 1;
+      left.push(`${b.name} (in part)`);
     } else left.push(b.name);
   }
   if (left.length) {
@@ -344,7 +489,7 @@ export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: W
     if (named < left.length) names += `, and ${left.length - named} more`;
     lines.push(
       '',
-      `_${plural(left.length, 'section')} not shown to stay under GitHub's comment size limit (${names}): run \`npx tenantc diff --base ${diff.base.label}\` for the whole diff._`,
+      `_${plural(left.length, 'section')} not shown whole to stay under GitHub's comment size limit (${names}): run \`npx tenantc diff --base ${diff.base.label}\` for the whole diff._`,
     );
   }
   out.write(`${lines.join('\n')}\n`);

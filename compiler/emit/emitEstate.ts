@@ -1,9 +1,9 @@
 // Emit stage: plan → the files of the output tree. Pure. Children are emitted before
 // parents because a parent names each child by the hash of its content.
 import { compareStrings } from '../diagnostics.ts';
-import type { EstatePlan } from '../plan/model.ts';
+import type { EstatePlan, TenantPlan } from '../plan/model.ts';
 import { serializeCompactJson, serializeJson } from './serialize.ts';
-import { ASSETS_FILE, ASSETS_FORMAT, type AssetsManifest, type DomainStageTemplate, type NestedTemplate } from '../outputFormat.ts';
+import { ASSETS_FILE, ASSETS_FORMAT, RUNTIME_HOSTS_FILE, type AssetsManifest, type DomainStageTemplate, type NestedTemplate } from '../outputFormat.ts';
 import { domainStageFile, emitDomainStageTemplate } from './cfn/domainStage.ts';
 import { albShardFile, emitAlbShardTemplate } from './cfn/albShard.ts';
 import { assetKey } from './cfn/assets.ts';
@@ -16,6 +16,7 @@ import { emitTenantTemplate, tenantFile } from './cfn/tenant/tenantStack.ts';
 import type { OutputFile } from './output.ts';
 import type { CfnTemplate } from './cfn/template.ts';
 import { emitSql } from './sql/emitSql.ts';
+import { planRuntimeHostMap } from '../plan/runtimeHosts.ts';
 
 /** Sees every template as it is emitted, before it is serialized (the review gate). */
 export type TemplateVisitor = (path: string, template: CfnTemplate) => void;
@@ -24,12 +25,12 @@ export function emitEstate(plan: EstatePlan, visit: TemplateVisitor = () => unde
   const files: OutputFile[] = [];
   const nested: NestedTemplate[] = [];
   /** Adds a nested template; `stack` is its logical-id path from the root. */
-  const add = (path: string, template: CfnTemplate, serialize: (t: CfnTemplate) => string, stack: string, tenant?: string) => {
+  const add = (path: string, template: CfnTemplate, serialize: (t: CfnTemplate) => string, stack: string, tenant?: TenantPlan) => {
     visit(path, template);
     const content = serialize(template);
     files.push({ path, content });
     const key = assetKey(content);
-    nested.push({ file: path, key, stack, ...(tenant ? { tenant } : {}) });
+    nested.push({ file: path, key, stack, ...(tenant ? { tenant: tenant.id, status: tenant.status } : {}) });
     return key;
   };
 
@@ -40,7 +41,7 @@ export function emitEstate(plan: EstatePlan, visit: TemplateVisitor = () => unde
     const { template, parameters } = emitTenantTemplate(plan, t);
     // Tenant templates are most of the output: compact JSON keeps the tree small.
     const tenantStack = `${groupStack.get(t.placement.group)!}/${t.names.stack}`;
-    const key = add(tenantFile(t.id), template, serializeCompactJson, tenantStack, t.id);
+    const key = add(tenantFile(t.id), template, serializeCompactJson, tenantStack, t);
     if (t.dns.mode !== 'platform') {
       const path = domainStageFile(t.id);
       const stage = emitDomainStageTemplate(plan, t);
@@ -72,6 +73,7 @@ export function emitEstate(plan: EstatePlan, visit: TemplateVisitor = () => unde
   const root = serializeJson(rootTemplate);
   files.push({ path: ROOT_TEMPLATE_FILE, content: root });
   files.push(...emitSql(plan));
+  files.push({ path: RUNTIME_HOSTS_FILE, content: serializeJson(planRuntimeHostMap(plan)) });
   nested.sort((a, b) => compareStrings(a.file, b.file));
   const manifest: AssetsManifest = { format: ASSETS_FORMAT, root: { file: ROOT_TEMPLATE_FILE, key: assetKey(root) }, nested, domains };
   files.push({ path: ASSETS_FILE, content: serializeJson(manifest) });

@@ -7,8 +7,7 @@
 // (render.ts shellQuote). The string grammar refuses all of these in a manifest; these
 // writers hold without it (test/injection.test.ts writes both files from values that
 // bypassed validation).
-import { ManifestText } from '../plan/manifestText.ts';
-import { UNSAFE_IN_A_LINE } from './render.ts';
+import { ManifestText, oneLine } from '../plan/manifestText.ts';
 
 export { shellQuote } from './render.ts';
 
@@ -16,7 +15,7 @@ const textOf = (value: string | ManifestText): string => (value instanceof Manif
 
 /** A value as one line of text: printable characters as they are, anything else as \u{XXXX}. */
 export function handoverText(value: string | ManifestText): string {
-  return textOf(value).replace(new RegExp(UNSAFE_IN_A_LINE.source, 'gu'), (ch) => `\\u{${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}`);
+  return oneLine(textOf(value));
 }
 
 /** A value as a URL query component: percent-encoded, so one line by construction. */

@@ -2,7 +2,7 @@
 // passes through a quoting helper chosen for the target language (sqlIdent, sqlLiteral,
 // shellQuote); templates/ has a test that no bare {{value}} reaches the output.
 import HandlebarsRuntime from 'handlebars/runtime.js';
-import { ManifestText } from '../plan/manifestText.ts';
+import { ManifestText, UNSAFE_IN_A_LINE } from '../plan/manifestText.ts';
 import { templateSpec } from './templateSpecs.ts';
 
 // The runtime alone renders precompiled specifications; it is the full package's
@@ -29,13 +29,6 @@ export function sqlLiteral(value: string | ManifestText): string {
   const quoted = s.replace(/'/g, "''");
   return s.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
 }
-
-/**
- * Characters a line of text must not carry as they are: control characters (line
- * breaks included), invisible formatting characters (bidirectional overrides, zero
- * width), line and paragraph separators, unpaired surrogates, private use.
- */
-export const UNSAFE_IN_A_LINE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}]/u;
 
 /**
  * One POSIX shell word, on one line, that the shell reads back as exactly `value`:

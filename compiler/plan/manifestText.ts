@@ -12,8 +12,10 @@
 //     read from there: one grammar) again, since a template has no quoting that would
 //     stop a dynamic reference; sqlLiteral and shellQuote (emit/render.ts) for SQL
 //     and shell, and handoverText (emit/handover.ts) for the files operators and
-//     customers read, which quote or escape any text exactly. Only those modules read the raw text
-//     (test/injection.test.ts holds the list).
+//     customers read, which quote or escape any text exactly; reportText (below) for
+//     the reports of the estate (tenantc status, the diff), which put it on one line
+//     and escape it again for their medium (HTML, markdown, JSON, a terminal). Only
+//     those modules read the raw text (test/injection.test.ts holds the list).
 // A value that breaks the grammar at templateText passed validation only if
 // validation was bypassed: that is a bug of tenantc, reported as one, never written.
 //
@@ -37,7 +39,19 @@ export function grammarViolation(value: string): string | null {
   return null;
 }
 
-const READ_THROUGH = 'a manifest value is read through templateText, sqlLiteral, shellQuote or handoverText, never used as a string';
+const READ_THROUGH = 'a manifest value is read through templateText, sqlLiteral, shellQuote, handoverText or reportText, never used as a string';
+
+/**
+ * Characters a line of text must not carry as they are: control characters (line
+ * breaks included), invisible formatting characters (bidirectional overrides, zero
+ * width), line and paragraph separators, unpaired surrogates, private use.
+ */
+export const UNSAFE_IN_A_LINE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}]/u;
+
+/** `text` as one line: printable characters as they are, anything else as \u{XXXX}. */
+export function oneLine(text: string): string {
+  return text.replace(new RegExp(UNSAFE_IN_A_LINE.source, 'gu'), (ch) => `\\u{${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}`);
+}
 
 export class ManifestText {
   readonly #text: string;
@@ -66,6 +80,16 @@ export class ManifestText {
   [Symbol.toPrimitive](): never {
     throw new Error(`internal: ${READ_THROUGH}`);
   }
+}
+
+/**
+ * A manifest value in a report of the estate (tenantc status in every format, the
+ * causes the diff names): its text on one line (oneLine), so it can neither start a
+ * line of its own nor hide or reorder what follows. Each report escapes it again for
+ * its medium (compiler/status/renderHtml.ts, the diff's markdown, JSON, cli/terminal.ts).
+ */
+export function reportText(value: ManifestText): string {
+  return oneLine(ManifestText.rawText(value));
 }
 
 /** A tag: key and value as the manifest wrote them, or (the compiler's own tags) plain strings. */

@@ -109,10 +109,14 @@ export interface PlatformPlan {
   readonly name: string;
   readonly region: string;
   readonly apexDomain: string;
+  /** Where tenant-writable content is served: <tenant id>.<userContentDomain>, a registrable domain apart from the apex's. */
+  readonly userContentDomain: string;
   readonly vpcCidr: string;
   readonly availabilityZones: readonly string[];
   readonly app: {
     readonly instanceType: string;
+    /** The pinned image of every app fleet (`tenantc ami --latest` writes it): changing it rolls each fleet. */
+    readonly ami: string;
     readonly port: number;
     readonly healthCheckPath: string;
     readonly usersPerInstance: number;
@@ -129,6 +133,8 @@ export interface PlatformPlan {
     readonly schema: string;
     readonly tenantTables: readonly { readonly name: string; readonly description: ManifestText }[];
     readonly tenantStatistics: 'private' | 'shared';
+    /** A major engine upgrade is allowed (emits AllowMajorVersionUpgrade); false unless the manifest says so. */
+    readonly allowMajorUpgrade: boolean;
   };
   readonly cache: { readonly engine: 'valkey' | 'redis'; readonly engineVersion: string; readonly nodeType: string };
   readonly originAccess: 'oac' | 'oai';
@@ -154,6 +160,9 @@ export interface PlatformNames {
   readonly registryTable: string;
   readonly provisioningFunction: string;
   readonly provisioningLogGroup: string;
+  /** The Lambda that rotates every tenant's app-credentials secret, and its log group. */
+  readonly secretRotationFunction: string;
+  readonly secretRotationLogGroup: string;
   readonly appLogGroup: string;
   readonly flowLogGroup: string;
   /** The user that replaces `default` in every cache user group, with no access. */
@@ -165,6 +174,10 @@ export interface PlatformNames {
   readonly tenantRolePattern: string;
   /** SSM path of the platform's own configuration. */
   readonly configPath: string;
+  /** SSM path every tenant's own path is under (`/<platform>/tenants/`). */
+  readonly tenantsConfigPath: string;
+  /** SSM parameter naming the tenant data bucket (the runtime builds session policies from it). */
+  readonly dataBucketParameter: string;
   /**
    * Cluster-wide PostgreSQL roles: the owner of the schema and its tables (NOLOGIN),
    * the application's login role, and the registrar that alone reads every tenant's
@@ -175,7 +188,6 @@ export interface PlatformNames {
   readonly tenantMetricNamespace: string;
   readonly regionalWebAcl: string;
   readonly cloudFrontWebAcl: string;
-  readonly cdnAccessLogGroup: string;
   /** Source and destination of CloudFront's log delivery. */
   readonly cdnLogDelivery: string;
 }
@@ -190,6 +202,8 @@ export interface TenantNames {
   readonly cacheUser: string;
   /** The replication group it connects to: its shared cluster's, or its dedicated one's. */
   readonly cacheGroup: string;
+  /** SSM parameter publishing that replication group's endpoint (names.ts says where). */
+  readonly cacheEndpointParameter: string;
   readonly ssmPath: string;
   readonly secret: string;
   readonly oidcClientSecret: string;
@@ -217,6 +231,15 @@ export interface ServingPlan {
   readonly hostNames: boolean;
   /** Its cache user can authenticate, and its role can be assumed (both kept, switched off, when offboarded). */
   readonly credentials: boolean;
+  /**
+   * Which fleet serves it, as the tenantc:compute tag of its role and of its SSM
+   * parameters says: `shared`, the pooled fleet (shared compute, until offboarded; a
+   * suspended tenant's data stays readable to it); `dedicated`, its own fleet; `none`
+   * once offboarded. The pooled fleet assumes only roles, and reads only tenant
+   * parameters, tagged `shared` (emit/cfn/compute.ts), so a premium tenant's are out of
+   * its reach even by name.
+   */
+  readonly computeTag: 'shared' | 'dedicated' | 'none';
   /** A dedicated fleet's size and rollout; null on shared compute. */
   readonly fleet: { readonly min: number; readonly max: number; readonly rollout: RolloutPlan } | null;
 }
@@ -241,6 +264,13 @@ export interface TenantPlan {
   readonly users: number;
   /** Normalized (lower case, no trailing dot), in manifest order. */
   readonly domains: readonly string[];
+  /**
+   * Those of its domains that are registrable domains themselves (`acme.com`,
+   * `acme.co.uk`: the Public Suffix List decides), in manifest order: the apex of the
+   * customer's zone, where DNS allows no CNAME, so its own DNS points them with an
+   * alias record (ALIAS/ANAME at its provider).
+   */
+  readonly apexDomains: readonly string[];
   /** `zone`: the zone the tenant delegated to us (mode delegated only, which requires it). */
   /**
    * `ready`: platform DNS always; a delegated or external tenant's once its manifest says
@@ -248,9 +278,27 @@ export interface TenantPlan {
    * stage (emit/cfn/domainStage.ts) requests and validates a certificate on its own,
    * and no part of the estate waits on the tenant's DNS.
    */
-  readonly dns:
+  readonly dns: (
     | { readonly mode: 'delegated'; readonly zone: string; readonly ready: boolean }
-    | { readonly mode: Exclude<DnsMode, 'delegated'>; readonly zone: null; readonly ready: boolean };
+    | { readonly mode: Exclude<DnsMode, 'delegated'>; readonly zone: null; readonly ready: boolean }
+  ) & {
+    /**
+     * A tenant moving from platform DNS to its own keeps its platform host
+     * (dns.platformDomain): until its own DNS is ready, its stack serves that host and
+     * its sign-in host exactly as on platform DNS (`servedOnPlatform`); once
+     * ready, its own names take over and the platform host keeps forwarding to its app.
+     * So the move never leaves it dark while ACM waits (README, "Custom domains").
+     */
+    readonly platformDomain: string | null;
+    /** Its stack serves its platform names (platform DNS, or a move not yet validated): records in the platform zone. */
+    readonly servedOnPlatform: boolean;
+    /** Its own names, which its domain stage validates and out/dns/<id>.txt tells the customer (for platform DNS, the served ones). */
+    readonly own: {
+      readonly domains: readonly string[];
+      readonly signIn: string;
+      readonly certificateNames: readonly [string, ...string[]];
+    };
+  };
   readonly auth: {
     readonly mfa: 'off' | 'optional' | 'required';
     readonly domain: string;
@@ -262,15 +310,21 @@ export interface TenantPlan {
       | null;
     readonly identityPool: boolean;
   };
-  /** Host of the tenant's CloudFront distribution tenant: assets.<first domain>. */
+  /**
+   * Host of the tenant's CloudFront distribution tenant, which serves its
+   * tenant-writable content: <id>.<platform userContentDomain>, covered by the
+   * platform's wildcard certificate for that domain, whatever the tenant's DNS.
+   */
   readonly assetsDomain: string;
   /**
-   * Names on the tenant's one ACM certificate (DNS-validated): its sign-in and assets
-   * hosts, plus its own domains unless the platform wildcard already covers them.
+   * Names on the tenant's one ACM certificate (DNS-validated): its sign-in host, plus
+   * its own domains unless the platform wildcard already covers them.
    */
   readonly certificateNames: readonly [string, ...string[]];
   /** Its own certificate goes on the ALB listener (SNI) unless the wildcard covers its domains. */
   readonly needsListenerCertificate: boolean;
+  /** Hosts its app answers for (callback URLs, its configuration): its domains, and a kept platform host. */
+  readonly appHosts: readonly string[];
   /** Host-header values of each of its listener rules (at most 5 per rule). */
   readonly listenerRuleHosts: readonly (readonly string[])[];
   readonly placement: TenantPlacement;
@@ -296,6 +350,8 @@ export interface CacheClusterPlan {
   readonly stack: string;
   /** Replication group and user group id. */
   readonly name: string;
+  /** SSM parameter publishing its primary endpoint (under the platform's path: the pooled fleet reads it). */
+  readonly endpointParameter: string;
   /** Cache user ids of its tenants, sorted. */
   readonly users: readonly string[];
   /** Groups whose tenant stacks create those users: its stack waits for them. */

@@ -31,10 +31,13 @@ export function logicalId(...parts: string[]): string {
 
 export function platformNames(platform: string): PlatformNames {
   const provisioningFunction = `${platform}-tenant-provisioner`;
+  const secretRotationFunction = `${platform}-secret-rotator`;
   return {
     registryTable: `${platform}-tenant-registry`,
     provisioningFunction,
     provisioningLogGroup: `/aws/lambda/${provisioningFunction}`,
+    secretRotationFunction,
+    secretRotationLogGroup: `/aws/lambda/${secretRotationFunction}`,
     appLogGroup: `/${platform}/app/shared`,
     flowLogGroup: `/${platform}/vpc/flow-logs`,
     // Stem, then `-default-off`: a tenant's user is stem, then `-t-`, so they differ
@@ -44,11 +47,12 @@ export function platformNames(platform: string): PlatformNames {
     originAccessControl: `${platform}-tenant-assets`,
     tenantRolePattern: tenantRoleName(platform, '*'),
     configPath: `/${platform}/platform/`,
+    tenantsConfigPath: tenantsSsmPath(platform),
+    dataBucketParameter: `/${platform}/platform/tenant-data-bucket`,
     tenantMetricNamespace: `${platform}/Tenants`,
     databaseRoles: databaseRoles(platform),
     regionalWebAcl: `${platform}-alb`,
     cloudFrontWebAcl: `${platform}-cdn`,
-    cdnAccessLogGroup: `/${platform}/edge/cloudfront`,
     cdnLogDelivery: `${platform}-cdn-access-logs`,
   };
 }
@@ -62,8 +66,11 @@ export function databaseRoles(platform: string): PlatformNames['databaseRoles'] 
 /** IAM role of a tenant. The shared fleet may assume `<platform>-tenant-*` only. */
 export const tenantRoleName = (platform: string, tenantId: string) => `${platform}-tenant-${tenantId}`;
 
+/** SSM path under which every tenant's parameters are (and every tenant's secret's name). */
+const tenantsSsmPath = (platform: string) => `/${platform}/tenants/`;
+
 /** SSM parameter path of a tenant (its secret's name starts with it too). */
-export const tenantSsmPath = (platform: string, tenantId: string) => `/${platform}/tenants/${tenantId}/`;
+export const tenantSsmPath = (platform: string, tenantId: string) => `${tenantsSsmPath(platform)}${tenantId}/`;
 
 /** ElastiCache user ids are at most 40 characters (ElastiCache CreateUser). */
 const CACHE_STEM_MAX = 12;
@@ -85,6 +92,14 @@ export const tenantCacheUserId = (platform: string, tenantId: string) => `${cach
 export const sharedCacheClusterName = (platform: string, index: number) => `${platform}-shared-${index}`;
 
 /**
+ * SSM parameter publishing a shared cache cluster's endpoint, under the platform's path:
+ * the pooled fleet reads it (compute.ts), and the cluster's tenant stacks cannot (the
+ * cache shard's stack is created after theirs, which create its users).
+ */
+export const sharedCacheEndpointParameter = (platform: string, index: number) =>
+  `/${platform}/platform/caches/${sharedCacheClusterName(platform, index)}/endpoint`;
+
+/**
  * `incarnation`: 1, or more once a removed tenant was brought back; the names of the
  * resources kept after a removal (its log group, its secret) then carry it, so the new
  * ones never meet the old.
@@ -100,6 +115,9 @@ export function tenantNames(platform: string, tenantId: string, sharedCache: num
     cacheUser,
     // A dedicated replication group is named like the tenant's cache user.
     cacheGroup: sharedCache === null ? cacheUser : sharedCacheClusterName(platform, sharedCache),
+    // A dedicated cache's endpoint is published under the tenant's own path, which its
+    // fleet (running as its role) reads; a shared cluster's under the platform's.
+    cacheEndpointParameter: sharedCache === null ? `${ssmPath}cache-endpoint` : sharedCacheEndpointParameter(platform, sharedCache),
     ssmPath,
     secret: `${ssmPath}${kept ? `${kept.slice(1)}/` : ''}app-credentials`,
     oidcClientSecret: `${ssmPath}oidc-client-secret`,

@@ -41,6 +41,55 @@ export function rulesFor(domainCount: number): number {
   return Math.ceil(domainCount / HOST_VALUES_PER_RULE);
 }
 
+/** The shard's shared target group takes one of its target-group places before any tenant does. */
+export const SHARED_TARGET_GROUPS_PER_SHARD = 1;
+/** Every cache user group holds the disabled `default` user before any tenant's. */
+export const RESERVED_CACHE_USERS = 1;
+
+/** What a shard's tenants (and its shared target group) take of its per-ALB quotas. */
+export interface ShardUse {
+  readonly rules: number;
+  readonly certificates: number;
+  readonly targetGroups: number;
+}
+
+/** Tenants' seats in one shared cache cluster: the user group's quota less the reserved users. */
+export function tenantsPerCacheCluster(quotas: QuotaPlan): number {
+  return quotas.cacheUsersPerUserGroup - RESERVED_CACHE_USERS;
+}
+
+/** Whether a tenant with `needs` fits a shard that already has `use`: the one test placement applies. */
+export function fitsShard(use: ShardUse, needs: ShardUse, quotas: QuotaPlan): boolean {
+  return (
+    use.rules + needs.rules <= quotas.albRulesPerLoadBalancer &&
+    use.certificates + needs.certificates <= quotas.albCertificatesPerLoadBalancer &&
+    use.targetGroups + needs.targetGroups <= quotas.albTargetGroupsPerLoadBalancer
+  );
+}
+
+/** How many more tenants with `needs` fit a shard that has `use` (Infinity when they take nothing the quotas count). */
+export function shardRoom(use: ShardUse, needs: ShardUse, quotas: QuotaPlan): number {
+  const room = (limit: number, used: number, each: number) => (each === 0 ? Infinity : Math.max(0, Math.floor((limit - used) / each)));
+  return Math.min(
+    room(quotas.albRulesPerLoadBalancer, use.rules, needs.rules),
+    room(quotas.albCertificatesPerLoadBalancer, use.certificates, needs.certificates),
+    room(quotas.albTargetGroupsPerLoadBalancer, use.targetGroups, needs.targetGroups),
+  );
+}
+
+/** An ALB shard with no tenant yet: only its shared target group. */
+export const EMPTY_SHARD: ShardUse = { rules: 0, certificates: 0, targetGroups: SHARED_TARGET_GROUPS_PER_SHARD };
+
+/** Each ALB shard's use, from what the lock records its tenants take there. */
+export function albShardUse(placements: Iterable<TenantPlacement>): Map<number, ShardUse> {
+  const use = new Map<number, ShardUse>();
+  for (const p of placements) {
+    const u = use.get(p.albShard) ?? EMPTY_SHARD;
+    use.set(p.albShard, { rules: u.rules + p.rules, certificates: u.certificates + p.certificates, targetGroups: u.targetGroups + p.targetGroups });
+  }
+  return use;
+}
+
 /** Rule priorities: two per slot (8 domains need at most 2 rules), 1-based. */
 export function rulePriority(slot: number, ruleIndex: number): number {
   return slot * 2 + ruleIndex + 1;
@@ -67,16 +116,13 @@ export function placeTenants(
   const shards = new Map<number, Shard>();
   const caches = new Map<number, number>();
   const groups = new Map<number, number>();
-  const cachePerCluster = quotas.cacheUsersPerUserGroup - 1; // `default` takes one seat
+  const cachePerCluster = tenantsPerCacheCluster(quotas);
   const shard = (i: number) => {
     let s = shards.get(i);
-    if (!s) shards.set(i, (s = { rules: 0, certificates: 0, targetGroups: 1, slots: new Set(), released: new Set(), next: 0 }));
+    if (!s) shards.set(i, (s = { ...EMPTY_SHARD, slots: new Set(), released: new Set(), next: 0 }));
     return s;
   };
-  const fits = (s: Shard, t: PlacementNeeds) =>
-    s.rules + t.rules <= quotas.albRulesPerLoadBalancer &&
-    s.certificates + t.certificates <= quotas.albCertificatesPerLoadBalancer &&
-    s.targetGroups + t.targetGroups <= quotas.albTargetGroupsPerLoadBalancer;
+  const fits = (s: Shard, t: PlacementNeeds) => fitsShard(s, t, quotas);
   const take = (s: Shard, t: PlacementNeeds, slot: number) => {
     s.rules += t.rules;
     s.certificates += t.certificates;

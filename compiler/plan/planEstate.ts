@@ -2,6 +2,7 @@
 // tenants by id and freezes the result.
 import { compareStrings, type Diagnostic } from '../diagnostics.ts';
 import type { PlatformManifest, TenantManifest } from '../manifest.ts';
+import { isRegistrableDomain } from '../registrableDomain.ts';
 import { normalizeDomain, type Loaded } from '../validate/rule.ts';
 import { planCapacity } from './capacity.ts';
 import { deepFreeze } from './freeze.ts';
@@ -19,10 +20,19 @@ import type {
   TenantPlan,
   TierPlan,
 } from './model.ts';
-import { albShardStackId, cacheShardStackId, groupStackId, pascalCase, platformNames, sharedCacheClusterName, tenantNames } from './names.ts';
+import {
+  albShardStackId,
+  cacheShardStackId,
+  groupStackId,
+  pascalCase,
+  platformNames,
+  sharedCacheClusterName,
+  sharedCacheEndpointParameter,
+  tenantNames,
+} from './names.ts';
 import { planNetwork } from './network.ts';
-import { DEFAULT_QUOTAS, HOST_VALUES_PER_RULE, quotaInfo } from './quotas.ts';
-import { placeTenants, rulesFor } from './placement.ts';
+import { DEFAULT_QUOTAS, estateQuotaUse, HOST_VALUES_PER_RULE, quotaCountsOf, quotaInfo } from './quotas.ts';
+import { type PlacementNeeds, placeTenants, rulesFor } from './placement.ts';
 import { checkLockClaims } from './lockClaims.ts';
 import { planLifecycle } from './lifecycle.ts';
 import type { LockEntry, RemovedEntry, VacatedSlot } from '../validate/lockFile.ts';
@@ -54,10 +64,12 @@ export function planPlatform(m: PlatformManifest): PlatformPlan {
     name: m.name,
     region: m.region,
     apexDomain: normalizeDomain(m.apexDomain),
+    userContentDomain: normalizeDomain(m.userContentDomain),
     vpcCidr: m.network.vpcCidr,
     availabilityZones: [...m.network.availabilityZones],
     app: {
       instanceType: m.app.instanceType,
+      ami: m.app.ami,
       port: m.app.port,
       healthCheckPath: m.app.healthCheckPath,
       usersPerInstance: m.app.capacity.usersPerInstance,
@@ -74,6 +86,7 @@ export function planPlatform(m: PlatformManifest): PlatformPlan {
       schema: m.database.schema,
       tenantTables: m.database.tenantTables.map((t) => ({ name: t.name, description: text(t.description) })),
       tenantStatistics: m.database.tenantStatistics ?? 'private',
+      allowMajorUpgrade: m.database.allowMajorUpgrade ?? false,
     },
     cache: { engine: m.cache.engine, engineVersion: m.cache.engineVersion, nodeType: m.cache.nodeType },
     originAccess: m.cdn?.originAccess ?? 'oac',
@@ -113,12 +126,24 @@ export function servingFor(status: TenantPlan['status'], tier: TierPlan, dnsRead
     assets: status === 'active',
     sharedSeats: status === 'active' && tier.compute === 'shared',
     credentials: status !== 'offboarded',
+    computeTag: status === 'offboarded' ? 'none' : tier.compute,
     // One instance at a time, keeping all but one in service.
     fleet: size ? { ...size, rollout: { minInstancesInService: Math.max(0, size.min - 1), maxBatchSize: 1 } } : null,
   };
 }
 
-type TenantDraft = Omit<TenantPlan, 'placement' | 'names' | 'lifecycle'>;
+export type TenantDraft = Omit<TenantPlan, 'placement' | 'names' | 'lifecycle'>;
+
+/** What a tenant takes on its ALB shard and whether it joins a shared cache: what placement packs. */
+export function placementNeeds(t: TenantDraft): PlacementNeeds {
+  return {
+    id: t.id,
+    rules: t.listenerRuleHosts.length,
+    certificates: t.needsListenerCertificate ? 1 : 0,
+    targetGroups: t.tier.compute === 'dedicated' ? 1 : 0,
+    sharedCache: t.tier.cache === 'shared',
+  };
+}
 
 /** A value validation guarantees (schema or rule); its absence here is a bug of tenantc, not of the manifest. */
 function validated<T>(value: T | undefined, what: string): T {
@@ -131,14 +156,29 @@ function nonEmpty<T>(list: readonly T[]): readonly [T, ...T[]] {
   return [validated(head, 'a non-empty list'), ...tail];
 }
 
-export function planTenant(m: TenantManifest, tier: TierPlan, source: string, identity: PlatformPlan['identity']): TenantDraft {
-  const domains = m.domains.map(normalizeDomain);
-  const authDomain = m.auth.domain ? normalizeDomain(m.auth.domain) : `auth.${domains[0]!}`;
-  const assetsDomain = `assets.${domains[0]!}`;
-  const ownNames = m.dns.mode === 'platform' ? [authDomain, assetsDomain] : [...domains, authDomain, assetsDomain];
+export function planTenant(m: TenantManifest, tier: TierPlan, source: string, platform: Pick<PlatformPlan, 'identity' | 'userContentDomain'>): TenantDraft {
+  const identity = platform.identity;
+  const ownDomains = m.domains.map(normalizeDomain);
+  const ownSignIn = m.auth.domain ? normalizeDomain(m.auth.domain) : `auth.${ownDomains[0]!}`;
+  // One label under the user-content domain (validate/rules/userContentDomain.ts): the
+  // platform's wildcard certificate for it covers every tenant, and no tenant-written
+  // page is ever served under a domain whose cookies reach an app or sign-in host.
+  const assetsDomain = `${m.id}.${platform.userContentDomain}`;
+  const ownCertificate = nonEmpty([...new Set(m.dns.mode === 'platform' ? [ownSignIn] : [...ownDomains, ownSignIn])]);
   // Platform DNS is ours and always ready; a tenant's own DNS once the manifest says its
   // domain stage's certificate was issued (dns.validated).
   const dnsReady = m.dns.mode === 'platform' || m.dns.validated === true;
+  // A move from platform DNS to its own: until its own DNS is ready, the tenant is served
+  // at its platform host exactly as it was (same names, same certificate, records in the
+  // platform zone), so the move changes nothing a user sees until the second pull
+  // request; from then on the platform host keeps forwarding beside its own names.
+  const platformDomain = m.dns.mode !== 'platform' && m.dns.platformDomain ? normalizeDomain(m.dns.platformDomain) : null;
+  const servedOnPlatform = m.dns.mode === 'platform' || (platformDomain !== null && !dnsReady);
+  const domains = platformDomain !== null && !dnsReady ? [platformDomain] : ownDomains;
+  const authDomain = platformDomain !== null && !dnsReady ? `auth.${platformDomain}` : ownSignIn;
+  const certificateNames = platformDomain !== null && !dnsReady ? nonEmpty([authDomain]) : ownCertificate;
+  const appHosts = platformDomain !== null && dnsReady ? [...ownDomains, platformDomain] : domains;
+  const served = dnsReady || servedOnPlatform;
   const pp = m.auth.passwordPolicy ?? {};
   const f = m.auth.federation;
   return {
@@ -149,10 +189,17 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string, id
     status: m.status,
     users: m.users,
     domains,
-    dns:
-      m.dns.mode === 'delegated'
-        ? { mode: 'delegated', zone: normalizeDomain(validated(m.dns.zone, 'dns.zone')), ready: dnsReady }
-        : { mode: m.dns.mode, zone: null, ready: dnsReady },
+    // Registrable domains are their zone's apex, where DNS allows no CNAME (the Public
+    // Suffix List decides; a platform host is never one).
+    apexDomains: ownDomains.filter(isRegistrableDomain),
+    dns: {
+      ...(m.dns.mode === 'delegated'
+        ? { mode: 'delegated' as const, zone: normalizeDomain(validated(m.dns.zone, 'dns.zone')), ready: dnsReady }
+        : { mode: m.dns.mode, zone: null, ready: dnsReady }),
+      platformDomain,
+      servedOnPlatform,
+      own: { domains: ownDomains, signIn: ownSignIn, certificateNames: ownCertificate },
+    },
     auth: {
       mfa: m.auth.mfa,
       domain: authDomain,
@@ -177,12 +224,13 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string, id
             },
       identityPool: m.auth.identityPool ?? false,
     },
-    serving: servingFor(m.status, tier, dnsReady),
+    serving: servingFor(m.status, tier, served),
     assetsDomain,
-    certificateNames: nonEmpty([...new Set(ownNames)]),
+    certificateNames,
     needsListenerCertificate: m.dns.mode !== 'platform' && dnsReady,
-    listenerRuleHosts: dnsReady
-      ? Array.from({ length: rulesFor(domains.length) }, (_, i) => domains.slice(i * HOST_VALUES_PER_RULE, (i + 1) * HOST_VALUES_PER_RULE))
+    appHosts,
+    listenerRuleHosts: served
+      ? Array.from({ length: rulesFor(appHosts.length) }, (_, i) => appHosts.slice(i * HOST_VALUES_PER_RULE, (i + 1) * HOST_VALUES_PER_RULE))
       : [],
     logRetentionDays: m.logs?.retentionDays ?? tier.logRetentionDays,
     contacts: m.contacts.map((c) => ({ role: c.role, name: text(c.name), email: text(c.email) })),
@@ -249,7 +297,7 @@ export function planEstate(
   if (!life.ok) return { ok: false, diagnostics: life.diagnostics };
   const tierByName = new Map(platform.tiers.map((t) => [t.name, t]));
   const drafts = tenantsIn
-    .map(({ source, value }) => planTenant(value, tierByName.get(value.tier)!, source.path, platform.identity))
+    .map(({ source, value }) => planTenant(value, tierByName.get(value.tier)!, source.path, platform))
     .sort((a, b) => compareStrings(a.id, b.id));
   const capacity = planCapacity(
     platform,
@@ -269,18 +317,10 @@ export function planEstate(
       `app.capacity.maxInstances is ${platform.app.maxInstances} but ${capacity.totalUsers} seats on shared compute need ${needed} instances at ${capacity.usersPerInstance} users each: raise maxInstances or usersPerInstance`,
     );
   }
-  const placement = placeTenants(
-    drafts.map((t) => ({
-      id: t.id,
-      rules: t.listenerRuleHosts.length,
-      certificates: t.needsListenerCertificate ? 1 : 0,
-      targetGroups: t.tier.compute === 'dedicated' ? 1 : 0,
-      sharedCache: t.tier.cache === 'shared',
-    })),
-    platform.quotas,
-    previous,
-    [...life.plan.removedSlots, ...lock.vacated.map((v) => ({ ...v, released: false }))],
-  );
+  const placement = placeTenants(drafts.map(placementNeeds), platform.quotas, previous, [
+    ...life.plan.removedSlots,
+    ...lock.vacated.map((v) => ({ ...v, released: false })),
+  ]);
   const checkQuota = (key: keyof QuotaPlan, count: number, what: string) => {
     const limit = platform.quotas[key];
     if (count <= limit) return;
@@ -294,20 +334,8 @@ export function planEstate(
           : 'this quota cannot be raised: split the estate'),
     );
   };
-  checkQuota('loadBalancersPerRegion', placement.albShards.length, 'Application Load Balancers');
-  checkQuota('hostedZones', 1 + drafts.filter((t) => t.dns.mode === 'delegated').length, 'hosted zones (the platform zone and one per delegated tenant zone)');
-  checkQuota('cognitoUserPools', drafts.length, 'Cognito user pools (one per tenant)');
-  checkQuota('cloudFrontDistributionTenants', drafts.length, 'CloudFront distribution tenants (one per tenant)');
-  checkQuota(
-    'acmCertificates',
-    1 + drafts.length + drafts.filter((t) => t.dns.mode !== 'platform').length,
-    'ACM certificates (the wildcard, one per tenant, and one in the domain stage of each tenant with its own DNS)',
-  );
-  checkQuota(
-    'cloudFormationStacks',
-    1 + placement.albShards.length + placement.cacheClusters.length + placement.groups.length + drafts.length,
-    'CloudFormation stacks (root, shards, groups and one per tenant)',
-  );
+  const stacks = { albShards: placement.albShards.length, cacheClusters: placement.cacheClusters.length, groups: placement.groups.length };
+  for (const use of estateQuotaUse(quotaCountsOf(drafts.map((t) => ({ dnsMode: t.dns.mode }))), stacks)) checkQuota(use.key, use.count, use.what);
   if (diagnostics.length || !network.ok) return { ok: false, diagnostics };
   const tenants: TenantPlan[] = drafts.map((t) => {
     const p = placement.byTenant.get(t.id)!;
@@ -321,6 +349,7 @@ export function planEstate(
       index,
       stack: cacheShardStackId(index),
       name: sharedCacheClusterName(platform.name, index),
+      endpointParameter: sharedCacheEndpointParameter(platform.name, index),
       users: members.map((t) => t.names.cacheUser).sort(compareStrings),
       groups: [...new Set(members.map((t) => t.placement.group))].sort((a, b) => a - b),
     };

@@ -1,6 +1,7 @@
 // The AWS quotas placement respects: one table, each entry with its AWS default and
 // where it is documented. The platform manifest may declare raised values (quotas:);
 // hard limits cannot be raised and are not declarable.
+import type { DnsMode } from '../manifest.ts';
 import type { QuotaPlan } from './model.ts';
 
 export interface QuotaInfo {
@@ -99,4 +100,73 @@ export const TENANTS_PER_GROUP = 40;
 
 export function quotaInfo(key: keyof QuotaPlan): QuotaInfo {
   return QUOTAS.find((q) => q.key === key)!;
+}
+
+/** Quotas the estate consumes as a whole (one count per account and Region); the rest are per ALB shard or cache cluster. */
+export type EstateQuotaKey =
+  | 'loadBalancersPerRegion'
+  | 'hostedZones'
+  | 'cognitoUserPools'
+  | 'cloudFrontDistributionTenants'
+  | 'acmCertificates'
+  | 'cloudFormationStacks';
+
+/** What a tenant brings to the estate-wide quotas: its DNS mode decides its hosted zone and domain-stage certificate. */
+export interface QuotaConsumer {
+  readonly dnsMode: DnsMode;
+}
+
+/** The tenants as the estate-wide quotas count them. */
+export interface QuotaCounts {
+  readonly tenants: number;
+  /** Tenants whose zone we host (dns.mode delegated). */
+  readonly delegatedZones: number;
+  /** Tenants with their own DNS (delegated or external): each has a domain stage with its own certificate. */
+  readonly ownDns: number;
+}
+
+export function quotaCountsOf(tenants: readonly QuotaConsumer[]): QuotaCounts {
+  return {
+    tenants: tenants.length,
+    delegatedZones: tenants.filter((t) => t.dnsMode === 'delegated').length,
+    ownDns: tenants.filter((t) => t.dnsMode !== 'platform').length,
+  };
+}
+
+export interface EstateQuotaUse {
+  readonly key: EstateQuotaKey;
+  readonly count: number;
+  /** What is counted, as a quota message names it. */
+  readonly what: string;
+}
+
+/** The stacks besides the tenants' own: shards and groups (the root is counted here). */
+export interface StackCounts {
+  readonly albShards: number;
+  readonly cacheClusters: number;
+  readonly groups: number;
+}
+
+/**
+ * The estate's use of each estate-wide quota: the one count compile checks
+ * (plan/planEstate.ts) and `tenantc status` reports (plan/headroom.ts), so they never
+ * disagree.
+ */
+export function estateQuotaUse(tenants: QuotaCounts, stacks: StackCounts): readonly EstateQuotaUse[] {
+  return [
+    { key: 'loadBalancersPerRegion', count: stacks.albShards, what: 'Application Load Balancers' },
+    { key: 'hostedZones', count: 1 + tenants.delegatedZones, what: 'hosted zones (the platform zone and one per delegated tenant zone)' },
+    { key: 'cognitoUserPools', count: tenants.tenants, what: 'Cognito user pools (one per tenant)' },
+    { key: 'cloudFrontDistributionTenants', count: tenants.tenants, what: 'CloudFront distribution tenants (one per tenant)' },
+    {
+      key: 'acmCertificates',
+      count: 1 + tenants.tenants + tenants.ownDns,
+      what: 'ACM certificates (the wildcard, one per tenant, and one in the domain stage of each tenant with its own DNS)',
+    },
+    {
+      key: 'cloudFormationStacks',
+      count: 1 + stacks.albShards + stacks.cacheClusters + stacks.groups + tenants.tenants,
+      what: 'CloudFormation stacks (root, shards, groups and one per tenant)',
+    },
+  ];
 }

@@ -5,9 +5,10 @@ import addFormats from 'ajv-formats';
 import platformSchema from '../../schema/platform.schema.json' with { type: 'json' };
 import tenantSchema from '../../schema/tenant.schema.json' with { type: 'json' };
 import lockSchema from '../../schema/placement-lock.schema.json' with { type: 'json' };
+import pricesSchema from '../../schema/prices.schema.json' with { type: 'json' };
 import stringsSchema from '../../schema/strings.schema.json' with { type: 'json' };
 
-export const SCHEMA_IDS = { Platform: platformSchema.$id, Tenant: tenantSchema.$id, PlacementLock: lockSchema.$id } as const;
+export const SCHEMA_IDS = { Platform: platformSchema.$id, Tenant: tenantSchema.$id, PlacementLock: lockSchema.$id, Prices: pricesSchema.$id } as const;
 
 export function createAjv(standalone: boolean): InstanceType<typeof Ajv2020.default> {
   const ajv = new Ajv2020.default({ allErrors: true, strict: true, verbose: true, ...(standalone ? { code: { source: true } } : {}) });
@@ -19,5 +20,6 @@ export function createAjv(standalone: boolean): InstanceType<typeof Ajv2020.defa
   ajv.addSchema(platformSchema);
   ajv.addSchema(tenantSchema);
   ajv.addSchema(lockSchema);
+  ajv.addSchema(pricesSchema);
   return ajv;
 }

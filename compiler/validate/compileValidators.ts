@@ -8,3 +8,4 @@ const ajv = createAjv(false);
 export const Platform: ValidateFunction = ajv.getSchema(SCHEMA_IDS.Platform)!;
 export const Tenant: ValidateFunction = ajv.getSchema(SCHEMA_IDS.Tenant)!;
 export const PlacementLock: ValidateFunction = ajv.getSchema(SCHEMA_IDS.PlacementLock)!;
+export const Prices: ValidateFunction = ajv.getSchema(SCHEMA_IDS.Prices)!;

@@ -6,8 +6,8 @@ import { formatPath, type Diagnostic } from '../diagnostics.ts';
 import type { ManifestPath, SourceFile } from '../load/sourceFile.ts';
 import * as validators from './compileValidators.ts';
 
-/** What a schema validates: the two manifest kinds and the placement lock. */
-export type ManifestKind = 'Platform' | 'Tenant' | 'PlacementLock';
+/** What a schema validates: the two manifest kinds, the placement lock and a price table. */
+export type ManifestKind = 'Platform' | 'Tenant' | 'PlacementLock' | 'Prices';
 
 export function decodePointer(pointer: string): (string | number)[] {
   if (pointer === '') return [];

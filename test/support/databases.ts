@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import * as assert from 'uvu/assert';
+import { tenantProof } from '../../runtime/withTenant.ts';
 
 export interface Session {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
@@ -13,11 +14,24 @@ export interface Session {
   exec(sql: string): Promise<void>;
 }
 
+/** A pool of application-role connections, for withTenant. */
+export interface AppPool {
+  readonly pool: Pick<pg.Pool, 'connect'>;
+  /** How many connections were released with an error (destroyed, never reused) so far. */
+  destroyed(): number;
+  end(): Promise<void>;
+}
+
 export interface Backend {
   readonly name: string;
   readonly admin: Session;
   /** A session of the application role (LOGIN on a server; SET SESSION AUTHORIZATION in PGlite). */
   app(): Promise<Session & { close(): Promise<void> }>;
+  /**
+   * A pool of the application role: on a server, pg.Pool with one connection (every
+   * request reuses it, as on a busy pool); in PGlite, its one session, as the role.
+   */
+  appPool(): Promise<AppPool>;
   close(): Promise<void>;
 }
 
@@ -91,6 +105,30 @@ export async function serverBackend(tag: string, appRole: string, ownerRole: str
       await c.connect();
       return { ...pgSession(c), close: () => c.end() };
     },
+    async appPool() {
+      const appUrl = new URL(url.toString());
+      appUrl.username = appRole;
+      appUrl.password = '';
+      const pool = new pg.Pool({ connectionString: appUrl.toString(), max: 1 });
+      // A connection a test ends from another session is dropped, not thrown.
+      pool.on('error', () => undefined);
+      let destroyed = 0;
+      return {
+        pool: {
+          async connect() {
+            const client = await pool.connect();
+            const release = client.release.bind(client);
+            client.release = (err?: Error | boolean) => {
+              if (err) destroyed++;
+              release(err);
+            };
+            return client;
+          },
+        } as Pick<pg.Pool, 'connect'>,
+        destroyed: () => destroyed,
+        end: () => pool.end(),
+      };
+    },
     async close() {
       await adminClient.end();
       await root.query(`DROP DATABASE IF EXISTS ${database}`);
@@ -113,24 +151,98 @@ export async function pgliteBackend(appRole: string): Promise<Backend> {
       await db.exec(sql);
     },
   };
+  // Who the one session is now: the admin's statements run as the original user.
+  let asApp = false;
+  const becomeAdmin = async () => {
+    if (asApp) await db.exec(`SET SESSION AUTHORIZATION ${user}`);
+    asApp = false;
+  };
+  // A login as the role: PGlite's one session becomes it (again, after an admin statement).
+  const becomeApp = async () => {
+    if (!asApp) await db.exec(`SET SESSION AUTHORIZATION ${appRole}`);
+    asApp = true;
+  };
+  const admin: Session = {
+    async query<T>(sql: string, params: readonly unknown[] = []) {
+      await becomeAdmin();
+      return session.query<T>(sql, params);
+    },
+    async exec(sql: string) {
+      await becomeAdmin();
+      await session.exec(sql);
+    },
+  };
   return {
     name: 'pglite',
-    admin: session,
+    admin,
+    async appPool() {
+      let destroyed = 0;
+      const client = pgliteClient(db, becomeApp, () => destroyed++);
+      return {
+        pool: {
+          async connect() {
+            await becomeApp();
+            return client;
+          },
+        } as unknown as Pick<pg.Pool, 'connect'>,
+        destroyed: () => destroyed,
+        end: becomeAdmin,
+      };
+    },
     async app() {
       // PGlite has one connection: become the role for the session, as a login would.
-      await db.exec(`SET SESSION AUTHORIZATION ${appRole}`);
+      await becomeApp();
       return {
-        ...session,
-        close: async () => {
-          // PGlite ignores RESET SESSION AUTHORIZATION; naming the original user works.
-          await db.exec(`SET SESSION AUTHORIZATION ${user}`);
+        async query<T>(sql: string, params: readonly unknown[] = []) {
+          await becomeApp();
+          return session.query<T>(sql, params);
         },
+        async exec(sql: string) {
+          await becomeApp();
+          await session.exec(sql);
+        },
+        // PGlite ignores RESET SESSION AUTHORIZATION; naming the original user works.
+        close: becomeAdmin,
       };
     },
     async close() {
       await db.close();
     },
   };
+}
+
+/**
+ * PGlite's one session as a node-postgres client, for withTenant: a query with values
+ * runs with the extended protocol, one without runs as a script (several results come
+ * back as an array, as node-postgres returns them). It cannot be destroyed: a release
+ * with an error is counted instead. It keeps no list of prepared statements.
+ */
+function pgliteClient(db: PGlite, becomeApp: () => Promise<void>, onDestroy: () => void): pg.PoolClient {
+  const result = (r: { rows: unknown[]; affectedRows?: number }) => ({ rows: r.rows, rowCount: r.affectedRows ?? r.rows.length });
+  return {
+    async query(config: string | { text: string; values?: unknown[] }, values?: unknown[]) {
+      await becomeApp();
+      const text = typeof config === 'string' ? config : config.text;
+      const params = typeof config === 'string' ? values : (config.values ?? values);
+      if (params && params.length > 0) return result(await db.query(text, params));
+      const all = (await db.exec(text)).map(result);
+      return all.length === 1 ? all[0] : all;
+    },
+    release(err?: Error | boolean) {
+      if (err) onDestroy();
+    },
+  } as unknown as pg.PoolClient;
+}
+
+/** The database's tenant-context key, as the admin reads it (README, "Tenant context"). */
+export async function readContextKey(admin: Session): Promise<string> {
+  const [row] = await admin.query<{ key: string }>('SELECT app.tenantc_context_key() AS key');
+  return row!.key;
+}
+
+/** Sets the current transaction's tenant as withTenant does: its id and its proof under `key`. */
+export async function enterTenant(s: Session, key: string, tenant: string): Promise<void> {
+  await s.query(`SELECT set_config('app.tenant_id', $1, true), set_config('app.tenant_proof', $2, true)`, [tenant, tenantProof(key, tenant)]);
 }
 
 /** Awaits `p` and asserts it failed with a message matching `pattern`. */

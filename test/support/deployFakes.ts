@@ -10,18 +10,18 @@ export interface FakeClock extends Clock {
   readonly sleeps: number[];
 }
 
-/** Time moves only when deploy sleeps; jitter draws from `draws` in turn (0.5 when empty). */
-export function fakeClock(draws: number[] = []): FakeClock {
+/** Time moves only when deploy sleeps; an aborted signal ends a sleep as the real clock's does. */
+export function fakeClock(): FakeClock {
   let t = Date.UTC(2026, 10, 27, 12, 0, 0);
   const sleeps: number[] = [];
   return {
     sleeps,
     now: () => t,
-    sleep: async (ms) => {
+    sleep: async (ms, signal) => {
+      if (signal?.aborted) throw signal.reason;
       sleeps.push(ms);
       t += ms;
     },
-    random: () => draws.shift() ?? 0.5,
   };
 }
 

@@ -39,7 +39,7 @@ export const launchTemplate: CfnResource = {
   Properties: {
     LaunchTemplateData: hardenedLaunchTemplateData({
       fleet: 'shared',
-      imageId: ref('AppAmiId'),
+      imageId: 'ami-0123456789abcdef0',
       instanceType: 'm5.large',
       securityGroupIds: [],
       instanceProfileArn: ref('x'),

@@ -10,7 +10,7 @@ import { alarm } from './monitoring.ts';
 import { subnetId } from './network.ts';
 import { REDIS_PORT } from './securityGroups.ts';
 import { declare, type ParameterSpec } from './stackParameters.ts';
-import { CFN_LINT_METADATA, getAtt, ref, tags, type CfnOutput, type CfnTemplate, type LayerOutput, type Value } from './template.ts';
+import { CFN_LINT_METADATA, getAtt, join, ref, tagMap, tags, type CfnOutput, type CfnTemplate, type LayerOutput, type Value } from './template.ts';
 import type { ElasticacheReplicationGroupProps } from './generated/resources.ts';
 
 export const CACHE_SUBNET_GROUP = 'platformCacheSubnetGroup';
@@ -160,6 +160,19 @@ export function emitCacheShardTemplate(plan: EstatePlan, cluster: CacheClusterPl
         },
       },
       ...cacheAlarms(name, `Shared cache ${index}`, input('AlarmTopicArn')),
+      // Where the pooled fleet's runtime finds the cluster (tenantc/runtime tenantCache).
+      endpointParameter: {
+        Type: 'AWS::SSM::Parameter',
+        Properties: {
+          Name: cluster.endpointParameter,
+          Type: 'String',
+          // host:port, as the runtime connects.
+          Value: join(':', [getAtt('replicationGroup', 'PrimaryEndPoint.Address'), getAtt('replicationGroup', 'PrimaryEndPoint.Port')]),
+          Description: `Primary endpoint of shared cache ${index}`,
+          Tier: 'Standard',
+          Tags: tagMap(p.tags),
+        },
+      },
     },
     Outputs: {
       PrimaryEndpoint: { Description: 'Primary endpoint', Value: getAtt('replicationGroup', 'PrimaryEndPoint.Address') },

@@ -7,7 +7,7 @@
 // KMS-encrypted objects; a legacy Origin Access Identity cannot read them, so OAI is
 // emitted only where the platform manifest asks for it (cdn.originAccess: oai).
 import type { EstatePlan } from '../../plan/model.ts';
-import { WILDCARD_CERTIFICATE } from './dns.ts';
+import { USER_CONTENT_CERTIFICATE, USER_CONTENT_ZONE } from './dns.ts';
 import { CLOUDFRONT_WEB_ACL, edgeChoices } from './edge.ts';
 import { MULTI_TENANT_DISTRIBUTION, TENANT_DATA_BUCKET } from './storage.ts';
 import { getAtt, join, ref, tags, type LayerOutput, type Resources } from './template.ts';
@@ -44,6 +44,18 @@ export function emitCdn(plan: EstatePlan): LayerOutput {
     Type: 'AWS::CloudFront::ConnectionGroup',
     Properties: { Name: plan.platform.names.connectionGroup, Ipv6Enabled: true, Enabled: true, Tags: tags(plan.platform.tags) },
   };
+  // Every <tenant id>.<user-content domain> at once: CloudFront answers only the names
+  // a distribution tenant holds, so the record serves nothing that is not a tenant's.
+  r.userContentRecord = {
+    Type: 'AWS::Route53::RecordSet',
+    Properties: {
+      HostedZoneId: ref(USER_CONTENT_ZONE),
+      Name: `*.${plan.platform.userContentDomain}`,
+      Type: 'CNAME',
+      TTL: '300',
+      ResourceRecords: [getAtt(CONNECTION_GROUP, 'RoutingEndpoint')],
+    },
+  };
   r[MULTI_TENANT_DISTRIBUTION] = {
     Type: 'AWS::CloudFront::Distribution',
     ...edgeChoices(plan),
@@ -70,8 +82,9 @@ export function emitCdn(plan: EstatePlan): LayerOutput {
           },
         ],
         // TLS 1.2 at least, with forward-secret ciphers (CloudFront security policy
-        // TLSv1.2_2021); each distribution tenant presents its own certificate by SNI.
-        ViewerCertificate: { AcmCertificateArn: ref(WILDCARD_CERTIFICATE), SslSupportMethod: 'sni-only', MinimumProtocolVersion: 'TLSv1.2_2021' },
+        // TLSv1.2_2021); every distribution tenant's host is under the user-content
+        // wildcard.
+        ViewerCertificate: { AcmCertificateArn: ref(USER_CONTENT_CERTIFICATE), SslSupportMethod: 'sni-only', MinimumProtocolVersion: 'TLSv1.2_2021' },
         ...(plan.platform.edge.waf ? { WebACLId: getAtt(CLOUDFRONT_WEB_ACL, 'Arn') } : {}),
         DefaultCacheBehavior: {
           TargetOriginId: 'tenant-assets',

@@ -5,23 +5,34 @@ import type { EstatePlan } from '../../plan/model.ts';
 import { COMPUTE_TAG_KEY, TENANT_TAG_KEY } from '../../plan/isolation.ts';
 import { renderTemplate } from '../render.ts';
 import { LOGS_KEY } from './keys.ts';
+import { ALARM_TOPIC } from './monitoring.ts';
 import { subnetId } from './network.ts';
 import { APP_SG } from './securityGroups.ts';
-import { base64, getAtt, join, propagatedTags, ref, sub, tags, type CfnParameter, type LayerOutput, type Value } from './template.ts';
+import { base64, getAtt, join, propagatedTags, ref, sub, tags, type LayerOutput, type Value } from './template.ts';
 import type { TagPair } from '../../plan/manifestText.ts';
 import type { Ec2LaunchTemplate_LaunchTemplateData } from './generated/resources.ts';
+import type { PolicyCondition, PolicyStatement } from './policy.ts';
 
-export const AMI_PARAMETER = 'AppAmiId';
 export const APP_INSTANCE_ROLE = 'appInstanceRole';
 export const APP_LOG_GROUP = 'appFleetLogGroup';
 
-/** The public SSM parameter AWS keeps pointing at the current Amazon Linux 2023 AMI. */
-export const AL2023_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+/**
+ * What every Auto Scaling group tells the alarm topic (rule E202): each instance it
+ * launches or terminates, and each it fails to. A fleet that cannot launch (a bad AMI,
+ * capacity, a quota) otherwise fails silently until its alarms catch the lost capacity,
+ * and the scaling steps are what on-call lines up with a latency or 5xx alarm.
+ */
+export const ASG_NOTIFICATION_TYPES = [
+  'autoscaling:EC2_INSTANCE_LAUNCH',
+  'autoscaling:EC2_INSTANCE_LAUNCH_ERROR',
+  'autoscaling:EC2_INSTANCE_TERMINATE',
+  'autoscaling:EC2_INSTANCE_TERMINATE_ERROR',
+];
 
 export interface LaunchTemplateInput {
   readonly fleet: string;
-  /** The AMI: the root's AppAmiId parameter, or the tenant stack's. */
-  readonly imageId: Value;
+  /** The image, pinned in the platform manifest (app.ami): literal, so the diff shows each fleet it rolls. */
+  readonly imageId: string;
   readonly instanceType: string;
   readonly securityGroupIds: readonly Value[];
   readonly instanceProfileArn: Value;
@@ -29,6 +40,33 @@ export interface LaunchTemplateInput {
   readonly userData: string | readonly string[];
   readonly userDataValues?: readonly Value[];
   readonly tags: readonly TagPair[];
+}
+
+/**
+ * What the SSM agent needs for Session Manager, on the pooled fleet's role and on each
+ * dedicated fleet's: register the instance and open the session channels (AWS Systems
+ * Manager User Guide, "Create a custom IAM role for Session Manager"). Not
+ * AmazonSSMManagedInstanceCore, which also grants ssm:GetParameter(s) on "*" (every
+ * tenant's parameters), documents, inventory, associations and Run Command's
+ * ec2messages: none of these serves a session, and the parameters are what isolation
+ * withholds. Session logging to S3 or KMS-encrypted sessions, if the account turns
+ * them on in Session Manager's preferences, need s3:GetEncryptionConfiguration and
+ * kms:Decrypt on their key besides.
+ */
+export function sessionManagerAgent(condition?: PolicyCondition): PolicyStatement {
+  return {
+    Sid: 'SessionManagerAgent',
+    Effect: 'Allow',
+    Action: [
+      'ssm:UpdateInstanceInformation',
+      'ssmmessages:CreateControlChannel',
+      'ssmmessages:CreateDataChannel',
+      'ssmmessages:OpenControlChannel',
+      'ssmmessages:OpenDataChannel',
+    ],
+    Resource: '*',
+    ...(condition ? { Condition: condition } : {}),
+  };
 }
 
 /** Launch template data shared by the pooled fleet and each dedicated (premium) fleet. */
@@ -59,20 +97,14 @@ export function hardenedLaunchTemplateData(input: LaunchTemplateInput): Ec2Launc
   };
 }
 
+const ssmArn = (name: string) => sub('arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ParameterName}', { ParameterName: name });
+
 /** `targetGroupArns`: the shared target group of every ALB shard, so any shard reaches the pooled fleet. */
 export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[]): LayerOutput {
   const p = plan.platform;
   const cap = plan.capacity;
-  const parameters: Record<string, CfnParameter> = {
-    [AMI_PARAMETER]: {
-      Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
-      Description: 'Current Amazon Linux 2023 AMI, resolved from the public SSM parameter at deploy time',
-      Default: AL2023_AMI_PARAMETER,
-    },
-  };
   const logGroupName = p.names.appLogGroup;
   return {
-    parameters,
     resources: {
       [APP_LOG_GROUP]: {
         Type: 'AWS::Logs::LogGroup',
@@ -88,14 +120,15 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
             Version: '2012-10-17',
             Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
           },
-          // Session Manager replaces SSH: no key pair, no port 22, every session logged.
-          ManagedPolicyArns: [sub('arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore')],
+          // No AWS managed policy (rule E402): Session Manager replaces SSH (no key pair,
+          // no port 22, every session logged) with the agent's own actions only.
           Policies: [
             {
               PolicyName: 'platform-runtime',
               PolicyDocument: {
                 Version: '2012-10-17',
                 Statement: [
+                  sessionManagerAgent(),
                   {
                     Sid: 'WriteOwnLogGroup',
                     Effect: 'Allow',
@@ -118,10 +151,19 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
                   {
                     Sid: 'ReadPlatformConfiguration',
                     Effect: 'Allow',
-                    Action: ['ssm:GetParameter', 'ssm:GetParametersByPath'],
-                    Resource: sub('arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ParameterPath}*', {
-                      ParameterPath: p.names.configPath,
-                    }),
+                    Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
+                    Resource: [ssmArn(`${p.names.configPath}*`), ssmArn(p.names.configPath.slice(0, -1))],
+                  },
+                  // The configuration of the tenants it serves, by name, never by path:
+                  // GetParametersByPath cannot be conditioned on a parameter's tags, and a
+                  // premium (or offboarded) tenant's parameters are tagged otherwise
+                  // (plan: serving.computeTag).
+                  {
+                    Sid: 'ReadServedTenantsParameters',
+                    Effect: 'Allow',
+                    Action: ['ssm:GetParameter', 'ssm:GetParameters'],
+                    Resource: ssmArn(`${p.names.tenantsConfigPath}*`),
+                    Condition: { StringEquals: { [`aws:ResourceTag/${COMPUTE_TAG_KEY}`]: 'shared' } },
                   },
                 ],
               },
@@ -146,7 +188,7 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
               fleet: 'shared',
               logGroup: logGroupName,
             }),
-            imageId: ref(AMI_PARAMETER),
+            imageId: p.app.ami,
             tags: p.tags,
           }),
         },
@@ -171,6 +213,7 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
           HealthCheckType: 'ELB',
           HealthCheckGracePeriod: 300,
           MetricsCollection: [{ Granularity: '1Minute' }],
+          NotificationConfigurations: [{ TopicARN: ref(ALARM_TOPIC), NotificationTypes: ASG_NOTIFICATION_TYPES }],
           Tags: propagatedTags([...p.tags, ['Name', `${p.name}-app-shared`]]),
         },
       },

@@ -9,10 +9,10 @@ import { getAtt, ref, tagMap, type LayerOutput, type ResourceOf, type Resources,
 
 export function emitPlatformConfig(plan: EstatePlan): LayerOutput {
   const p = plan.platform;
-  const param = (name: string, value: Value, description: string): ResourceOf<'AWS::SSM::Parameter'> => ({
+  const param = (name: string, value: Value, description: string, fullName = `${p.names.configPath}${name}`): ResourceOf<'AWS::SSM::Parameter'> => ({
     Type: 'AWS::SSM::Parameter',
     Properties: {
-      Name: `${p.names.configPath}${name}`,
+      Name: fullName,
       Type: 'String',
       Value: value,
       Description: description,
@@ -22,11 +22,12 @@ export function emitPlatformConfig(plan: EstatePlan): LayerOutput {
   });
   const r: Resources = {
     platformApexDomainParameter: param('apex-domain', p.apexDomain, 'Apex domain of the platform'),
+    platformUserContentDomainParameter: param('user-content-domain', p.userContentDomain, 'Tenant-writable content is served from <tenant id>.<this domain>'),
     platformDatabaseWriterParameter: param('database/writer-endpoint', getAtt(DB_CLUSTER, 'Endpoint.Address'), 'Aurora writer endpoint'),
     platformDatabaseReaderParameter: param('database/reader-endpoint', getAtt(DB_CLUSTER, 'ReadEndpoint.Address'), 'Aurora reader endpoint'),
     platformDatabaseNameParameter: param('database/name', p.database.databaseName, 'Database name'),
     platformRegistryTableParameter: param('registry-table', ref(REGISTRY_TABLE), 'DynamoDB tenant registry'),
-    platformDataBucketParameter: param('tenant-data-bucket', ref(TENANT_DATA_BUCKET), 'Tenant data bucket'),
+    platformDataBucketParameter: param('tenant-data-bucket', ref(TENANT_DATA_BUCKET), 'Tenant data bucket', p.names.dataBucketParameter),
     platformDistributionParameter: param('distribution-id', ref(MULTI_TENANT_DISTRIBUTION), 'Multi-tenant CloudFront distribution'),
   };
   return { resources: r };

@@ -9,6 +9,28 @@ import { DATABASE_SG, POSTGRES_PORT } from './securityGroups.ts';
 import { getAtt, ref, sub, tags, type LayerOutput, type Resources } from './template.ts';
 
 export const DB_CLUSTER = 'platformDatabaseCluster';
+/** The log group RDS Enhanced Monitoring writes every instance's OS metrics to. */
+const ENHANCED_MONITORING_LOG_GROUP = 'RDSOSMetrics';
+
+/** The i-th database instance (1-based); instance 1 is the designated writer (promotion tier 0). */
+export const databaseInstanceId = (i: number) => `platformDatabaseInstance${i}`;
+export const DATABASE_WRITER = databaseInstanceId(1);
+
+/**
+ * The order CloudFormation updates the instances in when their class changes: the
+ * readers one at a time (2, 3, …), then the writer. CloudFormation updates a resource
+ * only after those it depends on ("Resource B is updated before resource A", DependsOn
+ * attribute: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html),
+ * so each instance depends on the one before it here: one instance is down at a time,
+ * and while the writer restarts last, Aurora fails over to a reader already on the new
+ * class (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-failover.html).
+ * The same chain orders creation: on a new cluster the readers are created first and
+ * the first of them starts as the writer; PromotionTier 0 makes instance 1 the first
+ * promoted at a failover.
+ */
+export function databaseRolloutOrder(instances: number): string[] {
+  return [...Array.from({ length: Math.max(0, instances - 1) }, (_, k) => databaseInstanceId(k + 2)), DATABASE_WRITER];
+}
 
 /** [parameter, value, why]: cluster-level settings for many tenants sharing one database. */
 export const CLUSTER_PARAMETERS: readonly (readonly [string, string, string])[] = [
@@ -79,7 +101,31 @@ export function emitDatabase(plan: EstatePlan): LayerOutput {
           Version: '2012-10-17',
           Statement: [{ Effect: 'Allow', Principal: { Service: 'monitoring.rds.amazonaws.com' }, Action: 'sts:AssumeRole' }],
         },
-        ManagedPolicyArns: [sub('arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole')],
+        // Not AmazonRDSEnhancedMonitoringRole (rule E402): what it grants, on the one log
+        // group Enhanced Monitoring writes to (RDSOSMetrics, Amazon RDS User Guide,
+        // "Setting up and enabling Enhanced Monitoring") instead of every RDS* group.
+        Policies: [
+          {
+            PolicyName: 'enhanced-monitoring',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Sid: 'EnhancedMonitoringLogGroup',
+                  Effect: 'Allow',
+                  Action: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy'],
+                  Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${ENHANCED_MONITORING_LOG_GROUP}`),
+                },
+                {
+                  Sid: 'EnhancedMonitoringLogStreams',
+                  Effect: 'Allow',
+                  Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams', 'logs:GetLogEvents'],
+                  Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${ENHANCED_MONITORING_LOG_GROUP}:log-stream:*`),
+                },
+              ],
+            },
+          },
+        ],
         Tags: t,
       },
     },
@@ -108,6 +154,12 @@ export function emitDatabase(plan: EstatePlan): LayerOutput {
         CopyTagsToSnapshot: true,
         EnableCloudwatchLogsExports: ['postgresql'],
         DBClusterParameterGroupName: ref('platformDatabaseClusterParameterGroup'),
+        // A major engine upgrade (database.allowMajorUpgrade): RDS refuses a new major
+        // EngineVersion without AllowMajorVersionUpgrade, and a cluster whose instances
+        // use a custom parameter group needs the new family's group named here for the
+        // upgrade (ModifyDBCluster DBInstanceParameterGroupName, valid only with it). The
+        // new family's groups are new resources: Family changes replace them.
+        ...(db.allowMajorUpgrade ? { AllowMajorVersionUpgrade: true, DBInstanceParameterGroupName: ref('platformDatabaseInstanceParameterGroup') } : {}),
         DBSubnetGroupName: ref('platformDatabaseSubnetGroup'),
         VpcSecurityGroupIds: [getAtt(DATABASE_SG, 'GroupId')],
         Tags: t,
@@ -115,10 +167,15 @@ export function emitDatabase(plan: EstatePlan): LayerOutput {
     },
   };
   // Writer and readers spread over the AZs: a failover promotes a reader in another AZ.
+  // Each waits for the one before it in databaseRolloutOrder: readers, then the writer.
+  const order = databaseRolloutOrder(db.instances);
   for (let i = 0; i < db.instances; i++) {
     const zone = network.zones[i % network.zones.length]!;
-    r[`platformDatabaseInstance${i + 1}`] = {
+    const id = databaseInstanceId(i + 1);
+    const previous = order[order.indexOf(id) - 1];
+    r[id] = {
       Type: 'AWS::RDS::DBInstance',
+      ...(previous ? { DependsOn: [previous] } : {}),
       Properties: {
         Engine: 'aurora-postgresql',
         DBClusterIdentifier: ref(DB_CLUSTER),

@@ -17,10 +17,9 @@ import type { EstatePlan, TenantPlan } from '../../plan/model.ts';
 import { CFN_LINT_METADATA, ref, type CfnTemplate } from './template.ts';
 import { certificate } from './tenant/dns.ts';
 
-export const domainStageFile = (tenantId: string) => `domains/${tenantId}.template.json`;
-export const DOMAIN_STAGE_CERTIFICATE = 'domainStageCertificate';
-/** A delegated tenant's zone (the tenantHostedZone of its stack), which deploy passes. */
-export const DOMAIN_STAGE_ZONE_PARAMETER = 'HostedZoneId';
+// The names deploy reads are the contract's (compiler/outputFormat.ts).
+export { DOMAIN_STAGE_CERTIFICATE, DOMAIN_STAGE_ZONE_PARAMETER, domainStageFile } from '../../outputFormat.ts';
+import { DOMAIN_STAGE_CERTIFICATE, DOMAIN_STAGE_ZONE_PARAMETER } from '../../outputFormat.ts';
 
 export function emitDomainStageTemplate(plan: EstatePlan, t: TenantPlan): CfnTemplate {
   const delegated = t.dns.mode === 'delegated';
@@ -31,7 +30,8 @@ export function emitDomainStageTemplate(plan: EstatePlan, t: TenantPlan): CfnTem
     ...(delegated
       ? { Parameters: { [DOMAIN_STAGE_ZONE_PARAMETER]: { Type: 'AWS::Route53::HostedZone::Id', Description: `Zone of ${t.dns.zone}, from the tenant stack` } } }
       : {}),
-    Resources: { [DOMAIN_STAGE_CERTIFICATE]: certificate(plan, t, delegated ? ref(DOMAIN_STAGE_ZONE_PARAMETER) : null) },
-    Outputs: { CertificateArn: { Description: `Certificate of ${t.certificateNames.join(', ')}`, Value: ref(DOMAIN_STAGE_CERTIFICATE) } },
+    // Its own names, also while a move from platform DNS keeps the tenant served at its platform host.
+    Resources: { [DOMAIN_STAGE_CERTIFICATE]: certificate(plan, t, delegated ? ref(DOMAIN_STAGE_ZONE_PARAMETER) : null, t.dns.own.certificateNames) },
+    Outputs: { CertificateArn: { Description: `Certificate of ${t.dns.own.certificateNames.join(', ')}`, Value: ref(DOMAIN_STAGE_CERTIFICATE) } },
   };
 }

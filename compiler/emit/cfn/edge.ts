@@ -2,17 +2,16 @@
 //   - AWS WAF: one regional web ACL shared by every ALB shard (associated in the root)
 //     and one CloudFront web ACL on the distribution, each with AWS managed rule
 //     groups (IP reputation, common attacks, known bad inputs) and a per-IP rate limit;
-//   - CloudFront access logs, delivered (logging v2) to a KMS-encrypted log group.
+//   - CloudFront access logs, delivered (standard logging v2) to the access-log bucket.
 // ALB access logs are the shards' own attributes (albShard.ts), into the access-log
 // bucket, whose policy admits Elastic Load Balancing's log delivery (storage.ts).
 import type { EstatePlan } from '../../plan/model.ts';
 import type { Wafv2WebACL_Rule } from './generated/resources.ts';
-import { LOGS_KEY } from './keys.ts';
+import { ACCESS_LOG_BUCKET, ACCESS_LOG_BUCKET_POLICY } from './rootIds.ts';
 import { getAtt, ref, sub, tags, type LayerOutput, type ResourceOf, type Resources } from './template.ts';
 
 export const REGIONAL_WEB_ACL = 'regionalWebAcl';
 export const CLOUDFRONT_WEB_ACL = 'cloudFrontWebAcl';
-export const CDN_ACCESS_LOG_GROUP = 'cdnAccessLogGroup';
 
 /** AWS managed rule groups every web ACL runs, in priority order (AWS WAF Developer Guide, "AWS Managed Rules rule groups list"). */
 const MANAGED_RULE_GROUPS = ['AWSManagedRulesAmazonIpReputationList', 'AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet'] as const;
@@ -67,22 +66,23 @@ export function emitEdge(plan: EstatePlan, distributionArn: ReturnType<typeof su
     r[CLOUDFRONT_WEB_ACL] = webAcl(plan, 'CLOUDFRONT', p.names.cloudFrontWebAcl);
   }
   if (p.edge.accessLogs) {
-    r[CDN_ACCESS_LOG_GROUP] = {
-      Type: 'AWS::Logs::LogGroup',
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
-      Properties: { LogGroupName: p.names.cdnAccessLogGroup, RetentionInDays: 365, KmsKeyId: getAtt(LOGS_KEY, 'Arn'), Tags: tags(p.tags) },
-    };
+    // Standard logging v2 into the access-log bucket, beside the ALBs' logs and under
+    // the same lifecycle. Not the legacy DistributionConfig.Logging that cdk-nag's CFR3
+    // looks for: it writes through bucket ACLs, which the bucket (BucketOwnerEnforced,
+    // rule E303) does not take, and a multi-tenant distribution has v2 only. Rule E102
+    // sees this delivery.
     r.cdnLogDeliverySource = {
       Type: 'AWS::Logs::DeliverySource',
       Properties: { Name: p.names.cdnLogDelivery, ResourceArn: distributionArn, LogType: 'ACCESS_LOGS', Tags: tags(p.tags) },
     };
     r.cdnLogDeliveryDestination = {
       Type: 'AWS::Logs::DeliveryDestination',
-      Properties: { Name: p.names.cdnLogDelivery, DestinationResourceArn: getAtt(CDN_ACCESS_LOG_GROUP, 'Arn'), Tags: tags(p.tags) },
+      Properties: { Name: p.names.cdnLogDelivery, DestinationResourceArn: getAtt(ACCESS_LOG_BUCKET, 'Arn'), OutputFormat: 'json', Tags: tags(p.tags) },
     };
     r.cdnLogDelivery = {
       Type: 'AWS::Logs::Delivery',
+      // Log delivery checks the bucket policy admits it when the delivery is created.
+      DependsOn: [ACCESS_LOG_BUCKET_POLICY],
       Properties: { DeliverySourceName: ref('cdnLogDeliverySource'), DeliveryDestinationArn: getAtt('cdnLogDeliveryDestination', 'Arn'), Tags: tags(p.tags) },
     };
   }

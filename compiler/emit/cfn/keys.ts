@@ -62,6 +62,25 @@ export function emitKeys(plan: EstatePlan): LayerOutput {
           Resource: '*',
           Condition: { StringEquals: { 'aws:SourceAccount': sub('${AWS::AccountId}') } },
         },
+        {
+          // Auto Scaling publishes its groups' notifications to the same topic (rule
+          // E202) as its service-linked role, through SNS. Named by condition, not as
+          // the principal: a key policy naming a role that does not exist yet (a new
+          // account's first Auto Scaling group creates it) would be refused.
+          Sid: 'AutoScalingPublishesNotifications',
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Resource: '*',
+          Condition: {
+            StringEquals: {
+              'aws:PrincipalArn': sub(
+                'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
+              ),
+              'kms:ViaService': sub('sns.${AWS::Region}.amazonaws.com'),
+            },
+          },
+        },
       ]),
       [DATABASE_KEY]: key(plan, 'Aurora storage, snapshots and the master user secret; ElastiCache at rest', []),
       [LOGS_KEY]: key(plan, 'CloudWatch Logs of the platform and of every tenant', [

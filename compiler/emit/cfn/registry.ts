@@ -41,6 +41,26 @@ export function emitRegistry(plan: EstatePlan): LayerOutput {
         Type: 'AWS::SQS::Queue',
         Properties: { MessageRetentionPeriod: 1209600, KmsMasterKeyId: ref(DATA_KEY), Tags: t },
       },
+      // Failed registrations carry tenant names and ids: never over plain HTTP (rule E306).
+      provisioningDeadLetterQueuePolicy: {
+        Type: 'AWS::SQS::QueuePolicy',
+        Properties: {
+          Queues: [ref('provisioningDeadLetterQueue')],
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'DenyInsecureTransport',
+                Effect: 'Deny',
+                Principal: '*',
+                Action: 'sqs:*',
+                Resource: getAtt('provisioningDeadLetterQueue', 'Arn'),
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              },
+            ],
+          },
+        },
+      },
       provisioningLogGroup: {
         Type: 'AWS::Logs::LogGroup',
         DeletionPolicy: 'Retain',

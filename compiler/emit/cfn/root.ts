@@ -11,19 +11,21 @@ import { CONNECTION_GROUP, emitCdn } from './cdn.ts';
 import { APP_INSTANCE_ROLE, emitCompute } from './compute.ts';
 import { emitPlatformConfig } from './config.ts';
 import { emitDatabase } from './database.ts';
-import { emitDns, PLATFORM_ZONE, WILDCARD_CERTIFICATE } from './dns.ts';
+import { emitDns, PLATFORM_ZONE, USER_CONTENT_CERTIFICATE, WILDCARD_CERTIFICATE } from './dns.ts';
 import { emitEdge, REGIONAL_WEB_ACL } from './edge.ts';
 import type { GroupParameters } from './group.ts';
 import { DATA_KEY, DATABASE_KEY, emitKeys, LOGS_KEY } from './keys.ts';
 import { ALARM_TOPIC, emitMonitoring } from './monitoring.ts';
 import { emitNetwork, subnetId, VPC } from './network.ts';
 import { emitRegistry, PROVISIONING_FUNCTION, REGISTRY_TABLE } from './registry.ts';
+import { emitSecretRotation, SECRET_ROTATION_FUNCTION, SECRET_ROTATION_PERMISSION } from './secretRotation.ts';
 import { ALB_SG, CACHE_SG, emitSecurityGroups, PREMIUM_FLEET_SG } from './securityGroups.ts';
 import type { ShardParameter, SharedParameter } from './stackParameters.ts';
 import { ACCESS_LOG_BUCKET, MULTI_TENANT_DISTRIBUTION, TENANT_DATA_BUCKET, emitStorage } from './storage.ts';
 import { CFN_LINT_METADATA, getAtt, join, mergeLayers, ref, sub, tags, type CfnTemplate, type LayerOutput, type Resources, type Value } from './template.ts';
 
-export const ROOT_TEMPLATE_FILE = 'root.template.json';
+export { ROOT_TEMPLATE_FILE } from '../../outputFormat.ts';
+import { ASSETS_BUCKET_PARAMETER } from '../../outputFormat.ts';
 
 /** The emitted nested templates the root points at: each one's asset key (and a group's parameters). */
 export interface NestedKeys {
@@ -43,7 +45,6 @@ function sharedValues(plan: EstatePlan): Record<SharedParameter, Value> {
       ',',
       network.zones.map((z) => ref(subnetId('App', z.suffix))),
     ),
-    AppAmiId: ref('AppAmiId'),
     AppInstanceRoleArn: getAtt(APP_INSTANCE_ROLE, 'Arn'),
     AlbSecurityGroupId: getAtt(ALB_SG, 'GroupId'),
     PremiumFleetSecurityGroupId: getAtt(PREMIUM_FLEET_SG, 'GroupId'),
@@ -54,12 +55,13 @@ function sharedValues(plan: EstatePlan): Record<SharedParameter, Value> {
     LogsKeyArn: getAtt(LOGS_KEY, 'Arn'),
     PlatformHostedZoneId: ref(PLATFORM_ZONE),
     WildcardCertificateArn: ref(WILDCARD_CERTIFICATE),
+    UserContentCertificateArn: ref(USER_CONTENT_CERTIFICATE),
     DistributionId: ref(MULTI_TENANT_DISTRIBUTION),
     ConnectionGroupId: getAtt(CONNECTION_GROUP, 'Id'),
-    ConnectionGroupRoutingEndpoint: getAtt(CONNECTION_GROUP, 'RoutingEndpoint'),
     TenantDataBucketName: ref(TENANT_DATA_BUCKET),
     RegistryTableName: ref(REGISTRY_TABLE),
     ProvisioningFunctionArn: getAtt(PROVISIONING_FUNCTION, 'Arn'),
+    SecretRotationFunctionArn: getAtt(SECRET_ROTATION_FUNCTION, 'Arn'),
     AlarmTopicArn: ref(ALARM_TOPIC),
   };
 }
@@ -99,7 +101,12 @@ function emitNestedStacks(plan: EstatePlan, keys: NestedKeys): LayerOutput {
     const values: Record<string, Value> = {};
     for (const name of parameters.shared) values[name] = shared[name];
     for (const s of parameters.shard) values[s.declared] = shardOutput(shardByIndex.get(s.shard)!, s.name);
-    r[group.stack] = { Type: 'AWS::CloudFormation::Stack', Properties: { TemplateURL: templateUrl(key), Parameters: values, Tags: t } };
+    r[group.stack] = {
+      Type: 'AWS::CloudFormation::Stack',
+      // Its tenants' rotation schedules need Secrets Manager able to invoke the function.
+      ...(parameters.shared.includes('SecretRotationFunctionArn') ? { DependsOn: [SECRET_ROTATION_PERMISSION] } : {}),
+      Properties: { TemplateURL: templateUrl(key), Parameters: values, Tags: t },
+    };
   }
   for (const { cluster, key } of keys.cacheShards) {
     // Its tenants' cache users are created by their tenant stacks: the user group needs them first.
@@ -127,7 +134,7 @@ function emitNestedStacks(plan: EstatePlan, keys: NestedKeys): LayerOutput {
     resources: r,
     outputs,
     parameters: {
-      AssetsBucketName: {
+      [ASSETS_BUCKET_PARAMETER]: {
         Type: 'String',
         Description: 'S3 bucket that deploy uploads the compiled templates to (nested TemplateURLs point into it)',
         AllowedPattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
@@ -150,6 +157,7 @@ export function emitRootTemplate(plan: EstatePlan, keys: NestedKeys): CfnTemplat
     emitCdn(plan),
     emitEdge(plan, sub(`arn:\${AWS::Partition}:cloudfront::\${AWS::AccountId}:distribution/\${${MULTI_TENANT_DISTRIBUTION}}`)),
     emitRegistry(plan),
+    emitSecretRotation(plan),
     emitMonitoring(plan),
     emitPlatformConfig(plan),
     emitNestedStacks(plan, keys),

@@ -15,7 +15,6 @@ export const SHARED_PARAMETERS = {
   AssetsBucketName: { type: 'String', description: 'Bucket holding the compiled templates (TemplateURL)' },
   VpcId: { type: 'AWS::EC2::VPC::Id', description: 'VPC of the estate' },
   AppSubnetIds: { type: 'List<AWS::EC2::Subnet::Id>', description: 'App subnets, one per AZ', list: true },
-  AppAmiId: { type: 'AWS::EC2::Image::Id', description: 'Current Amazon Linux 2023 AMI (resolved by the root)' },
   AppInstanceRoleArn: { type: 'String', description: 'Role of the shared fleet, which assumes tenant roles with a tenant-id session tag' },
   AlbSecurityGroupId: { type: 'AWS::EC2::SecurityGroup::Id', description: 'ALB security group' },
   PremiumFleetSecurityGroupId: { type: 'AWS::EC2::SecurityGroup::Id', description: 'Group every dedicated fleet joins: the ALB reaches it, it reaches Aurora' },
@@ -26,12 +25,13 @@ export const SHARED_PARAMETERS = {
   LogsKeyArn: { type: 'String', description: 'KMS key of log groups' },
   PlatformHostedZoneId: { type: 'String', description: 'Platform zone (dns mode platform)' },
   WildcardCertificateArn: { type: 'String', description: 'Wildcard certificate of the apex' },
+  UserContentCertificateArn: { type: 'String', description: 'Wildcard certificate of the user-content domain (assets hosts)' },
   DistributionId: { type: 'String', description: 'Multi-tenant CloudFront distribution' },
   ConnectionGroupId: { type: 'String', description: 'CloudFront connection group of the distribution tenants' },
-  ConnectionGroupRoutingEndpoint: { type: 'String', description: 'Routing endpoint that assets host names point to' },
   TenantDataBucketName: { type: 'String', description: 'Tenant data bucket' },
   RegistryTableName: { type: 'String', description: 'DynamoDB tenant registry' },
   ProvisioningFunctionArn: { type: 'String', description: 'Service token of Custom::TenantRegistration' },
+  SecretRotationFunctionArn: { type: 'String', description: "Rotation Lambda of tenants' app-credentials secrets" },
   AlarmTopicArn: { type: 'String', description: 'SNS topic of alarms' },
 } as const satisfies Record<string, ParameterSpec>;
 

@@ -6,7 +6,7 @@
 import type { EstatePlan } from '../../plan/model.ts';
 import { TENANT_TAG_KEY } from '../../plan/isolation.ts';
 import { DATA_KEY } from './keys.ts';
-import { ACCESS_LOG_BUCKET, TENANT_DATA_BUCKET } from './rootIds.ts';
+import { ACCESS_LOG_BUCKET, ACCESS_LOG_BUCKET_POLICY, TENANT_DATA_BUCKET } from './rootIds.ts';
 import type { PolicyDocument, PolicyPrincipal, PolicyStatement } from './policy.ts';
 import { getAtt, join, ref, sub, tags, type LayerOutput, type Value } from './template.ts';
 
@@ -120,6 +120,9 @@ export function tenantDataBucketPolicyDocument(bucketArn: Value, reader: CdnRead
 
 export function emitStorage(plan: EstatePlan): LayerOutput {
   const t = tags(plan.platform.tags);
+  const cdnDeliverySource = sub('arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:delivery-source:${DeliverySource}', {
+    DeliverySource: plan.platform.names.cdnLogDelivery,
+  });
   const bucketArn = getAtt(TENANT_DATA_BUCKET, 'Arn');
   const reader: CdnReader =
     plan.platform.originAccess === 'oai'
@@ -143,7 +146,7 @@ export function emitStorage(plan: EstatePlan): LayerOutput {
           Tags: t,
         },
       },
-      accessLogBucketPolicy: {
+      [ACCESS_LOG_BUCKET_POLICY]: {
         Type: 'AWS::S3::BucketPolicy',
         Properties: {
           Bucket: ref(ACCESS_LOG_BUCKET),
@@ -167,6 +170,27 @@ export function emitStorage(plan: EstatePlan): LayerOutput {
                       Principal: elbLogDeliveryPrincipal(plan.platform.region),
                       Action: 's3:PutObject',
                       Resource: join('', [getAtt(ACCESS_LOG_BUCKET, 'Arn'), sub('/alb/*/AWSLogs/${AWS::AccountId}/*')]),
+                    },
+                    // CloudFront's standard logging v2 (edge.ts), through CloudWatch Logs'
+                    // log delivery, for this account's delivery source only.
+                    {
+                      Sid: 'AllowCloudFrontLogDelivery',
+                      Effect: 'Allow' as const,
+                      Principal: { Service: 'delivery.logs.amazonaws.com' },
+                      Action: 's3:PutObject',
+                      Resource: join('', [getAtt(ACCESS_LOG_BUCKET, 'Arn'), sub('/AWSLogs/${AWS::AccountId}/*')]),
+                      Condition: {
+                        StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': sub('${AWS::AccountId}') },
+                        ArnLike: { 'aws:SourceArn': cdnDeliverySource },
+                      },
+                    },
+                    {
+                      Sid: 'AllowCloudFrontLogDeliveryAclCheck',
+                      Effect: 'Allow' as const,
+                      Principal: { Service: 'delivery.logs.amazonaws.com' },
+                      Action: 's3:GetBucketAcl',
+                      Resource: getAtt(ACCESS_LOG_BUCKET, 'Arn'),
+                      Condition: { StringEquals: { 'aws:SourceAccount': sub('${AWS::AccountId}') }, ArnLike: { 'aws:SourceArn': cdnDeliverySource } },
                     },
                   ]
                 : []),

@@ -14,6 +14,8 @@ export function emitSql(plan: EstatePlan): OutputFile[] {
     appRole: roles.app,
     registrarRole: roles.registrar,
     privateStatistics: p.database.tenantStatistics === 'private',
+    // The table whose freshly created policies the catalog check compares every other with.
+    firstTable: p.database.tenantTables[0]!.name,
     tables: p.database.tenantTables.map((t) => ({ name: t.name, description: t.description, index: `${t.name}_tenant_id_idx`.slice(0, 63) })),
     tenants: plan.tenants.map((t) => ({ id: t.id, name: t.name, tier: t.tier.name, status: t.status, restoredFrom: t.lifecycle.restoredFrom })),
   };

@@ -29,6 +29,15 @@ export const domainDnsMode: Rule = {
             'dns.validated is only for modes "delegated" and "external": platform DNS is always ready',
           ),
         );
+      if (value.dns.platformDomain !== undefined) {
+        const kept = normalizeDomain(value.dns.platformDomain);
+        const at = (m: string) =>
+          out.push(source.diagnostic('domain-dns-mode', ['dns', 'platformDomain'], `dns.platformDomain "${value.dns.platformDomain}" ${m}`));
+        const label = kept.endsWith(`.${apex}`) ? kept.slice(0, -apex.length - 1) : null;
+        if (mode === 'platform') at('is only for modes "delegated" and "external": it keeps the platform host of a tenant moving to its own DNS');
+        else if (label === null || label.includes('.')) at(`must be <name>.${apex}, the host the tenant had on platform DNS`);
+        else if (RESERVED_PLATFORM_LABELS.includes(label)) at(`uses "${label}", a name reserved for the platform (${RESERVED_PLATFORM_LABELS.join(', ')})`);
+      }
       if (zone && isSameOrUnder(zone, apex))
         out.push(source.diagnostic('domain-dns-mode', ['dns', 'zone'], `dns.zone "${zone}" is inside the platform apex "${apex}": use mode "platform"`));
       value.domains.forEach((raw, i) => {

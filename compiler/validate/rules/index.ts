@@ -5,19 +5,23 @@ import { identityFloor } from './identityFloor.ts';
 import { knownTier } from './knownTier.ts';
 import { platformConsistency } from './platformConsistency.ts';
 import { platformCount } from './platformCount.ts';
+import { platformValues } from './platformValues.ts';
 import { tenantIdMatchesFileName } from './tenantIdMatchesFileName.ts';
 import { uniqueDomains } from './uniqueDomains.ts';
 import { uniqueTenantIds } from './uniqueTenantIds.ts';
+import { userContentDomain } from './userContentDomain.ts';
 import { vpcCidr } from './vpcCidr.ts';
 
 export const SEMANTIC_RULES: readonly Rule[] = [
   platformCount,
   vpcCidr,
   platformConsistency,
+  platformValues,
   tenantIdMatchesFileName,
   uniqueTenantIds,
   knownTier,
   identityFloor,
   domainDnsMode,
   uniqueDomains,
+  userContentDomain,
 ];

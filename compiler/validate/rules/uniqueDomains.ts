@@ -35,6 +35,7 @@ export const uniqueDomains: Rule = {
     for (const { source, value } of inOrder) {
       const claims: [ManifestPath, string][] = value.domains.map((d, i) => [['domains', i], d]);
       if (value.dns.zone) claims.push([['dns', 'zone'], value.dns.zone]);
+      if (value.dns.platformDomain) claims.push([['dns', 'platformDomain'], value.dns.platformDomain]);
       if (value.auth.domain) claims.push([['auth', 'domain'], value.auth.domain]);
       for (const [path, raw] of claims) {
         const name = normalizeDomain(raw);

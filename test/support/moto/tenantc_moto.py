@@ -64,8 +64,9 @@ def _ssm_parameter_tags() -> None:
 
 # Gap 3. Resource types moto does not model (ACM certificates, Cognito, CloudWatch alarms,
 # ElastiCache users, groups and replication groups, Aurora clusters, CloudFront,
-# distribution tenants, secrets, ...) are skipped with a warning and their Ref is empty,
-# which breaks every resource that refers to them. They become generic resources: a
+# distribution tenants, secrets and their rotation schedules, SQS queue policies, ...)
+# are skipped with a warning and their Ref is empty, which breaks every resource that
+# refers to them. They become generic resources: a
 # physical id (an ARN where CloudFormation's Ref gives one), any attribute as a
 # deterministic string, updated in place, deleted as a no-op. The run therefore proves
 # the stacks and their wiring, not those services' behaviour.
@@ -430,7 +431,29 @@ def _unresolved_is_loud() -> None:
     logging.getLogger("moto.cloudformation.parsing").addHandler(Loud(level=logging.WARNING))
 
 
+def _slow_events_while_flagged() -> None:
+    """Not a gap: a test's lever. moto executes a change set at once, so nothing is ever
+    "still running" for a deploy to be interrupted in. While the file named by
+    TENANTC_MOTO_SLOW_EVENTS exists, DescribeStackEvents answers after a second, which
+    holds deploy in its watch long enough for a real SIGINT to arrive there."""
+    import os
+    import time
+
+    flag = os.environ.get("TENANTC_MOTO_SLOW_EVENTS")
+    if not flag:
+        return
+    original = cfn_responses.CloudFormationResponse.describe_stack_events
+
+    def describe_stack_events(self):  # type: ignore[no-untyped-def]
+        if os.path.exists(flag):
+            time.sleep(1.0)
+        return original(self)
+
+    cfn_responses.CloudFormationResponse.describe_stack_events = describe_stack_events  # type: ignore[method-assign]
+
+
 def apply() -> None:
+    _slow_events_while_flagged()
     _unresolved_is_loud()
     _kms_key_tags()
     _ssm_parameter_tags()

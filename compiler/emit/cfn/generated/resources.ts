@@ -2522,6 +2522,19 @@ export type LambdaFunction_S3FilesConfig = {
   readonly DirectS3Read?: V<"ENABLED" | "DISABLED" | "AUTO">;
 };
 
+/** Properties of AWS::Lambda::Permission. */
+export type LambdaPermissionProps = {
+  readonly Action: V<string>;
+  readonly EventSourceToken?: V<string>;
+  readonly FunctionName: V<string>;
+  readonly FunctionUrlAuthType?: V<"AWS_IAM" | "NONE">;
+  readonly InvokedViaFunctionUrl?: V<boolean>;
+  readonly Principal: V<string>;
+  readonly PrincipalOrgID?: V<string>;
+  readonly SourceAccount?: V<string>;
+  readonly SourceArn?: V<string>;
+};
+
 /** Properties of AWS::Logs::Delivery. */
 export type LogsDeliveryProps = {
   readonly DeliveryDestinationArn: V<string>;
@@ -3407,6 +3420,12 @@ export type SqsQueueProps = {
   readonly VisibilityTimeout?: V<number>;
 };
 
+/** Properties of AWS::SQS::QueuePolicy. */
+export type SqsQueuePolicyProps = {
+  readonly PolicyDocument: V<Json> | V<string>;
+  readonly Queues: L<string>;
+};
+
 /** Properties of AWS::SSM::Parameter. */
 export type SsmParameterProps = {
   readonly AllowedPattern?: V<string>;
@@ -3418,6 +3437,42 @@ export type SsmParameterProps = {
   readonly Tier?: V<"Standard" | "Advanced" | "Intelligent-Tiering">;
   readonly Type: V<"String" | "StringList">;
   readonly Value: V<string>;
+};
+
+/** Properties of AWS::SecretsManager::RotationSchedule. */
+export type SecretsmanagerRotationScheduleProps = {
+  readonly ExternalSecretRotationMetadata?: L<SecretsmanagerRotationSchedule_ExternalSecretRotationMetadataItem>;
+  readonly ExternalSecretRotationRoleArn?: V<string>;
+  readonly HostedRotationLambda?: V<SecretsmanagerRotationSchedule_HostedRotationLambda>;
+  readonly RotateImmediatelyOnUpdate?: V<boolean>;
+  readonly RotationLambdaARN?: V<string>;
+  readonly RotationRules?: V<SecretsmanagerRotationSchedule_RotationRules>;
+  readonly SecretId: V<string>;
+};
+
+export type SecretsmanagerRotationSchedule_ExternalSecretRotationMetadataItem = {
+  readonly Key: V<string>;
+  readonly Value: V<string>;
+};
+
+export type SecretsmanagerRotationSchedule_HostedRotationLambda = {
+  readonly ExcludeCharacters?: V<string>;
+  readonly KmsKeyArn?: V<string>;
+  readonly MasterSecretArn?: V<string>;
+  readonly MasterSecretKmsKeyArn?: V<string>;
+  readonly RotationLambdaName?: V<string>;
+  readonly RotationType: V<string>;
+  readonly Runtime?: V<string>;
+  readonly SuperuserSecretArn?: V<string>;
+  readonly SuperuserSecretKmsKeyArn?: V<string>;
+  readonly VpcSecurityGroupIds?: V<string>;
+  readonly VpcSubnetIds?: V<string>;
+};
+
+export type SecretsmanagerRotationSchedule_RotationRules = {
+  readonly AutomaticallyAfterDays?: V<number>;
+  readonly Duration?: V<string>;
+  readonly ScheduleExpression?: V<string>;
 };
 
 /** Properties of AWS::SecretsManager::Secret. */
@@ -4058,6 +4113,7 @@ export type RegistryResource =
   | (ResourceAttributes & { readonly Type: "AWS::KMS::Alias"; readonly Properties: KmsAliasProps })
   | (ResourceAttributes & { readonly Type: "AWS::KMS::Key"; readonly Properties?: KmsKeyProps })
   | (ResourceAttributes & { readonly Type: "AWS::Lambda::Function"; readonly Properties: LambdaFunctionProps })
+  | (ResourceAttributes & { readonly Type: "AWS::Lambda::Permission"; readonly Properties: LambdaPermissionProps })
   | (ResourceAttributes & { readonly Type: "AWS::Logs::Delivery"; readonly Properties: LogsDeliveryProps })
   | (ResourceAttributes & { readonly Type: "AWS::Logs::DeliveryDestination"; readonly Properties: LogsDeliveryDestinationProps })
   | (ResourceAttributes & { readonly Type: "AWS::Logs::DeliverySource"; readonly Properties: LogsDeliverySourceProps })
@@ -4076,7 +4132,9 @@ export type RegistryResource =
   | (ResourceAttributes & { readonly Type: "AWS::SNS::Subscription"; readonly Properties: SnsSubscriptionProps })
   | (ResourceAttributes & { readonly Type: "AWS::SNS::Topic"; readonly Properties?: SnsTopicProps })
   | (ResourceAttributes & { readonly Type: "AWS::SQS::Queue"; readonly Properties?: SqsQueueProps })
+  | (ResourceAttributes & { readonly Type: "AWS::SQS::QueuePolicy"; readonly Properties: SqsQueuePolicyProps })
   | (ResourceAttributes & { readonly Type: "AWS::SSM::Parameter"; readonly Properties: SsmParameterProps })
+  | (ResourceAttributes & { readonly Type: "AWS::SecretsManager::RotationSchedule"; readonly Properties: SecretsmanagerRotationScheduleProps })
   | (ResourceAttributes & { readonly Type: "AWS::SecretsManager::Secret"; readonly Properties?: SecretsmanagerSecretProps })
   | (ResourceAttributes & { readonly Type: "AWS::WAFv2::WebACL"; readonly Properties: Wafv2WebACLProps })
   | (ResourceAttributes & { readonly Type: "AWS::WAFv2::WebACLAssociation"; readonly Properties: Wafv2WebACLAssociationProps })

@@ -96,6 +96,10 @@ export function emitTenantAuth(plan: EstatePlan, t: TenantPlan, params: StackPar
         DeletionProtection: 'ACTIVE',
         UsernameAttributes: ['email'],
         AutoVerifiedAttributes: ['email'],
+        // A user who changes their email keeps the old, verified one (in the ID token's
+        // email claim too) until they confirm the new one with the code Cognito sends
+        // it: an unverified address is never the claim an app trusts (rule E406).
+        UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] },
         MfaConfiguration: MFA[t.auth.mfa],
         ...(t.auth.mfa === 'off' ? {} : { EnabledMfas: ['SOFTWARE_TOKEN_MFA'] }),
         Policies: {
@@ -176,8 +180,8 @@ export function emitTenantAuth(plan: EstatePlan, t: TenantPlan, params: StackPar
             AllowedOAuthFlowsUserPoolClient: true,
             AllowedOAuthFlows: ['code'],
             AllowedOAuthScopes: ['openid', 'email', 'profile'],
-            CallbackURLs: t.domains.map((d) => `https://${d}/auth/callback`),
-            LogoutURLs: t.domains.map((d) => `https://${d}/`),
+            CallbackURLs: t.appHosts.map((d) => `https://${d}/auth/callback`),
+            LogoutURLs: t.appHosts.map((d) => `https://${d}/`),
           }
         : // Refused sign-in (see the top of this file): an empty list would mean
           // Cognito's defaults, which include SRP sign-in.

@@ -11,6 +11,7 @@ import { getAtt, ref, tags, type LayerOutput, type Resources } from '../template
 import { TENANT_FLEET_SG } from './fleet.ts';
 
 export const TENANT_CACHE_USER = 'tenantCacheUser';
+export const TENANT_CACHE_CLUSTER = 'tenantCacheCluster';
 
 export function emitTenantCache(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
   const p = plan.platform;
@@ -72,7 +73,7 @@ export function emitTenantCache(plan: EstatePlan, t: TenantPlan, params: StackPa
         Tags: tags(tenantTagPairs(p.tags, t.id)),
       },
     },
-    tenantCacheCluster: {
+    [TENANT_CACHE_CLUSTER]: {
       Type: 'AWS::ElastiCache::ReplicationGroup',
       DeletionPolicy: 'Snapshot',
       UpdateReplacePolicy: 'Snapshot',
@@ -97,6 +98,6 @@ export function emitTenantCache(plan: EstatePlan, t: TenantPlan, params: StackPa
   });
   return {
     resources: r,
-    outputs: { CacheEndpoint: { Description: 'Dedicated cache primary endpoint', Value: getAtt('tenantCacheCluster', 'PrimaryEndPoint.Address') } },
+    outputs: { CacheEndpoint: { Description: 'Dedicated cache primary endpoint', Value: getAtt(TENANT_CACHE_CLUSTER, 'PrimaryEndPoint.Address') } },
   };
 }

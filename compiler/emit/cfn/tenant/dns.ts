@@ -1,6 +1,7 @@
 // The tenant's certificate and DNS. One ACM certificate per tenant (DNS-validated)
-// covers its sign-in and assets hosts and, unless the platform wildcard covers them,
-// its domains. Where we answer DNS (platform zone, or the zone the tenant delegated),
+// covers its sign-in host and, unless the platform wildcard covers them, its domains.
+// (Its assets host is under the platform's user-content domain, whose wildcard
+// certificate and record are the root's: ../dns.ts, ../cdn.ts.) Where we answer DNS (platform zone, or the zone the tenant delegated),
 // ACM writes the validation records and we write the aliases; where DNS is external,
 // compile writes the records the tenant must create (out/dns/<id>.txt).
 //
@@ -21,14 +22,17 @@ import { getAtt, join, ref, tags, type LayerOutput, type ResourceOf, type Resour
 export { TENANT_CERTIFICATE } from '../../../outputFormat.ts';
 import { TENANT_CERTIFICATE } from '../../../outputFormat.ts';
 export { TENANT_ZONE } from '../../../outputFormat.ts';
-import { TENANT_ZONE } from '../../../outputFormat.ts';
+import { TENANT_NAME_SERVERS_OUTPUT, TENANT_ZONE } from '../../../outputFormat.ts';
 /** Route 53 hosted zone id of every CloudFront distribution (alias targets). */
 export const CLOUDFRONT_ZONE_ID = 'Z2FDTNDATAQYW2';
 
 /** The hosted zone that answers for the tenant's names, where we answer DNS at all. */
 export function zoneOf(t: TenantPlan, params: StackParameters): Value | null {
-  return t.dns.mode === 'platform' ? params.ref('PlatformHostedZoneId') : t.dns.mode === 'delegated' ? ref(TENANT_ZONE) : null;
+  return t.dns.servedOnPlatform ? params.ref('PlatformHostedZoneId') : t.dns.mode === 'delegated' ? ref(TENANT_ZONE) : null;
 }
+
+/** The alias of a platform host kept beside a tenant's own names once they are served (plan: dns.platformDomain). */
+export const KEPT_PLATFORM_RECORD = 'tenantPlatformDomainRecord';
 
 export const appRecordId = (i: number) => `tenantDomain${i}Record`;
 
@@ -46,33 +50,42 @@ export function emitTenantDns(plan: EstatePlan, t: TenantPlan, params: StackPara
   const outputs =
     t.dns.mode === 'delegated'
       ? {
-          NameServers: { Description: `Name servers the tenant sets for ${t.dns.zone}`, Value: join(',', getAtt(TENANT_ZONE, 'NameServers')) },
+          [TENANT_NAME_SERVERS_OUTPUT]: { Description: `Name servers the tenant sets for ${t.dns.zone}`, Value: join(',', getAtt(TENANT_ZONE, 'NameServers')) },
         }
       : undefined;
   if (!t.serving.hostNames) return { resources: r, ...(outputs ? { outputs } : {}) };
   r[TENANT_CERTIFICATE] = certificate(plan, t, zone);
+  if (t.dns.platformDomain && !t.dns.servedOnPlatform) {
+    r[KEPT_PLATFORM_RECORD] = aliasRecord(
+      params.ref('PlatformHostedZoneId'),
+      t.dns.platformDomain,
+      params.ref('LoadBalancerDnsName'),
+      params.ref('LoadBalancerHostedZoneId'),
+    );
+  }
   if (zone) {
     t.domains.forEach((domain, i) => {
       r[appRecordId(i)] = aliasRecord(zone, domain, params.ref('LoadBalancerDnsName'), params.ref('LoadBalancerHostedZoneId'));
     });
-    r.tenantAssetsRecord = {
-      Type: 'AWS::Route53::RecordSet',
-      Properties: { HostedZoneId: zone, Name: t.assetsDomain, Type: 'CNAME', TTL: '300', ResourceRecords: [params.ref('ConnectionGroupRoutingEndpoint')] },
-    };
   }
   return { resources: r, ...(outputs ? { outputs } : {}) };
 }
 
 /** The tenant's certificate: its names, DNS-validated in `zone` where we answer DNS. */
-export function certificate(plan: EstatePlan, t: TenantPlan, zone: Value | null): ResourceOf<'AWS::CertificateManager::Certificate'> {
-  const [first, ...rest] = t.certificateNames;
+export function certificate(
+  plan: EstatePlan,
+  t: TenantPlan,
+  zone: Value | null,
+  names: readonly [string, ...string[]] = t.certificateNames,
+): ResourceOf<'AWS::CertificateManager::Certificate'> {
+  const [first, ...rest] = names;
   return {
     Type: 'AWS::CertificateManager::Certificate',
     Properties: {
       DomainName: first,
       ...(rest.length ? { SubjectAlternativeNames: rest } : {}),
       ValidationMethod: 'DNS',
-      ...(zone ? { DomainValidationOptions: t.certificateNames.map((name) => ({ DomainName: name, HostedZoneId: zone })) } : {}),
+      ...(zone ? { DomainValidationOptions: names.map((name) => ({ DomainName: name, HostedZoneId: zone })) } : {}),
       KeyAlgorithm: 'EC_prime256v1',
       Tags: tags(tenantTagPairs(plan.platform.tags, t.id)),
     },
@@ -98,8 +111,13 @@ export function dnsInstructions(t: TenantPlan): string {
   const lines = [
     `# DNS of tenant ${id} (${handoverText(t.name)}): ${t.dns.mode === 'delegated' ? `zone ${zone}, delegated to the platform` : 'external (the tenant keeps its DNS)'}.`,
   ];
+  const platformHost = t.dns.platformDomain === null ? null : handoverText(t.dns.platformDomain);
   lines.push(
-    `# Status: ${t.dns.ready ? 'ready (dns.validated): its names are served.' : `not ready: nothing of it is served yet, and no deploy waits for it; ${stage} waits for the records below.`}`,
+    `# Status: ${
+      t.dns.ready
+        ? `ready (dns.validated): its names are served${platformHost ? `, and its platform host ${platformHost} still forwards (remove dns.platformDomain once its users have moved)` : ''}.`
+        : `not ready: ${platformHost ? `it is served at its platform host ${platformHost} as before` : 'nothing of it is served yet'}, and no deploy waits for it; ${stage} waits for the records below.`
+    }`,
     '# Generated by tenantc compile. Values in <angle brackets> are known once deployed: the validation',
     `# records and name servers from tenantc deploy's report, the rest from the outputs of ALB shard ${t.placement.albShard}, the root and the tenant stack.`,
     '',
@@ -121,15 +139,15 @@ export function dnsInstructions(t: TenantPlan): string {
     '# 1. Certificate validation: one CNAME per name below, exactly as tenantc deploy prints it',
     `#    (from ${t.dns.ready ? "the tenant stack's certificate" : stage}; or aws acm describe-certificate).`,
     '#    Keep them: ACM renews with them.',
-    ...t.certificateNames.map((n) => `#    ${handoverText(n)}`),
+    ...t.dns.own.certificateNames.map((n) => `#    ${handoverText(n)}`),
     '',
     ...(t.dns.ready ? [] : [`# 2. Then ${validated}.`, '']),
     `# ${t.dns.ready ? '2' : '3'}. Traffic${t.dns.ready ? '' : ', once its names are served'}:`,
-    ...t.domains.map(
-      (d) => `${handoverText(d)}\t${d.split('.').length === 2 ? 'ALIAS/ANAME' : 'CNAME'}\t<LoadBalancerDnsName of ALB shard ${t.placement.albShard}>`,
+    // A registrable domain is its zone's apex, where DNS allows no CNAME (plan: apexDomains).
+    ...t.dns.own.domains.map(
+      (d) => `${handoverText(d)}\t${t.apexDomains.includes(d) ? 'ALIAS/ANAME' : 'CNAME'}\t<LoadBalancerDnsName of ALB shard ${t.placement.albShard}>`,
     ),
-    `${handoverText(t.assetsDomain)}\tCNAME\t<ConnectionGroupRoutingEndpoint of the root stack>`,
-    `${handoverText(t.auth.domain)}\tCNAME\t<CloudFront domain of the Cognito custom domain: UserPoolDomainTarget output of the tenant stack>`,
+    `${handoverText(t.dns.own.signIn)}\tCNAME\t<CloudFront domain of the Cognito custom domain: UserPoolDomainTarget output of the tenant stack>`,
     '',
   );
   return lines.join('\n');

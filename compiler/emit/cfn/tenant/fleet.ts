@@ -6,7 +6,7 @@
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { tenantTagPairs } from '../../../plan/isolation.ts';
 import { renderTemplate } from '../../render.ts';
-import { hardenedLaunchTemplateData } from '../compute.ts';
+import { ASG_NOTIFICATION_TYPES, hardenedLaunchTemplateData } from '../compute.ts';
 import { NO_EGRESS } from '../network.ts';
 import type { StackParameters } from '../stackParameters.ts';
 import { getAtt, propagatedTags, ref, tags, type LayerOutput } from '../template.ts';
@@ -68,7 +68,7 @@ export function emitTenantFleet(plan: EstatePlan, t: TenantPlan, params: StackPa
               signalResource: TENANT_FLEET_GROUP,
             }).split(STACK_ID_SLOT),
             userDataValues: [ref('AWS::StackId')],
-            imageId: params.ref('AppAmiId'),
+            imageId: p.app.ami,
             tags: tenantTagPairs(p.tags, t.id),
           }),
         },
@@ -98,6 +98,7 @@ export function emitTenantFleet(plan: EstatePlan, t: TenantPlan, params: StackPa
           HealthCheckType: 'ELB',
           HealthCheckGracePeriod: 300,
           MetricsCollection: [{ Granularity: '1Minute' }],
+          NotificationConfigurations: [{ TopicARN: params.ref('AlarmTopicArn'), NotificationTypes: ASG_NOTIFICATION_TYPES }],
           Tags: propagatedTags([...tenantTagPairs(p.tags, t.id), ['Name', t.names.fleet]]),
         },
       },

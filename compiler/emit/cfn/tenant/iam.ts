@@ -11,13 +11,14 @@
 //   - dedicated compute: only its own fleet's instances (EC2 instance profile); the
 //     pooled fleet is not trusted at all, so premium isolation holds past compute;
 //   - offboarded: nobody (an explicit deny), though the role is kept with the data.
-// The role carries no AWS managed policy: AmazonSSMManagedInstanceCore, for one,
-// allows ssm:GetParameter on "*", every tenant's parameters. Session Manager's agent
-// gets the few actions it needs, which read nothing.
+// The role carries no AWS managed policy (rule E402): AmazonSSMManagedInstanceCore, for
+// one, allows ssm:GetParameter on "*", every tenant's parameters. Session Manager's
+// agent gets the few actions it needs, which read nothing (compute.ts).
 import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { COMPUTE_TAG_KEY, TENANT_TAG_KEY, tenantS3Prefix } from '../../../plan/isolation.ts';
 import type { StackParameters } from '../stackParameters.ts';
 import type { PolicyDocument, PolicyStatement } from '../policy.ts';
+import { sessionManagerAgent } from '../compute.ts';
 import { join, ref, sub, type LayerOutput } from '../template.ts';
 
 export const TENANT_ROLE = 'tenantRole';
@@ -29,7 +30,7 @@ export const MANAGED_POLICY_MAX_CHARS = 6144;
 /** ARN of the shared tenant data bucket, from the name its stack receives. */
 export const tenantDataBucketArn = (params: StackParameters) => join('', [sub('arn:${AWS::Partition}:s3:::'), params.ref('TenantDataBucketName')]);
 
-export function tenantPolicyDocument(t: TenantPlan, params: StackParameters): PolicyDocument {
+export function tenantPolicyDocument(plan: EstatePlan, t: TenantPlan, params: StackParameters): PolicyDocument {
   const own = { StringEquals: { [`aws:PrincipalTag/${TENANT_TAG_KEY}`]: t.id } };
   const arn = (service: string, resource: string) =>
     sub('arn:${AWS::Partition}:${Service}:${AWS::Region}:${AWS::AccountId}:${Resource}', { Service: service, Resource: resource });
@@ -103,35 +104,24 @@ export function tenantPolicyDocument(t: TenantPlan, params: StackParameters): Po
         Resource: [arn('elasticache', `user:${t.names.cacheUser}`), arn('elasticache', `replicationgroup:${t.names.cacheGroup}`)],
         Condition: own,
       },
-      ...(t.serving.fleet ? [sessionManagerAgent(own), fleetReadiness(own)] : []),
+      ...(t.serving.fleet ? [sessionManagerAgent(own), platformConfiguration(plan, own), fleetReadiness(own)] : []),
     ],
   };
 }
 
 /**
- * What the SSM agent of a dedicated fleet needs for Session Manager (register the
- * instance, open the session channels, poll its messages): none of these reads a
- * parameter, a document's content or another instance (AWS Systems Manager User
- * Guide, "Step 2: Verify or add instance permissions for Session Manager").
+ * A dedicated fleet's app reads the platform's own configuration (database endpoints,
+ * bucket, registry: nothing of any tenant) as the pooled fleet does (compute.ts); its
+ * tenant's parameters it reads through OwnParameters above, and no other tenant's.
  */
-function sessionManagerAgent(own: PolicyStatement['Condition']): PolicyStatement {
+function platformConfiguration(plan: EstatePlan, own: PolicyStatement['Condition']): PolicyStatement {
+  const path = plan.platform.names.configPath;
+  const arn = (name: string) => sub('arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ParameterName}', { ParameterName: name });
   return {
-    Sid: 'SessionManagerAgent',
+    Sid: 'ReadPlatformConfiguration',
     Effect: 'Allow',
-    Action: [
-      'ssm:UpdateInstanceInformation',
-      'ssmmessages:CreateControlChannel',
-      'ssmmessages:CreateDataChannel',
-      'ssmmessages:OpenControlChannel',
-      'ssmmessages:OpenDataChannel',
-      'ec2messages:AcknowledgeMessage',
-      'ec2messages:DeleteMessage',
-      'ec2messages:FailMessage',
-      'ec2messages:GetEndpoint',
-      'ec2messages:GetMessages',
-      'ec2messages:SendReply',
-    ],
-    Resource: '*',
+    Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
+    Resource: [arn(`${path}*`), arn(path.slice(0, -1))],
     ...(own ? { Condition: own } : {}),
   };
 }
@@ -175,7 +165,7 @@ export function emitTenantIam(plan: EstatePlan, t: TenantPlan, params: StackPara
     resources: {
       [TENANT_POLICY]: {
         Type: 'AWS::IAM::ManagedPolicy',
-        Properties: { Description: `Access of tenant ${t.id}: only its own resources`, PolicyDocument: tenantPolicyDocument(t, params) },
+        Properties: { Description: `Access of tenant ${t.id}: only its own resources`, PolicyDocument: tenantPolicyDocument(plan, t, params) },
       },
       [TENANT_ROLE]: {
         Type: 'AWS::IAM::Role',
@@ -187,7 +177,7 @@ export function emitTenantIam(plan: EstatePlan, t: TenantPlan, params: StackPara
           ManagedPolicyArns: [ref(TENANT_POLICY)],
           Tags: [
             { Key: TENANT_TAG_KEY, Value: t.id },
-            { Key: COMPUTE_TAG_KEY, Value: t.serving.fleet ? 'dedicated' : 'shared' },
+            { Key: COMPUTE_TAG_KEY, Value: t.serving.computeTag },
           ],
         },
       },

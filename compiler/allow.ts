@@ -1,0 +1,177 @@
+// One allow language for the review and for deploy. A pull request carries
+// `tenantc-allow: <kind> <target>: <reason>` lines in its description; `tenantc diff`
+// takes them as --allow (its --fail-on gate), and `tenantc deploy` reads the same lines
+// with --allow-file after merge, so a destructive change deploys only as it was
+// reviewed. Deploy's own flags are the same allows without a reason:
+// `--allow-replace T` is `replacement T`, `--allow-remove T` is `removal T`.
+//
+// A target names whose resource it is, never a bare logical id: `tenantUserPool` exists
+// in every tenant's stack, so allowing it by name would allow it for all of them.
+//   tenant:<id>                  everything of that tenant: its stack, its nested stack
+//                                in its group, its domain stage
+//   tenant:<id>/<logicalId>      one resource of that tenant's
+//   estate:<template>/<logicalId> one resource of a shared template, by its path in the
+//                                output without `.template.json` (root, groups/group-0,
+//                                shards/cache-0, ...)
+// Shared by compiler/diff and deploy/ (which imports nothing else of the compiler's
+// stages); pure.
+
+/** What deploy refuses on its own that an allow of a kind lifts (README, "Deploy"). */
+export type DeployCheck =
+  /** The change set replaces a resource that holds data. */
+  | 'replace'
+  /** The change set removes a resource that holds data, or a nested stack. */
+  | 'remove'
+  /** A tenant leaves the output while its deployed status is not offboarded. */
+  | 'lifecycle';
+
+interface KindSpec {
+  /** One line for --help and README. */
+  readonly summary: string;
+  /** The review reports findings of this kind (diff --fail-on accepts it); false: an allow of it is deploy's alone so far. */
+  readonly review: boolean;
+  /** Deploy's refusals an allow of this kind lifts; none: the kind is the review's alone. */
+  readonly deploy: readonly DeployCheck[];
+}
+
+/**
+ * Every kind of finding an allow can name. Adding a kind is one line here: the diff's
+ * --fail-on accepts it, the parsers accept it, and `deploy` says what it lifts.
+ */
+export const ALLOW_KIND_SPECS = {
+  replacement: { summary: 'a resource is replaced', review: true, deploy: ['replace'] },
+  removal: { summary: 'a resource or stack is removed', review: true, deploy: ['remove'] },
+  broadening: { summary: 'IAM statements or security-group rules widen access', review: true, deploy: [] },
+  stateful: {
+    summary: 'a database, cache, bucket, table, user pool, key, log group, secret or hosted zone is replaced or removed, or stranded by a replaced VPC',
+    review: true,
+    deploy: ['replace', 'remove'],
+  },
+  // The risk table's kinds (compiler/diff/riskTable.ts): a change set shows the property
+  // changes behind them no better than a template diff does, so the review is where
+  // they are decided and deploy has nothing of its own to lift.
+  'data-loss': {
+    summary: 'stored data is deleted without replacing anything (retention, expiry, backups, versioning, deletion protection)',
+    review: true,
+    deploy: [],
+  },
+  weakening: { summary: 'security is lowered (MFA, passwords, TLS, WAF, encryption, public access, logging)', review: true, deploy: [] },
+  interruption: { summary: 'a database, cache or fleet restarts or rolls (with its roll-out order)', review: true, deploy: [] },
+  lifecycle: { summary: 'a tenant is removed while it is not offboarded (a step of its lifecycle skipped)', review: false, deploy: ['lifecycle'] },
+} as const satisfies Record<string, KindSpec>;
+
+export type AllowKind = keyof typeof ALLOW_KIND_SPECS;
+export const ALLOW_KINDS = Object.keys(ALLOW_KIND_SPECS) as readonly AllowKind[];
+/** The kinds the review reports: what `tenantc diff --fail-on` takes. */
+export const REVIEW_KINDS: readonly AllowKind[] = ALLOW_KINDS.filter((k) => ALLOW_KIND_SPECS[k].review);
+
+export const isAllowKind = (k: string): k is AllowKind => Object.hasOwn(ALLOW_KIND_SPECS, k);
+
+/** The kinds whose allow lifts a deploy check. */
+export const kindsLifting = (check: DeployCheck): AllowKind[] =>
+  ALLOW_KINDS.filter((k) => (ALLOW_KIND_SPECS[k].deploy as readonly DeployCheck[]).includes(check));
+
+export type AllowTarget =
+  | { readonly scope: 'tenant'; readonly tenant: string; readonly logicalId: string | null }
+  | { readonly scope: 'estate'; readonly template: string; readonly logicalId: string };
+
+export interface Allow {
+  readonly kind: AllowKind;
+  readonly target: AllowTarget;
+  /** Why (required in a pull request's lines; empty for deploy's flags). */
+  readonly reason: string;
+}
+
+/** The prefix of an allow line in a pull request's description. */
+export const ALLOW_LINE_PREFIX = 'tenantc-allow:';
+/** A reason says why: at least this many characters. */
+export const MIN_REASON = 10;
+
+const TENANT_ID = '[a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*';
+/** CloudFormation logical ids are alphanumeric. */
+const LOGICAL_ID = '[A-Za-z0-9]+';
+const TEMPLATE = '[a-z0-9][a-z0-9-]*(?:/[a-z0-9][a-z0-9-]*)*';
+const TENANT_TARGET = new RegExp(`^tenant:(${TENANT_ID})(?:/(${LOGICAL_ID}))?$`);
+const ESTATE_TARGET = new RegExp(`^estate:(${TEMPLATE})/(${LOGICAL_ID})$`);
+
+const GRAMMAR = 'tenant:<id>, tenant:<id>/<logicalId> or estate:<template>/<logicalId>';
+
+/** `tenant:acme/tenantUserPool` → a target, or why it is not one. */
+export function parseTarget(text: string): AllowTarget | string {
+  const t = TENANT_TARGET.exec(text);
+  if (t) return { scope: 'tenant', tenant: t[1]!, logicalId: t[2] ?? null };
+  const e = ESTATE_TARGET.exec(text);
+  if (e && !e[1]!.endsWith('.template.json')) return { scope: 'estate', template: e[1]!, logicalId: e[2]! };
+  if (new RegExp(`^${LOGICAL_ID}$`).test(text))
+    return `"${text}" is a bare logical id, which every stack holding one of that name would match: write tenant:<id>/${text} or estate:<template>/${text} (e.g. estate:root/${text})`;
+  if (text.startsWith('estate:') && text.includes('.template.json'))
+    return `"${text}": name the template without .template.json and add the resource: estate:<template>/<logicalId>`;
+  if (text.startsWith('estate:'))
+    return `"${text}": an estate target names one resource of a shared template: estate:<template>/<logicalId> (e.g. estate:root/platformDatabaseCluster)`;
+  return `"${text}" is not a target: write ${GRAMMAR}`;
+}
+
+export function formatTarget(t: AllowTarget): string {
+  return t.scope === 'tenant' ? `tenant:${t.tenant}${t.logicalId ? `/${t.logicalId}` : ''}` : `estate:${t.template}/${t.logicalId}`;
+}
+
+export const formatAllow = (a: Allow): string => `${a.kind} ${formatTarget(a.target)}${a.reason ? `: ${a.reason}` : ''}`;
+
+function kindError(kind: string): string {
+  return `kind "${kind}" is not one of ${ALLOW_KINDS.join(', ')}`;
+}
+
+/** `removal tenant:globex: customer left, export confirmed (OPS-12)` → an Allow, or why it is not one. */
+export function parseAllow(text: string): Allow | string {
+  const m = /^\s*([a-z-]+)\s+(\S+?)\s*:\s+(.*?)\s*$/.exec(text) ?? /^\s*([a-z-]+)\s+(\S+?):?\s*$/.exec(text);
+  if (!m) return `"${text}" is not an allow: write "<kind> <target>: <reason>", e.g. "removal tenant:globex: customer left (OPS-12)"`;
+  const [, kind, targetText, reason = ''] = m as unknown as [string, string, string, string | undefined];
+  if (!isAllowKind(kind)) return `"${text}": ${kindError(kind)}`;
+  const target = parseTarget(targetText);
+  if (typeof target === 'string') return `"${text}": ${target}`;
+  if (reason.length < MIN_REASON) return `"${text}": the reason must say why (at least ${MIN_REASON} characters after "${formatTarget(target)}: ")`;
+  return { kind, target, reason };
+}
+
+/** A deploy flag's value (`--allow-replace tenant:acme/tenantUserPool`) as the allow of `kind`, with no reason. */
+export function flagAllow(kind: AllowKind, text: string): Allow | string {
+  const target = parseTarget(text);
+  return typeof target === 'string' ? target : { kind, target, reason: '' };
+}
+
+/**
+ * The `tenantc-allow:` lines of a text (a pull request's description): each parsed,
+ * with its 1-based line for errors. Other lines are not read.
+ */
+export function allowLines(text: string): { readonly line: number; readonly allow: Allow | string }[] {
+  const out: { line: number; allow: Allow | string }[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const m = /^\s*tenantc-allow:\s*(.*)$/.exec(raw);
+    if (m) out.push({ line: i + 1, allow: parseAllow(m[1]!) });
+  });
+  return out;
+}
+
+/** What an allow is matched against: one finding of the review, or one refusal of deploy. */
+export interface AllowSubject {
+  readonly kind: AllowKind;
+  /** The tenant the resource belongs to, or null for the shared estate. */
+  readonly tenant: string | null;
+  /** Its template's path in the output without `.template.json`. */
+  readonly template: string;
+  /** The resource; null for a finding about a whole stack (see `holder`). */
+  readonly logicalId: string | null;
+  /** For a whole stack: the nested-stack resource that holds it in its parent template. */
+  readonly holder?: { readonly template: string; readonly logicalId: string } | null;
+}
+
+/** The output path of a template without `.template.json`: `groups/group-0`. */
+export const templateName = (file: string): string => file.replace(/\.template\.json$/, '');
+
+export function covers(a: Allow, s: AllowSubject): boolean {
+  if (a.kind !== s.kind) return false;
+  const t = a.target;
+  if (t.scope === 'tenant') return s.tenant === t.tenant && (t.logicalId === null || t.logicalId === s.logicalId);
+  if (s.logicalId !== null) return t.template === s.template && t.logicalId === s.logicalId;
+  return s.holder != null && t.template === s.holder.template && t.logicalId === s.holder.logicalId;
+}

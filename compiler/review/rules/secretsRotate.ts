@@ -1,0 +1,27 @@
+import { finding, type SecurityRule } from '../rule.ts';
+import { text } from './shared.ts';
+
+export const secretsRotate: SecurityRule = {
+  id: 'E305',
+  title: 'Every secret the estate creates has a rotation schedule',
+  reason:
+    'A tenant secret that never changes stays valid for as long as anyone who ever read it (an old instance image, a leaked log, a departed operator) keeps a copy; a rotation bounds that to one period.',
+  fix: "Give the secret an AWS::SecretsManager::RotationSchedule in its template (tenant/config.ts tenantSecretRotation, on the estate's rotation Lambda).",
+  check(template, name) {
+    const scheduled = new Set(
+      Object.values(template.Resources)
+        .filter(
+          (r) =>
+            r.Type === 'AWS::SecretsManager::RotationSchedule' &&
+            (r.Properties?.RotationLambdaARN !== undefined || r.Properties?.HostedRotationLambda !== undefined),
+        )
+        .map((r) => text(r.Properties?.SecretId)),
+    );
+    return Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret')
+      .map(([id]) => {
+        const ok = scheduled.has(JSON.stringify({ Ref: id }));
+        return finding(this, name, id, ok, ok ? 'rotates' : 'no rotation schedule names it');
+      });
+  },
+};

@@ -1,0 +1,132 @@
+// The allow language shared by the review (diff --allow, the workflow's tenantc-allow:
+// lines) and deploy (--allow-replace, --allow-remove, --allow-file): its grammar, what
+// each target covers, and the one table of kinds both sides read.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  ALLOW_KIND_SPECS,
+  ALLOW_KINDS,
+  type Allow,
+  REVIEW_KINDS,
+  allowLines,
+  type AllowSubject,
+  covers,
+  flagAllow,
+  formatAllow,
+  kindsLifting,
+  parseAllow,
+  parseTarget,
+} from '../compiler/allow.ts';
+import { parseFailOn } from '../compiler/diff/failOn.ts';
+import { runMain } from './helpers.ts';
+
+const A = suite('allow language');
+
+const allow = (text: string) => {
+  const a = parseAllow(text);
+  if (typeof a === 'string') throw new Error(a);
+  return a;
+};
+
+A('targets: tenant, tenant resource, estate resource; anything else says how to write one', () => {
+  assert.equal(parseTarget('tenant:acme'), { scope: 'tenant', tenant: 'acme', logicalId: null });
+  assert.equal(parseTarget('tenant:wayne-enterprises/tenantUserPool'), { scope: 'tenant', tenant: 'wayne-enterprises', logicalId: 'tenantUserPool' });
+  assert.equal(parseTarget('estate:root/platformDatabaseCluster'), { scope: 'estate', template: 'root', logicalId: 'platformDatabaseCluster' });
+  assert.equal(parseTarget('estate:shards/cache-0/replicationGroup'), { scope: 'estate', template: 'shards/cache-0', logicalId: 'replicationGroup' });
+  assert.match(parseTarget('tenantUserPool') as string, 'is a bare logical id, which every stack holding one of that name would match');
+  assert.match(parseTarget('tenantUserPool') as string, 'tenant:<id>/tenantUserPool');
+  assert.match(parseTarget('estate:root') as string, 'an estate target names one resource');
+  assert.match(parseTarget('estate:root.template.json/x') as string, 'without .template.json');
+  for (const bad of ['tenant:', 'tenant:Acme', 'tenant:acme/', 'tenant:acme/user-pool', 'tenant:acme--x', 'groups/group-0.template.json', 'estate:/x', '*'])
+    assert.type(parseTarget(bad), 'string', bad);
+});
+
+A('an allow line: kind, target, reason; a bare logical id, an unknown kind or a missing reason is an error', () => {
+  assert.equal(allow('removal tenant:globex: contract ended, export delivered (OPS-12)'), {
+    kind: 'removal',
+    target: { scope: 'tenant', tenant: 'globex', logicalId: null },
+    reason: 'contract ended, export delivered (OPS-12)',
+  });
+  assert.is(
+    formatAllow(allow('replacement  estate:root/platformDatabaseCluster :  rename, data migrated (DB-4)')),
+    'replacement estate:root/platformDatabaseCluster: rename, data migrated (DB-4)',
+  );
+  assert.match(parseAllow('replacement tenantUserPool: the pool must be recreated') as string, 'bare logical id');
+  assert.match(parseAllow('deletion tenant:acme: a reason long enough') as string, `kind "deletion" is not one of ${ALLOW_KINDS.join(', ')}`);
+  assert.match(parseAllow('removal tenant:acme: ok') as string, 'the reason must say why');
+  assert.match(parseAllow('removal tenant:acme') as string, 'the reason must say why');
+  assert.match(parseAllow('just words') as string, 'kind "just" is not one of');
+  assert.match(parseAllow('') as string, 'is not an allow');
+});
+
+A("a pull request's description: only tenantc-allow: lines are read, each with its line", () => {
+  const body = [
+    'Offboard globex for good.',
+    '',
+    'tenantc-allow: removal tenant:globex: contract ended, export delivered (OPS-12)\r',
+    '  tenantc-allow: stateful tenant:globex: contract ended, export delivered (OPS-12)',
+    'tenantc-allow: removal tenantGlobexStack: the stack goes',
+    'not an allow: tenantc-allow is mentioned here',
+  ].join('\n');
+  const lines = allowLines(body);
+  assert.equal(
+    lines.map((l) => [l.line, typeof l.allow === 'string' ? 'error' : formatAllow(l.allow)]),
+    [
+      [3, 'removal tenant:globex: contract ended, export delivered (OPS-12)'],
+      [4, 'stateful tenant:globex: contract ended, export delivered (OPS-12)'],
+      [5, 'error'],
+    ],
+  );
+});
+
+A('what a target covers: its tenant (all of it, or one resource), or one resource of a shared template', () => {
+  const subject = (over: Partial<AllowSubject>): AllowSubject => ({
+    kind: 'replacement',
+    tenant: 'acme',
+    template: 'tenants/acme',
+    logicalId: 'tenantUserPool',
+    ...over,
+  });
+  const a = (text: string) => flagAllow('replacement', text) as Allow;
+  assert.ok(covers(a('tenant:acme'), subject({})));
+  assert.ok(covers(a('tenant:acme'), subject({ logicalId: null })), 'a tenant target covers its whole stack');
+  assert.ok(covers(a('tenant:acme/tenantUserPool'), subject({})));
+  assert.not.ok(covers(a('tenant:acme/tenantUserPool'), subject({ tenant: 'globex', template: 'tenants/globex' })), "not another tenant's");
+  assert.not.ok(covers(a('tenant:acme/tenantUserPool'), subject({ logicalId: 'tenantLogGroup' })));
+  assert.not.ok(covers(a('tenant:acme/tenantUserPool'), subject({ logicalId: null })), "one resource does not cover the tenant's whole stack");
+  assert.not.ok(covers(a('tenant:acme'), subject({ tenant: null, template: 'root', logicalId: 'tenantUserPool' })));
+  const shared = subject({ tenant: null, template: 'root', logicalId: 'platformDatabaseCluster' });
+  assert.ok(covers(a('estate:root/platformDatabaseCluster'), shared));
+  assert.not.ok(covers(a('estate:groups/group-0/platformDatabaseCluster'), shared));
+  assert.not.ok(covers(flagAllow('removal', 'estate:root/platformDatabaseCluster') as Allow, shared), 'the kind must match');
+  // A whole nested stack is named by the resource holding it.
+  const group = subject({
+    kind: 'removal',
+    tenant: null,
+    template: 'groups/group-1',
+    logicalId: null,
+    holder: { template: 'root', logicalId: 'tenantGroup1Stack' },
+  });
+  assert.ok(covers(flagAllow('removal', 'estate:root/tenantGroup1Stack') as Allow, group));
+  assert.not.ok(covers(flagAllow('removal', 'estate:root/tenantGroup2Stack') as Allow, group));
+});
+
+A('one table of kinds: the diff accepts each, and each says what it lifts in deploy', () => {
+  assert.equal(parseFailOn(REVIEW_KINDS.join(',')), [...REVIEW_KINDS]);
+  assert.type(parseFailOn('lifecycle'), 'string', 'a kind the review does not report yet is not offered to --fail-on');
+  assert.equal(kindsLifting('replace'), ['replacement', 'stateful']);
+  assert.equal(kindsLifting('remove'), ['removal', 'stateful']);
+  assert.equal(kindsLifting('lifecycle'), ['lifecycle']);
+  for (const k of ALLOW_KINDS) assert.ok(ALLOW_KIND_SPECS[k].summary.length > 10, k);
+});
+
+A('the CLI: a bare logical id is a usage error on both sides (diff --allow, deploy --allow-replace)', async () => {
+  const diff = await runMain(['diff', '--base', 'HEAD', '--fail-on', 'replacement', '--allow', 'replacement tenantUserPool: pools are recreated on purpose']);
+  assert.is(diff.status, 2, diff.stderr);
+  assert.match(diff.stderr, 'bare logical id');
+  const deploy = await runMain(['deploy', '--stack', 's', '--assets-bucket', 'b', '--allow-replace', 'tenantUserPool']);
+  assert.is(deploy.status, 2, deploy.stderr);
+  assert.match(deploy.stderr, '--allow-replace "tenantUserPool" is a bare logical id');
+});
+
+A.run();
