@@ -185,7 +185,7 @@ P('past a quota, compile names the quota, the count, the limit and the fix', () 
   assert.is(r.ok, false);
   if (r.ok) return;
   assert.equal(r.diagnostics.map(formatDiagnostic), [
-    'tenants/platform.yaml:71:29: placing 11 tenants needs 11 Cognito user pools (one per tenant), over the quota cognitoUserPools = 10 (declared; "Cognito user pools per account and Region", Amazon Cognito Developer Guide, Quotas): request an increase in Service Quotas, then declare it as quotas.cognitoUserPools in this file',
+    'tenants/platform.yaml:78:29: placing 11 tenants needs 11 Cognito user pools (one per tenant), over the quota cognitoUserPools = 10 (declared; "Cognito user pools per account and Region", Amazon Cognito Developer Guide, Quotas): request an increase in Service Quotas, then declare it as quotas.cognitoUserPools in this file',
   ]);
 });
 
