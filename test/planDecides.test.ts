@@ -1,14 +1,20 @@
 // The plan decides, emitters translate (README, "Layout"): group membership and a
 // group's ALB shards are read from the plan's GroupPlan, never derived again from each
-// tenant's placement. Each test hands emit a plan whose decision differs from what a
-// re-derivation would find, so an emitter that re-derives fails it.
+// tenant's placement (each test hands emit a plan whose decision differs from what a
+// re-derivation would find, so an emitter that re-derives fails it); what a status
+// means is one table (plan/status.ts) that each tenant's ServingPlan is made from.
+// What a suspended tenant's stack does is proven in test/lifecycle.test.ts.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { emitEstate } from '../compiler/emit/emitEstate.ts';
 import type { AssetsManifest } from '../compiler/outputFormat.ts';
 import type { EstatePlan, GroupPlan } from '../compiler/plan/model.ts';
 import { groupStackId } from '../compiler/plan/names.ts';
-import { compiledFrom, SAMPLE_TENANTS } from './helpers.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { servingFor } from '../compiler/plan/planEstate.ts';
+import { TENANT_STATUS_MEANING, TENANT_STATUSES } from '../compiler/plan/status.ts';
+import { compiledFrom, ROOT, SAMPLE_TENANTS } from './helpers.ts';
 
 const D = suite('the plan decides');
 const { plan } = compiledFrom(SAMPLE_TENANTS);
@@ -70,6 +76,46 @@ D('a group receives the values of the ALB shards its GroupPlan lists, and refuse
 D('a tenant no group lists is an error of the plan, not a stack silently left out', () => {
   const groups: GroupPlan[] = [{ ...plan.groups[0]!, tenants: plan.groups[0]!.tenants.filter((id) => id !== 'acme') }];
   assert.throws(() => emitEstate({ ...plan, groups }), /tenant acme is in none of the plan's groups/);
+});
+
+D("the status table has a row for exactly the tenant schema's statuses", () => {
+  const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'tenant.schema.json'), 'utf8')) as { properties: { status: { enum: string[] } } };
+  assert.equal([...TENANT_STATUSES].sort(), [...schema.properties.status.enum].sort());
+  assert.ok(
+    Object.isFrozen(TENANT_STATUS_MEANING) && TENANT_STATUSES.every((s) => Object.isFrozen(TENANT_STATUS_MEANING[s])),
+    'nobody can change it at run time',
+  );
+});
+
+D('every ServingPlan is its status row, with a DNS that is not ready hiding every host name', () => {
+  const tier = plan.platform.tiers.find((t) => t.compute === 'shared')!;
+  const premium = plan.platform.tiers.find((t) => t.compute === 'dedicated')!;
+  for (const status of TENANT_STATUSES) {
+    const row = TENANT_STATUS_MEANING[status];
+    for (const dnsReady of [true, false]) {
+      const shared = servingFor(status, tier, dnsReady);
+      assert.equal(
+        {
+          routing: shared.routing,
+          signIn: shared.signIn,
+          assets: shared.assets,
+          seats: shared.sharedSeats,
+          credentials: shared.credentials,
+          fleet: shared.fleet,
+        },
+        { routing: dnsReady ? row.routing : 'none', signIn: row.signIn, assets: row.assets, seats: row.seats, credentials: row.credentials, fleet: null },
+        `${status}, shared compute, DNS ${dnsReady ? 'ready' : 'not ready'}`,
+      );
+      assert.is(shared.hostNames, dnsReady);
+      const dedicated = servingFor(status, premium, dnsReady);
+      assert.is(dedicated.sharedSeats, false, 'a dedicated tenant takes no seat on the shared fleet');
+      assert.equal(
+        [dedicated.fleet?.min, dedicated.fleet?.max],
+        row.dedicatedFleet === 'zero' ? [0, 0] : [premium.dedicatedInstances!.min, premium.dedicatedInstances!.max],
+        `${status}: its fleet`,
+      );
+    }
+  }
 });
 
 D.run();
