@@ -97,8 +97,8 @@ const FLOW_NULL_KEY = /(?:~|null|Null|NULL)[ \t]*[,}]/y;
  * declining costs time, never correctness. Declined:
  *   - anywhere: a byte-order mark, a carriage return alone (a line break to js-yaml,
  *     content to yaml); outside comments and quoted scalars: anchors (&), aliases (*),
- *     tags (!), merge keys (<<); document markers (--- and ... at a line start); a line
- *     of LONG_LINE characters or more;
+ *     tags (!), merge keys (<<); document markers (--- and ... at a line start); a tab
+ *     in a line's indentation; a line of LONG_LINE characters or more;
  *   - where a scalar may start (the line's start, after `: `, `- `, `[`, `{`, `,`):
  *     an explicit key (`? `), a null key, an empty key, an empty sequence entry (`-` and
  *     nothing else on the line: js-yaml then swallows the parent's next entry);
@@ -115,10 +115,15 @@ export function mayDiffer(text: string): boolean {
   let i = 0;
   while (i < n) {
     const lineStart = i;
+    // A tab in a line's indentation: yaml refuses it where js-yaml does not always (a
+    // blank line of a block scalar).
+    for (let j = i; text[j] === ' ' || text[j] === '\t'; j++) if (text[j] === '\t') return true;
     if ((text.startsWith('---', i) || text.startsWith('...', i)) && isSpaceOrEnd(text[i + 3])) return true;
     /** The open flow collections of the line, innermost last: `[` or `{`. */
     let flow = '';
     let tokenStart = true;
+    /** Right after `{` or a `,` of a flow mapping: where a key may go without its `:`. */
+    let flowKey = false;
     for (; i < n && text[i] !== '\n'; i++) {
       const c = text[i]!;
       const next = text[i + 1];
@@ -135,9 +140,9 @@ export function mayDiffer(text: string): boolean {
         if (c === '~' || c === 'n' || c === 'N') {
           NULL_KEY.lastIndex = i;
           if (NULL_KEY.test(text)) return true;
-          // In a flow mapping a key needs no `:` (`{~}`, `{null, a}`).
+          // In a flow mapping a key needs no `:` (`{~}`, `{a: 1, null}`); a value may be null (`{a: null}`).
           FLOW_NULL_KEY.lastIndex = i;
-          if (flow.endsWith('{') && FLOW_NULL_KEY.test(text)) return true;
+          if (flowKey && FLOW_NULL_KEY.test(text)) return true;
         }
         if (c === '-' && isSpaceOrEnd(next)) {
           let j = i + 1;
@@ -156,10 +161,12 @@ export function mayDiffer(text: string): boolean {
           if (j >= n || text[j] !== c || text[j + 1] === '#') return true;
           i = j;
           tokenStart = false;
+          flowKey = false;
           continue;
         }
         if (c === '[' || c === '{') {
           flow += c;
+          flowKey = c === '{';
           continue;
         }
       }
@@ -172,13 +179,16 @@ export function mayDiffer(text: string): boolean {
           if (text[j] === ':' && isSpaceOrEnd(text[j + 1])) return true;
         }
         tokenStart = false;
+        flowKey = false;
         continue;
       }
       if (flow !== '' && c === ',') {
         tokenStart = true;
+        flowKey = flow.endsWith('{');
         continue;
       }
       tokenStart = (c === ':' || c === '-') && isSpaceOrEnd(next);
+      flowKey = false;
     }
     if (flow !== '' || i - lineStart >= LONG_LINE) return true;
     i++;
@@ -187,9 +197,10 @@ export function mayDiffer(text: string): boolean {
 }
 
 /**
- * The document's value as yaml reads it, or DECLINED. Also declines an empty document
- * or a bare null (rare: the slow path tells them apart) and anything js-yaml rejects
- * (a syntax error, a duplicate key), which yaml then positions.
+ * The document's value as yaml reads it, or DECLINED. Takes only a mapping (every
+ * manifest and the lock is one): a document that is a scalar or a sequence, empty or a
+ * bare null, is left to yaml (js-yaml reads a scalar document indented by a tab, which
+ * yaml refuses), and so is anything js-yaml rejects (a syntax error, a duplicate key).
  */
 export function readFast(text: string): unknown {
   if (mayDiffer(text)) return DECLINED;
@@ -199,5 +210,5 @@ export function readFast(text: string): unknown {
   } catch {
     return DECLINED;
   }
-  return value === undefined || value === null ? DECLINED : value;
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : DECLINED;
 }
