@@ -36,6 +36,8 @@ const WEIGHT = {
   'sqlTemplates.test.ts': 2,
   'compile.test.ts': 2,
   'provisioner.test.ts': 1.5,
+  'testRunner.test.ts': 2,
+  'yamlFastPath.test.ts': 1.5,
 };
 /**
  * Suites that must share a process: those that run the built CLI (it is built once per
