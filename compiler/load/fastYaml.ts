@@ -107,7 +107,7 @@ const FLOW_NULL_KEY = /(?:~|null|Null|NULL)[ \t]*[,}]/y;
  *     as a key (`]:`), a comment touching a closing quote or bracket (`'x'#`).
  * A quote inside a plain scalar (`O'Brien`) opens nothing.
  */
-export function mayDiffer(text: string): boolean {
+function mayDiffer(text: string): boolean {
   // Anywhere, in a comment or a quoted scalar too.
   if (text.includes('\uFEFF')) return true;
   for (let k = text.indexOf('\r'); k !== -1; k = text.indexOf('\r', k + 1)) if (text[k + 1] !== '\n') return true;
