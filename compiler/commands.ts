@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { type Command, EXIT_INVALID, EXIT_OK, EXIT_USAGE, type Io } from '../cli/command.ts';
 import { ALLOW_KIND_SPECS, REVIEW_KINDS } from './allow.ts';
 import { runCfnLint } from './check/cfnLint.ts';
-import { parseReviewRecord, reviewOutput, templatesToLint } from './check/checkOutput.ts';
+import { checkAssetsManifest, parseReviewRecord, parseTemplates, reviewOutput, templatesToLint } from './check/checkOutput.ts';
 import { OutputNotFoundError, readCompiledOutput } from './check/readOutput.ts';
 import { GitError } from './diff/gitSource.ts';
 import { formatDiagnostic, type Diagnostic } from './diagnostics.ts';
@@ -92,17 +92,29 @@ shape. Exits 1 on any violation or lint finding. Writes nothing.`,
     usageErrors: [OutputNotFoundError],
     async run(values, io) {
       const output = readCompiledOutput(String(values.out), io.cwd);
-      const review = reviewOutput(output.templates, parseReviewRecord(output.review), SECURITY_RULES);
+      // A damaged output is findings, each naming its file: never a stack trace.
+      const record = parseReviewRecord(output.review);
+      const templates = parseTemplates(output.templates);
+      const corrupt = [
+        ...output.unreadable,
+        ...(record.problem ? [record.problem] : []),
+        ...templates.problems,
+        ...checkAssetsManifest(output.assets, output.unreadable, output.templates),
+      ];
+      for (const p of corrupt) io.stderr.write(`${output.dir}/${p.file}: ${p.message}: run tenantc compile again\n`);
+      if (corrupt.length)
+        io.stdout.write(`output: ${corrupt.length} damaged file${corrupt.length === 1 ? '' : 's'}${record.problem ? ', so no suppression applies' : ''}\n`);
+      const review = reviewOutput(templates.parsed, record.suppressions, SECURITY_RULES);
       for (const f of review.violations) {
         const rule = SECURITY_RULES.find((r) => r.id === f.rule)!;
         io.stderr.write(`${output.dir}/${f.template}: ${f.rule} ${rule.title}: ${f.resource}: ${f.message}\n  why: ${rule.reason}\n  fix: ${rule.fix}\n`);
       }
       for (const s of review.unused) io.stderr.write(`${output.dir}/review.json: suppression ${s.rule} ${s.template} ${s.resource} accepts no finding\n`);
-      const failed = review.violations.length + review.unused.length;
+      const failed = corrupt.length + review.violations.length + review.unused.length;
       io.stdout.write(
-        `security rule pack: ${output.templates.size} templates, ${SECURITY_RULES.length} rules: ${review.violations.length} violation${review.violations.length === 1 ? '' : 's'}, ${review.suppressed.length} accepted by suppressions\n`,
+        `security rule pack: ${templates.parsed.size} templates, ${SECURITY_RULES.length} rules: ${review.violations.length} violation${review.violations.length === 1 ? '' : 's'}, ${review.suppressed.length} accepted by suppressions\n`,
       );
-      const toLint = templatesToLint(output.templates, values['lint-all'] === true);
+      const toLint = templatesToLint(templates.parsed, values['lint-all'] === true);
       const cacheDir = typeof values['lint-cache'] === 'string' ? resolve(io.cwd, values['lint-cache']) : undefined;
       const lint = await runCfnLint(io.cwd, output.dir, [...toLint.keys()], cacheDir ? { cacheDir } : {});
       if (!lint.available) {
@@ -110,7 +122,7 @@ shape. Exits 1 on any violation or lint finding. Writes nothing.`,
       } else {
         for (const line of lint.findings) io.stderr.write(`${line}\n`);
         io.stdout.write(
-          `cfn-lint ${lint.version.replace(/^cfn-lint\s*/, '')}: ${toLint.size} of ${output.templates.size} templates${lint.cached ? ` (${lint.cached} clean in the cache)` : ''}: ${lint.ok ? 'no findings' : `${lint.findings.length} finding${lint.findings.length === 1 ? '' : 's'}`}\n`,
+          `cfn-lint ${lint.version.replace(/^cfn-lint\s*/, '')}: ${toLint.size} of ${templates.parsed.size} templates${lint.cached ? ` (${lint.cached} clean in the cache)` : ''}: ${lint.ok ? 'no findings' : `${lint.findings.length} finding${lint.findings.length === 1 ? '' : 's'}`}\n`,
         );
       }
       return failed === 0 && (!lint.available || lint.ok) ? EXIT_OK : EXIT_INVALID;

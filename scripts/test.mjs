@@ -9,12 +9,15 @@
 //   npm test                 everything
 //   npm test -- <regex>      the test files whose name matches (typecheck and format still run)
 //
-// TENANTC_TEST_SHARDS=1 runs every suite in one process.
+// TENANTC_TEST_SHARDS=1 runs every suite in one process. TENANTC_SKIP_MOTO=1 skips the
+// moto run on purpose (never where TENANTC_REQUIRE_MOTO is set); the last line names
+// every skip.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { summaryLine } from './testSummary.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -36,6 +39,8 @@ const WEIGHT = {
   'grammar.test.ts': 2,
   'injection.test.ts': 1.5,
   'provisioner.test.ts': 1.5,
+  'testRunner.test.ts': 2,
+  'yamlFastPath.test.ts': 1.5,
 };
 /**
  * Suites that must share a process: those that run the built CLI (it is built once per
@@ -92,11 +97,13 @@ const jobs = [
     .map((s, i) => run(`suites ${i + 1}/${count}: ${s.files.join(' ')}`, process.execPath, [uvu, '-r', 'tsx', 'test', `^(${s.files.map(escape).join('|')})$`])),
 ];
 let failed = false;
+const outputs = [];
 for (const job of jobs) {
   const r = await job;
   process.stdout.write(`\n== ${r.label}: ${r.status === 0 ? 'passed' : 'FAILED'}\n${r.output}`);
+  outputs.push(r.output);
   failed ||= r.status !== 0;
 }
 rmSync(lintCache, { recursive: true, force: true });
-process.stdout.write(`\n== npm test: ${failed ? 'FAILED' : 'passed'} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+process.stdout.write(`\n${summaryLine(failed, (Date.now() - started) / 1000, outputs)}\n`);
 process.exitCode = failed ? 1 : 0;

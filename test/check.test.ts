@@ -2,13 +2,14 @@
 // suppressions, and cfn-lint, so a template edited after compile is caught before
 // deploy; and how the linter's work is shared out.
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { balance, runCfnLint } from '../compiler/check/cfnLint.ts';
-import { templatesToLint } from '../compiler/check/checkOutput.ts';
+import { checkAssetsManifest, parseReviewRecord, parseTemplates, templatesToLint } from '../compiler/check/checkOutput.ts';
 import { readCompiledOutput } from '../compiler/check/readOutput.ts';
+import { ASSETS_FORMAT } from '../compiler/outputFormat.ts';
 import { inTempDir, LINT_CACHE, runMain, SAMPLE_TENANTS } from './helpers.ts';
 
 const C = suite('check');
@@ -41,7 +42,7 @@ C('an output edited after compile fails check: exactly the rule-pack violation a
 C('cfn-lint sees the root, every shard and group, and one tenant stack per shape; --lint-all sees every one', async () => {
   await inTempDir(async (work) => {
     assert.is((await runMain(['compile', '--locked', '--tenants', SAMPLE_TENANTS, '--out', join(work, 'out')])).status, 0);
-    const { templates } = readCompiledOutput(join(work, 'out'));
+    const { parsed: templates } = parseTemplates(readCompiledOutput(join(work, 'out')).templates);
     const picked = [...templatesToLint(templates, false).keys()];
     assert.ok(picked.includes('root.template.json'));
     for (const p of templates.keys()) if (!p.startsWith('tenants/')) assert.ok(picked.includes(p), p);
@@ -93,6 +94,69 @@ C('the lint cache skips templates a run of the same cfn-lint found clean, never 
     assert.equal([second.ok, second.cached, second.findings.length], [false, 1, 1], 'the clean template is skipped, the bad one linted again');
     assert.match(second.findings[0]!, /^bad\.json:\d+:\d+:\d+:\d+:E3002:/);
   });
+});
+
+C(
+  'a damaged output is a finding naming each file, never a stack trace: review.json, assets.json, a template that is not JSON, a file that cannot be read',
+  async () => {
+    await inTempDir(async (work) => {
+      // The sample's output, whose sound templates other suites lint too (the lint cache knows them).
+      assert.is((await runMain(['compile', '--locked', '--tenants', SAMPLE_TENANTS, '--out', 'out'], work)).status, 0);
+      const out = join(work, 'out');
+      writeFileSync(join(out, 'review.json'), '{"suppressions": [');
+      writeFileSync(join(out, 'assets.json'), 'not json at all');
+      writeFileSync(join(out, 'tenants', 'acme.template.json'), '{"Resources": {"half": ');
+      writeFileSync(join(out, 'shards', 'cache-0.template.json'), '[]');
+      rmSync(join(out, 'groups', 'group-0.template.json'));
+      mkdirSync(join(out, 'groups', 'group-0.template.json'));
+      const r = await runMain(['check', '--out', 'out', '--lint-cache', LINT_CACHE], work);
+      assert.is(r.status, 1);
+      assert.not.match(r.stderr, /SyntaxError|^\s+at /m, 'no exception escapes');
+      const damaged = r.stderr.split('\n').filter((l) => l.endsWith(': run tenantc compile again'));
+      assert.equal(
+        damaged.map((l) => l.replace(/ \(.*\)/, ' (...)')),
+        [
+          'out/groups/group-0.template.json: cannot be read (...): run tenantc compile again',
+          'out/review.json: is not JSON (...): run tenantc compile again',
+          'out/shards/cache-0.template.json: is not a CloudFormation template (...): run tenantc compile again',
+          'out/tenants/acme.template.json: is not JSON (...): run tenantc compile again',
+          'out/assets.json: is not JSON (...): run tenantc compile again',
+        ],
+      );
+      assert.match(r.stdout, 'output: 5 damaged files, so no suppression applies');
+      assert.match(r.stdout, /security rule pack: \d+ templates/, 'the templates that are sound are still reviewed');
+    });
+  },
+);
+
+C('the review record and the assets manifest are checked for what deploy and check rely on', () => {
+  assert.equal(parseReviewRecord(null), { suppressions: [], problem: null });
+  assert.equal(parseReviewRecord('{"suppressions": []}'), { suppressions: [], problem: null });
+  const s = { rule: 'E101', template: 'root.template.json', resource: '*', reason: 'why' };
+  assert.equal(parseReviewRecord(JSON.stringify({ suppressions: [s] })).suppressions, [{ ...s, index: 0 }]);
+  for (const [text, message] of [
+    ['[]', 'is not a review record (not a JSON object)'],
+    ['{"suppressions": {}}', 'is not a review record (suppressions is not a list)'],
+    ['{"suppressions": [{"rule": "E101"}]}', 'is not a review record (suppressions[0] needs the strings rule, template, resource, reason)'],
+  ] as const)
+    assert.equal(parseReviewRecord(text), { suppressions: [], problem: { file: 'review.json', message } }, text);
+
+  const body = '{"Resources": {}}';
+  const key = `tenantc/${createHash('sha256').update(body).digest('hex')}.template.json`;
+  const templates = new Map([['root.template.json', body]]);
+  const manifest = (m: object) => JSON.stringify({ format: ASSETS_FORMAT, root: { file: 'root.template.json', key }, nested: [], domains: [], ...m });
+  assert.equal(checkAssetsManifest(manifest({}), [], templates), []);
+  assert.equal(checkAssetsManifest(null, [], templates), [{ file: 'assets.json', message: 'is missing: deploy reads the output through it' }]);
+  assert.equal(checkAssetsManifest(null, [{ file: 'assets.json', message: 'cannot be read (EACCES)' }], templates), [], 'said once, as unreadable');
+  assert.equal(checkAssetsManifest(manifest({ format: 'tenantc-assets/1' }), [], templates), [
+    { file: 'assets.json', message: `is format "tenantc-assets/1", this tenantc writes ${ASSETS_FORMAT}` },
+  ]);
+  assert.equal(checkAssetsManifest(manifest({ nested: [{ file: 'groups/group-0.template.json', key, stack: 'g' }] }), [], templates), [
+    { file: 'assets.json', message: 'lists groups/group-0.template.json, which the output does not hold' },
+  ]);
+  assert.equal(checkAssetsManifest(manifest({}), [], new Map([['root.template.json', '{"Resources": {"x": {}}}']])), [
+    { file: 'root.template.json', message: `does not match its key ${key} in assets.json (edited after compile?)` },
+  ]);
 });
 
 C.run();

@@ -9,6 +9,7 @@ import { formatDiagnostic } from '../compiler/diagnostics.ts';
 import { compiledSide, diffEstate } from '../compiler/diff/diffEstate.ts';
 import { diffStack } from '../compiler/diff/diffStack.ts';
 import { inThreadDiffer } from '../compiler/diff/inThreadDiffer.ts';
+import { SUSPENDED_PAGE } from '../compiler/emit/cfn/tenant/routing.ts';
 import { PLACEMENT_LOCK_FILE } from '../compiler/load/readManifests.ts';
 import { type CompileResult, compileDay, compileSources, parseSources } from '../compiler/pipeline.ts';
 import { FIXTURES, rawFile, rawFilesFrom, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
@@ -364,6 +365,64 @@ L('suspend → resume: the app client is the same resource throughout (never rep
     assert.equal(t.Resources.tenantUserPoolClientIdParameter!.Properties.Value, { Ref: 'tenantUserPoolClient' }, 'and as an SSM parameter');
   }
 });
+
+L(
+  'suspend → resume: while suspended its hosts answer the 403 page and nothing forwards, a premium fleet keeps running; resumed, every rule forwards as before; the diff says so',
+  async () => {
+    type Rule = { Priority: unknown; Conditions: unknown; Actions: { Type: string; FixedResponseConfig?: { StatusCode: string; MessageBody: string } }[] };
+    const rules = (t: Template) =>
+      Object.fromEntries(
+        Object.entries(t.Resources)
+          .filter(([, r]) => r.Type === 'AWS::ElasticLoadBalancingV2::ListenerRule')
+          .map(([id, r]) => [id, r.Properties as unknown as Rule]),
+      );
+    const fleetMin = (t: Template) => t.Resources.tenantAutoScalingGroup?.Properties.MinSize;
+    const assetsEnabled = (t: Template) => t.Resources.tenantDistributionTenant!.Properties.Enabled;
+    const estate = new Estate(SAMPLE_TENANTS);
+    const ids = ['cyberdyne', 'globex']; // shared compute on platform DNS; premium on its own, validated, DNS
+    const active = estate.compiled();
+    for (const id of ids) estate.edit(id, (t) => t.replace('status: active', 'status: suspended'));
+    const suspended = estate.compiled();
+    for (const id of ids) estate.edit(id, (t) => t.replace('status: suspended', 'status: active'));
+    const resumed = estate.compiled();
+    for (const id of ids) {
+      const [a, s, r] = [active, suspended, resumed].map((c) => tenantTemplate(c, id));
+      const before = rules(a!);
+      assert.ok(Object.keys(before).length > 0, `${id} has listener rules while active`);
+      for (const rule of Object.values(before))
+        assert.equal(
+          rule.Actions.map((x) => x.Type),
+          ['forward'],
+          `${id}: active, its rules forward`,
+        );
+      const during = rules(s!);
+      assert.equal(Object.keys(during), Object.keys(before), `${id}: the same rules, so no priority is given up`);
+      for (const [k, rule] of Object.entries(during)) {
+        assert.equal([rule.Priority, rule.Conditions], [before[k]!.Priority, before[k]!.Conditions], `${id}: ${k} keeps its priority and hosts`);
+        assert.equal(
+          rule.Actions.map((x) => [x.Type, x.FixedResponseConfig?.StatusCode, x.FixedResponseConfig?.MessageBody]),
+          [['fixed-response', '403', SUSPENDED_PAGE]],
+          `${id}: suspended, ${k} answers the suspended page and forwards nothing`,
+        );
+      }
+      assert.is(assetsEnabled(s!), false, `${id}: its assets are not served while suspended`);
+      assert.is(fleetMin(s!), fleetMin(a!), `${id}: a premium fleet keeps its size while suspended (it may come back within the hour)`);
+      assert.equal(rules(r!), before, `${id}: resumed, its rules are what they were`);
+      assert.is(assetsEnabled(r!), true);
+    }
+    assert.ok(fleetMin(tenantTemplate(suspended, 'globex')), 'globex runs a fleet of its own');
+    const notes = async (from: Compiled, to: Compiled, id: string) =>
+      (await diffEstate(compiledSide('base', from.plan, from.files, from.lock), compiledSide('head', to.plan, to.files, to.lock), inThreadDiffer)).tenants.find(
+        (t) => t.id === id,
+      )!.notes;
+    assert.equal(await notes(active, suspended, 'cyberdyne'), [
+      "suspended: its hosts answer 403 (the suspended page), sign-in refused, its assets not served, its seats leave the shared fleet's floor; its users, app client (same id), identities and rows are kept",
+    ]);
+    assert.equal(await notes(suspended, resumed, 'globex'), [
+      'resumed: its hosts are served, sign-in open, its assets served; its users, app client (same id), identities and rows are kept',
+    ]);
+  },
+);
 
 L('scaling stays with the scaler: no fleet carries a desired count, and seats move the minimum only', () => {
   const estate = new Estate(SAMPLE_TENANTS);

@@ -8,6 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateEstate, tenantId } from '../bench/generateEstate.ts';
 import { MANIFEST_SIZE_CAP_BYTES } from '../compiler/load/readManifests.ts';
+import { lockDrift } from '../compiler/write/lockFile.ts';
 import { FIXTURES, inTempDir, runMain, SAMPLE_TENANTS } from './helpers.ts';
 
 const L = suite('placement lock');
@@ -38,6 +39,15 @@ L('validate --locked and compile --locked accept an estate whose lock is up to d
     const r = await runMain(['compile', '--locked', '--tenants', work, '--out', join(work, 'out')]);
     assert.is(r.status, 0, r.stderr);
   });
+});
+
+L('lockDrift: the lines a lock loses (-), then the lines it gains (+), in file order; nothing when equal', () => {
+  const before = ['version: 2', 'tenants:', '  a: { group: 0 }', '  b: { group: 0 }', '  c: { group: 1 }', ''].join('\n');
+  const after = ['version: 2', 'tenants:', '  a: { group: 0 }', '  b: { group: 1 }', '  c: { group: 1 }', '  d: { group: 1 }', ''].join('\n');
+  assert.equal(lockDrift(before, after), ['-   b: { group: 0 }', '+   b: { group: 1 }', '+   d: { group: 1 }']);
+  assert.equal(lockDrift(after, after), []);
+  assert.equal(lockDrift(null, 'version: 2\n'), ['+ version: 2'], 'no lock yet: every line is new');
+  assert.equal(lockDrift(after, before), ['-   b: { group: 1 }', '-   d: { group: 1 }', '+   b: { group: 0 }']);
 });
 
 L('--locked fails on a tenant without its lock line, prints the line, and writes nothing', async () => {

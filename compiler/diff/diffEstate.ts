@@ -5,6 +5,7 @@ import { compareStrings } from '../diagnostics.ts';
 import type { OutputFile } from '../emit/output.ts';
 import { DATABASE_WRITER, databaseRolloutOrder } from '../emit/cfn/database.ts';
 import type { EstatePlan, SuppressionPlan, TenantPlan } from '../plan/model.ts';
+import { type StatusMeaning, TENANT_STATUS_MEANING } from '../plan/status.ts';
 import { attribute } from './attribution.ts';
 import type { EstateDiff, LifecycleError, LineChange, ResourceChange, StackChange, Stranded, SuppressionChange, TenantChange, TenantFacts } from './model.ts';
 import type { StackDiffer } from './stackDiffer.ts';
@@ -53,6 +54,37 @@ const notReady = (b: TenantFacts) =>
   b.platformDomain
     ? `moving to its own DNS: served at its platform host ${b.platformDomain} exactly as before until dns.validated (out/dns/<id>.txt says what the customer does)`
     : 'its own DNS is not ready: provisioned, but none of its names is served until dns.validated (out/dns/<id>.txt)';
+/**
+ * How the diff says each field of a status's meaning (plan/status.ts) once it changes to
+ * `v`; null where it says nothing (a field that does not apply to the tenant's compute
+ * or DNS).
+ */
+const STATUS_CLAUSES: { readonly [K in keyof StatusMeaning]: (v: StatusMeaning[K], after: TenantFacts) => string | null } = {
+  routing: (v, t) =>
+    !t.dnsReady
+      ? null
+      : v === 'forward'
+        ? 'its hosts are served'
+        : v === 'suspended-page'
+          ? 'its hosts answer 403 (the suspended page)'
+          : 'its hosts are not routed (404)',
+  signIn: (v) => (v ? 'sign-in open' : 'sign-in refused'),
+  assets: (v, t) => (!t.dnsReady ? null : v ? 'its assets served' : 'its assets not served'),
+  seats: (v, t) => (t.compute !== 'shared' ? null : v ? "its seats count toward the shared fleet's floor" : "its seats leave the shared fleet's floor"),
+  credentials: (v) => (v ? 'its cache user and role switched on' : 'its cache user and role switched off'),
+  dedicatedFleet: (v, t) => (t.compute !== 'dedicated' ? null : v === 'zero' ? 'its fleet scaled to zero' : "its fleet at its tier's size"),
+  removable: (v) => (v ? 'deleting its file next removes it for good' : null),
+};
+
+/** A status change, said from the table: what changes, in the table's order, then what every status keeps. */
+function statusNote(a: TenantFacts, b: TenantFacts): string {
+  const before = TENANT_STATUS_MEANING[a.status];
+  const after = TENANT_STATUS_MEANING[b.status];
+  const say = <K extends keyof StatusMeaning>(k: K) => (before[k] === after[k] ? null : STATUS_CLAUSES[k](after[k], b));
+  const clauses = (Object.keys(STATUS_CLAUSES) as (keyof StatusMeaning)[]).map(say).filter((c) => c !== null);
+  const label = b.status === 'active' ? (a.status === 'suspended' ? 'resumed' : 'reactivated') : b.status;
+  return `${label}: ${clauses.join(', ')}; its users, app client (same id), identities and rows are kept`;
+}
 
 const cacheName = (c: number | null) => (c === null ? 'its dedicated cache' : `shared cache ${c}`);
 
@@ -83,11 +115,7 @@ export function lifecycleNotes(a: TenantFacts | null, b: TenantFacts | null): st
     notes.push(
       `cache: its keys in ${cacheName(a.placement.cacheCluster)} are not carried over to ${cacheName(b.placement.cacheCluster)}; the app starts cold (a cache holds nothing the database does not)`,
     );
-  if (a.status !== b.status) {
-    if (b.status === 'suspended') notes.push('suspended: sign-in refused and its hosts answer 403; its users, app client (same id) and identities are kept');
-    if (b.status === 'offboarded') notes.push('offboarded: nothing served, data kept; deleting its file next removes it for good');
-    if (b.status === 'active') notes.push(`${a.status === 'suspended' ? 'resumed' : 'reactivated'}: its app client id is unchanged`);
-  }
+  if (a.status !== b.status) notes.push(statusNote(a, b));
   const names = (f: TenantFacts) => JSON.stringify([f.domains, f.signInDomain]);
   if (b.dns !== 'platform' && a.dnsReady && b.dnsReady && names(a) !== names(b))
     notes.push(

@@ -1,5 +1,6 @@
 // The diff as a value: what changes between two compiled estates, grouped by tenant.
 // Renderers (text, markdown, JSON) and the --fail-on gate read it; nothing here prints.
+import type { TenantStatus } from '../manifest.ts';
 
 /** What CloudFormation will do to a resource (from @aws-cdk/cloudformation-diff's ResourceImpact). */
 export type Impact =
@@ -93,7 +94,7 @@ export interface TenantFacts {
   readonly users: number;
   /** The tier's compute: the shared fleet or its own. */
   readonly compute: 'shared' | 'dedicated';
-  readonly status: string;
+  readonly status: TenantStatus;
   readonly dns: 'platform' | 'delegated' | 'external';
   /** Its own DNS is ready (always, on platform DNS): its names are served. */
   readonly dnsReady: boolean;

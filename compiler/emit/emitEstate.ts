@@ -35,12 +35,16 @@ export function emitEstate(plan: EstatePlan, visit: TemplateVisitor = () => unde
   };
 
   const domains: DomainStageTemplate[] = [];
-  const groupStack = new Map(plan.groups.map((g) => [g.index, g.stack]));
-  const byGroup = new Map<number, TenantAsset[]>();
+  // Group membership is the plan's (GroupPlan.tenants): each tenant stack sits in the
+  // group that lists it, and each group stack holds exactly the tenants it lists.
+  const groupOf = new Map(plan.groups.flatMap((g) => g.tenants.map((id) => [id, g] as const)));
+  const assets = new Map<string, TenantAsset>();
   for (const t of plan.tenants) {
+    const group = groupOf.get(t.id);
+    if (!group) throw new Error(`internal: tenant ${t.id} is in none of the plan's groups`);
     const { template, parameters } = emitTenantTemplate(plan, t);
     // Tenant templates are most of the output: compact JSON keeps the tree small.
-    const tenantStack = `${groupStack.get(t.placement.group)!}/${t.names.stack}`;
+    const tenantStack = `${group.stack}/${t.names.stack}`;
     const key = add(tenantFile(t.id), template, serializeCompactJson, tenantStack, t);
     if (t.dns.mode !== 'platform') {
       const path = domainStageFile(t.id);
@@ -50,16 +54,14 @@ export function emitEstate(plan: EstatePlan, visit: TemplateVisitor = () => unde
       files.push({ path, content });
       domains.push({ file: path, key: assetKey(content), tenant: t.id, mode: t.dns.mode, tenantStack, attached: t.dns.ready });
     }
-    const list = byGroup.get(t.placement.group) ?? [];
-    list.push({ tenant: t, key, parameters });
-    byGroup.set(t.placement.group, list);
+    assets.set(t.id, { tenant: t, key, parameters });
     if (t.dns.mode !== 'platform') files.push({ path: `dns/${t.id}.txt`, content: dnsInstructions(t) });
     const idp = federationHandover(t);
     if (idp) files.push({ path: `idp/${t.id}.txt`, content: idp });
   }
   const keys: NestedKeys = {
     groups: plan.groups.map((group) => {
-      const { template, parameters } = emitGroupTemplate(plan, group, byGroup.get(group.index) ?? []);
+      const { template, parameters } = emitGroupTemplate(plan, group, assets);
       return { group, key: add(groupFile(group.index), template, serializeCompactJson, group.stack), parameters };
     }),
     albShards: plan.albShards.map((shard) => ({ shard, key: add(albShardFile(shard.index), emitAlbShardTemplate(plan, shard), serializeJson, shard.stack) })),

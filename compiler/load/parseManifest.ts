@@ -5,10 +5,10 @@
 // tenant file at a glance in a pull request. An alias makes a value depend on a line
 // elsewhere (an "innocent" edit to an anchor changes another tenant's domains), and
 // custom tags change how a value is read. Manifests are plain data, so none is needed.
-import jsYaml from 'js-yaml';
 import { LineCounter, parseAllDocuments, visit, isAlias, isPair, isScalar, type Document } from 'yaml';
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.ts';
 import { LOCK_SIZE_CAP_BYTES, MANIFEST_SIZE_CAP_BYTES, PLACEMENT_LOCK_FILE, type RawFile } from './readManifests.ts';
+import { DECLINED, readFast } from './fastYaml.ts';
 import { SourceFile } from './sourceFile.ts';
 
 export interface ParseResult {
@@ -18,7 +18,8 @@ export interface ParseResult {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export function parseManifest(raw: RawFile): ParseResult {
+/** `positioned: true` skips the fast path (tests compare the two). */
+export function parseManifest(raw: RawFile, options: { readonly positioned?: boolean } = {}): ParseResult {
   const at = (code: DiagnosticCode, message: string, line = 1, col = 1): ParseResult => ({
     source: null,
     diagnostics: [{ code, file: raw.path, position: { line, col }, message }],
@@ -51,29 +52,11 @@ export function parseManifest(raw: RawFile): ParseResult {
     );
   }
 
-  const fast = parseFast(text);
-  if (fast !== SLOW) return { source: new SourceFile(raw.path, raw.name, text, fast), diagnostics: [] };
+  // The fast path (fastYaml.ts) reads what yaml reads or declines; what it declines,
+  // and every problem, is read and positioned by yaml.
+  const fast = options.positioned ? DECLINED : readFast(text);
+  if (fast !== DECLINED) return { source: new SourceFile(raw.path, raw.name, text, fast), diagnostics: [] };
   return parseSlow(raw, text, at);
-}
-
-const SLOW = Symbol('slow');
-
-/**
- * Fast path (js-yaml, an order of magnitude faster than composing a positioned
- * document): taken only for text that cannot hold an anchor (&), alias (*), tag (!),
- * merge key (<<) or a second document (--- / ... at a line start). Both parsers read
- * YAML 1.2 with the core schema, and js-yaml throws on duplicate keys. Anything it
- * rejects goes to the slow path, which finds and positions every problem.
- */
-function parseFast(text: string): unknown {
-  if (/[&*!]|<<|^(---|\.\.\.)/m.test(text)) return SLOW;
-  try {
-    const value = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA });
-    // Blank, comments only, or a bare null: rare, so let the slow path tell them apart.
-    return value === undefined || value === null ? SLOW : value;
-  } catch {
-    return SLOW;
-  }
 }
 
 function parseSlow(raw: RawFile, text: string, at: (code: DiagnosticCode, message: string) => ParseResult): ParseResult {

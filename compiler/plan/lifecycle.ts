@@ -17,6 +17,7 @@ import type { TenantManifest } from '../manifest.ts';
 import type { Loaded } from '../validate/rule.ts';
 import type { LockEntry, RemovedEntry } from '../validate/lockFile.ts';
 import type { RemovedSlot, TenantLifecycle } from './model.ts';
+import { TENANT_STATUS_MEANING } from './status.ts';
 
 export interface LifecyclePlan {
   readonly tenants: ReadonlyMap<string, TenantLifecycle>;
@@ -64,7 +65,7 @@ export function planLifecycle(
   for (const [id, entry] of lock.placements) {
     if (manifests.has(id)) continue;
     const status = entry.status ?? 'active';
-    if (status !== 'offboarded') {
+    if (!TENANT_STATUS_MEANING[status].removable) {
       diagnostics.push(
         lock.source!.diagnostic(
           'tenant-removal',

@@ -34,6 +34,7 @@ import { planNetwork } from './network.ts';
 import { DEFAULT_QUOTAS, estateQuotaUse, HOST_VALUES_PER_RULE, quotaCountsOf, quotaInfo } from './quotas.ts';
 import { type PlacementNeeds, placeTenants, rulesFor } from './placement.ts';
 import { checkLockClaims } from './lockClaims.ts';
+import { TENANT_STATUS_MEANING } from './status.ts';
 import { planLifecycle } from './lifecycle.ts';
 import type { LockEntry, RemovedEntry, VacatedSlot } from '../validate/lockFile.ts';
 import type { SourceFile } from '../load/sourceFile.ts';
@@ -107,26 +108,23 @@ export function planPlatform(m: PlatformManifest): PlatformPlan {
 }
 
 /**
- * What a status means, for every layer at once. Before a delegated or external
- * tenant's DNS is ready (dnsReady false, README "Custom domains"), none of its host
- * names is served: no certificate in its stack, no listener rule, no sign-in or assets
- * host; everything else is provisioned.
- * Active: served. Suspended: routing
- * answers the suspended page, sign-in and assets are off, a dedicated fleet keeps
- * running (the tenant may come back within the hour). Offboarded: no routing at all
- * (its hosts fall to the 404 default), a dedicated fleet scaled to zero, its cache user
- * switched off and its role assumable by nobody; data is kept.
+ * What a tenant's status (plan/status.ts, the one table) and its DNS mean for every
+ * layer at once. Before a delegated or external tenant's DNS is ready (dnsReady false,
+ * README "Custom domains"), none of its host names is served: no certificate in its
+ * stack, no listener rule, no sign-in or assets host; everything else is provisioned.
  */
 export function servingFor(status: TenantPlan['status'], tier: TierPlan, dnsReady = true): ServingPlan {
-  const size = tier.compute === 'dedicated' ? (status === 'offboarded' ? { min: 0, max: 0 } : tier.dedicatedInstances!) : null;
+  const meaning = TENANT_STATUS_MEANING[status];
+  const size = tier.compute === 'dedicated' ? (meaning.dedicatedFleet === 'zero' ? { min: 0, max: 0 } : tier.dedicatedInstances!) : null;
   return {
-    routing: !dnsReady ? 'none' : status === 'active' ? 'forward' : status === 'suspended' ? 'suspended-page' : 'none',
+    routing: dnsReady ? meaning.routing : 'none',
     hostNames: dnsReady,
-    signIn: status === 'active',
-    assets: status === 'active',
-    sharedSeats: status === 'active' && tier.compute === 'shared',
-    credentials: status !== 'offboarded',
-    computeTag: status === 'offboarded' ? 'none' : tier.compute,
+    signIn: meaning.signIn,
+    assets: meaning.assets,
+    sharedSeats: meaning.seats && tier.compute === 'shared',
+    credentials: meaning.credentials,
+    // The pooled fleet may read a tenant's parameters while its role works (compute.ts).
+    computeTag: meaning.credentials ? tier.compute : 'none',
     // One instance at a time, keeping all but one in service.
     fleet: size ? { ...size, rollout: { minInstancesInService: Math.max(0, size.min - 1), maxBatchSize: 1 } } : null,
   };

@@ -37,11 +37,30 @@ export function forward(name: string, spec: ParameterSpec): Value {
   return spec.list ? join(',', ref(name)) : ref(name);
 }
 
-export function emitGroupTemplate(plan: EstatePlan, group: GroupPlan, tenants: readonly TenantAsset[]): { template: CfnTemplate; parameters: GroupParameters } {
+/**
+ * The group's stack, from its plan: a nested stack for each tenant `group.tenants`
+ * lists (`tenants` holds every emitted tenant stack, by id), and the values of exactly
+ * the ALB shards `group.albShards` lists that those tenants use.
+ */
+export function emitGroupTemplate(
+  plan: EstatePlan,
+  group: GroupPlan,
+  tenants: ReadonlyMap<string, TenantAsset>,
+): { template: CfnTemplate; parameters: GroupParameters } {
   const sharedUsed = new Set<SharedParameter>(['AssetsBucketName']);
-  const shardUsed = new Map<string, GroupParameters['shard'][number]>();
+  /** Per ALB shard of the group's plan, the shard values its tenants use. */
+  const shardUsed = new Map(group.albShards.map((shard) => [shard, new Set<ShardParameter>()]));
   const resources: Resources = {};
-  for (const { tenant, key, parameters } of tenants) {
+  for (const id of group.tenants) {
+    const asset = tenants.get(id);
+    if (!asset) throw new Error(`internal: group ${group.index} lists tenant ${id}, whose stack was not emitted`);
+    const { tenant, key, parameters } = asset;
+    const albShard = tenant.placement.albShard;
+    const used = shardUsed.get(albShard);
+    if (!used)
+      throw new Error(
+        `internal: tenant ${id} is on ALB shard ${albShard}, which the plan of group ${group.index} does not list (${group.albShards.join(', ')})`,
+      );
     // In the order the tenant template declares them: shared, then shard.
     const values: Record<string, Value> = {};
     for (const name of parameters.shared) {
@@ -49,9 +68,8 @@ export function emitGroupTemplate(plan: EstatePlan, group: GroupPlan, tenants: r
       values[name] = forward(name, SHARED_PARAMETERS[name]);
     }
     for (const name of parameters.shard) {
-      const declared = shardParameterName(tenant.placement.albShard, name);
-      shardUsed.set(declared, { shard: tenant.placement.albShard, name, declared });
-      values[name] = ref(declared);
+      used.add(name);
+      values[name] = ref(shardParameterName(albShard, name));
     }
     resources[tenant.names.stack] = {
       Type: 'AWS::CloudFormation::Stack',
@@ -59,10 +77,12 @@ export function emitGroupTemplate(plan: EstatePlan, group: GroupPlan, tenants: r
     };
   }
   const shared = (Object.keys(SHARED_PARAMETERS) as SharedParameter[]).filter((n) => sharedUsed.has(n));
-  const shard = [...shardUsed.values()].sort((a, b) => (a.declared < b.declared ? -1 : a.declared > b.declared ? 1 : 0));
+  const shard = group.albShards
+    .flatMap((s) => [...shardUsed.get(s)!].map((name) => ({ shard: s, name, declared: shardParameterName(s, name) })))
+    .sort((a, b) => (a.declared < b.declared ? -1 : a.declared > b.declared ? 1 : 0));
   const template: CfnTemplate = {
     AWSTemplateFormatVersion: '2010-09-09',
-    Description: `tenantc estate ${plan.platform.name}: tenant group ${group.index} (${tenants.length} tenants)`,
+    Description: `tenantc estate ${plan.platform.name}: tenant group ${group.index} (${group.tenants.length} tenants)`,
     Parameters: {
       ...declare(SHARED_PARAMETERS, shared),
       ...Object.fromEntries(shard.map((s) => [s.declared, declare(SHARD_PARAMETERS, [s.name])[s.name]!])),
