@@ -2,7 +2,10 @@
 // walked: every string they declare, wherever it is nested (a map's keys and values
 // too), must name a kind of the grammar and a length cap; then each hostile payload is
 // put in each of them, in a fixture estate that holds every string once, and the
-// compile must refuse it at that string's line and column, saying why.
+// compile must refuse it at that string's line and column, saying why. The price table
+// (`--prices FILE`, schema/prices.schema.json) is held to the same grammar: it is a
+// file of the repository a pull request can change, and its words reach the status
+// page, the terminal and diagnostics.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -11,7 +14,10 @@ import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDoc
 import { type Diagnostic, formatDiagnostic, formatPath } from '../compiler/diagnostics.ts';
 import { PLACEMENT_LOCK_FILE, type RawFile } from '../compiler/load/readManifests.ts';
 import { checkEstate, compileSources, parseSources } from '../compiler/pipeline.ts';
+import { PRICED_TYPES } from '../compiler/status/pricers.ts';
+import { checkedTable } from '../compiler/status/prices.ts';
 import { quoted } from '../compiler/validate/schema.ts';
+import { parseManifest } from '../compiler/load/parseManifest.ts';
 import { FIXTURES, rawFile, ROOT } from './helpers.ts';
 
 const G = suite('string grammar');
@@ -78,7 +84,19 @@ export function stringFields(schemas: ReadonlyMap<string, SchemaNode>, file: str
     for (const combinator of ['allOf', 'anyOf', 'oneOf'])
       for (const [i, child] of ((n[combinator] as unknown[] | undefined) ?? []).entries()) visit(child, `${pointer}/${combinator}/${i}`, path);
     for (const branch of ['if', 'then', 'else']) visit(n[branch], `${pointer}/${branch}`, path);
+    // A structure defined once and referred to (prices.schema.json's $defs/price): walked where it is used.
+    const ref = n.$ref;
+    if (typeof ref === 'string' && ref.startsWith('#/') && !followed.has(ref)) {
+      let target: unknown = root;
+      for (const seg of ref.slice(2).split('/')) target = (target as SchemaNode | undefined)?.[seg];
+      if (target && typeof target === 'object' && (target as SchemaNode).type === 'object') {
+        followed.add(ref);
+        visit(target, `${pointer} → ${ref}`, path);
+        followed.delete(ref);
+      }
+    }
   };
+  const followed = new Set<string>();
   visit(root, '#', []);
   // A field declared again under if/then (to require it) is one field.
   const seen = new Set<string>();
@@ -88,7 +106,7 @@ export function stringFields(schemas: ReadonlyMap<string, SchemaNode>, file: str
   });
 }
 
-const SCHEMA_FILES = ['platform.schema.json', 'tenant.schema.json', 'placement-lock.schema.json'];
+const SCHEMA_FILES = ['platform.schema.json', 'tenant.schema.json', 'placement-lock.schema.json', 'prices.schema.json'];
 const SCHEMAS = new Map([...SCHEMA_FILES, GRAMMAR_FILE].map((f) => [f, readSchema(f)]));
 
 /** What a string field lacks to be covered by the grammar; empty when it is. */
@@ -121,9 +139,14 @@ G('every string of every schema names a kind of the grammar, a length cap and, f
     'platform.schema.json userContentDomain',
     'platform.schema.json app.ami',
     'tenant.schema.json dns.platformDomain',
+    'prices.schema.json prices (keys)',
+    'prices.schema.json prices.*.source',
+    'prices.schema.json assumptions.*.unit',
+    'prices.schema.json resourceTypes.*.prices.*',
+    'prices.schema.json resourceTypes.*.reason',
   ])
     assert.ok(found.has(expected), `the walk missed ${expected}`);
-  assert.ok(fields.length >= 40, `only ${fields.length} string fields found`);
+  assert.ok(fields.length >= 55, `only ${fields.length} string fields found`);
 });
 
 G('a string added without the grammar fails the walk (the test above can fail)', () => {
@@ -144,17 +167,35 @@ G('a string added without the grammar fails the walk (the test above can fail)',
   );
 });
 
+G('a string without the grammar in a structure the price table refers to ($defs) fails the walk too', () => {
+  const prices = structuredClone(SCHEMAS.get('prices.schema.json')!) as { $defs: { price: { properties: Record<string, unknown> } } };
+  prices.$defs.price.properties.vendor = { type: 'string', maxLength: 40 };
+  const problems = stringFields(SCHEMAS, 'prices.schema.json', prices).flatMap(grammarProblems);
+  assert.equal(
+    problems.map((p) => p.slice(0, p.indexOf(')') + 1)),
+    ['schema/prices.schema.json/properties/prices/additionalProperties → #/$defs/price/properties/vendor (prices[0].vendor)'],
+  );
+});
+
 // ---------------------------------------------------------------------------------
 // Each payload in each string of an estate that holds every string once.
 
 const ESTATE = join(FIXTURES, 'grammar');
+const PRICE_FILES = ['prices.yaml', 'prices-unpriced.yaml'];
 const FILE_OF_SCHEMA: Record<string, readonly string[]> = {
   'platform.schema.json': ['platform.yaml'],
   'tenant.schema.json': ['acme.yaml', 'globex.yaml'],
   'placement-lock.schema.json': [PLACEMENT_LOCK_FILE],
+  'prices.schema.json': PRICE_FILES,
 };
 const ESTATE_FILES = ['platform.yaml', 'acme.yaml', 'globex.yaml', PLACEMENT_LOCK_FILE];
-const estateText = new Map(ESTATE_FILES.map((f) => [f, readFileSync(join(ESTATE, f), 'utf8')]));
+const estateText = new Map([...ESTATE_FILES, ...PRICE_FILES].map((f) => [f, readFileSync(join(ESTATE, f), 'utf8')]));
+
+/** The price table as `--prices` reads it: its schema, then its rules. */
+function checkPrices(file: string, text: string) {
+  const parsed = parseManifest({ path: file, name: file, size: text.length, bytes: Buffer.from(text) });
+  return parsed.source ? checkedTable(parsed.source, PRICED_TYPES) : { ok: false as const, diagnostics: parsed.diagnostics };
+}
 
 function compileEstate(texts: ReadonlyMap<string, string>, check = false) {
   const manifests: RawFile[] = ESTATE_FILES.filter((f) => f !== PLACEMENT_LOCK_FILE).map((f) => rawFile(f, texts.get(f)!));
@@ -256,6 +297,10 @@ function place(file: string, f: StringField, payload: (typeof PAYLOADS)[number])
 G('the fixture estate that holds every string once is valid', () => {
   const r = compileEstate(estateText, true);
   assert.ok(r.ok, r.ok ? '' : r.diagnostics.map(formatDiagnostic).join('\n'));
+  for (const file of PRICE_FILES) {
+    const prices = checkPrices(file, estateText.get(file)!);
+    assert.ok(prices.ok, prices.ok ? '' : prices.diagnostics.map(formatDiagnostic).join('\n'));
+  }
 });
 
 G('each payload in each string is refused at that string, with the reason, and only the reason', () => {
@@ -273,13 +318,14 @@ G('each payload in each string is refused at that string, with the reason, and o
           assert.unreachable(`${payload.name} could not be placed in ${schema} ${f.path.join('.')}`);
           continue;
         }
-        const r = compileEstate(new Map([...estateText, [placed.file, placed.text]]));
+        const priceTable = PRICE_FILES.includes(placed.file);
+        const r = priceTable ? checkPrices(placed.file, placed.text) : compileEstate(new Map([...estateText, [placed.file, placed.text]]));
         const where = `${payload.name} in ${placed.file} ${formatPath(f.path.map((s) => (s === '*' ? 0 : s)))}${f.key ? ' (key)' : ''}`;
         assert.is(r.ok, false, `${where} compiled`);
         if (r.ok) continue;
         const expected: Diagnostic = {
           code: placed.file === PLACEMENT_LOCK_FILE ? 'lock-file' : 'schema',
-          file: `tenants/${placed.file}`,
+          file: priceTable ? placed.file : `tenants/${placed.file}`,
           position: { line: placed.line, col: placed.col },
           message: placed.message,
         };
@@ -301,7 +347,7 @@ G('each payload in each string is refused at that string, with the reason, and o
       }
     }
   }
-  assert.ok(refused >= 40 * PAYLOADS.length, `only ${refused} refusals checked`);
+  assert.ok(refused >= 55 * PAYLOADS.length, `only ${refused} refusals checked`);
 });
 
 G.run();
