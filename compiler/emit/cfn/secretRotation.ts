@@ -9,7 +9,7 @@
 // function checks the name again, and never writes one tenant's id into another's
 // secret.
 import type { EstatePlan } from '../../plan/model.ts';
-import { templateText } from '../templateSpecs.ts';
+import { templateFileText } from '../templateSpecs.ts';
 import { DATA_KEY, LOGS_KEY } from './keys.ts';
 import { LAMBDA_RUNTIME } from './registry.ts';
 import { getAtt, ref, sub, tags, type LayerOutput } from './template.ts';
@@ -92,7 +92,7 @@ export function emitSecretRotation(plan: EstatePlan): LayerOutput {
           // Each step is a few Secrets Manager calls.
           Timeout: 30,
           Role: getAtt('secretRotationFunctionRole', 'Arn'),
-          Code: { ZipFile: templateText('lambda/secretRotator.js') },
+          Code: { ZipFile: templateFileText('lambda/secretRotator.js') },
           Environment: { Variables: { SECRET_PREFIX: p.names.tenantsConfigPath } },
           KmsKeyArn: getAtt(DATA_KEY, 'Arn'),
           LoggingConfig: { LogGroup: ref('secretRotationLogGroup'), LogFormat: 'JSON' },
