@@ -26,10 +26,11 @@ import { SECURITY_RULES } from '../compiler/review/index.ts';
 import { reviewDiagnostics } from '../compiler/review/report.ts';
 import type { Template } from '../compiler/review/rule.ts';
 import { noForeignDynamicReference, OWN_DYNAMIC_REFERENCES } from '../compiler/review/rules/noForeignDynamicReference.ts';
-import { terminalSafe } from '../cli/terminal.ts';
+import { safePrompt, terminalSafe } from '../cli/terminal.ts';
 import { compiledSide, diffEstate } from '../compiler/diff/diffEstate.ts';
 import { evaluateGate } from '../compiler/diff/failOn.ts';
 import { inThreadDiffer } from '../compiler/diff/inThreadDiffer.ts';
+import { platformCauses } from '../compiler/diff/attribution.ts';
 import { renderMarkdown } from '../compiler/diff/render.ts';
 import { renderStatusHtml } from '../compiler/status/renderHtml.ts';
 import { SHIPPED_PRICES, SHIPPED_PRICES_FILE } from '../compiler/status/prices.ts';
@@ -377,6 +378,13 @@ O('terminalSafe escapes what a terminal acts on or what hides text, keeps the re
   assert.equal(JSON.parse(terminalSafe(json)), { name: hostile });
 });
 
+O("deploy's question reaches the terminal escaped too (cli/main.ts wraps the prompt it is given)", async () => {
+  const asked: string[] = [];
+  const prompt = safePrompt(async (q) => (asked.push(q), 'y'));
+  assert.is(await prompt('Execute change set cs-1 on evil\u001b]0;owned\u0007\u202e? [y/N] '), 'y');
+  assert.equal(asked, ['Execute change set cs-1 on evil\\u001b]0;owned\\u0007\\u202e? [y/N] ']);
+});
+
 O("a command's output reaches the terminal escaped: a key with a bidi override and a C1 control in a diagnostic", async () => {
   await inTempDir(async (dir) => {
     cpSync(join(ROOT, 'test', 'fixtures', 'estates', 'minimal'), dir, { recursive: true });
@@ -479,6 +487,48 @@ O('reports read a manifest value on one line: a name that bypassed validation, i
   // No escape, bell or override anywhere in the page: the name is in the JSON the script reads into text nodes.
   assert.not.match(page, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/u);
   assert.match(page, 'Evil Corp\\\\u{000A}$(touch PWNED)');
+});
+
+O("the diff names a changed manifest text among a shared change's causes, as its text", () => {
+  const minimal = join(ROOT, 'test', 'fixtures', 'estates', 'minimal');
+  const base = compiledFrom(minimal).plan;
+  const head = inTempDir((dir) => {
+    cpSync(minimal, dir, { recursive: true });
+    const platform = join(dir, 'platform.yaml');
+    writeFileSync(
+      platform,
+      readFileSync(platform, 'utf8')
+        .replace('alarmEmail: platform-oncall@tessera.app', 'alarmEmail: oncall@tessera.app')
+        .replace('description: Pooled app fleet, ACL user in a shared cache, 90-day logs', 'description: "Pooled <b>fleet</b> [x](https://evil.example)"'),
+    );
+    return compiledFrom(dir).plan;
+  });
+  // Plans hold these as ManifestText, which JSON refuses: the causes read them through reportText.
+  const causes = platformCauses(base, head);
+  assert.is(causes.length, 2);
+  assert.is(causes[0], 'platform alarmEmail platform-oncall@tessera.app → oncall@tessera.app');
+  assert.ok(causes[1]!.startsWith('platform tiers [{"name":"premium"'), causes[1]);
+  assert.match(causes[1]!, '→ [{"name":"premium"');
+  assert.match(causes[1]!, '"description":"Pooled <b>fleet</b> [x](https://evil.example)"');
+  // In the pull-request comment, a cause is markdown text: no tag or link of the manifest's.
+  let markdown = '';
+  renderMarkdown(
+    {
+      base: { label: 'main', tenants: base.tenants.length },
+      head: { label: 'head', tenants: head.tenants.length },
+      tenants: [],
+      estate: [],
+      suppressions: [],
+      sql: [],
+      lock: null,
+      lifecycle: [],
+      stranded: [],
+      attributions: [{ template: 'root.template.json', logicalId: 'platformAlarmTopic', what: 'alarm topic', change: 'x', causes }],
+    },
+    null,
+    { write: (x: string) => (markdown += x) },
+  );
+  assert.match(markdown, '&lt;b&gt;fleet&lt;/b&gt; \\[x\\](https://evil.example)');
 });
 
 O.run();
