@@ -134,6 +134,10 @@ export async function startLocalApp(options: LocalOptions): Promise<LocalApp> {
     appUrl.username = map.database.appRole;
     appUrl.password = '';
     const db = new pg.Pool({ connectionString: appUrl.toString(), max: 10 });
+    // An idle connection the server ends is the pool's to drop, not the process's end:
+    // pg-pool's end() resolves before its idle connections have closed, so close()'s
+    // DROP DATABASE ... WITH (FORCE) can terminate one, whose error the pool re-emits.
+    db.on('error', () => undefined);
     cleanups.push(() => db.end());
 
     // Redis: the compiled ACL users, each with a password of this run.
