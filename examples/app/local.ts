@@ -134,10 +134,12 @@ export async function startLocalApp(options: LocalOptions): Promise<LocalApp> {
     appUrl.username = map.database.appRole;
     appUrl.password = '';
     const db = new pg.Pool({ connectionString: appUrl.toString(), max: 10 });
-    // An idle connection the server ends is the pool's to drop, not the process's end:
-    // pg-pool's end() resolves before its idle connections have closed, so close()'s
-    // DROP DATABASE ... WITH (FORCE) can terminate one, whose error the pool re-emits.
-    db.on('error', () => undefined);
+    // An idle connection the server ends (a failover, a restart, the database dropped at
+    // close) is an 'error' event on the pool: without a listener Node ends the process.
+    // The pool replaces the connection; the app says so in one line and serves on.
+    db.on('error', (e: Error & { code?: string }) =>
+      process.stderr.write(`${JSON.stringify({ level: 'warn', event: 'database-connection-lost', code: e.code ?? null, message: e.message })}\n`),
+    );
     cleanups.push(() => db.end());
 
     // Redis: the compiled ACL users, each with a password of this run.
