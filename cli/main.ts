@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { COMPILER_COMMANDS } from '../compiler/commands.ts';
 import { DEPLOY_COMMANDS } from '../deploy/commands.ts';
 import { type Command, EXIT_OK, EXIT_USAGE, type Io, type OptionValues } from './command.ts';
+import { safePrompt, safeWriter } from './terminal.ts';
 
 export { terminalPrompt } from './terminal.ts';
 
@@ -28,7 +29,14 @@ failed operation, 2 usage error; deploy adds 3 refused by its guard, 4 not appro
 `;
 }
 
-export async function main(argv: readonly string[], io: Io): Promise<number> {
+export async function main(argv: readonly string[], given: Io): Promise<number> {
+  // No command writes a control or invisible character to a terminal (cli/terminal.ts).
+  const io: Io = {
+    ...given,
+    stdout: safeWriter(given.stdout),
+    stderr: safeWriter(given.stderr),
+    ...(given.prompt ? { prompt: safePrompt(given.prompt) } : {}),
+  };
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? io.stderr : io.stdout).write(mainHelp());

@@ -59,9 +59,16 @@ export interface Diagnostic {
   readonly notes?: readonly string[];
 }
 
+/**
+ * A diagnostic is one line, and each note one more: a line break or control character
+ * in what a message quotes (a file name is the pull request author's to choose) is
+ * printed as \u{XXXX}, so it can never forge a line of a compiler's output.
+ */
+const oneLine = (s: string) => s.replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, (ch) => `\\u{${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}`);
+
 export function formatDiagnostic(d: Diagnostic): string {
-  const head = `${d.file}:${d.position.line}:${d.position.col}: ${d.message}`;
-  return d.notes?.length ? [head, ...d.notes.map((n) => `  ${n}`)].join('\n') : head;
+  const head = oneLine(`${d.file}:${d.position.line}:${d.position.col}: ${d.message}`);
+  return d.notes?.length ? [head, ...d.notes.map((n) => `  ${oneLine(n)}`)].join('\n') : head;
 }
 
 /** Byte-order comparison: independent of locale, unlike localeCompare. */

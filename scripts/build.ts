@@ -66,7 +66,7 @@ writeFileSync(
     '  if (!spec) throw new Error(`tenantc: no precompiled template ${name}`);',
     '  return spec;',
     '}',
-    'export function templateText(name) {',
+    'export function templateFileText(name) {',
     '  const text = TEXTS[name];',
     '  if (text === undefined) throw new Error(`tenantc: no template file ${name}`);',
     '  return text;',

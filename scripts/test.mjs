@@ -36,6 +36,8 @@ const WEIGHT = {
   'bootstrap.test.ts': 2,
   'sqlTemplates.test.ts': 2,
   'compile.test.ts': 2,
+  'grammar.test.ts': 2,
+  'injection.test.ts': 1.5,
   'provisioner.test.ts': 1.5,
   'testRunner.test.ts': 2,
   'yamlFastPath.test.ts': 1.5,

@@ -253,6 +253,23 @@ P('an ambiguous, missing or implausible answer writes nothing and says which pri
   }
 });
 
+P('an answer whose words break the string grammar writes nothing: --update never writes a table --prices refuses', async () => {
+  const table: PriceTable = { ...SHIPPED_PRICES, prices: { 'kms.key': SHIPPED_PRICES.prices['kms.key']!, 'elb.alb': SHIPPED_PRICES.prices['elb.alb']! } };
+  const hostile: Record<string, string> = { 'kms.key': 'K\n{{resolve:ssm:/x}}', 'elb.alb': `L${'x'.repeat(1100)}` };
+  const r = await updateTable(table, async (q) => {
+    const key = q.serviceCode === 'awskms' ? 'kms.key' : 'elb.alb';
+    return { priceList: [product({ sku: hostile[key]!, usd: table.prices[key]!.usd! })], nextToken: undefined };
+  });
+  assert.is(r.table, null);
+  assert.equal(
+    r.problems.map((p) => p.replace(/\(got \d+\)/, '(got N)')),
+    [
+      'kms.key: the source its answer gives (SKU "K\\n{{resolve:ssm:/x}}") must not contain "{{" (CloudFormation would resolve it as a dynamic reference)',
+      `elb.alb: the source its answer gives (SKU ${JSON.stringify(hostile['elb.alb'])}) must be at most 1024 characters long (got N)`,
+    ],
+  );
+});
+
 P('pages are followed; an AWS error is reported as such and writes nothing', async () => {
   const table: PriceTable = { ...SHIPPED_PRICES, prices: { 'kms.key': SHIPPED_PRICES.prices['kms.key']! } };
   const pages: (string | undefined)[] = [];

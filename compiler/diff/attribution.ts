@@ -4,6 +4,7 @@
 // tenant acme users 2800 → 9999". Both plans are at hand (the diff compiled both
 // sides), so the causes are read from them, never guessed from the templates.
 import { compareStrings } from '../diagnostics.ts';
+import { ManifestText, reportText } from '../plan/manifestText.ts';
 import type { EstatePlan, TenantPlan } from '../plan/model.ts';
 import type { Attribution, ResourceChange, StackChange, ValueChange } from './model.ts';
 
@@ -55,11 +56,20 @@ export function tenantCause(id: string, a: TenantPlan | undefined, b: TenantPlan
   return `tenant ${id} ${parts.join(', ') || 'changed'}`;
 }
 
+/** A plan value with each manifest text as its one-line report form (plan/manifestText.ts), so it can be compared and shown. */
+function shown(v: unknown): unknown {
+  if (v instanceof ManifestText) return reportText(v);
+  if (Array.isArray(v)) return v.map(shown);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shown(x)]));
+  return v;
+}
+
 /** Every leaf of a value as `path = JSON`, for comparing two platform plans. */
 function leaves(v: unknown, path: string, out: Map<string, string>): Map<string, string> {
-  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+  if (v instanceof ManifestText) out.set(path, JSON.stringify(reportText(v)));
+  else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
     for (const [k, x] of Object.entries(v)) leaves(x, path ? `${path}.${k}` : k, out);
-  } else out.set(path, JSON.stringify(v));
+  } else out.set(path, JSON.stringify(shown(v)));
   return out;
 }
 

@@ -336,10 +336,27 @@ export function renderJson(diff: EstateDiff, gate: GateResult | null, out: Write
   out.write(`${JSON.stringify({ summary: { headline: headline(diff), ...totals(diff) }, ...diff, gate }, null, 2)}\n`);
 }
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const fence = (lines: readonly string[]) => ['```diff', ...lines.map((l) => l.replace(/`{3,}/g, (m) => m.split('').join('\u200b'))), '```'];
+/**
+ * A code block whose fence is longer than any run of backticks inside it (CommonMark
+ * closes a fence only with one at least as long): a value holding backticks shows as
+ * it is and cannot close the block.
+ */
+const fence = (lines: readonly string[]) => {
+  const longest = Math.max(2, ...lines.flatMap((l) => (l.match(/`+/g) ?? []).map((run) => run.length)));
+  const marks = '`'.repeat(longest + 1);
+  return [`${marks}diff`, ...lines, marks];
+};
 const details = (summary: string, body: readonly string[]) => ['<details>', `<summary>${summary}</summary>`, '', ...body, '', '</details>'];
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/**
+ * Text a pull request wrote (a suppression's reason, an override's reason, a note that
+ * quotes a manifest), as markdown that shows it and does nothing else: no HTML (a
+ * `<!--` would hide the rest of the comment, `<img>` would call out), no link, image,
+ * code span, emphasis or table cell it opens, no line of its own.
+ */
+const markdownText = (s: string) => escapeHtml(s.replace(/[\\`*_[\]|~]/g, '\\$&')).replace(/\s*\n\s*/g, ' ');
+/** A table cell: markdown text (a tenant's summary quotes its domains and tier), whose `|` cannot end the cell. */
+const cell = markdownText;
 
 /** Lifecycle notes a pull-request comment lists before it refers to the full diff. */
 const MARKDOWN_NOTES = 40;
@@ -385,20 +402,20 @@ export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: W
     `### tenantc diff \`${diff.base.label}\` → \`${diff.head.label}\``,
     '',
     `**${headline(diff)}**`,
-    ...estimateLines(diff.estimate).map((l) => `\n${escapeHtml(l)}`),
+    ...estimateLines(diff.estimate).map((l) => `\n${markdownText(l)}`),
   ];
   if (diff.lifecycle.length) {
-    head.push('', '**Lifecycle errors: each blocks this change, whatever --fail-on says**', '', ...diff.lifecycle.map((l) => `- ${escapeHtml(l.message)}`));
+    head.push('', '**Lifecycle errors: each blocks this change, whatever --fail-on says**', '', ...diff.lifecycle.map((l) => `- ${markdownText(l.message)}`));
   }
-  if (gate) head.push('', ...gateLines(gate).map((l) => (l.startsWith('  ') ? `- ${escapeHtml(l.trim())}` : `**${escapeHtml(l)}**`)));
+  if (gate) head.push('', ...gateLines(gate).map((l) => (l.startsWith('  ') ? `- ${markdownText(l.trim())}` : `**${markdownText(l)}**`)));
   const risks = riskSummary(diff);
-  if (risks.length) head.push('', '**Risks**', '', ...risks.map((l) => `- ${escapeHtml(l)}`));
+  if (risks.length) head.push('', '**Risks**', '', ...risks.map((l) => `- ${markdownText(l)}`));
   const causes = attributionLines(diff);
-  if (causes.length) head.push('', '**Shared changes and their causes**', '', ...causes.map((l) => `- ${escapeHtml(l)}`));
+  if (causes.length) head.push('', '**Shared changes and their causes**', '', ...causes.map((l) => `- ${markdownText(l)}`));
   const table = diff.tenants.length ? tenantTable(diff) : [];
   const noted = diff.tenants.filter((t) => t.notes.length);
   if (noted.length) {
-    const list = noted.flatMap((t) => t.notes.map((n) => `- \`${t.id}\`: ${escapeHtml(n)}`));
+    const list = noted.flatMap((t) => t.notes.map((n) => `- \`${t.id}\`: ${markdownText(n)}`));
     const shown = list.slice(0, MARKDOWN_NOTES);
     table.push(
       '',
@@ -432,7 +449,7 @@ export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: W
       lines: details(
         `Security rule pack suppressions: ${diff.suppressions.length} changed`,
         diff.suppressions.map(
-          (s) => `- ${s.change === 'add' ? 'added' : 'removed'} \`${s.rule}\` \`${s.template}\` \`${s.resource}\`: ${escapeHtml(s.reason)}`,
+          (s) => `- ${s.change === 'add' ? 'added' : 'removed'} \`${s.rule}\` \`${s.template}\` \`${s.resource}\`: ${markdownText(s.reason)}`,
         ),
       ),
     });

@@ -23,7 +23,7 @@ export function templateSpec(name: string): TemplateSpecification {
   return new Function(`return ${precompileTemplate(readFileSync(join(TEMPLATES_DIR, name), 'utf8'))}`)() as TemplateSpecification;
 }
 
-/** A file of templates/ used verbatim. */
-export function templateText(name: string): string {
+/** A file of templates/ used verbatim (a Lambda's code). Not templateText (emit/cfn/template.ts), which places a manifest value in a template. */
+export function templateFileText(name: string): string {
   return readFileSync(join(TEMPLATES_DIR, name), 'utf8');
 }

@@ -1,12 +1,17 @@
 // The keys every isolation mechanism rests on, in one place: if two layers disagreed
 // on a tenant's S3 prefix or tag key, a policy would silently grant nothing, or too much.
 // (Physical names, tenant roles included, are in names.ts.)
+import type { TagPair } from './manifestText.ts';
 
 /** Principal and session tag carrying the tenant id (ABAC); also on every tenant resource. */
 export const TENANT_TAG_KEY = 'tenant-id';
 
-/** The tag pairs of a tenant's resources: the platform's tags plus its tenant-id tag. */
-export function tenantTagPairs(platformTags: readonly (readonly [string, string])[], tenantId: string): (readonly [string, string])[] {
+/**
+ * The tag pairs of a tenant's resources: the platform's tags plus its tenant-id tag.
+ * No manifest tag can be tenant-id (schema/strings.schema.json reserves it, in any
+ * case, as IAM compares tag keys), so this one is the only one.
+ */
+export function tenantTagPairs(platformTags: readonly TagPair[], tenantId: string): TagPair[] {
   return [...platformTags, [TENANT_TAG_KEY, tenantId]];
 }
 

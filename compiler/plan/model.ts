@@ -3,6 +3,7 @@
 // tenant's status means, the subnets, rollout sizes), so emitters only translate it
 // into resources and never consult manifests or decide anything themselves.
 import type { DnsMode, LogRetentionDays, TenantStatus } from '../manifest.ts';
+import type { ManifestText } from './manifestText.ts';
 import type { RemovedEntry, VacatedSlot } from '../validate/lockFile.ts';
 
 /** A tenant's life as the lock remembers it (plan/lifecycle.ts). */
@@ -55,9 +56,12 @@ export interface RolloutPlan {
   readonly maxBatchSize: number;
 }
 
+/** A tag of a manifest: key and value as its author wrote them (plan/manifestText.ts). */
+export type ManifestTag = readonly [key: ManifestText, value: ManifestText];
+
 export interface TierPlan {
   readonly name: string;
-  readonly description: string;
+  readonly description: ManifestText;
   readonly compute: 'dedicated' | 'shared';
   readonly cache: 'dedicated' | 'shared';
   readonly logRetentionDays: LogRetentionDays;
@@ -127,7 +131,7 @@ export interface PlatformPlan {
     readonly instances: number;
     readonly databaseName: string;
     readonly schema: string;
-    readonly tenantTables: readonly { readonly name: string; readonly description: string }[];
+    readonly tenantTables: readonly { readonly name: string; readonly description: ManifestText }[];
     readonly tenantStatistics: 'private' | 'shared';
     /** A major engine upgrade is allowed (emits AllowMajorVersionUpgrade); false unless the manifest says so. */
     readonly allowMajorUpgrade: boolean;
@@ -145,9 +149,9 @@ export interface PlatformPlan {
   readonly tiers: readonly TierPlan[];
   readonly quotas: QuotaPlan;
   readonly suppressions: readonly SuppressionPlan[];
-  readonly alarmEmail: string;
+  readonly alarmEmail: ManifestText;
   /** Sorted by key. */
-  readonly tags: readonly (readonly [string, string])[];
+  readonly tags: readonly ManifestTag[];
   readonly names: PlatformNames;
 }
 
@@ -253,7 +257,8 @@ export interface TenantPlan {
   readonly id: string;
   /** PascalCase of the id; the stem of every logical id of this tenant. */
   readonly logicalName: string;
-  readonly name: string;
+  /** Display name: the manifest's words, data only (plan/manifestText.ts). */
+  readonly name: ManifestText;
   readonly tier: TierPlan;
   readonly status: TenantStatus;
   readonly users: number;
@@ -300,8 +305,8 @@ export interface TenantPlan {
     readonly passwordPolicy: PasswordPolicyPlan;
     /** The schema requires the fields of the protocol and rules out the other's. */
     readonly federation:
-      | { readonly protocol: 'saml'; readonly providerName: string; readonly metadataUrl: string }
-      | { readonly protocol: 'oidc'; readonly providerName: string; readonly issuer: string; readonly clientId: string }
+      | { readonly protocol: 'saml'; readonly providerName: ManifestText; readonly metadataUrl: ManifestText }
+      | { readonly protocol: 'oidc'; readonly providerName: ManifestText; readonly issuer: ManifestText; readonly clientId: ManifestText }
       | null;
     readonly identityPool: boolean;
   };
@@ -327,9 +332,9 @@ export interface TenantPlan {
   readonly names: TenantNames;
   readonly serving: ServingPlan;
   readonly logRetentionDays: LogRetentionDays;
-  readonly contacts: readonly { readonly role: string; readonly name: string; readonly email: string }[];
+  readonly contacts: readonly { readonly role: string; readonly name: ManifestText; readonly email: ManifestText }[];
   /** Sorted by key. */
-  readonly tags: readonly (readonly [string, string])[];
+  readonly tags: readonly ManifestTag[];
   /** Manifest path, for messages that point back at the source. */
   readonly source: string;
 }

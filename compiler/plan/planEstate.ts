@@ -6,11 +6,13 @@ import { isRegistrableDomain } from '../registrableDomain.ts';
 import { normalizeDomain, type Loaded } from '../validate/rule.ts';
 import { planCapacity } from './capacity.ts';
 import { deepFreeze } from './freeze.ts';
+import { ManifestText } from './manifestText.ts';
 import type {
   AlbShardPlan,
   CacheClusterPlan,
   EstatePlan,
   GroupPlan,
+  ManifestTag,
   PlatformPlan,
   QuotaPlan,
   ServingPlan,
@@ -39,16 +41,20 @@ import type { SourceFile } from '../load/sourceFile.ts';
 
 export type PlanResult = { readonly ok: true; readonly plan: EstatePlan } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
-function sortedTags(tags: Readonly<Record<string, string>> | undefined): (readonly [string, string])[] {
-  return Object.entries(tags ?? {}).sort(([a], [b]) => compareStrings(a, b));
+function sortedTags(tags: Readonly<Record<string, string>> | undefined): ManifestTag[] {
+  return Object.entries(tags ?? {})
+    .sort(([a], [b]) => compareStrings(a, b))
+    .map(([key, value]) => [new ManifestText(key), new ManifestText(value)] as const);
 }
+
+const text = (value: string) => new ManifestText(value);
 
 export function planPlatform(m: PlatformManifest): PlatformPlan {
   const tiers: TierPlan[] = Object.entries(m.tiers)
     .sort(([a], [b]) => compareStrings(a, b))
     .map(([name, t]) => ({
       name,
-      description: t.description,
+      description: text(t.description),
       compute: t.compute,
       cache: t.cache,
       logRetentionDays: t.logRetentionDays,
@@ -79,7 +85,7 @@ export function planPlatform(m: PlatformManifest): PlatformPlan {
       instances: m.database.instances,
       databaseName: m.database.databaseName,
       schema: m.database.schema,
-      tenantTables: m.database.tenantTables.map((t) => ({ name: t.name, description: t.description })),
+      tenantTables: m.database.tenantTables.map((t) => ({ name: t.name, description: text(t.description) })),
       tenantStatistics: m.database.tenantStatistics ?? 'private',
       allowMajorUpgrade: m.database.allowMajorUpgrade ?? false,
     },
@@ -95,7 +101,7 @@ export function planPlatform(m: PlatformManifest): PlatformPlan {
     tiers,
     quotas: { ...DEFAULT_QUOTAS, ...(m.quotas ?? {}) },
     suppressions: (m.review?.suppressions ?? []).map((s, index) => ({ index, rule: s.rule, template: s.template, resource: s.resource, reason: s.reason })),
-    alarmEmail: m.alarmEmail,
+    alarmEmail: text(m.alarmEmail),
     tags: sortedTags(m.tags),
     names: platformNames(m.name),
   };
@@ -176,7 +182,7 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string, pl
   return {
     id: m.id,
     logicalName: pascalCase(m.id),
-    name: m.name,
+    name: text(m.name),
     tier,
     status: m.status,
     users: m.users,
@@ -207,12 +213,12 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string, pl
       federation: !f
         ? null
         : f.protocol === 'saml'
-          ? { protocol: 'saml', providerName: f.providerName, metadataUrl: validated(f.metadataUrl, 'auth.federation.metadataUrl') }
+          ? { protocol: 'saml', providerName: text(f.providerName), metadataUrl: text(validated(f.metadataUrl, 'auth.federation.metadataUrl')) }
           : {
               protocol: 'oidc',
-              providerName: f.providerName,
-              issuer: validated(f.issuer, 'auth.federation.issuer'),
-              clientId: validated(f.clientId, 'auth.federation.clientId'),
+              providerName: text(f.providerName),
+              issuer: text(validated(f.issuer, 'auth.federation.issuer')),
+              clientId: text(validated(f.clientId, 'auth.federation.clientId')),
             },
       identityPool: m.auth.identityPool ?? false,
     },
@@ -225,7 +231,7 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string, pl
       ? Array.from({ length: rulesFor(appHosts.length) }, (_, i) => appHosts.slice(i * HOST_VALUES_PER_RULE, (i + 1) * HOST_VALUES_PER_RULE))
       : [],
     logRetentionDays: m.logs?.retentionDays ?? tier.logRetentionDays,
-    contacts: m.contacts.map((c) => ({ role: c.role, name: c.name, email: c.email })),
+    contacts: m.contacts.map((c) => ({ role: c.role, name: text(c.name), email: text(c.email) })),
     tags: sortedTags(m.tags),
     source,
   };

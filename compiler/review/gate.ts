@@ -58,7 +58,7 @@ export class ReviewGate {
       for (const f of rule.check(template, path, seen)) {
         this.#checked.set(f.rule, (this.#checked.get(f.rule) ?? 0) + 1);
         if (f.compliant) continue;
-        const s = this.#suppressions.find((x) => suppressionMatches(x, f));
+        const s = rule.suppressible === false ? undefined : this.#suppressions.find((x) => suppressionMatches(x, f));
         if (s) {
           this.#used.add(s.index);
           this.#suppressed.push({ finding: f, suppression: s });

@@ -9,6 +9,7 @@ import { encryptedAtRest } from './rules/encryptedAtRest.ts';
 import { imdsV2Required } from './rules/imdsV2Required.ts';
 import { metricFilterBindsTenant } from './rules/metricFilterBindsTenant.ts';
 import { noAwsManagedPolicy } from './rules/noAwsManagedPolicy.ts';
+import { noForeignDynamicReference } from './rules/noForeignDynamicReference.ts';
 import { noOpenIngress } from './rules/noOpenIngress.ts';
 import { noWildcardAdmin } from './rules/noWildcardAdmin.ts';
 import { passwordPolicyStrong } from './rules/passwordPolicyStrong.ts';
@@ -40,6 +41,7 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
   cacheAccessConfined,
   metricFilterBindsTenant,
   physicalNamesUnique,
+  noForeignDynamicReference,
 ];
 
 /** Every finding of every rule over `templates` (name → parsed template). */

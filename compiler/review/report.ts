@@ -31,11 +31,14 @@ export function reviewDiagnostics(estate: ValidatedEstate, review: ReviewResult,
     });
   }
   for (const s of review.unused) {
+    const unsuppressible = rules.find((r) => r.id === s.rule && r.suppressible === false);
     out.push(
       platform.diagnostic(
         'suppression-unused',
         ['review', 'suppressions', s.index],
-        `review.suppressions[${s.index}] (${s.rule} ${s.template} ${s.resource}) accepts no finding: remove it, so it cannot hide a future one`,
+        unsuppressible
+          ? `review.suppressions[${s.index}] names ${s.rule}, which no suppression can accept (${unsuppressible.title}): remove it`
+          : `review.suppressions[${s.index}] (${s.rule} ${s.template} ${s.resource}) accepts no finding: remove it, so it cannot hide a future one`,
       ),
     );
   }

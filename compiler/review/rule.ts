@@ -1,6 +1,7 @@
 // The security rule pack: checks over compiled templates. One rule per file, each with
 // its id (letter = severity: E error; number range = area: 1xx network and edge,
-// 2xx compute, 3xx data, 4xx identity, 5xx cache and observability, 6xx naming), title
+// 2xx compute, 3xx data, 4xx identity, 5xx cache and observability, 6xx naming,
+// 7xx what manifest values may become in a template), title
 // and the reason it exists. A rule answers, per
 // resource it applies to, compliant or non-compliant; resources it does not apply to
 // are not applicable and produce nothing.
@@ -30,6 +31,12 @@ export interface SecurityRule {
   readonly reason: string;
   /** What to change so the resource complies; printed with every violation. */
   readonly fix: string;
+  /**
+   * false: no suppression of the platform manifest may accept a finding of this rule
+   * (that manifest is written by pull requests too, so a suppression there would let a
+   * pull request's author switch off the check meant to stop them). Default true.
+   */
+  readonly suppressible?: boolean;
   /**
    * `seen` lives for one review of an estate (one compile, one check): a rule that
    * compares templates with each other (names unique across the estate) keeps there

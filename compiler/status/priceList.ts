@@ -7,8 +7,12 @@
 // the product otherwise; either way nothing is written, and the message says which
 // price and why. An answer more than five times away from the table's value is refused
 // as a likely wrong product. The SDK is imported when --update runs, like deploy's.
+// A table is held to the string grammar (schema/prices.schema.json): an answer whose
+// words would break it is refused too, so --update never writes a table --prices refuses.
+import pricesSchema from '../../schema/prices.schema.json' with { type: 'json' };
 import type { Io } from '../../cli/command.ts';
 import { EXIT_INVALID, EXIT_OK } from '../../cli/command.ts';
+import { grammarViolation } from '../plan/manifestText.ts';
 import type { Price, PriceTable, PriceTier } from './prices.ts';
 import { writeOut } from './command.ts';
 
@@ -17,6 +21,8 @@ export const PRICE_LIST_REGION = 'us-east-1';
 const MAX_PAGES = 20;
 /** An answer this many times above or below the table's value is refused as a likely wrong product. */
 const SANITY_FACTOR = 5;
+/** The longest source a table may give a price (schema/prices.schema.json). */
+const SOURCE_CAP = pricesSchema.$defs.price.properties.source.maxLength;
 
 export interface PriceQuery {
   readonly serviceCode: string;
@@ -113,13 +119,16 @@ export function priceFromProducts(key: string, current: Price, products: readonl
   if (current.usd !== null && current.usd > 0 && usd > 0 && (usd > current.usd * SANITY_FACTOR || usd < current.usd / SANITY_FACTOR))
     return `${key}: the Price List answers $${usd} per ${first.d.unit ?? '?'} (SKU ${product.product?.sku ?? '?'}), more than ${SANITY_FACTOR} times away from the table's $${current.usd}: check the query`;
   const date = (term.effectiveDate ?? '').slice(0, 10);
+  const source = `AWS Price List API (pricing:GetProducts ${query.serviceCode}, SKU ${product.product?.sku ?? '?'}${tiers ? '' : dims.length > 1 ? ', first tier' : ''}: "${first.d.description ?? ''}")`;
+  const wrong = grammarViolation(source) ?? (source.length > SOURCE_CAP ? `must be at most ${SOURCE_CAP} characters long (got ${source.length})` : null);
+  if (wrong) return `${key}: the source its answer gives (SKU ${JSON.stringify(product.product?.sku ?? '?')}) ${wrong}`;
   return {
     usd,
     ...(tiers ? { tiers } : {}),
     unit: current.unit,
     description: current.description,
     date: /^\d{4}-\d{2}-\d{2}$/.test(date) ? date : current.date,
-    source: `AWS Price List API (pricing:GetProducts ${query.serviceCode}, SKU ${product.product?.sku ?? '?'}${tiers ? '' : dims.length > 1 ? ', first tier' : ''}: "${first.d.description ?? ''}")`,
+    source,
   };
 }
 

@@ -4,6 +4,7 @@
 // JSON, HTML) all read this one model, so they cannot disagree.
 import type { EstatePlan, QuotaPlan, ServingPlan } from '../plan/model.ts';
 import { type LimitKey, tierHeadroom } from '../plan/headroom.ts';
+import { reportText } from '../plan/manifestText.ts';
 import { albShardUse, EMPTY_SHARD, RESERVED_CACHE_USERS } from '../plan/placement.ts';
 import { estateQuotaUse, type EstateQuotaKey, QUOTAS, quotaCountsOf, TENANTS_PER_GROUP } from '../plan/quotas.ts';
 import { estimateCost } from './cost.ts';
@@ -354,7 +355,8 @@ export function estateStatus(input: StatusInput): StatusModel {
       const c = costOf.get(t.id)!;
       return {
         id: t.id,
-        name: t.name,
+        // A pull request's words: one line here, escaped again by each format (renderHtml.ts: text nodes).
+        name: reportText(t.name),
         tier: t.tier.name,
         status: t.status,
         users: t.users,

@@ -6,6 +6,7 @@ import platformSchema from '../../schema/platform.schema.json' with { type: 'jso
 import tenantSchema from '../../schema/tenant.schema.json' with { type: 'json' };
 import lockSchema from '../../schema/placement-lock.schema.json' with { type: 'json' };
 import pricesSchema from '../../schema/prices.schema.json' with { type: 'json' };
+import stringsSchema from '../../schema/strings.schema.json' with { type: 'json' };
 
 export const SCHEMA_IDS = { Platform: platformSchema.$id, Tenant: tenantSchema.$id, PlacementLock: lockSchema.$id, Prices: pricesSchema.$id } as const;
 
@@ -14,6 +15,8 @@ export function createAjv(standalone: boolean): InstanceType<typeof Ajv2020.defa
   addFormats.default(ajv, ['email', 'uri']);
   // Annotation-only keyword: a human sentence for a `pattern`, read when reporting.
   ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
+  // The string grammar every other schema refers to (schema/strings.schema.json).
+  ajv.addSchema(stringsSchema);
   ajv.addSchema(platformSchema);
   ajv.addSchema(tenantSchema);
   ajv.addSchema(lockSchema);

@@ -21,11 +21,10 @@ export function decodePointer(pointer: string): (string | number)[] {
 export function validateAgainstSchema(kind: ManifestKind, source: SourceFile, value: unknown): Diagnostic[] {
   const validate: ValidateFunction = validators[kind];
   if (validate(value)) return [];
+  const errors = mostSpecific(withKeyNames(validate.errors ?? []));
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
-  for (const err of validate.errors ?? []) {
-    // propertyNames failures arrive twice (the pattern and the wrapper); keep the pattern one.
-    if (err.keyword === 'propertyNames') continue;
+  for (const err of errors) {
     // An if/then failure arrives as the `then` schema's own errors plus a wrapper that says only "must match then".
     if (err.keyword === 'if') continue;
     const d = toDiagnostic(source, err);
@@ -35,11 +34,71 @@ export function validateAgainstSchema(kind: ManifestKind, source: SourceFile, va
   return out;
 }
 
+/** Keywords that apply to a string: the only ones a key of a mapping can fail. */
+const STRING_KEYWORDS = new Set(['not', 'pattern', 'format', 'minLength', 'maxLength']);
+
+/**
+ * ajv reports a key that fails `propertyNames` as the key schema's own errors, at the
+ * mapping's path, then a wrapper naming the key; through a `$ref` (the string grammar
+ * of schema/strings.schema.json) the inner errors do not carry the key themselves. The
+ * string errors right before a wrapper at the same path are that key's (a mapping
+ * itself never fails a string keyword). Wrappers are dropped once their key is given on.
+ */
+function withKeyNames(errors: readonly ErrorObject[]): ErrorObject[] {
+  const out: ErrorObject[] = [];
+  let pending: ErrorObject[] = [];
+  const flush = () => {
+    out.push(...pending);
+    pending = [];
+  };
+  for (const err of errors) {
+    if (err.keyword === 'propertyNames') {
+      const key = String((err.params as { propertyName?: unknown }).propertyName);
+      const [mine, others] = partition(pending, (e) => e.instancePath === err.instancePath);
+      out.push(...others, ...mine.map((e) => ({ ...e, propertyName: e.propertyName ?? key })));
+      pending = [];
+    } else if (STRING_KEYWORDS.has(err.keyword)) {
+      if (pending.length && pending[0]!.instancePath !== err.instancePath) flush();
+      pending.push(err);
+    } else {
+      flush();
+      out.push(err);
+    }
+  }
+  flush();
+  return out;
+}
+
+function partition<T>(list: readonly T[], test: (t: T) => boolean): [T[], T[]] {
+  return [list.filter(test), list.filter((t) => !test(t))];
+}
+
+/**
+ * A string that breaks the grammar (schema/strings.schema.json: a refused sequence or
+ * character, or its length) is told why, and not also that it does not match its
+ * field's pattern or format: that would only repeat, less precisely, that it is wrong.
+ */
+function mostSpecific(errors: readonly ErrorObject[]): ErrorObject[] {
+  const where = (e: ErrorObject) => `${e.instancePath}\u0000${e.propertyName ?? ''}`;
+  const specific = new Set(errors.filter((e) => (e.keyword === 'not' && hintOf(e) !== undefined) || e.keyword === 'maxLength').map(where));
+  return errors.filter((e) => !((e.keyword === 'pattern' || e.keyword === 'format') && specific.has(where(e))));
+}
+
+const hintOf = (err: ErrorObject): string | undefined => (err.parentSchema as { 'x-hint'?: string } | undefined)?.['x-hint'];
+
+/** Values shown in messages are cut to this many characters: a message is one line a reader takes in at once. */
+const SHOWN_CHARS = 60;
+
+/** A string as a message shows it: JSON-quoted (escapes every control character), long ones cut. */
+export function quoted(value: string): string {
+  return value.length <= SHOWN_CHARS ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, SHOWN_CHARS))}… (${value.length} characters)`;
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return quoted(value);
   return String(value);
 }
 
@@ -47,21 +106,21 @@ function toDiagnostic(source: SourceFile, err: ErrorObject): Diagnostic {
   const path: ManifestPath = decodePointer(err.instancePath);
   const where = formatPath(path);
   const subject = where === '' ? 'manifest' : where;
-  const hint = (err.parentSchema as { 'x-hint'?: string } | undefined)?.['x-hint'];
+  const hint = hintOf(err);
   const params = err.params as Record<string, unknown>;
-  if (err.propertyName !== undefined && err.keyword !== 'pattern') {
+  if (err.propertyName !== undefined) {
     // A key that fails the schema of keys (propertyNames): point at the key.
-    const length =
+    const reason =
       err.keyword === 'minLength'
-        ? `must be at least ${String(params.limit)} characters long`
+        ? `keys must be at least ${String(params.limit)} characters long`
         : err.keyword === 'maxLength'
-          ? `must be at most ${String(params.limit)} characters long`
-          : (err.message ?? 'is invalid');
+          ? `keys must be at most ${String(params.limit)} characters long`
+          : (hint ?? (err.keyword === 'pattern' ? `keys must match ${String(params.pattern)}` : (err.message ?? 'is invalid')));
     return {
       code: 'schema',
       file: source.path,
       position: source.positionOfKey(path, err.propertyName),
-      message: `${subject}: key ${JSON.stringify(err.propertyName)} is not allowed: keys ${length}`,
+      message: `${subject}: key ${quoted(err.propertyName)} is not allowed: ${reason}`,
     };
   }
   switch (err.keyword) {
@@ -90,19 +149,10 @@ function toDiagnostic(source: SourceFile, err: ErrorObject): Diagnostic {
       return source.diagnostic('schema', path, `${subject} must be ${JSON.stringify(params.allowedValue)} (got ${describe(err.data)})`);
     case 'type':
       return source.diagnostic('schema', path, `${subject} must be ${article(String(params.type))} (got ${describe(err.data)})`);
-    case 'pattern': {
-      if (err.propertyName !== undefined) {
-        return {
-          code: 'schema',
-          file: source.path,
-          position: source.positionOfKey(path, err.propertyName),
-          message: `${subject}: key ${JSON.stringify(err.propertyName)} is not allowed: ${hint ?? `keys must match ${String(params.pattern)}`}`,
-        };
-      }
+    case 'pattern':
       return source.diagnostic('schema', path, `${subject} ${describe(err.data)} ${hint ?? `must match ${String(params.pattern)}`}`);
-    }
     case 'format':
-      return source.diagnostic('schema', path, `${subject} ${describe(err.data)} is not a valid ${String(params.format)}`);
+      return source.diagnostic('schema', path, `${subject} ${describe(err.data)} ${hint ?? `is not a valid ${String(params.format)}`}`);
     case 'minItems':
       return source.diagnostic('schema', path, `${subject} must list at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`);
     case 'maxItems':
@@ -123,7 +173,8 @@ function toDiagnostic(source: SourceFile, err: ErrorObject): Diagnostic {
         `${subject} must be ${err.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)} (got ${describe(err.data)})`,
       );
     case 'not':
-      // `{ "not": {} }` with an x-hint: a key the rest of the mapping rules out.
+      // With an x-hint: a key the rest of the mapping rules out (`{ "not": {} }`), or
+      // what the string grammar refuses (schema/strings.schema.json), said with its reason.
       return source.diagnostic('schema', path, `${subject} ${hint ?? 'is not allowed here'}`);
     case 'uniqueItems':
       return source.diagnostic('schema', path, `${subject} lists the same item twice (items ${String(params.j)} and ${String(params.i)})`);

@@ -15,7 +15,9 @@ export function referencedNames(value: unknown): Set<string> {
       else if (k === 'Fn::GetAtt' && Array.isArray(child)) out.add(String(child[0]));
       else if (k === 'Fn::Sub') {
         const text = Array.isArray(child) ? String(child[0]) : String(child);
-        for (const m of text.matchAll(/\$\{([^!}][^}.]*)[^}]*\}/g)) out.add(m[1]!);
+        // A name the Sub's own variables define refers to nothing outside it.
+        const own = Array.isArray(child) ? (child[1] as Record<string, unknown>) : {};
+        for (const m of text.matchAll(/\$\{([^!}][^}.]*)[^}]*\}/g)) if (!Object.hasOwn(own, m[1]!)) out.add(m[1]!);
         if (Array.isArray(child)) walk(child[1]);
       } else walk(child);
     }

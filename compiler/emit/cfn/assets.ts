@@ -11,5 +11,5 @@ export function assetKey(content: string): string {
 }
 
 export function templateUrl(key: string): Intrinsic {
-  return sub(`https://\${AssetsBucketName}.s3.\${AWS::Region}.\${AWS::URLSuffix}/${key}`);
+  return sub('https://${AssetsBucketName}.s3.${AWS::Region}.${AWS::URLSuffix}/${TemplateKey}', { TemplateKey: key });
 }

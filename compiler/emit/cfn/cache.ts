@@ -10,7 +10,7 @@ import { alarm } from './monitoring.ts';
 import { subnetId } from './network.ts';
 import { REDIS_PORT } from './securityGroups.ts';
 import { declare, type ParameterSpec } from './stackParameters.ts';
-import { CFN_LINT_METADATA, getAtt, join, ref, tags, type CfnOutput, type CfnTemplate, type LayerOutput, type Value } from './template.ts';
+import { CFN_LINT_METADATA, getAtt, join, ref, tagMap, tags, type CfnOutput, type CfnTemplate, type LayerOutput, type Value } from './template.ts';
 import type { ElasticacheReplicationGroupProps } from './generated/resources.ts';
 
 export const CACHE_SUBNET_GROUP = 'platformCacheSubnetGroup';
@@ -170,7 +170,7 @@ export function emitCacheShardTemplate(plan: EstatePlan, cluster: CacheClusterPl
           Value: join(':', [getAtt('replicationGroup', 'PrimaryEndPoint.Address'), getAtt('replicationGroup', 'PrimaryEndPoint.Port')]),
           Description: `Primary endpoint of shared cache ${index}`,
           Tier: 'Standard',
-          Tags: Object.fromEntries(p.tags),
+          Tags: tagMap(p.tags),
         },
       },
     },

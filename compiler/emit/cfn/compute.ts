@@ -8,7 +8,8 @@ import { LOGS_KEY } from './keys.ts';
 import { ALARM_TOPIC } from './monitoring.ts';
 import { subnetId } from './network.ts';
 import { APP_SG } from './securityGroups.ts';
-import { base64, getAtt, join, ref, sub, tags, type LayerOutput, type Value } from './template.ts';
+import { base64, getAtt, join, propagatedTags, ref, sub, tags, type LayerOutput, type Value } from './template.ts';
+import type { TagPair } from '../../plan/manifestText.ts';
 import type { Ec2LaunchTemplate_LaunchTemplateData } from './generated/resources.ts';
 import type { PolicyCondition, PolicyStatement } from './policy.ts';
 
@@ -38,7 +39,7 @@ export interface LaunchTemplateInput {
   /** The script, or its parts with `userDataValues` between them (values CloudFormation resolves). */
   readonly userData: string | readonly string[];
   readonly userDataValues?: readonly Value[];
-  readonly tags: readonly (readonly [string, string])[];
+  readonly tags: readonly TagPair[];
 }
 
 /**
@@ -96,7 +97,7 @@ export function hardenedLaunchTemplateData(input: LaunchTemplateInput): Ec2Launc
   };
 }
 
-const ssmArn = (name: string) => sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}`);
+const ssmArn = (name: string) => sub('arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ParameterName}', { ParameterName: name });
 
 /** `targetGroupArns`: the shared target group of every ALB shard, so any shard reaches the pooled fleet. */
 export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[]): LayerOutput {
@@ -132,7 +133,7 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
                     Sid: 'WriteOwnLogGroup',
                     Effect: 'Allow',
                     Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-                    Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroupName}:*`),
+                    Resource: sub('arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${LogGroupName}:*', { LogGroupName: logGroupName }),
                   },
                   // Tenant data is reached only through a tenant role, assumed per request
                   // with the tenant-id session tag that the role's trust policy requires.
@@ -140,7 +141,7 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
                     Sid: 'AssumeTenantRolesWithTenantTag',
                     Effect: 'Allow',
                     Action: ['sts:AssumeRole', 'sts:TagSession'],
-                    Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${p.names.tenantRolePattern}`),
+                    Resource: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${RoleNames}', { RoleNames: p.names.tenantRolePattern }),
                     // Only roles of tenants it serves: a premium tenant's role is tagged dedicated.
                     Condition: {
                       'ForAllValues:StringEquals': { 'aws:TagKeys': [TENANT_TAG_KEY] },
@@ -213,7 +214,7 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
           HealthCheckGracePeriod: 300,
           MetricsCollection: [{ Granularity: '1Minute' }],
           NotificationConfigurations: [{ TopicARN: ref(ALARM_TOPIC), NotificationTypes: ASG_NOTIFICATION_TYPES }],
-          Tags: [...p.tags, ['Name', `${p.name}-app-shared`] as const].map(([Key, Value]) => ({ Key, Value, PropagateAtLaunch: true })),
+          Tags: propagatedTags([...p.tags, ['Name', `${p.name}-app-shared`]]),
         },
       },
       appCpuScalingPolicy: {

@@ -5,7 +5,7 @@ import type { EstatePlan } from '../../plan/model.ts';
 import { DB_CLUSTER } from './database.ts';
 import { REGISTRY_TABLE } from './registry.ts';
 import { MULTI_TENANT_DISTRIBUTION, TENANT_DATA_BUCKET } from './storage.ts';
-import { getAtt, ref, type LayerOutput, type ResourceOf, type Resources, type Value } from './template.ts';
+import { getAtt, ref, tagMap, type LayerOutput, type ResourceOf, type Resources, type Value } from './template.ts';
 
 export function emitPlatformConfig(plan: EstatePlan): LayerOutput {
   const p = plan.platform;
@@ -17,7 +17,7 @@ export function emitPlatformConfig(plan: EstatePlan): LayerOutput {
       Value: value,
       Description: description,
       Tier: 'Standard',
-      Tags: Object.fromEntries(p.tags),
+      Tags: tagMap(p.tags),
     },
   });
   const r: Resources = {

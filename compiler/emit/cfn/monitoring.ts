@@ -5,7 +5,7 @@ import type { EstatePlan } from '../../plan/model.ts';
 import { DB_CLUSTER } from './database.ts';
 import { DATA_KEY } from './keys.ts';
 import { PROVISIONING_FUNCTION } from './registry.ts';
-import { ref, tags, type CfnResource, type LayerOutput, type ResourceOf, type Resources, type Value } from './template.ts';
+import { ref, tags, templateText, type CfnResource, type LayerOutput, type ResourceOf, type Resources, type Value } from './template.ts';
 
 export const ALARM_TOPIC = 'platformAlarmTopic';
 
@@ -50,7 +50,7 @@ export function emitMonitoring(plan: EstatePlan): LayerOutput {
     },
     platformAlarmEmailSubscription: {
       Type: 'AWS::SNS::Subscription',
-      Properties: { TopicArn: ref(ALARM_TOPIC), Protocol: 'email', Endpoint: plan.platform.alarmEmail },
+      Properties: { TopicArn: ref(ALARM_TOPIC), Protocol: 'email', Endpoint: templateText(plan.platform.alarmEmail) },
     },
     databaseCpuAlarm: alarm({
       description: "Aurora CPU above 80 %: one tenant's load reaches all",

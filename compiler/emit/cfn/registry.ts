@@ -4,7 +4,7 @@
 // managed secret: nothing else.
 import type { EstatePlan } from '../../plan/model.ts';
 import { sqlIdent } from '../render.ts';
-import { templateText } from '../templateSpecs.ts';
+import { templateFileText } from '../templateSpecs.ts';
 import { DB_CLUSTER } from './database.ts';
 import { DATA_KEY, DATABASE_KEY, LOGS_KEY } from './keys.ts';
 import { REGISTRY_TABLE } from './rootIds.ts';
@@ -19,7 +19,7 @@ export function emitRegistry(plan: EstatePlan): LayerOutput {
   const p = plan.platform;
   const t = tags(p.tags);
   const functionName = p.names.provisioningFunction;
-  const code = templateText('lambda/provisioner.js');
+  const code = templateFileText('lambda/provisioner.js');
   return {
     resources: {
       [REGISTRY_TABLE]: {

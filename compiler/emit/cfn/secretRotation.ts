@@ -9,7 +9,7 @@
 // function checks the name again, and never writes one tenant's id into another's
 // secret.
 import type { EstatePlan } from '../../plan/model.ts';
-import { templateText } from '../templateSpecs.ts';
+import { templateFileText } from '../templateSpecs.ts';
 import { DATA_KEY, LOGS_KEY } from './keys.ts';
 import { LAMBDA_RUNTIME } from './registry.ts';
 import { getAtt, ref, sub, tags, type LayerOutput } from './template.ts';
@@ -25,7 +25,10 @@ export function emitSecretRotation(plan: EstatePlan): LayerOutput {
   const t = tags(p.tags);
   // Every tenant's app credentials, of any incarnation; the six characters are the
   // suffix Secrets Manager adds to a secret's ARN.
-  const secrets = `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${p.names.tenantsConfigPath}*/app-credentials-??????`;
+  const secrets = () =>
+    sub('arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${TenantsPath}*/app-credentials-??????', {
+      TenantsPath: p.names.tenantsConfigPath,
+    });
   return {
     resources: {
       secretRotationLogGroup: {
@@ -57,7 +60,7 @@ export function emitSecretRotation(plan: EstatePlan): LayerOutput {
                       'secretsmanager:PutSecretValue',
                       'secretsmanager:UpdateSecretVersionStage',
                     ],
-                    Resource: sub(secrets),
+                    Resource: secrets(),
                   },
                   {
                     Sid: 'DataKeyThroughSecretsManagerForThem',
@@ -66,7 +69,7 @@ export function emitSecretRotation(plan: EstatePlan): LayerOutput {
                     Resource: getAtt(DATA_KEY, 'Arn'),
                     Condition: {
                       StringEquals: { 'kms:ViaService': sub('secretsmanager.${AWS::Region}.amazonaws.com') },
-                      StringLike: { 'kms:EncryptionContext:SecretARN': sub(secrets) },
+                      StringLike: { 'kms:EncryptionContext:SecretARN': secrets() },
                     },
                   },
                   { Sid: 'OwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: sub('${secretRotationLogGroup.Arn}:*') },
@@ -89,7 +92,7 @@ export function emitSecretRotation(plan: EstatePlan): LayerOutput {
           // Each step is a few Secrets Manager calls.
           Timeout: 30,
           Role: getAtt('secretRotationFunctionRole', 'Arn'),
-          Code: { ZipFile: templateText('lambda/secretRotator.js') },
+          Code: { ZipFile: templateFileText('lambda/secretRotator.js') },
           Environment: { Variables: { SECRET_PREFIX: p.names.tenantsConfigPath } },
           KmsKeyArn: getAtt(DATA_KEY, 'Arn'),
           LoggingConfig: { LogGroup: ref('secretRotationLogGroup'), LogFormat: 'JSON' },

@@ -120,7 +120,9 @@ export function tenantDataBucketPolicyDocument(bucketArn: Value, reader: CdnRead
 
 export function emitStorage(plan: EstatePlan): LayerOutput {
   const t = tags(plan.platform.tags);
-  const cdnDeliverySource = sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:delivery-source:${plan.platform.names.cdnLogDelivery}`);
+  const cdnDeliverySource = sub('arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:delivery-source:${DeliverySource}', {
+    DeliverySource: plan.platform.names.cdnLogDelivery,
+  });
   const bucketArn = getAtt(TENANT_DATA_BUCKET, 'Arn');
   const reader: CdnReader =
     plan.platform.originAccess === 'oai'

@@ -4,6 +4,7 @@
 // the registry at compile time; the registry test also checks the emitted values
 // (allowed patterns, references) that types cannot express.
 
+import { grammarViolation, ManifestText, type TagPair } from '../../plan/manifestText.ts';
 import type { RegistryResource } from './generated/resources.ts';
 import type { Intrinsic, ResourceAttributes, Value } from './intrinsic.ts';
 
@@ -78,13 +79,52 @@ export interface LayerOutput {
 
 export const ref = (logicalId: string): Intrinsic => ({ Ref: logicalId });
 export const getAtt = (logicalId: string, attribute: string): Intrinsic => ({ 'Fn::GetAtt': [logicalId, attribute] });
-export const sub = (template: string, vars?: Record<string, Value>): Intrinsic => ({ 'Fn::Sub': vars ? [template, vars] : template });
+
+/**
+ * A Fn::Sub template is a string literal of the compiler's own source: its type must
+ * be a literal (constants may be spliced in, they are literals too), so a computed
+ * string, such as a name or anything a manifest reached, is refused by the type
+ * checker: `string` and template types with a `${string}` hole both make
+ * `Record<T, 1>` an index signature, which `{}` satisfies. Values go in `vars`, which
+ * Fn::Sub inserts as they are (test/types/manifestText.typecheck.ts keeps the proof).
+ */
+export type SubTemplate<T extends string> = {} extends Record<T, 1> ? never : T;
+export const sub = <T extends string>(template: SubTemplate<T>, vars?: Record<string, Value>): Intrinsic => ({
+  'Fn::Sub': vars ? [template, vars] : template,
+});
 /** `parts` may be a list or an intrinsic that yields one (a list parameter, GetAtt of a list). */
 export const join = (sep: string, parts: readonly Value[] | Intrinsic): Intrinsic => ({ 'Fn::Join': [sep, parts] });
 export const base64 = (value: Value): Intrinsic => ({ 'Fn::Base64': value });
 
-export function tags(pairs: readonly (readonly [string, string])[]): { Key: string; Value: string }[] {
-  return pairs.map(([Key, Value]) => ({ Key, Value }));
+/**
+ * The one way a manifest value enters a template. CloudFormation resolves
+ * `{{resolve:...}}` in any property, with the deployer's permissions, and nothing in a
+ * template can quote it: so the value is checked against the string grammar again
+ * (plan/manifestText.ts), and one that breaks it, which only a bypassed validation can
+ * bring here, stops the compile as a bug of tenantc.
+ */
+export function templateText(value: ManifestText): string {
+  const text = ManifestText.rawText(value);
+  const problem = grammarViolation(text);
+  if (problem) throw new Error(`internal: a manifest value that ${problem} reached a template: validation was bypassed`);
+  return text;
+}
+
+const tagText = (v: string | ManifestText): string => (typeof v === 'string' ? v : templateText(v));
+
+/** Tags as a list of Key/Value (most resource types). */
+export function tags(pairs: readonly TagPair[]): { Key: string; Value: string }[] {
+  return pairs.map(([key, value]) => ({ Key: tagText(key), Value: tagText(value) }));
+}
+
+/** Tags as a map (Cognito user pools, SSM parameters, DynamoDB's tags are a list), in the pairs' order. */
+export function tagMap(pairs: readonly TagPair[]): Record<string, string> {
+  return Object.fromEntries(pairs.map(([key, value]) => [tagText(key), tagText(value)]));
+}
+
+/** Tags of an Auto Scaling group, each propagated to the instances it launches. */
+export function propagatedTags(pairs: readonly TagPair[]): { Key: string; Value: string; PropagateAtLaunch: true }[] {
+  return tags(pairs).map((t) => ({ ...t, PropagateAtLaunch: true }));
 }
 
 /** Merges layers into one Resources map; a logical id defined twice is a bug. */

@@ -346,11 +346,13 @@ class NestedChangeSet:
 
 
 def _template_url(value: Any, bucket: str, region: str) -> str:
-    """A nested TemplateURL as CloudFormation resolves it (tenantc writes it as Fn::Sub)."""
+    """A nested TemplateURL as CloudFormation resolves it (tenantc writes it as Fn::Sub, its key a Sub variable)."""
     if isinstance(value, dict) and "Fn::Sub" in value:
-        text = value["Fn::Sub"]
-        for name, resolved in (("AssetsBucketName", bucket), ("AWS::Region", region), ("AWS::URLSuffix", "amazonaws.com")):
-            text = text.replace("${" + name + "}", resolved)
+        sub = value["Fn::Sub"]
+        text, variables = (sub[0], sub[1]) if isinstance(sub, list) else (sub, {})
+        known = {"AssetsBucketName": bucket, "AWS::Region": region, "AWS::URLSuffix": "amazonaws.com", **variables}
+        for name, resolved in known.items():
+            text = text.replace("${" + name + "}", str(resolved))
         return text
     return str(value)
 

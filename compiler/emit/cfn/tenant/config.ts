@@ -6,7 +6,7 @@ import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
 import { COMPUTE_TAG_KEY, TENANT_TAG_KEY } from '../../../plan/isolation.ts';
 import { SECRET_ROTATION_DAYS } from '../secretRotation.ts';
 import type { StackParameters } from '../stackParameters.ts';
-import { getAtt, join, ref, type LayerOutput, type Resources, type Value } from '../template.ts';
+import { getAtt, join, ref, templateText, type LayerOutput, type Resources, type Value } from '../template.ts';
 import { TENANT_ROLE } from './iam.ts';
 import { USER_POOL, USER_POOL_CLIENT } from './auth.ts';
 import { TENANT_CACHE_CLUSTER } from './cache.ts';
@@ -80,7 +80,7 @@ export function emitTenantConfig(t: TenantPlan, params: StackParameters): LayerO
     Properties: {
       ServiceToken: params.ref('ProvisioningFunctionArn'),
       TenantId: t.id,
-      Name: t.name,
+      Name: templateText(t.name),
       Tier: t.tier.name,
       Status: t.status,
       StackId: ref('AWS::StackId'),

@@ -9,7 +9,7 @@ import { renderTemplate } from '../../render.ts';
 import { ASG_NOTIFICATION_TYPES, hardenedLaunchTemplateData } from '../compute.ts';
 import { NO_EGRESS } from '../network.ts';
 import type { StackParameters } from '../stackParameters.ts';
-import { getAtt, ref, tags, type LayerOutput } from '../template.ts';
+import { getAtt, propagatedTags, ref, tags, type LayerOutput } from '../template.ts';
 import { TENANT_ROLE } from './iam.ts';
 import { TENANT_FLEET_GROUP, TENANT_TARGET_GROUP } from './routing.ts';
 
@@ -99,7 +99,7 @@ export function emitTenantFleet(plan: EstatePlan, t: TenantPlan, params: StackPa
           HealthCheckGracePeriod: 300,
           MetricsCollection: [{ Granularity: '1Minute' }],
           NotificationConfigurations: [{ TopicARN: params.ref('AlarmTopicArn'), NotificationTypes: ASG_NOTIFICATION_TYPES }],
-          Tags: [...tenantTagPairs(p.tags, t.id), ['Name', t.names.fleet] as const].map(([Key, Value]) => ({ Key, Value, PropagateAtLaunch: true })),
+          Tags: propagatedTags([...tenantTagPairs(p.tags, t.id), ['Name', t.names.fleet]]),
         },
       },
       tenantCpuScalingPolicy: {

@@ -32,7 +32,8 @@ export const tenantDataBucketArn = (params: StackParameters) => join('', [sub('a
 
 export function tenantPolicyDocument(plan: EstatePlan, t: TenantPlan, params: StackParameters): PolicyDocument {
   const own = { StringEquals: { [`aws:PrincipalTag/${TENANT_TAG_KEY}`]: t.id } };
-  const arn = (service: string, resource: string) => sub(`arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`);
+  const arn = (service: string, resource: string) =>
+    sub('arn:${AWS::Partition}:${Service}:${AWS::Region}:${AWS::AccountId}:${Resource}', { Service: service, Resource: resource });
   const bucketArn = tenantDataBucketArn(params);
   return {
     Version: '2012-10-17',
@@ -115,7 +116,7 @@ export function tenantPolicyDocument(plan: EstatePlan, t: TenantPlan, params: St
  */
 function platformConfiguration(plan: EstatePlan, own: PolicyStatement['Condition']): PolicyStatement {
   const path = plan.platform.names.configPath;
-  const arn = (name: string) => sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}`);
+  const arn = (name: string) => sub('arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ParameterName}', { ParameterName: name });
   return {
     Sid: 'ReadPlatformConfiguration',
     Effect: 'Allow',

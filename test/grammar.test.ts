@@ -1,0 +1,353 @@
+// One grammar for every manifest string (schema/strings.schema.json). The schemas are
+// walked: every string they declare, wherever it is nested (a map's keys and values
+// too), must name a kind of the grammar and a length cap; then each hostile payload is
+// put in each of them, in a fixture estate that holds every string once, and the
+// compile must refuse it at that string's line and column, saying why. The price table
+// (`--prices FILE`, schema/prices.schema.json) is held to the same grammar: it is a
+// file of the repository a pull request can change, and its words reach the status
+// page, the terminal and diagnostics.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar } from 'yaml';
+import { type Diagnostic, formatDiagnostic, formatPath } from '../compiler/diagnostics.ts';
+import { PLACEMENT_LOCK_FILE, type RawFile } from '../compiler/load/readManifests.ts';
+import { checkEstate, compileSources, parseSources } from '../compiler/pipeline.ts';
+import { PRICED_TYPES } from '../compiler/status/pricers.ts';
+import { checkedTable } from '../compiler/status/prices.ts';
+import { quoted } from '../compiler/validate/schema.ts';
+import { parseManifest } from '../compiler/load/parseManifest.ts';
+import { FIXTURES, rawFile, ROOT } from './helpers.ts';
+
+const G = suite('string grammar');
+
+type SchemaNode = { readonly [key: string]: unknown };
+type Seg = string | '*';
+
+const SCHEMA_DIR = join(ROOT, 'schema');
+const GRAMMAR_FILE = 'strings.schema.json';
+const KINDS = ['text', 'identifier', 'httpsUrl', 'email', 'tagKey', 'tagValue'];
+const readSchema = (file: string): SchemaNode => JSON.parse(readFileSync(join(SCHEMA_DIR, file), 'utf8'));
+
+/** A string the schemas declare: the values at `path` (`*`: every item or map value), or the keys of the mapping there. */
+interface StringField {
+  readonly schema: string;
+  /** JSON pointer of its schema, for messages. */
+  readonly pointer: string;
+  readonly path: readonly Seg[];
+  readonly key: boolean;
+  /** Its grammar kind, its length cap and its own pattern, following `$ref`s. */
+  readonly kind: string | null;
+  readonly maxLength: number | null;
+  readonly pattern: string | null;
+}
+
+/** Follows a node's `$ref` chain (within schema/) and gathers what it says about a string. */
+function describeString(schemas: ReadonlyMap<string, SchemaNode>, file: string, node: SchemaNode) {
+  let kind: string | null = null;
+  let maxLength: number | null = null;
+  let pattern: string | null = null;
+  let current: SchemaNode | undefined = node;
+  let at = file;
+  for (let hops = 0; current && hops < 10; hops++) {
+    if (typeof current.maxLength === 'number') maxLength = Math.min(maxLength ?? Infinity, current.maxLength);
+    if (typeof current.pattern === 'string' && at !== GRAMMAR_FILE) pattern ??= current.pattern;
+    const ref: unknown = current.$ref;
+    if (typeof ref !== 'string') break;
+    const [target, pointer = ''] = (ref as string).split('#') as [string, string?];
+    at = target || at;
+    const kindMatch = at === GRAMMAR_FILE ? /^\/\$defs\/([A-Za-z]+)$/.exec(pointer) : null;
+    if (kindMatch) kind ??= kindMatch[1]!;
+    let next: SchemaNode | undefined = schemas.get(at);
+    for (const seg of pointer.split('/').slice(1)) next = next?.[seg] as SchemaNode | undefined;
+    current = next;
+  }
+  return { kind, maxLength, pattern };
+}
+
+/** Every string field of `file`'s schema (`root` is that schema, or a doctored copy of it). */
+export function stringFields(schemas: ReadonlyMap<string, SchemaNode>, file: string, root: SchemaNode): StringField[] {
+  const out: StringField[] = [];
+  const visit = (node: unknown, pointer: string, path: readonly Seg[], key = false) => {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return;
+    const n = node as SchemaNode;
+    const types = Array.isArray(n.type) ? n.type : [n.type];
+    const refersToString = typeof n.$ref === 'string' && n.enum === undefined && n.const === undefined;
+    if (key || types.includes('string') || (refersToString && n.type === undefined && describeString(schemas, file, n).kind)) {
+      if (n.enum === undefined && n.const === undefined) out.push({ schema: file, pointer, path, key, ...describeString(schemas, file, n) });
+    }
+    for (const [name, child] of Object.entries((n.properties as SchemaNode | undefined) ?? {})) visit(child, `${pointer}/properties/${name}`, [...path, name]);
+    if (n.items) visit(n.items, `${pointer}/items`, [...path, '*']);
+    if (n.additionalProperties && typeof n.additionalProperties === 'object') visit(n.additionalProperties, `${pointer}/additionalProperties`, [...path, '*']);
+    if (n.propertyNames) visit(n.propertyNames, `${pointer}/propertyNames`, path, true);
+    for (const combinator of ['allOf', 'anyOf', 'oneOf'])
+      for (const [i, child] of ((n[combinator] as unknown[] | undefined) ?? []).entries()) visit(child, `${pointer}/${combinator}/${i}`, path);
+    for (const branch of ['if', 'then', 'else']) visit(n[branch], `${pointer}/${branch}`, path);
+    // A structure defined once and referred to (prices.schema.json's $defs/price): walked where it is used.
+    const ref = n.$ref;
+    if (typeof ref === 'string' && ref.startsWith('#/') && !followed.has(ref)) {
+      let target: unknown = root;
+      for (const seg of ref.slice(2).split('/')) target = (target as SchemaNode | undefined)?.[seg];
+      if (target && typeof target === 'object' && (target as SchemaNode).type === 'object') {
+        followed.add(ref);
+        visit(target, `${pointer} → ${ref}`, path);
+        followed.delete(ref);
+      }
+    }
+  };
+  const followed = new Set<string>();
+  visit(root, '#', []);
+  // A field declared again under if/then (to require it) is one field.
+  const seen = new Set<string>();
+  return out.filter((f) => {
+    const id = `${f.path.join('.')}${f.key ? ' (keys)' : ''}`;
+    return !seen.has(id) && (seen.add(id), true);
+  });
+}
+
+const SCHEMA_FILES = ['platform.schema.json', 'tenant.schema.json', 'placement-lock.schema.json', 'prices.schema.json'];
+const SCHEMAS = new Map([...SCHEMA_FILES, GRAMMAR_FILE].map((f) => [f, readSchema(f)]));
+
+/** What a string field lacks to be covered by the grammar; empty when it is. */
+function grammarProblems(f: StringField): string[] {
+  const where = `schema/${f.schema}${f.pointer.slice(1)} (${formatPath(f.path.map((s) => (s === '*' ? 0 : s)))}${f.key ? ' keys' : ''})`;
+  const problems: string[] = [];
+  if (!f.kind || !KINDS.includes(f.kind))
+    problems.push(`${where} is a string without a kind of the grammar: give it "$ref": "${GRAMMAR_FILE}#/$defs/<${KINDS.join(' | ')}>"`);
+  if (f.maxLength === null) problems.push(`${where} has no maxLength`);
+  if (f.kind === 'identifier' && f.pattern === null) problems.push(`${where} is an identifier without a pattern of its own`);
+  return problems;
+}
+
+G('every string of every schema names a kind of the grammar, a length cap and, for an identifier, its own pattern', () => {
+  const fields = SCHEMA_FILES.flatMap((file) => stringFields(SCHEMAS, file, SCHEMAS.get(file)!));
+  assert.equal(fields.flatMap(grammarProblems), []);
+  // The walk reaches nested strings, map keys and map values (a walk that found little would pass).
+  const found = new Set(fields.map((f) => `${f.schema} ${f.path.join('.')}${f.key ? ' (keys)' : ''}`));
+  for (const expected of [
+    'tenant.schema.json auth.federation.clientId',
+    'tenant.schema.json contacts.*.name',
+    'tenant.schema.json tags (keys)',
+    'tenant.schema.json tags.*',
+    'platform.schema.json tiers (keys)',
+    'platform.schema.json tiers.*.description',
+    'platform.schema.json review.suppressions.*.reason',
+    'platform.schema.json name',
+    'placement-lock.schema.json tenants (keys)',
+    'placement-lock.schema.json removed.*.removed',
+    'platform.schema.json userContentDomain',
+    'platform.schema.json app.ami',
+    'tenant.schema.json dns.platformDomain',
+    'prices.schema.json prices (keys)',
+    'prices.schema.json prices.*.source',
+    'prices.schema.json assumptions.*.unit',
+    'prices.schema.json resourceTypes.*.prices.*',
+    'prices.schema.json resourceTypes.*.reason',
+  ])
+    assert.ok(found.has(expected), `the walk missed ${expected}`);
+  assert.ok(fields.length >= 55, `only ${fields.length} string fields found`);
+});
+
+G('a string added without the grammar fails the walk (the test above can fail)', () => {
+  const tenant = structuredClone(SCHEMAS.get('tenant.schema.json')!) as { properties: Record<string, unknown> };
+  tenant.properties.nickname = { type: 'string', maxLength: 40 };
+  (tenant.properties.contacts as { items: { properties: Record<string, unknown> } }).items.properties.phone = { type: 'string', pattern: '^[0-9+ ]+$' };
+  (tenant.properties.tags as { propertyNames: unknown }).propertyNames = { pattern: '^[a-z]+$' };
+  const problems = stringFields(SCHEMAS, 'tenant.schema.json', tenant).flatMap(grammarProblems);
+  assert.equal(
+    problems.map((p) => p.slice(0, p.indexOf(')') + 1)),
+    [
+      'schema/tenant.schema.json/properties/contacts/items/properties/phone (contacts[0].phone)',
+      'schema/tenant.schema.json/properties/contacts/items/properties/phone (contacts[0].phone)',
+      'schema/tenant.schema.json/properties/tags/propertyNames (tags keys)',
+      'schema/tenant.schema.json/properties/tags/propertyNames (tags keys)',
+      'schema/tenant.schema.json/properties/nickname (nickname)',
+    ],
+  );
+});
+
+G('a string without the grammar in a structure the price table refers to ($defs) fails the walk too', () => {
+  const prices = structuredClone(SCHEMAS.get('prices.schema.json')!) as { $defs: { price: { properties: Record<string, unknown> } } };
+  prices.$defs.price.properties.vendor = { type: 'string', maxLength: 40 };
+  const problems = stringFields(SCHEMAS, 'prices.schema.json', prices).flatMap(grammarProblems);
+  assert.equal(
+    problems.map((p) => p.slice(0, p.indexOf(')') + 1)),
+    ['schema/prices.schema.json/properties/prices/additionalProperties → #/$defs/price/properties/vendor (prices[0].vendor)'],
+  );
+});
+
+// ---------------------------------------------------------------------------------
+// Each payload in each string of an estate that holds every string once.
+
+const ESTATE = join(FIXTURES, 'grammar');
+const PRICE_FILES = ['prices.yaml', 'prices-unpriced.yaml'];
+const FILE_OF_SCHEMA: Record<string, readonly string[]> = {
+  'platform.schema.json': ['platform.yaml'],
+  'tenant.schema.json': ['acme.yaml', 'globex.yaml'],
+  'placement-lock.schema.json': [PLACEMENT_LOCK_FILE],
+  'prices.schema.json': PRICE_FILES,
+};
+const ESTATE_FILES = ['platform.yaml', 'acme.yaml', 'globex.yaml', PLACEMENT_LOCK_FILE];
+const estateText = new Map([...ESTATE_FILES, ...PRICE_FILES].map((f) => [f, readFileSync(join(ESTATE, f), 'utf8')]));
+
+/** The price table as `--prices` reads it: its schema, then its rules. */
+function checkPrices(file: string, text: string) {
+  const parsed = parseManifest({ path: file, name: file, size: text.length, bytes: Buffer.from(text) });
+  return parsed.source ? checkedTable(parsed.source, PRICED_TYPES) : { ok: false as const, diagnostics: parsed.diagnostics };
+}
+
+function compileEstate(texts: ReadonlyMap<string, string>, check = false) {
+  const manifests: RawFile[] = ESTATE_FILES.filter((f) => f !== PLACEMENT_LOCK_FILE).map((f) => rawFile(f, texts.get(f)!));
+  const loaded = parseSources(manifests, rawFile(PLACEMENT_LOCK_FILE, texts.get(PLACEMENT_LOCK_FILE)!));
+  return check ? checkEstate('tenants', loaded) : compileSources('tenants', loaded);
+}
+
+const REASON = {
+  dynamicReference: 'must not contain "{{" (CloudFormation would resolve it as a dynamic reference)',
+  closing: 'must not contain "}}" (it would close a dynamic reference or a template placeholder)',
+  sub: 'must not contain "${" (Fn::Sub would substitute it, and IAM would read it as a policy variable)',
+  oneLine: 'must be one line (a line break would start a line of its own in handover files, SQL, diffs and terminals)',
+  control: 'must not contain control characters such as a tab or an escape (U+0000-U+001F, U+007F-U+009F: a terminal acts on them)',
+  invisible:
+    'must not contain invisible formatting characters such as U+200B (zero width space) or U+202E (right-to-left override): a reviewer would read something other than what is compiled',
+  printable: 'must be printable text (no unpaired surrogate and no private-use character)',
+} as const;
+
+const HUGE = 5000;
+const PAYLOADS: readonly { readonly name: string; readonly value: string; readonly reason: string | null }[] = [
+  {
+    name: 'a dynamic reference',
+    value: '{{resolve:secretsmanager:/tessera/tenants/globex/app-credentials:SecretString:signingKey}}',
+    reason: REASON.dynamicReference,
+  },
+  { name: 'an SSM dynamic reference', value: 'x{{resolve:ssm:/tessera/tenants/globex/domains}}', reason: REASON.dynamicReference },
+  { name: 'closing braces', value: 'x}}', reason: REASON.closing },
+  { name: 'a Sub variable', value: '${AWS::AccountId}', reason: REASON.sub },
+  { name: 'an IAM policy variable', value: 'a${aws:username}', reason: REASON.sub },
+  { name: 'a line break', value: 'first\nrm -rf ~', reason: REASON.oneLine },
+  { name: 'a carriage return', value: 'first\rsecond', reason: REASON.oneLine },
+  { name: 'a line separator', value: 'first\u2028second', reason: REASON.oneLine },
+  { name: 'an ANSI escape', value: 'a\u001b[2J\u001b[31mb', reason: REASON.control },
+  { name: 'a tab', value: 'a\tb', reason: REASON.control },
+  { name: 'a NUL', value: 'a\u0000b', reason: REASON.control },
+  { name: 'a C1 control (CSI)', value: 'a\u009b31mb', reason: REASON.control },
+  { name: 'a right-to-left override', value: 'a\u202eb', reason: REASON.invisible },
+  { name: 'a zero width space', value: 'a\u200bb', reason: REASON.invisible },
+  { name: 'a lone surrogate', value: 'a\ud800b', reason: REASON.printable },
+  { name: 'a private-use character', value: 'a\ue000b', reason: REASON.printable },
+  { name: 'a huge string', value: 'a'.repeat(HUGE), reason: null },
+];
+
+/** The YAML nodes of `path` in `doc` (the first item or entry for each `*`), with their concrete paths. */
+function nodeAt(doc: Document, path: readonly Seg[]): { node: Node; path: (string | number)[] } | null {
+  let node: unknown = doc.contents;
+  const concrete: (string | number)[] = [];
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = seg === '*' ? node.items[0] : node.items.find((p) => isScalar(p.key) && p.key.value === seg);
+      if (!pair) return null;
+      concrete.push(String((pair.key as Scalar).value));
+      node = pair.value;
+    } else if (isSeq(node) && seg === '*') {
+      if (node.items.length === 0) return null;
+      concrete.push(0);
+      node = node.items[0];
+    } else return null;
+  }
+  return node ? { node: node as Node, path: concrete } : null;
+}
+
+interface Placed {
+  readonly file: string;
+  readonly text: string;
+  /** Where the diagnostic must point, and the subject of its message. */
+  readonly line: number;
+  readonly col: number;
+  readonly message: string;
+}
+
+/** Puts `payload` in field `f` of `file`: its value, or its first key. */
+function place(file: string, f: StringField, payload: (typeof PAYLOADS)[number]): Placed | null {
+  const doc = parseDocument(estateText.get(file)!);
+  const found = nodeAt(doc, f.path);
+  if (!found) return null;
+  let mapPath = found.path;
+  if (f.key) {
+    if (!isMap(found.node) || found.node.items.length === 0) return null;
+    found.node.items[0]!.key = doc.createNode(payload.value);
+  } else {
+    doc.setIn(found.path, doc.createNode(payload.value));
+    mapPath = found.path;
+  }
+  const text = String(doc);
+  // Where the payload landed, read back from the text as the compiler reads it.
+  const lines = new LineCounter();
+  const back = parseDocument(text, { lineCounter: lines });
+  const at = nodeAt(back, f.path);
+  if (!at) return null;
+  const target = f.key && isMap(at.node) ? (at.node.items[0]!.key as Node) : at.node;
+  const { line, col } = lines.linePos(target.range![0]);
+  const reason =
+    payload.reason ?? (f.key ? `keys must be at most ${f.maxLength} characters long` : `must be at most ${f.maxLength} characters long (got ${HUGE})`);
+  const message = f.key ? `${formatPath(mapPath)}: key ${quoted(payload.value)} is not allowed: ${reason}` : `${formatPath(found.path)} ${reason}`;
+  return { file, text, line, col, message };
+}
+
+G('the fixture estate that holds every string once is valid', () => {
+  const r = compileEstate(estateText, true);
+  assert.ok(r.ok, r.ok ? '' : r.diagnostics.map(formatDiagnostic).join('\n'));
+  for (const file of PRICE_FILES) {
+    const prices = checkPrices(file, estateText.get(file)!);
+    assert.ok(prices.ok, prices.ok ? '' : prices.diagnostics.map(formatDiagnostic).join('\n'));
+  }
+});
+
+G('each payload in each string is refused at that string, with the reason, and only the reason', () => {
+  let refused = 0;
+  for (const schema of SCHEMA_FILES) {
+    for (const f of stringFields(SCHEMAS, schema, SCHEMAS.get(schema)!)) {
+      const files = FILE_OF_SCHEMA[schema]!;
+      assert.ok(
+        files.some((file) => nodeAt(parseDocument(estateText.get(file)!), f.path)),
+        `test/fixtures/grammar lacks ${formatPath(f.path.map((s) => (s === '*' ? 0 : s)))} of ${schema}: add it, so each payload is tried in it`,
+      );
+      for (const payload of PAYLOADS) {
+        const placed = files.map((file) => place(file, f, payload)).find((p) => p !== null);
+        if (!placed) {
+          assert.unreachable(`${payload.name} could not be placed in ${schema} ${f.path.join('.')}`);
+          continue;
+        }
+        const priceTable = PRICE_FILES.includes(placed.file);
+        const r = priceTable ? checkPrices(placed.file, placed.text) : compileEstate(new Map([...estateText, [placed.file, placed.text]]));
+        const where = `${payload.name} in ${placed.file} ${formatPath(f.path.map((s) => (s === '*' ? 0 : s)))}${f.key ? ' (key)' : ''}`;
+        assert.is(r.ok, false, `${where} compiled`);
+        if (r.ok) continue;
+        const expected: Diagnostic = {
+          code: placed.file === PLACEMENT_LOCK_FILE ? 'lock-file' : 'schema',
+          file: priceTable ? placed.file : `tenants/${placed.file}`,
+          position: { line: placed.line, col: placed.col },
+          message: placed.message,
+        };
+        const printed = r.diagnostics.map(formatDiagnostic);
+        assert.ok(
+          r.diagnostics.some(
+            (d) =>
+              d.code === expected.code &&
+              d.file === expected.file &&
+              d.message === expected.message &&
+              d.position.line === expected.position.line &&
+              d.position.col === expected.position.col,
+          ),
+          `${where}: expected\n  ${formatDiagnostic(expected)}\ngot\n  ${printed.join('\n  ')}`,
+        );
+        // No raw dump of ajv's: a pattern repeated at the reader, "must NOT be valid".
+        for (const p of printed) assert.not.match(p, /must match \^|must NOT be valid|must match format/, `${where}: ${p}`);
+        refused++;
+      }
+    }
+  }
+  assert.ok(refused >= 55 * PAYLOADS.length, `only ${refused} refusals checked`);
+});
+
+G.run();
