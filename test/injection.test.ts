@@ -529,6 +529,7 @@ O("the diff names a changed manifest text among a shared change's causes, as its
       sql: [],
       lock: null,
       lifecycle: [],
+      restores: [],
       stranded: [],
       attributions: [{ template: 'root.template.json', logicalId: 'platformAlarmTopic', what: 'alarm topic', change: 'x', causes }],
     },

@@ -4,6 +4,7 @@
 import { formatAllow } from '../allow.ts';
 import { estimateLines } from './costLine.ts';
 import { riskText, type GateResult } from './failOn.ts';
+import { restoreLines } from './restore.ts';
 import type { EstateDiff, LineChange, ResourceChange, Risk, RiskKind, StackChange, TenantChange, TenantFacts, ValueChange } from './model.ts';
 
 export interface Writer {
@@ -40,6 +41,7 @@ export interface Totals {
   readonly weakenings: number;
   readonly interruptions: number;
   readonly lifecycle: number;
+  readonly restores: number;
 }
 
 function allStacks(diff: EstateDiff): StackChange[] {
@@ -61,6 +63,7 @@ export function totals(diff: EstateDiff): Totals {
     weakenings: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'weakening').length, 0),
     interruptions: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'interruption').length, 0),
     lifecycle: diff.lifecycle.length,
+    restores: diff.restores.length,
   };
 }
 
@@ -82,7 +85,7 @@ export function headline(diff: EstateDiff): string {
     ] as const
   ).filter(([n]) => n > 0);
   const tenants = parts.map(([n, what], i) => (i === 0 ? `${plural(n, 'tenant')} ${what}` : `${n} ${what}`)).join(', ') || 'no tenant changed';
-  return `${tenants} · ${plural(t.stacks, 'stack')} changed · ${plural(t.replacements, 'replacement')}, ${plural(t.removals, 'removal')}, ${plural(t.broadenings, 'broadening')}, ${plural(t.stateful, 'stateful resource')} replaced or removed · ${plural(t.dataLoss, 'data loss', 'data losses')}, ${plural(t.weakenings, 'weakening')}, ${plural(t.interruptions, 'interruption')}${t.lifecycle ? ` · ${plural(t.lifecycle, 'lifecycle error')}` : ''}`;
+  return `${tenants} · ${plural(t.stacks, 'stack')} changed · ${plural(t.replacements, 'replacement')}, ${plural(t.removals, 'removal')}, ${plural(t.broadenings, 'broadening')}, ${plural(t.stateful, 'stateful resource')} replaced or removed · ${plural(t.dataLoss, 'data loss', 'data losses')}, ${plural(t.weakenings, 'weakening')}, ${plural(t.interruptions, 'interruption')}${t.lifecycle ? ` · ${plural(t.lifecycle, 'lifecycle error')}` : ''}${t.restores ? ` · ${plural(t.restores, 'restore')}` : ''}`;
 }
 
 const where = (f: TenantFacts) =>
@@ -293,10 +296,13 @@ function textLines(changes: readonly LineChange[]): string[] {
   return changes.flatMap((c) => [c.file, ...c.lines.map((l) => `  ${l}`)]);
 }
 
+const RESTORES_TITLE = 'Restores (a removed id comes back, and what its tenant left passes to this manifest: each is a finding of kind restore)';
+
 export function renderText(diff: EstateDiff, gate: GateResult | null, out: Writer): void {
   const lines: string[] = [`tenantc diff ${diff.base.label} → ${diff.head.label}: ${headline(diff)}`, ...estimateLines(diff.estimate)];
   if (diff.lifecycle.length)
     lines.push('', 'Lifecycle errors (each blocks this change, whatever --fail-on says)', ...diff.lifecycle.map((l) => `  ${l.message}`));
+  if (diff.restores.length) lines.push('', RESTORES_TITLE, ...diff.restores.flatMap(restoreLines).map((l) => `  ${l}`));
   if (gate) lines.push('', ...gateLines(gate));
   const risks = riskSummary(diff);
   if (risks.length) lines.push('', 'Risks', ...risks.map((l) => `  ${l}`));
@@ -406,6 +412,18 @@ export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: W
   ];
   if (diff.lifecycle.length) {
     head.push('', '**Lifecycle errors: each blocks this change, whatever --fail-on says**', '', ...diff.lifecycle.map((l) => `- ${markdownText(l.message)}`));
+  }
+  if (diff.restores.length) {
+    // Never cut: who left, who comes and what passes, for each.
+    head.push(
+      '',
+      `**${markdownText(RESTORES_TITLE)}**`,
+      '',
+      ...diff.restores.flatMap((r) => {
+        const [first, ...rest] = restoreLines(r);
+        return [`- ${markdownText(first!)}`, ...rest.map((l) => `  - ${markdownText(l.trim())}`)];
+      }),
+    );
   }
   if (gate) head.push('', ...gateLines(gate).map((l) => (l.startsWith('  ') ? `- ${markdownText(l.trim())}` : `**${markdownText(l)}**`)));
   const risks = riskSummary(diff);

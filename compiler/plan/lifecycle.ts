@@ -23,8 +23,35 @@ import type { TenantManifest } from '../manifest.ts';
 import type { Loaded } from '../validate/rule.ts';
 import type { LockEntry, LockIdentity, RemovedEntry } from '../validate/lockFile.ts';
 import { ManifestText } from './manifestText.ts';
-import type { RemovedSlot, RemovedTenant, TenantIdentity, TenantLifecycle, TenantPlan } from './model.ts';
+import { tenantS3Prefix } from './isolation.ts';
+import type { PlatformPlan, RemovedSlot, RemovedTenant, TenantIdentity, TenantLifecycle, TenantPlan } from './model.ts';
+import { tenantNames, tenantSsmPath } from './names.ts';
 import { TENANT_STATUS_MEANING } from './status.ts';
+
+/**
+ * What bringing a removed id back hands to the manifest that names it: everything the
+ * old tenant left that is found by its id, not by its incarnation.
+ */
+export interface RestoreHandover {
+  /** Its key prefix in the tenant data bucket: the new tenant's role reads and writes every object the old one left there. */
+  readonly s3Prefix: string;
+  /** Its parameter and secret path, where the secret of its last incarnation is retained. */
+  readonly secretPath: string;
+  /** That retained secret (the new incarnation's is named apart: `.../r<n>/app-credentials`). */
+  readonly retainedSecret: string;
+  /** Its rows (tenant_id = the id) in these tables, which `tenantc_restore_tenant` makes readable and writable again. */
+  readonly rows: { readonly schema: string; readonly tables: readonly string[] };
+}
+
+/** What restoring `id`, removed at `incarnation`, hands over (README, "Tenant lifecycle"). */
+export function restoreHandover(platform: PlatformPlan, id: string, incarnation: number): RestoreHandover {
+  return {
+    s3Prefix: tenantS3Prefix(id),
+    secretPath: tenantSsmPath(platform.name, id),
+    retainedSecret: tenantNames(platform.name, id, null, incarnation).secret,
+    rows: { schema: platform.database.schema, tables: platform.database.tenantTables.map((t) => t.name) },
+  };
+}
 
 /** Who a tenant of the plan is. */
 export function tenantIdentity(t: Pick<TenantPlan, 'name' | 'tier' | 'domains' | 'contacts'>): TenantIdentity {
