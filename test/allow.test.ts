@@ -144,6 +144,9 @@ A('the CLI: a bare logical id is a usage error on both sides (diff --allow, depl
   const deploy = await runMain(['deploy', '--stack', 's', '--assets-bucket', 'b', '--allow-replace', 'tenantUserPool']);
   assert.is(deploy.status, 2, deploy.stderr);
   assert.match(deploy.stderr, '--allow-replace "tenantUserPool" is a bare logical id');
+  const restore = await runMain(['deploy', '--stack', 's', '--assets-bucket', 'b', '--allow-restore', 'tenant:vandelay/tenantSecret']);
+  assert.is(restore.status, 2, restore.stderr);
+  assert.match(restore.stderr, '--allow-restore restore is about a whole tenant: its target is tenant:<id>');
 });
 
 A.run();
