@@ -242,7 +242,7 @@ D('restore by another identity: a finding of its own kind, flagged, with what it
   const other = await run('restored-by-another-identity');
   assert.is(other.diff.restores.length, 1);
   const r = other.diff.restores[0]!;
-  assert.equal([r.tenant, r.removedOn, r.removedIncarnation, r.incarnation], ['vandelay', '2026-10-01', 1, 2]);
+  assert.equal([r.tenant, r.from, r.removedOn, r.removedIncarnation, r.incarnation], ['vandelay', 'removed', '2026-10-01', 1, 2]);
   assert.equal(r.differs, ['name', 'owners']);
   assert.is(r.removed?.name, 'Vandelay Industries', "who had the id: the base's lock");
   assert.equal(r.now.owners, [{ name: 'Kel Varnsen', email: 'kel@varnsen.example' }]);
@@ -353,6 +353,39 @@ D("restore: the base's lock decides, whatever the pull request does to the lock 
   );
   const honest = await diffOf({ 'globex.yaml': null });
   assert.equal(honest.out.diff.lifecycle, [], 'the removal compile writes is accepted');
+
+  // A removal recorded before identities were kept: still a restore, said to be uncomparable.
+  const stripped = (t: string) => t.replace(/, identity: \{ name: "Vandelay[^\n]*\} \}/, ' }');
+  const unknown = await inTempDir((dir) =>
+    rendered(editedHead(join(dir, 'b'), {}, stripped), editedHead(join(dir, 'h'), { 'vandelay.yaml': restoring }, stripped)),
+  );
+  assert.equal(
+    unknown.diff.restores.map((x) => [x.tenant, x.removed, x.differs]),
+    [['vandelay', null, null]],
+  );
+  assert.equal(unknown.diff.lifecycle, []);
+  assert.match(unknown.text, "by an identity no one can compare: the base's lock recorded none");
+  assert.match(unknown.text, 'removed: not recorded');
+
+  // An offboarded tenant's manifest rewritten to someone else: the same hand-over, without a removal.
+  const globex = readFileSync(join(BASE, 'globex.yaml'), 'utf8');
+  const takenOver = await diffOf({
+    'globex.yaml': globex.replace('name: Globex Corporation', 'name: Globex Holdings').replace('status: offboarded', 'status: active'),
+  });
+  assert.equal(
+    takenOver.out.diff.restores.map((x) => [x.tenant, x.from, x.removed?.name, x.differs]),
+    [['globex', 'offboarded', 'Globex Corporation', ['name']]],
+  );
+  assert.ok(blockingKinds(takenOver.out).includes('restore'), blockingKinds(takenOver.out).join(', '));
+  assert.match(takenOver.out.text, 'globex, offboarded (its data kept for the customer that left), is taken over by a DIFFERENT identity (name differs)');
+  const renamedWhileOffboarded = await diffOf({ 'globex.yaml': globex.replace('hank@globex.io', 'kel@varnsen.example') });
+  assert.equal(
+    renamedWhileOffboarded.out.diff.restores.map((x) => [x.tenant, x.differs]),
+    [['globex', ['owners']]],
+    'the first of two pull requests (the owner changed while offboarded, reactivated later) is the finding',
+  );
+  const resumed = await diffOf({ 'globex.yaml': globex.replace('status: offboarded', 'status: active') });
+  assert.equal(resumed.out.diff.restores, [], 'the same customer back from offboarding is a resume');
 
   // An incarnation changed by hand: the names of what the tenant keeps would change.
   const bumped = await diffOf({}, (t) => t.replace(/(initech: \{[^\n]*targetGroups: 0) \}/, '$1, incarnation: 2 }'));

@@ -154,20 +154,28 @@ export interface IdentityView {
 }
 
 /**
- * A removed id that comes back (README, "Tenant lifecycle"): whoever writes the manifest
- * gets what the removed tenant left under that id. Found against the base's lock, never
+ * A removed id that comes back (README, "Tenant lifecycle"), or an offboarded tenant
+ * given to another identity: whoever writes the manifest gets what the tenant left under
+ * that id. Found against the base's lock, never
  * the head's (a pull request may edit the lock it commits). Every restore is a finding
  * of kind `restore`, by the same identity too: `restoredFrom` proves only that its
  * author read the lock.
  */
 export interface Restore {
   readonly tenant: string;
-  /** The day the base's lock records its removal. */
-  readonly removedOn: string;
-  /** The incarnation it was removed at, and the one it comes back as at the head. */
+  /**
+   * `removed`: the base's lock records the id's removal, and the head brings it back.
+   * `offboarded`: an offboarded tenant of the base (its data kept for a customer that
+   * left) whose manifest names someone else at the head: the same hand-over, without a
+   * removal in between.
+   */
+  readonly from: 'removed' | 'offboarded';
+  /** The day the base's lock records its removal; null for an offboarded tenant. */
+  readonly removedOn: string | null;
+  /** The incarnation it had at the base, and the one it has at the head. */
   readonly removedIncarnation: number;
   readonly incarnation: number;
-  /** Who had the id (the base's lock); null when that lock recorded no identity. */
+  /** Who had the id (the base's lock, or the offboarded tenant's manifest); null when that lock recorded no identity. */
   readonly removed: IdentityView | null;
   /** Who takes it (the head's manifest). */
   readonly now: IdentityView;

@@ -1,4 +1,5 @@
-// A removed id brought back, as the review must see it. `restoredFrom` names a day the
+// A removed id brought back, or an offboarded tenant handed to someone else, as the
+// review must see it. `restoredFrom` names a day the
 // committed lock shows to anyone, so it proves nothing about who writes the manifest:
 // an unrelated pull request can take a removed customer's id and with it the S3
 // prefix, secret path and rows its tenant left. So every restore is a finding of its
@@ -27,23 +28,48 @@ export function identityView(i: TenantIdentity): IdentityView {
 
 const incarnationOf = (r: RemovedTenant) => r.incarnation ?? 1;
 
-/** Every head tenant whose id the base's lock records as removed. */
+/**
+ * Every head tenant whose id the base's lock records as removed; and every offboarded
+ * tenant of the base whose manifest names another identity at the head (its data is
+ * kept for a customer that left: renaming it to someone else hands that over as surely
+ * as a restore, and reactivating it afterwards would look like a plain resume).
+ */
 export function restoresOf(base: EstatePlan | null, head: EstatePlan | null): Restore[] {
   if (!base || !head) return [];
   const out: Restore[] = [];
+  const before = new Map(base.tenants.map((t) => [t.id, t]));
   for (const t of head.tenants) {
-    const gone = base.removed.get(t.id);
-    if (!gone) continue;
     const now = tenantIdentity(t);
+    const gone = base.removed.get(t.id);
+    if (gone) {
+      out.push({
+        tenant: t.id,
+        from: 'removed',
+        removedOn: gone.removed,
+        removedIncarnation: incarnationOf(gone),
+        incarnation: t.lifecycle.incarnation,
+        removed: gone.identity ? identityView(gone.identity) : null,
+        now: identityView(now),
+        differs: gone.identity ? identityDifferences(gone.identity, now) : null,
+        handover: restoreHandover(head.platform, t.id, incarnationOf(gone)),
+      });
+      continue;
+    }
+    const was = before.get(t.id);
+    if (!was || was.status !== 'offboarded') continue;
+    const had = tenantIdentity(was);
+    const differs = identityDifferences(had, now);
+    if (differs.length === 0) continue;
     out.push({
       tenant: t.id,
-      removedOn: gone.removed,
-      removedIncarnation: incarnationOf(gone),
+      from: 'offboarded',
+      removedOn: null,
+      removedIncarnation: was.lifecycle.incarnation,
       incarnation: t.lifecycle.incarnation,
-      removed: gone.identity ? identityView(gone.identity) : null,
+      removed: identityView(had),
       now: identityView(now),
-      differs: gone.identity ? identityDifferences(gone.identity, now) : null,
-      handover: restoreHandover(head.platform, t.id, incarnationOf(gone)),
+      differs,
+      handover: restoreHandover(head.platform, t.id, was.lifecycle.incarnation),
     });
   }
   return out;
@@ -130,12 +156,14 @@ export function identityVerdict(r: Restore): string {
 export function handoverText(r: Restore): string {
   const h = r.handover;
   const tables = h.rows.tables.map((t) => `${h.rows.schema}.${t}`).join(', ');
-  return `S3 prefix ${h.s3Prefix} of the tenant data bucket, secret path ${h.secretPath} (its retained secret ${h.retainedSecret}) and its rows (tenant_id '${r.tenant}'${tables ? ` in ${tables}` : ''})`;
+  return `S3 prefix ${h.s3Prefix} of the tenant data bucket, secret path ${h.secretPath} (its ${r.from === 'removed' ? 'retained ' : ''}secret ${h.retainedSecret}) and its rows (tenant_id '${r.tenant}'${tables ? ` in ${tables}` : ''})`;
 }
 
 /** The restore in one line: the gate's finding and the first line of its section. */
 export function restoreLine(r: Restore): string {
-  return `${r.tenant}, removed on ${r.removedOn}, comes back (incarnation ${r.removedIncarnation} → ${r.incarnation}) ${identityVerdict(r)}`;
+  return r.from === 'removed'
+    ? `${r.tenant}, removed on ${r.removedOn}, comes back (incarnation ${r.removedIncarnation} → ${r.incarnation}) ${identityVerdict(r)}`
+    : `${r.tenant}, offboarded (its data kept for the customer that left), is taken over ${identityVerdict(r)}`;
 }
 
 const identityLine = (i: IdentityView) =>
