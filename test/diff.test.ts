@@ -113,6 +113,16 @@ D('each case shows what the issue asks of it', async () => {
   );
 
   const premium = await run('standard-to-premium');
+  // Text and markdown show a Fn::Sub with its string variables written in; JSON keeps the exact value.
+  const shortArn = '{"Fn::Sub":"arn:${AWS::Partition}:elasticache:${AWS::Region}:${AWS::AccountId}:user:tessera-t-initech"}';
+  const exactArn =
+    '{"Fn::Sub":["arn:${AWS::Partition}:${Service}:${AWS::Region}:${AWS::AccountId}:${Resource}",{"Service":"elasticache","Resource":"user:tessera-t-initech"}]}';
+  for (const shown of [premium.text, premium.markdown]) {
+    assert.match(shown, shortArn);
+    assert.not.match(shown, '{"Fn::Sub":["arn:${AWS::Partition}:${Service}');
+  }
+  assert.match(premium.json, JSON.stringify(exactArn).slice(1, -1));
+  assert.not.match(premium.json, JSON.stringify(shortArn).slice(1, -1));
   const initech = premium.diff.tenants.find((t) => t.id === 'initech')!;
   assert.equal([initech.before?.tier, initech.after?.tier], ['standard', 'premium']);
   const created = initech.stack!.resources.filter((r) => r.change === 'add').map((r) => r.type);

@@ -1,9 +1,11 @@
 // The diff as text (a terminal, a CI log), markdown (one pull-request comment, within
-// GitHub's size limit) and JSON (other tools). Each renderer writes to the stream it
+// GitHub's size limit) and JSON (other tools). Text and markdown show a Fn::Sub with
+// its string variables written in (readableSub.ts); JSON keeps every value exact. Each renderer writes to the stream it
 // is given; all three read the same EstateDiff and gate result, so they cannot disagree.
 import { formatAllow } from '../allow.ts';
 import { estimateLines } from './costLine.ts';
 import { riskText, type GateResult } from './failOn.ts';
+import { readableSubs } from './readableSub.ts';
 import { restoreLines } from './restore.ts';
 import type { EstateDiff, LineChange, ResourceChange, Risk, RiskKind, StackChange, TenantChange, TenantFacts, ValueChange } from './model.ts';
 
@@ -192,22 +194,25 @@ const parsedString = (json: string | undefined): string | null => {
   return typeof v === 'string' ? v : null;
 };
 
+/** A value as text and markdown show it: Fn::Sub variables written in (readableSub.ts), then cut at MAX_VALUE. */
+const shownValue = (json: string) => shortValue(readableSubs(json));
+
 /** One changed path as text and markdown show it. */
 export function pathLine(p: ValueChange): string {
-  if (p.added || p.removed) return [...(p.added ?? []).map((v) => `+ ${shortValue(v)}`), ...(p.removed ?? []).map((v) => `- ${shortValue(v)}`)].join(', ');
-  if (p.from === undefined) return `(added) ${shortValue(p.to ?? '')}`;
-  if (p.to === undefined) return `(removed) ${shortValue(p.from)}`;
+  if (p.added || p.removed) return [...(p.added ?? []).map((v) => `+ ${shownValue(v)}`), ...(p.removed ?? []).map((v) => `- ${shownValue(v)}`)].join(', ');
+  if (p.from === undefined) return `(added) ${shownValue(p.to ?? '')}`;
+  if (p.to === undefined) return `(removed) ${shownValue(p.from)}`;
   const a = parsedString(p.from);
   const b = parsedString(p.to);
   if (a !== null && b !== null && (p.from.length > MAX_VALUE || p.to.length > MAX_VALUE)) {
     const e = excerpts(a, b);
     return `${e.from} → ${e.to}`;
   }
-  return `${shortValue(p.from)} → ${shortValue(p.to)}`;
+  return `${shownValue(p.from)} → ${shownValue(p.to)}`;
 }
 
 /** `DATA LOSS: RetentionInDays 731 → 1: … (reference)`. */
-export const riskLine = (k: Risk) => `${RISK_MARK[k.kind]}: ${riskText(k)} (${k.reference})`;
+export const riskLine = (k: Risk) => `${RISK_MARK[k.kind]}: ${readableSubs(riskText(k))} (${k.reference})`;
 
 /** The lines of a resource that say a risk: its risks and its causes. */
 function resourceRiskLines(r: ResourceChange, m: Marks): string[] {
@@ -237,7 +242,7 @@ export function stackLines(s: StackChange, m: Marks, onlyRisks = false): string[
     keys('parameters', s.parameters);
     keys('outputs', s.outputs);
   }
-  for (const b of s.broadening) lines.push(`${m.modify} BROADENS: ${b}`);
+  for (const b of s.broadening) lines.push(`${m.modify} BROADENS: ${readableSubs(b)}`);
   return lines;
 }
 
@@ -281,7 +286,7 @@ function gateLines(gate: GateResult | null): string[] {
     lines.push(
       `--fail-on ${kinds}: ${plural(gate.blocking.length, 'finding')} ${gate.blocking.length === 1 ? 'blocks' : 'block'} this change (allow one with an override: "<kind> <target>: <reason>", the target tenant:<id>, tenant:<id>/<logicalId> or estate:<template>/<logicalId>)`,
     );
-  for (const f of gate.blocking) lines.push(`  ${f.kind}${f.tenant ? ` tenant:${f.tenant}` : ''}: ${f.description}`);
+  for (const f of gate.blocking) lines.push(`  ${f.kind}${f.tenant ? ` tenant:${f.tenant}` : ''}: ${readableSubs(f.description)}`);
   const byOverride = new Map<string, number>();
   for (const a of gate.allowed) {
     const k = formatAllow(a.override);
