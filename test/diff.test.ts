@@ -361,6 +361,8 @@ D("restore: the base's lock decides, whatever the pull request does to the lock 
     lie.out.diff.lifecycle.map((l) => l.message).join('\n'),
     'records the removal of globex as someone it is not at main (its name, against tenants/globex.yaml)',
   );
+  const nobody = await diffOf({ 'globex.yaml': null }, (t) => t.replace(/, identity: \{ name: "Globex Corporation"[^\n]*\] \}/, ''));
+  assert.match(nobody.out.diff.lifecycle.map((l) => l.message).join('\n'), 'globex is removed at work tree without who it was');
   const honest = await diffOf({ 'globex.yaml': null });
   assert.equal(honest.out.diff.lifecycle, [], 'the removal compile writes is accepted');
 

@@ -288,6 +288,8 @@ L('mutation: a lock that forgot the removal would let a new customer inherit the
   assert.ok(lockLine(removed.lock, 'removed', 'vandelay'));
   estate.lock = removed.lock.replace(/\nremoved:\n(?: {2}.*\n)+/, '\n');
   estate.files.set('vandelay.yaml', newTenant('vandelay'));
+  // Compile alone cannot tell: a pull request commits the lock too. The review reads the
+  // base's lock and deploy its record (diff.test.ts and deploy.test.ts, "restore: …").
   assert.ok(estate.compile().ok, 'without the removed section the reuse compiles: this is the hole the section closes');
 });
 

@@ -124,7 +124,7 @@ export function lockHistoryErrors(base: EstatePlan | null, head: EstatePlan | nu
       if (isRemoved.identity === null)
         err(
           id,
-          `${id} is removed at ${headLabel} without who it was: ${baseLabel}'s lock keeps no identity on its offboarded line (written before tenantc kept identities); compile once with ${before.source} in place (the lock then records who ${id} is), commit that, then delete the file`,
+          `${id} is removed at ${headLabel} without who it was: the lock's offboarded line for it holds no identity (a lock written before tenantc kept identities, or edited); compile once with ${before.source} in place (the lock then records who ${id} is), commit that, then delete the file`,
         );
       else if (differs.length || incarnationOf(isRemoved) !== before.lifecycle.incarnation)
         err(
