@@ -123,6 +123,28 @@ M('a keyword the generator does not understand stops it, at its schema path', ()
   assert.ok(deep?.startsWith('strings.schema.json#/$defs/text: keyword "anyOf" is not understood'), String(deep));
 });
 
+/** Every field of a schema (properties, list items' and map values' properties) without a description of its own. */
+function undescribed(schema: Schema, path = ''): string[] {
+  if (typeof schema === 'boolean') return [];
+  const s = schema as Editable;
+  const out: string[] = [];
+  for (const [name, field] of Object.entries((s.properties ?? {}) as Record<string, Schema>)) {
+    const at = path ? `${path}.${name}` : name;
+    if (typeof field === 'object' && typeof field.description !== 'string') out.push(at);
+    out.push(...undescribed(field, at));
+  }
+  if (typeof s.items === 'object') out.push(...undescribed(s.items, `${path}[]`));
+  if (typeof s.additionalProperties === 'object') out.push(...undescribed(s.additionalProperties, `${path}.<name>`));
+  return out;
+}
+
+M('every field of a manifest has a description (the types carry it as their comment)', () => {
+  for (const { schema } of MANIFEST_TYPES) assert.equal(undescribed(SCHEMAS.get(schema)!), [], schema);
+  // The walk finds a field without one, however deep.
+  const bare = edited('platform.schema.json', (s) => delete s.properties.tiers.additionalProperties.properties.dedicatedInstances.properties.max.description);
+  assert.equal(undescribed(bare.get('platform.schema.json')!), ['tiers.<name>.dedicatedInstances.max']);
+});
+
 M('every manifest kind of MANIFEST_TYPES is a schema of schema/', () => {
   for (const { schema } of MANIFEST_TYPES) assert.ok(SCHEMAS.has(schema), schema);
 });

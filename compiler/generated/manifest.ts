@@ -14,6 +14,9 @@ export type PlatformManifest = {
    * Short platform name; prefixes physical resource names (buckets, roles, parameters).
    */
   readonly name: string;
+  /**
+   * The AWS Region the whole estate is deployed to. Its EC2 instance types and ElastiCache node types are checked against what AWS offers there; `edge.waf` needs us-east-1, where CloudFront web ACLs live.
+   */
   readonly region: string;
   /**
    * The platform's own domain. Tenants in dns mode `platform` get <something>.<apexDomain>; the platform hosted zone and a wildcard certificate cover it.
@@ -23,6 +26,9 @@ export type PlatformManifest = {
    * The domain tenant-writable content (each tenant's tenants/<id>/public/) is served from, as <tenant id>.<userContentDomain>, by the CloudFront distribution; the platform gets a hosted zone and a wildcard certificate for it, and its registrar must delegate it to that zone. It must not share a registrable domain (Public Suffix List) with apexDomain or with any tenant's domain: a page served there could set cookies for that registrable domain, which every tenant's app and sign-in hosts under it would receive. At most 200 characters, so that a tenant id label in front stays within DNS's 253.
    */
   readonly userContentDomain: string;
+  /**
+   * The VPC every layer runs in.
+   */
   readonly network: {
     /**
      * VPC range; must be a private (RFC 1918) block between /16 and /20 (VPC sizes AWS allows are /16 to /28; subnets for three tiers in three AZs need at least a /20).
@@ -39,7 +45,13 @@ export type PlatformManifest = {
      */
     readonly appEgress?: 'endpoints' | 'internet';
   };
+  /**
+   * The application fleets: the shared Auto Scaling group and the own group of each tenant on a dedicated-compute tier, each from a hardened launch template (IMDSv2 only, an encrypted volume).
+   */
   readonly app: {
+    /**
+     * EC2 instance type of every app fleet, shared and dedicated; it must be offered in `region`.
+     */
     readonly instanceType: string;
     /**
      * The image every app fleet runs, pinned in the repository: templates carry it literally, so a new image is a reviewed pull request whose diff shows each fleet that rolls. `tenantc ami --latest` writes the current Amazon Linux 2023 image of the platform's Region (public SSM parameter).
@@ -49,6 +61,9 @@ export type PlatformManifest = {
      * Port the application listens on behind the ALB.
      */
     readonly port: number;
+    /**
+     * Path every app target group checks over HTTP on `port` (200 is healthy). A dedicated fleet's new instances also wait for it to answer before they report ready, so traffic moves to a fleet only once it serves.
+     */
     readonly healthCheckPath: string;
     /**
      * The capacity model: desired = ceil(sum of users / usersPerInstance), at least minInstances; max adds headroom for peaks.
@@ -62,6 +77,9 @@ export type PlatformManifest = {
        * Never fewer, so an AZ loss leaves capacity.
        */
       readonly minInstances: number;
+      /**
+       * MaxSize ceiling of the shared fleet. Compile fails when the seats on shared compute need more instances than this; `tenantc status` reports how many more tenants of each tier fit.
+       */
       readonly maxInstances: number;
       /**
        * Max capacity above desired, for scaling out under peaks.
@@ -70,18 +88,32 @@ export type PlatformManifest = {
        */
       readonly headroomPercent?: number;
       /**
+       * Average CPU the target-tracking scaling policy holds every app fleet at, shared and dedicated.
+       *
        * Default: `50`.
        */
       readonly targetCpuPercent?: number;
     };
   };
+  /**
+   * The one Aurora PostgreSQL cluster every tenant's rows live in, separated by Row-Level Security on tenant_id.
+   */
   readonly database: {
+    /**
+     * Aurora PostgreSQL engine version of the cluster; its major version names the parameter groups' family. It must be a version Aurora offers; a major version change needs `allowMajorUpgrade`.
+     */
     readonly engineVersion: string;
+    /**
+     * DB instance class of every instance of the cluster; it must be one Aurora PostgreSQL offers for `engineVersion`.
+     */
     readonly instanceClass: string;
     /**
      * Writer plus readers, spread over the AZs (at least two for failover).
      */
     readonly instances: number;
+    /**
+     * The database the cluster creates (DatabaseName); the application and the provisioning function connect to it, and it is published in SSM Parameter Store.
+     */
     readonly databaseName: string;
     /**
      * The application schema; the catalog check covers every table in it.
@@ -91,7 +123,13 @@ export type PlatformManifest = {
      * Tenant-scoped tables protected by Row-Level Security on tenant_id.
      */
     readonly tenantTables: readonly {
+      /**
+       * Table name in `schema`. The migration creates the table if it does not exist, adds tenant_id (defaulting to the session's tenant) and enables and forces its Row-Level Security policies.
+       */
       readonly name: string;
+      /**
+       * What the table holds; written as the table's COMMENT in the migration.
+       */
       readonly description: string;
     }[];
     /**
@@ -107,11 +145,26 @@ export type PlatformManifest = {
      */
     readonly allowMajorUpgrade?: boolean;
   };
+  /**
+   * ElastiCache for Redis OSS or Valkey: shared clusters for tenants of shared-cache tiers (one ACL user each, confined to tenant:<id>:* keys), and a replication group of its own for each tenant of a dedicated-cache tier.
+   */
   readonly cache: {
+    /**
+     * ElastiCache engine of every replication group, user and user group.
+     */
     readonly engine: 'valkey' | 'redis';
+    /**
+     * Engine version of every replication group; it must be one ElastiCache offers for `engine`.
+     */
     readonly engineVersion: string;
+    /**
+     * Node type of every replication group, shared and dedicated; it must be offered in `region`.
+     */
     readonly nodeType: string;
   };
+  /**
+   * The multi-tenant CloudFront distribution that serves each tenant's assets (its tenants/<id>/public/ in the data bucket), one distribution tenant per tenant.
+   */
   readonly cdn?: {
     /**
      * How CloudFront reads the bucket. oac (Origin Access Control) signs with SigV4 and can read KMS-encrypted objects; oai (legacy Origin Access Identity) cannot, so it is offered only on request.
@@ -171,6 +224,9 @@ export type PlatformManifest = {
    */
   readonly tiers: {
     readonly [key: string]: {
+      /**
+       * What the tier offers, in words, for readers of the manifest.
+       */
       readonly description: string;
       /**
        * dedicated: own Auto Scaling group and target group. shared: the pooled fleet.
@@ -180,6 +236,9 @@ export type PlatformManifest = {
        * dedicated: own replication group. shared: an ACL user in a shared cluster.
        */
       readonly cache: 'dedicated' | 'shared';
+      /**
+       * Days CloudWatch Logs keeps a tenant's log group; one of the values CloudWatch Logs accepts. A tenant may override it (`logs.retentionDays`).
+       */
       readonly logRetentionDays: 1 | 3 | 5 | 7 | 14 | 30 | 60 | 90 | 120 | 150 | 180 | 365 | 400 | 545 | 731 | 1096 | 1827 | 2192 | 2557 | 2922 | 3288 | 3653;
       /**
        * Whether tenants of this tier may sign in through their own SAML/OIDC provider.
@@ -189,7 +248,13 @@ export type PlatformManifest = {
        * dedicated compute only: size of the tenant's own Auto Scaling group.
        */
       readonly dedicatedInstances?: {
+        /**
+         * MinSize of the tenant's own Auto Scaling group (an offboarded tenant's fleet is scaled to zero).
+         */
         readonly min: number;
+        /**
+         * MaxSize of the tenant's own Auto Scaling group; at least `min` (rule platform-consistency).
+         */
         readonly max: number;
       };
     };
@@ -369,26 +434,38 @@ export type TenantManifest = {
      */
     readonly passwordPolicy?: {
       /**
+       * Shortest password the pool accepts. Omitted: the platform's `identity.minimumPasswordLength`, and at least 12; it may not be set below that floor (rule identity-floor), and below 12 the security rule pack's E405 needs a suppression.
+       *
        * Default: `12`.
        */
       readonly minLength?: number;
       /**
+       * Passwords must contain a lower-case letter. Turning a class off needs rule E405 suppressed for the tenant's pool.
+       *
        * Default: `true`.
        */
       readonly requireLowercase?: boolean;
       /**
+       * Passwords must contain an upper-case letter. Turning a class off needs rule E405 suppressed for the tenant's pool.
+       *
        * Default: `true`.
        */
       readonly requireUppercase?: boolean;
       /**
+       * Passwords must contain a digit. Turning a class off needs rule E405 suppressed for the tenant's pool.
+       *
        * Default: `true`.
        */
       readonly requireNumbers?: boolean;
       /**
+       * Passwords must contain a symbol. Turning a class off needs rule E405 suppressed for the tenant's pool.
+       *
        * Default: `true`.
        */
       readonly requireSymbols?: boolean;
       /**
+       * Days the temporary password of a user an administrator creates stays valid (users are created by administrators only; there is no self sign-up).
+       *
        * Default: `3`.
        */
       readonly temporaryPasswordValidityDays?: number;
@@ -398,7 +475,13 @@ export type TenantManifest = {
      */
     readonly federation?:
       | {
+          /**
+           * saml: a SAML 2.0 provider, read from `metadataUrl`. oidc: an OpenID Connect provider at `issuer`, with `clientId`; its client secret is read at deploy time from Secrets Manager, where the platform puts it first (compile writes the command in out/idp/<id>.txt).
+           */
           readonly protocol: 'saml';
+          /**
+           * Name of the identity provider in the tenant's user pool, and the identity_provider of its sign-in URL. 3 to 32 letters, digits, '_' or '-'.
+           */
           readonly providerName: string;
           /**
            * saml: the IdP metadata document URL.
@@ -414,7 +497,13 @@ export type TenantManifest = {
           readonly clientId?: never;
         }
       | {
+          /**
+           * saml: a SAML 2.0 provider, read from `metadataUrl`. oidc: an OpenID Connect provider at `issuer`, with `clientId`; its client secret is read at deploy time from Secrets Manager, where the platform puts it first (compile writes the command in out/idp/<id>.txt).
+           */
           readonly protocol: 'oidc';
+          /**
+           * Name of the identity provider in the tenant's user pool, and the identity_provider of its sign-in URL. 3 to 32 letters, digits, '_' or '-'.
+           */
           readonly providerName: string;
           /**
            * saml: the IdP metadata document URL.
@@ -430,12 +519,15 @@ export type TenantManifest = {
           readonly clientId: string;
         };
     /**
-     * Create a Cognito identity pool for direct AWS access from clients.
+     * Create a Cognito identity pool for the tenant's signed-in users (no unauthenticated identities): its role lets each user read, write and list only their own folder of the tenant's data bucket, tenants/<id>/users/<identity id>/, and nothing else of AWS. While the tenant is suspended or offboarded the role trusts nobody, so no token buys credentials.
      *
      * Default: `false`.
      */
     readonly identityPool?: boolean;
   };
+  /**
+   * The tenant's CloudWatch Logs group.
+   */
   readonly logs?: {
     /**
      * Override of the tier's log retention; one of the values CloudWatch Logs accepts.
@@ -446,8 +538,17 @@ export type TenantManifest = {
    * Who to call about this tenant. At least one owner.
    */
   readonly contacts: readonly {
+    /**
+     * What the contact is called about.
+     */
     readonly role: 'owner' | 'technical' | 'billing' | 'security';
+    /**
+     * The contact's name.
+     */
     readonly name: string;
+    /**
+     * The contact's email address.
+     */
     readonly email: string;
   }[];
   /**
