@@ -575,6 +575,12 @@ L('platform DNS → own DNS: the platform host serves at every step until the ow
   const p2 = estate.compiled();
   const both = served(p2, 'initech');
   assert.equal(both.hosts, ['portal.initech.com', 'initech.tessera.app'], 'both hosts forward to its app');
+  const runtimeHosts = (r: Compiled) =>
+    Object.entries((JSON.parse(fileText(r, 'runtime/hosts.json')!) as { hosts: Record<string, string> }).hosts)
+      .filter(([, id]) => id === 'initech')
+      .map(([h]) => h);
+  assert.equal(runtimeHosts(p1), ['initech.tessera.app'], 'the runtime serves what the rules route while the move waits');
+  assert.equal(runtimeHosts(p2), ['initech.tessera.app', 'portal.initech.com'], 'and both hosts once validated, as the rules do');
   assert.equal(both.record('initech.tessera.app'), { Ref: 'PlatformHostedZoneId' }, 'the platform host keeps its record');
   assert.is(both.signIn, 'auth.portal.initech.com');
   assert.equal(both.assets, ['initech.tessera-usercontent.net'], 'its assets host stays on the user-content domain throughout');

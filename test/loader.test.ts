@@ -1,9 +1,10 @@
 // The load stage: file-level problems, positions and the YAML features we refuse.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseManifest, firstInvalidUtf8 } from '../compiler/load/parseManifest.ts';
+import { readLockFile } from '../compiler/load/lockFile.ts';
 import { MANIFEST_SIZE_CAP_BYTES, readManifestFiles } from '../compiler/load/readManifests.ts';
 import { decodePointer } from '../compiler/validate/schema.ts';
 import { parseDocument } from 'yaml';
@@ -24,6 +25,37 @@ Load('a file over the size cap is refused unread; a file at the cap is read', ()
     assert.is(r.source, null);
     assert.is(r.diagnostics[0]?.code, 'file-too-large');
     assert.is(r.diagnostics[0]?.message.includes(String(MANIFEST_SIZE_CAP_BYTES)), true);
+  });
+});
+
+Load('a lone carriage return is refused where it is (YAML readers disagree on it); CRLF line ends are read', () => {
+  const hidden = parseManifest(rawFile('acme.yaml', 'kind: Tenant\n# note\rtier: premium\nid: acme\n'));
+  assert.equal(
+    hidden.diagnostics.map((d) => `${d.code} ${d.position.line}:${d.position.col}`),
+    ['yaml-syntax 2:7'],
+  );
+  assert.is(hidden.source, null);
+  const crlf = parseManifest(rawFile('acme.yaml', 'kind: Tenant\r\nid: acme\r\n'));
+  assert.equal(crlf.diagnostics, []);
+});
+
+Load('a manifest or lock that is a symbolic link is refused, never followed (the review reads git objects, where a link is a path)', () => {
+  inTempDir((dir) => {
+    mkdirSync(join(dir, 'elsewhere'));
+    writeFileSync(join(dir, 'elsewhere', 'zorg.yaml'), 'kind: Tenant\nid: zorg\n');
+    writeFileSync(join(dir, 'elsewhere', 'lock.yaml'), 'version: 2\n');
+    mkdirSync(join(dir, 'tenants'));
+    symlinkSync(join(dir, 'elsewhere', 'zorg.yaml'), join(dir, 'tenants', 'zorg.yaml'));
+    symlinkSync(join(dir, 'elsewhere', 'lock.yaml'), join(dir, 'tenants', 'placement.lock.yaml'));
+    const [zorg] = readManifestFiles('tenants', dir);
+    assert.is(zorg!.bytes, null, 'the target is not read');
+    assert.equal(
+      parseManifest(zorg!).diagnostics.map((d) => `${d.code} ${d.message}`),
+      ['file-unreadable cannot read file (a symbolic link, not a regular file: commit the file itself)'],
+    );
+    const lock = readLockFile('tenants', dir)!;
+    assert.is(lock.bytes, null);
+    assert.match(lock.readError!, 'a symbolic link');
   });
 });
 

@@ -52,6 +52,22 @@ export function parseManifest(raw: RawFile, options: { readonly positioned?: boo
     );
   }
 
+  // A carriage return that does not end a CRLF pair: YAML readers disagree on it (js-yaml,
+  // PyYAML and YAML 1.2 end a line there, `yaml` keeps reading a comment through it), so
+  // a key hidden after one in a comment would be read by one tool and not another, and
+  // a reviewer's editor may show either. Refused, with where it is.
+  const loneCr = /\r(?!\n)/.exec(text);
+  if (loneCr) {
+    const before = text.slice(0, loneCr.index);
+    const line = before.split('\n').length;
+    return at(
+      'yaml-syntax',
+      'a carriage return that is not part of a CRLF line end: YAML readers disagree on whether it ends a line; save the file with LF (or CRLF) line ends',
+      line,
+      loneCr.index - before.lastIndexOf('\n'),
+    );
+  }
+
   // The fast path (fastYaml.ts) reads what yaml reads or declines; what it declines,
   // and every problem, is read and positioned by yaml.
   const fast = options.positioned ? DECLINED : readFast(text);

@@ -1,11 +1,19 @@
 // I/O edge of the load stage: lists and reads manifest files. Everything after this
 // works on bytes in memory, so the rest of the pipeline is pure and testable.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compareStrings } from '../diagnostics.ts';
 
 /** Manifests are small; anything larger is a mistake (a pasted dump, a binary). */
 export const MANIFEST_SIZE_CAP_BYTES = 64 * 1024;
+
+/**
+ * A manifest that is a symbolic link is refused, never followed: the review reads the
+ * estate from git objects, where a link is its target's path, not its content, so a link
+ * would compile one thing and show reviewers another (and its target could sit outside
+ * tenants/, where no path filter sees it change).
+ */
+export const SYMLINK_REFUSED = 'a symbolic link, not a regular file: commit the file itself';
 
 /** The placement lock lives beside the manifests but is not one. */
 export const PLACEMENT_LOCK_FILE = 'placement.lock.yaml';
@@ -59,7 +67,8 @@ function readOne(at: string, dir: string, name: string): RawFile {
   const path = join(dir, name);
   const file = join(at, name);
   try {
-    const st = statSync(file);
+    const st = lstatSync(file);
+    if (st.isSymbolicLink()) return { path, name, size: 0, bytes: null, readError: SYMLINK_REFUSED };
     if (!st.isFile()) return { path, name, size: 0, bytes: null, readError: 'not a regular file' };
     if (st.size > MANIFEST_SIZE_CAP_BYTES) return { path, name, size: st.size, bytes: null };
     const bytes = readFileSync(file);

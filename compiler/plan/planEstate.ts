@@ -214,13 +214,8 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string, pl
       federation: !f
         ? null
         : f.protocol === 'saml'
-          ? { protocol: 'saml', providerName: text(f.providerName), metadataUrl: text(validated(f.metadataUrl, 'auth.federation.metadataUrl')) }
-          : {
-              protocol: 'oidc',
-              providerName: text(f.providerName),
-              issuer: text(validated(f.issuer, 'auth.federation.issuer')),
-              clientId: text(validated(f.clientId, 'auth.federation.clientId')),
-            },
+          ? { protocol: 'saml', providerName: text(f.providerName), metadataUrl: text(f.metadataUrl) }
+          : { protocol: 'oidc', providerName: text(f.providerName), issuer: text(f.issuer), clientId: text(f.clientId) },
       identityPool: m.auth.identityPool ?? false,
     },
     serving: servingFor(m.status, tier, served),

@@ -35,7 +35,8 @@ function runtimeTenant(t: TenantPlan): RuntimeTenant {
 
 export function planRuntimeHostMap(plan: EstatePlan): RuntimeHostMap {
   const hosts: [string, string][] = [];
-  for (const t of plan.tenants) if (t.serving.hostNames) for (const d of t.domains) hosts.push([d, t.id]);
+  // Every host its listener rules route, the platform host a DNS move keeps included.
+  for (const t of plan.tenants) if (t.serving.hostNames) for (const d of t.appHosts) hosts.push([d, t.id]);
   hosts.sort(([a], [b]) => compareStrings(a, b));
   const p = plan.platform;
   return {
