@@ -23,7 +23,9 @@ export type DeployCheck =
   /** The change set removes a resource that holds data, or a nested stack. */
   | 'remove'
   /** A tenant leaves the output while its deployed status is not offboarded. */
-  | 'lifecycle';
+  | 'lifecycle'
+  /** A removed tenant's id comes back (or its incarnation changes) against the deployed record. */
+  | 'restore';
 
 interface KindSpec {
   /** One line for --help and README. */
@@ -32,6 +34,8 @@ interface KindSpec {
   readonly review: boolean;
   /** Deploy's refusals an allow of this kind lifts; none: the kind is the review's alone. */
   readonly deploy: readonly DeployCheck[];
+  /** Its findings are about a whole tenant: its one target is `tenant:<id>`. */
+  readonly wholeTenant?: true;
 }
 
 /**
@@ -57,7 +61,18 @@ export const ALLOW_KIND_SPECS = {
   },
   weakening: { summary: 'security is lowered (MFA, passwords, TLS, WAF, encryption, public access, logging)', review: true, deploy: [] },
   interruption: { summary: 'a database, cache or fleet restarts or rolls (with its roll-out order)', review: true, deploy: [] },
-  lifecycle: { summary: 'a tenant is removed while it is not offboarded (a step of its lifecycle skipped)', review: false, deploy: ['lifecycle'] },
+  lifecycle: {
+    summary: 'a tenant is removed while it is not offboarded (a step of its lifecycle skipped)',
+    review: false,
+    deploy: ['lifecycle'],
+    wholeTenant: true,
+  },
+  restore: {
+    summary: "a removed tenant's id comes back: its S3 prefix, secret path and rows pass to the manifest that names it",
+    review: true,
+    deploy: ['restore'],
+    wholeTenant: true,
+  },
 } as const satisfies Record<string, KindSpec>;
 
 export type AllowKind = keyof typeof ALLOW_KIND_SPECS;
@@ -121,6 +136,14 @@ function kindError(kind: string): string {
   return `kind "${kind}" is not one of ${ALLOW_KINDS.join(', ')}`;
 }
 
+/** Why `target` cannot go with `kind` (a whole-tenant kind names a tenant, never one resource), or null. */
+function targetError(kind: AllowKind, target: AllowTarget): string | null {
+  const spec: KindSpec = ALLOW_KIND_SPECS[kind];
+  if (spec.wholeTenant && (target.scope !== 'tenant' || target.logicalId !== null))
+    return `${kind} is about a whole tenant: its target is tenant:<id>, not ${formatTarget(target)}`;
+  return null;
+}
+
 /** `removal tenant:globex: customer left, export confirmed (OPS-12)` → an Allow, or why it is not one. */
 export function parseAllow(text: string): Allow | string {
   const m = /^\s*([a-z-]+)\s+(\S+?)\s*:\s+(.*?)\s*$/.exec(text) ?? /^\s*([a-z-]+)\s+(\S+?):?\s*$/.exec(text);
@@ -129,6 +152,8 @@ export function parseAllow(text: string): Allow | string {
   if (!isAllowKind(kind)) return `"${text}": ${kindError(kind)}`;
   const target = parseTarget(targetText);
   if (typeof target === 'string') return `"${text}": ${target}`;
+  const wrong = targetError(kind, target);
+  if (wrong) return `"${text}": ${wrong}`;
   if (reason.length < MIN_REASON) return `"${text}": the reason must say why (at least ${MIN_REASON} characters after "${formatTarget(target)}: ")`;
   return { kind, target, reason };
 }
@@ -136,7 +161,8 @@ export function parseAllow(text: string): Allow | string {
 /** A deploy flag's value (`--allow-replace tenant:acme/tenantUserPool`) as the allow of `kind`, with no reason. */
 export function flagAllow(kind: AllowKind, text: string): Allow | string {
   const target = parseTarget(text);
-  return typeof target === 'string' ? target : { kind, target, reason: '' };
+  if (typeof target === 'string') return target;
+  return targetError(kind, target) ?? { kind, target, reason: '' };
 }
 
 /**

@@ -159,9 +159,10 @@ added, removed, changed and moved; per changed stack each resource added, modifi
 (with property paths) or removed, its impact and its risks; what caused each shared
 change; the SQL and lock differences; the estimated monthly cost change of the estate
 and of each changed tenant, and the capacity a change takes (a new shard or group, a
-quota at 80% or more). A skipped lifecycle step (a tenant offboarded and
-deleted in one change, a tenant left unserved, a major engine upgrade not allowed) exits
-1 whatever --fail-on says.`,
+quota at 80% or more); each restore (a removed id back: who had it, who takes it, what
+passes), read against the base's lock. A skipped lifecycle step (a tenant offboarded and
+deleted in one change, a tenant left unserved, a major engine upgrade not allowed, the
+lock's memory of removed tenants edited) exits 1 whatever --fail-on says.`,
     usageErrors: [ManifestDirectoryError, GitError],
     async run(values, io) {
       if (typeof values.base !== 'string') {

@@ -7,8 +7,11 @@
 
 /** out/assets.json */
 export const ASSETS_FILE = 'assets.json';
-/** 4: tenant stacks carry their tenant's status (deploy refuses removing a tenant not offboarded). */
-export const ASSETS_FORMAT = 'tenantc-assets/4';
+/**
+ * 4: tenant stacks carry their tenant's status (deploy refuses removing a tenant not offboarded).
+ * 5: and its incarnation (deploy refuses a restore not allowed: deploy/restore.ts).
+ */
+export const ASSETS_FORMAT = 'tenantc-assets/5';
 
 /** Template files end so; a template's name in an allow target is its path without it. */
 export const TEMPLATE_SUFFIX = '.template.json';
@@ -36,6 +39,14 @@ export interface NestedTemplate extends AssetTemplate {
   readonly tenant?: string;
   /** That tenant's status (tenant stacks): what the deployed record says was last rolled out. */
   readonly status?: TenantStatus;
+  /**
+   * That tenant's incarnation (tenant stacks; absent in a record of format 4): 1, or more
+   * once it was brought back after a removal. A tenant whose incarnation differs from the
+   * deployed one, or whose id a deploy removed, is a restore (deploy/restore.ts).
+   */
+  readonly incarnation?: number;
+  /** The removal day its manifest's restoredFrom names, for deploy's messages. */
+  readonly restoredFrom?: string;
 }
 
 /** A tenant's status in its manifest (README, "Tenant lifecycle"). */

@@ -74,6 +74,7 @@ async function allowsOf(values: OptionValues, cwd: string): Promise<Allow[]> {
   for (const [flag, kind] of [
     ['allow-replace', 'replacement'],
     ['allow-remove', 'removal'],
+    ['allow-restore', 'restore'],
   ] as const) {
     for (const text of list(values[flag])) {
       const a = flagAllow(kind, text);
@@ -188,7 +189,7 @@ Exits 0 when the stack already holds that bucket, 1 when it cannot be made.`,
   deploy: {
     summary: 'roll a compiled output out through a CloudFormation change set, guarded, approved and watched',
     usage:
-      'tenantc deploy --stack NAME --assets-bucket BUCKET [--out DIR] [--yes] [--no-execute | --change-set NAME] [--json] [--allow-file FILE]... [--allow-replace TARGET]... [--allow-remove TARGET]... [--role-arn ARN] [--timeout D] [--no-wait] [--replace-failed] [--profile NAME] [--region REGION]',
+      'tenantc deploy --stack NAME --assets-bucket BUCKET [--out DIR] [--yes] [--no-execute | --change-set NAME] [--json] [--allow-file FILE]... [--allow-replace TARGET]... [--allow-remove TARGET]... [--allow-restore tenant:ID]... [--role-arn ARN] [--timeout D] [--no-wait] [--replace-failed] [--profile NAME] [--region REGION]',
     options: {
       out: { type: 'string', default: 'out' },
       stack: { type: 'string' },
@@ -199,6 +200,7 @@ Exits 0 when the stack already holds that bucket, 1 when it cannot be made.`,
       json: { type: 'boolean', default: false },
       'allow-replace': { type: 'string', multiple: true },
       'allow-remove': { type: 'string', multiple: true },
+      'allow-restore': { type: 'string', multiple: true },
       'allow-file': { type: 'string', multiple: true },
       'role-arn': { type: 'string' },
       'no-wait': { type: 'boolean', default: false },
@@ -223,6 +225,9 @@ Exits 0 when the stack already holds that bucket, 1 when it cannot be made.`,
                           tenant:<id>, tenant:<id>/<logicalId> or
                           estate:<template>/<logicalId> (never a bare logical id)
   --allow-remove TARGET   the same for removing one (tenant:<id>: its whole stack)
+  --allow-restore tenant:ID
+                          let a removed tenant's id come back (its S3 prefix, secret
+                          path and rows pass to the manifest that names it)
   --role-arn ARN          the service role CloudFormation acts with
   --no-wait               a stack busy with another operation: say so and stop,
                           instead of waiting for it
@@ -239,12 +244,14 @@ executes it and follows every nested stack's events to the end; on failure it
 prints the root cause. Every deploy ends by setting termination protection on the
 root, a policy denying stateful replacement and deletion on every stack, and the
 record of what was deployed. Nothing but inert uploads and the change set is made
-before approval.
+before approval; a tenant removed before it was offboarded, a host name handed over
+and a restore not allowed are refused before anything is uploaded.
 
 Exit codes: 0 deployed, nothing to do, or reviewed (--no-execute); 1 failed (the
 root cause is printed) or the stack is stuck; 2 usage error; 3 refused by the
 guard (a stateful change not allowed, the domain gate, a tenant removed before it
-was offboarded, a host name handed over, a stale change set); 4 not approved;
+was offboarded, a restore not allowed, a host name handed over, a stale change set);
+4 not approved;
 130 interrupted (SIGINT, SIGTERM: relaxed policies are restored, what still runs
 is printed with the command that resumes).`,
     usageErrors: [DeployUsageError, CompiledOutputMissingError],

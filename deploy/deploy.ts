@@ -39,6 +39,7 @@ import { guard, type GuardResult, type StackChanges, stacksOf } from './guard.ts
 import { type LifecycleFinding, lifecycleLines, removedBeforeOffboarded } from './lifecycle.ts';
 import { findNameHandovers, type NameHandover } from './nameHandover.ts';
 import { type DeployedRecord, readDeployedRecord, writeDeployedRecord } from './record.ts';
+import { removedAfter, type RestoreFinding, restoreFindingLines, restoresIn, restoringJournal } from './restore.ts';
 import { changeSetLines, duration, eventLine, guardLines, rootCauseLines, stackTitle } from './render.ts';
 import { setStackPolicy, stackPolicy } from './stackPolicy.ts';
 import { blockedBy, describeStack, type StackState } from './stackState.ts';
@@ -92,7 +93,7 @@ export type DeployOutcome =
   | 'failed'
   /** The stack is in a state no deploy can start from (or busy, with --no-wait). */
   | 'blocked'
-  /** The guard, the domain gate, the lifecycle or name-handover check, or a stale --change-set. */
+  /** The guard, the domain gate, the lifecycle, restore or name-handover check, or a stale --change-set. */
   | 'refused'
   /** No approval: a "no" at the prompt, or no terminal and no --yes. */
   | 'not-approved'
@@ -123,6 +124,8 @@ export interface DeployReport {
   readonly guard: GuardResult | null;
   /** Tenants the output drops while their deployed status is not offboarded. */
   readonly lifecycle: readonly LifecycleFinding[];
+  /** Removed tenants' ids the output brings back, each allowed or refused (deploy/restore.ts). */
+  readonly restores: readonly RestoreFinding[];
   readonly status: string | null;
   readonly rootCause: Failure | null;
   /** What was still running when deploy stopped following it, and how to go on. */
@@ -155,9 +158,11 @@ function changeSetName(now: number): string {
   return `tenantc-${t.replace('T', '-')}`;
 }
 
+/** The SHA-256 of the output's assets.json: what names an output (a change set's description, a journalled restore). */
+const assetsSha256 = (compiled: CompiledForDeploy) => createHash('sha256').update(compiled.manifestText).digest('hex');
+
 /** A change set's description ties it to the output it was made from (--change-set checks it). */
-export const changeSetDescription = (compiled: CompiledForDeploy) =>
-  `tenantc out/assets.json sha256:${createHash('sha256').update(compiled.manifestText).digest('hex')}`;
+export const changeSetDescription = (compiled: CompiledForDeploy) => `tenantc out/assets.json sha256:${assetsSha256(compiled)}`;
 
 function totalChanges(tree: ChangeSetNode): number {
   return tree.changes.length + tree.children.reduce((n, c) => n + totalChanges(c), 0);
@@ -191,6 +196,7 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
     stacks: [],
     guard: null,
     lifecycle: [],
+    restores: [],
     status: null,
     rootCause: null,
     running: [],
@@ -265,10 +271,12 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
 
     const record = await readDeployedRecord(aws, req.bucket, req.stack);
     const last = record?.manifest ?? null;
+    // What the record remembers beyond the last rollout's manifest, kept by every write until a rollout is recorded.
+    const memory = { removed: record?.removed ?? {}, restoring: record?.restoring ?? [] };
     if (record?.relaxed.length && state.kind === 'ready') {
       // An earlier deploy relaxed these and never restored them (it was killed).
       for (const id of record.relaxed) await setStackPolicy(aws, id, stackPolicy());
-      await writeDeployedRecord(aws, req.bucket, req.stack, { manifest: last, relaxed: [] });
+      await writeDeployedRecord(aws, req.bucket, req.stack, { manifest: last, relaxed: [], ...memory });
       say.line(`  restored the strict stack policy on ${plural(record.relaxed.length, 'stack')} an interrupted deploy had relaxed`);
     }
 
@@ -281,6 +289,20 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
         'refused',
         `refused: ${early.join(', ')} ${early.length === 1 ? 'leaves' : 'leave'} the estate without being offboarded first: deploy \`status: offboarded\` (its users are shown the way out, its rules removed, its fleet stopped), then remove the file in a later deploy; or, reviewed, allow it: tenantc-allow: lifecycle tenant:<id>: <why>. Nothing was uploaded or executed`,
       );
+
+    // A removed tenant's id back: what it left passes to whoever wrote the manifest.
+    const assetsHash = assetsSha256(compiled);
+    const restores = restoresIn(record, compiled.manifest, assetsHash, req.allows);
+    report = { ...report, restores };
+    for (const l of restoreFindingLines(restores)) say.line(l);
+    const unreviewed = restores.filter((f) => !f.allowedBy).map((f) => f.tenant);
+    if (unreviewed.length) {
+      const one = unreviewed.length === 1;
+      return end(
+        'refused',
+        `refused: ${unreviewed.join(', ')} ${one ? 'comes' : 'come'} back after a removal, and what ${one ? 'it' : 'they'} left under ${one ? 'its id' : 'their ids'} (S3 prefix, secret path, rows) would pass to whoever wrote ${one ? 'its manifest' : 'their manifests'}; once reviewed, allow it: --allow-restore tenant:<id>, or the pull request's tenantc-allow: restore tenant:<id>: <why>. Nothing was uploaded or executed`,
+      );
+    }
 
     const handovers = await findNameHandovers(aws, req.bucket, last, compiled);
     report = { ...report, nameHandovers: handovers };
@@ -486,14 +508,15 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
       relaxed.set(stackId, e);
     }
     const relaxing = type === 'UPDATE' && relaxed.size > 0;
-    if (relaxing) {
-      await writeDeployedRecord(aws, req.bucket, req.stack, { manifest: last, relaxed: [...relaxed.keys()] });
-      for (const [stackId, exempt] of relaxed) await setStackPolicy(aws, stackId, stackPolicy(exempt));
-    }
+    // Allowed restores are journalled too, so a plain re-run of this output is not refused them.
+    const journal = { removed: memory.removed, restoring: restoringJournal(record, restores, assetsHash) };
+    if (relaxing || journal.restoring.length > memory.restoring.length)
+      await writeDeployedRecord(aws, req.bucket, req.stack, { manifest: last, relaxed: relaxing ? [...relaxed.keys()] : [], ...journal });
+    if (relaxing) for (const [stackId, exempt] of relaxed) await setStackPolicy(aws, stackId, stackPolicy(exempt));
     const restore = async () => {
       if (!relaxing) return;
       for (const stackId of relaxed.keys()) await setStackPolicy(aws, stackId, stackPolicy());
-      await writeDeployedRecord(aws, req.bucket, req.stack, { manifest: last, relaxed: [] });
+      await writeDeployedRecord(aws, req.bucket, req.stack, { manifest: last, relaxed: [], ...journal });
     };
 
     step(`Executing change set ${cs.name}`);
@@ -611,8 +634,15 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
     say.line(
       `  stack policy (no replacing or deleting stateful resources) on ${req.stack}${policies > 1 ? ` and ${plural(policies - 1, 'new nested stack')}` : ''}`,
     );
-    const recorded = record?.manifest === undefined || record.manifest === null || JSON.stringify(record.manifest) !== JSON.stringify(compiled.manifest);
-    if (recorded) await writeDeployedRecord(aws, req.bucket, req.stack, { manifest: compiled.manifest, relaxed: [] });
+    // The tenants this rollout removed join the record's memory; the restores it made are recorded, so their journal ends.
+    const removed = removedAfter(record, compiled.manifest, new Date(aws.clock.now()).toISOString().slice(0, 10));
+    const recorded =
+      record?.manifest === undefined ||
+      record.manifest === null ||
+      JSON.stringify(record.manifest) !== JSON.stringify(compiled.manifest) ||
+      JSON.stringify(record.removed) !== JSON.stringify(removed) ||
+      record.restoring.length > 0;
+    if (recorded) await writeDeployedRecord(aws, req.bucket, req.stack, { manifest: compiled.manifest, relaxed: [], removed, restoring: [] });
     return { terminationProtection, policies, recorded };
   }
 

@@ -117,7 +117,24 @@ A('one table of kinds: the diff accepts each, and each says what it lifts in dep
   assert.equal(kindsLifting('replace'), ['replacement', 'stateful']);
   assert.equal(kindsLifting('remove'), ['removal', 'stateful']);
   assert.equal(kindsLifting('lifecycle'), ['lifecycle']);
+  assert.equal(kindsLifting('restore'), ['restore'], 'a restore is lifted by its own kind only: no wider allow hands a removed id over');
+  assert.ok(REVIEW_KINDS.includes('restore'), '--fail-on takes restore');
   for (const k of ALLOW_KINDS) assert.ok(ALLOW_KIND_SPECS[k].summary.length > 10, k);
+});
+
+A('restore and lifecycle are about a whole tenant: tenant:<id> only, never a resource or a shared template', () => {
+  assert.equal(allow('restore tenant:vandelay: the same customer returns, contract CHG-9 signed by Art Vandelay'), {
+    kind: 'restore',
+    target: { scope: 'tenant', tenant: 'vandelay', logicalId: null },
+    reason: 'the same customer returns, contract CHG-9 signed by Art Vandelay',
+  });
+  assert.equal(flagAllow('restore', 'tenant:vandelay'), { kind: 'restore', target: { scope: 'tenant', tenant: 'vandelay', logicalId: null }, reason: '' });
+  assert.match(
+    parseAllow('restore tenant:vandelay/tenantSecret: the same customer returns') as string,
+    'restore is about a whole tenant: its target is tenant:<id>, not tenant:vandelay/tenantSecret',
+  );
+  assert.match(flagAllow('restore', 'estate:root/platformDatabaseCluster') as string, 'its target is tenant:<id>');
+  assert.match(flagAllow('lifecycle', 'tenant:acme/tenantUserPool') as string, 'lifecycle is about a whole tenant');
 });
 
 A('the CLI: a bare logical id is a usage error on both sides (diff --allow, deploy --allow-replace)', async () => {
@@ -127,6 +144,9 @@ A('the CLI: a bare logical id is a usage error on both sides (diff --allow, depl
   const deploy = await runMain(['deploy', '--stack', 's', '--assets-bucket', 'b', '--allow-replace', 'tenantUserPool']);
   assert.is(deploy.status, 2, deploy.stderr);
   assert.match(deploy.stderr, '--allow-replace "tenantUserPool" is a bare logical id');
+  const restore = await runMain(['deploy', '--stack', 's', '--assets-bucket', 'b', '--allow-restore', 'tenant:vandelay/tenantSecret']);
+  assert.is(restore.status, 2, restore.stderr);
+  assert.match(restore.stderr, '--allow-restore restore is about a whole tenant: its target is tenant:<id>');
 });
 
 A.run();

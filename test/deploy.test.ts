@@ -18,6 +18,7 @@ import {
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,9 +39,25 @@ const OUT = join(work, 'out');
 const GROUP_ID = nestedId('group0');
 const ACME_ID = nestedId('acme');
 
+// The base estate with vandelay (removed on 2026-10-01) restored by another identity, as
+// the review saw it; and the same id taken past a lock edited to forget the removal.
+const OUT_RESTORED = join(work, 'out-restored');
+const OUT_REUSED = join(work, 'out-reused');
+const DIFF_CASES = join(FIXTURES, 'diff', 'cases');
+
 D.before(async () => {
   const r = await runMain(['compile', '--locked', '--tenants', join(FIXTURES, 'diff', 'base'), '--out', OUT]);
   assert.is(r.status, 0, r.stderr);
+  for (const [name, out] of [
+    ['restored-by-another-identity', OUT_RESTORED],
+    ['restored-past-an-edited-lock', OUT_REUSED],
+  ] as const) {
+    const tenants = join(work, `tenants-${name}`);
+    cpSync(join(FIXTURES, 'diff', 'base'), tenants, { recursive: true });
+    cpSync(join(DIFF_CASES, name, 'head'), tenants, { recursive: true });
+    const c = await runMain(['compile', '--tenants', tenants, '--out', out]);
+    assert.is(c.status, 0, c.stderr);
+  }
 });
 D.after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -929,6 +946,187 @@ D('lifecycle: a tenant leaving the output while its deployed status is active is
     } finally {
       m.restore();
     }
+  }
+});
+
+const assetsText = (out: string) => readFileSync(join(out, 'assets.json'), 'utf8');
+/** The records deploy wrote, parsed, in order. */
+const recordsWritten = (m: ReturnType<typeof mockedAws>) =>
+  m.s3
+    .commandCalls(PutObjectCommand)
+    .filter((c) => c.args[0].input.Key === 'tenantc/deployed/tessera.assets.json')
+    .map(
+      (c) =>
+        JSON.parse(String(c.args[0].input.Body)) as {
+          manifest: { nested: { tenant?: string; incarnation?: number }[] } | null;
+          removed: Record<string, { incarnation: number | null; on: string }>;
+          restoring: { tenant: string; incarnation: number; assets: string }[];
+        },
+    );
+/** The change set of a restore: vandelay's stack added to group 0. */
+const vandelayAdded = (m: ReturnType<typeof mockedAws>) => changeSetTree(m, [], [resourceChange('Add', 'tenantVandelayStack', 'AWS::CloudFormation::Stack')]);
+
+D('restore: refused without --allow-restore, before anything is uploaded; allowed, it deploys and is recorded at its incarnation', async () => {
+  const reason = 'Kel Varnsen bought Vandelay Industries: contract CHG-9, signed by Art Vandelay';
+  for (const [allows, outcome] of [
+    [[], 'refused'],
+    [[allowRemove('tenant:vandelay'), flagAllow('stateful', 'tenant:vandelay') as Allow], 'refused'],
+    [[flagAllow('restore', 'tenant:vandelay') as Allow], 'deployed'],
+    [[parseAllow(`restore tenant:vandelay: ${reason}`) as Allow], 'deployed'],
+  ] as const) {
+    const m = mockedAws(fakeClock());
+    try {
+      readyStack(m, 'UPDATE_COMPLETE', assetsText(OUT));
+      vandelayAdded(m);
+      successfulRollout(m);
+      const { report, out } = await deploy(m.aws, { outDir: OUT_RESTORED, allows: [...allows] });
+      assert.is(report.outcome, outcome, out);
+      assert.is(report.restores.length, 1);
+      assert.equal(
+        { ...report.restores[0]!, allowedBy: null },
+        {
+          tenant: 'vandelay',
+          incarnation: 2,
+          restoredFrom: '2026-10-01',
+          why: 'it is not deployed, and the output brings it back as incarnation 2',
+          allowedBy: null,
+        },
+      );
+      if (outcome === 'refused') {
+        assert.is(EXIT_OF[report.outcome], 3);
+        assert.match(out, 'vandelay is a restore (restoredFrom 2026-10-01): it is not deployed');
+        assert.match(report.message, 'refused: vandelay comes back after a removal');
+        assert.match(report.message, '--allow-restore tenant:<id>');
+        assert.is(m.s3.commandCalls(PutObjectCommand).length, 0, 'nothing uploaded, no record written');
+        assert.is(m.cfn.commandCalls(CreateChangeSetCommand).length, 0, 'no change set made');
+      } else {
+        assert.match(out, 'allowed: vandelay is a restore');
+        const records = recordsWritten(m);
+        assert.equal(
+          records[0]!.restoring.map((r) => [r.tenant, r.incarnation]),
+          [['vandelay', 2]],
+          'journalled before executing',
+        );
+        const last = records.at(-1)!;
+        assert.equal(last.restoring, [], 'recorded once the rollout succeeded');
+        assert.is(last.manifest!.nested.find((n) => n.tenant === 'vandelay')!.incarnation, 2);
+      }
+    } finally {
+      m.restore();
+    }
+  }
+});
+
+D("restore: a removal never deployed, a compile long before, a lock edited to forget the id: each refused on the record's evidence", async () => {
+  const restored = JSON.parse(assetsText(OUT_RESTORED)) as { nested: { tenant?: string; incarnation?: number; status?: string }[] };
+  const base = JSON.parse(assetsText(OUT)) as Record<string, unknown> & { nested: object[] };
+  const vandelayAt = (incarnation: number | undefined) => {
+    const v = { ...restored.nested.find((n) => n.tenant === 'vandelay')!, status: 'offboarded' };
+    if (incarnation === undefined) delete (v as { incarnation?: number }).incarnation;
+    else v.incarnation = incarnation;
+    return JSON.stringify({ ...base, nested: [...base.nested, v] });
+  };
+  const cases: [string, string, string, string][] = [
+    // Removed and restored in two pull requests merged before one deploy: incarnation 1 is still deployed.
+    [OUT_RESTORED, vandelayAt(1), 'its deployed stack is incarnation 1: its removal was never deployed, and this rollout gives it incarnation 2', 'refused'],
+    // A record older than incarnations: a restored tenant is asked about once.
+    [OUT_RESTORED, vandelayAt(undefined), "its deployed stack's incarnation is not recorded", 'refused'],
+    // The deploy that removed it is remembered: the id back as a new tenant (its lock edited) is a restore.
+    [
+      OUT_REUSED,
+      JSON.stringify({ format: 'tenantc-deployed/1', manifest: base, relaxed: [], removed: { vandelay: { incarnation: 1, on: '2026-10-02' } }, restoring: [] }),
+      'a deploy removed it on 2026-10-02 (incarnation 1), and the output brings the id back as a new tenant',
+      'refused',
+    ],
+    // Without that memory, a new id of incarnation 1 is a new tenant: the SQL refuses the id, the review the lock edit.
+    [OUT_REUSED, assetsText(OUT), '', 'deployed'],
+  ];
+  for (const [outDir, record, why, outcome] of cases) {
+    const m = mockedAws(fakeClock());
+    try {
+      readyStack(m, 'UPDATE_COMPLETE', record);
+      vandelayAdded(m);
+      successfulRollout(m);
+      const { report, out } = await deploy(m.aws, { outDir });
+      assert.is(report.outcome, outcome, out);
+      if (outcome === 'refused') {
+        assert.match(report.restores[0]!.why, why);
+        assert.is(m.cfn.commandCalls(CreateChangeSetCommand).length, 0);
+      } else assert.equal(report.restores, []);
+    } finally {
+      m.restore();
+    }
+  }
+});
+
+D('restore: re-running deploy after an allowed restore asks nothing again, recorded or interrupted (the journal is for that output only)', async () => {
+  const restoredHash = createHash('sha256').update(assetsText(OUT_RESTORED)).digest('hex');
+  const base = JSON.parse(assetsText(OUT)) as object;
+  for (const [record, outcome] of [
+    // Recorded: the tenant is deployed at its incarnation.
+    [assetsText(OUT_RESTORED), 'no-changes'],
+    // Interrupted while executing, for this output: journalled.
+    [
+      JSON.stringify({
+        format: 'tenantc-deployed/1',
+        manifest: base,
+        relaxed: [],
+        removed: {},
+        restoring: [{ tenant: 'vandelay', incarnation: 2, assets: restoredHash }],
+      }),
+      'deployed',
+    ],
+    // Journalled for another output: asked again.
+    [
+      JSON.stringify({
+        format: 'tenantc-deployed/1',
+        manifest: base,
+        relaxed: [],
+        removed: {},
+        restoring: [{ tenant: 'vandelay', incarnation: 2, assets: '0'.repeat(64) }],
+      }),
+      'refused',
+    ],
+  ] as const) {
+    const m = mockedAws(fakeClock());
+    try {
+      readyStack(m, 'UPDATE_COMPLETE', record);
+      if (outcome === 'no-changes')
+        m.cfn.on(DescribeChangeSetCommand).resolves({
+          Status: 'FAILED',
+          StatusReason: "The submitted information didn't contain changes. Submit different information to create a change set.",
+        });
+      else vandelayAdded(m);
+      successfulRollout(m);
+      const { report, out } = await deploy(m.aws, { outDir: OUT_RESTORED });
+      assert.is(report.outcome, outcome, out);
+      if (outcome !== 'refused') assert.equal(recordsWritten(m).at(-1)?.restoring ?? [], [], 'the journal ends with the record');
+    } finally {
+      m.restore();
+    }
+  }
+});
+
+D('the record remembers the tenants a rollout removed, whatever the lock later says', async () => {
+  const current = JSON.parse(assetsText(OUT)) as { nested: { tenant?: string; stack: string; file: string }[] };
+  const goneco = {
+    ...current.nested.find((t) => t.tenant === 'acme')!,
+    stack: 'tenantGroup0Stack/tenantGonecoStack',
+    tenant: 'goneco',
+    file: 'tenants/goneco.template.json',
+    status: 'offboarded',
+    incarnation: 3,
+  };
+  const m = mockedAws(fakeClock());
+  try {
+    readyStack(m, 'UPDATE_COMPLETE', JSON.stringify({ ...current, nested: [...current.nested, goneco] }));
+    changeSetTree(m, [], [resourceChange('Remove', 'tenantGonecoStack', 'AWS::CloudFormation::Stack')]);
+    successfulRollout(m);
+    const { report, out } = await deploy(m.aws, { allows: [allowRemove('tenant:goneco')] });
+    assert.is(report.outcome, 'deployed', out);
+    assert.equal(recordsWritten(m).at(-1)!.removed, { goneco: { incarnation: 3, on: '2026-11-27' } });
+  } finally {
+    m.restore();
   }
 });
 

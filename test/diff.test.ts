@@ -11,6 +11,7 @@ import { generateEstate, tenantId } from '../bench/generateEstate.ts';
 import { withEstimate } from '../compiler/diff/costLine.ts';
 import { compiledSide, type CompiledSide, diffEstate } from '../compiler/diff/diffEstate.ts';
 import { evaluateGate, gateFindings } from '../compiler/diff/failOn.ts';
+import { restoresOf } from '../compiler/diff/restore.ts';
 import { FAIL_ON_KINDS } from '../compiler/diff/model.ts';
 import { inThreadDiffer } from '../compiler/diff/inThreadDiffer.ts';
 import { COMMENT_MARKER, MARKDOWN_MAX_CHARS, renderJson, renderMarkdown, renderText } from '../compiler/diff/render.ts';
@@ -73,6 +74,9 @@ D('the fixture pairs cover what the issue asks', () => {
     'offboarded-in-one-pull-request',
     'platform-to-own-dns',
     'platform-to-own-dns-dark',
+    'restored-by-another-identity',
+    'restored-by-the-same-identity',
+    'restored-past-an-edited-lock',
     'security-group-opened',
     'sign-in-domain-renamed',
     'standard-to-premium',
@@ -109,6 +113,16 @@ D('each case shows what the issue asks of it', async () => {
   );
 
   const premium = await run('standard-to-premium');
+  // Text and markdown show a Fn::Sub with its string variables written in; JSON keeps the exact value.
+  const shortArn = '{"Fn::Sub":"arn:${AWS::Partition}:elasticache:${AWS::Region}:${AWS::AccountId}:user:tessera-t-initech"}';
+  const exactArn =
+    '{"Fn::Sub":["arn:${AWS::Partition}:${Service}:${AWS::Region}:${AWS::AccountId}:${Resource}",{"Service":"elasticache","Resource":"user:tessera-t-initech"}]}';
+  for (const shown of [premium.text, premium.markdown]) {
+    assert.match(shown, shortArn);
+    assert.not.match(shown, '{"Fn::Sub":["arn:${AWS::Partition}:${Service}');
+  }
+  assert.match(premium.json, JSON.stringify(exactArn).slice(1, -1));
+  assert.not.match(premium.json, JSON.stringify(shortArn).slice(1, -1));
   const initech = premium.diff.tenants.find((t) => t.id === 'initech')!;
   assert.equal([initech.before?.tier, initech.after?.tier], ['standard', 'premium']);
   const created = initech.stack!.resources.filter((r) => r.change === 'add').map((r) => r.type);
@@ -233,6 +247,166 @@ D('lifecycle shortcuts against the base block diff whatever --fail-on says, with
   });
 });
 
+D('restore by another identity: a finding of its own kind, flagged, with what it hands over; only restore tenant:<id> lets it through', async () => {
+  const run = (name: string) => inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, name), join(dir, 'tenants')), 'work tree')));
+  const other = await run('restored-by-another-identity');
+  assert.is(other.diff.restores.length, 1);
+  const r = other.diff.restores[0]!;
+  assert.equal([r.tenant, r.from, r.removedOn, r.removedIncarnation, r.incarnation], ['vandelay', 'removed', '2026-10-01', 1, 2]);
+  assert.equal(r.differs, ['name', 'owners']);
+  assert.is(r.removed?.name, 'Vandelay Industries', "who had the id: the base's lock");
+  assert.equal(r.now.owners, [{ name: 'Kel Varnsen', email: 'kel@varnsen.example' }]);
+  assert.equal(r.handover, {
+    s3Prefix: 'tenants/vandelay/',
+    secretPath: '/tessera/tenants/vandelay/',
+    retainedSecret: '/tessera/tenants/vandelay/app-credentials',
+    rows: { schema: 'app', tables: ['projects', 'documents', 'comments', 'invoices', 'audit_events'] },
+  });
+  assert.equal(blockingKinds(other), ['restore'], 'the restore is the finding: adding a tenant is otherwise unremarkable');
+  assert.match(other.text, 'by a DIFFERENT identity (name, owners differ)');
+  assert.match(other.markdown, 'by a DIFFERENT identity (name, owners differ)');
+  const stacks = new Map([...baseSide.tenants].map((t) => [t.names.stack, t.id]));
+  const findings = gateFindings(other.diff, stacks);
+  const reason = 'Kel Varnsen bought Vandelay Industries: contract CHG-9, signed by Art Vandelay';
+  const allow = (kind: 'restore' | 'removal' | 'stateful') => ({ kind, target: { scope: 'tenant' as const, tenant: 'vandelay', logicalId: null }, reason });
+  assert.equal(
+    evaluateGate(findings, FAIL_ON_KINDS, [allow('removal'), allow('stateful')]).blocking.map((f) => `${f.kind} ${f.tenant}`),
+    ['restore vandelay'],
+    'no other kind allows a restore',
+  );
+  const allowed = evaluateGate(findings, FAIL_ON_KINDS, [allow('restore')]);
+  assert.equal(allowed.blocking, []);
+  assert.is(allowed.allowed[0]!.finding.kind, 'restore');
+  assert.equal(
+    evaluateGate(findings, ['replacement', 'removal', 'stateful'], []).blocking,
+    [],
+    'a gate that does not name restore lets it through: the workflow names it',
+  );
+
+  const same = await run('restored-by-the-same-identity');
+  assert.equal(
+    same.diff.restores.map((x) => x.differs),
+    [[]],
+  );
+  assert.equal(blockingKinds(same), ['restore'], 'the same identity is still a restore: restoredFrom proves only that its author read the lock');
+  assert.match(same.text, 'by the same identity (name, owners, domains and tier as removed)');
+});
+
+/** The base with `files` laid over it (null: deleted) and its lock rewritten by `lock`, compiled as the head. */
+function editedHead(dir: string, files: Readonly<Record<string, string | null>>, lock: (text: string) => string = (t) => t): CompiledSide {
+  const into = join(dir, 'tenants');
+  cpSync(BASE, into, { recursive: true });
+  for (const [name, text] of Object.entries(files)) {
+    if (text === null) rmSync(join(into, name));
+    else writeFileSync(join(into, name), text);
+  }
+  const lockPath = join(into, 'placement.lock.yaml');
+  writeFileSync(lockPath, lock(readFileSync(lockPath, 'utf8')));
+  return side(into, 'work tree');
+}
+
+const newcomer = readFileSync(join(CASES, 'restored-past-an-edited-lock', 'head', 'vandelay.yaml'), 'utf8');
+const restoring = readFileSync(join(CASES, 'restored-by-another-identity', 'head', 'vandelay.yaml'), 'utf8');
+
+D("restore: the base's lock decides, whatever the pull request does to the lock it commits", async () => {
+  const diffOf = (files: Readonly<Record<string, string | null>>, lock?: (t: string) => string) =>
+    inTempDir(async (dir) => {
+      const head = editedHead(dir, files, lock);
+      return { head, out: await rendered(baseSide, head) };
+    });
+
+  // The removed entry dropped, and the id taken without restoredFrom: the head compiles.
+  const dropped = await diffOf({ 'vandelay.yaml': newcomer }, (t) => t.replace(/\nremoved:\n(?: {2}.*\n)+/, '\n'));
+  assert.is(dropped.head.plan!.tenants.find((t) => t.id === 'vandelay')!.lifecycle.incarnation, 1, 'the head alone sees a new tenant');
+  assert.equal(restoresOf(dropped.head.plan, dropped.head.plan), [], "mutation: read from the head's own lock, the restore would not show");
+  assert.equal(
+    dropped.out.diff.restores.map((x) => [x.tenant, x.differs]),
+    [['vandelay', ['name', 'owners']]],
+  );
+  assert.match(dropped.out.diff.lifecycle.map((l) => l.message).join('\n'), 'the lock at work tree does not record that removal');
+
+  // The removed identity rewritten to the newcomer's: compared with the base's all the same.
+  const rewritten = await diffOf({ 'vandelay.yaml': restoring }, (t) =>
+    t
+      .replace('"Vandelay Industries"', '"Vandelay Imports"')
+      .replace('{ name: "Art Vandelay", email: "art@vandelay.example" }', '{ name: "Kel Varnsen", email: "kel@varnsen.example" }'),
+  );
+  assert.equal(
+    rewritten.out.diff.restores.map((x) => [x.removed?.name, x.differs]),
+    [['Vandelay Industries', ['name', 'owners']]],
+  );
+
+  // The first of two pull requests: the entry dropped, nothing else. Blocked, no override.
+  const released = await diffOf({}, (t) => t.replace(/\nremoved:\n(?: {2}.*\n)+/, '\n'));
+  assert.equal(released.out.diff.restores, []);
+  assert.equal(
+    released.out.diff.lifecycle.map((l) => l.tenant),
+    ['vandelay'],
+  );
+  assert.match(released.out.diff.lifecycle[0]!.message, 'drops removed.vandelay (removed on 2026-10-01 at main): a removed id is never released');
+
+  // Its day, or its identity, edited.
+  for (const edit of [
+    (t: string) => t.replace('removed: "2026-10-01"', 'removed: "2026-10-02"'),
+    (t: string) => t.replace(/, identity: \{ name: "Vandelay[^\n]*\} \}/, ' }'),
+  ]) {
+    const edited = await diffOf({}, edit);
+    assert.is(edited.head.lock!.includes('vandelay'), true);
+    assert.match(edited.out.diff.lifecycle.map((l) => l.message).join('\n'), 'changes removed.vandelay');
+  }
+
+  // A removal whose identity the same pull request rewrites: a later restore would be compared with the lie.
+  const lie = await diffOf({ 'globex.yaml': null }, (t) => t.replace('"Globex Corporation"', '"Kel Varnsen Holdings"'));
+  assert.match(
+    lie.out.diff.lifecycle.map((l) => l.message).join('\n'),
+    'records the removal of globex as someone it is not at main (its name, against tenants/globex.yaml)',
+  );
+  const nobody = await diffOf({ 'globex.yaml': null }, (t) => t.replace(/, identity: \{ name: "Globex Corporation"[^\n]*\] \}/, ''));
+  assert.match(nobody.out.diff.lifecycle.map((l) => l.message).join('\n'), 'globex is removed at work tree without who it was');
+  const honest = await diffOf({ 'globex.yaml': null });
+  assert.equal(honest.out.diff.lifecycle, [], 'the removal compile writes is accepted');
+
+  // A removal recorded before identities were kept: still a restore, said to be uncomparable.
+  const stripped = (t: string) => t.replace(/, identity: \{ name: "Vandelay[^\n]*\} \}/, ' }');
+  const unknown = await inTempDir((dir) =>
+    rendered(editedHead(join(dir, 'b'), {}, stripped), editedHead(join(dir, 'h'), { 'vandelay.yaml': restoring }, stripped)),
+  );
+  assert.equal(
+    unknown.diff.restores.map((x) => [x.tenant, x.removed, x.differs]),
+    [['vandelay', null, null]],
+  );
+  assert.equal(unknown.diff.lifecycle, []);
+  assert.match(unknown.text, "by an identity no one can compare: the base's lock recorded none");
+  assert.match(unknown.text, 'removed: not recorded');
+
+  // An offboarded tenant's manifest rewritten to someone else: the same hand-over, without a removal.
+  const globex = readFileSync(join(BASE, 'globex.yaml'), 'utf8');
+  const takenOver = await diffOf({
+    'globex.yaml': globex.replace('name: Globex Corporation', 'name: Globex Holdings').replace('status: offboarded', 'status: active'),
+  });
+  assert.equal(
+    takenOver.out.diff.restores.map((x) => [x.tenant, x.from, x.removed?.name, x.differs]),
+    [['globex', 'offboarded', 'Globex Corporation', ['name']]],
+  );
+  assert.ok(blockingKinds(takenOver.out).includes('restore'), blockingKinds(takenOver.out).join(', '));
+  assert.match(takenOver.out.text, 'globex, offboarded (its data kept for the customer that left), is taken over by a DIFFERENT identity (name differs)');
+  const renamedWhileOffboarded = await diffOf({ 'globex.yaml': globex.replace('hank@globex.io', 'kel@varnsen.example') });
+  assert.equal(
+    renamedWhileOffboarded.out.diff.restores.map((x) => [x.tenant, x.differs]),
+    [['globex', ['owners']]],
+    'the first of two pull requests (the owner changed while offboarded, reactivated later) is the finding',
+  );
+  const resumed = await diffOf({ 'globex.yaml': globex.replace('status: offboarded', 'status: active') });
+  assert.equal(resumed.out.diff.restores, [], 'the same customer back from offboarding is a resume');
+
+  // An incarnation changed by hand: the names of what the tenant keeps would change.
+  const bumped = await diffOf({}, (t) => t.replace(/(initech: \{[^\n]*targetGroups: 0) \}/, '$1, incarnation: 2 }'));
+  assert.match(
+    bumped.out.diff.lifecycle.map((l) => l.message).join('\n'),
+    'initech is incarnation 1 at main and 2 at work tree: only a restore changes an incarnation',
+  );
+});
+
 D('an override with a reason lets a finding through, and the output shows the override', async () => {
   const out = await inTempDir(async (dir) => {
     const before = baseSide;
@@ -336,6 +510,27 @@ D('against real git history: base from git objects, head from the work tree or a
     const bad = await runMain(['diff', '--base', 'no-such-ref', '--head', 'feature'], repo);
     assert.is(bad.status, 2);
     assert.match(bad.stderr, 'no-such-ref');
+  });
+});
+
+D('--fail-on restore: exit 1 naming the restore; restore tenant:<id> with a reason exits 0; any other target is a usage error', async () => {
+  await inTempDir(async (repo) => {
+    git(repo, 'init', '-q', '-b', 'main');
+    cpSync(BASE, join(repo, 'tenants'), { recursive: true });
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'base');
+    headOf(join(CASES, 'restored-by-another-identity'), join(repo, 'tenants'));
+    const blocked = await runMain(['diff', '--base', 'main', '--fail-on', 'restore'], repo);
+    assert.is(blocked.status, 1, blocked.stderr);
+    assert.match(blocked.stdout, '--fail-on restore: 1 finding blocks this change');
+    assert.match(blocked.stdout, 'restore tenant:vandelay: vandelay, removed on 2026-10-01, comes back (incarnation 1 → 2) by a DIFFERENT identity');
+    const reason = 'Kel Varnsen bought Vandelay Industries: contract CHG-9, signed by Art Vandelay';
+    const allowed = await runMain(['diff', '--base', 'main', '--fail-on', 'restore', '--allow', `restore tenant:vandelay: ${reason}`], repo);
+    assert.is(allowed.status, 0, allowed.stdout);
+    assert.match(allowed.stdout, `allowed by override "restore tenant:vandelay: ${reason}"`);
+    const resource = await runMain(['diff', '--base', 'main', '--fail-on', 'restore', '--allow', `restore tenant:vandelay/tenantSecret: ${reason}`], repo);
+    assert.is(resource.status, 2);
+    assert.match(resource.stderr, 'restore is about a whole tenant');
   });
 });
 

@@ -267,11 +267,18 @@ M('a manifest value cannot be used as a string: interpolating, serializing or co
   assert.throws(() => ({ [name as unknown as string]: 1 }), /read through templateText/);
 });
 
-M('only the four writers read a manifest value raw', () => {
+M('only the five writers read a manifest value raw', () => {
   const files = (readdirSync(join(ROOT, 'compiler'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
   const readers = files.filter((f) => /ManifestText\.rawText\(/.test(readFileSync(join(ROOT, 'compiler', f), 'utf8'))).map((f) => `compiler/${f}`);
-  // templateText, handoverText, sqlLiteral and shellQuote, and reportText (one line, for status and the diff).
-  assert.equal(readers.sort(), ['compiler/emit/cfn/template.ts', 'compiler/emit/handover.ts', 'compiler/emit/render.ts', 'compiler/plan/manifestText.ts']);
+  // templateText, handoverText, sqlLiteral and shellQuote, reportText (one line, for status and the diff), and the
+  // placement lock's quoted strings (an offboarded or removed tenant's identity).
+  assert.equal(readers.sort(), [
+    'compiler/emit/cfn/template.ts',
+    'compiler/emit/handover.ts',
+    'compiler/emit/render.ts',
+    'compiler/plan/manifestText.ts',
+    'compiler/write/lockFile.ts',
+  ]);
 });
 
 M.run();
@@ -522,6 +529,7 @@ O("the diff names a changed manifest text among a shared change's causes, as its
       sql: [],
       lock: null,
       lifecycle: [],
+      restores: [],
       stranded: [],
       attributions: [{ template: 'root.template.json', logicalId: 'platformAlarmTopic', what: 'alarm topic', change: 'x', causes }],
     },

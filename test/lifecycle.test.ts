@@ -143,7 +143,15 @@ L('remove then add in one compile: the newcomer gets a slot never used, no prior
   const head = estate.compiled();
 
   assert.is(fileText(head, 'tenants/vandelay.template.json'), null, 'vandelay has no stack');
-  assert.match(lockLine(head.lock, 'removed', 'vandelay') ?? '', `{ removed: "${TEST_DAY}", albShard: 0, ruleSlot: ${vandelaySlot} }`);
+  assert.match(
+    lockLine(base.lock, 'tenants', 'vandelay')!,
+    `, identity: { name: "Vandelay Industries", tier: "standard", domains: ["vandelay.tessera.app"], owners: [{ name: "Art Vandelay", email: "art@vandelay.example" }] } }`,
+    "an offboarded tenant's identity is kept for its removal",
+  );
+  assert.match(
+    lockLine(head.lock, 'removed', 'vandelay') ?? '',
+    `{ removed: "${TEST_DAY}", albShard: 0, ruleSlot: ${vandelaySlot}, identity: { name: "Vandelay Industries", tier: "standard", domains: ["vandelay.tessera.app"], owners: [{ name: "Art Vandelay", email: "art@vandelay.example" }] } }`,
+  );
   assert.match(lockLine(head.lock, 'tenants', 'cyberdyne') ?? '', 'status: offboarded, albShard: 0, ruleSlot: 1,', 'an offboarded tenant keeps its slot');
   const zetaSlot = Number(/ruleSlot: (\d+)/.exec(lockLine(head.lock, 'tenants', 'zeta')!)![1]);
   assert.ok(zetaSlot > 10, `zeta takes a slot never used (got ${zetaSlot})`);
@@ -158,8 +166,8 @@ L('remove then add in one compile: the newcomer gets a slot never used, no prior
   const later = estate.compiled('2026-12-01');
   assert.match(
     lockLine(later.lock, 'removed', 'vandelay') ?? '',
-    `{ removed: "${TEST_DAY}", albShard: 0, ruleSlot: ${vandelaySlot} }`,
-    'the removal keeps its day',
+    `{ removed: "${TEST_DAY}", albShard: 0, ruleSlot: ${vandelaySlot}, identity: { name: "Vandelay Industries", tier: "standard", domains: ["vandelay.tessera.app"], owners: [{ name: "Art Vandelay", email: "art@vandelay.example" }] } }`,
+    'the removal keeps its day and who left',
   );
   assert.ok(Number(/ruleSlot: (\d+)/.exec(lockLine(later.lock, 'tenants', 'zeta-two')!)![1]) > zetaSlot);
   assertNoPriorityChangesHands(head, later);
@@ -231,7 +239,10 @@ L('offboard → delete the file → a new customer takes the id (refused, with t
   const cyberdyne = estate.files.get('cyberdyne.yaml')!;
   estate.files.delete('cyberdyne.yaml');
   const removed = estate.compiled('2026-11-20');
-  assert.match(lockLine(removed.lock, 'removed', 'cyberdyne') ?? '', '{ removed: "2026-11-20", albShard: 0, ruleSlot: 1 }');
+  assert.match(
+    lockLine(removed.lock, 'removed', 'cyberdyne') ?? '',
+    '{ removed: "2026-11-20", albShard: 0, ruleSlot: 1, identity: { name: "Cyberdyne Systems", tier: "standard", domains: ["cyberdyne.tessera.app"], owners: [{ name: "Miles Dyson", email: "miles@cyberdyne.example" }] } }',
+  );
   assert.is(lockLine(removed.lock, 'tenants', 'cyberdyne'), undefined);
   assert.not.match(fileText(removed, 'sql/002-tenants.sql')!, "'cyberdyne'");
   assert.match(fileText(removed, 'sql/002-tenants.sql')!, 'tenantc_mark_removed');
@@ -277,6 +288,8 @@ L('mutation: a lock that forgot the removal would let a new customer inherit the
   assert.ok(lockLine(removed.lock, 'removed', 'vandelay'));
   estate.lock = removed.lock.replace(/\nremoved:\n(?: {2}.*\n)+/, '\n');
   estate.files.set('vandelay.yaml', newTenant('vandelay'));
+  // Compile alone cannot tell: a pull request commits the lock too. The review reads the
+  // base's lock and deploy its record (diff.test.ts and deploy.test.ts, "restore: …").
   assert.ok(estate.compile().ok, 'without the removed section the reuse compiles: this is the hole the section closes');
 });
 

@@ -7,6 +7,7 @@ import type { QuotaPlan } from '../compiler/plan/model.ts';
 import { placeTenants, type PlacementNeeds, type TenantPlacement } from '../compiler/plan/placement.ts';
 import { DEFAULT_QUOTAS, LISTENER_SLOTS_PER_SHARD } from '../compiler/plan/quotas.ts';
 import { checkEstate, compileSources, parseSources } from '../compiler/pipeline.ts';
+import { ManifestText } from '../compiler/plan/manifestText.ts';
 import { serializeLock } from '../compiler/write/lockFile.ts';
 import { loadedFrom, rawFile, rawFilesFrom, SAMPLE_TENANTS } from './helpers.ts';
 
@@ -114,22 +115,44 @@ P('a tenant that no longer fits moves alone', () => {
   assert.is(second.byTenant.get('b')!.albShard, 1);
 });
 
-P('the lock round-trips: placements, statuses, incarnations, removed tenants, held and vacated slots', () => {
+P('the lock round-trips: placements, statuses, incarnations, identities, removed tenants, held and vacated slots', () => {
   const placements = new Map<string, TenantPlacement>([
     ['beta', { albShard: 1, ruleSlot: 4, cacheCluster: null, group: 2, rules: 2, certificates: 1, targetGroups: 1 }],
     ['alpha', { albShard: 0, ruleSlot: 0, cacheCluster: 3, group: 0, rules: 1, certificates: 0, targetGroups: 0 }],
+    ['eps', { albShard: 0, ruleSlot: 1, cacheCluster: 3, group: 0, rules: 1, certificates: 0, targetGroups: 0 }],
   ]);
+  // Words YAML would read otherwise if they were written plain: a flow mapping's
+  // punctuation, a comment, quotes, a backslash, a tier named like null, a number.
+  const identity = (name: string, tier: string) => ({
+    name: new ManifestText(name),
+    tier,
+    domains: ['eps.example.com', '1.example.com'],
+    owners: [
+      { name: new ManifestText('O\'Brien, "Ann" #1'), email: new ManifestText('ann@eps.example.com') },
+      { name: new ManifestText('李 {x}: [y]'), email: new ManifestText('li@eps.example.com') },
+    ],
+  });
   const text = serializeLock(
     new Map([
       ['beta', { placement: placements.get('beta')!, status: 'suspended' as const, incarnation: 2 }],
       ['alpha', { placement: placements.get('alpha')!, status: 'active' as const, incarnation: 1 }],
+      ['eps', { placement: placements.get('eps')!, status: 'offboarded' as const, incarnation: 1, identity: identity('Eps: {a, b} # c \\ "d"', 'null') }],
     ]),
     new Map([
-      ['gamma', { removed: '2026-11-02', slot: { albShard: 0, ruleSlot: 5 } }],
-      ['delta', { removed: '2026-10-01', incarnation: 2 }],
+      ['gamma', { removed: '2026-11-02', slot: { albShard: 0, ruleSlot: 5 }, identity: identity('Gamma & Co. — 1.0', 'true') }],
+      ['delta', { removed: '2026-10-01', incarnation: 2, identity: null }],
     ]),
     [{ albShard: 1, ruleSlot: 7 }],
   );
+  const locked = (name: string, tier: string) => ({
+    name,
+    tier,
+    domains: ['eps.example.com', '1.example.com'],
+    owners: [
+      { name: 'O\'Brien, "Ann" #1', email: 'ann@eps.example.com' },
+      { name: '李 {x}: [y]', email: 'li@eps.example.com' },
+    ],
+  });
   const parsed = validateLockFile(rawFile('placement.lock.yaml', text));
   assert.equal(parsed.diagnostics, []);
   assert.equal(
@@ -137,17 +160,32 @@ P('the lock round-trips: placements, statuses, incarnations, removed tenants, he
     new Map([
       ['alpha', { ...placements.get('alpha')!, status: 'active' }],
       ['beta', { ...placements.get('beta')!, status: 'suspended', incarnation: 2 }],
+      ['eps', { ...placements.get('eps')!, status: 'offboarded', identity: locked('Eps: {a, b} # c \\ "d"', 'null') }],
     ]),
   );
   assert.equal(
     new Map([...parsed.removed].sort()),
     new Map([
       ['delta', { removed: '2026-10-01', incarnation: 2 }],
-      ['gamma', { removed: '2026-11-02', slot: { albShard: 0, ruleSlot: 5 } }],
+      ['gamma', { removed: '2026-11-02', slot: { albShard: 0, ruleSlot: 5 }, identity: locked('Gamma & Co. — 1.0', 'true') }],
     ]),
   );
   assert.equal(parsed.vacated, [{ albShard: 1, ruleSlot: 7 }]);
   assert.ok(text.indexOf('  alpha:') < text.indexOf('  beta:'), 'sorted by id');
+});
+
+P('a name past a bypassed validation never reaches the lock: a line break would start a line of its own there', () => {
+  const placement: TenantPlacement = { albShard: 0, ruleSlot: 1, cacheCluster: 3, group: 0, rules: 1, certificates: 0, targetGroups: 0 };
+  const hostile = {
+    name: new ManifestText('Eps\nremoved: {}'),
+    tier: 'standard',
+    domains: ['eps.example.com'],
+    owners: [],
+  };
+  assert.throws(
+    () => serializeLock(new Map([['eps', { placement, status: 'offboarded' as const, incarnation: 1, identity: hostile }]])),
+    /internal: a manifest value that must be one line .* reached the placement lock: validation was bypassed/,
+  );
 });
 
 P('a damaged lock is checked by its schema: every problem at its position, all at once', () => {
@@ -170,7 +208,7 @@ P('a damaged lock is checked by its schema: every problem at its position, all a
     'tenants/placement.lock.yaml:4:3: tenants: key "Bad_Id" is not allowed: must be lower-case letters and digits in segments joined by single hyphens, each segment starting with a letter (e.g. "acme", "globex-eu")',
     'tenants/placement.lock.yaml:5:11: tenants.globex: missing required key "targetGroups"',
     'tenants/placement.lock.yaml:5:53: tenants.globex.cacheCluster must be an integer or null (got "x")',
-    'tenants/placement.lock.yaml:5:93: tenants.globex: unknown key "extra" (expected one of: albShard, ruleSlot, cacheCluster, group, rules, certificates, targetGroups, status, incarnation)',
+    'tenants/placement.lock.yaml:5:93: tenants.globex: unknown key "extra" (expected one of: albShard, ruleSlot, cacheCluster, group, rules, certificates, targetGroups, status, incarnation, identity)',
     'tenants/placement.lock.yaml:6:3: tenants: key "x" is not allowed: keys must be at least 2 characters long',
   ]);
 });

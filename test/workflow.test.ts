@@ -9,6 +9,7 @@ import { validateWorkflow, type ValidationState } from '@action-validator/core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
+import { REVIEW_KINDS } from '../compiler/allow.ts';
 import { inTempDir, ROOT } from './helpers.ts';
 
 const W = suite('workflow');
@@ -109,7 +110,9 @@ W('the review keeps its paths filter: it runs when the pull request touches the 
     'actions/github-script',
   ]);
   const runs = commands(review);
-  assert.match(runs, '--fail-on replacement,removal,broadening,stateful,data-loss,weakening,interruption');
+  // Every kind the review reports, restore included: a kind left out passes unreviewed.
+  assert.equal(/--fail-on (\S+)/.exec(runs)?.[1]?.split(','), [...REVIEW_KINDS]);
+  assert.match(runs, '--fail-on replacement,removal,broadening,stateful,data-loss,weakening,interruption,restore');
   assert.match(runs, 'tenantc-allow:', 'overrides come from the pull request description');
   assert.is(review.permissions?.['pull-requests'], 'write');
   const post = review.steps.find((s) => s.uses?.startsWith('actions/github-script'))!;

@@ -7,6 +7,7 @@ import { DATABASE_WRITER, databaseRolloutOrder } from '../emit/cfn/database.ts';
 import type { EstatePlan, SuppressionPlan, TenantPlan } from '../plan/model.ts';
 import { type StatusMeaning, TENANT_STATUS_MEANING } from '../plan/status.ts';
 import { attribute } from './attribution.ts';
+import { lockHistoryErrors, restoresOf } from './restore.ts';
 import type { EstateDiff, LifecycleError, LineChange, ResourceChange, StackChange, Stranded, SuppressionChange, TenantChange, TenantFacts } from './model.ts';
 import type { StackDiffer } from './stackDiffer.ts';
 
@@ -278,7 +279,8 @@ export async function diffEstate(base: CompiledSide, head: CompiledSide, differ:
     suppressions,
     sql,
     lock: lineChange('placement.lock.yaml', base.lock, head.lock),
-    lifecycle: [...lifecycleErrors(base, head), ...engineUpgradeErrors(base, head)],
+    lifecycle: [...lifecycleErrors(base, head), ...lockHistoryErrors(base.plan, head.plan, base.label, head.label), ...engineUpgradeErrors(base, head)],
+    restores: restoresOf(base.plan, head.plan),
     attributions: attributed.attributions,
     stranded: strandedBy(estate, head.files),
   };

@@ -6,6 +6,7 @@
 import { type Allow, type AllowSubject, covers, parseAllow, templateName } from '../allow.ts';
 import type { EstateDiff, FailOnKind, ResourceChange, Risk, StackChange } from './model.ts';
 import { FAIL_ON_KINDS } from './model.ts';
+import { handoverText, restoreLine } from './restore.ts';
 
 /** An override of the gate: an allow, with its reason. */
 export type Override = Allow;
@@ -101,6 +102,15 @@ export function gateFindings(diff: EstateDiff, tenantByStackId: ReadonlyMap<stri
   // So does its domain stage (domains/<id>.template.json), a stack of its own.
   for (const s of diff.estate)
     out.push(...stackFindings(s, (r) => tenantByStackId.get(r.logicalId) ?? null, DOMAIN_STAGE.exec(s.template)?.[1] ?? null, holders));
+  // A restore is the whole tenant's: `restore tenant:<id>` names it (allow.ts).
+  for (const r of diff.restores)
+    out.push({
+      kind: 'restore',
+      tenant: r.tenant,
+      template: `tenants/${r.tenant}.template.json`,
+      logicalId: null,
+      description: `${restoreLine(r)}: ${handoverText(r)} pass to this manifest`,
+    });
   for (const x of diff.stranded) {
     const tenant = /^tenants\/([a-z0-9-]+)\.template\.json$/.exec(x.template)?.[1] ?? null;
     out.push({

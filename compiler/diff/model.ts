@@ -144,6 +144,52 @@ export interface LifecycleError {
   readonly message: string;
 }
 
+/** Who a tenant is, as a reviewer reads it: its words on one line each (reportText). */
+export interface IdentityView {
+  readonly name: string;
+  readonly tier: string;
+  readonly domains: readonly string[];
+  /** Its owner contacts, in manifest order. */
+  readonly owners: readonly { readonly name: string; readonly email: string }[];
+}
+
+/**
+ * A removed id that comes back (README, "Tenant lifecycle"), or an offboarded tenant
+ * given to another identity: whoever writes the manifest gets what the tenant left under
+ * that id. Found against the base's lock, never
+ * the head's (a pull request may edit the lock it commits). Every restore is a finding
+ * of kind `restore`, by the same identity too: `restoredFrom` proves only that its
+ * author read the lock.
+ */
+export interface Restore {
+  readonly tenant: string;
+  /**
+   * `removed`: the base's lock records the id's removal, and the head brings it back.
+   * `offboarded`: an offboarded tenant of the base (its data kept for a customer that
+   * left) whose manifest names someone else at the head: the same hand-over, without a
+   * removal in between.
+   */
+  readonly from: 'removed' | 'offboarded';
+  /** The day the base's lock records its removal; null for an offboarded tenant. */
+  readonly removedOn: string | null;
+  /** The incarnation it had at the base, and the one it has at the head. */
+  readonly removedIncarnation: number;
+  readonly incarnation: number;
+  /** Who had the id (the base's lock, or the offboarded tenant's manifest); null when that lock recorded no identity. */
+  readonly removed: IdentityView | null;
+  /** Who takes it (the head's manifest). */
+  readonly now: IdentityView;
+  /** What differs between the two (`name`, `owners`, `domains`, `tier`); null when the removed identity is unknown. */
+  readonly differs: readonly ('name' | 'owners' | 'domains' | 'tier')[] | null;
+  /** What passes to the manifest that takes the id. */
+  readonly handover: {
+    readonly s3Prefix: string;
+    readonly secretPath: string;
+    readonly retainedSecret: string;
+    readonly rows: { readonly schema: string; readonly tables: readonly string[] };
+  };
+}
+
 /**
  * A resource that holds data, unchanged in its template, that a change elsewhere makes
  * move: its VPC is replaced (CIDR change), and a running database or cache cannot follow
@@ -180,6 +226,8 @@ export interface EstateDiff {
   readonly lock: LineChange | null;
   /** Steps of a tenant's life skipped against the base: each blocks the change. */
   readonly lifecycle: readonly LifecycleError[];
+  /** Removed ids that come back, each a finding of kind `restore`. */
+  readonly restores: readonly Restore[];
   /** Shared resources that changed, each with its cause. */
   readonly attributions: readonly Attribution[];
   /** Resources holding data that must move because something they live in is replaced. */

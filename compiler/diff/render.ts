@@ -1,9 +1,12 @@
 // The diff as text (a terminal, a CI log), markdown (one pull-request comment, within
-// GitHub's size limit) and JSON (other tools). Each renderer writes to the stream it
+// GitHub's size limit) and JSON (other tools). Text and markdown show a Fn::Sub with
+// its string variables written in (readableSub.ts); JSON keeps every value exact. Each renderer writes to the stream it
 // is given; all three read the same EstateDiff and gate result, so they cannot disagree.
 import { formatAllow } from '../allow.ts';
 import { estimateLines } from './costLine.ts';
 import { riskText, type GateResult } from './failOn.ts';
+import { readableSubs } from './readableSub.ts';
+import { restoreLines } from './restore.ts';
 import type { EstateDiff, LineChange, ResourceChange, Risk, RiskKind, StackChange, TenantChange, TenantFacts, ValueChange } from './model.ts';
 
 export interface Writer {
@@ -40,6 +43,7 @@ export interface Totals {
   readonly weakenings: number;
   readonly interruptions: number;
   readonly lifecycle: number;
+  readonly restores: number;
 }
 
 function allStacks(diff: EstateDiff): StackChange[] {
@@ -61,6 +65,7 @@ export function totals(diff: EstateDiff): Totals {
     weakenings: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'weakening').length, 0),
     interruptions: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'interruption').length, 0),
     lifecycle: diff.lifecycle.length,
+    restores: diff.restores.length,
   };
 }
 
@@ -82,7 +87,7 @@ export function headline(diff: EstateDiff): string {
     ] as const
   ).filter(([n]) => n > 0);
   const tenants = parts.map(([n, what], i) => (i === 0 ? `${plural(n, 'tenant')} ${what}` : `${n} ${what}`)).join(', ') || 'no tenant changed';
-  return `${tenants} · ${plural(t.stacks, 'stack')} changed · ${plural(t.replacements, 'replacement')}, ${plural(t.removals, 'removal')}, ${plural(t.broadenings, 'broadening')}, ${plural(t.stateful, 'stateful resource')} replaced or removed · ${plural(t.dataLoss, 'data loss', 'data losses')}, ${plural(t.weakenings, 'weakening')}, ${plural(t.interruptions, 'interruption')}${t.lifecycle ? ` · ${plural(t.lifecycle, 'lifecycle error')}` : ''}`;
+  return `${tenants} · ${plural(t.stacks, 'stack')} changed · ${plural(t.replacements, 'replacement')}, ${plural(t.removals, 'removal')}, ${plural(t.broadenings, 'broadening')}, ${plural(t.stateful, 'stateful resource')} replaced or removed · ${plural(t.dataLoss, 'data loss', 'data losses')}, ${plural(t.weakenings, 'weakening')}, ${plural(t.interruptions, 'interruption')}${t.lifecycle ? ` · ${plural(t.lifecycle, 'lifecycle error')}` : ''}${t.restores ? ` · ${plural(t.restores, 'restore')}` : ''}`;
 }
 
 const where = (f: TenantFacts) =>
@@ -189,22 +194,25 @@ const parsedString = (json: string | undefined): string | null => {
   return typeof v === 'string' ? v : null;
 };
 
+/** A value as text and markdown show it: Fn::Sub variables written in (readableSub.ts), then cut at MAX_VALUE. */
+const shownValue = (json: string) => shortValue(readableSubs(json));
+
 /** One changed path as text and markdown show it. */
 export function pathLine(p: ValueChange): string {
-  if (p.added || p.removed) return [...(p.added ?? []).map((v) => `+ ${shortValue(v)}`), ...(p.removed ?? []).map((v) => `- ${shortValue(v)}`)].join(', ');
-  if (p.from === undefined) return `(added) ${shortValue(p.to ?? '')}`;
-  if (p.to === undefined) return `(removed) ${shortValue(p.from)}`;
+  if (p.added || p.removed) return [...(p.added ?? []).map((v) => `+ ${shownValue(v)}`), ...(p.removed ?? []).map((v) => `- ${shownValue(v)}`)].join(', ');
+  if (p.from === undefined) return `(added) ${shownValue(p.to ?? '')}`;
+  if (p.to === undefined) return `(removed) ${shownValue(p.from)}`;
   const a = parsedString(p.from);
   const b = parsedString(p.to);
   if (a !== null && b !== null && (p.from.length > MAX_VALUE || p.to.length > MAX_VALUE)) {
     const e = excerpts(a, b);
     return `${e.from} → ${e.to}`;
   }
-  return `${shortValue(p.from)} → ${shortValue(p.to)}`;
+  return `${shownValue(p.from)} → ${shownValue(p.to)}`;
 }
 
 /** `DATA LOSS: RetentionInDays 731 → 1: … (reference)`. */
-export const riskLine = (k: Risk) => `${RISK_MARK[k.kind]}: ${riskText(k)} (${k.reference})`;
+export const riskLine = (k: Risk) => `${RISK_MARK[k.kind]}: ${readableSubs(riskText(k))} (${k.reference})`;
 
 /** The lines of a resource that say a risk: its risks and its causes. */
 function resourceRiskLines(r: ResourceChange, m: Marks): string[] {
@@ -234,7 +242,7 @@ export function stackLines(s: StackChange, m: Marks, onlyRisks = false): string[
     keys('parameters', s.parameters);
     keys('outputs', s.outputs);
   }
-  for (const b of s.broadening) lines.push(`${m.modify} BROADENS: ${b}`);
+  for (const b of s.broadening) lines.push(`${m.modify} BROADENS: ${readableSubs(b)}`);
   return lines;
 }
 
@@ -278,7 +286,7 @@ function gateLines(gate: GateResult | null): string[] {
     lines.push(
       `--fail-on ${kinds}: ${plural(gate.blocking.length, 'finding')} ${gate.blocking.length === 1 ? 'blocks' : 'block'} this change (allow one with an override: "<kind> <target>: <reason>", the target tenant:<id>, tenant:<id>/<logicalId> or estate:<template>/<logicalId>)`,
     );
-  for (const f of gate.blocking) lines.push(`  ${f.kind}${f.tenant ? ` tenant:${f.tenant}` : ''}: ${f.description}`);
+  for (const f of gate.blocking) lines.push(`  ${f.kind}${f.tenant ? ` tenant:${f.tenant}` : ''}: ${readableSubs(f.description)}`);
   const byOverride = new Map<string, number>();
   for (const a of gate.allowed) {
     const k = formatAllow(a.override);
@@ -293,10 +301,13 @@ function textLines(changes: readonly LineChange[]): string[] {
   return changes.flatMap((c) => [c.file, ...c.lines.map((l) => `  ${l}`)]);
 }
 
+const RESTORES_TITLE = 'Restores (a removed id comes back, and what its tenant left passes to this manifest: each is a finding of kind restore)';
+
 export function renderText(diff: EstateDiff, gate: GateResult | null, out: Writer): void {
   const lines: string[] = [`tenantc diff ${diff.base.label} → ${diff.head.label}: ${headline(diff)}`, ...estimateLines(diff.estimate)];
   if (diff.lifecycle.length)
     lines.push('', 'Lifecycle errors (each blocks this change, whatever --fail-on says)', ...diff.lifecycle.map((l) => `  ${l.message}`));
+  if (diff.restores.length) lines.push('', RESTORES_TITLE, ...diff.restores.flatMap(restoreLines).map((l) => `  ${l}`));
   if (gate) lines.push('', ...gateLines(gate));
   const risks = riskSummary(diff);
   if (risks.length) lines.push('', 'Risks', ...risks.map((l) => `  ${l}`));
@@ -406,6 +417,18 @@ export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: W
   ];
   if (diff.lifecycle.length) {
     head.push('', '**Lifecycle errors: each blocks this change, whatever --fail-on says**', '', ...diff.lifecycle.map((l) => `- ${markdownText(l.message)}`));
+  }
+  if (diff.restores.length) {
+    // Never cut: who left, who comes and what passes, for each.
+    head.push(
+      '',
+      `**${markdownText(RESTORES_TITLE)}**`,
+      '',
+      ...diff.restores.flatMap((r) => {
+        const [first, ...rest] = restoreLines(r);
+        return [`- ${markdownText(first!)}`, ...rest.map((l) => `  - ${markdownText(l.trim())}`)];
+      }),
+    );
   }
   if (gate) head.push('', ...gateLines(gate).map((l) => (l.startsWith('  ') ? `- ${markdownText(l.trim())}` : `**${markdownText(l)}**`)));
   const risks = riskSummary(diff);

@@ -18,6 +18,14 @@ import type { CfnTemplate } from './cfn/template.ts';
 import { emitSql } from './sql/emitSql.ts';
 import { planRuntimeHostMap } from '../plan/runtimeHosts.ts';
 
+/** What deploy reads of a tenant stack beside its template (outputFormat.ts NestedTemplate). */
+const tenantFacts = (t: TenantPlan) => ({
+  tenant: t.id,
+  status: t.status,
+  incarnation: t.lifecycle.incarnation,
+  ...(t.lifecycle.restoredFrom ? { restoredFrom: t.lifecycle.restoredFrom } : {}),
+});
+
 /** Sees every template as it is emitted, before it is serialized (the review gate). */
 export type TemplateVisitor = (path: string, template: CfnTemplate) => void;
 
@@ -30,7 +38,7 @@ export function emitEstate(plan: EstatePlan, visit: TemplateVisitor = () => unde
     const content = serialize(template);
     files.push({ path, content });
     const key = assetKey(content);
-    nested.push({ file: path, key, stack, ...(tenant ? { tenant: tenant.id, status: tenant.status } : {}) });
+    nested.push({ file: path, key, stack, ...(tenant ? tenantFacts(tenant) : {}) });
     return key;
   };
 

@@ -6,6 +6,12 @@
 //   - a removed id is remembered (removed.<id>, with the day) and refused to any new
 //     tenant; bringing the same tenant back is explicit (`restoredFrom: <that day>`),
 //     and its new retained resources are named apart from the old ones (incarnation);
+//   - who a tenant was is remembered with its id (TenantIdentity: kept in the lock from
+//     the compile that offboards it, moved to removed.<id> with it): `restoredFrom`
+//     proves only that its author read the lock, so a restore hands the old tenant's S3
+//     prefix, secret path and rows to whoever wrote the manifest. The diff shows every
+//     restore beside the identity that left, and review and deploy refuse it unless
+//     allowed (diff/restore.ts, deploy/restore.ts);
 //   - a removed tenant's listener slot stays remembered with it, so no newcomer takes
 //     it while its shard has unused slots (plan/placement.ts): the deploy creates
 //     before it deletes, and a newcomer given the freed rule priorities in the same
@@ -15,14 +21,80 @@ import type { Diagnostic } from '../diagnostics.ts';
 import type { SourceFile } from '../load/sourceFile.ts';
 import type { TenantManifest } from '../manifest.ts';
 import type { Loaded } from '../validate/rule.ts';
-import type { LockEntry, RemovedEntry } from '../validate/lockFile.ts';
-import type { RemovedSlot, TenantLifecycle } from './model.ts';
+import type { LockEntry, LockIdentity, RemovedEntry } from '../validate/lockFile.ts';
+import { ManifestText } from './manifestText.ts';
+import { tenantS3Prefix } from './isolation.ts';
+import type { PlatformPlan, RemovedSlot, RemovedTenant, TenantIdentity, TenantLifecycle, TenantPlan } from './model.ts';
+import { tenantNames, tenantSsmPath } from './names.ts';
 import { TENANT_STATUS_MEANING } from './status.ts';
+
+/**
+ * What bringing a removed id back hands to the manifest that names it: everything the
+ * old tenant left that is found by its id, not by its incarnation.
+ */
+export interface RestoreHandover {
+  /** Its key prefix in the tenant data bucket: the new tenant's role reads and writes every object the old one left there. */
+  readonly s3Prefix: string;
+  /** Its parameter and secret path, where the secret of its last incarnation is retained. */
+  readonly secretPath: string;
+  /** That retained secret (the new incarnation's is named apart: `.../r<n>/app-credentials`). */
+  readonly retainedSecret: string;
+  /** Its rows (tenant_id = the id) in these tables, which `tenantc_restore_tenant` makes readable and writable again. */
+  readonly rows: { readonly schema: string; readonly tables: readonly string[] };
+}
+
+/** What restoring `id`, removed at `incarnation`, hands over (README, "Tenant lifecycle"). */
+export function restoreHandover(platform: PlatformPlan, id: string, incarnation: number): RestoreHandover {
+  return {
+    s3Prefix: tenantS3Prefix(id),
+    secretPath: tenantSsmPath(platform.name, id),
+    retainedSecret: tenantNames(platform.name, id, null, incarnation).secret,
+    rows: { schema: platform.database.schema, tables: platform.database.tenantTables.map((t) => t.name) },
+  };
+}
+
+/** Who a tenant of the plan is. */
+export function tenantIdentity(t: Pick<TenantPlan, 'name' | 'tier' | 'domains' | 'contacts'>): TenantIdentity {
+  return {
+    name: t.name,
+    tier: t.tier.name,
+    domains: t.domains,
+    owners: t.contacts.filter((c) => c.role === 'owner').map((c) => ({ name: c.name, email: c.email })),
+  };
+}
+
+/** An identity as the lock keeps it: its words are a pull request's (ManifestText). */
+export function lockedIdentity(i: LockIdentity): TenantIdentity {
+  return {
+    name: new ManifestText(i.name),
+    tier: i.tier,
+    domains: i.domains,
+    owners: i.owners.map((o) => ({ name: new ManifestText(o.name), email: new ManifestText(o.email) })),
+  };
+}
+
+export type IdentityField = 'name' | 'owners' | 'domains' | 'tier';
+
+/**
+ * Where two identities differ, field by field; empty when they are the same. Domains
+ * and owners are compared as sets (their order says nothing about who the tenant is);
+ * text exactly, so a look-alike name counts as another.
+ */
+export function identityDifferences(a: TenantIdentity, b: TenantIdentity): IdentityField[] {
+  const sameSet = <T>(x: readonly T[], y: readonly T[], eq: (p: T, q: T) => boolean) =>
+    x.length === y.length && x.every((p) => y.some((q) => eq(p, q))) && y.every((q) => x.some((p) => eq(p, q)));
+  const out: IdentityField[] = [];
+  if (!ManifestText.same(a.name, b.name)) out.push('name');
+  if (!sameSet(a.owners, b.owners, (p, q) => ManifestText.same(p.name, q.name) && ManifestText.same(p.email, q.email))) out.push('owners');
+  if (!sameSet(a.domains, b.domains, (p, q) => p === q)) out.push('domains');
+  if (a.tier !== b.tier) out.push('tier');
+  return out;
+}
 
 export interface LifecyclePlan {
   readonly tenants: ReadonlyMap<string, TenantLifecycle>;
   /** The removed tenants the next lock records. */
-  readonly removed: ReadonlyMap<string, RemovedEntry>;
+  readonly removed: ReadonlyMap<string, RemovedTenant>;
   /** Removed tenants' listener slots, for placement. */
   readonly removedSlots: readonly RemovedSlot[];
 }
@@ -34,7 +106,7 @@ export function planLifecycle(
 ): { readonly ok: true; readonly plan: LifecyclePlan } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const manifests = new Map(tenantsIn.map((t) => [t.value.id, t]));
-  const removed = new Map<string, RemovedEntry>();
+  const removed = new Map<string, RemovedTenant>();
   const removedSlots: RemovedSlot[] = [];
   const tenants = new Map<string, TenantLifecycle>();
 
@@ -42,7 +114,8 @@ export function planLifecycle(
   for (const [id, entry] of lock.removed) {
     const m = manifests.get(id);
     if (!m) {
-      removed.set(id, entry);
+      const { identity, ...kept } = entry;
+      removed.set(id, { ...kept, identity: identity ? lockedIdentity(identity) : null });
       if (entry.slot) removedSlots.push({ ...entry.slot, released: true });
       continue;
     }
@@ -79,6 +152,9 @@ export function planLifecycle(
       removed: today,
       ...(entry.incarnation ? { incarnation: entry.incarnation } : {}),
       slot: { albShard: entry.albShard, ruleSlot: entry.ruleSlot },
+      // Who it was: the lock keeps an offboarded tenant's identity from the compile that
+      // last read its manifest (write/lockFile.ts), and only an offboarded tenant is removed.
+      identity: entry.identity ? lockedIdentity(entry.identity) : null,
     });
     removedSlots.push({ albShard: entry.albShard, ruleSlot: entry.ruleSlot, released: false });
   }

@@ -14,8 +14,10 @@
 //     and shell, and handoverText (emit/handover.ts) for the files operators and
 //     customers read, which quote or escape any text exactly; reportText (below) for
 //     the reports of the estate (tenantc status, the diff), which put it on one line
-//     and escape it again for their medium (HTML, markdown, JSON, a terminal). Only
-//     those modules read the raw text (test/injection.test.ts holds the list).
+//     and escape it again for their medium (HTML, markdown, JSON, a terminal); and the
+//     placement lock's writer (write/lockFile.ts), which keeps an offboarded or removed
+//     tenant's identity as quoted YAML strings that read back exactly. Only those
+//     modules read the raw text (test/injection.test.ts holds the list).
 // A value that breaks the grammar at templateText passed validation only if
 // validation was bypassed: that is a bug of tenantc, reported as one, never written.
 //
@@ -39,7 +41,8 @@ export function grammarViolation(value: string): string | null {
   return null;
 }
 
-const READ_THROUGH = 'a manifest value is read through templateText, sqlLiteral, shellQuote, handoverText or reportText, never used as a string';
+const READ_THROUGH =
+  'a manifest value is read through templateText, sqlLiteral, shellQuote, handoverText, reportText or the lock writer, never used as a string';
 
 /**
  * Characters a line of text must not carry as they are: control characters (line
@@ -63,6 +66,11 @@ export class ManifestText {
   /** The raw text, for the writers listed above only. */
   static rawText(value: ManifestText): string {
     return value.#text;
+  }
+
+  /** Whether two values are the same text, exactly (a restore compares identities: plan/lifecycle.ts). */
+  static same(a: ManifestText, b: ManifestText): boolean {
+    return a.#text === b.#text;
   }
 
   toString(): never {

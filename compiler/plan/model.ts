@@ -4,7 +4,7 @@
 // into resources and never consult manifests or decide anything themselves.
 import type { DnsMode, LogRetentionDays, TenantStatus } from '../manifest.ts';
 import type { ManifestText } from './manifestText.ts';
-import type { RemovedEntry, VacatedSlot } from '../validate/lockFile.ts';
+import type { VacatedSlot } from '../validate/lockFile.ts';
 
 /** A tenant's life as the lock remembers it (plan/lifecycle.ts). */
 export interface TenantLifecycle {
@@ -12,6 +12,33 @@ export interface TenantLifecycle {
   readonly incarnation: number;
   /** The removal day its manifest names, when it was brought back. */
   readonly restoredFrom: string | null;
+}
+
+/**
+ * Who a tenant is: its name, tier, domains and owner contacts. The lock keeps it for
+ * an offboarded tenant and, once its file is deleted, for the removed id, so that a
+ * pull request bringing the id back (and with it the old tenant's S3 prefix, secret
+ * path and rows) is reviewed beside who had them (plan/lifecycle.ts, diff/restore.ts).
+ */
+export interface TenantIdentity {
+  readonly name: ManifestText;
+  readonly tier: string;
+  /** Normalized (lower case, no trailing dot), in manifest order. */
+  readonly domains: readonly string[];
+  /** Its contacts of role owner, in manifest order. */
+  readonly owners: readonly { readonly name: ManifestText; readonly email: ManifestText }[];
+}
+
+/** A removed tenant, as the next lock records it (plan/lifecycle.ts). */
+export interface RemovedTenant {
+  /** YYYY-MM-DD: the day the compile that removed it ran. */
+  readonly removed: string;
+  /** Its incarnation when removed, when more than 1. */
+  readonly incarnation?: number;
+  /** Its listener slot, while no newcomer was given it (plan/placement.ts). */
+  readonly slot?: { readonly albShard: number; readonly ruleSlot: number };
+  /** Who it was; null when the lock that removed it recorded no identity (written before tenantc kept them). */
+  readonly identity: TenantIdentity | null;
 }
 
 /** A listener slot remembered for a removed tenant (plan/lifecycle.ts, plan/placement.ts). */
@@ -378,7 +405,7 @@ export interface EstatePlan {
   /** Every tenant's placement, to be written back to the lock file. */
   readonly placements: ReadonlyMap<string, TenantPlacement>;
   /** Removed tenants, as the next lock records them. */
-  readonly removed: ReadonlyMap<string, RemovedEntry>;
+  readonly removed: ReadonlyMap<string, RemovedTenant>;
   /** Slots left by moves that the next lock keeps (plan/placement.ts). */
   readonly vacated: readonly VacatedSlot[];
   /** Sorted by id (byte order), whatever the order the files were read in. */

@@ -15,6 +15,7 @@ import type {
   ManifestTag,
   PlatformPlan,
   QuotaPlan,
+  RemovedTenant,
   ServingPlan,
   TenantPlacement,
   TenantPlan,
@@ -233,7 +234,7 @@ export function planTenant(m: TenantManifest, tier: TierPlan, source: string, pl
 }
 
 /** Removed tenants as the next lock records them: a slot given to a newcomer is no longer theirs. */
-function removedAfter(removed: ReadonlyMap<string, RemovedEntry>, placed: ReadonlyMap<string, TenantPlacement>): ReadonlyMap<string, RemovedEntry> {
+function removedAfter(removed: ReadonlyMap<string, RemovedTenant>, placed: ReadonlyMap<string, TenantPlacement>): ReadonlyMap<string, RemovedTenant> {
   const taken = new Set([...placed.values()].map((p) => `${p.albShard}/${p.ruleSlot}`));
   return new Map(
     [...removed].map(([id, e]) => {
@@ -252,7 +253,7 @@ function removedAfter(removed: ReadonlyMap<string, RemovedEntry>, placed: Readon
 function vacatedAfter(
   candidates: readonly VacatedSlot[],
   placed: ReadonlyMap<string, TenantPlacement>,
-  removed: ReadonlyMap<string, RemovedEntry>,
+  removed: ReadonlyMap<string, RemovedTenant>,
 ): readonly VacatedSlot[] {
   const highest = new Map<number, number>();
   const held = [

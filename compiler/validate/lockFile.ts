@@ -19,6 +19,21 @@ export interface LockEntry {
   readonly status?: 'active' | 'suspended' | 'offboarded';
   /** Version 2: present (2 or more) once the tenant was restored after a removal. */
   readonly incarnation?: number;
+  /** Who an offboarded tenant is, kept for its removal (LockIdentity). */
+  readonly identity?: LockIdentity;
+}
+
+/**
+ * Who a tenant was, as the lock keeps it for an offboarded or removed tenant: a restore
+ * of its id is compared with it (plan/lifecycle.ts, diff/restore.ts). The words are as
+ * the manifest wrote them; the plan makes them ManifestText again (plan/manifestText.ts).
+ */
+export interface LockIdentity {
+  readonly name: string;
+  readonly tier: string;
+  readonly domains: readonly string[];
+  /** Its contacts of role owner, in manifest order. */
+  readonly owners: readonly { readonly name: string; readonly email: string }[];
 }
 
 /** A tenant whose file was deleted: its id is never given again; its slot is remembered (plan/placement.ts). */
@@ -27,6 +42,8 @@ export interface RemovedEntry {
   readonly removed: string;
   readonly incarnation?: number;
   readonly slot?: { readonly albShard: number; readonly ruleSlot: number };
+  /** Who it was when it was removed; absent when the lock recorded none (removed before tenantc kept identities). */
+  readonly identity?: LockIdentity;
 }
 
 /** A listener slot left behind by a tenant that moved to another ALB shard (plan/placement.ts). */
@@ -43,6 +60,14 @@ export interface LockResult {
   /** The parsed lock, for diagnostics that point into it; null when there is none. */
   readonly source: SourceFile | null;
 }
+
+/** The identity as the schema checked it, copied (the parsed document is not kept). */
+const identityOf = (i: LockIdentity): LockIdentity => ({
+  name: i.name,
+  tier: i.tier,
+  domains: [...i.domains],
+  owners: i.owners.map((o) => ({ name: o.name, email: o.email })),
+});
 
 const RESTORE = 'the lock is written by tenantc compile: restore it from version control, or delete it to place every tenant anew';
 
@@ -70,7 +95,7 @@ export function validateLockFile(raw: RawFile | null): LockResult {
   } = source.value as {
     tenants: Record<string, LockEntry>;
     vacated?: VacatedSlot[];
-    removed?: Record<string, { removed: string; incarnation?: number; albShard?: number; ruleSlot?: number }>;
+    removed?: Record<string, { removed: string; incarnation?: number; albShard?: number; ruleSlot?: number; identity?: LockIdentity }>;
   };
   const gone = new Map<string, RemovedEntry>();
   for (const [id, e] of Object.entries(removed)) {
@@ -78,6 +103,7 @@ export function validateLockFile(raw: RawFile | null): LockResult {
       removed: e.removed,
       ...(e.incarnation ? { incarnation: e.incarnation } : {}),
       ...(e.albShard !== undefined && e.ruleSlot !== undefined ? { slot: { albShard: e.albShard, ruleSlot: e.ruleSlot } } : {}),
+      ...(e.identity ? { identity: identityOf(e.identity) } : {}),
     });
   }
   const placements = new Map<string, LockEntry>();
@@ -92,6 +118,7 @@ export function validateLockFile(raw: RawFile | null): LockResult {
       targetGroups: e.targetGroups,
       ...(e.status ? { status: e.status } : {}),
       ...(e.incarnation ? { incarnation: e.incarnation } : {}),
+      ...(e.identity ? { identity: identityOf(e.identity) } : {}),
     });
   }
   return { placements, removed: gone, vacated: vacated.map((v) => ({ albShard: v.albShard, ruleSlot: v.ruleSlot })), diagnostics: [], source };

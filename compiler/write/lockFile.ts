@@ -4,19 +4,43 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareStrings } from '../diagnostics.ts';
 import { PLACEMENT_LOCK_FILE } from '../load/readManifests.ts';
-import type { EstatePlan, TenantPlacement } from '../plan/model.ts';
-import type { RemovedEntry, VacatedSlot } from '../validate/lockFile.ts';
+import { tenantIdentity } from '../plan/lifecycle.ts';
+import { grammarViolation, ManifestText } from '../plan/manifestText.ts';
+import type { EstatePlan, RemovedTenant, TenantIdentity, TenantPlacement } from '../plan/model.ts';
+import type { VacatedSlot } from '../validate/lockFile.ts';
 
-/** What the lock records of each tenant: its placement, its status, its incarnation. */
+/** What the lock records of each tenant: its placement, its status, its incarnation, and who an offboarded tenant is. */
 export interface LockTenant {
   readonly placement: TenantPlacement;
   readonly status: 'active' | 'suspended' | 'offboarded';
   readonly incarnation: number;
+  /** Kept while the tenant is offboarded, for its removal (plan/lifecycle.ts). */
+  readonly identity?: TenantIdentity | null;
+}
+
+/**
+ * A string of the lock as a YAML double-quoted scalar (JSON's string syntax is one), so
+ * that any text reads back exactly and never as a number, a boolean or null. A
+ * manifest's words (ManifestText) are written only if they hold to the string grammar,
+ * which validation enforced: a value that breaks it here passed a bypassed validation,
+ * and is a bug of tenantc, never written (the lock is read back by every compile).
+ */
+function lockString(value: string | ManifestText): string {
+  const text = typeof value === 'string' ? value : ManifestText.rawText(value);
+  const problem = grammarViolation(text);
+  if (problem) throw new Error(`internal: a manifest value that ${problem} reached the placement lock: validation was bypassed`);
+  return JSON.stringify(text);
+}
+
+/** `{ name: "…", tier: "…", domains: ["…"], owners: [{ name: "…", email: "…" }] }`: one line. */
+function identityText(i: TenantIdentity): string {
+  const owners = i.owners.map((o) => `{ name: ${lockString(o.name)}, email: ${lockString(o.email)} }`);
+  return `{ name: ${lockString(i.name)}, tier: ${lockString(i.tier)}, domains: [${i.domains.map(lockString).join(', ')}], owners: [${owners.join(', ')}] }`;
 }
 
 export function serializeLock(
   tenants: ReadonlyMap<string, LockTenant>,
-  removed: ReadonlyMap<string, RemovedEntry> = new Map(),
+  removed: ReadonlyMap<string, RemovedTenant> = new Map(),
   vacated: readonly VacatedSlot[] = [],
 ): string {
   const lines = [
@@ -32,9 +56,9 @@ export function serializeLock(
   const ids = [...tenants.keys()].sort(compareStrings);
   if (ids.length === 0) lines[lines.length - 1] = 'tenants: {}';
   for (const id of ids) {
-    const { placement: p, status, incarnation } = tenants.get(id)!;
+    const { placement: p, status, incarnation, identity } = tenants.get(id)!;
     lines.push(
-      `  ${id}: { status: ${status}, albShard: ${p.albShard}, ruleSlot: ${p.ruleSlot}, cacheCluster: ${p.cacheCluster === null ? 'null' : p.cacheCluster}, group: ${p.group}, rules: ${p.rules}, certificates: ${p.certificates}, targetGroups: ${p.targetGroups}${incarnation > 1 ? `, incarnation: ${incarnation}` : ''} }`,
+      `  ${id}: { status: ${status}, albShard: ${p.albShard}, ruleSlot: ${p.ruleSlot}, cacheCluster: ${p.cacheCluster === null ? 'null' : p.cacheCluster}, group: ${p.group}, rules: ${p.rules}, certificates: ${p.certificates}, targetGroups: ${p.targetGroups}${incarnation > 1 ? `, incarnation: ${incarnation}` : ''}${identity ? `, identity: ${identityText(identity)}` : ''} }`,
     );
   }
   const gone = [...removed.keys()].sort(compareStrings);
@@ -46,6 +70,7 @@ export function serializeLock(
         `removed: "${r.removed}"`,
         ...(r.incarnation ? [`incarnation: ${r.incarnation}`] : []),
         ...(r.slot ? [`albShard: ${r.slot.albShard}`, `ruleSlot: ${r.slot.ruleSlot}`] : []),
+        ...(r.identity ? [`identity: ${identityText(r.identity)}`] : []),
       ];
       lines.push(`  ${id}: { ${fields.join(', ')} }`);
     }
@@ -57,10 +82,20 @@ export function serializeLock(
   return `${lines.join('\n')}\n`;
 }
 
-/** The lock a plan leaves: its tenants and its removed tenants. */
+/**
+ * The lock a plan leaves: its tenants and its removed tenants. An offboarded tenant's
+ * identity is kept: only an offboarded tenant may be removed, and the compile that
+ * removes it has no manifest left to read it from. Active and suspended tenants' lines
+ * stay short (5,000 of them are read on every compile).
+ */
 export function lockOf(plan: EstatePlan): string {
   return serializeLock(
-    new Map(plan.tenants.map((t) => [t.id, { placement: t.placement, status: t.status, incarnation: t.lifecycle.incarnation }])),
+    new Map(
+      plan.tenants.map((t) => [
+        t.id,
+        { placement: t.placement, status: t.status, incarnation: t.lifecycle.incarnation, identity: t.status === 'offboarded' ? tenantIdentity(t) : null },
+      ]),
+    ),
     plan.removed,
     plan.vacated,
   );
