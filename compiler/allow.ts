@@ -16,7 +16,7 @@
 // Shared by compiler/diff and deploy/ (which imports nothing else of the compiler's
 // stages); pure.
 
-/** What deploy refuses on its own that an allow of a kind lifts (README, "Deploy"). */
+/** What deploy refuses on its own that an allow of a kind lifts (docs/deploy.md). */
 export type DeployCheck =
   /** The change set replaces a resource that holds data. */
   | 'replace'
@@ -28,7 +28,7 @@ export type DeployCheck =
   | 'restore';
 
 interface KindSpec {
-  /** One line for --help and README. */
+  /** One line for --help and docs/deploy.md. */
   readonly summary: string;
   /** The review reports findings of this kind (diff --fail-on accepts it); false: an allow of it is deploy's alone so far. */
   readonly review: boolean;

@@ -155,7 +155,7 @@ export function lifecycleErrors(base: CompiledSide, head: CompiledSide): Lifecyc
         tenant: a.id,
         message: `${a.id} is served at ${a.domains.join(', ')} at ${base.label}, and at ${head.label} none of its names would be served until its ${b.dns.mode} DNS is validated (up to 72 hours): ${
           a.dns.mode === 'platform'
-            ? `keep its platform host with \`dns.platformDomain: ${a.domains[0]}\` in ${b.source} while it moves (README, "Custom domains")`
+            ? `keep its platform host with \`dns.platformDomain: ${a.domains[0]}\` in ${b.source} while it moves (docs/domains.md, "Custom domains")`
             : 'keep `dns.validated: true` until its names change hands in a later pull request'
         }`,
       });
