@@ -123,7 +123,10 @@ A('a line that looks like tenantc-allow: but hides a character is an error at it
     'tenantc-allow: removal\u00a0tenant:acme: contract ended, export delivered (OPS-12)',
     'This mentions tenantc-allow: in prose, which is not a line of its own.',
   ].join('\n');
-  const read = allowLines(body).map((l) => [l.line, typeof l.allow === 'string' ? (/holds (U\+[0-9A-F]{4})/.exec(l.allow)?.[1] ?? l.allow) : formatAllow(l.allow)]);
+  const read = allowLines(body).map((l) => [
+    l.line,
+    typeof l.allow === 'string' ? (/holds (U\+[0-9A-F]{4})/.exec(l.allow)?.[1] ?? l.allow) : formatAllow(l.allow),
+  ]);
   assert.equal(read, [
     [1, 'removal tenant:globex: contract ended, export delivered (OPS-12)'],
     [2, 'U+00A0'],

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { generateEstate, tenantId } from '../bench/generateEstate.ts';
 import { withEstimate } from '../compiler/diff/costLine.ts';
 import { compiledSide, type CompiledSide, diffEstate } from '../compiler/diff/diffEstate.ts';
-import { evaluateGate, gateFindings } from '../compiler/diff/failOn.ts';
+import { evaluateGate, gateFails, gateFindings } from '../compiler/diff/failOn.ts';
 import { restoresOf } from '../compiler/diff/restore.ts';
 import { FAIL_ON_KINDS } from '../compiler/diff/model.ts';
 import { inThreadDiffer } from '../compiler/diff/inThreadDiffer.ts';
@@ -432,6 +432,43 @@ D('an override with a reason lets a finding through, and the output shows the ov
   assert.match(out.text, `allowed by override "removal tenant:globex: ${out.reason}"`);
 });
 
+D(
+  'an allow that matches no finding of the change fails the gate, naming the allow; one of a kind the gate does not refuse but that matches is used',
+  async () => {
+    const out = await inTempDir(async (dir) => {
+      const after = side(headOf(join(CASES, 'tenant-removed'), join(dir, 'tenants')), 'work tree');
+      const diff = await diffEstate(baseSide, after, inThreadDiffer);
+      const stacks = new Map([...baseSide.tenants, ...after.tenants].map((t) => [t.names.stack, t.id]));
+      return { diff, findings: gateFindings(diff, stacks) };
+    });
+    const reason = 'contract ended 2026-10-31, export delivered (OPS-12)';
+    const on = (kind: 'removal' | 'stateful' | 'replacement' | 'lifecycle', tenant: string) => ({
+      kind,
+      target: { scope: 'tenant' as const, tenant, logicalId: null },
+      reason,
+    });
+    const needed = [on('removal', 'globex'), on('stateful', 'globex')];
+    assert.not.ok(gateFails(evaluateGate(out.findings, ['removal', 'stateful'], needed)), 'the allows the change needs pass');
+    // A stale allow: written for acme, which this change does not touch. Kept, it would
+    // approve a later replacement of acme's without anyone reading it.
+    const stale = on('replacement', 'acme');
+    const gate = evaluateGate(out.findings, ['removal', 'stateful'], [...needed, stale]);
+    assert.equal(gate.blocking, []);
+    assert.equal(gate.unused, [stale]);
+    assert.ok(gateFails(gate), 'an unused allow fails the gate');
+    let text = '';
+    renderText(out.diff, gate, { write: (s) => (text += s) });
+    assert.match(text, '1 override matches no finding of this change and blocks it');
+    assert.match(text, `unused override: "tenantc-allow: replacement tenant:acme: ${reason}" matches no finding of this change`);
+    // Matching a finding whose kind --fail-on does not name is matching: deploy reads the
+    // same lines, and its guard refuses the removal unless this allow is there.
+    assert.equal(evaluateGate(out.findings, ['stateful'], needed).unused, []);
+    // A lifecycle allow is deploy's: it means something only for a tenant that leaves the output.
+    assert.equal(evaluateGate(out.findings, ['removal', 'stateful'], [...needed, on('lifecycle', 'globex')]).unused, []);
+    assert.equal(evaluateGate(out.findings, ['removal', 'stateful'], [...needed, on('lifecycle', 'acme')]).unused.length, 1);
+  },
+);
+
 D('a change touching 300 tenants: one row per distinct change, the one risky tenant first and whole, under the size limit', async () => {
   const risky = tenantId(150);
   const out = await inTempDir((dir) => {
@@ -550,6 +587,25 @@ D('--fail-on exits 1 with the reasons; --allow with a reason exits 0', async () 
       repo,
     );
     assert.is(allowed.status, 0, allowed.stdout);
+    const stale = await runMain(
+      [
+        'diff',
+        '--base',
+        'main',
+        '--fail-on',
+        'replacement',
+        '--allow',
+        'replacement tenant:acme: new sign-in domain agreed with Acme (CHG-7)',
+        '--allow',
+        'replacement tenant:globex: left over from an earlier push (CHG-6)',
+      ],
+      repo,
+    );
+    assert.is(stale.status, 1, stale.stdout);
+    assert.match(stale.stdout, 'unused override: "tenantc-allow: replacement tenant:globex: left over from an earlier push (CHG-6)" matches no finding');
+    const ungated = await runMain(['diff', '--base', 'main', '--allow', 'replacement tenant:acme: new sign-in domain agreed with Acme (CHG-7)'], repo);
+    assert.is(ungated.status, 2);
+    assert.match(ungated.stderr, '--allow takes effect with --fail-on');
     const noReason = await runMain(['diff', '--base', 'main', '--fail-on', 'replacement', '--allow', 'replacement tenant:acme: ok'], repo);
     assert.is(noReason.status, 2);
     assert.match(noReason.stderr, 'the reason must say why');

@@ -27,9 +27,17 @@ export interface GateResult {
   readonly kinds: readonly FailOnKind[];
   readonly blocking: readonly GateFinding[];
   readonly allowed: readonly { readonly finding: GateFinding; readonly override: Override }[];
-  /** Overrides that matched nothing: reported so that a stale one is noticed. */
+  /**
+   * Overrides that match no finding of this change, of any kind: each fails the gate.
+   * An allow outlives the change it was written for (a pull request is pushed again,
+   * its description is not edited), and one that matches nothing today would approve
+   * whatever later matches it, unread.
+   */
   readonly unused: readonly Override[];
 }
+
+/** The gate refuses the change: a finding no override allows, or an override that allows nothing. */
+export const gateFails = (g: GateResult): boolean => g.blocking.length > 0 || g.unused.length > 0;
 
 /** `removal tenant:globex: customer left, export confirmed (OPS-12)` → an Override, or an error message. */
 export const parseOverride = (text: string): Override | string => parseAllow(text);
@@ -111,6 +119,19 @@ export function gateFindings(diff: EstateDiff, tenantByStackId: ReadonlyMap<stri
       logicalId: null,
       description: `${restoreLine(r)}: ${handoverText(r)} pass to this manifest`,
     });
+  // Deploy refuses a tenant that leaves the output while its deployed status is not
+  // offboarded (allow.ts, `lifecycle`): the diff cannot see the deployed status, so this
+  // finding never blocks (no --fail-on takes it), but it is what a `lifecycle` allow in
+  // the description must match to be one that means something.
+  for (const t of diff.tenants)
+    if (t.change === 'remove')
+      out.push({
+        kind: 'lifecycle',
+        tenant: t.id,
+        template: `tenants/${t.id}.template.json`,
+        logicalId: null,
+        description: `tenant ${t.id} leaves the output: deploy refuses it unless its deployed status is offboarded`,
+      });
   for (const x of diff.stranded) {
     const tenant = /^tenants\/([a-z0-9-]+)\.template\.json$/.exec(x.template)?.[1] ?? null;
     out.push({
@@ -137,12 +158,15 @@ export function evaluateGate(findings: readonly GateFinding[], kinds: readonly F
   const allowed: { finding: GateFinding; override: Override }[] = [];
   const used = new Set<Override>();
   for (const f of findings) {
+    // An override that covers a finding the gate does not refuse (its kind not in
+    // --fail-on) still says something true about this change, and deploy may need it:
+    // it is used. One that covers nothing at all is not.
+    const covering = overrides.filter((x) => covers(x, subject(f)));
+    for (const o of covering) used.add(o);
     if (!kinds.includes(f.kind)) continue;
-    const o = overrides.find((x) => covers(x, subject(f)));
-    if (o) {
-      used.add(o);
-      allowed.push({ finding: f, override: o });
-    } else blocking.push(f);
+    const o = covering[0];
+    if (o) allowed.push({ finding: f, override: o });
+    else blocking.push(f);
   }
   return { kinds, blocking, allowed, unused: overrides.filter((o) => !used.has(o)) };
 }

@@ -280,8 +280,12 @@ function gateLines(gate: GateResult | null): string[] {
   if (!gate) return [];
   const lines: string[] = [];
   const kinds = gate.kinds.join(',');
-  if (gate.blocking.length === 0)
+  if (gate.blocking.length === 0 && gate.unused.length === 0)
     lines.push(`--fail-on ${kinds}: passes${gate.allowed.length ? ` (${plural(gate.allowed.length, 'finding')} allowed by override)` : ''}`);
+  else if (gate.blocking.length === 0)
+    lines.push(
+      `--fail-on ${kinds}: ${plural(gate.unused.length, 'override')} ${gate.unused.length === 1 ? 'matches' : 'match'} no finding of this change and ${gate.unused.length === 1 ? 'blocks' : 'block'} it (remove each from the pull request's description: a stale allow would approve a later change unread)`,
+    );
   else
     lines.push(
       `--fail-on ${kinds}: ${plural(gate.blocking.length, 'finding')} ${gate.blocking.length === 1 ? 'blocks' : 'block'} this change (allow one with an override: "<kind> <target>: <reason>", the target tenant:<id>, tenant:<id>/<logicalId> or estate:<template>/<logicalId>)`,
@@ -293,7 +297,8 @@ function gateLines(gate: GateResult | null): string[] {
     byOverride.set(k, (byOverride.get(k) ?? 0) + 1);
   }
   for (const [k, n] of byOverride) lines.push(`  allowed by override "${k}" (${plural(n, 'finding')})`);
-  for (const o of gate.unused) lines.push(`  override "${formatAllow(o)}" matches nothing`);
+  for (const o of gate.unused)
+    lines.push(`  unused override: "tenantc-allow: ${formatAllow(o)}" matches no finding of this change: remove the line, or name what it allows`);
   return lines;
 }
 
