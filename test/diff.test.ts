@@ -68,6 +68,8 @@ D('the fixture pairs cover what the issue asks', () => {
     'engine-major-upgrade-not-allowed',
     'fleet-instance-type-changed',
     'iam-broadened',
+    'identity-provider-metadata-changed',
+    'identity-provider-switched-to-oidc',
     'log-retention-shortened',
     'mfa-weakened',
     'new-standard-tenant',
@@ -83,6 +85,7 @@ D('the fixture pairs cover what the issue asks', () => {
     'tenant-removed',
     'users-raised',
     'vpc-cidr-changed',
+    'waf-rate-limit-raised',
   ]);
 });
 
@@ -166,6 +169,24 @@ D('each risk case fails the --fail-on kind it must, and says why', async () => {
   const retention = await run('log-retention-shortened');
   assert.equal(blockingKinds(retention), ['data-loss']);
   assert.match(retention.text, 'DATA LOSS: RetentionInDays 731 → 1: CloudWatch Logs deletes the events older than the new retention');
+
+  // F1: who a tenant's user pool trusts to sign its users in, and where its codes may go.
+  const metadata = await run('identity-provider-metadata-changed');
+  assert.equal(blockingKinds(metadata), ['broadening']);
+  assert.match(metadata.text, 'BROADENS: ProviderType, ProviderDetails, AttributeMapping');
+  assert.match(metadata.text, 'acme-okta.example.net');
+  const oidc = await run('identity-provider-switched-to-oidc');
+  assert.equal(blockingKinds(oidc), ['broadening', 'replacement']);
+  assert.match(oidc.text, 'BROADENS: SupportedIdentityProviders ["COGNITO","AcmeOkta"] → ["COGNITO","AcmeEntra"]');
+  const domain = await run('domain-added');
+  assert.equal(
+    domain.gate.blocking.map((f) => `${f.kind} ${f.description.split(' ').slice(1, 3).join(' ')}`),
+    ['broadening tenantUserPoolClient (AWS::Cognito::UserPoolClient)', 'broadening tenantUserPoolClient (AWS::Cognito::UserPoolClient)'],
+    'a new callback and logout URL: the domain is where sign-ins go',
+  );
+  const rate = await run('waf-rate-limit-raised');
+  assert.equal(blockingKinds(rate), ['weakening']);
+  assert.match(rate.text, 'RateBasedStatement.Limit 2000 → 20000');
 
   const mfa = await run('mfa-weakened');
   assert.equal(blockingKinds(mfa), ['weakening']);

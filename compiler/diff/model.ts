@@ -247,7 +247,7 @@ export interface DiffEstimate {
 }
 
 /** Risks the risk table finds (diff/riskTable.ts), each with its AWS reference. */
-export type RiskKind = 'data-loss' | 'weakening' | 'interruption';
+export type RiskKind = 'data-loss' | 'weakening' | 'interruption' | 'broadening';
 
 /**
  * The kinds of change the --fail-on gate can refuse: one table with deploy's allows

@@ -26,7 +26,7 @@ export const MAX_PATHS = 12;
 /** Longest value text and markdown show in full; longer ones are cut with an ellipsis (JSON has them whole). */
 const MAX_VALUE = 120;
 /** How a risk kind is marked in text and markdown. */
-const RISK_MARK: Record<RiskKind, string> = { 'data-loss': 'DATA LOSS', weakening: 'WEAKENS', interruption: 'INTERRUPTS' };
+const RISK_MARK: Record<RiskKind, string> = { 'data-loss': 'DATA LOSS', weakening: 'WEAKENS', interruption: 'INTERRUPTS', broadening: 'BROADENS' };
 const REPLACES = new Set(['replace', 'may-replace']);
 const REMOVES = new Set(['destroy', 'orphan']);
 
@@ -59,7 +59,8 @@ export function totals(diff: EstateDiff): Totals {
     stacks: allStacks(diff).length,
     replacements: resources.filter((r) => REPLACES.has(r.impact)).length,
     removals: resources.filter((r) => REMOVES.has(r.impact)).length,
-    broadenings: allStacks(diff).reduce((n, s) => n + s.broadening.length, 0),
+    broadenings:
+      allStacks(diff).reduce((n, s) => n + s.broadening.length, 0) + resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'broadening').length, 0),
     stateful: resources.filter((r) => r.stateful && (REPLACES.has(r.impact) || REMOVES.has(r.impact))).length + diff.stranded.length,
     dataLoss: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'data-loss').length, 0),
     weakenings: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'weakening').length, 0),
@@ -104,7 +105,7 @@ function resourceCounts(s: StackChange): string {
   if (replaced) parts.push(`${replaced} replaced`);
   if (stateful) parts.push(`${stateful} stateful at risk`);
   if (s.broadening.length) parts.push('permissions broadened');
-  for (const kind of ['data-loss', 'weakening', 'interruption'] as const) {
+  for (const kind of ['broadening', 'data-loss', 'weakening', 'interruption'] as const) {
     const n = s.resources.reduce((x, r) => x + r.risks.filter((k) => k.kind === kind).length, 0);
     if (n) parts.push(`${n} ${kind}`);
   }
