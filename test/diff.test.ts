@@ -63,6 +63,7 @@ const cases = readdirSync(CASES)
 D('the fixture pairs cover what the issue asks', () => {
   assert.equal(cases, [
     'database-class-changed',
+    'database-schema-renamed',
     'domain-added',
     'engine-major-upgrade',
     'engine-major-upgrade-not-allowed',
@@ -74,6 +75,7 @@ D('the fixture pairs cover what the issue asks', () => {
     'mfa-weakened',
     'new-standard-tenant',
     'offboarded-in-one-pull-request',
+    'owner-changed',
     'platform-to-own-dns',
     'platform-to-own-dns-dark',
     'restored-by-another-identity',
@@ -82,7 +84,10 @@ D('the fixture pairs cover what the issue asks', () => {
     'security-group-opened',
     'sign-in-domain-renamed',
     'standard-to-premium',
+    'tenant-moved-between-groups',
     'tenant-removed',
+    'tenant-statistics-shared',
+    'tenant-suspended',
     'users-raised',
     'vpc-cidr-changed',
     'waf-rate-limit-raised',
@@ -187,6 +192,42 @@ D('each risk case fails the --fail-on kind it must, and says why', async () => {
   const rate = await run('waf-rate-limit-raised');
   assert.equal(blockingKinds(rate), ['weakening']);
   assert.match(rate.text, 'RateBasedStatement.Limit 2000 → 20000');
+
+  // F4: what no template shows, from the manifest risk table.
+  const stats = await run('tenant-statistics-shared');
+  assert.equal(blockingKinds(stats), ['weakening']);
+  assert.equal(
+    stats.gate.blocking.map((f) => [f.template, f.logicalId]),
+    [['platform', 'databaseTenantStatistics']],
+  );
+  // The mutation: without the manifest risk table the change passes every gate (no
+  // template changes; the SQL diff is all a reviewer had).
+  const stacksOf = new Map(baseSide.tenants.map((t) => [t.names.stack, t.id]));
+  assert.equal(evaluateGate(gateFindings({ ...stats.diff, manifestRisks: undefined }, stacksOf), FAIL_ON_KINDS, []).blocking, []);
+  const schema = await run('database-schema-renamed');
+  assert.equal(blockingKinds(schema), ['data-loss']);
+  assert.match(schema.text, 'platform database.schema "app" → "application": DATA LOSS');
+  const suspended = await run('tenant-suspended');
+  assert.equal(blockingKinds(suspended), ['interruption']);
+  assert.equal(
+    suspended.gate.blocking.map((f) => f.tenant),
+    ['umbrella'],
+  );
+  const moved = await run('tenant-moved-between-groups');
+  assert.equal(blockingKinds(moved), ['removal', 'stateful']);
+  assert.equal(
+    moved.gate.blocking.filter((f) => f.kind === 'stateful').map((f) => `${f.tenant} ${f.logicalId}`),
+    ['umbrella tenantUserPool', 'umbrella tenantLogGroup', 'umbrella tenantSecret'],
+  );
+  assert.match(moved.text, "tenant umbrella's stack moves from group 0 to group 1");
+  // The mutation: without the group check, only the nested stack's removal is seen, which
+  // an allow of removal for the shared group template would let through without a word on data.
+  const unmoved = evaluateGate(gateFindings({ ...moved.diff, stranded: [] }, stacksOf), FAIL_ON_KINDS, []);
+  assert.equal([...new Set(unmoved.blocking.map((f) => f.kind))], ['removal']);
+  const owner = await run('owner-changed');
+  assert.equal(blockingKinds(owner), [], 'shown, not gated: no kind says who may approve');
+  assert.match(owner.text, 'contacts +owner Milton Waddams <milton@initech-billing.example>, -owner Bill Lumbergh <bill@initech.com>: its owners change');
+  assert.match(owner.markdown, 'Milton Waddams');
 
   const mfa = await run('mfa-weakened');
   assert.equal(blockingKinds(mfa), ['weakening']);

@@ -6,6 +6,7 @@
 import { type Allow, type AllowSubject, covers, parseAllow, templateName } from '../allow.ts';
 import type { EstateDiff, FailOnKind, ResourceChange, Risk, StackChange } from './model.ts';
 import { FAIL_ON_KINDS } from './model.ts';
+import { type ManifestRisk, PLATFORM_TEMPLATE } from './manifestRisks.ts';
 import { handoverText, restoreLine } from './restore.ts';
 
 /** An override of the gate: an allow, with its reason. */
@@ -95,6 +96,10 @@ export function riskText(k: Risk): string {
   return `${k.property} ${values}: ${k.says}${k.rollout ? `; ${k.rollout}` : ''}`;
 }
 
+/** `tenant acme status "active" → "suspended": its users …`: a manifest risk in one line. */
+export const manifestRiskText = (m: ManifestRisk): string =>
+  `${m.tenant === null ? 'platform' : `tenant ${m.tenant}`} ${m.field} ${m.from} → ${m.to}: ${m.says}${m.target ? ` (allowed as estate:${PLATFORM_TEMPLATE}/${m.target})` : ''}`;
+
 /** Every finding of every kind in the diff, in diff order. */
 const DOMAIN_STAGE = /^domains\/([a-z0-9-]+)\.template\.json$/;
 
@@ -118,6 +123,16 @@ export function gateFindings(diff: EstateDiff, tenantByStackId: ReadonlyMap<stri
       template: `tenants/${r.tenant}.template.json`,
       logicalId: null,
       description: `${restoreLine(r)}: ${handoverText(r)} pass to this manifest`,
+    });
+  // Manifest risks no template shows: a tenant's is the tenant's (`tenant:<id>`), the
+  // platform's is named by its field (`estate:platform/databaseTenantStatistics`).
+  for (const m of diff.manifestRisks ?? [])
+    out.push({
+      kind: m.kind,
+      tenant: m.tenant,
+      template: m.tenant === null ? PLATFORM_TEMPLATE : `tenants/${m.tenant}.template.json`,
+      logicalId: m.tenant === null ? m.target : null,
+      description: manifestRiskText(m),
     });
   // Deploy refuses a tenant that leaves the output while its deployed status is not
   // offboarded (allow.ts, `lifecycle`): the diff cannot see the deployed status, so this

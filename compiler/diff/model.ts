@@ -1,6 +1,7 @@
 // The diff as a value: what changes between two compiled estates, grouped by tenant.
 // Renderers (text, markdown, JSON) and the --fail-on gate read it; nothing here prints.
 import type { TenantStatus } from '../manifest.ts';
+import type { ManifestRisk } from './manifestRisks.ts';
 
 /** What CloudFormation will do to a resource (from @aws-cdk/cloudformation-diff's ResourceImpact). */
 export type Impact =
@@ -232,6 +233,11 @@ export interface EstateDiff {
   readonly attributions: readonly Attribution[];
   /** Resources holding data that must move because something they live in is replaced. */
   readonly stranded: readonly Stranded[];
+  /**
+   * Manifest changes whose risk no template shows (diff/manifestRisks.ts): the SQL's
+   * statistics, the schema the rows live in, a tenant's status. Absent when there are none.
+   */
+  readonly manifestRisks?: readonly ManifestRisk[];
   /** The estimated monthly cost change and the capacity it uses (costLine.ts); absent when not computed. */
   readonly estimate?: DiffEstimate;
 }

@@ -50,6 +50,8 @@ function allStacks(diff: EstateDiff): StackChange[] {
   return [...diff.tenants.flatMap((t) => (t.stack ? [t.stack] : [])), ...diff.estate];
 }
 
+const manifestCount = (diff: EstateDiff, kind: RiskKind) => (diff.manifestRisks ?? []).filter((m) => m.kind === kind).length;
+
 export function totals(diff: EstateDiff): Totals {
   const resources = allStacks(diff).flatMap((s) => s.resources);
   return {
@@ -62,9 +64,9 @@ export function totals(diff: EstateDiff): Totals {
     broadenings:
       allStacks(diff).reduce((n, s) => n + s.broadening.length, 0) + resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'broadening').length, 0),
     stateful: resources.filter((r) => r.stateful && (REPLACES.has(r.impact) || REMOVES.has(r.impact))).length + diff.stranded.length,
-    dataLoss: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'data-loss').length, 0),
-    weakenings: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'weakening').length, 0),
-    interruptions: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'interruption').length, 0),
+    dataLoss: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'data-loss').length, 0) + manifestCount(diff, 'data-loss'),
+    weakenings: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'weakening').length, 0) + manifestCount(diff, 'weakening'),
+    interruptions: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'interruption').length, 0) + manifestCount(diff, 'interruption'),
     lifecycle: diff.lifecycle.length,
     restores: diff.restores.length,
   };
@@ -145,6 +147,7 @@ export function tenantSummary(t: TenantChange): string {
   if (moves.length) facts.push(`moved: ${moves.join(', ')}`);
   if (t.stack) facts.push(resourceCounts(t.stack));
   if (t.files.length) facts.push(`${t.files.join(', ')} changed`);
+  if (t.notes.some((n) => n.startsWith('contacts '))) facts.push('contacts changed');
   return facts.join('; ') || 'changed';
 }
 
@@ -262,8 +265,21 @@ export function riskSummary(diff: EstateDiff): string[] {
   for (const t of diff.tenants) for (const r of t.stack?.resources ?? []) for (const k of r.risks) add(t.id, t.stack!.template, r, riskLine(k));
   for (const s of diff.estate) for (const r of s.resources) for (const k of r.risks) add(null, s.template, r, riskLine(k));
   const stranded = diff.stranded.map((x) => `${x.template} ${x.logicalId} (${x.type}): STATEFUL: ${x.reason}`);
+  // The same manifest change in many tenants is one line naming them, as above.
+  const manifest = new Map<string, { line: string; tenants: string[] }>();
+  for (const m of diff.manifestRisks ?? []) {
+    const line = `${m.tenant === null ? 'platform ' : ''}${m.field} ${m.from} → ${m.to}: ${RISK_MARK[m.kind]}: ${m.says} (${m.reference})`;
+    const g = manifest.get(line) ?? { line, tenants: [] };
+    if (m.tenant !== null) g.tenants.push(m.tenant);
+    manifest.set(line, g);
+  }
   return [
     ...stranded,
+    ...[...manifest.values()].map((g) =>
+      g.tenants.length === 0
+        ? g.line
+        : `${g.line} — ${g.tenants.length === 1 ? `tenant ${g.tenants[0]}` : `${g.tenants.length} tenants: ${g.tenants.join(', ')}`}`,
+    ),
     ...[...groups.values()].map((g) =>
       g.tenants.length === 0
         ? g.line
