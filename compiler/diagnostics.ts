@@ -27,6 +27,7 @@ export const DIAGNOSTIC_CODES = [
   'tier-unknown',
   'tier-feature',
   'contacts-owner',
+  'tenant-tag',
   'identity-floor',
   'domain-duplicate',
   'domain-nested',

@@ -8,8 +8,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatDiagnostic } from '../compiler/diagnostics.ts';
 import { checkEstate, parseSources } from '../compiler/pipeline.ts';
+import { ManifestText } from '../compiler/plan/manifestText.ts';
+import { tagMap, tags } from '../compiler/emit/cfn/template.ts';
+import { TENANT_TAG_KEY, tenantTagPairs } from '../compiler/plan/isolation.ts';
 import { isReservedTableName } from '../compiler/validate/rules/reservedTableNames.ts';
-import { FIXTURES, rawFile } from './helpers.ts';
+import { compiledFrom, FIXTURES, rawFile } from './helpers.ts';
 
 const N = suite('reserved names and owners');
 const CORPUS = join(FIXTURES, 'invalid');
@@ -52,6 +55,45 @@ N('a tenant without an owner contact is an error at its contacts; with one, vali
   ]);
   const owned = alpha.replace('  - { role: security,', '  - { role: owner, name: Boss, email: boss@example.com }\n  - { role: security,');
   assert.equal(check({ 'platform.yaml': platform, 'alpha.yaml': owned }), []);
+});
+
+N("a tenant's tags are emitted on its resources, after the platform's, and never replace its tenant-id tag", () => {
+  const r = compiledFrom(join(FIXTURES, 'estates', 'minimal'));
+  const acme = r.plan.tenants.find((t) => t.id === 'acme')!;
+  assert.ok(acme.tags.length > 0, 'the fixture tenant has tags of its own');
+  const template = JSON.parse(r.files.find((f) => f.path === 'tenants/acme.template.json')!.content) as {
+    Resources: Record<string, { Properties?: { Tags?: unknown } }>;
+  };
+  let tagged = 0;
+  for (const [id, res] of Object.entries(template.Resources)) {
+    const list = res.Properties?.Tags;
+    if (!Array.isArray(list)) continue;
+    tagged++;
+    const keys = list.map((t: { Key: string }) => t.Key);
+    assert.equal(new Set(keys.map((k) => k.toLowerCase())).size, keys.length, `${id}: no key twice, in any case`);
+    const tenantIds = list
+      .filter((t: { Key: string }) => t.Key.toLowerCase() === TENANT_TAG_KEY)
+      .map((t: { Key: string; Value: string }) => ({ Key: t.Key, Value: t.Value }));
+    assert.equal(tenantIds, [{ Key: TENANT_TAG_KEY, Value: 'acme' }], `${id}: one tenant-id tag, the tenant's`);
+    // Resources tagged with the platform's tags carry the tenant's beside them (the rest,
+    // like the role's own ABAC tags, get them from the stack's tags: group.ts).
+    if (!keys.includes('platform')) continue;
+    for (const [k, v] of acme.tags)
+      assert.ok(
+        list.some((t: { Key: string; Value: string }) => t.Key === ManifestText.rawText(k) && t.Value === ManifestText.rawText(v)),
+        `${id} carries ${ManifestText.rawText(k)}`,
+      );
+  }
+  assert.ok(tagged >= 3, `${tagged} tagged resources`);
+  // The mutation: a tenant tag named like tenantc's own (the schema refuses it) let
+  // through would, in a tag map, replace the tenant's id the isolation conditions read.
+  // The emitter stops instead.
+  for (const key of ['tenant-id', 'Tenant-ID']) {
+    const pairs = tenantTagPairs([], { id: 'acme', tags: [[new ManifestText(key), new ManifestText('globex')]] });
+    assert.throws(() => tagMap(pairs), /twice on one resource/, key);
+    assert.throws(() => tags(pairs), /twice on one resource/, key);
+  }
+  assert.throws(() => tags(tenantTagPairs([['cost-center', 'a']], { id: 'acme', tags: [[new ManifestText('Cost-Center'), new ManifestText('b')]] })), /twice/);
 });
 
 N.run();

@@ -4,9 +4,9 @@
 // written where reviewers read it, and the diff comment repeats it.
 // The language of an override is compiler/allow.ts, which deploy reads too.
 import { type Allow, type AllowSubject, covers, parseAllow, templateName } from '../allow.ts';
-import type { EstateDiff, FailOnKind, ResourceChange, Risk, StackChange } from './model.ts';
+import type { EstateDiff, FailOnKind, ManifestRisk, ResourceChange, Risk, StackChange } from './model.ts';
 import { FAIL_ON_KINDS } from './model.ts';
-import { type ManifestRisk, PLATFORM_TEMPLATE } from './manifestRisks.ts';
+import { PLATFORM_TEMPLATE } from './manifestRisks.ts';
 import { handoverText, restoreLine } from './restore.ts';
 
 /** An override of the gate: an allow, with its reason. */

@@ -3,7 +3,7 @@
 // (riskTable.ts), which change is which kind is data: one entry per fact, with the
 // documentation that says so, tested entry by entry (test/manifestRisks.test.ts).
 import type { EstatePlan, TenantPlan } from '../plan/model.ts';
-import type { RiskKind } from './model.ts';
+import type { ManifestRisk, RiskKind } from './model.ts';
 
 interface EntryBase {
   /** Stable id, kebab-case. */
@@ -83,22 +83,6 @@ export const MANIFEST_RISK_TABLE: readonly ManifestRiskEntry[] = [
     reference: REF.lifecycle,
   },
 ];
-
-/** One entry matched by a change: the diff's and the gate's view of it. */
-export interface ManifestRisk {
-  readonly kind: RiskKind;
-  readonly rule: string;
-  /** The tenant, or null for the platform manifest. */
-  readonly tenant: string | null;
-  readonly field: string;
-  /** For a platform entry: its allow target's logical-id part (`estate:platform/<target>`). */
-  readonly target: string | null;
-  /** JSON of the old and new values. */
-  readonly from: string;
-  readonly to: string;
-  readonly says: string;
-  readonly reference: string;
-}
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 

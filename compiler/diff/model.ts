@@ -1,7 +1,6 @@
 // The diff as a value: what changes between two compiled estates, grouped by tenant.
 // Renderers (text, markdown, JSON) and the --fail-on gate read it; nothing here prints.
 import type { TenantStatus } from '../manifest.ts';
-import type { ManifestRisk } from './manifestRisks.ts';
 
 /** What CloudFormation will do to a resource (from @aws-cdk/cloudformation-diff's ResourceImpact). */
 export type Impact =
@@ -213,6 +212,22 @@ export interface Attribution {
   readonly change: string;
   /** `tenant acme users 2800 → 9999`. */
   readonly causes: readonly string[];
+}
+
+/** A manifest risk table entry (diff/manifestRisks.ts) matched by a change: the diff's and the gate's view of it. */
+export interface ManifestRisk {
+  readonly kind: RiskKind;
+  readonly rule: string;
+  /** The tenant, or null for the platform manifest. */
+  readonly tenant: string | null;
+  readonly field: string;
+  /** For a platform entry: its allow target's logical-id part (`estate:platform/<target>`). */
+  readonly target: string | null;
+  /** JSON of the old and new values. */
+  readonly from: string;
+  readonly to: string;
+  readonly says: string;
+  readonly reference: string;
 }
 
 export interface EstateDiff {

@@ -9,6 +9,7 @@ import { platformCount } from './platformCount.ts';
 import { platformValues } from './platformValues.ts';
 import { reservedTableNames } from './reservedTableNames.ts';
 import { tenantIdMatchesFileName } from './tenantIdMatchesFileName.ts';
+import { tenantTags } from './tenantTags.ts';
 import { uniqueDomains } from './uniqueDomains.ts';
 import { uniqueTenantIds } from './uniqueTenantIds.ts';
 import { userContentDomain } from './userContentDomain.ts';
@@ -24,6 +25,7 @@ export const SEMANTIC_RULES: readonly Rule[] = [
   uniqueTenantIds,
   knownTier,
   contactsHaveOwner,
+  tenantTags,
   identityFloor,
   domainDnsMode,
   uniqueDomains,
