@@ -69,6 +69,7 @@ D('the fixture pairs cover what the issue asks', () => {
     'engine-major-upgrade-not-allowed',
     'fleet-instance-type-changed',
     'iam-broadened',
+    'identity-provider-added',
     'identity-provider-metadata-changed',
     'identity-provider-switched-to-oidc',
     'log-retention-shortened',
@@ -180,6 +181,16 @@ D('each risk case fails the --fail-on kind it must, and says why', async () => {
   assert.equal(blockingKinds(metadata), ['broadening']);
   assert.match(metadata.text, 'BROADENS: ProviderType, ProviderDetails, AttributeMapping');
   assert.match(metadata.text, 'acme-okta.example.net');
+  // Added to a stack that exists: the entry applies to additions (onAdd), and only there.
+  const added = await run('identity-provider-added');
+  assert.ok(blockingKinds(added).includes('broadening'));
+  assert.equal(
+    added.gate.blocking.filter((f) => f.kind === 'broadening' && f.logicalId !== null).map((f) => f.logicalId),
+    ['tenantIdentityProvider', 'tenantUserPoolClient'],
+  );
+  assert.match(added.text, 'BROADENS: ProviderType, ProviderDetails, AttributeMapping (set) {"type":"OIDC"');
+  const newTenant = await run('new-standard-tenant');
+  assert.not.ok(blockingKinds(newTenant).includes('broadening'), "a new tenant's own client and callbacks are its review, not a widening");
   const oidc = await run('identity-provider-switched-to-oidc');
   assert.equal(blockingKinds(oidc), ['broadening', 'replacement']);
   assert.match(oidc.text, 'BROADENS: SupportedIdentityProviders ["COGNITO","AcmeOkta"] → ["COGNITO","AcmeEntra"]');
