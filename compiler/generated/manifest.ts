@@ -552,7 +552,7 @@ export type TenantManifest = {
     readonly email: string;
   }[];
   /**
-   * Extra cost-allocation tags on the tenant's resources. Keys starting with `aws:` or `tenantc:` are reserved.
+   * Extra cost-allocation tags on the tenant's resources, after the platform's tags and before its tenant-id tag. Keys starting with `aws:` or `tenantc:` and the key `tenant-id` are reserved, in any case; a key the platform's tags use, or two keys differing only in case, are refused (rule tenant-tags). At most 20, so that with the platform's 20 and tenantc's own a resource stays under AWS's 50 tags.
    */
   readonly tags?: { readonly [key: string]: string };
 };
