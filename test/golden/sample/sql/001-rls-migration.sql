@@ -102,7 +102,19 @@ SELECT pg_temp.tenantc_grant_if_role_exists('rds_iam', 'tessera_app');
 --     which may signal its own sessions;
 --   pg_stat_get_activity, pg_stat_get_backend_activity: the text of the statements the
 --     other sessions of the role (other tenants) are running;
---   pg_stat_statements: every statement of the role, with its row counts.
+--   pg_stat_statements: every statement of the role, with its row counts;
+--   pg_lock_status (the pg_locks view), pg_blocking_pids, pg_safe_snapshot_blocking_pids,
+--     pg_isolation_test_session_is_blocked: every session's locks, with its pid, the
+--     relations and rows it touches and its advisory keys, and who waits for whom;
+--   pg_stat_get_backend_* and pg_stat_get_progress_info: per session, when its
+--     statement and transaction started, what it waits for, its pid and address (the
+--     timing of another tenant's requests; pg_stat_activity's columns one by one);
+--   setseed: the seed outlives the request (DISCARD ALL keeps it), so the next
+--     request's random(), perhaps another tenant's, would be the one acme chose.
+-- A PostgreSQL privilege check on a function is the caller's, in a view too: pg_locks
+-- and pg_stat_activity refuse the application role once their functions do.
+-- The monitoring role pg_monitor gets the session and lock functions back: monitoring
+-- reads them, the application role is not its member (the catalog check says if it is).
 -- A REVOKE needs the function's owner: a superuser for the built-in ones. Where the
 -- admin is not one (Aurora's rds_superuser), PostgreSQL only warns; this warns again
 -- and the catalog check reports what the application can still call.
@@ -125,10 +137,17 @@ BEGIN
                     'pg_advisory_lock', 'pg_advisory_lock_shared', 'pg_advisory_unlock', 'pg_advisory_unlock_shared',
                     'pg_advisory_xact_lock', 'pg_advisory_xact_lock_shared', 'pg_try_advisory_lock',
                     'pg_try_advisory_lock_shared', 'pg_try_advisory_xact_lock', 'pg_try_advisory_xact_lock_shared',
-                    'pg_cancel_backend', 'pg_terminate_backend', 'pg_stat_get_activity', 'pg_stat_get_backend_activity'))
+                    'pg_cancel_backend', 'pg_terminate_backend', 'pg_stat_get_activity', 'pg_stat_get_backend_activity',
+                    'pg_lock_status', 'pg_blocking_pids', 'pg_safe_snapshot_blocking_pids', 'pg_isolation_test_session_is_blocked',
+                    'pg_stat_get_progress_info', 'setseed')
+                  OR (p.pronamespace = 'pg_catalog'::regnamespace AND p.proname LIKE 'pg\_stat\_get\_backend\_%'))
               OR p.proname IN ('pg_stat_statements', 'pg_stat_statements_info') LOOP
     EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f.sig);
     EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM %I', f.sig, app_role);
+    IF f.sig::text ~ '^(pg_lock_status|pg_blocking_pids|pg_safe_snapshot_blocking_pids|pg_stat_get_activity|pg_stat_get_backend_|pg_stat_get_progress_info)'
+       AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pg_monitor') THEN
+      EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO pg_monitor', f.sig);
+    END IF;
     IF has_function_privilege(app_role, f.sig, 'EXECUTE') THEN
       RAISE WARNING 'tenantc: % could not be revoked from %: run the migration as a superuser, or see tenantc_rls_gaps()', f.sig, app_role;
     END IF;
@@ -721,6 +740,12 @@ AS $fn$
     ('pg_terminate_backend', false, 'every tenant''s sessions are this one role, which may cancel or end its own sessions'),
     ('pg_stat_get_activity', false, 'they show the statements other sessions of the role, other tenants'', are running'),
     ('pg_stat_get_backend_activity', false, 'they show the statements other sessions of the role, other tenants'', are running'),
+    ('pg_lock_status', false, 'they show every session''s locks and who waits for whom: the relations, rows and advisory keys other tenants'' requests touch'),
+    ('pg_blocking_pids', false, 'they show every session''s locks and who waits for whom: the relations, rows and advisory keys other tenants'' requests touch'),
+    ('pg_safe_snapshot_blocking_pids', false, 'they show every session''s locks and who waits for whom: the relations, rows and advisory keys other tenants'' requests touch'),
+    ('pg_isolation_test_session_is_blocked', false, 'they show every session''s locks and who waits for whom: the relations, rows and advisory keys other tenants'' requests touch'),
+    ('pg_stat_get_progress_info', false, 'they show, session by session, when other tenants'' statements and transactions run and what they wait for'),
+    ('setseed', false, 'the seed outlives the request: the next request''s random(), perhaps another tenant''s, is the one the caller chose'),
     ('pg_stat_statements', true, 'they show every statement of the role, every tenant''s, with row counts'),
     ('pg_stat_statements_info', true, 'they show every statement of the role, every tenant''s, with row counts')
   )
@@ -837,7 +862,8 @@ AS $fn$
   UNION ALL
   SELECT quote_ident('tessera_app'), format('the application role is a member of %I', r.rolname)
     FROM pg_roles r WHERE r.oid <> (SELECT oid FROM app) AND pg_has_role((SELECT oid FROM app), r.oid, 'MEMBER')
-      AND (r.oid IN ((SELECT oid FROM owner), (SELECT oid FROM registrar)) OR r.rolsuper OR r.rolbypassrls)
+      AND (r.oid IN ((SELECT oid FROM owner), (SELECT oid FROM registrar)) OR r.rolsuper OR r.rolbypassrls
+           OR r.rolname IN ('pg_monitor', 'pg_read_all_stats', 'pg_signal_backend'))
   UNION ALL
   -- A role gives itself defaults; every later session of every tenant starts with them.
   SELECT quote_ident('tessera_app'), format('the application role has role-level settings%s (%s): every new session of every tenant starts with them (run the migration again: it clears them)',
@@ -847,7 +873,11 @@ AS $fn$
   SELECT quote_ident('tessera_app'), format('the application role may call %s: %s (revoke EXECUTE from PUBLIC as a superuser)',
       string_agg(DISTINCT f.proname::text, ', ' ORDER BY f.proname::text), f.why)
     FROM (SELECT p.proname, x.why FROM forbidden x JOIN pg_proc p ON p.proname = x.proname
-          WHERE (x.anywhere OR p.pronamespace = 'pg_catalog'::regnamespace) AND has_function_privilege((SELECT oid FROM app), p.oid, 'EXECUTE')) f
+          WHERE (x.anywhere OR p.pronamespace = 'pg_catalog'::regnamespace) AND has_function_privilege((SELECT oid FROM app), p.oid, 'EXECUTE')
+          UNION ALL
+          SELECT p.proname, 'they show, session by session, when other tenants'' statements and transactions run and what they wait for'
+          FROM pg_proc p WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proname LIKE 'pg\_stat\_get\_backend\_%'
+            AND p.proname <> 'pg_stat_get_backend_activity' AND has_function_privilege((SELECT oid FROM app), p.oid, 'EXECUTE')) f
     GROUP BY f.why
   UNION ALL
   SELECT quote_ident('tessera_app'), format('the application role owns %s large object(s): any tenant reads, overwrites and unlinks them (move the data into a tenant table)', count(*))
