@@ -274,6 +274,7 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
       'app.notes: no policy',
       'app.notes: row-level security is not enabled',
       'app.notes: row-level security is not forced: the owner bypasses it',
+      "app.notes: the planner keeps statistics on column id: an estimate (EXPLAIN ... WHERE id = ...) tells one tenant which values other tenants' rows hold (run the migration again: it sets SET STATISTICS 0 on every column)",
       'app.notes: the planner keeps statistics on tenant_id: an estimate tells one tenant how many rows another has',
     ]);
   });
@@ -525,6 +526,65 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
       );
     } finally {
       await db.admin.exec('ROLLBACK');
+    }
+  });
+
+  S("no column of a tenant table keeps statistics: acme's estimates say nothing of the values in initech's rows", async () => {
+    // A platform migration adds a column and an expression index (README: columns are the
+    // platform's); initech fills it; autovacuum or anyone's ANALYZE gathers statistics.
+    await db.admin.exec(`ALTER TABLE app.projects ADD COLUMN name text NOT NULL DEFAULT '';
+      CREATE INDEX projects_lower_name ON app.projects (lower(name)); SET ROLE ${ROLES.owner}; CREATE STATISTICS app.projects_name_stx ON id, name FROM app.projects; RESET ROLE`);
+    try {
+      await db.admin.exec('BEGIN');
+      await asAppIn('initech', `INSERT INTO app.projects (name) SELECT 'initech-merger-target' FROM generate_series(1, 300)`);
+      await asAppIn('acme', `INSERT INTO app.projects (name) SELECT 'p' || g FROM generate_series(1, 300) g`);
+      await db.admin.exec('COMMIT; ANALYZE app.projects');
+      const pool = await db.appPool();
+      const estimate = (where: string) =>
+        withTenant(
+          pool.pool,
+          'acme',
+          async (c) => {
+            // The join multiplies the qual's selectivity by a trillion: no clamp to one row hides it (issue 19's probe).
+            const [row] = (await c.query(`EXPLAIN (FORMAT JSON) SELECT 1 FROM app.projects LEFT JOIN generate_series(1::bigint, 1e12::bigint) g ON ${where}`)).rows;
+            return (Object.values(row!)[0] as { Plan: { 'Plan Rows': number } }[])[0]!.Plan['Plan Rows'];
+          },
+          { contextKey: key },
+        );
+      try {
+        // The mutation: the column as the platform migration added it, statistics kept.
+        const [held, nobody] = [await estimate(`name = 'initech-merger-target'`), await estimate(`name = 'a-value-nobody-has'`)];
+        assert.ok(held > 10 * nobody, `acme's estimates tell initech's value (half the rows: ${held}) from one nobody has (${nobody})`);
+        assert.ok(
+          (await estimate(`lower(name) = 'initech-merger-target'`)) > 10 * (await estimate(`lower(name) = 'a-value-nobody-has'`)),
+          "the index's expression statistics too",
+        );
+        const reported = await gaps(db.admin);
+        for (const expected of [
+          'app.projects: the planner keeps statistics on column name: an estimate',
+          'app.projects: the planner keeps statistics on expression column 1 of index projects_lower_name',
+          'app.projects: extended statistics projects_name_stx keep values of every tenant',
+        ])
+          assert.ok(
+            reported.some((g) => g.startsWith(expected)),
+            `${expected} in:\n${reported.join('\n')}`,
+          );
+        // The defence: the migration, run again after the platform's, forgets them.
+        await db.admin.exec(SQL['001-rls-migration.sql']!);
+        await db.admin.exec('ANALYZE app.projects');
+        assert.equal(await gaps(db.admin), []);
+        assert.is(
+          await estimate(`name = 'initech-merger-target'`),
+          await estimate(`name = 'a-value-nobody-has'`),
+          "initech's value is estimated as a value nobody has",
+        );
+        assert.is(await estimate(`lower(name) = 'initech-merger-target'`), await estimate(`lower(name) = 'a-value-nobody-has'`));
+      } finally {
+        await pool.end();
+      }
+    } finally {
+      await db.admin.exec(`DROP STATISTICS IF EXISTS app.projects_name_stx; DROP INDEX IF EXISTS app.projects_lower_name;
+        DELETE FROM app.projects WHERE name <> ''; ALTER TABLE app.projects DROP COLUMN name`);
     }
   });
 

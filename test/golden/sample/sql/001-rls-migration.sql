@@ -472,6 +472,48 @@ BEGIN
   EXECUTE format('ALTER TABLE %I.%I ADD PRIMARY KEY (tenant_id, id)', schema_name, table_name);
 END
 $fn$;
+-- No planner statistics on the columns of a tenant table. A histogram or a list of
+-- most common values describes every tenant's rows together, and an estimate shows it
+-- to anyone who may plan a query on the table: EXPLAIN ... WHERE name = 'x', as acme,
+-- estimates initech's rows with value x (the comparison operators are leakproof, so the
+-- planner uses the statistics though row-level security hides the rows). So: every
+-- column, the expression columns of its indexes (ANALYZE keeps statistics on those
+-- too) and its extended statistics get a statistics target of 0, the columns a
+-- platform migration added since the last run included. What was gathered before is
+-- dropped the way the registry's is (a column changed to its own type; an index on
+-- it is rebuilt with it, its statistics gone). tenant_id follows
+-- database.tenantStatistics (below). Row counts of the whole table stay (reltuples):
+-- every tenant together, never one.
+CREATE OR REPLACE FUNCTION pg_temp.tenantc_forget_tenant_statistics(schema_name text, table_name text) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  rel oid := format('%I.%I', schema_name, table_name)::regclass;
+  a record;
+BEGIN
+  FOR a IN SELECT attname, format_type(atttypid, atttypmod) AS typ FROM pg_attribute
+           WHERE attrelid = rel AND attnum > 0 AND NOT attisdropped AND attname <> 'tenant_id'
+             AND attstattarget IS DISTINCT FROM 0 ORDER BY attnum LOOP
+    EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I SET STATISTICS 0', schema_name, table_name, a.attname);
+    BEGIN
+      EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I TYPE %s', schema_name, table_name, a.attname, a.typ);
+    EXCEPTION WHEN feature_not_supported THEN
+      RAISE WARNING 'tenantc: statistics gathered on %.%.% stay (%): drop the view, run the migration again, recreate it', schema_name, table_name, a.attname, SQLERRM;
+    END;
+  END LOOP;
+  FOR a IN SELECT i.indexrelid::regclass::text AS idx, ia.attnum FROM pg_index i JOIN pg_attribute ia ON ia.attrelid = i.indexrelid
+           WHERE i.indrelid = rel AND ia.attnum > 0 AND i.indkey[ia.attnum - 1] = 0 AND ia.attstattarget IS DISTINCT FROM 0 LOOP
+    EXECUTE format('ALTER INDEX %s ALTER COLUMN %s SET STATISTICS 0', a.idx, a.attnum);
+  END LOOP;
+  FOR a IN SELECT format('%I.%I', stxnamespace::regnamespace::text, stxname) AS stx FROM pg_statistic_ext
+           WHERE stxrelid = rel AND stxstattarget IS DISTINCT FROM 0 LOOP
+    BEGIN
+      EXECUTE format('ALTER STATISTICS %s SET STATISTICS 0', a.stx);
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE WARNING 'tenantc: extended statistics % on %.% keep every tenant''s values (%): give them to the owner role, or drop them', a.stx, schema_name, table_name, SQLERRM;
+    END;
+  END LOOP;
+END
+$fn$;
 
 CREATE TABLE IF NOT EXISTS "app"."projects" (
   id bigint GENERATED ALWAYS AS IDENTITY
@@ -488,6 +530,7 @@ DROP INDEX IF EXISTS "app"."projects_tenant_id_idx";
 -- No planner statistics on tenant_id (database.tenantStatistics: private): an
 -- estimate would tell one tenant how many rows another has.
 ALTER TABLE "app"."projects" ALTER COLUMN tenant_id SET STATISTICS 0;
+SELECT pg_temp.tenantc_forget_tenant_statistics('app', 'projects');
 ALTER TABLE "app"."projects" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "app"."projects" FORCE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS tenant_isolation ON "app"."projects";
@@ -523,6 +566,7 @@ DROP INDEX IF EXISTS "app"."documents_tenant_id_idx";
 -- No planner statistics on tenant_id (database.tenantStatistics: private): an
 -- estimate would tell one tenant how many rows another has.
 ALTER TABLE "app"."documents" ALTER COLUMN tenant_id SET STATISTICS 0;
+SELECT pg_temp.tenantc_forget_tenant_statistics('app', 'documents');
 ALTER TABLE "app"."documents" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "app"."documents" FORCE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS tenant_isolation ON "app"."documents";
@@ -558,6 +602,7 @@ DROP INDEX IF EXISTS "app"."comments_tenant_id_idx";
 -- No planner statistics on tenant_id (database.tenantStatistics: private): an
 -- estimate would tell one tenant how many rows another has.
 ALTER TABLE "app"."comments" ALTER COLUMN tenant_id SET STATISTICS 0;
+SELECT pg_temp.tenantc_forget_tenant_statistics('app', 'comments');
 ALTER TABLE "app"."comments" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "app"."comments" FORCE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS tenant_isolation ON "app"."comments";
@@ -593,6 +638,7 @@ DROP INDEX IF EXISTS "app"."invoices_tenant_id_idx";
 -- No planner statistics on tenant_id (database.tenantStatistics: private): an
 -- estimate would tell one tenant how many rows another has.
 ALTER TABLE "app"."invoices" ALTER COLUMN tenant_id SET STATISTICS 0;
+SELECT pg_temp.tenantc_forget_tenant_statistics('app', 'invoices');
 ALTER TABLE "app"."invoices" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "app"."invoices" FORCE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS tenant_isolation ON "app"."invoices";
@@ -628,6 +674,7 @@ DROP INDEX IF EXISTS "app"."audit_events_tenant_id_idx";
 -- No planner statistics on tenant_id (database.tenantStatistics: private): an
 -- estimate would tell one tenant how many rows another has.
 ALTER TABLE "app"."audit_events" ALTER COLUMN tenant_id SET STATISTICS 0;
+SELECT pg_temp.tenantc_forget_tenant_statistics('app', 'audit_events');
 ALTER TABLE "app"."audit_events" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "app"."audit_events" FORCE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS tenant_isolation ON "app"."audit_events";
@@ -859,6 +906,20 @@ AS $fn$
     FROM own JOIN pg_attribute a ON a.attrelid = own.oid AND a.attnum > 0 AND NOT a.attisdropped
     WHERE own.relname = 'tenants' AND (a.attstattarget IS DISTINCT FROM 0
       OR EXISTS (SELECT 1 FROM pg_stats st WHERE st.schemaname = 'app' AND st.tablename = 'tenants' AND st.attname = a.attname))
+  UNION ALL
+  -- No column of a tenant table keeps statistics (tenant_id: database.tenantStatistics,
+  -- below): an estimate over them describes every tenant's values to each.
+  SELECT tt.name, format('the planner keeps statistics on column %I: an estimate (EXPLAIN ... WHERE %I = ...) tells one tenant which values other tenants'' rows hold (run the migration again: it sets SET STATISTICS 0 on every column)', a.attname, a.attname)
+    FROM tt JOIN pg_attribute a ON a.attrelid = tt.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attname <> 'tenant_id'
+    WHERE a.attstattarget IS DISTINCT FROM 0
+  UNION ALL
+  SELECT tt.name, format('the planner keeps statistics on expression column %s of index %I: an estimate over the expression tells one tenant which values other tenants'' rows hold (run the migration again)', ia.attnum, ic.relname)
+    FROM tt JOIN pg_index i ON i.indrelid = tt.oid JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum > 0
+    WHERE i.indkey[ia.attnum - 1] = 0 AND ia.attstattarget IS DISTINCT FROM 0
+  UNION ALL
+  SELECT tt.name, format('extended statistics %I keep values of every tenant''s rows: an estimate tells one tenant which values another''s hold (run the migration again)', x.stxname)
+    FROM tt JOIN pg_statistic_ext x ON x.stxrelid = tt.oid
+    WHERE x.stxstattarget IS DISTINCT FROM 0
   UNION ALL
   SELECT quote_ident('tessera_app'), format('the application role is a member of %I', r.rolname)
     FROM pg_roles r WHERE r.oid <> (SELECT oid FROM app) AND pg_has_role((SELECT oid FROM app), r.oid, 'MEMBER')
