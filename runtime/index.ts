@@ -43,6 +43,7 @@ export {
   InvalidTenantIdError,
   LentClientError,
   PIN_ROLE_DEFAULTS,
+  READ_BINDING,
   TenantContextKeyError,
   TransactionAbortedError,
   tenantProof,

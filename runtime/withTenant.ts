@@ -7,12 +7,16 @@
 // application role every tenant shares. Three things keep it inside A:
 //
 // 1. The tenant is proven, not just named. withTenant sets app.tenant_id and
-//    app.tenant_proof = HMAC-SHA-256(context key, tenant id), both bound as
-//    parameters to set_config(..., is_local => true), so they last until the
+//    app.tenant_proof = HMAC-SHA-256(context key, "<tenant id>:<binding>"), both bound
+//    as parameters to set_config(..., is_local => true), so they last until the
 //    transaction ends. The policies accept a tenant only with its proof
 //    (current_tenant_id() in the migration). The key lives in this process and in a
 //    table only the registrar reads: SQL in the session can set app.tenant_id to B,
-//    but cannot compute B's proof, so it sees nothing of B.
+//    but cannot compute B's proof, so it sees nothing of B. The binding is the
+//    session's backend pid and the transaction's start (microseconds), read inside the
+//    transaction: a proof of B that leaks (a log line with bind parameters, an error
+//    report) is good for B's one transaction only, already over, and never for the
+//    next request on the same connection, whose transaction starts later.
 // 2. Nothing the request does to the session outlives it: before the connection goes
 //    back to the pool, withTenant clears every kind of session state PostgreSQL has
 //    (CLEANUP below) and removes the prepared statements made during the request, or
@@ -54,12 +58,19 @@ export const PIN_ROLE_DEFAULTS =
   "SELECT count(set_config(name, coalesce(boot_val, ''), false)) AS pinned FROM pg_settings WHERE source IN ('user', 'database user') AND context = 'user'";
 
 /**
+ * What a proof is bound to: this session (its backend pid) and this transaction (its
+ * start, to the microsecond), as current_tenant_id() in the migration computes them.
+ * Read from the server in the transaction, so the text is the server's own.
+ */
+export const READ_BINDING = "SELECT pg_backend_pid()::text || ':' || (extract(epoch FROM transaction_timestamp()) * 1000000)::bigint::text AS binding";
+
+/**
  * One round trip. A script runs in an implicit transaction that BEGIN then extends, so
  * a transaction begun beside the pin still has the defaults it pinned (read-only, an
  * isolation level): when the pin changed anything, withTenant commits it (it holds only the pin) and
  * begins again.
  */
-const START = `SET ROLE NONE; ${PIN_ROLE_DEFAULTS}; BEGIN`;
+const START = `SET ROLE NONE; ${PIN_ROLE_DEFAULTS}; BEGIN; ${READ_BINDING}`;
 
 const SET_TENANT = `SELECT set_config('app.tenant_id', $1, true), set_config('app.tenant_proof', $2, true),
   (SELECT coalesce(json_agg(json_build_array(name, prepare_time::text)), '[]') FROM pg_prepared_statements) AS statements`;
@@ -85,9 +96,14 @@ const SET_TENANT = `SELECT set_config('app.tenant_id', $1, true), set_config('ap
 export const CLEANUP = `CLOSE ALL; SET ROLE NONE; RESET ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES; ${PIN_ROLE_DEFAULTS};
 SELECT name, prepare_time::text AS prepare_time FROM pg_prepared_statements`;
 
-/** The proof withTenant sets beside app.tenant_id: HMAC-SHA-256 of the id under the context key, hex. */
-export function tenantProof(contextKey: string | Uint8Array, tenantId: string): string {
-  return createHmac('sha256', contextKeyBytes(contextKey)).update(tenantId, 'utf8').digest('hex');
+/**
+ * The proof withTenant sets beside app.tenant_id: HMAC-SHA-256 of "<id>:<binding>" under
+ * the context key, hex. `binding` is what READ_BINDING returns in the transaction the
+ * proof is for: the proof holds there and nowhere else.
+ */
+export function tenantProof(contextKey: string | Uint8Array, tenantId: string, binding: string): string {
+  if (!/^\d+:\d+$/.test(binding)) throw new Error(`not a session binding: ${JSON.stringify(binding)}`);
+  return createHmac('sha256', contextKeyBytes(contextKey)).update(`${tenantId}:${binding}`, 'utf8').digest('hex');
 }
 
 function contextKeyBytes(key: string | Uint8Array | undefined): Uint8Array {
@@ -114,7 +130,7 @@ export async function withTenant<T>(
   if (typeof tenantId !== 'string' || tenantId.length > 24 || !TENANT_ID.test(tenantId)) {
     throw new InvalidTenantIdError(`not a tenant id: ${JSON.stringify(tenantId)}`);
   }
-  const proof = tenantProof(options.contextKey ?? process.env[CONTEXT_KEY_VARIABLE] ?? '', tenantId);
+  const contextKey = contextKeyBytes(options.contextKey ?? process.env[CONTEXT_KEY_VARIABLE] ?? '');
   const client = await pool.connect();
   // A connection lost while lent (its session ended by a failover, or by another
   // session) emits 'error' on the client, which pg.Pool only listens for while the
@@ -131,9 +147,13 @@ export async function withTenant<T>(
   };
   let found: Map<string, string>;
   try {
-    const started = (await client.query(START)) as unknown as { rows: { pinned?: string | number }[] }[];
-    if (Number(started[1]?.rows[0]?.pinned ?? 0) > 0) await client.query('COMMIT; BEGIN');
-    const set = await client.query(SET_TENANT, [tenantId, proof]);
+    const started = (await client.query(START)) as unknown as { rows: { pinned?: string | number; binding?: string }[] }[];
+    let binding = started[started.length - 1]?.rows[0]?.binding;
+    if (Number(started[1]?.rows[0]?.pinned ?? 0) > 0) {
+      const again = (await client.query(`COMMIT; BEGIN; ${READ_BINDING}`)) as unknown as { rows: { binding?: string }[] }[];
+      binding = again[again.length - 1]?.rows[0]?.binding;
+    }
+    const set = await client.query(SET_TENANT, [tenantId, tenantProof(contextKey, tenantId, String(binding))]);
     found = new Map(parseStatements(set.rows[0]?.statements));
   } catch (e) {
     // Whatever state the connection is in, it is not one to hand to the next request.

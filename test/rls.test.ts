@@ -546,7 +546,8 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
           'acme',
           async (c) => {
             // The join multiplies the qual's selectivity by a trillion: no clamp to one row hides it (issue 19's probe).
-            const [row] = (await c.query(`EXPLAIN (FORMAT JSON) SELECT 1 FROM app.projects LEFT JOIN generate_series(1::bigint, 1e12::bigint) g ON ${where}`)).rows;
+            const [row] = (await c.query(`EXPLAIN (FORMAT JSON) SELECT 1 FROM app.projects LEFT JOIN generate_series(1::bigint, 1e12::bigint) g ON ${where}`))
+              .rows;
             return (Object.values(row!)[0] as { Plan: { 'Plan Rows': number } }[])[0]!.Plan['Plan Rows'];
           },
           { contextKey: key },
@@ -808,76 +809,79 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
     }
   });
 
-  S("other tenants' sessions are invisible: pg_locks, pg_blocking_pids and pg_stat_get_backend_* are revoked, and the check reports them re-granted", async () => {
-    const pool = await db.appPool();
-    // initech's request, in flight on its own connection (server only: PGlite has one
-    // session): it holds a lock on app.invoices and an advisory key of its own space.
-    const other = db.name === 'server' ? await db.app() : undefined;
-    const attack = (tenant: string, sql: string) => withTenant(pool.pool, tenant, async (c) => (await c.query(sql)).rows, { contextKey: key });
-    const LOCKS = `SELECT l.locktype, l.relation::regclass::text AS rel, l.objid FROM pg_locks l WHERE l.pid <> pg_backend_pid()`;
-    const BACKENDS = `SELECT pg_stat_get_backend_pid(b) AS pid, pg_stat_get_backend_xact_start(b) AS xact_start
+  S(
+    "other tenants' sessions are invisible: pg_locks, pg_blocking_pids and pg_stat_get_backend_* are revoked, and the check reports them re-granted",
+    async () => {
+      const pool = await db.appPool();
+      // initech's request, in flight on its own connection (server only: PGlite has one
+      // session): it holds a lock on app.invoices and an advisory key of its own space.
+      const other = db.name === 'server' ? await db.app() : undefined;
+      const attack = (tenant: string, sql: string) => withTenant(pool.pool, tenant, async (c) => (await c.query(sql)).rows, { contextKey: key });
+      const LOCKS = `SELECT l.locktype, l.relation::regclass::text AS rel, l.objid FROM pg_locks l WHERE l.pid <> pg_backend_pid()`;
+      const BACKENDS = `SELECT pg_stat_get_backend_pid(b) AS pid, pg_stat_get_backend_xact_start(b) AS xact_start
       FROM pg_stat_get_backend_idset() b WHERE pg_stat_get_backend_pid(b) <> pg_backend_pid()`;
-    try {
-      let otherPid: number | undefined;
-      if (other) {
-        await other.exec('BEGIN');
-        await enterTenant(other, key, 'initech');
-        await other.query('SELECT count(*) FROM app.invoices');
-        await other.query('SELECT app.tenant_advisory_xact_lock(424242)');
-        otherPid = Number((await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0]!.pid);
-      }
-      for (const [sql, fn] of [
-        [LOCKS, 'pg_lock_status'],
-        ['SELECT pg_blocking_pids(1)', 'pg_blocking_pids'],
-        [BACKENDS, 'pg_stat_get_backend_idset'],
-        ['SELECT pg_stat_get_backend_wait_event(1)', 'pg_stat_get_backend_wait_event'],
-        [`SELECT * FROM pg_stat_get_progress_info('VACUUM')`, 'pg_stat_get_progress_info'],
-        ['SELECT pid, query FROM pg_stat_activity', 'pg_stat_get_activity'],
-      ] as const) {
-        await rejects(attack('acme', sql), new RegExp(`permission denied for function ${fn}`), sql);
-      }
-      // The mutation: the functions as PostgreSQL ships them (EXECUTE to PUBLIC).
-      await db.admin.exec(`GRANT EXECUTE ON FUNCTION pg_lock_status(), pg_blocking_pids(integer), pg_stat_get_backend_idset(),
-        pg_stat_get_backend_pid(integer), pg_stat_get_backend_xact_start(integer) TO PUBLIC`);
       try {
+        let otherPid: number | undefined;
         if (other) {
-          const locks = await attack('acme', LOCKS);
-          assert.ok(
-            locks.some((l) => l.rel === 'app.invoices'),
-            `acme sees that initech's request reads app.invoices: ${JSON.stringify(locks)}`,
-          );
-          assert.ok(
-            locks.some((l) => l.locktype === 'advisory' && Number(l.objid) === 424242),
-            "acme sees initech's advisory key",
-          );
-          const backends = await attack('acme', BACKENDS);
-          assert.ok(
-            backends.some((b) => b.pid === otherPid && b.xact_start !== null),
-            `acme sees when initech's transaction began: ${JSON.stringify(backends)}`,
-          );
+          await other.exec('BEGIN');
+          await enterTenant(other, key, 'initech');
+          await other.query('SELECT count(*) FROM app.invoices');
+          await other.query('SELECT app.tenant_advisory_xact_lock(424242)');
+          otherPid = Number((await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0]!.pid);
         }
-        const reported = await gaps(db.admin);
-        for (const expected of [
-          `${ROLES.app}: the application role may call pg_blocking_pids, pg_lock_status: they show every session's locks`,
-          `${ROLES.app}: the application role may call pg_stat_get_backend_idset, pg_stat_get_backend_pid, pg_stat_get_backend_xact_start: they show, session by session`,
-        ])
-          assert.ok(
-            reported.some((g) => g.startsWith(expected)),
-            `${expected} in:\n${reported.join('\n')}`,
-          );
-      } finally {
-        await db.admin.exec(`REVOKE EXECUTE ON FUNCTION pg_lock_status(), pg_blocking_pids(integer), pg_stat_get_backend_idset(),
+        for (const [sql, fn] of [
+          [LOCKS, 'pg_lock_status'],
+          ['SELECT pg_blocking_pids(1)', 'pg_blocking_pids'],
+          [BACKENDS, 'pg_stat_get_backend_idset'],
+          ['SELECT pg_stat_get_backend_wait_event(1)', 'pg_stat_get_backend_wait_event'],
+          [`SELECT * FROM pg_stat_get_progress_info('VACUUM')`, 'pg_stat_get_progress_info'],
+          ['SELECT pid, query FROM pg_stat_activity', 'pg_stat_get_activity'],
+        ] as const) {
+          await rejects(attack('acme', sql), new RegExp(`permission denied for function ${fn}`), sql);
+        }
+        // The mutation: the functions as PostgreSQL ships them (EXECUTE to PUBLIC).
+        await db.admin.exec(`GRANT EXECUTE ON FUNCTION pg_lock_status(), pg_blocking_pids(integer), pg_stat_get_backend_idset(),
+        pg_stat_get_backend_pid(integer), pg_stat_get_backend_xact_start(integer) TO PUBLIC`);
+        try {
+          if (other) {
+            const locks = await attack('acme', LOCKS);
+            assert.ok(
+              locks.some((l) => l.rel === 'app.invoices'),
+              `acme sees that initech's request reads app.invoices: ${JSON.stringify(locks)}`,
+            );
+            assert.ok(
+              locks.some((l) => l.locktype === 'advisory' && Number(l.objid) === 424242),
+              "acme sees initech's advisory key",
+            );
+            const backends = await attack('acme', BACKENDS);
+            assert.ok(
+              backends.some((b) => b.pid === otherPid && b.xact_start !== null),
+              `acme sees when initech's transaction began: ${JSON.stringify(backends)}`,
+            );
+          }
+          const reported = await gaps(db.admin);
+          for (const expected of [
+            `${ROLES.app}: the application role may call pg_blocking_pids, pg_lock_status: they show every session's locks`,
+            `${ROLES.app}: the application role may call pg_stat_get_backend_idset, pg_stat_get_backend_pid, pg_stat_get_backend_xact_start: they show, session by session`,
+          ])
+            assert.ok(
+              reported.some((g) => g.startsWith(expected)),
+              `${expected} in:\n${reported.join('\n')}`,
+            );
+        } finally {
+          await db.admin.exec(`REVOKE EXECUTE ON FUNCTION pg_lock_status(), pg_blocking_pids(integer), pg_stat_get_backend_idset(),
           pg_stat_get_backend_pid(integer), pg_stat_get_backend_xact_start(integer) FROM PUBLIC`);
+        }
+        assert.equal(await gaps(db.admin), []);
+      } finally {
+        if (other) {
+          await other.exec('ROLLBACK');
+          await other.close();
+        }
+        await pool.end();
       }
-      assert.equal(await gaps(db.admin), []);
-    } finally {
-      if (other) {
-        await other.exec('ROLLBACK');
-        await other.close();
-      }
-      await pool.end();
-    }
-  });
+    },
+  );
 
   S("setseed is revoked: the seed outlives the request, so acme would choose the next request's random()", async () => {
     const pool = await db.appPool();

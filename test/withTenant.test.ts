@@ -18,6 +18,7 @@ import {
   InvalidTenantIdError,
   LentClientError,
   PIN_ROLE_DEFAULTS,
+  READ_BINDING,
   TenantContextKeyError,
   TransactionAbortedError,
   withTenant,
@@ -189,6 +190,47 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
     assert.equal(await run(app.pool, 'acme', attack), [], 'the migration puts the proof back');
   });
 
+  W("a proof of initech's that leaks (a log line, an error report) is good for initech's one transaction only: replayed by acme it opens nothing", async () => {
+    // initech's proof, as a log line with bind parameters would show it to acme.
+    const capture = (pool: Connectable) =>
+      run(pool, 'initech', async (c) => (await c.query(`SELECT current_setting('app.tenant_proof') AS p`)).rows[0].p as string);
+    const replay = (pool: Connectable, proof: string) =>
+      run(pool, 'acme', (c) =>
+        tenants(
+          c
+            .query(`SELECT set_config('app.tenant_id', 'initech', true), set_config('app.tenant_proof', '${proof}', true); SELECT tenant_id FROM app.projects`)
+            .then((r) => (r as unknown as pg.QueryResult[])[1]!),
+        ),
+      );
+    // The next request on the same pooled connection (max 1): same backend, later transaction.
+    assert.equal(await replay(app.pool, await capture(app.pool)), [], 'replayed in the next request');
+    if (server) {
+      // Another session, as a replay from another connection would be.
+      const other = await db.app();
+      try {
+        const proof = await capture(app.pool);
+        await other.exec('BEGIN');
+        await other.query(`SELECT set_config('app.tenant_id', 'initech', true), set_config('app.tenant_proof', $1, true)`, [proof]);
+        assert.equal(await other.query('SELECT tenant_id FROM app.projects'), [], 'replayed in another session');
+        await other.exec('ROLLBACK');
+      } finally {
+        await other.close();
+      }
+    }
+    // The mutation: the proof bound to nothing (the HMAC of the id alone, as it was), in
+    // the migration and in what withTenant reads. The captured proof then opens initech.
+    const unbound = mutatedPool(app.pool, (s) => s.replace(READ_BINDING, "SELECT '0:0' AS binding"));
+    const BOUND = "t.id || ':' || pg_backend_pid()::text || ':' || (extract(epoch FROM transaction_timestamp()) * 1000000)::bigint::text";
+    assert.ok(SQL['sql/001-rls-migration.sql']!.includes(BOUND));
+    await db.admin.exec(SQL['sql/001-rls-migration.sql']!.replace(BOUND, "t.id || ':0:0'"));
+    try {
+      assert.equal(await replay(unbound, await capture(unbound)), ['initech'], 'an unbound proof, replayed, reads initech');
+    } finally {
+      await db.admin.exec(SQL['sql/001-rls-migration.sql']!);
+    }
+    assert.equal(await replay(app.pool, await capture(app.pool)), [], 'the migration binds it again');
+  });
+
   W("SET ROLE in acme's request does not reach initech's next request (on Aurora the role is a member of rds_iam)", async () => {
     const attack = (c: pg.PoolClient) => c.query(`SET ROLE ${MEMBER_ROLE}`);
     const next = () => run(app.pool, 'initech', (c) => tenants(c.query('SELECT tenant_id FROM app.projects')));
@@ -263,7 +305,13 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
       await run(app.pool, 'acme', async () => undefined);
       return state;
     };
-    assert.equal(await without('RESET ALL; '), { t: 'acme', path: 'pg_temp, app', visible: 1, listening: 0, cursors: 0 }, "outside withTenant, acme's rows");
+    // Without RESET ALL the settings outlive the request; acme's proof with them, but a
+    // proof is bound to its transaction (READ_BINDING), so it opens no row afterwards.
+    assert.equal(
+      await without('RESET ALL; '),
+      { t: 'acme', path: 'pg_temp, app', visible: 0, listening: 0, cursors: 0 },
+      'the settings stay, the proof opens nothing',
+    );
     assert.equal((await without('CLOSE ALL; ')).cursors, 1, "the cursor over acme's rows, for the next request to FETCH");
     assert.equal((await without('UNLISTEN *; ')).listening, 1);
   });

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import * as assert from 'uvu/assert';
-import { tenantProof } from '../../runtime/withTenant.ts';
+import { READ_BINDING, tenantProof } from '../../runtime/withTenant.ts';
 
 export interface Session {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
@@ -242,7 +242,8 @@ export async function readContextKey(admin: Session): Promise<string> {
 
 /** Sets the current transaction's tenant as withTenant does: its id and its proof under `key`. */
 export async function enterTenant(s: Session, key: string, tenant: string): Promise<void> {
-  await s.query(`SELECT set_config('app.tenant_id', $1, true), set_config('app.tenant_proof', $2, true)`, [tenant, tenantProof(key, tenant)]);
+  const [row] = await s.query<{ binding: string }>(READ_BINDING);
+  await s.query(`SELECT set_config('app.tenant_id', $1, true), set_config('app.tenant_proof', $2, true)`, [tenant, tenantProof(key, tenant, row!.binding)]);
 }
 
 /** Awaits `p` and asserts it failed with a message matching `pattern`. */

@@ -276,7 +276,12 @@ SET LOCAL ROLE "tessera_registrar";
 -- The tenant-context key: 32 random bytes (two version-4 UUIDs, PostgreSQL's strong
 -- random source; 244 random bits), made once, readable by the registrar only. The
 -- application holds a copy (tenantc_context_key(), README "Tenant context") and proves
--- the tenant it sets with HMAC-SHA-256(key, tenant id). The HMAC's inner and outer
+-- the tenant it sets with HMAC-SHA-256(key, tenant id ':' binding), where the binding
+-- is the session's backend pid and the transaction's start in microseconds (read in the
+-- transaction itself, runtime/withTenant.ts). A proof is good for one transaction of one
+-- session: one that leaks (a log line with bind parameters, the application's own
+-- logging, an error report) opens nothing in any other transaction, the next request
+-- on the same pooled connection included. The HMAC's inner and outer
 -- padded keys are kept with it, so a policy computes two SHA-256 and nothing else.
 -- Rotation: tenantc_rotate_context_key() makes a new current key and keeps the
 -- previous one valid until tenantc_retire_previous_context_key().
@@ -342,7 +347,8 @@ AS $fn$
   WHERE t.id = NULLIF(current_setting('app.tenant_id', true), '')::"app".tenant_id
     AND t.status IN ('active', 'suspended', 'offboarded')
     AND EXISTS (SELECT 1 FROM "app".tenantc_context_keys k
-                WHERE encode(sha256(k.outer_pad || sha256(k.inner_pad || convert_to(t.id, 'UTF8'))), 'hex')
+                WHERE encode(sha256(k.outer_pad || sha256(k.inner_pad || convert_to(
+                        t.id || ':' || pg_backend_pid()::text || ':' || (extract(epoch FROM transaction_timestamp()) * 1000000)::bigint::text, 'UTF8'))), 'hex')
                       = current_setting('app.tenant_proof', true))
 $fn$;
 CREATE OR REPLACE FUNCTION "app".current_writable_tenant_id() RETURNS "app".tenant_id
