@@ -28,7 +28,8 @@
 //    and after it ends. Put the application's own settings in its connection options
 //    (they outrank role defaults) or in the cluster's parameter group.
 import { createHmac } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
+import { connect as netConnect } from 'node:net';
+import pg, { type Pool, type PoolClient } from 'pg';
 
 const TENANT_ID = /^[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*$/;
 
@@ -42,10 +43,40 @@ export class TenantContextKeyError extends Error {}
 export class LentClientError extends Error {}
 /** COMMIT rolled back: a statement inside fn failed and fn went on; nothing was written. */
 export class TransactionAbortedError extends Error {}
+/** fn did not settle within deadlineMs: the transaction was abandoned and its connection destroyed. */
+export class DeadlineExceededError extends Error {}
+
+/** How long a request may hold its connection by default: the cluster's statement_timeout (compiler/emit/cfn/database.ts). */
+export const DEFAULT_DEADLINE_MS = 30_000;
 
 export interface WithTenantOptions {
   /** The tenant-context key, hex or bytes (README, "Tenant context"). Default: $TENANTC_CONTEXT_KEY. */
   readonly contextKey?: string | Uint8Array;
+  /**
+   * How long fn may hold the connection (default DEFAULT_DEADLINE_MS). At the deadline
+   * withTenant rejects with DeadlineExceededError and destroys the connection (the
+   * server rolls the transaction back), whatever fn is doing: SQL in the request can
+   * lift its own statement_timeout, not this timer. The transaction's statement_timeout
+   * and idle_in_transaction_session_timeout are set to it as well, so the server stops
+   * a statement still running on the destroyed connection. Infinity: no deadline.
+   */
+  readonly deadlineMs?: number;
+}
+
+/**
+ * The client fn receives: queries in the tenant's transaction and the escaping helpers,
+ * nothing of the connection under them. Not the pg client itself: with it, fn could
+ * leave an event listener that hears the next requests on the connection (another
+ * tenant's notices and errors), reach the wire protocol and node-postgres's record of
+ * prepared statements (client.connection), or pass a Submittable (a cursor, a stream),
+ * which node-postgres hands the connection to.
+ */
+export interface TenantDb {
+  readonly query: PoolClient['query'];
+  escapeLiteral(value: string): string;
+  escapeIdentifier(value: string): string;
+  /** Refuses, always: withTenant releases the connection itself once fn settles. */
+  release(): never;
 }
 
 /**
@@ -73,6 +104,8 @@ export const READ_BINDING = "SELECT pg_backend_pid()::text || ':' || (extract(ep
 const START = `SET ROLE NONE; ${PIN_ROLE_DEFAULTS}; BEGIN; ${READ_BINDING}`;
 
 const SET_TENANT = `SELECT set_config('app.tenant_id', $1, true), set_config('app.tenant_proof', $2, true),
+  set_config('statement_timeout', coalesce($3, current_setting('statement_timeout')), true),
+  set_config('idle_in_transaction_session_timeout', coalesce($3, current_setting('idle_in_transaction_session_timeout')), true),
   (SELECT coalesce(json_agg(json_build_array(name, prepare_time::text)), '[]') FROM pg_prepared_statements) AS statements`;
 
 /**
@@ -123,9 +156,11 @@ function contextKeyBytes(key: string | Uint8Array | undefined): Uint8Array {
 export async function withTenant<T>(
   pool: Pick<Pool, 'connect'>,
   tenantId: string,
-  fn: (db: PoolClient) => Promise<T>,
+  fn: (db: TenantDb) => Promise<T>,
   options: WithTenantOptions = {},
 ): Promise<T> {
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  if (!(deadlineMs > 0)) throw new RangeError(`deadlineMs is a positive number of milliseconds or Infinity, not ${deadlineMs}`);
   // Defence in depth: the database's tenant_id domain rejects such a value too.
   if (typeof tenantId !== 'string' || tenantId.length > 24 || !TENANT_ID.test(tenantId)) {
     throw new InvalidTenantIdError(`not a tenant id: ${JSON.stringify(tenantId)}`);
@@ -153,7 +188,8 @@ export async function withTenant<T>(
       const again = (await client.query(`COMMIT; BEGIN; ${READ_BINDING}`)) as unknown as { rows: { binding?: string }[] }[];
       binding = again[again.length - 1]?.rows[0]?.binding;
     }
-    const set = await client.query(SET_TENANT, [tenantId, tenantProof(contextKey, tenantId, String(binding))]);
+    const timeout = Number.isFinite(deadlineMs) ? String(Math.ceil(deadlineMs)) : null;
+    const set = await client.query(SET_TENANT, [tenantId, tenantProof(contextKey, tenantId, String(binding)), timeout]);
     found = new Map(parseStatements(set.rows[0]?.statements));
   } catch (e) {
     // Whatever state the connection is in, it is not one to hand to the next request.
@@ -164,9 +200,23 @@ export async function withTenant<T>(
   let broken: Error | undefined;
   try {
     let result: T;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      result = await fn(lentClient(client, lent, tenantId));
+      const settled = fn(lentClient(client, lent, tenantId));
+      result = Number.isFinite(deadlineMs)
+        ? await Promise.race([
+            settled,
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(
+                () =>
+                  reject(new DeadlineExceededError(`tenant ${tenantId}: the request held its connection past its deadline (${deadlineMs} ms); rolled back`)),
+                deadlineMs,
+              );
+            }),
+          ])
+        : await settled;
     } finally {
+      clearTimeout(timer);
       lent.settled = true;
     }
     const committed = await client.query('COMMIT');
@@ -175,6 +225,13 @@ export async function withTenant<T>(
     }
     return result;
   } catch (e) {
+    // Past the deadline the connection may still be running fn's statement: ROLLBACK
+    // would wait behind it. Destroying the connection rolls back on the server.
+    if (e instanceof DeadlineExceededError) {
+      broken = e;
+      cancelRunningStatement(client);
+      throw e;
+    }
     try {
       await client.query('ROLLBACK');
     } catch (rollbackError) {
@@ -234,28 +291,51 @@ function quoteIdent(name: string): string {
 }
 
 /**
- * The client fn receives: every method works until fn settles, and then refuses (a
- * query after COMMIT would run outside the tenant, or in the next request's), and
- * release() refuses always (withTenant releases the connection once it is cleared).
+ * The TenantDb lent to fn: query and the escaping helpers, each refusing once fn
+ * settles (a query after COMMIT would run outside the tenant, or in the next request's);
+ * release() refuses always.
  */
-function lentClient(client: PoolClient, lent: { readonly settled: boolean }, tenantId: string): PoolClient {
-  return new Proxy(client, {
-    get(target, property) {
-      if (property === 'release') {
-        return () => {
-          throw new LentClientError(`release() inside withTenant (tenant ${tenantId}): withTenant releases the connection itself once fn settles`);
-        };
-      }
-      const value = Reflect.get(target, property, target) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (lent.settled) {
-          throw new LentClientError(
-            `the connection withTenant lent for tenant ${tenantId} was used after fn settled: keep every query inside fn, and await it`,
-          );
-        }
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
+function lentClient(client: PoolClient, lent: { readonly settled: boolean }, tenantId: string): TenantDb {
+  const live = () => {
+    if (lent.settled) {
+      throw new LentClientError(`the connection withTenant lent for tenant ${tenantId} was used after fn settled: keep every query inside fn, and await it`);
+    }
+  };
+  const query = (config: unknown, ...rest: unknown[]) => {
+    live();
+    if (config !== null && typeof config === 'object' && typeof (config as { submit?: unknown }).submit === 'function') {
+      throw new LentClientError(`tenant ${tenantId}: a Submittable (cursor, stream) is handed the connection itself; query with text and values`);
+    }
+    return (client.query as (...a: unknown[]) => unknown).call(client, config, ...rest);
+  };
+  return Object.freeze({
+    query: query as PoolClient['query'],
+    escapeLiteral: (value: string) => (live(), pg.escapeLiteral(value)),
+    escapeIdentifier: (value: string) => (live(), pg.escapeIdentifier(value)),
+    release: (): never => {
+      throw new LentClientError(`release() inside withTenant (tenant ${tenantId}): withTenant releases the connection itself once fn settles`);
     },
   });
+}
+
+/**
+ * Asks the server to cancel the statement the connection is running (PostgreSQL's
+ * CancelRequest: the backend's pid and secret key, on a connection of its own). A
+ * connection destroyed mid-statement frees its pool slot, but the server only notices
+ * the closed socket when the statement next talks to it: a pg_sleep, or a query SQL in
+ * the request freed from statement_timeout (SET LOCAL statement_timeout = 0), would
+ * hold a server connection on. Best effort: pg_cancel_backend is not the application
+ * role's (every tenant's sessions are that one role), this needs no privilege.
+ */
+function cancelRunningStatement(client: PoolClient): void {
+  const c = client as unknown as { processID?: number | null; secretKey?: number | null; host?: string; port?: number };
+  if (!c.processID || c.secretKey === null || c.secretKey === undefined || !c.port) return;
+  const packet = Buffer.alloc(16);
+  packet.writeInt32BE(16, 0);
+  packet.writeInt32BE(80877102, 4); // the CancelRequest code (PostgreSQL protocol, "CancelRequest")
+  packet.writeInt32BE(c.processID, 8);
+  packet.writeInt32BE(c.secretKey, 12);
+  const socket = c.host?.startsWith('/') ? netConnect(`${c.host}/.s.PGSQL.${c.port}`) : netConnect(c.port, c.host ?? 'localhost');
+  socket.on('error', () => undefined);
+  socket.end(packet);
 }

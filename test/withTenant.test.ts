@@ -19,6 +19,7 @@ import {
   LentClientError,
   PIN_ROLE_DEFAULTS,
   READ_BINDING,
+  type TenantDb,
   TenantContextKeyError,
   TransactionAbortedError,
   withTenant,
@@ -113,7 +114,7 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
   let app: AppPool;
   let key: string;
   /** withTenant as the application calls it: the key is its configuration. */
-  const run = <T>(pool: Connectable, tenant: string, fn: (c: pg.PoolClient) => Promise<T>) => withTenant(pool, tenant, fn, { contextKey: key });
+  const run = <T>(pool: Connectable, tenant: string, fn: (c: TenantDb) => Promise<T>) => withTenant(pool, tenant, fn, { contextKey: key });
 
   W.before(async () => {
     db = await open();
@@ -146,7 +147,7 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
   });
 
   W("SQL in acme's request cannot become initech: app.tenant_id set to initech, with acme's proof or a forged one, shows nothing", async () => {
-    const attack = (c: pg.PoolClient) =>
+    const attack = (c: TenantDb) =>
       tenants(
         c
           .query(`SELECT set_config('app.tenant_id', 'initech', true), set_config('app.tenant_proof', repeat('0', 64), true);
@@ -232,7 +233,7 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
   });
 
   W("SET ROLE in acme's request does not reach initech's next request (on Aurora the role is a member of rds_iam)", async () => {
-    const attack = (c: pg.PoolClient) => c.query(`SET ROLE ${MEMBER_ROLE}`);
+    const attack = (c: TenantDb) => c.query(`SET ROLE ${MEMBER_ROLE}`);
     const next = () => run(app.pool, 'initech', (c) => tenants(c.query('SELECT tenant_id FROM app.projects')));
     await run(app.pool, 'acme', attack);
     assert.equal(await next(), ['initech']);
@@ -256,7 +257,7 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
   });
 
   W("lastval() in acme's next request does not name the sequence initech used last (DISCARD SEQUENCES)", async () => {
-    const attack = (c: pg.PoolClient) => c.query('SELECT lastval()');
+    const attack = (c: TenantDb) => c.query('SELECT lastval()');
     await run(app.pool, 'initech', (c) => c.query('INSERT INTO app.projects DEFAULT VALUES'));
     await rejects(run(app.pool, 'acme', attack), /lastval is not yet defined in this session/, 'lastval');
     const blind = mutatedPool(app.pool, (s) => s.replace('DISCARD SEQUENCES; ', ''));
@@ -265,9 +266,9 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
   });
 
   W("a temporary table acme names like an application table does not stand in for it in initech's request (DISCARD TEMP)", async () => {
-    const plant = (c: pg.PoolClient) => c.query(`CREATE TEMP TABLE projects AS SELECT 'forged-by-acme'::text AS tenant_id`);
+    const plant = (c: TenantDb) => c.query(`CREATE TEMP TABLE projects AS SELECT 'forged-by-acme'::text AS tenant_id`);
     // The application query without a schema: pg_temp comes first on search_path.
-    const read = (c: pg.PoolClient) =>
+    const read = (c: TenantDb) =>
       tenants(c.query('SET LOCAL search_path = app, public; SELECT tenant_id FROM projects').then((r) => (r as unknown as pg.QueryResult[])[1]!));
     await run(app.pool, 'acme', plant);
     assert.equal(await run(app.pool, 'initech', read), ['initech']);
@@ -278,7 +279,7 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
   });
 
   W('session settings, WITH HOLD cursors and LISTEN do not outlive the request', async () => {
-    const attack = (c: pg.PoolClient) =>
+    const attack = (c: TenantDb) =>
       c.query(`DECLARE leftover CURSOR WITH HOLD FOR SELECT tenant_id FROM app.invoices;
         SELECT set_config('app.tenant_id', 'acme', false), set_config('app.tenant_proof', current_setting('app.tenant_proof'), false);
         SET search_path = pg_temp, app; LISTEN acme_events`);
@@ -323,7 +324,7 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
       /release\(\) inside withTenant \(tenant acme\)/,
       'release inside fn',
     );
-    let stash: pg.PoolClient | undefined;
+    let stash: TenantDb | undefined;
     await run(app.pool, 'acme', async (c) => {
       stash = c;
     });
@@ -337,9 +338,62 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
     // and reads initech's rows.
     stash = undefined;
     await run(captured.pool, 'acme', async () => {
-      stash = captured.raw();
+      stash = captured.raw() as unknown as TenantDb;
     });
     assert.equal(await run(app.pool, 'initech', () => tenants(late())), ['initech'], "the raw client reads initech's rows");
+  });
+
+  W("the client lent to fn is query-only: no listener acme leaves hears initech's next request, no connection, no Submittable", async () => {
+    const heard: string[] = [];
+    const listen = async (c: TenantDb) => {
+      (c as unknown as pg.PoolClient).on('notice', (n) => heard.push(String(n.message)));
+    };
+    const initech = () => run(app.pool, 'initech', (c) => c.query(`DO $$ BEGIN RAISE NOTICE 'initech: payroll run %', 42; END $$`));
+    await rejects(run(app.pool, 'acme', listen), /\.on is not a function/, 'on()');
+    await initech();
+    assert.equal(heard, []);
+    await run(app.pool, 'acme', async (c) => {
+      assert.equal(Object.keys(c).sort(), ['escapeIdentifier', 'escapeLiteral', 'query', 'release']);
+      assert.is((c as unknown as { connection?: unknown }).connection, undefined, 'no wire protocol, no parsedStatements');
+      assert.is(c.escapeLiteral("o'hare"), "'o''hare'");
+      assert.throws(
+        () => c.query({ submit: () => undefined } as unknown as string),
+        (e: unknown) => e instanceof LentClientError,
+      );
+    });
+    if (!server) return; // PGlite's client emits no notice events.
+    // The mutation: fn holds the raw client. Its listener hears initech's next request.
+    const captured = capturingPool(app.pool);
+    await run(captured.pool, 'acme', async () => listen(captured.raw() as unknown as TenantDb));
+    try {
+      await initech();
+      assert.equal(heard, ['initech: payroll run 42'], "acme's listener hears initech");
+    } finally {
+      captured.raw().removeAllListeners('notice');
+    }
+  });
+
+  W('a request past its deadline is abandoned and its connection destroyed: one tenant cannot hold a pooled connection', async () => {
+    if (!server) return; // PGlite runs pg_sleep on the event loop's thread: no timer fires meanwhile.
+    const before = app.destroyed();
+    await rejects(
+      withTenant(app.pool, 'acme', (c) => c.query('SET LOCAL statement_timeout = 0; SELECT pg_sleep(30)'), { contextKey: key, deadlineMs: 300 }),
+      /held its connection past its deadline \(300 ms\)/,
+      'deadline',
+    );
+    assert.is(app.destroyed(), before + 1, 'the connection is destroyed, not returned mid-statement');
+    // The server cancels the statement (CancelRequest) and the backend ends: nothing of
+    // the request holds a server connection (the sleep had 30 s to go, without a timeout).
+    const sleeping = () => db.admin.query(`SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()`);
+    for (let i = 0; i < 50 && (await sleeping()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await sleeping(), [], "the backend that ran acme's statement is gone");
+    assert.equal(await tenants(run(app.pool, 'initech', (c) => c.query('SELECT tenant_id FROM app.projects'))), ['initech'], 'the pool serves on');
+    // The mutation: no deadline. The request holds its connection for as long as its SQL says.
+    const held = await withTenant(app.pool, 'acme', (c) => c.query('SET LOCAL statement_timeout = 0; SELECT pg_sleep(1)').then(() => 'held'), {
+      contextKey: key,
+      deadlineMs: Number.POSITIVE_INFINITY,
+    });
+    assert.is(held, 'held', 'without a deadline, pg_sleep(1) ran to its end past 300 ms');
   });
 
   W('a failed statement that fn swallowed is not reported as written: COMMIT rolled back', async () => {
@@ -527,7 +581,7 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
       'COPY TO a file',
     );
     const other = await db.appPool();
-    const lockAll = (c: pg.PoolClient) => c.query('SELECT id FROM app.projects FOR UPDATE NOWAIT').then((r) => r.rowCount);
+    const lockAll = (c: TenantDb) => c.query('SELECT id FROM app.projects FOR UPDATE NOWAIT').then((r) => r.rowCount);
     /** acme's attempt while initech holds its rows FOR UPDATE in a request of its own. */
     const whileInitechLocks = async <T>(attempt: () => Promise<T>): Promise<T> => {
       let held!: () => void;
