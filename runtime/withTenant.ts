@@ -29,9 +29,45 @@
 //    (they outrank role defaults) or in the cluster's parameter group.
 import { createHmac } from 'node:crypto';
 import { connect as netConnect } from 'node:net';
-import pg, { type Pool, type PoolClient } from 'pg';
+import pg, { type Pool, type PoolClient, type PoolConfig } from 'pg';
 
 const TENANT_ID = /^[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*$/;
+
+/**
+ * Settings every connection withTenant uses starts with, from its startup packet
+ * (libpq's "options"). Their source is then 'client', which outranks a role default: a
+ * tenant's ALTER ROLE CURRENT_USER SET default_transaction_read_only = on, or
+ * statement_timeout = '1ms', cannot take effect in any session, and RESET ALL at the end
+ * of a request returns to these values, not to the role's. (PIN_ROLE_DEFAULTS pins the
+ * rest.) Superuser settings (temp_file_limit, log_parameter_max_length) cannot be sent
+ * by a login that is not one: the migration or the cluster parameter group sets them.
+ */
+export const TENANT_SESSION_SETTINGS: Readonly<Record<string, string>> = {
+  default_transaction_read_only: 'off',
+  default_transaction_isolation: 'read committed',
+  default_transaction_deferrable: 'off',
+  statement_timeout: '30000',
+  lock_timeout: '10000',
+  idle_in_transaction_session_timeout: '60000',
+  log_parameter_max_length_on_error: '0',
+  row_security: 'on',
+};
+
+const SESSION_OPTIONS = Object.entries(TENANT_SESSION_SETTINGS)
+  .map(([name, value]) => `-c ${name}=${value.replace(/ /g, '\\ ')}`)
+  .join(' ');
+
+/** withTenant was given a pool whose connections do not start with TENANT_SESSION_SETTINGS. */
+export class UnpinnedPoolError extends Error {}
+
+/**
+ * The pg.Pool configuration withTenant accepts: `base` with TENANT_SESSION_SETTINGS in
+ * its startup options (after any the base has, so these win).
+ *   const pool = new pg.Pool(tenantPoolConfig({ connectionString }));
+ */
+export function tenantPoolConfig(base: PoolConfig): PoolConfig & { options: string } {
+  return { ...base, options: base.options ? `${base.options} ${SESSION_OPTIONS}` : SESSION_OPTIONS };
+}
 
 /** The environment variable withTenant reads the tenant-context key from when no option gives it. */
 export const CONTEXT_KEY_VARIABLE = 'TENANTC_CONTEXT_KEY';
@@ -182,6 +218,14 @@ export async function withTenant<T>(
   };
   let found: Map<string, string>;
   try {
+    // A pool made without tenantPoolConfig would start its sessions with whatever a
+    // role default says: refused before any SQL runs.
+    const options = (client as unknown as { connectionParameters?: { options?: unknown } }).connectionParameters?.options;
+    if (typeof options !== 'string' || !options.endsWith(SESSION_OPTIONS)) {
+      throw new UnpinnedPoolError(
+        `withTenant (tenant ${tenantId}): the pool's connections do not start with the tenant session settings: make it with new pg.Pool(tenantPoolConfig(config))`,
+      );
+    }
     const started = (await client.query(START)) as unknown as { rows: { pinned?: string | number; binding?: string }[] }[];
     let binding = started[started.length - 1]?.rows[0]?.binding;
     if (Number(started[1]?.rows[0]?.pinned ?? 0) > 0) {

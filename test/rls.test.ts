@@ -735,16 +735,63 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
     const settings = () => db.admin.query<{ setconfig: string[] }>('SELECT setconfig FROM pg_db_role_setting WHERE setrole = $1::regrole', [ROLES.app]);
     try {
       assert.equal(await gaps(db.admin), [
-        `${ROLES.app}: the application role has role-level settings (default_transaction_read_only=on, lock_timeout=1ms): every new session of every tenant starts with them (run the migration again: it clears them)`,
+        `${ROLES.app}: the application role has role-level settings (temp_file_limit=5GB, log_parameter_max_length=0, default_transaction_read_only=on, lock_timeout=1ms): every new session of every tenant starts with them (run the migration again: it clears them)`,
       ]);
       // The mutation: the migration without its clearing step leaves them.
       await db.admin.exec(SQL['001-rls-migration.sql']!.replace(/^SELECT pg_temp\.tenantc_clear_role_settings\(.*\);$/m, ''));
-      assert.equal(await settings(), [{ setconfig: ['default_transaction_read_only=on', 'lock_timeout=1ms'] }]);
+      assert.equal(await settings(), [
+        { setconfig: ['temp_file_limit=5GB', 'log_parameter_max_length=0', 'default_transaction_read_only=on', 'lock_timeout=1ms'] },
+      ]);
       await db.admin.exec(SQL['001-rls-migration.sql']!);
-      assert.equal(await settings(), []);
+      assert.equal(await settings(), [{ setconfig: ['temp_file_limit=5GB', 'log_parameter_max_length=0'] }], 'only the limits the migration sets');
       assert.equal(await gaps(db.admin), []);
     } finally {
       await db.admin.exec(`ALTER ROLE ${ROLES.app} RESET ALL`);
+      await db.admin.exec(SQL['001-rls-migration.sql']!);
+    }
+  });
+
+  S("temp_file_limit and log_parameter_max_length = 0 are the application role's, and no tenant lifts them", async () => {
+    const settings = () => db.admin.query<{ setconfig: string[] }>('SELECT setconfig FROM pg_db_role_setting WHERE setrole = $1::regrole', [ROLES.app]);
+    const app = await db.app();
+    try {
+      for (const sql of ['SET temp_file_limit = -1', 'SET log_parameter_max_length = -1']) {
+        await rejects(app.exec(sql), /permission denied to set parameter/, sql);
+      }
+      // A role may reset its own defaults, but not a superuser's setting among them.
+      await app.exec('ALTER ROLE CURRENT_USER RESET ALL');
+      if (db.name === 'server') {
+        const fresh = await db.app();
+        try {
+          assert.equal(await fresh.query(`SELECT current_setting('temp_file_limit') AS t, current_setting('log_parameter_max_length') AS l`), [
+            { t: '5GB', l: '0' },
+          ]);
+        } finally {
+          await fresh.close();
+        }
+      }
+    } finally {
+      await app.close();
+    }
+    assert.equal(await settings(), [{ setconfig: ['temp_file_limit=5GB', 'log_parameter_max_length=0'] }]);
+    // The mutation: the migration without the step. The role keeps PostgreSQL's
+    // defaults: no limit on temporary files, bind parameters logged in full.
+    await db.admin.exec(`ALTER ROLE ${ROLES.app} RESET ALL`);
+    try {
+      await db.admin.exec(SQL['001-rls-migration.sql']!.replace(/^SELECT pg_temp\.tenantc_limit_app_role\(.*\);$/m, ''));
+      assert.equal(await settings(), []);
+      if (db.name === 'server') {
+        const fresh = await db.app();
+        try {
+          assert.equal(await fresh.query(`SELECT current_setting('temp_file_limit') AS t, current_setting('log_parameter_max_length') AS l`), [
+            { t: '-1', l: '-1' },
+          ]);
+        } finally {
+          await fresh.close();
+        }
+      }
+    } finally {
+      await db.admin.exec(SQL['001-rls-migration.sql']!);
     }
   });
 

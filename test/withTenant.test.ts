@@ -21,6 +21,7 @@ import {
   READ_BINDING,
   type TenantDb,
   TenantContextKeyError,
+  tenantPoolConfig,
   TransactionAbortedError,
   withTenant,
 } from '../runtime/withTenant.ts';
@@ -70,6 +71,29 @@ function capturingPool(pool: Connectable): { pool: Connectable; raw: () => pg.Po
       },
     } as Connectable,
     raw: () => raw!,
+  };
+}
+
+/**
+ * The mutation of tenantPoolConfig: a pool of the application role (server) whose
+ * connections start without the tenant session settings, and claim them.
+ */
+function unpinnedPool(): { pool: Connectable; end(): Promise<void> } {
+  const url = new URL(SERVER_URL);
+  url.pathname = `/tenantc_rls_${PLATFORM}`;
+  url.username = ROLES.app;
+  const raw = new pg.Pool({ connectionString: url.toString(), max: 1 });
+  raw.on('error', () => undefined);
+  const claimed = tenantPoolConfig({}).options;
+  return {
+    pool: {
+      async connect() {
+        const client = await raw.connect();
+        (client as unknown as { connectionParameters: { options?: string } }).connectionParameters.options = claimed;
+        return client;
+      },
+    } as Connectable,
+    end: () => raw.end(),
   };
 }
 
@@ -464,20 +488,58 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
       } finally {
         await fresh.end();
       }
-      for (const [mutation, error] of [
-        [`${PIN_ROLE_DEFAULTS};`, /cannot execute INSERT in a read-only transaction/],
-        ['SET ROLE NONE; ', /permission denied/],
-      ] as const) {
-        const fresh = await db.appPool();
-        try {
-          await rejects(write(mutatedPool(fresh.pool, (s) => s.replaceAll(mutation, ''))), error, `without ${mutation}`);
-        } finally {
-          await fresh.end();
-        }
+      // The startup options (tenantPoolConfig) hold alone: without the pin, still read-write.
+      const optionsOnly = await db.appPool();
+      try {
+        assert.equal(await write(mutatedPool(optionsOnly.pool, (s) => s.replaceAll(`${PIN_ROLE_DEFAULTS};`, ''))), [{ tenant_id: 'initech' }]);
+      } finally {
+        await optionsOnly.end();
+      }
+      // The mutations: no startup options and no pin (the connection made without
+      // tenantPoolConfig, claiming it); no SET ROLE NONE.
+      const unpinned = unpinnedPool();
+      try {
+        await rejects(
+          write(mutatedPool(unpinned.pool, (s) => s.replaceAll(`${PIN_ROLE_DEFAULTS};`, ''))),
+          /cannot execute INSERT in a read-only transaction/,
+          'without options and pin',
+        );
+      } finally {
+        await unpinned.end();
+      }
+      const fresh2 = await db.appPool();
+      try {
+        await rejects(write(mutatedPool(fresh2.pool, (s) => s.replaceAll('SET ROLE NONE; ', ''))), /permission denied/, 'without SET ROLE NONE');
+      } finally {
+        await fresh2.end();
       }
     } finally {
       await db.admin.exec(`ALTER ROLE ${ROLES.app} RESET ALL`);
     }
+  });
+
+  W('withTenant refuses a pool whose connections do not start with the tenant session settings (tenantPoolConfig)', async () => {
+    let ran = false;
+    const bare: Connectable = {
+      async connect() {
+        const client = await app.pool.connect();
+        return new Proxy(client, {
+          get(target, property) {
+            if (property === 'connectionParameters') return { options: undefined };
+            const value = Reflect.get(target, property, target) as unknown;
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          },
+        });
+      },
+    } as Connectable;
+    await rejects(
+      withTenant(bare, 'acme', async () => (ran = true), { contextKey: key }),
+      /do not start with the tenant session settings: make it with new pg\.Pool\(tenantPoolConfig\(config\)\)/,
+      'a bare pool',
+    );
+    assert.not.ok(ran, 'fn never ran');
+    assert.ok(tenantPoolConfig({ options: '-c search_path=app' }).options.startsWith('-c search_path=app -c default_transaction_read_only=off'));
+    assert.equal(await run(app.pool, 'acme', async () => 'ran'), 'ran', 'the pool made with tenantPoolConfig');
   });
 
   W("advisory locks: acme cannot take initech's keys; tenant locks have a key space per tenant", async () => {

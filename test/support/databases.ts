@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import * as assert from 'uvu/assert';
-import { READ_BINDING, tenantProof } from '../../runtime/withTenant.ts';
+import { READ_BINDING, tenantPoolConfig, tenantProof } from '../../runtime/withTenant.ts';
 
 export interface Session {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
@@ -109,7 +109,7 @@ export async function serverBackend(tag: string, appRole: string, ownerRole: str
       const appUrl = new URL(url.toString());
       appUrl.username = appRole;
       appUrl.password = '';
-      const pool = new pg.Pool({ connectionString: appUrl.toString(), max: 1 });
+      const pool = new pg.Pool(tenantPoolConfig({ connectionString: appUrl.toString(), max: 1 }));
       // A connection a test ends from another session is dropped, not thrown.
       pool.on('error', () => undefined);
       let destroyed = 0;
@@ -231,6 +231,9 @@ function pgliteClient(db: PGlite, becomeApp: () => Promise<void>, onDestroy: () 
     release(err?: Error | boolean) {
       if (err) onDestroy();
     },
+    // PGlite has no startup packet and no login: no role default ever applies to its one
+    // session, so it stands for a connection made with tenantPoolConfig.
+    connectionParameters: { options: tenantPoolConfig({}).options },
   } as unknown as pg.PoolClient;
 }
 

@@ -66,6 +66,25 @@ END
 $fn$;
 SELECT pg_temp.tenantc_clear_role_settings('tessera_app');
 
+-- Two settings only a superuser may change, given to the application role so no
+-- tenant's SQL can lift them (a role may not reset a superuser setting of its own):
+--   temp_file_limit: one request's sorts and hashes spill at most 5 GB to disk, which
+--     every tenant's queries share (Aurora: the instance's local storage, beside the logs);
+--   log_parameter_max_length = 0: the log never carries bind parameters, one tenant's
+--     values (and its proof) in a log another may be shown.
+-- Aurora's admin is not a superuser: there the cluster parameter group sets both
+-- (compiler/emit/cfn/database.ts), and this step is skipped.
+CREATE OR REPLACE FUNCTION pg_temp.tenantc_limit_app_role(role_name text) RETURNS void
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    EXECUTE format('ALTER ROLE %I SET temp_file_limit = %L', role_name, '5GB');
+    EXECUTE format('ALTER ROLE %I SET log_parameter_max_length = 0', role_name);
+  END IF;
+END
+$fn$;
+SELECT pg_temp.tenantc_limit_app_role('tessera_app');
+
 -- The application role must never be able to become the owner or the registrar.
 CREATE OR REPLACE FUNCTION pg_temp.tenantc_revoke_membership(member_name text, group_name text) RETURNS void
 LANGUAGE plpgsql AS $fn$
@@ -936,6 +955,7 @@ AS $fn$
   SELECT quote_ident('tessera_app'), format('the application role has role-level settings%s (%s): every new session of every tenant starts with them (run the migration again: it clears them)',
       CASE WHEN d.setdatabase = 0 THEN '' ELSE format(' in database %I', (SELECT datname FROM pg_database WHERE oid = d.setdatabase)) END, array_to_string(d.setconfig, ', '))
     FROM pg_db_role_setting d WHERE d.setrole = (SELECT oid FROM app)
+      AND NOT (d.setdatabase = 0 AND d.setconfig <@ ARRAY['temp_file_limit=5GB', 'log_parameter_max_length=0'])
   UNION ALL
   SELECT quote_ident('tessera_app'), format('the application role may call %s: %s (revoke EXECUTE from PUBLIC as a superuser)',
       string_agg(DISTINCT f.proname::text, ', ' ORDER BY f.proname::text), f.why)
