@@ -22,7 +22,17 @@ export type { AwsClientConfig, CredentialsProvider, TenantCredentials } from './
 export { type CacheConnector, type CacheConnectorOptions, type CacheEndpoint, cacheConnector } from './cache.ts';
 export { CACHE_TOKEN_SECONDS, elastiCacheIamToken } from './cacheAuth.ts';
 export { type CredentialBroker, type CredentialBrokerOptions, credentialBroker } from './credentials.ts';
-export { checkHostMap, hostResolver, type HostResolverOptions, normalizeHost, readHostMap, type ResolveTenant, type TenantResolution } from './hosts.ts';
+export {
+  checkHostMap,
+  type HostedRequest,
+  hostResolver,
+  type HostResolverOptions,
+  normalizeHost,
+  readHostMap,
+  requestHost,
+  type ResolveTenant,
+  type TenantResolution,
+} from './hosts.ts';
 export { tenantObjectKey } from './objectKeys.ts';
 export { type CloudWatchTenantLogOptions, cloudWatchTenantLog, jsonLinesLog, type LogRecord, type RequestFacts, refusalRecord, type TenantLog } from './log.ts';
 export { type ParameterStore, type ParameterStoreOptions, parameterStore, type TenantParameters, tenantParameters } from './parameters.ts';
