@@ -19,7 +19,14 @@ import { tokenVerifier, type VerifyTenantToken } from './tokens.ts';
 
 export { RUNTIME_HOSTS_FILE, RUNTIME_HOSTS_FORMAT, type RuntimeHostMap, type RuntimeTenant, TENANT_PARAMETERS } from '../compiler/outputFormat.ts';
 export type { AwsClientConfig, CredentialsProvider, TenantCredentials } from './aws.ts';
-export { type CacheConnector, type CacheConnectorOptions, type CacheEndpoint, cacheConnector } from './cache.ts';
+export {
+  CacheCommandTooLargeError,
+  type CacheConnector,
+  type CacheConnectorOptions,
+  type CacheEndpoint,
+  cacheConnector,
+  DEFAULT_MAX_COMMAND_BYTES,
+} from './cache.ts';
 export { CACHE_TOKEN_SECONDS, elastiCacheIamToken } from './cacheAuth.ts';
 export { type CredentialBroker, type CredentialBrokerOptions, credentialBroker } from './credentials.ts';
 export {
