@@ -32,7 +32,21 @@ export interface CacheConnectorOptions {
   readonly renewPasswordSeconds?: number;
   /** More ioredis options (tls: ElastiCache requires TLS in transit). */
   readonly redisOptions?: RedisOptions;
+  /**
+   * The largest command a tenant's client sends, its arguments' bytes together (default
+   * DEFAULT_MAX_COMMAND_BYTES). The cache is one memory for every tenant on it, and the
+   * server takes a value up to 512 MB (proto-max-bulk-len) into a query buffer of up to
+   * 1 GB (client-query-buffer-limit): one tenant's user, through an application that
+   * caches what it is sent, would evict every other tenant's keys or stall the server.
+   */
+  readonly maxCommandBytes?: number;
 }
+
+/** 1 MiB: far above a cached page or session, far below what would crowd other tenants out. */
+export const DEFAULT_MAX_COMMAND_BYTES = 1024 * 1024;
+
+/** A command refused before it was sent: larger than maxCommandBytes. */
+export class CacheCommandTooLargeError extends Error {}
 
 export interface CacheConnector {
   tenantCache(tenantId: string): Promise<Redis>;
@@ -44,6 +58,7 @@ export function cacheConnector(options: CacheConnectorOptions): CacheConnector {
   const clients = new Map<string, Promise<Redis>>();
   const timers: NodeJS.Timeout[] = [];
   const renewMs = (options.renewPasswordSeconds ?? 600) * 1000;
+  const maxBytes = options.maxCommandBytes ?? DEFAULT_MAX_COMMAND_BYTES;
 
   async function open(tenantId: string): Promise<Redis> {
     const t = options.map.tenants[tenantId]!;
@@ -62,6 +77,39 @@ export function cacheConnector(options: CacheConnectorOptions): CacheConnector {
       connectionName: undefined,
     });
     client.on('error', () => undefined);
+    // A command alone goes through sendCommand: measured there. A pipeline (MULTI too)
+    // is measured whole at exec, before any of it is queued: refusing one command in the
+    // middle would leave the others queued for replies that never come.
+    type Queued = { name: string; args: unknown[]; reject(e: Error): void; promise: Promise<unknown> };
+    const tooLarge = (command: Queued): CacheCommandTooLargeError | undefined => {
+      let bytes = 0;
+      for (const a of command.args) bytes += Buffer.isBuffer(a) ? a.length : Buffer.byteLength(String(a));
+      return bytes > maxBytes
+        ? new CacheCommandTooLargeError(`tenant ${tenantId}: ${command.name.toUpperCase()} of ${bytes} bytes, more than ${maxBytes}: not sent`)
+        : undefined;
+    };
+    const send = client.sendCommand.bind(client) as (c: Queued, s?: unknown, n?: unknown) => unknown;
+    client.sendCommand = ((command: Queued, stream?: { isPipeline?: boolean }, node?: unknown) => {
+      const refused = stream?.isPipeline ? undefined : tooLarge(command);
+      if (refused) {
+        command.reject(refused);
+        return command.promise;
+      }
+      return send(command, stream, node);
+    }) as unknown as typeof client.sendCommand;
+    for (const method of ['pipeline', 'multi'] as const) {
+      const make = (client[method] as (...a: unknown[]) => unknown).bind(client);
+      (client as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        const batch = make(...args) as { exec?: (...a: unknown[]) => Promise<unknown>; _queue?: Queued[] };
+        if (typeof batch?.exec !== 'function') return batch; // multi({ pipeline: false }): commands go one by one, measured above.
+        const exec = batch.exec.bind(batch);
+        batch.exec = (...a: unknown[]) => {
+          const refused = (batch._queue ?? []).map(tooLarge).find((e) => e !== undefined);
+          return refused ? Promise.reject(refused) : exec(...a);
+        };
+        return batch;
+      };
+    }
     await client.connect();
     if (renewMs > 0) {
       const timer = setInterval(() => {

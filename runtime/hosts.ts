@@ -32,6 +32,47 @@ export function normalizeHost(raw: string | undefined): string | null {
   return host.length > 0 && host.length <= 253 && HOST_NAME.test(host) ? host : null;
 }
 
+/** What requestHost reads of a request: Node's IncomingMessage (Fastify: request.raw) has both. */
+export interface HostedRequest {
+  /** The request target as sent: origin-form (/path) or absolute-form (https://host/path). */
+  readonly url?: string;
+  /** Header names and values, alternating, as received (Node keeps duplicates here only). */
+  readonly rawHeaders: readonly string[];
+}
+
+/**
+ * The one Host a request names, for resolveTenant; or a 400 refusal when the request
+ * names two. Node's request.headers.host keeps only the first of two Host headers, and
+ * a request target in absolute form (GET https://b.example/ HTTP/1.1) names a host of
+ * its own, which HTTP says wins over Host (RFC 9112, section 3.2.2). A proxy in front
+ * (the ALB routes by Host) and this process could then read different hosts: the ALB
+ * routes the request as tenant A, a server reading the other one serves tenant B. Such
+ * a request is ambiguous and refused, never resolved either way.
+ */
+export function requestHost(
+  request: HostedRequest,
+): { readonly ok: true; readonly host: string | undefined } | { readonly ok: false; readonly refusal: Refusal } {
+  const refuse = (message: string) => ({ ok: false as const, refusal: { status: 400 as const, reason: 'host-ambiguous' as const, message, tenantId: null } });
+  const hosts: string[] = [];
+  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
+    if (request.rawHeaders[i]!.toLowerCase() === 'host') hosts.push(request.rawHeaders[i + 1]!);
+  }
+  if (hosts.length > 1) return refuse('the request has more than one Host header');
+  const host = hosts[0];
+  const target = request.url ?? '';
+  if (!target.startsWith('/') && target !== '*') {
+    let authority: string;
+    try {
+      authority = new URL(target).host;
+    } catch {
+      return refuse('the request target is neither a path nor an absolute URL');
+    }
+    const named = normalizeHost(authority);
+    if (named === null || named !== normalizeHost(host)) return refuse('the request target names another host than the Host header');
+  }
+  return { ok: true, host };
+}
+
 export type TenantResolution =
   | { readonly ok: true; readonly host: string; readonly tenantId: string; readonly tenant: RuntimeTenant }
   | { readonly ok: false; readonly refusal: Refusal };

@@ -19,10 +19,27 @@ import { tokenVerifier, type VerifyTenantToken } from './tokens.ts';
 
 export { RUNTIME_HOSTS_FILE, RUNTIME_HOSTS_FORMAT, type RuntimeHostMap, type RuntimeTenant, TENANT_PARAMETERS } from '../compiler/outputFormat.ts';
 export type { AwsClientConfig, CredentialsProvider, TenantCredentials } from './aws.ts';
-export { type CacheConnector, type CacheConnectorOptions, type CacheEndpoint, cacheConnector } from './cache.ts';
+export {
+  CacheCommandTooLargeError,
+  type CacheConnector,
+  type CacheConnectorOptions,
+  type CacheEndpoint,
+  cacheConnector,
+  DEFAULT_MAX_COMMAND_BYTES,
+} from './cache.ts';
 export { CACHE_TOKEN_SECONDS, elastiCacheIamToken } from './cacheAuth.ts';
 export { type CredentialBroker, type CredentialBrokerOptions, credentialBroker } from './credentials.ts';
-export { checkHostMap, hostResolver, type HostResolverOptions, normalizeHost, readHostMap, type ResolveTenant, type TenantResolution } from './hosts.ts';
+export {
+  checkHostMap,
+  type HostedRequest,
+  hostResolver,
+  type HostResolverOptions,
+  normalizeHost,
+  readHostMap,
+  requestHost,
+  type ResolveTenant,
+  type TenantResolution,
+} from './hosts.ts';
 export { tenantObjectKey } from './objectKeys.ts';
 export { type CloudWatchTenantLogOptions, cloudWatchTenantLog, jsonLinesLog, type LogRecord, type RequestFacts, refusalRecord, type TenantLog } from './log.ts';
 export { type ParameterStore, type ParameterStoreOptions, parameterStore, type TenantParameters, tenantParameters } from './parameters.ts';
@@ -43,7 +60,14 @@ export {
   InvalidTenantIdError,
   LentClientError,
   PIN_ROLE_DEFAULTS,
+  READ_BINDING,
+  TENANT_SESSION_SETTINGS,
   TenantContextKeyError,
+  type TenantDb,
+  tenantPoolConfig,
+  UnpinnedPoolError,
+  DeadlineExceededError,
+  DEFAULT_DEADLINE_MS,
   TransactionAbortedError,
   tenantProof,
   type WithTenantOptions,

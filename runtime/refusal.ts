@@ -4,6 +4,8 @@
 // the refusal can be logged to that tenant's stream.
 
 export type RefusalReason =
+  /** 400: two Host headers, or an absolute-form request target naming another host than Host (requestHost). */
+  | 'host-ambiguous'
   /** 421: no Host header, or one that is not a host name. */
   | 'host-missing'
   | 'host-invalid'
@@ -29,7 +31,7 @@ export type RefusalReason =
   | 'token-signature';
 
 export interface Refusal {
-  readonly status: 401 | 403 | 421;
+  readonly status: 400 | 401 | 403 | 421;
   readonly reason: RefusalReason;
   readonly message: string;
   /** The tenant the request resolved to, when it did (refusals are logged to its stream). */

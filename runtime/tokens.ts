@@ -119,9 +119,14 @@ export function tokenVerifier(options: TokenVerifierOptions): VerifyTenantToken 
       };
     } catch (e) {
       const known = REASONS.find(([type]) => e instanceof type);
-      // Anything else (the JWKS could not be fetched, ...) is the server's problem, not the client's.
-      if (!known) throw e;
-      return refuse(known[1], known[2]);
+      if (known) return refuse(known[1], known[2]);
+      // Anything else comes of the keys: the JWKS could not be fetched or parsed, a key
+      // in it is unusable (JwksValidationError, JwkValidationError, JwkInvalidKtyError,
+      // FetchError...), a kid asked for again too soon. The token is not accepted, and
+      // the answer is a plain 401: a 500 with the library's message or stack would show
+      // a client how the keys are fetched, and a token chosen to make the fetch fail
+      // (an unknown kid, over and over) would turn into errors the operators chase.
+      return refuse('token-signature', "the token's signing key could not be obtained from this tenant's user pool");
     }
   };
 }

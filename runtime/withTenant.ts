@@ -7,12 +7,16 @@
 // application role every tenant shares. Three things keep it inside A:
 //
 // 1. The tenant is proven, not just named. withTenant sets app.tenant_id and
-//    app.tenant_proof = HMAC-SHA-256(context key, tenant id), both bound as
-//    parameters to set_config(..., is_local => true), so they last until the
+//    app.tenant_proof = HMAC-SHA-256(context key, "<tenant id>:<binding>"), both bound
+//    as parameters to set_config(..., is_local => true), so they last until the
 //    transaction ends. The policies accept a tenant only with its proof
 //    (current_tenant_id() in the migration). The key lives in this process and in a
 //    table only the registrar reads: SQL in the session can set app.tenant_id to B,
-//    but cannot compute B's proof, so it sees nothing of B.
+//    but cannot compute B's proof, so it sees nothing of B. The binding is the
+//    session's backend pid and the transaction's start (microseconds), read inside the
+//    transaction: a proof of B that leaks (a log line with bind parameters, an error
+//    report) is good for B's one transaction only, already over, and never for the
+//    next request on the same connection, whose transaction starts later.
 // 2. Nothing the request does to the session outlives it: before the connection goes
 //    back to the pool, withTenant clears every kind of session state PostgreSQL has
 //    (CLEANUP below) and removes the prepared statements made during the request, or
@@ -24,9 +28,46 @@
 //    and after it ends. Put the application's own settings in its connection options
 //    (they outrank role defaults) or in the cluster's parameter group.
 import { createHmac } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
+import { connect as netConnect } from 'node:net';
+import pg, { type Pool, type PoolClient, type PoolConfig } from 'pg';
 
 const TENANT_ID = /^[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*$/;
+
+/**
+ * Settings every connection withTenant uses starts with, from its startup packet
+ * (libpq's "options"). Their source is then 'client', which outranks a role default: a
+ * tenant's ALTER ROLE CURRENT_USER SET default_transaction_read_only = on, or
+ * statement_timeout = '1ms', cannot take effect in any session, and RESET ALL at the end
+ * of a request returns to these values, not to the role's. (PIN_ROLE_DEFAULTS pins the
+ * rest.) Superuser settings (temp_file_limit, log_parameter_max_length) cannot be sent
+ * by a login that is not one: the migration or the cluster parameter group sets them.
+ */
+export const TENANT_SESSION_SETTINGS: Readonly<Record<string, string>> = {
+  default_transaction_read_only: 'off',
+  default_transaction_isolation: 'read committed',
+  default_transaction_deferrable: 'off',
+  statement_timeout: '30000',
+  lock_timeout: '10000',
+  idle_in_transaction_session_timeout: '60000',
+  log_parameter_max_length_on_error: '0',
+  row_security: 'on',
+};
+
+const SESSION_OPTIONS = Object.entries(TENANT_SESSION_SETTINGS)
+  .map(([name, value]) => `-c ${name}=${value.replace(/ /g, '\\ ')}`)
+  .join(' ');
+
+/** withTenant was given a pool whose connections do not start with TENANT_SESSION_SETTINGS. */
+export class UnpinnedPoolError extends Error {}
+
+/**
+ * The pg.Pool configuration withTenant accepts: `base` with TENANT_SESSION_SETTINGS in
+ * its startup options (after any the base has, so these win).
+ *   const pool = new pg.Pool(tenantPoolConfig({ connectionString }));
+ */
+export function tenantPoolConfig(base: PoolConfig): PoolConfig & { options: string } {
+  return { ...base, options: base.options ? `${base.options} ${SESSION_OPTIONS}` : SESSION_OPTIONS };
+}
 
 /** The environment variable withTenant reads the tenant-context key from when no option gives it. */
 export const CONTEXT_KEY_VARIABLE = 'TENANTC_CONTEXT_KEY';
@@ -38,10 +79,40 @@ export class TenantContextKeyError extends Error {}
 export class LentClientError extends Error {}
 /** COMMIT rolled back: a statement inside fn failed and fn went on; nothing was written. */
 export class TransactionAbortedError extends Error {}
+/** fn did not settle within deadlineMs: the transaction was abandoned and its connection destroyed. */
+export class DeadlineExceededError extends Error {}
+
+/** How long a request may hold its connection by default: the cluster's statement_timeout (compiler/emit/cfn/database.ts). */
+export const DEFAULT_DEADLINE_MS = 30_000;
 
 export interface WithTenantOptions {
   /** The tenant-context key, hex or bytes (docs/isolation.md, "Tenant context"). Default: $TENANTC_CONTEXT_KEY. */
   readonly contextKey?: string | Uint8Array;
+  /**
+   * How long fn may hold the connection (default DEFAULT_DEADLINE_MS). At the deadline
+   * withTenant rejects with DeadlineExceededError and destroys the connection (the
+   * server rolls the transaction back), whatever fn is doing: SQL in the request can
+   * lift its own statement_timeout, not this timer. The transaction's statement_timeout
+   * and idle_in_transaction_session_timeout are set to it as well, so the server stops
+   * a statement still running on the destroyed connection. Infinity: no deadline.
+   */
+  readonly deadlineMs?: number;
+}
+
+/**
+ * The client fn receives: queries in the tenant's transaction and the escaping helpers,
+ * nothing of the connection under them. Not the pg client itself: with it, fn could
+ * leave an event listener that hears the next requests on the connection (another
+ * tenant's notices and errors), reach the wire protocol and node-postgres's record of
+ * prepared statements (client.connection), or pass a Submittable (a cursor, a stream),
+ * which node-postgres hands the connection to.
+ */
+export interface TenantDb {
+  readonly query: PoolClient['query'];
+  escapeLiteral(value: string): string;
+  escapeIdentifier(value: string): string;
+  /** Refuses, always: withTenant releases the connection itself once fn settles. */
+  release(): never;
 }
 
 /**
@@ -54,14 +125,23 @@ export const PIN_ROLE_DEFAULTS =
   "SELECT count(set_config(name, coalesce(boot_val, ''), false)) AS pinned FROM pg_settings WHERE source IN ('user', 'database user') AND context = 'user'";
 
 /**
+ * What a proof is bound to: this session (its backend pid) and this transaction (its
+ * start, to the microsecond), as current_tenant_id() in the migration computes them.
+ * Read from the server in the transaction, so the text is the server's own.
+ */
+export const READ_BINDING = "SELECT pg_backend_pid()::text || ':' || (extract(epoch FROM transaction_timestamp()) * 1000000)::bigint::text AS binding";
+
+/**
  * One round trip. A script runs in an implicit transaction that BEGIN then extends, so
  * a transaction begun beside the pin still has the defaults it pinned (read-only, an
  * isolation level): when the pin changed anything, withTenant commits it (it holds only the pin) and
  * begins again.
  */
-const START = `SET ROLE NONE; ${PIN_ROLE_DEFAULTS}; BEGIN`;
+const START = `SET ROLE NONE; ${PIN_ROLE_DEFAULTS}; BEGIN; ${READ_BINDING}`;
 
 const SET_TENANT = `SELECT set_config('app.tenant_id', $1, true), set_config('app.tenant_proof', $2, true),
+  set_config('statement_timeout', coalesce($3, current_setting('statement_timeout')), true),
+  set_config('idle_in_transaction_session_timeout', coalesce($3, current_setting('idle_in_transaction_session_timeout')), true),
   (SELECT coalesce(json_agg(json_build_array(name, prepare_time::text)), '[]') FROM pg_prepared_statements) AS statements`;
 
 /**
@@ -85,9 +165,14 @@ const SET_TENANT = `SELECT set_config('app.tenant_id', $1, true), set_config('ap
 export const CLEANUP = `CLOSE ALL; SET ROLE NONE; RESET ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES; ${PIN_ROLE_DEFAULTS};
 SELECT name, prepare_time::text AS prepare_time FROM pg_prepared_statements`;
 
-/** The proof withTenant sets beside app.tenant_id: HMAC-SHA-256 of the id under the context key, hex. */
-export function tenantProof(contextKey: string | Uint8Array, tenantId: string): string {
-  return createHmac('sha256', contextKeyBytes(contextKey)).update(tenantId, 'utf8').digest('hex');
+/**
+ * The proof withTenant sets beside app.tenant_id: HMAC-SHA-256 of "<id>:<binding>" under
+ * the context key, hex. `binding` is what READ_BINDING returns in the transaction the
+ * proof is for: the proof holds there and nowhere else.
+ */
+export function tenantProof(contextKey: string | Uint8Array, tenantId: string, binding: string): string {
+  if (!/^\d+:\d+$/.test(binding)) throw new Error(`not a session binding: ${JSON.stringify(binding)}`);
+  return createHmac('sha256', contextKeyBytes(contextKey)).update(`${tenantId}:${binding}`, 'utf8').digest('hex');
 }
 
 function contextKeyBytes(key: string | Uint8Array | undefined): Uint8Array {
@@ -107,14 +192,16 @@ function contextKeyBytes(key: string | Uint8Array | undefined): Uint8Array {
 export async function withTenant<T>(
   pool: Pick<Pool, 'connect'>,
   tenantId: string,
-  fn: (db: PoolClient) => Promise<T>,
+  fn: (db: TenantDb) => Promise<T>,
   options: WithTenantOptions = {},
 ): Promise<T> {
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  if (!(deadlineMs > 0)) throw new RangeError(`deadlineMs is a positive number of milliseconds or Infinity, not ${deadlineMs}`);
   // Defence in depth: the database's tenant_id domain rejects such a value too.
   if (typeof tenantId !== 'string' || tenantId.length > 24 || !TENANT_ID.test(tenantId)) {
     throw new InvalidTenantIdError(`not a tenant id: ${JSON.stringify(tenantId)}`);
   }
-  const proof = tenantProof(options.contextKey ?? process.env[CONTEXT_KEY_VARIABLE] ?? '', tenantId);
+  const contextKey = contextKeyBytes(options.contextKey ?? process.env[CONTEXT_KEY_VARIABLE] ?? '');
   const client = await pool.connect();
   // A connection lost while lent (its session ended by a failover, or by another
   // session) emits 'error' on the client, which pg.Pool only listens for while the
@@ -131,9 +218,22 @@ export async function withTenant<T>(
   };
   let found: Map<string, string>;
   try {
-    const started = (await client.query(START)) as unknown as { rows: { pinned?: string | number }[] }[];
-    if (Number(started[1]?.rows[0]?.pinned ?? 0) > 0) await client.query('COMMIT; BEGIN');
-    const set = await client.query(SET_TENANT, [tenantId, proof]);
+    // A pool made without tenantPoolConfig would start its sessions with whatever a
+    // role default says: refused before any SQL runs.
+    const options = (client as unknown as { connectionParameters?: { options?: unknown } }).connectionParameters?.options;
+    if (typeof options !== 'string' || !options.endsWith(SESSION_OPTIONS)) {
+      throw new UnpinnedPoolError(
+        `withTenant (tenant ${tenantId}): the pool's connections do not start with the tenant session settings: make it with new pg.Pool(tenantPoolConfig(config))`,
+      );
+    }
+    const started = (await client.query(START)) as unknown as { rows: { pinned?: string | number; binding?: string }[] }[];
+    let binding = started[started.length - 1]?.rows[0]?.binding;
+    if (Number(started[1]?.rows[0]?.pinned ?? 0) > 0) {
+      const again = (await client.query(`COMMIT; BEGIN; ${READ_BINDING}`)) as unknown as { rows: { binding?: string }[] }[];
+      binding = again[again.length - 1]?.rows[0]?.binding;
+    }
+    const timeout = Number.isFinite(deadlineMs) ? String(Math.ceil(deadlineMs)) : null;
+    const set = await client.query(SET_TENANT, [tenantId, tenantProof(contextKey, tenantId, String(binding)), timeout]);
     found = new Map(parseStatements(set.rows[0]?.statements));
   } catch (e) {
     // Whatever state the connection is in, it is not one to hand to the next request.
@@ -144,9 +244,23 @@ export async function withTenant<T>(
   let broken: Error | undefined;
   try {
     let result: T;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      result = await fn(lentClient(client, lent, tenantId));
+      const settled = fn(lentClient(client, lent, tenantId));
+      result = Number.isFinite(deadlineMs)
+        ? await Promise.race([
+            settled,
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(
+                () =>
+                  reject(new DeadlineExceededError(`tenant ${tenantId}: the request held its connection past its deadline (${deadlineMs} ms); rolled back`)),
+                deadlineMs,
+              );
+            }),
+          ])
+        : await settled;
     } finally {
+      clearTimeout(timer);
       lent.settled = true;
     }
     const committed = await client.query('COMMIT');
@@ -155,6 +269,13 @@ export async function withTenant<T>(
     }
     return result;
   } catch (e) {
+    // Past the deadline the connection may still be running fn's statement: ROLLBACK
+    // would wait behind it. Destroying the connection rolls back on the server.
+    if (e instanceof DeadlineExceededError) {
+      broken = e;
+      cancelRunningStatement(client);
+      throw e;
+    }
     try {
       await client.query('ROLLBACK');
     } catch (rollbackError) {
@@ -214,28 +335,51 @@ function quoteIdent(name: string): string {
 }
 
 /**
- * The client fn receives: every method works until fn settles, and then refuses (a
- * query after COMMIT would run outside the tenant, or in the next request's), and
- * release() refuses always (withTenant releases the connection once it is cleared).
+ * The TenantDb lent to fn: query and the escaping helpers, each refusing once fn
+ * settles (a query after COMMIT would run outside the tenant, or in the next request's);
+ * release() refuses always.
  */
-function lentClient(client: PoolClient, lent: { readonly settled: boolean }, tenantId: string): PoolClient {
-  return new Proxy(client, {
-    get(target, property) {
-      if (property === 'release') {
-        return () => {
-          throw new LentClientError(`release() inside withTenant (tenant ${tenantId}): withTenant releases the connection itself once fn settles`);
-        };
-      }
-      const value = Reflect.get(target, property, target) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (lent.settled) {
-          throw new LentClientError(
-            `the connection withTenant lent for tenant ${tenantId} was used after fn settled: keep every query inside fn, and await it`,
-          );
-        }
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
+function lentClient(client: PoolClient, lent: { readonly settled: boolean }, tenantId: string): TenantDb {
+  const live = () => {
+    if (lent.settled) {
+      throw new LentClientError(`the connection withTenant lent for tenant ${tenantId} was used after fn settled: keep every query inside fn, and await it`);
+    }
+  };
+  const query = (config: unknown, ...rest: unknown[]) => {
+    live();
+    if (config !== null && typeof config === 'object' && typeof (config as { submit?: unknown }).submit === 'function') {
+      throw new LentClientError(`tenant ${tenantId}: a Submittable (cursor, stream) is handed the connection itself; query with text and values`);
+    }
+    return (client.query as (...a: unknown[]) => unknown).call(client, config, ...rest);
+  };
+  return Object.freeze({
+    query: query as PoolClient['query'],
+    escapeLiteral: (value: string) => (live(), pg.escapeLiteral(value)),
+    escapeIdentifier: (value: string) => (live(), pg.escapeIdentifier(value)),
+    release: (): never => {
+      throw new LentClientError(`release() inside withTenant (tenant ${tenantId}): withTenant releases the connection itself once fn settles`);
     },
   });
+}
+
+/**
+ * Asks the server to cancel the statement the connection is running (PostgreSQL's
+ * CancelRequest: the backend's pid and secret key, on a connection of its own). A
+ * connection destroyed mid-statement frees its pool slot, but the server only notices
+ * the closed socket when the statement next talks to it: a pg_sleep, or a query SQL in
+ * the request freed from statement_timeout (SET LOCAL statement_timeout = 0), would
+ * hold a server connection on. Best effort: pg_cancel_backend is not the application
+ * role's (every tenant's sessions are that one role), this needs no privilege.
+ */
+function cancelRunningStatement(client: PoolClient): void {
+  const c = client as unknown as { processID?: number | null; secretKey?: number | null; host?: string; port?: number };
+  if (!c.processID || c.secretKey === null || c.secretKey === undefined || !c.port) return;
+  const packet = Buffer.alloc(16);
+  packet.writeInt32BE(16, 0);
+  packet.writeInt32BE(80877102, 4); // the CancelRequest code (PostgreSQL protocol, "CancelRequest")
+  packet.writeInt32BE(c.processID, 8);
+  packet.writeInt32BE(c.secretKey, 12);
+  const socket = c.host?.startsWith('/') ? netConnect(`${c.host}/.s.PGSQL.${c.port}`) : netConnect(c.port, c.host ?? 'localhost');
+  socket.on('error', () => undefined);
+  socket.end(packet);
 }

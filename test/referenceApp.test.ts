@@ -263,7 +263,11 @@ run(
         d.extraRoutes?.(app);
         app.addHook('onRequest', async (req) => {
           const forwarded = req.headers['x-forwarded-host'];
-          if (typeof forwarded === 'string') req.headers.host = forwarded;
+          if (typeof forwarded !== 'string') return;
+          // The app reads the Host of the request as received (requestHost): rewrite it there too.
+          req.headers.host = forwarded;
+          const raw = req.raw.rawHeaders;
+          for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'host') raw[i + 1] = forwarded;
         });
       },
     });

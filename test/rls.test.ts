@@ -10,6 +10,7 @@ import { emitSql } from '../compiler/emit/sql/emitSql.ts';
 import { databaseRoles } from '../compiler/plan/names.ts';
 import { compileSources, parseSources } from '../compiler/pipeline.ts';
 import { PLACEMENT_LOCK_FILE } from '../compiler/load/readManifests.ts';
+import { withTenant } from '../runtime/withTenant.ts';
 import { FIXTURES, minimalEstateAs, rawFile } from './helpers.ts';
 import { enterTenant, pgliteBackend, readContextKey, rejects, serverBackend, useServer, type Backend, type Session } from './support/databases.ts';
 
@@ -273,6 +274,7 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
       'app.notes: no policy',
       'app.notes: row-level security is not enabled',
       'app.notes: row-level security is not forced: the owner bypasses it',
+      "app.notes: the planner keeps statistics on column id: an estimate (EXPLAIN ... WHERE id = ...) tells one tenant which values other tenants' rows hold (run the migration again: it sets SET STATISTICS 0 on every column)",
       'app.notes: the planner keeps statistics on tenant_id: an estimate tells one tenant how many rows another has',
     ]);
   });
@@ -527,6 +529,66 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
     }
   });
 
+  S("no column of a tenant table keeps statistics: acme's estimates say nothing of the values in initech's rows", async () => {
+    // A platform migration adds a column and an expression index (README: columns are the
+    // platform's); initech fills it; autovacuum or anyone's ANALYZE gathers statistics.
+    await db.admin.exec(`ALTER TABLE app.projects ADD COLUMN name text NOT NULL DEFAULT '';
+      CREATE INDEX projects_lower_name ON app.projects (lower(name)); SET ROLE ${ROLES.owner}; CREATE STATISTICS app.projects_name_stx ON id, name FROM app.projects; RESET ROLE`);
+    try {
+      await db.admin.exec('BEGIN');
+      await asAppIn('initech', `INSERT INTO app.projects (name) SELECT 'initech-merger-target' FROM generate_series(1, 300)`);
+      await asAppIn('acme', `INSERT INTO app.projects (name) SELECT 'p' || g FROM generate_series(1, 300) g`);
+      await db.admin.exec('COMMIT; ANALYZE app.projects');
+      const pool = await db.appPool();
+      const estimate = (where: string) =>
+        withTenant(
+          pool.pool,
+          'acme',
+          async (c) => {
+            // The join multiplies the qual's selectivity by a trillion: no clamp to one row hides it (issue 19's probe).
+            const [row] = (await c.query(`EXPLAIN (FORMAT JSON) SELECT 1 FROM app.projects LEFT JOIN generate_series(1::bigint, 1e12::bigint) g ON ${where}`))
+              .rows;
+            return (Object.values(row!)[0] as { Plan: { 'Plan Rows': number } }[])[0]!.Plan['Plan Rows'];
+          },
+          { contextKey: key },
+        );
+      try {
+        // The mutation: the column as the platform migration added it, statistics kept.
+        const [held, nobody] = [await estimate(`name = 'initech-merger-target'`), await estimate(`name = 'a-value-nobody-has'`)];
+        assert.ok(held > 10 * nobody, `acme's estimates tell initech's value (half the rows: ${held}) from one nobody has (${nobody})`);
+        assert.ok(
+          (await estimate(`lower(name) = 'initech-merger-target'`)) > 10 * (await estimate(`lower(name) = 'a-value-nobody-has'`)),
+          "the index's expression statistics too",
+        );
+        const reported = await gaps(db.admin);
+        for (const expected of [
+          'app.projects: the planner keeps statistics on column name: an estimate',
+          'app.projects: the planner keeps statistics on expression column 1 of index projects_lower_name',
+          'app.projects: extended statistics projects_name_stx keep values of every tenant',
+        ])
+          assert.ok(
+            reported.some((g) => g.startsWith(expected)),
+            `${expected} in:\n${reported.join('\n')}`,
+          );
+        // The defence: the migration, run again after the platform's, forgets them.
+        await db.admin.exec(SQL['001-rls-migration.sql']!);
+        await db.admin.exec('ANALYZE app.projects');
+        assert.equal(await gaps(db.admin), []);
+        assert.is(
+          await estimate(`name = 'initech-merger-target'`),
+          await estimate(`name = 'a-value-nobody-has'`),
+          "initech's value is estimated as a value nobody has",
+        );
+        assert.is(await estimate(`lower(name) = 'initech-merger-target'`), await estimate(`lower(name) = 'a-value-nobody-has'`));
+      } finally {
+        await pool.end();
+      }
+    } finally {
+      await db.admin.exec(`DROP STATISTICS IF EXISTS app.projects_name_stx; DROP INDEX IF EXISTS app.projects_lower_name;
+        DELETE FROM app.projects WHERE name <> ''; ALTER TABLE app.projects DROP COLUMN name`);
+    }
+  });
+
   S("the application role holds no privilege on sequences (last_value would count every tenant's inserts)", async () => {
     const app = await db.app();
     try {
@@ -673,16 +735,63 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
     const settings = () => db.admin.query<{ setconfig: string[] }>('SELECT setconfig FROM pg_db_role_setting WHERE setrole = $1::regrole', [ROLES.app]);
     try {
       assert.equal(await gaps(db.admin), [
-        `${ROLES.app}: the application role has role-level settings (default_transaction_read_only=on, lock_timeout=1ms): every new session of every tenant starts with them (run the migration again: it clears them)`,
+        `${ROLES.app}: the application role has role-level settings (temp_file_limit=5GB, log_parameter_max_length=0, default_transaction_read_only=on, lock_timeout=1ms): every new session of every tenant starts with them (run the migration again: it clears them)`,
       ]);
       // The mutation: the migration without its clearing step leaves them.
       await db.admin.exec(SQL['001-rls-migration.sql']!.replace(/^SELECT pg_temp\.tenantc_clear_role_settings\(.*\);$/m, ''));
-      assert.equal(await settings(), [{ setconfig: ['default_transaction_read_only=on', 'lock_timeout=1ms'] }]);
+      assert.equal(await settings(), [
+        { setconfig: ['temp_file_limit=5GB', 'log_parameter_max_length=0', 'default_transaction_read_only=on', 'lock_timeout=1ms'] },
+      ]);
       await db.admin.exec(SQL['001-rls-migration.sql']!);
-      assert.equal(await settings(), []);
+      assert.equal(await settings(), [{ setconfig: ['temp_file_limit=5GB', 'log_parameter_max_length=0'] }], 'only the limits the migration sets');
       assert.equal(await gaps(db.admin), []);
     } finally {
       await db.admin.exec(`ALTER ROLE ${ROLES.app} RESET ALL`);
+      await db.admin.exec(SQL['001-rls-migration.sql']!);
+    }
+  });
+
+  S("temp_file_limit and log_parameter_max_length = 0 are the application role's, and no tenant lifts them", async () => {
+    const settings = () => db.admin.query<{ setconfig: string[] }>('SELECT setconfig FROM pg_db_role_setting WHERE setrole = $1::regrole', [ROLES.app]);
+    const app = await db.app();
+    try {
+      for (const sql of ['SET temp_file_limit = -1', 'SET log_parameter_max_length = -1']) {
+        await rejects(app.exec(sql), /permission denied to set parameter/, sql);
+      }
+      // A role may reset its own defaults, but not a superuser's setting among them.
+      await app.exec('ALTER ROLE CURRENT_USER RESET ALL');
+      if (db.name === 'server') {
+        const fresh = await db.app();
+        try {
+          assert.equal(await fresh.query(`SELECT current_setting('temp_file_limit') AS t, current_setting('log_parameter_max_length') AS l`), [
+            { t: '5GB', l: '0' },
+          ]);
+        } finally {
+          await fresh.close();
+        }
+      }
+    } finally {
+      await app.close();
+    }
+    assert.equal(await settings(), [{ setconfig: ['temp_file_limit=5GB', 'log_parameter_max_length=0'] }]);
+    // The mutation: the migration without the step. The role keeps PostgreSQL's
+    // defaults: no limit on temporary files, bind parameters logged in full.
+    await db.admin.exec(`ALTER ROLE ${ROLES.app} RESET ALL`);
+    try {
+      await db.admin.exec(SQL['001-rls-migration.sql']!.replace(/^SELECT pg_temp\.tenantc_limit_app_role\(.*\);$/m, ''));
+      assert.equal(await settings(), []);
+      if (db.name === 'server') {
+        const fresh = await db.app();
+        try {
+          assert.equal(await fresh.query(`SELECT current_setting('temp_file_limit') AS t, current_setting('log_parameter_max_length') AS l`), [
+            { t: '-1', l: '-1' },
+          ]);
+        } finally {
+          await fresh.close();
+        }
+      }
+    } finally {
+      await db.admin.exec(SQL['001-rls-migration.sql']!);
     }
   });
 
@@ -744,6 +853,102 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
       }
     } finally {
       await db.admin.exec('DROP EXTENSION pg_stat_statements');
+    }
+  });
+
+  S(
+    "other tenants' sessions are invisible: pg_locks, pg_blocking_pids and pg_stat_get_backend_* are revoked, and the check reports them re-granted",
+    async () => {
+      const pool = await db.appPool();
+      // initech's request, in flight on its own connection (server only: PGlite has one
+      // session): it holds a lock on app.invoices and an advisory key of its own space.
+      const other = db.name === 'server' ? await db.app() : undefined;
+      const attack = (tenant: string, sql: string) => withTenant(pool.pool, tenant, async (c) => (await c.query(sql)).rows, { contextKey: key });
+      const LOCKS = `SELECT l.locktype, l.relation::regclass::text AS rel, l.objid FROM pg_locks l WHERE l.pid <> pg_backend_pid()`;
+      const BACKENDS = `SELECT pg_stat_get_backend_pid(b) AS pid, pg_stat_get_backend_xact_start(b) AS xact_start
+      FROM pg_stat_get_backend_idset() b WHERE pg_stat_get_backend_pid(b) <> pg_backend_pid()`;
+      try {
+        let otherPid: number | undefined;
+        if (other) {
+          await other.exec('BEGIN');
+          await enterTenant(other, key, 'initech');
+          await other.query('SELECT count(*) FROM app.invoices');
+          await other.query('SELECT app.tenant_advisory_xact_lock(424242)');
+          otherPid = Number((await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0]!.pid);
+        }
+        for (const [sql, fn] of [
+          [LOCKS, 'pg_lock_status'],
+          ['SELECT pg_blocking_pids(1)', 'pg_blocking_pids'],
+          [BACKENDS, 'pg_stat_get_backend_idset'],
+          ['SELECT pg_stat_get_backend_wait_event(1)', 'pg_stat_get_backend_wait_event'],
+          [`SELECT * FROM pg_stat_get_progress_info('VACUUM')`, 'pg_stat_get_progress_info'],
+          ['SELECT pid, query FROM pg_stat_activity', 'pg_stat_get_activity'],
+        ] as const) {
+          await rejects(attack('acme', sql), new RegExp(`permission denied for function ${fn}`), sql);
+        }
+        // The mutation: the functions as PostgreSQL ships them (EXECUTE to PUBLIC).
+        await db.admin.exec(`GRANT EXECUTE ON FUNCTION pg_lock_status(), pg_blocking_pids(integer), pg_stat_get_backend_idset(),
+        pg_stat_get_backend_pid(integer), pg_stat_get_backend_xact_start(integer) TO PUBLIC`);
+        try {
+          if (other) {
+            const locks = await attack('acme', LOCKS);
+            assert.ok(
+              locks.some((l) => l.rel === 'app.invoices'),
+              `acme sees that initech's request reads app.invoices: ${JSON.stringify(locks)}`,
+            );
+            assert.ok(
+              locks.some((l) => l.locktype === 'advisory' && Number(l.objid) === 424242),
+              "acme sees initech's advisory key",
+            );
+            const backends = await attack('acme', BACKENDS);
+            assert.ok(
+              backends.some((b) => b.pid === otherPid && b.xact_start !== null),
+              `acme sees when initech's transaction began: ${JSON.stringify(backends)}`,
+            );
+          }
+          const reported = await gaps(db.admin);
+          for (const expected of [
+            `${ROLES.app}: the application role may call pg_blocking_pids, pg_lock_status: they show every session's locks`,
+            `${ROLES.app}: the application role may call pg_stat_get_backend_idset, pg_stat_get_backend_pid, pg_stat_get_backend_xact_start: they show, session by session`,
+          ])
+            assert.ok(
+              reported.some((g) => g.startsWith(expected)),
+              `${expected} in:\n${reported.join('\n')}`,
+            );
+        } finally {
+          await db.admin.exec(`REVOKE EXECUTE ON FUNCTION pg_lock_status(), pg_blocking_pids(integer), pg_stat_get_backend_idset(),
+          pg_stat_get_backend_pid(integer), pg_stat_get_backend_xact_start(integer) FROM PUBLIC`);
+        }
+        assert.equal(await gaps(db.admin), []);
+      } finally {
+        if (other) {
+          await other.exec('ROLLBACK');
+          await other.close();
+        }
+        await pool.end();
+      }
+    },
+  );
+
+  S("setseed is revoked: the seed outlives the request, so acme would choose the next request's random()", async () => {
+    const pool = await db.appPool();
+    const request = (tenant: string, sql: string) => withTenant(pool.pool, tenant, async (c) => (await c.query(sql)).rows, { contextKey: key });
+    try {
+      await rejects(request('acme', 'SELECT setseed(0.42)'), /permission denied for function setseed/, 'setseed');
+      // The mutation: setseed as PostgreSQL ships it. acme seeds, initech's request draws.
+      await db.admin.exec('GRANT EXECUTE ON FUNCTION setseed(double precision) TO PUBLIC');
+      try {
+        await request('acme', 'SELECT setseed(0.42)');
+        const [drawn] = await request('initech', 'SELECT random() AS r');
+        await request('acme', 'SELECT setseed(0.42)');
+        const [predicted] = await request('acme', 'SELECT random() AS r');
+        assert.is(drawn!.r, predicted!.r, "acme knows initech's random() in advance");
+        assert.ok((await gaps(db.admin)).some((g) => g.startsWith(`${ROLES.app}: the application role may call setseed: the seed outlives the request`)));
+      } finally {
+        await db.admin.exec('REVOKE EXECUTE ON FUNCTION setseed(double precision) FROM PUBLIC');
+      }
+    } finally {
+      await pool.end();
     }
   });
 

@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RUNTIME_HOSTS_FILE, type RuntimeHostMap } from '../compiler/outputFormat.ts';
 import { tenantCacheAccessString } from '../compiler/plan/isolation.ts';
-import { type CacheConnector, cacheConnector, elastiCacheIamToken, TenantRefusedError } from '../runtime/index.ts';
+import { CacheCommandTooLargeError, type CacheConnector, cacheConnector, elastiCacheIamToken, TenantRefusedError } from '../runtime/index.ts';
 import { compiledFrom, SAMPLE_TENANTS } from './helpers.ts';
 
 const K = suite('runtime: tenantCache');
@@ -53,6 +53,37 @@ K("a tenant's client writes and reads under its prefix only; a key naming anothe
   const clients = String(await admin.call('CLIENT', 'LIST'));
   assert.match(clients, new RegExp(`user=${map.tenants.initech!.cacheUser} `), "connected as initech's ACL user");
   assert.match(String(await a.call('ACL', 'WHOAMI').catch((e: Error) => e.message)), /NOPERM/, 'which may not even ask who it is');
+});
+
+K("a command larger than maxCommandBytes is refused before it is sent: one tenant's value cannot crowd the shared cache", async () => {
+  const a = await caches.tenantCache('initech');
+  const before = await admin.get(`tenant:initech:${KEY}`);
+  const big = 'x'.repeat(2 * 1024 * 1024);
+  for (const [what, send] of [
+    ['SET', () => a.set(KEY, big)],
+    ['MSET in a pipeline', () => a.pipeline().mset(KEY, 'small', `${KEY}2`, big).exec()],
+    ['APPEND in MULTI', () => a.multi().append(KEY, big).exec()],
+  ] as const) {
+    try {
+      await send();
+      assert.unreachable(what);
+    } catch (e) {
+      assert.instance(e, CacheCommandTooLargeError, what);
+    }
+  }
+  assert.is(await admin.exists(`tenant:initech:${KEY}2`), 0, 'nothing of it was written');
+  await a.set(KEY, 'x'.repeat(1000));
+  assert.is(await a.strlen(KEY), 1000, 'ordinary values pass');
+  // The mutation: the tenant's user on a client without the bound. Redis takes it.
+  const bare = new Redis({ ...endpoint, username: map.tenants.initech!.cacheUser, password, enableReadyCheck: false, keyPrefix: 'tenant:initech:' });
+  try {
+    await bare.set(KEY, big);
+    assert.is(await admin.strlen(`tenant:initech:${KEY}`), big.length, 'the server stores 2 MB for one tenant, and would 512 MB');
+  } finally {
+    bare.disconnect();
+    if (before === null) await admin.del(`tenant:initech:${KEY}`);
+    else await admin.set(`tenant:initech:${KEY}`, before);
+  }
 });
 
 K("without the prefix, the ACL user alone refuses another tenant's key (the mutation of the prefix)", async () => {

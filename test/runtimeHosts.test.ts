@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RUNTIME_HOSTS_FILE, type RuntimeHostMap } from '../compiler/outputFormat.ts';
-import { hostResolver, normalizeHost, readHostMap, tenantObjectKey } from '../runtime/index.ts';
+import { createServer, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
+import { hostResolver, normalizeHost, readHostMap, requestHost, tenantObjectKey } from '../runtime/index.ts';
 import { compiledFrom, SAMPLE_TENANTS } from './helpers.ts';
 
 const H = suite('runtime: resolveTenant');
@@ -121,6 +123,53 @@ H("tenantObjectKey: a name stays under the tenant's prefix; dot segments and oth
     'x'.repeat(1100),
   ])
     assert.is(tenantObjectKey(t, bad), null, bad);
+});
+
+/** Sends `head` as a raw HTTP/1.1 request to a Node server and returns what its handler saw. */
+async function served(head: string): Promise<{ headersHost?: string; resolved: string }> {
+  const server = createServer((req: IncomingMessage, res) => {
+    const named = requestHost(req);
+    res.end(
+      JSON.stringify({
+        headersHost: req.headers.host,
+        resolved: named.ok ? `ok ${named.host}` : `${named.refusal.status} ${named.refusal.reason}`,
+      }),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const port = (server.address() as { port: number }).port;
+    const text = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const socket = connect(port, '127.0.0.1', () => socket.end(head));
+      socket.on('data', (d) => (out += d.toString()));
+      socket.on('end', () => resolve(out));
+      socket.on('error', reject);
+    });
+    return JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4));
+  } finally {
+    server.close();
+  }
+}
+
+H('requestHost: two Host headers, or an absolute-form target naming another host, are refused (400), never resolved either way', async () => {
+  const plain = await served('GET /api/projects HTTP/1.1\r\nHost: initech.tessera.app\r\nConnection: close\r\n\r\n');
+  assert.equal(plain, { headersHost: 'initech.tessera.app', resolved: 'ok initech.tessera.app' });
+  const same = await served('GET https://Initech.tessera.app/api/projects HTTP/1.1\r\nHost: initech.tessera.app:443\r\nConnection: close\r\n\r\n');
+  assert.is(same.resolved, 'ok initech.tessera.app:443', 'absolute form naming the same host');
+  const two = await served('GET /api/projects HTTP/1.1\r\nHost: initech.tessera.app\r\nHost: soylent.tessera.app\r\nConnection: close\r\n\r\n');
+  assert.is(two.resolved, '400 host-ambiguous');
+  const absolute = await served('GET https://soylent.tessera.app/api/projects HTTP/1.1\r\nHost: initech.tessera.app\r\nConnection: close\r\n\r\n');
+  assert.is(absolute.resolved, '400 host-ambiguous');
+  // The mutation: Host read from request.headers.host, as before. Node keeps the first of
+  // two Host headers, and nothing there says the target named another host: each request
+  // resolves to initech, though a proxy reading the other host routed it as soylent.
+  for (const r of [two, absolute]) {
+    const resolved = shared(r.headersHost);
+    assert.ok(resolved.ok && resolved.tenantId === 'initech', JSON.stringify(r));
+  }
+  assert.equal(requestHost({ url: '/x', rawHeaders: [] }), { ok: true, host: undefined }, 'no Host: resolveTenant says host-missing');
+  assert.is(requestHost({ url: 'ftp://[::1]/', rawHeaders: ['Host', 'initech.tessera.app'] }).ok, false);
 });
 
 H.run();

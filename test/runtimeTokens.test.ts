@@ -5,6 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CognitoJwtVerifier } from 'aws-jwt-verify';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RUNTIME_HOSTS_FILE, type RuntimeHostMap } from '../compiler/outputFormat.ts';
@@ -87,6 +89,39 @@ T("a token claiming the tenant's pool but signed with another key, tampered, or 
   const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', kid: pools.pools.initech!.kid })).toString('base64url')}.${p}.`;
   // alg none, no signature: not a signed JWT at all.
   await refused(unsigned, 'initech', 'token-malformed');
+});
+
+T('a JWKS that cannot be fetched, parsed or used answers 401 token-signature, never an error the server throws', async () => {
+  const jwks = poolJwks(pools.pools.initech!) as { keys: Record<string, unknown>[] };
+  const broken: [string, () => Promise<ArrayBuffer>][] = [
+    ['fetch fails', async () => Promise.reject(new Error('connect ECONNREFUSED 10.0.0.1:443'))],
+    ['not JSON', async () => new TextEncoder().encode('<html>').buffer as ArrayBuffer],
+    ['no keys', async () => new TextEncoder().encode('{"keys":"none"}').buffer as ArrayBuffer],
+    ['a symmetric key', async () => new TextEncoder().encode(JSON.stringify({ keys: jwks.keys.map((k) => ({ ...k, kty: 'oct' })) })).buffer as ArrayBuffer],
+    [
+      'a key for encryption',
+      async () => new TextEncoder().encode(JSON.stringify({ keys: jwks.keys.map((k) => ({ ...k, use: 'enc' })) })).buffer as ArrayBuffer,
+    ],
+  ];
+  const token = mintLocalToken(pools, 'initech');
+  for (const [what, fetch] of broken) {
+    const pool = async (id: string) => ({ userPoolId: pools.pools[id]!.userPoolId, clientId: pools.pools[id]!.clientId });
+    const r = await tokenVerifier({ pool, jwksFetcher: { fetch } })(token, 'initech');
+    assert.not.ok(r.ok, what);
+    if (!r.ok) {
+      assert.equal([r.refusal.status, r.refusal.reason], [401, 'token-signature'], what);
+      assert.is(r.refusal.message, "the token's signing key could not be obtained from this tenant's user pool", `${what}: nothing of the keys' fetch`);
+    }
+    // The mutation: the verifier's error as it comes, as before: it was thrown (a 500).
+    const raw = CognitoJwtVerifier.create(
+      { userPoolId: pools.pools.initech!.userPoolId, clientId: pools.pools.initech!.clientId, tokenUse: 'access' },
+      { jwksCache: new SimpleJwksCache({ fetcher: { fetch } }) },
+    );
+    await raw.verify(token).then(
+      () => assert.unreachable(what),
+      (e: Error) => assert.ok(e instanceof Error, what),
+    );
+  }
 });
 
 T('no token, or not a JWT: token-missing, token-malformed; only a Bearer header carries one', async () => {

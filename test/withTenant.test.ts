@@ -18,7 +18,10 @@ import {
   InvalidTenantIdError,
   LentClientError,
   PIN_ROLE_DEFAULTS,
+  READ_BINDING,
+  type TenantDb,
   TenantContextKeyError,
+  tenantPoolConfig,
   TransactionAbortedError,
   withTenant,
 } from '../runtime/withTenant.ts';
@@ -71,6 +74,29 @@ function capturingPool(pool: Connectable): { pool: Connectable; raw: () => pg.Po
   };
 }
 
+/**
+ * The mutation of tenantPoolConfig: a pool of the application role (server) whose
+ * connections start without the tenant session settings, and claim them.
+ */
+function unpinnedPool(): { pool: Connectable; end(): Promise<void> } {
+  const url = new URL(SERVER_URL);
+  url.pathname = `/tenantc_rls_${PLATFORM}`;
+  url.username = ROLES.app;
+  const raw = new pg.Pool({ connectionString: url.toString(), max: 1 });
+  raw.on('error', () => undefined);
+  const claimed = tenantPoolConfig({}).options;
+  return {
+    pool: {
+      async connect() {
+        const client = await raw.connect();
+        (client as unknown as { connectionParameters: { options?: string } }).connectionParameters.options = claimed;
+        return client;
+      },
+    } as Connectable,
+    end: () => raw.end(),
+  };
+}
+
 const tenants = async (r: Promise<{ rows: { tenant_id: string }[] }>) => [...new Set((await r).rows.map((x) => x.tenant_id))].sort();
 
 const A = suite('withTenant: arguments');
@@ -112,7 +138,7 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
   let app: AppPool;
   let key: string;
   /** withTenant as the application calls it: the key is its configuration. */
-  const run = <T>(pool: Connectable, tenant: string, fn: (c: pg.PoolClient) => Promise<T>) => withTenant(pool, tenant, fn, { contextKey: key });
+  const run = <T>(pool: Connectable, tenant: string, fn: (c: TenantDb) => Promise<T>) => withTenant(pool, tenant, fn, { contextKey: key });
 
   W.before(async () => {
     db = await open();
@@ -145,7 +171,7 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
   });
 
   W("SQL in acme's request cannot become initech: app.tenant_id set to initech, with acme's proof or a forged one, shows nothing", async () => {
-    const attack = (c: pg.PoolClient) =>
+    const attack = (c: TenantDb) =>
       tenants(
         c
           .query(`SELECT set_config('app.tenant_id', 'initech', true), set_config('app.tenant_proof', repeat('0', 64), true);
@@ -189,8 +215,49 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
     assert.equal(await run(app.pool, 'acme', attack), [], 'the migration puts the proof back');
   });
 
+  W("a proof of initech's that leaks (a log line, an error report) is good for initech's one transaction only: replayed by acme it opens nothing", async () => {
+    // initech's proof, as a log line with bind parameters would show it to acme.
+    const capture = (pool: Connectable) =>
+      run(pool, 'initech', async (c) => (await c.query(`SELECT current_setting('app.tenant_proof') AS p`)).rows[0].p as string);
+    const replay = (pool: Connectable, proof: string) =>
+      run(pool, 'acme', (c) =>
+        tenants(
+          c
+            .query(`SELECT set_config('app.tenant_id', 'initech', true), set_config('app.tenant_proof', '${proof}', true); SELECT tenant_id FROM app.projects`)
+            .then((r) => (r as unknown as pg.QueryResult[])[1]!),
+        ),
+      );
+    // The next request on the same pooled connection (max 1): same backend, later transaction.
+    assert.equal(await replay(app.pool, await capture(app.pool)), [], 'replayed in the next request');
+    if (server) {
+      // Another session, as a replay from another connection would be.
+      const other = await db.app();
+      try {
+        const proof = await capture(app.pool);
+        await other.exec('BEGIN');
+        await other.query(`SELECT set_config('app.tenant_id', 'initech', true), set_config('app.tenant_proof', $1, true)`, [proof]);
+        assert.equal(await other.query('SELECT tenant_id FROM app.projects'), [], 'replayed in another session');
+        await other.exec('ROLLBACK');
+      } finally {
+        await other.close();
+      }
+    }
+    // The mutation: the proof bound to nothing (the HMAC of the id alone, as it was), in
+    // the migration and in what withTenant reads. The captured proof then opens initech.
+    const unbound = mutatedPool(app.pool, (s) => s.replace(READ_BINDING, "SELECT '0:0' AS binding"));
+    const BOUND = "t.id || ':' || pg_backend_pid()::text || ':' || (extract(epoch FROM transaction_timestamp()) * 1000000)::bigint::text";
+    assert.ok(SQL['sql/001-rls-migration.sql']!.includes(BOUND));
+    await db.admin.exec(SQL['sql/001-rls-migration.sql']!.replace(BOUND, "t.id || ':0:0'"));
+    try {
+      assert.equal(await replay(unbound, await capture(unbound)), ['initech'], 'an unbound proof, replayed, reads initech');
+    } finally {
+      await db.admin.exec(SQL['sql/001-rls-migration.sql']!);
+    }
+    assert.equal(await replay(app.pool, await capture(app.pool)), [], 'the migration binds it again');
+  });
+
   W("SET ROLE in acme's request does not reach initech's next request (on Aurora the role is a member of rds_iam)", async () => {
-    const attack = (c: pg.PoolClient) => c.query(`SET ROLE ${MEMBER_ROLE}`);
+    const attack = (c: TenantDb) => c.query(`SET ROLE ${MEMBER_ROLE}`);
     const next = () => run(app.pool, 'initech', (c) => tenants(c.query('SELECT tenant_id FROM app.projects')));
     await run(app.pool, 'acme', attack);
     assert.equal(await next(), ['initech']);
@@ -214,7 +281,7 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
   });
 
   W("lastval() in acme's next request does not name the sequence initech used last (DISCARD SEQUENCES)", async () => {
-    const attack = (c: pg.PoolClient) => c.query('SELECT lastval()');
+    const attack = (c: TenantDb) => c.query('SELECT lastval()');
     await run(app.pool, 'initech', (c) => c.query('INSERT INTO app.projects DEFAULT VALUES'));
     await rejects(run(app.pool, 'acme', attack), /lastval is not yet defined in this session/, 'lastval');
     const blind = mutatedPool(app.pool, (s) => s.replace('DISCARD SEQUENCES; ', ''));
@@ -223,9 +290,9 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
   });
 
   W("a temporary table acme names like an application table does not stand in for it in initech's request (DISCARD TEMP)", async () => {
-    const plant = (c: pg.PoolClient) => c.query(`CREATE TEMP TABLE projects AS SELECT 'forged-by-acme'::text AS tenant_id`);
+    const plant = (c: TenantDb) => c.query(`CREATE TEMP TABLE projects AS SELECT 'forged-by-acme'::text AS tenant_id`);
     // The application query without a schema: pg_temp comes first on search_path.
-    const read = (c: pg.PoolClient) =>
+    const read = (c: TenantDb) =>
       tenants(c.query('SET LOCAL search_path = app, public; SELECT tenant_id FROM projects').then((r) => (r as unknown as pg.QueryResult[])[1]!));
     await run(app.pool, 'acme', plant);
     assert.equal(await run(app.pool, 'initech', read), ['initech']);
@@ -236,7 +303,7 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
   });
 
   W('session settings, WITH HOLD cursors and LISTEN do not outlive the request', async () => {
-    const attack = (c: pg.PoolClient) =>
+    const attack = (c: TenantDb) =>
       c.query(`DECLARE leftover CURSOR WITH HOLD FOR SELECT tenant_id FROM app.invoices;
         SELECT set_config('app.tenant_id', 'acme', false), set_config('app.tenant_proof', current_setting('app.tenant_proof'), false);
         SET search_path = pg_temp, app; LISTEN acme_events`);
@@ -263,7 +330,13 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
       await run(app.pool, 'acme', async () => undefined);
       return state;
     };
-    assert.equal(await without('RESET ALL; '), { t: 'acme', path: 'pg_temp, app', visible: 1, listening: 0, cursors: 0 }, "outside withTenant, acme's rows");
+    // Without RESET ALL the settings outlive the request; acme's proof with them, but a
+    // proof is bound to its transaction (READ_BINDING), so it opens no row afterwards.
+    assert.equal(
+      await without('RESET ALL; '),
+      { t: 'acme', path: 'pg_temp, app', visible: 0, listening: 0, cursors: 0 },
+      'the settings stay, the proof opens nothing',
+    );
     assert.equal((await without('CLOSE ALL; ')).cursors, 1, "the cursor over acme's rows, for the next request to FETCH");
     assert.equal((await without('UNLISTEN *; ')).listening, 1);
   });
@@ -275,7 +348,7 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
       /release\(\) inside withTenant \(tenant acme\)/,
       'release inside fn',
     );
-    let stash: pg.PoolClient | undefined;
+    let stash: TenantDb | undefined;
     await run(app.pool, 'acme', async (c) => {
       stash = c;
     });
@@ -289,9 +362,62 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
     // and reads initech's rows.
     stash = undefined;
     await run(captured.pool, 'acme', async () => {
-      stash = captured.raw();
+      stash = captured.raw() as unknown as TenantDb;
     });
     assert.equal(await run(app.pool, 'initech', () => tenants(late())), ['initech'], "the raw client reads initech's rows");
+  });
+
+  W("the client lent to fn is query-only: no listener acme leaves hears initech's next request, no connection, no Submittable", async () => {
+    const heard: string[] = [];
+    const listen = async (c: TenantDb) => {
+      (c as unknown as pg.PoolClient).on('notice', (n) => heard.push(String(n.message)));
+    };
+    const initech = () => run(app.pool, 'initech', (c) => c.query(`DO $$ BEGIN RAISE NOTICE 'initech: payroll run %', 42; END $$`));
+    await rejects(run(app.pool, 'acme', listen), /\.on is not a function/, 'on()');
+    await initech();
+    assert.equal(heard, []);
+    await run(app.pool, 'acme', async (c) => {
+      assert.equal(Object.keys(c).sort(), ['escapeIdentifier', 'escapeLiteral', 'query', 'release']);
+      assert.is((c as unknown as { connection?: unknown }).connection, undefined, 'no wire protocol, no parsedStatements');
+      assert.is(c.escapeLiteral("o'hare"), "'o''hare'");
+      assert.throws(
+        () => c.query({ submit: () => undefined } as unknown as string),
+        (e: unknown) => e instanceof LentClientError,
+      );
+    });
+    if (!server) return; // PGlite's client emits no notice events.
+    // The mutation: fn holds the raw client. Its listener hears initech's next request.
+    const captured = capturingPool(app.pool);
+    await run(captured.pool, 'acme', async () => listen(captured.raw() as unknown as TenantDb));
+    try {
+      await initech();
+      assert.equal(heard, ['initech: payroll run 42'], "acme's listener hears initech");
+    } finally {
+      captured.raw().removeAllListeners('notice');
+    }
+  });
+
+  W('a request past its deadline is abandoned and its connection destroyed: one tenant cannot hold a pooled connection', async () => {
+    if (!server) return; // PGlite runs pg_sleep on the event loop's thread: no timer fires meanwhile.
+    const before = app.destroyed();
+    await rejects(
+      withTenant(app.pool, 'acme', (c) => c.query('SET LOCAL statement_timeout = 0; SELECT pg_sleep(30)'), { contextKey: key, deadlineMs: 300 }),
+      /held its connection past its deadline \(300 ms\)/,
+      'deadline',
+    );
+    assert.is(app.destroyed(), before + 1, 'the connection is destroyed, not returned mid-statement');
+    // The server cancels the statement (CancelRequest) and the backend ends: nothing of
+    // the request holds a server connection (the sleep had 30 s to go, without a timeout).
+    const sleeping = () => db.admin.query(`SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()`);
+    for (let i = 0; i < 50 && (await sleeping()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await sleeping(), [], "the backend that ran acme's statement is gone");
+    assert.equal(await tenants(run(app.pool, 'initech', (c) => c.query('SELECT tenant_id FROM app.projects'))), ['initech'], 'the pool serves on');
+    // The mutation: no deadline. The request holds its connection for as long as its SQL says.
+    const held = await withTenant(app.pool, 'acme', (c) => c.query('SET LOCAL statement_timeout = 0; SELECT pg_sleep(1)').then(() => 'held'), {
+      contextKey: key,
+      deadlineMs: Number.POSITIVE_INFINITY,
+    });
+    assert.is(held, 'held', 'without a deadline, pg_sleep(1) ran to its end past 300 ms');
   });
 
   W('a failed statement that fn swallowed is not reported as written: COMMIT rolled back', async () => {
@@ -362,20 +488,58 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
       } finally {
         await fresh.end();
       }
-      for (const [mutation, error] of [
-        [`${PIN_ROLE_DEFAULTS};`, /cannot execute INSERT in a read-only transaction/],
-        ['SET ROLE NONE; ', /permission denied/],
-      ] as const) {
-        const fresh = await db.appPool();
-        try {
-          await rejects(write(mutatedPool(fresh.pool, (s) => s.replaceAll(mutation, ''))), error, `without ${mutation}`);
-        } finally {
-          await fresh.end();
-        }
+      // The startup options (tenantPoolConfig) hold alone: without the pin, still read-write.
+      const optionsOnly = await db.appPool();
+      try {
+        assert.equal(await write(mutatedPool(optionsOnly.pool, (s) => s.replaceAll(`${PIN_ROLE_DEFAULTS};`, ''))), [{ tenant_id: 'initech' }]);
+      } finally {
+        await optionsOnly.end();
+      }
+      // The mutations: no startup options and no pin (the connection made without
+      // tenantPoolConfig, claiming it); no SET ROLE NONE.
+      const unpinned = unpinnedPool();
+      try {
+        await rejects(
+          write(mutatedPool(unpinned.pool, (s) => s.replaceAll(`${PIN_ROLE_DEFAULTS};`, ''))),
+          /cannot execute INSERT in a read-only transaction/,
+          'without options and pin',
+        );
+      } finally {
+        await unpinned.end();
+      }
+      const fresh2 = await db.appPool();
+      try {
+        await rejects(write(mutatedPool(fresh2.pool, (s) => s.replaceAll('SET ROLE NONE; ', ''))), /permission denied/, 'without SET ROLE NONE');
+      } finally {
+        await fresh2.end();
       }
     } finally {
       await db.admin.exec(`ALTER ROLE ${ROLES.app} RESET ALL`);
     }
+  });
+
+  W('withTenant refuses a pool whose connections do not start with the tenant session settings (tenantPoolConfig)', async () => {
+    let ran = false;
+    const bare: Connectable = {
+      async connect() {
+        const client = await app.pool.connect();
+        return new Proxy(client, {
+          get(target, property) {
+            if (property === 'connectionParameters') return { options: undefined };
+            const value = Reflect.get(target, property, target) as unknown;
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          },
+        });
+      },
+    } as Connectable;
+    await rejects(
+      withTenant(bare, 'acme', async () => (ran = true), { contextKey: key }),
+      /do not start with the tenant session settings: make it with new pg\.Pool\(tenantPoolConfig\(config\)\)/,
+      'a bare pool',
+    );
+    assert.not.ok(ran, 'fn never ran');
+    assert.ok(tenantPoolConfig({ options: '-c search_path=app' }).options.startsWith('-c search_path=app -c default_transaction_read_only=off'));
+    assert.equal(await run(app.pool, 'acme', async () => 'ran'), 'ran', 'the pool made with tenantPoolConfig');
   });
 
   W("advisory locks: acme cannot take initech's keys; tenant locks have a key space per tenant", async () => {
@@ -479,7 +643,7 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
       'COPY TO a file',
     );
     const other = await db.appPool();
-    const lockAll = (c: pg.PoolClient) => c.query('SELECT id FROM app.projects FOR UPDATE NOWAIT').then((r) => r.rowCount);
+    const lockAll = (c: TenantDb) => c.query('SELECT id FROM app.projects FOR UPDATE NOWAIT').then((r) => r.rowCount);
     /** acme's attempt while initech holds its rows FOR UPDATE in a request of its own. */
     const whileInitechLocks = async <T>(attempt: () => Promise<T>): Promise<T> => {
       let held!: () => void;

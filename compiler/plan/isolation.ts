@@ -50,10 +50,28 @@ export const tenantCacheKeyPattern = (tenantId: string) => `tenant:${tenantId}:*
  *     prefix every key of the cluster; LIST, INFO and KILL see or end other
  *     connections. The whole command, not its subcommands: ElastiCache takes rules on
  *     commands, and a client library works without CLIENT (no connection names).
+ *   WAIT blocks the connection on the server's replication and tells its state;
+ *   OBJECT and MEMORY reach the server's internals (encodings, LFU counters, allocator
+ *     figures; MEMORY USAGE ... SAMPLES 0 walks a whole key for one request) and no
+ *     application needs them;
+ *   LOLWUT: the server's version, and CPU on demand (its size arguments).
  * test/redisAcl.test.ts lists every command and subcommand the access string allows on
  * a real Redis and fails on one nobody reviewed.
  */
-export const TENANT_CACHE_DENIED_COMMANDS = ['scan', 'randomkey', 'dbsize', 'pubsub', 'select', 'move', 'copy', 'client'] as const;
+export const TENANT_CACHE_DENIED_COMMANDS = [
+  'scan',
+  'randomkey',
+  'dbsize',
+  'pubsub',
+  'select',
+  'move',
+  'copy',
+  'client',
+  'wait',
+  'object',
+  'memory',
+  'lolwut',
+] as const;
 
 /**
  * ElastiCache RBAC access string of a tenant's cache user (Redis ACL rules).

@@ -19,6 +19,7 @@ import {
   type Refusal,
   refusalBody,
   refusalRecord,
+  requestHost,
   type RuntimeTenant,
   type TenantLog,
   TenantRefusedError,
@@ -137,7 +138,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     async (api) => {
       // The tenant, from the Host header alone, then the user, from a token of that tenant's pool only.
       api.addHook('onRequest', async (request, reply) => {
-        const resolved = runtime.resolveTenant(request.headers.host);
+        const named = requestHost(request.raw);
+        if (!named.ok) return refuse(request, reply, named.refusal);
+        const resolved = runtime.resolveTenant(named.host);
         if (!resolved.ok) return refuse(request, reply, resolved.refusal);
         const verified = await runtime.verifyTenantToken(bearerToken(request.headers.authorization), resolved.tenantId);
         if (!verified.ok) return refuse(request, reply, verified.refusal);

@@ -24,7 +24,15 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { type LocalMoto, startMoto } from '../../scripts/localMoto.ts';
-import { RUNTIME_HOSTS_FILE, readHostMap, type RuntimeHostMap, type TenantLog, type TenantRuntime, tenantRuntime } from '../../runtime/index.ts';
+import {
+  RUNTIME_HOSTS_FILE,
+  readHostMap,
+  type RuntimeHostMap,
+  type TenantLog,
+  type TenantRuntime,
+  tenantPoolConfig,
+  tenantRuntime,
+} from '../../runtime/index.ts';
 import { buildApp } from './app.ts';
 import { type LocalPools, localPools, localStateDir, poolJwks } from './localPools.ts';
 
@@ -133,7 +141,7 @@ export async function startLocalApp(options: LocalOptions): Promise<LocalApp> {
     const appUrl = new URL(dbUrl.toString());
     appUrl.username = map.database.appRole;
     appUrl.password = '';
-    const db = new pg.Pool({ connectionString: appUrl.toString(), max: 10 });
+    const db = new pg.Pool(tenantPoolConfig({ connectionString: appUrl.toString(), max: 10 }));
     // An idle connection the server ends (a failover, a restart, the database dropped at
     // close) is an 'error' event on the pool: without a listener Node ends the process.
     // The pool replaces the connection; the app says so in one line and serves on.

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import * as assert from 'uvu/assert';
-import { tenantProof } from '../../runtime/withTenant.ts';
+import { READ_BINDING, tenantPoolConfig, tenantProof } from '../../runtime/withTenant.ts';
 
 export interface Session {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
@@ -109,7 +109,7 @@ export async function serverBackend(tag: string, appRole: string, ownerRole: str
       const appUrl = new URL(url.toString());
       appUrl.username = appRole;
       appUrl.password = '';
-      const pool = new pg.Pool({ connectionString: appUrl.toString(), max: 1 });
+      const pool = new pg.Pool(tenantPoolConfig({ connectionString: appUrl.toString(), max: 1 }));
       // A connection a test ends from another session is dropped, not thrown.
       pool.on('error', () => undefined);
       let destroyed = 0;
@@ -231,6 +231,9 @@ function pgliteClient(db: PGlite, becomeApp: () => Promise<void>, onDestroy: () 
     release(err?: Error | boolean) {
       if (err) onDestroy();
     },
+    // PGlite has no startup packet and no login: no role default ever applies to its one
+    // session, so it stands for a connection made with tenantPoolConfig.
+    connectionParameters: { options: tenantPoolConfig({}).options },
   } as unknown as pg.PoolClient;
 }
 
@@ -242,7 +245,8 @@ export async function readContextKey(admin: Session): Promise<string> {
 
 /** Sets the current transaction's tenant as withTenant does: its id and its proof under `key`. */
 export async function enterTenant(s: Session, key: string, tenant: string): Promise<void> {
-  await s.query(`SELECT set_config('app.tenant_id', $1, true), set_config('app.tenant_proof', $2, true)`, [tenant, tenantProof(key, tenant)]);
+  const [row] = await s.query<{ binding: string }>(READ_BINDING);
+  await s.query(`SELECT set_config('app.tenant_id', $1, true), set_config('app.tenant_proof', $2, true)`, [tenant, tenantProof(key, tenant, row!.binding)]);
 }
 
 /** Awaits `p` and asserts it failed with a message matching `pattern`. */

@@ -48,6 +48,13 @@ export const CLUSTER_PARAMETERS: readonly (readonly [string, string, string])[] 
   ['log_disconnections', '1', 'audit session ends and durations'],
   ['log_statement', 'ddl', 'audit schema changes (an unprotected table added later shows here)'],
   ['log_temp_files', '10240', 'log sorts and hashes spilling over 10 MB to disk'],
+  [
+    'temp_file_limit',
+    '5242880',
+    "one tenant's sorts and hashes spill at most 5 GB (kB) per process: Aurora keeps temporary files on the instance's local storage, beside the logs, for every tenant",
+  ],
+  ['log_parameter_max_length', '0', "no bind parameter in the log: one tenant's values (and its session proof) never reach a log another is shown"],
+  ['log_parameter_max_length_on_error', '0', 'no bind parameter in the log of a failed statement either'],
 ];
 
 /** [parameter, value, why]: instance-level settings. */

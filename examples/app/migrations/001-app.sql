@@ -3,3 +3,6 @@
 -- and the catalog check (tenantc_rls_gaps) runs after it. "app" is the platform
 -- manifest's schema (database.schema), replaced when the estate names another.
 ALTER TABLE "app".projects ADD COLUMN IF NOT EXISTS name text NOT NULL DEFAULT '' CHECK (length(name) <= 200);
+-- No planner statistics on it: a histogram of every tenant's project names would show
+-- through any tenant's EXPLAIN (the catalog check reports a column that keeps them).
+ALTER TABLE "app".projects ALTER COLUMN name SET STATISTICS 0;

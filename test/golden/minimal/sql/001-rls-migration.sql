@@ -66,6 +66,25 @@ END
 $fn$;
 SELECT pg_temp.tenantc_clear_role_settings('tessera_app');
 
+-- Two settings only a superuser may change, given to the application role so no
+-- tenant's SQL can lift them (a role may not reset a superuser setting of its own):
+--   temp_file_limit: one request's sorts and hashes spill at most 5 GB to disk, which
+--     every tenant's queries share (Aurora: the instance's local storage, beside the logs);
+--   log_parameter_max_length = 0: the log never carries bind parameters, one tenant's
+--     values (and its proof) in a log another may be shown.
+-- Aurora's admin is not a superuser: there the cluster parameter group sets both
+-- (compiler/emit/cfn/database.ts), and this step is skipped.
+CREATE OR REPLACE FUNCTION pg_temp.tenantc_limit_app_role(role_name text) RETURNS void
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    EXECUTE format('ALTER ROLE %I SET temp_file_limit = %L', role_name, '5GB');
+    EXECUTE format('ALTER ROLE %I SET log_parameter_max_length = 0', role_name);
+  END IF;
+END
+$fn$;
+SELECT pg_temp.tenantc_limit_app_role('tessera_app');
+
 -- The application role must never be able to become the owner or the registrar.
 CREATE OR REPLACE FUNCTION pg_temp.tenantc_revoke_membership(member_name text, group_name text) RETURNS void
 LANGUAGE plpgsql AS $fn$
@@ -102,7 +121,19 @@ SELECT pg_temp.tenantc_grant_if_role_exists('rds_iam', 'tessera_app');
 --     which may signal its own sessions;
 --   pg_stat_get_activity, pg_stat_get_backend_activity: the text of the statements the
 --     other sessions of the role (other tenants) are running;
---   pg_stat_statements: every statement of the role, with its row counts.
+--   pg_stat_statements: every statement of the role, with its row counts;
+--   pg_lock_status (the pg_locks view), pg_blocking_pids, pg_safe_snapshot_blocking_pids,
+--     pg_isolation_test_session_is_blocked: every session's locks, with its pid, the
+--     relations and rows it touches and its advisory keys, and who waits for whom;
+--   pg_stat_get_backend_* and pg_stat_get_progress_info: per session, when its
+--     statement and transaction started, what it waits for, its pid and address (the
+--     timing of another tenant's requests; pg_stat_activity's columns one by one);
+--   setseed: the seed outlives the request (DISCARD ALL keeps it), so the next
+--     request's random(), perhaps another tenant's, would be the one acme chose.
+-- A PostgreSQL privilege check on a function is the caller's, in a view too: pg_locks
+-- and pg_stat_activity refuse the application role once their functions do.
+-- The monitoring role pg_monitor gets the session and lock functions back: monitoring
+-- reads them, the application role is not its member (the catalog check says if it is).
 -- A REVOKE needs the function's owner: a superuser for the built-in ones. Where the
 -- admin is not one (Aurora's rds_superuser), PostgreSQL only warns; this warns again
 -- and the catalog check reports what the application can still call.
@@ -125,10 +156,17 @@ BEGIN
                     'pg_advisory_lock', 'pg_advisory_lock_shared', 'pg_advisory_unlock', 'pg_advisory_unlock_shared',
                     'pg_advisory_xact_lock', 'pg_advisory_xact_lock_shared', 'pg_try_advisory_lock',
                     'pg_try_advisory_lock_shared', 'pg_try_advisory_xact_lock', 'pg_try_advisory_xact_lock_shared',
-                    'pg_cancel_backend', 'pg_terminate_backend', 'pg_stat_get_activity', 'pg_stat_get_backend_activity'))
+                    'pg_cancel_backend', 'pg_terminate_backend', 'pg_stat_get_activity', 'pg_stat_get_backend_activity',
+                    'pg_lock_status', 'pg_blocking_pids', 'pg_safe_snapshot_blocking_pids', 'pg_isolation_test_session_is_blocked',
+                    'pg_stat_get_progress_info', 'setseed')
+                  OR (p.pronamespace = 'pg_catalog'::regnamespace AND p.proname LIKE 'pg\_stat\_get\_backend\_%'))
               OR p.proname IN ('pg_stat_statements', 'pg_stat_statements_info') LOOP
     EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f.sig);
     EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM %I', f.sig, app_role);
+    IF f.sig::text ~ '^(pg_lock_status|pg_blocking_pids|pg_safe_snapshot_blocking_pids|pg_stat_get_activity|pg_stat_get_backend_|pg_stat_get_progress_info)'
+       AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pg_monitor') THEN
+      EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO pg_monitor', f.sig);
+    END IF;
     IF has_function_privilege(app_role, f.sig, 'EXECUTE') THEN
       RAISE WARNING 'tenantc: % could not be revoked from %: run the migration as a superuser, or see tenantc_rls_gaps()', f.sig, app_role;
     END IF;
@@ -257,7 +295,12 @@ SET LOCAL ROLE "tessera_registrar";
 -- The tenant-context key: 32 random bytes (two version-4 UUIDs, PostgreSQL's strong
 -- random source; 244 random bits), made once, readable by the registrar only. The
 -- application holds a copy (tenantc_context_key(), docs/isolation.md, "Tenant context") and proves
--- the tenant it sets with HMAC-SHA-256(key, tenant id). The HMAC's inner and outer
+-- the tenant it sets with HMAC-SHA-256(key, tenant id ':' binding), where the binding
+-- is the session's backend pid and the transaction's start in microseconds (read in the
+-- transaction itself, runtime/withTenant.ts). A proof is good for one transaction of one
+-- session: one that leaks (a log line with bind parameters, the application's own
+-- logging, an error report) opens nothing in any other transaction, the next request
+-- on the same pooled connection included. The HMAC's inner and outer
 -- padded keys are kept with it, so a policy computes two SHA-256 and nothing else.
 -- Rotation: tenantc_rotate_context_key() makes a new current key and keeps the
 -- previous one valid until tenantc_retire_previous_context_key().
@@ -323,7 +366,8 @@ AS $fn$
   WHERE t.id = NULLIF(current_setting('app.tenant_id', true), '')::"app".tenant_id
     AND t.status IN ('active', 'suspended', 'offboarded')
     AND EXISTS (SELECT 1 FROM "app".tenantc_context_keys k
-                WHERE encode(sha256(k.outer_pad || sha256(k.inner_pad || convert_to(t.id, 'UTF8'))), 'hex')
+                WHERE encode(sha256(k.outer_pad || sha256(k.inner_pad || convert_to(
+                        t.id || ':' || pg_backend_pid()::text || ':' || (extract(epoch FROM transaction_timestamp()) * 1000000)::bigint::text, 'UTF8'))), 'hex')
                       = current_setting('app.tenant_proof', true))
 $fn$;
 CREATE OR REPLACE FUNCTION "app".current_writable_tenant_id() RETURNS "app".tenant_id
@@ -453,6 +497,48 @@ BEGIN
   EXECUTE format('ALTER TABLE %I.%I ADD PRIMARY KEY (tenant_id, id)', schema_name, table_name);
 END
 $fn$;
+-- No planner statistics on the columns of a tenant table. A histogram or a list of
+-- most common values describes every tenant's rows together, and an estimate shows it
+-- to anyone who may plan a query on the table: EXPLAIN ... WHERE name = 'x', as acme,
+-- estimates initech's rows with value x (the comparison operators are leakproof, so the
+-- planner uses the statistics though row-level security hides the rows). So: every
+-- column, the expression columns of its indexes (ANALYZE keeps statistics on those
+-- too) and its extended statistics get a statistics target of 0, the columns a
+-- platform migration added since the last run included. What was gathered before is
+-- dropped the way the registry's is (a column changed to its own type; an index on
+-- it is rebuilt with it, its statistics gone). tenant_id follows
+-- database.tenantStatistics (below). Row counts of the whole table stay (reltuples):
+-- every tenant together, never one.
+CREATE OR REPLACE FUNCTION pg_temp.tenantc_forget_tenant_statistics(schema_name text, table_name text) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  rel oid := format('%I.%I', schema_name, table_name)::regclass;
+  a record;
+BEGIN
+  FOR a IN SELECT attname, format_type(atttypid, atttypmod) AS typ FROM pg_attribute
+           WHERE attrelid = rel AND attnum > 0 AND NOT attisdropped AND attname <> 'tenant_id'
+             AND attstattarget IS DISTINCT FROM 0 ORDER BY attnum LOOP
+    EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I SET STATISTICS 0', schema_name, table_name, a.attname);
+    BEGIN
+      EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I TYPE %s', schema_name, table_name, a.attname, a.typ);
+    EXCEPTION WHEN feature_not_supported THEN
+      RAISE WARNING 'tenantc: statistics gathered on %.%.% stay (%): drop the view, run the migration again, recreate it', schema_name, table_name, a.attname, SQLERRM;
+    END;
+  END LOOP;
+  FOR a IN SELECT i.indexrelid::regclass::text AS idx, ia.attnum FROM pg_index i JOIN pg_attribute ia ON ia.attrelid = i.indexrelid
+           WHERE i.indrelid = rel AND ia.attnum > 0 AND i.indkey[ia.attnum - 1] = 0 AND ia.attstattarget IS DISTINCT FROM 0 LOOP
+    EXECUTE format('ALTER INDEX %s ALTER COLUMN %s SET STATISTICS 0', a.idx, a.attnum);
+  END LOOP;
+  FOR a IN SELECT format('%I.%I', stxnamespace::regnamespace::text, stxname) AS stx FROM pg_statistic_ext
+           WHERE stxrelid = rel AND stxstattarget IS DISTINCT FROM 0 LOOP
+    BEGIN
+      EXECUTE format('ALTER STATISTICS %s SET STATISTICS 0', a.stx);
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE WARNING 'tenantc: extended statistics % on %.% keep every tenant''s values (%): give them to the owner role, or drop them', a.stx, schema_name, table_name, SQLERRM;
+    END;
+  END LOOP;
+END
+$fn$;
 
 CREATE TABLE IF NOT EXISTS "app"."projects" (
   id bigint GENERATED ALWAYS AS IDENTITY
@@ -469,6 +555,7 @@ DROP INDEX IF EXISTS "app"."projects_tenant_id_idx";
 -- No planner statistics on tenant_id (database.tenantStatistics: private): an
 -- estimate would tell one tenant how many rows another has.
 ALTER TABLE "app"."projects" ALTER COLUMN tenant_id SET STATISTICS 0;
+SELECT pg_temp.tenantc_forget_tenant_statistics('app', 'projects');
 ALTER TABLE "app"."projects" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "app"."projects" FORCE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS tenant_isolation ON "app"."projects";
@@ -504,6 +591,7 @@ DROP INDEX IF EXISTS "app"."documents_tenant_id_idx";
 -- No planner statistics on tenant_id (database.tenantStatistics: private): an
 -- estimate would tell one tenant how many rows another has.
 ALTER TABLE "app"."documents" ALTER COLUMN tenant_id SET STATISTICS 0;
+SELECT pg_temp.tenantc_forget_tenant_statistics('app', 'documents');
 ALTER TABLE "app"."documents" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "app"."documents" FORCE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS tenant_isolation ON "app"."documents";
@@ -539,6 +627,7 @@ DROP INDEX IF EXISTS "app"."comments_tenant_id_idx";
 -- No planner statistics on tenant_id (database.tenantStatistics: private): an
 -- estimate would tell one tenant how many rows another has.
 ALTER TABLE "app"."comments" ALTER COLUMN tenant_id SET STATISTICS 0;
+SELECT pg_temp.tenantc_forget_tenant_statistics('app', 'comments');
 ALTER TABLE "app"."comments" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "app"."comments" FORCE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS tenant_isolation ON "app"."comments";
@@ -574,6 +663,7 @@ DROP INDEX IF EXISTS "app"."invoices_tenant_id_idx";
 -- No planner statistics on tenant_id (database.tenantStatistics: private): an
 -- estimate would tell one tenant how many rows another has.
 ALTER TABLE "app"."invoices" ALTER COLUMN tenant_id SET STATISTICS 0;
+SELECT pg_temp.tenantc_forget_tenant_statistics('app', 'invoices');
 ALTER TABLE "app"."invoices" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "app"."invoices" FORCE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS tenant_isolation ON "app"."invoices";
@@ -609,6 +699,7 @@ DROP INDEX IF EXISTS "app"."audit_events_tenant_id_idx";
 -- No planner statistics on tenant_id (database.tenantStatistics: private): an
 -- estimate would tell one tenant how many rows another has.
 ALTER TABLE "app"."audit_events" ALTER COLUMN tenant_id SET STATISTICS 0;
+SELECT pg_temp.tenantc_forget_tenant_statistics('app', 'audit_events');
 ALTER TABLE "app"."audit_events" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "app"."audit_events" FORCE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS tenant_isolation ON "app"."audit_events";
@@ -721,6 +812,12 @@ AS $fn$
     ('pg_terminate_backend', false, 'every tenant''s sessions are this one role, which may cancel or end its own sessions'),
     ('pg_stat_get_activity', false, 'they show the statements other sessions of the role, other tenants'', are running'),
     ('pg_stat_get_backend_activity', false, 'they show the statements other sessions of the role, other tenants'', are running'),
+    ('pg_lock_status', false, 'they show every session''s locks and who waits for whom: the relations, rows and advisory keys other tenants'' requests touch'),
+    ('pg_blocking_pids', false, 'they show every session''s locks and who waits for whom: the relations, rows and advisory keys other tenants'' requests touch'),
+    ('pg_safe_snapshot_blocking_pids', false, 'they show every session''s locks and who waits for whom: the relations, rows and advisory keys other tenants'' requests touch'),
+    ('pg_isolation_test_session_is_blocked', false, 'they show every session''s locks and who waits for whom: the relations, rows and advisory keys other tenants'' requests touch'),
+    ('pg_stat_get_progress_info', false, 'they show, session by session, when other tenants'' statements and transactions run and what they wait for'),
+    ('setseed', false, 'the seed outlives the request: the next request''s random(), perhaps another tenant''s, is the one the caller chose'),
     ('pg_stat_statements', true, 'they show every statement of the role, every tenant''s, with row counts'),
     ('pg_stat_statements_info', true, 'they show every statement of the role, every tenant''s, with row counts')
   )
@@ -835,19 +932,39 @@ AS $fn$
     WHERE own.relname = 'tenants' AND (a.attstattarget IS DISTINCT FROM 0
       OR EXISTS (SELECT 1 FROM pg_stats st WHERE st.schemaname = 'app' AND st.tablename = 'tenants' AND st.attname = a.attname))
   UNION ALL
+  -- No column of a tenant table keeps statistics (tenant_id: database.tenantStatistics,
+  -- below): an estimate over them describes every tenant's values to each.
+  SELECT tt.name, format('the planner keeps statistics on column %I: an estimate (EXPLAIN ... WHERE %I = ...) tells one tenant which values other tenants'' rows hold (run the migration again: it sets SET STATISTICS 0 on every column)', a.attname, a.attname)
+    FROM tt JOIN pg_attribute a ON a.attrelid = tt.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attname <> 'tenant_id'
+    WHERE a.attstattarget IS DISTINCT FROM 0
+  UNION ALL
+  SELECT tt.name, format('the planner keeps statistics on expression column %s of index %I: an estimate over the expression tells one tenant which values other tenants'' rows hold (run the migration again)', ia.attnum, ic.relname)
+    FROM tt JOIN pg_index i ON i.indrelid = tt.oid JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum > 0
+    WHERE i.indkey[ia.attnum - 1] = 0 AND ia.attstattarget IS DISTINCT FROM 0
+  UNION ALL
+  SELECT tt.name, format('extended statistics %I keep values of every tenant''s rows: an estimate tells one tenant which values another''s hold (run the migration again)', x.stxname)
+    FROM tt JOIN pg_statistic_ext x ON x.stxrelid = tt.oid
+    WHERE x.stxstattarget IS DISTINCT FROM 0
+  UNION ALL
   SELECT quote_ident('tessera_app'), format('the application role is a member of %I', r.rolname)
     FROM pg_roles r WHERE r.oid <> (SELECT oid FROM app) AND pg_has_role((SELECT oid FROM app), r.oid, 'MEMBER')
-      AND (r.oid IN ((SELECT oid FROM owner), (SELECT oid FROM registrar)) OR r.rolsuper OR r.rolbypassrls)
+      AND (r.oid IN ((SELECT oid FROM owner), (SELECT oid FROM registrar)) OR r.rolsuper OR r.rolbypassrls
+           OR r.rolname IN ('pg_monitor', 'pg_read_all_stats', 'pg_signal_backend'))
   UNION ALL
   -- A role gives itself defaults; every later session of every tenant starts with them.
   SELECT quote_ident('tessera_app'), format('the application role has role-level settings%s (%s): every new session of every tenant starts with them (run the migration again: it clears them)',
       CASE WHEN d.setdatabase = 0 THEN '' ELSE format(' in database %I', (SELECT datname FROM pg_database WHERE oid = d.setdatabase)) END, array_to_string(d.setconfig, ', '))
     FROM pg_db_role_setting d WHERE d.setrole = (SELECT oid FROM app)
+      AND NOT (d.setdatabase = 0 AND d.setconfig <@ ARRAY['temp_file_limit=5GB', 'log_parameter_max_length=0'])
   UNION ALL
   SELECT quote_ident('tessera_app'), format('the application role may call %s: %s (revoke EXECUTE from PUBLIC as a superuser)',
       string_agg(DISTINCT f.proname::text, ', ' ORDER BY f.proname::text), f.why)
     FROM (SELECT p.proname, x.why FROM forbidden x JOIN pg_proc p ON p.proname = x.proname
-          WHERE (x.anywhere OR p.pronamespace = 'pg_catalog'::regnamespace) AND has_function_privilege((SELECT oid FROM app), p.oid, 'EXECUTE')) f
+          WHERE (x.anywhere OR p.pronamespace = 'pg_catalog'::regnamespace) AND has_function_privilege((SELECT oid FROM app), p.oid, 'EXECUTE')
+          UNION ALL
+          SELECT p.proname, 'they show, session by session, when other tenants'' statements and transactions run and what they wait for'
+          FROM pg_proc p WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proname LIKE 'pg\_stat\_get\_backend\_%'
+            AND p.proname <> 'pg_stat_get_backend_activity' AND has_function_privilege((SELECT oid FROM app), p.oid, 'EXECUTE')) f
     GROUP BY f.why
   UNION ALL
   SELECT quote_ident('tessera_app'), format('the application role owns %s large object(s): any tenant reads, overwrites and unlinks them (move the data into a tenant table)', count(*))
