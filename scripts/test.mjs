@@ -15,8 +15,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startCfnLintServer } from './cfnLintServer.mjs';
 import { summaryLine } from './testSummary.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -71,9 +72,17 @@ for (const unit of [...units].sort((a, b) => weight(b) - weight(a) || (a.files[0
   lightest.weight += weight(unit);
 }
 
+const started = Date.now();
 // One cache of cfn-lint's clean verdicts for the whole run (test/helpers.ts LINT_CACHE).
 const lintCache = mkdtempSync(join(tmpdir(), 'tenantc-lint-cache-'));
-const env = { ...process.env, TENANTC_TEST_LINT_CACHE: lintCache };
+// One cfn-lint imported once for the whole run (scripts/cfnLintServer.mjs): the suites'
+// `cfn-lint` is a shim that forks it. TENANTC_TEST_CFN_LINT_SERVER=0 runs the real one.
+const cfnLintServer = process.env.TENANTC_TEST_CFN_LINT_SERVER === '0' ? null : startCfnLintServer();
+const env = {
+  ...process.env,
+  TENANTC_TEST_LINT_CACHE: lintCache,
+  ...(cfnLintServer ? { PATH: `${cfnLintServer.binDir}${delimiter}${process.env.PATH}`, TENANTC_TEST_CFN_LINT_REAL: cfnLintServer.real } : {}),
+};
 
 function run(label, command, args) {
   return new Promise((resolve) => {
@@ -87,7 +96,6 @@ function run(label, command, args) {
 }
 
 const escape = (f) => f.replace(/[.]/g, '\\.');
-const started = Date.now();
 const uvu = join(root, 'node_modules', 'uvu', 'bin.js');
 const jobs = [
   run('typecheck (tsc --noEmit)', join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.']),
@@ -105,5 +113,6 @@ for (const job of jobs) {
   failed ||= r.status !== 0;
 }
 rmSync(lintCache, { recursive: true, force: true });
+cfnLintServer?.stop();
 process.stdout.write(`\n${summaryLine(failed, (Date.now() - started) / 1000, outputs)}\n`);
 process.exitCode = failed ? 1 : 0;
