@@ -112,7 +112,16 @@ const jobs = [
   run('format (biome format; npm run format fixes it)', join(root, 'node_modules', '.bin', 'biome'), ['format', '.']),
   ...shards
     .filter((s) => s.files.length)
-    .map((s, i) => run(`suites ${i + 1}/${count}: ${s.files.join(' ')}`, process.execPath, [uvu, '-r', 'tsx', 'test', `^(${s.files.map(escape).join('|')})$`])),
+    .map((s, i) =>
+      run(`suites ${i + 1}/${count}: ${s.files.join(' ')}`, process.execPath, [
+        uvu,
+        '-r',
+        'tsx',
+        ...(profile ? ['-r', join(root, 'test', 'support', 'profile.cjs')] : []),
+        'test',
+        `^(${s.files.map(escape).join('|')})$`,
+      ]),
+    ),
 ];
 let failed = false;
 const outputs = [];
