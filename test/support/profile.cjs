@@ -4,6 +4,9 @@
 // and each of its suites' runs are timed, in CPU seconds of this process and of the
 // child processes it waited for (cfn-lint, the built CLI, moto's probe: /proc's cutime
 // and cstime), and in wall seconds. Printed as one `[profile]` line per file at exit.
+// A child's CPU counts when it is reaped: moto_server, killed at the end of the moto
+// suite, can land in a later file's line; the cfn-lint server's forks are in none (they
+// are not this process's children). The wall seconds are what scripts/test.mjs weighs.
 const { readFileSync } = require('node:fs');
 
 const TICK = 100; // USER_HZ: /proc reports times in 1/100 s on Linux
