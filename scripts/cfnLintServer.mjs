@@ -35,6 +35,8 @@ export function shimSource(python, socket, real) {
 # cfn-lint for this test run: scripts/cfnLintServer.mjs.
 import json, os, socket, sys
 try:
+    if not hasattr(socket, "send_fds"):  # Python < 3.9: no passing of descriptors
+        raise OSError("no socket.send_fds")
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(${JSON.stringify(socket)})
 except OSError:
