@@ -28,10 +28,18 @@ export interface LocalMoto {
   stop(): void;
 }
 
-/** moto_server (moto 5 with its server extra) on this machine's Python, or the reason it is not there. */
+let motoProbe: string | null | undefined;
+
+/**
+ * moto_server (moto 5 with its server extra) on this machine's Python, or the reason it
+ * is not there. Asked once per process: each ask imports moto (~0.7 s of CPU), and a
+ * test process asks before each server it starts.
+ */
 export function motoMissing(): string | null {
+  if (motoProbe !== undefined) return motoProbe;
   const probe = spawnSync('python3', ['-c', 'import moto, moto.server, flask; print(moto.__version__)'], { encoding: 'utf8' });
-  return probe.status === 0 ? null : `python3 cannot import moto's server (${probe.stderr.trim().split('\n').at(-1) ?? 'no python3'})`;
+  motoProbe = probe.status === 0 ? null : `python3 cannot import moto's server (${probe.stderr.trim().split('\n').at(-1) ?? 'no python3'})`;
+  return motoProbe;
 }
 
 export async function freePort(): Promise<number> {

@@ -15,32 +15,54 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startCfnLintServer } from './cfnLintServer.mjs';
 import { summaryLine } from './testSummary.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** Seconds each suite took on the reference machine (2 cores); unlisted ones take well under one. */
+/**
+ * Each test file's weight: its wall seconds in its uvu process, measured with
+ * TENANTC_TEST_PROFILE=1 npm test (test/support/profile.cjs) on the 2-core machine while
+ * it was shared (load ~12), divided by 4 (about that run's slowdown against a quiet
+ * machine), to the half second. Only the ratios matter: they decide the split. Wall, not
+ * CPU: the moto suite's time is mostly moto_server's and the cfn-lint server's, outside
+ * its process. Unlisted files weigh 0.5.
+ */
 const WEIGHT = {
-  'deployMoto.test.ts': 12,
-  'referenceApp.test.ts': 10,
-  'scale.test.ts': 7,
-  'check.test.ts': 7,
-  'diff.test.ts': 4,
-  'onboarding.test.ts': 4,
-  'cli.test.ts': 3.5,
-  'rls.test.ts': 3,
-  'live.test.ts': 2.5,
-  'templates.test.ts': 2,
-  'bootstrap.test.ts': 2,
-  'sqlTemplates.test.ts': 2,
-  'compile.test.ts': 2,
-  'grammar.test.ts': 2,
-  'injection.test.ts': 1.5,
-  'provisioner.test.ts': 1.5,
-  'testRunner.test.ts': 2,
-  'yamlFastPath.test.ts': 1.5,
+  'deployMoto.test.ts': 60,
+  'diff.test.ts': 13.5,
+  'check.test.ts': 13.5,
+  'scale.test.ts': 10,
+  'cli.test.ts': 9.5,
+  'referenceApp.test.ts': 9,
+  'rls.test.ts': 8.5,
+  'lock.test.ts': 5.5,
+  'withTenant.test.ts': 5,
+  'compile.test.ts': 4.5,
+  'deploy.test.ts': 4.5,
+  'statusPage.test.ts': 4.5,
+  'status.test.ts': 4,
+  'grammar.test.ts': 4,
+  'bootstrap.test.ts': 4,
+  'sqlTemplates.test.ts': 3.5,
+  'platformValues.test.ts': 3.5,
+  'testRunner.test.ts': 3,
+  'cfnLintServer.test.ts': 3,
+  'allow.test.ts': 3,
+  'onboarding.test.ts': 3,
+  'injection.test.ts': 2.5,
+  'yamlFastPath.test.ts': 2,
+  'workflow.test.ts': 2,
+  'isolation.test.ts': 2,
+  'lifecycle.test.ts': 1.5,
+  'resourceModel.test.ts': 1.5,
+  'live.test.ts': 1.5,
+  'templates.test.ts': 1.5,
+  'cfnTypes.test.ts': 1,
+  'ami.test.ts': 1,
+  'awsRetry.test.ts': 1,
 };
 /**
  * Suites that must share a process: those that run the built CLI (it is built once per
@@ -71,9 +93,17 @@ for (const unit of [...units].sort((a, b) => weight(b) - weight(a) || (a.files[0
   lightest.weight += weight(unit);
 }
 
+const started = Date.now();
 // One cache of cfn-lint's clean verdicts for the whole run (test/helpers.ts LINT_CACHE).
 const lintCache = mkdtempSync(join(tmpdir(), 'tenantc-lint-cache-'));
-const env = { ...process.env, TENANTC_TEST_LINT_CACHE: lintCache };
+// One cfn-lint imported once for the whole run (scripts/cfnLintServer.mjs): the suites'
+// `cfn-lint` is a shim that forks it. TENANTC_TEST_CFN_LINT_SERVER=0 runs the real one.
+const cfnLintServer = process.env.TENANTC_TEST_CFN_LINT_SERVER === '0' ? null : startCfnLintServer();
+const env = {
+  ...process.env,
+  TENANTC_TEST_LINT_CACHE: lintCache,
+  ...(cfnLintServer ? { PATH: `${cfnLintServer.binDir}${delimiter}${process.env.PATH}`, TENANTC_TEST_CFN_LINT_REAL: cfnLintServer.real } : {}),
+};
 
 function run(label, command, args) {
   return new Promise((resolve) => {
@@ -87,14 +117,32 @@ function run(label, command, args) {
 }
 
 const escape = (f) => f.replace(/[.]/g, '\\.');
-const started = Date.now();
 const uvu = join(root, 'node_modules', 'uvu', 'bin.js');
+const profile = process.env.TENANTC_TEST_PROFILE === '1';
 const jobs = [
-  run('typecheck (tsc --noEmit)', join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.']),
+  // Incremental: the first run checks everything (~16 s of CPU) and records what it
+  // checked in node_modules/.cache; a later run rechecks only the files a change can
+  // affect, with the same verdict as a full check (TENANTC_TEST_TSC_FULL=1 forces one).
+  run(
+    'typecheck (tsc --noEmit)',
+    join(root, 'node_modules', '.bin', 'tsc'),
+    process.env.TENANTC_TEST_TSC_FULL === '1'
+      ? ['--noEmit', '-p', '.']
+      : ['--noEmit', '-p', '.', '--incremental', '--tsBuildInfoFile', join(root, 'node_modules', '.cache', 'tenantc', 'tsc.tsbuildinfo')],
+  ),
   run('format (biome format; npm run format fixes it)', join(root, 'node_modules', '.bin', 'biome'), ['format', '.']),
   ...shards
     .filter((s) => s.files.length)
-    .map((s, i) => run(`suites ${i + 1}/${count}: ${s.files.join(' ')}`, process.execPath, [uvu, '-r', 'tsx', 'test', `^(${s.files.map(escape).join('|')})$`])),
+    .map((s, i) =>
+      run(`suites ${i + 1}/${count}: ${s.files.join(' ')}`, process.execPath, [
+        uvu,
+        '-r',
+        'tsx',
+        ...(profile ? ['-r', join(root, 'test', 'support', 'profile.cjs')] : []),
+        'test',
+        `^(${s.files.map(escape).join('|')})$`,
+      ]),
+    ),
 ];
 let failed = false;
 const outputs = [];
@@ -105,5 +153,13 @@ for (const job of jobs) {
   failed ||= r.status !== 0;
 }
 rmSync(lintCache, { recursive: true, force: true });
+cfnLintServer?.stop();
+if (profile) {
+  // test/support/profile.cjs's lines, heaviest first: the numbers WEIGHT above is made of.
+  const lines = outputs.flatMap((o) => [...o.matchAll(/^\[profile\] (\S+) cpu=([\d.]+) wall=([\d.]+)$/gm)]);
+  lines.sort((a, b) => Number(b[2]) - Number(a[2]));
+  process.stdout.write(`\n== CPU seconds per test file (its process and the children it waited for), wall seconds\n`);
+  for (const m of lines) process.stdout.write(`  ${m[1].padEnd(28)} ${m[2].padStart(6)} ${m[3].padStart(6)}\n`);
+}
 process.stdout.write(`\n${summaryLine(failed, (Date.now() - started) / 1000, outputs)}\n`);
 process.exitCode = failed ? 1 : 0;

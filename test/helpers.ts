@@ -23,8 +23,9 @@ export const GOLDEN = join(ROOT, 'test', 'golden');
 export const SAMPLE_TENANTS = join(FIXTURES, 'estates', 'sample');
 /**
  * The users' live estate (tenants/). Only test/live.test.ts reads it, and only for
- * properties that hold whatever tenants it holds; the onboarding test runs that suite
- * on a copy with one more tenant by setting TENANTC_LIVE_TENANTS.
+ * properties that hold whatever tenants it holds (test/support/liveEstate.ts); the
+ * onboarding test proves them again on a copy with one more tenant. TENANTC_LIVE_TENANTS
+ * points the suite at another estate.
  */
 export const LIVE_TENANTS = process.env.TENANTC_LIVE_TENANTS ?? join(ROOT, 'tenants');
 

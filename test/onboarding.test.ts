@@ -1,14 +1,15 @@
 // The onboarding pull request, end to end on a copy of the repository's estate: one
-// new valid tenant file plus the lock line compile writes for it, and every suite that
-// reads the live estate must still pass. A test that counted tenants or compared the
-// live estate with a golden would fail here.
-import { spawnSync } from 'node:child_process';
+// new valid tenant file plus the lock line compile writes for it, and every property the
+// live estate's suite proves must still hold. A test that counted tenants or compared the
+// live estate with a golden would fail here. The properties run in this process
+// (test/support/liveEstate.ts), not in a second test process.
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { inTempDir, LIVE_TENANTS, ROOT, runMain } from './helpers.ts';
+import { LIVE_ESTATE_PROPERTIES } from './support/liveEstate.ts';
 
 const O = suite('onboarding');
 
@@ -18,11 +19,16 @@ const LIVE_SUITES = readdirSync(join(ROOT, 'test'))
   .filter((f) => /\bLIVE_TENANTS\b/.test(readFileSync(join(ROOT, 'test', f), 'utf8')))
   .sort();
 
-O('the suites that read the live estate are known', () => {
+O('the suites that read the live estate are known, and every test of theirs is a property onboarding proves again', () => {
   assert.equal(LIVE_SUITES, ['live.test.ts']);
+  // live.test.ts registers its tests in one place: the loop over LIVE_ESTATE_PROPERTIES.
+  const live = readFileSync(join(ROOT, 'test', 'live.test.ts'), 'utf8');
+  assert.equal(live.match(/\bLive(\.\w+)?\(/g), ['Live(', 'Live.run('], 'a test of live.test.ts outside LIVE_ESTATE_PROPERTIES');
+  assert.match(live, /^for \(const property of LIVE_ESTATE_PROPERTIES\) Live\(property\.name, \(\) => property\.check\(LIVE_TENANTS\)\);$/m);
+  assert.ok(LIVE_ESTATE_PROPERTIES.length > 0);
 });
 
-O('adding a valid tenant with its lock line keeps every live-estate suite green', async () => {
+O('adding a valid tenant with its lock line keeps every live-estate property true', async () => {
   await inTempDir(async (work) => {
     const tenants = join(work, 'tenants');
     cpSync(LIVE_TENANTS, tenants, { recursive: true });
@@ -49,19 +55,7 @@ O('adding a valid tenant with its lock line keeps every live-estate suite green'
     const compiled = await runMain(['compile', '--tenants', tenants, '--out', join(work, 'out')]);
     assert.is(compiled.status, 0, compiled.stderr);
     assert.match(readFileSync(join(tenants, 'placement.lock.yaml'), 'utf8'), new RegExp(`^  ${id}: \\{`, 'm'));
-    const run = spawnSync(
-      process.execPath,
-      [join(ROOT, 'node_modules', 'uvu', 'bin.js'), '-r', 'tsx', 'test', `^(${LIVE_SUITES.map((f) => f.replace('.', '\\.')).join('|')})$`],
-      {
-        cwd: ROOT,
-        env: { ...process.env, TENANTC_LIVE_TENANTS: tenants, FORCE_COLOR: '0' },
-        encoding: 'utf8',
-      },
-    );
-    assert.is(run.status, 0, `${run.stdout}${run.stderr}`);
-    const total = /Total:\s+(\d+)/.exec(run.stdout)?.[1];
-    const passed = /Passed:\s+(\d+)/.exec(run.stdout)?.[1];
-    assert.ok(total !== undefined && Number(total) > 0 && passed === total, run.stdout);
+    for (const property of LIVE_ESTATE_PROPERTIES) await property.check(tenants);
   });
 });
 

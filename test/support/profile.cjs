@@ -1,0 +1,67 @@
+// `TENANTC_TEST_PROFILE=1 npm test`: what each test file costs in its uvu process, to
+// weigh the shards (scripts/test.mjs WEIGHT) with measurements rather than guesses.
+// Loaded with `uvu -r` before the suites: it wraps uvu's queue so each file's import
+// and each of its suites' runs are timed, in CPU seconds of this process and of the
+// child processes it waited for (cfn-lint, the built CLI, moto's probe: /proc's cutime
+// and cstime), and in wall seconds. Printed as one `[profile]` line per file at exit.
+// A child's CPU counts when it is reaped: moto_server, killed at the end of the moto
+// suite, can land in a later file's line; the cfn-lint server's forks are in none (they
+// are not this process's children). The wall seconds are what scripts/test.mjs weighs.
+const { readFileSync } = require('node:fs');
+
+const TICK = 100; // USER_HZ: /proc reports times in 1/100 s on Linux
+function cpu() {
+  const own = process.cpuUsage();
+  let children = 0;
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    children = (Number(f[13]) + Number(f[14])) / TICK; // cutime, cstime
+  } catch {}
+  return (own.user + own.system) / 1e6 + children;
+}
+const wall = () => performance.now() / 1000;
+
+const costs = new Map(); // file → { cpu, wall }
+const add = (file, c, w) => {
+  const o = costs.get(file) ?? { cpu: 0, wall: 0 };
+  o.cpu += c;
+  o.wall += w;
+  costs.set(file, o);
+};
+
+let importing = null; // { file, cpu, wall } of the file being imported
+const endImport = () => {
+  if (importing) add(importing.file, cpu() - importing.cpu, wall() - importing.wall);
+  importing = null;
+};
+
+const queue = [];
+const push = queue.push.bind(queue);
+queue.push = (group) => {
+  // uvu/run pushes [file name] right before it imports that file.
+  endImport();
+  const file = group[0];
+  importing = { file, cpu: cpu(), wall: wall() };
+  const runs = [];
+  const wrapped = [file];
+  wrapped.shift = () => Array.prototype.shift.call(wrapped);
+  wrapped.push = (run) =>
+    Array.prototype.push.call(wrapped, async () => {
+      endImport();
+      const c = cpu();
+      const w = wall();
+      try {
+        return await run();
+      } finally {
+        add(file, cpu() - c, wall() - w);
+      }
+    });
+  return push(wrapped);
+};
+globalThis.UVU_QUEUE = queue;
+
+process.on('exit', () => {
+  endImport();
+  for (const [file, c] of costs) process.stdout.write(`[profile] ${file} cpu=${c.cpu.toFixed(2)} wall=${c.wall.toFixed(2)}\n`);
+});
