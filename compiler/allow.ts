@@ -144,10 +144,36 @@ function targetError(kind: AllowKind, target: AllowTarget): string | null {
   return null;
 }
 
+/**
+ * Characters an allow never holds: whitespace other than the ASCII space and tab (a
+ * no-break or zero-width space can make `removal tenant:acme` read as another target to
+ * a reviewer than to the parser), format characters (bidi overrides, zero-width joiners:
+ * text that displays in another order than it parses) and control characters. The
+ * reason may be any other text; kind and target are ASCII by their grammar.
+ */
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Z}\p{Co}\p{Cs}]/u;
+
+/** Why `text` holds a character an allow never does, or null. */
+function hiddenError(text: string): string | null {
+  for (const ch of text) {
+    if (ch === ' ' || ch === '\t') continue;
+    if (HIDDEN.test(ch))
+      return `holds U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}, an invisible or whitespace character other than a space or tab: retype the line`;
+  }
+  return null;
+}
+
 /** `removal tenant:globex: customer left, export confirmed (OPS-12)` → an Allow, or why it is not one. */
 export function parseAllow(text: string): Allow | string {
-  const m = /^\s*([a-z-]+)\s+(\S+?)\s*:\s+(.*?)\s*$/.exec(text) ?? /^\s*([a-z-]+)\s+(\S+?):?\s*$/.exec(text);
-  if (!m) return `"${text}" is not an allow: write "<kind> <target>: <reason>", e.g. "removal tenant:globex: customer left (OPS-12)"`;
+  const hidden = hiddenError(text);
+  if (hidden) return `${JSON.stringify(text)} ${hidden}`;
+  // Only ASCII blanks separate the parts (`\s` would take any Unicode space).
+  const m = /^[ \t]*([a-z-]+)[ \t]+([^ \t]+?)[ \t]*:[ \t]+(.*?)[ \t]*$/.exec(text) ?? /^[ \t]*([a-z-]+)[ \t]+([^ \t]+?):?[ \t]*$/.exec(text);
+  if (!m) {
+    const kind = /^[ \t]*([^ \t:]+)/.exec(text)?.[1];
+    if (kind !== undefined && !isAllowKind(kind)) return `"${text}": ${kindError(kind)}`;
+    return `"${text}" is not an allow: write "<kind> <target>: <reason>", e.g. "removal tenant:globex: customer left (OPS-12)"`;
+  }
   const [, kind, targetText, reason = ''] = m as unknown as [string, string, string, string | undefined];
   if (!isAllowKind(kind)) return `"${text}": ${kindError(kind)}`;
   const target = parseTarget(targetText);
@@ -165,15 +191,40 @@ export function flagAllow(kind: AllowKind, text: string): Allow | string {
   return targetError(kind, target) ?? { kind, target, reason: '' };
 }
 
+/** `tenantc-allow:` written exactly, at the start of a line (spaces or tabs before it). */
+const EXACT_PREFIX = /^[ \t]*tenantc-allow:(.*)$/;
+
+/**
+ * A line that a reader would take for an allow line: `tenantc-allow` at its start after
+ * blanks, quote or list marks, in any case, with any separator, or with a letter swapped
+ * for a lookalike (any non-ASCII character stands for any letter here). Such a line that
+ * is not written exactly is an error, never skipped: a reviewer reads it as an allow.
+ */
+const LOOKALIKE = new RegExp(
+  `^[\\s\\p{Cf}>*+\\-\`#]*${[...'tenantc']
+    .map((c) => `[${c}${c.toUpperCase()}\\u0080-\\u{10ffff}]`)
+    .join('')}[^A-Za-z0-9]{0,3}${[...'allow'].map((c) => `[${c}${c.toUpperCase()}\\u0080-\\u{10ffff}]`).join('')}`,
+  'u',
+);
+
 /**
  * The `tenantc-allow:` lines of a text (a pull request's description): each parsed,
- * with its 1-based line for errors. Other lines are not read.
+ * with its 1-based line for errors. A line that looks like one without being one exactly
+ * (a lookalike letter, another case, a list mark before it) is an error too. Other lines
+ * are not read.
  */
 export function allowLines(text: string): { readonly line: number; readonly allow: Allow | string }[] {
   const out: { line: number; allow: Allow | string }[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
-    const m = /^\s*tenantc-allow:\s*(.*)$/.exec(raw);
-    if (m) out.push({ line: i + 1, allow: parseAllow(m[1]!) });
+    const m = EXACT_PREFIX.exec(raw);
+    if (m) {
+      const rest = m[1]!.replace(/^[ \t]+/, '');
+      out.push({ line: i + 1, allow: parseAllow(rest) });
+    } else if (LOOKALIKE.test(raw.normalize('NFKC')) || LOOKALIKE.test(raw))
+      out.push({
+        line: i + 1,
+        allow: `${JSON.stringify(raw)} looks like an allow line but is not one: write "tenantc-allow: <kind> <target>: <reason>" at the start of the line, in ASCII`,
+      });
   });
   return out;
 }

@@ -3,7 +3,7 @@
 // (the workflow reads `tenantc-allow:` lines of its description), so the reason is
 // written where reviewers read it, and the diff comment repeats it.
 // The language of an override is compiler/allow.ts, which deploy reads too.
-import { type Allow, type AllowSubject, covers, parseAllow, templateName } from '../allow.ts';
+import { ALLOW_KIND_SPECS, type Allow, type AllowSubject, covers, parseAllow, templateName } from '../allow.ts';
 import type { EstateDiff, FailOnKind, ResourceChange, Risk, StackChange } from './model.ts';
 import { FAIL_ON_KINDS } from './model.ts';
 import { handoverText, restoreLine } from './restore.ts';
@@ -27,9 +27,20 @@ export interface GateResult {
   readonly kinds: readonly FailOnKind[];
   readonly blocking: readonly GateFinding[];
   readonly allowed: readonly { readonly finding: GateFinding; readonly override: Override }[];
-  /** Overrides that matched nothing: reported so that a stale one is noticed. */
+  /**
+   * Overrides of a kind the review reports that match no finding of this change: they
+   * fail the gate, so an allow written for another change (or left in a description
+   * after the change it named was dropped) cannot approve a later one.
+   */
   readonly unused: readonly Override[];
+  /** Overrides of a kind only deploy checks (lifecycle): passed on to deploy, not matched here. */
+  readonly deployOnly: readonly Override[];
+  /** Every override given but the unused: what the review accepted, in the order given (the workflow's allow comment repeats them). */
+  readonly accepted: readonly Override[];
 }
+
+/** The gate holds the change back: a finding no override names, or an override that names nothing. */
+export const gateBlocks = (g: GateResult): boolean => g.blocking.length > 0 || g.unused.length > 0;
 
 /** `removal tenant:globex: customer left, export confirmed (OPS-12)` → an Override, or an error message. */
 export const parseOverride = (text: string): Override | string => parseAllow(text);
@@ -137,12 +148,20 @@ export function evaluateGate(findings: readonly GateFinding[], kinds: readonly F
   const allowed: { finding: GateFinding; override: Override }[] = [];
   const used = new Set<Override>();
   for (const f of findings) {
+    // An override naming a finding of a kind not gated here is still about this change.
+    for (const x of overrides) if (covers(x, subject(f))) used.add(x);
     if (!kinds.includes(f.kind)) continue;
     const o = overrides.find((x) => covers(x, subject(f)));
-    if (o) {
-      used.add(o);
-      allowed.push({ finding: f, override: o });
-    } else blocking.push(f);
+    if (o) allowed.push({ finding: f, override: o });
+    else blocking.push(f);
   }
-  return { kinds, blocking, allowed, unused: overrides.filter((o) => !used.has(o)) };
+  const reviewed = (o: Override) => ALLOW_KIND_SPECS[o.kind].review;
+  return {
+    kinds,
+    blocking,
+    allowed,
+    unused: overrides.filter((o) => reviewed(o) && !used.has(o)),
+    deployOnly: overrides.filter((o) => !reviewed(o)),
+    accepted: overrides.filter((o) => !reviewed(o) || used.has(o)),
+  };
 }

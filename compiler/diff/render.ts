@@ -280,8 +280,12 @@ function gateLines(gate: GateResult | null): string[] {
   if (!gate) return [];
   const lines: string[] = [];
   const kinds = gate.kinds.join(',');
-  if (gate.blocking.length === 0)
+  if (gate.blocking.length === 0 && gate.unused.length === 0)
     lines.push(`--fail-on ${kinds}: passes${gate.allowed.length ? ` (${plural(gate.allowed.length, 'finding')} allowed by override)` : ''}`);
+  else if (gate.blocking.length === 0)
+    lines.push(
+      `--fail-on ${kinds}: ${plural(gate.unused.length, 'override')} ${gate.unused.length === 1 ? 'matches' : 'match'} nothing in this change: remove ${gate.unused.length === 1 ? 'it' : 'them'} (a stale allow would approve a later change)`,
+    );
   else
     lines.push(
       `--fail-on ${kinds}: ${plural(gate.blocking.length, 'finding')} ${gate.blocking.length === 1 ? 'blocks' : 'block'} this change (allow one with an override: "<kind> <target>: <reason>", the target tenant:<id>, tenant:<id>/<logicalId> or estate:<template>/<logicalId>)`,
@@ -293,7 +297,12 @@ function gateLines(gate: GateResult | null): string[] {
     byOverride.set(k, (byOverride.get(k) ?? 0) + 1);
   }
   for (const [k, n] of byOverride) lines.push(`  allowed by override "${k}" (${plural(n, 'finding')})`);
-  for (const o of gate.unused) lines.push(`  override "${formatAllow(o)}" matches nothing`);
+  for (const o of gate.unused) lines.push(`  override "${formatAllow(o)}" matches nothing (fails the gate)`);
+  for (const o of gate.deployOnly) lines.push(`  override "${formatAllow(o)}" is for deploy alone: tenantc deploy checks it`);
+  if (gate.accepted.length) {
+    lines.push(`accepted allows (${gate.accepted.length}):`);
+    for (const o of gate.accepted) lines.push(`  tenantc-allow: ${formatAllow(o)}`);
+  }
   return lines;
 }
 
