@@ -581,12 +581,13 @@ D(
       assert.match(withStale.stdout, 'override "removal tenant:globex: contract ended, export delivered (OPS-12)" matches nothing (fails the gate)');
       assert.match(withStale.stdout, '1 override matches nothing in this change');
       // A lookalike prefix, a list mark, a no-break space: each an error with its line, never skipped.
-      for (const [line, says] of [
+      const badLines: [string, string][] = [
         ['- tenantc-allow: replacement tenant:acme: new sign-in domain agreed (CHG-7)', 'looks like an allow line but is not one'],
         ['tenantc\u2010allow: replacement tenant:acme: new sign-in domain agreed (CHG-7)', 'looks like an allow line but is not one'],
         ['tenantc-allow: replacement\u00a0tenant:acme: new sign-in domain agreed (CHG-7)', 'holds U+00A0'],
         ['tenantc-allow: replacement tenant:acme trailing: new sign-in domain agreed (CHG-7)', 'is not an allow'],
-      ]) {
+      ];
+      for (const [line, says] of badLines) {
         writeFileSync(join(repo, 'pr.md'), `${good}\n\n${line}\n`);
         const bad = await runMain(['diff', '--base', 'main', '--fail-on', 'replacement', '--allow-file', 'pr.md'], repo);
         assert.is(bad.status, 2, line);
