@@ -5,7 +5,7 @@
 // reports a nested failure again on every parent, and cancels siblings), found through
 // the nested stacks.
 import { DescribeStackEventsCommand, DescribeStacksCommand, ExecuteChangeSetCommand, type StackEvent } from '@aws-sdk/client-cloudformation';
-import { inParallel } from './assets.ts';
+import { inParallel } from './concurrent.ts';
 import type { Aws } from './aws.ts';
 import type { Pacer } from './clock.ts';
 
