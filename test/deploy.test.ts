@@ -269,6 +269,87 @@ D(
   },
 );
 
+D(
+  'uploads carry their SHA-256 and If-None-Match: *; a key found in the bucket (HEAD, or a 412 from the conditional write) is proven, and other bytes under it stop the deploy before any change set',
+  async () => {
+    const current = manifest();
+    const acmeKey = current.nested.find((t) => t.stack.endsWith('tenantAcmeStack'))!.key;
+    const right = Buffer.from(/([0-9a-f]{64})/.exec(acmeKey)![1]!, 'hex').toString('base64');
+    const wrong = createHash('sha256').update('a role for someone else').digest('base64');
+    const notFound = () => Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } });
+    const exists = () =>
+      Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+        name: 'PreconditionFailed',
+        $metadata: { httpStatusCode: 412 },
+      });
+    const cases: [string, (m: ReturnType<typeof mockedAws>) => void, string, number][] = [
+      ['new key: uploaded, conditional and checksummed', (m) => m.s3.on(HeadObjectCommand, { Key: acmeKey }).rejects(notFound()), 'deployed', 1],
+      ['present with its bytes: proven, not uploaded', (m) => m.s3.on(HeadObjectCommand, { Key: acmeKey }).resolves({ ChecksumSHA256: right }), 'deployed', 0],
+      ['present with other bytes', (m) => m.s3.on(HeadObjectCommand, { Key: acmeKey }).resolves({ ChecksumSHA256: wrong }), 'refused', 0],
+      [
+        'written by another between HEAD and PUT, with its bytes',
+        (m) => {
+          m.s3.on(HeadObjectCommand, { Key: acmeKey }).rejectsOnce(notFound()).resolves({ ChecksumSHA256: right });
+          m.s3.on(PutObjectCommand, { Key: acmeKey }).rejects(exists());
+        },
+        'deployed',
+        1,
+      ],
+      [
+        'written by another between HEAD and PUT, with other bytes',
+        (m) => {
+          m.s3.on(HeadObjectCommand, { Key: acmeKey }).rejectsOnce(notFound()).resolves({ ChecksumSHA256: wrong });
+          m.s3.on(PutObjectCommand, { Key: acmeKey }).rejects(exists());
+        },
+        'refused',
+        1,
+      ],
+    ];
+    for (const [label, bucket, outcome, puts] of cases) {
+      const m = mockedAws(fakeClock());
+      try {
+        const old = 'tenantc/0000000000000000000000000000000000000000000000000000000000000000.template.json';
+        readyStack(m, 'UPDATE_COMPLETE', JSON.stringify({ ...current, nested: current.nested.map((t) => (t.key === acmeKey ? { ...t, key: old } : t)) }));
+        bucket(m);
+        changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False', Scope: ['Properties'] })]);
+        successfulRollout(m);
+        const { report, out } = await deploy(m.aws);
+        assert.is(report.outcome, outcome, `${label}: ${out}`);
+        const templatePuts = m.s3.commandCalls(PutObjectCommand).filter((c) => c.args[0].input.Key === acmeKey);
+        assert.is(templatePuts.length, puts, label);
+        for (const p of templatePuts) {
+          assert.is(p.args[0].input.IfNoneMatch, '*', `${label}: never written over`);
+          assert.is(p.args[0].input.ChecksumSHA256, right, `${label}: S3 checks and keeps the SHA-256`);
+        }
+        if (outcome === 'refused') {
+          assert.match(report.message, "not this output's bytes", label);
+          assert.match(report.message, acmeKey, label);
+          assert.is(m.cfn.commandCalls(CreateChangeSetCommand).length, 0, `${label}: no change set made from other bytes`);
+          assert.is(EXIT_OF[report.outcome], 3);
+        }
+      } finally {
+        m.restore();
+      }
+    }
+  },
+);
+
+D('an allow that lifts nothing in this change set is stale: refused (exit 3), the change set deleted, nothing executed', async () => {
+  const m = mockedAws(fakeClock());
+  try {
+    readyStack(m);
+    changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False' })]);
+    successfulRollout(m);
+    const { report, out } = await deploy(m.aws, { allows: [allowReplace('tenant:acme/tenantUserPool')] });
+    assert.is(report.outcome, 'refused', out);
+    assert.match(report.message, 'an allow matches nothing this deploy would refuse ("replacement tenant:acme/tenantUserPool")');
+    assert.is(m.cfn.commandCalls(ExecuteChangeSetCommand).length, 0);
+    assert.is(m.cfn.commandCalls(DeleteChangeSetCommand).length, 1);
+  } finally {
+    m.restore();
+  }
+});
+
 D('create: a new stack; with no record the bucket is listed once; termination protection and the policy are set', async () => {
   const m = mockedAws(fakeClock());
   try {
