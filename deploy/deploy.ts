@@ -562,6 +562,14 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
 
     step(`Executing change set ${cs.name}`);
     made = null; // executing: nothing to discard any more
+    // Stacks the rollout creates get the strict policy as soon as they exist, not at the
+    // end: a deploy interrupted midway leaves no new stateful stack without one.
+    const protectedEarly = new Set<string>();
+    const onCreating = async (path: string, stackId: string) => {
+      await setStackPolicy(aws, stackId, stackPolicy());
+      protectedEarly.add(stackId);
+      say.line(`  stack policy set on ${path === '' ? req.stack : stackTitle({ path, tenant: tenantOf.get(path) ?? null })} as it is created`);
+    };
     let outcome;
     try {
       outcome = await executeAndWatch(
@@ -576,6 +584,7 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
           pollMs: req.pollMs,
           onEvent: (e) => say.line(`  ${eventLine(e)}`),
           clientRequestToken: `${cs.name}-execute`,
+          onCreating,
         },
         pacer,
       );
@@ -610,7 +619,7 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
       });
     }
 
-    const rec = await reconcile(state, cs.stackId, record, compiled, new Map(outcome.created.map((c) => [c.path, c.stackId])));
+    const rec = await reconcile(state, cs.stackId, record, compiled, new Map(outcome.created.map((c) => [c.path, c.stackId])), protectedEarly);
     report = { ...report, reconciled: rec };
     // Delegated tenants new to the estate: their zone exists now, so their stages can start.
     if (deferredPlans.length) {
@@ -654,6 +663,7 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
     record: DeployedRecord | null,
     compiled: CompiledForDeploy,
     created: ReadonlyMap<string, string>,
+    protectedEarly: ReadonlySet<string> = new Set(),
   ): Promise<Reconciled> {
     step('Protecting the stacks');
     let terminationProtection = false;
@@ -662,14 +672,14 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
       say.line(`  termination protection on ${req.stack}`);
       terminationProtection = true;
     }
-    await setStackPolicy(aws, rootId, stackPolicy());
+    if (!protectedEarly.has(rootId)) await setStackPolicy(aws, rootId, stackPolicy());
     const known = new Set((record?.manifest?.nested ?? []).map((n) => n.stack));
     const fresh = compiled.manifest.nested.filter((n) => !known.has(n.stack)).map((n) => n.stack);
     let policies = 1;
     for (const path of fresh) {
       const id = created.get(path) ?? (await nestedStackId(aws, req.stack, path));
       if (!id) continue;
-      await setStackPolicy(aws, id, stackPolicy());
+      if (!protectedEarly.has(id)) await setStackPolicy(aws, id, stackPolicy());
       policies++;
     }
     say.line(

@@ -1417,6 +1417,48 @@ function endlessRollout(m: ReturnType<typeof mockedAws>) {
   m.cfn.on(ExecuteChangeSetCommand).resolves({});
 }
 
+D('a stack the rollout creates gets its stack policy as it is created: interrupted before the end, the new tenant stack is protected already', async () => {
+  const m = mockedAws(fakeClock());
+  try {
+    readyStack(m);
+    const NEW_ID = nestedId('initech');
+    m.cfn.on(DescribeChangeSetCommand, { ChangeSetName: 'cs-root' }).resolves({
+      Status: 'CREATE_COMPLETE',
+      StackId: ROOT_ID,
+      Changes: [resourceChange('Modify', 'tenantGroup0Stack', 'AWS::CloudFormation::Stack', { ChangeSetId: 'cs-group0', PhysicalResourceId: GROUP_ID })],
+    });
+    m.cfn.on(DescribeChangeSetCommand, { ChangeSetName: 'cs-group0' }).resolves({
+      Status: 'CREATE_COMPLETE',
+      StackId: GROUP_ID,
+      Changes: [resourceChange('Add', 'tenantInitechStack', 'AWS::CloudFormation::Stack')],
+    });
+    endlessRollout(m);
+    const controller = new AbortController();
+    let polls = 0;
+    m.cfn.on(DescribeStackEventsCommand, { StackName: GROUP_ID }).callsFake(async () => {
+      if (++polls === 2) controller.abort(new Interrupted('SIGINT'));
+      return {
+        StackEvents: [
+          event(GROUP_ID, 'tenantInitechStack', 'AWS::CloudFormation::Stack', 'CREATE_IN_PROGRESS', 4, { PhysicalResourceId: NEW_ID }),
+          event(GROUP_ID, 'tenantInitechStack', 'AWS::CloudFormation::Stack', 'CREATE_IN_PROGRESS', 3, { PhysicalResourceId: '' }),
+          stackEvent(GROUP_ID, 'UPDATE_IN_PROGRESS', 3),
+        ],
+      };
+    });
+    m.cfn.on(DescribeStackEventsCommand, { StackName: NEW_ID }).resolves({ StackEvents: [stackEvent(NEW_ID, 'CREATE_IN_PROGRESS', 4)] });
+    const { report, out } = await deploy(m.aws, {}, undefined, controller.signal);
+    assert.is(report.outcome, 'interrupted', out);
+    assert.equal(
+      m.cfn.commandCalls(SetStackPolicyCommand).map((c) => [c.args[0].input.StackName, c.args[0].input.StackPolicyBody]),
+      [[NEW_ID, stackPolicy()]],
+      'the new stack has the strict policy though the closing reconcile never ran',
+    );
+    assert.match(out, /stack policy set on .*tenantInitechStack.* as it is created/);
+  } finally {
+    m.restore();
+  }
+});
+
 D('interrupted while executing (SIGINT): the relaxed policy is restored first, what still runs is named with the command that resumes, exit 130', async () => {
   const m = mockedAws(fakeClock());
   try {
