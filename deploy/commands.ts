@@ -144,14 +144,21 @@ async function interruptible<T>(fn: (signal: AbortSignal) => Promise<T>): Promis
 export const DEPLOY_COMMANDS: Record<string, Command> = {
   bootstrap: {
     summary: 'create, once, the stack holding the assets bucket that deploy uploads templates to',
-    usage: 'tenantc bootstrap --assets-bucket BUCKET [--stack NAME] [--profile NAME] [--region REGION] [--timeout D]',
-    options: { 'assets-bucket': { type: 'string' }, stack: { type: 'string', default: 'tenantc-assets' }, ...AWS_OPTIONS },
+    usage: 'tenantc bootstrap --assets-bucket BUCKET [--stack NAME] [--deploy-role-arn ARN] [--profile NAME] [--region REGION] [--timeout D]',
+    options: {
+      'assets-bucket': { type: 'string' },
+      stack: { type: 'string', default: 'tenantc-assets' },
+      'deploy-role-arn': { type: 'string' },
+      ...AWS_OPTIONS,
+    },
     help: `  --assets-bucket BUCKET  name of the bucket to create
   --stack NAME            stack holding it (default: tenantc-assets)
+  --deploy-role-arn ARN   only this role may write template objects
 ${AWS_HELP}
 
 The bucket is versioned, encrypted (SSE-S3), TLS-only, with public access blocked
-and old versions expired after 30 days; template objects cannot be deleted.
+and old versions expired after 30 days; template objects cannot be deleted or
+overwritten (a write must carry If-None-Match: *).
 Exits 0 when the stack already holds that bucket, 1 when it cannot be made.`,
     usageErrors: [DeployUsageError],
     async run(values, io) {
@@ -165,7 +172,10 @@ Exits 0 when the stack already holds that bucket, 1 when it cannot be made.`,
       io.stdout.write(`==> Bootstrapping ${stack} with bucket ${bucket}\n`);
       let r;
       try {
-        r = await interruptible((signal) => bootstrap(aws, stack, bucket, poll, new Pacer(aws.clock, timeoutMs, signal), (l) => io.stdout.write(`${l}\n`)));
+        const role = typeof values['deploy-role-arn'] === 'string' && values['deploy-role-arn'] !== '' ? values['deploy-role-arn'] : null;
+        r = await interruptible((signal) =>
+          bootstrap(aws, stack, bucket, poll, new Pacer(aws.clock, timeoutMs, signal), (l) => io.stdout.write(`${l}\n`), role),
+        );
       } catch (e) {
         if (e instanceof Error && e.name === 'Interrupted') {
           io.stderr.write(`tenantc bootstrap: ${e.message}: CloudFormation goes on creating ${stack}; run bootstrap again to see it finish\n`);
