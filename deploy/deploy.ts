@@ -366,6 +366,17 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
       cs = { ...created, name };
       made = { ...cs, createdStack: state.kind === 'absent' };
       report = { ...report, changeSet: { name, id: cs.id, type } };
+      // The note binds this change set to this output and the stack as it is now: what
+      // --change-set requires before executing it (deploy/note.ts). Written before the
+      // wait, so that a run interrupted there can be resumed with --change-set.
+      writeNote(req.cwd, req.notePath, {
+        format: 'tenantc-change-set-note/1',
+        stack: req.stack,
+        changeSet: { name, id: cs.id },
+        outputSha256: assetsHash,
+        bucket: req.bucket,
+        stackAtCreation: markOf(await describeStack(aws, req.stack)),
+      });
       const status = await waitForChangeSet(aws, cs.id, req.pollMs, pacer);
       if (status.kind === 'no-changes') {
         await deleteChangeSet(aws, cs.id);
@@ -381,16 +392,6 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
         await discard();
         return end('failed', `change set ${name} ${status.status}: ${status.reason}`);
       }
-      // The note binds this change set to this output and the stack as it is now: what
-      // --change-set requires before executing it (deploy/note.ts).
-      writeNote(req.cwd, req.notePath, {
-        format: 'tenantc-change-set-note/1',
-        stack: req.stack,
-        changeSet: { name, id: cs.id },
-        outputSha256: assetsHash,
-        bucket: req.bucket,
-        stackAtCreation: markOf(await describeStack(aws, req.stack)),
-      });
     } else {
       step(`Checking change set ${req.changeSet}`);
       const note = readNote(req.cwd, req.notePath);
@@ -421,12 +422,21 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
 
     step(`Reviewing change set ${cs.name}`);
     const tree = await describeChangeSetTree(aws, cs.id);
-    if (made === null) {
-      // Adopted: made by an earlier run, reviewed since. What it will run must still be
-      // this output's bytes, in the change set and in the bucket (deploy/templateProof.ts).
-      const problems = await proveChangeSetTemplates(aws, req.bucket, tree, compiled);
+    {
+      // What it will run must be this output's bytes, in the change set and in the bucket
+      // (deploy/templateProof.ts): for an adopted one, made by an earlier run and reviewed
+      // since; for one made now too, since CloudFormation read every nested template of
+      // the stacks it changes from the bucket, under keys the record vouched for.
+      // A change set made now is proven against the bucket (a key the record vouched for,
+      // overwritten since, would have been read into it); an adopted one against its own
+      // templates as well (GetTemplate with ChangeSetName: what executing it runs).
+      const adopted = made === null;
+      const problems = await proveChangeSetTemplates(aws, req.bucket, tree, compiled, {
+        changeSetTemplates: adopted,
+        uploadedNow: new Set(report.uploads?.uploaded ?? []),
+      });
       if (problems.length) throw new TemplateMismatchError(problems);
-      say.line(`  its templates are this output's bytes (in the change set and in the bucket)`);
+      say.line(`  its templates are this output's bytes (${adopted ? 'in the change set and in the bucket' : 'in the bucket'})`);
     }
     const stacks = stacksOf(tree, tenantOf);
     const changed = stacks.filter((s) => s.changes.length > 0);

@@ -195,6 +195,7 @@ function changeSetTree(
     ],
   });
   m.cfn.on(DescribeChangeSetCommand, { ChangeSetName: 'cs-acme' }).resolves({ Status: 'CREATE_COMPLETE', StackId: ACME_ID, Changes: acmeChanges });
+  changeSetHoldsOutput(m);
 }
 
 /** A rollout that succeeds: the root goes UPDATE_IN_PROGRESS → UPDATE_COMPLETE, its nested stacks with it. */
@@ -238,15 +239,20 @@ D(
       const acmeKey = current.nested.find((t) => t.stack.endsWith('tenantAcmeStack'))!.key;
       const old = 'tenantc/0000000000000000000000000000000000000000000000000000000000000000.template.json';
       readyStack(m, 'UPDATE_COMPLETE', JSON.stringify({ ...current, nested: current.nested.map((t) => (t.key === acmeKey ? { ...t, key: old } : t)) }));
-      m.s3.on(HeadObjectCommand).rejects(Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+      m.s3.on(HeadObjectCommand, { Key: acmeKey }).rejects(Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
       changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False', Scope: ['Properties'] })]);
       successfulRollout(m);
       const { report, out } = await deploy(m.aws);
       assert.is(report.outcome, 'deployed', out);
+      const groupKey = current.nested.find((t) => t.stack === 'tenantGroup0Stack')!.key;
+      const heads = m.s3.commandCalls(HeadObjectCommand).map((c) => c.args[0].input.Key);
       assert.equal(
-        m.s3.commandCalls(HeadObjectCommand).map((c) => c.args[0].input.Key),
-        [acmeKey],
+        [heads[0], ...heads.slice(1).sort()],
+        // The key new since the record, before uploading; then the keys the record vouched
+        // for of the stacks the change set changes (root, group 0), proven before review.
+        [acmeKey, ...[current.root.key, groupKey].sort()],
       );
+      assert.ok(m.s3.commandCalls(HeadObjectCommand).every((c) => c.args[0].input.ChecksumMode === 'ENABLED'));
       const puts = m.s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key);
       assert.equal(puts, [acmeKey, 'tenantc/deployed/tessera.assets.json'], 'the new template, then the record of this deploy');
       const create = m.cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input;
@@ -333,6 +339,25 @@ D(
     }
   },
 );
+
+D('a change set made now is proven against the bucket: a key the record vouched for, overwritten since, refuses it (deleted, nothing executed)', async () => {
+  const m = mockedAws(fakeClock());
+  try {
+    readyStack(m);
+    const groupKey = manifest().nested.find((t) => t.stack === 'tenantGroup0Stack')!.key;
+    // Someone with bucket write put other bytes under group 0's key: CloudFormation read them into the change set.
+    m.s3.on(HeadObjectCommand, { Key: groupKey }).resolves({ ChecksumSHA256: createHash('sha256').update('{"Resources":{}}').digest('base64') });
+    changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False' })]);
+    successfulRollout(m);
+    const { report, out } = await deploy(m.aws);
+    assert.is(report.outcome, 'refused', out);
+    assert.match(report.message, `${groupKey} (groups/group-0.template.json): its SHA-256 is`);
+    assert.is(m.cfn.commandCalls(ExecuteChangeSetCommand).length, 0);
+    assert.is(m.cfn.commandCalls(DeleteChangeSetCommand).length, 1, 'the change set this run made is deleted');
+  } finally {
+    m.restore();
+  }
+});
 
 D('an allow that lifts nothing in this change set is stale: refused (exit 3), the change set deleted, nothing executed', async () => {
   const m = mockedAws(fakeClock());
@@ -1395,6 +1420,19 @@ D('--no-execute keeps the change set and prints how to execute exactly it', asyn
     assert.is(m.cfn.commandCalls(DeleteChangeSetCommand).length, 0);
     const cs = m.cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input;
     assert.match(String(cs.Description), /^tenantc out\/assets\.json sha256:[0-9a-f]{64}$/);
+    // The note --change-set will require: this change set, this output, the stack as it was.
+    const note = JSON.parse(readFileSync(join(work, 'note.json'), 'utf8'));
+    assert.equal(note.changeSet, { name: report.changeSet!.name, id: 'cs-root' });
+    assert.is(note.stack, 'tessera');
+    assert.is(note.bucket, 'tessera-assets');
+    assert.is(
+      note.outputSha256,
+      createHash('sha256')
+        .update(readFileSync(join(OUT, 'assets.json')))
+        .digest('hex'),
+    );
+    assert.equal(note.stackAtCreation, { stackId: ROOT_ID, status: 'UPDATE_COMPLETE', changedAt: note.stackAtCreation.changedAt });
+    assert.match(note.stackAtCreation.changedAt, /^2026-|^\d{4}-/);
   } finally {
     m.restore();
   }
