@@ -226,7 +226,7 @@ Exits 0 when the stack already holds that bucket, 1 when it cannot be made.`,
   --yes                   execute without asking (CI); without it deploy asks on a
                           terminal, and never executes when there is none
   --no-execute            stop after making and printing the change set; it stays,
-                          and its name is printed (exit 0)
+                          its name is printed and it is noted (--note) (exit 0)
   --change-set NAME       execute that change set (made by --no-execute) after checking
                           its note: made by that deploy (same change set id), from
                           this output (assets.json digest), for this stack, and the
@@ -236,8 +236,10 @@ Exits 0 when the stack already holds that bucket, 1 when it cannot be made.`,
                           requires (default: .tenantc/change-sets/<stack>.json)
   --json                  print the report as JSON on stdout, errors included
                           (progress on stderr)
-  --allow-file FILE       the tenantc-allow: lines of FILE (the merged pull request's
-                          description): "<kind> <target>: <reason>"; repeatable
+  --allow-file FILE       the tenantc-allow: lines of FILE (the allows the review of
+                          the merged head commit accepted): "<kind> <target>: <reason>";
+                          a line that looks like one but does not parse is an error,
+                          and an allow that lifts nothing is refused; repeatable
   --allow-replace TARGET  let the change set replace this stateful resource; TARGET is
                           tenant:<id>, tenant:<id>/<logicalId> or
                           estate:<template>/<logicalId> (never a bare logical id)

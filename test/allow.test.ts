@@ -194,4 +194,24 @@ A(
   },
 );
 
+A('deploy --allow-file reads the lines strictly too: a lookalike line is a usage error naming its file and line', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'tenantc-allow-'));
+  try {
+    const file = join(dir, 'allow.txt');
+    writeFileSync(
+      file,
+      'tenantc-allow: removal tenant:globex: contract ended, export delivered (OPS-12)\n- tenantc-allow: removal tenant:acme: slipped in as a list item\n',
+    );
+    const r = await runMain(['deploy', '--stack', 's', '--assets-bucket', 'b', '--allow-file', file]);
+    assert.is(r.status, 2, r.stderr);
+    assert.match(r.stderr, `${file}:2: `);
+    assert.match(r.stderr, 'looks like an allow line but is not one');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 A.run();
