@@ -16,7 +16,7 @@
 // Shared by compiler/diff and deploy/ (which imports nothing else of the compiler's
 // stages); pure.
 
-/** What deploy refuses on its own that an allow of a kind lifts (README, "Deploy"). */
+/** What deploy refuses on its own that an allow of a kind lifts (docs/deploy.md). */
 export type DeployCheck =
   /** The change set replaces a resource that holds data. */
   | 'replace'
@@ -28,7 +28,7 @@ export type DeployCheck =
   | 'restore';
 
 interface KindSpec {
-  /** One line for --help and README. */
+  /** One line for --help and docs/deploy.md. */
   readonly summary: string;
   /** The review reports findings of this kind (diff --fail-on accepts it); false: an allow of it is deploy's alone so far. */
   readonly review: boolean;
@@ -144,36 +144,47 @@ function targetError(kind: AllowKind, target: AllowTarget): string | null {
   return null;
 }
 
-/**
- * Characters an allow never holds: whitespace other than the ASCII space and tab (a
- * no-break or zero-width space can make `removal tenant:acme` read as another target to
- * a reviewer than to the parser), format characters (bidi overrides, zero-width joiners:
- * text that displays in another order than it parses) and control characters. The
- * reason may be any other text; kind and target are ASCII by their grammar.
- */
-const HIDDEN = /[\p{Cc}\p{Cf}\p{Z}\p{Co}\p{Cs}]/u;
+const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
-/** Why `text` holds a character an allow never does, or null. */
-function hiddenError(text: string): string | null {
-  for (const ch of text) {
-    if (ch === ' ' || ch === '\t') continue;
-    if (HIDDEN.test(ch))
-      return `holds U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}, an invisible or whitespace character other than a space or tab: retype the line`;
-  }
+/**
+ * Characters an allow line may not hold anywhere: whitespace other than the ASCII space
+ * and tab (NBSP, U+2000–U+200A, U+3000, ...), format characters (zero-width spaces and
+ * joiners U+200B–U+200D, bidirectional overrides, the BOM) and control characters. JavaScript's
+ * `\s` reads NBSP and U+3000 as spaces, the workflow's `sed` and a reviewer's eye may
+ * not: one line read two ways is how an allow says one thing and does another, so such
+ * a line is refused rather than normalised.
+ */
+const HIDDEN = /(?![ \t])[\p{White_Space}\p{Cf}\p{Cc}]/u;
+const HIDDEN_ALL = new RegExp(HIDDEN.source, 'gu');
+
+/**
+ * Why a line holds a character that reads as something it is not, or null. Only
+ * ASCII spaces separate; the kind and the target are ASCII (a Cyrillic "а" in
+ * `tenant:аcme` is a lookalike); the reason is free text but may hide nothing.
+ */
+function hiddenCharacter(text: string): string | null {
+  const hidden = HIDDEN.exec(text);
+  if (hidden)
+    return `"${text.replace(HIDDEN_ALL, '\u2423')}" holds ${hex(hidden[0])} at column ${hidden.index + 1}: an allow line is written with ASCII spaces only (no non-breaking, wide, zero-width or control characters), so that it reads the same to every reader`;
+  const head = /^\s*\S+\s+\S+/u.exec(text)?.[0] ?? text;
+  const lookalike = /[^\x20-\x7e\t]/u.exec(head);
+  if (lookalike)
+    return `"${text}" holds ${hex(lookalike[0])} at column ${lookalike.index + 1}: an allow's kind and target are ASCII (a character that only looks like one names nothing)`;
   return null;
 }
 
 /** `removal tenant:globex: customer left, export confirmed (OPS-12)` → an Allow, or why it is not one. */
 export function parseAllow(text: string): Allow | string {
-  const hidden = hiddenError(text);
-  if (hidden) return `${JSON.stringify(text)} ${hidden}`;
-  // Only ASCII blanks separate the parts (`\s` would take any Unicode space).
-  const m = /^[ \t]*([a-z-]+)[ \t]+([^ \t]+?)[ \t]*:[ \t]+(.*?)[ \t]*$/.exec(text) ?? /^[ \t]*([a-z-]+)[ \t]+([^ \t]+?):?[ \t]*$/.exec(text);
-  if (!m) {
-    const kind = /^[ \t]*([^ \t:]+)/.exec(text)?.[1];
-    if (kind !== undefined && !isAllowKind(kind)) return `"${text}": ${kindError(kind)}`;
-    return `"${text}" is not an allow: write "<kind> <target>: <reason>", e.g. "removal tenant:globex: customer left (OPS-12)"`;
-  }
+  return hiddenCharacter(text) ?? parseAllowGrammar(text);
+}
+
+/**
+ * The grammar alone, without the hidden-character check: exported so that a test shows
+ * what the check refuses that the grammar would read (NBSP is `\s` to JavaScript).
+ */
+export function parseAllowGrammar(text: string): Allow | string {
+  const m = /^\s*([a-z-]+)\s+(\S+?)\s*:\s+(.*?)\s*$/.exec(text) ?? /^\s*([a-z-]+)\s+(\S+?):?\s*$/.exec(text);
+  if (!m) return `"${text}" is not an allow: write "<kind> <target>: <reason>", e.g. "removal tenant:globex: customer left (OPS-12)"`;
   const [, kind, targetText, reason = ''] = m as unknown as [string, string, string, string | undefined];
   if (!isAllowKind(kind)) return `"${text}": ${kindError(kind)}`;
   const target = parseTarget(targetText);
@@ -191,42 +202,45 @@ export function flagAllow(kind: AllowKind, text: string): Allow | string {
   return targetError(kind, target) ?? { kind, target, reason: '' };
 }
 
-/** `tenantc-allow:` written exactly, at the start of a line (spaces or tabs before it). */
-const EXACT_PREFIX = /^[ \t]*tenantc-allow:(.*)$/;
-
-/**
- * A line that a reader would take for an allow line: `tenantc-allow` at its start after
- * blanks, quote or list marks, in any case, with any separator, or with a letter swapped
- * for a lookalike (any non-ASCII character stands for any letter here). Such a line that
- * is not written exactly is an error, never skipped: a reviewer reads it as an allow.
- */
-const LOOKALIKE = new RegExp(
-  `^[\\s\\p{Cf}>*+\\-\`#]*${[...'tenantc']
-    .map((c) => `[${c}${c.toUpperCase()}\\u0080-\\u{10ffff}]`)
-    .join('')}[^A-Za-z0-9]{0,3}${[...'allow'].map((c) => `[${c}${c.toUpperCase()}\\u0080-\\u{10ffff}]`).join('')}`,
-  'u',
-);
-
 /**
  * The `tenantc-allow:` lines of a text (a pull request's description): each parsed,
- * with its 1-based line for errors. A line that looks like one without being one exactly
- * (a lookalike letter, another case, a list mark before it) is an error too. Other lines
- * are not read.
+ * with its 1-based line for errors. Other lines are not read.
  */
 export function allowLines(text: string): { readonly line: number; readonly allow: Allow | string }[] {
   const out: { line: number; allow: Allow | string }[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
-    const m = EXACT_PREFIX.exec(raw);
-    if (m) {
-      const rest = m[1]!.replace(/^[ \t]+/, '');
-      out.push({ line: i + 1, allow: parseAllow(rest) });
-    } else if (LOOKALIKE.test(raw.normalize('NFKC')) || LOOKALIKE.test(raw))
+    const m = /^[ \t]*tenantc-allow:[ \t]*(.*)$/.exec(raw);
+    if (m) out.push({ line: i + 1, allow: parseAllow(m[1]!) });
+    else if (looksLikeAllowLine(raw)) {
+      // Read by no one, or by one reader and not another (the workflow's sed, deploy):
+      // an error, never a line silently skipped.
+      const hidden = HIDDEN.exec(raw) ?? /[^\x20-\x7e\t]/u.exec(raw);
       out.push({
         line: i + 1,
-        allow: `${JSON.stringify(raw)} looks like an allow line but is not one: write "tenantc-allow: <kind> <target>: <reason>" at the start of the line, in ASCII`,
+        allow: hidden
+          ? `"${raw.replace(HIDDEN_ALL, '\u2423')}" looks like a ${ALLOW_LINE_PREFIX} line but holds ${hex(hidden[0])} at column ${hidden.index + 1}: write it with ASCII characters and spaces only`
+          : `"${raw}" looks like a ${ALLOW_LINE_PREFIX} line but is not one: write "${ALLOW_LINE_PREFIX} <kind> <target>: <reason>" at the start of the line, in lower case, nothing before it but spaces`,
       });
+    }
   });
   return out;
+}
+
+/**
+ * A line that would read as `tenantc-allow:` once its hidden characters are dropped and
+ * its lookalikes folded (NFKC folds fullwidth letters and wide colons; dashes and the
+ * Cyrillic letters of "tenantc" are folded by hand).
+ */
+function looksLikeAllowLine(raw: string): boolean {
+  const folded = raw
+    .normalize('NFKC')
+    .replace(HIDDEN_ALL, ' ')
+    .replace(/[\u2010-\u2015\u2212\ufe63\uff0d]/g, '-')
+    .replace(/[\u0430\u0435\u043e\u0441\u0440\u0442\u043d]/g, (c) => ({ а: 'a', е: 'e', о: 'o', с: 'c', р: 'p', т: 't', н: 'n' })[c] ?? c)
+    .toLowerCase();
+  // A list, quote or heading mark before it, another separator or none, another case:
+  // a reader still takes it for an allow line.
+  return /^[\s>*+\-`#]*tenantc[\s_-]*allow\s*:/.test(folded);
 }
 
 /** What an allow is matched against: one finding of the review, or one refusal of deploy. */

@@ -152,7 +152,8 @@ ${REVIEW_KINDS.map((k) => `                  ${k.padEnd(12)} ${ALLOW_KIND_SPECS[
   --allow TEXT    allow findings of --fail-on, with a reason; repeatable:
                   "<kind> <target>: <reason>", the target one of
                   tenant:<id>, tenant:<id>/<logicalId>, estate:<template>/<logicalId>
-                  (a bare logical id is refused: it would match every tenant's)
+                  (a bare logical id is refused: it would match every tenant's);
+                  an allow that matches no finding of the change fails the gate
   --allow-file FILE the tenantc-allow: lines of FILE (a pull request's description),
                   the same file deploy --allow-file reads; a line that looks like
                   an allow but does not parse is an error naming its line; repeatable
@@ -212,6 +213,12 @@ accepted allow is listed; one that matches no finding of this change fails the g
           return EXIT_USAGE;
         }
         for (const l of allowLines(text)) allow.push(l.allow as Exclude<typeof l.allow, string>);
+      }
+      if (allow.length > 0 && failOn === null) {
+        // Without the gate no allow is checked against the change, and an unchecked
+        // allow is one a later change could use unread.
+        io.stderr.write('tenantc diff: --allow takes effect with --fail-on: name the kinds the gate refuses\n');
+        return EXIT_USAGE;
       }
       const { formatProblems, pricesFor } = await import('./status/command.ts');
       const prices = pricesFor(typeof values.prices === 'string' ? values.prices : null, io.cwd);
