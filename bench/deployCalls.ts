@@ -96,6 +96,7 @@ try {
       domainWaitMs: 0,
       timeoutMs: 600_000,
       roleArn: null,
+      notePath: '.tenantc/change-sets/tessera.json',
     },
     { step: () => {}, line: () => {} },
   );

@@ -217,7 +217,9 @@ export function allowLines(text: string): { readonly line: number; readonly allo
       const hidden = HIDDEN.exec(raw) ?? /[^\x20-\x7e\t]/u.exec(raw);
       out.push({
         line: i + 1,
-        allow: `"${raw.replace(HIDDEN_ALL, '\u2423')}" looks like a ${ALLOW_LINE_PREFIX} line but holds ${hidden ? `${hex(hidden[0])} at column ${hidden.index + 1}` : 'characters that are not ASCII'}: write it with ASCII characters and spaces only`,
+        allow: hidden
+          ? `"${raw.replace(HIDDEN_ALL, '\u2423')}" looks like a ${ALLOW_LINE_PREFIX} line but holds ${hex(hidden[0])} at column ${hidden.index + 1}: write it with ASCII characters and spaces only`
+          : `"${raw}" looks like a ${ALLOW_LINE_PREFIX} line but is not one: write "${ALLOW_LINE_PREFIX} <kind> <target>: <reason>" at the start of the line, in lower case, nothing before it but spaces`,
       });
     }
   });
@@ -236,7 +238,9 @@ function looksLikeAllowLine(raw: string): boolean {
     .replace(/[\u2010-\u2015\u2212\ufe63\uff0d]/g, '-')
     .replace(/[\u0430\u0435\u043e\u0441\u0440\u0442\u043d]/g, (c) => ({ а: 'a', е: 'e', о: 'o', с: 'c', р: 'p', т: 't', н: 'n' })[c] ?? c)
     .toLowerCase();
-  return /^\s*tenantc-allow\s*:/.test(folded);
+  // A list, quote or heading mark before it, another separator or none, another case:
+  // a reader still takes it for an allow line.
+  return /^[\s>*+\-`#]*tenantc[\s_-]*allow\s*:/.test(folded);
 }
 
 /** What an allow is matched against: one finding of the review, or one refusal of deploy. */

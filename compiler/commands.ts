@@ -131,7 +131,7 @@ shape. Exits 1 on any violation or lint finding. Writes nothing.`,
   diff: {
     summary: 'compile the manifests at a git ref and at the head, and print the change by tenant',
     usage:
-      'tenantc diff --base REF [--head REF] [--tenants DIR] [--format text|markdown|json] [--fail-on KINDS] [--allow "KIND TARGET: REASON"]... [--prices FILE]',
+      'tenantc diff --base REF [--head REF] [--tenants DIR] [--format text|markdown|json] [--fail-on KINDS] [--allow "KIND TARGET: REASON"]... [--allow-file FILE]... [--prices FILE]',
     options: {
       ...TENANTS_OPTION,
       base: { type: 'string' },
@@ -139,6 +139,7 @@ shape. Exits 1 on any violation or lint finding. Writes nothing.`,
       format: { type: 'string', default: 'text' },
       'fail-on': { type: 'string' },
       allow: { type: 'string', multiple: true },
+      'allow-file': { type: 'string', multiple: true },
       prices: { type: 'string' },
     },
     help: `  --base REF      git ref to compare against (e.g. origin/main); read from git
@@ -153,6 +154,9 @@ ${REVIEW_KINDS.map((k) => `                  ${k.padEnd(12)} ${ALLOW_KIND_SPECS[
                   tenant:<id>, tenant:<id>/<logicalId>, estate:<template>/<logicalId>
                   (a bare logical id is refused: it would match every tenant's);
                   an allow that matches no finding of the change fails the gate
+  --allow-file FILE the tenantc-allow: lines of FILE (a pull request's description),
+                  the same file deploy --allow-file reads; a line that looks like
+                  an allow but does not parse is an error naming its line; repeatable
   --prices FILE   price table of the estimated cost line (default: the shipped one)
 
 Both sides are compiled in memory by this tenantc; nothing is written. Shows tenants
@@ -163,7 +167,9 @@ and of each changed tenant, and the capacity a change takes (a new shard or grou
 quota at 80% or more); each restore (a removed id back: who had it, who takes it, what
 passes), read against the base's lock. A skipped lifecycle step (a tenant offboarded and
 deleted in one change, a tenant left unserved, a major engine upgrade not allowed, the
-lock's memory of removed tenants edited) exits 1 whatever --fail-on says.`,
+lock's memory of removed tenants edited) exits 1 whatever --fail-on says. Every
+accepted allow is listed; one that matches no finding of this change fails the gate
+(exit 1), so a stale allow cannot approve a later change.`,
     usageErrors: [ManifestDirectoryError, GitError],
     async run(values, io) {
       if (typeof values.base !== 'string') {
@@ -189,6 +195,24 @@ lock's memory of removed tenants edited) exits 1 whatever --fail-on says.`,
           return EXIT_USAGE;
         }
         allow.push(o);
+      }
+      const { allowLines } = await import('./allow.ts');
+      const { readFileSync } = await import('node:fs');
+      const { resolve } = await import('node:path');
+      for (const file of Array.isArray(values['allow-file']) ? values['allow-file'] : []) {
+        let text: string;
+        try {
+          text = readFileSync(resolve(io.cwd, file), 'utf8');
+        } catch (e) {
+          io.stderr.write(`tenantc diff: --allow-file ${file}: ${(e as Error).message}\n`);
+          return EXIT_USAGE;
+        }
+        const bad = allowLines(text).filter((l) => typeof l.allow === 'string');
+        if (bad.length) {
+          io.stderr.write(bad.map((l) => `tenantc diff: ${file}:${l.line}: ${l.allow as string}\n`).join(''));
+          return EXIT_USAGE;
+        }
+        for (const l of allowLines(text)) allow.push(l.allow as Exclude<typeof l.allow, string>);
       }
       if (allow.length > 0 && failOn === null) {
         // Without the gate no allow is checked against the change, and an unchecked

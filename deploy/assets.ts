@@ -6,13 +6,12 @@
 // then are checked (HEAD) and uploaded. A one-tenant change on a 500-tenant estate
 // checks and uploads the handful of templates that changed, whatever the estate's size.
 // Without a record (a first deploy), the bucket's template keys are listed once.
-import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { AssetsManifest } from '../compiler/outputFormat.ts';
 import type { Aws } from './aws.ts';
 import type { CompiledForDeploy } from './compiledOutput.ts';
-
-/** Requests in flight at once: S3 takes thousands per second per prefix. */
-const CONCURRENCY = 16;
+import { inParallel } from './concurrent.ts';
+import { proveObject, sha256Base64, TemplateMismatchError } from './templateProof.ts';
 
 export interface UploadSummary {
   /** Keys uploaded now. */
@@ -21,28 +20,6 @@ export interface UploadSummary {
   readonly present: number;
   /** How deploy knew: the record of the last rollout, or a listing of the bucket. */
   readonly knownFrom: 'deployed-record' | 'bucket-listing';
-}
-
-export function isMissing(e: unknown): boolean {
-  const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return e instanceof Error && (e.name === 'NoSuchKey' || e.name === 'NotFound' || status === 404);
-}
-
-/** Runs `fn` over `items`, `concurrency` at a time; the first error stops the workers taking more. */
-export async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>, concurrency = CONCURRENCY): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      try {
-        await fn(items[next++]!);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 async function listedKeys(aws: Aws, bucket: string): Promise<Set<string>> {
@@ -56,7 +33,25 @@ async function listedKeys(aws: Aws, bucket: string): Promise<Set<string>> {
   return keys;
 }
 
-/** `onUpload` hears each key uploaded, with how many uploads there are in all. */
+/** S3's answer to a conditional write whose condition failed: the key exists (412), or another write to it is in flight (409). */
+export function isConditionFailed(e: unknown): boolean {
+  const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return e instanceof Error && (e.name === 'PreconditionFailed' || e.name === 'ConditionalRequestConflict' || status === 412 || status === 409);
+}
+
+/**
+ * `onUpload` hears each key uploaded, with how many uploads there are in all.
+ *
+ * A key of this output found in the bucket is proven to hold this output's bytes (its
+ * stored SHA-256, or its bytes read), never trusted for its name. Each upload carries
+ * its SHA-256 (S3 refuses bytes that do not match it, and stores it for later proofs)
+ * and If-None-Match: * (S3 refuses to write over an existing key, so an upload never
+ * replaces what a change set already read: a key that appeared meanwhile is proven
+ * instead). The keys the deployed record lists are not asked again: the stacks running
+ * them are the anchor (GetTemplate), and a change set that would read other bytes under
+ * them shows them as changed; before an adopted change set executes, every template it
+ * runs is proven (deploy/templateProof.ts).
+ */
 export async function uploadAssets(
   aws: Aws,
   bucket: string,
@@ -66,28 +61,57 @@ export async function uploadAssets(
 ): Promise<UploadSummary> {
   const all = [...compiled.bodies.keys()];
   const deployed = record ? new Set([record.root.key, ...record.nested.map((t) => t.key), ...(record.domains ?? []).map((t) => t.key)]) : null;
-  let missing: string[];
+  const problems: string[] = [];
+  const prove = async (key: string): Promise<boolean> => {
+    const proof = await proveObject(aws, bucket, key, compiled.bodies.get(key)!);
+    if (proof === 'missing') return false;
+    if (proof !== 'equal') problems.push(`${key}: ${proof.different}`);
+    return true;
+  };
+  let missing: string[] = [];
   if (deployed) {
-    missing = [];
     await inParallel(
       all.filter((k) => !deployed.has(k)),
       async (key) => {
-        try {
-          await aws.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-        } catch (e) {
-          if (!isMissing(e)) throw e;
-          missing.push(key);
-        }
+        if (!(await prove(key))) missing.push(key);
       },
     );
   } else {
     const listed = await listedKeys(aws, bucket);
-    missing = all.filter((k) => !listed.has(k));
+    await inParallel(
+      all.filter((k) => listed.has(k)),
+      async (key) => {
+        if (!(await prove(key))) missing.push(key);
+      },
+    );
+    missing = [...missing, ...all.filter((k) => !listed.has(k))];
   }
+  if (problems.length) throw new TemplateMismatchError(problems.sort());
   missing.sort();
+  const uploaded: string[] = [];
   await inParallel(missing, async (key) => {
-    await aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: compiled.bodies.get(key)!, ContentType: 'application/json' }));
+    const bytes = compiled.bodies.get(key)!;
+    try {
+      await aws.s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: bytes,
+          ContentType: 'application/json',
+          ChecksumSHA256: sha256Base64(bytes),
+          IfNoneMatch: '*',
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailed(e)) throw e;
+      // Written by someone else since it was found missing: proven like any other.
+      if (!(await prove(key))) throw e;
+      return;
+    }
+    uploaded.push(key);
     onUpload(key, missing.length);
   });
-  return { uploaded: missing, present: all.length - missing.length, knownFrom: deployed ? 'deployed-record' : 'bucket-listing' };
+  if (problems.length) throw new TemplateMismatchError(problems.sort());
+  uploaded.sort();
+  return { uploaded, present: all.length - uploaded.length, knownFrom: deployed ? 'deployed-record' : 'bucket-listing' };
 }

@@ -9,7 +9,7 @@ import {
   DescribeChangeSetCommand,
   type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation';
-import { inParallel } from './assets.ts';
+import { inParallel } from './concurrent.ts';
 import type { Aws } from './aws.ts';
 import type { Pacer } from './clock.ts';
 
@@ -166,6 +166,8 @@ export interface AdoptRequest {
   readonly parameters: Readonly<Record<string, string>>;
   /** When the stack last changed: a change set made before that is stale. */
   readonly stackChangedAt: Date | null;
+  /** The id the note recorded (deploy/note.ts): a change set of that name with another id was made by someone else. */
+  readonly expectedId: string;
 }
 
 export type Adopted = { readonly ok: true; readonly id: string; readonly stackId: string } | { readonly ok: false; readonly reason: string };
@@ -185,6 +187,11 @@ export async function adoptChangeSet(aws: Aws, r: AdoptRequest): Promise<Adopted
       return { ok: false, reason: `stack ${r.stack} has no change set ${r.name} (deleted, executed, or made for another stack)` };
     throw e;
   }
+  if (cs.ChangeSetId !== r.expectedId)
+    return {
+      ok: false,
+      reason: `change set ${r.name} is ${cs.ChangeSetId ?? 'without an id'}, not ${r.expectedId} that the note records: it was made by someone else (the reviewed one deleted and the name reused)`,
+    };
   if (cs.Status !== 'CREATE_COMPLETE')
     return { ok: false, reason: `change set ${r.name} is ${cs.Status}${cs.StatusReason ? ` (${cs.StatusReason})` : ''}, not ready to execute` };
   if (cs.ExecutionStatus !== 'AVAILABLE') {

@@ -15,6 +15,7 @@ import {
 } from '../cli/command.ts';
 import type { Allow } from '../compiler/allow.ts';
 import { CompiledOutputMissingError } from './compiledOutput.ts';
+import { defaultNotePath } from './note.ts';
 
 const AWS_OPTIONS = {
   profile: { type: 'string' },
@@ -143,14 +144,21 @@ async function interruptible<T>(fn: (signal: AbortSignal) => Promise<T>): Promis
 export const DEPLOY_COMMANDS: Record<string, Command> = {
   bootstrap: {
     summary: 'create, once, the stack holding the assets bucket that deploy uploads templates to',
-    usage: 'tenantc bootstrap --assets-bucket BUCKET [--stack NAME] [--profile NAME] [--region REGION] [--timeout D]',
-    options: { 'assets-bucket': { type: 'string' }, stack: { type: 'string', default: 'tenantc-assets' }, ...AWS_OPTIONS },
+    usage: 'tenantc bootstrap --assets-bucket BUCKET [--stack NAME] [--deploy-role-arn ARN] [--profile NAME] [--region REGION] [--timeout D]',
+    options: {
+      'assets-bucket': { type: 'string' },
+      stack: { type: 'string', default: 'tenantc-assets' },
+      'deploy-role-arn': { type: 'string' },
+      ...AWS_OPTIONS,
+    },
     help: `  --assets-bucket BUCKET  name of the bucket to create
   --stack NAME            stack holding it (default: tenantc-assets)
+  --deploy-role-arn ARN   only this role may write template objects
 ${AWS_HELP}
 
 The bucket is versioned, encrypted (SSE-S3), TLS-only, with public access blocked
-and old versions expired after 30 days; template objects cannot be deleted.
+and old versions expired after 30 days; template objects cannot be deleted or
+overwritten (a write must carry If-None-Match: *).
 Exits 0 when the stack already holds that bucket, 1 when it cannot be made.`,
     usageErrors: [DeployUsageError],
     async run(values, io) {
@@ -164,7 +172,10 @@ Exits 0 when the stack already holds that bucket, 1 when it cannot be made.`,
       io.stdout.write(`==> Bootstrapping ${stack} with bucket ${bucket}\n`);
       let r;
       try {
-        r = await interruptible((signal) => bootstrap(aws, stack, bucket, poll, new Pacer(aws.clock, timeoutMs, signal), (l) => io.stdout.write(`${l}\n`)));
+        const role = typeof values['deploy-role-arn'] === 'string' && values['deploy-role-arn'] !== '' ? values['deploy-role-arn'] : null;
+        r = await interruptible((signal) =>
+          bootstrap(aws, stack, bucket, poll, new Pacer(aws.clock, timeoutMs, signal), (l) => io.stdout.write(`${l}\n`), role),
+        );
       } catch (e) {
         if (e instanceof Error && e.name === 'Interrupted') {
           io.stderr.write(`tenantc bootstrap: ${e.message}: CloudFormation goes on creating ${stack}; run bootstrap again to see it finish\n`);
@@ -189,7 +200,7 @@ Exits 0 when the stack already holds that bucket, 1 when it cannot be made.`,
   deploy: {
     summary: 'roll a compiled output out through a CloudFormation change set, guarded, approved and watched',
     usage:
-      'tenantc deploy --stack NAME --assets-bucket BUCKET [--out DIR] [--yes] [--no-execute | --change-set NAME] [--json] [--allow-file FILE]... [--allow-replace TARGET]... [--allow-remove TARGET]... [--allow-restore tenant:ID]... [--role-arn ARN] [--timeout D] [--no-wait] [--replace-failed] [--profile NAME] [--region REGION]',
+      'tenantc deploy --stack NAME --assets-bucket BUCKET [--out DIR] [--yes] [--no-execute | --change-set NAME] [--note FILE] [--json] [--allow-file FILE]... [--allow-replace TARGET]... [--allow-remove TARGET]... [--allow-restore tenant:ID]... [--role-arn ARN] [--timeout D] [--no-wait] [--replace-failed] [--profile NAME] [--region REGION]',
     options: {
       out: { type: 'string', default: 'out' },
       stack: { type: 'string' },
@@ -197,6 +208,7 @@ Exits 0 when the stack already holds that bucket, 1 when it cannot be made.`,
       yes: { type: 'boolean', default: false },
       'no-execute': { type: 'boolean', default: false },
       'change-set': { type: 'string' },
+      note: { type: 'string' },
       json: { type: 'boolean', default: false },
       'allow-replace': { type: 'string', multiple: true },
       'allow-remove': { type: 'string', multiple: true },
@@ -214,13 +226,20 @@ Exits 0 when the stack already holds that bucket, 1 when it cannot be made.`,
   --yes                   execute without asking (CI); without it deploy asks on a
                           terminal, and never executes when there is none
   --no-execute            stop after making and printing the change set; it stays,
-                          and its name is printed (exit 0)
+                          its name is printed and it is noted (--note) (exit 0)
   --change-set NAME       execute that change set (made by --no-execute) after checking
-                          it was made from this output for the stack as it is now
+                          its note: made by that deploy (same change set id), from
+                          this output (assets.json digest), for this stack, and the
+                          stack unchanged since (status, last update); then that every
+                          template it runs is this output's bytes
+  --note FILE             the change-set note --no-execute writes and --change-set
+                          requires (default: .tenantc/change-sets/<stack>.json)
   --json                  print the report as JSON on stdout, errors included
                           (progress on stderr)
-  --allow-file FILE       the tenantc-allow: lines of FILE (the merged pull request's
-                          description): "<kind> <target>: <reason>"; repeatable
+  --allow-file FILE       the tenantc-allow: lines of FILE (the allows the review of
+                          the merged head commit accepted): "<kind> <target>: <reason>";
+                          a line that looks like one but does not parse is an error,
+                          and an allow that lifts nothing is refused; repeatable
   --allow-replace TARGET  let the change set replace this stateful resource; TARGET is
                           tenant:<id>, tenant:<id>/<logicalId> or
                           estate:<template>/<logicalId> (never a bare logical id)
@@ -250,7 +269,9 @@ and a restore not allowed are refused before anything is uploaded.
 Exit codes: 0 deployed, nothing to do, or reviewed (--no-execute); 1 failed (the
 root cause is printed) or the stack is stuck; 2 usage error; 3 refused by the
 guard (a stateful change not allowed, the domain gate, a tenant removed before it
-was offboarded, a restore not allowed, a host name handed over, a stale change set);
+was offboarded, a restore not allowed, a host name handed over, a stale change set
+or one without its note, an allow that matches nothing, a template in the bucket or
+the change set that is not this output's bytes);
 4 not approved;
 130 interrupted (SIGINT, SIGTERM: relaxed policies are restored, what still runs
 is printed with the command that resumes).`,
@@ -276,6 +297,7 @@ is printed with the command that resumes).`,
           domainWaitMs: domainWaitMs(values),
           timeoutMs: parseDuration('timeout', String(values.timeout), MAX_TIMEOUT_MS),
           roleArn: typeof values['role-arn'] === 'string' ? values['role-arn'] : null,
+          notePath: typeof values.note === 'string' && values.note !== '' ? values.note : defaultNotePath(required(values, 'stack')),
         };
       } catch (e) {
         if (json && e instanceof DeployUsageError) {

@@ -12,7 +12,6 @@
 // work. Failures say why, with the root cause.
 import { createHash } from 'node:crypto';
 import { DeleteStackCommand, UpdateTerminationProtectionCommand } from '@aws-sdk/client-cloudformation';
-import type { Allow } from '../compiler/allow.ts';
 import { ASSETS_BUCKET_PARAMETER, domainStageStackName, TEMPLATE_SUFFIX } from '../compiler/outputFormat.ts';
 import { type UploadSummary, uploadAssets } from './assets.ts';
 import { type Aws, templateUrl } from './aws.ts';
@@ -43,6 +42,9 @@ import { removedAfter, type RestoreFinding, restoreFindingLines, restoresIn, res
 import { changeSetLines, duration, eventLine, guardLines, rootCauseLines, stackTitle } from './render.ts';
 import { setStackPolicy, stackPolicy } from './stackPolicy.ts';
 import { blockedBy, describeStack, type StackState } from './stackState.ts';
+import { markOf, noteMismatch, readNote, stackMoved, writeNote } from './note.ts';
+import { proveChangeSetTemplates, TemplateMismatchError } from './templateProof.ts';
+import { type Allow, ALLOW_KIND_SPECS, formatAllow } from '../compiler/allow.ts';
 
 export interface DeployRequest {
   readonly outDir: string;
@@ -68,6 +70,8 @@ export interface DeployRequest {
   readonly timeoutMs: number;
   /** The service role CloudFormation acts with (--role-arn). */
   readonly roleArn: string | null;
+  /** The change-set note (deploy/note.ts), relative to cwd: written for each change set made, required by --change-set. */
+  readonly notePath: string;
 }
 
 export interface Say {
@@ -239,6 +243,10 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
     }
     if (e instanceof TimedOut) return end('failed', `deploy failed: ${e.message}; nothing was executed`, { error: { step: current, message: e.message } });
     if (e instanceof Refusal) return report;
+    if (e instanceof TemplateMismatchError) {
+      await discard();
+      return end('refused', `refused: ${e.message}; nothing was executed`, { error: { step: current, message: e.message } });
+    }
     const line = explain(e);
     if (line === null) throw e;
     return end('failed', `deploy failed: ${current ? `${current}: ` : ''}${line}`, { error: { step: current, message: line } });
@@ -358,6 +366,17 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
       cs = { ...created, name };
       made = { ...cs, createdStack: state.kind === 'absent' };
       report = { ...report, changeSet: { name, id: cs.id, type } };
+      // The note binds this change set to this output and the stack as it is now: what
+      // --change-set requires before executing it (deploy/note.ts). Written before the
+      // wait, so that a run interrupted there can be resumed with --change-set.
+      writeNote(req.cwd, req.notePath, {
+        format: 'tenantc-change-set-note/1',
+        stack: req.stack,
+        changeSet: { name, id: cs.id },
+        outputSha256: assetsHash,
+        bucket: req.bucket,
+        stackAtCreation: markOf(await describeStack(aws, req.stack)),
+      });
       const status = await waitForChangeSet(aws, cs.id, req.pollMs, pacer);
       if (status.kind === 'no-changes') {
         await deleteChangeSet(aws, cs.id);
@@ -375,12 +394,19 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
       }
     } else {
       step(`Checking change set ${req.changeSet}`);
+      const note = readNote(req.cwd, req.notePath);
+      if (typeof note === 'string') return end('refused', `refused: ${note}; nothing was executed`);
+      const wrong = noteMismatch(note, req.notePath, { name: req.changeSet, stack: req.stack, outputSha256: assetsHash, bucket: req.bucket });
+      if (wrong) return end('refused', `refused: ${wrong}; nothing was executed`);
+      const moved = stackMoved(note, markOf(state));
+      if (moved) return end('refused', `refused: ${moved}; nothing was executed (make a new change set: deploy --no-execute)`);
       const adopted = await adoptChangeSet(aws, {
         stack: req.stack,
         name: req.changeSet,
         description,
         parameters,
         stackChangedAt: state.kind === 'ready' ? state.changedAt : null,
+        expectedId: note.changeSet.id,
       });
       if (!adopted.ok) return end('refused', `refused: ${adopted.reason}; nothing was executed`);
       cs = { id: adopted.id, stackId: adopted.stackId, name: req.changeSet };
@@ -396,6 +422,22 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
 
     step(`Reviewing change set ${cs.name}`);
     const tree = await describeChangeSetTree(aws, cs.id);
+    {
+      // What it will run must be this output's bytes, in the change set and in the bucket
+      // (deploy/templateProof.ts): for an adopted one, made by an earlier run and reviewed
+      // since; for one made now too, since CloudFormation read every nested template of
+      // the stacks it changes from the bucket, under keys the record vouched for.
+      // A change set made now is proven against the bucket (a key the record vouched for,
+      // overwritten since, would have been read into it); an adopted one against its own
+      // templates as well (GetTemplate with ChangeSetName: what executing it runs).
+      const adopted = made === null;
+      const problems = await proveChangeSetTemplates(aws, req.bucket, tree, compiled, {
+        changeSetTemplates: adopted,
+        uploadedNow: new Set(report.uploads?.uploaded ?? []),
+      });
+      if (problems.length) throw new TemplateMismatchError(problems);
+      say.line(`  its templates are this output's bytes (${adopted ? 'in the change set and in the bucket' : 'in the bucket'})`);
+    }
     const stacks = stacksOf(tree, tenantOf);
     const changed = stacks.filter((s) => s.changes.length > 0);
     say.line(`  ${plural(totalChanges(tree), 'resource change')} in ${plural(changed.length, 'stack')}:`);
@@ -436,6 +478,15 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
         `refused: ${names.join(', ')} ${names.length === 1 ? 'says' : 'say'} dns.validated but ${names.length === 1 ? 'its domain stage' : 'their domain stages'} cannot be issued before this rollout${firstZone ? ' (a delegated zone this deploy creates cannot have been delegated yet)' : ''}: set dns.validated: false (or remove it) until deploy reports the stage issued (out/dns/<id>.txt says what the customer does)`,
       );
     }
+
+    // An allow deploy checks that lifted nothing here is stale: refused, so that a line
+    // written for another change cannot approve this one (or a later one).
+    const lifted = new Set([...verdict.allowed.map((f) => f.allowedBy), ...lifecycle.map((f) => f.allowedBy), ...restores.map((f) => f.allowedBy)]);
+    const staleAllows = req.allows.filter((a) => ALLOW_KIND_SPECS[a.kind].deploy.length > 0 && !lifted.has(formatAllow(a)));
+    if (staleAllows.length)
+      await refuse(
+        `refused: ${staleAllows.length === 1 ? 'an allow matches' : `${staleAllows.length} allows match`} nothing this deploy would refuse (${staleAllows.map((a) => `"${formatAllow(a)}"`).join(', ')}): remove ${staleAllows.length === 1 ? 'it' : 'them'}, so that no allow approves a change it was not written for`,
+      );
 
     if (!req.execute)
       return end(
@@ -521,6 +572,14 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
 
     step(`Executing change set ${cs.name}`);
     made = null; // executing: nothing to discard any more
+    // Stacks the rollout creates get the strict policy as soon as they exist, not at the
+    // end: a deploy interrupted midway leaves no new stateful stack without one.
+    const protectedEarly = new Set<string>();
+    const onCreating = async (path: string, stackId: string) => {
+      await setStackPolicy(aws, stackId, stackPolicy());
+      protectedEarly.add(stackId);
+      say.line(`  stack policy set on ${path === '' ? req.stack : stackTitle({ path, tenant: tenantOf.get(path) ?? null })} as it is created`);
+    };
     let outcome;
     try {
       outcome = await executeAndWatch(
@@ -535,6 +594,7 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
           pollMs: req.pollMs,
           onEvent: (e) => say.line(`  ${eventLine(e)}`),
           clientRequestToken: `${cs.name}-execute`,
+          onCreating,
         },
         pacer,
       );
@@ -569,7 +629,7 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
       });
     }
 
-    const rec = await reconcile(state, cs.stackId, record, compiled, new Map(outcome.created.map((c) => [c.path, c.stackId])));
+    const rec = await reconcile(state, cs.stackId, record, compiled, new Map(outcome.created.map((c) => [c.path, c.stackId])), protectedEarly);
     report = { ...report, reconciled: rec };
     // Delegated tenants new to the estate: their zone exists now, so their stages can start.
     if (deferredPlans.length) {
@@ -613,6 +673,7 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
     record: DeployedRecord | null,
     compiled: CompiledForDeploy,
     created: ReadonlyMap<string, string>,
+    protectedEarly: ReadonlySet<string> = new Set(),
   ): Promise<Reconciled> {
     step('Protecting the stacks');
     let terminationProtection = false;
@@ -621,14 +682,14 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
       say.line(`  termination protection on ${req.stack}`);
       terminationProtection = true;
     }
-    await setStackPolicy(aws, rootId, stackPolicy());
+    if (!protectedEarly.has(rootId)) await setStackPolicy(aws, rootId, stackPolicy());
     const known = new Set((record?.manifest?.nested ?? []).map((n) => n.stack));
     const fresh = compiled.manifest.nested.filter((n) => !known.has(n.stack)).map((n) => n.stack);
     let policies = 1;
     for (const path of fresh) {
       const id = created.get(path) ?? (await nestedStackId(aws, req.stack, path));
       if (!id) continue;
-      await setStackPolicy(aws, id, stackPolicy());
+      if (!protectedEarly.has(id)) await setStackPolicy(aws, id, stackPolicy());
       policies++;
     }
     say.line(

@@ -5,7 +5,7 @@
 // reports a nested failure again on every parent, and cancels siblings), found through
 // the nested stacks.
 import { DescribeStackEventsCommand, DescribeStacksCommand, ExecuteChangeSetCommand, type StackEvent } from '@aws-sdk/client-cloudformation';
-import { inParallel } from './assets.ts';
+import { inParallel } from './concurrent.ts';
 import type { Aws } from './aws.ts';
 import type { Pacer } from './clock.ts';
 
@@ -52,6 +52,12 @@ export interface WatchRequest {
   readonly onEvent: (e: DeployEvent) => void;
   /** Makes a retried ExecuteChangeSet (a lost answer) the same request to CloudFormation. */
   readonly clientRequestToken: string;
+  /**
+   * Told once of each stack the rollout creates ('' the root), as soon as its id is in
+   * an event, while it is still being created: deploy sets its stack policy there and
+   * then, so an interruption never leaves a new stateful stack without one.
+   */
+  readonly onCreating?: (path: string, stackId: string) => Promise<void>;
 }
 
 /** A stack still running when deploy stopped following the rollout. */
@@ -141,6 +147,12 @@ async function watch(aws: Aws, r: WatchRequest, pacer: Pacer, root: Tracked, tra
   const done = new Set<string>();
   const failures: (Failure & { at: number })[] = [];
   const created: { path: string; stackId: string }[] = [];
+  const creating = new Set<string>();
+  const announce = async (path: string, stackId: string) => {
+    if (creating.has(stackId) || !r.onCreating) return;
+    creating.add(stackId);
+    await r.onCreating(path, stackId);
+  };
   let rootStatus: string | null = null;
 
   const follow = (path: string, stackId: string) => {
@@ -174,6 +186,7 @@ async function watch(aws: Aws, r: WatchRequest, pacer: Pacer, root: Tracked, tra
         const isStackItself = e.PhysicalResourceId === t.stackId || (e.ResourceType === 'AWS::CloudFormation::Stack' && e.StackId === e.PhysicalResourceId);
         if (isStackItself) {
           if (t === root && !operationStart && e.Timestamp) operationStart = e.Timestamp;
+          if (t === root && status === 'CREATE_IN_PROGRESS') await announce('', t.stackId);
           if (isFinal(status)) {
             t.finished = true;
             if (t === root) rootStatus = status;
@@ -185,6 +198,7 @@ async function watch(aws: Aws, r: WatchRequest, pacer: Pacer, root: Tracked, tra
           // A nested stack: follow its own events (an existing one is known from the change
           // set). Followed even when already final: the cause of its failure is in there.
           follow(path, r.nested.get(path) ?? e.PhysicalResourceId);
+          if (status === 'CREATE_IN_PROGRESS' || status === 'CREATE_COMPLETE') await announce(path, e.PhysicalResourceId);
           if (status === 'CREATE_COMPLETE') created.push({ path, stackId: e.PhysicalResourceId });
         }
         if (isFinal(status) && !done.has(path)) done.add(path);

@@ -11,7 +11,7 @@
 // runs and says how to split it.
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { AssetsManifest } from '../compiler/outputFormat.ts';
-import { inParallel } from './assets.ts';
+import { inParallel } from './concurrent.ts';
 import type { Aws } from './aws.ts';
 import type { CompiledForDeploy } from './compiledOutput.ts';
 

@@ -12,7 +12,7 @@
 // plain re-run of an interrupted deploy is not refused what was allowed.
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { AssetsManifest } from '../compiler/outputFormat.ts';
-import { isMissing } from './assets.ts';
+import { isMissing } from './concurrent.ts';
 import type { Aws } from './aws.ts';
 
 export const DEPLOYED_FORMAT = 'tenantc-deployed/1';

@@ -207,4 +207,69 @@ A('the CLI: a bare logical id is a usage error on both sides (diff --allow, depl
   assert.match(restore.stderr, '--allow-restore restore is about a whole tenant: its target is tenant:<id>');
 });
 
+A(
+  'strict lines: a lookalike prefix, a list mark, another case, Unicode whitespace or an invisible character, trailing words: each an error naming its line, never skipped',
+  () => {
+    const good = 'tenantc-allow: removal tenant:globex: contract ended, export delivered (OPS-12)';
+    const cases: [string, string | RegExp][] = [
+      ['- tenantc-allow: removal tenant:globex: contract ended (OPS-12)', /looks like a tenantc-allow: line but (is not one|holds U\+)/],
+      ['> tenantc-allow: removal tenant:globex: contract ended (OPS-12)', /looks like a tenantc-allow: line but (is not one|holds U\+)/],
+      ['TENANTC-ALLOW: removal tenant:globex: contract ended (OPS-12)', /looks like a tenantc-allow: line but (is not one|holds U\+)/],
+      ['tenantc allow: removal tenant:globex: contract ended (OPS-12)', /looks like a tenantc-allow: line but (is not one|holds U\+)/],
+      // U+2010 HYPHEN, U+0430 CYRILLIC SMALL LETTER A, U+200B ZERO WIDTH SPACE before the prefix.
+      ['tenantc\u2010allow: removal tenant:globex: contract ended (OPS-12)', /looks like a tenantc-allow: line but (is not one|holds U\+)/],
+      ['tenantc-\u0430llow: removal tenant:globex: contract ended (OPS-12)', /looks like a tenantc-allow: line but (is not one|holds U\+)/],
+      ['\u200btenantc-allow: removal tenant:globex: contract ended (OPS-12)', /looks like a tenantc-allow: line but (is not one|holds U\+)/],
+      ['tenantc-allow: removal\u00a0tenant:globex: contract ended (OPS-12)', 'holds U+00A0'],
+      ['tenantc-allow: removal tenant:globex:\u2003contract ended (OPS-12)', 'holds U+2003'],
+      ['tenantc-allow: removal tenant:globex: contract ended \u202e(OPS-12)', 'holds U+202E'],
+      ['tenantc-allow: removal tenant:glob\u200bex: contract ended (OPS-12)', 'holds U+200B'],
+      ['tenantc-allow: r\u0435moval tenant:globex: contract ended (OPS-12)', 'U+0435'],
+      ['tenantc-allow: removal tenant:gl\u043ebex: contract ended (OPS-12)', 'U+043E'],
+      ['tenantc-allow: removal tenant:globex extra: contract ended (OPS-12)', 'is not an allow'],
+      ['tenantc-allow: removal tenant:globex tenant:acme: contract ended (OPS-12)', 'is not an allow'],
+      ['tenantc-allow: removal tenantGlobexStack: contract ended (OPS-12)', 'bare logical id'],
+      ['tenantc-allow: removals tenant:globex: contract ended (OPS-12)', 'kind "removals" is not one of'],
+    ];
+    for (const [line, says] of cases) {
+      const found = allowLines(`Offboard globex.\n${good}\n${line}\n`);
+      assert.equal(
+        found.map((l) => [l.line, typeof l.allow]),
+        [
+          [2, 'object'],
+          [3, 'string'],
+        ],
+        JSON.stringify(line),
+      );
+      assert.match(found[1]!.allow as string, says, JSON.stringify(line));
+    }
+    // Prose that mentions the prefix mid-sentence is not a line of it; a reason may hold non-ASCII letters.
+    assert.equal(allowLines('we write tenantc-allow: lines in the description').length, 0);
+    assert.equal(
+      formatAllow(allowLines('tenantc-allow: removal tenant:globex: Müller & Søn left (OPS-12)')[0]!.allow as Allow),
+      'removal tenant:globex: Müller & Søn left (OPS-12)',
+    );
+  },
+);
+
+A('deploy --allow-file reads the lines strictly too: a lookalike line is a usage error naming its file and line', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'tenantc-allow-'));
+  try {
+    const file = join(dir, 'allow.txt');
+    writeFileSync(
+      file,
+      'tenantc-allow: removal tenant:globex: contract ended, export delivered (OPS-12)\n- tenantc-allow: removal tenant:acme: slipped in as a list item\n',
+    );
+    const r = await runMain(['deploy', '--stack', 's', '--assets-bucket', 'b', '--allow-file', file]);
+    assert.is(r.status, 2, r.stderr);
+    assert.match(r.stderr, `${file}:2: `);
+    assert.match(r.stderr, /looks like a tenantc-allow: line but (is not one|holds U\+)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 A.run();

@@ -13,6 +13,7 @@ import {
   DescribeStackResourceCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  GetTemplateCommand,
   SetStackPolicyCommand,
   UpdateStackCommand,
   UpdateTerminationProtectionCommand,
@@ -76,6 +77,7 @@ const request = (more: Partial<DeployRequest> = {}): DeployRequest => ({
   domainWaitMs: 60_000,
   timeoutMs: 3_600_000,
   roleArn: null,
+  notePath: 'note.json',
   ...more,
 });
 
@@ -118,12 +120,25 @@ function readyStack(m: ReturnType<typeof mockedAws>, status = 'UPDATE_COMPLETE',
   });
   if (record === null) m.s3.on(GetObjectCommand).rejects(Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' }));
   else m.s3.on(GetObjectCommand).resolves({ Body: body(record) });
-  m.s3.on(HeadObjectCommand).resolves({});
+  bucketHoldsItsKeys(m);
   m.s3.on(PutObjectCommand).resolves({});
   m.cfn.on(CreateChangeSetCommand).resolves({ Id: 'cs-root', StackId: ROOT_ID });
   m.cfn.on(DeleteChangeSetCommand).resolves({});
   m.cfn.on(SetStackPolicyCommand).resolves({});
   issuedStages(m);
+}
+
+/**
+ * The bucket holds every template key with the bytes its name says: HEAD answers with
+ * the SHA-256 S3 stored at upload (the key's hex digest, in base64), as S3 does for an
+ * object uploaded with ChecksumSHA256.
+ */
+function bucketHoldsItsKeys(m: ReturnType<typeof mockedAws>) {
+  m.s3.on(HeadObjectCommand).callsFake((input: { Key: string }) => {
+    const hex = /^tenantc\/([0-9a-f]{64})\.template\.json$/.exec(input.Key)?.[1];
+    if (!hex) throw Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } });
+    return { ChecksumSHA256: Buffer.from(hex, 'hex').toString('base64') };
+  });
 }
 
 /** The domain stages of the base estate's own-DNS tenants (acme delegated, umbrella external): issued, nothing to update. */
@@ -180,6 +195,7 @@ function changeSetTree(
     ],
   });
   m.cfn.on(DescribeChangeSetCommand, { ChangeSetName: 'cs-acme' }).resolves({ Status: 'CREATE_COMPLETE', StackId: ACME_ID, Changes: acmeChanges });
+  changeSetHoldsOutput(m);
 }
 
 /** A rollout that succeeds: the root goes UPDATE_IN_PROGRESS → UPDATE_COMPLETE, its nested stacks with it. */
@@ -223,15 +239,20 @@ D(
       const acmeKey = current.nested.find((t) => t.stack.endsWith('tenantAcmeStack'))!.key;
       const old = 'tenantc/0000000000000000000000000000000000000000000000000000000000000000.template.json';
       readyStack(m, 'UPDATE_COMPLETE', JSON.stringify({ ...current, nested: current.nested.map((t) => (t.key === acmeKey ? { ...t, key: old } : t)) }));
-      m.s3.on(HeadObjectCommand).rejects(Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+      m.s3.on(HeadObjectCommand, { Key: acmeKey }).rejects(Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
       changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False', Scope: ['Properties'] })]);
       successfulRollout(m);
       const { report, out } = await deploy(m.aws);
       assert.is(report.outcome, 'deployed', out);
+      const groupKey = current.nested.find((t) => t.stack === 'tenantGroup0Stack')!.key;
+      const heads = m.s3.commandCalls(HeadObjectCommand).map((c) => c.args[0].input.Key);
       assert.equal(
-        m.s3.commandCalls(HeadObjectCommand).map((c) => c.args[0].input.Key),
-        [acmeKey],
+        [heads[0], ...heads.slice(1).sort()],
+        // The key new since the record, before uploading; then the keys the record vouched
+        // for of the stacks the change set changes (root, group 0), proven before review.
+        [acmeKey, ...[current.root.key, groupKey].sort()],
       );
+      assert.ok(m.s3.commandCalls(HeadObjectCommand).every((c) => c.args[0].input.ChecksumMode === 'ENABLED'));
       const puts = m.s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key);
       assert.equal(puts, [acmeKey, 'tenantc/deployed/tessera.assets.json'], 'the new template, then the record of this deploy');
       const create = m.cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input;
@@ -253,6 +274,106 @@ D(
     }
   },
 );
+
+D(
+  'uploads carry their SHA-256 and If-None-Match: *; a key found in the bucket (HEAD, or a 412 from the conditional write) is proven, and other bytes under it stop the deploy before any change set',
+  async () => {
+    const current = manifest();
+    const acmeKey = current.nested.find((t) => t.stack.endsWith('tenantAcmeStack'))!.key;
+    const right = Buffer.from(/([0-9a-f]{64})/.exec(acmeKey)![1]!, 'hex').toString('base64');
+    const wrong = createHash('sha256').update('a role for someone else').digest('base64');
+    const notFound = () => Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } });
+    const exists = () =>
+      Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+        name: 'PreconditionFailed',
+        $metadata: { httpStatusCode: 412 },
+      });
+    const cases: [string, (m: ReturnType<typeof mockedAws>) => void, string, number][] = [
+      ['new key: uploaded, conditional and checksummed', (m) => m.s3.on(HeadObjectCommand, { Key: acmeKey }).rejects(notFound()), 'deployed', 1],
+      ['present with its bytes: proven, not uploaded', (m) => m.s3.on(HeadObjectCommand, { Key: acmeKey }).resolves({ ChecksumSHA256: right }), 'deployed', 0],
+      ['present with other bytes', (m) => m.s3.on(HeadObjectCommand, { Key: acmeKey }).resolves({ ChecksumSHA256: wrong }), 'refused', 0],
+      [
+        'written by another between HEAD and PUT, with its bytes',
+        (m) => {
+          m.s3.on(HeadObjectCommand, { Key: acmeKey }).rejectsOnce(notFound()).resolves({ ChecksumSHA256: right });
+          m.s3.on(PutObjectCommand, { Key: acmeKey }).rejects(exists());
+        },
+        'deployed',
+        1,
+      ],
+      [
+        'written by another between HEAD and PUT, with other bytes',
+        (m) => {
+          m.s3.on(HeadObjectCommand, { Key: acmeKey }).rejectsOnce(notFound()).resolves({ ChecksumSHA256: wrong });
+          m.s3.on(PutObjectCommand, { Key: acmeKey }).rejects(exists());
+        },
+        'refused',
+        1,
+      ],
+    ];
+    for (const [label, bucket, outcome, puts] of cases) {
+      const m = mockedAws(fakeClock());
+      try {
+        const old = 'tenantc/0000000000000000000000000000000000000000000000000000000000000000.template.json';
+        readyStack(m, 'UPDATE_COMPLETE', JSON.stringify({ ...current, nested: current.nested.map((t) => (t.key === acmeKey ? { ...t, key: old } : t)) }));
+        bucket(m);
+        changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False', Scope: ['Properties'] })]);
+        successfulRollout(m);
+        const { report, out } = await deploy(m.aws);
+        assert.is(report.outcome, outcome, `${label}: ${out}`);
+        const templatePuts = m.s3.commandCalls(PutObjectCommand).filter((c) => c.args[0].input.Key === acmeKey);
+        assert.is(templatePuts.length, puts, label);
+        for (const p of templatePuts) {
+          assert.is(p.args[0].input.IfNoneMatch, '*', `${label}: never written over`);
+          assert.is(p.args[0].input.ChecksumSHA256, right, `${label}: S3 checks and keeps the SHA-256`);
+        }
+        if (outcome === 'refused') {
+          assert.match(report.message, "not this output's bytes", label);
+          assert.match(report.message, acmeKey, label);
+          assert.is(m.cfn.commandCalls(CreateChangeSetCommand).length, 0, `${label}: no change set made from other bytes`);
+          assert.is(EXIT_OF[report.outcome], 3);
+        }
+      } finally {
+        m.restore();
+      }
+    }
+  },
+);
+
+D('a change set made now is proven against the bucket: a key the record vouched for, overwritten since, refuses it (deleted, nothing executed)', async () => {
+  const m = mockedAws(fakeClock());
+  try {
+    readyStack(m);
+    const groupKey = manifest().nested.find((t) => t.stack === 'tenantGroup0Stack')!.key;
+    // Someone with bucket write put other bytes under group 0's key: CloudFormation read them into the change set.
+    m.s3.on(HeadObjectCommand, { Key: groupKey }).resolves({ ChecksumSHA256: createHash('sha256').update('{"Resources":{}}').digest('base64') });
+    changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False' })]);
+    successfulRollout(m);
+    const { report, out } = await deploy(m.aws);
+    assert.is(report.outcome, 'refused', out);
+    assert.match(report.message, `${groupKey} (groups/group-0.template.json): its SHA-256 is`);
+    assert.is(m.cfn.commandCalls(ExecuteChangeSetCommand).length, 0);
+    assert.is(m.cfn.commandCalls(DeleteChangeSetCommand).length, 1, 'the change set this run made is deleted');
+  } finally {
+    m.restore();
+  }
+});
+
+D('an allow that lifts nothing in this change set is stale: refused (exit 3), the change set deleted, nothing executed', async () => {
+  const m = mockedAws(fakeClock());
+  try {
+    readyStack(m);
+    changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False' })]);
+    successfulRollout(m);
+    const { report, out } = await deploy(m.aws, { allows: [allowReplace('tenant:acme/tenantUserPool')] });
+    assert.is(report.outcome, 'refused', out);
+    assert.match(report.message, 'an allow matches nothing this deploy would refuse ("replacement tenant:acme/tenantUserPool")');
+    assert.is(m.cfn.commandCalls(ExecuteChangeSetCommand).length, 0);
+    assert.is(m.cfn.commandCalls(DeleteChangeSetCommand).length, 1);
+  } finally {
+    m.restore();
+  }
+});
 
 D('create: a new stack; with no record the bucket is listed once; termination protection and the policy are set', async () => {
   const m = mockedAws(fakeClock());
@@ -450,7 +571,7 @@ D('a failure deep in a nested stack: the root cause is the first failure that is
       });
     // Its domain stage is issued (the gate lets the replacement through); the rollout fails anyway.
     issuedStages(m);
-    const { report, out } = await deploy(m.aws, { allows: [allowReplace('tenant:acme/tenantCertificate')] });
+    const { report, out } = await deploy(m.aws);
     assert.is(report.outcome, 'failed');
     assert.equal(report.rootCause, {
       path: 'tenantGroup0Stack/tenantAcmeStack',
@@ -639,7 +760,8 @@ D("the domain gate: a change set that replaces an own-DNS tenant's certificate w
       });
       changeSetTree(m, [resourceChange('Modify', 'tenantCertificate', 'AWS::CertificateManager::Certificate', { Replacement: 'True' })]);
       successfulRollout(m);
-      const { report, out } = await deploy(m.aws, { allows: [allowReplace('tenant:acme/tenantCertificate')] });
+      // A certificate holds no data: no allow is needed (and one would be stale, refused).
+      const { report, out } = await deploy(m.aws);
       assert.is(report.outcome, outcome, out);
       if (outcome === 'refused') {
         assert.equal(report.domainGate, [{ tenant: 'acme', change: 'replaces its certificate' }]);
@@ -1130,68 +1252,162 @@ D('the record remembers the tenants a rollout removed, whatever the lock later s
   }
 });
 
-D('--change-set NAME: executes the reviewed change set when it is current; a stale, foreign or used one is refused with the reason', async () => {
-  const stackChanged = new Date(Date.UTC(2026, 10, 27, 11, 0, 0));
-  const good = {
-    ChangeSetId: 'cs-root',
-    ChangeSetName: 'tenantc-20261127-110500',
-    StackId: ROOT_ID,
-    Status: 'CREATE_COMPLETE' as const,
-    ExecutionStatus: 'AVAILABLE' as const,
-    Description: '',
-    CreationTime: new Date(Date.UTC(2026, 10, 27, 11, 5, 0)),
-    Parameters: [{ ParameterKey: 'AssetsBucketName', ParameterValue: 'tessera-assets' }],
-  };
-  const { changeSetDescription } = await import('../deploy/deploy.ts');
-  const { readCompiledOutput } = await import('../deploy/compiledOutput.ts');
-  const description = changeSetDescription(readCompiledOutput(OUT, work));
-  const cases: [string, Record<string, unknown> | Error, string][] = [
-    ['current', {}, 'deployed'],
-    ['obsolete', { ExecutionStatus: 'OBSOLETE' }, 'is OBSOLETE: the stack was updated after it was made'],
-    ['executed', { ExecutionStatus: 'EXECUTE_COMPLETE' }, 'it was executed already'],
-    ['another output', { Description: 'tenantc out/assets.json sha256:0000' }, 'was made from another output'],
-    ['another bucket', { Parameters: [{ ParameterKey: 'AssetsBucketName', ParameterValue: 'other' }] }, 'was made with AssetsBucketName=other'],
-    ['made before the stack changed', { CreationTime: new Date(Date.UTC(2026, 10, 27, 10, 0, 0)) }, 'before the stack last changed'],
-    ['not on this stack', Object.assign(new Error('ChangeSet [x] does not exist'), { name: 'ChangeSetNotFoundException' }), 'has no change set'],
-  ];
-  for (const [label, change, expected] of cases) {
-    const m = mockedAws(fakeClock());
-    try {
-      readyStack(m);
-      m.cfn.on(DescribeStacksCommand, { StackName: 'tessera' }).resolves({
-        Stacks: [
-          {
-            StackName: 'tessera',
-            StackId: ROOT_ID,
-            StackStatus: 'UPDATE_COMPLETE',
-            CreationTime: stackChanged,
-            LastUpdatedTime: stackChanged,
-            EnableTerminationProtection: true,
-          },
-        ],
-      });
-      changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False' })]);
-      const adopt = m.cfn.on(DescribeChangeSetCommand, { ChangeSetName: good.ChangeSetName, StackName: 'tessera' });
-      if (change instanceof Error) adopt.rejects(change);
-      else adopt.resolves({ ...good, Description: description, ...change } as never);
-      successfulRollout(m);
-      const { report, out } = await deploy(m.aws, { changeSet: good.ChangeSetName });
-      if (expected === 'deployed') {
-        assert.is(report.outcome, 'deployed', out);
-        assert.is(m.cfn.commandCalls(CreateChangeSetCommand).length, 0, 'no new change set');
-        assert.is(m.cfn.commandCalls(ExecuteChangeSetCommand)[0]!.args[0].input.ChangeSetName, 'cs-root');
-        assert.is(m.s3.commandCalls(PutObjectCommand).length, 0, 'nothing uploaded again; the record already says this output');
-      } else {
-        assert.is(report.outcome, 'refused', `${label}: ${out}`);
-        assert.match(report.message, expected, label);
-        assert.is(m.cfn.commandCalls(ExecuteChangeSetCommand).length, 0, label);
-        assert.is(m.cfn.commandCalls(DeleteChangeSetCommand).length, 0, `${label}: a change set this run did not make is not deleted`);
+/** The template file of this output for a stack path ('' the root), as CloudFormation's GetTemplate returns it. */
+function templateOfPath(path: string): string {
+  const m = manifest() as ReturnType<typeof manifest> & { root: { file: string } };
+  const file = path === '' ? m.root.file : m.nested.find((n) => n.stack === path)!.file;
+  return readFileSync(join(OUT, file), 'utf8');
+}
+
+/** CloudFormation holds this output's templates in the change sets of changeSetTree (GetTemplate with ChangeSetName). */
+function changeSetHoldsOutput(m: ReturnType<typeof mockedAws>, override: Record<string, string> = {}) {
+  for (const [id, path] of [
+    ['cs-root', ''],
+    ['cs-group0', 'tenantGroup0Stack'],
+    ['cs-acme', 'tenantGroup0Stack/tenantAcmeStack'],
+  ] as const)
+    m.cfn.on(GetTemplateCommand, { ChangeSetName: id }).resolves({ TemplateBody: override[id] ?? templateOfPath(path) });
+}
+
+D(
+  '--change-set NAME: executes the reviewed change set only with its note, made by that deploy from this output for the stack as it was, its templates proven; anything else is refused with the reason',
+  async () => {
+    const stackChanged = new Date(Date.UTC(2026, 10, 27, 11, 0, 0));
+    const good = {
+      ChangeSetId: 'cs-root',
+      ChangeSetName: 'tenantc-20261127-110500',
+      StackId: ROOT_ID,
+      Status: 'CREATE_COMPLETE' as const,
+      ExecutionStatus: 'AVAILABLE' as const,
+      Description: '',
+      CreationTime: new Date(Date.UTC(2026, 10, 27, 11, 5, 0)),
+      Parameters: [{ ParameterKey: 'AssetsBucketName', ParameterValue: 'tessera-assets' }],
+    };
+    const { changeSetDescription } = await import('../deploy/deploy.ts');
+    const { readCompiledOutput } = await import('../deploy/compiledOutput.ts');
+    const description = changeSetDescription(readCompiledOutput(OUT, work));
+    const outputSha256 = createHash('sha256')
+      .update(readFileSync(join(OUT, 'assets.json')))
+      .digest('hex');
+    const note = {
+      format: 'tenantc-change-set-note/1',
+      stack: 'tessera',
+      changeSet: { name: good.ChangeSetName, id: 'cs-root' },
+      outputSha256,
+      bucket: 'tessera-assets',
+      stackAtCreation: { stackId: ROOT_ID, status: 'UPDATE_COMPLETE', changedAt: stackChanged.toISOString() },
+    };
+    type Case = {
+      change?: Record<string, unknown> | Error;
+      note?: Record<string, unknown> | null;
+      templates?: Record<string, string>;
+      bucketBytes?: string;
+    };
+    const cases: [string, Case, string][] = [
+      ['current', {}, 'deployed'],
+      ['obsolete', { change: { ExecutionStatus: 'OBSOLETE' } }, 'is OBSOLETE: the stack was updated after it was made'],
+      ['executed', { change: { ExecutionStatus: 'EXECUTE_COMPLETE' } }, 'it was executed already'],
+      ['another output', { change: { Description: 'tenantc out/assets.json sha256:0000' } }, 'was made from another output'],
+      ['another bucket', { change: { Parameters: [{ ParameterKey: 'AssetsBucketName', ParameterValue: 'other' }] } }, 'was made with AssetsBucketName=other'],
+      ['made before the stack changed', { change: { CreationTime: new Date(Date.UTC(2026, 10, 27, 10, 0, 0)) } }, 'before the stack last changed'],
+      ['not on this stack', { change: Object.assign(new Error('ChangeSet [x] does not exist'), { name: 'ChangeSetNotFoundException' }) }, 'has no change set'],
+      // The note: the chain from the review to this execution.
+      ['no note', { note: null }, 'no note note.json: --change-set executes only a change set that deploy --no-execute made'],
+      [
+        'a note for another change set',
+        { note: { ...note, changeSet: { name: 'tenantc-20261127-100000', id: 'cs-root' } } },
+        'is for change set tenantc-20261127-100000',
+      ],
+      ['a note for another stack', { note: { ...note, stack: 'tessera-staging' } }, 'is for stack tessera-staging, not tessera'],
+      ['a note for another output', { note: { ...note, outputSha256: '0'.repeat(64) } }, `was noted for the output with assets.json sha256:${'0'.repeat(64)}`],
+      [
+        'made by someone else under the reviewed name',
+        { change: { ChangeSetId: 'cs-someone-else' } },
+        'is cs-someone-else, not cs-root that the note records: it was made by someone else',
+      ],
+      [
+        'the stack moved since (updated and back to the same status)',
+        { note: { ...note, stackAtCreation: { ...note.stackAtCreation, changedAt: '2026-11-27T10:00:00.000Z' } } },
+        'stack tessera moved since change set tenantc-20261127-110500 was made',
+      ],
+      [
+        'the stack moved since (another status)',
+        { note: { ...note, stackAtCreation: { ...note.stackAtCreation, status: 'UPDATE_ROLLBACK_COMPLETE' } } },
+        'it was UPDATE_ROLLBACK_COMPLETE',
+      ],
+      [
+        'the stack was deleted and made again under its name',
+        { note: { ...note, stackAtCreation: { ...note.stackAtCreation, stackId: nestedId('old-root') } } },
+        'stack tessera moved since',
+      ],
+      // The templates: what the change set will run, and what the bucket holds, are this output's bytes.
+      [
+        "a change set whose nested template is not this output's",
+        { templates: { 'cs-acme': JSON.stringify({ Resources: { tenantBackdoor: { Type: 'AWS::IAM::Role' } } }) } },
+        "the change set's template for nested stack tenantGroup0Stack/tenantAcmeStack is not tenants/acme.template.json of this output",
+      ],
+      ['a template overwritten in the bucket', { bucketBytes: 'other bytes' }, "not this output's bytes"],
+    ];
+    for (const [label, c, expected] of cases) {
+      const m = mockedAws(fakeClock());
+      try {
+        readyStack(m);
+        rmSync(join(work, 'note.json'), { force: true });
+        if (c.note !== null) writeFileSync(join(work, 'note.json'), JSON.stringify(c.note ?? note));
+        m.cfn.on(DescribeStacksCommand, { StackName: 'tessera' }).resolves({
+          Stacks: [
+            {
+              StackName: 'tessera',
+              StackId: ROOT_ID,
+              StackStatus: 'UPDATE_COMPLETE',
+              CreationTime: stackChanged,
+              LastUpdatedTime: stackChanged,
+              EnableTerminationProtection: true,
+            },
+          ],
+        });
+        changeSetTree(m, [resourceChange('Modify', 'tenantLogGroup', 'AWS::Logs::LogGroup', { Replacement: 'False' })]);
+        changeSetHoldsOutput(m, c.templates);
+        if (c.bucketBytes) {
+          // The object under acme's key was overwritten (no checksum: S3 stored none for the other upload).
+          const acmeKey = manifest().nested.find((t) => t.stack === 'tenantGroup0Stack/tenantAcmeStack')!.key;
+          m.s3.on(HeadObjectCommand, { Key: acmeKey }).resolves({});
+          m.s3
+            .on(GetObjectCommand, { Key: acmeKey })
+            .resolves({ Body: { transformToByteArray: async () => new TextEncoder().encode(c.bucketBytes) } as never });
+        }
+        const adopt = m.cfn.on(DescribeChangeSetCommand, { ChangeSetName: good.ChangeSetName, StackName: 'tessera' });
+        if (c.change instanceof Error) adopt.rejects(c.change);
+        else adopt.resolves({ ...good, Description: description, ...c.change } as never);
+        successfulRollout(m);
+        const { report, out } = await deploy(m.aws, { changeSet: good.ChangeSetName });
+        if (expected === 'deployed') {
+          assert.is(report.outcome, 'deployed', out);
+          assert.is(m.cfn.commandCalls(CreateChangeSetCommand).length, 0, 'no new change set');
+          assert.is(m.cfn.commandCalls(ExecuteChangeSetCommand)[0]!.args[0].input.ChangeSetName, 'cs-root');
+          assert.is(m.s3.commandCalls(PutObjectCommand).length, 0, 'nothing uploaded again; the record already says this output');
+          assert.equal(
+            m.cfn
+              .commandCalls(GetTemplateCommand)
+              .map((x) => x.args[0].input.ChangeSetName)
+              .sort(),
+            ['cs-acme', 'cs-group0', 'cs-root'],
+            'the template of every stack the change set changes, as the change set holds it',
+          );
+          assert.match(out, "its templates are this output's bytes");
+        } else {
+          assert.is(report.outcome, 'refused', `${label}: ${out}`);
+          assert.is(EXIT_OF[report.outcome], 3);
+          assert.match(report.message, expected, label);
+          assert.is(m.cfn.commandCalls(ExecuteChangeSetCommand).length, 0, label);
+          assert.is(m.cfn.commandCalls(DeleteChangeSetCommand).length, 0, `${label}: a change set this run did not make is not deleted`);
+        }
+      } finally {
+        m.restore();
       }
-    } finally {
-      m.restore();
     }
-  }
-});
+  },
+);
 
 D('--no-execute keeps the change set and prints how to execute exactly it', async () => {
   const m = mockedAws(fakeClock());
@@ -1204,6 +1420,19 @@ D('--no-execute keeps the change set and prints how to execute exactly it', asyn
     assert.is(m.cfn.commandCalls(DeleteChangeSetCommand).length, 0);
     const cs = m.cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input;
     assert.match(String(cs.Description), /^tenantc out\/assets\.json sha256:[0-9a-f]{64}$/);
+    // The note --change-set will require: this change set, this output, the stack as it was.
+    const note = JSON.parse(readFileSync(join(work, 'note.json'), 'utf8'));
+    assert.equal(note.changeSet, { name: report.changeSet!.name, id: 'cs-root' });
+    assert.is(note.stack, 'tessera');
+    assert.is(note.bucket, 'tessera-assets');
+    assert.is(
+      note.outputSha256,
+      createHash('sha256')
+        .update(readFileSync(join(OUT, 'assets.json')))
+        .digest('hex'),
+    );
+    assert.equal(note.stackAtCreation, { stackId: ROOT_ID, status: 'UPDATE_COMPLETE', changedAt: note.stackAtCreation.changedAt });
+    assert.match(note.stackAtCreation.changedAt, /^2026-|^\d{4}-/);
   } finally {
     m.restore();
   }
@@ -1225,6 +1454,48 @@ function endlessRollout(m: ReturnType<typeof mockedAws>) {
   m.cfn.on(DescribeStackEventsCommand, { StackName: GROUP_ID }).resolves({ StackEvents: [stackEvent(GROUP_ID, 'UPDATE_IN_PROGRESS', 3)] });
   m.cfn.on(ExecuteChangeSetCommand).resolves({});
 }
+
+D('a stack the rollout creates gets its stack policy as it is created: interrupted before the end, the new tenant stack is protected already', async () => {
+  const m = mockedAws(fakeClock());
+  try {
+    readyStack(m);
+    const NEW_ID = nestedId('initech');
+    m.cfn.on(DescribeChangeSetCommand, { ChangeSetName: 'cs-root' }).resolves({
+      Status: 'CREATE_COMPLETE',
+      StackId: ROOT_ID,
+      Changes: [resourceChange('Modify', 'tenantGroup0Stack', 'AWS::CloudFormation::Stack', { ChangeSetId: 'cs-group0', PhysicalResourceId: GROUP_ID })],
+    });
+    m.cfn.on(DescribeChangeSetCommand, { ChangeSetName: 'cs-group0' }).resolves({
+      Status: 'CREATE_COMPLETE',
+      StackId: GROUP_ID,
+      Changes: [resourceChange('Add', 'tenantInitechStack', 'AWS::CloudFormation::Stack')],
+    });
+    endlessRollout(m);
+    const controller = new AbortController();
+    let polls = 0;
+    m.cfn.on(DescribeStackEventsCommand, { StackName: GROUP_ID }).callsFake(async () => {
+      if (++polls === 2) controller.abort(new Interrupted('SIGINT'));
+      return {
+        StackEvents: [
+          event(GROUP_ID, 'tenantInitechStack', 'AWS::CloudFormation::Stack', 'CREATE_IN_PROGRESS', 4, { PhysicalResourceId: NEW_ID }),
+          event(GROUP_ID, 'tenantInitechStack', 'AWS::CloudFormation::Stack', 'CREATE_IN_PROGRESS', 3, { PhysicalResourceId: '' }),
+          stackEvent(GROUP_ID, 'UPDATE_IN_PROGRESS', 3),
+        ],
+      };
+    });
+    m.cfn.on(DescribeStackEventsCommand, { StackName: NEW_ID }).resolves({ StackEvents: [stackEvent(NEW_ID, 'CREATE_IN_PROGRESS', 4)] });
+    const { report, out } = await deploy(m.aws, {}, undefined, controller.signal);
+    assert.is(report.outcome, 'interrupted', out);
+    assert.equal(
+      m.cfn.commandCalls(SetStackPolicyCommand).map((c) => [c.args[0].input.StackName, c.args[0].input.StackPolicyBody]),
+      [[NEW_ID, stackPolicy()]],
+      'the new stack has the strict policy though the closing reconcile never ran',
+    );
+    assert.match(out, /stack policy set on .*tenantInitechStack.* as it is created/);
+  } finally {
+    m.restore();
+  }
+});
 
 D('interrupted while executing (SIGINT): the relaxed policy is restored first, what still runs is named with the command that resumes, exit 130', async () => {
   const m = mockedAws(fakeClock());

@@ -11,7 +11,8 @@ import {
   GetStackPolicyCommand,
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
-import { DeleteObjectCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -143,7 +144,7 @@ motoTest('bootstrap creates the assets bucket stack once (versioned, TLS-only, t
   const policy = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET }))).Policy!);
   assert.equal(
     policy.Statement.map((s: { Sid: string }) => s.Sid),
-    ['DenyInsecureTransport', 'DenyDeletingTemplates'],
+    ['DenyInsecureTransport', 'DenyDeletingTemplates', 'DenyOverwritingTemplates'],
   );
 });
 
@@ -210,9 +211,19 @@ motoTest('first deploy: every stack and resource of the compiled estate exists, 
   );
   // A template once uploaded stays: the next deploy counts on it.
   const s3 = new S3Client({ ...clientConfig(), forcePathStyle: true });
-  await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: report.uploads!.uploaded[0]! })).then(
+  const key = report.uploads!.uploaded[0]!;
+  await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key })).then(
     () => assert.unreachable('deleting a template was allowed'),
     (e: { $metadata?: { httpStatusCode?: number } }) => assert.is(e.$metadata?.httpStatusCode, 403),
+  );
+  // Its bytes are the ones its key names (moto 5.2 does not return the stored
+  // ChecksumSHA256 on HeadObject, gap 14: deploy's proof reads the bytes there instead);
+  // a conditional write over it is refused.
+  const stored = await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray();
+  assert.is(createHash('sha256').update(stored).digest('hex'), /([0-9a-f]{64})/.exec(key)![1]!);
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: '{}', IfNoneMatch: '*' })).then(
+    () => assert.unreachable('a conditional write over a template was allowed'),
+    (e: { $metadata?: { httpStatusCode?: number } }) => assert.is(e.$metadata?.httpStatusCode, 412),
   );
 });
 
@@ -371,11 +382,31 @@ motoTest('--no-execute keeps the change set; --change-set executes exactly it, a
   const name = reviewed.report.changeSet!.name;
   assert.match(reviewed.log, `--change-set ${name}`);
   // Another pull request lands first: the output changes, and the reviewed change set no longer matches it.
+  const note = JSON.parse(readFileSync(join(work, '.tenantc', 'change-sets', 'tessera.json'), 'utf8'));
+  assert.equal([note.changeSet.name, note.changeSet.id], [name, reviewed.report.changeSet!.id], 'the note binds the name to the id');
   await renameInitrode('Initrode Other');
   const foreign = await deploy('--change-set', name);
   assert.is(foreign.status, 3, foreign.log);
-  assert.match(foreign.report.message, 'was made from another output');
+  assert.match(foreign.report.message, `change set ${name} was noted for the output with assets.json sha256:`);
   await renameInitrode('Initrode Reviewed');
+  // Someone with write access to the bucket puts other bytes under a template the change
+  // set runs (moto does not evaluate the bucket policy's If-None-Match condition: gap 12b).
+  const s3 = new S3Client({ ...clientConfig(), forcePathStyle: true });
+  const initrode = (JSON.parse(readFileSync(join(work, 'out', 'assets.json'), 'utf8')) as { nested: { key: string; tenant?: string }[] }).nested.find(
+    (t) => t.tenant === 'initrode',
+  )!.key;
+  const original = await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: initrode }))).Body!.transformToString();
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: initrode, Body: `${original} ` }));
+  const tampered = await deploy('--change-set', name);
+  assert.is(tampered.status, 3, tampered.log);
+  assert.match(tampered.report.message, `${initrode}`);
+  assert.match(tampered.report.message, "not this output's bytes");
+  await s3.send(
+    new PutObjectCommand({ Bucket: BUCKET, Key: initrode, Body: original, ChecksumSHA256: createHash('sha256').update(original).digest('base64') }),
+  );
+  const missingNote = await deploy('--change-set', name, '--note', 'no-such-note.json');
+  assert.is(missingNote.status, 3, missingNote.log);
+  assert.match(missingNote.report.message, 'no note no-such-note.json');
   const executed = await deploy('--change-set', name);
   assert.is(executed.status, 0, executed.log);
   assert.is(executed.report.outcome, 'deployed');

@@ -687,4 +687,45 @@ D('--fail-on exits 1 with the reasons; --allow with a reason exits 0', async () 
   });
 });
 
+D(
+  '--allow-file reads the lines deploy reads: accepted allows are listed; a stale allow fails the gate; a line that does not parse is an error naming it',
+  async () => {
+    await inTempDir(async (repo) => {
+      git(repo, 'init', '-q', '-b', 'main');
+      cpSync(BASE, join(repo, 'tenants'), { recursive: true });
+      git(repo, 'add', '.');
+      git(repo, 'commit', '-qm', 'base');
+      headOf(join(CASES, 'sign-in-domain-renamed'), join(repo, 'tenants'));
+      const good = 'tenantc-allow: replacement tenant:acme: new sign-in domain agreed with Acme (CHG-7)';
+      writeFileSync(join(repo, 'pr.md'), `Rename Acme's sign-in domain.\n\n${good}\n`);
+      const allowed = await runMain(['diff', '--base', 'main', '--fail-on', 'replacement', '--allow-file', 'pr.md'], repo);
+      assert.is(allowed.status, 0, allowed.stdout + allowed.stderr);
+      assert.match(allowed.stdout, 'accepted allows (1):');
+      assert.match(allowed.stdout, `  ${good}`);
+      // An allow for a change this pull request does not make: stale, it fails the gate.
+      const stale = 'tenantc-allow: removal tenant:globex: contract ended, export delivered (OPS-12)';
+      writeFileSync(join(repo, 'pr.md'), `${good}\n${stale}\n`);
+      const withStale = await runMain(['diff', '--base', 'main', '--fail-on', 'replacement', '--allow-file', 'pr.md'], repo);
+      assert.is(withStale.status, 1, withStale.stdout);
+      assert.match(withStale.stdout, 'unused override: "tenantc-allow: removal tenant:globex: contract ended, export delivered (OPS-12)" matches no finding');
+      assert.match(withStale.stdout, '1 override matches no finding of this change and blocks it');
+      assert.not.match(withStale.stdout, '  tenantc-allow: removal tenant:globex', 'a stale allow is not listed as accepted');
+      // A lookalike prefix, a list mark, a no-break space: each an error with its line, never skipped.
+      const badLines: [string, string][] = [
+        ['- tenantc-allow: replacement tenant:acme: new sign-in domain agreed (CHG-7)', 'looks like a tenantc-allow: line but'],
+        ['tenantc\u2010allow: replacement tenant:acme: new sign-in domain agreed (CHG-7)', 'looks like a tenantc-allow: line but'],
+        ['tenantc-allow: replacement\u00a0tenant:acme: new sign-in domain agreed (CHG-7)', 'holds U+00A0'],
+        ['tenantc-allow: replacement tenant:acme trailing: new sign-in domain agreed (CHG-7)', 'is not an allow'],
+      ];
+      for (const [line, says] of badLines) {
+        writeFileSync(join(repo, 'pr.md'), `${good}\n\n${line}\n`);
+        const bad = await runMain(['diff', '--base', 'main', '--fail-on', 'replacement', '--allow-file', 'pr.md'], repo);
+        assert.is(bad.status, 2, line);
+        assert.match(bad.stderr, 'pr.md:3: ', line);
+        assert.match(bad.stderr, says, line);
+      }
+    });
+  },
+);
+
 D.run();

@@ -173,17 +173,126 @@ W('main deploys behind an environment with OIDC credentials and no long-lived ke
   assert.not.match(TEXT, /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|secrets\./, 'no stored AWS keys');
 });
 
-W('the deploy allows what the merged pull request allowed: its tenantc-allow: lines reach deploy --allow-file', () => {
+/** A github-script step's script, run as actions/github-script runs it, against fakes of its `github`, `context` and `core`. */
+async function runScript(step: Step, env: Record<string, string>, fakes: { github: unknown; context: unknown }) {
+  const core = {
+    failed: [] as string[],
+    warnings: [] as string[],
+    setFailed: (m: string) => core.failed.push(m),
+    warning: (m: string) => core.warnings.push(m),
+    info: () => {},
+  };
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<void>;
+  const fn = new AsyncFunction('github', 'context', 'core', 'require', 'process', String(step.with?.script));
+  const { createRequire } = await import('node:module');
+  await fn(fakes.github, fakes.context, core, createRequire(import.meta.url), { env: { ...process.env, ...env } });
+  return core;
+}
+
+const BOT = { login: 'github-actions[bot]', type: 'Bot' };
+const HEAD = 'a'.repeat(40);
+const MERGE = 'b'.repeat(40);
+
+W("deploy's allows are the review bot's comment for the merged head commit: never the description now, another head's, or anyone else's", async () => {
   const deploy = workflow.jobs.deploy!;
-  assert.is(deploy.permissions?.['pull-requests'], 'read');
-  const fetch = deploy.steps.findIndex((s) => (s.run ?? '').includes('commits/$SHA/pulls'));
+  const fetch = deploy.steps.findIndex((s) => String(s.with?.script ?? '').includes('listPullRequestsAssociatedWithCommit'));
   const run = deploy.steps.findIndex((s) => (s.run ?? '').includes('npx tenantc deploy'));
   assert.ok(fetch >= 0 && fetch < run, 'the lines are fetched before deploy runs');
-  assert.match(deploy.steps[fetch]!.run!, '$RUNNER_TEMP/tenantc-allow.txt');
-  assert.match(deploy.steps[fetch]!.run!, 'merged_at != null');
   assert.is(deploy.steps[fetch]!.env?.SHA, '${{ github.sha }}');
   assert.match(deploy.steps[run]!.run!, '--allow-file "$RUNNER_TEMP/tenantc-allow.txt"');
   assert.match(deploy.steps[run]!.run!, '--yes');
+  const marker = (sha: string) => `<!-- tenantc-allows head=${sha} -->`;
+  const good = 'tenantc-allow: removal tenant:globex: contract ended, export delivered (OPS-12)';
+  const evil = 'tenantc-allow: removal tenant:acme: added to the description after the approval';
+  const allowsFor = async (pulls: unknown[], comments: unknown[]) =>
+    inTempDir(async (dir) => {
+      const file = join(dir, 'allow.txt');
+      const core = await runScript(
+        deploy.steps[fetch]!,
+        { SHA: MERGE, ALLOW_FILE: file },
+        {
+          context: { repo: { owner: 'o', repo: 'r' } },
+          github: {
+            rest: { repos: { listPullRequestsAssociatedWithCommit: async () => ({ data: pulls }) }, issues: { listComments: 'listComments' } },
+            paginate: async () => comments,
+          },
+        },
+      );
+      return { text: readFileSync(file, 'utf8'), core };
+    });
+  const pr = { number: 7, merged_at: '2026-12-01T00:00:00Z', merge_commit_sha: MERGE, head: { sha: HEAD }, body: evil };
+  const record = { user: BOT, body: `${marker(HEAD)}\nAllows accepted by the review\n\n\`\`\`\n${good}\n\`\`\`` };
+  assert.is((await allowsFor([pr], [record])).text, `${good}\n`, "the bot's record for the merged head, not the description");
+  const impostor = { user: { login: 'mallory', type: 'User' }, body: `${marker(HEAD)}\n${evil}` };
+  assert.is((await allowsFor([pr], [impostor, record])).text, `${good}\n`, "a human's comment with the marker is not the record");
+  const otherApp = { user: { login: 'some-app[bot]', type: 'Bot' }, body: `${marker(HEAD)}\n${evil}` };
+  assert.is((await allowsFor([pr], [otherApp, record])).text, `${good}\n`, "another app's bot is not the workflow's");
+  const earlierHead = { user: BOT, body: `${marker('c'.repeat(40))}\n${evil}` };
+  assert.is((await allowsFor([pr], [earlierHead])).text, '', "another head commit's allows are not this one's");
+  assert.is((await allowsFor([{ ...pr, merge_commit_sha: 'd'.repeat(40) }], [record])).text, '', 'a pull request not merged as this commit');
+  assert.is((await allowsFor([{ ...pr, merged_at: null }], [record])).text, '', 'an open pull request containing the commit');
+  const none = await allowsFor([pr], []);
+  assert.is(none.text, '');
+  assert.match(none.core.warnings.join(), 'deploying without allows');
 });
+
+W(
+  'the review posts the allows it accepted once per head commit; an edit adding an allow after that fails the review; a failed review comments why',
+  async () => {
+    const review = workflow.jobs.review!;
+    const diff = review.steps.find((s) => s.id === 'diff')!;
+    assert.match(diff.run!, '--allow-file "$RUNNER_TEMP/tenantc-pr-body.md"', 'diff reads the same file deploy would, strictly');
+    const post = review.steps.find((s) => String(s.with?.script ?? '').includes('tenantc-allows head='))!;
+    assert.is(post.if, "steps.diff.outputs.status == '0'", 'only a review that passed records allows');
+    assert.is(post.env?.HEAD_SHA, '${{ github.event.pull_request.head.sha }}');
+    const good = 'tenantc-allow: removal tenant:globex: contract ended, export delivered (OPS-12)';
+    const review1 = async (body: string, existing: { user: unknown; body: string }[]) =>
+      inTempDir(async (dir) => {
+        writeFileSync(join(dir, 'body.md'), body);
+        const created: string[] = [];
+        const core = await runScript(
+          post,
+          { BODY_FILE: join(dir, 'body.md'), HEAD_SHA: HEAD },
+          {
+            context: { repo: { owner: 'o', repo: 'r' }, issue: { number: 7 } },
+            github: {
+              rest: { issues: { listComments: 'listComments', createComment: async (c: { body: string }) => created.push(c.body) } },
+              paginate: async () => existing,
+            },
+          },
+        );
+        return { created, core };
+      });
+    const first = await review1(`Offboard globex.\n\n${good}\n`, []);
+    assert.is(first.created.length, 1);
+    assert.ok(first.created[0]!.startsWith(`<!-- tenantc-allows head=${HEAD} -->\n`));
+    assert.match(first.created[0]!, `\n${good}\n`);
+    const again = await review1(`Offboard globex.\n\n${good}\n`, [{ user: BOT, body: first.created[0]! }]);
+    assert.equal([again.created, again.core.failed], [[], []], 'the same allows re-reviewed: nothing new');
+    const edited = await review1(`${good}\ntenantc-allow: removal tenant:acme: added after the approval of this commit\n`, [
+      { user: BOT, body: first.created[0]! },
+    ]);
+    assert.equal(edited.created, [], 'the record of this commit is never rewritten');
+    assert.match(edited.core.failed.join(), 'the tenantc-allow lines changed after the review of');
+    const why = review.steps.find((s) => s.name === 'Comment why the review failed')!;
+    assert.is(why.if, 'failure()');
+    for (const id of ['validate', 'compile', 'check']) assert.match(String(why.env?.OUTCOMES), `steps.${id}.outcome`, id);
+    const said = async (outcomes: string) => {
+      const created: string[] = [];
+      await runScript(
+        why,
+        { OUTCOMES: outcomes, RUN_URL: 'https://example.test/run/1' },
+        {
+          context: { repo: { owner: 'o', repo: 'r' }, issue: { number: 7 }, payload: { pull_request: { head: { sha: HEAD } } } },
+          github: { rest: { issues: { createComment: async (c: { body: string }) => created.push(c.body) } } },
+        },
+      );
+      return created.join('');
+    };
+    assert.match(await said('validate=success compile=failure check=skipped diff='), '`tenantc compile --locked` failed');
+    assert.match(await said('validate=success compile=success check=success diff=1'), 'the --fail-on gate');
+    assert.match(await said('validate=success compile=success check=success diff=2'), 'a tenantc-allow line of the description does not parse');
+  },
+);
 
 W.run();

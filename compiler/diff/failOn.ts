@@ -35,6 +35,8 @@ export interface GateResult {
    * whatever later matches it, unread.
    */
   readonly unused: readonly Override[];
+  /** Every override given but the unused: what the review accepted, in the order given (the workflow's allow comment repeats them). */
+  readonly accepted: readonly Override[];
 }
 
 /** The gate refuses the change: a finding no override allows, or an override that allows nothing. */
@@ -183,5 +185,5 @@ export function evaluateGate(findings: readonly GateFinding[], kinds: readonly F
     if (o) allowed.push({ finding: f, override: o });
     else blocking.push(f);
   }
-  return { kinds, blocking, allowed, unused: overrides.filter((o) => !used.has(o)) };
+  return { kinds, blocking, allowed, unused: overrides.filter((o) => !used.has(o)), accepted: overrides.filter((o) => used.has(o)) };
 }

@@ -316,6 +316,10 @@ function gateLines(gate: GateResult | null): string[] {
   for (const [k, n] of byOverride) lines.push(`  allowed by override "${k}" (${plural(n, 'finding')})`);
   for (const o of gate.unused)
     lines.push(`  unused override: "tenantc-allow: ${formatAllow(o)}" matches no finding of this change: remove the line, or name what it allows`);
+  if (gate.accepted.length) {
+    lines.push(`accepted allows (${gate.accepted.length}):`);
+    for (const o of gate.accepted) lines.push(`  tenantc-allow: ${formatAllow(o)}`);
+  }
   return lines;
 }
 

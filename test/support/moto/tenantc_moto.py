@@ -272,7 +272,15 @@ def _conditions_on_missing_keys_do_not_hold() -> None:
         condition = self._statement.get("Condition") or {}
         known = incoming_condition_values or {}
         for operator, clauses in condition.items():
-            if operator.endswith("IfExists") or operator == "Null":
+            # Null on a key moto does not hand over (s3:if-none-match: moto passes no
+            # request headers as condition keys) cannot be told from the key's absence,
+            # so the bucket policy's "deny template writes without If-None-Match" is not
+            # evaluated here either (gap 12b); If-None-Match itself moto does honour.
+            if operator == "Null":
+                if any(key not in known for key in clauses):
+                    return PermissionResult.NEUTRAL
+                continue
+            if operator.endswith("IfExists"):
                 continue
             if any(key not in known for key in clauses):
                 return PermissionResult.NEUTRAL
@@ -343,6 +351,7 @@ class NestedChangeSet:
         self.description = None
         self.parameters: dict[str, str] = {}
         self.parent_change_set_id = parent.change_set_id
+        self.template = ""
 
 
 def _template_url(value: Any, bucket: str, region: str) -> str:
@@ -384,6 +393,7 @@ def _changes(change_set: Any, old_resources: dict[str, Any], new_resources: dict
             grandchildren = {k: v for k, v in nested_stack.resource_map._parsed_resources.items() if isinstance(v, cfn_models.Stack)} if nested_stack else {}
             stack_id = nested_stack.stack_id if nested_stack else f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/pending-{name}/pending"
             nested = NestedChangeSet(nested_stack or change_set.stack, stack_id, nested_stack.name if nested_stack else name, change_set, region)
+            nested.template = body
             nested.changes = _changes(nested, old_nested, new_template.get("Resources", {}), grandchildren, region, bucket)
             backend.change_sets[nested.change_set_id] = nested
             change.change_set_id = nested.change_set_id
@@ -402,6 +412,32 @@ def _nested_change_sets() -> None:
         return _changes(self, old, self.template_dict.get("Resources", {}), nested_of, self.stack.region_name, self.parameters.get("AssetsBucketName", ""))
 
     cfn_models.ChangeSet.diff = diff
+
+
+# Gap 13. GetTemplate ignores ChangeSetName: moto returns the stack's template, where
+# CloudFormation returns the template the change set holds (what executing it runs).
+def _get_template_of_change_set() -> None:
+    original = cfn_responses.CloudFormationResponse.get_template
+
+    def get_template(self):  # type: ignore[no-untyped-def]
+        name = self._get_param("ChangeSetName")
+        if not name:
+            return original(self)
+        backend = self.cloudformation_backend
+        change_set = backend.change_sets.get(name)
+        if change_set is None:
+            stack = self._get_param("StackName")
+            change_set = next(
+                (c for c in backend.change_sets.values() if c.change_set_name == name and stack in (c.stack_name, c.stack_id)),
+                None,
+            )
+        if change_set is None:
+            from moto.cloudformation.exceptions import ValidationError
+
+            raise ValidationError(name, message=f"ChangeSet [{name}] does not exist")
+        return ActionResult({"TemplateBody": change_set.template})
+
+    cfn_responses.CloudFormationResponse.get_template = get_template  # type: ignore[method-assign]
 
 
 # Gap 8. UpdateTerminationProtection is not implemented by moto.
@@ -468,3 +504,4 @@ def apply() -> None:
     _conditions_on_missing_keys_do_not_hold()
     _nested_change_sets()
     _termination_protection()
+    _get_template_of_change_set()
