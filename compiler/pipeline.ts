@@ -114,7 +114,7 @@ export function compileSources(dir: string, loaded: Loaded, options: CompileOpti
   if (!checked.ok) return checked;
   const rules = options.securityRules ?? SECURITY_RULES;
   const gate = new ReviewGate(rules, checked.plan.platform.suppressions);
-  const files = emitEstate(checked.plan, (path, template) => gate.review(path, template));
+  const files = emitEstate(checked.plan, (path, template, text) => gate.review(path, template, text));
   const review = gate.result();
   const problems = reviewDiagnostics(checked.estate, review, rules);
   if (problems.length) return { ok: false, diagnostics: sortDiagnostics(problems) };

@@ -40,24 +40,39 @@ export function physicalNames(template: Template): PhysicalName[] {
  * or two estates in one account, could both take makes one deploy fail on the other's
  * resource or, retained, hand it over.
  */
+/** What E601 compares of one template: each literal physical name, with the tenant of its resource. */
+interface NameFact extends PhysicalName {
+  readonly tenant: string | null;
+}
+
+function nameFacts(template: Template): NameFact[] {
+  return physicalNames(template).map((n) => ({ ...n, tenant: tenantOf(template.Resources[n.resource]!) }));
+}
+
 export const physicalNamesUnique: SecurityRule = {
   id: 'E601',
+  types: Object.keys(NAME_PROPERTIES),
   title: 'Physical names are unique across the estate and carry their tenant',
   reason:
     'A name two resources can take collides on deploy, or lets a retained resource of one tenant (a secret, a log group) be adopted by another: names must differ by construction, not by luck.',
   fix: 'Derive every physical name in plan/names.ts from the platform name and the tenant id, with separators no id can contain.',
   check(template, name, seen) {
-    const out = [];
-    for (const n of physicalNames(template)) {
-      const key = `${n.type} ${n.name}`;
-      const earlier = seen.get(key) as string | undefined;
-      const tenant = tenantOf(template.Resources[n.resource]!);
-      const problems: string[] = [];
-      if (earlier) problems.push(`"${n.name}" is also the name of ${earlier}`);
-      if (tenant !== null && !n.name.includes(tenant)) problems.push(`"${n.name}" does not carry its tenant's id "${tenant}"`);
-      if (!earlier) seen.set(key, `${name} ${n.resource}`);
-      out.push(finding(this, name, n.resource, problems.length === 0, problems.length ? problems.join('; ') : `${text(n.name)} is unique`));
-    }
-    return out;
+    return this.comparing!.compare(nameFacts(template), name, seen);
+  },
+  comparing: {
+    facts: nameFacts,
+    compare(facts, name, seen) {
+      const out = [];
+      for (const n of facts as NameFact[]) {
+        const key = `${n.type} ${n.name}`;
+        const earlier = seen.get(key) as string | undefined;
+        const problems: string[] = [];
+        if (earlier) problems.push(`"${n.name}" is also the name of ${earlier}`);
+        if (n.tenant !== null && !n.name.includes(n.tenant)) problems.push(`"${n.name}" does not carry its tenant's id "${n.tenant}"`);
+        if (!earlier) seen.set(key, `${name} ${n.resource}`);
+        out.push(finding(physicalNamesUnique, name, n.resource, problems.length === 0, problems.length ? problems.join('; ') : `${text(n.name)} is unique`));
+      }
+      return out;
+    },
   },
 };
