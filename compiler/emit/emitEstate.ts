@@ -1,5 +1,6 @@
 // Emit stage: plan → the files of the output tree. Pure. Children are emitted before
 // parents because a parent names each child by the hash of its content.
+import { createHash } from 'node:crypto';
 import { compareStrings } from '../diagnostics.ts';
 import type { EstatePlan, TenantPlan } from '../plan/model.ts';
 import { serializeCompactJson, serializeJson } from './serialize.ts';
@@ -57,12 +58,13 @@ export function emitEstate<R = void>(plan: EstatePlan, visit: TemplateVisitor<R>
     // Tenant templates are most of the output: compact JSON keeps the tree small.
     const path = tenantFile(t.id);
     const content = serializeCompactJson(template);
-    const templates: TenantTemplate<R>[] = [{ file: { path, content }, review: visit(path, template, content) }];
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+    const templates: TenantTemplate<R>[] = [{ file: { path, content }, review: visit(path, template, content), sha256: sha256(content) }];
     if (t.dns.mode !== 'platform') {
       const stagePath = domainStageFile(t.id);
       const stage = emitDomainStageTemplate(plan, t);
       const stageText = serializeJson(stage);
-      templates.push({ file: { path: stagePath, content: stageText }, review: visit(stagePath, stage, stageText) });
+      templates.push({ file: { path: stagePath, content: stageText }, review: visit(stagePath, stage, stageText), sha256: sha256(stageText) });
     }
     return { templates, parameters: { shared: parameters.shared, shard: parameters.shard } };
   };

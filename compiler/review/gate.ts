@@ -46,7 +46,7 @@ export function suppressionMatches(s: SuppressionPlan, f: Finding): boolean {
 export type TemplateReview = readonly RuleReview[];
 export type RuleReview =
   | { readonly rule: string; readonly facts: unknown }
-  | { readonly rule: string; readonly compliant: number; readonly findings: readonly Finding[] };
+  | { readonly rule: string; readonly compliant: number; readonly findings?: readonly Finding[] };
 
 /** Collects findings template by template, so the caller never holds every template at once. */
 export class ReviewGate {
@@ -106,33 +106,42 @@ export class ReviewGate {
         if (this.#judge(rule, f)) compliant++;
         else findings.push(f);
       }
-      record.push({ rule: rule.id, compliant, findings });
+      record.push(findings.length ? { rule: rule.id, compliant, findings } : { rule: rule.id, compliant });
     }
     return record;
   }
 
   /**
-   * Replays what review() returned for this template in an earlier compile of the same
-   * inputs, as if it were reviewed again here. False, changing nothing, when the record
-   * names a rule this gate does not apply, or a rule not the way it is now.
+   * Replays what review() returned for these templates in an earlier compile of the same
+   * inputs, as if each were reviewed again here, in order. False, changing nothing, when
+   * a record names a rule this gate does not apply, or not the way it applies it now.
    */
-  replay(path: string, record: TemplateReview): boolean {
+  replay(templates: readonly { readonly path: string; readonly review: TemplateReview }[]): boolean {
     const byId = new Map(this.#rules.map((r) => [r.id, r]));
     const steps: (() => void)[] = [];
-    for (const entry of record) {
-      const rule = byId.get(entry.rule);
-      if (!rule) return false;
-      if ('facts' in entry) {
-        if (!rule.comparing) return false;
-        steps.push(() => {
-          for (const f of rule.comparing!.compare(entry.facts, path, this.#seenOf(rule))) this.#judge(rule, f);
-        });
-      } else {
-        if (rule.comparing || entry.findings.some((f) => f.rule !== rule.id || f.template !== path || f.compliant)) return false;
-        steps.push(() => {
-          this.#checked.set(rule.id, (this.#checked.get(rule.id) ?? 0) + entry.compliant);
-          for (const f of entry.findings) this.#judge(rule, f);
-        });
+    for (const { path, review } of templates) {
+      for (const entry of review) {
+        const rule = byId.get(entry.rule);
+        if (!rule) return false;
+        if ('facts' in entry) {
+          if (!rule.comparing) return false;
+          steps.push(() => {
+            for (const f of rule.comparing!.compare(entry.facts, path, this.#seenOf(rule))) this.#judge(rule, f);
+          });
+        } else {
+          const findings = entry.findings ?? [];
+          if (
+            rule.comparing ||
+            !Number.isInteger(entry.compliant) ||
+            !Array.isArray(findings) ||
+            findings.some((f) => f.rule !== rule.id || f.template !== path || f.compliant)
+          )
+            return false;
+          steps.push(() => {
+            this.#checked.set(rule.id, (this.#checked.get(rule.id) ?? 0) + entry.compliant);
+            for (const f of findings) this.#judge(rule, f);
+          });
+        }
       }
     }
     for (const step of steps) step();

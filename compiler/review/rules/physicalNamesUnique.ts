@@ -40,13 +40,15 @@ export function physicalNames(template: Template): PhysicalName[] {
  * or two estates in one account, could both take makes one deploy fail on the other's
  * resource or, retained, hand it over.
  */
-/** What E601 compares of one template: each literal physical name, with the tenant of its resource. */
-interface NameFact extends PhysicalName {
-  readonly tenant: string | null;
-}
+/**
+ * What E601 compares of one template: each literal physical name as [type, name,
+ * logical id, tenant of the resource or null] (a tuple: the compile cache keeps one per
+ * name of every template).
+ */
+type NameFact = readonly [type: string, name: string, resource: string, tenant: string | null];
 
 function nameFacts(template: Template): NameFact[] {
-  return physicalNames(template).map((n) => ({ ...n, tenant: tenantOf(template.Resources[n.resource]!) }));
+  return physicalNames(template).map((n) => [n.type, n.name, n.resource, tenantOf(template.Resources[n.resource]!)] as const);
 }
 
 export const physicalNamesUnique: SecurityRule = {
@@ -63,14 +65,14 @@ export const physicalNamesUnique: SecurityRule = {
     facts: nameFacts,
     compare(facts, name, seen) {
       const out = [];
-      for (const n of facts as NameFact[]) {
-        const key = `${n.type} ${n.name}`;
+      for (const [type, physical, resource, tenant] of facts as NameFact[]) {
+        const key = `${type} ${physical}`;
         const earlier = seen.get(key) as string | undefined;
         const problems: string[] = [];
-        if (earlier) problems.push(`"${n.name}" is also the name of ${earlier}`);
-        if (n.tenant !== null && !n.name.includes(n.tenant)) problems.push(`"${n.name}" does not carry its tenant's id "${n.tenant}"`);
-        if (!earlier) seen.set(key, `${name} ${n.resource}`);
-        out.push(finding(physicalNamesUnique, name, n.resource, problems.length === 0, problems.length ? problems.join('; ') : `${text(n.name)} is unique`));
+        if (earlier) problems.push(`"${physical}" is also the name of ${earlier}`);
+        if (tenant !== null && !physical.includes(tenant)) problems.push(`"${physical}" does not carry its tenant's id "${tenant}"`);
+        if (!earlier) seen.set(key, `${name} ${resource}`);
+        out.push(finding(physicalNamesUnique, name, resource, problems.length === 0, problems.length ? problems.join('; ') : `${text(physical)} is unique`));
       }
       return out;
     },

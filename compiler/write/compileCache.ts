@@ -1,0 +1,142 @@
+// I/O edge of template reuse (emit/reuse.ts): out/.tenantc-cache.json records, for each
+// tenant, the digest of what its templates were made of, each template's path and
+// SHA-256, and what the review gate recorded of it. A recompile reuses a tenant's
+// templates only when all of these hold:
+//   - the cache file carries an HMAC-SHA256 under a key that exists only on this
+//     machine (under the user's cache directory, created 0600 on first use): a cache
+//     file anyone else wrote (a pull request's author committing an out/ directory, a
+//     copy from another machine, a damaged file) fails it and is ignored as a whole.
+//     The digests alone would not do: they are computed from public inputs, so a
+//     planted cache could name planted templates under the right digests;
+//   - the tenant's digest (its plan, the platform's plan, this build, the rule pack)
+//     equals the recorded one: a stale entry is never used;
+//   - each template file of the previous output is a plain file whose bytes hash to the
+//     recorded SHA-256: a file changed after the compile is emitted afresh.
+// Anything else, and any error reading, means a fresh emit of that tenant: the cache
+// can make a compile faster, never different.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { TemplateReview } from '../review/gate.ts';
+import type { TenantParameters } from '../emit/reuse.ts';
+
+export const CACHE_FILE = '.tenantc-cache.json';
+const FORMAT = 'tenantc-compile-cache/1';
+
+export interface CachedTemplate {
+  readonly path: string;
+  readonly sha256: string;
+  readonly review: TemplateReview;
+}
+
+export interface CachedTenant {
+  readonly digest: string;
+  readonly templates: readonly CachedTemplate[];
+  readonly parameters: TenantParameters;
+}
+
+export interface CompileCache {
+  readonly tenants: Readonly<Record<string, CachedTenant>>;
+}
+
+/**
+ * The key cache files are authenticated with: 32 random bytes in
+ * $XDG_CACHE_HOME/tenantc/compile-cache.key (default ~/.cache), made on first use,
+ * readable by its owner only. null when there is none and none can be made (a read-only
+ * home): then nothing is reused.
+ */
+export function machineCacheKey(env: NodeJS.ProcessEnv = process.env): Buffer | null {
+  const dir = join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tenantc');
+  const file = join(dir, 'compile-cache.key');
+  const read = (): Buffer | null => {
+    try {
+      const st = lstatSync(file);
+      // Only a key file of its own user, that nobody else can read or replace.
+      if (!st.isFile() || (st.mode & 0o077) !== 0 || (typeof process.getuid === 'function' && st.uid !== process.getuid())) return null;
+      const key = readFileSync(file);
+      return key.length === 32 ? key : null;
+    } catch {
+      return null;
+    }
+  };
+  const existing = read();
+  if (existing) return existing;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // O_EXCL: two compiles starting at once make one key, and the other reads it.
+    const fd = openSync(file, 'wx', 0o600);
+    try {
+      writeSync(fd, randomBytes(32));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Made by another process meanwhile, or not makeable: read what is there.
+  }
+  return read();
+}
+
+const mac = (key: Buffer, body: string) => createHmac('sha256', key).update(body).digest('hex');
+
+/** The cache file's text: its MAC, a line break, then the body. */
+export function serializeCompileCache(cache: CompileCache, key: Buffer): string {
+  const body = JSON.stringify({ format: FORMAT, tenants: cache.tenants });
+  return `${mac(key, body)}\n${body}\n`;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isHex64 = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+
+/** The cache in `text` when its MAC holds under `key` and it is of this format; null otherwise. */
+export function parseCompileCache(text: string, key: Buffer): CompileCache | null {
+  const nl = text.indexOf('\n');
+  if (nl !== 64 || !text.endsWith('\n')) return null;
+  const body = text.slice(nl + 1, -1);
+  const expected = Buffer.from(mac(key, body), 'hex');
+  const given = Buffer.from(text.slice(0, nl), 'hex');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    if (!isObject(parsed) || parsed.format !== FORMAT || !isObject(parsed.tenants)) return null;
+    // Authentic means this machine wrote it; its shape is checked all the same, so a
+    // bug of an earlier build cannot turn into an exception here.
+    for (const entry of Object.values(parsed.tenants)) {
+      if (!isObject(entry) || !isHex64(entry.digest) || !Array.isArray(entry.templates) || !isObject(entry.parameters)) return null;
+      if (!Array.isArray(entry.parameters.shared) || !Array.isArray(entry.parameters.shard)) return null;
+      for (const t of entry.templates) if (!isObject(t) || typeof t.path !== 'string' || !isHex64(t.sha256) || !Array.isArray(t.review)) return null;
+    }
+    return parsed as unknown as CompileCache;
+  } catch {
+    return null;
+  }
+}
+
+/** The cache of the output directory `outDir`, or null (none, unreadable, not authentic under `key`). */
+export function readCompileCache(outDir: string, key: Buffer): CompileCache | null {
+  try {
+    const path = join(outDir, CACHE_FILE);
+    if (!lstatSync(path).isFile()) return null;
+    return parseCompileCache(readFileSync(path, 'utf8'), key);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The bytes of the previous output's file `path` when they hash to `sha256`, else null.
+ * Only a plain file (not a symlink) of a real directory is read; `path` is one the
+ * compile itself names (tenants/<id>.template.json), never one taken from the cache.
+ */
+export function previousFile(outDir: string, path: string, sha256: string): Buffer | null {
+  try {
+    const full = join(outDir, path);
+    const parts = path.split('/');
+    for (let i = 0; i < parts.length; i++) if (!lstatSync(join(outDir, ...parts.slice(0, i))).isDirectory()) return null;
+    if (!lstatSync(full).isFile()) return null;
+    const bytes = readFileSync(full);
+    return createHash('sha256').update(bytes).digest('hex') === sha256 ? bytes : null;
+  } catch {
+    return null;
+  }
+}
