@@ -23,11 +23,13 @@ import { BUILD_ID } from './buildId.ts';
 import { domainStageFile } from './emit/cfn/domainStage.ts';
 import { SHARD_PARAMETERS, SHARED_PARAMETERS } from './emit/cfn/stackParameters.ts';
 import { tenantFile } from './emit/cfn/tenant/tenantStack.ts';
-import { estateDigest, type TenantReuse, tenantDigest } from './emit/reuse.ts';
+import { digests as reuseDigests, type TenantReuse } from './emit/reuse.ts';
 import type { TemplateReview } from './review/gate.ts';
 import {
   CACHE_FILE,
-  type CachedTenant,
+  type CacheLine,
+  cachedTenant,
+  cacheLine,
   type CompileCache,
   machineCacheKey,
   previousFile,
@@ -129,8 +131,8 @@ export interface ReuseSource {
   readonly build: string;
   /** The previous output's cache, already authenticated; null for none. */
   readonly cache: CompileCache | null;
-  /** The previous output's file `path` when its bytes hash to `sha256`, else null. */
-  readonly previous: (path: string, sha256: string) => Buffer | null;
+  /** The previous output's file `path` (its bytes, and where it is) when its bytes hash to `sha256`, else null. */
+  readonly previous: (path: string, sha256: string) => { readonly bytes: Buffer; readonly at: string } | null;
 }
 
 export type CompileResult =
@@ -153,20 +155,22 @@ export type CompileResult =
  * and the cache entries of this compile.
  */
 function tenantReuse(source: ReuseSource, plan: EstatePlan, rules: readonly SecurityRule[], gate: ReviewGate) {
-  const estate = estateDigest(
+  const digestOf = reuseDigests(
     source.build,
     rules.map((r) => r.id),
     plan,
   );
   const digests = new Map<string, string>();
-  const next: Record<string, CachedTenant> = {};
+  const next = new Map<string, CacheLine>();
   let reused = 0;
   const reuse: TenantReuse<TemplateReview> = {
     lookup(t) {
-      const digest = tenantDigest(estate, t);
+      const digest = digestOf.tenant(t);
       digests.set(t.id, digest);
-      const entry = source.cache && Object.hasOwn(source.cache.tenants, t.id) ? source.cache.tenants[t.id]! : null;
-      if (!entry || entry.digest !== digest) return null;
+      const line = source.cache?.tenants.get(t.id);
+      if (!line || line.digest !== digest) return null;
+      const entry = cachedTenant(line);
+      if (!entry) return null;
       // The paths are this compile's own names for the tenant's files, never the cache's.
       const paths = [tenantFile(t.id), ...(t.dns.mode === 'platform' ? [] : [domainStageFile(t.id)])];
       if (entry.templates.length !== paths.length || entry.templates.some((x, i) => x.path !== paths[i])) return null;
@@ -175,19 +179,25 @@ function tenantReuse(source: ReuseSource, plan: EstatePlan, rules: readonly Secu
       const bytes = entry.templates.map((x) => source.previous(x.path, x.sha256));
       if (bytes.some((b) => b === null)) return null;
       if (!gate.replay(entry.templates)) return null;
-      next[t.id] = entry;
+      next.set(t.id, line);
       reused++;
       return {
-        templates: entry.templates.map((x, i) => ({ file: { path: x.path, content: bytes[i]!.toString('utf8') }, review: x.review, sha256: x.sha256 })),
+        templates: entry.templates.map((x, i) => ({
+          file: { path: x.path, content: bytes[i]!.bytes.toString('utf8'), previous: bytes[i]!.at },
+          review: x.review,
+          sha256: x.sha256,
+        })),
         parameters: entry.parameters,
       };
     },
     emitted(t, emitted) {
-      next[t.id] = {
-        digest: digests.get(t.id)!,
-        templates: emitted.templates.map((x) => ({ path: x.file.path, sha256: x.sha256!, review: x.review })),
-        parameters: emitted.parameters,
-      };
+      next.set(
+        t.id,
+        cacheLine(digests.get(t.id)!, {
+          templates: emitted.templates.map((x) => ({ path: x.file.path, sha256: x.sha256!, review: x.review })),
+          parameters: emitted.parameters,
+        }),
+      );
     },
   };
   return { reuse, cache: (): CompileCache => ({ tenants: next }), reused: () => reused };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compile, type WrittenResult } from '../compiler/pipeline.ts';
-import { CACHE_FILE, parseCompileCache, serializeCompileCache } from '../compiler/write/compileCache.ts';
+import { CACHE_FILE, cachedTenant, cacheLine, parseCompileCache, serializeCompileCache } from '../compiler/write/compileCache.ts';
 import { inTempDir, listTree, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
 
 const C = suite('compile cache');
@@ -107,8 +107,11 @@ C('a cache this machine did not write is ignored, and a planted one lets nothing
     const planted = '{"Resources":{"Leak":{"Type":"AWS::IAM::Role"}}}\n';
     writeFileSync(join(out, 'tenants', 'globex.template.json'), planted);
     const sha = (await import('node:crypto')).createHash('sha256').update(planted).digest('hex');
-    const entry = cache.tenants.globex!;
-    const forged = { tenants: { ...cache.tenants, globex: { ...entry, templates: [{ ...entry.templates[0]!, sha256: sha }] } } };
+    const line = cache.tenants.get('globex')!;
+    const entry = cachedTenant(line)!;
+    const forged = {
+      tenants: new Map([...cache.tenants, ['globex', cacheLine(line.digest, { ...entry, templates: [{ ...entry.templates[0]!, sha256: sha }] })]]),
+    };
     const attackerKey = Buffer.alloc(32, 9);
     writeFileSync(join(out, CACHE_FILE), serializeCompileCache(forged, attackerKey));
     // The forgery is well made: under the attacker's key it reads as a valid cache (so
@@ -119,7 +122,8 @@ C('a cache this machine did not write is ignored, and a planted one lets nothing
     assertSameOutput(out, join(work, 'fresh'));
 
     // Damaged caches: truncated, not JSON, empty, a directory's worth of nothing.
-    for (const text of [cacheText.slice(0, 100), 'not a cache', '', `${'0'.repeat(64)}\n{}\n`]) {
+    const otherLine = cacheText.replace(/\nacme\t/, '\nacme-copy\t');
+    for (const text of [cacheText.slice(0, 100), cacheText.slice(0, -40), otherLine, 'not a cache', '', `${'0'.repeat(64)}\n{}\n`]) {
       writeFileSync(join(out, CACHE_FILE), text);
       const d = await compiled(tenants, out);
       assert.is(d.reused, 0, `ignored: ${JSON.stringify(text.slice(0, 20))}`);
@@ -141,7 +145,7 @@ C("an authentic cache whose file changed since is not trusted for that file's te
     assertSameOutput(out, join(work, 'fresh'));
     // A cache entry whose digest is stale (an edit the cache did not see) is not used either.
     const cache = parseCompileCache(readFileSync(join(out, CACHE_FILE), 'utf8'), KEY)!;
-    const stale = { tenants: { ...cache.tenants, acme: { ...cache.tenants.acme!, digest: 'f'.repeat(64) } } };
+    const stale = { tenants: new Map([...cache.tenants, ['acme', { ...cache.tenants.get('acme')!, digest: 'f'.repeat(64) }]]) };
     writeFileSync(join(out, CACHE_FILE), serializeCompileCache(stale, KEY));
     assert.is((await compiled(tenants, out)).reused, count - 1, 'a stale digest is a miss');
     assertSameOutput(out, join(work, 'fresh'));

@@ -13,61 +13,57 @@ import { ManifestText } from '../plan/manifestText.ts';
 import type { SharedParameter, ShardParameter } from './cfn/stackParameters.ts';
 
 /**
- * Appends an exact, unambiguous text of `v` to `out`: every value kind is tagged, so two
- * different values never share a text (a manifest's text "x" and the compiler's string
- * "x" differ; a Map is not an object). Anything it does not know how to write (a class
- * instance, a function) is an error: a digest that silently skipped part of a plan could
- * reuse a template that part changed.
+ * An exact, unambiguous text of `v`: every value kind is tagged, so two different values
+ * never share a text (a manifest's text "x" and the compiler's string "x" differ; a Map
+ * is not an object). Anything it does not know how to write (a class instance, a
+ * function) is an error: a digest that silently skipped part of a plan could reuse a
+ * template that part changed. `written` holds the text of objects written before in
+ * this compile (the plan does not change during one, and tenants share some: a tier).
  */
-function canonical(v: unknown, out: string[]): void {
-  if (v === null) out.push('n');
-  else if (v === undefined) out.push('u');
-  else if (typeof v === 'string') out.push('s', JSON.stringify(v));
-  else if (typeof v === 'number' || typeof v === 'boolean') out.push(typeof v === 'number' ? 'd' : 'b', String(v));
+function canonical(v: unknown, written: WeakMap<object, string>): string {
+  if (typeof v === 'string') return `s${JSON.stringify(v)}`;
+  if (typeof v === 'number') return `d${v}`;
+  if (typeof v === 'boolean') return v ? 'b1' : 'b0';
+  if (v === null) return 'n';
+  if (v === undefined) return 'u';
   // The manifest's words, raw: they reach no output from here, only the hash.
-  else if (v instanceof ManifestText) out.push('t', JSON.stringify(ManifestText.rawText(v)));
-  else if (Array.isArray(v)) {
-    out.push('[');
-    for (const item of v) canonical(item, out);
-    out.push(']');
+  if (v instanceof ManifestText) return `t${JSON.stringify(ManifestText.rawText(v))}`;
+  if (typeof v !== 'object') throw new Error(`internal: cannot digest a ${typeof v} of a plan`);
+  const known = written.get(v);
+  if (known !== undefined) return known;
+  let out: string;
+  if (Array.isArray(v)) {
+    out = '[';
+    for (const item of v) out += canonical(item, written);
+    out += ']';
   } else if (v instanceof Map) {
-    out.push('M');
-    for (const [k, item] of v) {
-      canonical(k, out);
-      canonical(item, out);
-    }
-    out.push(']');
+    out = 'M';
+    for (const [k, item] of v) out += canonical(k, written) + canonical(item, written);
+    out += ']';
   } else if (v instanceof Set) {
-    out.push('S');
-    for (const item of v) canonical(item, out);
-    out.push(']');
-  } else if (typeof v === 'object' && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)) {
-    out.push('{');
-    for (const k of Object.keys(v)) {
-      out.push(JSON.stringify(k));
-      canonical((v as Record<string, unknown>)[k], out);
-    }
-    out.push('}');
-  } else throw new Error(`internal: cannot digest a ${typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v} of a plan`);
+    out = 'S';
+    for (const item of v) out += canonical(item, written);
+    out += ']';
+  } else if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null) {
+    out = '{';
+    for (const k in v) out += JSON.stringify(k) + canonical((v as Record<string, unknown>)[k], written);
+    out += '}';
+  } else throw new Error(`internal: cannot digest a ${v.constructor?.name ?? 'object'} of a plan`);
+  written.set(v, out);
+  return out;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
- * What every tenant's templates depend on beyond the tenant: the compiler build, the
- * rule pack (by id: the build fixes their code) and the platform's plan.
+ * Digests for one compile. `estate`: what every tenant's templates depend on beyond the
+ * tenant (the compiler build, the rule pack by id, whose code the build fixes, and the
+ * platform's plan); `tenant(t)`: everything t's templates are made of.
  */
-export function estateDigest(build: string, ruleIds: readonly string[], scope: PlatformScope): string {
-  const out: string[] = [];
-  canonical({ build, rules: [...ruleIds], platform: scope.platform }, out);
-  return sha256(out.join(''));
-}
-
-/** The digest of everything `t`'s templates are made of, given estateDigest(). */
-export function tenantDigest(estate: string, t: TenantPlan): string {
-  const out: string[] = [estate];
-  canonical(t, out);
-  return sha256(out.join(''));
+export function digests(build: string, ruleIds: readonly string[], scope: PlatformScope): { readonly estate: string; tenant(t: TenantPlan): string } {
+  const written = new WeakMap<object, string>();
+  const estate = sha256(canonical({ build, rules: [...ruleIds], platform: scope.platform }, written));
+  return { estate, tenant: (t) => sha256(estate + canonical(t, written)) };
 }
 
 /** The parameters a tenant's template declares, which its group passes (StackParameters). */

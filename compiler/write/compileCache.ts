@@ -22,7 +22,7 @@ import type { TemplateReview } from '../review/gate.ts';
 import type { TenantParameters } from '../emit/reuse.ts';
 
 export const CACHE_FILE = '.tenantc-cache.json';
-const FORMAT = 'tenantc-compile-cache/1';
+const FORMAT = 'tenantc-compile-cache/2';
 
 export interface CachedTemplate {
   readonly path: string;
@@ -31,14 +31,25 @@ export interface CachedTemplate {
 }
 
 export interface CachedTenant {
-  readonly digest: string;
   readonly templates: readonly CachedTemplate[];
   readonly parameters: TenantParameters;
 }
 
-export interface CompileCache {
-  readonly tenants: Readonly<Record<string, CachedTenant>>;
+/**
+ * One tenant's line of the cache: its digest, and its entry as JSON text, parsed only
+ * when the digest matches (cachedTenant) and written back as it was when reused.
+ */
+export interface CacheLine {
+  readonly digest: string;
+  readonly text: string;
 }
+
+export interface CompileCache {
+  /** By tenant id, in the order of the estate's plan. */
+  readonly tenants: ReadonlyMap<string, CacheLine>;
+}
+
+export const cacheLine = (digest: string, entry: CachedTenant): CacheLine => ({ digest, text: JSON.stringify(entry) });
 
 /**
  * The key cache files are authenticated with: 32 random bytes in
@@ -79,10 +90,14 @@ export function machineCacheKey(env: NodeJS.ProcessEnv = process.env): Buffer | 
 
 const mac = (key: Buffer, body: string) => createHmac('sha256', key).update(body).digest('hex');
 
-/** The cache file's text: its MAC, a line break, then the body. */
+/**
+ * The cache file's text: its MAC (hex), a line break, then the body: the format's name
+ * on a line, then a line per tenant, `<id> <digest> <entry JSON>` (tab-separated).
+ */
 export function serializeCompileCache(cache: CompileCache, key: Buffer): string {
-  const body = JSON.stringify({ format: FORMAT, tenants: cache.tenants });
-  return `${mac(key, body)}\n${body}\n`;
+  let body = `${FORMAT}\n`;
+  for (const [id, line] of cache.tenants) body += `${id}\t${line.digest}\t${line.text}\n`;
+  return `${mac(key, body)}\n${body}`;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -91,22 +106,34 @@ const isHex64 = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]
 /** The cache in `text` when its MAC holds under `key` and it is of this format; null otherwise. */
 export function parseCompileCache(text: string, key: Buffer): CompileCache | null {
   const nl = text.indexOf('\n');
-  if (nl !== 64 || !text.endsWith('\n')) return null;
-  const body = text.slice(nl + 1, -1);
+  if (nl !== 64) return null;
+  const body = text.slice(nl + 1);
   const expected = Buffer.from(mac(key, body), 'hex');
   const given = Buffer.from(text.slice(0, nl), 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  const lines = body.split('\n');
+  if (lines[0] !== FORMAT || lines.at(-1) !== '') return null;
+  const tenants = new Map<string, CacheLine>();
+  for (const line of lines.slice(1, -1)) {
+    const [id, digest, entry, ...rest] = line.split('\t');
+    if (id === undefined || !isHex64(digest) || entry === undefined || rest.length > 0 || tenants.has(id)) return null;
+    tenants.set(id, { digest, text: entry });
+  }
+  return { tenants };
+}
+
+/**
+ * A tenant's entry, or null when it is not one. The file is authentic (this machine
+ * wrote it); its shape is checked all the same, so that a bug of an earlier build
+ * cannot turn into an exception here.
+ */
+export function cachedTenant(line: CacheLine): CachedTenant | null {
   try {
-    const parsed = JSON.parse(body) as unknown;
-    if (!isObject(parsed) || parsed.format !== FORMAT || !isObject(parsed.tenants)) return null;
-    // Authentic means this machine wrote it; its shape is checked all the same, so a
-    // bug of an earlier build cannot turn into an exception here.
-    for (const entry of Object.values(parsed.tenants)) {
-      if (!isObject(entry) || !isHex64(entry.digest) || !Array.isArray(entry.templates) || !isObject(entry.parameters)) return null;
-      if (!Array.isArray(entry.parameters.shared) || !Array.isArray(entry.parameters.shard)) return null;
-      for (const t of entry.templates) if (!isObject(t) || typeof t.path !== 'string' || !isHex64(t.sha256) || !Array.isArray(t.review)) return null;
-    }
-    return parsed as unknown as CompileCache;
+    const entry = JSON.parse(line.text) as unknown;
+    if (!isObject(entry) || !Array.isArray(entry.templates) || !isObject(entry.parameters)) return null;
+    if (!Array.isArray(entry.parameters.shared) || !Array.isArray(entry.parameters.shard)) return null;
+    for (const t of entry.templates) if (!isObject(t) || typeof t.path !== 'string' || !isHex64(t.sha256) || !Array.isArray(t.review)) return null;
+    return entry as unknown as CachedTenant;
   } catch {
     return null;
   }
@@ -128,14 +155,16 @@ export function readCompileCache(outDir: string, key: Buffer): CompileCache | nu
  * Only a plain file (not a symlink) of a real directory is read; `path` is one the
  * compile itself names (tenants/<id>.template.json), never one taken from the cache.
  */
-export function previousFile(outDir: string, path: string, sha256: string): Buffer | null {
+export function previousFile(outDir: string, path: string, sha256: string): { readonly bytes: Buffer; readonly at: string } | null {
   try {
     const full = join(outDir, path);
     const parts = path.split('/');
     for (let i = 0; i < parts.length; i++) if (!lstatSync(join(outDir, ...parts.slice(0, i))).isDirectory()) return null;
-    if (!lstatSync(full).isFile()) return null;
+    const st = lstatSync(full);
+    // A file with a second name could change through it: not reused (as writeOutput.ts).
+    if (!st.isFile() || st.nlink !== 1) return null;
     const bytes = readFileSync(full);
-    return createHash('sha256').update(bytes).digest('hex') === sha256 ? bytes : null;
+    return createHash('sha256').update(bytes).digest('hex') === sha256 ? { bytes, at: full } : null;
   } catch {
     return null;
   }
