@@ -28,6 +28,7 @@ import type { TemplateReview } from './review/gate.ts';
 import {
   CACHE_FILE,
   type CacheLine,
+  type CheckedFile,
   cachedTenant,
   cacheLine,
   type CompileCache,
@@ -131,8 +132,8 @@ export interface ReuseSource {
   readonly build: string;
   /** The previous output's cache, already authenticated; null for none. */
   readonly cache: CompileCache | null;
-  /** The previous output's file `path` (its bytes, and where it is) when its bytes hash to `sha256`, else null. */
-  readonly previous: (path: string, sha256: string) => { readonly bytes: Buffer; readonly at: string } | null;
+  /** The previous output's file `path` when its bytes hash to `sha256`, else null. */
+  readonly previous: (path: string, sha256: string) => CheckedFile | null;
 }
 
 export type CompileResult =
@@ -176,14 +177,21 @@ function tenantReuse(source: ReuseSource, plan: EstatePlan, rules: readonly Secu
       if (entry.templates.length !== paths.length || entry.templates.some((x, i) => x.path !== paths[i])) return null;
       const { shared, shard } = entry.parameters;
       if (!shared.every((n) => Object.hasOwn(SHARED_PARAMETERS, n)) || !shard.every((n) => Object.hasOwn(SHARD_PARAMETERS, n))) return null;
-      const bytes = entry.templates.map((x) => source.previous(x.path, x.sha256));
-      if (bytes.some((b) => b === null)) return null;
+      const checked = entry.templates.map((x) => source.previous(x.path, x.sha256));
+      if (checked.some((b) => b === null)) return null;
       if (!gate.replay(entry.templates)) return null;
       next.set(t.id, line);
       reused++;
       return {
         templates: entry.templates.map((x, i) => ({
-          file: { path: x.path, content: bytes[i]!.bytes.toString('utf8'), previous: bytes[i]!.at },
+          // The text is read only if something asks for it: the writer links the file.
+          file: {
+            path: x.path,
+            previous: checked[i]!.at,
+            get content() {
+              return checked[i]!.read();
+            },
+          },
           review: x.review,
           sha256: x.sha256,
         })),

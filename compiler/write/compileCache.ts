@@ -150,22 +150,40 @@ export function readCompileCache(outDir: string, key: Buffer): CompileCache | nu
   }
 }
 
+/** A previous output's file that held the recorded bytes when checked. */
+export interface CheckedFile {
+  /** Where it is. */
+  readonly at: string;
+  /** Its text, read again and checked again against the digest (throws if it changed since). */
+  read(): string;
+}
+
 /**
- * The bytes of the previous output's file `path` when they hash to `sha256`, else null.
- * Only a plain file (not a symlink) of a real directory is read; `path` is one the
- * compile itself names (tenants/<id>.template.json), never one taken from the cache.
+ * The previous output's file `path` when its bytes hash to `sha256`, else null. Only a
+ * plain file with no other name, under real directories (no symlink), is read; `path`
+ * is one the compile itself names (tenants/<id>.template.json), never one taken from
+ * the cache. The bytes are not kept: the writer links the file, and only what needs
+ * the text reads it again (CheckedFile.read).
  */
-export function previousFile(outDir: string, path: string, sha256: string): { readonly bytes: Buffer; readonly at: string } | null {
+export function previousFile(outDir: string, path: string, sha256: string): CheckedFile | null {
+  const full = join(outDir, path);
+  const hashOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
   try {
-    const full = join(outDir, path);
     const parts = path.split('/');
     for (let i = 0; i < parts.length; i++) if (!lstatSync(join(outDir, ...parts.slice(0, i))).isDirectory()) return null;
     const st = lstatSync(full);
     // A file with a second name could change through it: not reused (as writeOutput.ts).
     if (!st.isFile() || st.nlink !== 1) return null;
-    const bytes = readFileSync(full);
-    return createHash('sha256').update(bytes).digest('hex') === sha256 ? { bytes, at: full } : null;
+    if (hashOf(readFileSync(full)) !== sha256) return null;
   } catch {
     return null;
   }
+  return {
+    at: full,
+    read() {
+      const bytes = readFileSync(full);
+      if (hashOf(bytes) !== sha256) throw new Error(`${full}: changed while tenantc compiled (it was checked at the start): compile again`);
+      return bytes.toString('utf8');
+    },
+  };
 }
