@@ -21,13 +21,17 @@ import type { SharedParameter, ShardParameter } from './cfn/stackParameters.ts';
  * this compile (the plan does not change during one, and tenants share some: a tier).
  */
 function canonical(v: unknown, written: WeakMap<object, string>): string {
-  if (typeof v === 'string') return `s${JSON.stringify(v)}`;
+  // Length-prefixed: unambiguous whatever the text holds, and no scan for escapes.
+  if (typeof v === 'string') return `s${v.length}:${v}`;
   if (typeof v === 'number') return `d${v}`;
   if (typeof v === 'boolean') return v ? 'b1' : 'b0';
   if (v === null) return 'n';
   if (v === undefined) return 'u';
   // The manifest's words, raw: they reach no output from here, only the hash.
-  if (v instanceof ManifestText) return `t${JSON.stringify(ManifestText.rawText(v))}`;
+  if (v instanceof ManifestText) {
+    const text = ManifestText.rawText(v);
+    return `t${text.length}:${text}`;
+  }
   if (typeof v !== 'object') throw new Error(`internal: cannot digest a ${typeof v} of a plan`);
   const known = written.get(v);
   if (known !== undefined) return known;
@@ -46,7 +50,7 @@ function canonical(v: unknown, written: WeakMap<object, string>): string {
     out += ']';
   } else if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null) {
     out = '{';
-    for (const k in v) out += JSON.stringify(k) + canonical((v as Record<string, unknown>)[k], written);
+    for (const k in v) out += `${k.length}:${k}${canonical((v as Record<string, unknown>)[k], written)}`;
     out += '}';
   } else throw new Error(`internal: cannot digest a ${v.constructor?.name ?? 'object'} of a plan`);
   written.set(v, out);

@@ -27,19 +27,20 @@ export interface PhysicalName {
 
 /** The literal physical names a template gives its resources. */
 export function physicalNames(template: Template): PhysicalName[] {
-  return Object.entries(template.Resources).flatMap(([resource, r]) =>
-    (NAME_PROPERTIES[r.Type] ?? []).flatMap((prop) =>
-      typeof r.Properties?.[prop] === 'string' ? [{ type: r.Type, name: String(r.Properties[prop]), resource }] : [],
-    ),
-  );
+  // Loops rather than flatMap: E601 reads every template of the estate.
+  const out: PhysicalName[] = [];
+  for (const resource in template.Resources) {
+    const r = template.Resources[resource]!;
+    const props = NAME_PROPERTIES[r.Type];
+    if (props === undefined) continue;
+    for (const prop of props) {
+      const name = r.Properties?.[prop];
+      if (typeof name === 'string') out.push({ type: r.Type, name, resource });
+    }
+  }
+  return out;
 }
 
-/**
- * Physical names are unique across the estate (two resources of one type never share
- * a name) and, in a tenant's stack, carry the tenant's id: a name that two tenants,
- * or two estates in one account, could both take makes one deploy fail on the other's
- * resource or, retained, hand it over.
- */
 /**
  * What E601 compares of one template: each literal physical name as [type, name,
  * logical id, tenant of the resource or null] (a tuple: the compile cache keeps one per
@@ -48,7 +49,9 @@ export function physicalNames(template: Template): PhysicalName[] {
 type NameFact = readonly [type: string, name: string, resource: string, tenant: string | null];
 
 function nameFacts(template: Template): NameFact[] {
-  return physicalNames(template).map((n) => [n.type, n.name, n.resource, tenantOf(template.Resources[n.resource]!)] as const);
+  const facts: NameFact[] = [];
+  for (const n of physicalNames(template)) facts.push([n.type, n.name, n.resource, tenantOf(template.Resources[n.resource]!)]);
+  return facts;
 }
 
 export const physicalNamesUnique: SecurityRule = {
