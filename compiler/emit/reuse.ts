@@ -17,10 +17,12 @@ import type { SharedParameter, ShardParameter } from './cfn/stackParameters.ts';
  * never share a text (a manifest's text "x" and the compiler's string "x" differ; a Map
  * is not an object). Anything it does not know how to write (a class instance, a
  * function) is an error: a digest that silently skipped part of a plan could reuse a
- * template that part changed. `written` holds the text of objects written before in
- * this compile (the plan does not change during one, and tenants share some: a tier).
+ * template that part changed. `written` holds the text of the platform's objects,
+ * written once per compile (`remember`; the plan does not change during one): tenants
+ * share some of them (a tier). A tenant's own objects are not kept: at 5,000 tenants
+ * their texts would weigh tens of megabytes for nothing.
  */
-function canonical(v: unknown, written: WeakMap<object, string>): string {
+function canonical(v: unknown, written: WeakMap<object, string>, remember: boolean): string {
   // Length-prefixed: unambiguous whatever the text holds, and no scan for escapes.
   if (typeof v === 'string') return `s${v.length}:${v}`;
   if (typeof v === 'number') return `d${v}`;
@@ -38,22 +40,22 @@ function canonical(v: unknown, written: WeakMap<object, string>): string {
   let out: string;
   if (Array.isArray(v)) {
     out = '[';
-    for (const item of v) out += canonical(item, written);
+    for (const item of v) out += canonical(item, written, remember);
     out += ']';
   } else if (v instanceof Map) {
     out = 'M';
-    for (const [k, item] of v) out += canonical(k, written) + canonical(item, written);
+    for (const [k, item] of v) out += canonical(k, written, remember) + canonical(item, written, remember);
     out += ']';
   } else if (v instanceof Set) {
     out = 'S';
-    for (const item of v) out += canonical(item, written);
+    for (const item of v) out += canonical(item, written, remember);
     out += ']';
   } else if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null) {
     out = '{';
-    for (const k in v) out += `${k.length}:${k}${canonical((v as Record<string, unknown>)[k], written)}`;
+    for (const k in v) out += `${k.length}:${k}${canonical((v as Record<string, unknown>)[k], written, remember)}`;
     out += '}';
   } else throw new Error(`internal: cannot digest a ${v.constructor?.name ?? 'object'} of a plan`);
-  written.set(v, out);
+  if (remember) written.set(v, out);
   return out;
 }
 
@@ -66,8 +68,8 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  */
 export function digests(build: string, ruleIds: readonly string[], scope: PlatformScope): { readonly estate: string; tenant(t: TenantPlan): string } {
   const written = new WeakMap<object, string>();
-  const estate = sha256(canonical({ build, rules: [...ruleIds], platform: scope.platform }, written));
-  return { estate, tenant: (t) => sha256(estate + canonical(t, written)) };
+  const estate = sha256(canonical({ build, rules: [...ruleIds], platform: scope.platform }, written, true));
+  return { estate, tenant: (t) => sha256(estate + canonical(t, written, false)) };
 }
 
 /** The parameters a tenant's template declares, which its group passes (StackParameters). */
