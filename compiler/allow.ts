@@ -16,7 +16,7 @@
 // Shared by compiler/diff and deploy/ (which imports nothing else of the compiler's
 // stages); pure.
 
-/** What deploy refuses on its own that an allow of a kind lifts (README, "Deploy"). */
+/** What deploy refuses on its own that an allow of a kind lifts (docs/deploy.md). */
 export type DeployCheck =
   /** The change set replaces a resource that holds data. */
   | 'replace'
@@ -28,7 +28,7 @@ export type DeployCheck =
   | 'restore';
 
 interface KindSpec {
-  /** One line for --help and README. */
+  /** One line for --help and docs/deploy.md. */
   readonly summary: string;
   /** The review reports findings of this kind (diff --fail-on accepts it); false: an allow of it is deploy's alone so far. */
   readonly review: boolean;
@@ -144,8 +144,45 @@ function targetError(kind: AllowKind, target: AllowTarget): string | null {
   return null;
 }
 
+const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * Characters an allow line may not hold anywhere: whitespace other than the ASCII space
+ * and tab (NBSP, U+2000–U+200A, U+3000, ...), format characters (zero-width spaces and
+ * joiners U+200B–U+200D, bidirectional overrides, the BOM) and control characters. JavaScript's
+ * `\s` reads NBSP and U+3000 as spaces, the workflow's `sed` and a reviewer's eye may
+ * not: one line read two ways is how an allow says one thing and does another, so such
+ * a line is refused rather than normalised.
+ */
+const HIDDEN = /(?![ \t])[\p{White_Space}\p{Cf}\p{Cc}]/u;
+const HIDDEN_ALL = new RegExp(HIDDEN.source, 'gu');
+
+/**
+ * Why a line holds a character that reads as something it is not, or null. Only
+ * ASCII spaces separate; the kind and the target are ASCII (a Cyrillic "а" in
+ * `tenant:аcme` is a lookalike); the reason is free text but may hide nothing.
+ */
+function hiddenCharacter(text: string): string | null {
+  const hidden = HIDDEN.exec(text);
+  if (hidden)
+    return `"${text.replace(HIDDEN_ALL, '\u2423')}" holds ${hex(hidden[0])} at column ${hidden.index + 1}: an allow line is written with ASCII spaces only (no non-breaking, wide, zero-width or control characters), so that it reads the same to every reader`;
+  const head = /^\s*\S+\s+\S+/u.exec(text)?.[0] ?? text;
+  const lookalike = /[^\x20-\x7e\t]/u.exec(head);
+  if (lookalike)
+    return `"${text}" holds ${hex(lookalike[0])} at column ${lookalike.index + 1}: an allow's kind and target are ASCII (a character that only looks like one names nothing)`;
+  return null;
+}
+
 /** `removal tenant:globex: customer left, export confirmed (OPS-12)` → an Allow, or why it is not one. */
 export function parseAllow(text: string): Allow | string {
+  return hiddenCharacter(text) ?? parseAllowGrammar(text);
+}
+
+/**
+ * The grammar alone, without the hidden-character check: exported so that a test shows
+ * what the check refuses that the grammar would read (NBSP is `\s` to JavaScript).
+ */
+export function parseAllowGrammar(text: string): Allow | string {
   const m = /^\s*([a-z-]+)\s+(\S+?)\s*:\s+(.*?)\s*$/.exec(text) ?? /^\s*([a-z-]+)\s+(\S+?):?\s*$/.exec(text);
   if (!m) return `"${text}" is not an allow: write "<kind> <target>: <reason>", e.g. "removal tenant:globex: customer left (OPS-12)"`;
   const [, kind, targetText, reason = ''] = m as unknown as [string, string, string, string | undefined];
@@ -172,10 +209,34 @@ export function flagAllow(kind: AllowKind, text: string): Allow | string {
 export function allowLines(text: string): { readonly line: number; readonly allow: Allow | string }[] {
   const out: { line: number; allow: Allow | string }[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
-    const m = /^\s*tenantc-allow:\s*(.*)$/.exec(raw);
+    const m = /^[ \t]*tenantc-allow:[ \t]*(.*)$/.exec(raw);
     if (m) out.push({ line: i + 1, allow: parseAllow(m[1]!) });
+    else if (looksLikeAllowLine(raw)) {
+      // Read by no one, or by one reader and not another (the workflow's sed, deploy):
+      // an error, never a line silently skipped.
+      const hidden = HIDDEN.exec(raw) ?? /[^\x20-\x7e\t]/u.exec(raw);
+      out.push({
+        line: i + 1,
+        allow: `"${raw.replace(HIDDEN_ALL, '\u2423')}" looks like a ${ALLOW_LINE_PREFIX} line but holds ${hidden ? `${hex(hidden[0])} at column ${hidden.index + 1}` : 'characters that are not ASCII'}: write it with ASCII characters and spaces only`,
+      });
+    }
   });
   return out;
+}
+
+/**
+ * A line that would read as `tenantc-allow:` once its hidden characters are dropped and
+ * its lookalikes folded (NFKC folds fullwidth letters and wide colons; dashes and the
+ * Cyrillic letters of "tenantc" are folded by hand).
+ */
+function looksLikeAllowLine(raw: string): boolean {
+  const folded = raw
+    .normalize('NFKC')
+    .replace(HIDDEN_ALL, ' ')
+    .replace(/[\u2010-\u2015\u2212\ufe63\uff0d]/g, '-')
+    .replace(/[\u0430\u0435\u043e\u0441\u0440\u0442\u043d]/g, (c) => ({ а: 'a', е: 'e', о: 'o', с: 'c', р: 'p', т: 't', н: 'n' })[c] ?? c)
+    .toLowerCase();
+  return /^\s*tenantc-allow\s*:/.test(folded);
 }
 
 /** What an allow is matched against: one finding of the review, or one refusal of deploy. */

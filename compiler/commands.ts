@@ -151,7 +151,8 @@ ${REVIEW_KINDS.map((k) => `                  ${k.padEnd(12)} ${ALLOW_KIND_SPECS[
   --allow TEXT    allow findings of --fail-on, with a reason; repeatable:
                   "<kind> <target>: <reason>", the target one of
                   tenant:<id>, tenant:<id>/<logicalId>, estate:<template>/<logicalId>
-                  (a bare logical id is refused: it would match every tenant's)
+                  (a bare logical id is refused: it would match every tenant's);
+                  an allow that matches no finding of the change fails the gate
   --prices FILE   price table of the estimated cost line (default: the shipped one)
 
 Both sides are compiled in memory by this tenantc; nothing is written. Shows tenants
@@ -188,6 +189,12 @@ lock's memory of removed tenants edited) exits 1 whatever --fail-on says.`,
           return EXIT_USAGE;
         }
         allow.push(o);
+      }
+      if (allow.length > 0 && failOn === null) {
+        // Without the gate no allow is checked against the change, and an unchecked
+        // allow is one a later change could use unread.
+        io.stderr.write('tenantc diff: --allow takes effect with --fail-on: name the kinds the gate refuses\n');
+        return EXIT_USAGE;
       }
       const { formatProblems, pricesFor } = await import('./status/command.ts');
       const prices = pricesFor(typeof values.prices === 'string' ? values.prices : null, io.cwd);

@@ -100,7 +100,7 @@ export type DeployOutcome =
   /** SIGINT or SIGTERM. */
   | 'interrupted';
 
-/** Exit code of each outcome (README, "Deploy"; `tenantc deploy --help`). */
+/** Exit code of each outcome (docs/deploy.md; `tenantc deploy --help`). */
 export const EXIT_OF: Readonly<Record<DeployOutcome, number>> = {
   'no-changes': 0,
   reviewed: 0,

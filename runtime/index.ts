@@ -1,5 +1,5 @@
 // tenantc/runtime: what the application uses to carry the tenant from request to
-// database (README, "Tenant context in application code"). Each piece is usable alone:
+// database (docs/isolation.md, "Tenant context in application code"). Each piece is usable alone:
 //   resolveTenant      hosts.ts        Host → tenant, from out/runtime/hosts.json
 //   verifyTenantToken  tokens.ts       a Cognito token of that tenant's pool and client only
 //   tenantCredentials  credentials.ts  AssumeRole with the tenant-id tag and a session policy

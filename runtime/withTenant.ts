@@ -1,4 +1,4 @@
-// How application code sets the tenant for a unit of work (README, "Tenant context").
+// How application code sets the tenant for a unit of work (docs/isolation.md, "Tenant context").
 //
 //   const invoices = await withTenant(pool, tenantId, (db) => db.query('SELECT * FROM app.invoices'));
 //
@@ -40,7 +40,7 @@ export class LentClientError extends Error {}
 export class TransactionAbortedError extends Error {}
 
 export interface WithTenantOptions {
-  /** The tenant-context key, hex or bytes (README, "Tenant context"). Default: $TENANTC_CONTEXT_KEY. */
+  /** The tenant-context key, hex or bytes (docs/isolation.md, "Tenant context"). Default: $TENANTC_CONTEXT_KEY. */
   readonly contextKey?: string | Uint8Array;
 }
 

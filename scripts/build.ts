@@ -196,8 +196,8 @@ builds.push(cliBuild);
   }
 }
 
-// tenantc/runtime, the application's tenant context (README, "Tenant context in
-// application code"). aws-jwt-verify is a dependency, left external so the application's
+// tenantc/runtime, the application's tenant context (docs/isolation.md, "Tenant context
+// in application code"). aws-jwt-verify is a dependency, left external so the application's
 // `npm audit` sees the copy that verifies its tokens. pg, the AWS SDK clients (STS, SSM,
 // CloudWatch Logs), ioredis
 // and @smithy/signature-v4 are the application's own (optional peers), imported only by

@@ -1,7 +1,7 @@
 // A local moto_server with tenantc's patches (test/support/moto/tenantc_moto.py), on
 // loopback over TLS (the buckets' policies deny plain HTTP, and moto enforces them), with
 // a certificate made for the run. The deploy integration test, the reference app's local
-// mode and `npm run moto` (README's walkthrough) all start it through here, so there is
+// mode and `npm run moto` (docs/deploy.md's walkthrough) all start it through here, so there is
 // one way to get a moto that answers like AWS where tenantc needs it to.
 //
 //   npm run moto [-- --port N]   starts one in the foreground and prints the environment

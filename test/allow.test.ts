@@ -15,6 +15,7 @@ import {
   formatAllow,
   kindsLifting,
   parseAllow,
+  parseAllowGrammar,
   parseTarget,
 } from '../compiler/allow.ts';
 import { parseFailOn } from '../compiler/diff/failOn.ts';
@@ -77,6 +78,63 @@ A("a pull request's description: only tenantc-allow: lines are read, each with i
       [5, 'error'],
     ],
   );
+});
+
+A('hidden and lookalike characters: an error naming the code point, never normalised or skipped', () => {
+  const line = 'removal tenant:acme: contract ended, export delivered (OPS-12)';
+  // Each character the line may hide, at a separator, inside the target and inside the reason.
+  const hidden = ['\u00a0', '\u2000', '\u2002', '\u2003', '\u2007', '\u2009', '\u200a', '\u200b', '\u200c', '\u200d', '\u2028', '\u202e', '\u3000', '\ufeff'];
+  for (const c of hidden) {
+    const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    for (const text of [line.replace(' ', c), line.replace('acme', `ac${c}me`), line.replace('export ', `export${c}`)]) {
+      const a = parseAllow(text);
+      assert.type(a, 'string', JSON.stringify(text));
+      assert.match(a as string, `holds ${code} at column`);
+    }
+  }
+  // Lookalikes in the kind or the target: Cyrillic а/е, a fullwidth colon, a non-breaking hyphen.
+  for (const [text, code] of [
+    [line.replace('acme', '\u0430cme'), 'U+0430'],
+    [line.replace('removal', 'r\u0435moval'), 'U+0435'],
+    [line.replace('tenant:', 'tenant\uff1a'), 'U+FF1A'],
+    ['removal tenant:wayne\u2011enterprises: contract ended, export delivered', 'U+2011'],
+  ] as const) {
+    assert.match(parseAllow(text) as string, `holds ${code} at column`, text);
+    assert.match(parseAllow(text) as string, "an allow's kind and target are ASCII");
+  }
+  // The reason is free text: letters of any script are words, not lookalikes.
+  assert.equal(allow('removal tenant:acme: Jürgen Müller confirmed the export (OPS-12)').reason, 'Jürgen Müller confirmed the export (OPS-12)');
+  // The mutation: the grammar alone reads a line with NBSP separators as an allow of
+  // tenant:acme (JavaScript's \s is Unicode's), which a reader of the sed-filtered
+  // description may not see at all. The check is what refuses it.
+  const nbsp = line.replaceAll(' ', '\u00a0');
+  const read = parseAllowGrammar(nbsp) as Allow;
+  assert.equal([read.kind, read.target], ['removal', { scope: 'tenant', tenant: 'acme', logicalId: null }], 'the hole the check closes');
+  assert.type(parseAllow(nbsp), 'string');
+});
+
+A('a line that looks like tenantc-allow: but hides a character is an error at its line, not a line skipped', () => {
+  const body = [
+    'tenantc-allow: removal tenant:globex: contract ended, export delivered (OPS-12)',
+    '\u00a0tenantc-allow: removal tenant:acme: contract ended, export delivered (OPS-12)',
+    't\u0435nantc-allow: removal tenant:acme: contract ended, export delivered (OPS-12)',
+    'tenantc\u2011allow: removal tenant:acme: contract ended, export delivered (OPS-12)',
+    '\u3000tenantc-allow:\u00a0removal tenant:acme: contract ended, export delivered (OPS-12)',
+    'tenantc-allow: removal\u00a0tenant:acme: contract ended, export delivered (OPS-12)',
+    'This mentions tenantc-allow: in prose, which is not a line of its own.',
+  ].join('\n');
+  const read = allowLines(body).map((l) => [
+    l.line,
+    typeof l.allow === 'string' ? (/holds (U\+[0-9A-F]{4})/.exec(l.allow)?.[1] ?? l.allow) : formatAllow(l.allow),
+  ]);
+  assert.equal(read, [
+    [1, 'removal tenant:globex: contract ended, export delivered (OPS-12)'],
+    [2, 'U+00A0'],
+    [3, 'U+0435'],
+    [4, 'U+2011'],
+    [5, 'U+3000'],
+    [6, 'U+00A0'],
+  ]);
 });
 
 A('what a target covers: its tenant (all of it, or one resource), or one resource of a shared template', () => {

@@ -1,6 +1,6 @@
 // tenantc bootstrap and deploy, the real CLI in child processes, against moto_server on
 // loopback over TLS, with the patches of test/support/moto/tenantc_moto.py (each closes
-// one gap between moto and CloudFormation; README, "What the moto run proves"). The
+// one gap between moto and CloudFormation; docs/deploy.md, "What the moto run proves"). The
 // server is this test's own, on a free port, with a certificate made for the run, and
 // stopped at the end; any gap it could not resolve fails the test.
 import {

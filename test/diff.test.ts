@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { generateEstate, tenantId } from '../bench/generateEstate.ts';
 import { withEstimate } from '../compiler/diff/costLine.ts';
 import { compiledSide, type CompiledSide, diffEstate } from '../compiler/diff/diffEstate.ts';
-import { evaluateGate, gateFindings } from '../compiler/diff/failOn.ts';
+import { evaluateGate, gateFails, gateFindings } from '../compiler/diff/failOn.ts';
 import { restoresOf } from '../compiler/diff/restore.ts';
 import { FAIL_ON_KINDS } from '../compiler/diff/model.ts';
 import { inThreadDiffer } from '../compiler/diff/inThreadDiffer.ts';
@@ -63,15 +63,20 @@ const cases = readdirSync(CASES)
 D('the fixture pairs cover what the issue asks', () => {
   assert.equal(cases, [
     'database-class-changed',
+    'database-schema-renamed',
     'domain-added',
     'engine-major-upgrade',
     'engine-major-upgrade-not-allowed',
     'fleet-instance-type-changed',
     'iam-broadened',
+    'identity-provider-added',
+    'identity-provider-metadata-changed',
+    'identity-provider-switched-to-oidc',
     'log-retention-shortened',
     'mfa-weakened',
     'new-standard-tenant',
     'offboarded-in-one-pull-request',
+    'owner-changed',
     'platform-to-own-dns',
     'platform-to-own-dns-dark',
     'restored-by-another-identity',
@@ -80,9 +85,13 @@ D('the fixture pairs cover what the issue asks', () => {
     'security-group-opened',
     'sign-in-domain-renamed',
     'standard-to-premium',
+    'tenant-moved-between-groups',
     'tenant-removed',
+    'tenant-statistics-shared',
+    'tenant-suspended',
     'users-raised',
     'vpc-cidr-changed',
+    'waf-rate-limit-raised',
   ]);
 });
 
@@ -166,6 +175,70 @@ D('each risk case fails the --fail-on kind it must, and says why', async () => {
   const retention = await run('log-retention-shortened');
   assert.equal(blockingKinds(retention), ['data-loss']);
   assert.match(retention.text, 'DATA LOSS: RetentionInDays 731 → 1: CloudWatch Logs deletes the events older than the new retention');
+
+  // F1: who a tenant's user pool trusts to sign its users in, and where its codes may go.
+  const metadata = await run('identity-provider-metadata-changed');
+  assert.equal(blockingKinds(metadata), ['broadening']);
+  assert.match(metadata.text, 'BROADENS: ProviderType, ProviderDetails, AttributeMapping');
+  assert.match(metadata.text, 'acme-okta.example.net');
+  // Added to a stack that exists: the entry applies to additions (onAdd), and only there.
+  const added = await run('identity-provider-added');
+  assert.ok(blockingKinds(added).includes('broadening'));
+  assert.equal(
+    added.gate.blocking.filter((f) => f.kind === 'broadening' && f.logicalId !== null).map((f) => f.logicalId),
+    ['tenantIdentityProvider', 'tenantUserPoolClient'],
+  );
+  assert.match(added.text, 'BROADENS: ProviderType, ProviderDetails, AttributeMapping (set) {"type":"OIDC"');
+  const newTenant = await run('new-standard-tenant');
+  assert.not.ok(blockingKinds(newTenant).includes('broadening'), "a new tenant's own client and callbacks are its review, not a widening");
+  const oidc = await run('identity-provider-switched-to-oidc');
+  assert.equal(blockingKinds(oidc), ['broadening', 'replacement']);
+  assert.match(oidc.text, 'BROADENS: SupportedIdentityProviders ["COGNITO","AcmeOkta"] → ["COGNITO","AcmeEntra"]');
+  const domain = await run('domain-added');
+  assert.equal(
+    domain.gate.blocking.map((f) => `${f.kind} ${f.description.split(' ').slice(1, 3).join(' ')}`),
+    ['broadening tenantUserPoolClient (AWS::Cognito::UserPoolClient)', 'broadening tenantUserPoolClient (AWS::Cognito::UserPoolClient)'],
+    'a new callback and logout URL: the domain is where sign-ins go',
+  );
+  const rate = await run('waf-rate-limit-raised');
+  assert.equal(blockingKinds(rate), ['weakening']);
+  assert.match(rate.text, 'RateBasedStatement.Limit 2000 → 20000');
+
+  // F4: what no template shows, from the manifest risk table.
+  const stats = await run('tenant-statistics-shared');
+  assert.equal(blockingKinds(stats), ['weakening']);
+  assert.equal(
+    stats.gate.blocking.map((f) => [f.template, f.logicalId]),
+    [['platform', 'databaseTenantStatistics']],
+  );
+  // The mutation: without the manifest risk table the change passes every gate (no
+  // template changes; the SQL diff is all a reviewer had).
+  const stacksOf = new Map(baseSide.tenants.map((t) => [t.names.stack, t.id]));
+  assert.equal(evaluateGate(gateFindings({ ...stats.diff, manifestRisks: undefined }, stacksOf), FAIL_ON_KINDS, []).blocking, []);
+  const schema = await run('database-schema-renamed');
+  assert.equal(blockingKinds(schema), ['data-loss']);
+  assert.match(schema.text, 'platform database.schema "app" → "application": DATA LOSS');
+  const suspended = await run('tenant-suspended');
+  assert.equal(blockingKinds(suspended), ['interruption']);
+  assert.equal(
+    suspended.gate.blocking.map((f) => f.tenant),
+    ['umbrella'],
+  );
+  const moved = await run('tenant-moved-between-groups');
+  assert.equal(blockingKinds(moved), ['removal', 'stateful']);
+  assert.equal(
+    moved.gate.blocking.filter((f) => f.kind === 'stateful').map((f) => `${f.tenant} ${f.logicalId}`),
+    ['umbrella tenantUserPool', 'umbrella tenantLogGroup', 'umbrella tenantSecret'],
+  );
+  assert.match(moved.text, "tenant umbrella's stack moves from group 0 to group 1");
+  // The mutation: without the group check, only the nested stack's removal is seen, which
+  // an allow of removal for the shared group template would let through without a word on data.
+  const unmoved = evaluateGate(gateFindings({ ...moved.diff, stranded: [] }, stacksOf), FAIL_ON_KINDS, []);
+  assert.equal([...new Set(unmoved.blocking.map((f) => f.kind))], ['removal']);
+  const owner = await run('owner-changed');
+  assert.equal(blockingKinds(owner), [], 'shown, not gated: no kind says who may approve');
+  assert.match(owner.text, 'contacts +owner Milton Waddams <milton@initech-billing.example>, -owner Bill Lumbergh <bill@initech.com>: its owners change');
+  assert.match(owner.markdown, 'Milton Waddams');
 
   const mfa = await run('mfa-weakened');
   assert.equal(blockingKinds(mfa), ['weakening']);
@@ -432,6 +505,43 @@ D('an override with a reason lets a finding through, and the output shows the ov
   assert.match(out.text, `allowed by override "removal tenant:globex: ${out.reason}"`);
 });
 
+D(
+  'an allow that matches no finding of the change fails the gate, naming the allow; one of a kind the gate does not refuse but that matches is used',
+  async () => {
+    const out = await inTempDir(async (dir) => {
+      const after = side(headOf(join(CASES, 'tenant-removed'), join(dir, 'tenants')), 'work tree');
+      const diff = await diffEstate(baseSide, after, inThreadDiffer);
+      const stacks = new Map([...baseSide.tenants, ...after.tenants].map((t) => [t.names.stack, t.id]));
+      return { diff, findings: gateFindings(diff, stacks) };
+    });
+    const reason = 'contract ended 2026-10-31, export delivered (OPS-12)';
+    const on = (kind: 'removal' | 'stateful' | 'replacement' | 'lifecycle', tenant: string) => ({
+      kind,
+      target: { scope: 'tenant' as const, tenant, logicalId: null },
+      reason,
+    });
+    const needed = [on('removal', 'globex'), on('stateful', 'globex')];
+    assert.not.ok(gateFails(evaluateGate(out.findings, ['removal', 'stateful'], needed)), 'the allows the change needs pass');
+    // A stale allow: written for acme, which this change does not touch. Kept, it would
+    // approve a later replacement of acme's without anyone reading it.
+    const stale = on('replacement', 'acme');
+    const gate = evaluateGate(out.findings, ['removal', 'stateful'], [...needed, stale]);
+    assert.equal(gate.blocking, []);
+    assert.equal(gate.unused, [stale]);
+    assert.ok(gateFails(gate), 'an unused allow fails the gate');
+    let text = '';
+    renderText(out.diff, gate, { write: (s) => (text += s) });
+    assert.match(text, '1 override matches no finding of this change and blocks it');
+    assert.match(text, `unused override: "tenantc-allow: replacement tenant:acme: ${reason}" matches no finding of this change`);
+    // Matching a finding whose kind --fail-on does not name is matching: deploy reads the
+    // same lines, and its guard refuses the removal unless this allow is there.
+    assert.equal(evaluateGate(out.findings, ['stateful'], needed).unused, []);
+    // A lifecycle allow is deploy's: it means something only for a tenant that leaves the output.
+    assert.equal(evaluateGate(out.findings, ['removal', 'stateful'], [...needed, on('lifecycle', 'globex')]).unused, []);
+    assert.equal(evaluateGate(out.findings, ['removal', 'stateful'], [...needed, on('lifecycle', 'acme')]).unused.length, 1);
+  },
+);
+
 D('a change touching 300 tenants: one row per distinct change, the one risky tenant first and whole, under the size limit', async () => {
   const risky = tenantId(150);
   const out = await inTempDir((dir) => {
@@ -550,6 +660,25 @@ D('--fail-on exits 1 with the reasons; --allow with a reason exits 0', async () 
       repo,
     );
     assert.is(allowed.status, 0, allowed.stdout);
+    const stale = await runMain(
+      [
+        'diff',
+        '--base',
+        'main',
+        '--fail-on',
+        'replacement',
+        '--allow',
+        'replacement tenant:acme: new sign-in domain agreed with Acme (CHG-7)',
+        '--allow',
+        'replacement tenant:globex: left over from an earlier push (CHG-6)',
+      ],
+      repo,
+    );
+    assert.is(stale.status, 1, stale.stdout);
+    assert.match(stale.stdout, 'unused override: "tenantc-allow: replacement tenant:globex: left over from an earlier push (CHG-6)" matches no finding');
+    const ungated = await runMain(['diff', '--base', 'main', '--allow', 'replacement tenant:acme: new sign-in domain agreed with Acme (CHG-7)'], repo);
+    assert.is(ungated.status, 2);
+    assert.match(ungated.stderr, '--allow takes effect with --fail-on');
     const noReason = await runMain(['diff', '--base', 'main', '--fail-on', 'replacement', '--allow', 'replacement tenant:acme: ok'], repo);
     assert.is(noReason.status, 2);
     assert.match(noReason.stderr, 'the reason must say why');

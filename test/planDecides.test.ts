@@ -1,4 +1,4 @@
-// The plan decides, emitters translate (README, "Layout"): group membership and a
+// The plan decides, emitters translate (docs/architecture.md, "How the code is laid out"): group membership and a
 // group's ALB shards are read from the plan's GroupPlan, never derived again from each
 // tenant's placement (each test hands emit a plan whose decision differs from what a
 // re-derivation would find, so an emitter that re-derives fails it); what a status

@@ -34,6 +34,14 @@ const lt = (data: Record<string, unknown>) => res('AWS::EC2::LaunchTemplate', { 
 const acl = (rules: { Name: string; Action?: unknown; OverrideAction?: unknown }[], def = { Block: {} }) =>
   res('AWS::WAFv2::WebACL', { DefaultAction: def, Rules: rules });
 const block = { Block: {} };
+const rated = (Limit: number) =>
+  res('AWS::WAFv2::WebACL', {
+    DefaultAction: { Allow: {} },
+    Rules: [{ Name: 'rate', Action: block, Statement: { RateBasedStatement: { Limit, AggregateKeyType: 'IP' } } }],
+  });
+const idp = (details: Record<string, unknown>) =>
+  res('AWS::Cognito::UserPoolIdentityProvider', { ProviderName: 'AcmeOkta', ProviderType: 'SAML', ProviderDetails: details, AttributeMapping: { email: 'e' } });
+const client = (p: Record<string, unknown>) => res('AWS::Cognito::UserPoolClient', { ClientName: 'c', ...p });
 
 /** One case per entry of the table, by id. */
 const CASES: Record<string, EntryCase> = {
@@ -148,6 +156,42 @@ const CASES: Record<string, EntryCase> = {
     risky: acl([], { Allow: {} } as unknown as { Block: object }),
     safe: acl([{ Name: 'rate', Action: block }], { Block: {} }),
   },
+  'waf-rate-limit-raised': {
+    before: rated(2000),
+    risky: rated(20000),
+    safe: rated(1000),
+  },
+  'identity-provider-trust-changed': {
+    before: idp({ MetadataURL: 'https://acme.okta.com/app/exk1/sso/saml/metadata' }),
+    risky: idp({ MetadataURL: 'https://acme-okta.attacker.example/metadata' }),
+    // The client secret is a dynamic reference a manifest never changes: not trust.
+    safe: idp({ MetadataURL: 'https://acme.okta.com/app/exk1/sso/saml/metadata', client_secret: '{{resolve:secretsmanager:other}}' }),
+  },
+  'client-callback-urls-gained': {
+    before: client({ CallbackURLs: ['https://acme.com/auth/callback'] }),
+    risky: client({ CallbackURLs: ['https://acme.com/auth/callback', 'https://evil.example/auth/callback'] }),
+    safe: client({ CallbackURLs: [] }),
+  },
+  'client-logout-urls-gained': {
+    before: client({ LogoutURLs: ['https://acme.com/'] }),
+    risky: client({ LogoutURLs: ['https://acme.com/', 'https://evil.example/'] }),
+    safe: client({ LogoutURLs: [] }),
+  },
+  'client-identity-providers-gained': {
+    before: client({ SupportedIdentityProviders: ['COGNITO', 'AcmeOkta'] }),
+    risky: client({ SupportedIdentityProviders: ['COGNITO', 'AcmeOkta', 'Google'] }),
+    safe: client({ SupportedIdentityProviders: ['AcmeOkta'] }),
+  },
+  'client-oauth-flows-gained': {
+    before: client({ AllowedOAuthFlows: ['code'] }),
+    risky: client({ AllowedOAuthFlows: ['code', 'implicit'] }),
+    safe: client({ AllowedOAuthFlows: [] }),
+  },
+  'client-oauth-scopes-gained': {
+    before: client({ AllowedOAuthScopes: ['openid', 'email', 'profile'] }),
+    risky: client({ AllowedOAuthScopes: ['openid', 'email', 'profile', 'aws.cognito.signin.user.admin'] }),
+    safe: client({ AllowedOAuthScopes: ['openid', 'email'] }),
+  },
   'database-instance-class-changed': {
     before: res('AWS::RDS::DBInstance', { DBInstanceClass: 'db.r6g.xlarge' }),
     risky: res('AWS::RDS::DBInstance', { DBInstanceClass: 'db.r6g.2xlarge' }),
@@ -203,6 +247,23 @@ for (const entry of RISK_TABLE) {
     assert.not.ok(ids(c.before, c.before).includes(entry.id), 'no change, no risk');
   });
 }
+
+R('a trust added to a stack that exists is a broadening; other entries do not apply to additions', () => {
+  const onAdd = RISK_TABLE.filter((e) => e.onAdd).map((e) => e.id);
+  assert.ok(onAdd.length >= 6 && RISK_TABLE.filter((e) => e.onAdd).every((e) => e.kind === 'broadening'), onAdd.join(', '));
+  for (const id of onAdd) {
+    const added = matchRisks(null, CASES[id]!.risky, isStateful).map((m) => m.entry.id);
+    assert.ok(added.includes(id), `${id} flags the resource added`);
+  }
+  assert.equal(
+    matchRisks(null, idp({ oidc_issuer: 'https://login.example/v2.0', client_id: 'x' }), isStateful).map((m) => [m.entry.id, m.before]),
+    [['identity-provider-trust-changed', null]],
+  );
+  // The mutation: an added identity provider that matched no entry (additions unread) was
+  // the hole; so was a client list compared for equality only (a reordering is not a gain).
+  assert.equal(matchRisks(null, res('AWS::Logs::LogGroup', { RetentionInDays: 1 }), isStateful), [], 'retention on a new log group deletes nothing');
+  assert.equal(ids(client({ CallbackURLs: ['https://a/', 'https://b/'] }), client({ CallbackURLs: ['https://b/', 'https://a/'] })), []);
+});
 
 R('an entry does not apply across resource types', () => {
   assert.equal(ids(res('AWS::Logs::LogGroup', { RetentionInDays: 731 }), res('AWS::SQS::Queue', { RetentionInDays: 1 })), []);

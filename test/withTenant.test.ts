@@ -511,7 +511,7 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
     }
   });
 
-  W('not stopped (README, threat model): NOTIFY reaches any channel; LOCK TABLE holds every tenant up until their lock_timeout', async () => {
+  W('not stopped (docs/isolation.md, threat model): NOTIFY reaches any channel; LOCK TABLE holds every tenant up until their lock_timeout', async () => {
     // initech's listener: a connection of its own to the test's database, as a worker's would be.
     const [row] = await db.admin.query<{ name: string }>('SELECT current_database() AS name');
     const url = new URL(SERVER_URL);
@@ -528,7 +528,7 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
       await run(app.pool, 'acme', (c) => c.query(`SELECT pg_notify('tenant_initech_invoices', $1)`, [acmeInvoice]));
       const payload = await received;
       assert.is(payload, acmeInvoice, "acme's notification reaches initech's channel");
-      // What README asks of a listener: the payload is a hint, re-read as the channel's tenant.
+      // What docs/isolation.md asks of a listener: the payload is a hint, re-read as the channel's tenant.
       assert.equal(
         await run(app.pool, 'initech', (c) => c.query('SELECT id FROM app.invoices WHERE id = $1', [payload]).then((r) => r.rows)),
         [],

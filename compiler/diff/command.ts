@@ -10,7 +10,7 @@ import { compileSources, parseSources } from '../pipeline.ts';
 import type { PriceTable } from '../status/prices.ts';
 import { withEstimate } from './costLine.ts';
 import { compiledSide, type CompiledSide, diffEstate, emptySide } from './diffEstate.ts';
-import { evaluateGate, gateFindings, type GateResult, type Override } from './failOn.ts';
+import { evaluateGate, gateFails, gateFindings, type GateResult, type Override } from './failOn.ts';
 import type { FailOnKind } from './model.ts';
 import { type DiffFormat, renderDiff, type Writer } from './render.ts';
 import { readEstateAtRef } from './gitSource.ts';
@@ -69,7 +69,7 @@ async function diffSides(req: DiffRequest, out: Writer, differ: StackDiffer): Pr
   }
   renderDiff(req.format, diff, gate, out);
   // A lifecycle error blocks whatever --fail-on says (model.ts, LifecycleError).
-  return { ok: true, blocked: diff.lifecycle.length > 0 || (gate !== null && gate.blocking.length > 0) };
+  return { ok: true, blocked: diff.lifecycle.length > 0 || (gate !== null && gateFails(gate)) };
 }
 
 /** Each nested template → the resource holding it in its parent's template, from the sides' assets manifests. */

@@ -5,8 +5,11 @@ import { compareStrings } from '../diagnostics.ts';
 import type { OutputFile } from '../emit/output.ts';
 import { DATABASE_WRITER, databaseRolloutOrder } from '../emit/cfn/database.ts';
 import type { EstatePlan, SuppressionPlan, TenantPlan } from '../plan/model.ts';
+import { reportText } from '../plan/manifestText.ts';
 import { type StatusMeaning, TENANT_STATUS_MEANING } from '../plan/status.ts';
+import { isStateful } from '../stateful.ts';
 import { attribute } from './attribution.ts';
+import { manifestRisks } from './manifestRisks.ts';
 import { lockHistoryErrors, restoresOf } from './restore.ts';
 import type { EstateDiff, LifecycleError, LineChange, ResourceChange, StackChange, Stranded, SuppressionChange, TenantChange, TenantFacts } from './model.ts';
 import type { StackDiffer } from './stackDiffer.ts';
@@ -155,7 +158,7 @@ export function lifecycleErrors(base: CompiledSide, head: CompiledSide): Lifecyc
         tenant: a.id,
         message: `${a.id} is served at ${a.domains.join(', ')} at ${base.label}, and at ${head.label} none of its names would be served until its ${b.dns.mode} DNS is validated (up to 72 hours): ${
           a.dns.mode === 'platform'
-            ? `keep its platform host with \`dns.platformDomain: ${a.domains[0]}\` in ${b.source} while it moves (README, "Custom domains")`
+            ? `keep its platform host with \`dns.platformDomain: ${a.domains[0]}\` in ${b.source} while it moves (docs/domains.md, "Custom domains")`
             : 'keep `dns.validated: true` until its names change hands in a later pull request'
         }`,
       });
@@ -181,6 +184,40 @@ export function engineUpgradeErrors(base: CompiledSide, head: CompiledSide): Lif
       message: `database.engineVersion ${a.engineVersion} → ${b.engineVersion} is a major upgrade: the whole cluster is unavailable while it runs and it cannot be undone; set \`database.allowMajorUpgrade: true\` in the platform manifest to do it on purpose`,
     },
   ];
+}
+
+/**
+ * Resources holding data of tenants whose stack changes group (the placement lock
+ * edited, or a placement that moved it): a group is a nested stack of the root, and a
+ * tenant's stack is a nested stack of its group, so CloudFormation deletes the stack
+ * under the old group and creates a new one under the new group. Its template is the
+ * same, so its own diff is empty: found here, from the two plans.
+ */
+export function movedBetweenGroups(base: CompiledSide, head: CompiledSide): Stranded[] {
+  const before = new Map(base.tenants.map((t) => [t.id, t]));
+  const out: Stranded[] = [];
+  for (const b of head.tenants) {
+    const a = before.get(b.id);
+    if (!a || a.placement.group === b.placement.group) continue;
+    const path = `tenants/${b.id}.template.json`;
+    const file = head.files.find((f) => f.path === path);
+    if (!file) continue;
+    const t = JSON.parse(file.content) as { Resources?: Record<string, { Type: string; DeletionPolicy?: string }> };
+    for (const [logicalId, r] of Object.entries(t.Resources ?? {})) {
+      if (!isStateful(r.Type)) continue;
+      out.push({
+        template: path,
+        logicalId,
+        type: r.Type,
+        reason: `tenant ${b.id}'s stack moves from group ${a.placement.group} to group ${b.placement.group}: CloudFormation deletes its nested stack under group ${a.placement.group} (${
+          r.DeletionPolicy === 'Retain' || r.DeletionPolicy === 'RetainExceptOnCreate'
+            ? 'this resource is retained outside any stack, and the new stack cannot create one of the same name'
+            : 'and this resource with it'
+        }) and creates a new stack under group ${b.placement.group}: the tenant is down in between and its users, logs and secrets do not follow. A tenant keeps its group for as long as it exists (placement lock)`,
+      });
+    }
+  }
+  return out;
 }
 
 /** Types whose running resource lives in the VPC's subnets and holds data. */
@@ -216,6 +253,25 @@ export function lineChange(file: string, before: string | null, after: string | 
   return { file, lines };
 }
 
+/** `owner Wile E. Coyote <wile@acme.com>`: a contact as the diff shows it (its strings in report form: plan/manifestText.ts). */
+const contactLine = (c: TenantPlan['contacts'][number]) => `${c.role} ${reportText(c.name)} <${reportText(c.email)}>`;
+
+/**
+ * Who is called about a tenant, and who decides for it (an owner confirms an offboarding,
+ * a restore to another identity, an export): a change of it is shown, though no template
+ * carries contacts, so a reviewer sees who a pull request makes the approver.
+ */
+export function contactsNote(a: TenantPlan | undefined, b: TenantPlan | undefined): string | null {
+  if (!a || !b) return null;
+  const before = a.contacts.map(contactLine);
+  const after = b.contacts.map(contactLine);
+  const added = after.filter((c) => !before.includes(c));
+  const removed = before.filter((c) => !after.includes(c));
+  if (!added.length && !removed.length) return null;
+  const owners = [...added, ...removed].some((c) => c.startsWith('owner '));
+  return `contacts ${[...added.map((c) => `+${c}`), ...removed.map((c) => `-${c}`)].join(', ')}${owners ? ": its owners change: who confirms this tenant's offboarding, a restore or an export" : ''}`;
+}
+
 export async function diffEstate(base: CompiledSide, head: CompiledSide, differ: StackDiffer): Promise<EstateDiff> {
   const a = new Map(base.files.map((f) => [f.path, f.content]));
   const b = new Map(head.files.map((f) => [f.path, f.content]));
@@ -236,7 +292,8 @@ export async function diffEstate(base: CompiledSide, head: CompiledSide, differ:
     const files = paths.filter((p) => TENANT_FILE.exec(p)?.[1] === id);
     const f0 = before ? facts(before) : null;
     const f1 = after ? facts(after) : null;
-    if (!stack && files.length === 0 && JSON.stringify(f0) === JSON.stringify(f1)) continue;
+    const contacts = contactsNote(before, after);
+    if (!stack && files.length === 0 && !contacts && JSON.stringify(f0) === JSON.stringify(f1)) continue;
     tenants.push({
       id,
       change: !before ? 'add' : !after ? 'remove' : 'modify',
@@ -244,7 +301,7 @@ export async function diffEstate(base: CompiledSide, head: CompiledSide, differ:
       after: f1,
       stack: stack && withRollout(stack, head.plan),
       files,
-      notes: lifecycleNotes(f0, f1),
+      notes: [...lifecycleNotes(f0, f1), ...(contacts ? [contacts] : [])],
     });
   }
 
@@ -270,6 +327,7 @@ export async function diffEstate(base: CompiledSide, head: CompiledSide, differ:
       .map(([, s]) => ({ change: 'add' as const, rule: s.rule, template: s.template, resource: s.resource, reason: s.reason })),
   ];
 
+  const manifest = manifestRisks(base.plan, head.plan);
   const sql = paths.filter((p) => p.startsWith('sql/')).map((p) => lineChange(p, a.get(p) ?? null, b.get(p) ?? null)!);
   return {
     base: { label: base.label, tenants: base.tenants.length },
@@ -282,7 +340,8 @@ export async function diffEstate(base: CompiledSide, head: CompiledSide, differ:
     lifecycle: [...lifecycleErrors(base, head), ...lockHistoryErrors(base.plan, head.plan, base.label, head.label), ...engineUpgradeErrors(base, head)],
     restores: restoresOf(base.plan, head.plan),
     attributions: attributed.attributions,
-    stranded: strandedBy(estate, head.files),
+    stranded: [...strandedBy(estate, head.files), ...movedBetweenGroups(base, head)],
+    ...(manifest.length ? { manifestRisks: manifest } : {}),
   };
 }
 

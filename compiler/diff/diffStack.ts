@@ -69,20 +69,21 @@ function shortTemplateUrls(changes: ValueChange[]): ValueChange[] {
   });
 }
 
-/** The risk table's findings on a modified resource. */
-function risksOf(before: TemplateResource, after: TemplateResource): Risk[] {
+/** The risk table's findings on a modified resource, or on one added to a stack that exists (`before` null). */
+function risksOf(before: TemplateResource | null, after: TemplateResource): Risk[] {
   return matchRisks(before, after, isStateful).map(({ entry, before: a, after: b }) => ({
     kind: entry.kind,
     rule: entry.id,
     property: entry.property,
-    ...(a === undefined ? {} : { from: json(a) }),
+    ...(a === undefined || a === null ? {} : { from: json(a) }),
     ...(b === undefined ? {} : { to: json(b) }),
     says: entry.says,
     reference: entry.reference,
   }));
 }
 
-function resourceChange(logicalId: string, d: ResourceDifference): ResourceChange {
+/** `stackExists`: the stack is in the base too, so an added resource changes what an existing stack trusts. */
+function resourceChange(logicalId: string, d: ResourceDifference, stackExists: boolean): ResourceChange {
   const type = (d.newValue?.Type ?? d.oldValue?.Type) as string;
   const change = d.isAddition ? 'add' : d.isRemoval ? 'remove' : 'modify';
   const paths = change === 'modify' ? shortTemplateUrls(valueChanges(d.oldValue, d.newValue)) : [];
@@ -93,7 +94,12 @@ function resourceChange(logicalId: string, d: ResourceDifference): ResourceChang
     impact: IMPACT[d.changeImpact] ?? 'update',
     stateful: isStateful(type),
     paths,
-    risks: change === 'modify' ? risksOf(d.oldValue as TemplateResource, d.newValue as TemplateResource) : [],
+    risks:
+      change === 'modify'
+        ? risksOf(d.oldValue as TemplateResource, d.newValue as TemplateResource)
+        : change === 'add' && stackExists
+          ? risksOf(null, d.newValue as TemplateResource)
+          : [],
     causes: [],
   };
 }
@@ -204,7 +210,7 @@ export function diffStack(template: string, beforeText: string | null, afterText
     const d = td.resources.get(id);
     if (!d.isDifferent) continue;
     if (onlyTemplateUrlChanged(d)) nestedUpdated.push(id);
-    else resources.push(resourceChange(id, d));
+    else resources.push(resourceChange(id, d, beforeText !== null));
   }
   const params = keyChanges(before.Parameters, after.Parameters);
   const outputs = keyChanges(before.Outputs, after.Outputs);

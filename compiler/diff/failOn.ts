@@ -4,8 +4,9 @@
 // written where reviewers read it, and the diff comment repeats it.
 // The language of an override is compiler/allow.ts, which deploy reads too.
 import { type Allow, type AllowSubject, covers, parseAllow, templateName } from '../allow.ts';
-import type { EstateDiff, FailOnKind, ResourceChange, Risk, StackChange } from './model.ts';
+import type { EstateDiff, FailOnKind, ManifestRisk, ResourceChange, Risk, StackChange } from './model.ts';
 import { FAIL_ON_KINDS } from './model.ts';
+import { PLATFORM_TEMPLATE } from './manifestRisks.ts';
 import { handoverText, restoreLine } from './restore.ts';
 
 /** An override of the gate: an allow, with its reason. */
@@ -27,9 +28,17 @@ export interface GateResult {
   readonly kinds: readonly FailOnKind[];
   readonly blocking: readonly GateFinding[];
   readonly allowed: readonly { readonly finding: GateFinding; readonly override: Override }[];
-  /** Overrides that matched nothing: reported so that a stale one is noticed. */
+  /**
+   * Overrides that match no finding of this change, of any kind: each fails the gate.
+   * An allow outlives the change it was written for (a pull request is pushed again,
+   * its description is not edited), and one that matches nothing today would approve
+   * whatever later matches it, unread.
+   */
   readonly unused: readonly Override[];
 }
+
+/** The gate refuses the change: a finding no override allows, or an override that allows nothing. */
+export const gateFails = (g: GateResult): boolean => g.blocking.length > 0 || g.unused.length > 0;
 
 /** `removal tenant:globex: customer left, export confirmed (OPS-12)` → an Override, or an error message. */
 export const parseOverride = (text: string): Override | string => parseAllow(text);
@@ -87,6 +96,10 @@ export function riskText(k: Risk): string {
   return `${k.property} ${values}: ${k.says}${k.rollout ? `; ${k.rollout}` : ''}`;
 }
 
+/** `tenant acme status "active" → "suspended": its users …`: a manifest risk in one line. */
+export const manifestRiskText = (m: ManifestRisk): string =>
+  `${m.tenant === null ? 'platform' : `tenant ${m.tenant}`} ${m.field} ${m.from} → ${m.to}: ${m.says}${m.target ? ` (allowed as estate:${PLATFORM_TEMPLATE}/${m.target})` : ''}`;
+
 /** Every finding of every kind in the diff, in diff order. */
 const DOMAIN_STAGE = /^domains\/([a-z0-9-]+)\.template\.json$/;
 
@@ -111,6 +124,29 @@ export function gateFindings(diff: EstateDiff, tenantByStackId: ReadonlyMap<stri
       logicalId: null,
       description: `${restoreLine(r)}: ${handoverText(r)} pass to this manifest`,
     });
+  // Manifest risks no template shows: a tenant's is the tenant's (`tenant:<id>`), the
+  // platform's is named by its field (`estate:platform/databaseTenantStatistics`).
+  for (const m of diff.manifestRisks ?? [])
+    out.push({
+      kind: m.kind,
+      tenant: m.tenant,
+      template: m.tenant === null ? PLATFORM_TEMPLATE : `tenants/${m.tenant}.template.json`,
+      logicalId: m.tenant === null ? m.target : null,
+      description: manifestRiskText(m),
+    });
+  // Deploy refuses a tenant that leaves the output while its deployed status is not
+  // offboarded (allow.ts, `lifecycle`): the diff cannot see the deployed status, so this
+  // finding never blocks (no --fail-on takes it), but it is what a `lifecycle` allow in
+  // the description must match to be one that means something.
+  for (const t of diff.tenants)
+    if (t.change === 'remove')
+      out.push({
+        kind: 'lifecycle',
+        tenant: t.id,
+        template: `tenants/${t.id}.template.json`,
+        logicalId: null,
+        description: `tenant ${t.id} leaves the output: deploy refuses it unless its deployed status is offboarded`,
+      });
   for (const x of diff.stranded) {
     const tenant = /^tenants\/([a-z0-9-]+)\.template\.json$/.exec(x.template)?.[1] ?? null;
     out.push({
@@ -137,12 +173,15 @@ export function evaluateGate(findings: readonly GateFinding[], kinds: readonly F
   const allowed: { finding: GateFinding; override: Override }[] = [];
   const used = new Set<Override>();
   for (const f of findings) {
+    // An override that covers a finding the gate does not refuse (its kind not in
+    // --fail-on) still says something true about this change, and deploy may need it:
+    // it is used. One that covers nothing at all is not.
+    const covering = overrides.filter((x) => covers(x, subject(f)));
+    for (const o of covering) used.add(o);
     if (!kinds.includes(f.kind)) continue;
-    const o = overrides.find((x) => covers(x, subject(f)));
-    if (o) {
-      used.add(o);
-      allowed.push({ finding: f, override: o });
-    } else blocking.push(f);
+    const o = covering[0];
+    if (o) allowed.push({ finding: f, override: o });
+    else blocking.push(f);
   }
   return { kinds, blocking, allowed, unused: overrides.filter((o) => !used.has(o)) };
 }

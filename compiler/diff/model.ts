@@ -214,6 +214,22 @@ export interface Attribution {
   readonly causes: readonly string[];
 }
 
+/** A manifest risk table entry (diff/manifestRisks.ts) matched by a change: the diff's and the gate's view of it. */
+export interface ManifestRisk {
+  readonly kind: RiskKind;
+  readonly rule: string;
+  /** The tenant, or null for the platform manifest. */
+  readonly tenant: string | null;
+  readonly field: string;
+  /** For a platform entry: its allow target's logical-id part (`estate:platform/<target>`). */
+  readonly target: string | null;
+  /** JSON of the old and new values. */
+  readonly from: string;
+  readonly to: string;
+  readonly says: string;
+  readonly reference: string;
+}
+
 export interface EstateDiff {
   readonly base: { readonly label: string; readonly tenants: number };
   readonly head: { readonly label: string; readonly tenants: number };
@@ -232,6 +248,11 @@ export interface EstateDiff {
   readonly attributions: readonly Attribution[];
   /** Resources holding data that must move because something they live in is replaced. */
   readonly stranded: readonly Stranded[];
+  /**
+   * Manifest changes whose risk no template shows (diff/manifestRisks.ts): the SQL's
+   * statistics, the schema the rows live in, a tenant's status. Absent when there are none.
+   */
+  readonly manifestRisks?: readonly ManifestRisk[];
   /** The estimated monthly cost change and the capacity it uses (costLine.ts); absent when not computed. */
   readonly estimate?: DiffEstimate;
 }
@@ -247,7 +268,7 @@ export interface DiffEstimate {
 }
 
 /** Risks the risk table finds (diff/riskTable.ts), each with its AWS reference. */
-export type RiskKind = 'data-loss' | 'weakening' | 'interruption';
+export type RiskKind = 'data-loss' | 'weakening' | 'interruption' | 'broadening';
 
 /**
  * The kinds of change the --fail-on gate can refuse: one table with deploy's allows

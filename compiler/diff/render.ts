@@ -26,7 +26,7 @@ export const MAX_PATHS = 12;
 /** Longest value text and markdown show in full; longer ones are cut with an ellipsis (JSON has them whole). */
 const MAX_VALUE = 120;
 /** How a risk kind is marked in text and markdown. */
-const RISK_MARK: Record<RiskKind, string> = { 'data-loss': 'DATA LOSS', weakening: 'WEAKENS', interruption: 'INTERRUPTS' };
+const RISK_MARK: Record<RiskKind, string> = { 'data-loss': 'DATA LOSS', weakening: 'WEAKENS', interruption: 'INTERRUPTS', broadening: 'BROADENS' };
 const REPLACES = new Set(['replace', 'may-replace']);
 const REMOVES = new Set(['destroy', 'orphan']);
 
@@ -50,6 +50,8 @@ function allStacks(diff: EstateDiff): StackChange[] {
   return [...diff.tenants.flatMap((t) => (t.stack ? [t.stack] : [])), ...diff.estate];
 }
 
+const manifestCount = (diff: EstateDiff, kind: RiskKind) => (diff.manifestRisks ?? []).filter((m) => m.kind === kind).length;
+
 export function totals(diff: EstateDiff): Totals {
   const resources = allStacks(diff).flatMap((s) => s.resources);
   return {
@@ -59,11 +61,12 @@ export function totals(diff: EstateDiff): Totals {
     stacks: allStacks(diff).length,
     replacements: resources.filter((r) => REPLACES.has(r.impact)).length,
     removals: resources.filter((r) => REMOVES.has(r.impact)).length,
-    broadenings: allStacks(diff).reduce((n, s) => n + s.broadening.length, 0),
+    broadenings:
+      allStacks(diff).reduce((n, s) => n + s.broadening.length, 0) + resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'broadening').length, 0),
     stateful: resources.filter((r) => r.stateful && (REPLACES.has(r.impact) || REMOVES.has(r.impact))).length + diff.stranded.length,
-    dataLoss: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'data-loss').length, 0),
-    weakenings: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'weakening').length, 0),
-    interruptions: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'interruption').length, 0),
+    dataLoss: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'data-loss').length, 0) + manifestCount(diff, 'data-loss'),
+    weakenings: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'weakening').length, 0) + manifestCount(diff, 'weakening'),
+    interruptions: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'interruption').length, 0) + manifestCount(diff, 'interruption'),
     lifecycle: diff.lifecycle.length,
     restores: diff.restores.length,
   };
@@ -104,7 +107,7 @@ function resourceCounts(s: StackChange): string {
   if (replaced) parts.push(`${replaced} replaced`);
   if (stateful) parts.push(`${stateful} stateful at risk`);
   if (s.broadening.length) parts.push('permissions broadened');
-  for (const kind of ['data-loss', 'weakening', 'interruption'] as const) {
+  for (const kind of ['broadening', 'data-loss', 'weakening', 'interruption'] as const) {
     const n = s.resources.reduce((x, r) => x + r.risks.filter((k) => k.kind === kind).length, 0);
     if (n) parts.push(`${n} ${kind}`);
   }
@@ -144,6 +147,7 @@ export function tenantSummary(t: TenantChange): string {
   if (moves.length) facts.push(`moved: ${moves.join(', ')}`);
   if (t.stack) facts.push(resourceCounts(t.stack));
   if (t.files.length) facts.push(`${t.files.join(', ')} changed`);
+  if (t.notes.some((n) => n.startsWith('contacts '))) facts.push('contacts changed');
   return facts.join('; ') || 'changed';
 }
 
@@ -261,8 +265,21 @@ export function riskSummary(diff: EstateDiff): string[] {
   for (const t of diff.tenants) for (const r of t.stack?.resources ?? []) for (const k of r.risks) add(t.id, t.stack!.template, r, riskLine(k));
   for (const s of diff.estate) for (const r of s.resources) for (const k of r.risks) add(null, s.template, r, riskLine(k));
   const stranded = diff.stranded.map((x) => `${x.template} ${x.logicalId} (${x.type}): STATEFUL: ${x.reason}`);
+  // The same manifest change in many tenants is one line naming them, as above.
+  const manifest = new Map<string, { line: string; tenants: string[] }>();
+  for (const m of diff.manifestRisks ?? []) {
+    const line = `${m.tenant === null ? 'platform ' : ''}${m.field} ${m.from} → ${m.to}: ${RISK_MARK[m.kind]}: ${m.says} (${m.reference})`;
+    const g = manifest.get(line) ?? { line, tenants: [] };
+    if (m.tenant !== null) g.tenants.push(m.tenant);
+    manifest.set(line, g);
+  }
   return [
     ...stranded,
+    ...[...manifest.values()].map((g) =>
+      g.tenants.length === 0
+        ? g.line
+        : `${g.line} — ${g.tenants.length === 1 ? `tenant ${g.tenants[0]}` : `${g.tenants.length} tenants: ${g.tenants.join(', ')}`}`,
+    ),
     ...[...groups.values()].map((g) =>
       g.tenants.length === 0
         ? g.line
@@ -280,8 +297,12 @@ function gateLines(gate: GateResult | null): string[] {
   if (!gate) return [];
   const lines: string[] = [];
   const kinds = gate.kinds.join(',');
-  if (gate.blocking.length === 0)
+  if (gate.blocking.length === 0 && gate.unused.length === 0)
     lines.push(`--fail-on ${kinds}: passes${gate.allowed.length ? ` (${plural(gate.allowed.length, 'finding')} allowed by override)` : ''}`);
+  else if (gate.blocking.length === 0)
+    lines.push(
+      `--fail-on ${kinds}: ${plural(gate.unused.length, 'override')} ${gate.unused.length === 1 ? 'matches' : 'match'} no finding of this change and ${gate.unused.length === 1 ? 'blocks' : 'block'} it (remove each from the pull request's description: a stale allow would approve a later change unread)`,
+    );
   else
     lines.push(
       `--fail-on ${kinds}: ${plural(gate.blocking.length, 'finding')} ${gate.blocking.length === 1 ? 'blocks' : 'block'} this change (allow one with an override: "<kind> <target>: <reason>", the target tenant:<id>, tenant:<id>/<logicalId> or estate:<template>/<logicalId>)`,
@@ -293,7 +314,8 @@ function gateLines(gate: GateResult | null): string[] {
     byOverride.set(k, (byOverride.get(k) ?? 0) + 1);
   }
   for (const [k, n] of byOverride) lines.push(`  allowed by override "${k}" (${plural(n, 'finding')})`);
-  for (const o of gate.unused) lines.push(`  override "${formatAllow(o)}" matches nothing`);
+  for (const o of gate.unused)
+    lines.push(`  unused override: "tenantc-allow: ${formatAllow(o)}" matches no finding of this change: remove the line, or name what it allows`);
   return lines;
 }
 

@@ -31,6 +31,12 @@ export interface RiskEntry {
   readonly says: string;
   /** The AWS documentation that says so. */
   readonly reference: string;
+  /**
+   * The entry applies to the resource added to a stack that already exists too (its
+   * `before` value is null): a new trust is as wide as a changed one. Resources of a new
+   * stack are not matched (diffStack.ts): a new tenant trusts what its review reads.
+   */
+  readonly onAdd?: true;
 }
 
 // AWS documentation, each page once.
@@ -50,6 +56,9 @@ const REF = {
   listener: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-listener.html',
   webAcl: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wafv2-webacl.html',
   webAclDefault: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-wafv2-webacl-defaultaction.html',
+  identityProvider: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-userpoolidentityprovider.html',
+  userPoolClient: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-userpoolclient.html',
+  rateBasedStatement: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-wafv2-webacl-ratebasedstatement.html',
   tableRecovery: 'https://docs.aws.amazon.com/cdk/api/latest/docs/@aws-cdk_aws-dynamodb.CfnTable.PointInTimeRecoverySpecificationProperty.html',
 } as const;
 
@@ -117,6 +126,34 @@ function blockingRules(r: TemplateResource): string[] {
     .filter((rule) => !('Count' in obj(rule.Action)) && !('Count' in obj(rule.OverrideAction)))
     .map((rule) => String(rule.Name))
     .sort();
+}
+
+/** Elements of a list that `after` has and `before` (a list, unset or an absent resource) has not. */
+const gained = (before: unknown, after: unknown) => Array.isArray(after) && after.some((x) => !(Array.isArray(before) && before.some((y) => same(x, y))));
+/** A value that is new (the resource added) or different. */
+const setOrChanged = (before: unknown, after: unknown) => after !== undefined && !same(before, after);
+
+/**
+ * What a user pool trusts to vouch for a user: the identity provider's type and every
+ * detail that says where its assertions come from and who may issue them (SAML metadata
+ * URL or document; OIDC issuer, client id, endpoints), and how its claims become the
+ * user's attributes (a mapped `email` is who the user is to the app). The client secret
+ * is a dynamic reference, unchanged by a manifest, and stays out of the value shown.
+ */
+function providerTrust(r: TemplateResource) {
+  const { client_secret: _secret, ...details } = obj(props(r).ProviderDetails);
+  return { type: props(r).ProviderType, details, attributes: props(r).AttributeMapping, identifiers: props(r).IdpIdentifiers };
+}
+
+/** The highest request limit of a web ACL's rate-based rules that still block (undefined: none). */
+function rateLimit(r: TemplateResource): number | undefined {
+  const rules = props(r).Rules;
+  const limits = (Array.isArray(rules) ? rules : [])
+    .map(obj)
+    .filter((rule) => !('Count' in obj(rule.Action)))
+    .map((rule) => num(obj(obj(rule.Statement).RateBasedStatement).Limit))
+    .filter((n) => !Number.isNaN(n));
+  return limits.length ? Math.max(...limits) : undefined;
 }
 
 /** The risk table. One entry per fact, grouped by kind. */
@@ -351,6 +388,85 @@ export const RISK_TABLE: readonly RiskEntry[] = [
     reference: REF.webAclDefault,
   },
 
+  {
+    id: 'waf-rate-limit-raised',
+    kind: 'weakening',
+    types: ['AWS::WAFv2::WebACL'],
+    property: 'Rules[].Statement.RateBasedStatement.Limit',
+    value: rateLimit,
+    risky: (a, b) => a !== undefined && (b === undefined || num(b) > num(a)),
+    says: 'one client IP may send more requests before WAF blocks it (a flood, a credential-stuffing run or a scrape goes on longer)',
+    reference: REF.rateBasedStatement,
+  },
+
+  // ---- broadening: who is trusted to sign a user in, and where tokens may go ----
+  {
+    id: 'identity-provider-trust-changed',
+    kind: 'broadening',
+    types: ['AWS::Cognito::UserPoolIdentityProvider'],
+    property: 'ProviderType, ProviderDetails, AttributeMapping',
+    value: providerTrust,
+    risky: setOrChanged,
+    says: "the user pool trusts a new or different identity provider (issuer, metadata, client): whoever controls it can sign in as the tenant's users",
+    reference: REF.identityProvider,
+    onAdd: true,
+  },
+  {
+    id: 'client-callback-urls-gained',
+    kind: 'broadening',
+    types: ['AWS::Cognito::UserPoolClient'],
+    property: 'CallbackURLs',
+    value: (r) => props(r).CallbackURLs,
+    risky: gained,
+    says: 'Cognito sends authorization codes (and so sign-ins) to a new URL: whoever serves it receives them',
+    reference: REF.userPoolClient,
+    onAdd: true,
+  },
+  {
+    id: 'client-logout-urls-gained',
+    kind: 'broadening',
+    types: ['AWS::Cognito::UserPoolClient'],
+    property: 'LogoutURLs',
+    value: (r) => props(r).LogoutURLs,
+    risky: gained,
+    says: 'Cognito redirects signed-out users to a new URL (an open redirect from the sign-in domain if it is not the tenant’s)',
+    reference: REF.userPoolClient,
+    onAdd: true,
+  },
+  {
+    id: 'client-identity-providers-gained',
+    kind: 'broadening',
+    types: ['AWS::Cognito::UserPoolClient'],
+    property: 'SupportedIdentityProviders',
+    value: (r) => props(r).SupportedIdentityProviders,
+    risky: gained,
+    says: 'the app client accepts sign-ins from another identity provider',
+    reference: REF.userPoolClient,
+    onAdd: true,
+  },
+  {
+    id: 'client-oauth-flows-gained',
+    kind: 'broadening',
+    types: ['AWS::Cognito::UserPoolClient'],
+    property: 'AllowedOAuthFlows',
+    value: (r) => props(r).AllowedOAuthFlows,
+    risky: gained,
+    says: 'the app client issues tokens by another OAuth flow (implicit puts them in the URL; client_credentials needs no user)',
+    reference: REF.userPoolClient,
+    onAdd: true,
+  },
+  {
+    id: 'client-oauth-scopes-gained',
+    kind: 'broadening',
+    types: ['AWS::Cognito::UserPoolClient'],
+    property: 'AllowedOAuthScopes',
+    value: (r) => props(r).AllowedOAuthScopes,
+    risky: gained,
+    says: "the app client's tokens carry more scopes (aws.cognito.signin.user.admin lets a token change its user's attributes)",
+    reference: REF.userPoolClient,
+    onAdd: true,
+  },
+
   // ---- interruption: an update AWS documents as rebooting or interrupting ----
   {
     id: 'database-instance-class-changed',
@@ -426,13 +542,16 @@ export interface RiskMatch {
   readonly after: unknown;
 }
 
-/** Every entry a modified resource's change matches, in table order. */
-export function matchRisks(before: TemplateResource, after: TemplateResource, isStateful: (type: string) => boolean): RiskMatch[] {
+/**
+ * Every entry a resource's change matches, in table order. `before` null: the resource
+ * is added to a stack that exists, and only the entries marked `onAdd` apply.
+ */
+export function matchRisks(before: TemplateResource | null, after: TemplateResource, isStateful: (type: string) => boolean): RiskMatch[] {
   const out: RiskMatch[] = [];
   for (const entry of RISK_TABLE) {
     const applies = entry.types.includes(after.Type) || (entry.types.includes('*stateful*') && isStateful(after.Type));
-    if (!applies || before.Type !== after.Type) continue;
-    const a = entry.value(before);
+    if (!applies || (before === null ? !entry.onAdd : before.Type !== after.Type)) continue;
+    const a = before === null ? null : entry.value(before);
     const b = entry.value(after);
     if (!same(a, b) && entry.risky(a, b)) out.push({ entry, before: a, after: b });
   }

@@ -325,7 +325,7 @@ export type PlatformManifest = {
     readonly cloudFormationStacks?: number;
   };
   /**
-   * The security rule pack compile runs over every template it writes (README, "Security rule pack"). A finding fails the compile unless a suppression here accepts it, with its reason; `tenantc diff` shows suppressions added or removed.
+   * The security rule pack compile runs over every template it writes (docs/review.md, "Security rule pack"). A finding fails the compile unless a suppression here accepts it, with its reason; `tenantc diff` shows suppressions added or removed.
    */
   readonly review?: {
     /**
@@ -333,7 +333,7 @@ export type PlatformManifest = {
      */
     readonly suppressions?: readonly {
       /**
-       * Rule id (README, "Security rule pack").
+       * Rule id (docs/review.md, "Security rule pack").
        */
       readonly rule: string;
       /**
@@ -409,11 +409,11 @@ export type TenantManifest = {
      */
     readonly zone?: string;
     /**
-     * delegated and external only: true once `tenantc deploy` reported the certificate of the tenant's domain stage issued (its DNS is ready). Until then the tenant is provisioned but none of its host names is served, and nothing waits on its DNS. README, "Custom domains".
+     * delegated and external only: true once `tenantc deploy` reported the certificate of the tenant's domain stage issued (its DNS is ready). Until then the tenant is provisioned but none of its host names is served, and nothing waits on its DNS. docs/domains.md, "Custom domains".
      */
     readonly validated?: boolean;
     /**
-     * delegated and external only: the <name>.<apex> host the tenant was served at on platform DNS, kept while it moves to its own. Until `validated`, the tenant is served there exactly as before (its sign-in and assets hosts too); once validated, its own names take over and this host keeps forwarding to its app. Remove it once its users have moved. README, "Custom domains".
+     * delegated and external only: the <name>.<apex> host the tenant was served at on platform DNS, kept while it moves to its own. Until `validated`, the tenant is served there exactly as before (its sign-in and assets hosts too); once validated, its own names take over and this host keeps forwarding to its app. Remove it once its users have moved. docs/domains.md, "Custom domains".
      */
     readonly platformDomain?: string;
   };
@@ -552,7 +552,7 @@ export type TenantManifest = {
     readonly email: string;
   }[];
   /**
-   * Extra cost-allocation tags on the tenant's resources. Keys starting with `aws:` or `tenantc:` are reserved.
+   * Extra cost-allocation tags on the tenant's resources, after the platform's tags and before its tenant-id tag. Keys starting with `aws:` or `tenantc:` and the key `tenant-id` are reserved, in any case; a key the platform's tags use, or two keys differing only in case, are refused (rule tenant-tags). At most 20, so that with the platform's 20 and tenantc's own a resource stays under AWS's 50 tags.
    */
   readonly tags?: { readonly [key: string]: string };
 };

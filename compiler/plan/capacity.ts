@@ -1,4 +1,4 @@
-// The capacity model of the shared app fleet (README, "Capacity model").
+// The capacity model of the shared app fleet (docs/architecture.md, "Capacity model").
 //
 // floor = max(minInstances, ceil(seats on shared compute / usersPerInstance))
 // max   = max(floor, min(maxInstances, ceil(floor × (1 + headroom%))))

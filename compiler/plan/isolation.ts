@@ -7,12 +7,19 @@ import type { TagPair } from './manifestText.ts';
 export const TENANT_TAG_KEY = 'tenant-id';
 
 /**
- * The tag pairs of a tenant's resources: the platform's tags plus its tenant-id tag.
- * No manifest tag can be tenant-id (schema/strings.schema.json reserves it, in any
- * case, as IAM compares tag keys), so this one is the only one.
+ * The tag pairs of a tenant's resources: the platform's tags, the tenant's own (manifest
+ * `tags`), then its tenant-id tag. No manifest tag can be tenant-id or carry tenantc's
+ * prefixes (schema/strings.schema.json reserves them, in any case, as IAM compares tag
+ * keys), and no tenant tag can repeat a platform tag's key (rule tenant-tags): so
+ * tenant-id here is the only one, and the emitter's tags() stops the compile if a key
+ * ever comes twice (emit/cfn/template.ts). Count: at most 20 platform tags and 20
+ * tenant tags (the schemas' maxProperties) and tenantc's own (at most 3 on a resource:
+ * tenant-id, tenantc:compute or tenantc:fleet, Name) stay under the 50 user-created tags
+ * AWS allows per resource
+ * (https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html#tag-conventions).
  */
-export function tenantTagPairs(platformTags: readonly TagPair[], tenantId: string): TagPair[] {
-  return [...platformTags, [TENANT_TAG_KEY, tenantId]];
+export function tenantTagPairs(platformTags: readonly TagPair[], tenant: { readonly id: string; readonly tags: readonly TagPair[] }): TagPair[] {
+  return [...platformTags, ...tenant.tags, [TENANT_TAG_KEY, tenant.id]];
 }
 
 /**

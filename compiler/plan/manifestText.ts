@@ -1,6 +1,6 @@
 // A value a manifest's author wrote and the compiler passes on as it is (a display
 // name, a contact, a tag, a federation setting, an email, a description) is a
-// ManifestText in the plan, never a string. Its author may be an attacker (README,
+// ManifestText in the plan, never a string. Its author may be an attacker (docs/isolation.md,
 // "Proofs of isolation": the pull-request author), so:
 //   - TypeScript will not place it where a template, a SQL file or a handover file
 //     wants a string: it is not one;

@@ -314,7 +314,7 @@ export interface TenantPlan {
      * (dns.platformDomain): until its own DNS is ready, its stack serves that host and
      * its sign-in host exactly as on platform DNS (`servedOnPlatform`); once
      * ready, its own names take over and the platform host keeps forwarding to its app.
-     * So the move never leaves it dark while ACM waits (README, "Custom domains").
+     * So the move never leaves it dark while ACM waits (docs/domains.md, "Custom domains").
      */
     readonly platformDomain: string | null;
     /** Its stack serves its platform names (platform DNS, or a move not yet validated): records in the platform zone. */

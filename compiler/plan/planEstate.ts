@@ -111,7 +111,7 @@ export function planPlatform(m: PlatformManifest): PlatformPlan {
 /**
  * What a tenant's status (plan/status.ts, the one table) and its DNS mean for every
  * layer at once. Before a delegated or external tenant's DNS is ready (dnsReady false,
- * README "Custom domains"), none of its host names is served: no certificate in its
+ * docs/domains.md, "Custom domains"), none of its host names is served: no certificate in its
  * stack, no listener rule, no sign-in or assets host; everything else is provisioned.
  */
 export function servingFor(status: TenantPlan['status'], tier: TierPlan, dnsReady = true): ServingPlan {

@@ -8,7 +8,7 @@
 // which keeps 5,000 tenants within the time of a `validate`; test/status.test.ts
 // checks that this inventory is exactly what a full compile emits.
 //
-// The sharing rule (README, "Cost estimate"): a tenant pays for what its own stack holds
+// The sharing rule (docs/status.md, "Sharing rule"): a tenant pays for what its own stack holds
 // (its dedicated fleet and cache, user pool, secret, log group, alarms, metrics, hosted
 // zone), plus a share of each shared layer it uses, in proportion to its seats:
 //   - the shared fleet: the tenants whose seats it serves (active, on shared compute);

@@ -33,7 +33,7 @@ export interface AppDeps {
   readonly runtime: Pick<TenantRuntime, 'hostMap' | 'resolveTenant' | 'verifyTenantToken' | 'credentialsProvider' | 'tenantCache' | 'dataBucket'>;
   readonly db: Pick<Pool, 'connect'>;
   /**
-   * The tenant-context key (README, "Tenant context"): withTenant proves the request's
+   * The tenant-context key (docs/isolation.md, "Tenant context"): withTenant proves the request's
    * tenant to the database with it, so SQL run inside a request cannot name another.
    */
   readonly contextKey: string;

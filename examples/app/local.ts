@@ -125,7 +125,7 @@ export async function startLocalApp(options: LocalOptions): Promise<LocalApp> {
       await admin.query(readFileSync(APP_MIGRATION, 'utf8').replaceAll('"app"', ident(map.database.schema)));
       const gaps = (await admin.query(`SELECT object, problem FROM ${ident(map.database.schema)}.tenantc_rls_gaps()`)).rows;
       if (gaps.length) throw new Error(`the catalog check reports gaps after the app's migration: ${JSON.stringify(gaps)}`);
-      // The key the app proves its tenant with, read as the admin reads it (README, "Tenant context").
+      // The key the app proves its tenant with, read as the admin reads it (docs/isolation.md, "Tenant context").
       contextKey = (await admin.query<{ key: string }>(`SELECT ${ident(map.database.schema)}.tenantc_context_key() AS key`)).rows[0]!.key;
     } finally {
       await admin.end();

@@ -22,7 +22,7 @@ async function main(): Promise<number> {
   }
   if (!args.local) {
     process.stderr.write(
-      'npm run example: only --local is implemented here. In AWS the same app takes tenantRuntime() with the instance\'s credentials and FLEET (README, "Tenant context in application code").\n',
+      'npm run example: only --local is implemented here. In AWS the same app takes tenantRuntime() with the instance\'s credentials and FLEET (docs/isolation.md, "Tenant context in application code").\n',
     );
     return 2;
   }

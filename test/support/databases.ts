@@ -234,7 +234,7 @@ function pgliteClient(db: PGlite, becomeApp: () => Promise<void>, onDestroy: () 
   } as unknown as pg.PoolClient;
 }
 
-/** The database's tenant-context key, as the admin reads it (README, "Tenant context"). */
+/** The database's tenant-context key, as the admin reads it (docs/isolation.md, "Tenant context"). */
 export async function readContextKey(admin: Session): Promise<string> {
   const [row] = await admin.query<{ key: string }>('SELECT app.tenantc_context_key() AS key');
   return row!.key;

@@ -1,6 +1,6 @@
 // The shared app fleet: an Auto Scaling group of the platform's instance type in the
 // app subnets, from a hardened launch template (AWS no longer creates launch
-// configurations). Sizes come from the capacity model (plan/capacity.ts, README).
+// configurations). Sizes come from the capacity model (plan/capacity.ts, docs/architecture.md).
 import type { EstatePlan } from '../../plan/model.ts';
 import { COMPUTE_TAG_KEY, TENANT_TAG_KEY } from '../../plan/isolation.ts';
 import { renderTemplate } from '../render.ts';

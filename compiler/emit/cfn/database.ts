@@ -1,5 +1,5 @@
 // Aurora PostgreSQL: one cluster shared by every tenant, isolated by Row-Level
-// Security (out/sql/, README "Row-Level Security"). Storage, snapshots and the
+// Security (out/sql/, docs/isolation.md, "Row-Level Security"). Storage, snapshots and the
 // master secret are encrypted with the database key; the master password is managed
 // by RDS in Secrets Manager and never appears in a template.
 import type { EstatePlan } from '../../plan/model.ts';

@@ -73,7 +73,7 @@ export function emitGroupTemplate(
     }
     resources[tenant.names.stack] = {
       Type: 'AWS::CloudFormation::Stack',
-      Properties: { TemplateURL: templateUrl(key), Parameters: values, Tags: tags(tenantTagPairs(plan.platform.tags, tenant.id)) },
+      Properties: { TemplateURL: templateUrl(key), Parameters: values, Tags: tags(tenantTagPairs(plan.platform.tags, tenant)) },
     };
   }
   const shared = (Object.keys(SHARED_PARAMETERS) as SharedParameter[]).filter((n) => sharedUsed.has(n));

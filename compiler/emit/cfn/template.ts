@@ -112,14 +112,31 @@ export function templateText(value: ManifestText): string {
 
 const tagText = (v: string | ManifestText): string => (typeof v === 'string' ? v : templateText(v));
 
+/**
+ * Tag pairs as text, each key once in any case. A key twice would fail a Tags list, and
+ * in a tag map the later value would silently win: were a manifest's tag ever to reach
+ * here named like tenantc's own (tenant-id, which every isolation condition reads), it
+ * would replace the tenant's id. The schema and rule tenant-tags refuse such a manifest;
+ * this stops the compile as a bug of tenantc if one gets through.
+ */
+function tagTexts(pairs: readonly TagPair[]): [string, string][] {
+  const seen = new Set<string>();
+  return pairs.map(([key, value]) => {
+    const k = tagText(key);
+    if (seen.has(k.toLowerCase())) throw new Error(`internal: tag key "${k}" twice on one resource: validation was bypassed`);
+    seen.add(k.toLowerCase());
+    return [k, tagText(value)];
+  });
+}
+
 /** Tags as a list of Key/Value (most resource types). */
 export function tags(pairs: readonly TagPair[]): { Key: string; Value: string }[] {
-  return pairs.map(([key, value]) => ({ Key: tagText(key), Value: tagText(value) }));
+  return tagTexts(pairs).map(([Key, Value]) => ({ Key, Value }));
 }
 
 /** Tags as a map (Cognito user pools, SSM parameters, DynamoDB's tags are a list), in the pairs' order. */
 export function tagMap(pairs: readonly TagPair[]): Record<string, string> {
-  return Object.fromEntries(pairs.map(([key, value]) => [tagText(key), tagText(value)]));
+  return Object.fromEntries(tagTexts(pairs));
 }
 
 /** Tags of an Auto Scaling group, each propagated to the instances it launches. */

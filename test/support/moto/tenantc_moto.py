@@ -2,7 +2,7 @@
 
 Stock moto fails on the compiled estate before its first nested stack. Each patch below
 closes one gap between moto's CloudFormation and the real service, and says which; the
-README ("What the moto run proves") lists them and what the run therefore cannot prove.
+docs/deploy.md ("What the moto run proves") lists them and what the run therefore cannot prove.
 Nothing here changes what tenantc sends: the patches only make moto answer like AWS.
 """
 

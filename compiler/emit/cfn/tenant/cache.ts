@@ -26,7 +26,7 @@ export function emitTenantCache(plan: PlatformScope, t: TenantPlan, params: Stac
         Engine: p.cache.engine,
         AccessString: tenantCacheAccessString(t.id, t.serving.credentials),
         AuthenticationMode: { Type: 'iam' },
-        Tags: tags(tenantTagPairs(p.tags, t.id)),
+        Tags: tags(tenantTagPairs(p.tags, t)),
       },
     },
   };
@@ -39,7 +39,7 @@ export function emitTenantCache(plan: PlatformScope, t: TenantPlan, params: Stac
         GroupDescription: `Dedicated cache of tenant ${t.id}: 6379 from its own fleet only`,
         VpcId: params.ref('VpcId'),
         SecurityGroupEgress: [NO_EGRESS],
-        Tags: tags(tenantTagPairs(p.tags, t.id)),
+        Tags: tags(tenantTagPairs(p.tags, t)),
       },
     },
     tenantCacheFromFleetIngress: {
@@ -70,7 +70,7 @@ export function emitTenantCache(plan: PlatformScope, t: TenantPlan, params: Stac
         UserGroupId: name,
         Engine: p.cache.engine,
         UserIds: [params.ref('DisabledDefaultCacheUserId'), ref(TENANT_CACHE_USER)],
-        Tags: tags(tenantTagPairs(p.tags, t.id)),
+        Tags: tags(tenantTagPairs(p.tags, t)),
       },
     },
     [TENANT_CACHE_CLUSTER]: {
@@ -86,7 +86,7 @@ export function emitTenantCache(plan: PlatformScope, t: TenantPlan, params: Stac
           kmsKey: params.ref('DatabaseKeyArn'),
         }),
         UserGroupIds: [ref('tenantCacheUserGroup')],
-        Tags: tags(tenantTagPairs(p.tags, t.id)),
+        Tags: tags(tenantTagPairs(p.tags, t)),
       },
     },
     ...Object.fromEntries(

@@ -22,7 +22,7 @@ export function emitTenantCdn(plan: PlatformScope, t: TenantPlan, params: StackP
           Enabled: t.serving.assets,
           Parameters: [{ Name: TENANT_ID_PARAMETER, Value: t.id }],
           Customizations: { Certificate: { Arn: params.ref('UserContentCertificateArn') } },
-          Tags: tags(tenantTagPairs(plan.platform.tags, t.id)),
+          Tags: tags(tenantTagPairs(plan.platform.tags, t)),
         },
       },
     },

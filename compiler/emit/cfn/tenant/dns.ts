@@ -87,7 +87,7 @@ export function certificate(
       ValidationMethod: 'DNS',
       ...(zone ? { DomainValidationOptions: names.map((name) => ({ DomainName: name, HostedZoneId: zone })) } : {}),
       KeyAlgorithm: 'EC_prime256v1',
-      Tags: tags(tenantTagPairs(plan.platform.tags, t.id)),
+      Tags: tags(tenantTagPairs(plan.platform.tags, t)),
     },
   };
 }

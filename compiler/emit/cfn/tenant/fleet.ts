@@ -33,7 +33,7 @@ export function emitTenantFleet(plan: PlatformScope, t: TenantPlan, params: Stac
           // Its HTTPS egress is the dedicated-fleet group's, which it also joins
           // (securityGroups.ts); its own adds only its cache, where it has one.
           SecurityGroupEgress: [NO_EGRESS],
-          Tags: tags(tenantTagPairs(p.tags, t.id)),
+          Tags: tags(tenantTagPairs(p.tags, t)),
         },
       },
       tenantFleetFromAlbIngress: {
@@ -69,7 +69,7 @@ export function emitTenantFleet(plan: PlatformScope, t: TenantPlan, params: Stac
             }).split(STACK_ID_SLOT),
             userDataValues: [ref('AWS::StackId')],
             imageId: p.app.ami,
-            tags: tenantTagPairs(p.tags, t.id),
+            tags: tenantTagPairs(p.tags, t),
           }),
         },
       },
@@ -99,7 +99,7 @@ export function emitTenantFleet(plan: PlatformScope, t: TenantPlan, params: Stac
           HealthCheckGracePeriod: 300,
           MetricsCollection: [{ Granularity: '1Minute' }],
           NotificationConfigurations: [{ TopicARN: params.ref('AlarmTopicArn'), NotificationTypes: ASG_NOTIFICATION_TYPES }],
-          Tags: propagatedTags([...tenantTagPairs(p.tags, t.id), ['Name', t.names.fleet]]),
+          Tags: propagatedTags([...tenantTagPairs(p.tags, t), ['Name', t.names.fleet]]),
         },
       },
       tenantCpuScalingPolicy: {

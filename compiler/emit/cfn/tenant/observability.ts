@@ -35,7 +35,7 @@ export function emitTenantObservability(plan: PlatformScope, t: TenantPlan, para
       Type: 'AWS::Logs::LogGroup',
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
-      Properties: { LogGroupName: name, RetentionInDays: t.logRetentionDays, KmsKeyId: params.ref('LogsKeyArn'), Tags: tags(tenantTagPairs(p.tags, t.id)) },
+      Properties: { LogGroupName: name, RetentionInDays: t.logRetentionDays, KmsKeyId: params.ref('LogsKeyArn'), Tags: tags(tenantTagPairs(p.tags, t)) },
     },
   };
   for (const [id, slug, query] of TENANT_QUERIES) {

@@ -26,7 +26,7 @@ export const SUSPENDED_PAGE = '<!doctype html><title>Suspended</title><h1>This w
 export function emitTenantRouting(plan: PlatformScope, t: TenantPlan, params: StackParameters): LayerOutput {
   const r: Resources = {};
   const dedicated = t.serving.fleet !== null;
-  if (dedicated) r[TENANT_TARGET_GROUP] = appTargetGroup(plan, params.ref('VpcId'), tenantTagPairs(plan.platform.tags, t.id));
+  if (dedicated) r[TENANT_TARGET_GROUP] = appTargetGroup(plan, params.ref('VpcId'), tenantTagPairs(plan.platform.tags, t));
   if (t.serving.routing === 'none') return { resources: r };
   const action =
     t.serving.routing === 'suspended-page'

@@ -256,7 +256,7 @@ SET LOCAL ROLE "tessera_registrar";
 
 -- The tenant-context key: 32 random bytes (two version-4 UUIDs, PostgreSQL's strong
 -- random source; 244 random bits), made once, readable by the registrar only. The
--- application holds a copy (tenantc_context_key(), README "Tenant context") and proves
+-- application holds a copy (tenantc_context_key(), docs/isolation.md, "Tenant context") and proves
 -- the tenant it sets with HMAC-SHA-256(key, tenant id). The HMAC's inner and outer
 -- padded keys are kept with it, so a policy computes two SHA-256 and nothing else.
 -- Rotation: tenantc_rotate_context_key() makes a new current key and keeps the

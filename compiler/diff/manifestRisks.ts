@@ -1,0 +1,118 @@
+// Risks a template diff cannot show: manifest changes whose effect lives in the SQL, in
+// what a status means, or in the data a name points at. Like the risk table
+// (riskTable.ts), which change is which kind is data: one entry per fact, with the
+// documentation that says so, tested entry by entry (test/manifestRisks.test.ts).
+import type { EstatePlan, TenantPlan } from '../plan/model.ts';
+import type { ManifestRisk, RiskKind } from './model.ts';
+
+interface EntryBase {
+  /** Stable id, kebab-case. */
+  readonly id: string;
+  readonly kind: RiskKind;
+  /** The manifest field as its author writes it. */
+  readonly field: string;
+  readonly risky: (before: unknown, after: unknown) => boolean;
+  readonly says: string;
+  /** The documentation that says so (PostgreSQL's for SQL; README for what a status means). */
+  readonly reference: string;
+}
+
+/** A field of the platform manifest; allowed as `estate:platform/<target>`. */
+export interface PlatformEntry extends EntryBase {
+  readonly scope: 'platform';
+  /** The allow target's logical-id part (alphanumeric, allow.ts): `databaseTenantStatistics`. */
+  readonly target: string;
+  readonly value: (p: EstatePlan['platform']) => unknown;
+}
+
+/** A field of a tenant's manifest; allowed as `tenant:<id>`. */
+export interface TenantEntry extends EntryBase {
+  readonly scope: 'tenant';
+  readonly value: (t: TenantPlan) => unknown;
+}
+
+export type ManifestRiskEntry = PlatformEntry | TenantEntry;
+
+const REF = {
+  plannerStats: 'https://www.postgresql.org/docs/current/planner-stats.html',
+  schemas: 'https://www.postgresql.org/docs/current/ddl-schemas.html',
+  lifecycle: 'README.md#tenant-lifecycle',
+} as const;
+
+export const MANIFEST_RISK_TABLE: readonly ManifestRiskEntry[] = [
+  {
+    id: 'tenant-statistics-shared',
+    scope: 'platform',
+    kind: 'weakening',
+    field: 'database.tenantStatistics',
+    target: 'databaseTenantStatistics',
+    value: (p) => p.database.tenantStatistics,
+    risky: (a, b) => a === 'private' && b === 'shared',
+    says: "the planner keeps statistics on tenant_id: any tenant's EXPLAIN estimates tell how many rows every other tenant has",
+    reference: REF.plannerStats,
+  },
+  {
+    id: 'database-schema-renamed',
+    scope: 'platform',
+    kind: 'data-loss',
+    field: 'database.schema',
+    target: 'databaseSchema',
+    value: (p) => p.database.schema,
+    risky: (a, b) => a !== undefined && a !== b,
+    says: 'the migration creates the tenant tables and the registry empty in the new schema and the app reads only that one: every tenant row stays behind in the old schema, unread',
+    reference: REF.schemas,
+  },
+  {
+    id: 'tenant-suspended-or-offboarded',
+    scope: 'tenant',
+    kind: 'interruption',
+    field: 'status',
+    value: (t) => t.status,
+    risky: (a, b) => a === 'active' && (b === 'suspended' || b === 'offboarded'),
+    says: "the tenant's users lose the service: its hosts answer 403 (suspended) or are no longer routed (offboarded), and sign-in is refused",
+    reference: REF.lifecycle,
+  },
+  {
+    id: 'tenant-offboarded',
+    scope: 'tenant',
+    kind: 'interruption',
+    field: 'status',
+    value: (t) => t.status,
+    risky: (a, b) => a === 'suspended' && b === 'offboarded',
+    says: "the suspended tenant's credentials are switched off and its fleet scaled to zero; deleting its file next removes it for good",
+    reference: REF.lifecycle,
+  },
+];
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Every entry the change from `base` to `head` matches: platform entries first, then tenants by id. */
+export function manifestRisks(base: EstatePlan | null, head: EstatePlan | null): ManifestRisk[] {
+  if (!base || !head) return [];
+  const out: ManifestRisk[] = [];
+  const at = (e: ManifestRiskEntry, tenant: string | null, a: unknown, b: unknown) => {
+    if (same(a, b) || !e.risky(a, b)) return;
+    out.push({
+      kind: e.kind,
+      rule: e.id,
+      tenant,
+      field: e.field,
+      target: e.scope === 'platform' ? e.target : null,
+      from: JSON.stringify(a),
+      to: JSON.stringify(b),
+      says: e.says,
+      reference: e.reference,
+    });
+  };
+  for (const e of MANIFEST_RISK_TABLE) if (e.scope === 'platform') at(e, null, e.value(base.platform), e.value(head.platform));
+  const before = new Map(base.tenants.map((t) => [t.id, t]));
+  for (const t of [...head.tenants].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))) {
+    const a = before.get(t.id);
+    if (!a) continue;
+    for (const e of MANIFEST_RISK_TABLE) if (e.scope === 'tenant') at(e, t.id, e.value(a), e.value(t));
+  }
+  return out;
+}
+
+/** The template-like name a platform risk is allowed by: `estate:platform/<target>`. */
+export const PLATFORM_TEMPLATE = 'platform';
