@@ -1,7 +1,7 @@
 // compile(): load → validate → plan → emit (reviewed by the rule pack) → write. Each
 // stage is a function of the previous stage's data; only loadSources (reading) and
 // writeOutput / writeLockFile (writing) touch the file system.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.ts';
 import { emitEstate } from './emit/emitEstate.ts';
 import type { OutputFile } from './emit/output.ts';
@@ -26,7 +26,6 @@ import { tenantFile } from './emit/cfn/tenant/tenantStack.ts';
 import { digests as reuseDigests, type TenantReuse } from './emit/reuse.ts';
 import type { TemplateReview } from './review/gate.ts';
 import {
-  CACHE_FILE,
   type CacheLine,
   type CheckedFile,
   cachedTenant,
@@ -36,6 +35,8 @@ import {
   previousFile,
   readCompileCache,
   serializeCompileCache,
+  statOf,
+  writeCompileCache,
 } from './write/compileCache.ts';
 
 export interface Loaded {
@@ -133,7 +134,7 @@ export interface ReuseSource {
   /** The previous output's cache, already authenticated; null for none. */
   readonly cache: CompileCache | null;
   /** The previous output's file `path` when its bytes hash to `sha256`, else null. */
-  readonly previous: (path: string, sha256: string) => CheckedFile | null;
+  readonly previous: (path: string, sha256: string, identity?: string) => CheckedFile | null;
 }
 
 export type CompileResult =
@@ -177,10 +178,11 @@ function tenantReuse(source: ReuseSource, plan: EstatePlan, rules: readonly Secu
       if (entry.templates.length !== paths.length || entry.templates.some((x, i) => x.path !== paths[i])) return null;
       const { shared, shard } = entry.parameters;
       if (!shared.every((n) => Object.hasOwn(SHARED_PARAMETERS, n)) || !shard.every((n) => Object.hasOwn(SHARD_PARAMETERS, n))) return null;
-      const checked = entry.templates.map((x) => source.previous(x.path, x.sha256));
+      const identities = line.stats?.split(',') ?? [];
+      const checked = entry.templates.map((x, i) => source.previous(x.path, x.sha256, identities[i]));
       if (checked.some((b) => b === null)) return null;
       if (!gate.replay(entry.templates)) return null;
-      next.set(t.id, line);
+      next.set(t.id, { digest: line.digest, text: line.text, paths });
       reused++;
       return {
         templates: entry.templates.map((x, i) => ({
@@ -246,10 +248,17 @@ export async function compile(tenantsDir: string, outDir: string, options: Compi
   const build = options.build === undefined ? BUILD_ID : options.build;
   const key = build === null ? null : options.cacheKey === undefined ? machineCacheKey() : options.cacheKey;
   const reuse: ReuseSource | undefined =
-    build !== null && key !== null ? { build, cache: readCompileCache(out, key), previous: (path, sha256) => previousFile(out, path, sha256) } : undefined;
+    build !== null && key !== null
+      ? { build, cache: readCompileCache(out, key), previous: (path, sha256, identity) => previousFile(out, path, sha256, identity) }
+      : undefined;
   const result = compileSources(tenantsDir, loadSources(tenantsDir, cwd), { ...options, ...(reuse ? { reuse } : {}) });
   if (!result.ok) return result;
-  const hidden = result.cache && key ? [{ path: CACHE_FILE, content: serializeCompileCache(result.cache, key) }] : [];
-  const written = await writeOutput(out, result.files, hidden);
+  const written = await writeOutput(out, result.files);
+  // After the output is in place, so that each file's recorded identity is final.
+  if (result.cache && key)
+    writeCompileCache(
+      out,
+      serializeCompileCache(result.cache, key, (path) => statOf(join(out, path))),
+    );
   return { ...result, lockChanged: writeLockFile(resolve(cwd, tenantsDir), result.lock), written };
 }

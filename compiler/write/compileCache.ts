@@ -15,7 +15,7 @@
 // Anything else, and any error reading, means a fresh emit of that tenant: the cache
 // can make a compile faster, never different.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { TemplateReview } from '../review/gate.ts';
@@ -42,6 +42,10 @@ export interface CachedTenant {
 export interface CacheLine {
   readonly digest: string;
   readonly text: string;
+  /** Its template files' paths, in order (known once the entry is parsed or made). */
+  readonly paths?: readonly string[];
+  /** As read from the file: each template file's identity after that compile (statOf), comma-separated. */
+  readonly stats?: string;
 }
 
 export interface CompileCache {
@@ -49,7 +53,28 @@ export interface CompileCache {
   readonly tenants: ReadonlyMap<string, CacheLine>;
 }
 
-export const cacheLine = (digest: string, entry: CachedTenant): CacheLine => ({ digest, text: JSON.stringify(entry) });
+export const cacheLine = (digest: string, entry: CachedTenant): CacheLine => ({
+  digest,
+  text: JSON.stringify(entry),
+  paths: entry.templates.map((t) => t.path),
+});
+
+/**
+ * A file's identity as the file system keeps it: inode, size, and modification and
+ * change times in nanoseconds; null unless a plain file with no other name. Any write
+ * changes the change time, which no tool can set back (git's index trusts the same),
+ * so a file whose identity is the one recorded right after the compile wrote it still
+ * holds those bytes, and is not read again to be hashed.
+ */
+export function statOf(path: string): string | null {
+  try {
+    const st = lstatSync(path, { bigint: true });
+    if (!st.isFile() || st.nlink !== 1n) return null;
+    return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * The key cache files are authenticated with: 32 random bytes in
@@ -92,11 +117,16 @@ const mac = (key: Buffer, body: string) => createHmac('sha256', key).update(body
 
 /**
  * The cache file's text: its MAC (hex), a line break, then the body: the format's name
- * on a line, then a line per tenant, `<id> <digest> <entry JSON>` (tab-separated).
+ * on a line, then a line per tenant, `<id> <digest> <file identities> <entry JSON>`
+ * (tab-separated). `identity` gives each template file's statOf() as the output holds
+ * it now (written after the output, so the identities are final).
  */
-export function serializeCompileCache(cache: CompileCache, key: Buffer): string {
+export function serializeCompileCache(cache: CompileCache, key: Buffer, identity: (path: string) => string | null = () => null): string {
   let body = `${FORMAT}\n`;
-  for (const [id, line] of cache.tenants) body += `${id}\t${line.digest}\t${line.text}\n`;
+  for (const [id, line] of cache.tenants) {
+    const ids = (line.paths ?? []).map(identity);
+    body += `${id}\t${line.digest}\t${ids.every((x) => x !== null) ? ids.join(',') : ''}\t${line.text}\n`;
+  }
   return `${mac(key, body)}\n${body}`;
 }
 
@@ -115,9 +145,9 @@ export function parseCompileCache(text: string, key: Buffer): CompileCache | nul
   if (lines[0] !== FORMAT || lines.at(-1) !== '') return null;
   const tenants = new Map<string, CacheLine>();
   for (const line of lines.slice(1, -1)) {
-    const [id, digest, entry, ...rest] = line.split('\t');
-    if (id === undefined || !isHex64(digest) || entry === undefined || rest.length > 0 || tenants.has(id)) return null;
-    tenants.set(id, { digest, text: entry });
+    const [id, digest, stats, entry, ...rest] = line.split('\t');
+    if (id === undefined || !isHex64(digest) || stats === undefined || entry === undefined || rest.length > 0 || tenants.has(id)) return null;
+    tenants.set(id, { digest, text: entry, stats });
   }
   return { tenants };
 }
@@ -136,6 +166,20 @@ export function cachedTenant(line: CacheLine): CachedTenant | null {
     return entry as unknown as CachedTenant;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Writes the cache into the output directory (whole: a sibling file renamed over it).
+ * A cache that cannot be written costs the next compile its speed, nothing else.
+ */
+export function writeCompileCache(outDir: string, text: string): void {
+  const tmp = join(outDir, `${CACHE_FILE}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, join(outDir, CACHE_FILE));
+  } catch {
+    rmSync(tmp, { force: true });
   }
 }
 
@@ -162,19 +206,21 @@ export interface CheckedFile {
  * The previous output's file `path` when its bytes hash to `sha256`, else null. Only a
  * plain file with no other name, under real directories (no symlink), is read; `path`
  * is one the compile itself names (tenants/<id>.template.json), never one taken from
- * the cache. The bytes are not kept: the writer links the file, and only what needs
- * the text reads it again (CheckedFile.read).
+ * the cache. A file whose identity (statOf) is the one recorded is not read; the
+ * bytes are not kept either way: the writer links the file, and only what needs the
+ * text reads it again (CheckedFile.read).
  */
-export function previousFile(outDir: string, path: string, sha256: string): CheckedFile | null {
+export function previousFile(outDir: string, path: string, sha256: string, recorded?: string): CheckedFile | null {
   const full = join(outDir, path);
   const hashOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
   try {
     const parts = path.split('/');
     for (let i = 0; i < parts.length; i++) if (!lstatSync(join(outDir, ...parts.slice(0, i))).isDirectory()) return null;
-    const st = lstatSync(full);
     // A file with a second name could change through it: not reused (as writeOutput.ts).
-    if (!st.isFile() || st.nlink !== 1) return null;
-    if (hashOf(readFileSync(full)) !== sha256) return null;
+    const identity = statOf(full);
+    if (identity === null) return null;
+    // Unchanged since the compile that recorded it: its bytes are the recorded ones.
+    if (identity !== recorded && hashOf(readFileSync(full)) !== sha256) return null;
   } catch {
     return null;
   }

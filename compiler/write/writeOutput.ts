@@ -31,11 +31,7 @@ export interface WriteSummary {
   readonly kept: number;
 }
 
-/**
- * `hidden`: files of tenantc's own beside the output (the compile cache), written with
- * it but not counted.
- */
-export async function writeOutput(outDir: string, files: readonly OutputFile[], hidden: readonly OutputFile[] = []): Promise<WriteSummary> {
+export async function writeOutput(outDir: string, files: readonly OutputFile[]): Promise<WriteSummary> {
   const hadOld = existsSync(outDir);
   if (hadOld) {
     if (!statSync(outDir).isDirectory()) throw new OutputDirectoryError(`${outDir}: exists and is not a directory`);
@@ -84,7 +80,6 @@ export async function writeOutput(outDir: string, files: readonly OutputFile[], 
       }
     };
     await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, files.length) }, worker));
-    for (const file of hidden) writeFileSync(join(staging, file.path), file.content);
     if (hadOld) renameSync(outDir, retired);
     try {
       renameSync(staging, outDir);
