@@ -6,7 +6,10 @@
 // 5,000 tenants <= 5 s, peak RSS <= 400 MB, cost linear in the number of tenants;
 // validate --locked within 1.5x validate; a one-tenant diff on 500 tenants within 2x one
 // compile; status on 5,000 tenants within 1.5x one validate (it validates, then estimates
-// and renders).
+// and renders). Against the floor (bench/floor.mjs: JSON.stringify + write of the same
+// output objects in one Node process), measured in the same run, interleaved: a first
+// compile within 2x of it at 500 tenants and 1.5x at 5,000, and a recompile after a
+// one-tenant edit at 5,000 within half a first compile (issue 23 item 9).
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +31,15 @@ const DIFF_TARGET_FACTOR = 2;
  */
 const LOCKED_TARGET_FACTOR = 1.5;
 const GNU_TIME = '/usr/bin/time';
+/** The floor (issue 23): JSON.stringify and write of the same output objects, one Node process. */
+const FLOOR = join(ROOT, 'bench', 'floor.mjs');
+/** First compile within this factor of the floor, whole process (issue 23 item 9). */
+const FLOOR_TARGET: Record<number, number> = { 500: 2, 5000: 1.5 };
+/** A recompile after a one-tenant edit at 5,000 tenants: at most half a first compile. */
+const RECOMPILE_TARGET_SIZE = 5000;
+const RECOMPILE_TARGET_FACTOR = 0.5;
+/** Interleaved repetitions of floor, first compile and recompile (medians and ranges printed). */
+const REPS = Number(process.env.BENCH_REPS ?? 5);
 /** tenantc status on 5,000 tenants: within STATUS_FACTOR times one validate (whole process). */
 const STATUS_TARGET_SIZE = 5000;
 const STATUS_FACTOR = 1.5;
@@ -50,16 +62,17 @@ function renameTenant(dir: string, i: number): void {
   );
 }
 
-function runWhole(args: string[], cwd = ROOT): Whole {
+/** `args` of tenantc (or, `cli` false, of node itself), whole process. */
+function runWhole(args: string[], cwd = ROOT, cli = true): Whole {
   // Start each run with no dirty pages left by the previous one, so that its figure
   // holds its own writes, not the writeback of an earlier run.
   spawnSync('sync');
-  const cli = join(ROOT, 'bin', 'tenantc.mjs');
+  if (cli) args = [join(ROOT, 'bin', 'tenantc.mjs'), ...args];
   const useTime = existsSync(GNU_TIME);
   const t0 = process.hrtime.bigint();
   const r = useTime
-    ? spawnSync(GNU_TIME, ['-f', '%e %M', process.execPath, cli, ...args], { encoding: 'utf8', cwd, maxBuffer: 256 * 2 ** 20 })
-    : spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd, maxBuffer: 256 * 2 ** 20 });
+    ? spawnSync(GNU_TIME, ['-f', '%e %M', process.execPath, ...args], { encoding: 'utf8', cwd, maxBuffer: 256 * 2 ** 20 })
+    : spawnSync(process.execPath, args, { encoding: 'utf8', cwd, maxBuffer: 256 * 2 ** 20 });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   let peakRssMb: number | null = null;
   if (useTime) {
@@ -121,8 +134,8 @@ try {
     stagesBySize[size] = report.stages;
     console.log(`output: ${report.files} files, ${(report.bytes / 2 ** 20).toFixed(1)} MB`);
 
-    // Median of three runs of each: one run's figure swings by a third with disk
-    // writeback (compile writes 8 MB at 500 tenants, 80 MB at 5,000).
+    // Medians of several runs of each: one run's figure swings by a third with disk
+    // writeback (compile writes 9.7 MB at 500 tenants, 95 MB at 5,000).
     //  - first compile: into an --out that does not exist (a clean clone, CI);
     //  - recompile: into the previous output after one tenant's manifest changed (a
     //    pull request, the edit-compile loop): unchanged files are carried over.
@@ -130,9 +143,10 @@ try {
     // journal) creating inodes right after deleting thousands costs seconds of kernel
     // time, which would measure the previous run's cleanup, not this run.
     let failed = 0;
+    const medianOf = (runs: Whole[]): Whole => [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)]!;
     const median = (runs: Whole[]): Whole => {
       failed += runs.filter((r) => r.status !== 0).length;
-      return [...runs].sort((a, b) => a.seconds - b.seconds)[1]!;
+      return medianOf(runs);
     };
     const v = median([0, 1, 2].map(() => runWhole(['validate', '--tenants', dir])));
     // tenantc status does validate's work (it needs a valid plan) plus the estimate and
@@ -144,23 +158,64 @@ try {
       `status --format html (median of 3): ${st.seconds.toFixed(2)} s (${st.peakRssMb?.toFixed(0) ?? '?'} MB), ${(st.seconds / v.seconds).toFixed(2)}x one validate${size === STATUS_TARGET_SIZE ? `; target <= ${STATUS_FACTOR}x: ${statusOk ? 'met' : 'MISSED'}` : ''}`,
     );
     const out = (i: number) => join(work, `out-${size}-${i}`);
-    const first = median([0, 1, 2].map((i) => runWhole(['compile', '--tenants', dir, '--out', out(i)])));
-    // The first compile wrote the estate's lock: from here on it is up to date, as in a
-    // pull request that changes no placement. validate reads the lock too now.
+    // A first compile writes the estate's lock (from here on it is up to date, as in a
+    // pull request that changes no placement) and the output the floor writes again.
+    const warm = runWhole(['compile', '--tenants', dir, '--out', join(work, `out-${size}-warm`)]);
+    if (warm.status !== 0) failed++;
+    const snapshot = join(work, `floor-${size}.json`);
+    const snap = spawnSync(process.execPath, [FLOOR, 'snapshot', snapshot, join(work, `out-${size}-warm`)], { encoding: 'utf8' });
+    if (snap.status !== 0) throw new Error(snap.stderr);
+    // Interleaved, REPS times: the floor, a first compile (into an --out that does not
+    // exist: a clean clone, CI), then one tenant edited and a recompile into the first
+    // rep's output (its cache and files: a pull request, the edit-compile loop). Each
+    // ratio compares runs made moments apart, so a load that comes and goes (other
+    // processes on the machine) weighs on both sides of it.
+    const floors: Whole[] = [];
+    const firsts: Whole[] = [];
+    const agains: Whole[] = [];
+    for (let i = 0; i < REPS; i++) {
+      floors.push(runWhole([FLOOR, 'write', snapshot, join(work, `floor-${size}-${i}`)], ROOT, false));
+      firsts.push(runWhole(['compile', '--tenants', dir, '--out', out(i)]));
+      renameTenant(dir, i);
+      agains.push(runWhole(['compile', '--tenants', dir, '--out', out(0)]));
+    }
+    failed += [...floors, ...firsts, ...agains].filter((r) => r.status !== 0).length;
+    const first = medianOf(firsts);
+    const again = medianOf(agains);
+    const floor = medianOf(floors);
     const withLock = median([0, 1, 2].map(() => runWhole(['validate', '--tenants', dir])));
     const locked = median([0, 1, 2].map(() => runWhole(['validate', '--locked', '--tenants', dir])));
-    const again = median(
-      [0, 1, 2].map((i) => {
-        renameTenant(dir, i);
-        return runWhole(['compile', '--tenants', dir, '--out', out(0)]);
-      }),
-    );
     const total = v.seconds + Math.max(first.seconds, again.seconds);
     const peak = Math.max(v.peakRssMb ?? 0, first.peakRssMb ?? 0, again.peakRssMb ?? 0);
     perTenant[size] = (first.seconds * 1000) / size;
     const mb = (w: Whole) => `${w.peakRssMb?.toFixed(0) ?? '?'} MB`;
     console.log(
       `whole process (median of 3): validate ${v.seconds.toFixed(2)} s (${mb(v)}; with the lock ${withLock.seconds.toFixed(2)} s, --locked ${locked.seconds.toFixed(2)} s), first compile ${first.seconds.toFixed(2)} s (${mb(first)}), recompile after one edit ${again.seconds.toFixed(2)} s (${mb(again)}; ${again.summary})`,
+    );
+    const ratios = (a: Whole[], b: Whole[]) => a.map((r, i) => r.seconds / b[i]!.seconds);
+    const spread = (xs: number[]) => {
+      const sorted = [...xs].sort((x, y) => x - y);
+      return `${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)}x (${sorted[0]!.toFixed(2)}-${sorted.at(-1)!.toFixed(2)})`;
+    };
+    const secs = (runs: Whole[]) => {
+      const xs = runs.map((r) => r.seconds).sort((x, y) => x - y);
+      return `${xs[Math.floor(xs.length / 2)]!.toFixed(2)} s (${xs[0]!.toFixed(2)}-${xs.at(-1)!.toFixed(2)})`;
+    };
+    const firstRatio = ratios(firsts, floors);
+    const againRatio = ratios(agains, firsts);
+    const middle = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+    console.log(`against the floor (JSON.stringify + write of the same output, one process; median and range of ${REPS} interleaved runs):`);
+    console.log(`  floor ${secs(floors)}, first compile ${secs(firsts)}, recompile after one edit ${secs(agains)}`);
+    const floorTarget = FLOOR_TARGET[size];
+    const firstOk = floorTarget === undefined || middle(firstRatio) <= floorTarget;
+    if (!firstOk) missed++;
+    console.log(
+      `  first compile / floor: ${spread(firstRatio)}${floorTarget === undefined ? '' : `; target <= ${floorTarget}x: ${firstOk ? 'met' : 'MISSED'}`}`,
+    );
+    const againOk = size !== RECOMPILE_TARGET_SIZE || middle(againRatio) <= RECOMPILE_TARGET_FACTOR;
+    if (!againOk) missed++;
+    console.log(
+      `  recompile / first compile: ${spread(againRatio)}; recompile / floor: ${spread(ratios(agains, floors))}${size === RECOMPILE_TARGET_SIZE ? `; target <= ${RECOMPILE_TARGET_FACTOR}x: ${againOk ? 'met' : 'MISSED'}` : ''}`,
     );
     const lockedOk = locked.seconds <= LOCKED_TARGET_FACTOR * withLock.seconds;
     if (!lockedOk) missed++;

@@ -62,7 +62,7 @@ every problem, writes nothing and leaves DIR exactly as it was.`,
       const templates = result.files.filter((f) => f.path.endsWith('.template.json')).length;
       const sql = result.files.filter((f) => f.path.startsWith('sql/')).length;
       io.stdout.write(
-        `compiled ${result.plan.tenants.length} tenants of ${result.plan.platform.name} into ${out}/: ${templates} template${templates === 1 ? '' : 's'}, ${sql} SQL file${sql === 1 ? '' : 's'} (${result.written.written} written, ${result.written.kept} unchanged)\n`,
+        `compiled ${result.plan.tenants.length} tenants of ${result.plan.platform.name} into ${out}/: ${templates} template${templates === 1 ? '' : 's'}, ${sql} SQL file${sql === 1 ? '' : 's'} (${result.written.written} written, ${result.written.kept} unchanged${result.reused ? `; ${result.reused} tenants' templates reused` : ''})\n`,
       );
       const suppressed = result.review.suppressed.length;
       if (suppressed)

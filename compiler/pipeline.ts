@@ -1,7 +1,7 @@
 // compile(): load → validate → plan → emit (reviewed by the rule pack) → write. Each
 // stage is a function of the previous stage's data; only loadSources (reading) and
 // writeOutput / writeLockFile (writing) touch the file system.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.ts';
 import { emitEstate } from './emit/emitEstate.ts';
 import type { OutputFile } from './emit/output.ts';
@@ -19,6 +19,25 @@ import type { SecurityRule } from './review/rule.ts';
 import { validateEstate, type ValidatedEstate } from './validate/validateEstate.ts';
 import { lockDrift, lockOf, writeLockFile } from './write/lockFile.ts';
 import { type WriteSummary, writeOutput } from './write/writeOutput.ts';
+import { BUILD_ID } from './buildId.ts';
+import { domainStageFile } from './emit/cfn/domainStage.ts';
+import { SHARD_PARAMETERS, SHARED_PARAMETERS } from './emit/cfn/stackParameters.ts';
+import { tenantFile } from './emit/cfn/tenant/tenantStack.ts';
+import { digests as reuseDigests, type TenantReuse } from './emit/reuse.ts';
+import type { TemplateReview } from './review/gate.ts';
+import {
+  type CacheLine,
+  type CheckedFile,
+  cachedTenant,
+  cacheLine,
+  type CompileCache,
+  machineCacheKey,
+  previousFile,
+  readCompileCache,
+  serializeCompileCache,
+  statOf,
+  writeCompileCache,
+} from './write/compileCache.ts';
 
 export interface Loaded {
   readonly sources: readonly SourceFile[];
@@ -98,11 +117,101 @@ export interface CompileOptions extends CheckOptions {
   readonly cwd?: string;
   /** The rules the gate applies: the pack by default (tests add rules that must fail). */
   readonly securityRules?: readonly SecurityRule[];
+  /** Reuse of unchanged tenants' templates (emit/reuse.ts); absent: every tenant is emitted afresh. */
+  readonly reuse?: ReuseSource;
+  /**
+   * compile() only: the build whose templates may be reused (default: this build's id,
+   * none when run from the sources) and the key cache files are authenticated with
+   * (default: this machine's, write/compileCache.ts). null for either: no reuse.
+   */
+  readonly build?: string | null;
+  readonly cacheKey?: Buffer | null;
+}
+
+export interface ReuseSource {
+  /** This compiler's build (compiler/buildId.ts): part of every tenant's digest. */
+  readonly build: string;
+  /** The previous output's cache, already authenticated; null for none. */
+  readonly cache: CompileCache | null;
+  /** The previous output's file `path` when its bytes hash to `sha256`, else null. */
+  readonly previous: (path: string, sha256: string, identity?: string) => CheckedFile | null;
 }
 
 export type CompileResult =
-  | { readonly ok: true; readonly plan: EstatePlan; readonly files: readonly OutputFile[]; readonly lock: string; readonly review: ReviewResult }
+  | {
+      readonly ok: true;
+      readonly plan: EstatePlan;
+      readonly files: readonly OutputFile[];
+      readonly lock: string;
+      readonly review: ReviewResult;
+      /** What the next compile may reuse; null without options.reuse. */
+      readonly cache: CompileCache | null;
+      /** Tenants whose templates were reused. */
+      readonly reused: number;
+    }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+
+/**
+ * Template reuse for one compile: each tenant's digest, the earlier compile's entry
+ * when it matches and its files check out (their review records replayed into `gate`),
+ * and the cache entries of this compile.
+ */
+function tenantReuse(source: ReuseSource, plan: EstatePlan, rules: readonly SecurityRule[], gate: ReviewGate) {
+  const digestOf = reuseDigests(
+    source.build,
+    rules.map((r) => r.id),
+    plan,
+  );
+  const digests = new Map<string, string>();
+  const next = new Map<string, CacheLine>();
+  let reused = 0;
+  const reuse: TenantReuse<TemplateReview> = {
+    lookup(t) {
+      const digest = digestOf.tenant(t);
+      digests.set(t.id, digest);
+      const line = source.cache?.tenants.get(t.id);
+      if (!line || line.digest !== digest) return null;
+      const entry = cachedTenant(line);
+      if (!entry) return null;
+      // The paths are this compile's own names for the tenant's files, never the cache's.
+      const paths = [tenantFile(t.id), ...(t.dns.mode === 'platform' ? [] : [domainStageFile(t.id)])];
+      if (entry.templates.length !== paths.length || entry.templates.some((x, i) => x.path !== paths[i])) return null;
+      const { shared, shard } = entry.parameters;
+      if (!shared.every((n) => Object.hasOwn(SHARED_PARAMETERS, n)) || !shard.every((n) => Object.hasOwn(SHARD_PARAMETERS, n))) return null;
+      const identities = line.stats?.split(',') ?? [];
+      const checked = entry.templates.map((x, i) => source.previous(x.path, x.sha256, identities[i]));
+      if (checked.some((b) => b === null)) return null;
+      if (!gate.replay(entry.templates)) return null;
+      next.set(t.id, { digest: line.digest, text: line.text, paths });
+      reused++;
+      return {
+        templates: entry.templates.map((x, i) => ({
+          // The text is read only if something asks for it: the writer links the file.
+          file: {
+            path: x.path,
+            previous: checked[i]!.at,
+            get content() {
+              return checked[i]!.read();
+            },
+          },
+          review: x.review,
+          sha256: x.sha256,
+        })),
+        parameters: entry.parameters,
+      };
+    },
+    emitted(t, emitted) {
+      next.set(
+        t.id,
+        cacheLine(digests.get(t.id)!, {
+          templates: emitted.templates.map((x) => ({ path: x.file.path, sha256: x.sha256!, review: x.review })),
+          parameters: emitted.parameters,
+        }),
+      );
+    },
+  };
+  return { reuse, cache: (): CompileCache => ({ tenants: next }), reused: () => reused };
+}
 
 /**
  * The pure part of compile: manifests in memory → output files in memory. The rule
@@ -114,13 +223,14 @@ export function compileSources(dir: string, loaded: Loaded, options: CompileOpti
   if (!checked.ok) return checked;
   const rules = options.securityRules ?? SECURITY_RULES;
   const gate = new ReviewGate(rules, checked.plan.platform.suppressions);
-  const files = emitEstate(checked.plan, (path, template) => gate.review(path, template));
+  const reuse = options.reuse ? tenantReuse(options.reuse, checked.plan, rules, gate) : null;
+  const files = emitEstate(checked.plan, (path, template, text) => gate.review(path, template, text), reuse?.reuse);
   const review = gate.result();
   const problems = reviewDiagnostics(checked.estate, review, rules);
   if (problems.length) return { ok: false, diagnostics: sortDiagnostics(problems) };
   files.push({ path: REVIEW_FILE, content: reviewRecord(checked.plan, review, rules) });
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { ok: true, plan: checked.plan, files, lock: checked.lock, review };
+  return { ok: true, plan: checked.plan, files, lock: checked.lock, review, cache: reuse?.cache() ?? null, reused: reuse?.reused() ?? 0 };
 }
 
 export type WrittenResult =
@@ -134,8 +244,21 @@ export type WrittenResult =
  */
 export async function compile(tenantsDir: string, outDir: string, options: CompileOptions = {}): Promise<WrittenResult> {
   const cwd = options.cwd ?? process.cwd();
-  const result = compileSources(tenantsDir, loadSources(tenantsDir, cwd), options);
+  const out = resolve(cwd, outDir);
+  const build = options.build === undefined ? BUILD_ID : options.build;
+  const key = build === null ? null : options.cacheKey === undefined ? machineCacheKey() : options.cacheKey;
+  const reuse: ReuseSource | undefined =
+    build !== null && key !== null
+      ? { build, cache: readCompileCache(out, key), previous: (path, sha256, identity) => previousFile(out, path, sha256, identity) }
+      : undefined;
+  const result = compileSources(tenantsDir, loadSources(tenantsDir, cwd), { ...options, ...(reuse ? { reuse } : {}) });
   if (!result.ok) return result;
-  const written = await writeOutput(resolve(cwd, outDir), result.files);
+  const written = await writeOutput(out, result.files);
+  // After the output is in place, so that each file's recorded identity is final.
+  if (result.cache && key)
+    writeCompileCache(
+      out,
+      serializeCompileCache(result.cache, key, (path) => statOf(join(out, path))),
+    );
   return { ...result, lockChanged: writeLockFile(resolve(cwd, tenantsDir), result.lock), written };
 }

@@ -10,6 +10,7 @@
 //
 // DIR/build-meta.json lists the packages the built code imports at run time, which
 // test/dependencies.test.ts compares with package.json's dependencies.
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { join, relative, resolve } from 'node:path';
@@ -144,34 +145,56 @@ builds.push(
   }),
 );
 
-builds.push(
-  await build({
-    ...common,
-    metafile: true,
-    entryPoints: { tenantc: 'cli/main.ts' },
-    outdir: out,
-    outExtension: { '.js': '.mjs' },
-    // What a command imports lazily (deploy, diff) is a chunk of its own, loaded when
-    // that command runs: compile never loads the AWS SDK.
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
-    // Packages are bundled too: resolving and loading yaml's, Handlebars' and ajv's
-    // module trees file by file cost 50 ms of every start. The AWS SDK stays in
-    // node_modules (deploy's chunks import it). The CLI never imports cloudformation-diff
-    // (only the worker does); external, an accidental import fails.
-    external: ['@aws-cdk/*', '@aws-sdk/*'],
-    plugins: [
-      {
-        name: 'precompiled-validators-templates-and-worker-url',
-        setup(b) {
-          b.onResolve({ filter: /\/compileValidators\.ts$/ }, () => ({ path: validatorsFile }));
-          b.onResolve({ filter: /\/templateSpecs\.ts$/ }, () => ({ path: specsFile }));
-          b.onResolve({ filter: /\/stackWorkerUrl\.ts$/ }, () => ({ path: workerUrlFile }));
-        },
+// The build's identity (compiler/buildId.ts): a compile reuses a tenant's templates only
+// from a compile of this very build. esbuild writes a placeholder of the id's length;
+// the id is then the SHA-256 of the CLI's output files with the placeholder in, written
+// over it (same length, so the source maps stay true). Any change to bundled code, a
+// package's included, changes it.
+const BUILD_ID_PLACEHOLDER = 'tenantc-build-id-placeholder-'.padEnd(64, '0');
+const cliBuild = await build({
+  ...common,
+  metafile: true,
+  define: { __TENANTC_BUILD_ID__: JSON.stringify(BUILD_ID_PLACEHOLDER) },
+  entryPoints: { tenantc: 'cli/main.ts' },
+  outdir: out,
+  outExtension: { '.js': '.mjs' },
+  // What a command imports lazily (deploy, diff) is a chunk of its own, loaded when
+  // that command runs: compile never loads the AWS SDK.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  // Packages are bundled too: resolving and loading yaml's, Handlebars' and ajv's
+  // module trees file by file cost 50 ms of every start. The AWS SDK stays in
+  // node_modules (deploy's chunks import it). The CLI never imports cloudformation-diff
+  // (only the worker does); external, an accidental import fails.
+  external: ['@aws-cdk/*', '@aws-sdk/*'],
+  plugins: [
+    {
+      name: 'precompiled-validators-templates-and-worker-url',
+      setup(b) {
+        b.onResolve({ filter: /\/compileValidators\.ts$/ }, () => ({ path: validatorsFile }));
+        b.onResolve({ filter: /\/templateSpecs\.ts$/ }, () => ({ path: specsFile }));
+        b.onResolve({ filter: /\/stackWorkerUrl\.ts$/ }, () => ({ path: workerUrlFile }));
       },
-    ],
-  }),
-);
+    },
+  ],
+});
+builds.push(cliBuild);
+{
+  const outputs = Object.keys(cliBuild.metafile?.outputs ?? {})
+    .filter((f) => f.endsWith('.mjs'))
+    .sort();
+  const hash = createHash('sha256');
+  for (const f of outputs)
+    hash
+      .update(`${f}\0`)
+      .update(readFileSync(join(root, f)))
+      .update('\0');
+  const id = hash.digest('hex');
+  for (const f of outputs) {
+    const text = readFileSync(join(root, f), 'utf8');
+    if (text.includes(BUILD_ID_PLACEHOLDER)) writeFileSync(join(root, f), text.split(BUILD_ID_PLACEHOLDER).join(id));
+  }
+}
 
 // tenantc/runtime, the application's tenant context (docs/isolation.md, "Tenant context
 // in application code"). aws-jwt-verify is a dependency, left external so the application's

@@ -271,11 +271,13 @@ M('only the five writers read a manifest value raw', () => {
   const files = (readdirSync(join(ROOT, 'compiler'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
   const readers = files.filter((f) => /ManifestText\.rawText\(/.test(readFileSync(join(ROOT, 'compiler', f), 'utf8'))).map((f) => `compiler/${f}`);
   // templateText, handoverText, sqlLiteral and shellQuote, reportText (one line, for status and the diff), and the
-  // placement lock's quoted strings (an offboarded or removed tenant's identity).
+  // placement lock's quoted strings (an offboarded or removed tenant's identity); and the digest of a tenant's
+  // plan that template reuse compares (emit/reuse.ts: the text reaches a hash, never an output).
   assert.equal(readers.sort(), [
     'compiler/emit/cfn/template.ts',
     'compiler/emit/handover.ts',
     'compiler/emit/render.ts',
+    'compiler/emit/reuse.ts',
     'compiler/plan/manifestText.ts',
     'compiler/write/lockFile.ts',
   ]);

@@ -3,7 +3,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { reviewTemplates, SECURITY_RULES } from '../compiler/review/index.ts';
-import type { Template, TemplateResource } from '../compiler/review/rule.ts';
+import type { Finding, Template, TemplateResource } from '../compiler/review/rule.ts';
+import { ReviewGate } from '../compiler/review/gate.ts';
 import { bucketsPrivate } from '../compiler/review/rules/bucketsPrivate.ts';
 import { encryptedAtRest } from '../compiler/review/rules/encryptedAtRest.ts';
 import { imdsV2Required } from '../compiler/review/rules/imdsV2Required.ts';
@@ -28,8 +29,23 @@ import { isolationEstate } from './support/isolationEstate.ts';
 
 const R = suite('security rules');
 const t = (resources: Record<string, TemplateResource>): Template => ({ Resources: resources });
-const verdicts = (rule: (typeof SECURITY_RULES)[number], tpl: Template) =>
-  rule.check(tpl, 'x', new Map()).map((f) => `${f.resource}:${f.compliant ? 'ok' : 'bad'}`);
+/**
+ * The gate runs a rule only on templates holding one of its declared `types` (rule.ts):
+ * a finding on a resource of another type would go unseen there. Every rule test checks it.
+ */
+function outsideTypes(rule: (typeof SECURITY_RULES)[number], tpl: Template, findings: readonly Finding[]): string[] {
+  const types = rule.types;
+  if (!types) return [];
+  return findings.filter((f) => !types.includes(tpl.Resources[f.resource]?.Type ?? '')).map((f) => `${rule.id} found on ${f.resource}, not of its types`);
+}
+function assertTypesCover(rule: (typeof SECURITY_RULES)[number], tpl: Template, findings: readonly Finding[]): void {
+  assert.equal(outsideTypes(rule, tpl, findings), []);
+}
+const verdicts = (rule: (typeof SECURITY_RULES)[number], tpl: Template) => {
+  const findings = rule.check(tpl, 'x', new Map());
+  assertTypesCover(rule, tpl, findings);
+  return findings.map((f) => `${f.resource}:${f.compliant ? 'ok' : 'bad'}`);
+};
 
 R('E101 no open ingress', () => {
   const open = (port: number) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, CidrIp: '0.0.0.0/0' });
@@ -456,6 +472,24 @@ R('every template of the isolation estate (the sample, a prefix id, an identity 
       findings.some((f) => f.rule === rule.id),
       `${rule.id} applied to nothing`,
     );
+});
+
+R('the type index skips only what finds nothing: the gate with and without it reviews the isolation estate alike', () => {
+  const c = isolationEstate();
+  const templates = c.files.filter((f) => f.path.endsWith('.template.json')).map((f) => [f.path, JSON.parse(f.content) as Template, f.content] as const);
+  const review = (rules: typeof SECURITY_RULES) => {
+    const gate = new ReviewGate(rules, c.plan.platform.suppressions);
+    for (const [path, template, text] of templates) gate.review(path, template, text);
+    const r = gate.result();
+    return { violations: r.violations, suppressed: r.suppressed, checked: [...r.checked].sort() };
+  };
+  const unindexed = SECURITY_RULES.map((r) => ({ ...r, types: undefined }));
+  assert.equal(review(SECURITY_RULES), review(unindexed));
+  for (const [, template] of templates) for (const rule of SECURITY_RULES) assertTypesCover(rule, template, rule.check(template, 'x', new Map()));
+  // Mutation: E301 declaring one type too few gives findings the gate never asks for.
+  const narrowed = { ...SECURITY_RULES.find((r) => r.id === 'E301')!, types: ['AWS::S3::Bucket'] };
+  const root = templates.find(([p]) => p === 'root.template.json')![1];
+  assert.ok(outsideTypes(narrowed, root, narrowed.check(root, 'x', new Map())).length > 0, 'the narrowed declaration is caught');
 });
 
 R("mutation: AmazonSSMManagedInstanceCore back on any compiled role (the pooled fleet's, the database monitoring role, a premium tenant's) fails E402", () => {

@@ -1,12 +1,14 @@
 // Emit stage: plan → the files of the output tree. Pure. Children are emitted before
 // parents because a parent names each child by the hash of its content.
+import { createHash } from 'node:crypto';
 import { compareStrings } from '../diagnostics.ts';
 import type { EstatePlan, TenantPlan } from '../plan/model.ts';
 import { serializeCompactJson, serializeJson } from './serialize.ts';
 import { ASSETS_FILE, ASSETS_FORMAT, RUNTIME_HOSTS_FILE, type AssetsManifest, type DomainStageTemplate, type NestedTemplate } from '../outputFormat.ts';
 import { domainStageFile, emitDomainStageTemplate } from './cfn/domainStage.ts';
 import { albShardFile, emitAlbShardTemplate } from './cfn/albShard.ts';
-import { assetKey } from './cfn/assets.ts';
+import { assetKey, assetKeyOfDigest } from './cfn/assets.ts';
+import type { EmittedTenant, TenantReuse, TenantTemplate } from './reuse.ts';
 import { cacheShardFile, emitCacheShardTemplate } from './cfn/cache.ts';
 import { emitGroupTemplate, groupFile, type TenantAsset } from './cfn/group.ts';
 import { emitRootTemplate, ROOT_TEMPLATE_FILE, type NestedKeys } from './cfn/root.ts';
@@ -26,19 +28,22 @@ const tenantFacts = (t: TenantPlan) => ({
   ...(t.lifecycle.restoredFrom ? { restoredFrom: t.lifecycle.restoredFrom } : {}),
 });
 
-/** Sees every template as it is emitted, before it is serialized (the review gate). */
-export type TemplateVisitor = (path: string, template: CfnTemplate) => void;
+/**
+ * Sees every template as it is emitted, with the text it is written as (the review
+ * gate); what it returns of a tenant's template is kept with it for reuse (reuse.ts).
+ */
+export type TemplateVisitor<R = void> = (path: string, template: CfnTemplate, text: string) => R;
 
-export function emitEstate(plan: EstatePlan, visit: TemplateVisitor = () => undefined): OutputFile[] {
+export function emitEstate<R = void>(plan: EstatePlan, visit: TemplateVisitor<R> = () => undefined as R, reuse?: TenantReuse<R>): OutputFile[] {
   const files: OutputFile[] = [];
   const nested: NestedTemplate[] = [];
   /** Adds a nested template; `stack` is its logical-id path from the root. */
-  const add = (path: string, template: CfnTemplate, serialize: (t: CfnTemplate) => string, stack: string, tenant?: TenantPlan) => {
-    visit(path, template);
+  const add = (path: string, template: CfnTemplate, serialize: (t: CfnTemplate) => string, stack: string) => {
     const content = serialize(template);
+    visit(path, template, content);
     files.push({ path, content });
     const key = assetKey(content);
-    nested.push({ file: path, key, stack, ...(tenant ? tenantFacts(tenant) : {}) });
+    nested.push({ file: path, key, stack });
     return key;
   };
 
@@ -47,22 +52,44 @@ export function emitEstate(plan: EstatePlan, visit: TemplateVisitor = () => unde
   // group that lists it, and each group stack holds exactly the tenants it lists.
   const groupOf = new Map(plan.groups.flatMap((g) => g.tenants.map((id) => [id, g] as const)));
   const assets = new Map<string, TenantAsset>();
+  /** A tenant's templates, emitted and reviewed: what reuse.ts keeps of a tenant. */
+  const emitTenant = (t: TenantPlan): EmittedTenant<R> => {
+    const { template, parameters } = emitTenantTemplate(plan, t);
+    // Tenant templates are most of the output: compact JSON keeps the tree small.
+    const path = tenantFile(t.id);
+    const content = serializeCompactJson(template);
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+    const templates: TenantTemplate<R>[] = [{ file: { path, content }, review: visit(path, template, content), sha256: sha256(content) }];
+    if (t.dns.mode !== 'platform') {
+      const stagePath = domainStageFile(t.id);
+      const stage = emitDomainStageTemplate(plan, t);
+      const stageText = serializeJson(stage);
+      templates.push({ file: { path: stagePath, content: stageText }, review: visit(stagePath, stage, stageText), sha256: sha256(stageText) });
+    }
+    return { templates, parameters: { shared: parameters.shared, shard: parameters.shard } };
+  };
   for (const t of plan.tenants) {
     const group = groupOf.get(t.id);
     if (!group) throw new Error(`internal: tenant ${t.id} is in none of the plan's groups`);
-    const { template, parameters } = emitTenantTemplate(plan, t);
-    // Tenant templates are most of the output: compact JSON keeps the tree small.
-    const tenantStack = `${group.stack}/${t.names.stack}`;
-    const key = add(tenantFile(t.id), template, serializeCompactJson, tenantStack, t);
-    if (t.dns.mode !== 'platform') {
-      const path = domainStageFile(t.id);
-      const stage = emitDomainStageTemplate(plan, t);
-      visit(path, stage);
-      const content = serializeJson(stage);
-      files.push({ path, content });
-      domains.push({ file: path, key: assetKey(content), tenant: t.id, mode: t.dns.mode, tenantStack, attached: t.dns.ready });
+    let emitted = reuse?.lookup(t) ?? null;
+    if (!emitted) {
+      emitted = emitTenant(t);
+      reuse?.emitted(t, emitted);
     }
-    assets.set(t.id, { tenant: t, key, parameters });
+    const [stack, stage] = emitted.templates;
+    if (!stack || stack.file.path !== tenantFile(t.id) || (t.dns.mode !== 'platform') !== (stage !== undefined) || emitted.templates.length > 2)
+      throw new Error(`internal: the templates of tenant ${t.id} are not its stack's and its domain stage's`);
+    const tenantStack = `${group.stack}/${t.names.stack}`;
+    files.push(stack.file);
+    const key = stack.sha256 ? assetKeyOfDigest(stack.sha256) : assetKey(stack.file.content);
+    nested.push({ file: stack.file.path, key, stack: tenantStack, ...tenantFacts(t) });
+    if (stage && t.dns.mode !== 'platform') {
+      if (stage.file.path !== domainStageFile(t.id)) throw new Error(`internal: tenant ${t.id}'s domain stage is not at ${domainStageFile(t.id)}`);
+      files.push(stage.file);
+      const stageKey = stage.sha256 ? assetKeyOfDigest(stage.sha256) : assetKey(stage.file.content);
+      domains.push({ file: stage.file.path, key: stageKey, tenant: t.id, mode: t.dns.mode, tenantStack, attached: t.dns.ready });
+    }
+    assets.set(t.id, { tenant: t, key, parameters: emitted.parameters });
     if (t.dns.mode !== 'platform') files.push({ path: `dns/${t.id}.txt`, content: dnsInstructions(t) });
     const idp = federationHandover(t);
     if (idp) files.push({ path: `idp/${t.id}.txt`, content: idp });
@@ -79,8 +106,8 @@ export function emitEstate(plan: EstatePlan, visit: TemplateVisitor = () => unde
     })),
   };
   const rootTemplate = emitRootTemplate(plan, keys);
-  visit(ROOT_TEMPLATE_FILE, rootTemplate);
   const root = serializeJson(rootTemplate);
+  visit(ROOT_TEMPLATE_FILE, rootTemplate, root);
   files.push({ path: ROOT_TEMPLATE_FILE, content: root });
   files.push(...emitSql(plan));
   files.push({ path: RUNTIME_HOSTS_FILE, content: serializeJson(planRuntimeHostMap(plan)) });

@@ -411,3 +411,11 @@ export interface EstatePlan {
   /** Sorted by id (byte order), whatever the order the files were read in. */
   readonly tenants: readonly TenantPlan[];
 }
+
+/**
+ * What the emitters of one tenant's templates may read of the estate's plan besides the
+ * tenant's own: the platform, nothing of other tenants. A compile reuses a tenant's
+ * templates when the digest of exactly these (and of the tenant) is unchanged
+ * (emit/reuse.ts); TypeScript holds the emitters to it.
+ */
+export type PlatformScope = Pick<EstatePlan, 'platform'>;

@@ -337,8 +337,23 @@ export function planEstate(
     return { ...t, placement: p, lifecycle, names: tenantNames(platform.name, t.id, p.cacheCluster, lifecycle.incarnation) };
   });
   const albShards: AlbShardPlan[] = placement.albShards.map((index) => ({ index, stack: albShardStackId(index) }));
+  // Members by cluster and by group in one pass each (a filter per group was quadratic:
+  // half a second of a 5,000-tenant compile), in the tenants' order as before.
+  const membersBy = (key: (t: TenantPlan) => number | null) => {
+    const by = new Map<number, TenantPlan[]>();
+    for (const t of tenants) {
+      const k = key(t);
+      if (k === null) continue;
+      const list = by.get(k);
+      if (list) list.push(t);
+      else by.set(k, [t]);
+    }
+    return (index: number) => by.get(index) ?? [];
+  };
+  const inCluster = membersBy((t) => t.placement.cacheCluster);
+  const inGroup = membersBy((t) => t.placement.group);
   const cacheClusters: CacheClusterPlan[] = placement.cacheClusters.map((index) => {
-    const members = tenants.filter((t) => t.placement.cacheCluster === index);
+    const members = inCluster(index);
     return {
       index,
       stack: cacheShardStackId(index),
@@ -349,7 +364,7 @@ export function planEstate(
     };
   });
   const groups: GroupPlan[] = placement.groups.map((index) => {
-    const members = tenants.filter((t) => t.placement.group === index);
+    const members = inGroup(index);
     return {
       index,
       stack: groupStackId(index),

@@ -35,6 +35,19 @@ export function suppressionMatches(s: SuppressionPlan, f: Finding): boolean {
   return s.rule === f.rule && (s.resource === '*' || s.resource === f.resource) && templatePatternMatches(s.template, f.template);
 }
 
+/**
+ * What the gate saw of one template, rule by rule in the pack's order, as JSON data: a
+ * compile that reuses the template (emit/reuse.ts) replays it instead of reviewing the
+ * template again. A rule that compares templates keeps its facts, which are compared
+ * again (against this compile's other templates); any other rule keeps its
+ * non-compliant findings and its count of compliant ones. A rule that did not apply is
+ * absent.
+ */
+export type TemplateReview = readonly RuleReview[];
+export type RuleReview =
+  | { readonly rule: string; readonly facts: unknown }
+  | { readonly rule: string; readonly compliant: number; readonly findings?: readonly Finding[] };
+
 /** Collects findings template by template, so the caller never holds every template at once. */
 export class ReviewGate {
   readonly #rules: readonly SecurityRule[];
@@ -51,20 +64,88 @@ export class ReviewGate {
     this.#suppressions = suppressions;
   }
 
-  review(path: string, template: Template): void {
+  #seenOf(rule: SecurityRule): Map<string, unknown> {
+    let seen = this.#seen.get(rule.id);
+    if (!seen) this.#seen.set(rule.id, (seen = new Map()));
+    return seen;
+  }
+
+  /** Counts and judges one finding; returns whether it was compliant. */
+  #judge(rule: SecurityRule, f: Finding): boolean {
+    this.#checked.set(f.rule, (this.#checked.get(f.rule) ?? 0) + 1);
+    if (f.compliant) return true;
+    // Whether a suppression may accept it is the rule's to say (E701: never), decided here only.
+    const s = rule.suppressible === false ? undefined : this.#suppressions.find((x) => suppressionMatches(x, f));
+    if (s) {
+      this.#used.add(s.index);
+      this.#suppressed.push({ finding: f, suppression: s });
+    } else this.#violations.push(f);
+    return false;
+  }
+
+  /**
+   * Reviews one template; `text`, when given, is the template as it will be written
+   * (rules may read it to rule a template out). Returns what a later compile replays.
+   */
+  review(path: string, template: Template, text?: string): TemplateReview {
+    const types = new Set<string>();
+    for (const id in template.Resources) types.add(template.Resources[id]!.Type);
+    const record: RuleReview[] = [];
     for (const rule of this.#rules) {
-      let seen = this.#seen.get(rule.id);
-      if (!seen) this.#seen.set(rule.id, (seen = new Map()));
-      for (const f of rule.check(template, path, seen)) {
-        this.#checked.set(f.rule, (this.#checked.get(f.rule) ?? 0) + 1);
-        if (f.compliant) continue;
-        const s = rule.suppressible === false ? undefined : this.#suppressions.find((x) => suppressionMatches(x, f));
-        if (s) {
-          this.#used.add(s.index);
-          this.#suppressed.push({ finding: f, suppression: s });
-        } else this.#violations.push(f);
+      // A rule of a few resource types runs only where one of them is (rule.ts `types`).
+      if (rule.types && !rule.types.some((t) => types.has(t))) continue;
+      if (rule.comparing) {
+        const facts = rule.comparing.facts(template);
+        record.push({ rule: rule.id, facts });
+        for (const f of rule.comparing.compare(facts, path, this.#seenOf(rule))) this.#judge(rule, f);
+        continue;
+      }
+      let compliant = 0;
+      const findings: Finding[] = [];
+      for (const f of rule.check(template, path, this.#seenOf(rule), text)) {
+        if (this.#judge(rule, f)) compliant++;
+        else findings.push(f);
+      }
+      record.push(findings.length ? { rule: rule.id, compliant, findings } : { rule: rule.id, compliant });
+    }
+    return record;
+  }
+
+  /**
+   * Replays what review() returned for these templates in an earlier compile of the same
+   * inputs, as if each were reviewed again here, in order. False, changing nothing, when
+   * a record names a rule this gate does not apply, or not the way it applies it now.
+   */
+  replay(templates: readonly { readonly path: string; readonly review: TemplateReview }[]): boolean {
+    const byId = new Map(this.#rules.map((r) => [r.id, r]));
+    const steps: (() => void)[] = [];
+    for (const { path, review } of templates) {
+      for (const entry of review) {
+        const rule = byId.get(entry.rule);
+        if (!rule) return false;
+        if ('facts' in entry) {
+          if (!rule.comparing) return false;
+          steps.push(() => {
+            for (const f of rule.comparing!.compare(entry.facts, path, this.#seenOf(rule))) this.#judge(rule, f);
+          });
+        } else {
+          const findings = entry.findings ?? [];
+          if (
+            rule.comparing ||
+            !Number.isInteger(entry.compliant) ||
+            !Array.isArray(findings) ||
+            findings.some((f) => f.rule !== rule.id || f.template !== path || f.compliant)
+          )
+            return false;
+          steps.push(() => {
+            this.#checked.set(rule.id, (this.#checked.get(rule.id) ?? 0) + entry.compliant);
+            for (const f of findings) this.#judge(rule, f);
+          });
+        }
       }
     }
+    for (const step of steps) step();
+    return true;
   }
 
   result(): ReviewResult {

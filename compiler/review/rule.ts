@@ -38,11 +38,31 @@ export interface SecurityRule {
    */
   readonly suppressible?: boolean;
   /**
+   * The resource types this rule gives findings on: the gate runs it only on templates
+   * holding one of them (most of the pack is about a few types, and most templates hold
+   * none of them). Absent: every template. A finding on a resource of another type is a
+   * bug of the rule's declaration, which test/review.test.ts looks for over every
+   * template of the sample estate and of the rule tests.
+   */
+  readonly types?: readonly string[];
+  /**
    * `seen` lives for one review of an estate (one compile, one check): a rule that
    * compares templates with each other (names unique across the estate) keeps there
-   * what it saw in the templates reviewed before.
+   * what it saw in the templates reviewed before. `text`, when the caller has it, is the
+   * template exactly as written (JSON): a rule may use it to rule a template out quickly.
    */
-  check(template: Template, name: string, seen: Map<string, unknown>): Finding[];
+  check(template: Template, name: string, seen: Map<string, unknown>, text?: string): Finding[];
+  /**
+   * A rule that compares templates with each other splits check in two: `facts`, what it
+   * reads of one template (JSON data), and `compare`, the findings given those facts and
+   * what earlier templates left in `seen`; check(t) is compare(facts(t)). A compile that
+   * reuses a tenant's template from an earlier compile (emit/reuse.ts) keeps its facts,
+   * so the comparison runs again against this compile's other templates.
+   */
+  readonly comparing?: {
+    facts(template: Template): unknown;
+    compare(facts: unknown, name: string, seen: Map<string, unknown>): Finding[];
+  };
 }
 
 /** Helper for rules: a finding for one resource. */

@@ -59,8 +59,19 @@ export async function writeOutput(outDir: string, files: readonly OutputFile[]):
     const worker = async () => {
       while (next < files.length) {
         const file = files[next++]!;
-        const bytes = Buffer.from(file.content, 'utf8');
         const target = join(staging, file.path);
+        // A file the compile already read from the previous output and checked: linked
+        // without reading it a second time.
+        if (
+          file.previous !== undefined &&
+          reusable.has(dirname(file.path)) &&
+          file.previous === join(outDir, file.path) &&
+          linkChecked(file.previous, target)
+        ) {
+          kept++;
+          continue;
+        }
+        const bytes = Buffer.from(file.content, 'utf8');
         if (reusable.has(dirname(file.path)) && keepPrevious(join(outDir, file.path), bytes, target)) kept++;
         else {
           await writeFile(target, bytes);
@@ -104,6 +115,18 @@ function reusableDirectories(outDir: string, dirs: ReadonlySet<string>): Set<str
     if (parts.every((_, i) => isRealDirectory(join(outDir, ...parts.slice(0, i + 1))))) reusable.add(dir);
   }
   return reusable;
+}
+
+/** Links a previous file already checked (OutputFile.previous), if it is still a plain file with no other name. */
+function linkChecked(previous: string, target: string): boolean {
+  try {
+    const st = lstatSync(previous);
+    if (!st.isFile() || st.nlink !== 1) return false;
+    linkSync(previous, target);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

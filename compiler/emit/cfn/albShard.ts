@@ -4,7 +4,7 @@
 // rules to its shard's HTTPS listener. The default action answers every unknown host
 // with a fixed 404, so a name no tenant claims never reaches any tenant's application.
 import type { TagPair } from '../../plan/manifestText.ts';
-import type { AlbShardPlan, EstatePlan } from '../../plan/model.ts';
+import type { AlbShardPlan, EstatePlan, PlatformScope } from '../../plan/model.ts';
 import { edgeChoices } from './edge.ts';
 import { alarm } from './monitoring.ts';
 import { declare, type ParameterSpec, type ShardParameter } from './stackParameters.ts';
@@ -14,7 +14,7 @@ import { CFN_LINT_METADATA, getAtt, ref, tags, type CfnOutput, type CfnTemplate,
 export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 
 /** An HTTP target group of app instances: the shard's shared one, or a dedicated fleet's. */
-export function appTargetGroup(plan: EstatePlan, vpcId: Value, tagPairs: readonly TagPair[]): ResourceOf<'AWS::ElasticLoadBalancingV2::TargetGroup'> {
+export function appTargetGroup(plan: PlatformScope, vpcId: Value, tagPairs: readonly TagPair[]): ResourceOf<'AWS::ElasticLoadBalancingV2::TargetGroup'> {
   const app = plan.platform.app;
   return {
     Type: 'AWS::ElasticLoadBalancingV2::TargetGroup',

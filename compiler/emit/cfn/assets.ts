@@ -7,7 +7,12 @@ import { sub, type Intrinsic } from './template.ts';
 export const ASSET_PREFIX = 'tenantc';
 
 export function assetKey(content: string): string {
-  return `${ASSET_PREFIX}/${createHash('sha256').update(content).digest('hex')}.template.json`;
+  return assetKeyOfDigest(createHash('sha256').update(content).digest('hex'));
+}
+
+/** The key of a template whose SHA-256 (hex) is known already (a reused template's, checked against its bytes). */
+export function assetKeyOfDigest(sha256: string): string {
+  return `${ASSET_PREFIX}/${sha256}.template.json`;
 }
 
 export function templateUrl(key: string): Intrinsic {

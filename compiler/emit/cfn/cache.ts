@@ -5,7 +5,7 @@
 // authenticate as a tenant can do nothing. Encrypted in transit (TLS required) and at
 // rest. Each shared cluster is its own nested stack (a cache shard), holding at most
 // 99 tenant users (100 users per user group, including `default`).
-import type { CacheClusterPlan, EstatePlan } from '../../plan/model.ts';
+import type { CacheClusterPlan, EstatePlan, PlatformScope } from '../../plan/model.ts';
 import { alarm } from './monitoring.ts';
 import { subnetId } from './network.ts';
 import { REDIS_PORT } from './securityGroups.ts';
@@ -27,7 +27,7 @@ export interface ReplicationGroupRefs {
 /** Settings every replication group of the estate shares, premium ones included. */
 /** Settings every replication group shares; each adds its id, description, user groups and tags. */
 export function replicationGroupProperties(
-  plan: EstatePlan,
+  plan: PlatformScope,
   refs: ReplicationGroupRefs,
 ): Omit<ElasticacheReplicationGroupProps, 'ReplicationGroupDescription'> {
   const c = plan.platform.cache;

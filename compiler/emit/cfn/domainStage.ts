@@ -13,7 +13,7 @@
 // the records there; they answer once the customer delegates the zone), so deploy
 // passes that zone's id. An external tenant's stage waits for the records the customer
 // creates; deploy prints them from the certificate's events.
-import type { EstatePlan, TenantPlan } from '../../plan/model.ts';
+import type { EstatePlan, PlatformScope, TenantPlan } from '../../plan/model.ts';
 import { CFN_LINT_METADATA, ref, type CfnTemplate } from './template.ts';
 import { certificate } from './tenant/dns.ts';
 
@@ -21,7 +21,7 @@ import { certificate } from './tenant/dns.ts';
 export { DOMAIN_STAGE_CERTIFICATE, DOMAIN_STAGE_ZONE_PARAMETER, domainStageFile } from '../../outputFormat.ts';
 import { DOMAIN_STAGE_CERTIFICATE, DOMAIN_STAGE_ZONE_PARAMETER } from '../../outputFormat.ts';
 
-export function emitDomainStageTemplate(plan: EstatePlan, t: TenantPlan): CfnTemplate {
+export function emitDomainStageTemplate(plan: PlatformScope, t: TenantPlan): CfnTemplate {
   const delegated = t.dns.mode === 'delegated';
   return {
     AWSTemplateFormatVersion: '2010-09-09',

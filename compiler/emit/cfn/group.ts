@@ -12,8 +12,8 @@ import {
   type ParameterSpec,
   type ShardParameter,
   type SharedParameter,
-  type StackParameters,
 } from './stackParameters.ts';
+import type { TenantParameters } from '../reuse.ts';
 import { CFN_LINT_METADATA, join, ref, tags, type CfnTemplate, type Resources, type Value } from './template.ts';
 
 export const groupFile = (group: number) => `groups/group-${group}.template.json`;
@@ -21,7 +21,7 @@ export const groupFile = (group: number) => `groups/group-${group}.template.json
 export interface TenantAsset {
   readonly tenant: TenantPlan;
   readonly key: string;
-  readonly parameters: StackParameters;
+  readonly parameters: TenantParameters;
 }
 
 /** What a group stack declares, which its parent (the root) passes. */

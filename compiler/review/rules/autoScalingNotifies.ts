@@ -11,6 +11,7 @@ const REQUIRED = [
 
 export const autoScalingNotifies: SecurityRule = {
   id: 'E202',
+  types: ['AWS::AutoScaling::AutoScalingGroup'],
   title: 'Every Auto Scaling group notifies a topic of its launches, terminations and their failures',
   reason:
     "A fleet that cannot launch (a bad AMI, no capacity, a quota) fails silently until its alarms notice the lost capacity, and a premium tenant's dedicated fleet is that tenant's whole service; the scaling steps are also what on-call lines up with a latency alarm.",

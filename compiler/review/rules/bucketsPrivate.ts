@@ -2,6 +2,7 @@ import { finding, type SecurityRule } from '../rule.ts';
 
 export const bucketsPrivate: SecurityRule = {
   id: 'E303',
+  types: ['AWS::S3::Bucket'],
   title: 'Buckets block all public access and own their objects',
   reason: 'Tenant data and access logs are never public; CloudFront reads through Origin Access Control, not a public bucket.',
   fix: 'Set all four PublicAccessBlockConfiguration flags to true and OwnershipControls to BucketOwnerEnforced.',

@@ -5,6 +5,7 @@ import { tenantOf } from './shared.ts';
 /** What a tenant's cache user may reach: its own keys and channels, and no command that reveals others'. */
 export const cacheAccessConfined: SecurityRule = {
   id: 'E501',
+  types: ['AWS::ElastiCache::User'],
   title: "A tenant's cache user is confined to tenant:<id>:* and denied the key-revealing commands",
   reason:
     "In a shared cluster the access string is the only wall between tenants: a wider pattern, or a command that lists keys, tracks them (CLIENT TRACKING BCAST) or reads another database, shows one tenant another's keys.",

@@ -4,6 +4,7 @@ import { asList, statements, text } from './shared.ts';
 /** A deny that keeps tenants apart in a resource policy leaves no action out. */
 export const crossTenantDenyCoversService: SecurityRule = {
   id: 'E304',
+  types: ['AWS::S3::BucketPolicy'],
   title: "Every cross-tenant deny in a resource policy covers all of the service's actions",
   reason:
     "A deny that lists actions lets every other action through: a tenant principal with a broad identity policy could read or change other tenants' object versions, tags, ACLs and retention, or list their uploads.",

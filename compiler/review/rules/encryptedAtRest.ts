@@ -16,6 +16,7 @@ const CHECKS: Record<string, (p: P) => boolean> = {
 
 export const encryptedAtRest: SecurityRule = {
   id: 'E302',
+  types: Object.keys(CHECKS),
   title: 'Data at rest is encrypted (with our KMS keys, rotated), caches in transit too',
   reason: 'A snapshot, a log export or a copied volume must be useless without a key whose grants we control.',
   fix: "Encrypt with the estate's KMS key of that kind of data (keys.ts), with rotation on; for caches also require TLS in transit.",

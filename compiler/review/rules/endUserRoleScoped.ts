@@ -6,6 +6,7 @@ const USER_VARIABLE = '${cognito-identity.amazonaws.com:sub}';
 /** Roles end users reach through an identity pool: each user's own objects, nothing of the workload. */
 export const endUserRoleScoped: SecurityRule = {
   id: 'E404',
+  types: ['AWS::IAM::Role'],
   title: "End users' identity-pool roles reach only each user's own folder",
   reason:
     "A signed-in end user holding the tenant's workload policy reads and deletes every object of the tenant, its secret and its logs: the application's own authorization is bypassed.",

@@ -2,6 +2,7 @@ import { finding, type SecurityRule } from '../rule.ts';
 
 export const imdsV2Required: SecurityRule = {
   id: 'E201',
+  types: ['AWS::EC2::LaunchTemplate'],
   title: 'Launch templates require IMDSv2 with a hop limit of 1',
   reason: 'IMDSv1 answers any forwarded GET (SSRF), handing out the instance role, which for a dedicated fleet is the tenant role.',
   fix: 'Set MetadataOptions HttpTokens to "required" and HttpPutResponseHopLimit to 1 in the launch template data (compute.ts hardenedLaunchTemplateData).',

@@ -4,6 +4,7 @@ import { asList, tenantOf } from './shared.ts';
 /** A metric filter whose dimension comes from the event also requires the event to be the tenant's. */
 export const metricFilterBindsTenant: SecurityRule = {
   id: 'E502',
+  types: ['AWS::Logs::MetricFilter'],
   title: "Metric filters that take a dimension from the event bind the tenant's id in their pattern",
   reason: "A TenantId dimension read from the log event lets an event in one tenant's log group name another tenant, driving that tenant's metrics and alarms.",
   fix: 'Require ($.<field> = "<tenant id>") in the filter pattern for every dimension read from the event (tenant/observability.ts).',

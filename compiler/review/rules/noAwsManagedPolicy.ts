@@ -7,6 +7,7 @@ const HOLDERS = new Set(['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group'])
 /** Every role (and user or group) the compiler emits carries only policies the estate wrote. */
 export const noAwsManagedPolicy: SecurityRule = {
   id: 'E402',
+  types: [...HOLDERS],
   title: 'No AWS managed policy on any role',
   reason:
     'AWS managed policies grant by service, not by tenant, and AWS changes them without a review of ours: AmazonSSMManagedInstanceCore allows ssm:GetParameter on "*", so the pooled fleet (or a premium tenant role) carrying it read every tenant\'s parameters.',

@@ -111,9 +111,12 @@ export const noForeignDynamicReference: SecurityRule = {
     "CloudFormation resolves {{resolve:...}} anywhere in a template with the deployer's permissions: one written by a manifest value would read any secret or parameter whose name is known, another tenant's included, into a property the attacker sees.",
   fix: 'Find the manifest value that reached the property and the emitter that placed it without templateText (emit/cfn/template.ts); tenantc writes only the references in OWN_DYNAMIC_REFERENCES (review/rules/noForeignDynamicReference.ts).',
   suppressible: false,
-  check(template, name) {
+  check(template, name, _seen, text) {
     const out: Finding[] = [];
-    if (!holdsBraces(template)) return out;
+    // In JSON text "{{" occurs only inside a string (an object opens with `{"`, `{}` or
+    // `{` and a line break; escapes never spell a brace), so the written text without
+    // it holds no string or key with it: the walk over the parsed template is skipped.
+    if (text !== undefined ? !text.includes('{{') : !holdsBraces(template)) return out;
     for (const [section, body] of Object.entries(template as unknown as Record<string, unknown>)) {
       // Resources, outputs...: each entry by its logical id; the rest (Description,
       // Metadata) as a whole, its paths starting with the section's name.

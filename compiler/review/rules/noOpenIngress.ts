@@ -5,6 +5,7 @@ const OPEN = new Set(['0.0.0.0/0', '::/0']);
 /** Only the internet-facing ALB's group may admit the internet, and only on 80 and 443. */
 export const noOpenIngress: SecurityRule = {
   id: 'E101',
+  types: ['AWS::EC2::SecurityGroup', 'AWS::EC2::SecurityGroupIngress'],
   title: 'No ingress from anywhere except HTTP(S) to the ALB',
   reason:
     'An instance, database or cache reachable from 0.0.0.0/0 bypasses the ALB, its host routing and TLS: every tier but the ALB is reached through security-group references only.',

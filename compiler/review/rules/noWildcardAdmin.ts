@@ -11,6 +11,7 @@ const asList = (v: unknown) => (Array.isArray(v) ? v : [v]);
 /** Identity policies (roles, managed policies): never an Allow of "*" or "<service>:*" on "*". */
 export const noWildcardAdmin: SecurityRule = {
   id: 'E401',
+  types: ['AWS::IAM::ManagedPolicy', 'AWS::IAM::Role'],
   title: 'No identity policy allows every action, or every action of a service, on every resource',
   reason:
     'A tenant role or platform role with a service-wide wildcard on "*" reaches every tenant\'s resources of that service; isolation rests on naming resources.',

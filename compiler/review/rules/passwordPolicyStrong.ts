@@ -6,6 +6,7 @@ const CLASSES = ['RequireLowercase', 'RequireUppercase', 'RequireNumbers', 'Requ
 
 export const passwordPolicyStrong: SecurityRule = {
   id: 'E405',
+  types: ['AWS::Cognito::UserPool'],
   title: 'Every user pool asks for passwords of at least 12 characters with every character class',
   reason:
     "Each tenant's users sign in to its own pool; a weak policy in one pool is the platform's breach all the same, and some tenants run without MFA, where the password is the only factor.",

@@ -4,6 +4,7 @@ import { asList, text } from './shared.ts';
 /** Every public entry point has WAF and access logs, or says the platform manifest turned them off. */
 export const publicEntryProtected: SecurityRule = {
   id: 'E102',
+  types: ['AWS::ElasticLoadBalancingV2::LoadBalancer', 'AWS::CloudFront::Distribution'],
   title: 'Every ALB and distribution has a WAF web ACL and access logs, unless the platform manifest turns them off',
   reason:
     "The ALBs and the distribution take every tenant's traffic: without a web ACL, common attacks and floods reach the apps; without access logs, an incident cannot be traced to a request.",

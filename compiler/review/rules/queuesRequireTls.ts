@@ -3,6 +3,7 @@ import { asList, statements, text } from './shared.ts';
 
 export const queuesRequireTls: SecurityRule = {
   id: 'E306',
+  types: ['AWS::SQS::Queue'],
   title: 'Every queue refuses requests that do not come over TLS',
   reason:
     "A queue's messages (the provisioning dead letters carry tenant ids and names) could otherwise be sent or read over plain HTTP; only the queue's own policy can refuse that for every caller.",

@@ -3,6 +3,7 @@ import { text } from './shared.ts';
 
 export const secretsRotate: SecurityRule = {
   id: 'E305',
+  types: ['AWS::SecretsManager::Secret'],
   title: 'Every secret the estate creates has a rotation schedule',
   reason:
     'A tenant secret that never changes stays valid for as long as anyone who ever read it (an old instance image, a leaked log, a departed operator) keeps a copy; a rotation bounds that to one period.',

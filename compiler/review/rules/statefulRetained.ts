@@ -15,6 +15,7 @@ const STATEFUL: Record<string, readonly string[]> = {
 
 export const statefulRetained: SecurityRule = {
   id: 'E301',
+  types: Object.keys(STATEFUL),
   title: 'Stateful resources are retained or snapshotted on delete and on replacement',
   reason: 'Removing a tenant file, offboarding a tenant or a replacing update must never delete its data: DeletionPolicy and UpdateReplacePolicy both say so.',
   fix: 'Set both DeletionPolicy and UpdateReplacePolicy to Retain (or Snapshot where the type supports it) on the resource.',

@@ -8,6 +8,7 @@ import { statements, tagsOf, tenantOf, text } from './shared.ts';
  */
 export const tenantRoleTrust: SecurityRule = {
   id: 'E403',
+  types: ['AWS::IAM::Role'],
   title: "A tenant role trusts only the fleet that serves the tenant, bound to the tenant's own id",
   reason:
     "A trust that admits the shared fleet without the tenant's session tag, or admits it for a premium tenant, lets code serving one tenant act as another: isolation then stops at compute.",

@@ -3,6 +3,7 @@ import { asList } from './shared.ts';
 
 export const verifiedEmailOnly: SecurityRule = {
   id: 'E406',
+  types: ['AWS::Cognito::UserPool'],
   title: "A user pool keeps a user's verified email until the new one is verified",
   reason:
     "Without it a user may change their own email to anyone's, and the ID token's email claim is the new, unverified address at once: an app that trusts the claim (account linking, invitations, a lookup by email) hands that user another person's identity.",

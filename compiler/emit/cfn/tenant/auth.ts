@@ -13,7 +13,7 @@
 //     credentials;
 //   - the tenant's hosts answer the suspended page (routing.ts), so a token refreshed
 //     until it expires (RefreshTokenValidity) opens nothing.
-import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import type { EstatePlan, PlatformScope, TenantPlan } from '../../../plan/model.ts';
 import { TENANT_TAG_KEY, tenantEndUserS3Prefix } from '../../../plan/isolation.ts';
 import { handoverText, shellQuote, urlComponent } from '../../handover.ts';
 import type { PolicyDocument } from '../policy.ts';
@@ -81,7 +81,7 @@ function identityTrust(): PolicyDocument {
   };
 }
 
-export function emitTenantAuth(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
+export function emitTenantAuth(plan: PlatformScope, t: TenantPlan, params: StackParameters): LayerOutput {
   const p = plan.platform;
   const pp = t.auth.passwordPolicy;
   const fed = t.auth.federation;

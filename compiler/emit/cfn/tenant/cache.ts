@@ -2,7 +2,7 @@
 // access string that confines it to tenant:<id>:* keys and channels. Standard tenants'
 // users join their shared cluster's user group (in the cache shard stack); premium
 // tenants get a dedicated replication group, reachable only from their own fleet.
-import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import type { EstatePlan, PlatformScope, TenantPlan } from '../../../plan/model.ts';
 import { tenantCacheAccessString, tenantTagPairs } from '../../../plan/isolation.ts';
 import { cacheAlarms, replicationGroupProperties } from '../cache.ts';
 import { NO_EGRESS, REDIS_PORT } from '../securityGroups.ts';
@@ -13,7 +13,7 @@ import { TENANT_FLEET_SG } from './fleet.ts';
 export const TENANT_CACHE_USER = 'tenantCacheUser';
 export const TENANT_CACHE_CLUSTER = 'tenantCacheCluster';
 
-export function emitTenantCache(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
+export function emitTenantCache(plan: PlatformScope, t: TenantPlan, params: StackParameters): LayerOutput {
   const p = plan.platform;
   const userId = t.names.cacheUser;
   const r: Resources = {

@@ -3,13 +3,13 @@
 // and the tenantId parameter that points the origin path at tenants/<id>/public/. Only
 // an active tenant's distribution tenant is enabled. Its host is the platform's, not
 // the tenant's, so it does not wait for the tenant's own DNS.
-import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import type { EstatePlan, PlatformScope, TenantPlan } from '../../../plan/model.ts';
 import { tenantTagPairs } from '../../../plan/isolation.ts';
 import { TENANT_ID_PARAMETER } from '../cdn.ts';
 import type { StackParameters } from '../stackParameters.ts';
 import { tags, type LayerOutput } from '../template.ts';
 
-export function emitTenantCdn(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
+export function emitTenantCdn(plan: PlatformScope, t: TenantPlan, params: StackParameters): LayerOutput {
   return {
     resources: {
       tenantDistributionTenant: {

@@ -13,7 +13,7 @@
 // record, so once the stage's certificate is issued, the tenant's own validates at
 // once. A delegated zone is in the tenant stack from the start: its name servers are
 // what the customer needs first.
-import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import type { EstatePlan, PlatformScope, TenantPlan } from '../../../plan/model.ts';
 import { TENANT_TAG_KEY, tenantTagPairs } from '../../../plan/isolation.ts';
 import { handoverText } from '../../handover.ts';
 import type { StackParameters } from '../stackParameters.ts';
@@ -36,7 +36,7 @@ export const KEPT_PLATFORM_RECORD = 'tenantPlatformDomainRecord';
 
 export const appRecordId = (i: number) => `tenantDomain${i}Record`;
 
-export function emitTenantDns(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
+export function emitTenantDns(plan: PlatformScope, t: TenantPlan, params: StackParameters): LayerOutput {
   const zone = zoneOf(t, params);
   const r: Resources = {};
   if (t.dns.mode === 'delegated') {
@@ -73,7 +73,7 @@ export function emitTenantDns(plan: EstatePlan, t: TenantPlan, params: StackPara
 
 /** The tenant's certificate: its names, DNS-validated in `zone` where we answer DNS. */
 export function certificate(
-  plan: EstatePlan,
+  plan: PlatformScope,
   t: TenantPlan,
   zone: Value | null,
   names: readonly [string, ...string[]] = t.certificateNames,

@@ -3,7 +3,7 @@
 // the tenant's role (instance profile). Its instances join the tenant's own security
 // group (which admits only the ALB) and the shared dedicated-fleet group (which
 // reaches Aurora). An offboarded tenant's fleet is scaled to zero.
-import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import type { EstatePlan, PlatformScope, TenantPlan } from '../../../plan/model.ts';
 import { tenantTagPairs } from '../../../plan/isolation.ts';
 import { renderTemplate } from '../../render.ts';
 import { ASG_NOTIFICATION_TYPES, hardenedLaunchTemplateData } from '../compute.ts';
@@ -19,7 +19,7 @@ const READINESS_TIMEOUT = 'PT20M';
 
 export const TENANT_FLEET_SG = 'tenantFleetSecurityGroup';
 
-export function emitTenantFleet(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
+export function emitTenantFleet(plan: PlatformScope, t: TenantPlan, params: StackParameters): LayerOutput {
   const size = t.serving.fleet;
   if (!size) return { resources: {} };
   const p = plan.platform;

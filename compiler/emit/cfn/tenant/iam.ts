@@ -14,7 +14,7 @@
 // The role carries no AWS managed policy (rule E402): AmazonSSMManagedInstanceCore, for
 // one, allows ssm:GetParameter on "*", every tenant's parameters. Session Manager's
 // agent gets the few actions it needs, which read nothing (compute.ts).
-import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import type { EstatePlan, PlatformScope, TenantPlan } from '../../../plan/model.ts';
 import { COMPUTE_TAG_KEY, TENANT_TAG_KEY, tenantS3Prefix } from '../../../plan/isolation.ts';
 import type { StackParameters } from '../stackParameters.ts';
 import type { PolicyDocument, PolicyStatement } from '../policy.ts';
@@ -30,7 +30,7 @@ export const MANAGED_POLICY_MAX_CHARS = 6144;
 /** ARN of the shared tenant data bucket, from the name its stack receives. */
 export const tenantDataBucketArn = (params: StackParameters) => join('', [sub('arn:${AWS::Partition}:s3:::'), params.ref('TenantDataBucketName')]);
 
-export function tenantPolicyDocument(plan: EstatePlan, t: TenantPlan, params: StackParameters): PolicyDocument {
+export function tenantPolicyDocument(plan: PlatformScope, t: TenantPlan, params: StackParameters): PolicyDocument {
   const own = { StringEquals: { [`aws:PrincipalTag/${TENANT_TAG_KEY}`]: t.id } };
   const arn = (service: string, resource: string) =>
     sub('arn:${AWS::Partition}:${Service}:${AWS::Region}:${AWS::AccountId}:${Resource}', { Service: service, Resource: resource });
@@ -114,7 +114,7 @@ export function tenantPolicyDocument(plan: EstatePlan, t: TenantPlan, params: St
  * bucket, registry: nothing of any tenant) as the pooled fleet does (compute.ts); its
  * tenant's parameters it reads through OwnParameters above, and no other tenant's.
  */
-function platformConfiguration(plan: EstatePlan, own: PolicyStatement['Condition']): PolicyStatement {
+function platformConfiguration(plan: PlatformScope, own: PolicyStatement['Condition']): PolicyStatement {
   const path = plan.platform.names.configPath;
   const arn = (name: string) => sub('arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ParameterName}', { ParameterName: name });
   return {
@@ -160,7 +160,7 @@ export function tenantTrustPolicy(t: TenantPlan, params: StackParameters): Polic
   };
 }
 
-export function emitTenantIam(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
+export function emitTenantIam(plan: PlatformScope, t: TenantPlan, params: StackParameters): LayerOutput {
   return {
     resources: {
       [TENANT_POLICY]: {

@@ -5,7 +5,7 @@
 // requires that field to be this tenant's id: an event in this group that names
 // another tenant (a bug, or a tenant's own code lying) counts for nobody, and one
 // tenant's logs can never move another tenant's metrics or wake its alarms.
-import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import type { EstatePlan, PlatformScope, TenantPlan } from '../../../plan/model.ts';
 import { tenantTagPairs } from '../../../plan/isolation.ts';
 import { alarm } from '../monitoring.ts';
 import type { StackParameters } from '../stackParameters.ts';
@@ -24,7 +24,7 @@ export const TENANT_QUERIES: readonly (readonly [string, string, string])[] = [
   ],
 ];
 
-export function emitTenantObservability(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
+export function emitTenantObservability(plan: PlatformScope, t: TenantPlan, params: StackParameters): LayerOutput {
   const p = plan.platform;
   const name = t.names.logGroup;
   const namespace = p.names.tenantMetricNamespace;

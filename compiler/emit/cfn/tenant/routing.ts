@@ -9,7 +9,7 @@
 // compute therefore keeps being served by the shared fleet until its own is ready, in
 // one deploy; if the fleet never gets ready, the tenant's stack rolls back with its
 // traffic still on the shared fleet.
-import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import type { EstatePlan, PlatformScope, TenantPlan } from '../../../plan/model.ts';
 import { tenantTagPairs } from '../../../plan/isolation.ts';
 import { rulePriority } from '../../../plan/placement.ts';
 import { appTargetGroup } from '../albShard.ts';
@@ -23,7 +23,7 @@ export const TENANT_FLEET_GROUP = 'tenantAutoScalingGroup';
 
 export const SUSPENDED_PAGE = '<!doctype html><title>Suspended</title><h1>This workspace is suspended</h1><p>Contact your administrator.</p>';
 
-export function emitTenantRouting(plan: EstatePlan, t: TenantPlan, params: StackParameters): LayerOutput {
+export function emitTenantRouting(plan: PlatformScope, t: TenantPlan, params: StackParameters): LayerOutput {
   const r: Resources = {};
   const dedicated = t.serving.fleet !== null;
   if (dedicated) r[TENANT_TARGET_GROUP] = appTargetGroup(plan, params.ref('VpcId'), tenantTagPairs(plan.platform.tags, t));

@@ -1,7 +1,7 @@
 // One tenant's nested stack, from one emitter per layer. Each layer refers to the shared
 // and shard values it needs through StackParameters, so the stack declares exactly
 // those; everything tenant-specific is literal.
-import type { EstatePlan, TenantPlan } from '../../../plan/model.ts';
+import type { EstatePlan, PlatformScope, TenantPlan } from '../../../plan/model.ts';
 import { StackParameters } from '../stackParameters.ts';
 import { CFN_LINT_METADATA, mergeLayers, type CfnTemplate } from '../template.ts';
 import { emitTenantAuth } from './auth.ts';
@@ -22,7 +22,7 @@ export interface EmittedTenantTemplate {
   readonly parameters: StackParameters;
 }
 
-export function emitTenantTemplate(plan: EstatePlan, t: TenantPlan): EmittedTenantTemplate {
+export function emitTenantTemplate(plan: PlatformScope, t: TenantPlan): EmittedTenantTemplate {
   const params = new StackParameters();
   const merged = mergeLayers([
     emitTenantIam(plan, t, params),

@@ -1,0 +1,105 @@
+// Reuse of a tenant's templates across compiles. A tenant's templates are a function of
+// its own plan and the platform's (TypeScript holds the tenant emitters to
+// PlatformScope and the TenantPlan), of the compiler that emitted them and of the rule
+// pack that reviewed them. The digest below covers exactly those; an earlier compile's
+// templates of a tenant whose digest is unchanged are the bytes a fresh emit would
+// write (test/compileCache.test.ts compares every file of a recompile with a fresh
+// compile's, byte for byte). Pure: digests in, digests out; the cache file and its
+// authentication are write/compileCache.ts's.
+import { createHash } from 'node:crypto';
+import type { OutputFile } from './output.ts';
+import type { PlatformScope, TenantPlan } from '../plan/model.ts';
+import { ManifestText } from '../plan/manifestText.ts';
+import type { SharedParameter, ShardParameter } from './cfn/stackParameters.ts';
+
+/**
+ * An exact, unambiguous text of `v`: every value kind is tagged, so two different values
+ * never share a text (a manifest's text "x" and the compiler's string "x" differ; a Map
+ * is not an object). Anything it does not know how to write (a class instance, a
+ * function) is an error: a digest that silently skipped part of a plan could reuse a
+ * template that part changed. `written` holds the text of the platform's objects,
+ * written once per compile (`remember`; the plan does not change during one): tenants
+ * share some of them (a tier). A tenant's own objects are not kept: at 5,000 tenants
+ * their texts would weigh tens of megabytes for nothing.
+ */
+function canonical(v: unknown, written: WeakMap<object, string>, remember: boolean): string {
+  // Length-prefixed: unambiguous whatever the text holds, and no scan for escapes.
+  if (typeof v === 'string') return `s${v.length}:${v}`;
+  if (typeof v === 'number') return `d${v}`;
+  if (typeof v === 'boolean') return v ? 'b1' : 'b0';
+  if (v === null) return 'n';
+  if (v === undefined) return 'u';
+  // The manifest's words, raw: they reach no output from here, only the hash.
+  if (v instanceof ManifestText) {
+    const text = ManifestText.rawText(v);
+    return `t${text.length}:${text}`;
+  }
+  if (typeof v !== 'object') throw new Error(`internal: cannot digest a ${typeof v} of a plan`);
+  const known = written.get(v);
+  if (known !== undefined) return known;
+  let out: string;
+  if (Array.isArray(v)) {
+    out = '[';
+    for (const item of v) out += canonical(item, written, remember);
+    out += ']';
+  } else if (v instanceof Map) {
+    out = 'M';
+    for (const [k, item] of v) out += canonical(k, written, remember) + canonical(item, written, remember);
+    out += ']';
+  } else if (v instanceof Set) {
+    out = 'S';
+    for (const item of v) out += canonical(item, written, remember);
+    out += ']';
+  } else if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null) {
+    out = '{';
+    for (const k in v) out += `${k.length}:${k}${canonical((v as Record<string, unknown>)[k], written, remember)}`;
+    out += '}';
+  } else throw new Error(`internal: cannot digest a ${v.constructor?.name ?? 'object'} of a plan`);
+  if (remember) written.set(v, out);
+  return out;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Digests for one compile. `estate`: what every tenant's templates depend on beyond the
+ * tenant (the compiler build, the rule pack by id, whose code the build fixes, and the
+ * platform's plan); `tenant(t)`: everything t's templates are made of.
+ */
+export function digests(build: string, ruleIds: readonly string[], scope: PlatformScope): { readonly estate: string; tenant(t: TenantPlan): string } {
+  const written = new WeakMap<object, string>();
+  const estate = sha256(canonical({ build, rules: [...ruleIds], platform: scope.platform }, written, true));
+  return { estate, tenant: (t) => sha256(estate + canonical(t, written, false)) };
+}
+
+/** The parameters a tenant's template declares, which its group passes (StackParameters). */
+export interface TenantParameters {
+  readonly shared: readonly SharedParameter[];
+  readonly shard: readonly ShardParameter[];
+}
+
+/** One template of a tenant: where it is written, its text, and what the review gate recorded of it. */
+export interface TenantTemplate<R> {
+  readonly file: OutputFile;
+  readonly review: R;
+  /** SHA-256 (hex) of the file's bytes, when known already (a reused file's, checked). */
+  readonly sha256?: string;
+}
+
+/** What one tenant's emit produced that a later compile can reuse. */
+export interface EmittedTenant<R> {
+  /** The tenant stack's template first, then its domain stage's when it has one. */
+  readonly templates: readonly TenantTemplate<R>[];
+  readonly parameters: TenantParameters;
+}
+
+/**
+ * How emit asks for and hands over a tenant's templates. `lookup` returns what an
+ * earlier compile emitted for the tenant when its digest is unchanged (having replayed
+ * its review records into this compile's gate, at the place the review would have
+ * happened), or null; `emitted` sees each tenant emitted afresh.
+ */
+export interface TenantReuse<R> {
+  lookup(t: TenantPlan): EmittedTenant<R> | null;
+  emitted(t: TenantPlan, emitted: EmittedTenant<R>): void;
+}

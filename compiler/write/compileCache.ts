@@ -1,0 +1,235 @@
+// I/O edge of template reuse (emit/reuse.ts): out/.tenantc-cache.json records, for each
+// tenant, the digest of what its templates were made of, each template's path and
+// SHA-256, and what the review gate recorded of it. A recompile reuses a tenant's
+// templates only when all of these hold:
+//   - the cache file carries an HMAC-SHA256 under a key that exists only on this
+//     machine (under the user's cache directory, created 0600 on first use): a cache
+//     file anyone else wrote (a pull request's author committing an out/ directory, a
+//     copy from another machine, a damaged file) fails it and is ignored as a whole.
+//     The digests alone would not do: they are computed from public inputs, so a
+//     planted cache could name planted templates under the right digests;
+//   - the tenant's digest (its plan, the platform's plan, this build, the rule pack)
+//     equals the recorded one: a stale entry is never used;
+//   - each template file of the previous output is a plain file whose bytes hash to the
+//     recorded SHA-256: a file changed after the compile is emitted afresh.
+// Anything else, and any error reading, means a fresh emit of that tenant: the cache
+// can make a compile faster, never different.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { TemplateReview } from '../review/gate.ts';
+import type { TenantParameters } from '../emit/reuse.ts';
+
+export const CACHE_FILE = '.tenantc-cache.json';
+const FORMAT = 'tenantc-compile-cache/2';
+
+export interface CachedTemplate {
+  readonly path: string;
+  readonly sha256: string;
+  readonly review: TemplateReview;
+}
+
+export interface CachedTenant {
+  readonly templates: readonly CachedTemplate[];
+  readonly parameters: TenantParameters;
+}
+
+/**
+ * One tenant's line of the cache: its digest, and its entry as JSON text, parsed only
+ * when the digest matches (cachedTenant) and written back as it was when reused.
+ */
+export interface CacheLine {
+  readonly digest: string;
+  readonly text: string;
+  /** Its template files' paths, in order (known once the entry is parsed or made). */
+  readonly paths?: readonly string[];
+  /** As read from the file: each template file's identity after that compile (statOf), comma-separated. */
+  readonly stats?: string;
+}
+
+export interface CompileCache {
+  /** By tenant id, in the order of the estate's plan. */
+  readonly tenants: ReadonlyMap<string, CacheLine>;
+}
+
+export const cacheLine = (digest: string, entry: CachedTenant): CacheLine => ({
+  digest,
+  text: JSON.stringify(entry),
+  paths: entry.templates.map((t) => t.path),
+});
+
+/**
+ * A file's identity as the file system keeps it: inode, size, and modification and
+ * change times in nanoseconds; null unless a plain file with no other name. Any write
+ * changes the change time, which no tool can set back (git's index trusts the same),
+ * so a file whose identity is the one recorded right after the compile wrote it still
+ * holds those bytes, and is not read again to be hashed.
+ */
+export function statOf(path: string): string | null {
+  try {
+    const st = lstatSync(path, { bigint: true });
+    if (!st.isFile() || st.nlink !== 1n) return null;
+    return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The key cache files are authenticated with: 32 random bytes in
+ * $XDG_CACHE_HOME/tenantc/compile-cache.key (default ~/.cache), made on first use,
+ * readable by its owner only. null when there is none and none can be made (a read-only
+ * home): then nothing is reused.
+ */
+export function machineCacheKey(env: NodeJS.ProcessEnv = process.env): Buffer | null {
+  const dir = join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tenantc');
+  const file = join(dir, 'compile-cache.key');
+  const read = (): Buffer | null => {
+    try {
+      const st = lstatSync(file);
+      // Only a key file of its own user, that nobody else can read or replace.
+      if (!st.isFile() || (st.mode & 0o077) !== 0 || (typeof process.getuid === 'function' && st.uid !== process.getuid())) return null;
+      const key = readFileSync(file);
+      return key.length === 32 ? key : null;
+    } catch {
+      return null;
+    }
+  };
+  const existing = read();
+  if (existing) return existing;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // O_EXCL: two compiles starting at once make one key, and the other reads it.
+    const fd = openSync(file, 'wx', 0o600);
+    try {
+      writeSync(fd, randomBytes(32));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Made by another process meanwhile, or not makeable: read what is there.
+  }
+  return read();
+}
+
+const mac = (key: Buffer, body: string) => createHmac('sha256', key).update(body).digest('hex');
+
+/**
+ * The cache file's text: its MAC (hex), a line break, then the body: the format's name
+ * on a line, then a line per tenant, `<id> <digest> <file identities> <entry JSON>`
+ * (tab-separated). `identity` gives each template file's statOf() as the output holds
+ * it now (written after the output, so the identities are final).
+ */
+export function serializeCompileCache(cache: CompileCache, key: Buffer, identity: (path: string) => string | null = () => null): string {
+  let body = `${FORMAT}\n`;
+  for (const [id, line] of cache.tenants) {
+    const ids = (line.paths ?? []).map(identity);
+    body += `${id}\t${line.digest}\t${ids.every((x) => x !== null) ? ids.join(',') : ''}\t${line.text}\n`;
+  }
+  return `${mac(key, body)}\n${body}`;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isHex64 = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+
+/** The cache in `text` when its MAC holds under `key` and it is of this format; null otherwise. */
+export function parseCompileCache(text: string, key: Buffer): CompileCache | null {
+  const nl = text.indexOf('\n');
+  if (nl !== 64) return null;
+  const body = text.slice(nl + 1);
+  const expected = Buffer.from(mac(key, body), 'hex');
+  const given = Buffer.from(text.slice(0, nl), 'hex');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  const lines = body.split('\n');
+  if (lines[0] !== FORMAT || lines.at(-1) !== '') return null;
+  const tenants = new Map<string, CacheLine>();
+  for (const line of lines.slice(1, -1)) {
+    const [id, digest, stats, entry, ...rest] = line.split('\t');
+    if (id === undefined || !isHex64(digest) || stats === undefined || entry === undefined || rest.length > 0 || tenants.has(id)) return null;
+    tenants.set(id, { digest, text: entry, stats });
+  }
+  return { tenants };
+}
+
+/**
+ * A tenant's entry, or null when it is not one. The file is authentic (this machine
+ * wrote it); its shape is checked all the same, so that a bug of an earlier build
+ * cannot turn into an exception here.
+ */
+export function cachedTenant(line: CacheLine): CachedTenant | null {
+  try {
+    const entry = JSON.parse(line.text) as unknown;
+    if (!isObject(entry) || !Array.isArray(entry.templates) || !isObject(entry.parameters)) return null;
+    if (!Array.isArray(entry.parameters.shared) || !Array.isArray(entry.parameters.shard)) return null;
+    for (const t of entry.templates) if (!isObject(t) || typeof t.path !== 'string' || !isHex64(t.sha256) || !Array.isArray(t.review)) return null;
+    return entry as unknown as CachedTenant;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Writes the cache into the output directory (whole: a sibling file renamed over it).
+ * A cache that cannot be written costs the next compile its speed, nothing else.
+ */
+export function writeCompileCache(outDir: string, text: string): void {
+  const tmp = join(outDir, `${CACHE_FILE}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, join(outDir, CACHE_FILE));
+  } catch {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** The cache of the output directory `outDir`, or null (none, unreadable, not authentic under `key`). */
+export function readCompileCache(outDir: string, key: Buffer): CompileCache | null {
+  try {
+    const path = join(outDir, CACHE_FILE);
+    if (!lstatSync(path).isFile()) return null;
+    return parseCompileCache(readFileSync(path, 'utf8'), key);
+  } catch {
+    return null;
+  }
+}
+
+/** A previous output's file that held the recorded bytes when checked. */
+export interface CheckedFile {
+  /** Where it is. */
+  readonly at: string;
+  /** Its text, read again and checked again against the digest (throws if it changed since). */
+  read(): string;
+}
+
+/**
+ * The previous output's file `path` when its bytes hash to `sha256`, else null. Only a
+ * plain file with no other name, under real directories (no symlink), is read; `path`
+ * is one the compile itself names (tenants/<id>.template.json), never one taken from
+ * the cache. A file whose identity (statOf) is the one recorded is not read; the
+ * bytes are not kept either way: the writer links the file, and only what needs the
+ * text reads it again (CheckedFile.read).
+ */
+export function previousFile(outDir: string, path: string, sha256: string, recorded?: string): CheckedFile | null {
+  const full = join(outDir, path);
+  const hashOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+  try {
+    const parts = path.split('/');
+    for (let i = 0; i < parts.length; i++) if (!lstatSync(join(outDir, ...parts.slice(0, i))).isDirectory()) return null;
+    // A file with a second name could change through it: not reused (as writeOutput.ts).
+    const identity = statOf(full);
+    if (identity === null) return null;
+    // Unchanged since the compile that recorded it: its bytes are the recorded ones.
+    if (identity !== recorded && hashOf(readFileSync(full)) !== sha256) return null;
+  } catch {
+    return null;
+  }
+  return {
+    at: full,
+    read() {
+      const bytes = readFileSync(full);
+      if (hashOf(bytes) !== sha256) throw new Error(`${full}: changed while tenantc compiled (it was checked at the start): compile again`);
+      return bytes.toString('utf8');
+    },
+  };
+}

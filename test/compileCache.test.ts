@@ -1,0 +1,168 @@
+// Template reuse (emit/reuse.ts, write/compileCache.ts): a recompile that reuses
+// unchanged tenants' templates writes exactly what a fresh compile writes, byte for
+// byte; a change to anything global (platform manifest, placement lock, compiler build)
+// reuses nothing it touched; and a cache file this machine did not write, or whose
+// files changed since, is never trusted.
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compile, type WrittenResult } from '../compiler/pipeline.ts';
+import { CACHE_FILE, cachedTenant, cacheLine, parseCompileCache, serializeCompileCache } from '../compiler/write/compileCache.ts';
+import { inTempDir, listTree, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
+
+const C = suite('compile cache');
+
+const KEY = Buffer.alloc(32, 7);
+const BUILD = 'test-build-1';
+
+type Ok = Extract<WrittenResult, { ok: true }>;
+
+async function compiled(tenants: string, out: string, options: { build?: string | null; cacheKey?: Buffer | null } = {}): Promise<Ok> {
+  const r = await compile(tenants, out, { today: TEST_DAY, build: BUILD, cacheKey: KEY, ...options });
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.file}: ${d.message}`).join('\n'));
+  return r;
+}
+
+/** Every file of `a` equals the file of `b` at the same path, byte for byte, and neither has a file the other lacks (the cache file aside). */
+function assertSameOutput(a: string, b: string): number {
+  const files = (dir: string) => listTree(dir).filter((p) => p !== CACHE_FILE);
+  assert.equal(files(a), files(b), 'the same files');
+  for (const p of files(a)) assert.ok(readFileSync(join(a, p)).equals(readFileSync(join(b, p))), `${p} differs from a fresh compile's`);
+  return files(a).length;
+}
+
+/** A copy of the sample estate in `work`, to edit. */
+function estate(work: string): string {
+  const dir = join(work, 'tenants');
+  cpSync(SAMPLE_TENANTS, dir, { recursive: true });
+  return dir;
+}
+
+function edit(path: string, from: RegExp, to: string): void {
+  const text = readFileSync(path, 'utf8');
+  assert.match(text, from, `${path} holds what the test edits`);
+  writeFileSync(path, text.replace(from, to));
+}
+
+C('a one-tenant edit reuses every other tenant, and the output equals a fresh compile byte for byte', async () => {
+  await inTempDir(async (work) => {
+    const tenants = estate(work);
+    const first = await compiled(tenants, join(work, 'out'));
+    assert.is(first.reused, 0, 'nothing to reuse the first time');
+    const count = first.plan.tenants.length;
+    edit(join(tenants, 'globex.yaml'), /^name: .*$/m, 'name: Globex Renamed');
+    const again = await compiled(tenants, join(work, 'out'));
+    assert.is(again.reused, count - 1, 'every tenant but the edited one reused');
+    const fresh = await compiled(tenants, join(work, 'fresh'), { build: null });
+    assert.is(fresh.reused, 0);
+    assert.ok(assertSameOutput(join(work, 'out'), join(work, 'fresh')) > count, 'every file compared');
+    assert.match(readFileSync(join(work, 'out', 'tenants', 'globex.template.json'), 'utf8'), /Globex Renamed/);
+    // The cache a recompile leaves is the one a first compile of these inputs writes.
+    await compiled(tenants, join(work, 'fresh-cached'));
+    // (Each file's identity, its inode and times, is the one thing a recompile may record otherwise.)
+    const entries = (dir: string) => [...parseCompileCache(readFileSync(join(dir, CACHE_FILE), 'utf8'), KEY)!.tenants].map(([id, l]) => [id, l.digest, l.text]);
+    assert.equal(entries(join(work, 'out')), entries(join(work, 'fresh-cached')), 'the same cache');
+    // Nothing changed: everything reused, still the same bytes.
+    const third = await compiled(tenants, join(work, 'out'));
+    assert.is(third.reused, count);
+    assertSameOutput(join(work, 'out'), join(work, 'fresh'));
+  });
+});
+
+C('a change to the platform manifest, the lock or the compiler build reuses nothing it touched', async () => {
+  await inTempDir(async (work) => {
+    const tenants = estate(work);
+    const out = join(work, 'out');
+    const count = (await compiled(tenants, out)).plan.tenants.length;
+    // The compiler build is in every digest.
+    assert.is((await compiled(tenants, out, { build: 'test-build-2' })).reused, 0, 'another build');
+    assert.is((await compiled(tenants, out, { build: 'test-build-2' })).reused, count, 'the same build again');
+    // The platform manifest (a tag every tenant's resources carry).
+    edit(join(tenants, 'platform.yaml'), /^tags:\n/m, 'tags:\n  cost-centre: platform-42\n');
+    const platformEdit = await compiled(tenants, out, { build: 'test-build-2' });
+    assert.is(platformEdit.reused, 0, 'a platform change reaches every tenant');
+    await compiled(tenants, join(work, 'fresh-platform'), { build: null });
+    assertSameOutput(out, join(work, 'fresh-platform'));
+    // The lock: a tenant's listener slot is its own.
+    edit(join(tenants, 'placement.lock.yaml'), /(cyberdyne: \{ status: active, albShard: 0, ruleSlot: )1,/, '$111,');
+    const lockEdit = await compiled(tenants, out, { build: 'test-build-2' });
+    assert.is(lockEdit.reused, count - 1, "only cyberdyne's entry changed");
+    await compiled(tenants, join(work, 'fresh-lock'), { build: null });
+    assertSameOutput(out, join(work, 'fresh-lock'));
+  });
+});
+
+C('a cache this machine did not write is ignored, and a planted one lets nothing through', async () => {
+  await inTempDir(async (work) => {
+    const tenants = estate(work);
+    const out = join(work, 'out');
+    const count = (await compiled(tenants, out)).plan.tenants.length;
+    await compiled(tenants, join(work, 'fresh'), { build: null });
+    const cacheText = readFileSync(join(out, CACHE_FILE), 'utf8');
+    const cache = parseCompileCache(cacheText, KEY)!;
+    assert.ok(cache, 'the cache reads back under its key');
+
+    // An attacker (a pull request committing out/) plants a template for globex and a
+    // cache naming it, authenticated under a key of their own: the digests are right
+    // (they are computed from public inputs), only the key is not this machine's.
+    const planted = '{"Resources":{"Leak":{"Type":"AWS::IAM::Role"}}}\n';
+    writeFileSync(join(out, 'tenants', 'globex.template.json'), planted);
+    const sha = (await import('node:crypto')).createHash('sha256').update(planted).digest('hex');
+    const line = cache.tenants.get('globex')!;
+    const entry = cachedTenant(line)!;
+    const forged = {
+      tenants: new Map([...cache.tenants, ['globex', cacheLine(line.digest, { ...entry, templates: [{ ...entry.templates[0]!, sha256: sha }] })]]),
+    };
+    const attackerKey = Buffer.alloc(32, 9);
+    writeFileSync(join(out, CACHE_FILE), serializeCompileCache(forged, attackerKey));
+    // The forgery is well made: under the attacker's key it reads as a valid cache (so
+    // it is only this machine's key that refuses it below).
+    assert.ok(parseCompileCache(readFileSync(join(out, CACHE_FILE), 'utf8'), attackerKey));
+    const r = await compiled(tenants, out);
+    assert.is(r.reused, 0, 'nothing reused from a cache under another key');
+    assertSameOutput(out, join(work, 'fresh'));
+
+    // Damaged caches: truncated, not JSON, empty, a directory's worth of nothing.
+    const otherLine = cacheText.replace(/\nacme\t/, '\nacme-copy\t');
+    for (const text of [cacheText.slice(0, 100), cacheText.slice(0, -40), otherLine, 'not a cache', '', `${'0'.repeat(64)}\n{}\n`]) {
+      writeFileSync(join(out, CACHE_FILE), text);
+      const d = await compiled(tenants, out);
+      assert.is(d.reused, 0, `ignored: ${JSON.stringify(text.slice(0, 20))}`);
+      assertSameOutput(out, join(work, 'fresh'));
+    }
+  });
+});
+
+C("an authentic cache whose file changed since is not trusted for that file's tenant", async () => {
+  await inTempDir(async (work) => {
+    const tenants = estate(work);
+    const out = join(work, 'out');
+    const count = (await compiled(tenants, out)).plan.tenants.length;
+    await compiled(tenants, join(work, 'fresh'), { build: null });
+    // The cache is this machine's and current; the template was edited after the compile.
+    edit(join(out, 'tenants', 'acme.template.json'), /"Resources":\{/, '"Resources":{"Leak":{"Type":"AWS::IAM::Role"},');
+    const r = await compiled(tenants, out);
+    assert.is(r.reused, count - 1, 'acme emitted afresh');
+    assertSameOutput(out, join(work, 'fresh'));
+    // A cache entry whose digest is stale (an edit the cache did not see) is not used either.
+    const cache = parseCompileCache(readFileSync(join(out, CACHE_FILE), 'utf8'), KEY)!;
+    const stale = { tenants: new Map([...cache.tenants, ['acme', { ...cache.tenants.get('acme')!, digest: 'f'.repeat(64) }]]) };
+    writeFileSync(join(out, CACHE_FILE), serializeCompileCache(stale, KEY));
+    assert.is((await compiled(tenants, out)).reused, count - 1, 'a stale digest is a miss');
+    assertSameOutput(out, join(work, 'fresh'));
+  });
+});
+
+C('without a build id (run from the sources) or a key, nothing is cached or reused', async () => {
+  await inTempDir(async (work) => {
+    const tenants = estate(work);
+    const out = join(work, 'out');
+    await compiled(tenants, out, { build: null });
+    assert.not.ok(listTree(out).includes(CACHE_FILE), 'no cache from the sources');
+    await compiled(tenants, out, { cacheKey: null });
+    assert.not.ok(listTree(out).includes(CACHE_FILE), 'no cache without a key');
+  });
+});
+
+C.run();
