@@ -12,7 +12,7 @@ const M = suite('manifest risk table');
 /** Just what the entries read: the platform's database and the tenants' ids and statuses. */
 const plan = (database: Record<string, unknown>, tenants: Record<string, string> = {}) =>
   ({
-    platform: { database: { schema: 'app', tenantStatistics: 'private', ...database } },
+    platform: { database: { schema: 'app', tenantStatistics: 'private', tenantTables: [{ name: 'projects' }, { name: 'invoices' }], ...database } },
     tenants: Object.entries(tenants).map(([id, status]) => ({ id, status }) as unknown as TenantPlan),
   }) as unknown as EstatePlan;
 
@@ -29,6 +29,11 @@ const CASES: Record<string, EntryCase> = {
     safe: plan({ tenantStatistics: 'private', databaseName: 'other' }),
   },
   'database-schema-renamed': { before: plan({ schema: 'app' }), risky: plan({ schema: 'application' }), safe: plan({ schema: 'app' }) },
+  'tenant-table-dropped': {
+    before: plan({}),
+    risky: plan({ tenantTables: [{ name: 'projects' }, { name: 'billing_invoices' }] }),
+    safe: plan({ tenantTables: [{ name: 'projects' }, { name: 'invoices' }, { name: 'comments' }] }),
+  },
   'tenant-suspended-or-offboarded': {
     before: plan({}, { acme: 'active' }),
     risky: plan({}, { acme: 'suspended' }),

@@ -63,6 +63,20 @@ export const MANIFEST_RISK_TABLE: readonly ManifestRiskEntry[] = [
     reference: REF.schemas,
   },
   {
+    // The schema's rename, table by table: the migration creates and protects only the
+    // tables the manifest lists, and drops none, so a table left out (or renamed) keeps
+    // every tenant's rows where the app no longer reads them.
+    id: 'tenant-table-dropped',
+    scope: 'platform',
+    kind: 'data-loss',
+    field: 'database.tenantTables',
+    target: 'databaseTenantTables',
+    value: (p) => p.database.tenantTables.map((t) => t.name),
+    risky: (a, b) => Array.isArray(a) && Array.isArray(b) && a.some((name) => !b.includes(name)),
+    says: 'a tenant table leaves the manifest (removed or renamed): the migration no longer creates or protects it and the app reads only the tables listed, so every tenant row in it stays behind, unread',
+    reference: REF.schemas,
+  },
+  {
     id: 'tenant-suspended-or-offboarded',
     scope: 'tenant',
     kind: 'interruption',
