@@ -145,6 +145,14 @@ const SET_TENANT = `SELECT set_config('app.tenant_id', $1, true), set_config('ap
   (SELECT coalesce(json_agg(json_build_array(name, prepare_time::text)), '[]') FROM pg_prepared_statements) AS statements`;
 
 /**
+ * The random() seed, drawn again from the server's strong source (32 bits of a v4
+ * UUID). SET seed = x (or set_config('seed', ...)) is setseed(x) under another name:
+ * revoking setseed does not stop it, and RESET ALL and DISCARD ALL skip the seed
+ * (GUC_NO_RESET_ALL), so acme would choose the next request's random().
+ */
+export const RESEED = "SELECT set_config('seed', (('x' || substr(gen_random_uuid()::text, 1, 8))::bit(32)::int / 2147483648.0)::text, false) AS reseeded";
+
+/**
  * What a request can leave on a connection beyond its transaction, and how each is
  * cleared before the connection goes back to the pool (PostgreSQL's DISCARD ALL, less
  * DEALLOCATE ALL, which withTenant does precisely, and less SET SESSION AUTHORIZATION,
@@ -159,10 +167,12 @@ const SET_TENANT = `SELECT set_config('app.tenant_id', $1, true), set_config('ap
  *     so one named like an application table would stand in for it in the next request;
  *   sequence state: lastval() would name the sequence another tenant used last;
  *   role defaults, pinned again so an idle pooled connection does not run under them
- *     (idle_session_timeout).
+ *     (idle_session_timeout);
+ *   the random() seed, which RESET ALL skips (RESEED).
  * The last statement lists the prepared statements, to compare with the start.
  */
 export const CLEANUP = `CLOSE ALL; SET ROLE NONE; RESET ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES; ${PIN_ROLE_DEFAULTS};
+${RESEED};
 SELECT name, prepare_time::text AS prepare_time FROM pg_prepared_statements`;
 
 /**

@@ -19,6 +19,7 @@ import {
   LentClientError,
   PIN_ROLE_DEFAULTS,
   READ_BINDING,
+  RESEED,
   type TenantDb,
   TenantContextKeyError,
   tenantPoolConfig,
@@ -287,6 +288,24 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
     const blind = mutatedPool(app.pool, (s) => s.replace('DISCARD SEQUENCES; ', ''));
     await run(blind, 'initech', (c) => c.query('INSERT INTO app.projects DEFAULT VALUES'));
     await rejects(run(blind, 'acme', attack), /permission denied for sequence projects_id_seq/, 'without it, the error names the sequence');
+  });
+
+  W("SET seed in acme's request (setseed under another name, skipped by RESET ALL) does not choose initech's next random() (RESEED)", async () => {
+    const draw = async (pool: Connectable, tenant: string, seed?: string) =>
+      run(pool, tenant, async (c) => {
+        if (seed) await c.query(seed);
+        return (await c.query('SELECT random() AS r')).rows[0].r as number;
+      });
+    // What acme predicts: the first draw after the seed it sets.
+    const predicted = await draw(app.pool, 'acme', 'SET seed = 0.42');
+    for (const seed of ['SET seed = 0.42', "SELECT set_config('seed', '0.42', false)"]) {
+      await run(app.pool, 'acme', (c) => c.query(seed));
+      assert.is.not(await draw(app.pool, 'initech'), predicted, seed);
+    }
+    // The mutation: no reseed. initech draws the number acme chose.
+    const blind = mutatedPool(app.pool, (s) => s.replace(`${RESEED};`, ''));
+    await run(blind, 'acme', (c) => c.query('SET seed = 0.42'));
+    assert.is(await draw(blind, 'initech'), predicted, "without the reseed, acme knows initech's random()");
   });
 
   W("a temporary table acme names like an application table does not stand in for it in initech's request (DISCARD TEMP)", async () => {
