@@ -255,27 +255,30 @@ export async function withTenant<T>(
   try {
     let result: T;
     let timer: NodeJS.Timeout | undefined;
+    // The deadline covers COMMIT too: SQL in fn can defer work to it (a deferred
+    // constraint trigger on a temporary table of its own, statement_timeout lifted), and
+    // a COMMIT outside the deadline would hold the connection for as long as that runs.
+    const deadline = Number.isFinite(deadlineMs)
+      ? new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new DeadlineExceededError(`tenant ${tenantId}: the request held its connection past its deadline (${deadlineMs} ms); rolled back`)),
+            deadlineMs,
+          );
+        })
+      : undefined;
+    const within = <U>(work: Promise<U>): Promise<U> => (deadline ? Promise.race([work, deadline]) : work);
     try {
-      const settled = fn(lentClient(client, lent, tenantId));
-      result = Number.isFinite(deadlineMs)
-        ? await Promise.race([
-            settled,
-            new Promise<never>((_, reject) => {
-              timer = setTimeout(
-                () =>
-                  reject(new DeadlineExceededError(`tenant ${tenantId}: the request held its connection past its deadline (${deadlineMs} ms); rolled back`)),
-                deadlineMs,
-              );
-            }),
-          ])
-        : await settled;
+      try {
+        result = await within(fn(lentClient(client, lent, tenantId)));
+      } finally {
+        lent.settled = true;
+      }
+      const committed = await within(client.query('COMMIT'));
+      if (committed.command === 'ROLLBACK') {
+        throw new TransactionAbortedError(`tenant ${tenantId}: a statement inside fn failed, so COMMIT rolled the transaction back; nothing was written`);
+      }
     } finally {
       clearTimeout(timer);
-      lent.settled = true;
-    }
-    const committed = await client.query('COMMIT');
-    if (committed.command === 'ROLLBACK') {
-      throw new TransactionAbortedError(`tenant ${tenantId}: a statement inside fn failed, so COMMIT rolled the transaction back; nothing was written`);
     }
     return result;
   } catch (e) {

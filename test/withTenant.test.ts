@@ -439,6 +439,31 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
     assert.is(held, 'held', 'without a deadline, pg_sleep(1) ran to its end past 300 ms');
   });
 
+  W(
+    'the deadline covers COMMIT: work acme defers to it (a deferred trigger on its temporary table) does not hold the connection past the deadline',
+    async () => {
+      if (!server) return; // PGlite runs pg_sleep on the event loop's thread: no timer fires meanwhile.
+      const deferToCommit = (seconds: number) => `SET LOCAL statement_timeout = 0;
+      CREATE FUNCTION pg_temp.at_commit() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN PERFORM pg_sleep(${seconds}); RETURN NULL; END $f$;
+      CREATE TEMP TABLE acme_commit_hook (i int);
+      CREATE CONSTRAINT TRIGGER acme_hook AFTER INSERT ON acme_commit_hook DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION pg_temp.at_commit();
+      INSERT INTO acme_commit_hook VALUES (1)`;
+      const before = app.destroyed();
+      const started = Date.now();
+      await rejects(
+        withTenant(app.pool, 'acme', (c) => c.query(deferToCommit(30)), { contextKey: key, deadlineMs: 300 }),
+        /held its connection past its deadline \(300 ms\)/,
+        'COMMIT past the deadline',
+      );
+      assert.ok(Date.now() - started < 5000, 'rejected at the deadline, not when the deferred work ended');
+      assert.is(app.destroyed(), before + 1, 'the connection is destroyed');
+      // The mutation: COMMIT outside the deadline (as no deadline). fn settles at once, COMMIT runs the deferred sleep.
+      const t0 = Date.now();
+      await withTenant(app.pool, 'acme', (c) => c.query(deferToCommit(1)), { contextKey: key, deadlineMs: Number.POSITIVE_INFINITY });
+      assert.ok(Date.now() - t0 >= 1000, "without the deadline on COMMIT, acme's deferred work holds the connection");
+    },
+  );
+
   W('a failed statement that fn swallowed is not reported as written: COMMIT rolled back', async () => {
     if (!server) return; // PGlite's client does not say which command completed.
     await rejects(
