@@ -79,7 +79,7 @@ export class TenantContextKeyError extends Error {}
 export class LentClientError extends Error {}
 /** COMMIT rolled back: a statement inside fn failed and fn went on; nothing was written. */
 export class TransactionAbortedError extends Error {}
-/** fn did not settle within deadlineMs: the transaction was abandoned and its connection destroyed. */
+/** fn and its COMMIT did not settle within deadlineMs: the transaction was abandoned and its connection destroyed. */
 export class DeadlineExceededError extends Error {}
 
 /** How long a request may hold its connection by default: the cluster's statement_timeout (compiler/emit/cfn/database.ts). */
@@ -89,7 +89,7 @@ export interface WithTenantOptions {
   /** The tenant-context key, hex or bytes (docs/isolation.md, "Tenant context"). Default: $TENANTC_CONTEXT_KEY. */
   readonly contextKey?: string | Uint8Array;
   /**
-   * How long fn may hold the connection (default DEFAULT_DEADLINE_MS). At the deadline
+   * How long fn and its COMMIT may hold the connection (default DEFAULT_DEADLINE_MS). At the deadline
    * withTenant rejects with DeadlineExceededError and destroys the connection (the
    * server rolls the transaction back), whatever fn is doing: SQL in the request can
    * lift its own statement_timeout, not this timer. The transaction's statement_timeout
@@ -258,12 +258,14 @@ export async function withTenant<T>(
     // The deadline covers COMMIT too: SQL in fn can defer work to it (a deferred
     // constraint trigger on a temporary table of its own, statement_timeout lifted), and
     // a COMMIT outside the deadline would hold the connection for as long as that runs.
+    // A deadline that falls while COMMIT runs cannot say whether the server committed.
+    let committing = false;
     const deadline = Number.isFinite(deadlineMs)
       ? new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new DeadlineExceededError(`tenant ${tenantId}: the request held its connection past its deadline (${deadlineMs} ms); rolled back`)),
-            deadlineMs,
-          );
+          timer = setTimeout(() => {
+            const outcome = committing ? 'during COMMIT: whether it was written is unknown' : 'rolled back';
+            reject(new DeadlineExceededError(`tenant ${tenantId}: the request held its connection past its deadline (${deadlineMs} ms); ${outcome}`));
+          }, deadlineMs);
         })
       : undefined;
     const within = <U>(work: Promise<U>): Promise<U> => (deadline ? Promise.race([work, deadline]) : work);
@@ -273,6 +275,7 @@ export async function withTenant<T>(
       } finally {
         lent.settled = true;
       }
+      committing = true;
       const committed = await within(client.query('COMMIT'));
       if (committed.command === 'ROLLBACK') {
         throw new TransactionAbortedError(`tenant ${tenantId}: a statement inside fn failed, so COMMIT rolled the transaction back; nothing was written`);
