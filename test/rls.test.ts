@@ -10,7 +10,7 @@ import { emitSql } from '../compiler/emit/sql/emitSql.ts';
 import { databaseRoles } from '../compiler/plan/names.ts';
 import { compileSources, parseSources } from '../compiler/pipeline.ts';
 import { PLACEMENT_LOCK_FILE } from '../compiler/load/readManifests.ts';
-import { withTenant } from '../runtime/withTenant.ts';
+import { RESEED, withTenant } from '../runtime/withTenant.ts';
 import { FIXTURES, minimalEstateAs, rawFile } from './helpers.ts';
 import { enterTenant, pgliteBackend, readContextKey, rejects, serverBackend, useServer, type Backend, type Session } from './support/databases.ts';
 
@@ -932,7 +932,19 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
 
   S("setseed is revoked: the seed outlives the request, so acme would choose the next request's random()", async () => {
     const pool = await db.appPool();
-    const request = (tenant: string, sql: string) => withTenant(pool.pool, tenant, async (c) => (await c.query(sql)).rows, { contextKey: key });
+    // withTenant's cleanup reseeds random() (RESEED, against SET seed, test/withTenant.test.ts);
+    // these requests go without it, so the seed stands or falls by setseed's privilege alone.
+    const unreseeded = {
+      async connect() {
+        const client = await pool.pool.connect();
+        const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+        return Object.assign(Object.create(client), {
+          query: (config: unknown, ...rest: unknown[]) => query(typeof config === 'string' ? config.replace(`${RESEED};`, '') : config, ...rest),
+          release: client.release.bind(client),
+        });
+      },
+    } as Pick<typeof pool.pool, 'connect'>;
+    const request = (tenant: string, sql: string) => withTenant(unreseeded, tenant, async (c) => (await c.query(sql)).rows, { contextKey: key });
     try {
       await rejects(request('acme', 'SELECT setseed(0.42)'), /permission denied for function setseed/, 'setseed');
       // The mutation: setseed as PostgreSQL ships it. acme seeds, initech's request draws.
