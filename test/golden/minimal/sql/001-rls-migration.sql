@@ -362,12 +362,17 @@ CREATE OR REPLACE FUNCTION "app".current_tenant_id() RETURNS "app".tenant_id
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+  -- The proof is checked over the setting, not over the registry row: the check then
+  -- refers to no column of the row, runs once before the registry is read (a one-time
+  -- filter) and costs the same whether or not the id is registered. Hashing t.id ran it
+  -- only for a registered id, a timing oracle that listed every tenant's id to SQL that
+  -- times current_tenant_id() over guesses.
   SELECT t.id FROM "app".tenants t
   WHERE t.id = NULLIF(current_setting('app.tenant_id', true), '')::"app".tenant_id
     AND t.status IN ('active', 'suspended', 'offboarded')
     AND EXISTS (SELECT 1 FROM "app".tenantc_context_keys k
                 WHERE encode(sha256(k.outer_pad || sha256(k.inner_pad || convert_to(
-                        t.id || ':' || pg_backend_pid()::text || ':' || (extract(epoch FROM transaction_timestamp()) * 1000000)::bigint::text, 'UTF8'))), 'hex')
+                        current_setting('app.tenant_id', true) || ':' || pg_backend_pid()::text || ':' || (extract(epoch FROM transaction_timestamp()) * 1000000)::bigint::text, 'UTF8'))), 'hex')
                       = current_setting('app.tenant_proof', true))
 $fn$;
 CREATE OR REPLACE FUNCTION "app".current_writable_tenant_id() RETURNS "app".tenant_id
