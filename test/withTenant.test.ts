@@ -246,7 +246,8 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
     // The mutation: the proof bound to nothing (the HMAC of the id alone, as it was), in
     // the migration and in what withTenant reads. The captured proof then opens initech.
     const unbound = mutatedPool(app.pool, (s) => s.replace(READ_BINDING, "SELECT '0:0' AS binding"));
-    const BOUND = "current_setting('app.tenant_id', true) || ':' || pg_backend_pid()::text || ':' || (extract(epoch FROM transaction_timestamp()) * 1000000)::bigint::text";
+    const BOUND =
+      "current_setting('app.tenant_id', true) || ':' || pg_backend_pid()::text || ':' || (extract(epoch FROM transaction_timestamp()) * 1000000)::bigint::text";
     assert.ok(SQL['sql/001-rls-migration.sql']!.includes(BOUND));
     await db.admin.exec(SQL['sql/001-rls-migration.sql']!.replace(BOUND, "current_setting('app.tenant_id', true) || ':0:0'"));
     try {
