@@ -31,11 +31,13 @@ import {
   cachedTenant,
   cacheLine,
   type CompileCache,
+  compileCachePath,
   machineCacheKey,
   previousFile,
   readCompileCache,
   serializeCompileCache,
   statOf,
+  userCacheDir,
   writeCompileCache,
 } from './write/compileCache.ts';
 
@@ -126,6 +128,8 @@ export interface CompileOptions extends CheckOptions {
    */
   readonly build?: string | null;
   readonly cacheKey?: Buffer | null;
+  /** compile() only: where cache files are kept (default: write/compileCache.ts userCacheDir()), never the output. */
+  readonly cacheDir?: string;
 }
 
 export interface ReuseSource {
@@ -247,9 +251,10 @@ export async function compile(tenantsDir: string, outDir: string, options: Compi
   const out = resolve(cwd, outDir);
   const build = options.build === undefined ? BUILD_ID : options.build;
   const key = build === null ? null : options.cacheKey === undefined ? machineCacheKey() : options.cacheKey;
+  const cachePath = compileCachePath(options.cacheDir ?? userCacheDir(), out);
   const reuse: ReuseSource | undefined =
     build !== null && key !== null
-      ? { build, cache: readCompileCache(out, key), previous: (path, sha256, identity) => previousFile(out, path, sha256, identity) }
+      ? { build, cache: readCompileCache(cachePath, key), previous: (path, sha256, identity) => previousFile(out, path, sha256, identity) }
       : undefined;
   const result = compileSources(tenantsDir, loadSources(tenantsDir, cwd), { ...options, ...(reuse ? { reuse } : {}) });
   if (!result.ok) return result;
@@ -257,7 +262,7 @@ export async function compile(tenantsDir: string, outDir: string, options: Compi
   // After the output is in place, so that each file's recorded identity is final.
   if (result.cache && key)
     writeCompileCache(
-      out,
+      cachePath,
       serializeCompileCache(result.cache, key, (path) => statOf(join(out, path))),
     );
   return { ...result, lockChanged: writeLockFile(resolve(cwd, tenantsDir), result.lock), written };

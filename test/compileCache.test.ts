@@ -3,12 +3,12 @@
 // byte; a change to anything global (platform manifest, placement lock, compiler build)
 // reuses nothing it touched; and a cache file this machine did not write, or whose
 // files changed since, is never trusted.
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compile, type WrittenResult } from '../compiler/pipeline.ts';
-import { CACHE_FILE, cachedTenant, cacheLine, parseCompileCache, serializeCompileCache } from '../compiler/write/compileCache.ts';
+import { cachedTenant, compileCachePath, cacheLine, parseCompileCache, serializeCompileCache } from '../compiler/write/compileCache.ts';
 import { inTempDir, listTree, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
 
 const C = suite('compile cache');
@@ -18,15 +18,20 @@ const BUILD = 'test-build-1';
 
 type Ok = Extract<WrittenResult, { ok: true }>;
 
+/** The cache directory of a test: beside its estate, never the user's. */
+const cacheDirOf = (out: string) => join(out, '..', 'cache');
+/** The cache file of the output directory `out`. */
+const CACHE = (out: string) => compileCachePath(cacheDirOf(out), out);
+
 async function compiled(tenants: string, out: string, options: { build?: string | null; cacheKey?: Buffer | null } = {}): Promise<Ok> {
-  const r = await compile(tenants, out, { today: TEST_DAY, build: BUILD, cacheKey: KEY, ...options });
+  const r = await compile(tenants, out, { today: TEST_DAY, build: BUILD, cacheKey: KEY, cacheDir: cacheDirOf(out), ...options });
   if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.file}: ${d.message}`).join('\n'));
   return r;
 }
 
-/** Every file of `a` equals the file of `b` at the same path, byte for byte, and neither has a file the other lacks (the cache file aside). */
+/** Every file of `a` equals the file of `b` at the same path, byte for byte, and neither has a file the other lacks. */
 function assertSameOutput(a: string, b: string): number {
-  const files = (dir: string) => listTree(dir).filter((p) => p !== CACHE_FILE);
+  const files = (dir: string) => listTree(dir);
   assert.equal(files(a), files(b), 'the same files');
   for (const p of files(a)) assert.ok(readFileSync(join(a, p)).equals(readFileSync(join(b, p))), `${p} differs from a fresh compile's`);
   return files(a).length;
@@ -61,7 +66,7 @@ C('a one-tenant edit reuses every other tenant, and the output equals a fresh co
     // The cache a recompile leaves is the one a first compile of these inputs writes.
     await compiled(tenants, join(work, 'fresh-cached'));
     // (Each file's identity, its inode and times, is the one thing a recompile may record otherwise.)
-    const entries = (dir: string) => [...parseCompileCache(readFileSync(join(dir, CACHE_FILE), 'utf8'), KEY)!.tenants].map(([id, l]) => [id, l.digest, l.text]);
+    const entries = (dir: string) => [...parseCompileCache(readFileSync(CACHE(dir), 'utf8'), KEY)!.tenants].map(([id, l]) => [id, l.digest, l.text]);
     assert.equal(entries(join(work, 'out')), entries(join(work, 'fresh-cached')), 'the same cache');
     // Nothing changed: everything reused, still the same bytes.
     const third = await compiled(tenants, join(work, 'out'));
@@ -99,7 +104,7 @@ C('a cache this machine did not write is ignored, and a planted one lets nothing
     const out = join(work, 'out');
     const count = (await compiled(tenants, out)).plan.tenants.length;
     await compiled(tenants, join(work, 'fresh'), { build: null });
-    const cacheText = readFileSync(join(out, CACHE_FILE), 'utf8');
+    const cacheText = readFileSync(CACHE(out), 'utf8');
     const cache = parseCompileCache(cacheText, KEY)!;
     assert.ok(cache, 'the cache reads back under its key');
 
@@ -115,10 +120,10 @@ C('a cache this machine did not write is ignored, and a planted one lets nothing
       tenants: new Map([...cache.tenants, ['globex', cacheLine(line.digest, { ...entry, templates: [{ ...entry.templates[0]!, sha256: sha }] })]]),
     };
     const attackerKey = Buffer.alloc(32, 9);
-    writeFileSync(join(out, CACHE_FILE), serializeCompileCache(forged, attackerKey));
+    writeFileSync(CACHE(out), serializeCompileCache(forged, attackerKey));
     // The forgery is well made: under the attacker's key it reads as a valid cache (so
     // it is only this machine's key that refuses it below).
-    assert.ok(parseCompileCache(readFileSync(join(out, CACHE_FILE), 'utf8'), attackerKey));
+    assert.ok(parseCompileCache(readFileSync(CACHE(out), 'utf8'), attackerKey));
     const r = await compiled(tenants, out);
     assert.is(r.reused, 0, 'nothing reused from a cache under another key');
     assertSameOutput(out, join(work, 'fresh'));
@@ -126,7 +131,7 @@ C('a cache this machine did not write is ignored, and a planted one lets nothing
     // Damaged caches: truncated, not JSON, empty, a directory's worth of nothing.
     const otherLine = cacheText.replace(/\nacme\t/, '\nacme-copy\t');
     for (const text of [cacheText.slice(0, 100), cacheText.slice(0, -40), otherLine, 'not a cache', '', `${'0'.repeat(64)}\n{}\n`]) {
-      writeFileSync(join(out, CACHE_FILE), text);
+      writeFileSync(CACHE(out), text);
       const d = await compiled(tenants, out);
       assert.is(d.reused, 0, `ignored: ${JSON.stringify(text.slice(0, 20))}`);
       assertSameOutput(out, join(work, 'fresh'));
@@ -146,11 +151,24 @@ C("an authentic cache whose file changed since is not trusted for that file's te
     assert.is(r.reused, count - 1, 'acme emitted afresh');
     assertSameOutput(out, join(work, 'fresh'));
     // A cache entry whose digest is stale (an edit the cache did not see) is not used either.
-    const cache = parseCompileCache(readFileSync(join(out, CACHE_FILE), 'utf8'), KEY)!;
+    const cache = parseCompileCache(readFileSync(CACHE(out), 'utf8'), KEY)!;
     const stale = { tenants: new Map([...cache.tenants, ['acme', { ...cache.tenants.get('acme')!, digest: 'f'.repeat(64) }]]) };
-    writeFileSync(join(out, CACHE_FILE), serializeCompileCache(stale, KEY));
+    writeFileSync(CACHE(out), serializeCompileCache(stale, KEY));
     assert.is((await compiled(tenants, out)).reused, count - 1, 'a stale digest is a miss');
     assertSameOutput(out, join(work, 'fresh'));
+  });
+});
+
+C('the cache is kept outside the output: two compiles of the same manifests write the same bytes', async () => {
+  await inTempDir(async (work) => {
+    const tenants = estate(work);
+    await compiled(tenants, join(work, 'one'));
+    await compiled(tenants, join(work, 'two'));
+    // The cache records each file's inode and times, which differ between the two; in
+    // the output it made two compiles of the same manifests differ.
+    assert.ok(existsSync(CACHE(join(work, 'one'))) && existsSync(CACHE(join(work, 'two'))), 'each output has its cache');
+    assert.is.not(readFileSync(CACHE(join(work, 'one')), 'utf8'), readFileSync(CACHE(join(work, 'two')), 'utf8'));
+    assertSameOutput(join(work, 'one'), join(work, 'two'));
   });
 });
 
@@ -159,9 +177,9 @@ C('without a build id (run from the sources) or a key, nothing is cached or reus
     const tenants = estate(work);
     const out = join(work, 'out');
     await compiled(tenants, out, { build: null });
-    assert.not.ok(listTree(out).includes(CACHE_FILE), 'no cache from the sources');
+    assert.not.ok(existsSync(CACHE(out)), 'no cache from the sources');
     await compiled(tenants, out, { cacheKey: null });
-    assert.not.ok(listTree(out).includes(CACHE_FILE), 'no cache without a key');
+    assert.not.ok(existsSync(CACHE(out)), 'no cache without a key');
   });
 });
 

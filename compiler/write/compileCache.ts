@@ -1,5 +1,7 @@
-// I/O edge of template reuse (emit/reuse.ts): out/.tenantc-cache.json records, for each
-// tenant, the digest of what its templates were made of, each template's path and
+// I/O edge of template reuse (emit/reuse.ts): a cache file per output directory, kept in
+// the user's cache directory ($XDG_CACHE_HOME/tenantc/compile-cache/, never in the output:
+// it records file identities, inode and times, that differ between two compiles, and the
+// output must be the same bytes for the same manifests), records, for each tenant, the digest of what its templates were made of, each template's path and
 // SHA-256, and what the review gate recorded of it. A recompile reuses a tenant's
 // templates only when all of these hold:
 //   - the cache file carries an HMAC-SHA256 under a key that exists only on this
@@ -17,11 +19,10 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { TemplateReview } from '../review/gate.ts';
 import type { TenantParameters } from '../emit/reuse.ts';
 
-export const CACHE_FILE = '.tenantc-cache.json';
 const FORMAT = 'tenantc-compile-cache/2';
 
 export interface CachedTemplate {
@@ -76,6 +77,16 @@ export function statOf(path: string): string | null {
   }
 }
 
+/** tenantc's directory in the user's cache: $XDG_CACHE_HOME/tenantc (default ~/.cache/tenantc). */
+export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tenantc');
+}
+
+/** The cache file of the output directory `outDir` (an absolute path) under `cacheDir`: one per output, named by its path's SHA-256. */
+export function compileCachePath(cacheDir: string, outDir: string): string {
+  return join(cacheDir, 'compile-cache', `${createHash('sha256').update(outDir).digest('hex')}.cache`);
+}
+
 /**
  * The key cache files are authenticated with: 32 random bytes in
  * $XDG_CACHE_HOME/tenantc/compile-cache.key (default ~/.cache), made on first use,
@@ -83,7 +94,7 @@ export function statOf(path: string): string | null {
  * home): then nothing is reused.
  */
 export function machineCacheKey(env: NodeJS.ProcessEnv = process.env): Buffer | null {
-  const dir = join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tenantc');
+  const dir = userCacheDir(env);
   const file = join(dir, 'compile-cache.key');
   const read = (): Buffer | null => {
     try {
@@ -170,23 +181,24 @@ export function cachedTenant(line: CacheLine): CachedTenant | null {
 }
 
 /**
- * Writes the cache into the output directory (whole: a sibling file renamed over it).
- * A cache that cannot be written costs the next compile its speed, nothing else.
+ * Writes the cache file at `path` (whole: a sibling file renamed over it), its directory
+ * made readable by its owner only. A cache that cannot be written costs the next compile
+ * its speed, nothing else.
  */
-export function writeCompileCache(outDir: string, text: string): void {
-  const tmp = join(outDir, `${CACHE_FILE}.${process.pid}.tmp`);
+export function writeCompileCache(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, join(outDir, CACHE_FILE));
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    writeFileSync(tmp, text, { mode: 0o600 });
+    renameSync(tmp, path);
   } catch {
     rmSync(tmp, { force: true });
   }
 }
 
-/** The cache of the output directory `outDir`, or null (none, unreadable, not authentic under `key`). */
-export function readCompileCache(outDir: string, key: Buffer): CompileCache | null {
+/** The cache at `path`, or null (none, unreadable, not authentic under `key`). */
+export function readCompileCache(path: string, key: Buffer): CompileCache | null {
   try {
-    const path = join(outDir, CACHE_FILE);
     if (!lstatSync(path).isFile()) return null;
     return parseCompileCache(readFileSync(path, 'utf8'), key);
   } catch {
