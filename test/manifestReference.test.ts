@@ -5,19 +5,10 @@ import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateManifestReference, REFERENCE_DOCUMENTS, REFERENCE_FILE, UndescribedFieldError } from '../scripts/manifestReference.ts';
-import { readSchemas, type Schema } from '../scripts/manifestTypes.ts';
+import type { Schema } from '../scripts/manifestTypes.ts';
+import { type Editable, edited, SCHEMAS } from './support/schemas.ts';
 
 const R = suite('manifest reference');
-
-const SCHEMAS = readSchemas();
-
-type Editable = Record<string, any>;
-
-function edited(file: string, edit: (schema: Editable) => void): Map<string, Schema> {
-  const copy = structuredClone(SCHEMAS.get(file)) as Editable;
-  edit(copy);
-  return new Map([...SCHEMAS, [file, copy]]);
-}
 
 /** The message the generator stops with, or null when it writes the reference. */
 function refusal(schemas: ReadonlyMap<string, Schema>): string | null {

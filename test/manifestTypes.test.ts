@@ -5,21 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GENERATED_FILE, generateManifestTypes, MANIFEST_TYPES, readSchemas, type Schema, SchemaTypeError } from '../scripts/manifestTypes.ts';
+import { GENERATED_FILE, generateManifestTypes, MANIFEST_TYPES, type Schema, SchemaTypeError } from '../scripts/manifestTypes.ts';
+import { type Editable, edited, SCHEMAS } from './support/schemas.ts';
 
 const M = suite('generated manifest types');
-
-const SCHEMAS = readSchemas();
-
-/** The schemas with `edit` applied to a copy of one of them. */
-/** A copy of a parsed schema, edited freely by a case. */
-type Editable = Record<string, any>;
-
-function edited(file: string, edit: (schema: Editable) => void): Map<string, Schema> {
-  const copy = structuredClone(SCHEMAS.get(file)) as Editable;
-  edit(copy);
-  return new Map([...SCHEMAS, [file, copy]]);
-}
 
 /** The generated text of one member declaration, such as `readonly contacts: ...` at two spaces. */
 const member = (text: string, declaration: string) => text.split('\n').some((l) => l === declaration);
