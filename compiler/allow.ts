@@ -150,7 +150,7 @@ const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().pad
  * Characters an allow line may not hold anywhere: whitespace other than the ASCII space
  * and tab (NBSP, U+2000–U+200A, U+3000, ...), format characters (zero-width spaces and
  * joiners U+200B–U+200D, bidirectional overrides, the BOM) and control characters. JavaScript's
- * `\s` reads NBSP and U+3000 as spaces, the workflow's `sed` and a reviewer's eye may
+ * `\s` reads NBSP and U+3000 as spaces, the workflow's scripts and a reviewer's eye may
  * not: one line read two ways is how an allow says one thing and does another, so such
  * a line is refused rather than normalised.
  */
@@ -212,7 +212,7 @@ export function allowLines(text: string): { readonly line: number; readonly allo
     const m = /^[ \t]*tenantc-allow:[ \t]*(.*)$/.exec(raw);
     if (m) out.push({ line: i + 1, allow: parseAllow(m[1]!) });
     else if (looksLikeAllowLine(raw)) {
-      // Read by no one, or by one reader and not another (the workflow's sed, deploy):
+      // Read by no one, or by one reader and not another (the workflow's scripts, deploy):
       // an error, never a line silently skipped.
       const hidden = HIDDEN.exec(raw) ?? /[^\x20-\x7e\t]/u.exec(raw);
       out.push({

@@ -42,7 +42,7 @@ import { removedAfter, type RestoreFinding, restoreFindingLines, restoresIn, res
 import { changeSetLines, duration, eventLine, guardLines, rootCauseLines, stackTitle } from './render.ts';
 import { setStackPolicy, stackPolicy } from './stackPolicy.ts';
 import { blockedBy, describeStack, type StackState } from './stackState.ts';
-import { markOf, noteMismatch, readNote, stackMoved, writeNote } from './note.ts';
+import { markOf, NOTE_FORMAT, noteMismatch, readNote, stackMoved, writeNote } from './note.ts';
 import { proveChangeSetTemplates, TemplateMismatchError } from './templateProof.ts';
 import { type Allow, ALLOW_KIND_SPECS, formatAllow } from '../compiler/allow.ts';
 
@@ -370,7 +370,7 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
       // --change-set requires before executing it (deploy/note.ts). Written before the
       // wait, so that a run interrupted there can be resumed with --change-set.
       writeNote(req.cwd, req.notePath, {
-        format: 'tenantc-change-set-note/1',
+        format: NOTE_FORMAT,
         stack: req.stack,
         changeSet: { name, id: cs.id },
         outputSha256: assetsHash,

@@ -1,13 +1,12 @@
 // Emit stage: plan → the files of the output tree. Pure. Children are emitted before
 // parents because a parent names each child by the hash of its content.
-import { createHash } from 'node:crypto';
 import { compareStrings } from '../diagnostics.ts';
 import type { EstatePlan, TenantPlan } from '../plan/model.ts';
 import { serializeCompactJson, serializeJson } from './serialize.ts';
 import { ASSETS_FILE, ASSETS_FORMAT, RUNTIME_HOSTS_FILE, type AssetsManifest, type DomainStageTemplate, type NestedTemplate } from '../outputFormat.ts';
 import { domainStageFile, emitDomainStageTemplate } from './cfn/domainStage.ts';
 import { albShardFile, emitAlbShardTemplate } from './cfn/albShard.ts';
-import { assetKey, assetKeyOfDigest } from './cfn/assets.ts';
+import { assetKey, assetKeyOfDigest, sha256Hex } from './cfn/assets.ts';
 import type { EmittedTenant, TenantReuse, TenantTemplate } from './reuse.ts';
 import { cacheShardFile, emitCacheShardTemplate } from './cfn/cache.ts';
 import { emitGroupTemplate, groupFile, type TenantAsset } from './cfn/group.ts';
@@ -58,13 +57,12 @@ export function emitEstate<R = void>(plan: EstatePlan, visit: TemplateVisitor<R>
     // Tenant templates are most of the output: compact JSON keeps the tree small.
     const path = tenantFile(t.id);
     const content = serializeCompactJson(template);
-    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-    const templates: TenantTemplate<R>[] = [{ file: { path, content }, review: visit(path, template, content), sha256: sha256(content) }];
+    const templates: TenantTemplate<R>[] = [{ file: { path, content }, review: visit(path, template, content), sha256: sha256Hex(content) }];
     if (t.dns.mode !== 'platform') {
       const stagePath = domainStageFile(t.id);
       const stage = emitDomainStageTemplate(plan, t);
       const stageText = serializeJson(stage);
-      templates.push({ file: { path: stagePath, content: stageText }, review: visit(stagePath, stage, stageText), sha256: sha256(stageText) });
+      templates.push({ file: { path: stagePath, content: stageText }, review: visit(stagePath, stage, stageText), sha256: sha256Hex(stageText) });
     }
     return { templates, parameters: { shared: parameters.shared, shard: parameters.shard } };
   };

@@ -6,7 +6,7 @@
 // write (test/compileCache.test.ts compares every file of a recompile with a fresh
 // compile's, byte for byte). Pure: digests in, digests out; the cache file and its
 // authentication are write/compileCache.ts's.
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './cfn/assets.ts';
 import type { OutputFile } from './output.ts';
 import type { PlatformScope, TenantPlan } from '../plan/model.ts';
 import { ManifestText } from '../plan/manifestText.ts';
@@ -59,8 +59,6 @@ function canonical(v: unknown, written: WeakMap<object, string>, remember: boole
   return out;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
 /**
  * Digests for one compile. `estate`: what every tenant's templates depend on beyond the
  * tenant (the compiler build, the rule pack by id, whose code the build fixes, and the
@@ -68,8 +66,8 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  */
 export function digests(build: string, ruleIds: readonly string[], scope: PlatformScope): { readonly estate: string; tenant(t: TenantPlan): string } {
   const written = new WeakMap<object, string>();
-  const estate = sha256(canonical({ build, rules: [...ruleIds], platform: scope.platform }, written, true));
-  return { estate, tenant: (t) => sha256(estate + canonical(t, written, false)) };
+  const estate = sha256Hex(canonical({ build, rules: [...ruleIds], platform: scope.platform }, written, true));
+  return { estate, tenant: (t) => sha256Hex(estate + canonical(t, written, false)) };
 }
 
 /** The parameters a tenant's template declares, which its group passes (StackParameters). */

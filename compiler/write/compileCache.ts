@@ -6,8 +6,8 @@
 // templates only when all of these hold:
 //   - the cache file carries an HMAC-SHA256 under a key that exists only on this
 //     machine (under the user's cache directory, created 0600 on first use): a cache
-//     file anyone else wrote (a pull request's author committing an out/ directory, a
-//     copy from another machine, a damaged file) fails it and is ignored as a whole.
+//     file anyone else wrote (a file planted in the user's cache directory, a copy from
+//     another machine, a damaged file) fails it and is ignored as a whole.
 //     The digests alone would not do: they are computed from public inputs, so a
 //     planted cache could name planted templates under the right digests;
 //   - the tenant's digest (its plan, the platform's plan, this build, the rule pack)
@@ -16,12 +16,13 @@
 //     recorded SHA-256: a file changed after the compile is emitted afresh.
 // Anything else, and any error reading, means a fresh emit of that tenant: the cache
 // can make a compile faster, never different.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TemplateReview } from '../review/gate.ts';
 import type { TenantParameters } from '../emit/reuse.ts';
+import { sha256Hex } from '../emit/cfn/assets.ts';
 
 const FORMAT = 'tenantc-compile-cache/2';
 
@@ -84,7 +85,7 @@ export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The cache file of the output directory `outDir` (an absolute path) under `cacheDir`: one per output, named by its path's SHA-256. */
 export function compileCachePath(cacheDir: string, outDir: string): string {
-  return join(cacheDir, 'compile-cache', `${createHash('sha256').update(outDir).digest('hex')}.cache`);
+  return join(cacheDir, 'compile-cache', `${sha256Hex(outDir)}.cache`);
 }
 
 /**
@@ -224,7 +225,6 @@ export interface CheckedFile {
  */
 export function previousFile(outDir: string, path: string, sha256: string, recorded?: string): CheckedFile | null {
   const full = join(outDir, path);
-  const hashOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
   try {
     const parts = path.split('/');
     for (let i = 0; i < parts.length; i++) if (!lstatSync(join(outDir, ...parts.slice(0, i))).isDirectory()) return null;
@@ -232,7 +232,7 @@ export function previousFile(outDir: string, path: string, sha256: string, recor
     const identity = statOf(full);
     if (identity === null) return null;
     // Unchanged since the compile that recorded it: its bytes are the recorded ones.
-    if (identity !== recorded && hashOf(readFileSync(full)) !== sha256) return null;
+    if (identity !== recorded && sha256Hex(readFileSync(full)) !== sha256) return null;
   } catch {
     return null;
   }
@@ -240,7 +240,7 @@ export function previousFile(outDir: string, path: string, sha256: string, recor
     at: full,
     read() {
       const bytes = readFileSync(full);
-      if (hashOf(bytes) !== sha256) throw new Error(`${full}: changed while tenantc compiled (it was checked at the start): compile again`);
+      if (sha256Hex(bytes) !== sha256) throw new Error(`${full}: changed while tenantc compiled (it was checked at the start): compile again`);
       return bytes.toString('utf8');
     },
   };

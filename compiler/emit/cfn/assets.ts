@@ -6,8 +6,13 @@ import { sub, type Intrinsic } from './template.ts';
 
 export const ASSET_PREFIX = 'tenantc';
 
+/** SHA-256 of a text or bytes, as hex: what names a template in the bucket and proves a reused one. */
+export function sha256Hex(content: string | Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
 export function assetKey(content: string): string {
-  return assetKeyOfDigest(createHash('sha256').update(content).digest('hex'));
+  return assetKeyOfDigest(sha256Hex(content));
 }
 
 /** The key of a template whose SHA-256 (hex) is known already (a reused template's, checked against its bytes). */
