@@ -33,7 +33,7 @@ import {
   type CompileCache,
   compileCachePath,
   machineCacheKey,
-  previousFile,
+  previousFiles,
   readCompileCache,
   serializeCompileCache,
   statOf,
@@ -253,9 +253,7 @@ export async function compile(tenantsDir: string, outDir: string, options: Compi
   const key = build === null ? null : options.cacheKey === undefined ? machineCacheKey() : options.cacheKey;
   const cachePath = compileCachePath(options.cacheDir ?? userCacheDir(), out);
   const reuse: ReuseSource | undefined =
-    build !== null && key !== null
-      ? { build, cache: readCompileCache(cachePath, key), previous: (path, sha256, identity) => previousFile(out, path, sha256, identity) }
-      : undefined;
+    build !== null && key !== null ? { build, cache: readCompileCache(cachePath, key), previous: previousFiles(out) } : undefined;
   const result = compileSources(tenantsDir, loadSources(tenantsDir, cwd), { ...options, ...(reuse ? { reuse } : {}) });
   if (!result.ok) return result;
   const written = await writeOutput(out, result.files);

@@ -59,9 +59,9 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function entryOf(compiled: CompiledForDeploy, path: string): { key: string; file: string } | null {
-  if (path === '') return compiled.manifest.root;
-  return compiled.manifest.nested.find((n) => n.stack === path) ?? null;
+/** The output's template of each stack path ('' the root), looked up once per change set rather than searched per stack. */
+function entriesByStack(compiled: CompiledForDeploy): ReadonlyMap<string, { key: string; file: string }> {
+  return new Map<string, { key: string; file: string }>([['', compiled.manifest.root], ...compiled.manifest.nested.map((n) => [n.stack, n] as const)]);
 }
 
 /**
@@ -87,12 +87,13 @@ export async function proveChangeSetTemplates(
     n.children.forEach(walk);
   };
   walk(tree);
+  const entries = entriesByStack(compiled);
   const problems: string[] = [];
   await inParallel(
     nodes,
     async (n) => {
       const where = n.path === '' ? 'the root stack' : `nested stack ${n.path}`;
-      const entry = entryOf(compiled, n.path);
+      const entry = entries.get(n.path);
       if (!entry) {
         // CloudFormation makes nested change sets only for stacks of the template it read:
         // one this output lacks means the change set is not this output's.
