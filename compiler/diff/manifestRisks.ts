@@ -2,7 +2,10 @@
 // what a status means, or in the data a name points at. Like the risk table
 // (riskTable.ts), which change is which kind is data: one entry per fact, with the
 // documentation that says so, tested entry by entry (test/manifestRisks.test.ts).
+import { compareStrings } from '../diagnostics.ts';
+import type { TenantStatus } from '../manifest.ts';
 import type { EstatePlan, TenantPlan } from '../plan/model.ts';
+import { TENANT_STATUS_MEANING } from '../plan/status.ts';
 import type { ManifestRisk, RiskKind } from './model.ts';
 
 interface EntryBase {
@@ -38,6 +41,9 @@ const REF = {
   schemas: 'https://www.postgresql.org/docs/current/ddl-schemas.html',
   lifecycle: 'README.md#tenant-lifecycle',
 } as const;
+
+/** What a tenant's status means (plan/status.ts), for a value the table reads as unknown. */
+const meaning = (status: unknown) => TENANT_STATUS_MEANING[status as TenantStatus];
 
 export const MANIFEST_RISK_TABLE: readonly ManifestRiskEntry[] = [
   {
@@ -82,7 +88,8 @@ export const MANIFEST_RISK_TABLE: readonly ManifestRiskEntry[] = [
     kind: 'interruption',
     field: 'status',
     value: (t) => t.status,
-    risky: (a, b) => a === 'active' && (b === 'suspended' || b === 'offboarded'),
+    // Served before, not after (active → suspended or offboarded), read from what each status means.
+    risky: (a, b) => meaning(a).signIn && !meaning(b).signIn,
     says: "the tenant's users lose the service: its hosts answer 403 (suspended) or are no longer routed (offboarded), and sign-in is refused",
     reference: REF.lifecycle,
   },
@@ -92,7 +99,8 @@ export const MANIFEST_RISK_TABLE: readonly ManifestRiskEntry[] = [
     kind: 'interruption',
     field: 'status',
     value: (t) => t.status,
-    risky: (a, b) => a === 'suspended' && b === 'offboarded',
+    // Not served, but still able to act, then no longer (suspended → offboarded).
+    risky: (a, b) => !meaning(a).signIn && meaning(a).credentials && !meaning(b).credentials,
     says: "the suspended tenant's credentials are switched off and its fleet scaled to zero; deleting its file next removes it for good",
     reference: REF.lifecycle,
   },
@@ -120,7 +128,7 @@ export function manifestRisks(base: EstatePlan | null, head: EstatePlan | null):
   };
   for (const e of MANIFEST_RISK_TABLE) if (e.scope === 'platform') at(e, null, e.value(base.platform), e.value(head.platform));
   const before = new Map(base.tenants.map((t) => [t.id, t]));
-  for (const t of [...head.tenants].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))) {
+  for (const t of [...head.tenants].sort((x, y) => compareStrings(x.id, y.id))) {
     const a = before.get(t.id);
     if (!a) continue;
     for (const e of MANIFEST_RISK_TABLE) if (e.scope === 'tenant') at(e, t.id, e.value(a), e.value(t));
