@@ -93,7 +93,14 @@ W('every pull request runs npm test, whatever it touches, with PostgreSQL, Redis
 });
 
 /** The estate paths the review runs for. */
-const ESTATE = ['tenants', 'schema', 'compiler', 'templates'];
+const ESTATE = ['tenants', 'schema', 'compiler', 'templates', 'deploy'];
+
+W('every path whose push to main deploys is a path the review runs for: no merge deploys without its own review', () => {
+  // Without it, a pull request touching only deploy/ merged unreviewed and its deploy took
+  // whatever allow record its earlier commits had posted for its head.
+  const pushes = workflow.on.push!.paths!.map((p) => p.replace(/\/\*\*$/, ''));
+  assert.equal([...pushes].sort(), [...ESTATE].sort());
+});
 
 W('the review keeps its paths filter: it runs when the pull request touches the estate or the compiler, and gates in order', () => {
   const review = workflow.jobs.review!;
@@ -155,9 +162,9 @@ W("the paths filter itself: the changes step's script, run on pull requests in a
       assert.is(r.status, 0, r.stderr);
       return readFileSync(output, 'utf8').trim();
     };
-    for (const p of ['deploy/deploy.ts', 'test/a.test.ts', 'package.json']) assert.is(estate([p]), 'estate=false', `${p} alone: tests only`);
-    for (const p of ['tenants/acme.yaml', 'schema/a.json', 'compiler/cli.ts', 'templates/a.hbs', 'tenants/new.yaml'])
-      assert.is(estate([p, 'deploy/deploy.ts']), 'estate=true', `${p}: the review runs`);
+    for (const p of ['test/a.test.ts', 'package.json']) assert.is(estate([p]), 'estate=false', `${p} alone: tests only`);
+    for (const p of ['tenants/acme.yaml', 'schema/a.json', 'compiler/cli.ts', 'templates/a.hbs', 'tenants/new.yaml', 'deploy/deploy.ts'])
+      assert.is(estate([p, 'test/a.test.ts']), 'estate=true', `${p}: the review runs`);
   });
 });
 
@@ -234,6 +241,17 @@ W("deploy's allows are the review bot's comment for the merged head commit: neve
   const none = await allowsFor([pr], []);
   assert.is(none.text, '');
   assert.match(none.core.warnings.join(), 'deploying without allows');
+  // A record planted beside the review's (by a run of an earlier commit of the pull
+  // request) is not chosen between: the deploy fails with no allows.
+  const planted = { user: BOT, body: `${marker(HEAD)}\nAllows accepted by the review\n\n\`\`\`\n${evil}\n\`\`\`` };
+  for (const order of [
+    [planted, record],
+    [record, planted],
+  ]) {
+    const two = await allowsFor([pr], order);
+    assert.is(two.text, '');
+    assert.match(two.core.failed.join(), '2 allow records for its head');
+  }
 });
 
 W(
@@ -274,6 +292,16 @@ W(
     ]);
     assert.equal(edited.created, [], 'the record of this commit is never rewritten');
     assert.match(edited.core.failed.join(), 'the tenantc-allow lines changed after the review of');
+    // A record for this head posted before its review (by a run of an earlier commit of the
+    // pull request) and saying more than the description: the review fails on it.
+    const evil = 'tenantc-allow: removal tenant:acme: planted by an earlier commit';
+    const planted = { user: BOT, body: first.created[0]!.replace(good, `${good}\n${evil}`) };
+    const plantedFirst = await review1(`Offboard globex.\n\n${good}\n`, [planted]);
+    assert.equal(plantedFirst.created, []);
+    assert.match(plantedFirst.core.failed.join(), 'not posted by this commit');
+    const two = await review1(`Offboard globex.\n\n${good}\n`, [{ user: BOT, body: first.created[0]! }, planted]);
+    assert.equal(two.created, []);
+    assert.match(two.core.failed.join(), '2 allow records for');
     const why = review.steps.find((s) => s.name === 'Comment why the review failed')!;
     assert.is(why.if, 'failure()');
     for (const id of ['validate', 'compile', 'check']) assert.match(String(why.env?.OUTCOMES), `steps.${id}.outcome`, id);
