@@ -21,7 +21,7 @@ export function explain(e: unknown): string | null {
   if (fromAws(e)) {
     const status = e.$metadata.httpStatusCode;
     const denied = e.name === 'AccessDenied' || e.name === 'AccessDeniedException' || status === 403;
-    return `AWS ${e.name}${status ? ` (HTTP ${status})` : ''}: ${e.message}${denied ? ' (the credentials in use lack this permission: see docs/deploy.md for the deploy role)' : ''}`;
+    return `AWS ${e.name}${status ? ` (HTTP ${status})` : ''}: ${e.message}${denied ? ' (the credentials in use lack this permission: see docs/deploy.md#the-deploy-identitys-permissions)' : ''}`;
   }
   if (e.name === 'TimeoutError' || /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|socket hang up/.test(e.message))
     return `cannot reach AWS (${e.message}): check the network, AWS_ENDPOINT_URL and the Region`;
