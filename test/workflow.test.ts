@@ -216,11 +216,15 @@ W("deploy's allows are the review bot's comment for the merged head commit: neve
       const file = join(dir, 'allow.txt');
       const core = await runScript(
         deploy.steps[fetch]!,
-        { SHA: MERGE, ALLOW_FILE: file },
+        { SHA: MERGE, ALLOW_FILE: file, GITHUB_WORKSPACE: dir },
         {
           context: { repo: { owner: 'o', repo: 'r' } },
           github: {
-            rest: { repos: { listPullRequestsAssociatedWithCommit: async () => ({ data: pulls }) }, issues: { listComments: 'listComments' } },
+            rest: {
+              actions: { listWorkflowRuns: async () => ({ data: { workflow_runs: [] } }) },
+              repos: { listPullRequestsAssociatedWithCommit: async () => ({ data: pulls }) },
+              issues: { listComments: 'listComments' },
+            },
             paginate: async () => comments,
           },
         },
@@ -252,6 +256,76 @@ W("deploy's allows are the review bot's comment for the merged head commit: neve
     assert.is(two.text, '');
     assert.match(two.core.failed.join(), '2 allow records for its head');
   }
+});
+
+W("a deploy run deploys every merge since the last push a deploy run finished, each with its own review's allows", async () => {
+  const deploy = workflow.jobs.deploy!;
+  const step = deploy.steps.find((s) => String(s.with?.script ?? '').includes('listPullRequestsAssociatedWithCommit'))!;
+  assert.is(deploy.permissions?.actions, 'read', 'it reads the workflow runs');
+  assert.is(deploy.steps.find((s) => s.uses?.startsWith('actions/checkout'))!.with?.['fetch-depth'], 0, 'and the history since');
+  await inTempDir(async (dir) => {
+    const git = (...args: string[]) => {
+      const r = spawnSync('git', args, {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' },
+      });
+      assert.is(r.status, 0, r.stderr);
+      return r.stdout.trim();
+    };
+    git('init', '-q', '-b', 'main');
+    const commit = (name: string) => {
+      writeFileSync(join(dir, name), `${name}\n`);
+      git('add', '-A');
+      git('commit', '-qm', name);
+      return git('rev-parse', 'HEAD');
+    };
+    const deployed = commit('deployed');
+    const second = commit('second'); // its run waited, and was replaced by the third's
+    const direct = commit('direct'); // a direct push: no pull request
+    const third = commit('third');
+    git('checkout', '-q', '-b', 'rewritten', deployed + '~0');
+    const elsewhere = commit('elsewhere');
+    const line = (pr: number) => `tenantc-allow: removal tenant:t${pr}: reviewed in #${pr}`;
+    const headOf = (pr: number) => String(pr).repeat(40).slice(0, 40);
+    const prs = new Map([
+      [second, { number: 2, merged_at: '2026-12-01T00:00:00Z', merge_commit_sha: second, head: { sha: headOf(2) } }],
+      [third, { number: 3, merged_at: '2026-12-01T00:00:00Z', merge_commit_sha: third, head: { sha: headOf(3) } }],
+    ]);
+    const recordOf = (pr: number) => ({ user: BOT, body: `<!-- tenantc-allows head=${headOf(pr)} -->\nAllows\n\n\`\`\`\n${line(pr)}\n\`\`\`` });
+    const run = async (sha: string, lastDeployed: string | null) => {
+      const file = join(dir, 'allow.txt');
+      const core = await runScript(
+        step,
+        { SHA: sha, ALLOW_FILE: file, GITHUB_WORKSPACE: dir },
+        {
+          context: { repo: { owner: 'o', repo: 'r' } },
+          github: {
+            rest: {
+              actions: {
+                listWorkflowRuns: async (q: { status: string; branch: string; event: string }) => {
+                  assert.equal([q.status, q.branch, q.event], ['success', 'main', 'push'], 'the last run that finished a deploy of main');
+                  return { data: { workflow_runs: lastDeployed ? [{ head_sha: lastDeployed }] : [] } };
+                },
+              },
+              repos: {
+                listPullRequestsAssociatedWithCommit: async (q: { commit_sha: string }) => ({ data: prs.has(q.commit_sha) ? [prs.get(q.commit_sha)] : [] }),
+              },
+              issues: { listComments: 'listComments' },
+            },
+            paginate: async (_: unknown, q: { issue_number: number }) => [recordOf(q.issue_number)],
+          },
+        },
+      );
+      return { text: readFileSync(file, 'utf8'), core };
+    };
+    assert.is((await run(third, deployed)).text, `${line(3)}\n${line(2)}\n`, "the replaced run's merge is deployed with its own allows");
+    assert.is((await run(third, second)).text, `${line(3)}\n`, 'a merge already deployed brings nothing');
+    assert.is((await run(third, null)).text, `${line(3)}\n`, 'no deploy finished yet: this merge alone');
+    const rewritten = await run(third, elsewhere);
+    assert.is(rewritten.text, `${line(3)}\n`);
+    assert.match(rewritten.core.warnings.join(), 'is not an ancestor');
+  });
 });
 
 W(
