@@ -197,6 +197,8 @@ async function runScript(step: Step, env: Record<string, string>, fakes: { githu
 }
 
 const BOT = { login: 'github-actions[bot]', type: 'Bot' };
+/** The record's format, one module the review and deploy scripts both require. */
+const ALLOW_RECORD = join(ROOT, '.github', 'scripts', 'allowRecord.cjs');
 const HEAD = 'a'.repeat(40);
 const MERGE = 'b'.repeat(40);
 
@@ -216,7 +218,7 @@ W("deploy's allows are the review bot's comment for the merged head commit: neve
       const file = join(dir, 'allow.txt');
       const core = await runScript(
         deploy.steps[fetch]!,
-        { SHA: MERGE, ALLOW_FILE: file, GITHUB_WORKSPACE: dir },
+        { SHA: MERGE, ALLOW_FILE: file, GITHUB_WORKSPACE: dir, ALLOW_RECORD },
         {
           context: { repo: { owner: 'o', repo: 'r' } },
           github: {
@@ -297,7 +299,7 @@ W("a deploy run deploys every merge since the last push a deploy run finished, e
       const file = join(dir, 'allow.txt');
       const core = await runScript(
         step,
-        { SHA: sha, ALLOW_FILE: file, GITHUB_WORKSPACE: dir },
+        { SHA: sha, ALLOW_FILE: file, GITHUB_WORKSPACE: dir, ALLOW_RECORD },
         {
           context: { repo: { owner: 'o', repo: 'r' } },
           github: {
@@ -334,7 +336,7 @@ W(
     const review = workflow.jobs.review!;
     const diff = review.steps.find((s) => s.id === 'diff')!;
     assert.match(diff.run!, '--allow-file "$RUNNER_TEMP/tenantc-pr-body.md"', 'diff reads the same file deploy would, strictly');
-    const post = review.steps.find((s) => String(s.with?.script ?? '').includes('tenantc-allows head='))!;
+    const post = review.steps.find((s) => String(s.with?.script ?? '').includes('recordBody('))!;
     assert.is(post.if, "steps.diff.outputs.status == '0'", 'only a review that passed records allows');
     assert.is(post.env?.HEAD_SHA, '${{ github.event.pull_request.head.sha }}');
     const good = 'tenantc-allow: removal tenant:globex: contract ended, export delivered (OPS-12)';
@@ -344,7 +346,7 @@ W(
         const created: string[] = [];
         const core = await runScript(
           post,
-          { BODY_FILE: join(dir, 'body.md'), HEAD_SHA: HEAD },
+          { BODY_FILE: join(dir, 'body.md'), HEAD_SHA: HEAD, ALLOW_RECORD },
           {
             context: { repo: { owner: 'o', repo: 'r' }, issue: { number: 7 } },
             github: {
