@@ -7,6 +7,7 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { parse } from 'yaml';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
@@ -54,14 +55,16 @@ function actionsCalled(text: string): string[] {
   return actions;
 }
 
-function documentedPolicy(): { Statement: { Action: string | string[] }[] } {
+/** The first json block of a section of docs/deploy.md. */
+function documentedJson(heading: string): { Statement: Record<string, unknown>[] } {
   const doc = readFileSync(join(root, 'docs', 'deploy.md'), 'utf8');
-  const start = doc.indexOf("## The deploy identity's permissions");
-  assert.ok(start >= 0, 'docs/deploy.md has its section "The deploy identity\'s permissions"');
+  const start = doc.indexOf(`${heading}\n`);
+  assert.ok(start >= 0, `docs/deploy.md has its section "${heading}"`);
   const block = /```json\n([\s\S]*?)```/.exec(doc.slice(start));
   assert.ok(block, 'the section holds the policy as a json block');
   return JSON.parse(block![1]!);
 }
+const documentedPolicy = () => documentedJson("## The deploy identity's permissions") as unknown as { Statement: { Action: string | string[] }[] };
 
 P('the parser finds calls, through aliases and dynamic imports, and maps them to IAM actions', () => {
   const text = `import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -153,5 +156,32 @@ P(
     );
   },
 );
+
+P("the role's trust: GitHub's OIDC tokens of the deploy job's environment alone, and no other job may ask for a token", () => {
+  const trust = documentedJson("### Who may assume it: the production environment's deploy job only");
+  assert.is(trust.Statement.length, 1);
+  const [statement] = trust.Statement as [
+    { Effect: string; Action: string; Principal: { Federated: string }; Condition: Record<string, Record<string, string>> },
+  ];
+  assert.is(statement.Effect, 'Allow');
+  assert.is(statement.Action, 'sts:AssumeRoleWithWebIdentity');
+  assert.match(statement.Principal.Federated, /:oidc-provider\/token\.actions\.githubusercontent\.com$/);
+  // StringEquals alone: a StringLike on sub (repo:OWNER/REPO:*) would admit a pull request's run.
+  assert.equal(Object.keys(statement.Condition), ['StringEquals']);
+  const workflow = parse(readFileSync(join(root, '.github', 'workflows', 'tenants.yml'), 'utf8')) as {
+    permissions?: Record<string, string>;
+    jobs: Record<string, { environment?: string; permissions?: Record<string, string> }>;
+  };
+  const deploy = workflow.jobs.deploy!;
+  assert.equal(statement.Condition.StringEquals, {
+    'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+    'token.actions.githubusercontent.com:sub': `repo:OWNER/REPO:environment:${deploy.environment}`,
+  });
+  assert.is(workflow.permissions?.['id-token'], undefined, 'no token for every job');
+  const asking = Object.entries(workflow.jobs)
+    .filter(([, job]) => job.permissions?.['id-token'] === 'write')
+    .map(([name]) => name);
+  assert.equal(asking, ['deploy'], 'only the deploy job asks GitHub for an OIDC token');
+});
 
 P.run();

@@ -178,6 +178,30 @@ W('main deploys behind an environment with OIDC credentials and no long-lived ke
   assert.match(steps, 'npx tenantc compile --locked');
   assert.match(steps, 'npx tenantc deploy --out out');
   assert.not.match(TEXT, /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|secrets\./, 'no stored AWS keys');
+  // The deploy command as bash runs it, with npx replaced by a recorder of its arguments:
+  // CloudFormation's service role is passed when the repository names one.
+  const step = deploy.steps.find((s) => (s.run ?? '').includes('npx tenantc deploy'))!;
+  assert.is(step.env?.CLOUDFORMATION_ROLE, '${{ vars.TENANTC_CLOUDFORMATION_ROLE_ARN }}');
+  inTempDir((dir) => {
+    writeFileSync(join(dir, 'npx'), '#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done\n', { mode: 0o755 });
+    const argv = (role: string) => {
+      const env = {
+        ...process.env,
+        PATH: `${dir}:${process.env.PATH}`,
+        STACK: 'tessera',
+        ASSETS_BUCKET: 'b',
+        RUNNER_TEMP: '/tmp/r',
+        CLOUDFORMATION_ROLE: role,
+      };
+      const r = spawnSync('bash', ['-e', '-c', step.run!], { encoding: 'utf8', env });
+      assert.is(r.status, 0, r.stderr);
+      return r.stdout.trim().split('\n');
+    };
+    const role = 'arn:aws:iam::111122223333:role/tenantc-cloudformation';
+    assert.equal(argv(role).slice(-2), ['--role-arn', role]);
+    assert.not.ok(argv('').includes('--role-arn'), 'none named: no --role-arn');
+    assert.equal(argv('').slice(0, 4), ['tenantc', 'deploy', '--out', 'out']);
+  });
 });
 
 /** A github-script step's script, run as actions/github-script runs it, against fakes of its `github`, `context` and `core`. */
