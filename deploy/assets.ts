@@ -11,7 +11,7 @@ import type { AssetsManifest } from '../compiler/outputFormat.ts';
 import type { Aws } from './aws.ts';
 import type { CompiledForDeploy } from './compiledOutput.ts';
 import { inParallel } from './concurrent.ts';
-import { proveObject, sha256Base64, TemplateMismatchError } from './templateProof.ts';
+import { keyChecksum, proveObject, TemplateMismatchError } from './templateProof.ts';
 
 export interface UploadSummary {
   /** Keys uploaded now. */
@@ -63,7 +63,7 @@ export async function uploadAssets(
   const deployed = record ? new Set([record.root.key, ...record.nested.map((t) => t.key), ...(record.domains ?? []).map((t) => t.key)]) : null;
   const problems: string[] = [];
   const prove = async (key: string): Promise<boolean> => {
-    const proof = await proveObject(aws, bucket, key, compiled.bodies.get(key)!);
+    const proof = await proveObject(aws, bucket, key);
     if (proof === 'missing') return false;
     if (proof !== 'equal') problems.push(`${key}: ${proof.different}`);
     return true;
@@ -98,7 +98,7 @@ export async function uploadAssets(
           Key: key,
           Body: bytes,
           ContentType: 'application/json',
-          ChecksumSHA256: sha256Base64(bytes),
+          ChecksumSHA256: keyChecksum(key),
           IfNoneMatch: '*',
         }),
       );

@@ -8,6 +8,7 @@
 // compared with this output's. What runs afterwards is what GetTemplate of the deployed
 // stacks says, never what the bucket holds.
 import { createHash } from 'node:crypto';
+import { ASSET_KEY } from '../compiler/outputFormat.ts';
 import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { inParallel, isMissing } from './concurrent.ts';
@@ -18,11 +19,23 @@ import type { CompiledForDeploy } from './compiledOutput.ts';
 /** The SHA-256 of `bytes` as S3's x-amz-checksum-sha256 carries it (base64). */
 export const sha256Base64 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64');
 
+/**
+ * The x-amz-checksum-sha256 of a template of the output, read from its key: the key
+ * names the SHA-256 of the bytes (compiler/outputFormat.ts, ASSET_KEY), and
+ * readCompiledOutput proved every key against its file's bytes, so they are not hashed
+ * again for each upload and proof.
+ */
+export function keyChecksum(key: string): string {
+  const hex = ASSET_KEY.exec(key)?.[1];
+  if (!hex) throw new Error(`${key} is not a content-hash key of a template`);
+  return Buffer.from(hex, 'hex').toString('base64');
+}
+
 export type ObjectProof = 'equal' | 'missing' | { readonly different: string };
 
-/** Whether the object at `key` holds exactly `bytes`: by S3's stored checksum when it has one, else by reading it. */
-export async function proveObject(aws: Aws, bucket: string, key: string, bytes: Uint8Array): Promise<ObjectProof> {
-  const want = sha256Base64(bytes);
+/** Whether the object at the content-hash `key` holds the bytes the key names: by S3's stored checksum when it has one, else by reading it. */
+export async function proveObject(aws: Aws, bucket: string, key: string): Promise<ObjectProof> {
+  const want = keyChecksum(key);
   try {
     const head = await aws.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
     // A checksum of the whole object (not a multipart composite, "…-N") proves the bytes.
@@ -112,7 +125,7 @@ export async function proveChangeSetTemplates(
         if (!same) problems.push(`the change set's template for ${where} is not ${entry.file} of this output`);
       }
       if (options.uploadedNow?.has(entry.key)) return;
-      const object = await proveObject(aws, bucket, entry.key, bytes);
+      const object = await proveObject(aws, bucket, entry.key);
       if (object === 'missing') problems.push(`${entry.key} (${entry.file}) is gone from the bucket`);
       else if (object !== 'equal') problems.push(`${entry.key} (${entry.file}): ${object.different}`);
     },

@@ -326,6 +326,10 @@ D(
         for (const p of templatePuts) {
           assert.is(p.args[0].input.IfNoneMatch, '*', `${label}: never written over`);
           assert.is(p.args[0].input.ChecksumSHA256, right, `${label}: S3 checks and keeps the SHA-256`);
+          const sent = createHash('sha256')
+            .update(p.args[0].input.Body as Uint8Array)
+            .digest('base64');
+          assert.is(p.args[0].input.ChecksumSHA256, sent, `${label}: the checksum (read from the key) is that of the bytes sent`);
         }
         if (outcome === 'refused') {
           assert.match(report.message, "not this output's bytes", label);
