@@ -69,3 +69,13 @@ export interface SecurityRule {
 export function finding(rule: SecurityRule, template: string, resource: string, compliant: boolean, message: string): Finding {
   return { rule: rule.id, template, resource, compliant, message };
 }
+
+/**
+ * The resources of a template a rule gives findings on: those of its declared `types`
+ * (the list the gate indexes templates by), so a rule names its types once.
+ */
+export function resourcesOf(rule: SecurityRule, template: Template): [string, TemplateResource][] {
+  const types = rule.types;
+  if (!types) return Object.entries(template.Resources);
+  return Object.entries(template.Resources).filter(([, r]) => types.includes(r.Type));
+}

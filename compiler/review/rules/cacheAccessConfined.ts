@@ -1,5 +1,5 @@
 import { TENANT_CACHE_DENIED_COMMANDS } from '../../plan/isolation.ts';
-import { finding, type SecurityRule } from '../rule.ts';
+import { finding, resourcesOf, type SecurityRule } from '../rule.ts';
 import { tenantOf } from './shared.ts';
 
 /** What a tenant's cache user may reach: its own keys and channels, and no command that reveals others'. */
@@ -12,8 +12,7 @@ export const cacheAccessConfined: SecurityRule = {
   fix: 'Build the access string with tenantCacheAccessString (plan/isolation.ts).',
   check(template, name) {
     const out = [];
-    for (const [id, r] of Object.entries(template.Resources)) {
-      if (r.Type !== 'AWS::ElastiCache::User') continue;
+    for (const [id, r] of resourcesOf(this, template)) {
       const tenant = tenantOf(r);
       if (tenant === null) continue;
       const words = String(r.Properties?.AccessString ?? '').split(/\s+/);

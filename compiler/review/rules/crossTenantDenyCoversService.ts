@@ -1,4 +1,4 @@
-import { finding, type SecurityRule } from '../rule.ts';
+import { finding, resourcesOf, type SecurityRule } from '../rule.ts';
 import { asList, statements, text } from './shared.ts';
 
 /** A deny that keeps tenants apart in a resource policy leaves no action out. */
@@ -11,8 +11,7 @@ export const crossTenantDenyCoversService: SecurityRule = {
   fix: 'Deny "s3:*" (or use NotAction) outside the principal\'s own prefix (storage.ts tenantDataBucketPolicyDocument).',
   check(template, name) {
     const out = [];
-    for (const [id, r] of Object.entries(template.Resources)) {
-      if (r.Type !== 'AWS::S3::BucketPolicy') continue;
+    for (const [id, r] of resourcesOf(this, template)) {
       const partial = statements(r.Properties?.PolicyDocument).filter((s) => {
         if (s.Effect !== 'Deny' || !text(s.Condition).includes('aws:PrincipalTag/tenant-id')) return false;
         // A deny scoped by its condition to a prefix (the listing deny) is whole within that scope.

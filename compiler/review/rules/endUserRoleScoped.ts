@@ -1,4 +1,4 @@
-import { finding, type SecurityRule } from '../rule.ts';
+import { finding, resourcesOf, type SecurityRule } from '../rule.ts';
 import { asList, statements, text } from './shared.ts';
 
 const USER_VARIABLE = '${cognito-identity.amazonaws.com:sub}';
@@ -13,8 +13,7 @@ export const endUserRoleScoped: SecurityRule = {
   fix: 'Give the identity role its own policy on tenants/<id>/users/${cognito-identity.amazonaws.com:sub}/ (tenant/auth.ts endUserPolicyDocument), never the tenant policy.',
   check(template, name) {
     const out = [];
-    for (const [id, r] of Object.entries(template.Resources)) {
-      if (r.Type !== 'AWS::IAM::Role') continue;
+    for (const [id, r] of resourcesOf(this, template)) {
       const federated = statements(r.Properties?.AssumeRolePolicyDocument).some(
         (s) => text((s.Principal as { Federated?: unknown } | undefined)?.Federated) === 'cognito-identity.amazonaws.com',
       );

@@ -1,4 +1,4 @@
-import { finding, type SecurityRule } from '../rule.ts';
+import { finding, resourcesOf, type SecurityRule } from '../rule.ts';
 
 export const imdsV2Required: SecurityRule = {
   id: 'E201',
@@ -7,12 +7,10 @@ export const imdsV2Required: SecurityRule = {
   reason: 'IMDSv1 answers any forwarded GET (SSRF), handing out the instance role, which for a dedicated fleet is the tenant role.',
   fix: 'Set MetadataOptions HttpTokens to "required" and HttpPutResponseHopLimit to 1 in the launch template data (compute.ts hardenedLaunchTemplateData).',
   check(template, name) {
-    return Object.entries(template.Resources)
-      .filter(([, r]) => r.Type === 'AWS::EC2::LaunchTemplate')
-      .map(([id, r]) => {
-        const m = ((r.Properties?.LaunchTemplateData as Record<string, unknown> | undefined)?.MetadataOptions ?? {}) as Record<string, unknown>;
-        const ok = m.HttpTokens === 'required' && Number(m.HttpPutResponseHopLimit) === 1;
-        return finding(this, name, id, ok, ok ? 'IMDSv2 required, hop limit 1' : `MetadataOptions ${JSON.stringify(m)}`);
-      });
+    return resourcesOf(this, template).map(([id, r]) => {
+      const m = ((r.Properties?.LaunchTemplateData as Record<string, unknown> | undefined)?.MetadataOptions ?? {}) as Record<string, unknown>;
+      const ok = m.HttpTokens === 'required' && Number(m.HttpPutResponseHopLimit) === 1;
+      return finding(this, name, id, ok, ok ? 'IMDSv2 required, hop limit 1' : `MetadataOptions ${JSON.stringify(m)}`);
+    });
   },
 };

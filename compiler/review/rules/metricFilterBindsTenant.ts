@@ -1,4 +1,4 @@
-import { finding, type SecurityRule } from '../rule.ts';
+import { finding, resourcesOf, type SecurityRule } from '../rule.ts';
 import { asList, tenantOf } from './shared.ts';
 
 /** A metric filter whose dimension comes from the event also requires the event to be the tenant's. */
@@ -10,8 +10,7 @@ export const metricFilterBindsTenant: SecurityRule = {
   fix: 'Require ($.<field> = "<tenant id>") in the filter pattern for every dimension read from the event (tenant/observability.ts).',
   check(template, name) {
     const out = [];
-    for (const [id, r] of Object.entries(template.Resources)) {
-      if (r.Type !== 'AWS::Logs::MetricFilter') continue;
+    for (const [id, r] of resourcesOf(this, template)) {
       const target = r.Properties?.LogGroupName;
       const refId = (target as { Ref?: string } | undefined)?.Ref;
       const group = refId

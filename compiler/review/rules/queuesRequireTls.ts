@@ -1,4 +1,4 @@
-import { finding, type SecurityRule } from '../rule.ts';
+import { finding, resourcesOf, type SecurityRule } from '../rule.ts';
 import { asList, statements, text } from './shared.ts';
 
 export const queuesRequireTls: SecurityRule = {
@@ -21,11 +21,9 @@ export const queuesRequireTls: SecurityRule = {
       );
       if (denies) for (const q of asList(r.Properties?.Queues)) enforced.add(text(q));
     }
-    return Object.entries(template.Resources)
-      .filter(([, r]) => r.Type === 'AWS::SQS::Queue')
-      .map(([id]) => {
-        const ok = enforced.has(JSON.stringify({ Ref: id }));
-        return finding(this, name, id, ok, ok ? 'TLS only' : 'no queue policy denies requests without TLS');
-      });
+    return resourcesOf(this, template).map(([id]) => {
+      const ok = enforced.has(JSON.stringify({ Ref: id }));
+      return finding(this, name, id, ok, ok ? 'TLS only' : 'no queue policy denies requests without TLS');
+    });
   },
 };

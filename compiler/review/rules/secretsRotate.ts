@@ -1,4 +1,4 @@
-import { finding, type SecurityRule } from '../rule.ts';
+import { finding, resourcesOf, type SecurityRule } from '../rule.ts';
 import { text } from './shared.ts';
 
 export const secretsRotate: SecurityRule = {
@@ -18,11 +18,9 @@ export const secretsRotate: SecurityRule = {
         )
         .map((r) => text(r.Properties?.SecretId)),
     );
-    return Object.entries(template.Resources)
-      .filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret')
-      .map(([id]) => {
-        const ok = scheduled.has(JSON.stringify({ Ref: id }));
-        return finding(this, name, id, ok, ok ? 'rotates' : 'no rotation schedule names it');
-      });
+    return resourcesOf(this, template).map(([id]) => {
+      const ok = scheduled.has(JSON.stringify({ Ref: id }));
+      return finding(this, name, id, ok, ok ? 'rotates' : 'no rotation schedule names it');
+    });
   },
 };

@@ -1,4 +1,4 @@
-import { finding, type SecurityRule } from '../rule.ts';
+import { finding, resourcesOf, type SecurityRule } from '../rule.ts';
 import { statements, tagsOf, tenantOf, text } from './shared.ts';
 
 /**
@@ -15,8 +15,7 @@ export const tenantRoleTrust: SecurityRule = {
   fix: "Trust the pooled fleet only for shared-compute tenants, with aws:RequestTag/tenant-id equal to the tenant's id and no other session tag (tenant/iam.ts tenantTrustPolicy).",
   check(template, name) {
     const out = [];
-    for (const [id, r] of Object.entries(template.Resources)) {
-      if (r.Type !== 'AWS::IAM::Role') continue;
+    for (const [id, r] of resourcesOf(this, template)) {
       const tenant = tenantOf(r);
       if (tenant === null) continue;
       const compute = tagsOf(r)['tenantc:compute'];

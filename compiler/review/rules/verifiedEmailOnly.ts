@@ -1,4 +1,4 @@
-import { finding, type SecurityRule } from '../rule.ts';
+import { finding, resourcesOf, type SecurityRule } from '../rule.ts';
 import { asList } from './shared.ts';
 
 export const verifiedEmailOnly: SecurityRule = {
@@ -9,12 +9,10 @@ export const verifiedEmailOnly: SecurityRule = {
     "Without it a user may change their own email to anyone's, and the ID token's email claim is the new, unverified address at once: an app that trusts the claim (account linking, invitations, a lookup by email) hands that user another person's identity.",
   fix: "Set UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate to ['email'] on the pool (tenant/auth.ts).",
   check(template, name) {
-    return Object.entries(template.Resources)
-      .filter(([, r]) => r.Type === 'AWS::Cognito::UserPool')
-      .map(([id, r]) => {
-        const settings = (r.Properties?.UserAttributeUpdateSettings ?? {}) as Record<string, unknown>;
-        const ok = asList(settings.AttributesRequireVerificationBeforeUpdate).includes('email');
-        return finding(this, name, id, ok, ok ? 'email changes wait for verification' : 'a changed email is the claim before it is verified');
-      });
+    return resourcesOf(this, template).map(([id, r]) => {
+      const settings = (r.Properties?.UserAttributeUpdateSettings ?? {}) as Record<string, unknown>;
+      const ok = asList(settings.AttributesRequireVerificationBeforeUpdate).includes('email');
+      return finding(this, name, id, ok, ok ? 'email changes wait for verification' : 'a changed email is the claim before it is verified');
+    });
   },
 };
