@@ -10,9 +10,15 @@ import type { EstatePlan, TenantPlan } from '../compiler/plan/model.ts';
 const M = suite('manifest risk table');
 
 /** Just what the entries read: the platform's database and the tenants' ids and statuses. */
-const plan = (database: Record<string, unknown>, tenants: Record<string, string> = {}) =>
+const plan = (database: Record<string, unknown>, tenants: Record<string, string> = {}, platform: Record<string, unknown> = {}) =>
   ({
-    platform: { database: { schema: 'app', tenantStatistics: 'private', tenantTables: [{ name: 'projects' }, { name: 'invoices' }], ...database } },
+    platform: {
+      database: { schema: 'app', tenantStatistics: 'private', tenantTables: [{ name: 'projects' }, { name: 'invoices' }], ...database },
+      appEgress: 'endpoints',
+      edge: { waf: true, rateLimitPerFiveMinutes: 2000, accessLogs: true },
+      identity: { minimumMfa: 'optional', minimumPasswordLength: 12, threatProtection: 'enforced' },
+      ...platform,
+    },
     tenants: Object.entries(tenants).map(([id, status]) => ({ id, status }) as unknown as TenantPlan),
   }) as unknown as EstatePlan;
 
@@ -33,6 +39,26 @@ const CASES: Record<string, EntryCase> = {
     before: plan({}),
     risky: plan({ tenantTables: [{ name: 'projects' }, { name: 'billing_invoices' }] }),
     safe: plan({ tenantTables: [{ name: 'projects' }, { name: 'invoices' }, { name: 'comments' }] }),
+  },
+  'app-egress-opened': {
+    before: plan({}),
+    risky: plan({}, {}, { appEgress: 'internet' }),
+    safe: plan({}, {}, { edge: { waf: true, rateLimitPerFiveMinutes: 500, accessLogs: true } }),
+  },
+  'edge-waf-off': {
+    before: plan({}),
+    risky: plan({}, {}, { edge: { waf: false, rateLimitPerFiveMinutes: 2000, accessLogs: true } }),
+    safe: plan({}, {}, { edge: { waf: true, rateLimitPerFiveMinutes: 1000, accessLogs: true } }),
+  },
+  'edge-access-logs-off': {
+    before: plan({}),
+    risky: plan({}, {}, { edge: { waf: true, rateLimitPerFiveMinutes: 2000, accessLogs: false } }),
+    safe: plan({}, {}, { appEgress: 'endpoints' }),
+  },
+  'identity-threat-protection-lowered': {
+    before: plan({}),
+    risky: plan({}, {}, { identity: { minimumMfa: 'optional', minimumPasswordLength: 12, threatProtection: 'audit' } }),
+    safe: plan({}, {}, { identity: { minimumMfa: 'required', minimumPasswordLength: 14, threatProtection: 'enforced' } }),
   },
   'tenant-suspended-or-offboarded': {
     before: plan({}, { acme: 'active' }),

@@ -1,4 +1,4 @@
-// Reserved names (rule reserved-table-name) and the owner contact (rule contacts-owner):
+// Reserved names (rules reserved-table-name, reserved-tenant-id) and the owner contact (rule contacts-owner):
 // what each refuses, and that the refusal is the name or the role alone: the same estate
 // with the name changed or an owner added is valid, so the corpus cases
 // (test/fixtures/invalid/reserved-table-names, contacts-without-owner) fail for that only.
@@ -12,6 +12,8 @@ import { ManifestText } from '../compiler/plan/manifestText.ts';
 import { tagMap, tags } from '../compiler/emit/cfn/template.ts';
 import { TENANT_TAG_KEY, tenantTagPairs } from '../compiler/plan/isolation.ts';
 import { isReservedTableName } from '../compiler/validate/rules/reservedTableNames.ts';
+import { RESERVED_TENANT_IDS } from '../compiler/validate/rules/reservedTenantIds.ts';
+import { SHARED_FLEET } from '../compiler/plan/runtimeHosts.ts';
 import { compiledFrom, FIXTURES, rawFile } from './helpers.ts';
 
 const N = suite('reserved names and owners');
@@ -94,6 +96,25 @@ N("a tenant's tags are emitted on its resources, after the platform's, and never
     assert.throws(() => tags(pairs), /twice on one resource/, key);
   }
   assert.throws(() => tags(tenantTagPairs([['cost-center', 'a']], { id: 'acme', tags: [[new ManifestText('Cost-Center'), new ManifestText('b')]] })), /twice/);
+});
+
+N('a tenant id naming the pooled fleet (`shared`) is refused, premium or standard; another id is valid', () => {
+  // A premium tenant `shared` had its dedicated fleet named like the pooled one in the
+  // runtime's host map: that fleet passed the runtime's fleet check for every pooled
+  // tenant's host, and the pooled fleet for its.
+  assert.ok(Object.hasOwn(RESERVED_TENANT_IDS, SHARED_FLEET), "the host map's pooled fleet name is reserved");
+  const platform = readFileSync(join(FIXTURES, 'platform.yaml'), 'utf8');
+  const owned = readFileSync(join(CORPUS, 'contacts-without-owner', 'alpha.yaml'), 'utf8').replace(
+    '  - { role: security,',
+    '  - { role: owner, name: Boss, email: boss@example.com }\n  - { role: security,',
+  );
+  for (const tier of ['standard', 'premium']) {
+    const shared = owned.replace('id: alpha', 'id: shared').replace('alpha.tessera.app', 'shared.tessera.app').replace('tier: standard', `tier: ${tier}`);
+    assert.equal(check({ 'platform.yaml': platform, 'shared.yaml': shared }), [
+      `tenants/shared.yaml:2:5: id "shared" is reserved: it is the pooled app fleet's name (the runtime host map, FLEET in the fleets' user data, instance tags); choose another id`,
+    ]);
+    assert.equal(check({ 'platform.yaml': platform, 'shared-co.yaml': shared.replace('id: shared', 'id: shared-co') }), [], 'shared-co is not reserved');
+  }
 });
 
 N.run();

@@ -93,7 +93,7 @@ W('every pull request runs npm test, whatever it touches, with PostgreSQL, Redis
 });
 
 /** The estate paths the review runs for. */
-const ESTATE = ['tenants', 'schema', 'compiler', 'templates', 'deploy'];
+const ESTATE = ['tenants', 'schema', 'compiler', 'templates', 'deploy', 'cli', 'bin', 'scripts', 'package.json', 'package-lock.json'];
 
 W('every path whose push to main deploys is a path the review runs for: no merge deploys without its own review', () => {
   // Without it, a pull request touching only deploy/ merged unreviewed and its deploy took
@@ -145,7 +145,17 @@ W("the paths filter itself: the changes step's script, run on pull requests in a
       writeFileSync(join(dir, path), text);
     };
     git('init', '-q', '-b', 'main');
-    for (const p of ['tenants/acme.yaml', 'compiler/cli.ts', 'deploy/deploy.ts', 'test/a.test.ts', 'package.json', 'templates/a.hbs', 'schema/a.json'])
+    for (const p of [
+      'tenants/acme.yaml',
+      'compiler/cli.ts',
+      'deploy/deploy.ts',
+      'test/a.test.ts',
+      'package.json',
+      'templates/a.hbs',
+      'schema/a.json',
+      'cli/main.ts',
+      'docs/a.md',
+    ])
       write(p, 'x\n');
     git('add', '-A');
     git('commit', '-qm', 'base');
@@ -162,8 +172,17 @@ W("the paths filter itself: the changes step's script, run on pull requests in a
       assert.is(r.status, 0, r.stderr);
       return readFileSync(output, 'utf8').trim();
     };
-    for (const p of ['test/a.test.ts', 'package.json']) assert.is(estate([p]), 'estate=false', `${p} alone: tests only`);
-    for (const p of ['tenants/acme.yaml', 'schema/a.json', 'compiler/cli.ts', 'templates/a.hbs', 'tenants/new.yaml', 'deploy/deploy.ts'])
+    for (const p of ['test/a.test.ts', 'docs/a.md']) assert.is(estate([p]), 'estate=false', `${p} alone: tests only`);
+    for (const p of [
+      'tenants/acme.yaml',
+      'schema/a.json',
+      'compiler/cli.ts',
+      'templates/a.hbs',
+      'tenants/new.yaml',
+      'deploy/deploy.ts',
+      'cli/main.ts',
+      'package.json',
+    ])
       assert.is(estate([p, 'test/a.test.ts']), 'estate=true', `${p}: the review runs`);
   });
 });

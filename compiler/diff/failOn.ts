@@ -4,7 +4,7 @@
 // written where reviewers read it, and the diff comment repeats it.
 // The language of an override is compiler/allow.ts, which deploy reads too.
 import { type Allow, type AllowSubject, covers, parseAllow, templateName } from '../allow.ts';
-import type { EstateDiff, FailOnKind, ManifestRisk, ResourceChange, Risk, StackChange } from './model.ts';
+import type { EstateDiff, FailOnKind, ManifestRisk, NewlySuppressed, ResourceChange, Risk, StackChange } from './model.ts';
 import { FAIL_ON_KINDS } from './model.ts';
 import { PLATFORM_TEMPLATE } from './manifestRisks.ts';
 import { handoverText, restoreLine } from './restore.ts';
@@ -102,6 +102,10 @@ export function riskText(k: Risk): string {
 export const manifestRiskText = (m: ManifestRisk): string =>
   `${m.tenant === null ? 'platform' : `tenant ${m.tenant}`} ${m.field} ${m.from} → ${m.to}: ${m.says}${m.target ? ` (allowed as estate:${PLATFORM_TEMPLATE}/${m.target})` : ''}`;
 
+/** `tenants/newco.template.json tenantUserPool: E405 … is accepted by review.suppressions ("…")`: one line. */
+export const newlySuppressedText = (f: NewlySuppressed): string =>
+  `${f.template} ${f.resource}: ${f.rule} ${f.message}, now accepted by review.suppressions ("${f.reason}")`;
+
 /** Every finding of every kind in the diff, in diff order. */
 const DOMAIN_STAGE = /^domains\/([a-z0-9-]+)\.template\.json$/;
 
@@ -136,6 +140,9 @@ export function gateFindings(diff: EstateDiff, tenantByStackId: ReadonlyMap<stri
       logicalId: m.tenant === null ? m.target : null,
       description: manifestRiskText(m),
     });
+  // A rule-pack finding newly accepted by a suppression is named by its resource.
+  for (const f of diff.newlySuppressed ?? [])
+    out.push({ kind: 'weakening', tenant: f.tenant, template: f.template, logicalId: f.resource, description: newlySuppressedText(f) });
   // Deploy refuses a tenant that leaves the output while its deployed status is not
   // offboarded (allow.ts, `lifecycle`): the diff cannot see the deployed status, so this
   // finding never blocks (no --fail-on takes it), but it is what a `lifecycle` allow in

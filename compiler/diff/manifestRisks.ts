@@ -40,7 +40,14 @@ const REF = {
   plannerStats: 'https://www.postgresql.org/docs/current/planner-stats.html',
   schemas: 'https://www.postgresql.org/docs/current/ddl-schemas.html',
   lifecycle: 'README.md#tenant-lifecycle',
+  natGateway: 'https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html',
+  waf: 'https://docs.aws.amazon.com/waf/latest/developerguide/how-aws-waf-works.html',
+  albAccessLogs: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-access-logs.html',
+  threatProtection: 'https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-settings-threat-protection.html',
 } as const;
+
+/** The order of threat protection's modes, weakest first. */
+const THREAT_PROTECTION = ['off', 'audit', 'enforced'];
 
 /** What a tenant's status means (plan/status.ts), for a value the table reads as unknown. */
 const meaning = (status: unknown) => TENANT_STATUS_MEANING[status as TenantStatus];
@@ -81,6 +88,52 @@ export const MANIFEST_RISK_TABLE: readonly ManifestRiskEntry[] = [
     risky: (a, b) => Array.isArray(a) && Array.isArray(b) && a.some((name) => !b.includes(name)),
     says: 'a tenant table leaves the manifest (removed or renamed): the migration no longer creates or protects it and the app reads only the tables listed, so every tenant row in it stays behind, unread',
     reference: REF.schemas,
+  },
+  {
+    // The template diff shows this as VPC endpoints removed, NAT gateways and routes
+    // added: removals a pull request allows for cost, the opening itself never named.
+    id: 'app-egress-opened',
+    scope: 'platform',
+    kind: 'broadening',
+    field: 'network.appEgress',
+    target: 'networkAppEgress',
+    value: (p) => p.appEgress,
+    risky: (a, b) => a === 'endpoints' && b === 'internet',
+    says: 'the app subnets route to the internet through NAT gateways: an app instance (a compromised one, or a request made to fetch a URL) can send tenant data anywhere, where before it reached only the AWS services with VPC endpoints',
+    reference: REF.natGateway,
+  },
+  {
+    id: 'edge-waf-off',
+    scope: 'platform',
+    kind: 'weakening',
+    field: 'edge.waf',
+    target: 'edgeWaf',
+    value: (p) => p.edge.waf,
+    risky: (a, b) => a === true && b === false,
+    says: "the web ACLs leave every load balancer and the distribution: no rate limit per client IP and no managed rules in front of any tenant's hosts",
+    reference: REF.waf,
+  },
+  {
+    id: 'edge-access-logs-off',
+    scope: 'platform',
+    kind: 'weakening',
+    field: 'edge.accessLogs',
+    target: 'edgeAccessLogs',
+    value: (p) => p.edge.accessLogs,
+    risky: (a, b) => a === true && b === false,
+    says: 'the load balancers and the distribution stop writing access logs: requests from then on leave no record to investigate an incident with',
+    reference: REF.albAccessLogs,
+  },
+  {
+    id: 'identity-threat-protection-lowered',
+    scope: 'platform',
+    kind: 'weakening',
+    field: 'identity.threatProtection',
+    target: 'identityThreatProtection',
+    value: (p) => p.identity.threatProtection,
+    risky: (a, b) => THREAT_PROTECTION.indexOf(String(b)) < THREAT_PROTECTION.indexOf(String(a)),
+    says: "every tenant's user pool stops blocking (audit) or even scoring (off) risky sign-ins and compromised credentials",
+    reference: REF.threatProtection,
   },
   {
     id: 'tenant-suspended-or-offboarded',

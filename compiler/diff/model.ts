@@ -214,6 +214,19 @@ export interface Attribution {
   readonly causes: readonly string[];
 }
 
+/** A security-rule finding the head's review.suppressions accept and the base's did not. */
+export interface NewlySuppressed {
+  readonly rule: string;
+  readonly template: string;
+  readonly resource: string;
+  /** The tenant whose template it is, or null for the shared estate. */
+  readonly tenant: string | null;
+  /** The rule's finding. */
+  readonly message: string;
+  /** The accepting suppression's reason. */
+  readonly reason: string;
+}
+
 /** A manifest risk table entry (diff/manifestRisks.ts) matched by a change: the diff's and the gate's view of it. */
 export interface ManifestRisk {
   readonly kind: RiskKind;
@@ -253,6 +266,11 @@ export interface EstateDiff {
    * statistics, the schema the rows live in, a tenant's status. Absent when there are none.
    */
   readonly manifestRisks?: readonly ManifestRisk[];
+  /**
+   * Rule-pack findings the head accepts by suppression and the base did not
+   * (diff/newlySuppressed.ts): each a `weakening`, allowed by its resource. Absent when none.
+   */
+  readonly newlySuppressed?: readonly NewlySuppressed[];
   /** The estimated monthly cost change and the capacity it uses (costLine.ts); absent when not computed. */
   readonly estimate?: DiffEstimate;
 }

@@ -4,7 +4,7 @@
 // is given; all three read the same EstateDiff and gate result, so they cannot disagree.
 import { formatAllow } from '../allow.ts';
 import { estimateLines } from './costLine.ts';
-import { riskText, type GateResult } from './failOn.ts';
+import { newlySuppressedText, riskText, type GateResult } from './failOn.ts';
 import { readableSubs } from './readableSub.ts';
 import { restoreLines } from './restore.ts';
 import type { EstateDiff, LineChange, ResourceChange, Risk, RiskKind, StackChange, TenantChange, TenantFacts, ValueChange } from './model.ts';
@@ -65,7 +65,10 @@ export function totals(diff: EstateDiff): Totals {
       allStacks(diff).reduce((n, s) => n + s.broadening.length, 0) + resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'broadening').length, 0),
     stateful: resources.filter((r) => r.stateful && (REPLACES.has(r.impact) || REMOVES.has(r.impact))).length + diff.stranded.length,
     dataLoss: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'data-loss').length, 0) + manifestCount(diff, 'data-loss'),
-    weakenings: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'weakening').length, 0) + manifestCount(diff, 'weakening'),
+    weakenings:
+      resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'weakening').length, 0) +
+      manifestCount(diff, 'weakening') +
+      (diff.newlySuppressed ?? []).length,
     interruptions: resources.reduce((n, r) => n + r.risks.filter((k) => k.kind === 'interruption').length, 0) + manifestCount(diff, 'interruption'),
     lifecycle: diff.lifecycle.length,
     restores: diff.restores.length,
@@ -273,8 +276,10 @@ export function riskSummary(diff: EstateDiff): string[] {
     if (m.tenant !== null) g.tenants.push(m.tenant);
     manifest.set(line, g);
   }
+  const suppressed = (diff.newlySuppressed ?? []).map((f) => `${RISK_MARK.weakening}: ${newlySuppressedText(f)}`);
   return [
     ...stranded,
+    ...suppressed,
     ...[...manifest.values()].map((g) =>
       g.tenants.length === 0
         ? g.line

@@ -369,7 +369,7 @@ export type TenantManifest = {
    */
   readonly kind: 'Tenant';
   /**
-   * Stable tenant id; equals the file name without `.yaml`. It appears in S3 keys, ARNs, DNS labels, SQL literals, Redis key patterns (tenant:<id>:*) and, in PascalCase, in CloudFormation logical IDs. Lower-case letters and digits in segments joined by single hyphens, each segment starting with a letter (so `acme-2` cannot collide with `acme2` as a logical ID), 2 to 24 characters (an ElastiCache user id is at most 40 characters and carries a prefix).
+   * Stable tenant id; equals the file name without `.yaml`. It appears in S3 keys, ARNs, DNS labels, SQL literals, Redis key patterns (tenant:<id>:*) and, in PascalCase, in CloudFormation logical IDs. Lower-case letters and digits in segments joined by single hyphens, each segment starting with a letter (so `acme-2` cannot collide with `acme2` as a logical ID), 2 to 24 characters (an ElastiCache user id is at most 40 characters and carries a prefix). `shared` is reserved: it names the pooled app fleet (rule reserved-tenant-id).
    */
   readonly id: string;
   /**

@@ -9,12 +9,13 @@
 // map with their status: the runtime refuses them naming the status, rather than
 // answering as if the host were unknown.
 import { compareStrings } from '../diagnostics.ts';
+import { SHARED_FLEET } from '../validate/rules/reservedTenantIds.ts';
 import { RUNTIME_HOSTS_FORMAT, type RuntimeHostMap, type RuntimeTenant } from '../outputFormat.ts';
 import { TENANT_TAG_KEY, tenantCacheKeyPattern, tenantS3Prefix } from './isolation.ts';
 import type { EstatePlan, TenantPlan } from './model.ts';
 
-/** The pooled fleet's name in the map; a dedicated fleet is named by its tenant's id (FLEET in the user data). */
-export const SHARED_FLEET = 'shared';
+/** The pooled fleet's name in the map (a reserved tenant id); a dedicated fleet is named by its tenant's id (FLEET in the user data). */
+export { SHARED_FLEET };
 
 function runtimeTenant(t: TenantPlan): RuntimeTenant {
   return {

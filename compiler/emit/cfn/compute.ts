@@ -3,6 +3,7 @@
 // configurations). Sizes come from the capacity model (plan/capacity.ts, docs/architecture.md).
 import type { EstatePlan } from '../../plan/model.ts';
 import { COMPUTE_TAG_KEY, TENANT_TAG_KEY } from '../../plan/isolation.ts';
+import { SHARED_FLEET } from '../../plan/runtimeHosts.ts';
 import { renderTemplate } from '../render.ts';
 import { LOGS_KEY } from './keys.ts';
 import { ALARM_TOPIC } from './monitoring.ts';
@@ -177,7 +178,7 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
         Type: 'AWS::EC2::LaunchTemplate',
         Properties: {
           LaunchTemplateData: hardenedLaunchTemplateData({
-            fleet: 'shared',
+            fleet: SHARED_FLEET,
             instanceType: p.app.instanceType,
             securityGroupIds: [getAtt(APP_SG, 'GroupId')],
             instanceProfileArn: getAtt('appInstanceProfile', 'Arn'),
@@ -185,7 +186,7 @@ export function emitCompute(plan: EstatePlan, targetGroupArns: readonly Value[])
               platformName: p.name,
               region: p.region,
               appPort: String(p.app.port),
-              fleet: 'shared',
+              fleet: SHARED_FLEET,
               logGroup: logGroupName,
             }),
             imageId: p.app.ami,

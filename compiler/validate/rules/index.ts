@@ -8,6 +8,7 @@ import { platformConsistency } from './platformConsistency.ts';
 import { platformCount } from './platformCount.ts';
 import { platformValues } from './platformValues.ts';
 import { reservedTableNames } from './reservedTableNames.ts';
+import { reservedTenantIds } from './reservedTenantIds.ts';
 import { tenantIdMatchesFileName } from './tenantIdMatchesFileName.ts';
 import { tenantTags } from './tenantTags.ts';
 import { uniqueDomains } from './uniqueDomains.ts';
@@ -22,6 +23,7 @@ export const SEMANTIC_RULES: readonly Rule[] = [
   platformValues,
   reservedTableNames,
   tenantIdMatchesFileName,
+  reservedTenantIds,
   uniqueTenantIds,
   knownTier,
   contactsHaveOwner,
