@@ -4,7 +4,7 @@
 // language of the review (compiler/allow.ts): `tenant:<id>`, `tenant:<id>/<logicalId>`
 // or `estate:<template>/<logicalId>`, never a bare logical id. Removing a nested stack
 // removes everything in it, so it counts as removing stateful resources.
-import { type Allow, type AllowTarget, covers, formatAllow, kindsLifting } from '../compiler/allow.ts';
+import { ALLOW_KIND_SPECS, type Allow, type AllowTarget, allowsCovering, formatAllow, unusedAllows } from '../compiler/allow.ts';
 import { isStateful } from '../compiler/stateful.ts';
 import type { ChangeSetNode, ResourceChangeInfo } from './changeSet.ts';
 
@@ -41,8 +41,12 @@ export interface GuardFinding {
   readonly template: string;
   /** The narrowest target naming it: what the refusal suggests. */
   readonly target: AllowTarget;
-  /** The allow that lifted it, as written (`replacement tenant:acme/tenantUserPool: ...`), if one did. */
-  readonly allowedBy: string | null;
+  /**
+   * Every allow that covers it, as written (`replacement tenant:acme/tenantUserPool: ...`),
+   * in the order given; empty: refused. Overlapping allows are each listed (and each used:
+   * deploy's stale check reads these lists), as the review counts them.
+   */
+  readonly allowedBy: readonly string[];
 }
 
 export interface GuardResult {
@@ -83,8 +87,7 @@ export function guard(
         : tenant
           ? { scope: 'tenant', tenant, logicalId: c.logicalId }
           : { scope: 'estate', template, logicalId: c.logicalId };
-      const lifting = kindsLifting(kind);
-      const by = allows.find((a) => lifting.includes(a.kind) && covers(a, { kind: a.kind, tenant, template, logicalId: c.logicalId }));
+      const by = allowsCovering(allows, { check: kind, tenant, template, logicalId: c.logicalId }).map(formatAllow);
       const f: GuardFinding = {
         kind,
         path: s.path,
@@ -94,10 +97,24 @@ export function guard(
         type: c.type,
         template,
         target,
-        allowedBy: by ? formatAllow(by) : null,
+        allowedBy: by,
       };
-      (by ? allowed : refused).push(f);
+      (by.length ? allowed : refused).push(f);
     }
   }
   return { refused, allowed };
+}
+
+/**
+ * The allows deploy refuses as stale: of a kind some check of deploy's reads, and listed
+ * by none of `findings` (the guard's, the lifecycle check's and the restore check's, each
+ * with every allow covering it). So an allow counts as used here exactly when it covers
+ * something, as the review counts it (compiler/allow.ts unusedAllows): overlapping allows
+ * are all used on both sides.
+ */
+export function staleAllows(allows: readonly Allow[], findings: readonly { readonly allowedBy: readonly string[] }[]): Allow[] {
+  return unusedAllows(
+    allows.filter((a) => ALLOW_KIND_SPECS[a.kind].deploy.length > 0),
+    findings.flatMap((f) => f.allowedBy),
+  );
 }

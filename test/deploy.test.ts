@@ -28,7 +28,7 @@ import * as assert from 'uvu/assert';
 import { generateEstate } from '../bench/generateEstate.ts';
 import { type DeployReport, type DeployRequest, EXIT_OF, runDeploy } from '../deploy/deploy.ts';
 import { stackPolicy } from '../deploy/stackPolicy.ts';
-import { flagAllow, parseAllow, type Allow } from '../compiler/allow.ts';
+import { flagAllow, formatAllow, parseAllow, type Allow } from '../compiler/allow.ts';
 import { Interrupted } from '../deploy/clock.ts';
 import { rootCause } from '../deploy/execute.ts';
 import { FIXTURES, runMain } from './helpers.ts';
@@ -506,6 +506,38 @@ D("--allow-replace tenant:ID: executes, with the stack policy of that tenant's s
     m.restore();
   }
 });
+
+D(
+  'overlapping allows (a tenant and one of its resources, replacement and stateful): each is used, none refused as stale, as the review counts them',
+  async () => {
+    const m = mockedAws(fakeClock());
+    try {
+      readyStack(m);
+      changeSetTree(m, [resourceChange('Modify', 'tenantUserPool', 'AWS::Cognito::UserPool', { Replacement: 'True' })]);
+      successfulRollout(m);
+      const reason = 'pool recreated for the new sign-in domain (CHG-14)';
+      const allows = [
+        allowReplace('tenant:acme'),
+        parseAllow(`replacement tenant:acme/tenantUserPool: ${reason}`) as Allow,
+        parseAllow(`stateful tenant:acme/tenantUserPool: ${reason}`) as Allow,
+      ];
+      const { report, out } = await deploy(m.aws, { allows });
+      assert.is(report.outcome, 'deployed', out);
+      assert.equal(
+        report.guard!.allowed.map((f) => f.allowedBy),
+        [['replacement tenant:acme', `replacement tenant:acme/tenantUserPool: ${reason}`, `stateful tenant:acme/tenantUserPool: ${reason}`]],
+      );
+      assert.match(out, `by "replacement tenant:acme", "replacement tenant:acme/tenantUserPool: ${reason}", "stateful tenant:acme/tenantUserPool: ${reason}"`);
+      assert.is(m.cfn.commandCalls(ExecuteChangeSetCommand).length, 1);
+      // Overlap is not staleness: an allow beside them that covers nothing is still refused, alone.
+      const withStale = await deploy(m.aws, { allows: [...allows, allowReplace('tenant:globex')] });
+      assert.is(withStale.report.outcome, 'refused', withStale.out);
+      assert.match(withStale.report.message, 'an allow matches nothing this deploy would refuse ("replacement tenant:globex")');
+    } finally {
+      m.restore();
+    }
+  },
+);
 
 D('a failure deep in a nested stack: the root cause is the first failure that is not a cascade, named by tenant', async () => {
   const m = mockedAws(fakeClock());
@@ -1049,6 +1081,14 @@ D('lifecycle: a tenant leaving the output while its deployed status is active is
     ['active', [], 'refused'],
     ['suspended', [], 'refused'],
     ['active', [parseAllow('lifecycle tenant:goneco: court order, data exported (LEGAL-7)') as Allow], 'deployed'],
+    [
+      'active',
+      [
+        parseAllow('lifecycle tenant:goneco: court order, data exported (LEGAL-7)') as Allow,
+        parseAllow('lifecycle tenant:goneco: the customer confirmed the export (LEGAL-8)') as Allow,
+      ],
+      'deployed',
+    ],
     ['offboarded', [], 'deployed'],
   ] as const) {
     const m = mockedAws(fakeClock());
@@ -1059,7 +1099,7 @@ D('lifecycle: a tenant leaving the output while its deployed status is active is
       const { report, out } = await deploy(m.aws, { allows: [...allows, allowRemove('tenant:goneco')] });
       assert.is(report.outcome, outcome, `${status}: ${out}`);
       if (outcome === 'refused') {
-        assert.equal(report.lifecycle, [{ tenant: 'goneco', deployedStatus: status, allowedBy: null }]);
+        assert.equal(report.lifecycle, [{ tenant: 'goneco', deployedStatus: status, allowedBy: [] }]);
         assert.match(out, `goneco: removed from the output, but its deployed status is ${status}, not offboarded`);
         assert.match(out, 'deploy `status: offboarded`');
         assert.is(m.s3.commandCalls(PutObjectCommand).length, 0, 'nothing uploaded');
@@ -1095,6 +1135,8 @@ D('restore: refused without --allow-restore, before anything is uploaded; allowe
     [[allowRemove('tenant:vandelay'), flagAllow('stateful', 'tenant:vandelay') as Allow], 'refused'],
     [[flagAllow('restore', 'tenant:vandelay') as Allow], 'deployed'],
     [[parseAllow(`restore tenant:vandelay: ${reason}`) as Allow], 'deployed'],
+    // The same restore twice (the operator's flag and the pull request's line): both used, neither stale.
+    [[flagAllow('restore', 'tenant:vandelay') as Allow, parseAllow(`restore tenant:vandelay: ${reason}`) as Allow], 'deployed'],
   ] as const) {
     const m = mockedAws(fakeClock());
     try {
@@ -1105,13 +1147,14 @@ D('restore: refused without --allow-restore, before anything is uploaded; allowe
       assert.is(report.outcome, outcome, out);
       assert.is(report.restores.length, 1);
       assert.equal(
-        { ...report.restores[0]!, allowedBy: null },
+        { ...report.restores[0]!, allowedBy: [] },
         {
           tenant: 'vandelay',
           incarnation: 2,
           restoredFrom: '2026-10-01',
           why: 'it is not deployed, and the output brings it back as incarnation 2',
-          allowedBy: null,
+          allowedBy: [],
+          journalled: false,
         },
       );
       if (outcome === 'refused') {
@@ -1123,6 +1166,7 @@ D('restore: refused without --allow-restore, before anything is uploaded; allowe
         assert.is(m.cfn.commandCalls(CreateChangeSetCommand).length, 0, 'no change set made');
       } else {
         assert.match(out, 'allowed: vandelay is a restore');
+        assert.equal(report.restores[0]!.allowedBy, allows.map(formatAllow), 'every allow covering it, in the order given');
         const records = recordsWritten(m);
         assert.equal(
           records[0]!.restoring.map((r) => [r.tenant, r.incarnation]),
