@@ -480,11 +480,12 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
     }
 
     // An allow deploy checks that lifted nothing here is stale: refused, so that a line
-    // written for another change cannot approve this one (or a later one). Lifted: it
-    // covers something one of the checks refuses (each finding lists every allow covering
-    // it, compiler/allow.ts allowsCovering), so overlapping allows are all used, as the
-    // review counts them.
-    const unused = staleAllows(req.allows, [...verdict.allowed, ...lifecycle, ...restores]);
+    // written for another change cannot approve this one (or a later one). Used: it
+    // covers something one of the checks refuses, or a replacement or removal of what
+    // holds no data that the review asked it for (guard.ts `named`); each finding lists
+    // every allow covering it (compiler/allow.ts allowsCovering), so overlapping allows
+    // are all used, as the review counts them.
+    const unused = staleAllows(req.allows, [...verdict.allowed, ...verdict.named, ...lifecycle, ...restores]);
     if (unused.length)
       await refuse(
         `refused: ${unused.length === 1 ? 'an allow matches' : `${unused.length} allows match`} nothing this deploy would refuse (${unused.map((a) => `"${formatAllow(a)}"`).join(', ')}): remove ${unused.length === 1 ? 'it' : 'them'}, so that no allow approves a change it was not written for`,

@@ -55,6 +55,7 @@ const what = (f: GuardFinding) => `${f.kind === 'replace' ? 'replaces' : 'remove
 export function guardLines(g: GuardResult, kept: boolean): string[] {
   const lines: string[] = [];
   for (const f of g.allowed) lines.push(`  allowed: ${what(f)}, by ${quotedAllows(f.allowedBy)}`);
+  for (const f of g.named) lines.push(`  named: ${what(f)}, by ${quotedAllows(f.allowedBy)} (it holds no data: deploy lets it through on its own)`);
   if (g.refused.length) {
     lines.push(
       `refused: this change set would ${g.refused.length === 1 ? 'replace or remove a resource that holds data' : `replace or remove ${g.refused.length} resources that hold data`}:`,

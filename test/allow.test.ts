@@ -305,18 +305,18 @@ A('every allow covering a subject, never the first: overlapping allows each cove
 });
 
 /**
- * One change as both sides see it: acme's user pool and the shared database cluster
- * replaced, goneco removed while active, vandelay back as incarnation 2. The review
+ * One change as both sides see it: acme's user pool, acme's certificate (which holds no
+ * data) and the shared database cluster replaced, goneco removed while active, vandelay back as incarnation 2. The review
  * reads it as an EstateDiff (its findings from gateFindings), deploy as a change set
  * tree, the last rollout's manifest and this output's.
  */
 function oneChangeBothSides() {
-  const replaced = (logicalId: string, type: string): ResourceChange => ({
+  const replaced = (logicalId: string, type: string, stateful = true): ResourceChange => ({
     logicalId,
     type,
     change: 'modify',
     impact: 'replace',
-    stateful: true,
+    stateful,
     paths: [],
     risks: [],
     causes: [],
@@ -343,7 +343,14 @@ function oneChangeBothSides() {
     base: { label: 'main', tenants: 3 },
     head: { label: 'work tree', tenants: 3 },
     tenants: [
-      tenant('acme', 'modify', stack('tenants/acme.template.json', [replaced('tenantUserPool', 'AWS::Cognito::UserPool')])),
+      tenant(
+        'acme',
+        'modify',
+        stack('tenants/acme.template.json', [
+          replaced('tenantUserPool', 'AWS::Cognito::UserPool'),
+          replaced('tenantCertificate', 'AWS::CertificateManager::Certificate', false),
+        ]),
+      ),
       tenant('goneco', 'remove', null),
     ],
     estate: [stack('root.template.json', [replaced('platformDatabaseCluster', 'AWS::RDS::DBCluster')])],
@@ -385,7 +392,12 @@ function oneChangeBothSides() {
   const acmePath = 'tenantGroup0Stack/tenantAcmeStack';
   const stacks = [
     { path: '', stackId: 'root-id', tenant: null, changes: [modify('platformDatabaseCluster', 'AWS::RDS::DBCluster')] },
-    { path: acmePath, stackId: 'acme-id', tenant: 'acme', changes: [modify('tenantUserPool', 'AWS::Cognito::UserPool')] },
+    {
+      path: acmePath,
+      stackId: 'acme-id',
+      tenant: 'acme',
+      changes: [modify('tenantUserPool', 'AWS::Cognito::UserPool'), modify('tenantCertificate', 'AWS::CertificateManager::Certificate')],
+    },
   ];
   const nested = (id: string, more: Partial<NestedTemplate> = {}): NestedTemplate => ({
     file: `tenants/${id}.template.json`,
@@ -408,7 +420,7 @@ function oneChangeBothSides() {
       const verdict = guard(stacks, new Map([[acmePath, 'acme']]), new Map([[acmePath, 'tenants/acme']]), allows);
       const lifecycle = removedBeforeOffboarded(last, now, allows);
       const restores = restoresIn(null, now, '0'.repeat(64), allows);
-      const stale = staleAllows(allows, [...verdict.allowed, ...lifecycle, ...restores]);
+      const stale = staleAllows(allows, [...verdict.allowed, ...verdict.named, ...lifecycle, ...restores]);
       return allows.filter((a) => !stale.includes(a)).map(formatAllow);
     },
   };
@@ -445,6 +457,11 @@ A('overlapping allows: the review and deploy use the same ones (every allow that
       'a lifecycle allow written twice, on two pushes',
       ['lifecycle tenant:goneco: court order, data exported (LEGAL-7)', 'lifecycle tenant:goneco: export confirmed by the customer (LEGAL-8)'],
       ['lifecycle tenant:goneco: court order, data exported (LEGAL-7)', 'lifecycle tenant:goneco: export confirmed by the customer (LEGAL-8)'],
+    ],
+    [
+      'a resource that holds no data: deploy does not refuse its replacement, but the review asks for the allow, so it is used',
+      ['replacement tenant:acme/tenantCertificate', 'stateful tenant:acme/tenantCertificate', 'removal tenant:acme/tenantCertificate'],
+      ['replacement tenant:acme/tenantCertificate'],
     ],
     [
       'beside the one that covers: another tenant, another kind, another resource (each unused on both sides)',

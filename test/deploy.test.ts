@@ -539,6 +539,32 @@ D(
   },
 );
 
+D('a replacement of what holds no data (a certificate) is not refused, and the allow the review asked for it is used, not stale', async () => {
+  const m = mockedAws(fakeClock());
+  try {
+    readyStack(m);
+    changeSetTree(m, [resourceChange('Modify', 'tenantCertificate', 'AWS::CertificateManager::Certificate', { Replacement: 'True' })]);
+    successfulRollout(m);
+    // The review's finding: "replacement tenant:acme: tenants/acme.template.json tenantCertificate ... is replaced".
+    const reviewed = parseAllow('replacement tenant:acme: the sign-in domain is renamed (CHG-21)') as Allow;
+    const { report, out } = await deploy(m.aws, { allows: [reviewed] });
+    assert.is(report.outcome, 'deployed', out);
+    assert.equal(report.guard!.allowed, [], 'nothing holding data: no stack policy relaxed');
+    assert.equal(
+      report.guard!.named.map((f) => `${f.kind} ${f.logicalId} by ${f.allowedBy.join(', ')}`),
+      ['replace tenantCertificate by replacement tenant:acme: the sign-in domain is renamed (CHG-21)'],
+    );
+    assert.match(out, 'named: replaces tenantCertificate (AWS::CertificateManager::Certificate) in tenant acme');
+    for (const c of m.cfn.commandCalls(SetStackPolicyCommand)) assert.is(c.args[0].input.StackPolicyBody, stackPolicy(), 'no policy relaxed for it');
+    // Matched as the review matches it: a stateful allow names no certificate, so it is stale.
+    const wrongKind = await deploy(m.aws, { allows: [reviewed, flagAllow('stateful', 'tenant:acme/tenantCertificate') as Allow] });
+    assert.is(wrongKind.report.outcome, 'refused', wrongKind.out);
+    assert.match(wrongKind.report.message, 'an allow matches nothing this deploy would refuse ("stateful tenant:acme/tenantCertificate")');
+  } finally {
+    m.restore();
+  }
+});
+
 D('a failure deep in a nested stack: the root cause is the first failure that is not a cascade, named by tenant', async () => {
   const m = mockedAws(fakeClock());
   try {
