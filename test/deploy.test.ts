@@ -1073,7 +1073,7 @@ D("allows are scoped: tenant:acme/tenantUserPool lets acme's pool be replaced, n
     assert.is(report.outcome, 'refused', out);
     assert.is(EXIT_OF[report.outcome], 3);
     assert.equal(
-      report.guard!.allowed.map((f) => `${f.tenant ?? 'estate'} ${f.logicalId} by ${f.allowedBy}`),
+      report.guard!.allowed.map((f) => `${f.tenant ?? 'estate'} ${f.logicalId} by ${f.allowedBy.join(', ')}`),
       ['estate platformDatabaseCluster by replacement estate:root/platformDatabaseCluster', 'acme tenantUserPool by replacement tenant:acme/tenantUserPool'],
     );
     assert.equal(
