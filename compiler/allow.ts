@@ -243,9 +243,13 @@ function looksLikeAllowLine(raw: string): boolean {
   return /^[\s>*+\-`#]*tenantc[\s_-]*allow\s*:/.test(folded);
 }
 
-/** What an allow is matched against: one finding of the review, or one refusal of deploy. */
-export interface AllowSubject {
-  readonly kind: AllowKind;
+/**
+ * What an allow is matched against: one finding of the review, named by its kind, or one
+ * thing a check of deploy's refuses, named by the check (every kind whose
+ * ALLOW_KIND_SPECS entry lists the check lifts it: `replacement` and `stateful` lift a
+ * stateful replacement).
+ */
+export type AllowSubject = ({ readonly kind: AllowKind; readonly check?: undefined } | { readonly check: DeployCheck; readonly kind?: undefined }) & {
   /** The tenant the resource belongs to, or null for the shared estate. */
   readonly tenant: string | null;
   /** Its template's path in the output without `.template.json`. */
@@ -254,15 +258,40 @@ export interface AllowSubject {
   readonly logicalId: string | null;
   /** For a whole stack: the nested-stack resource that holds it in its parent template. */
   readonly holder?: { readonly template: string; readonly logicalId: string } | null;
-}
+};
 
 /** The output path of a template without `.template.json`: `groups/group-0`. */
 export const templateName = (file: string): string => file.replace(/\.template\.json$/, '');
 
 export function covers(a: Allow, s: AllowSubject): boolean {
-  if (a.kind !== s.kind) return false;
+  if (s.check !== undefined ? !(ALLOW_KIND_SPECS[a.kind].deploy as readonly DeployCheck[]).includes(s.check) : a.kind !== s.kind) return false;
   const t = a.target;
   if (t.scope === 'tenant') return s.tenant === t.tenant && (t.logicalId === null || t.logicalId === s.logicalId);
   if (s.logicalId !== null) return t.template === s.template && t.logicalId === s.logicalId;
   return s.holder != null && t.template === s.holder.template && t.logicalId === s.holder.logicalId;
+}
+
+/**
+ * Every allow that covers `s`, in the order given: the one matcher of the review's gate
+ * (compiler/diff/failOn.ts) and of deploy's checks (deploy/guard.ts, lifecycle.ts,
+ * restore.ts). Every one, never the first: allows may overlap (`replacement tenant:acme`
+ * and `replacement tenant:acme/tenantUserPool`, or `replacement` and `stateful` of one
+ * resource, which the review asks for as two findings), and each that covers something
+ * is used on both sides. Taking the first would leave the second unused in one place and
+ * used in the other: a change the review passed, refused by deploy as stale.
+ */
+export function allowsCovering(allows: readonly Allow[], s: AllowSubject): Allow[] {
+  return allows.filter((a) => covers(a, s));
+}
+
+/**
+ * The allows that covered nothing: those whose text (formatAllow) is not in `used`, the
+ * allows allowsCovering returned for some subject, as a report's `allowedBy` holds them.
+ * The review fails each (`unused override`), deploy refuses each (stale, exit 3): an
+ * allow outlives the change it was written for, and one that covers nothing today would
+ * approve whatever later matches it, unread.
+ */
+export function unusedAllows(allows: readonly Allow[], used: Iterable<string>): Allow[] {
+  const seen = new Set(used);
+  return allows.filter((a) => !seen.has(formatAllow(a)));
 }

@@ -34,17 +34,17 @@ import {
 } from './domainStage.ts';
 import { explain } from './errors.ts';
 import { executeAndWatch, type Failure, type Running, WatchStopped } from './execute.ts';
-import { guard, type GuardResult, type StackChanges, stacksOf } from './guard.ts';
+import { guard, type GuardResult, type StackChanges, stacksOf, staleAllows } from './guard.ts';
 import { type LifecycleFinding, lifecycleLines, removedBeforeOffboarded } from './lifecycle.ts';
 import { findNameHandovers, type NameHandover } from './nameHandover.ts';
 import { type DeployedRecord, readDeployedRecord, writeDeployedRecord } from './record.ts';
-import { removedAfter, type RestoreFinding, restoreFindingLines, restoresIn, restoringJournal } from './restore.ts';
+import { removedAfter, restoreAllowed, type RestoreFinding, restoreFindingLines, restoresIn, restoringJournal } from './restore.ts';
 import { changeSetLines, duration, eventLine, guardLines, rootCauseLines, stackTitle } from './render.ts';
 import { setStackPolicy, stackPolicy } from './stackPolicy.ts';
 import { blockedBy, describeStack, type StackState } from './stackState.ts';
 import { markOf, NOTE_FORMAT, noteMismatch, readNote, stackMoved, writeNote } from './note.ts';
 import { proveChangeSetTemplates, TemplateMismatchError } from './templateProof.ts';
-import { type Allow, ALLOW_KIND_SPECS, formatAllow } from '../compiler/allow.ts';
+import { type Allow, formatAllow } from '../compiler/allow.ts';
 
 export interface DeployRequest {
   readonly outDir: string;
@@ -291,7 +291,7 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
     const lifecycle = removedBeforeOffboarded(last, compiled.manifest, req.allows);
     report = { ...report, lifecycle };
     for (const l of lifecycleLines(lifecycle)) say.line(l);
-    const early = lifecycle.filter((f) => !f.allowedBy).map((f) => f.tenant);
+    const early = lifecycle.filter((f) => f.allowedBy.length === 0).map((f) => f.tenant);
     if (early.length)
       return end(
         'refused',
@@ -303,7 +303,7 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
     const restores = restoresIn(record, compiled.manifest, assetsHash, req.allows);
     report = { ...report, restores };
     for (const l of restoreFindingLines(restores)) say.line(l);
-    const unreviewed = restores.filter((f) => !f.allowedBy).map((f) => f.tenant);
+    const unreviewed = restores.filter((f) => !restoreAllowed(f)).map((f) => f.tenant);
     if (unreviewed.length) {
       const one = unreviewed.length === 1;
       return end(
@@ -480,12 +480,15 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
     }
 
     // An allow deploy checks that lifted nothing here is stale: refused, so that a line
-    // written for another change cannot approve this one (or a later one).
-    const lifted = new Set([...verdict.allowed.map((f) => f.allowedBy), ...lifecycle.map((f) => f.allowedBy), ...restores.map((f) => f.allowedBy)]);
-    const staleAllows = req.allows.filter((a) => ALLOW_KIND_SPECS[a.kind].deploy.length > 0 && !lifted.has(formatAllow(a)));
-    if (staleAllows.length)
+    // written for another change cannot approve this one (or a later one). Used: it
+    // covers something one of the checks refuses, or a replacement or removal of what
+    // holds no data that the review asked it for (guard.ts `named`); each finding lists
+    // every allow covering it (compiler/allow.ts allowsCovering), so overlapping allows
+    // are all used, as the review counts them.
+    const unused = staleAllows(req.allows, [...verdict.allowed, ...verdict.named, ...lifecycle, ...restores]);
+    if (unused.length)
       await refuse(
-        `refused: ${staleAllows.length === 1 ? 'an allow matches' : `${staleAllows.length} allows match`} nothing this deploy would refuse (${staleAllows.map((a) => `"${formatAllow(a)}"`).join(', ')}): remove ${staleAllows.length === 1 ? 'it' : 'them'}, so that no allow approves a change it was not written for`,
+        `refused: ${unused.length === 1 ? 'an allow matches' : `${unused.length} allows match`} nothing this deploy would refuse (${unused.map((a) => `"${formatAllow(a)}"`).join(', ')}): remove ${unused.length === 1 ? 'it' : 'them'}, so that no allow approves a change it was not written for`,
       );
 
     if (!req.execute)

@@ -3,8 +3,11 @@
 // (and deleted before anything runs) unless an allow names that resource, in the
 // language of the review (compiler/allow.ts): `tenant:<id>`, `tenant:<id>/<logicalId>`
 // or `estate:<template>/<logicalId>`, never a bare logical id. Removing a nested stack
-// removes everything in it, so it counts as removing stateful resources.
-import { type Allow, type AllowTarget, covers, formatAllow, kindsLifting } from '../compiler/allow.ts';
+// removes everything in it, so it counts as removing stateful resources. A replacement
+// or removal of anything else is let through, but an allow covering it is used: the
+// review asked for that allow (its `replacement` and `removal` findings are of every
+// resource), and deploy must not refuse as stale what the review required.
+import { ALLOW_KIND_SPECS, type Allow, type AllowSubject, type AllowTarget, allowsCovering, formatAllow, unusedAllows } from '../compiler/allow.ts';
 import { isStateful } from '../compiler/stateful.ts';
 import type { ChangeSetNode, ResourceChangeInfo } from './changeSet.ts';
 
@@ -41,13 +44,27 @@ export interface GuardFinding {
   readonly template: string;
   /** The narrowest target naming it: what the refusal suggests. */
   readonly target: AllowTarget;
-  /** The allow that lifted it, as written (`replacement tenant:acme/tenantUserPool: ...`), if one did. */
-  readonly allowedBy: string | null;
+  /**
+   * Every allow that covers it, as written (`replacement tenant:acme/tenantUserPool: ...`),
+   * in the order given; empty: refused. Overlapping allows are each listed (and each used:
+   * deploy's stale check reads these lists), as the review counts them.
+   */
+  readonly allowedBy: readonly string[];
 }
 
 export interface GuardResult {
+  /** Replacements and removals of what holds data (or of a nested stack) no allow covers: deploy refuses them. */
   readonly refused: readonly GuardFinding[];
+  /** The same, each covered by an allow: their stacks' policies are relaxed for exactly these. */
   readonly allowed: readonly GuardFinding[];
+  /**
+   * Replacements and removals of resources that hold no data, which deploy lets through
+   * on their own, that an allow covers. The review reports each as a `replacement` or
+   * `removal` finding and asks for an allow; that allow is used here too, never refused
+   * as stale (a reviewed change that replaces a certificate deploys). Nothing else is
+   * done with them: the stack policy denies only what holds data.
+   */
+  readonly named: readonly GuardFinding[];
 }
 
 /** The tenant of the nested stack that a change in `stack` creates or removes, if it is one. */
@@ -67,10 +84,11 @@ export function guard(
 ): GuardResult {
   const refused: GuardFinding[] = [];
   const allowed: GuardFinding[] = [];
+  const named: GuardFinding[] = [];
   for (const s of stacks) {
     for (const c of s.changes) {
       const removesStack = c.action === 'Remove' && c.type === 'AWS::CloudFormation::Stack';
-      if (!isStateful(c.type) && !removesStack) continue;
+      const guarded = isStateful(c.type) || removesStack;
       const kind: GuardKind | null =
         c.action === 'Remove' ? 'remove' : c.action === 'Modify' && (c.replacement === 'True' || c.replacement === 'Conditional') ? 'replace' : null;
       if (!kind) continue;
@@ -83,8 +101,12 @@ export function guard(
         : tenant
           ? { scope: 'tenant', tenant, logicalId: c.logicalId }
           : { scope: 'estate', template, logicalId: c.logicalId };
-      const lifting = kindsLifting(kind);
-      const by = allows.find((a) => lifting.includes(a.kind) && covers(a, { kind: a.kind, tenant, template, logicalId: c.logicalId }));
+      // What holds data is refused by a check, which `replacement`/`removal` and `stateful`
+      // lift; anything else is only the review's finding of its kind, matched as the review
+      // matches it (a `stateful` allow names no certificate).
+      const where = { tenant, template, logicalId: c.logicalId };
+      const subject: AllowSubject = guarded ? { check: kind, ...where } : { kind: kind === 'replace' ? 'replacement' : 'removal', ...where };
+      const by = allowsCovering(allows, subject).map(formatAllow);
       const f: GuardFinding = {
         kind,
         path: s.path,
@@ -94,10 +116,25 @@ export function guard(
         type: c.type,
         template,
         target,
-        allowedBy: by ? formatAllow(by) : null,
+        allowedBy: by,
       };
-      (by ? allowed : refused).push(f);
+      if (guarded) (by.length ? allowed : refused).push(f);
+      else if (by.length) named.push(f);
     }
   }
-  return { refused, allowed };
+  return { refused, allowed, named };
+}
+
+/**
+ * The allows deploy refuses as stale: of a kind some check of deploy's reads, and listed
+ * by none of `findings` (the guard's, the lifecycle check's and the restore check's, each
+ * with every allow covering it). So an allow counts as used here exactly when it covers
+ * something, as the review counts it (compiler/allow.ts unusedAllows): overlapping allows
+ * are all used on both sides.
+ */
+export function staleAllows(allows: readonly Allow[], findings: readonly { readonly allowedBy: readonly string[] }[]): Allow[] {
+  return unusedAllows(
+    allows.filter((a) => ALLOW_KIND_SPECS[a.kind].deploy.length > 0),
+    findings.flatMap((f) => f.allowedBy),
+  );
 }

@@ -47,11 +47,15 @@ export function changeSetLines(stacks: readonly StackChanges[]): string[] {
   return lines;
 }
 
+/** `"replacement tenant:acme", "stateful tenant:acme/tenantUserPool"`: the allows that let something through. */
+export const quotedAllows = (texts: readonly string[]): string => texts.map((t) => `"${t}"`).join(', ');
+
 const what = (f: GuardFinding) => `${f.kind === 'replace' ? 'replaces' : 'removes'} ${f.logicalId} (${f.type}) in ${stackTitle(f)}`;
 
 export function guardLines(g: GuardResult, kept: boolean): string[] {
   const lines: string[] = [];
-  for (const f of g.allowed) lines.push(`  allowed: ${what(f)}, by "${f.allowedBy}"`);
+  for (const f of g.allowed) lines.push(`  allowed: ${what(f)}, by ${quotedAllows(f.allowedBy)}`);
+  for (const f of g.named) lines.push(`  named: ${what(f)}, by ${quotedAllows(f.allowedBy)} (it holds no data: deploy lets it through on its own)`);
   if (g.refused.length) {
     lines.push(
       `refused: this change set would ${g.refused.length === 1 ? 'replace or remove a resource that holds data' : `replace or remove ${g.refused.length} resources that hold data`}:`,

@@ -14,9 +14,10 @@
 // A restore allowed once is journalled in the record until its rollout is recorded, so
 // a plain re-run of an interrupted deploy goes on; once recorded, the tenant is deployed
 // at that incarnation and nothing is asked again.
-import { type Allow, covers, formatAllow, kindsLifting, templateName } from '../compiler/allow.ts';
+import { type Allow, allowsCovering, formatAllow, templateName } from '../compiler/allow.ts';
 import type { AssetsManifest } from '../compiler/outputFormat.ts';
 import type { DeployedRecord, RemovedTenantRecord, RestoringRecord } from './record.ts';
+import { quotedAllows } from './render.ts';
 
 export interface RestoreFinding {
   readonly tenant: string;
@@ -26,9 +27,14 @@ export interface RestoreFinding {
   readonly restoredFrom: string | null;
   /** What the record says that makes it a restore. */
   readonly why: string;
-  /** The allow that lets it through, or the journal of an earlier deploy that allowed it; null: refused. */
-  readonly allowedBy: string | null;
+  /** Every allow that covers it, as written, in the order given (compiler/allow.ts allowsCovering). */
+  readonly allowedBy: readonly string[];
+  /** An earlier deploy of this output allowed it and was interrupted before its record (the journal). */
+  readonly journalled: boolean;
 }
+
+/** Let through: by an allow of this deploy, or by the journal of an earlier one. */
+export const restoreAllowed = (f: RestoreFinding): boolean => f.allowedBy.length > 0 || f.journalled;
 
 /**
  * Restores of this output against the record of the last rollout, each with what allows
@@ -36,7 +42,6 @@ export interface RestoreFinding {
  */
 export function restoresIn(record: DeployedRecord | null, now: AssetsManifest, assets: string, allows: readonly Allow[]): RestoreFinding[] {
   const deployed = new Map((record?.manifest?.nested ?? []).flatMap((n) => (n.tenant ? [[n.tenant, n] as const] : [])));
-  const lifting = kindsLifting('restore');
   const out: RestoreFinding[] = [];
   for (const n of now.nested) {
     if (!n.tenant) continue;
@@ -58,31 +63,36 @@ export function restoresIn(record: DeployedRecord | null, now: AssetsManifest, a
       why = `it is not deployed, and the output brings it back as incarnation ${incarnation}`;
     }
     if (why === null) continue;
-    const by = allows.find((a) => lifting.includes(a.kind) && covers(a, { kind: a.kind, tenant: n.tenant!, template: templateName(n.file), logicalId: null }));
-    const journalled = record?.restoring.some((r) => r.tenant === n.tenant && r.incarnation === incarnation && r.assets === assets);
+    const by = allowsCovering(allows, { check: 'restore', tenant: n.tenant, template: templateName(n.file), logicalId: null });
+    const journalled = record?.restoring.some((r) => r.tenant === n.tenant && r.incarnation === incarnation && r.assets === assets) ?? false;
     out.push({
       tenant: n.tenant,
       incarnation,
       restoredFrom: n.restoredFrom ?? null,
       why,
-      allowedBy: by ? formatAllow(by) : journalled ? 'the allow of an earlier deploy of this output, interrupted before its record' : null,
+      allowedBy: by.map(formatAllow),
+      journalled,
     });
   }
   return out.sort((a, b) => (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : 0));
 }
 
 export function restoreFindingLines(findings: readonly RestoreFinding[]): string[] {
-  return findings.map(
-    (f) =>
-      `  ${f.allowedBy ? 'allowed: ' : ''}${f.tenant} is a restore${f.restoredFrom ? ` (restoredFrom ${f.restoredFrom})` : ''}: ${f.why}${f.allowedBy ? `; by "${f.allowedBy}"` : ''}`,
-  );
+  return findings.map((f) => {
+    const by = f.allowedBy.length
+      ? `; by ${quotedAllows(f.allowedBy)}`
+      : f.journalled
+        ? '; by the allow of an earlier deploy of this output, interrupted before its record'
+        : '';
+    return `  ${restoreAllowed(f) ? 'allowed: ' : ''}${f.tenant} is a restore${f.restoredFrom ? ` (restoredFrom ${f.restoredFrom})` : ''}: ${f.why}${by}`;
+  });
 }
 
 /** The journal before this rollout: the record's, with each restore this deploy allowed, for this output. */
 export function restoringJournal(record: DeployedRecord | null, findings: readonly RestoreFinding[], assets: string): RestoringRecord[] {
   const out = [...(record?.restoring ?? [])];
   for (const f of findings) {
-    if (f.allowedBy && !out.some((r) => r.tenant === f.tenant && r.incarnation === f.incarnation && r.assets === assets))
+    if (restoreAllowed(f) && !out.some((r) => r.tenant === f.tenant && r.incarnation === f.incarnation && r.assets === assets))
       out.push({ tenant: f.tenant, incarnation: f.incarnation, assets });
   }
   return out;

@@ -7,9 +7,11 @@ import {
   ALLOW_KIND_SPECS,
   ALLOW_KINDS,
   type Allow,
+  type AllowKind,
   REVIEW_KINDS,
   allowLines,
   type AllowSubject,
+  allowsCovering,
   covers,
   flagAllow,
   formatAllow,
@@ -17,8 +19,15 @@ import {
   parseAllow,
   parseAllowGrammar,
   parseTarget,
+  unusedAllows,
 } from '../compiler/allow.ts';
-import { parseFailOn } from '../compiler/diff/failOn.ts';
+import { evaluateGate, gateFindings, parseFailOn } from '../compiler/diff/failOn.ts';
+import { type EstateDiff, FAIL_ON_KINDS, type ResourceChange, type StackChange } from '../compiler/diff/model.ts';
+import type { AssetsManifest, NestedTemplate } from '../compiler/outputFormat.ts';
+import type { ResourceChangeInfo } from '../deploy/changeSet.ts';
+import { guard, staleAllows } from '../deploy/guard.ts';
+import { removedBeforeOffboarded } from '../deploy/lifecycle.ts';
+import { restoresIn } from '../deploy/restore.ts';
 import { runMain } from './helpers.ts';
 
 const A = suite('allow language');
@@ -138,7 +147,7 @@ A('a line that looks like tenantc-allow: but hides a character is an error at it
 });
 
 A('what a target covers: its tenant (all of it, or one resource), or one resource of a shared template', () => {
-  const subject = (over: Partial<AllowSubject>): AllowSubject => ({
+  const subject = (over: Omit<Partial<AllowSubject>, 'check'>): AllowSubject => ({
     kind: 'replacement',
     tenant: 'acme',
     template: 'tenants/acme',
@@ -269,6 +278,201 @@ A('deploy --allow-file reads the lines strictly too: a lookalike line is a usage
     assert.match(r.stderr, /looks like a tenantc-allow: line but (is not one|holds U\+)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+A('every allow covering a subject, never the first: overlapping allows each cover it, in the order given', () => {
+  const pool = { tenant: 'acme', template: 'tenants/acme', logicalId: 'tenantUserPool' } as const;
+  const given = [
+    flagAllow('replacement', 'tenant:acme') as Allow,
+    flagAllow('replacement', 'tenant:globex') as Allow,
+    flagAllow('stateful', 'tenant:acme/tenantUserPool') as Allow,
+    flagAllow('replacement', 'tenant:acme/tenantUserPool') as Allow,
+  ];
+  // The review's finding names its kind: only allows of that kind cover it.
+  assert.equal(allowsCovering(given, { kind: 'replacement', ...pool }).map(formatAllow), ['replacement tenant:acme', 'replacement tenant:acme/tenantUserPool']);
+  // Deploy's refusal names its check: every kind that lifts it covers it.
+  assert.equal(allowsCovering(given, { check: 'replace', ...pool }).map(formatAllow), [
+    'replacement tenant:acme',
+    'stateful tenant:acme/tenantUserPool',
+    'replacement tenant:acme/tenantUserPool',
+  ]);
+  assert.equal(allowsCovering(given, { check: 'remove', ...pool }).map(formatAllow), ['stateful tenant:acme/tenantUserPool']);
+  assert.equal(allowsCovering(given, { check: 'restore', ...pool }), [], 'no wider allow lifts a restore');
+  // Unused: covered by no subject. Overlap leaves none of the overlapping unused.
+  const used = allowsCovering(given, { check: 'replace', ...pool }).map(formatAllow);
+  assert.equal(unusedAllows(given, used).map(formatAllow), ['replacement tenant:globex']);
+});
+
+/**
+ * One change as both sides see it: acme's user pool, acme's certificate (which holds no
+ * data) and the shared database cluster replaced, goneco removed while active, vandelay back as incarnation 2. The review
+ * reads it as an EstateDiff (its findings from gateFindings), deploy as a change set
+ * tree, the last rollout's manifest and this output's.
+ */
+function oneChangeBothSides() {
+  const replaced = (logicalId: string, type: string, stateful = true): ResourceChange => ({
+    logicalId,
+    type,
+    change: 'modify',
+    impact: 'replace',
+    stateful,
+    paths: [],
+    risks: [],
+    causes: [],
+  });
+  const stack = (template: string, resources: ResourceChange[]): StackChange => ({
+    template,
+    change: 'modify',
+    resources,
+    nestedUpdated: [],
+    parameters: { added: [], removed: [] },
+    outputs: { added: [], removed: [], modified: [] },
+    broadening: [],
+  });
+  const tenant = (id: string, change: 'modify' | 'remove' | 'add', s: StackChange | null) => ({
+    id,
+    change,
+    before: null,
+    after: null,
+    stack: s,
+    files: [],
+    notes: [],
+  });
+  const diff: EstateDiff = {
+    base: { label: 'main', tenants: 3 },
+    head: { label: 'work tree', tenants: 3 },
+    tenants: [
+      tenant(
+        'acme',
+        'modify',
+        stack('tenants/acme.template.json', [
+          replaced('tenantUserPool', 'AWS::Cognito::UserPool'),
+          replaced('tenantCertificate', 'AWS::CertificateManager::Certificate', false),
+        ]),
+      ),
+      tenant('goneco', 'remove', null),
+    ],
+    estate: [stack('root.template.json', [replaced('platformDatabaseCluster', 'AWS::RDS::DBCluster')])],
+    suppressions: [],
+    sql: [],
+    lock: null,
+    lifecycle: [],
+    restores: [
+      {
+        tenant: 'vandelay',
+        from: 'removed',
+        removedOn: '2026-10-01',
+        removedIncarnation: 1,
+        incarnation: 2,
+        removed: null,
+        now: { name: 'Vandelay Industries', tier: 'standard', domains: [], owners: [] },
+        differs: null,
+        handover: {
+          s3Prefix: 'tenants/vandelay/',
+          secretPath: '/tessera/tenants/vandelay/',
+          retainedSecret: '/tessera/tenants/vandelay/app-credentials',
+          rows: { schema: 'app', tables: [] },
+        },
+      },
+    ],
+    attributions: [],
+    stranded: [],
+  };
+  const modify = (logicalId: string, type: string): ResourceChangeInfo => ({
+    action: 'Modify',
+    logicalId,
+    type,
+    replacement: 'True',
+    policyAction: 'ReplaceAndDelete',
+    scope: ['Properties'],
+    physicalId: null,
+    nestedChangeSetId: null,
+  });
+  const acmePath = 'tenantGroup0Stack/tenantAcmeStack';
+  const stacks = [
+    { path: '', stackId: 'root-id', tenant: null, changes: [modify('platformDatabaseCluster', 'AWS::RDS::DBCluster')] },
+    {
+      path: acmePath,
+      stackId: 'acme-id',
+      tenant: 'acme',
+      changes: [modify('tenantUserPool', 'AWS::Cognito::UserPool'), modify('tenantCertificate', 'AWS::CertificateManager::Certificate')],
+    },
+  ];
+  const nested = (id: string, more: Partial<NestedTemplate> = {}): NestedTemplate => ({
+    file: `tenants/${id}.template.json`,
+    key: `tenantc/${id}.template.json`,
+    stack: `tenantGroup0Stack/tenant${id[0]!.toUpperCase()}${id.slice(1)}Stack`,
+    tenant: id,
+    status: 'active',
+    incarnation: 1,
+    ...more,
+  });
+  const manifest = (n: NestedTemplate[]) =>
+    ({ format: 'tenantc-assets/1', root: { file: 'root.template.json', key: 'tenantc/root' }, nested: n, domains: [] }) as unknown as AssetsManifest;
+  const last = manifest([nested('acme'), nested('goneco')]);
+  const now = manifest([nested('acme'), nested('vandelay', { incarnation: 2, restoredFrom: '2026-10-01' })]);
+  return {
+    /** The review: the allows its gate accepted (each covers a finding), as the workflow's comment repeats them. */
+    review: (allows: readonly Allow[]) => evaluateGate(gateFindings(diff, new Map()), FAIL_ON_KINDS, allows).accepted.map(formatAllow),
+    /** Deploy: the allows its three checks and its stale check let through (deploy/deploy.ts). */
+    deploy: (allows: readonly Allow[]) => {
+      const verdict = guard(stacks, new Map([[acmePath, 'acme']]), new Map([[acmePath, 'tenants/acme']]), allows);
+      const lifecycle = removedBeforeOffboarded(last, now, allows);
+      const restores = restoresIn(null, now, '0'.repeat(64), allows);
+      const stale = staleAllows(allows, [...verdict.allowed, ...verdict.named, ...lifecycle, ...restores]);
+      return allows.filter((a) => !stale.includes(a)).map(formatAllow);
+    },
+  };
+}
+
+A('overlapping allows: the review and deploy use the same ones (every allow that covers something), so a reviewed change deploys', () => {
+  const sides = oneChangeBothSides();
+  const given = (text: string): Allow => {
+    const [kind, target] = text.split(' ') as [AllowKind, string];
+    return text.includes(': ') ? allow(text) : (flagAllow(kind, target) as Allow);
+  };
+  const cases: [string, string[], string[]][] = [
+    [
+      'one target wider than the other',
+      ['replacement tenant:acme', 'replacement tenant:acme/tenantUserPool'],
+      ['replacement tenant:acme', 'replacement tenant:acme/tenantUserPool'],
+    ],
+    [
+      'two kinds lifting one refusal (the review asks for both: a replacement and a stateful finding)',
+      ['replacement tenant:acme/tenantUserPool', 'stateful tenant:acme/tenantUserPool'],
+      ['replacement tenant:acme/tenantUserPool', 'stateful tenant:acme/tenantUserPool'],
+    ],
+    [
+      'a shared resource named by two kinds',
+      ['stateful estate:root/platformDatabaseCluster', 'replacement estate:root/platformDatabaseCluster'],
+      ['stateful estate:root/platformDatabaseCluster', 'replacement estate:root/platformDatabaseCluster'],
+    ],
+    [
+      'the same restore as a flag and as a reasoned line',
+      ['restore tenant:vandelay', 'restore tenant:vandelay: the same customer returns, contract CHG-9'],
+      ['restore tenant:vandelay', 'restore tenant:vandelay: the same customer returns, contract CHG-9'],
+    ],
+    [
+      'a lifecycle allow written twice, on two pushes',
+      ['lifecycle tenant:goneco: court order, data exported (LEGAL-7)', 'lifecycle tenant:goneco: export confirmed by the customer (LEGAL-8)'],
+      ['lifecycle tenant:goneco: court order, data exported (LEGAL-7)', 'lifecycle tenant:goneco: export confirmed by the customer (LEGAL-8)'],
+    ],
+    [
+      'a resource that holds no data: deploy does not refuse its replacement, but the review asks for the allow, so it is used',
+      ['replacement tenant:acme/tenantCertificate', 'stateful tenant:acme/tenantCertificate', 'removal tenant:acme/tenantCertificate'],
+      ['replacement tenant:acme/tenantCertificate'],
+    ],
+    [
+      'beside the one that covers: another tenant, another kind, another resource (each unused on both sides)',
+      ['replacement tenant:acme', 'replacement tenant:globex', 'removal tenant:acme', 'replacement tenant:acme/tenantLogGroup', 'restore tenant:acme'],
+      ['replacement tenant:acme'],
+    ],
+  ];
+  for (const [what, texts, used] of cases) {
+    const allows = texts.map(given);
+    assert.equal(sides.review(allows), used, `review: ${what}`);
+    assert.equal(sides.deploy(allows), used, `deploy: ${what}`);
   }
 });
 

@@ -28,7 +28,7 @@ import * as assert from 'uvu/assert';
 import { generateEstate } from '../bench/generateEstate.ts';
 import { type DeployReport, type DeployRequest, EXIT_OF, runDeploy } from '../deploy/deploy.ts';
 import { stackPolicy } from '../deploy/stackPolicy.ts';
-import { flagAllow, parseAllow, type Allow } from '../compiler/allow.ts';
+import { flagAllow, formatAllow, parseAllow, type Allow } from '../compiler/allow.ts';
 import { Interrupted } from '../deploy/clock.ts';
 import { rootCause } from '../deploy/execute.ts';
 import { FIXTURES, runMain } from './helpers.ts';
@@ -506,6 +506,64 @@ D("--allow-replace tenant:ID: executes, with the stack policy of that tenant's s
     assert.equal(policies[1], [ACME_ID, JSON.parse(stackPolicy())], 'restored after the rollout');
     const executed = m.cfn.commandCalls(ExecuteChangeSetCommand)[0]!;
     assert.ok(executed.calledAfter(m.cfn.commandCalls(SetStackPolicyCommand)[0]!) && m.cfn.commandCalls(SetStackPolicyCommand)[1]!.calledAfter(executed));
+  } finally {
+    m.restore();
+  }
+});
+
+D(
+  'overlapping allows (a tenant and one of its resources, replacement and stateful): each is used, none refused as stale, as the review counts them',
+  async () => {
+    const m = mockedAws(fakeClock());
+    try {
+      readyStack(m);
+      changeSetTree(m, [resourceChange('Modify', 'tenantUserPool', 'AWS::Cognito::UserPool', { Replacement: 'True' })]);
+      successfulRollout(m);
+      const reason = 'pool recreated for the new sign-in domain (CHG-14)';
+      const allows = [
+        allowReplace('tenant:acme'),
+        parseAllow(`replacement tenant:acme/tenantUserPool: ${reason}`) as Allow,
+        parseAllow(`stateful tenant:acme/tenantUserPool: ${reason}`) as Allow,
+      ];
+      const { report, out } = await deploy(m.aws, { allows });
+      assert.is(report.outcome, 'deployed', out);
+      assert.equal(
+        report.guard!.allowed.map((f) => f.allowedBy),
+        [['replacement tenant:acme', `replacement tenant:acme/tenantUserPool: ${reason}`, `stateful tenant:acme/tenantUserPool: ${reason}`]],
+      );
+      assert.match(out, `by "replacement tenant:acme", "replacement tenant:acme/tenantUserPool: ${reason}", "stateful tenant:acme/tenantUserPool: ${reason}"`);
+      assert.is(m.cfn.commandCalls(ExecuteChangeSetCommand).length, 1);
+      // Overlap is not staleness: an allow beside them that covers nothing is still refused, alone.
+      const withStale = await deploy(m.aws, { allows: [...allows, allowReplace('tenant:globex')] });
+      assert.is(withStale.report.outcome, 'refused', withStale.out);
+      assert.match(withStale.report.message, 'an allow matches nothing this deploy would refuse ("replacement tenant:globex")');
+    } finally {
+      m.restore();
+    }
+  },
+);
+
+D('a replacement of what holds no data (a certificate) is not refused, and the allow the review asked for it is used, not stale', async () => {
+  const m = mockedAws(fakeClock());
+  try {
+    readyStack(m);
+    changeSetTree(m, [resourceChange('Modify', 'tenantCertificate', 'AWS::CertificateManager::Certificate', { Replacement: 'True' })]);
+    successfulRollout(m);
+    // The review's finding: "replacement tenant:acme: tenants/acme.template.json tenantCertificate ... is replaced".
+    const reviewed = parseAllow('replacement tenant:acme: the sign-in domain is renamed (CHG-21)') as Allow;
+    const { report, out } = await deploy(m.aws, { allows: [reviewed] });
+    assert.is(report.outcome, 'deployed', out);
+    assert.equal(report.guard!.allowed, [], 'nothing holding data: no stack policy relaxed');
+    assert.equal(
+      report.guard!.named.map((f) => `${f.kind} ${f.logicalId} by ${f.allowedBy.join(', ')}`),
+      ['replace tenantCertificate by replacement tenant:acme: the sign-in domain is renamed (CHG-21)'],
+    );
+    assert.match(out, 'named: replaces tenantCertificate (AWS::CertificateManager::Certificate) in tenant acme');
+    for (const c of m.cfn.commandCalls(SetStackPolicyCommand)) assert.is(c.args[0].input.StackPolicyBody, stackPolicy(), 'no policy relaxed for it');
+    // Matched as the review matches it: a stateful allow names no certificate, so it is stale.
+    const wrongKind = await deploy(m.aws, { allows: [reviewed, flagAllow('stateful', 'tenant:acme/tenantCertificate') as Allow] });
+    assert.is(wrongKind.report.outcome, 'refused', wrongKind.out);
+    assert.match(wrongKind.report.message, 'an allow matches nothing this deploy would refuse ("stateful tenant:acme/tenantCertificate")');
   } finally {
     m.restore();
   }
@@ -1019,7 +1077,7 @@ D("allows are scoped: tenant:acme/tenantUserPool lets acme's pool be replaced, n
     assert.is(report.outcome, 'refused', out);
     assert.is(EXIT_OF[report.outcome], 3);
     assert.equal(
-      report.guard!.allowed.map((f) => `${f.tenant ?? 'estate'} ${f.logicalId} by ${f.allowedBy}`),
+      report.guard!.allowed.map((f) => `${f.tenant ?? 'estate'} ${f.logicalId} by ${f.allowedBy.join(', ')}`),
       ['estate platformDatabaseCluster by replacement estate:root/platformDatabaseCluster', 'acme tenantUserPool by replacement tenant:acme/tenantUserPool'],
     );
     assert.equal(
@@ -1053,6 +1111,14 @@ D('lifecycle: a tenant leaving the output while its deployed status is active is
     ['active', [], 'refused'],
     ['suspended', [], 'refused'],
     ['active', [parseAllow('lifecycle tenant:goneco: court order, data exported (LEGAL-7)') as Allow], 'deployed'],
+    [
+      'active',
+      [
+        parseAllow('lifecycle tenant:goneco: court order, data exported (LEGAL-7)') as Allow,
+        parseAllow('lifecycle tenant:goneco: the customer confirmed the export (LEGAL-8)') as Allow,
+      ],
+      'deployed',
+    ],
     ['offboarded', [], 'deployed'],
   ] as const) {
     const m = mockedAws(fakeClock());
@@ -1063,7 +1129,7 @@ D('lifecycle: a tenant leaving the output while its deployed status is active is
       const { report, out } = await deploy(m.aws, { allows: [...allows, allowRemove('tenant:goneco')] });
       assert.is(report.outcome, outcome, `${status}: ${out}`);
       if (outcome === 'refused') {
-        assert.equal(report.lifecycle, [{ tenant: 'goneco', deployedStatus: status, allowedBy: null }]);
+        assert.equal(report.lifecycle, [{ tenant: 'goneco', deployedStatus: status, allowedBy: [] }]);
         assert.match(out, `goneco: removed from the output, but its deployed status is ${status}, not offboarded`);
         assert.match(out, 'deploy `status: offboarded`');
         assert.is(m.s3.commandCalls(PutObjectCommand).length, 0, 'nothing uploaded');
@@ -1099,6 +1165,8 @@ D('restore: refused without --allow-restore, before anything is uploaded; allowe
     [[allowRemove('tenant:vandelay'), flagAllow('stateful', 'tenant:vandelay') as Allow], 'refused'],
     [[flagAllow('restore', 'tenant:vandelay') as Allow], 'deployed'],
     [[parseAllow(`restore tenant:vandelay: ${reason}`) as Allow], 'deployed'],
+    // The same restore twice (the operator's flag and the pull request's line): both used, neither stale.
+    [[flagAllow('restore', 'tenant:vandelay') as Allow, parseAllow(`restore tenant:vandelay: ${reason}`) as Allow], 'deployed'],
   ] as const) {
     const m = mockedAws(fakeClock());
     try {
@@ -1109,13 +1177,14 @@ D('restore: refused without --allow-restore, before anything is uploaded; allowe
       assert.is(report.outcome, outcome, out);
       assert.is(report.restores.length, 1);
       assert.equal(
-        { ...report.restores[0]!, allowedBy: null },
+        { ...report.restores[0]!, allowedBy: [] },
         {
           tenant: 'vandelay',
           incarnation: 2,
           restoredFrom: '2026-10-01',
           why: 'it is not deployed, and the output brings it back as incarnation 2',
-          allowedBy: null,
+          allowedBy: [],
+          journalled: false,
         },
       );
       if (outcome === 'refused') {
@@ -1127,6 +1196,7 @@ D('restore: refused without --allow-restore, before anything is uploaded; allowe
         assert.is(m.cfn.commandCalls(CreateChangeSetCommand).length, 0, 'no change set made');
       } else {
         assert.match(out, 'allowed: vandelay is a restore');
+        assert.equal(report.restores[0]!.allowedBy, allows.map(formatAllow), 'every allow covering it, in the order given');
         const records = recordsWritten(m);
         assert.equal(
           records[0]!.restoring.map((r) => [r.tenant, r.incarnation]),

@@ -319,7 +319,7 @@ motoTest(
     assert.is(compiled.status, 0, compiled.stderr);
     const early = await deploy('--out', 'out-shortcut', '--allow-remove', 'tenant:initrode');
     assert.is(early.status, 3, early.log);
-    assert.equal(early.report.lifecycle, [{ tenant: 'initrode', deployedStatus: 'active', allowedBy: null }]);
+    assert.equal(early.report.lifecycle, [{ tenant: 'initrode', deployedStatus: 'active', allowedBy: [] }]);
     assert.is(early.report.uploads, null, 'refused before anything is uploaded');
     assert.match(early.log, 'initrode: removed from the output, but its deployed status is active, not offboarded');
     rmSync(join(tenants, 'vandelay.yaml'));

@@ -3,7 +3,7 @@
 // (the workflow reads `tenantc-allow:` lines of its description), so the reason is
 // written where reviewers read it, and the diff comment repeats it.
 // The language of an override is compiler/allow.ts, which deploy reads too.
-import { type Allow, type AllowSubject, covers, parseAllow, templateName } from '../allow.ts';
+import { type Allow, type AllowSubject, allowsCovering, formatAllow, parseAllow, templateName, unusedAllows } from '../allow.ts';
 import type { EstateDiff, FailOnKind, ManifestRisk, NewlySuppressed, ResourceChange, Risk, StackChange } from './model.ts';
 import { FAIL_ON_KINDS } from './model.ts';
 import { PLATFORM_TEMPLATE } from './manifestRisks.ts';
@@ -27,12 +27,18 @@ export interface GateFinding {
 export interface GateResult {
   readonly kinds: readonly FailOnKind[];
   readonly blocking: readonly GateFinding[];
-  readonly allowed: readonly { readonly finding: GateFinding; readonly override: Override }[];
+  /**
+   * Each finding an override lets through, with every override covering it, in the order
+   * given (allowsCovering): overlapping overrides (`replacement tenant:acme` and
+   * `replacement tenant:acme/tenantUserPool`) are all used, as deploy counts them.
+   */
+  readonly allowed: readonly { readonly finding: GateFinding; readonly overrides: readonly Override[] }[];
   /**
    * Overrides that match no finding of this change, of any kind: each fails the gate.
    * An allow outlives the change it was written for (a pull request is pushed again,
    * its description is not edited), and one that matches nothing today would approve
-   * whatever later matches it, unread.
+   * whatever later matches it, unread. Deploy refuses the same allows as stale
+   * (compiler/allow.ts unusedAllows).
    */
   readonly unused: readonly Override[];
   /** Every override given but the unused: what the review accepted, in the order given (the workflow's allow comment repeats them). */
@@ -179,18 +185,18 @@ const subject = (f: GateFinding): AllowSubject => ({
 
 export function evaluateGate(findings: readonly GateFinding[], kinds: readonly FailOnKind[], overrides: readonly Override[]): GateResult {
   const blocking: GateFinding[] = [];
-  const allowed: { finding: GateFinding; override: Override }[] = [];
-  const used = new Set<Override>();
+  const allowed: { finding: GateFinding; overrides: Override[] }[] = [];
+  const used: string[] = [];
   for (const f of findings) {
     // An override that covers a finding the gate does not refuse (its kind not in
     // --fail-on) still says something true about this change, and deploy may need it:
     // it is used. One that covers nothing at all is not.
-    const covering = overrides.filter((x) => covers(x, subject(f)));
-    for (const o of covering) used.add(o);
+    const covering = allowsCovering(overrides, subject(f));
+    used.push(...covering.map(formatAllow));
     if (!kinds.includes(f.kind)) continue;
-    const o = covering[0];
-    if (o) allowed.push({ finding: f, override: o });
+    if (covering.length) allowed.push({ finding: f, overrides: covering });
     else blocking.push(f);
   }
-  return { kinds, blocking, allowed, unused: overrides.filter((o) => !used.has(o)), accepted: overrides.filter((o) => used.has(o)) };
+  const unused = unusedAllows(overrides, used);
+  return { kinds, blocking, allowed, unused, accepted: overrides.filter((o) => !unused.includes(o)) };
 }

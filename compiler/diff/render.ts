@@ -315,8 +315,10 @@ function gateLines(gate: GateResult | null): string[] {
   for (const f of gate.blocking) lines.push(`  ${f.kind}${f.tenant ? ` tenant:${f.tenant}` : ''}: ${readableSubs(f.description)}`);
   const byOverride = new Map<string, number>();
   for (const a of gate.allowed) {
-    const k = formatAllow(a.override);
-    byOverride.set(k, (byOverride.get(k) ?? 0) + 1);
+    for (const o of a.overrides) {
+      const k = formatAllow(o);
+      byOverride.set(k, (byOverride.get(k) ?? 0) + 1);
+    }
   }
   for (const [k, n] of byOverride) lines.push(`  allowed by override "${k}" (${plural(n, 'finding')})`);
   for (const o of gate.unused)
