@@ -92,6 +92,19 @@ W('every pull request runs npm test, whatever it touches, with PostgreSQL, Redis
   assert.not.match(TEXT, 'TENANTC_SKIP_MOTO', 'nothing is skipped on purpose in CI');
 });
 
+/** git in `dir`, as a test author; fails the test on an error, returns stdout. */
+const gitIn =
+  (dir: string) =>
+  (...args: string[]): string => {
+    const r = spawnSync('git', args, {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' },
+    });
+    assert.is(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+
 /** The estate paths the review runs for. */
 const ESTATE = ['tenants', 'schema', 'compiler', 'templates', 'deploy', 'cli', 'bin', 'scripts', 'package.json', 'package-lock.json'];
 
@@ -131,15 +144,7 @@ W('the review keeps its paths filter: it runs when the pull request touches the 
 W("the paths filter itself: the changes step's script, run on pull requests in a real repository", () => {
   const script = workflow.jobs.changes!.steps.find((s) => s.id === 'paths')!.run!;
   inTempDir((dir) => {
-    const git = (...args: string[]) => {
-      const r = spawnSync('git', args, {
-        cwd: dir,
-        encoding: 'utf8',
-        env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' },
-      });
-      assert.is(r.status, 0, r.stderr);
-      return r.stdout;
-    };
+    const git = gitIn(dir);
     const write = (path: string, text: string) => {
       mkdirSync(join(dir, path, '..'), { recursive: true });
       writeFileSync(join(dir, path), text);
@@ -309,15 +314,7 @@ W("a deploy run deploys every merge since the last push a deploy run finished, e
   assert.is(deploy.permissions?.actions, 'read', 'it reads the workflow runs');
   assert.is(deploy.steps.find((s) => s.uses?.startsWith('actions/checkout'))!.with?.['fetch-depth'], 0, 'and the history since');
   await inTempDir(async (dir) => {
-    const git = (...args: string[]) => {
-      const r = spawnSync('git', args, {
-        cwd: dir,
-        encoding: 'utf8',
-        env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' },
-      });
-      assert.is(r.status, 0, r.stderr);
-      return r.stdout.trim();
-    };
+    const git = (...args: string[]) => gitIn(dir)(...args).trim();
     git('init', '-q', '-b', 'main');
     const commit = (name: string) => {
       writeFileSync(join(dir, name), `${name}\n`);
