@@ -671,47 +671,85 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
     'a statement that catches the cancel in PL/pgSQL is ended by the reaper within the deadline and the grace: its locks go, its server connection too',
     async () => {
       if (!server) return; // PGlite runs pg_sleep on the event loop's thread: no timer fires meanwhile.
-      const before = app.destroyed();
-      const started = Date.now();
-      let error: unknown;
       try {
-        await withTenant(app.pool, 'acme', (c) => c.query(CATCHING_LOOP), { contextKey: key, deadlineMs: 300, cancelGraceMs: 500 });
-      } catch (e) {
-        error = e;
-      }
-      const took = Date.now() - started;
-      assert.instance(error, DeadlineExceededError);
-      assert.is((error as DeadlineExceededError).session, 'ended', (error as Error).message);
-      assert.match(
-        (error as Error).message,
-        /held its connection past its deadline \(300 ms\); rolled back; its statement ignored the cancel, so its session was ended/,
-      );
-      // Deadline 300 ms + grace 500 ms + the reaper (a connection, the termination); the
-      // wall clock of a shared machine, so generously bounded: the loop had no end at all.
-      assert.ok(took < 300 + 500 + 4000, `rejected after ${took} ms`);
-      assert.is(app.destroyed(), before + 1, 'the connection is destroyed');
-      assert.equal(await loopingBackends(), [], 'the backend that ran the loop is gone');
-      assert.is(await acmeRowLock(), 'free', 'the row it locked is free at once');
-
-      // The mutation: withTenant as it was (cancel, close the socket; no reaper): the
-      // reaper's call answered without ending anything. The loop keeps its lock and its backend.
-      const noReaper = mutatedPool(app.pool, (text) =>
-        text.replace(/"app"\.tenantc_end_session\(\$1, \$2, \$3\)/, "'gone' || $1::int::text || $2::bigint::text || $3::text"),
-      );
-      try {
-        await rejects(
-          withTenant(noReaper, 'acme', (c) => c.query(CATCHING_LOOP), { contextKey: key, deadlineMs: 300, cancelGraceMs: 500 }),
-          /held its connection past its deadline/,
-          'the deadline',
+        const before = app.destroyed();
+        const started = Date.now();
+        let error: unknown;
+        try {
+          await withTenant(app.pool, 'acme', (c) => c.query(CATCHING_LOOP), { contextKey: key, deadlineMs: 300, cancelGraceMs: 500 });
+        } catch (e) {
+          error = e;
+        }
+        const took = Date.now() - started;
+        assert.instance(error, DeadlineExceededError);
+        assert.is((error as DeadlineExceededError).session, 'ended', (error as Error).message);
+        assert.match(
+          (error as Error).message,
+          /held its connection past its deadline \(300 ms\); rolled back; its statement ignored the cancel, so its session was ended/,
         );
-        await new Promise((r) => setTimeout(r, 1500));
-        assert.is((await loopingBackends()).length, 1, 'without the reaper, the loop runs on past the deadline, the grace and 1.5 s more');
-        assert.match(await acmeRowLock(), /could not obtain lock on row/, 'and holds its row lock');
+        // Deadline 300 ms + grace 500 ms + the reaper (a connection, the termination); the
+        // wall clock of a shared machine, so generously bounded: the loop had no end at all.
+        assert.ok(took < 300 + 500 + 4000, `rejected after ${took} ms`);
+        assert.is(app.destroyed(), before + 1, 'the connection is destroyed');
+        assert.equal(await loopingBackends(), [], 'the backend that ran the loop is gone');
+        assert.is(await acmeRowLock(), 'free', 'the row it locked is free at once');
+
+        // The mutation: withTenant as it was (cancel, close the socket; no reaper): the
+        // reaper's call answered without ending anything. The loop keeps its lock and its backend.
+        const noReaper = mutatedPool(app.pool, (text) =>
+          text.replace(/"app"\.tenantc_end_session\(\$1, \$2, \$3\)/, "'gone' || $1::int::text || $2::bigint::text || $3::text"),
+        );
+        {
+          await rejects(
+            withTenant(noReaper, 'acme', (c) => c.query(CATCHING_LOOP), { contextKey: key, deadlineMs: 300, cancelGraceMs: 500 }),
+            /held its connection past its deadline/,
+            'the deadline',
+          );
+          await new Promise((r) => setTimeout(r, 1500));
+          assert.is((await loopingBackends()).length, 1, 'without the reaper, the loop runs on past the deadline, the grace and 1.5 s more');
+          assert.match(await acmeRowLock(), /could not obtain lock on row/, 'and holds its row lock');
+        }
       } finally {
+        // Whatever failed above, no loop outlives the test.
         for (const pid of await loopingBackends()) await db.admin.query('SELECT pg_terminate_backend($1, 5000)', [pid]);
       }
     },
   );
+
+  W('the reaper ends a catching loop deferred to COMMIT too (a deferred trigger on a temporary table)', async () => {
+    if (!server) return; // PGlite runs pg_sleep on the event loop's thread: no timer fires meanwhile.
+    const deferred = `SET LOCAL statement_timeout = 0; SET LOCAL client_connection_check_interval = 0;
+      CREATE FUNCTION pg_temp.at_commit() RETURNS trigger LANGUAGE plpgsql AS $f$
+        BEGIN LOOP BEGIN PERFORM pg_sleep(1); EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $f$ /* catching-loop */;
+      CREATE TEMP TABLE acme_commit_hook (i int);
+      CREATE CONSTRAINT TRIGGER acme_hook AFTER INSERT ON acme_commit_hook DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION pg_temp.at_commit();
+      INSERT INTO acme_commit_hook VALUES (1)`;
+    // The pool, noting the backend of the first connection it lends (the request's; the second is the reaper's).
+    const pids: number[] = [];
+    const noting = {
+      async connect() {
+        const client = await app.pool.connect();
+        pids.push((client as unknown as { processID: number }).processID);
+        return client;
+      },
+    } as Connectable;
+    let error: unknown;
+    try {
+      await withTenant(noting, 'acme', (c) => c.query(deferred), { contextKey: key, deadlineMs: 300, cancelGraceMs: 500 });
+    } catch (e) {
+      error = e;
+    }
+    try {
+      assert.instance(error, DeadlineExceededError);
+      assert.is((error as DeadlineExceededError).session, 'ended', (error as Error).message);
+      assert.match((error as Error).message, /during COMMIT: whether it was written is unknown; its statement ignored the cancel, so its session was ended/);
+      assert.is(pids.length, 2, 'the request, then the reaper');
+      assert.equal(await db.admin.query('SELECT pid FROM pg_stat_activity WHERE pid = $1', [pids[0]]), [], 'the backend that ran the COMMIT is gone');
+    } finally {
+      // Whatever failed above, no loop outlives the test (it would hold the test's database).
+      await db.admin.query('SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE pid = $1', [pids[0]]);
+    }
+  });
 
   W('a statement that answers the cancel needs no reaper: the session ends with its connection', async () => {
     if (!server) return; // PGlite runs pg_sleep on the event loop's thread: no timer fires meanwhile.
