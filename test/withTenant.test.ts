@@ -751,6 +751,41 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
     }
   });
 
+  W('the reaper is bounded and adds no second error: no function to call, no connection to be had; the error says the session was not ended', async () => {
+    if (!server) return; // PGlite runs pg_sleep on the event loop's thread: no timer fires meanwhile.
+    const attempt = async (pool: Connectable, options: { schema?: string }) => {
+      const started = Date.now();
+      try {
+        await withTenant(pool, 'acme', (c) => c.query(CATCHING_LOOP), { contextKey: key, deadlineMs: 300, cancelGraceMs: 200, ...options });
+      } catch (e) {
+        return { error: e as DeadlineExceededError, took: Date.now() - started };
+      }
+      throw new Error('the loop returned');
+    };
+    try {
+      // The migration's schema not passed (the estate's is not 'app'): the call fails, the error says so.
+      const missing = await attempt(app.pool, { schema: 'elsewhere' });
+      assert.instance(missing.error, DeadlineExceededError);
+      assert.is(missing.error.session, 'not ended');
+      assert.match(
+        missing.error.message,
+        /its session could not be ended \(tenantc_end_session failed: .*does not exist\): it may hold a server connection and its locks until the statement ends$/,
+      );
+      for (const pid of await loopingBackends()) await db.admin.query('SELECT pg_terminate_backend($1, 5000)', [pid]);
+      // A pool that never hands the reaper a connection: given up after the reaper's 5 s.
+      let lent = 0;
+      const starved = {
+        connect: () => (lent++ === 0 ? app.pool.connect() : new Promise<never>(() => undefined)),
+      } as Connectable;
+      const none = await attempt(starved, {});
+      assert.is(none.error.session, 'not ended');
+      assert.match(none.error.message, /could not be ended \(the reaper did not finish within 5000 ms\)/);
+      assert.ok(none.took >= 300 + 200 + 5000 && none.took < 300 + 200 + 5000 + 3000, `rejected after ${none.took} ms`);
+    } finally {
+      for (const pid of await loopingBackends()) await db.admin.query('SELECT pg_terminate_backend($1, 5000)', [pid]);
+    }
+  });
+
   W('a statement that answers the cancel needs no reaper: the session ends with its connection', async () => {
     if (!server) return; // PGlite runs pg_sleep on the event loop's thread: no timer fires meanwhile.
     let error: unknown;
