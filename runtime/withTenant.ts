@@ -27,6 +27,10 @@
 //    to PostgreSQL's built-in value (PIN_ROLE_DEFAULTS) before the transaction starts
 //    and after it ends. Put the application's own settings in its connection options
 //    (they outrank role defaults) or in the cluster's parameter group.
+// 4. No request holds a server connection past its deadline: withTenant cancels the
+//    statement, and a session whose SQL catches the cancel (EXCEPTION WHEN
+//    query_canceled, in a loop) is ended by the reaper (endAbandonedSession below), whose
+//    termination no SQL catches, and which ends no session but one withTenant proves it ran.
 import { createHmac } from 'node:crypto';
 import { connect as netConnect } from 'node:net';
 import pg, { type Pool, type PoolClient, type PoolConfig } from 'pg';
@@ -51,6 +55,10 @@ export const TENANT_SESSION_SETTINGS: Readonly<Record<string, string>> = {
   idle_in_transaction_session_timeout: '60000',
   log_parameter_max_length_on_error: '0',
   row_security: 'on',
+  // A statement whose client has gone ends within a second (PostgreSQL 14+): the usual
+  // case of a request past its deadline. A belt only: any session may lift it, so the
+  // reaper, not this, is what ends a session whose SQL means to stay.
+  client_connection_check_interval: '1000',
 };
 
 const SESSION_OPTIONS = Object.entries(TENANT_SESSION_SETTINGS)
@@ -79,24 +87,60 @@ export class TenantContextKeyError extends Error {}
 export class LentClientError extends Error {}
 /** COMMIT rolled back: a statement inside fn failed and fn went on; nothing was written. */
 export class TransactionAbortedError extends Error {}
+/**
+ * What became of the server session of a request past its deadline:
+ *   'cancelled': its statement answered the cancel; the connection was closed, which ends the session;
+ *   'ended': its statement ignored the cancel, and the reaper (tenantc_end_session) ended the session;
+ *   'not ended': its statement ignored the cancel and the reaper could not end it (the
+ *     error says why): the session may hold a server connection and its locks until its
+ *     statement ends. Alarm on it.
+ */
+export type AbandonedSession = 'cancelled' | 'ended' | 'not ended';
+
 /** fn and its COMMIT did not settle within deadlineMs: the transaction was abandoned and its connection destroyed. */
-export class DeadlineExceededError extends Error {}
+export class DeadlineExceededError extends Error {
+  constructor(
+    message: string,
+    /** What became of the request's server session. */
+    readonly session: AbandonedSession,
+  ) {
+    super(message);
+  }
+}
 
 /** How long a request may hold its connection by default: the cluster's statement_timeout (compiler/emit/cfn/database.ts). */
 export const DEFAULT_DEADLINE_MS = 30_000;
+
+/** How long a statement past its deadline has to answer the cancel before the reaper ends its session, by default. */
+export const DEFAULT_CANCEL_GRACE_MS = 1_000;
+
+/**
+ * How long the reaper may take: a pooled connection, then tenantc_end_session, which
+ * waits up to 2 s for the session to be gone. Past it, the error says the session was not ended.
+ */
+const REAP_BUDGET_MS = 5_000;
 
 export interface WithTenantOptions {
   /** The tenant-context key, hex or bytes (docs/isolation.md, "Tenant context"). Default: $TENANTC_CONTEXT_KEY. */
   readonly contextKey?: string | Uint8Array;
   /**
    * How long fn and its COMMIT may hold the connection (default DEFAULT_DEADLINE_MS). At the deadline
-   * withTenant rejects with DeadlineExceededError and destroys the connection (the
-   * server rolls the transaction back), whatever fn is doing: SQL in the request can
-   * lift its own statement_timeout, not this timer. The transaction's statement_timeout
-   * and idle_in_transaction_session_timeout are set to it as well, so the server stops
-   * a statement still running on the destroyed connection. Infinity: no deadline.
+   * withTenant cancels the statement, destroys the connection (the server rolls the
+   * transaction back) and, when the statement ignored the cancel for cancelGraceMs, ends
+   * its session with the reaper; then it rejects with DeadlineExceededError, whose
+   * `session` says which. Whatever fn is doing: SQL in the request can lift its own
+   * statement_timeout, not this timer. The transaction's statement_timeout and
+   * idle_in_transaction_session_timeout are set to it as well. Infinity: no deadline.
    */
   readonly deadlineMs?: number;
+  /**
+   * How long, after the deadline, the statement has to answer the cancel (default
+   * DEFAULT_CANCEL_GRACE_MS). If it has not, withTenant ends the session with the
+   * reaper, on another connection of the pool, before it rejects.
+   */
+  readonly cancelGraceMs?: number;
+  /** The estate's schema (hosts.json database.schema), where the migration made tenantc_end_session. Default 'app'. */
+  readonly schema?: string;
 }
 
 /**
@@ -185,6 +229,17 @@ export function tenantProof(contextKey: string | Uint8Array, tenantId: string, b
   return createHmac('sha256', contextKeyBytes(contextKey)).update(`${tenantId}:${binding}`, 'utf8').digest('hex');
 }
 
+/**
+ * The token with which withTenant asks the reaper (tenantc_end_session in the
+ * migration) to end a session it gave up: HMAC-SHA-256 of "end session:<binding>" under
+ * the context key, hex. Never set in any session, so SQL in one never reads it; never a
+ * tenant proof, whose message starts with a tenant id (no space in one).
+ */
+export function sessionEndToken(contextKey: string | Uint8Array, binding: string): string {
+  if (!/^\d+:\d+$/.test(binding)) throw new Error(`not a session binding: ${JSON.stringify(binding)}`);
+  return createHmac('sha256', contextKeyBytes(contextKey)).update(`end session:${binding}`, 'utf8').digest('hex');
+}
+
 function contextKeyBytes(key: string | Uint8Array | undefined): Uint8Array {
   if (key === undefined || key === '') {
     throw new TenantContextKeyError(
@@ -207,6 +262,9 @@ export async function withTenant<T>(
 ): Promise<T> {
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
   if (!(deadlineMs > 0)) throw new RangeError(`deadlineMs is a positive number of milliseconds or Infinity, not ${deadlineMs}`);
+  const cancelGraceMs = options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
+  if (!(cancelGraceMs >= 0 && Number.isFinite(cancelGraceMs))) throw new RangeError(`cancelGraceMs is a finite number of milliseconds, not ${cancelGraceMs}`);
+  const schema = options.schema ?? 'app';
   // Defence in depth: the database's tenant_id domain rejects such a value too.
   if (typeof tenantId !== 'string' || tenantId.length > 24 || !TENANT_ID.test(tenantId)) {
     throw new InvalidTenantIdError(`not a tenant id: ${JSON.stringify(tenantId)}`);
@@ -222,11 +280,15 @@ export async function withTenant<T>(
   };
   const events = typeof client.on === 'function' ? client : undefined;
   events?.on('error', onError);
+  let released = false;
   const release = (err?: Error) => {
+    if (released) return;
+    released = true;
     events?.off('error', onError);
     client.release(err ?? lost);
   };
   let found: Map<string, string>;
+  let binding: string | undefined;
   try {
     // A pool made without tenantPoolConfig would start its sessions with whatever a
     // role default says: refused before any SQL runs.
@@ -237,7 +299,7 @@ export async function withTenant<T>(
       );
     }
     const started = (await client.query(START)) as unknown as { rows: { pinned?: string | number; binding?: string }[] }[];
-    let binding = started[started.length - 1]?.rows[0]?.binding;
+    binding = started[started.length - 1]?.rows[0]?.binding;
     if (Number(started[1]?.rows[0]?.pinned ?? 0) > 0) {
       const again = (await client.query(`COMMIT; BEGIN; ${READ_BINDING}`)) as unknown as { rows: { binding?: string }[] }[];
       binding = again[again.length - 1]?.rows[0]?.binding;
@@ -264,7 +326,7 @@ export async function withTenant<T>(
       ? new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             const outcome = committing ? 'during COMMIT: whether it was written is unknown' : 'rolled back';
-            reject(new DeadlineExceededError(`tenant ${tenantId}: the request held its connection past its deadline (${deadlineMs} ms); ${outcome}`));
+            reject(new DeadlinePassed(`tenant ${tenantId}: the request held its connection past its deadline (${deadlineMs} ms); ${outcome}`));
           }, deadlineMs);
         })
       : undefined;
@@ -286,11 +348,22 @@ export async function withTenant<T>(
     return result;
   } catch (e) {
     // Past the deadline the connection may still be running fn's statement: ROLLBACK
-    // would wait behind it. Destroying the connection rolls back on the server.
-    if (e instanceof DeadlineExceededError) {
+    // would wait behind it. Destroying the connection rolls back on the server, once the
+    // server notices: the statement is cancelled first, and its session ended by the
+    // reaper if it ignores the cancel.
+    if (e instanceof DeadlinePassed) {
       broken = e;
       cancelRunningStatement(client);
-      throw e;
+      const answered = await answersWithin(client, cancelGraceMs);
+      release(e);
+      if (answered) throw new DeadlineExceededError(e.message, 'cancelled');
+      const reaped = await endAbandonedSession(pool, schema, String(binding), contextKey);
+      throw new DeadlineExceededError(
+        reaped.ended
+          ? `${e.message}; its statement ignored the cancel, so its session was ended (${reaped.detail})`
+          : `${e.message}; its statement ignored the cancel and its session could not be ended (${reaped.detail}): it may hold a server connection and its locks until the statement ends`,
+        reaped.ended ? 'ended' : 'not ended',
+      );
     }
     try {
       await client.query('ROLLBACK');
@@ -308,6 +381,95 @@ export async function withTenant<T>(
       }
     }
     release(broken);
+  }
+}
+
+/** The deadline's own rejection, turned into DeadlineExceededError once the session's fate is known. */
+class DeadlinePassed extends Error {}
+
+/**
+ * Whether the server answers on the connection within `ms` after the cancel: a probe
+ * queued behind fn's statement settles with a server's answer (a result, or an error
+ * with a SQLSTATE: the cancel, the aborted transaction) only once that statement has
+ * ended. Not settling, the statement ignored the cancel.
+ */
+async function answersWithin(client: PoolClient, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const probe = Promise.resolve()
+    .then(() => client.query('SELECT 1'))
+    .then(
+      () => true,
+      (e: unknown) => typeof (e as { code?: unknown })?.code === 'string' && /^[0-9A-Z]{5}$/.test((e as { code: string }).code),
+    );
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([probe, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The reaper: on another connection of the pool (no tenant set on it), asks
+ * tenantc_end_session to end the session whose transaction `binding` names, with the
+ * token only this process can make (sessionEndToken). The function checks the token,
+ * that the pid is a session of the application role and that it was running when that
+ * transaction started, then terminates it: a FATAL error, which no EXCEPTION clause
+ * catches, so the transaction rolls back and its locks go. Bounded by REAP_BUDGET_MS;
+ * never throws: what happened is in the result, for the deadline's error.
+ */
+async function endAbandonedSession(
+  pool: Pick<Pool, 'connect'>,
+  schema: string,
+  binding: string,
+  contextKey: Uint8Array,
+): Promise<{ ended: boolean; detail: string }> {
+  const [pid, transactionStart] = binding.split(':');
+  let timer: NodeJS.Timeout | undefined;
+  let gaveUp = false;
+  let held: PoolClient | undefined;
+  const work = (async (): Promise<{ ended: boolean; detail: string }> => {
+    const reaper = await pool.connect();
+    if (gaveUp) {
+      reaper.release();
+      return { ended: false, detail: 'too late' };
+    }
+    held = reaper;
+    let failed: Error | undefined;
+    try {
+      // A role default may have named a role for new sessions (ALTER ROLE CURRENT_USER SET role = ...).
+      await reaper.query('SET ROLE NONE');
+      const r = await reaper.query(`SELECT ${quoteIdent(schema)}.tenantc_end_session($1, $2, $3) AS outcome`, [
+        Number(pid),
+        transactionStart,
+        sessionEndToken(contextKey, binding),
+      ]);
+      const outcome = String(r.rows[0]?.outcome);
+      if (outcome === 'ended') return { ended: true, detail: `tenantc_end_session ended backend ${pid}` };
+      if (outcome === 'gone') return { ended: true, detail: `backend ${pid} had ended by itself` };
+      return { ended: false, detail: `tenantc_end_session terminated backend ${pid}, which had not exited 2 s later` };
+    } catch (e) {
+      failed = e as Error;
+      return { ended: false, detail: `tenantc_end_session failed: ${(e as Error).message}` };
+    } finally {
+      held = undefined;
+      if (!gaveUp) reaper.release(failed);
+    }
+  })().catch((e: unknown) => ({ ended: false, detail: `no connection for the reaper: ${(e as Error).message}` }));
+  const late = new Promise<{ ended: boolean; detail: string }>((resolve) => {
+    timer = setTimeout(() => {
+      gaveUp = true;
+      // A connection still waiting on the server is not one to give back to the pool.
+      held?.release(new Error('the reaper ran out of time'));
+      resolve({ ended: false, detail: `the reaper did not finish within ${REAP_BUDGET_MS} ms` });
+    }, REAP_BUDGET_MS);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -385,7 +547,8 @@ function lentClient(client: PoolClient, lent: { readonly settled: boolean }, ten
  * the closed socket when the statement next talks to it: a pg_sleep, or a query SQL in
  * the request freed from statement_timeout (SET LOCAL statement_timeout = 0), would
  * hold a server connection on. Best effort: pg_cancel_backend is not the application
- * role's (every tenant's sessions are that one role), this needs no privilege.
+ * role's (every tenant's sessions are that one role), this needs no privilege. SQL can
+ * catch a cancel (EXCEPTION WHEN query_canceled): that session is the reaper's.
  */
 function cancelRunningStatement(client: PoolClient): void {
   const c = client as unknown as { processID?: number | null; secretKey?: number | null; host?: string; port?: number };

@@ -424,6 +424,43 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
     }
   });
 
+  S('the reaper: the application role cannot become it, and a reaper widened or changed is reported', async () => {
+    assert.equal(
+      (
+        await db.admin.query<{ member: boolean; inherits: boolean }>(
+          `SELECT pg_has_role($1, $2, 'MEMBER') AS member, pg_has_role($2, $1, 'MEMBER') AS inherits`,
+          [ROLES.app, ROLES.reaper],
+        )
+      )[0],
+      { member: false, inherits: true },
+      'the reaper is a member of the application role, never the reverse',
+    );
+    // The application role cannot be made a member of the reaper: PostgreSQL refuses a circular membership.
+    await rejects(db.admin.exec(`GRANT ${ROLES.reaper} TO ${ROLES.app}`), /is a member of role/, 'the application role in the reaper');
+    for (const [mutation, expected] of [
+      [
+        `GRANT pg_signal_backend TO ${ROLES.reaper}`,
+        `${ROLES.reaper}: the reaper role is a member of pg_signal_backend: it may end sessions of roles other than the application's (it needs membership in the application role only)`,
+      ],
+      [
+        `GRANT CREATE ON SCHEMA app TO ${ROLES.reaper}; SET LOCAL ROLE ${ROLES.reaper};
+         CREATE OR REPLACE FUNCTION app.tenantc_end_session(p_pid integer, p_transaction_start bigint, p_token text) RETURNS text
+           LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ SELECT pg_terminate_backend(p_pid)::text $$; RESET ROLE`,
+        "app.tenantc_end_session(integer,bigint,text): function runs as the reaper, which may end every tenant's sessions: only tenantc's own may (this one differs from it in signature or body)",
+      ],
+    ] as const) {
+      await db.admin.exec('BEGIN');
+      try {
+        await db.admin.exec(mutation);
+        const reported = await gaps(db.admin);
+        assert.ok(reported.includes(expected), `${expected} in:\n${reported.join('\n')}`);
+      } finally {
+        await db.admin.exec('ROLLBACK');
+      }
+    }
+    assert.equal(await gaps(db.admin), []);
+  });
+
   S('the registry: the application reads its own row through current_tenant(), never the table, and no statistic describes another tenant', async () => {
     // The planner attack of the issue: the histogram's selectivity, amplified by a join.
     const probe = (bound: string) =>
@@ -1018,4 +1055,5 @@ function rlsSuite(name: string, open: () => Promise<Backend>): void {
 }
 
 rlsSuite('PGlite (embedded)', () => pgliteBackend(ROLES.app));
-if (useServer('RLS proofs', 'they ran on PGlite only')) rlsSuite('PostgreSQL server', () => serverBackend(PLATFORM, ROLES.app, ROLES.owner, [ROLES.registrar]));
+if (useServer('RLS proofs', 'they ran on PGlite only'))
+  rlsSuite('PostgreSQL server', () => serverBackend(PLATFORM, ROLES.app, ROLES.owner, [ROLES.registrar, ROLES.reaper]));

@@ -15,11 +15,13 @@ import { databaseRoles } from '../compiler/plan/names.ts';
 import { compileSources, parseSources } from '../compiler/pipeline.ts';
 import {
   CONTEXT_KEY_VARIABLE,
+  DeadlineExceededError,
   InvalidTenantIdError,
   LentClientError,
   PIN_ROLE_DEFAULTS,
   READ_BINDING,
   RESEED,
+  sessionEndToken,
   type TenantDb,
   TenantContextKeyError,
   tenantPoolConfig,
@@ -33,6 +35,8 @@ const PLATFORM = `wt${process.pid}`;
 const ROLES = databaseRoles(PLATFORM);
 /** A role the application role is a member of, as it is of rds_iam on Aurora. */
 const MEMBER_ROLE = `${PLATFORM}_rds_iam`;
+/** A login role other than the application's: a session the reaper must never end. */
+const OTHER_ROLE = `${PLATFORM}_other`;
 
 function sql(): Record<string, string> {
   const r = compileSources('tenants', parseSources(minimalEstateAs(PLATFORM)));
@@ -97,6 +101,26 @@ function unpinnedPool(): { pool: Connectable; end(): Promise<void> } {
     end: () => raw.end(),
   };
 }
+
+/**
+ * The migration's definition of `name` (CREATE OR REPLACE FUNCTION ... $fn$;), edited: a
+ * mutation of one of tenantc's functions, run as its owner.
+ */
+function mutatedFunction(name: string, owner: string, edit: (definition: string) => string): string {
+  const migration = SQL['sql/001-rls-migration.sql']!;
+  const start = migration.indexOf(`CREATE OR REPLACE FUNCTION "app".${name}(`);
+  const end = migration.indexOf('$fn$;', migration.indexOf('AS $fn$', start)) + '$fn$;'.length;
+  if (start === -1) throw new Error(`${name} is not in the migration`);
+  const definition = migration.slice(start, end);
+  const edited = edit(definition);
+  if (edited === definition) throw new Error(`the mutation of ${name} changed nothing`);
+  return `GRANT CREATE ON SCHEMA app TO ${owner}; SET ROLE ${owner}; ${edited} RESET ROLE; REVOKE CREATE ON SCHEMA app FROM ${owner};`;
+}
+
+/** The catching loop: a statement that swallows every cancel (and statement_timeout), its belt lifted. */
+const CATCHING_LOOP = `SET LOCAL statement_timeout = 0; SET LOCAL client_connection_check_interval = 0;
+  SELECT id FROM app.projects ORDER BY id LIMIT 1 FOR UPDATE;
+  DO $$ BEGIN LOOP BEGIN PERFORM pg_sleep(1); EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$ /* catching-loop */`;
 
 const tenants = async (r: Promise<{ rows: { tenant_id: string }[] }>) => [...new Set((await r).rows.map((x) => x.tenant_id))].sort();
 
@@ -632,6 +656,352 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
     }
   });
 
+  /** Backends running the catching loop, as the admin sees them. */
+  const loopingBackends = async () =>
+    (await db.admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE query LIKE '%catching-loop%' AND query NOT LIKE '%pg_stat_activity%'`)).map(
+      (r) => r.pid,
+    );
+  /** acme's first project row, FOR UPDATE NOWAIT, in a request of its own: 'free', or the lock error. */
+  const acmeRowLock = () =>
+    run(app.pool, 'acme', (c) => c.query('SELECT id FROM app.projects ORDER BY id LIMIT 1 FOR UPDATE NOWAIT').then(() => 'free')).catch(
+      (e: Error) => e.message,
+    );
+
+  W(
+    'a statement that catches the cancel in PL/pgSQL is ended by the reaper within the deadline and the grace: its locks go, its server connection too',
+    async () => {
+      if (!server) return; // PGlite runs pg_sleep on the event loop's thread: no timer fires meanwhile.
+      try {
+        const before = app.destroyed();
+        const started = Date.now();
+        let error: unknown;
+        try {
+          await withTenant(app.pool, 'acme', (c) => c.query(CATCHING_LOOP), { contextKey: key, deadlineMs: 300, cancelGraceMs: 500 });
+        } catch (e) {
+          error = e;
+        }
+        const took = Date.now() - started;
+        assert.instance(error, DeadlineExceededError);
+        assert.is((error as DeadlineExceededError).session, 'ended', (error as Error).message);
+        assert.match(
+          (error as Error).message,
+          /held its connection past its deadline \(300 ms\); rolled back; its statement ignored the cancel, so its session was ended/,
+        );
+        // Deadline 300 ms + grace 500 ms + the reaper (a connection, the termination); the
+        // wall clock of a shared machine, so generously bounded: the loop had no end at all.
+        assert.ok(took < 300 + 500 + 4000, `rejected after ${took} ms`);
+        assert.is(app.destroyed(), before + 1, 'the connection is destroyed');
+        assert.equal(await loopingBackends(), [], 'the backend that ran the loop is gone');
+        assert.is(await acmeRowLock(), 'free', 'the row it locked is free at once');
+
+        // The mutation: withTenant as it was (cancel, close the socket; no reaper): the
+        // reaper's call answered without ending anything. The loop keeps its lock and its backend.
+        const noReaper = mutatedPool(app.pool, (text) =>
+          text.replace(/"app"\.tenantc_end_session\(\$1, \$2, \$3\)/, "'gone' || $1::int::text || $2::bigint::text || $3::text"),
+        );
+        {
+          await rejects(
+            withTenant(noReaper, 'acme', (c) => c.query(CATCHING_LOOP), { contextKey: key, deadlineMs: 300, cancelGraceMs: 500 }),
+            /held its connection past its deadline/,
+            'the deadline',
+          );
+          await new Promise((r) => setTimeout(r, 1500));
+          assert.is((await loopingBackends()).length, 1, 'without the reaper, the loop runs on past the deadline, the grace and 1.5 s more');
+          assert.match(await acmeRowLock(), /could not obtain lock on row/, 'and holds its row lock');
+        }
+      } finally {
+        // Whatever failed above, no loop outlives the test.
+        for (const pid of await loopingBackends()) await db.admin.query('SELECT pg_terminate_backend($1, 5000)', [pid]);
+      }
+    },
+  );
+
+  W('the reaper ends a catching loop deferred to COMMIT too (a deferred trigger on a temporary table)', async () => {
+    if (!server) return; // PGlite runs pg_sleep on the event loop's thread: no timer fires meanwhile.
+    const deferred = `SET LOCAL statement_timeout = 0; SET LOCAL client_connection_check_interval = 0;
+      CREATE FUNCTION pg_temp.at_commit() RETURNS trigger LANGUAGE plpgsql AS $f$
+        BEGIN LOOP BEGIN PERFORM pg_sleep(1); EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $f$ /* catching-loop */;
+      CREATE TEMP TABLE acme_commit_hook (i int);
+      CREATE CONSTRAINT TRIGGER acme_hook AFTER INSERT ON acme_commit_hook DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION pg_temp.at_commit();
+      INSERT INTO acme_commit_hook VALUES (1)`;
+    // The pool, noting the backend of the first connection it lends (the request's; the second is the reaper's).
+    const pids: number[] = [];
+    const noting = {
+      async connect() {
+        const client = await app.pool.connect();
+        pids.push((client as unknown as { processID: number }).processID);
+        return client;
+      },
+    } as Connectable;
+    let error: unknown;
+    try {
+      await withTenant(noting, 'acme', (c) => c.query(deferred), { contextKey: key, deadlineMs: 300, cancelGraceMs: 500 });
+    } catch (e) {
+      error = e;
+    }
+    try {
+      assert.instance(error, DeadlineExceededError);
+      assert.is((error as DeadlineExceededError).session, 'ended', (error as Error).message);
+      assert.match((error as Error).message, /during COMMIT: whether it was written is unknown; its statement ignored the cancel, so its session was ended/);
+      assert.is(pids.length, 2, 'the request, then the reaper');
+      assert.equal(await db.admin.query('SELECT pid FROM pg_stat_activity WHERE pid = $1', [pids[0]]), [], 'the backend that ran the COMMIT is gone');
+    } finally {
+      // Whatever failed above, no loop outlives the test (it would hold the test's database).
+      await db.admin.query('SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE pid = $1', [pids[0]]);
+    }
+  });
+
+  W('the reaper is bounded and adds no second error: no function to call, no connection to be had; the error says the session was not ended', async () => {
+    if (!server) return; // PGlite runs pg_sleep on the event loop's thread: no timer fires meanwhile.
+    const attempt = async (pool: Connectable, options: { schema?: string }) => {
+      const started = Date.now();
+      try {
+        await withTenant(pool, 'acme', (c) => c.query(CATCHING_LOOP), { contextKey: key, deadlineMs: 300, cancelGraceMs: 200, ...options });
+      } catch (e) {
+        return { error: e as DeadlineExceededError, took: Date.now() - started };
+      }
+      throw new Error('the loop returned');
+    };
+    try {
+      // The migration's schema not passed (the estate's is not 'app'): the call fails, the error says so.
+      const missing = await attempt(app.pool, { schema: 'elsewhere' });
+      assert.instance(missing.error, DeadlineExceededError);
+      assert.is(missing.error.session, 'not ended');
+      assert.match(
+        missing.error.message,
+        /its session could not be ended \(tenantc_end_session failed: .*does not exist\): it may hold a server connection and its locks until the statement ends$/,
+      );
+      for (const pid of await loopingBackends()) await db.admin.query('SELECT pg_terminate_backend($1, 5000)', [pid]);
+      // A pool that never hands the reaper a connection: given up after the reaper's 5 s.
+      let lent = 0;
+      const starved = {
+        connect: () => (lent++ === 0 ? app.pool.connect() : new Promise<never>(() => undefined)),
+      } as Connectable;
+      const none = await attempt(starved, {});
+      assert.is(none.error.session, 'not ended');
+      assert.match(none.error.message, /could not be ended \(the reaper did not finish within 5000 ms\)/);
+      assert.ok(none.took >= 300 + 200 + 5000 && none.took < 300 + 200 + 5000 + 3000, `rejected after ${none.took} ms`);
+    } finally {
+      for (const pid of await loopingBackends()) await db.admin.query('SELECT pg_terminate_backend($1, 5000)', [pid]);
+    }
+  });
+
+  W('a statement that answers the cancel needs no reaper: the session ends with its connection', async () => {
+    if (!server) return; // PGlite runs pg_sleep on the event loop's thread: no timer fires meanwhile.
+    let error: unknown;
+    try {
+      await withTenant(app.pool, 'acme', (c) => c.query('SET LOCAL statement_timeout = 0; SELECT pg_sleep(30)'), { contextKey: key, deadlineMs: 300 });
+    } catch (e) {
+      error = e;
+    }
+    assert.instance(error, DeadlineExceededError);
+    assert.is((error as DeadlineExceededError).session, 'cancelled');
+    assert.is((error as Error).message, 'tenant acme: the request held its connection past its deadline (300 ms); rolled back');
+  });
+
+  W(
+    "the reaper ends no session but the one withTenant proves: not initech's for acme's SQL (forged, guessed, acme's own proof, initech's leaked one), nor another role's",
+    async () => {
+      /** initech's request, between two statements: its pid, binding and live proof, as a log would carry it. */
+      const initechSession = async () => {
+        const pool = await db.appPool();
+        let ending: Promise<string> | undefined;
+        let seen!: (s: { pid: number; binding: string; proof: string }) => void;
+        const session = new Promise<{ pid: number; binding: string; proof: string }>((r) => (seen = r));
+        let done!: () => void;
+        const finish = new Promise<void>((r) => (done = r));
+        const request = run(pool.pool, 'initech', async (c) => {
+          const [binding] = (await c.query(READ_BINDING)).rows as { binding: string }[];
+          const [row] = (await c.query(`SELECT pg_backend_pid() AS pid, current_setting('app.tenant_proof') AS proof`)).rows as {
+            pid: number;
+            proof: string;
+          }[];
+          seen({ pid: row!.pid, binding: binding!.binding, proof: row!.proof });
+          await finish;
+          return 'finished';
+        }).catch((e: Error) => e.message);
+        const s = await session;
+        return {
+          ...s,
+          /** Lets the request end: 'finished', or why it failed (its session ended). */
+          end: () =>
+            (ending ??= (async () => {
+              done();
+              const outcome = await request;
+              await pool.end();
+              return outcome;
+            })()),
+        };
+      };
+      const endSession = (c: TenantDb, pid: number, started: string, token: string) =>
+        c.query('SELECT app.tenantc_end_session($1, $2, $3) AS outcome', [pid, started, token]).then((r) => r.rows[0].outcome as string);
+      const refused = /the token does not prove session \d+: only withTenant/;
+      const started = (binding: string) => binding.split(':')[1]!;
+      const farFuture = '9000000000000000000';
+      if (!server) {
+        // PGlite: one session, so the proofs stop at the token (the function refuses before it looks at any session).
+        await rejects(
+          run(app.pool, 'acme', (c) => endSession(c, 1, farFuture, '0'.repeat(64))),
+          refused,
+          'a forged token',
+        );
+        await rejects(
+          run(app.pool, 'acme', async (c) => {
+            const [own] = (await c.query(`${READ_BINDING}, current_setting('app.tenant_proof') AS proof`)).rows as { binding: string; proof: string }[];
+            return endSession(c, Number(own!.binding.split(':')[0]), started(own!.binding), own!.proof);
+          }),
+          refused,
+          "acme's proof for its own session",
+        );
+        return;
+      }
+
+      const initech = await initechSession();
+      let ended = false;
+      try {
+        {
+          // Guessed: initech's pid (the best guess there is), any transaction start, a forged token.
+          await rejects(
+            run(app.pool, 'acme', (c) => endSession(c, initech.pid, farFuture, '0'.repeat(64))),
+            refused,
+            'a forged token',
+          );
+          await rejects(
+            run(app.pool, 'acme', (c) => endSession(c, initech.pid, started(initech.binding), 'x')),
+            refused,
+            'a malformed token',
+          );
+          // acme's own proof, with initech's pid and with its own session.
+          await rejects(
+            run(app.pool, 'acme', async (c) => {
+              const [own] = (await c.query(`${READ_BINDING}, current_setting('app.tenant_proof') AS proof`)).rows as { binding: string; proof: string }[];
+              return endSession(c, initech.pid, started(own!.binding), own!.proof);
+            }),
+            refused,
+            "acme's proof with initech's pid",
+          );
+          await rejects(
+            run(app.pool, 'acme', async (c) => {
+              const [own] = (await c.query(`${READ_BINDING}, current_setting('app.tenant_proof') AS proof`)).rows as { binding: string; proof: string }[];
+              return endSession(c, Number(own!.binding.split(':')[0]), started(own!.binding), own!.proof);
+            }),
+            refused,
+            "acme's proof for its own session: a tenant proof is never a token",
+          );
+          // initech's live proof, leaked (a log line with bind parameters), with its pid and binding.
+          await rejects(
+            run(app.pool, 'acme', (c) => endSession(c, initech.pid, started(initech.binding), initech.proof)),
+            refused,
+            "initech's leaked proof",
+          );
+          // The token check is the registrar's, not acme's to ask; the reaper is not acme's to become.
+          await rejects(
+            run(app.pool, 'acme', (c) => c.query('SELECT app.tenantc_session_end_token_holds($1, $2, $3)', [initech.pid, farFuture, '0'.repeat(64)])),
+            /permission denied for function tenantc_session_end_token_holds/,
+            'the token check',
+          );
+          await rejects(
+            run(app.pool, 'acme', (c) => c.query(`SET LOCAL ROLE ${ROLES.reaper}`)),
+            /permission denied to set role/,
+            'SET ROLE reaper',
+          );
+
+          // Valid tokens (only withTenant's key makes them) for what is not its to end: a
+          // session of another role, the admin's, initech's under a binding older than its session.
+          await db.admin.exec(
+            `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${OTHER_ROLE}') THEN CREATE ROLE ${OTHER_ROLE} LOGIN; END IF; END $$`,
+          );
+          const [{ name }] = (await db.admin.query<{ name: string }>('SELECT current_database() AS name')) as [{ name: string }];
+          const url = new URL(SERVER_URL);
+          url.pathname = `/${name}`;
+          url.username = OTHER_ROLE;
+          const other = new pg.Client({ connectionString: url.toString() });
+          await other.connect();
+          other.on('error', () => undefined);
+          try {
+            const [{ pid: otherPid }] = (await other.query('SELECT pg_backend_pid() AS pid')).rows as [{ pid: number }];
+            const [{ pid: adminPid }] = (await db.admin.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
+            const [{ before }] = (await db.admin.query<{ before: string }>(
+              'SELECT ((extract(epoch FROM backend_start) * 1000000)::bigint - 1)::text AS before FROM pg_stat_activity WHERE pid = $1',
+              [initech.pid],
+            )) as [{ before: string }];
+            const valid = (pid: number, start: string) => sessionEndToken(key, `${pid}:${start}`);
+            for (const [pid, start, what] of [
+              [otherPid, farFuture, 'another login role'],
+              [adminPid, farFuture, "the admin's session"],
+              [initech.pid, before, "initech's pid under a binding older than its session (a pid used again)"],
+            ] as const) {
+              assert.is(await run(app.pool, 'acme', (c) => endSession(c, pid, start, valid(pid, start))), 'gone', what);
+            }
+            assert.equal((await other.query('SELECT 1 AS alive')).rows, [{ alive: 1 }], "the other role's session lives");
+
+            // The mutations, one wall at a time (each undone by the migration, run again).
+            const reaper = ROLES.reaper;
+            const rerun = () => db.admin.exec(SQL['sql/001-rls-migration.sql']!);
+            try {
+              // No role check: PostgreSQL still keeps another role's session from the reaper, a
+              // member of the application role only (it neither sees its start nor may signal it)...
+              await db.admin.exec(mutatedFunction('tenantc_end_session', reaper, (f) => f.replace(/ AND a\.usesysid = app_role/g, '')));
+              assert.is(await run(app.pool, 'acme', (c) => endSession(c, otherPid, farFuture, valid(otherPid, farFuture))), 'gone', 'the membership holds');
+              assert.equal((await other.query('SELECT 1 AS alive')).rows, [{ alive: 1 }]);
+              // ...but a reaper made of pg_signal_backend and pg_read_all_stats (a reaper "outside the application
+              // role") has the role check alone between it and every role's sessions: another role's session ends.
+              await db.admin.exec(`GRANT pg_signal_backend, pg_read_all_stats TO ${reaper}`);
+              assert.is(await run(app.pool, 'acme', (c) => endSession(c, otherPid, farFuture, valid(otherPid, farFuture))), 'ended', "another role's session");
+              await rejects(other.query('SELECT 1'), /terminat|Connection|not queryable/, "the other role's session is gone");
+              await db.admin.exec(`REVOKE pg_signal_backend, pg_read_all_stats FROM ${reaper}`);
+              await rerun();
+
+              // No check that the session was running when the proven transaction started: a token of an earlier session ends initech's.
+              await db.admin.exec(
+                mutatedFunction('tenantc_end_session', reaper, (f) =>
+                  f.replace(
+                    /\n\s+AND \(extract\(epoch FROM a\.backend_start\) \* 1000000\)::bigint <= p_transaction_start\) THEN\n\s+RETURN 'gone'/,
+                    ") THEN RETURN 'gone'",
+                  ),
+                ),
+              );
+              assert.is(await run(app.pool, 'acme', (c) => endSession(c, initech.pid, before, valid(initech.pid, before))), 'ended', 'pid reuse');
+              assert.match(await initech.end(), /terminat|Connection|not queryable/, "initech's request fails");
+              ended = true;
+              await rerun();
+
+              const second = await initechSession();
+              try {
+                // A tenant proof taken for a token (no 'end session:' domain): initech's leaked live proof ends initech's session.
+                await db.admin.exec(mutatedFunction('tenantc_session_end_token_holds', ROLES.registrar, (f) => f.replace("'end session:'", "'initech:'")));
+                assert.is(await run(app.pool, 'acme', (c) => endSession(c, second.pid, started(second.binding), second.proof)), 'ended', 'a leaked proof');
+                assert.match(await second.end(), /terminat|Connection|not queryable/);
+                await rerun();
+              } finally {
+                await second.end();
+              }
+
+              const third = await initechSession();
+              try {
+                // No token check at all: acme guesses initech's pid and ends it.
+                await db.admin.exec(
+                  mutatedFunction('tenantc_end_session', reaper, (f) => f.replace(/IF p_token IS NULL OR NOT .*? THEN\n.*?\n.*?\n\s+END IF;/s, '')),
+                );
+                assert.is(await run(app.pool, 'acme', (c) => endSession(c, third.pid, farFuture, '0'.repeat(64))), 'ended', 'no token check');
+                assert.match(await third.end(), /terminat|Connection|not queryable/);
+              } finally {
+                await third.end();
+              }
+            } finally {
+              await db.admin.exec(`REVOKE pg_signal_backend FROM ${reaper}`);
+              await rerun();
+            }
+          } finally {
+            await other.end().catch(() => undefined);
+          }
+        }
+      } finally {
+        if (!ended) assert.is(await initech.end(), 'finished', "initech's request ends normally: nothing of the above ended its session");
+      }
+    },
+  );
+
   W("acme cannot end initech's sessions nor read the statements they run", async () => {
     const other = await db.appPool();
     let running!: (pid: number) => void;
@@ -770,4 +1140,4 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
 
 withTenantSuite('PGlite (embedded)', () => pgliteBackend(ROLES.app), false);
 if (useServer('withTenant', 'the pool attacks ran on PGlite only'))
-  withTenantSuite('PostgreSQL server', () => serverBackend(PLATFORM, ROLES.app, ROLES.owner, [ROLES.registrar, MEMBER_ROLE]), true);
+  withTenantSuite('PostgreSQL server', () => serverBackend(PLATFORM, ROLES.app, ROLES.owner, [ROLES.registrar, ROLES.reaper, MEMBER_ROLE, OTHER_ROLE]), true);

@@ -208,9 +208,11 @@ export interface PlatformNames {
   /**
    * Cluster-wide PostgreSQL roles: the owner of the schema and its tables (NOLOGIN),
    * the application's login role, and the registrar that alone reads every tenant's
-   * row of the registry (the provisioning path). Prefixed with the platform.
+   * row of the registry (the provisioning path), and the reaper that alone may end the
+   * application role's sessions, only through tenantc_end_session (runtime/withTenant.ts).
+   * Prefixed with the platform.
    */
-  readonly databaseRoles: { readonly owner: string; readonly app: string; readonly registrar: string };
+  readonly databaseRoles: { readonly owner: string; readonly app: string; readonly registrar: string; readonly reaper: string };
   /** CloudWatch namespace of the app's per-tenant metrics (dimension TenantId). */
   readonly tenantMetricNamespace: string;
   readonly regionalWebAcl: string;

@@ -60,7 +60,7 @@ export function platformNames(platform: string): PlatformNames {
 /** PostgreSQL roles of the estate (hyphens are not welcome in role names). */
 export function databaseRoles(platform: string): PlatformNames['databaseRoles'] {
   const stem = platform.replace(/-/g, '_');
-  return { owner: `${stem}_owner`, app: `${stem}_app`, registrar: `${stem}_registrar` };
+  return { owner: `${stem}_owner`, app: `${stem}_app`, registrar: `${stem}_registrar`, reaper: `${stem}_reaper` };
 }
 
 /** IAM role of a tenant. The shared fleet may assume `<platform>-tenant-*` only. */

@@ -152,6 +152,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         const { id } = ctx(request);
         const rows = await withTenant(deps.db, id, async (db) => (await db.query(`SELECT id, name FROM ${projects} ORDER BY id`)).rows, {
           contextKey: deps.contextKey,
+          schema: runtime.hostMap.database.schema,
         });
         return { projects: rows };
       });
@@ -169,7 +170,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
             deps.db,
             id,
             async (db) => (await db.query(`INSERT INTO ${projects} (name) VALUES ($1) RETURNING id, name`, [request.body.name])).rows[0],
-            { contextKey: deps.contextKey },
+            { contextKey: deps.contextKey, schema: runtime.hostMap.database.schema },
           );
           return reply.code(201).send(row);
         },

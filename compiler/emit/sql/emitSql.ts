@@ -13,6 +13,7 @@ export function emitSql(plan: EstatePlan): OutputFile[] {
     ownerRole: roles.owner,
     appRole: roles.app,
     registrarRole: roles.registrar,
+    reaperRole: roles.reaper,
     privateStatistics: p.database.tenantStatistics === 'private',
     // The table whose freshly created policies the catalog check compares every other with.
     firstTable: p.database.tenantTables[0]!.name,

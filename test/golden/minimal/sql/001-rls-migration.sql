@@ -9,6 +9,9 @@
 --     with no role-level settings;
 --   the registrar role: NOLOGIN, the only role that reads every tenant's registry row,
 --     and only through the functions it owns (the admin is its member);
+--   the reaper role: NOLOGIN, a member of the application role (so PostgreSQL lets it
+--     end that role's sessions, and no other's), acting only through
+--     tenantc_end_session(), which ends a session only for the one who proves it ran it;
 --   the tenants registry, which the application reads only through
 --     current_tenant(), for the current tenant's row; on every tenant-scoped table a
 --     tenant_id column, a primary key (tenant_id, id), ENABLE and FORCE ROW LEVEL
@@ -44,6 +47,7 @@ $fn$;
 SELECT pg_temp.tenantc_ensure_role('tessera_owner', false);
 SELECT pg_temp.tenantc_ensure_role('tessera_app', true);
 SELECT pg_temp.tenantc_ensure_role('tessera_registrar', false);
+SELECT pg_temp.tenantc_ensure_role('tessera_reaper', false);
 
 -- Role-level settings of the application role are cleared, in every database. Any
 -- role may give itself defaults (ALTER ROLE CURRENT_USER SET ...): one tenant's
@@ -85,7 +89,8 @@ END
 $fn$;
 SELECT pg_temp.tenantc_limit_app_role('tessera_app');
 
--- The application role must never be able to become the owner or the registrar.
+-- The application role must never be able to become the owner, the registrar or the
+-- reaper (whose privileges would let any tenant end every other's sessions).
 CREATE OR REPLACE FUNCTION pg_temp.tenantc_revoke_membership(member_name text, group_name text) RETURNS void
 LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -96,6 +101,7 @@ END
 $fn$;
 SELECT pg_temp.tenantc_revoke_membership('tessera_app', 'tessera_owner');
 SELECT pg_temp.tenantc_revoke_membership('tessera_app', 'tessera_registrar');
+SELECT pg_temp.tenantc_revoke_membership('tessera_app', 'tessera_reaper');
 
 -- Aurora: let the application sign in with IAM tokens instead of a password. A role
 -- can always change its own password (PostgreSQL has no privilege for it); a member of
@@ -175,6 +181,35 @@ END
 $fn$;
 SELECT pg_temp.tenantc_revoke_functions('tessera_app', 'tessera_registrar');
 
+-- The reaper (tenantc_end_session, below) ends a session of the application role whose
+-- statement ignored withTenant's cancel at its deadline: a PL/pgSQL block catches a
+-- cancel (EXCEPTION WHEN query_canceled) and loops, and the server notices the closed
+-- socket only when the statement next talks to the client, so the backend would keep
+-- its transaction, its locks and a server connection. A termination is FATAL, which no
+-- EXCEPTION clause catches. PostgreSQL lets a role end the sessions of the roles it is a
+-- member of (pg_terminate_backend checks has_privs_of_role), so the reaper is a member of
+-- the application role and of nothing else: not of pg_signal_backend, which could end
+-- every non-superuser's session. It reads a session's row of pg_stat_activity and ends
+-- it with the two functions revoked above from the application role. Where the admin
+-- could not revoke them (not their owner: Aurora's rds_superuser), PUBLIC still holds
+-- them and the grant is skipped.
+CREATE OR REPLACE FUNCTION pg_temp.tenantc_equip_reaper(app_role text, reaper text) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  f regprocedure;
+BEGIN
+  IF NOT pg_has_role(reaper, app_role, 'USAGE') THEN
+    EXECUTE format('GRANT %I TO %I', app_role, reaper);
+  END IF;
+  FOREACH f IN ARRAY ARRAY['pg_catalog.pg_stat_get_activity(integer)'::regprocedure, 'pg_catalog.pg_terminate_backend(integer, bigint)'::regprocedure] LOOP
+    IF NOT has_function_privilege(reaper, f, 'EXECUTE') THEN
+      EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, reaper);
+    END IF;
+  END LOOP;
+END
+$fn$;
+SELECT pg_temp.tenantc_equip_reaper('tessera_app', 'tessera_reaper');
+
 -- No schema the application role reaches is one it may create objects in (before
 -- PostgreSQL 15, public is): a function of its own there, overloading one the
 -- application calls without a schema, runs in the next tenant's requests as that
@@ -198,12 +233,14 @@ ALTER SCHEMA "app" OWNER TO "tessera_owner";
 -- The admin acts as the owner (migrations) and as the registrar (the provisioning Lambda).
 GRANT "tessera_owner" TO CURRENT_USER;
 GRANT "tessera_registrar" TO CURRENT_USER;
+GRANT "tessera_reaper" TO CURRENT_USER;
 SET LOCAL ROLE "tessera_owner";
 
 REVOKE ALL ON SCHEMA "app" FROM PUBLIC;
-GRANT USAGE ON SCHEMA "app" TO "tessera_app", "tessera_registrar";
--- For the registrar to own its functions and the tenant-context key; revoked again at the end.
-GRANT CREATE ON SCHEMA "app" TO "tessera_registrar";
+GRANT USAGE ON SCHEMA "app" TO "tessera_app", "tessera_registrar", "tessera_reaper";
+-- For the registrar to own its functions and the tenant-context key, and the reaper its
+-- one function; revoked again at the end.
+GRANT CREATE ON SCHEMA "app" TO "tessera_registrar", "tessera_reaper";
 
 -- Tenant ids as a type: the same rule as the manifest schema, so a value that could
 -- not be a tenant id (a quote, a backslash, a space) can never match a row.
@@ -476,8 +513,69 @@ GRANT EXECUTE ON FUNCTION "app".tenant_advisory_xact_lock(integer) TO "tessera_a
 GRANT EXECUTE ON FUNCTION "app".tenant_try_advisory_xact_lock(integer) TO "tessera_app";
 REVOKE ALL ON FUNCTION "app".tenantc_register_tenant(text, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "app".tenantc_mark_removed(text[]) FROM PUBLIC;
+
+-- Whether a token proves a session for tenantc_end_session: HMAC-SHA-256 under the
+-- tenant-context key (current or previous) of 'end session:' || pid || ':' || the start
+-- of a transaction that session ran, in microseconds (the binding withTenant reads,
+-- READ_BINDING). Only the application process, which holds the key, computes one, and
+-- only for a session it ran and gave up at its deadline. A tenant proof never is one:
+-- its message starts with a tenant id, which has no space. The reaper alone calls it.
+CREATE OR REPLACE FUNCTION "app".tenantc_session_end_token_holds(p_pid integer, p_transaction_start bigint, p_token text) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT EXISTS (SELECT 1 FROM "app".tenantc_context_keys k
+                 WHERE encode(sha256(k.outer_pad || sha256(k.inner_pad || convert_to(
+                         'end session:' || p_pid::text || ':' || p_transaction_start::text, 'UTF8'))), 'hex') = p_token)
+$fn$;
+REVOKE ALL ON FUNCTION "app".tenantc_session_end_token_holds(integer, bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION "app".tenantc_session_end_token_holds(integer, bigint, text) TO "tessera_reaper";
+
+-- Ending a session of the application role that ignored withTenant's cancel (the
+-- reaper's one function, called by withTenant on another pooled connection). It ends
+-- the session only when:
+--   the token proves it (tenantc_session_end_token_holds): SQL of one tenant cannot
+--     make a token for any session, another tenant's or its own; a tenant's own proof is
+--     refused; a token, which withTenant makes only for a session it gave up, is good
+--     for that session only;
+--   the backend with that pid is a client backend of the application role: no other
+--     role's session, whatever the token (PostgreSQL would refuse them to the reaper anyway);
+--   and it was already running when the proven transaction started: pids are unique
+--     among running backends, so it is the backend that ran that transaction; a later
+--     backend given the same pid started after it and is refused.
+-- Returns 'ended' (terminated, and gone within 2 s: its transaction rolled back, its locks
+-- released), 'gone' (no such session: it had ended) or 'signalled' (terminated, still exiting).
+SET LOCAL ROLE "tessera_reaper";
+CREATE OR REPLACE FUNCTION "app".tenantc_end_session(p_pid integer, p_transaction_start bigint, p_token text) RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  app_role oid := (SELECT oid FROM pg_roles WHERE rolname = 'tessera_app');
+BEGIN
+  IF p_token IS NULL OR NOT "app".tenantc_session_end_token_holds(p_pid, p_transaction_start, p_token) THEN
+    RAISE EXCEPTION 'tenantc_end_session: the token does not prove session %: only withTenant, which holds the tenant-context key, ends a session', p_pid
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_stat_get_activity(p_pid) a
+                 WHERE a.pid = p_pid AND a.pid <> pg_backend_pid() AND a.usesysid = app_role AND a.backend_type = 'client backend'
+                   AND (extract(epoch FROM a.backend_start) * 1000000)::bigint <= p_transaction_start) THEN
+    RETURN 'gone';
+  END IF;
+  PERFORM pg_terminate_backend(p_pid, 2000);
+  -- The activity read above is this transaction's snapshot: read it again.
+  PERFORM pg_stat_clear_snapshot();
+  IF EXISTS (SELECT 1 FROM pg_stat_get_activity(p_pid) a
+             WHERE a.pid = p_pid AND a.usesysid = app_role AND (extract(epoch FROM a.backend_start) * 1000000)::bigint <= p_transaction_start) THEN
+    RETURN 'signalled';
+  END IF;
+  RETURN 'ended';
+END
+$fn$;
+REVOKE ALL ON FUNCTION "app".tenantc_end_session(integer, bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION "app".tenantc_end_session(integer, bigint, text) TO "tessera_app";
 SET LOCAL ROLE "tessera_owner";
-REVOKE CREATE ON SCHEMA "app" FROM "tessera_registrar";
+REVOKE CREATE ON SCHEMA "app" FROM "tessera_registrar", "tessera_reaper";
 
 -- The owner reads the current tenant's registry row only, so a view or function the
 -- owner writes over the registry shows that row and no other.
@@ -762,7 +860,8 @@ $fn$;
 SELECT pg_temp.tenantc_record_expected('app', 'projects', ARRAY[
   'current_tenant_id()', 'current_writable_tenant_id()', 'current_tenant()', 'tenant_advisory_xact_lock(integer)',
   'tenant_try_advisory_xact_lock(integer)', 'tenantc_register_tenant(text,text,text,text)', 'tenantc_mark_removed(text[])',
-  'tenantc_restore_tenant(text)', 'tenantc_context_key()', 'tenantc_rotate_context_key()', 'tenantc_retire_previous_context_key()']);
+  'tenantc_restore_tenant(text)', 'tenantc_context_key()', 'tenantc_rotate_context_key()', 'tenantc_retire_previous_context_key()',
+  'tenantc_session_end_token_holds(integer,bigint,text)', 'tenantc_end_session(integer,bigint,text)']);
 
 -- The catalog check: what is wrong around the policies, in every schema the application
 -- role reaches. Empty = protected. Each row names the object and the way out.
@@ -775,6 +874,7 @@ AS $fn$
   owner AS (SELECT oid FROM pg_roles WHERE rolname = 'tessera_owner'),
   app AS (SELECT oid FROM pg_roles WHERE rolname = 'tessera_app'),
   registrar AS (SELECT oid FROM pg_roles WHERE rolname = 'tessera_registrar'),
+  reaper AS (SELECT oid FROM pg_roles WHERE rolname = 'tessera_reaper'),
   expected AS (SELECT * FROM "app".tenantc_expected()),
   -- Every schema the application role may look into (pg_catalog and
   -- information_schema are PostgreSQL's own; temporary schemas die with their session).
@@ -904,6 +1004,20 @@ AS $fn$
       AND NOT EXISTS (SELECT 1 FROM expected e WHERE e.kind = 'function' AND e.name = f.oid::regprocedure::text
         AND e.fingerprint = md5(concat_ws(' ', f.prosrc, f.prosecdef, f.provolatile, array_to_string(f.proconfig, ','), pg_get_userbyid(f.proowner))))
   UNION ALL
+  -- The reaper may end the application role's sessions: its one function only.
+  SELECT f.oid::regprocedure::text, 'function runs as the reaper, which may end every tenant''s sessions: only tenantc''s own may (this one differs from it in signature or body)'
+    FROM pg_proc f
+    WHERE f.proowner = (SELECT oid FROM reaper)
+      AND NOT EXISTS (SELECT 1 FROM expected e WHERE e.kind = 'function' AND e.name = f.oid::regprocedure::text
+        AND e.fingerprint = md5(concat_ws(' ', f.prosrc, f.prosecdef, f.provolatile, array_to_string(f.proconfig, ','), pg_get_userbyid(f.proowner))))
+  UNION ALL
+  SELECT quote_ident('tessera_reaper'), format('the reaper role is %s: it may end sessions of roles other than the application''s (it needs membership in the application role only)', x.what)
+    FROM (SELECT 'a superuser' AS what FROM pg_roles r WHERE r.oid = (SELECT oid FROM reaper) AND r.rolsuper
+          UNION ALL
+          SELECT format('a member of %I', r.rolname) FROM pg_roles r
+          WHERE r.oid NOT IN ((SELECT oid FROM reaper), (SELECT oid FROM app)) AND pg_has_role((SELECT oid FROM reaper), r.oid, 'MEMBER')
+            AND NOT pg_has_role((SELECT oid FROM app), r.oid, 'MEMBER')) x
+  UNION ALL
   SELECT format('%I.%I', n.nspname, c.relname), format('rule %I rewrites queries as the table''s owner, outside the policies: use a trigger', w.rulename)
     FROM pg_rewrite w JOIN pg_class c ON c.oid = w.ev_class JOIN reach n ON c.relnamespace = n.oid
     WHERE w.rulename <> '_RETURN'
@@ -953,7 +1067,7 @@ AS $fn$
   UNION ALL
   SELECT quote_ident('tessera_app'), format('the application role is a member of %I', r.rolname)
     FROM pg_roles r WHERE r.oid <> (SELECT oid FROM app) AND pg_has_role((SELECT oid FROM app), r.oid, 'MEMBER')
-      AND (r.oid IN ((SELECT oid FROM owner), (SELECT oid FROM registrar)) OR r.rolsuper OR r.rolbypassrls
+      AND (r.oid IN ((SELECT oid FROM owner), (SELECT oid FROM registrar), (SELECT oid FROM reaper)) OR r.rolsuper OR r.rolbypassrls
            OR r.rolname IN ('pg_monitor', 'pg_read_all_stats', 'pg_signal_backend'))
   UNION ALL
   -- A role gives itself defaults; every later session of every tenant starts with them.
