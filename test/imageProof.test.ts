@@ -107,14 +107,12 @@ I("Amazon's images pass by alias or by the Amazon Linux account; a named owner p
 I('EC2 is asked about each image alone: one it does not know is refused by name, the others still judged', async () => {
   const m = mockedAws(fakeClock());
   try {
-    m.ec2
-      .on(DescribeImagesCommand, { ImageIds: ['ami-0123456789abcdef0'] })
-      .rejects(
-        Object.assign(new Error("The image id '[ami-0123456789abcdef0]' does not exist"), {
-          name: 'InvalidAMIID.NotFound',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    m.ec2.on(DescribeImagesCommand, { ImageIds: ['ami-0123456789abcdef0'] }).rejects(
+      Object.assign(new Error("The image id '[ami-0123456789abcdef0]' does not exist"), {
+        name: 'InvalidAMIID.NotFound',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     m.ec2.on(DescribeImagesCommand, { ImageIds: ['ami-00000000000000001'] }).resolves({ Images: [] });
     const proven = await proveImages(
       m.aws,
