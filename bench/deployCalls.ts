@@ -12,6 +12,7 @@ import {
   ExecuteChangeSetCommand,
   SetStackPolicyCommand,
 } from '@aws-sdk/client-cloudformation';
+import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +41,10 @@ try {
 
   const cfn = mockClient(CloudFormationClient);
   const s3 = mockClient(S3Client);
+  const ec2 = mockClient(EC2Client);
+  ec2.on(DescribeImagesCommand).callsFake((input: { ImageIds?: string[] }) => ({
+    Images: (input.ImageIds ?? []).map((id) => ({ ImageId: id, OwnerId: '137112412989', ImageOwnerAlias: 'amazon', State: 'available' })),
+  }));
   const root = 'arn:aws:cloudformation:us-east-1:111122223333:stack/bench/1';
   const at = (s: number) => new Date(Date.UTC(2026, 10, 27, 12, 0, s));
   cfn
@@ -77,7 +82,12 @@ try {
   s3.on(PutObjectCommand).resolves({});
   const credentials = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' };
   const clock = { now: () => Date.now(), sleep: async () => {} };
-  const aws = wrap(new CloudFormationClient({ region: 'us-east-1', credentials }), new S3Client({ region: 'us-east-1', credentials }), clock);
+  const aws = wrap(
+    new CloudFormationClient({ region: 'us-east-1', credentials }),
+    new S3Client({ region: 'us-east-1', credentials }),
+    clock,
+    new EC2Client({ region: 'us-east-1', credentials }),
+  );
   const t0 = process.hrtime.bigint();
   const report = await runDeploy(
     aws,
@@ -104,7 +114,7 @@ try {
   if (report.outcome !== 'deployed') throw new Error(`deploy: ${report.outcome}: ${report.message}`);
   const tally = new Map<string, number>();
   let events = 0;
-  for (const c of [...cfn.calls(), ...s3.calls()]) {
+  for (const c of [...cfn.calls(), ...s3.calls(), ...ec2.calls()]) {
     const name = (c.args[0] as object).constructor.name.replace(/Command$/, '');
     if (name === 'DescribeStackEvents') events++;
     else tally.set(name, (tally.get(name) ?? 0) + 1);
@@ -118,6 +128,7 @@ try {
   );
   cfn.restore();
   s3.restore();
+  ec2.restore();
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

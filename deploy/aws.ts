@@ -5,6 +5,7 @@
 // in adaptive mode, a client-side rate limiter that slows every later call once AWS
 // throttles; nothing of deploy's retries again on top of it.
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Clock } from './clock.ts';
 
@@ -16,6 +17,8 @@ export interface AwsOptions {
 export interface Aws {
   readonly cfn: CloudFormationClient;
   readonly s3: S3Client;
+  /** Asked who owns each image of the output (deploy/imageProof.ts). */
+  readonly ec2: EC2Client;
   readonly clock: Clock;
   region(): Promise<string>;
 }
@@ -40,11 +43,11 @@ export function clientConfig(options: AwsOptions) {
 
 export function awsClients(options: AwsOptions, clock: Clock, env: NodeJS.ProcessEnv = process.env): Aws {
   const config = clientConfig(options);
-  return wrap(new CloudFormationClient(config), new S3Client({ ...config, forcePathStyle: customEndpoint(env) }), clock);
+  return wrap(new CloudFormationClient(config), new S3Client({ ...config, forcePathStyle: customEndpoint(env) }), clock, new EC2Client(config));
 }
 
-export function wrap(cfn: CloudFormationClient, s3: S3Client, clock: Clock): Aws {
-  return { cfn, s3, clock, region: async () => cfn.config.region() };
+export function wrap(cfn: CloudFormationClient, s3: S3Client, clock: Clock, ec2: EC2Client): Aws {
+  return { cfn, s3, ec2, clock, region: async () => cfn.config.region() };
 }
 
 /** The https URL CloudFormation reads a template from (virtual-hosted style). */

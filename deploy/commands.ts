@@ -42,6 +42,18 @@ function required(values: OptionValues, name: string): string {
   return v;
 }
 
+/**
+ * --image-owner: AWS account ids (deploy/imageProof.ts). No alias: `aws-marketplace`
+ * would admit images anyone can publish, `self` any image a role of the deploy account
+ * can register.
+ */
+function imageOwnersOf(values: OptionValues): string[] {
+  const owners = (values['image-owner'] as string[] | undefined) ?? [];
+  for (const o of owners)
+    if (!/^\d{12}$/.test(o)) throw new DeployUsageError(`--image-owner ${JSON.stringify(o)}: an AWS account id (12 digits), not an alias`);
+  return owners;
+}
+
 function pollMs(values: OptionValues): number {
   const s = Number(values['poll-seconds']);
   if (!Number.isFinite(s) || s < 0 || s > 300)
@@ -200,7 +212,7 @@ Exits 0 when the stack already holds that bucket, 1 when it cannot be made.`,
   deploy: {
     summary: 'roll a compiled output out through a CloudFormation change set, guarded, approved and watched',
     usage:
-      'tenantc deploy --stack NAME --assets-bucket BUCKET [--out DIR] [--yes] [--no-execute | --change-set NAME] [--note FILE] [--json] [--allow-file FILE]... [--allow-replace TARGET]... [--allow-remove TARGET]... [--allow-restore tenant:ID]... [--role-arn ARN] [--timeout D] [--no-wait] [--replace-failed] [--profile NAME] [--region REGION]',
+      'tenantc deploy --stack NAME --assets-bucket BUCKET [--out DIR] [--yes] [--no-execute | --change-set NAME] [--note FILE] [--json] [--allow-file FILE]... [--allow-replace TARGET]... [--allow-remove TARGET]... [--allow-restore tenant:ID]... [--image-owner ACCOUNT]... [--role-arn ARN] [--timeout D] [--no-wait] [--replace-failed] [--profile NAME] [--region REGION]',
     options: {
       out: { type: 'string', default: 'out' },
       stack: { type: 'string' },
@@ -214,6 +226,7 @@ Exits 0 when the stack already holds that bucket, 1 when it cannot be made.`,
       'allow-remove': { type: 'string', multiple: true },
       'allow-restore': { type: 'string', multiple: true },
       'allow-file': { type: 'string', multiple: true },
+      'image-owner': { type: 'string', multiple: true },
       'role-arn': { type: 'string' },
       'no-wait': { type: 'boolean', default: false },
       'replace-failed': { type: 'boolean', default: false },
@@ -247,6 +260,11 @@ Exits 0 when the stack already holds that bucket, 1 when it cannot be made.`,
   --allow-restore tenant:ID
                           let a removed tenant's id come back (its S3 prefix, secret
                           path and rows pass to the manifest that names it)
+  --image-owner ACCOUNT   an AWS account whose images the fleets may boot besides
+                          Amazon's (every image of the output is asked of EC2 before
+                          anything is uploaded: one owned by anyone else, or not found,
+                          is refused); repeatable; the workflow's flag, never a pull
+                          request's
   --role-arn ARN          the service role CloudFormation acts with
   --no-wait               a stack busy with another operation: say so and stop,
                           instead of waiting for it
@@ -268,7 +286,8 @@ and a restore not allowed are refused before anything is uploaded.
 
 Exit codes: 0 deployed, nothing to do, or reviewed (--no-execute); 1 failed (the
 root cause is printed) or the stack is stuck; 2 usage error; 3 refused by the
-guard (a stateful change not allowed, the domain gate, a tenant removed before it
+guard (a stateful change not allowed, an image not Amazon's nor an --image-owner's,
+the domain gate, a tenant removed before it
 was offboarded, a restore not allowed, a host name handed over, a stale change set
 or one without its note, an allow that matches nothing, a template in the bucket or
 the change set that is not this output's bytes);
@@ -297,6 +316,7 @@ is printed with the command that resumes).`,
           domainWaitMs: domainWaitMs(values),
           timeoutMs: parseDuration('timeout', String(values.timeout), MAX_TIMEOUT_MS),
           roleArn: typeof values['role-arn'] === 'string' ? values['role-arn'] : null,
+          imageOwners: imageOwnersOf(values),
           notePath: typeof values.note === 'string' && values.note !== '' ? values.note : defaultNotePath(required(values, 'stack')),
         };
       } catch (e) {

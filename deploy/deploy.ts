@@ -44,6 +44,7 @@ import { setStackPolicy, stackPolicy } from './stackPolicy.ts';
 import { blockedBy, describeStack, type StackState } from './stackState.ts';
 import { markOf, NOTE_FORMAT, noteMismatch, readNote, stackMoved, writeNote } from './note.ts';
 import { proveChangeSetTemplates, TemplateMismatchError } from './templateProof.ts';
+import { imageLines, imageRefusal, imagesOf, type ProvenImage, proveImages } from './imageProof.ts';
 import { type Allow, formatAllow } from '../compiler/allow.ts';
 
 export interface DeployRequest {
@@ -72,6 +73,8 @@ export interface DeployRequest {
   readonly roleArn: string | null;
   /** The change-set note (deploy/note.ts), relative to cwd: written for each change set made, required by --change-set. */
   readonly notePath: string;
+  /** Accounts whose images the fleets may boot besides Amazon's (--image-owner; deploy/imageProof.ts). */
+  readonly imageOwners?: readonly string[];
 }
 
 export interface Say {
@@ -145,6 +148,8 @@ export interface DeployReport {
   readonly domainStagesRemoved: readonly string[];
   /** What the closing reconcile set, when it ran. */
   readonly reconciled: Reconciled | null;
+  /** Every image the output's fleets boot, with its owner (deploy/imageProof.ts). */
+  readonly images: readonly ProvenImage[];
 }
 
 export interface Reconciled {
@@ -210,6 +215,7 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
     domainStagesRemoved: [],
     nameHandovers: [],
     reconciled: null,
+    images: [],
   };
   let current = '';
   const step = (text: string) => {
@@ -323,6 +329,16 @@ export async function runDeploy(aws: Aws, req: DeployRequest, say: Say, options:
         `refused: host names pass from one tenant to another in one deploy, which CloudFormation cannot order (the deploy would roll back); deploy in two steps: first without ${to.join(', ')}'s claim (set ${to.length === 1 ? 'its file' : 'their files'} aside, compile, deploy), then with it; nothing was uploaded or executed`,
       );
     }
+
+    // Every image the fleets would boot must be Amazon's or an owner the operator named:
+    // the review cannot tell who published an id (deploy/imageProof.ts).
+    step('Proving the images of the output');
+    const uses = imagesOf(compiled);
+    const images = await proveImages(aws, uses.images, req.imageOwners ?? []);
+    report = { ...report, images };
+    for (const l of imageLines(images)) say.line(l);
+    const foreign = imageRefusal(images, uses.unprovable);
+    if (foreign) return end('refused', foreign);
 
     // Tenants and templates by stack: this output's, and those of the last rollout, so
     // that a stack being removed (its tenant gone from the output) is still named.

@@ -1768,7 +1768,7 @@ D('the API calls of a one-tenant change do not grow with the estate (event polli
       const { report, out: printed } = await deploy(m.aws, { outDir: out });
       assert.is(report.outcome, 'deployed', printed);
       const tally: Record<string, number> = {};
-      for (const c of [...m.cfn.calls(), ...m.s3.calls()]) {
+      for (const c of [...m.cfn.calls(), ...m.s3.calls(), ...m.ec2.calls()]) {
         const name = c.args[0].constructor.name;
         if (name === 'DescribeStackEventsCommand') continue;
         tally[name] = (tally[name] ?? 0) + 1;
@@ -1780,6 +1780,7 @@ D('the API calls of a one-tenant change do not grow with the estate (event polli
   }
   assert.equal(counts[500], counts[50]);
   assert.is(counts[500]!.PutObjectCommand, 4, 'the tenant, its group and the root template, and the record');
+  assert.is(counts[500]!.DescribeImagesCommand, 1, 'each distinct image of the output, asked once');
 });
 
 D.run();

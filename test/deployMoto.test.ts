@@ -5,12 +5,14 @@
 // stopped at the end; any gap it could not resolve fails the test.
 import {
   CloudFormationClient,
+  DeleteChangeSetCommand,
   DescribeStackResourceCommand,
   DescribeStackResourcesCommand,
   DescribeStacksCommand,
   GetStackPolicyCommand,
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
+import { DescribeImagesCommand, EC2Client, RegisterImageCommand } from '@aws-sdk/client-ec2';
 import { DeleteObjectCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
@@ -70,6 +72,7 @@ M.before(async () => {
   awsEnv = { ...rest, ...moto.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   requestHandler = new NodeHttpHandler({ httpsAgent: new Agent({ ca: readFileSync(moto.caFile) }) });
   cpSync(SAMPLE_TENANTS, tenants, { recursive: true });
+  pinImage(tenants);
   // A fresh estate: its delegated zones are new, so no customer can have delegated them
   // yet (deploy refuses a delegated tenant that says so: its stage cannot be issued).
   for (const id of ['acme', 'wayne-enterprises']) {
@@ -85,6 +88,20 @@ M.after(() => {
 
 /** The CLI as a user runs it, with the AWS environment pointed at moto. */
 const tenantc = (...args: string[]) => runCli(args, { cwd: work, env: awsEnv });
+
+/**
+ * app.ami pinned as an operator pins it: `tenantc ami --latest` reads moto's copy of the
+ * public AL2023 parameter, whose image moto also holds as Amazon's (owner 137112412989,
+ * alias amazon; moto/ec2/resources/latest_amis), so deploy's image proof
+ * (deploy/imageProof.ts) passes on Amazon's own terms, not by naming moto's account.
+ * The sample's pinned id is a real Region's, which moto does not know (deploy would
+ * refuse it as not found); the parameter follows moto's release, a hard-coded id would not.
+ */
+function pinImage(dir: string): void {
+  const r = tenantc('ami', '--latest', '--tenants', dir);
+  assert.is(r.status, 0, `${r.stdout}${r.stderr}`);
+  assert.match(r.stdout, /ami-[0-9a-f]+, the current Amazon Linux 2023 image in us-east-1/);
+}
 const clientConfig = () => ({
   endpoint: awsEnv.AWS_ENDPOINT_URL,
   region: 'us-east-1',
@@ -153,6 +170,7 @@ motoTest(
   async () => {
     const shipped = join(work, 'shipped');
     cpSync(SAMPLE_TENANTS, shipped, { recursive: true });
+    pinImage(shipped);
     assert.is((await runMain(['compile', '--tenants', shipped, '--out', join(work, 'out-shipped')])).status, 0);
     const r = await deploy('--out', 'out-shipped');
     assert.is(r.status, 3, r.log);
@@ -178,6 +196,11 @@ motoTest('first deploy: every stack and resource of the compiled estate exists, 
   assert.is(status, 0, log);
   assert.is(report.outcome, 'deployed', log);
   assert.is(report.changeSet?.type, 'CREATE');
+  // The pinned AL2023 image, proven Amazon's by EC2 (moto's DescribeImages) before anything was uploaded.
+  assert.equal(
+    report.images.map((i) => `${i.ownerId} ${i.ownerAlias} ${i.acceptedAs}`),
+    ['137112412989 amazon amazon'],
+  );
   assert.is(
     report.uploads!.uploaded.length + report.uploads!.present,
     compiledStacks().size + compiledStages().length,
@@ -499,6 +522,38 @@ motoTest(
       (await record()).manifest.nested.some((n) => n.stack === oscorpPath),
       'the record now says what the stack holds',
     );
+  },
+);
+
+motoTest(
+  "an image of the deploy's own account (not Amazon's) is refused before anything is uploaded; named with --image-owner it passes the proof",
+  async () => {
+    const ec2 = new EC2Client(clientConfig());
+    const { ImageId } = await ec2.send(new RegisterImageCommand({ Name: 'golden-app-2026-11', RootDeviceName: '/dev/xvda' }));
+    const owner = (await ec2.send(new DescribeImagesCommand({ ImageIds: [ImageId!] }))).Images![0]!.OwnerId!;
+    const platform = join(tenants, 'platform.yaml');
+    const pinned = readFileSync(platform, 'utf8');
+    try {
+      writeFileSync(platform, pinned.replace(/^( {2}ami: )ami-[0-9a-f]+/m, `$1${ImageId}`));
+      await compile();
+      const refused = await deploy();
+      assert.is(refused.status, 3, refused.log);
+      assert.match(refused.report.message, `refused: image ${ImageId} (root.template.json: appLaunchTemplate`);
+      assert.match(refused.report.message, `is owned by ${owner}; deploy accepts images owned by Amazon`);
+      assert.is(refused.report.uploads, null, 'nothing uploaded');
+      assert.is(refused.report.changeSet, null, 'no change set');
+      const named = await deploy('--image-owner', owner, '--no-execute');
+      assert.is(named.status, 0, named.log);
+      assert.is(named.report.outcome, 'reviewed', named.log);
+      assert.equal(
+        named.report.images.map((i) => `${i.imageId} ${i.ownerId} ${i.acceptedAs}`),
+        [`${ImageId} ${owner} --image-owner`],
+      );
+      await cfn().send(new DeleteChangeSetCommand({ StackName: 'tessera', ChangeSetName: named.report.changeSet!.name }));
+    } finally {
+      writeFileSync(platform, pinned);
+      await compile();
+    }
   },
 );
 

@@ -129,6 +129,7 @@ P(
       ["another estate's stack", 'cloudformation:DeleteStack', stack('billing'), {}, 'ImplicitlyDenied'],
       ['a template upload', 's3:PutObject', `arn:aws:s3:::tessera-assets/tenantc/${'a'.repeat(64)}.template.json`, {}, 'Allowed'],
       ['another key of the bucket', 's3:PutObject', 'arn:aws:s3:::tessera-assets/other/x', {}, 'ImplicitlyDenied'],
+      ['who owns an image', 'ec2:DescribeImages', '*', {}, 'Allowed'],
       ['another bucket', 's3:GetObject', 'arn:aws:s3:::other-bucket/tenantc/x', {}, 'ImplicitlyDenied'],
       ['deleting a template', 's3:DeleteObject', 'arn:aws:s3:::tessera-assets/tenantc/x.template.json', {}, 'ImplicitlyDenied'],
       ['listing the templates', 's3:ListBucket', 'arn:aws:s3:::tessera-assets', { 's3:prefix': 'tenantc/' }, 'Allowed'],

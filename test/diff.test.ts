@@ -67,6 +67,7 @@ D('the fixture pairs cover what the issue asks', () => {
     'domain-added',
     'engine-major-upgrade',
     'engine-major-upgrade-not-allowed',
+    'fleet-image-changed',
     'fleet-instance-type-changed',
     'iam-broadened',
     'identity-provider-added',
@@ -121,6 +122,10 @@ D('each case shows what the issue asks of it', async () => {
     'its tenant row',
   );
 
+  // An AMI bump: each fleet that rolls, and that who published the image is proven by deploy, not here.
+  const image = await run('fleet-image-changed');
+  for (const shown of [image.text, image.markdown])
+    assert.is(shown.split('image provenance: verified at deploy').length - 1 >= 2, true, "said for the shared fleet and for acme's");
   const premium = await run('standard-to-premium');
   // Text and markdown show a Fn::Sub with its string variables written in; JSON keeps the exact value.
   const shortArn = '{"Fn::Sub":"arn:${AWS::Partition}:elasticache:${AWS::Region}:${AWS::AccountId}:user:tessera-t-initech"}';

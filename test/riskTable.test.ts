@@ -298,6 +298,8 @@ R("a fleet's AMI changed in a compiled estate: an interruption with the plan's b
   const shared = diff.estate.flatMap((s) => s.resources).find((r) => r.logicalId === 'appLaunchTemplate')!;
   const risk = shared.risks.find((k) => k.rule === 'fleet-image-changed')!;
   assert.is(risk.kind, 'interruption');
+  // Who published the image is proven by deploy (deploy/imageProof.ts), which the reviewer is told.
+  assert.match(risk.says, 'image provenance: verified at deploy, not in this review');
   const c = compiled.plan.capacity;
   assert.is(
     risk.rollout,

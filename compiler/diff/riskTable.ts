@@ -515,7 +515,10 @@ export const RISK_TABLE: readonly RiskEntry[] = [
     property: 'LaunchTemplateData.ImageId',
     value: (r) => obj(props(r).LaunchTemplateData).ImageId,
     risky: changed,
-    says: "the fleet's instances are replaced by instances of the new image, batch by batch",
+    // The review has no AWS credentials and cannot tell who published an id; deploy asks
+    // EC2 and refuses an image not Amazon's nor an --image-owner's (deploy/imageProof.ts).
+    // Said here so that a reviewer neither trusts the id nor thinks it unchecked.
+    says: "the fleet's instances are replaced by instances of the new image, batch by batch; image provenance: verified at deploy, not in this review (deploy runs only images owned by Amazon or by an account its workflow names with --image-owner)",
     reference: REF.rollingUpdate,
   },
   {

@@ -1,6 +1,7 @@
 // Fakes for deploy's unit tests: a clock that never waits, AWS clients mocked with
 // aws-sdk-client-mock, and builders for the CloudFormation answers a rollout reads.
 import { CloudFormationClient, type Change, type StackEvent } from '@aws-sdk/client-cloudformation';
+import { DescribeImagesCommand, EC2Client, type Image } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type Aws, wrap } from '../../deploy/aws.ts';
@@ -25,12 +26,32 @@ export function fakeClock(): FakeClock {
   };
 }
 
+/** An image as DescribeImages describes it: an Amazon Linux 2023 image of Amazon's unless `more` says otherwise. */
+export function image(imageId: string, more: Partial<Image> = {}): Image {
+  return {
+    ImageId: imageId,
+    OwnerId: '137112412989',
+    ImageOwnerAlias: 'amazon',
+    State: 'available',
+    Name: 'al2023-ami-2023.9.20261120.0-kernel-6.1-x86_64',
+    ...more,
+  };
+}
+
 export function mockedAws(clock: Clock) {
   const cfn = mockClient(CloudFormationClient);
   const s3 = mockClient(S3Client);
+  const ec2 = mockClient(EC2Client);
+  // Every image is Amazon's unless a test says otherwise (test/imageProof.test.ts).
+  ec2.on(DescribeImagesCommand).callsFake((input: { ImageIds?: string[] }) => ({ Images: (input.ImageIds ?? []).map((id) => image(id)) }));
   const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' };
-  const aws: Aws = wrap(new CloudFormationClient({ region: 'us-east-1', credentials }), new S3Client({ region: 'us-east-1', credentials }), clock);
-  return { aws, cfn, s3, restore: () => (cfn.restore(), s3.restore()) };
+  const aws: Aws = wrap(
+    new CloudFormationClient({ region: 'us-east-1', credentials }),
+    new S3Client({ region: 'us-east-1', credentials }),
+    clock,
+    new EC2Client({ region: 'us-east-1', credentials }),
+  );
+  return { aws, cfn, s3, ec2, restore: () => (cfn.restore(), s3.restore(), ec2.restore()) };
 }
 
 /** A GetObject body, as the SDK hands it over. */
