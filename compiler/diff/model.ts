@@ -151,6 +151,16 @@ export interface IdentityView {
   readonly domains: readonly string[];
   /** Its owner contacts, in manifest order. */
   readonly owners: readonly { readonly name: string; readonly email: string }[];
+  /**
+   * Whom its sign-in trusts: its SAML metadata URL, or its OIDC issuer and client id;
+   * null when only its pool's own users sign in; "not recorded" when the lock that kept
+   * a removed identity predates the field.
+   */
+  readonly federation:
+    | { readonly protocol: 'saml'; readonly metadataUrl: string }
+    | { readonly protocol: 'oidc'; readonly issuer: string; readonly clientId: string }
+    | null
+    | 'not recorded';
 }
 
 /**
@@ -179,8 +189,8 @@ export interface Restore {
   readonly removed: IdentityView | null;
   /** Who takes it (the head's manifest). */
   readonly now: IdentityView;
-  /** What differs between the two (`name`, `owners`, `domains`, `tier`); null when the removed identity is unknown. */
-  readonly differs: readonly ('name' | 'owners' | 'domains' | 'tier')[] | null;
+  /** What differs between the two (`name`, `owners`, `domains`, `tier`, `sign-in`); null when the removed identity is unknown. */
+  readonly differs: readonly ('name' | 'owners' | 'domains' | 'tier' | 'sign-in')[] | null;
   /** What passes to the manifest that takes the id. */
   readonly handover: {
     readonly s3Prefix: string;
