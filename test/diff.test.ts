@@ -79,6 +79,7 @@ D('the fixture pairs cover what the issue asks', () => {
     'owner-changed',
     'platform-to-own-dns',
     'platform-to-own-dns-dark',
+    'removed-tenant-domain-taken',
     'restored-by-another-identity',
     'restored-by-the-same-identity',
     'restored-past-an-edited-lock',
@@ -365,6 +366,42 @@ D('restore by another identity: a finding of its own kind, flagged, with what it
   assert.equal(blockingKinds(same), ['restore'], 'the same identity is still a restore: restoredFrom proves only that its author read the lock');
   assert.match(same.text, 'by the same identity (name, owners, domains, tier and sign-in as removed)');
   assert.match(same.text, 'signs in through: its user pool only (no federation)');
+});
+
+D("a removed tenant's domain given to another tenant (takesDomainsFrom): a finding of kind restore on the taker, read against the base's lock", async () => {
+  const taken = await inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, 'removed-tenant-domain-taken'), join(dir, 'tenants')), 'work tree')));
+  assert.equal(taken.diff.domainHandovers, [{ tenant: 'newco', domain: 'vandelay.tessera.app', from: 'vandelay', removedOn: '2026-10-01' }]);
+  assert.equal(taken.diff.restores, [], 'not a restore of an id: newco is new');
+  assert.equal(
+    taken.gate.blocking.map((f) => `${f.kind} ${f.tenant}: ${f.description}`),
+    [
+      "restore newco: newco takes vandelay.tessera.app, a domain of vandelay (removed on 2026-10-01): whatever still calls it (vandelay's webhooks, API clients, emailed links) reaches newco",
+    ],
+  );
+  for (const shown of [taken.text, taken.markdown]) assert.match(shown, 'newco takes vandelay.tessera.app, a domain of vandelay (removed on 2026-10-01)');
+  const stacks = new Map([...baseSide.tenants].map((t) => [t.names.stack, t.id]));
+  const allow = {
+    kind: 'restore' as const,
+    target: { scope: 'tenant' as const, tenant: 'newco', logicalId: null },
+    reason: 'vandelay.tessera.app transferred to Newco: CHG-12',
+  };
+  assert.equal(evaluateGate(gateFindings(taken.diff, stacks), FAIL_ON_KINDS, [allow]).blocking, [], 'restore tenant:<taker> allows it');
+  // The head's lock edited to forget the domain: the base's lock decides (and the edit is a lifecycle error).
+  const forgot = await inTempDir((dir) =>
+    rendered(
+      baseSide,
+      editedHead(
+        dir,
+        { 'newco.yaml': readFileSync(join(CASES, 'removed-tenant-domain-taken', 'head', 'newco.yaml'), 'utf8').replace(/^takesDomainsFrom.*\n/m, '') },
+        (t) => t.replace('domains: ["vandelay.tessera.app"], owners: [{ name: "Art', 'domains: [], owners: [{ name: "Art'),
+      ),
+    ),
+  );
+  assert.equal(
+    forgot.diff.domainHandovers?.map((h) => h.domain),
+    ['vandelay.tessera.app'],
+  );
+  assert.match(forgot.diff.lifecycle.map((l) => l.message).join('\n'), 'changes removed.vandelay');
 });
 
 // Sign-in is part of who the tenant is: whoever its IdP lets in reads what the restore

@@ -10,7 +10,7 @@ import { type StatusMeaning, TENANT_STATUS_MEANING } from '../plan/status.ts';
 import { isStateful } from '../stateful.ts';
 import { attribute } from './attribution.ts';
 import { manifestRisks } from './manifestRisks.ts';
-import { lockHistoryErrors, restoresOf } from './restore.ts';
+import { domainHandoversOf, lockHistoryErrors, restoresOf } from './restore.ts';
 import type { EstateDiff, LifecycleError, LineChange, ResourceChange, StackChange, Stranded, SuppressionChange, TenantChange, TenantFacts } from './model.ts';
 import type { StackDiffer } from './stackDiffer.ts';
 
@@ -328,6 +328,7 @@ export async function diffEstate(base: CompiledSide, head: CompiledSide, differ:
   ];
 
   const manifest = manifestRisks(base.plan, head.plan);
+  const handovers = domainHandoversOf(base.plan, head.plan);
   const sql = paths.filter((p) => p.startsWith('sql/')).map((p) => lineChange(p, a.get(p) ?? null, b.get(p) ?? null)!);
   return {
     base: { label: base.label, tenants: base.tenants.length },
@@ -342,6 +343,7 @@ export async function diffEstate(base: CompiledSide, head: CompiledSide, differ:
     attributions: attributed.attributions,
     stranded: [...strandedBy(estate, head.files), ...movedBetweenGroups(base, head)],
     ...(manifest.length ? { manifestRisks: manifest } : {}),
+    ...(handovers.length ? { domainHandovers: handovers } : {}),
   };
 }
 

@@ -201,6 +201,21 @@ export interface Restore {
 }
 
 /**
+ * A domain the base's lock records for a removed tenant, claimed at the head by another
+ * tenant (validate allows it only through `takesDomainsFrom`: plan/removedDomains.ts).
+ * Whatever still calls the name (the former customer's webhooks, API clients, emailed
+ * links) reaches the new tenant: a finding of kind `restore`, read against the base's lock.
+ */
+export interface DomainHandover {
+  /** The tenant that takes the domain. */
+  readonly tenant: string;
+  readonly domain: string;
+  /** The removed tenant that had it, and the day the base's lock records its removal. */
+  readonly from: string;
+  readonly removedOn: string;
+}
+
+/**
  * A resource that holds data, unchanged in its template, that a change elsewhere makes
  * move: its VPC is replaced (CIDR change), and a running database or cache cannot follow
  * its subnets to another VPC. The diff of its own template is empty, so it is found here.
@@ -263,6 +278,8 @@ export interface EstateDiff {
    * statistics, the schema the rows live in, a tenant's status. Absent when there are none.
    */
   readonly manifestRisks?: readonly ManifestRisk[];
+  /** Domains of removed tenants that another tenant takes (DomainHandover); absent when none. */
+  readonly domainHandovers?: readonly DomainHandover[];
   /** The estimated monthly cost change and the capacity it uses (costLine.ts); absent when not computed. */
   readonly estimate?: DiffEstimate;
 }

@@ -15,7 +15,7 @@ import { compareStrings } from '../diagnostics.ts';
 import { identityDifferences, restoreHandover, tenantIdentity } from '../plan/lifecycle.ts';
 import { reportText } from '../plan/manifestText.ts';
 import { SIGN_IN_NOT_RECORDED, type EstatePlan, type RemovedTenant, type TenantIdentity } from '../plan/model.ts';
-import type { IdentityView, LifecycleError, Restore } from './model.ts';
+import type { DomainHandover, IdentityView, LifecycleError, Restore } from './model.ts';
 
 export function identityView(i: TenantIdentity): IdentityView {
   const f = i.federation;
@@ -81,6 +81,34 @@ export function restoresOf(base: EstatePlan | null, head: EstatePlan | null): Re
   }
   return out;
 }
+
+/** The names a tenant of the plan claims: served, its own, and a kept platform host. */
+const claimedNames = (t: EstatePlan['tenants'][number]) =>
+  new Set([...t.domains, ...t.dns.own.domains, ...(t.dns.platformDomain ? [t.dns.platformDomain] : [])]);
+
+/**
+ * Every domain the base's lock records for a removed tenant that a head tenant other
+ * than that tenant claims and did not claim at the base: the pull request that hands
+ * the name over is the one that shows it. Read from the base, like restores.
+ */
+export function domainHandoversOf(base: EstatePlan | null, head: EstatePlan | null): DomainHandover[] {
+  if (!base || !head) return [];
+  const had = new Map<string, { readonly from: string; readonly removedOn: string }>();
+  for (const [id, r] of base.removed) for (const d of r.identity?.domains ?? []) had.set(d, { from: id, removedOn: r.removed });
+  if (had.size === 0) return [];
+  const before = new Map(base.tenants.map((t) => [t.id, claimedNames(t)]));
+  const out: DomainHandover[] = [];
+  for (const t of head.tenants)
+    for (const domain of [...claimedNames(t)].sort(compareStrings)) {
+      const h = had.get(domain);
+      if (h && h.from !== t.id && !before.get(t.id)?.has(domain)) out.push({ tenant: t.id, domain, ...h });
+    }
+  return out;
+}
+
+/** The hand-over of a removed tenant's domain in one line: the gate's finding and the diff's. */
+export const domainHandoverLine = (h: DomainHandover): string =>
+  `${h.tenant} takes ${h.domain}, a domain of ${h.from} (removed on ${h.removedOn}): whatever still calls it (${h.from}'s webhooks, API clients, emailed links) reaches ${h.tenant}`;
 
 const sameRemoval = (a: RemovedTenant, b: RemovedTenant) =>
   a.removed === b.removed &&

@@ -35,6 +35,7 @@ import {
   type TenantPlan,
 } from './model.ts';
 import { tenantNames, tenantSsmPath } from './names.ts';
+import { removedDomainClaims } from './removedDomains.ts';
 import { TENANT_STATUS_MEANING } from './status.ts';
 
 /**
@@ -218,6 +219,7 @@ export function planLifecycle(
     }
     tenants.set(id, { incarnation: known?.incarnation ?? 1, restoredFrom: m.value.restoredFrom ?? null });
   }
+  diagnostics.push(...removedDomainClaims(tenantsIn, lock.removed, lock.source));
   if (diagnostics.length) return { ok: false, diagnostics };
   return { ok: true, plan: { tenants, removed, removedSlots } };
 }
