@@ -40,6 +40,7 @@ export const DIAGNOSTIC_CODES = [
   'lock-outdated',
   'tenant-removal',
   'tenant-id-reused',
+  'domain-of-removed-tenant',
   'security-rule',
   'suppression-unused',
   'price-table',

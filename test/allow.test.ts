@@ -366,7 +366,7 @@ function oneChangeBothSides() {
         removedIncarnation: 1,
         incarnation: 2,
         removed: null,
-        now: { name: 'Vandelay Industries', tier: 'standard', domains: [], owners: [] },
+        now: { name: 'Vandelay Industries', tier: 'standard', domains: [], owners: [], federation: null },
         differs: null,
         handover: {
           s3Prefix: 'tenants/vandelay/',

@@ -80,9 +80,11 @@ D('the fixture pairs cover what the issue asks', () => {
     'owner-changed',
     'platform-to-own-dns',
     'platform-to-own-dns-dark',
+    'removed-tenant-domain-taken',
     'restored-by-another-identity',
     'restored-by-the-same-identity',
     'restored-past-an-edited-lock',
+    'restored-with-another-identity-provider',
     'security-group-opened',
     'sign-in-domain-renamed',
     'standard-to-premium',
@@ -367,7 +369,119 @@ D('restore by another identity: a finding of its own kind, flagged, with what it
     [[]],
   );
   assert.equal(blockingKinds(same), ['restore'], 'the same identity is still a restore: restoredFrom proves only that its author read the lock');
-  assert.match(same.text, 'by the same identity (name, owners, domains and tier as removed)');
+  assert.match(same.text, 'by the same identity (name, owners, domains, tier and sign-in as removed)');
+  assert.match(same.text, 'signs in through: its user pool only (no federation)');
+});
+
+D("a removed tenant's domain given to another tenant (takesDomainsFrom): a finding of kind restore on the taker, read against the base's lock", async () => {
+  const taken = await inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, 'removed-tenant-domain-taken'), join(dir, 'tenants')), 'work tree')));
+  assert.equal(taken.diff.domainHandovers, [{ tenant: 'newco', domain: 'vandelay.tessera.app', from: 'vandelay', removedOn: '2026-10-01' }]);
+  assert.equal(taken.diff.restores, [], 'not a restore of an id: newco is new');
+  assert.equal(
+    taken.gate.blocking.map((f) => `${f.kind} ${f.tenant}: ${f.description}`),
+    [
+      "restore newco: newco takes vandelay.tessera.app, a domain of vandelay (removed on 2026-10-01): whatever still calls it (vandelay's webhooks, API clients, emailed links) reaches newco",
+    ],
+  );
+  for (const shown of [taken.text, taken.markdown]) assert.match(shown, 'newco takes vandelay.tessera.app, a domain of vandelay (removed on 2026-10-01)');
+  const stacks = new Map([...baseSide.tenants].map((t) => [t.names.stack, t.id]));
+  const allow = {
+    kind: 'restore' as const,
+    target: { scope: 'tenant' as const, tenant: 'newco', logicalId: null },
+    reason: 'vandelay.tessera.app transferred to Newco: CHG-12',
+  };
+  assert.equal(evaluateGate(gateFindings(taken.diff, stacks), FAIL_ON_KINDS, [allow]).blocking, [], 'restore tenant:<taker> allows it');
+  // The head's lock edited to forget the domain: the base's lock decides (and the edit is a lifecycle error).
+  const forgot = await inTempDir((dir) =>
+    rendered(
+      baseSide,
+      editedHead(
+        dir,
+        { 'newco.yaml': readFileSync(join(CASES, 'removed-tenant-domain-taken', 'head', 'newco.yaml'), 'utf8').replace(/^takesDomainsFrom.*\n/m, '') },
+        (t) => t.replace('domains: ["vandelay.tessera.app"], owners: [{ name: "Art', 'domains: [], owners: [{ name: "Art'),
+      ),
+    ),
+  );
+  assert.equal(
+    forgot.diff.domainHandovers?.map((h) => h.domain),
+    ['vandelay.tessera.app'],
+  );
+  assert.match(forgot.diff.lifecycle.map((l) => l.message).join('\n'), 'changes removed.vandelay');
+});
+
+// Sign-in is part of who the tenant is: whoever its IdP lets in reads what the restore
+// hands over. The removed vandelay as the probe found it: premium, no federation.
+const premiumRemoval = (t: string) => t.replace('tier: "standard", domains: ["vandelay.tessera.app"]', 'tier: "premium", domains: ["vandelay.tessera.app"]');
+const ATTACKER_IDP = 'https://idp.attacker.example/metadata';
+const restoredWithIdp = readFileSync(join(CASES, 'restored-with-another-identity-provider', 'head', 'vandelay.yaml'), 'utf8');
+
+D('restore with another identity provider: a DIFFERENT identity (sign-in), the IdP shown in text and markdown; the same IdP is the same identity', async () => {
+  const restore = (baseLock: (t: string) => string, head: string) =>
+    inTempDir((dir) => rendered(editedHead(join(dir, 'b'), {}, baseLock), editedHead(join(dir, 'h'), { 'vandelay.yaml': head }, baseLock)));
+
+  // The probe: name, owners, domains and tier as removed; only the IdP is new.
+  const probe = await restore(premiumRemoval, restoredWithIdp);
+  assert.equal(
+    probe.diff.restores.map((x) => [x.tenant, x.differs]),
+    [['vandelay', ['sign-in']]],
+    'mutation: without sign-in in the identity this is "the same identity"',
+  );
+  assert.equal(probe.diff.restores[0]!.now.federation, { protocol: 'saml', metadataUrl: ATTACKER_IDP });
+  for (const shown of [probe.text, probe.markdown]) {
+    assert.match(shown, 'comes back (incarnation 1 → 2) by a DIFFERENT identity (sign-in differs)');
+    assert.match(shown, 'signs in through: its user pool only (no federation)');
+    assert.match(shown, `signs in through: SAML identity provider, metadata ${ATTACKER_IDP}`);
+    assert.not.match(shown, 'by the same identity');
+  }
+  assert.equal(blockingKinds(probe), ['restore']);
+
+  // The same IdP as removed: the same identity (still a restore finding).
+  const sameIdp = (t: string) =>
+    premiumRemoval(t).replace(
+      /(identity: \{ name: "Vandelay[^\n]*), federation: null \} \}/,
+      `$1, federation: { protocol: "saml", metadataUrl: "${ATTACKER_IDP}" } } }`,
+    );
+  const same = await restore(sameIdp, restoredWithIdp);
+  assert.equal(
+    same.diff.restores.map((x) => x.differs),
+    [[]],
+  );
+  assert.match(same.text, 'by the same identity (name, owners, domains, tier and sign-in as removed)');
+  // Another SAML URL, an OIDC client in its place, or none at all: each another sign-in.
+  for (const head of [
+    restoredWithIdp.replace(ATTACKER_IDP, 'https://idp.attacker.example/metadata2'),
+    restoredWithIdp.replace(
+      / {4}protocol: saml\n.*\n.*metadataUrl: .*\n/,
+      '    protocol: oidc\n    providerName: VandelayIdP\n    issuer: https://idp.attacker.example/metadata\n    clientId: vandelay\n',
+    ),
+    restoredWithIdp.replace(/ {2}federation:\n(?: {4}.*\n)+/, ''),
+  ]) {
+    const other = await restore(sameIdp, head);
+    assert.equal(
+      other.diff.restores.map((x) => x.differs),
+      [['sign-in']],
+      head,
+    );
+  }
+});
+
+D('restore of a removal whose lock kept no sign-in (written before tenantc kept it): a DIFFERENT identity, said why', async () => {
+  const sameIdentity = readFileSync(join(CASES, 'restored-by-the-same-identity', 'head', 'vandelay.yaml'), 'utf8');
+  const noSignIn = (t: string) => t.replace(/(identity: \{ name: "Vandelay[^\n]*), federation: null \} \}/, '$1 } }');
+  const old = await inTempDir((dir) =>
+    rendered(editedHead(join(dir, 'b'), {}, noSignIn), editedHead(join(dir, 'h'), { 'vandelay.yaml': sameIdentity }, noSignIn)),
+  );
+  assert.equal(
+    old.diff.restores.map((x) => [x.removed?.federation, x.differs]),
+    [['not recorded', ['sign-in']]],
+    'unknown is never the same: the reviewer must not read a stranger IdP as the customer who left',
+  );
+  assert.equal(old.diff.lifecycle, [], 'an old removed entry is read as it is: no lifecycle error');
+  assert.match(old.text, "by a DIFFERENT identity (sign-in differs: the base's lock did not record how vandelay signed in)");
+  assert.match(
+    old.text,
+    'removed: name "Vandelay Industries", tier standard, domains vandelay.tessera.app, owners Art Vandelay <art@vandelay.example>, signs in through: not recorded',
+  );
 });
 
 /** The base with `files` laid over it (null: deleted) and its lock rewritten by `lock`, compiled as the head. */
@@ -439,8 +553,18 @@ D("restore: the base's lock decides, whatever the pull request does to the lock 
     lie.out.diff.lifecycle.map((l) => l.message).join('\n'),
     'records the removal of globex as someone it is not at main (its name, against tenants/globex.yaml)',
   );
-  const nobody = await diffOf({ 'globex.yaml': null }, (t) => t.replace(/, identity: \{ name: "Globex Corporation"[^\n]*\] \}/, ''));
+  const nobody = await diffOf({ 'globex.yaml': null }, (t) => t.replace(/, identity: \{ name: "Globex Corporation"[^\n]*federation: null \}/, ''));
   assert.match(nobody.out.diff.lifecycle.map((l) => l.message).join('\n'), 'globex is removed at work tree without who it was');
+  // Its sign-in rewritten on the way out, or missing (an offboarded line from before sign-in was kept).
+  const otherIdp = await diffOf({ 'globex.yaml': null }, (t) =>
+    t.replace(/(globex: \{[^\n]*), federation: null \} \}/, `$1, federation: { protocol: "saml", metadataUrl: "${ATTACKER_IDP}" } } }`),
+  );
+  assert.match(
+    otherIdp.out.diff.lifecycle.map((l) => l.message).join('\n'),
+    'records the removal of globex as someone it is not at main (its sign-in, against tenants/globex.yaml)',
+  );
+  const noSignIn = await diffOf({ 'globex.yaml': null }, (t) => t.replace(/(globex: \{[^\n]*), federation: null \} \}/, '$1 } }'));
+  assert.match(noSignIn.out.diff.lifecycle.map((l) => l.message).join('\n'), 'globex is removed at work tree without how it signed in');
   const honest = await diffOf({ 'globex.yaml': null });
   assert.equal(honest.out.diff.lifecycle, [], 'the removal compile writes is accepted');
 

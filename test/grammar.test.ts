@@ -243,22 +243,32 @@ const PAYLOADS: readonly { readonly name: string; readonly value: string; readon
 ];
 
 /** The YAML nodes of `path` in `doc` (the first item or entry for each `*`), with their concrete paths. */
+/**
+ * The node at `path`; `*` is the first entry under which the rest of the path exists
+ * (entries of one map may hold different branches of a oneOf: the lock's sign-in is
+ * SAML in one identity, OIDC in another).
+ */
 function nodeAt(doc: Document, path: readonly Seg[]): { node: Node; path: (string | number)[] } | null {
-  let node: unknown = doc.contents;
-  const concrete: (string | number)[] = [];
-  for (const seg of path) {
+  const walk = (node: unknown, rest: readonly Seg[], concrete: (string | number)[]): { node: Node; path: (string | number)[] } | null => {
+    if (rest.length === 0) return node ? { node: node as Node, path: concrete } : null;
+    const [seg, ...tail] = rest;
     if (isMap(node)) {
-      const pair = seg === '*' ? node.items[0] : node.items.find((p) => isScalar(p.key) && p.key.value === seg);
-      if (!pair) return null;
-      concrete.push(String((pair.key as Scalar).value));
-      node = pair.value;
-    } else if (isSeq(node) && seg === '*') {
-      if (node.items.length === 0) return null;
-      concrete.push(0);
-      node = node.items[0];
-    } else return null;
-  }
-  return node ? { node: node as Node, path: concrete } : null;
+      const pairs = seg === '*' ? node.items : node.items.filter((p) => isScalar(p.key) && p.key.value === seg);
+      for (const pair of pairs) {
+        const found = walk(pair.value, tail, [...concrete, String((pair.key as Scalar).value)]);
+        if (found) return found;
+      }
+      return null;
+    }
+    if (isSeq(node) && seg === '*') {
+      for (const [i, item] of node.items.entries()) {
+        const found = walk(item, tail, [...concrete, i]);
+        if (found) return found;
+      }
+    }
+    return null;
+  };
+  return walk(doc.contents, path, []);
 }
 
 interface Placed {

@@ -46,6 +46,7 @@ const ELSEWHERE: Partial<Record<DiagnosticCode, string>> = {
   'security-rule': 'gate.test.ts',
   'suppression-unused': 'gate.test.ts',
   'price-table': 'prices.test.ts',
+  'domain-of-removed-tenant': 'removedDomains.test.ts',
 };
 
 Invalid('together with the suites named for the rest, the corpus produces every diagnostic code', () => {

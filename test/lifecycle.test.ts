@@ -145,12 +145,12 @@ L('remove then add in one compile: the newcomer gets a slot never used, no prior
   assert.is(fileText(head, 'tenants/vandelay.template.json'), null, 'vandelay has no stack');
   assert.match(
     lockLine(base.lock, 'tenants', 'vandelay')!,
-    `, identity: { name: "Vandelay Industries", tier: "standard", domains: ["vandelay.tessera.app"], owners: [{ name: "Art Vandelay", email: "art@vandelay.example" }] } }`,
+    `, identity: { name: "Vandelay Industries", tier: "standard", domains: ["vandelay.tessera.app"], owners: [{ name: "Art Vandelay", email: "art@vandelay.example" }], federation: null } }`,
     "an offboarded tenant's identity is kept for its removal",
   );
   assert.match(
     lockLine(head.lock, 'removed', 'vandelay') ?? '',
-    `{ removed: "${TEST_DAY}", albShard: 0, ruleSlot: ${vandelaySlot}, identity: { name: "Vandelay Industries", tier: "standard", domains: ["vandelay.tessera.app"], owners: [{ name: "Art Vandelay", email: "art@vandelay.example" }] } }`,
+    `{ removed: "${TEST_DAY}", albShard: 0, ruleSlot: ${vandelaySlot}, identity: { name: "Vandelay Industries", tier: "standard", domains: ["vandelay.tessera.app"], owners: [{ name: "Art Vandelay", email: "art@vandelay.example" }], federation: null } }`,
   );
   assert.match(lockLine(head.lock, 'tenants', 'cyberdyne') ?? '', 'status: offboarded, albShard: 0, ruleSlot: 1,', 'an offboarded tenant keeps its slot');
   const zetaSlot = Number(/ruleSlot: (\d+)/.exec(lockLine(head.lock, 'tenants', 'zeta')!)![1]);
@@ -166,7 +166,7 @@ L('remove then add in one compile: the newcomer gets a slot never used, no prior
   const later = estate.compiled('2026-12-01');
   assert.match(
     lockLine(later.lock, 'removed', 'vandelay') ?? '',
-    `{ removed: "${TEST_DAY}", albShard: 0, ruleSlot: ${vandelaySlot}, identity: { name: "Vandelay Industries", tier: "standard", domains: ["vandelay.tessera.app"], owners: [{ name: "Art Vandelay", email: "art@vandelay.example" }] } }`,
+    `{ removed: "${TEST_DAY}", albShard: 0, ruleSlot: ${vandelaySlot}, identity: { name: "Vandelay Industries", tier: "standard", domains: ["vandelay.tessera.app"], owners: [{ name: "Art Vandelay", email: "art@vandelay.example" }], federation: null } }`,
     'the removal keeps its day and who left',
   );
   assert.ok(Number(/ruleSlot: (\d+)/.exec(lockLine(later.lock, 'tenants', 'zeta-two')!)![1]) > zetaSlot);
@@ -241,7 +241,7 @@ L('offboard → delete the file → a new customer takes the id (refused, with t
   const removed = estate.compiled('2026-11-20');
   assert.match(
     lockLine(removed.lock, 'removed', 'cyberdyne') ?? '',
-    '{ removed: "2026-11-20", albShard: 0, ruleSlot: 1, identity: { name: "Cyberdyne Systems", tier: "standard", domains: ["cyberdyne.tessera.app"], owners: [{ name: "Miles Dyson", email: "miles@cyberdyne.example" }] } }',
+    '{ removed: "2026-11-20", albShard: 0, ruleSlot: 1, identity: { name: "Cyberdyne Systems", tier: "standard", domains: ["cyberdyne.tessera.app"], owners: [{ name: "Miles Dyson", email: "miles@cyberdyne.example" }], federation: null } }',
   );
   assert.is(lockLine(removed.lock, 'tenants', 'cyberdyne'), undefined);
   assert.not.match(fileText(removed, 'sql/002-tenants.sql')!, "'cyberdyne'");

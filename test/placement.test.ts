@@ -3,7 +3,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatDiagnostic } from '../compiler/diagnostics.ts';
 import { validateLockFile } from '../compiler/validate/lockFile.ts';
-import type { QuotaPlan } from '../compiler/plan/model.ts';
+import { SIGN_IN_NOT_RECORDED, type QuotaPlan, type TenantIdentity } from '../compiler/plan/model.ts';
+import { identityDifferences, lockedIdentity } from '../compiler/plan/lifecycle.ts';
 import { placeTenants, type PlacementNeeds, type TenantPlacement } from '../compiler/plan/placement.ts';
 import { DEFAULT_QUOTAS, LISTENER_SLOTS_PER_SHARD } from '../compiler/plan/quotas.ts';
 import { checkEstate, compileSources, parseSources } from '../compiler/pipeline.ts';
@@ -123,7 +124,12 @@ P('the lock round-trips: placements, statuses, incarnations, identities, removed
   ]);
   // Words YAML would read otherwise if they were written plain: a flow mapping's
   // punctuation, a comment, quotes, a backslash, a tier named like null, a number.
-  const identity = (name: string, tier: string) => ({
+  // Sign-in as each kind the lock keeps: a SAML IdP, an OIDC client, none, and not
+  // recorded (an old lock's entry, written back as it was read).
+  type Fed = 'saml' | 'oidc' | null | typeof SIGN_IN_NOT_RECORDED;
+  const SAML_URL = 'https://idp.eps.example.com/saml/metadata?tenant=eps&x=1';
+  const ISSUER = 'https://eps.okta.example/oauth2/default';
+  const identity = (name: string, tier: string, fed: Fed): TenantIdentity => ({
     name: new ManifestText(name),
     tier,
     domains: ['eps.example.com', '1.example.com'],
@@ -131,20 +137,31 @@ P('the lock round-trips: placements, statuses, incarnations, identities, removed
       { name: new ManifestText('O\'Brien, "Ann" #1'), email: new ManifestText('ann@eps.example.com') },
       { name: new ManifestText('李 {x}: [y]'), email: new ManifestText('li@eps.example.com') },
     ],
+    federation:
+      fed === 'saml'
+        ? { protocol: 'saml', metadataUrl: new ManifestText(SAML_URL) }
+        : fed === 'oidc'
+          ? { protocol: 'oidc', issuer: new ManifestText(ISSUER), clientId: new ManifestText('0oa1:eps@x') }
+          : fed,
   });
   const text = serializeLock(
     new Map([
       ['beta', { placement: placements.get('beta')!, status: 'suspended' as const, incarnation: 2 }],
       ['alpha', { placement: placements.get('alpha')!, status: 'active' as const, incarnation: 1 }],
-      ['eps', { placement: placements.get('eps')!, status: 'offboarded' as const, incarnation: 1, identity: identity('Eps: {a, b} # c \\ "d"', 'null') }],
+      [
+        'eps',
+        { placement: placements.get('eps')!, status: 'offboarded' as const, incarnation: 1, identity: identity('Eps: {a, b} # c \\ "d"', 'null', 'saml') },
+      ],
     ]),
     new Map([
-      ['gamma', { removed: '2026-11-02', slot: { albShard: 0, ruleSlot: 5 }, identity: identity('Gamma & Co. — 1.0', 'true') }],
+      ['gamma', { removed: '2026-11-02', slot: { albShard: 0, ruleSlot: 5 }, identity: identity('Gamma & Co. — 1.0', 'true', 'oidc') }],
       ['delta', { removed: '2026-10-01', incarnation: 2, identity: null }],
+      ['zeta', { removed: '2026-09-01', identity: identity('Zeta', 'standard', null) }],
+      ['theta', { removed: '2026-08-01', identity: identity('Theta', 'standard', SIGN_IN_NOT_RECORDED) }],
     ]),
     [{ albShard: 1, ruleSlot: 7 }],
   );
-  const locked = (name: string, tier: string) => ({
+  const locked = (name: string, tier: string, fed: Fed) => ({
     name,
     tier,
     domains: ['eps.example.com', '1.example.com'],
@@ -152,6 +169,12 @@ P('the lock round-trips: placements, statuses, incarnations, identities, removed
       { name: 'O\'Brien, "Ann" #1', email: 'ann@eps.example.com' },
       { name: '李 {x}: [y]', email: 'li@eps.example.com' },
     ],
+    ...(fed === SIGN_IN_NOT_RECORDED
+      ? {}
+      : {
+          federation:
+            fed === 'saml' ? { protocol: 'saml', metadataUrl: SAML_URL } : fed === 'oidc' ? { protocol: 'oidc', issuer: ISSUER, clientId: '0oa1:eps@x' } : null,
+        }),
   });
   const parsed = validateLockFile(rawFile('placement.lock.yaml', text));
   assert.equal(parsed.diagnostics, []);
@@ -160,18 +183,24 @@ P('the lock round-trips: placements, statuses, incarnations, identities, removed
     new Map([
       ['alpha', { ...placements.get('alpha')!, status: 'active' }],
       ['beta', { ...placements.get('beta')!, status: 'suspended', incarnation: 2 }],
-      ['eps', { ...placements.get('eps')!, status: 'offboarded', identity: locked('Eps: {a, b} # c \\ "d"', 'null') }],
+      ['eps', { ...placements.get('eps')!, status: 'offboarded', identity: locked('Eps: {a, b} # c \\ "d"', 'null', 'saml') }],
     ]),
   );
   assert.equal(
     new Map([...parsed.removed].sort()),
     new Map([
       ['delta', { removed: '2026-10-01', incarnation: 2 }],
-      ['gamma', { removed: '2026-11-02', slot: { albShard: 0, ruleSlot: 5 }, identity: locked('Gamma & Co. — 1.0', 'true') }],
+      ['gamma', { removed: '2026-11-02', slot: { albShard: 0, ruleSlot: 5 }, identity: locked('Gamma & Co. — 1.0', 'true', 'oidc') }],
+      ['theta', { removed: '2026-08-01', identity: locked('Theta', 'standard', SIGN_IN_NOT_RECORDED) }],
+      ['zeta', { removed: '2026-09-01', identity: locked('Zeta', 'standard', null) }],
     ]),
   );
   assert.equal(parsed.vacated, [{ albShard: 1, ruleSlot: 7 }]);
   assert.ok(text.indexOf('  alpha:') < text.indexOf('  beta:'), 'sorted by id');
+  assert.match(text.split('\n').find((l) => l.startsWith('  zeta:'))!, 'federation: null }', 'no federation is written as null, not left out');
+  assert.not.match(text.split('\n').find((l) => l.startsWith('  theta:'))!, 'federation', 'an unrecorded sign-in stays unrecorded');
+  // Read back as the plan reads it: what the lock keeps is compared as it was written.
+  for (const [id, e] of parsed.removed) if (e.identity) assert.equal(identityDifferences(lockedIdentity(e.identity), lockedIdentity(e.identity)), [], id);
 });
 
 P('a name past a bypassed validation never reaches the lock: a line break would start a line of its own there', () => {
@@ -181,6 +210,7 @@ P('a name past a bypassed validation never reaches the lock: a line break would 
     tier: 'standard',
     domains: ['eps.example.com'],
     owners: [],
+    federation: null,
   };
   assert.throws(
     () => serializeLock(new Map([['eps', { placement, status: 'offboarded' as const, incarnation: 1, identity: hostile }]])),

@@ -11,7 +11,7 @@ import { isStateful } from '../stateful.ts';
 import { attribute } from './attribution.ts';
 import { manifestRisks } from './manifestRisks.ts';
 import { newlySuppressed } from './newlySuppressed.ts';
-import { lockHistoryErrors, restoresOf } from './restore.ts';
+import { domainHandoversOf, lockHistoryErrors, restoresOf } from './restore.ts';
 import type { EstateDiff, LifecycleError, LineChange, ResourceChange, StackChange, Stranded, SuppressionChange, TenantChange, TenantFacts } from './model.ts';
 import type { StackDiffer } from './stackDiffer.ts';
 
@@ -330,6 +330,7 @@ export async function diffEstate(base: CompiledSide, head: CompiledSide, differ:
 
   const manifest = manifestRisks(base.plan, head.plan);
   const suppressedNow = newlySuppressed(a, b);
+  const handovers = domainHandoversOf(base.plan, head.plan);
   const sql = paths.filter((p) => p.startsWith('sql/')).map((p) => lineChange(p, a.get(p) ?? null, b.get(p) ?? null)!);
   return {
     base: { label: base.label, tenants: base.tenants.length },
@@ -345,6 +346,7 @@ export async function diffEstate(base: CompiledSide, head: CompiledSide, differ:
     stranded: [...strandedBy(estate, head.files), ...movedBetweenGroups(base, head)],
     ...(manifest.length ? { manifestRisks: manifest } : {}),
     ...(suppressedNow.length ? { newlySuppressed: suppressedNow } : {}),
+    ...(handovers.length ? { domainHandovers: handovers } : {}),
   };
 }
 

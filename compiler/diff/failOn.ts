@@ -7,7 +7,7 @@ import { type Allow, type AllowSubject, allowsCovering, formatAllow, parseAllow,
 import type { EstateDiff, FailOnKind, ManifestRisk, NewlySuppressed, ResourceChange, Risk, StackChange } from './model.ts';
 import { FAIL_ON_KINDS } from './model.ts';
 import { PLATFORM_TEMPLATE } from './manifestRisks.ts';
-import { handoverText, restoreLine } from './restore.ts';
+import { domainHandoverLine, handoverText, restoreLine } from './restore.ts';
 
 /** An override of the gate: an allow, with its reason. */
 export type Override = Allow;
@@ -136,6 +136,9 @@ export function gateFindings(diff: EstateDiff, tenantByStackId: ReadonlyMap<stri
       logicalId: null,
       description: `${restoreLine(r)}: ${handoverText(r)} pass to this manifest`,
     });
+  // A removed tenant's domain taken by another tenant: the taker's (`restore tenant:<taker>`).
+  for (const h of diff.domainHandovers ?? [])
+    out.push({ kind: 'restore', tenant: h.tenant, template: `tenants/${h.tenant}.template.json`, logicalId: null, description: domainHandoverLine(h) });
   // Manifest risks no template shows: a tenant's is the tenant's (`tenant:<id>`), the
   // platform's is named by its field (`estate:platform/databaseTenantStatistics`).
   for (const m of diff.manifestRisks ?? [])

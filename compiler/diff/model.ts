@@ -151,6 +151,16 @@ export interface IdentityView {
   readonly domains: readonly string[];
   /** Its owner contacts, in manifest order. */
   readonly owners: readonly { readonly name: string; readonly email: string }[];
+  /**
+   * Whom its sign-in trusts: its SAML metadata URL, or its OIDC issuer and client id;
+   * null when only its pool's own users sign in; "not recorded" when the lock that kept
+   * a removed identity predates the field.
+   */
+  readonly federation:
+    | { readonly protocol: 'saml'; readonly metadataUrl: string }
+    | { readonly protocol: 'oidc'; readonly issuer: string; readonly clientId: string }
+    | null
+    | 'not recorded';
 }
 
 /**
@@ -179,8 +189,8 @@ export interface Restore {
   readonly removed: IdentityView | null;
   /** Who takes it (the head's manifest). */
   readonly now: IdentityView;
-  /** What differs between the two (`name`, `owners`, `domains`, `tier`); null when the removed identity is unknown. */
-  readonly differs: readonly ('name' | 'owners' | 'domains' | 'tier')[] | null;
+  /** What differs between the two (`name`, `owners`, `domains`, `tier`, `sign-in`); null when the removed identity is unknown. */
+  readonly differs: readonly ('name' | 'owners' | 'domains' | 'tier' | 'sign-in')[] | null;
   /** What passes to the manifest that takes the id. */
   readonly handover: {
     readonly s3Prefix: string;
@@ -188,6 +198,21 @@ export interface Restore {
     readonly retainedSecret: string;
     readonly rows: { readonly schema: string; readonly tables: readonly string[] };
   };
+}
+
+/**
+ * A domain the base's lock records for a removed tenant, claimed at the head by another
+ * tenant (validate allows it only through `takesDomainsFrom`: plan/removedDomains.ts).
+ * Whatever still calls the name (the former customer's webhooks, API clients, emailed
+ * links) reaches the new tenant: a finding of kind `restore`, read against the base's lock.
+ */
+export interface DomainHandover {
+  /** The tenant that takes the domain. */
+  readonly tenant: string;
+  readonly domain: string;
+  /** The removed tenant that had it, and the day the base's lock records its removal. */
+  readonly from: string;
+  readonly removedOn: string;
 }
 
 /**
@@ -271,6 +296,8 @@ export interface EstateDiff {
    * (diff/newlySuppressed.ts): each a `weakening`, allowed by its resource. Absent when none.
    */
   readonly newlySuppressed?: readonly NewlySuppressed[];
+  /** Domains of removed tenants that another tenant takes (DomainHandover); absent when none. */
+  readonly domainHandovers?: readonly DomainHandover[];
   /** The estimated monthly cost change and the capacity it uses (costLine.ts); absent when not computed. */
   readonly estimate?: DiffEstimate;
 }

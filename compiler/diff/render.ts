@@ -6,7 +6,7 @@ import { formatAllow } from '../allow.ts';
 import { estimateLines } from './costLine.ts';
 import { newlySuppressedText, riskText, type GateResult } from './failOn.ts';
 import { readableSubs } from './readableSub.ts';
-import { restoreLines } from './restore.ts';
+import { domainHandoverLine, restoreLines } from './restore.ts';
 import type { EstateDiff, LineChange, ResourceChange, Risk, RiskKind, StackChange, TenantChange, TenantFacts, ValueChange } from './model.ts';
 
 export interface Writer {
@@ -335,12 +335,14 @@ function textLines(changes: readonly LineChange[]): string[] {
 }
 
 const RESTORES_TITLE = 'Restores (a removed id comes back, and what its tenant left passes to this manifest: each is a finding of kind restore)';
+const DOMAIN_HANDOVERS_TITLE = 'Domains of removed tenants given to another tenant (takesDomainsFrom: each is a finding of kind restore)';
 
 export function renderText(diff: EstateDiff, gate: GateResult | null, out: Writer): void {
   const lines: string[] = [`tenantc diff ${diff.base.label} → ${diff.head.label}: ${headline(diff)}`, ...estimateLines(diff.estimate)];
   if (diff.lifecycle.length)
     lines.push('', 'Lifecycle errors (each blocks this change, whatever --fail-on says)', ...diff.lifecycle.map((l) => `  ${l.message}`));
   if (diff.restores.length) lines.push('', RESTORES_TITLE, ...diff.restores.flatMap(restoreLines).map((l) => `  ${l}`));
+  if (diff.domainHandovers?.length) lines.push('', DOMAIN_HANDOVERS_TITLE, ...diff.domainHandovers.map((h) => `  ${domainHandoverLine(h)}`));
   if (gate) lines.push('', ...gateLines(gate));
   const risks = riskSummary(diff);
   if (risks.length) lines.push('', 'Risks', ...risks.map((l) => `  ${l}`));
@@ -463,6 +465,8 @@ export function renderMarkdown(diff: EstateDiff, gate: GateResult | null, out: W
       }),
     );
   }
+  if (diff.domainHandovers?.length)
+    head.push('', `**${markdownText(DOMAIN_HANDOVERS_TITLE)}**`, '', ...diff.domainHandovers.map((h) => `- ${markdownText(domainHandoverLine(h))}`));
   if (gate) head.push('', ...gateLines(gate).map((l) => (l.startsWith('  ') ? `- ${markdownText(l.trim())}` : `**${markdownText(l)}**`)));
   const risks = riskSummary(diff);
   if (risks.length) head.push('', '**Risks**', '', ...risks.map((l) => `- ${markdownText(l)}`));

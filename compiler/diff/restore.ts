@@ -14,15 +14,22 @@
 import { compareStrings } from '../diagnostics.ts';
 import { identityDifferences, restoreHandover, tenantIdentity } from '../plan/lifecycle.ts';
 import { reportText } from '../plan/manifestText.ts';
-import type { EstatePlan, RemovedTenant, TenantIdentity } from '../plan/model.ts';
-import type { IdentityView, LifecycleError, Restore } from './model.ts';
+import { SIGN_IN_NOT_RECORDED, type EstatePlan, type RemovedTenant, type TenantIdentity } from '../plan/model.ts';
+import type { DomainHandover, IdentityView, LifecycleError, Restore } from './model.ts';
 
 export function identityView(i: TenantIdentity): IdentityView {
+  const f = i.federation;
   return {
     name: reportText(i.name),
     tier: i.tier,
     domains: i.domains,
     owners: i.owners.map((o) => ({ name: reportText(o.name), email: reportText(o.email) })),
+    federation:
+      f === SIGN_IN_NOT_RECORDED || f === null
+        ? f
+        : f.protocol === 'saml'
+          ? { protocol: 'saml', metadataUrl: reportText(f.metadataUrl) }
+          : { protocol: 'oidc', issuer: reportText(f.issuer), clientId: reportText(f.clientId) },
   };
 }
 
@@ -75,6 +82,34 @@ export function restoresOf(base: EstatePlan | null, head: EstatePlan | null): Re
   return out;
 }
 
+/** The names a tenant of the plan claims: served, its own, and a kept platform host. */
+const claimedNames = (t: EstatePlan['tenants'][number]) =>
+  new Set([...t.domains, ...t.dns.own.domains, ...(t.dns.platformDomain ? [t.dns.platformDomain] : [])]);
+
+/**
+ * Every domain the base's lock records for a removed tenant that a head tenant other
+ * than that tenant claims and did not claim at the base: the pull request that hands
+ * the name over is the one that shows it. Read from the base, like restores.
+ */
+export function domainHandoversOf(base: EstatePlan | null, head: EstatePlan | null): DomainHandover[] {
+  if (!base || !head) return [];
+  const had = new Map<string, { readonly from: string; readonly removedOn: string }>();
+  for (const [id, r] of base.removed) for (const d of r.identity?.domains ?? []) had.set(d, { from: id, removedOn: r.removed });
+  if (had.size === 0) return [];
+  const before = new Map(base.tenants.map((t) => [t.id, claimedNames(t)]));
+  const out: DomainHandover[] = [];
+  for (const t of head.tenants)
+    for (const domain of [...claimedNames(t)].sort(compareStrings)) {
+      const h = had.get(domain);
+      if (h && h.from !== t.id && !before.get(t.id)?.has(domain)) out.push({ tenant: t.id, domain, ...h });
+    }
+  return out;
+}
+
+/** The hand-over of a removed tenant's domain in one line: the gate's finding and the diff's. */
+export const domainHandoverLine = (h: DomainHandover): string =>
+  `${h.tenant} takes ${h.domain}, a domain of ${h.from} (removed on ${h.removedOn}): whatever still calls it (${h.from}'s webhooks, API clients, emailed links) reaches ${h.tenant}`;
+
 const sameRemoval = (a: RemovedTenant, b: RemovedTenant) =>
   a.removed === b.removed &&
   incarnationOf(a) === incarnationOf(b) &&
@@ -126,6 +161,11 @@ export function lockHistoryErrors(base: EstatePlan | null, head: EstatePlan | nu
           id,
           `${id} is removed at ${headLabel} without who it was: the lock's offboarded line for it holds no identity (a lock written before tenantc kept identities, or edited); compile once with ${before.source} in place (the lock then records who ${id} is), commit that, then delete the file`,
         );
+      else if (isRemoved.identity.federation === SIGN_IN_NOT_RECORDED)
+        err(
+          id,
+          `${id} is removed at ${headLabel} without how it signed in: the lock's offboarded line for it holds no federation (a lock written before tenantc kept sign-in, or edited), so a later restore could not be compared with the IdP it trusted; compile once with ${before.source} in place (the lock then records its sign-in), commit that, then delete the file`,
+        );
       else if (differs.length || incarnationOf(isRemoved) !== before.lifecycle.incarnation)
         err(
           id,
@@ -148,8 +188,11 @@ const FIELDS = (fields: readonly string[]) => fields.join(', ');
 /** `by a DIFFERENT identity (name, owners differ)`: how the restore's identity compares, in a few words. */
 export function identityVerdict(r: Restore): string {
   if (r.differs === null) return "by an identity no one can compare: the base's lock recorded none (removed before tenantc kept identities)";
-  if (r.differs.length === 0) return 'by the same identity (name, owners, domains and tier as removed)';
-  return `by a DIFFERENT identity (${FIELDS(r.differs)} ${r.differs.length === 1 ? 'differs' : 'differ'})`;
+  if (r.differs.length === 0) return 'by the same identity (name, owners, domains, tier and sign-in as removed)';
+  // An unrecorded sign-in counts as a different one (plan/lifecycle.ts): say why, or the
+  // reviewer looks for a difference the two lines do not show.
+  const unrecorded = r.removed?.federation === SIGN_IN_NOT_RECORDED ? `: the base's lock did not record how ${r.tenant} signed in` : '';
+  return `by a DIFFERENT identity (${FIELDS(r.differs)} ${r.differs.length === 1 ? 'differs' : 'differ'}${unrecorded})`;
 }
 
 /** `S3 prefix tenants/x/, secret path /p/tenants/x/ (its retained secret …) and rows …`. */
@@ -166,8 +209,15 @@ export function restoreLine(r: Restore): string {
     : `${r.tenant}, offboarded (its data kept for the customer that left), is taken over ${identityVerdict(r)}`;
 }
 
+/** Whom the identity's sign-in trusts, in words: who signs in is who receives what a restore hands over. */
+export function signInText(f: IdentityView['federation']): string {
+  if (f === SIGN_IN_NOT_RECORDED) return 'not recorded (the lock kept no sign-in when it was removed)';
+  if (f === null) return 'its user pool only (no federation)';
+  return f.protocol === 'saml' ? `SAML identity provider, metadata ${f.metadataUrl}` : `OIDC identity provider ${f.issuer}, client ${f.clientId}`;
+}
+
 const identityLine = (i: IdentityView) =>
-  `name ${JSON.stringify(i.name)}, tier ${i.tier}, domains ${i.domains.join(' ') || '(none)'}, owners ${i.owners.map((o) => `${o.name} <${o.email}>`).join(', ') || '(none)'}`;
+  `name ${JSON.stringify(i.name)}, tier ${i.tier}, domains ${i.domains.join(' ') || '(none)'}, owners ${i.owners.map((o) => `${o.name} <${o.email}>`).join(', ') || '(none)'}, signs in through: ${signInText(i.federation)}`;
 
 /** A restore as the diff shows it: who left, who comes, what passes. */
 export function restoreLines(r: Restore): string[] {

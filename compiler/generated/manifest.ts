@@ -389,6 +389,10 @@ export type TenantManifest = {
    */
   readonly restoredFrom?: string;
   /**
+   * Gives this tenant domains a removed tenant had, on purpose: each removed tenant id whose domains it lists, with the day the placement lock records its removal (removed.<id>.removed). Whatever still calls those names (the former customer's webhooks, API clients, emailed links, bookmarks) then reaches this tenant. Without it, a domain a removed tenant had is refused; every domain named through it is shown in the diff.
+   */
+  readonly takesDomainsFrom?: { readonly [key: string]: string };
+  /**
    * Expected seats; drives the capacity model.
    */
   readonly users: number;

@@ -24,8 +24,18 @@ import type { Loaded } from '../validate/rule.ts';
 import type { LockEntry, LockIdentity, RemovedEntry } from '../validate/lockFile.ts';
 import { ManifestText } from './manifestText.ts';
 import { tenantS3Prefix } from './isolation.ts';
-import type { PlatformPlan, RemovedSlot, RemovedTenant, TenantIdentity, TenantLifecycle, TenantPlan } from './model.ts';
+import {
+  SIGN_IN_NOT_RECORDED,
+  type PlatformPlan,
+  type RemovedSlot,
+  type RemovedTenant,
+  type SignInTrust,
+  type TenantIdentity,
+  type TenantLifecycle,
+  type TenantPlan,
+} from './model.ts';
 import { tenantNames, tenantSsmPath } from './names.ts';
+import { removedDomainClaims } from './removedDomains.ts';
 import { TENANT_STATUS_MEANING } from './status.ts';
 
 /**
@@ -53,32 +63,65 @@ export function restoreHandover(platform: PlatformPlan, id: string, incarnation:
   };
 }
 
+/** Whom a tenant's sign-in trusts (SignInTrust): its federation without the provider's display name. */
+export function signInTrust(federation: TenantPlan['auth']['federation']): SignInTrust | null {
+  if (!federation) return null;
+  return federation.protocol === 'saml'
+    ? { protocol: 'saml', metadataUrl: federation.metadataUrl }
+    : { protocol: 'oidc', issuer: federation.issuer, clientId: federation.clientId };
+}
+
 /** Who a tenant of the plan is. */
-export function tenantIdentity(t: Pick<TenantPlan, 'name' | 'tier' | 'domains' | 'contacts'>): TenantIdentity {
+export function tenantIdentity(t: Pick<TenantPlan, 'name' | 'tier' | 'domains' | 'contacts' | 'auth'>): TenantIdentity {
   return {
     name: t.name,
     tier: t.tier.name,
     domains: t.domains,
     owners: t.contacts.filter((c) => c.role === 'owner').map((c) => ({ name: c.name, email: c.email })),
+    federation: signInTrust(t.auth.federation),
   };
 }
 
 /** An identity as the lock keeps it: its words are a pull request's (ManifestText). */
 export function lockedIdentity(i: LockIdentity): TenantIdentity {
+  const f = i.federation;
   return {
     name: new ManifestText(i.name),
     tier: i.tier,
     domains: i.domains,
     owners: i.owners.map((o) => ({ name: new ManifestText(o.name), email: new ManifestText(o.email) })),
+    federation:
+      f === undefined
+        ? SIGN_IN_NOT_RECORDED
+        : f === null
+          ? null
+          : f.protocol === 'saml'
+            ? { protocol: 'saml', metadataUrl: new ManifestText(f.metadataUrl) }
+            : { protocol: 'oidc', issuer: new ManifestText(f.issuer), clientId: new ManifestText(f.clientId) },
   };
 }
 
-export type IdentityField = 'name' | 'owners' | 'domains' | 'tier';
+export type IdentityField = 'name' | 'owners' | 'domains' | 'tier' | 'sign-in';
+
+/**
+ * Two sign-ins are the same when they trust the same IdP by the same text. A sign-in
+ * the lock did not record equals only another unrecorded one (the same lock entry,
+ * unedited): against any sign-in a manifest names it differs, since nothing shows
+ * that the restored tenant trusts the IdP the removed one did. Unknown is never
+ * "the same": the review must not read a restore as the same customer on a guess.
+ */
+function sameSignIn(a: TenantIdentity['federation'], b: TenantIdentity['federation']): boolean {
+  if (a === SIGN_IN_NOT_RECORDED || b === SIGN_IN_NOT_RECORDED) return a === b;
+  if (a === null || b === null) return a === b;
+  if (a.protocol === 'saml') return b.protocol === 'saml' && ManifestText.same(a.metadataUrl, b.metadataUrl);
+  return b.protocol === 'oidc' && ManifestText.same(a.issuer, b.issuer) && ManifestText.same(a.clientId, b.clientId);
+}
 
 /**
  * Where two identities differ, field by field; empty when they are the same. Domains
  * and owners are compared as sets (their order says nothing about who the tenant is);
- * text exactly, so a look-alike name counts as another.
+ * text exactly, so a look-alike name (or IdP URL) counts as another. Sign-in is part
+ * of who the tenant is: whoever its IdP lets in reads what a restore hands over.
  */
 export function identityDifferences(a: TenantIdentity, b: TenantIdentity): IdentityField[] {
   const sameSet = <T>(x: readonly T[], y: readonly T[], eq: (p: T, q: T) => boolean) =>
@@ -88,6 +131,7 @@ export function identityDifferences(a: TenantIdentity, b: TenantIdentity): Ident
   if (!sameSet(a.owners, b.owners, (p, q) => ManifestText.same(p.name, q.name) && ManifestText.same(p.email, q.email))) out.push('owners');
   if (!sameSet(a.domains, b.domains, (p, q) => p === q)) out.push('domains');
   if (a.tier !== b.tier) out.push('tier');
+  if (!sameSignIn(a.federation, b.federation)) out.push('sign-in');
   return out;
 }
 
@@ -175,6 +219,7 @@ export function planLifecycle(
     }
     tenants.set(id, { incarnation: known?.incarnation ?? 1, restoredFrom: m.value.restoredFrom ?? null });
   }
+  diagnostics.push(...removedDomainClaims(tenantsIn, lock.removed, lock.source));
   if (diagnostics.length) return { ok: false, diagnostics };
   return { ok: true, plan: { tenants, removed, removedSlots } };
 }

@@ -15,10 +15,24 @@ export interface TenantLifecycle {
 }
 
 /**
- * Who a tenant is: its name, tier, domains and owner contacts. The lock keeps it for
- * an offboarded tenant and, once its file is deleted, for the removed id, so that a
- * pull request bringing the id back (and with it the old tenant's S3 prefix, secret
- * path and rows) is reviewed beside who had them (plan/lifecycle.ts, diff/restore.ts).
+ * Whom a tenant's sign-in trusts besides the users the platform creates in its pool:
+ * the SAML IdP whose metadata it reads, or the OIDC issuer and the client registered
+ * there. Whoever runs that IdP decides who signs in as the tenant, so whoever it is
+ * receives what a restore hands over. The provider's display name is left out: it
+ * names the IdP in the pool, it decides nothing about who signs in.
+ */
+export type SignInTrust =
+  | { readonly protocol: 'saml'; readonly metadataUrl: ManifestText }
+  | { readonly protocol: 'oidc'; readonly issuer: ManifestText; readonly clientId: ManifestText };
+
+/** A lock written before tenantc recorded sign-in: how the tenant signed in is unknown. */
+export const SIGN_IN_NOT_RECORDED = 'not recorded';
+
+/**
+ * Who a tenant is: its name, tier, domains, owner contacts and sign-in trust. The lock
+ * keeps it for an offboarded tenant and, once its file is deleted, for the removed id,
+ * so that a pull request bringing the id back (and with it the old tenant's S3 prefix,
+ * secret path and rows) is reviewed beside who had them (plan/lifecycle.ts, diff/restore.ts).
  */
 export interface TenantIdentity {
   readonly name: ManifestText;
@@ -27,6 +41,12 @@ export interface TenantIdentity {
   readonly domains: readonly string[];
   /** Its contacts of role owner, in manifest order. */
   readonly owners: readonly { readonly name: ManifestText; readonly email: ManifestText }[];
+  /**
+   * Its federation, null when only the pool's own users sign in; SIGN_IN_NOT_RECORDED
+   * when the lock that kept the identity predates the field (never the same as any
+   * sign-in a manifest names: plan/lifecycle.ts, identityDifferences).
+   */
+  readonly federation: SignInTrust | null | typeof SIGN_IN_NOT_RECORDED;
 }
 
 /** A removed tenant, as the next lock records it (plan/lifecycle.ts). */

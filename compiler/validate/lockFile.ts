@@ -34,7 +34,13 @@ export interface LockIdentity {
   readonly domains: readonly string[];
   /** Its contacts of role owner, in manifest order. */
   readonly owners: readonly { readonly name: string; readonly email: string }[];
+  /** Its sign-in trust (plan/model.ts, SignInTrust); null: no federation; absent in a lock written before it was kept. */
+  readonly federation?: LockSignIn | null;
 }
+
+export type LockSignIn =
+  | { readonly protocol: 'saml'; readonly metadataUrl: string }
+  | { readonly protocol: 'oidc'; readonly issuer: string; readonly clientId: string };
 
 /** A tenant whose file was deleted: its id is never given again; its slot is remembered (plan/placement.ts). */
 export interface RemovedEntry {
@@ -67,6 +73,16 @@ const identityOf = (i: LockIdentity): LockIdentity => ({
   tier: i.tier,
   domains: [...i.domains],
   owners: i.owners.map((o) => ({ name: o.name, email: o.email })),
+  ...(i.federation === undefined
+    ? {}
+    : {
+        federation:
+          i.federation === null
+            ? null
+            : i.federation.protocol === 'saml'
+              ? { protocol: 'saml', metadataUrl: i.federation.metadataUrl }
+              : { protocol: 'oidc', issuer: i.federation.issuer, clientId: i.federation.clientId },
+      }),
 });
 
 const RESTORE = 'the lock is written by tenantc compile: restore it from version control, or delete it to place every tenant anew';

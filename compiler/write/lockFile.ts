@@ -6,7 +6,7 @@ import { compareStrings } from '../diagnostics.ts';
 import { PLACEMENT_LOCK_FILE } from '../load/readManifests.ts';
 import { tenantIdentity } from '../plan/lifecycle.ts';
 import { grammarViolation, ManifestText } from '../plan/manifestText.ts';
-import type { EstatePlan, RemovedTenant, TenantIdentity, TenantPlacement } from '../plan/model.ts';
+import { SIGN_IN_NOT_RECORDED, type EstatePlan, type RemovedTenant, type TenantIdentity, type TenantPlacement } from '../plan/model.ts';
 import type { VacatedSlot } from '../validate/lockFile.ts';
 
 /** What the lock records of each tenant: its placement, its status, its incarnation, and who an offboarded tenant is. */
@@ -32,10 +32,22 @@ function lockString(value: string | ManifestText): string {
   return JSON.stringify(text);
 }
 
-/** `{ name: "…", tier: "…", domains: ["…"], owners: [{ name: "…", email: "…" }] }`: one line. */
+/** `null`, `{ protocol: "saml", metadataUrl: "…" }` or `{ protocol: "oidc", issuer: "…", clientId: "…" }`; nothing when unrecorded. */
+function federationText(f: TenantIdentity['federation']): string | null {
+  // An identity read from a lock that predates the field is written back as it was
+  // read: inventing a value would make an unknown sign-in look known.
+  if (f === SIGN_IN_NOT_RECORDED) return null;
+  if (f === null) return 'null';
+  return f.protocol === 'saml'
+    ? `{ protocol: "saml", metadataUrl: ${lockString(f.metadataUrl)} }`
+    : `{ protocol: "oidc", issuer: ${lockString(f.issuer)}, clientId: ${lockString(f.clientId)} }`;
+}
+
+/** `{ name: "…", tier: "…", domains: ["…"], owners: [{ name: "…", email: "…" }], federation: … }`: one line. */
 function identityText(i: TenantIdentity): string {
   const owners = i.owners.map((o) => `{ name: ${lockString(o.name)}, email: ${lockString(o.email)} }`);
-  return `{ name: ${lockString(i.name)}, tier: ${lockString(i.tier)}, domains: [${i.domains.map(lockString).join(', ')}], owners: [${owners.join(', ')}] }`;
+  const federation = federationText(i.federation);
+  return `{ name: ${lockString(i.name)}, tier: ${lockString(i.tier)}, domains: [${i.domains.map(lockString).join(', ')}], owners: [${owners.join(', ')}]${federation === null ? '' : `, federation: ${federation}`} }`;
 }
 
 export function serializeLock(

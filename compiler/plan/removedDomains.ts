@@ -1,0 +1,75 @@
+// A domain a removed tenant had is not free for the next customer. Whatever still calls
+// that name (the former customer's webhooks, API clients, emailed links, bookmarks, a
+// partner's allow-list) reaches whichever tenant claims it next, and the uniqueness
+// rule (validate/rules/uniqueDomains.ts) sees only manifests: a removed tenant has
+// none. The placement lock keeps the removed identity's domains (removed.<id>.identity),
+// so a claim on one of them is refused unless the claiming tenant is the removed
+// tenant itself brought back (`restoredFrom`), or names the removal on purpose
+// (`takesDomainsFrom: { <id>: <day> }`, as `restoredFrom` names a day: it proves its
+// author read the lock, and it puts the hand-over in the pull request's manifest where
+// its reviewers read it). Names are compared as DNS does (lower case, no trailing dot).
+import { formatPath, type Diagnostic } from '../diagnostics.ts';
+import type { ManifestPath, SourceFile } from '../load/sourceFile.ts';
+import type { TenantManifest } from '../manifest.ts';
+import { normalizeDomain, type Loaded } from '../validate/rule.ts';
+import type { RemovedEntry } from '../validate/lockFile.ts';
+
+/** Every name a tenant manifest claims, where it claims it. */
+function claimsOf(m: TenantManifest): [ManifestPath, string][] {
+  const claims: [ManifestPath, string][] = m.domains.map((d, i) => [['domains', i], d]);
+  if (m.dns.platformDomain) claims.push([['dns', 'platformDomain'], m.dns.platformDomain]);
+  if (m.auth.domain) claims.push([['auth', 'domain'], m.auth.domain]);
+  return claims;
+}
+
+export function removedDomainClaims(
+  tenants: readonly Loaded<TenantManifest>[],
+  removed: ReadonlyMap<string, RemovedEntry>,
+  lock: SourceFile | null,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  // Domain → the removed tenant that had it, and where the lock says so.
+  const owner = new Map<string, { readonly id: string; readonly day: string; readonly index: number }>();
+  for (const [id, e] of removed) e.identity?.domains.forEach((d, index) => owner.set(normalizeDomain(d), { id, day: e.removed, index }));
+  const lockPath = lock?.path ?? 'the placement lock';
+
+  for (const { source, value: m } of tenants) {
+    const named = m.takesDomainsFrom ?? {};
+    const used = new Set<string>();
+    for (const [path, raw] of claimsOf(m)) {
+      const had = owner.get(normalizeDomain(raw));
+      // Its own id: brought back (restoredFrom), its names are its own (the restore is the
+      // finding: diff/restore.ts); without restoredFrom, the id itself is refused (lifecycle.ts).
+      if (!had || had.id === m.id) continue;
+      if (named[had.id] === had.day) {
+        used.add(had.id);
+        continue;
+      }
+      const where = lock?.locate(['removed', had.id, 'identity', 'domains', had.index]) ?? lockPath;
+      out.push(
+        source.diagnostic(
+          'domain-of-removed-tenant',
+          path,
+          `${formatPath(path)} "${raw}" belonged to removed tenant ${had.id} (${where}): whatever still calls it (${had.id}'s webhooks, API clients, emailed links) would reach ${m.id}; choose another domain, or, to give it to ${m.id} on purpose (the name was transferred, its former customer told), add \`takesDomainsFrom: { ${had.id}: "${had.day}" }\` to ${source.path} (docs/lifecycle.md)`,
+        ),
+      );
+    }
+    // A stale or mistaken grant is refused too: it would hand over names nobody reviewed when they are added later.
+    for (const [id, day] of Object.entries(named)) {
+      if (used.has(id)) continue;
+      const e = removed.get(id);
+      out.push(
+        source.diagnostic(
+          'domain-of-removed-tenant',
+          ['takesDomainsFrom', id],
+          !e
+            ? `takesDomainsFrom.${id}: ${lockPath} records no removal of ${id}; remove the entry`
+            : e.removed !== day
+              ? `takesDomainsFrom.${id} "${day}" is not the day ${id} was removed (${lockPath} records ${e.removed})`
+              : `takesDomainsFrom.${id}: ${m.id} claims none of the domains ${id} had (${e.identity?.domains.join(', ') || 'none recorded'}); remove the entry`,
+        ),
+      );
+    }
+  }
+  return out;
+}

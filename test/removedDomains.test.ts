@@ -1,0 +1,84 @@
+// A removed tenant's domain is not free for the next customer (plan/removedDomains.ts):
+// validate refuses a claim on a domain the placement lock records in a removed identity,
+// unless the claiming tenant is that tenant brought back (restoredFrom), or names the
+// removal on purpose (takesDomainsFrom); the diff then shows each hand-over as a finding
+// of kind restore (diff.test.ts, case removed-tenant-domain-taken).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { formatDiagnostic } from '../compiler/diagnostics.ts';
+import { PLACEMENT_LOCK_FILE } from '../compiler/load/readManifests.ts';
+import { checkEstate, parseSources } from '../compiler/pipeline.ts';
+import { FIXTURES, rawFile, rawFilesFrom, TEST_DAY } from './helpers.ts';
+
+const R = suite('domains of removed tenants');
+const BASE = join(FIXTURES, 'diff', 'base');
+const LOCK = readFileSync(join(BASE, PLACEMENT_LOCK_FILE), 'utf8');
+
+/** The diff fixture's base (vandelay removed on 2026-10-01 with vandelay.tessera.app) plus `files`, checked as `tenantc validate` does. */
+function validate(files: Readonly<Record<string, string>>): string[] {
+  const raws = [...rawFilesFrom(BASE).filter((f) => !(f.name in files)), ...Object.entries(files).map(([name, text]) => rawFile(name, text))];
+  const r = checkEstate('tenants', parseSources(raws, rawFile(PLACEMENT_LOCK_FILE, LOCK)), { today: TEST_DAY });
+  if (r.ok) return [];
+  for (const d of r.diagnostics) assert.is(d.code, 'domain-of-removed-tenant', formatDiagnostic(d));
+  return r.diagnostics.map(formatDiagnostic);
+}
+
+const newco = (domains: string, extra = '') => `kind: Tenant
+id: newco
+name: Newco
+tier: standard
+status: active
+${extra}users: 100
+domains: ${domains}
+dns: { mode: platform }
+auth: { mfa: required }
+contacts:
+  - { role: owner, name: N, email: n@newco.example }
+`;
+
+/** Where the lock records removed.vandelay.identity.domains[0] (line and column, 1-based). */
+const lockLine = LOCK.split('\n').findIndex((l) => l.startsWith('  vandelay: { removed:')) + 1;
+const lockCol = LOCK.split('\n')[lockLine - 1]!.indexOf('"vandelay.tessera.app"') + 1;
+
+R("a new tenant claiming a removed tenant's domain is refused, naming the lock entry and the way out", () => {
+  const errors = validate({ 'newco.yaml': newco('[vandelay.tessera.app]') });
+  assert.equal(errors, [
+    `tenants/newco.yaml:7:11: domains[0] "vandelay.tessera.app" belonged to removed tenant vandelay (tenants/placement.lock.yaml:${lockLine}:${lockCol}): whatever still calls it (vandelay's webhooks, API clients, emailed links) would reach newco; choose another domain, or, to give it to newco on purpose (the name was transferred, its former customer told), add \`takesDomainsFrom: { vandelay: "2026-10-01" }\` to tenants/newco.yaml (docs/lifecycle.md)`,
+  ]);
+});
+
+R('names compare as DNS does: another case or a trailing dot is the same name', () => {
+  for (const d of ['[VanDelay.Tessera.App]', '["vandelay.tessera.app."]', '[newco.tessera.app, vandelay.tessera.app]']) {
+    const errors = validate({ 'newco.yaml': newco(d) });
+    assert.is(errors.length, 1, d);
+    assert.match(errors[0]!, 'belonged to removed tenant vandelay');
+  }
+});
+
+R('a domain no removed tenant had is free; the removed tenant itself brought back keeps its own', () => {
+  assert.equal(validate({ 'newco.yaml': newco('[newco.tessera.app]') }), []);
+  const restored = readFileSync(join(FIXTURES, 'diff', 'cases', 'restored-by-the-same-identity', 'head', 'vandelay.yaml'), 'utf8');
+  assert.match(restored, 'vandelay.tessera.app');
+  assert.equal(validate({ 'vandelay.yaml': restored }), []);
+});
+
+R('takesDomainsFrom with the removal day gives the domain on purpose; a wrong day, an id never removed, or an unused entry is refused', () => {
+  assert.equal(validate({ 'newco.yaml': newco('[vandelay.tessera.app]', 'takesDomainsFrom: { vandelay: "2026-10-01" }\n') }), []);
+  const wrongDay = validate({ 'newco.yaml': newco('[vandelay.tessera.app]', 'takesDomainsFrom: { vandelay: "2026-10-02" }\n') });
+  assert.equal(wrongDay.length, 2, wrongDay.join('\n'));
+  assert.match(wrongDay.join('\n'), 'belonged to removed tenant vandelay');
+  assert.match(
+    wrongDay.join('\n'),
+    'takesDomainsFrom.vandelay "2026-10-02" is not the day vandelay was removed (tenants/placement.lock.yaml records 2026-10-01)',
+  );
+  assert.equal(validate({ 'newco.yaml': newco('[newco.tessera.app]', 'takesDomainsFrom: { hooli: "2026-10-01" }\n') }), [
+    'tenants/newco.yaml:6:28: takesDomainsFrom.hooli: tenants/placement.lock.yaml records no removal of hooli; remove the entry',
+  ]);
+  assert.equal(validate({ 'newco.yaml': newco('[newco.tessera.app]', 'takesDomainsFrom: { vandelay: "2026-10-01" }\n') }), [
+    'tenants/newco.yaml:6:31: takesDomainsFrom.vandelay: newco claims none of the domains vandelay had (vandelay.tessera.app); remove the entry',
+  ]);
+});
+
+R.run();
