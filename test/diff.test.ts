@@ -74,7 +74,8 @@ function deepFreeze<T>(value: T): T {
 const caseOutputs = new Map<string, Promise<Awaited<ReturnType<typeof rendered>>>>();
 function caseOutput(name: string): Promise<Awaited<ReturnType<typeof rendered>>> {
   let out = caseOutputs.get(name);
-  if (!out) caseOutputs.set(name, (out = inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, name), join(dir, 'tenants')), 'work tree'))).then(deepFreeze)));
+  if (!out)
+    caseOutputs.set(name, (out = inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, name), join(dir, 'tenants')), 'work tree'))).then(deepFreeze)));
   return out;
 }
 const cases = readdirSync(CASES)
