@@ -13,12 +13,12 @@
 // moto run on purpose (never where TENANTC_REQUIRE_MOTO is set); the last line names
 // every skip.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCfnLintServer } from './cfnLintServer.mjs';
-import { summaryLine } from './testSummary.mjs';
+import { notRun, summaryLine } from './testSummary.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -98,6 +98,10 @@ const started = Date.now();
 const lintCache = mkdtempSync(join(tmpdir(), 'tenantc-lint-cache-'));
 // One cfn-lint imported once for the whole run (scripts/cfnLintServer.mjs): the suites'
 // `cfn-lint` is a shim that forks it. TENANTC_TEST_CFN_LINT_SERVER=0 runs the real one.
+const profile = process.env.TENANTC_TEST_PROFILE === '1';
+// Profiling: each lint the server forks logs its CPU seconds (test/support/cfnLintServer.py).
+const lintLog = profile ? join(lintCache, '..', `${basename(lintCache)}.lints.jsonl`) : null;
+if (lintLog) process.env.TENANTC_CFN_LINT_SERVER_LOG = lintLog;
 const cfnLintServer = process.env.TENANTC_TEST_CFN_LINT_SERVER === '0' ? null : startCfnLintServer();
 const env = {
   ...process.env,
@@ -118,7 +122,6 @@ function run(label, command, args) {
 
 const escape = (f) => f.replace(/[.]/g, '\\.');
 const uvu = join(root, 'node_modules', 'uvu', 'bin.js');
-const profile = process.env.TENANTC_TEST_PROFILE === '1';
 const jobs = [
   // Incremental: the first run checks everything (~16 s of CPU) and records what it
   // checked in node_modules/.cache; a later run rechecks only the files a change can
@@ -153,13 +156,31 @@ for (const job of jobs) {
   failed ||= r.status !== 0;
 }
 rmSync(lintCache, { recursive: true, force: true });
-cfnLintServer?.stop();
+const lintServerCpu = cfnLintServer?.stop();
 if (profile) {
   // test/support/profile.cjs's lines, heaviest first: the numbers WEIGHT above is made of.
   const lines = outputs.flatMap((o) => [...o.matchAll(/^\[profile\] (\S+) cpu=([\d.]+) wall=([\d.]+)$/gm)]);
   lines.sort((a, b) => Number(b[2]) - Number(a[2]));
   process.stdout.write(`\n== CPU seconds per test file (its process and the children it waited for), wall seconds\n`);
   for (const m of lines) process.stdout.write(`  ${m[1].padEnd(28)} ${m[2].padStart(6)} ${m[3].padStart(6)}\n`);
+  // Its lints are no test process's children: their CPU is in no line above (nor in a
+  // `time npm test`, which counts only the children waited for).
+  if (lintServerCpu != null) process.stdout.write(`  ${'(the cfn-lint server)'.padEnd(28)} ${lintServerCpu.toFixed(2).padStart(6)}\n`);
+  if (lintLog && existsSync(lintLog)) {
+    const lints = readFileSync(lintLog, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).cpu);
+    process.stdout.write(
+      `  ${`(its ${lints.length} lints)`.padEnd(28)} ${lints
+        .reduce((a, b) => a + b, 0)
+        .toFixed(2)
+        .padStart(6)}\n`,
+    );
+    rmSync(lintLog, { force: true });
+  }
 }
+failed ||= notRun(outputs) > 0;
 process.stdout.write(`\n${summaryLine(failed, (Date.now() - started) / 1000, outputs)}\n`);
 process.exitCode = failed ? 1 : 0;
