@@ -93,11 +93,17 @@ export function raisedQuotas(count: number): string {
   ].join('\n');
 }
 
-export function generateEstate(dir: string, count: number, platformPath: string, apex = 'tessera.app', seed = 42): void {
-  mkdirSync(dir, { recursive: true });
+/** The files of a synthetic estate, file name → text: what generateEstate writes. */
+export function generatedEstateFiles(count: number, platformPath: string, apex = 'tessera.app', seed = 42): Map<string, string> {
   const platform = readFileSync(platformPath, 'utf8');
   const raised = raisedQuotas(count);
-  writeFileSync(join(dir, 'platform.yaml'), raised ? platform.replace(/^quotas:.*$/m, raised) : platform);
+  const files = new Map([['platform.yaml', raised ? platform.replace(/^quotas:.*$/m, raised) : platform]]);
   const rand = prng(seed);
-  for (let i = 0; i < count; i++) writeFileSync(join(dir, `${tenantId(i)}.yaml`), tenantManifest(i, apex, rand));
+  for (let i = 0; i < count; i++) files.set(`${tenantId(i)}.yaml`, tenantManifest(i, apex, rand));
+  return files;
+}
+
+export function generateEstate(dir: string, count: number, platformPath: string, apex = 'tessera.app', seed = 42): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, text] of generatedEstateFiles(count, platformPath, apex, seed)) writeFileSync(join(dir, name), text);
 }

@@ -1,4 +1,4 @@
 /** One cfn-lint for a test run: see cfnLintServer.mjs. */
 export function onPath(name: string, path?: string): string | null;
 export function shimSource(python: string, socket: string, real: string): string;
-export function startCfnLintServer(): null | { binDir: string; real: string; ready: Promise<boolean>; stop(): void };
+export function startCfnLintServer(): null | { binDir: string; real: string; ready: Promise<boolean>; stop(): number | null };

@@ -7,7 +7,7 @@
 // Where the server is not (yet) listening the shim runs the real cfn-lint. test/cfnLintServer.test.ts
 // compares the two.
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,10 +58,25 @@ sys.exit(int(status))
 }
 
 /**
+ * CPU seconds of a live process and of the children it has reaped (/proc/PID/stat's
+ * utime, stime, cutime, cstime), or null. The server is unreferenced and killed, never
+ * waited for, so no rusage of this process's children includes it: `npm test` prints it.
+ */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100; // USER_HZ
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Starts the server and writes the shim, without waiting: until the server listens (and
  * if it never does) the shim runs the real cfn-lint. Null where cfn-lint is not
  * installed: the suites then find it missing, as they would without the server.
- * @returns {null | { binDir: string, real: string, ready: Promise<boolean>, stop(): void }}
+ * @returns {null | { binDir: string, real: string, ready: Promise<boolean>, stop(): number | null }}
  */
 export function startCfnLintServer() {
   const real = onPath('cfn-lint');
@@ -91,9 +106,12 @@ export function startCfnLintServer() {
     binDir,
     real,
     ready,
+    /** Stops it; returns the CPU seconds it and the lints it forked used (Linux; null elsewhere). */
     stop() {
+      const cpu = cpuSeconds(server.pid);
       server.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
+      return cpu;
     },
   };
 }

@@ -55,8 +55,8 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts a patched moto_server on `port` (a free one by default) and waits until it
- * answers, at most `startSeconds` (default 15; importing moto takes several seconds, and
- * more on a busy machine).
+ * answers, at most `startSeconds` (default 60; importing moto takes a few seconds of CPU,
+ * and on a machine loaded twenty times over more than 15 s of wall).
  */
 export async function startMoto(options: { readonly port?: number; readonly startSeconds?: number } = {}): Promise<LocalMoto> {
   const missing = motoMissing();
@@ -70,8 +70,11 @@ export async function startMoto(options: { readonly port?: number; readonly star
     [
       'req',
       '-x509',
+      // P-256: made in milliseconds, where an RSA key takes 0.1 to 1 s of CPU (its prime search).
       '-newkey',
-      'rsa:2048',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
       '-nodes',
       '-keyout',
       key,
@@ -100,12 +103,24 @@ export async function startMoto(options: { readonly port?: number; readonly star
     server.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
-  for (let i = 0; !output.includes('Running on'); i++) {
-    if (i > (options.startSeconds ?? 15) * 10 || server.exitCode !== null) {
-      stop();
-      throw new Error(`moto_server did not start on ${endpoint}:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  // Ready when it says so (event-driven: no poll); gone or past the bound, it failed.
+  const started = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), (options.startSeconds ?? 60) * 1000);
+    const settle = (up: boolean) => {
+      clearTimeout(timer);
+      server.stdout!.off('data', check);
+      server.stderr!.off('data', check);
+      resolve(up);
+    };
+    const check = () => output.includes('Running on') && settle(true);
+    server.stdout!.on('data', check);
+    server.stderr!.on('data', check);
+    server.once('exit', () => settle(false));
+    check();
+  });
+  if (!started) {
+    stop();
+    throw new Error(`moto_server did not start on ${endpoint}:\n${output}`);
   }
   return {
     endpoint,

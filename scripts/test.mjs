@@ -13,64 +13,67 @@
 // moto run on purpose (never where TENANTC_REQUIRE_MOTO is set); the last line names
 // every skip.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCfnLintServer } from './cfnLintServer.mjs';
-import { summaryLine } from './testSummary.mjs';
+import { notRun, summaryLine } from './testSummary.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * Each test file's weight: its wall seconds in its uvu process, measured with
+ * Each test file's weight: the CPU seconds it costs the run, measured with
  * TENANTC_TEST_PROFILE=1 npm test (test/support/profile.cjs) on the 2-core machine while
- * it was shared (load ~12), divided by 4 (about that run's slowdown against a quiet
- * machine), to the half second. Only the ratios matter: they decide the split. Wall, not
- * CPU: the moto suite's time is mostly moto_server's and the cfn-lint server's, outside
- * its process. Unlisted files weigh 0.5.
+ * it was shared (load 10 to 20, where wall seconds say little), to the half second: its
+ * uvu process's CPU and its waited-for children's, plus what it costs outside them:
+ * moto_server for deployMoto (measured alone: the suite with its server), the cfn-lint
+ * server's lints for the suites that lint (the server's log, TENANTC_CFN_LINT_SERVER_LOG,
+ * by directory). Only the ratios matter: they decide the split. Unlisted files weigh 0.5.
  */
 const WEIGHT = {
-  'deployMoto.test.ts': 60,
-  'diff.test.ts': 13.5,
-  'check.test.ts': 13.5,
-  'scale.test.ts': 10,
-  'cli.test.ts': 9.5,
-  'referenceApp.test.ts': 9,
-  'rls.test.ts': 8.5,
+  'deployMoto.test.ts': 36,
+  'diff.test.ts': 23.5,
+  'scale.test.ts': 20.5,
+  'check.test.ts': 16.5,
+  'rls.test.ts': 14.5,
+  'sqlTemplates.test.ts': 8.5,
+  'cli.test.ts': 8,
+  'grammar.test.ts': 7.5,
+  'status.test.ts': 7,
+  'compile.test.ts': 6.5,
+  'deploy.test.ts': 6,
   'lock.test.ts': 5.5,
-  'withTenant.test.ts': 5,
-  'compile.test.ts': 4.5,
-  'deploy.test.ts': 4.5,
-  'statusPage.test.ts': 4.5,
-  'status.test.ts': 4,
-  'grammar.test.ts': 4,
-  'bootstrap.test.ts': 4,
-  'sqlTemplates.test.ts': 3.5,
-  'platformValues.test.ts': 3.5,
-  'testRunner.test.ts': 3,
+  'onboarding.test.ts': 5.5,
+  'statusPage.test.ts': 5,
+  'injection.test.ts': 4.5,
+  'withTenant.test.ts': 4,
+  'testRunner.test.ts': 4,
+  'referenceApp.test.ts': 3.5,
+  'yamlFastPath.test.ts': 3,
+  'templates.test.ts': 3,
   'cfnLintServer.test.ts': 3,
-  'allow.test.ts': 3,
-  'onboarding.test.ts': 3,
-  'injection.test.ts': 2.5,
-  'yamlFastPath.test.ts': 2,
+  'isolation.test.ts': 2.5,
+  'compileCache.test.ts': 2,
+  'platformValues.test.ts': 2,
   'workflow.test.ts': 2,
-  'isolation.test.ts': 2,
+  'bootstrap.test.ts': 1.5,
+  'allow.test.ts': 1.5,
   'lifecycle.test.ts': 1.5,
-  'resourceModel.test.ts': 1.5,
-  'live.test.ts': 1.5,
-  'templates.test.ts': 1.5,
-  'cfnTypes.test.ts': 1,
   'ami.test.ts': 1,
-  'awsRetry.test.ts': 1,
+  'diffCost.test.ts': 1,
+  'resourceModel.test.ts': 1,
+  'cfnTypes.test.ts': 0.5,
+  'live.test.ts': 0.5,
 };
 /**
  * Suites that must share a process: those that run the built CLI (it is built once per
- * process), and those that create PostgreSQL roles (roles are cluster-wide).
+ * process), and those that create PostgreSQL roles (roles are cluster-wide); the suites
+ * that start a PGlite join the latter, so its initdb runs once (test/support/databases.ts).
  */
 const TOGETHER = [
   ['cli.test.ts', 'deployMoto.test.ts', 'dependencies.test.ts'],
-  ['rls.test.ts', 'withTenant.test.ts', 'referenceApp.test.ts'],
+  ['rls.test.ts', 'withTenant.test.ts', 'referenceApp.test.ts', 'sqlTemplates.test.ts'],
 ];
 
 const filter = process.argv[2] ? new RegExp(process.argv[2]) : null;
@@ -98,6 +101,10 @@ const started = Date.now();
 const lintCache = mkdtempSync(join(tmpdir(), 'tenantc-lint-cache-'));
 // One cfn-lint imported once for the whole run (scripts/cfnLintServer.mjs): the suites'
 // `cfn-lint` is a shim that forks it. TENANTC_TEST_CFN_LINT_SERVER=0 runs the real one.
+const profile = process.env.TENANTC_TEST_PROFILE === '1';
+// Profiling: each lint the server forks logs its CPU seconds (test/support/cfnLintServer.py).
+const lintLog = profile ? join(lintCache, '..', `${basename(lintCache)}.lints.jsonl`) : null;
+if (lintLog) process.env.TENANTC_CFN_LINT_SERVER_LOG = lintLog;
 const cfnLintServer = process.env.TENANTC_TEST_CFN_LINT_SERVER === '0' ? null : startCfnLintServer();
 const env = {
   ...process.env,
@@ -118,7 +125,6 @@ function run(label, command, args) {
 
 const escape = (f) => f.replace(/[.]/g, '\\.');
 const uvu = join(root, 'node_modules', 'uvu', 'bin.js');
-const profile = process.env.TENANTC_TEST_PROFILE === '1';
 const jobs = [
   // Incremental: the first run checks everything (~16 s of CPU) and records what it
   // checked in node_modules/.cache; a later run rechecks only the files a change can
@@ -153,13 +159,31 @@ for (const job of jobs) {
   failed ||= r.status !== 0;
 }
 rmSync(lintCache, { recursive: true, force: true });
-cfnLintServer?.stop();
+const lintServerCpu = cfnLintServer?.stop();
 if (profile) {
   // test/support/profile.cjs's lines, heaviest first: the numbers WEIGHT above is made of.
   const lines = outputs.flatMap((o) => [...o.matchAll(/^\[profile\] (\S+) cpu=([\d.]+) wall=([\d.]+)$/gm)]);
   lines.sort((a, b) => Number(b[2]) - Number(a[2]));
   process.stdout.write(`\n== CPU seconds per test file (its process and the children it waited for), wall seconds\n`);
   for (const m of lines) process.stdout.write(`  ${m[1].padEnd(28)} ${m[2].padStart(6)} ${m[3].padStart(6)}\n`);
+  // Its lints are no test process's children: their CPU is in no line above (nor in a
+  // `time npm test`, which counts only the children waited for).
+  if (lintServerCpu != null) process.stdout.write(`  ${'(the cfn-lint server)'.padEnd(28)} ${lintServerCpu.toFixed(2).padStart(6)}\n`);
+  if (lintLog && existsSync(lintLog)) {
+    const lints = readFileSync(lintLog, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).cpu);
+    process.stdout.write(
+      `  ${`(its ${lints.length} lints)`.padEnd(28)} ${lints
+        .reduce((a, b) => a + b, 0)
+        .toFixed(2)
+        .padStart(6)}\n`,
+    );
+    rmSync(lintLog, { force: true });
+  }
 }
+failed ||= notRun(outputs) > 0;
 process.stdout.write(`\n${summaryLine(failed, (Date.now() - started) / 1000, outputs)}\n`);
 process.exitCode = failed ? 1 : 0;

@@ -56,6 +56,28 @@ async function rendered(before: CompiledSide, after: CompiledSide) {
 }
 
 const baseSide = side(BASE, 'main');
+
+/** Freezes `value` and everything it holds, so a test that changed a shared result would throw. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * Each case's diff against the base, computed once per process: the golden test of a
+ * case and the tests of what it must show read the same result (frozen, so none can
+ * change what another reads), instead of compiling and diffing the case again.
+ */
+const caseOutputs = new Map<string, Promise<Awaited<ReturnType<typeof rendered>>>>();
+function caseOutput(name: string): Promise<Awaited<ReturnType<typeof rendered>>> {
+  let out = caseOutputs.get(name);
+  if (!out)
+    caseOutputs.set(name, (out = inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, name), join(dir, 'tenants')), 'work tree'))).then(deepFreeze)));
+  return out;
+}
 const cases = readdirSync(CASES)
   .filter((c) => statSync(join(CASES, c)).isDirectory() && (existsSync(join(CASES, c, 'head')) || existsSync(join(CASES, c, 'delete'))))
   .sort();
@@ -100,7 +122,7 @@ D('the fixture pairs cover what the issue asks', () => {
 
 for (const name of cases) {
   D(`${name}: text, markdown and JSON match their goldens`, async () => {
-    const out = await inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, name), join(dir, 'tenants')), 'work tree')));
+    const out = await caseOutput(name);
     assertGoldenFile(join(CASES, name, 'expected.txt'), out.text);
     assertGoldenFile(join(CASES, name, 'expected.md'), out.markdown);
     assertGoldenFile(join(CASES, name, 'expected.json'), out.json);
@@ -109,7 +131,7 @@ for (const name of cases) {
 
 /** What each case must show, whatever the goldens say: the claims the issue makes. */
 D('each case shows what the issue asks of it', async () => {
-  const run = (name: string) => inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, name), join(dir, 'tenants')), 'work tree')));
+  const run = caseOutput;
   const added = await run('new-standard-tenant');
   assert.equal(
     added.diff.tenants.map((t) => `${t.id}:${t.change}`),
@@ -177,7 +199,7 @@ D('each case shows what the issue asks of it', async () => {
 const blockingKinds = (out: Awaited<ReturnType<typeof rendered>>) => [...new Set(out.gate.blocking.map((f) => f.kind))].sort();
 
 D('each risk case fails the --fail-on kind it must, and says why', async () => {
-  const run = (name: string) => inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, name), join(dir, 'tenants')), 'work tree')));
+  const run = caseOutput;
 
   const retention = await run('log-retention-shortened');
   assert.equal(blockingKinds(retention), ['data-loss']);
@@ -293,7 +315,7 @@ D('each risk case fails the --fail-on kind it must, and says why', async () => {
 });
 
 D('lifecycle shortcuts against the base block diff whatever --fail-on says, with no override', async () => {
-  const run = (name: string) => inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, name), join(dir, 'tenants')), 'work tree')));
+  const run = caseOutput;
   const offboard = await run('offboarded-in-one-pull-request');
   assert.equal(
     offboard.diff.lifecycle.map((l) => l.tenant),
@@ -328,7 +350,7 @@ D('lifecycle shortcuts against the base block diff whatever --fail-on says, with
 });
 
 D('restore by another identity: a finding of its own kind, flagged, with what it hands over; only restore tenant:<id> lets it through', async () => {
-  const run = (name: string) => inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, name), join(dir, 'tenants')), 'work tree')));
+  const run = caseOutput;
   const other = await run('restored-by-another-identity');
   assert.is(other.diff.restores.length, 1);
   const r = other.diff.restores[0]!;

@@ -200,9 +200,27 @@ function checkPrices(file: string, text: string) {
   return parsed.source ? checkedTable(parsed.source, PRICED_TYPES) : { ok: false as const, diagnostics: parsed.diagnostics };
 }
 
+/**
+ * The fixture's manifests as parseSources reads them, parsed once: a compile below
+ * changes one file of the estate, and the others parse to the same result every time
+ * (parseManifest is a function of the file's bytes), so only the changed one is parsed
+ * again. The sources are combined in file order, as parseSources combines them.
+ */
+const parsedEstate = new Map<string, ReturnType<typeof parseSources>>();
+function parsedManifest(file: string, text: string) {
+  if (text !== estateText.get(file)) return parseSources([rawFile(file, text)]);
+  let parsed = parsedEstate.get(file);
+  if (!parsed) parsedEstate.set(file, (parsed = parseSources([rawFile(file, text)])));
+  return parsed;
+}
+
 function compileEstate(texts: ReadonlyMap<string, string>, check = false) {
-  const manifests: RawFile[] = ESTATE_FILES.filter((f) => f !== PLACEMENT_LOCK_FILE).map((f) => rawFile(f, texts.get(f)!));
-  const loaded = parseSources(manifests, rawFile(PLACEMENT_LOCK_FILE, texts.get(PLACEMENT_LOCK_FILE)!));
+  const parsed = ESTATE_FILES.filter((f) => f !== PLACEMENT_LOCK_FILE).map((f) => parsedManifest(f, texts.get(f)!));
+  const loaded = {
+    sources: parsed.flatMap((p) => p.sources),
+    diagnostics: parsed.flatMap((p) => p.diagnostics),
+    lock: rawFile(PLACEMENT_LOCK_FILE, texts.get(PLACEMENT_LOCK_FILE)!),
+  };
   return check ? checkEstate('tenants', loaded) : compileSources('tenants', loaded);
 }
 
@@ -281,8 +299,11 @@ interface Placed {
 }
 
 /** Puts `payload` in field `f` of `file`: its value, or its first key. */
+/** Each estate file's YAML document, parsed once; place() edits a clone of it. */
+const estateDocs = new Map([...estateText].map(([f, text]) => [f, parseDocument(text)]));
+
 function place(file: string, f: StringField, payload: (typeof PAYLOADS)[number]): Placed | null {
-  const doc = parseDocument(estateText.get(file)!);
+  const doc = estateDocs.get(file)!.clone();
   const found = nodeAt(doc, f.path);
   if (!found) return null;
   let mapPath = found.path;
@@ -322,11 +343,12 @@ G('each payload in each string is refused at that string, with the reason, and o
     for (const f of stringFields(SCHEMAS, schema, SCHEMAS.get(schema)!)) {
       const files = FILE_OF_SCHEMA[schema]!;
       assert.ok(
-        files.some((file) => nodeAt(parseDocument(estateText.get(file)!), f.path)),
+        files.some((file) => nodeAt(estateDocs.get(file)!, f.path)),
         `test/fixtures/grammar lacks ${formatPath(f.path.map((s) => (s === '*' ? 0 : s)))} of ${schema}: add it, so each payload is tried in it`,
       );
       for (const payload of PAYLOADS) {
-        const placed = files.map((file) => place(file, f, payload)).find((p) => p !== null);
+        let placed: Placed | null = null;
+        for (const file of files) if ((placed = place(file, f, payload))) break;
         if (!placed) {
           assert.unreachable(`${payload.name} could not be placed in ${schema} ${f.path.join('.')}`);
           continue;

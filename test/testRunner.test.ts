@@ -1,11 +1,13 @@
 // npm test's last line (scripts/test.mjs, scripts/testSummary.mjs) names what was
 // skipped on purpose, so a green run that skipped the moto suite says so.
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { summaryLine } from '../scripts/testSummary.mjs';
-import { ROOT } from './helpers.ts';
+import { notRun, summaryLine } from '../scripts/testSummary.mjs';
+import { inTempDir, ROOT } from './helpers.ts';
 
 const R = suite('npm test summary');
 
@@ -21,6 +23,33 @@ R('skipped tests are counted across processes, with the reasons the suites print
     summaryLine(false, 50, [`  [skipped] deploy on moto: TENANTC_SKIP_MOTO=1\n${uvuSummary(9)}`, uvuSummary(1)]),
     '== npm test: passed in 50.0 s; 10 tests skipped on purpose (deploy on moto: TENANTC_SKIP_MOTO=1)',
   );
+});
+
+R('a suite whose before hook throws (uvu prints "(0 / N)" and exits 0) fails the run, saying so', () => {
+  inTempDir((dir) => {
+    writeFileSync(
+      join(dir, 'hook.test.mjs'),
+      [
+        `import { suite } from '${pathToFileURL(join(ROOT, 'node_modules', 'uvu', 'dist', 'index.mjs')).href}';`,
+        "const S = suite('hook');",
+        "S.before(() => { throw new Error('the server did not start'); });",
+        "S('one', () => {});",
+        "S('two', () => {});",
+        'S.run();',
+        '',
+      ].join('\n'),
+    );
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'uvu', 'bin.js'), dir, '^hook\\.test\\.mjs$'], { cwd: ROOT, encoding: 'utf8' });
+    const output = r.stdout + r.stderr;
+    assert.match(output, /Total: +2\b/, output);
+    assert.is(notRun([output]), r.status === 0 ? 2 : notRun([output]), 'uvu exits 0: only the counts show the two tests that did not run');
+    assert.match(summaryLine(r.status !== 0, 1, [output]), /^== npm test: FAILED in 1\.0 s/);
+  }, 'tenantc-uvu-hook-');
+  assert.is(
+    summaryLine(false, 2, [uvuSummary(0), '\n  Total:     13\n\u001b[32m  Passed:    0\u001b[39m\n  Skipped:   0\n']),
+    '== npm test: FAILED in 2.0 s; 13 tests neither passed nor failed (a before hook threw: uvu reports such a suite as passing)',
+  );
+  assert.is(notRun([uvuSummary(2)]), 0, 'skipped tests are not lost ones');
 });
 
 R('the moto suite under TENANTC_SKIP_MOTO=1: its tests are skipped, and the summary line says which and why', () => {

@@ -8,6 +8,7 @@ Nothing here changes what tenantc sends: the patches only make moto answer like 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from typing import Any
@@ -323,14 +324,15 @@ def _custom_resources_succeed() -> None:
 # modified resource's Replacement comes from the CloudFormation registry schema that
 # cfn-lint ships (a createOnly property changed: True; otherwise False; the registry has
 # no "Conditional").
-def _create_only(resource_type: str) -> set[str]:
+@functools.cache
+def _create_only(resource_type: str) -> frozenset[str]:
     try:
         from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
 
         schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource_type).schema
-        return {p.split("/")[-1] for p in schema.get("createOnlyProperties", [])}
+        return frozenset(p.split("/")[-1] for p in schema.get("createOnlyProperties", []))
     except Exception:
-        return set()
+        return frozenset()
 
 
 class NestedChangeSet:
@@ -467,6 +469,34 @@ def _unresolved_is_loud() -> None:
     logging.getLogger("moto.cloudformation.parsing").addHandler(Loud(level=logging.WARNING))
 
 
+def _json_templates_parse_as_json() -> None:
+    """Not a gap: speed. moto reads every template body with PyYAML's pure-Python Loader
+    (JSON is YAML), several times per change set (CreateChangeSet parses the root, each
+    nested template and the stack's own template to compare): about three quarters of the
+    server's CPU in the moto run went there. tenantc writes JSON templates, and for a JSON
+    document json.loads yields the same dict as YAML's Loader (double-quoted strings stay
+    strings, integers stay ints; JSON.stringify writes no exponent for the integers a
+    template holds), so a body that parses as JSON is read as JSON, and anything else
+    (a YAML template) goes to moto's YAML path unchanged."""
+    import yaml
+
+    class JsonFirst:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(yaml, name)
+
+        @staticmethod
+        def load(stream: Any, Loader: Any = None) -> Any:  # noqa: N803 (yaml.load's own name)
+            if isinstance(stream, (str, bytes)) and stream.lstrip()[:1] in ("{", b"{"):
+                try:
+                    return json.loads(stream)
+                except ValueError:
+                    pass
+            return yaml.load(stream, Loader=Loader)
+
+    cfn_models.yaml = JsonFirst()  # type: ignore[attr-defined]
+    cfn_responses.yaml = JsonFirst()  # type: ignore[attr-defined]
+
+
 def _slow_events_while_flagged() -> None:
     """Not a gap: a test's lever. moto executes a change set at once, so nothing is ever
     "still running" for a deploy to be interrupted in. While the file named by
@@ -489,6 +519,7 @@ def _slow_events_while_flagged() -> None:
 
 
 def apply() -> None:
+    _json_templates_parse_as_json()
     _slow_events_while_flagged()
     _unresolved_is_loud()
     _kms_key_tags()
