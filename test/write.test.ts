@@ -104,6 +104,7 @@ Write('nothing is carried over through a symlinked output or a symlinked subdire
     renameSync(join(out, 'tenants'), elsewhere);
     symlinkSync(elsewhere, join(out, 'tenants'));
     assert.equal(await writeOutput(out, files(first)), { written: 2, kept: 2 });
+    assert.equal(listTree(elsewhere), ['acme.template.json', 'globex.template.json'], 'the old tree is removed without following its symlink');
     writeFileSync(join(elsewhere, 'acme.template.json'), '{"acme":6}');
     assert.is(readFileSync(join(out, 'tenants/acme.template.json'), 'utf8'), '{"acme":1}');
 

@@ -11,7 +11,20 @@
 // and on ext4 without a journal (this machine's disk) each new inode is first checked
 // against every recently deleted one, so replacing 5,800 files with 5,800 new ones
 // costs seconds of kernel time while linking them costs milliseconds.
-import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { OutputFile } from '../emit/output.ts';
@@ -87,7 +100,7 @@ export async function writeOutput(outDir: string, files: readonly OutputFile[]):
       if (hadOld) renameSync(retired, outDir);
       throw e;
     }
-    if (hadOld) rmSync(retired, { recursive: true, force: true });
+    if (hadOld) removeTree(retired);
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
@@ -147,5 +160,24 @@ function keepPrevious(previous: string, bytes: Buffer, target: string): boolean 
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Removes the retired tree: one readdir per directory and one unlink per file, where
+ * rmSync also lstats every path first (a tenth of a recompile's writing at 5,000
+ * tenants). The entry types come from readdir, which does not follow symlinks: a
+ * symlink is unlinked, never followed. Anything unexpected falls back to rmSync.
+ */
+function removeTree(dir: string): void {
+  try {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) removeTree(path);
+      else unlinkSync(path);
+    }
+    rmdirSync(dir);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
