@@ -102,7 +102,7 @@ N('a tenant id naming the pooled fleet (`shared`) is refused, premium or standar
   // A premium tenant `shared` had its dedicated fleet named like the pooled one in the
   // runtime's host map: that fleet passed the runtime's fleet check for every pooled
   // tenant's host, and the pooled fleet for its.
-  assert.ok(Object.hasOwn(RESERVED_TENANT_IDS, SHARED_FLEET), "the host map's pooled fleet name is reserved");
+  assert.ok(RESERVED_TENANT_IDS.has(SHARED_FLEET), "the host map's pooled fleet name is reserved");
   const platform = readFileSync(join(FIXTURES, 'platform.yaml'), 'utf8');
   const owned = readFileSync(join(CORPUS, 'contacts-without-owner', 'alpha.yaml'), 'utf8').replace(
     '  - { role: security,',

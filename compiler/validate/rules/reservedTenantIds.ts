@@ -11,9 +11,9 @@ import type { Rule } from '../rule.ts';
 export const SHARED_FLEET = 'shared';
 
 /** Tenant ids that are names of the platform's own, each with what it names. */
-export const RESERVED_TENANT_IDS: Readonly<Record<string, string>> = {
-  [SHARED_FLEET]: "the pooled app fleet's name (the runtime host map, FLEET in the fleets' user data, instance tags)",
-};
+export const RESERVED_TENANT_IDS: ReadonlyMap<string, string> = new Map([
+  [SHARED_FLEET, "the pooled app fleet's name (the runtime host map, FLEET in the fleets' user data, instance tags)"],
+]);
 
 export const reservedTenantIds: Rule = {
   id: 'reserved-tenant-id',
@@ -22,10 +22,11 @@ export const reservedTenantIds: Rule = {
   reason:
     "A fleet is named by its tenant's id and the pooled fleet is `shared`: a tenant with that id makes the runtime take one fleet for the other, and the check that refuses a request served by another tenant's fleet passes both ways.",
   check({ tenants }) {
-    return tenants.flatMap(({ source, value }) =>
-      Object.hasOwn(RESERVED_TENANT_IDS, value.id)
-        ? [source.diagnostic('reserved-name', ['id'], `id "${value.id}" is reserved: it is ${RESERVED_TENANT_IDS[value.id]}; choose another id`)]
-        : [],
-    );
+    const out = [];
+    for (const { source, value } of tenants) {
+      const names = RESERVED_TENANT_IDS.get(value.id);
+      if (names) out.push(source.diagnostic('reserved-name', ['id'], `id "${value.id}" is reserved: it is ${names}; choose another id`));
+    }
+    return out;
   },
 };
