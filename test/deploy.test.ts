@@ -32,7 +32,7 @@ import { flagAllow, formatAllow, parseAllow, type Allow } from '../compiler/allo
 import { Interrupted } from '../deploy/clock.ts';
 import { rootCause } from '../deploy/execute.ts';
 import { FIXTURES, runMain } from './helpers.ts';
-import { body, event, fakeClock, mockedAws, nestedId, resourceChange, ROOT_ID, stackEvent } from './support/deployFakes.ts';
+import { body, deployRequest, event, fakeClock, mockedAws, nestedId, resourceChange, ROOT_ID, stackEvent } from './support/deployFakes.ts';
 
 const D = suite('deploy');
 const work = mkdtempSync(join(tmpdir(), 'tenantc-deploy-test-'));
@@ -62,24 +62,7 @@ D.before(async () => {
 });
 D.after(() => rmSync(work, { recursive: true, force: true }));
 
-const request = (more: Partial<DeployRequest> = {}): DeployRequest => ({
-  outDir: OUT,
-  cwd: work,
-  stack: 'tessera',
-  bucket: 'tessera-assets',
-  yes: true,
-  execute: true,
-  changeSet: null,
-  allows: [],
-  replaceFailed: false,
-  wait: true,
-  pollMs: 1000,
-  domainWaitMs: 60_000,
-  timeoutMs: 3_600_000,
-  roleArn: null,
-  notePath: 'note.json',
-  ...more,
-});
+const request = (more: Partial<DeployRequest> = {}): DeployRequest => deployRequest(OUT, work, more);
 
 /** `--allow-replace TARGET` / `--allow-remove TARGET`. */
 const allowReplace = (target: string): Allow => flagAllow('replacement', target) as Allow;

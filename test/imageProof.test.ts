@@ -18,7 +18,7 @@ import { type DeployRequest, EXIT_OF, runDeploy } from '../deploy/deploy.ts';
 import { AMAZON_LINUX_OWNER, imagesOf, judgeImage, proveImages } from '../deploy/imageProof.ts';
 import { readCompiledOutput } from '../deploy/compiledOutput.ts';
 import { FIXTURES, runMain } from './helpers.ts';
-import { body, fakeClock, image, mockedAws, ROOT_ID } from './support/deployFakes.ts';
+import { body, deployRequest, fakeClock, image, mockedAws, ROOT_ID } from './support/deployFakes.ts';
 
 const I = suite('image proof');
 const work = mkdtempSync(join(tmpdir(), 'tenantc-image-proof-'));
@@ -146,24 +146,7 @@ I('EC2 is asked about each image alone: one it does not know is refused by name,
 
 // ---- deploy: the proof runs before anything is uploaded or a change set made or adopted.
 
-const request = (more: Partial<DeployRequest> = {}): DeployRequest => ({
-  outDir: OUT,
-  cwd: work,
-  stack: 'tessera',
-  bucket: 'tessera-assets',
-  yes: true,
-  execute: true,
-  changeSet: null,
-  allows: [],
-  replaceFailed: false,
-  wait: true,
-  pollMs: 1000,
-  domainWaitMs: 60_000,
-  timeoutMs: 3_600_000,
-  roleArn: null,
-  notePath: 'note.json',
-  ...more,
-});
+const request = (more: Partial<DeployRequest> = {}): DeployRequest => deployRequest(OUT, work, more);
 
 /**
  * A stack that exists, whose record is this output (nothing to upload), and whose change

@@ -6,6 +6,27 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type Aws, wrap } from '../../deploy/aws.ts';
 import type { Clock } from '../../deploy/clock.ts';
+import type { DeployRequest } from '../../deploy/deploy.ts';
+
+/** A deploy of the output in `outDir` to stack tessera, approved (--yes), with `more` over it. */
+export const deployRequest = (outDir: string, cwd: string, more: Partial<DeployRequest> = {}): DeployRequest => ({
+  outDir,
+  cwd,
+  stack: 'tessera',
+  bucket: 'tessera-assets',
+  yes: true,
+  execute: true,
+  changeSet: null,
+  allows: [],
+  replaceFailed: false,
+  wait: true,
+  pollMs: 1000,
+  domainWaitMs: 60_000,
+  timeoutMs: 3_600_000,
+  roleArn: null,
+  notePath: 'note.json',
+  ...more,
+});
 
 export interface FakeClock extends Clock {
   readonly sleeps: number[];
