@@ -23,48 +23,49 @@ import { notRun, summaryLine } from './testSummary.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * Each test file's weight: the CPU seconds it costs the run, measured with
- * TENANTC_TEST_PROFILE=1 npm test (test/support/profile.cjs) on the 2-core machine while
- * it was shared (load 10 to 20, where wall seconds say little), to the half second: its
- * uvu process's CPU and its waited-for children's, plus what it costs outside them:
- * moto_server for deployMoto (measured alone: the suite with its server), the cfn-lint
- * server's lints for the suites that lint (the server's log, TENANTC_CFN_LINT_SERVER_LOG,
- * by directory). Only the ratios matter: they decide the split. Unlisted files weigh 0.5.
+ * Each test file's weight: its wall seconds in its uvu process, measured with
+ * TENANTC_TEST_PROFILE=1 npm test (test/support/profile.cjs) on the 2-core machine near
+ * quiet (load 1.4 to 2.5, 2026-12-03), to the half second. Wall, not CPU: the two shards
+ * run side by side and the run ends with the slower one, and a suite's wall includes
+ * what it waits for outside its process (moto_server, the cfn-lint server's lints, the
+ * reaper tests' grace periods). On a loaded machine wall seconds say little: measure
+ * quiet, or compare the CPU column. Only the ratios matter: they decide the split.
+ * Unlisted files weigh 0.5.
  */
 const WEIGHT = {
-  'deployMoto.test.ts': 36,
-  'diff.test.ts': 23.5,
-  'scale.test.ts': 20.5,
-  'check.test.ts': 16.5,
-  'rls.test.ts': 14.5,
-  'sqlTemplates.test.ts': 8.5,
-  'cli.test.ts': 8,
-  'grammar.test.ts': 7.5,
+  'deployMoto.test.ts': 60.5,
+  'diff.test.ts': 19.5,
+  'withTenant.test.ts': 18,
+  'check.test.ts': 12.5,
+  'scale.test.ts': 11,
+  'cli.test.ts': 9.5,
+  'rls.test.ts': 8.5,
+  'referenceApp.test.ts': 7.5,
   'status.test.ts': 7,
-  'compile.test.ts': 6.5,
-  'deploy.test.ts': 6,
-  'lock.test.ts': 5.5,
-  'onboarding.test.ts': 5.5,
-  'statusPage.test.ts': 5,
-  'injection.test.ts': 4.5,
-  'withTenant.test.ts': 4,
-  'testRunner.test.ts': 4,
-  'referenceApp.test.ts': 3.5,
-  'yamlFastPath.test.ts': 3,
-  'templates.test.ts': 3,
-  'cfnLintServer.test.ts': 3,
-  'isolation.test.ts': 2.5,
-  'compileCache.test.ts': 2,
-  'platformValues.test.ts': 2,
-  'workflow.test.ts': 2,
+  'grammar.test.ts': 6.5,
+  'lock.test.ts': 6,
+  'statusPage.test.ts': 6,
+  'compile.test.ts': 4.5,
+  'deploy.test.ts': 4.5,
+  'workflow.test.ts': 4,
+  'awsRetry.test.ts': 3.5,
+  'cfnLintServer.test.ts': 3.5,
+  'onboarding.test.ts': 3,
+  'allow.test.ts': 2.5,
+  'cfnTypes.test.ts': 2,
+  'templates.test.ts': 2,
+  'testRunner.test.ts': 2,
+  'yamlFastPath.test.ts': 2,
   'bootstrap.test.ts': 1.5,
-  'allow.test.ts': 1.5,
-  'lifecycle.test.ts': 1.5,
+  'isolation.test.ts': 1.5,
+  'platformValues.test.ts': 1.5,
+  'provisioner.test.ts': 1.5,
+  'sqlTemplates.test.ts': 1.5,
   'ami.test.ts': 1,
-  'diffCost.test.ts': 1,
+  'compileCache.test.ts': 1,
+  'injection.test.ts': 1,
+  'lifecycle.test.ts': 1,
   'resourceModel.test.ts': 1,
-  'cfnTypes.test.ts': 0.5,
-  'live.test.ts': 0.5,
 };
 /**
  * Suites that must share a process: those that run the built CLI (it is built once per
