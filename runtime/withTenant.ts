@@ -59,6 +59,12 @@ export const TENANT_SESSION_SETTINGS: Readonly<Record<string, string>> = {
   // case of a request past its deadline. A belt only: any session may lift it, so the
   // reaper, not this, is what ends a session whose SQL means to stay.
   client_connection_check_interval: '1000',
+  // Between connecting and its first statement (withTenant's pin) a new connection is
+  // idle: a role default idle_session_timeout = '1ms' a tenant committed would end it
+  // there, every new session of the role's, the reaper's included. From the startup
+  // packet it cannot (nor a TCP timeout that drops the connection).
+  idle_session_timeout: '0',
+  tcp_user_timeout: '0',
 };
 
 const SESSION_OPTIONS = Object.entries(TENANT_SESSION_SETTINGS)
@@ -439,8 +445,9 @@ async function endAbandonedSession(
     held = reaper;
     let failed: Error | undefined;
     try {
-      // A role default may have named a role for new sessions (ALTER ROLE CURRENT_USER SET role = ...).
-      await reaper.query('SET ROLE NONE');
+      // A role default may have named a role for new sessions (ALTER ROLE CURRENT_USER SET
+      // role = ...) or set a timeout for them: undone and pinned as for a request.
+      await reaper.query(`SET ROLE NONE; ${PIN_ROLE_DEFAULTS}`);
       const r = await reaper.query(`SELECT ${quoteIdent(schema)}.tenantc_end_session($1, $2, $3) AS outcome`, [
         Number(pid),
         transactionStart,

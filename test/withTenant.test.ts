@@ -587,6 +587,34 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
     }
   });
 
+  W("a role default idle_session_timeout acme commits does not end initech's new connections before their first statement", async () => {
+    await run(app.pool, 'acme', (c) => c.query(`ALTER ROLE CURRENT_USER SET idle_session_timeout = '1ms'`));
+    const idleThenWrite = async (pool: Connectable) => {
+      // A new connection idle for a moment before its first statement, as a pool's is.
+      const client = await pool.connect();
+      client.on('error', () => undefined);
+      await new Promise((r) => setTimeout(r, 50));
+      return run({ connect: async () => client } as Connectable, 'initech', (c) => c.query('SELECT 1 AS one').then((r) => r.rows));
+    };
+    try {
+      const fresh = await db.appPool();
+      try {
+        assert.equal(await idleThenWrite(fresh.pool), [{ one: 1 }]);
+      } finally {
+        await fresh.end();
+      }
+      // The mutation: a connection without the startup options (claiming them) dies idle.
+      const unpinned = unpinnedPool();
+      try {
+        await rejects(idleThenWrite(unpinned.pool), /idle-session timeout|Connection terminated|terminating connection|not queryable|ECONNRESET/i, 'without the startup options');
+      } finally {
+        await unpinned.end();
+      }
+    } finally {
+      await db.admin.exec(`ALTER ROLE ${ROLES.app} RESET ALL`);
+    }
+  });
+
   W('withTenant refuses a pool whose connections do not start with the tenant session settings (tenantPoolConfig)', async () => {
     let ran = false;
     const bare: Connectable = {

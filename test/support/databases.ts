@@ -277,7 +277,7 @@ export async function rejects(p: Promise<unknown>, pattern: RegExp, what: string
   try {
     await p;
   } catch (e) {
-    assert.match((e as Error).message, pattern, what);
+    assert.match((e as Error).message, pattern, `${what}: ${(e as Error).message}`);
     return;
   }
   assert.unreachable(`${what}: expected an error matching ${pattern}`);
