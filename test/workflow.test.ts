@@ -335,7 +335,9 @@ W("a deploy run deploys every merge since the last push a deploy run finished, e
       [third, { number: 3, merged_at: '2026-12-01T00:00:00Z', merge_commit_sha: third, head: { sha: headOf(3) } }],
     ]);
     const recordOf = (pr: number) => ({ user: BOT, body: `<!-- tenantc-allows head=${headOf(pr)} -->\nAllows\n\n\`\`\`\n${line(pr)}\n\`\`\`` });
-    const run = async (sha: string, lastDeployed: string | null) => {
+    type Run = { head_sha: string; conclusion: string };
+    const run = async (sha: string, lastDeployed: string | null | readonly Run[]) => {
+      const runs = lastDeployed === null ? [] : typeof lastDeployed === 'string' ? [{ head_sha: lastDeployed, conclusion: 'success' }] : lastDeployed;
       const file = join(dir, 'allow.txt');
       const core = await runScript(
         step,
@@ -346,8 +348,8 @@ W("a deploy run deploys every merge since the last push a deploy run finished, e
             rest: {
               actions: {
                 listWorkflowRuns: async (q: { status: string; branch: string; event: string }) => {
-                  assert.equal([q.status, q.branch, q.event], ['success', 'main', 'push'], 'the last run that finished a deploy of main');
-                  return { data: { workflow_runs: lastDeployed ? [{ head_sha: lastDeployed }] : [] } };
+                  assert.equal([q.status, q.branch, q.event], ['completed', 'main', 'push'], 'the runs of main that ended');
+                  return { data: { workflow_runs: runs } };
                 },
               },
               repos: {
@@ -364,6 +366,22 @@ W("a deploy run deploys every merge since the last push a deploy run finished, e
     assert.is((await run(third, deployed)).text, `${line(3)}\n${line(2)}\n`, "the replaced run's merge is deployed with its own allows");
     assert.is((await run(third, second)).text, `${line(3)}\n`, 'a merge already deployed brings nothing');
     assert.is((await run(third, null)).text, `${line(3)}\n`, 'no deploy finished yet: this merge alone');
+    // The runs newest first, as the API lists them: a cancelled one (replaced while it
+    // waited) ends nothing; one that ran and failed ends the range (its allows may be
+    // spent: carried on, every later run would refuse them as stale).
+    const cancelled = { head_sha: second, conclusion: 'cancelled' };
+    assert.is((await run(third, [cancelled, { head_sha: deployed, conclusion: 'success' }])).text, `${line(3)}\n${line(2)}\n`, 'a cancelled run ends nothing');
+    for (const conclusion of ['failure', 'timed_out'])
+      assert.is(
+        (
+          await run(third, [
+            { head_sha: second, conclusion },
+            { head_sha: deployed, conclusion: 'success' },
+          ])
+        ).text,
+        `${line(3)}\n`,
+        `a run that ran (${conclusion}) ends the range`,
+      );
     const rewritten = await run(third, elsewhere);
     assert.is(rewritten.text, `${line(3)}\n`);
     assert.match(rewritten.core.warnings.join(), 'is not an ancestor');
