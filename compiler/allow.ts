@@ -73,6 +73,16 @@ export const ALLOW_KIND_SPECS = {
     deploy: ['restore'],
     wholeTenant: true,
   },
+  // Not `restore`: deploy's restore check reads the deployed record for ids that come
+  // back, and a new tenant taking a removed one's domain is none, so a `restore` allow
+  // for it would cover nothing there and be refused as stale. Deploy has no check of its
+  // own for it (validate refuses the claim unless the manifest says takesDomainsFrom).
+  handover: {
+    summary: "a removed tenant's domain passes to another tenant (takesDomainsFrom): whatever still calls it reaches the new one",
+    review: true,
+    deploy: [],
+    wholeTenant: true,
+  },
 } as const satisfies Record<string, KindSpec>;
 
 export type AllowKind = keyof typeof ALLOW_KIND_SPECS;

@@ -12,6 +12,7 @@ import { withEstimate } from '../compiler/diff/costLine.ts';
 import { compiledSide, type CompiledSide, diffEstate } from '../compiler/diff/diffEstate.ts';
 import { evaluateGate, gateFails, gateFindings } from '../compiler/diff/failOn.ts';
 import { restoresOf } from '../compiler/diff/restore.ts';
+import { staleAllows } from '../deploy/guard.ts';
 import { FAIL_ON_KINDS } from '../compiler/diff/model.ts';
 import { inThreadDiffer } from '../compiler/diff/inThreadDiffer.ts';
 import { COMMENT_MARKER, MARKDOWN_MAX_CHARS, renderJson, renderMarkdown, renderText } from '../compiler/diff/render.ts';
@@ -395,24 +396,31 @@ D('restore by another identity: a finding of its own kind, flagged, with what it
   assert.match(same.text, 'signs in through: its user pool only (no federation)');
 });
 
-D("a removed tenant's domain given to another tenant (takesDomainsFrom): a finding of kind restore on the taker, read against the base's lock", async () => {
+D("a removed tenant's domain given to another tenant (takesDomainsFrom): a finding of kind handover on the taker, read against the base's lock", async () => {
   const taken = await inTempDir((dir) => rendered(baseSide, side(headOf(join(CASES, 'removed-tenant-domain-taken'), join(dir, 'tenants')), 'work tree')));
   assert.equal(taken.diff.domainHandovers, [{ tenant: 'newco', domain: 'vandelay.tessera.app', from: 'vandelay', removedOn: '2026-10-01' }]);
   assert.equal(taken.diff.restores, [], 'not a restore of an id: newco is new');
   assert.equal(
     taken.gate.blocking.map((f) => `${f.kind} ${f.tenant}: ${f.description}`),
     [
-      "restore newco: newco takes vandelay.tessera.app, a domain of vandelay (removed on 2026-10-01): whatever still calls it (vandelay's webhooks, API clients, emailed links) reaches newco",
+      "handover newco: newco takes vandelay.tessera.app, a domain of vandelay (removed on 2026-10-01): whatever still calls it (vandelay's webhooks, API clients, emailed links) reaches newco",
     ],
   );
   for (const shown of [taken.text, taken.markdown]) assert.match(shown, 'newco takes vandelay.tessera.app, a domain of vandelay (removed on 2026-10-01)');
   const stacks = new Map([...baseSide.tenants].map((t) => [t.names.stack, t.id]));
-  const allow = {
-    kind: 'restore' as const,
+  const allowOf = (kind: 'handover' | 'restore') => ({
+    kind,
     target: { scope: 'tenant' as const, tenant: 'newco', logicalId: null },
     reason: 'vandelay.tessera.app transferred to Newco: CHG-12',
-  };
-  assert.equal(evaluateGate(gateFindings(taken.diff, stacks), FAIL_ON_KINDS, [allow]).blocking, [], 'restore tenant:<taker> allows it');
+  });
+  const allow = allowOf('handover');
+  const gate = evaluateGate(gateFindings(taken.diff, stacks), FAIL_ON_KINDS, [allow]);
+  assert.equal([gate.blocking, gate.unused], [[], []], 'handover tenant:<taker> allows it');
+  // And deploy, which has no check of its own for it, never refuses that allow as stale.
+  // A `restore` allow (the kind this finding had first) names deploy's restore check,
+  // which finds no restore in a new tenant: deploy refused it as stale (exit 3).
+  assert.equal(staleAllows([allow], []), [], 'deploy: not stale');
+  assert.equal(staleAllows([allowOf('restore')], []).length, 1, 'a restore allow would be');
   // The head's lock edited to forget the domain: the base's lock decides (and the edit is a lifecycle error).
   const forgot = await inTempDir((dir) =>
     rendered(

@@ -132,7 +132,7 @@ W('the review keeps its paths filter: it runs when the pull request touches the 
   const runs = commands(review);
   // Every kind the review reports, restore included: a kind left out passes unreviewed.
   assert.equal(/--fail-on (\S+)/.exec(runs)?.[1]?.split(','), [...REVIEW_KINDS]);
-  assert.match(runs, '--fail-on replacement,removal,broadening,stateful,data-loss,weakening,interruption,restore');
+  assert.match(runs, '--fail-on replacement,removal,broadening,stateful,data-loss,weakening,interruption,restore,handover');
   assert.match(runs, 'tenantc-allow:', 'overrides come from the pull request description');
   assert.is(review.permissions?.['pull-requests'], 'write');
   const post = review.steps.find((s) => s.uses?.startsWith('actions/github-script'))!;

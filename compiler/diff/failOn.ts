@@ -136,9 +136,9 @@ export function gateFindings(diff: EstateDiff, tenantByStackId: ReadonlyMap<stri
       logicalId: null,
       description: `${restoreLine(r)}: ${handoverText(r)} pass to this manifest`,
     });
-  // A removed tenant's domain taken by another tenant: the taker's (`restore tenant:<taker>`).
+  // A removed tenant's domain taken by another tenant: the taker's (`handover tenant:<taker>`).
   for (const h of diff.domainHandovers ?? [])
-    out.push({ kind: 'restore', tenant: h.tenant, template: `tenants/${h.tenant}.template.json`, logicalId: null, description: domainHandoverLine(h) });
+    out.push({ kind: 'handover', tenant: h.tenant, template: `tenants/${h.tenant}.template.json`, logicalId: null, description: domainHandoverLine(h) });
   // Manifest risks no template shows: a tenant's is the tenant's (`tenant:<id>`), the
   // platform's is named by its field (`estate:platform/databaseTenantStatistics`).
   for (const m of diff.manifestRisks ?? [])
