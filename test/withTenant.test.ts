@@ -606,7 +606,11 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
       // The mutation: a connection without the startup options (claiming them) dies idle.
       const unpinned = unpinnedPool();
       try {
-        await rejects(idleThenWrite(unpinned.pool), /idle-session timeout|Connection terminated|terminating connection|not queryable|ECONNRESET/i, 'without the startup options');
+        await rejects(
+          idleThenWrite(unpinned.pool),
+          /idle-session timeout|Connection terminated|terminating connection|not queryable|ECONNRESET/i,
+          'without the startup options',
+        );
       } finally {
         await unpinned.end();
       }
