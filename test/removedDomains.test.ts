@@ -57,6 +57,38 @@ R('names compare as DNS does: another case or a trailing dot is the same name', 
   }
 });
 
+R("a name under a removed tenant's domain is refused too: its sign-in host, any host under it", () => {
+  // An own-DNS newcomer on a removed tenant's names: acme (acme.com, app.acme.com) removed.
+  const lock = LOCK.replace(
+    /^removed:\n/m,
+    'removed:\n  acme: { removed: "2026-10-01", identity: { name: "Acme", tier: "premium", domains: ["acme.com", "app.acme.com"], owners: [{ name: "W", email: "w@acme.com" }], federation: null } }\n',
+  ).replace(/^  acme: \{ (?!removed).*\n/m, '');
+  const own = (domains: string, auth = '{ mfa: required }') =>
+    newco(domains).replace('dns: { mode: platform }', 'dns: { mode: external }').replace('auth: { mfa: required }', `auth: ${auth}`);
+  const check = (files: Record<string, string>) => {
+    const raws = [
+      ...rawFilesFrom(BASE).filter((f) => f.name !== 'acme.yaml' && !(f.name in files)),
+      ...Object.entries(files).map(([name, text]) => rawFile(name, text)),
+    ];
+    const r = checkEstate('tenants', parseSources(raws, rawFile(PLACEMENT_LOCK_FILE, lock)), { today: TEST_DAY });
+    return r.ok ? [] : r.diagnostics.map(formatDiagnostic);
+  };
+  for (const [domains, auth, what] of [
+    ['[auth.acme.com]', undefined, 'its default sign-in host'],
+    ['[www.acme.com]', undefined, 'a host under its domain'],
+  ] as const) {
+    const errors = check({ 'newco.yaml': own(domains, auth) });
+    assert.is(errors.length, 1, `${what}: ${errors.join('\n')}`);
+    assert.match(errors[0]!, 'is under acme.com, which belonged to removed tenant acme', errors[0]);
+  }
+  assert.equal(check({ 'newco.yaml': own('[notacme.com]') }), [], 'a name that merely ends alike is free');
+  assert.equal(
+    check({ 'newco.yaml': own('[www.acme.com]').replace('users: 100', 'takesDomainsFrom: { acme: "2026-10-01" }\nusers: 100') }),
+    [],
+    'takesDomainsFrom gives it',
+  );
+});
+
 R('a domain no removed tenant had is free; the removed tenant itself brought back keeps its own', () => {
   assert.equal(validate({ 'newco.yaml': newco('[newco.tessera.app]') }), []);
   const restored = readFileSync(join(FIXTURES, 'diff', 'cases', 'restored-by-the-same-identity', 'head', 'vandelay.yaml'), 'utf8');

@@ -7,7 +7,10 @@
 // tenant itself brought back (`restoredFrom`), or names the removal on purpose
 // (`takesDomainsFrom: { <id>: <day> }`, as `restoredFrom` names a day: it proves its
 // author read the lock, and it puts the hand-over in the pull request's manifest where
-// its reviewers read it). Names are compared as DNS does (lower case, no trailing dot).
+// its reviewers read it). Names are compared as DNS does (lower case, no trailing dot),
+// and a name under a removed domain counts as that domain (`login.acme.com` under a
+// removed `acme.com`: the former customer's sign-in host by default, `auth.<domain>`,
+// and any host its users were sent to there).
 import { formatPath, type Diagnostic } from '../diagnostics.ts';
 import type { ManifestPath, SourceFile } from '../load/sourceFile.ts';
 import type { TenantManifest } from '../manifest.ts';
@@ -32,12 +35,22 @@ export function removedDomainClaims(
   const owner = new Map<string, { readonly id: string; readonly day: string; readonly index: number }>();
   for (const [id, e] of removed) e.identity?.domains.forEach((d, index) => owner.set(normalizeDomain(d), { id, day: e.removed, index }));
   const lockPath = lock?.path ?? 'the placement lock';
+  /** The removed tenant that had `name` or a domain `name` is under, with that domain. */
+  const ownerOf = (name: string) => {
+    const labels = name.split('.');
+    for (let i = 0; i < labels.length - 1; i++) {
+      const domain = labels.slice(i).join('.');
+      const had = owner.get(domain);
+      if (had) return { ...had, domain };
+    }
+    return undefined;
+  };
 
   for (const { source, value: m } of tenants) {
     const named = m.takesDomainsFrom ?? {};
     const used = new Set<string>();
     for (const [path, raw] of claimsOf(m)) {
-      const had = owner.get(normalizeDomain(raw));
+      const had = ownerOf(normalizeDomain(raw));
       // Its own id: brought back (restoredFrom), its names are its own (the restore is the
       // finding: diff/restore.ts); without restoredFrom, the id itself is refused (lifecycle.ts).
       if (!had || had.id === m.id) continue;
@@ -50,7 +63,7 @@ export function removedDomainClaims(
         source.diagnostic(
           'domain-of-removed-tenant',
           path,
-          `${formatPath(path)} "${raw}" belonged to removed tenant ${had.id} (${where}): whatever still calls it (${had.id}'s webhooks, API clients, emailed links) would reach ${m.id}; choose another domain, or, to give it to ${m.id} on purpose (the name was transferred, its former customer told), add \`takesDomainsFrom: { ${had.id}: "${had.day}" }\` to ${source.path} (docs/lifecycle.md)`,
+          `${formatPath(path)} "${raw}" ${had.domain === normalizeDomain(raw) ? 'belonged' : `is under ${had.domain}, which belonged`} to removed tenant ${had.id} (${where}): whatever still calls it (${had.id}'s webhooks, API clients, emailed links) would reach ${m.id}; choose another domain, or, to give it to ${m.id} on purpose (the name was transferred, its former customer told), add \`takesDomainsFrom: { ${had.id}: "${had.day}" }\` to ${source.path} (docs/lifecycle.md)`,
         ),
       );
     }
