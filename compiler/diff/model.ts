@@ -1,6 +1,7 @@
 // The diff as a value: what changes between two compiled estates, grouped by tenant.
 // Renderers (text, markdown, JSON) and the --fail-on gate read it; nothing here prints.
 import type { TenantStatus } from '../manifest.ts';
+import type { SignInOf } from '../validate/lockFile.ts';
 
 /** What CloudFormation will do to a resource (from @aws-cdk/cloudformation-diff's ResourceImpact). */
 export type Impact =
@@ -156,11 +157,7 @@ export interface IdentityView {
    * null when only its pool's own users sign in; "not recorded" when the lock that kept
    * a removed identity predates the field.
    */
-  readonly federation:
-    | { readonly protocol: 'saml'; readonly metadataUrl: string }
-    | { readonly protocol: 'oidc'; readonly issuer: string; readonly clientId: string }
-    | null
-    | 'not recorded';
+  readonly federation: SignInOf<string> | null | 'not recorded';
 }
 
 /**
@@ -204,7 +201,7 @@ export interface Restore {
  * A domain the base's lock records for a removed tenant, claimed at the head by another
  * tenant (validate allows it only through `takesDomainsFrom`: plan/removedDomains.ts).
  * Whatever still calls the name (the former customer's webhooks, API clients, emailed
- * links) reaches the new tenant: a finding of kind `restore`, read against the base's lock.
+ * links) reaches the new tenant: a finding of kind `handover`, read against the base's lock.
  */
 export interface DomainHandover {
   /** The tenant that takes the domain. */

@@ -14,6 +14,7 @@
 import { compareStrings } from '../diagnostics.ts';
 import { identityDifferences, restoreHandover, tenantIdentity } from '../plan/lifecycle.ts';
 import { reportText } from '../plan/manifestText.ts';
+import { mapSignIn } from '../validate/lockFile.ts';
 import { SIGN_IN_NOT_RECORDED, type EstatePlan, type RemovedTenant, type TenantIdentity } from '../plan/model.ts';
 import type { DomainHandover, IdentityView, LifecycleError, Restore } from './model.ts';
 
@@ -24,12 +25,7 @@ export function identityView(i: TenantIdentity): IdentityView {
     tier: i.tier,
     domains: i.domains,
     owners: i.owners.map((o) => ({ name: reportText(o.name), email: reportText(o.email) })),
-    federation:
-      f === SIGN_IN_NOT_RECORDED || f === null
-        ? f
-        : f.protocol === 'saml'
-          ? { protocol: 'saml', metadataUrl: reportText(f.metadataUrl) }
-          : { protocol: 'oidc', issuer: reportText(f.issuer), clientId: reportText(f.clientId) },
+    federation: f === SIGN_IN_NOT_RECORDED || f === null ? f : mapSignIn(f, reportText),
   };
 }
 

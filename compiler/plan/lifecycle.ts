@@ -21,7 +21,7 @@ import type { Diagnostic } from '../diagnostics.ts';
 import type { SourceFile } from '../load/sourceFile.ts';
 import type { TenantManifest } from '../manifest.ts';
 import type { Loaded } from '../validate/rule.ts';
-import type { LockEntry, LockIdentity, RemovedEntry } from '../validate/lockFile.ts';
+import { type LockEntry, type LockIdentity, mapSignIn, type RemovedEntry } from '../validate/lockFile.ts';
 import { ManifestText } from './manifestText.ts';
 import { tenantS3Prefix } from './isolation.ts';
 import {
@@ -65,10 +65,7 @@ export function restoreHandover(platform: PlatformPlan, id: string, incarnation:
 
 /** Whom a tenant's sign-in trusts (SignInTrust): its federation without the provider's display name. */
 export function signInTrust(federation: TenantPlan['auth']['federation']): SignInTrust | null {
-  if (!federation) return null;
-  return federation.protocol === 'saml'
-    ? { protocol: 'saml', metadataUrl: federation.metadataUrl }
-    : { protocol: 'oidc', issuer: federation.issuer, clientId: federation.clientId };
+  return federation ? mapSignIn(federation, (t) => t) : null;
 }
 
 /** Who a tenant of the plan is. */
@@ -90,14 +87,7 @@ export function lockedIdentity(i: LockIdentity): TenantIdentity {
     tier: i.tier,
     domains: i.domains,
     owners: i.owners.map((o) => ({ name: new ManifestText(o.name), email: new ManifestText(o.email) })),
-    federation:
-      f === undefined
-        ? SIGN_IN_NOT_RECORDED
-        : f === null
-          ? null
-          : f.protocol === 'saml'
-            ? { protocol: 'saml', metadataUrl: new ManifestText(f.metadataUrl) }
-            : { protocol: 'oidc', issuer: new ManifestText(f.issuer), clientId: new ManifestText(f.clientId) },
+    federation: f === undefined ? SIGN_IN_NOT_RECORDED : f === null ? null : mapSignIn(f, (t) => new ManifestText(t)),
   };
 }
 

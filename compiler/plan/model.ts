@@ -4,7 +4,7 @@
 // into resources and never consult manifests or decide anything themselves.
 import type { DnsMode, LogRetentionDays, TenantStatus } from '../manifest.ts';
 import type { ManifestText } from './manifestText.ts';
-import type { VacatedSlot } from '../validate/lockFile.ts';
+import type { SignInOf, VacatedSlot } from '../validate/lockFile.ts';
 
 /** A tenant's life as the lock remembers it (plan/lifecycle.ts). */
 export interface TenantLifecycle {
@@ -21,9 +21,7 @@ export interface TenantLifecycle {
  * receives what a restore hands over. The provider's display name is left out: it
  * names the IdP in the pool, it decides nothing about who signs in.
  */
-export type SignInTrust =
-  | { readonly protocol: 'saml'; readonly metadataUrl: ManifestText }
-  | { readonly protocol: 'oidc'; readonly issuer: ManifestText; readonly clientId: ManifestText };
+export type SignInTrust = SignInOf<ManifestText>;
 
 /** A lock written before tenantc recorded sign-in: how the tenant signed in is unknown. */
 export const SIGN_IN_NOT_RECORDED = 'not recorded';

@@ -38,9 +38,21 @@ export interface LockIdentity {
   readonly federation?: LockSignIn | null;
 }
 
-export type LockSignIn =
-  | { readonly protocol: 'saml'; readonly metadataUrl: string }
-  | { readonly protocol: 'oidc'; readonly issuer: string; readonly clientId: string };
+/**
+ * Whom a sign-in trusts, its texts of type T: the SAML IdP's metadata URL, or the OIDC
+ * issuer and client. One shape for the lock's strings (LockSignIn), the plan's
+ * ManifestText (plan/model.ts SignInTrust) and the diff's report text.
+ */
+export type SignInOf<T> = { readonly protocol: 'saml'; readonly metadataUrl: T } | { readonly protocol: 'oidc'; readonly issuer: T; readonly clientId: T };
+
+export type LockSignIn = SignInOf<string>;
+
+/** The same sign-in with each of its texts mapped (and nothing else kept: a provider's display name is no part of it). */
+export function mapSignIn<A, B>(f: SignInOf<A>, text: (t: A) => B): SignInOf<B> {
+  return f.protocol === 'saml'
+    ? { protocol: 'saml', metadataUrl: text(f.metadataUrl) }
+    : { protocol: 'oidc', issuer: text(f.issuer), clientId: text(f.clientId) };
+}
 
 /** A tenant whose file was deleted: its id is never given again; its slot is remembered (plan/placement.ts). */
 export interface RemovedEntry {
@@ -73,16 +85,7 @@ const identityOf = (i: LockIdentity): LockIdentity => ({
   tier: i.tier,
   domains: [...i.domains],
   owners: i.owners.map((o) => ({ name: o.name, email: o.email })),
-  ...(i.federation === undefined
-    ? {}
-    : {
-        federation:
-          i.federation === null
-            ? null
-            : i.federation.protocol === 'saml'
-              ? { protocol: 'saml', metadataUrl: i.federation.metadataUrl }
-              : { protocol: 'oidc', issuer: i.federation.issuer, clientId: i.federation.clientId },
-      }),
+  ...(i.federation === undefined ? {} : { federation: i.federation === null ? null : mapSignIn(i.federation, (t) => t) }),
 });
 
 const RESTORE = 'the lock is written by tenantc compile: restore it from version control, or delete it to place every tenant anew';

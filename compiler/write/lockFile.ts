@@ -7,7 +7,7 @@ import { PLACEMENT_LOCK_FILE } from '../load/readManifests.ts';
 import { tenantIdentity } from '../plan/lifecycle.ts';
 import { grammarViolation, ManifestText } from '../plan/manifestText.ts';
 import { SIGN_IN_NOT_RECORDED, type EstatePlan, type RemovedTenant, type TenantIdentity, type TenantPlacement } from '../plan/model.ts';
-import type { VacatedSlot } from '../validate/lockFile.ts';
+import { mapSignIn, type VacatedSlot } from '../validate/lockFile.ts';
 
 /** What the lock records of each tenant: its placement, its status, its incarnation, and who an offboarded tenant is. */
 export interface LockTenant {
@@ -38,9 +38,8 @@ function federationText(f: TenantIdentity['federation']): string | null {
   // read: inventing a value would make an unknown sign-in look known.
   if (f === SIGN_IN_NOT_RECORDED) return null;
   if (f === null) return 'null';
-  return f.protocol === 'saml'
-    ? `{ protocol: "saml", metadataUrl: ${lockString(f.metadataUrl)} }`
-    : `{ protocol: "oidc", issuer: ${lockString(f.issuer)}, clientId: ${lockString(f.clientId)} }`;
+  const texts = Object.entries(mapSignIn(f, lockString)).map(([k, v]) => `${k}: ${k === 'protocol' ? JSON.stringify(v) : v}`);
+  return `{ ${texts.join(', ')} }`;
 }
 
 /** `{ name: "…", tier: "…", domains: ["…"], owners: [{ name: "…", email: "…" }], federation: … }`: one line. */
