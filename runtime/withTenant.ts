@@ -400,18 +400,23 @@ class DeadlinePassed extends Error {}
  * ended. Not settling, the statement ignored the cancel.
  */
 async function answersWithin(client: PoolClient, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
   const probe = Promise.resolve()
     .then(() => client.query('SELECT 1'))
     .then(
       () => true,
       (e: unknown) => typeof (e as { code?: unknown })?.code === 'string' && /^[0-9A-Z]{5}$/.test((e as { code: string }).code),
     );
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
+  return settledWithin(probe, ms, () => false);
+}
+
+/** `work`'s result, or `late()`'s if `work` has not settled within `ms`. */
+async function settledWithin<T>(work: Promise<T>, ms: number, late: () => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(late()), ms);
   });
   try {
-    return await Promise.race([probe, late]);
+    return await Promise.race([work, timeout]);
   } finally {
     clearTimeout(timer);
   }
@@ -433,7 +438,6 @@ async function endAbandonedSession(
   contextKey: Uint8Array,
 ): Promise<{ ended: boolean; detail: string }> {
   const [pid, transactionStart] = binding.split(':');
-  let timer: NodeJS.Timeout | undefined;
   let gaveUp = false;
   let held: PoolClient | undefined;
   const work = (async (): Promise<{ ended: boolean; detail: string }> => {
@@ -465,19 +469,12 @@ async function endAbandonedSession(
       if (!gaveUp) reaper.release(failed);
     }
   })().catch((e: unknown) => ({ ended: false, detail: `no connection for the reaper: ${(e as Error).message}` }));
-  const late = new Promise<{ ended: boolean; detail: string }>((resolve) => {
-    timer = setTimeout(() => {
-      gaveUp = true;
-      // A connection still waiting on the server is not one to give back to the pool.
-      held?.release(new Error('the reaper ran out of time'));
-      resolve({ ended: false, detail: `the reaper did not finish within ${REAP_BUDGET_MS} ms` });
-    }, REAP_BUDGET_MS);
+  return settledWithin(work, REAP_BUDGET_MS, () => {
+    gaveUp = true;
+    // A connection still waiting on the server is not one to give back to the pool.
+    held?.release(new Error('the reaper ran out of time'));
+    return { ended: false, detail: `the reaper did not finish within ${REAP_BUDGET_MS} ms` };
   });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Clears the session (CLEANUP), then puts the prepared statements back as they were found. */
