@@ -335,7 +335,7 @@ function textLines(changes: readonly LineChange[]): string[] {
 }
 
 const RESTORES_TITLE = 'Restores (a removed id comes back, and what its tenant left passes to this manifest: each is a finding of kind restore)';
-const DOMAIN_HANDOVERS_TITLE = 'Domains of removed tenants given to another tenant (takesDomainsFrom: each is a finding of kind restore)';
+const DOMAIN_HANDOVERS_TITLE = 'Domains of removed tenants given to another tenant (takesDomainsFrom: each is a finding of kind handover)';
 
 export function renderText(diff: EstateDiff, gate: GateResult | null, out: Writer): void {
   const lines: string[] = [`tenantc diff ${diff.base.label} → ${diff.head.label}: ${headline(diff)}`, ...estimateLines(diff.estimate)];
