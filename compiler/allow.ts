@@ -92,10 +92,6 @@ export const REVIEW_KINDS: readonly AllowKind[] = ALLOW_KINDS.filter((k) => ALLO
 
 export const isAllowKind = (k: string): k is AllowKind => Object.hasOwn(ALLOW_KIND_SPECS, k);
 
-/** The kinds whose allow lifts a deploy check. */
-export const kindsLifting = (check: DeployCheck): AllowKind[] =>
-  ALLOW_KINDS.filter((k) => (ALLOW_KIND_SPECS[k].deploy as readonly DeployCheck[]).includes(check));
-
 export type AllowTarget =
   | { readonly scope: 'tenant'; readonly tenant: string; readonly logicalId: string | null }
   | { readonly scope: 'estate'; readonly template: string; readonly logicalId: string };
