@@ -996,20 +996,18 @@ AS $fn$
     FROM pg_proc f JOIN reach n ON f.pronamespace = n.oid JOIN pg_roles r ON r.oid = f.proowner
     WHERE f.prosecdef AND (r.rolsuper OR r.rolbypassrls)
   UNION ALL
-  -- The registrar's functions: tenantc's own only, by exact signature and body (an
-  -- overload under an allowed name, or a changed body, is not tenantc's).
-  SELECT f.oid::regprocedure::text, 'function runs as the registrar, which sees every tenant''s registry row and the tenant-context key: only tenantc''s own may (this one differs from them in signature or body)'
+  -- The functions of the registrar (it sees every tenant's registry row and the key) and
+  -- of the reaper (it may end the application role's sessions): tenantc's own only, by
+  -- exact signature and body (an overload under an allowed name, or a changed body, is
+  -- not tenantc's).
+  SELECT f.oid::regprocedure::text, o.problem
     FROM pg_proc f
-    WHERE f.proowner = (SELECT oid FROM registrar)
-      AND NOT EXISTS (SELECT 1 FROM expected e WHERE e.kind = 'function' AND e.name = f.oid::regprocedure::text
-        AND e.fingerprint = md5(concat_ws(' ', f.prosrc, f.prosecdef, f.provolatile, array_to_string(f.proconfig, ','), pg_get_userbyid(f.proowner))))
-  UNION ALL
-  -- The reaper may end the application role's sessions: its one function only.
-  SELECT f.oid::regprocedure::text, 'function runs as the reaper, which may end every tenant''s sessions: only tenantc''s own may (this one differs from it in signature or body)'
-    FROM pg_proc f
-    WHERE f.proowner = (SELECT oid FROM reaper)
-      AND NOT EXISTS (SELECT 1 FROM expected e WHERE e.kind = 'function' AND e.name = f.oid::regprocedure::text
-        AND e.fingerprint = md5(concat_ws(' ', f.prosrc, f.prosecdef, f.provolatile, array_to_string(f.proconfig, ','), pg_get_userbyid(f.proowner))))
+    JOIN (VALUES
+      ((SELECT oid FROM registrar), 'function runs as the registrar, which sees every tenant''s registry row and the tenant-context key: only tenantc''s own may (this one differs from them in signature or body)'),
+      ((SELECT oid FROM reaper), 'function runs as the reaper, which may end every tenant''s sessions: only tenantc''s own may (this one differs from it in signature or body)')
+    ) AS o(owner, problem) ON f.proowner = o.owner
+    WHERE NOT EXISTS (SELECT 1 FROM expected e WHERE e.kind = 'function' AND e.name = f.oid::regprocedure::text
+      AND e.fingerprint = md5(concat_ws(' ', f.prosrc, f.prosecdef, f.provolatile, array_to_string(f.proconfig, ','), pg_get_userbyid(f.proowner))))
   UNION ALL
   SELECT quote_ident('tessera_reaper'), format('the reaper role is %s: it may end sessions of roles other than the application''s (it needs membership in the application role only)', x.what)
     FROM (SELECT 'a superuser' AS what FROM pg_roles r WHERE r.oid = (SELECT oid FROM reaper) AND r.rolsuper
