@@ -77,7 +77,7 @@ R.before(async () => {
   const [major] = String(((await admin.info('server')).match(/redis_version:(\d+)/) ?? [])[1]);
   assert.ok(Number(major) >= 7, 'Redis 7 or later is needed for channel and selector rules');
   for (const id of [A, B]) {
-    await admin.call('ACL', 'SETUSER', `t-${id}`, 'reset', `>${PASSWORD}`, ...tenantCacheAccessString(id).split(' '));
+    await admin.call('ACL', 'SETUSER', `t-${id}`, 'reset', `>${PASSWORD}`, ...tenantCacheAccessString(id, 'redis').split(' '));
   }
   await admin.set(`tenant:${B}:secret`, 'b-data');
   asA = asTenant(A);
@@ -97,10 +97,40 @@ R.after(async () => {
 
 R('the access string is what ElastiCache receives', () => {
   assert.is(
-    tenantCacheAccessString('acme'),
+    tenantCacheAccessString('acme', 'redis'),
     'on ~tenant:acme:* &tenant:acme:* -@all +@read +@write +@keyspace +@string +@hash +@list +@set +@sortedset +@stream +@bitmap +@hyperloglog +@geo +@transaction +@pubsub +@connection -@dangerous -@admin -@scripting -scan -randomkey -dbsize -pubsub -select -move -copy -client -wait -object -memory -lolwut',
   );
-  assert.is(tenantCacheAccessString('acme', false).split(' ')[0], 'off', "an offboarded tenant's user cannot authenticate");
+  assert.is(tenantCacheAccessString('acme', 'redis', false).split(' ')[0], 'off', "an offboarded tenant's user cannot authenticate");
+  assert.is(tenantCacheAccessString('acme', 'valkey'), `${tenantCacheAccessString('acme', 'redis')} -waitaof`, 'Valkey denies WAITAOF too');
+});
+
+/**
+ * WAITAOF (Redis 7.2, every Valkey) is WAIT's twin: in @connection, allowed by the
+ * categories, so it is denied by name where it exists. Where it does not (Redis 7.0,
+ * ElastiCache's Redis OSS engines), naming it makes the whole ACL rule fail, which is why
+ * only the Valkey access string carries it. Whichever server this is, the matching half
+ * of that claim is proven on it.
+ */
+R('WAITAOF is denied where the server has it, and not named where it does not', async () => {
+  const [info] = (await admin.call('COMMAND', 'INFO', 'waitaof')) as unknown[];
+  const user = `t-${A}-waitaof`;
+  try {
+    if (info === null) {
+      const refused = await admin.call('ACL', 'SETUSER', user, 'reset', ...tenantCacheAccessString(A, 'valkey').split(' ')).then(
+        () => 'applied',
+        (e: Error) => e.message,
+      );
+      assert.match(refused, /'-waitaof': Unknown command/, 'a rule naming WAITAOF on a server without it');
+      assert.ok(await admin.call('ACL', 'SETUSER', user, 'reset', ...tenantCacheAccessString(A, 'redis').split(' ')), "the Redis engine's string applies");
+    } else {
+      await admin.call('ACL', 'SETUSER', user, 'reset', ...tenantCacheAccessString(A, 'valkey').split(' '));
+      assert.match(String(await admin.call('ACL', 'DRYRUN', user, 'WAITAOF', '0', '0', '0')), /no permissions/, 'WAITAOF with the Valkey string');
+      await admin.call('ACL', 'SETUSER', user, 'reset', ...tenantCacheAccessString(A, 'valkey').replace(' -waitaof', '').split(' '));
+      assert.is(String(await admin.call('ACL', 'DRYRUN', user, 'WAITAOF', '0', '0', '0')), 'OK', 'without the rule, WAITAOF runs');
+    }
+  } finally {
+    await admin.call('ACL', 'DELUSER', user).catch(() => undefined);
+  }
 });
 
 /**
@@ -212,7 +242,7 @@ R("tenant A cannot learn tenant B's key names through client-side caching (CLIEN
 
 R("an offboarded tenant's cache user cannot connect at all", async () => {
   const C = `rc${process.pid}`;
-  await admin.call('ACL', 'SETUSER', `t-${C}`, 'reset', `>${PASSWORD}`, ...tenantCacheAccessString(C, false).split(' '));
+  await admin.call('ACL', 'SETUSER', `t-${C}`, 'reset', `>${PASSWORD}`, ...tenantCacheAccessString(C, 'redis', false).split(' '));
   try {
     const [auth] = await rawSession([['AUTH', `t-${C}`, PASSWORD]]);
     assert.match(auth!, /^-WRONGPASS/, `AUTH as the offboarded user: ${auth}`);
@@ -281,14 +311,14 @@ R('tenant A cannot run administrative or key-enumerating commands', async () => 
   }
   // The mutation: the access string without the commands denied by name. Each of
   // these runs again for A (its own key's internals, the server's replication).
-  const loose = tenantCacheAccessString(A).replace(/ -(wait|object|memory|lolwut)\b/g, '');
+  const loose = tenantCacheAccessString(A, 'redis').replace(/ -(wait|object|memory|lolwut)\b/g, '');
   await admin.call('ACL', 'SETUSER', `t-${A}`, 'reset', `>${PASSWORD}`, ...loose.split(' '));
   try {
     for (const cmd of [['WAIT', '0', '0'], ['OBJECT', 'ENCODING', `tenant:${A}:k`], ['MEMORY', 'USAGE', `tenant:${A}:k`], ['LOLWUT']]) {
       assert.is(String(await admin.call('ACL', 'DRYRUN', `t-${A}`, ...cmd)), 'OK', `without the rule: ${cmd.join(' ')}`);
     }
   } finally {
-    await admin.call('ACL', 'SETUSER', `t-${A}`, 'reset', `>${PASSWORD}`, ...tenantCacheAccessString(A).split(' '));
+    await admin.call('ACL', 'SETUSER', `t-${A}`, 'reset', `>${PASSWORD}`, ...tenantCacheAccessString(A, 'redis').split(' '));
   }
 });
 

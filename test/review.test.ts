@@ -399,17 +399,21 @@ R("E404 end users' identity roles reach only each user's own folder (they held t
 });
 
 R("E501 a tenant's cache user is confined and denied the key-revealing commands (CLIENT TRACKING showed other tenants' keys)", () => {
-  const user = (AccessString: string, tenant = 'acme') => ({
+  const user = (AccessString: string, tenant = 'acme', Engine = 'redis') => ({
     Type: 'AWS::ElastiCache::User',
-    Properties: { AccessString, Tags: [{ Key: 'tenant-id', Value: tenant }] },
+    Properties: { Engine, AccessString, Tags: [{ Key: 'tenant-id', Value: tenant }] },
   });
-  const good = tenantCacheAccessString('acme');
+  const good = tenantCacheAccessString('acme', 'redis');
+  const valkey = tenantCacheAccessString('acme', 'valkey');
   assert.equal(
     verdicts(
       cacheAccessConfined,
       t({
         good: user(good),
-        offboarded: user(tenantCacheAccessString('acme', false)),
+        offboarded: user(tenantCacheAccessString('acme', 'redis', false)),
+        valkey: user(valkey, 'acme', 'valkey'),
+        valkeyWithWaitaof: user(valkey.replace(' -waitaof', ''), 'acme', 'valkey'),
+        engineNotLiteral: user(good, 'acme', { Ref: 'Engine' } as unknown as string),
         withClient: user(good.replace(' -client', '')),
         allKeys: user(good.replace('~tenant:acme:*', '~*')),
         othersKeys: user(good, 'globex'),
@@ -417,7 +421,7 @@ R("E501 a tenant's cache user is confined and denied the key-revealing commands 
         platformDefault: { Type: 'AWS::ElastiCache::User', Properties: { AccessString: 'off -@all' } },
       }),
     ),
-    ['good:ok', 'offboarded:ok', 'withClient:bad', 'allKeys:bad', 'othersKeys:bad', 'all:bad'],
+    ['good:ok', 'offboarded:ok', 'valkey:ok', 'valkeyWithWaitaof:bad', 'engineNotLiteral:bad', 'withClient:bad', 'allKeys:bad', 'othersKeys:bad', 'all:bad'],
   );
 });
 

@@ -27,7 +27,7 @@ let caches: CacheConnector;
 K.before(async () => {
   admin = new Redis({ ...endpoint });
   for (const id of ['initech', 'soylent', 'hooli']) {
-    await admin.call('ACL', 'SETUSER', map.tenants[id]!.cacheUser, 'reset', `>${password}`, ...tenantCacheAccessString(id).split(' '));
+    await admin.call('ACL', 'SETUSER', map.tenants[id]!.cacheUser, 'reset', `>${password}`, ...tenantCacheAccessString(id, 'redis').split(' '));
   }
   caches = cacheConnector({ map, fleet: 'shared', endpoint: async () => endpoint, password: async () => password, renewPasswordSeconds: 0 });
 });

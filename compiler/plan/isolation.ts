@@ -56,7 +56,7 @@ export const tenantCacheKeyPattern = (tenantId: string) => `tenant:${tenantId}:*
  *     application needs them;
  *   LOLWUT: the server's version, and CPU on demand (its size arguments).
  * test/redisAcl.test.ts lists every command and subcommand the access string allows on
- * a real Redis and fails on one nobody reviewed.
+ * a real Redis and fails on one nobody reviewed. Valkey adds one: tenantCacheDeniedCommands.
  */
 export const TENANT_CACHE_DENIED_COMMANDS = [
   'scan',
@@ -74,6 +74,19 @@ export const TENANT_CACHE_DENIED_COMMANDS = [
 ] as const;
 
 /**
+ * The commands a tenant's cache user is denied by name on `engine`. Valkey (every
+ * ElastiCache Valkey version is 7.2 or later, with every command of Redis OSS 7.2) has
+ * WAITAOF, WAIT's twin for the append-only file: in @connection like WAIT, it blocks on
+ * the server's persistence and tells its state, so it is denied as WAIT is. ElastiCache's
+ * Redis OSS engines (7.1 and earlier, "compatible with Redis OSS 7.0") have no WAITAOF,
+ * and Redis 7.0 refuses an ACL rule naming a command it does not know
+ * ("Unknown command or category name in ACL"), so the rule is only written for Valkey.
+ */
+export function tenantCacheDeniedCommands(engine: 'valkey' | 'redis'): readonly string[] {
+  return engine === 'valkey' ? [...TENANT_CACHE_DENIED_COMMANDS, 'waitaof'] : TENANT_CACHE_DENIED_COMMANDS;
+}
+
+/**
  * ElastiCache RBAC access string of a tenant's cache user (Redis ACL rules).
  * Isolation holds because:
  *   ~tenant:<id>:* and &tenant:<id>:* are the only keys and channels it may touch;
@@ -85,7 +98,7 @@ export const TENANT_CACHE_DENIED_COMMANDS = [
  *   PUBSUB (CHANNELS, NUMSUB) would list other tenants' channels: denied;
  *   SELECT, MOVE and COPY would reach another logical database: denied.
  */
-export function tenantCacheAccessString(tenantId: string, enabled = true): string {
+export function tenantCacheAccessString(tenantId: string, engine: 'valkey' | 'redis', enabled = true): string {
   const pattern = tenantCacheKeyPattern(tenantId);
   return [
     // "off": the user can no longer authenticate (an offboarded tenant); the rest stays
@@ -114,6 +127,6 @@ export function tenantCacheAccessString(tenantId: string, enabled = true): strin
     '-@dangerous',
     '-@admin',
     '-@scripting',
-    ...TENANT_CACHE_DENIED_COMMANDS.map((c) => `-${c}`),
+    ...tenantCacheDeniedCommands(engine).map((c) => `-${c}`),
   ].join(' ');
 }

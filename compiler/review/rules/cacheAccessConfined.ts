@@ -1,4 +1,4 @@
-import { TENANT_CACHE_DENIED_COMMANDS } from '../../plan/isolation.ts';
+import { tenantCacheDeniedCommands } from '../../plan/isolation.ts';
 import { finding, resourcesOf, type SecurityRule } from '../rule.ts';
 import { tenantOf } from './shared.ts';
 
@@ -24,7 +24,10 @@ export const cacheAccessConfined: SecurityRule = {
       for (const w of ['allkeys', 'allchannels', '+@all', 'allcommands']) if (words.includes(w)) problems.push(`grants ${w}`);
       const allAt = words.indexOf('-@all');
       if (allAt < 0 || words.findIndex((w) => w.startsWith('+')) < allAt) problems.push('does not start from -@all');
-      for (const c of ['-@dangerous', '-@admin', '-@scripting', ...TENANT_CACHE_DENIED_COMMANDS.map((c) => `-${c}`)])
+      // The user's own Engine says which commands exist to deny; anything but a literal
+      // `redis` is held to Valkey's list, the longer one (WAITAOF).
+      const engine = r.Properties?.Engine === 'redis' ? 'redis' : 'valkey';
+      for (const c of ['-@dangerous', '-@admin', '-@scripting', ...tenantCacheDeniedCommands(engine).map((c) => `-${c}`)])
         if (!words.includes(c)) problems.push(`lacks ${c}`);
       out.push(finding(this, name, id, problems.length === 0, problems.length ? problems.join('; ') : `confined to tenant:${tenant}:*`));
     }

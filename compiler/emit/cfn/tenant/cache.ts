@@ -24,7 +24,7 @@ export function emitTenantCache(plan: PlatformScope, t: TenantPlan, params: Stac
         // IAM authentication requires the user name to equal the user id.
         UserName: userId,
         Engine: p.cache.engine,
-        AccessString: tenantCacheAccessString(t.id, t.serving.credentials),
+        AccessString: tenantCacheAccessString(t.id, p.cache.engine, t.serving.credentials),
         AuthenticationMode: { Type: 'iam' },
         Tags: tags(tenantTagPairs(p.tags, t)),
       },
