@@ -24,6 +24,15 @@ import { inParallel } from './concurrent.ts';
  */
 export const AMAZON_LINUX_OWNER = '137112412989';
 export const AMAZON_OWNER_ALIAS = 'amazon';
+/**
+ * The name every Amazon Linux 2023 image starts with (`tenantc ami --latest`'s parameter,
+ * `al2023-ami-kernel-default-*`, points at `al2023-ami-2023.<release>-kernel-<v>-<arch>`).
+ * Only the owner names an image, so on an image of Amazon's the name is Amazon's word.
+ * "Amazon's" alone admits every image Amazon ever published (Amazon Linux 1 and 2,
+ * Windows, ...), which the hardened launch template was never written for
+ * (templates/userdata.sh.hbs: dnf, the CloudWatch agent's and cfn-bootstrap's packages).
+ */
+export const AMAZON_LINUX_2023_NAME = 'al2023-ami-';
 
 /** Keys of resource properties that choose an image (EC2 launch templates and instances, Auto Scaling launch configurations, Batch compute environments). */
 const IMAGE_KEY = /^ImageId(Override)?$/;
@@ -88,12 +97,29 @@ export function imagesOf(compiled: CompiledForDeploy): ImagesOfOutput {
 /** EC2's answer for an image id it does not know, cannot show this account, or that is malformed. */
 const NOT_FOUND = /^InvalidAMIID\.(NotFound|Unavailable|Malformed)$/;
 
-/** Whose image it is, and whether deploy takes it. */
-export function judgeImage(use: ImageUse, image: Image | null, owners: ReadonlySet<string>): ProvenImage {
+/**
+ * Whose image it is, and whether deploy takes it at `now` (epoch ms, the deploy's clock).
+ * A deprecated image is refused whoever owns it: its publisher has said it is no longer
+ * maintained (Amazon deprecates each Amazon Linux build once a newer one is out, so an
+ * old build, with the vulnerabilities fixed since, passes no more than a stranger's).
+ */
+export function judgeImage(use: ImageUse, image: Image | null, owners: ReadonlySet<string>, now: number): ProvenImage {
   const base = { ...use, ownerId: image?.OwnerId ?? null, ownerAlias: image?.ImageOwnerAlias ?? null, name: image?.Name ?? null };
   if (!image) return { ...base, acceptedAs: null, refusal: 'is not found in this account and Region (deregistered, never shared with it, or never published)' };
   if (image.State !== 'available') return { ...base, acceptedAs: null, refusal: `is ${image.State ?? 'in no state'}, not available` };
-  if (image.ImageOwnerAlias === AMAZON_OWNER_ALIAS || image.OwnerId === AMAZON_LINUX_OWNER) return { ...base, acceptedAs: 'amazon', refusal: null };
+  const deprecated = image.DeprecationTime ? Date.parse(image.DeprecationTime) : Number.NaN;
+  // An unreadable time counts as deprecated: the field is there and cannot be shown to lie ahead.
+  if (image.DeprecationTime && !(deprecated > now))
+    return { ...base, acceptedAs: null, refusal: `is deprecated since ${image.DeprecationTime} (its publisher no longer maintains it)` };
+  if (image.ImageOwnerAlias === AMAZON_OWNER_ALIAS || image.OwnerId === AMAZON_LINUX_OWNER) {
+    if (image.Name?.startsWith(AMAZON_LINUX_2023_NAME)) return { ...base, acceptedAs: 'amazon', refusal: null };
+    if (!(image.OwnerId && owners.has(image.OwnerId)))
+      return {
+        ...base,
+        acceptedAs: null,
+        refusal: `is Amazon's but not Amazon Linux 2023 (named ${JSON.stringify(image.Name ?? null)}, not ${AMAZON_LINUX_2023_NAME}…)`,
+      };
+  }
   if (image.OwnerId && owners.has(image.OwnerId)) return { ...base, acceptedAs: '--image-owner', refusal: null };
   return {
     ...base,
@@ -107,6 +133,7 @@ const DESCRIBE_IMAGES_CONCURRENCY = 4;
 
 /** Asks EC2 about every image of the output and judges each. */
 export async function proveImages(aws: Aws, uses: readonly ImageUse[], owners: readonly string[]): Promise<ProvenImage[]> {
+  const now = aws.clock.now();
   const named = new Set(owners);
   const out: ProvenImage[] = [];
   await inParallel(
@@ -119,7 +146,7 @@ export async function proveImages(aws: Aws, uses: readonly ImageUse[], owners: r
       } catch (e) {
         if (!(e instanceof Error && NOT_FOUND.test(e.name))) throw e;
       }
-      out.push(judgeImage(use, image, named));
+      out.push(judgeImage(use, image, named, now));
     },
     DESCRIBE_IMAGES_CONCURRENCY,
   );
@@ -127,7 +154,7 @@ export async function proveImages(aws: Aws, uses: readonly ImageUse[], owners: r
 }
 
 /** What deploy accepts, said in every refusal. */
-export const ACCEPTED = `deploy accepts images owned by Amazon (owner alias ${AMAZON_OWNER_ALIAS}, or the Amazon Linux account ${AMAZON_LINUX_OWNER}) or by an account the deploy workflow names with --image-owner ACCOUNT`;
+export const ACCEPTED = `deploy accepts Amazon Linux 2023 images owned by Amazon (named ${AMAZON_LINUX_2023_NAME}…, owner alias ${AMAZON_OWNER_ALIAS} or the Amazon Linux account ${AMAZON_LINUX_OWNER}) or images of an account the deploy workflow names with --image-owner ACCOUNT, none deprecated`;
 
 /** A line per image for the log. */
 export function imageLines(images: readonly ProvenImage[]): string[] {

@@ -539,7 +539,7 @@ motoTest(
       const refused = await deploy();
       assert.is(refused.status, 3, refused.log);
       assert.match(refused.report.message, `refused: image ${ImageId} (root.template.json: appLaunchTemplate`);
-      assert.match(refused.report.message, `is owned by ${owner}; deploy accepts images owned by Amazon`);
+      assert.match(refused.report.message, `is owned by ${owner}; deploy accepts Amazon Linux 2023 images owned by Amazon`);
       assert.is(refused.report.uploads, null, 'nothing uploaded');
       assert.is(refused.report.changeSet, null, 'no change set');
       const named = await deploy('--image-owner', owner, '--no-execute');

@@ -26,6 +26,8 @@ const OUT = join(work, 'out');
 /** app.ami of test/fixtures/diff/base: the pooled fleet's and acme's dedicated fleet's image. */
 const AMI = 'ami-0453ec754f44f9a4a';
 const FOREIGN = '210987654321';
+/** The deploy's clock when it judges (deployFakes' fakeClock starts here). */
+const NOW = fakeClock().now();
 
 I.before(async () => {
   const r = await runMain(['compile', '--locked', '--tenants', join(FIXTURES, 'diff', 'base'), '--out', OUT]);
@@ -89,19 +91,53 @@ I('an image CloudFormation would resolve later (a Ref, resolve:ssm:) cannot be p
 I("Amazon's images pass by alias or by the Amazon Linux account; a named owner passes; anything else is refused", () => {
   const use = { imageId: AMI, where: ['root.template.json: appLaunchTemplate'] };
   const none = new Set<string>();
-  assert.is(judgeImage(use, image(AMI), none).acceptedAs, 'amazon');
-  assert.is(judgeImage(use, image(AMI, { ImageOwnerAlias: undefined }), none).acceptedAs, 'amazon', 'AL2023 owner account without the alias');
-  assert.is(judgeImage(use, image(AMI, { OwnerId: '801119661308' }), none).acceptedAs, 'amazon', 'another Amazon account, alias amazon (only AWS sets it)');
-  const foreign = image(AMI, { OwnerId: FOREIGN, ImageOwnerAlias: undefined });
-  assert.is(judgeImage(use, foreign, none).refusal, `is owned by ${FOREIGN}`);
+  assert.is(judgeImage(use, image(AMI), none, NOW).acceptedAs, 'amazon');
+  assert.is(judgeImage(use, image(AMI, { ImageOwnerAlias: undefined }), none, NOW).acceptedAs, 'amazon', 'AL2023 owner account without the alias');
   assert.is(
-    judgeImage(use, image(AMI, { OwnerId: '679593333241', ImageOwnerAlias: 'aws-marketplace' }), none).refusal,
+    judgeImage(use, image(AMI, { OwnerId: '801119661308' }), none, NOW).acceptedAs,
+    'amazon',
+    'another Amazon account, alias amazon (only AWS sets it)',
+  );
+  const foreign = image(AMI, { OwnerId: FOREIGN, ImageOwnerAlias: undefined });
+  assert.is(judgeImage(use, foreign, none, NOW).refusal, `is owned by ${FOREIGN}`);
+  assert.is(
+    judgeImage(use, image(AMI, { OwnerId: '679593333241', ImageOwnerAlias: 'aws-marketplace' }), none, NOW).refusal,
     'is owned by 679593333241 (alias aws-marketplace)',
   );
-  assert.is(judgeImage(use, foreign, new Set([FOREIGN])).acceptedAs, '--image-owner');
-  assert.is(judgeImage(use, foreign, new Set(['111122223333'])).acceptedAs, null, 'another named owner is not this one');
-  assert.is(judgeImage(use, image(AMI, { State: 'deregistered' }), none).refusal, 'is deregistered, not available');
-  assert.match(judgeImage(use, null, none).refusal!, 'is not found in this account and Region');
+  assert.is(judgeImage(use, foreign, new Set([FOREIGN]), NOW).acceptedAs, '--image-owner');
+  assert.is(judgeImage(use, foreign, new Set(['111122223333']), NOW).acceptedAs, null, 'another named owner is not this one');
+  assert.is(judgeImage(use, image(AMI, { State: 'deregistered' }), none, NOW).refusal, 'is deregistered, not available');
+  assert.match(judgeImage(use, null, none, NOW).refusal!, 'is not found in this account and Region');
+});
+
+I("Amazon's images pass only as Amazon Linux 2023, and no image passes once deprecated, whoever owns it", () => {
+  const use = { imageId: AMI, where: ['root.template.json: appLaunchTemplate'] };
+  const none = new Set<string>();
+  const day = 24 * 3600 * 1000;
+  const at = (ms: number) => new Date(ms).toISOString();
+  // Amazon deprecates each Amazon Linux build once a newer one is out.
+  assert.is(
+    judgeImage(use, image(AMI, { DeprecationTime: at(NOW - day) }), none, NOW).refusal,
+    `is deprecated since ${at(NOW - day)} (its publisher no longer maintains it)`,
+  );
+  assert.is(judgeImage(use, image(AMI, { DeprecationTime: at(NOW) }), none, NOW).acceptedAs, null, 'deprecated from this very moment');
+  assert.is(judgeImage(use, image(AMI, { DeprecationTime: at(NOW + day) }), none, NOW).acceptedAs, 'amazon', 'deprecated only tomorrow');
+  assert.is(judgeImage(use, image(AMI, { DeprecationTime: 'soon' }), none, NOW).acceptedAs, null, 'a time that cannot be read counts as past');
+  const foreignDeprecated = image(AMI, { OwnerId: FOREIGN, ImageOwnerAlias: undefined, DeprecationTime: at(NOW - day) });
+  assert.match(judgeImage(use, foreignDeprecated, new Set([FOREIGN]), NOW).refusal!, /^is deprecated since/, "a named owner's deprecated image too");
+  // Amazon's other images: Amazon Linux 1 and 2, Windows (alias amazon, another account).
+  for (const [Name, more] of [
+    ['amzn-ami-hvm-2018.03.0.20231218.0-x86_64-gp2', {}],
+    ['amzn2-ami-kernel-5.10-hvm-2.0.20260427.1-x86_64-gp2', {}],
+    ['Windows_Server-2022-English-Full-Base-2026.11.12', { OwnerId: '801119661308' }],
+    [undefined, {}],
+  ] as const) {
+    const refusal = judgeImage(use, image(AMI, { Name, ...more }), none, NOW).refusal;
+    assert.is(refusal, `is Amazon's but not Amazon Linux 2023 (named ${JSON.stringify(Name ?? null)}, not al2023-ami-…)`, String(Name));
+  }
+  // The operator may name Amazon's account to boot another of its images on purpose.
+  assert.is(judgeImage(use, image(AMI, { Name: 'amzn2-ami-hvm-2.0.20260427.1-x86_64-gp2' }), new Set([AMAZON_LINUX_OWNER]), NOW).acceptedAs, '--image-owner');
+  assert.is(judgeImage(use, image(AMI, { Name: 'al2023-ami-minimal-2023.11.20260427.1-kernel-6.1-x86_64' }), none, NOW).acceptedAs, 'amazon');
 });
 
 I('EC2 is asked about each image alone: one it does not know is refused by name, the others still judged', async () => {
@@ -208,7 +244,7 @@ I('deploy: an image of another owner is refused (exit 3) in one line naming it, 
     assert.is(EXIT_OF[report.outcome], 3);
     assert.is(
       report.message,
-      `refused: image ${AMI} (root.template.json: appLaunchTemplate, tenants/acme.template.json: tenantLaunchTemplate) is owned by ${FOREIGN}; deploy accepts images owned by Amazon (owner alias amazon, or the Amazon Linux account ${AMAZON_LINUX_OWNER}) or by an account the deploy workflow names with --image-owner ACCOUNT. Nothing was uploaded or executed`,
+      `refused: image ${AMI} (root.template.json: appLaunchTemplate, tenants/acme.template.json: tenantLaunchTemplate) is owned by ${FOREIGN}; deploy accepts Amazon Linux 2023 images owned by Amazon (named al2023-ami-…, owner alias amazon or the Amazon Linux account ${AMAZON_LINUX_OWNER}) or images of an account the deploy workflow names with --image-owner ACCOUNT, none deprecated. Nothing was uploaded or executed`,
     );
     assert.not.match(report.message, '\n');
     assert.equal(
