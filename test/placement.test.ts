@@ -129,10 +129,15 @@ P('the lock round-trips: placements, statuses, incarnations, identities, removed
   type Fed = 'saml' | 'oidc' | null | typeof SIGN_IN_NOT_RECORDED;
   const SAML_URL = 'https://idp.eps.example.com/saml/metadata?tenant=eps&x=1';
   const ISSUER = 'https://eps.okta.example/oauth2/default';
+  // Names outside its domains: a tenant with federation here holds two (a sign-in domain
+  // of its own, a kept platform host); the others none, and their lines carry no names.
+  const NAMES = ['login.eps-auth.example', 'eps.tessera.app'];
+  const namesOf = (fed: Fed) => (fed === 'saml' || fed === 'oidc' ? NAMES : []);
   const identity = (name: string, tier: string, fed: Fed): TenantIdentity => ({
     name: new ManifestText(name),
     tier,
     domains: ['eps.example.com', '1.example.com'],
+    names: namesOf(fed),
     owners: [
       { name: new ManifestText('O\'Brien, "Ann" #1'), email: new ManifestText('ann@eps.example.com') },
       { name: new ManifestText('李 {x}: [y]'), email: new ManifestText('li@eps.example.com') },
@@ -165,6 +170,7 @@ P('the lock round-trips: placements, statuses, incarnations, identities, removed
     name,
     tier,
     domains: ['eps.example.com', '1.example.com'],
+    ...(namesOf(fed).length ? { names: NAMES } : {}),
     owners: [
       { name: 'O\'Brien, "Ann" #1', email: 'ann@eps.example.com' },
       { name: '李 {x}: [y]', email: 'li@eps.example.com' },
@@ -209,6 +215,7 @@ P('a name past a bypassed validation never reaches the lock: a line break would 
     name: new ManifestText('Eps\nremoved: {}'),
     tier: 'standard',
     domains: ['eps.example.com'],
+    names: [],
     owners: [],
     federation: null,
   };

@@ -9,8 +9,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatDiagnostic } from '../compiler/diagnostics.ts';
 import { PLACEMENT_LOCK_FILE } from '../compiler/load/readManifests.ts';
-import { checkEstate, parseSources } from '../compiler/pipeline.ts';
-import { FIXTURES, rawFile, rawFilesFrom, TEST_DAY } from './helpers.ts';
+import { domainHandoversOf } from '../compiler/diff/restore.ts';
+import { checkEstate, compileSources, parseSources } from '../compiler/pipeline.ts';
+import { compiledFrom, FIXTURES, rawFile, rawFilesFrom, TEST_DAY } from './helpers.ts';
 
 const R = suite('domains of removed tenants');
 const BASE = join(FIXTURES, 'diff', 'base');
@@ -111,6 +112,83 @@ R('takesDomainsFrom with the removal day gives the domain on purpose; a wrong da
   assert.equal(validate({ 'newco.yaml': newco('[newco.tessera.app]', 'takesDomainsFrom: { vandelay: "2026-10-01" }\n') }), [
     'tenants/newco.yaml:6:31: takesDomainsFrom.vandelay: newco claims none of the domains vandelay had (vandelay.tessera.app); remove the entry',
   ]);
+});
+
+/** Compiles manifests (file name → text) on a lock as CI does; throws on diagnostics. */
+function compiled(files: ReadonlyMap<string, string>, lock: string, today: string) {
+  const r = compileSources(
+    'tenants',
+    parseSources(
+      [...files].map(([name, text]) => rawFile(name, text)),
+      rawFile(PLACEMENT_LOCK_FILE, lock),
+    ),
+    { today },
+  );
+  if (!r.ok) throw new Error(r.diagnostics.map(formatDiagnostic).join('\n'));
+  return r;
+}
+
+R('the names a removed tenant held outside its domains are recorded when it leaves, and are not free after: its zone, its own names during a move', () => {
+  const files = new Map(rawFilesFrom(BASE).map((f) => [f.name, Buffer.from(f.bytes!).toString('utf8')] as const));
+  // acme keeps only app.acme.com of its domains, in its zone acme.com; initech is moving
+  // to its own DNS (portal.initech.com, not yet validated), served on initech.tessera.app.
+  // Both are offboarded, then their files deleted.
+  files.set(
+    'acme.yaml',
+    files
+      .get('acme.yaml')!
+      .replace('  - acme.com\n', '')
+      .replace('domain: login.acme.com', 'domain: login.app.acme.com')
+      .replace('status: active', 'status: offboarded'),
+  );
+  files.set(
+    'initech.yaml',
+    readFileSync(join(FIXTURES, 'diff', 'cases', 'platform-to-own-dns', 'head', 'initech.yaml'), 'utf8').replace('status: active', 'status: offboarded'),
+  );
+  const offboarded = compiled(files, LOCK, '2026-11-20');
+  files.delete('acme.yaml');
+  files.delete('initech.yaml');
+  const removed = compiled(files, offboarded.lock, TEST_DAY);
+  const line = (id: string) => removed.lock.split('\n').find((l) => l.startsWith(`  ${id}: { removed:`)) ?? '';
+  assert.match(line('acme'), 'domains: ["app.acme.com"], names: ["acme.com"], owners:');
+  assert.match(line('initech'), 'domains: ["initech.tessera.app"], names: ["portal.initech.com"], owners:');
+  assert.not.match(line('vandelay'), 'names:', 'a tenant that held no other name: its line is as it was');
+
+  const claim = (lock: string, text: string) => {
+    const raws = [...rawFilesFrom(BASE).filter((f) => f.name !== 'acme.yaml' && f.name !== 'initech.yaml'), rawFile('newco.yaml', text)];
+    const r = checkEstate('tenants', parseSources(raws, rawFile(PLACEMENT_LOCK_FILE, lock)), { today: TEST_DAY });
+    return r.ok ? [] : r.diagnostics.map(formatDiagnostic);
+  };
+  const own = (domains: string, dns = '{ mode: external }', auth = '{ mfa: required }') =>
+    newco(domains).replace('dns: { mode: platform }', `dns: ${dns}`).replace('auth: { mfa: required }', `auth: ${auth}`);
+  const at = (id: string, name: string) => {
+    const lines = removed.lock.split('\n');
+    const i = lines.findIndex((l) => l.startsWith(`  ${id}: { removed:`));
+    return `tenants/placement.lock.yaml:${i + 1}:${lines[i]!.indexOf(`"${name}"`) + 1}`;
+  };
+  for (const [text, expected] of [
+    [own('[www.acme.com]'), `"www.acme.com" is under acme.com, which belonged to removed tenant acme (${at('acme', 'acme.com')})`],
+    [own('[acme.com]', '{ mode: delegated, zone: acme.com }'), 'dns.zone "acme.com" belonged to removed tenant acme'],
+    [own('[portal.initech.com]'), `"portal.initech.com" belonged to removed tenant initech (${at('initech', 'portal.initech.com')})`],
+    [own('[shop.portal.initech.com]'), 'is under portal.initech.com, which belonged to removed tenant initech'],
+    [newco('[initech.tessera.app]'), 'belonged to removed tenant initech'],
+  ] as const) {
+    const errors = claim(removed.lock, text);
+    assert.ok(errors.length >= 1 && errors.every((e) => e.includes('removed tenant')), errors.join('\n'));
+    assert.match(errors.join('\n'), expected);
+  }
+  // The mutation: the same lock without the names. acme.com was never one of acme's
+  // domains here, nor portal.initech.com one of initech's, so only the recorded names
+  // kept them from the next customer.
+  const withoutNames = removed.lock.replace(/, names: \[[^\]]*\]/g, '');
+  assert.equal(claim(withoutNames, own('[www.acme.com]')), [], 'without names the name is free: the names are what refuse it');
+  assert.equal(claim(withoutNames, own('[portal.initech.com]')), []);
+
+  // Given on purpose, the review shows it as a hand-over, a name under one acme held.
+  const given = own('[www.acme.com]').replace('users: 100', `takesDomainsFrom: { acme: "${TEST_DAY}" }\nusers: 100`);
+  assert.equal(claim(removed.lock, given), []);
+  const head = compiled(new Map([...files, ['newco.yaml', given]]), removed.lock, TEST_DAY);
+  assert.equal(domainHandoversOf(removed.plan, head.plan), [{ tenant: 'newco', domain: 'www.acme.com', under: 'acme.com', from: 'acme', removedOn: TEST_DAY }]);
 });
 
 R.run();

@@ -207,6 +207,8 @@ export interface DomainHandover {
   /** The tenant that takes the domain. */
   readonly tenant: string;
   readonly domain: string;
+  /** The name of the removed tenant's that `domain` is under; absent when it held `domain` itself. */
+  readonly under?: string;
   /** The removed tenant that had it, and the day the base's lock records its removal. */
   readonly from: string;
   readonly removedOn: string;

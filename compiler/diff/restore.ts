@@ -12,7 +12,8 @@
 // deploys; each edit of its history in the head's lock is a lifecycle error, which no
 // override lets through. Pure: both sides are plans in memory.
 import { compareStrings } from '../diagnostics.ts';
-import { identityDifferences, restoreHandover, tenantIdentity } from '../plan/lifecycle.ts';
+import { identityDifferences, namesOutsideDomains, restoreHandover, tenantIdentity } from '../plan/lifecycle.ts';
+import { removedNameHolders } from '../plan/removedDomains.ts';
 import { reportText } from '../plan/manifestText.ts';
 import { mapSignIn } from '../validate/lockFile.ts';
 import { SIGN_IN_NOT_RECORDED, type EstatePlan, type RemovedTenant, type TenantIdentity } from '../plan/model.ts';
@@ -78,9 +79,8 @@ export function restoresOf(base: EstatePlan | null, head: EstatePlan | null): Re
   return out;
 }
 
-/** The names a tenant of the plan claims: served, its own, and a kept platform host. */
-const claimedNames = (t: EstatePlan['tenants'][number]) =>
-  new Set([...t.domains, ...t.dns.own.domains, ...(t.dns.platformDomain ? [t.dns.platformDomain] : [])]);
+/** The names a tenant of the plan claims: served, its own, and the others it holds (sign-in, zone, a kept platform host). */
+const claimedNames = (t: EstatePlan['tenants'][number]) => new Set([...t.domains, ...t.dns.own.domains, ...namesOutsideDomains(t)]);
 
 /**
  * Every domain the base's lock records for a removed tenant that a head tenant other
@@ -89,22 +89,22 @@ const claimedNames = (t: EstatePlan['tenants'][number]) =>
  */
 export function domainHandoversOf(base: EstatePlan | null, head: EstatePlan | null): DomainHandover[] {
   if (!base || !head) return [];
-  const had = new Map<string, { readonly from: string; readonly removedOn: string }>();
-  for (const [id, r] of base.removed) for (const d of r.identity?.domains ?? []) had.set(d, { from: id, removedOn: r.removed });
-  if (had.size === 0) return [];
+  // A name under one the removed tenant held counts, as validate counts it (plan/removedDomains.ts).
+  const holderOf = removedNameHolders(base.removed);
   const before = new Map(base.tenants.map((t) => [t.id, claimedNames(t)]));
   const out: DomainHandover[] = [];
   for (const t of head.tenants)
     for (const domain of [...claimedNames(t)].sort(compareStrings)) {
-      const h = had.get(domain);
-      if (h && h.from !== t.id && !before.get(t.id)?.has(domain)) out.push({ tenant: t.id, domain, ...h });
+      const h = holderOf(domain);
+      if (h && h.id !== t.id && !before.get(t.id)?.has(domain))
+        out.push({ tenant: t.id, domain, ...(h.held === domain ? {} : { under: h.held }), from: h.id, removedOn: h.day });
     }
   return out;
 }
 
 /** The hand-over of a removed tenant's domain in one line: the gate's finding and the diff's. */
 export const domainHandoverLine = (h: DomainHandover): string =>
-  `${h.tenant} takes ${h.domain}, a domain of ${h.from} (removed on ${h.removedOn}): whatever still calls it (${h.from}'s webhooks, API clients, emailed links) reaches ${h.tenant}`;
+  `${h.tenant} takes ${h.domain}, ${h.under ? `under ${h.under}, a name` : 'a domain'} of ${h.from} (removed on ${h.removedOn}): whatever still calls it (${h.from}'s webhooks, API clients, emailed links) reaches ${h.tenant}`;
 
 const sameRemoval = (a: RemovedTenant, b: RemovedTenant) =>
   a.removed === b.removed &&

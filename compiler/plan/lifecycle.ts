@@ -20,7 +20,7 @@
 import type { Diagnostic } from '../diagnostics.ts';
 import type { SourceFile } from '../load/sourceFile.ts';
 import type { TenantManifest } from '../manifest.ts';
-import type { Loaded } from '../validate/rule.ts';
+import { isSameOrUnder, type Loaded } from '../validate/rule.ts';
 import { type LockEntry, type LockIdentity, mapSignIn, type RemovedEntry } from '../validate/lockFile.ts';
 import { ManifestText } from './manifestText.ts';
 import { tenantS3Prefix } from './isolation.ts';
@@ -68,12 +68,31 @@ export function signInTrust(federation: TenantPlan['auth']['federation']): SignI
   return federation ? mapSignIn(federation, (t) => t) : null;
 }
 
+/**
+ * The names a tenant holds outside its domains (TenantIdentity.names), each once,
+ * leaving out any equal to or under one of its domains or a name kept before it: its
+ * delegated zone (the parent of its domains), its kept platform host, and its own names
+ * while a move to its own DNS is not yet validated (then `domains` holds only the
+ * platform host it is served on, and its own domains and sign-in host are elsewhere).
+ * Its sign-in domain is always under its own domains (validate), so it is covered.
+ */
+export function namesOutsideDomains(t: Pick<TenantPlan, 'domains' | 'auth' | 'dns'>): string[] {
+  const candidates = [t.dns.zone, t.dns.platformDomain, ...t.dns.own.domains, t.dns.own.signIn, t.auth.domain];
+  const out: string[] = [];
+  for (const name of candidates) {
+    if (name === null || [...t.domains, ...out].some((d) => isSameOrUnder(name, d))) continue;
+    out.push(name);
+  }
+  return out;
+}
+
 /** Who a tenant of the plan is. */
-export function tenantIdentity(t: Pick<TenantPlan, 'name' | 'tier' | 'domains' | 'contacts' | 'auth'>): TenantIdentity {
+export function tenantIdentity(t: Pick<TenantPlan, 'name' | 'tier' | 'domains' | 'contacts' | 'auth' | 'dns'>): TenantIdentity {
   return {
     name: t.name,
     tier: t.tier.name,
     domains: t.domains,
+    names: namesOutsideDomains(t),
     owners: t.contacts.filter((c) => c.role === 'owner').map((c) => ({ name: c.name, email: c.email })),
     federation: signInTrust(t.auth.federation),
   };
@@ -86,6 +105,7 @@ export function lockedIdentity(i: LockIdentity): TenantIdentity {
     name: new ManifestText(i.name),
     tier: i.tier,
     domains: i.domains,
+    names: i.names ?? [],
     owners: i.owners.map((o) => ({ name: new ManifestText(o.name), email: new ManifestText(o.email) })),
     federation: f === undefined ? SIGN_IN_NOT_RECORDED : f === null ? null : mapSignIn(f, (t) => new ManifestText(t)),
   };

@@ -37,6 +37,15 @@ export interface TenantIdentity {
   readonly tier: string;
   /** Normalized (lower case, no trailing dot), in manifest order. */
   readonly domains: readonly string[];
+  /**
+   * The other names it holds, outside its domains: its delegated zone, its kept platform
+   * host, its own domains and sign-in host while a move to its own DNS is not validated
+   * (normalized, none equal to or under one of its domains or an earlier one:
+   * plan/lifecycle.ts namesOutsideDomains). Not part of who it is (identityDifferences
+   * ignores them); kept so that a removed tenant's names are not free for the next
+   * customer (plan/removedDomains.ts), as its domains are not.
+   */
+  readonly names: readonly string[];
   /** Its contacts of role owner, in manifest order. */
   readonly owners: readonly { readonly name: ManifestText; readonly email: ManifestText }[];
   /**

@@ -10,7 +10,10 @@
 // its reviewers read it). Names are compared as DNS does (lower case, no trailing dot),
 // and a name under a removed domain counts as that domain (`login.acme.com` under a
 // removed `acme.com`: the former customer's sign-in host by default, `auth.<domain>`,
-// and any host its users were sent to there).
+// and any host its users were sent to there). The names it held outside its domains
+// (its delegated zone, its kept platform host, its own names during a move to its own
+// DNS: identity.names) count as its domains do; a lock written before they were kept
+// records none.
 import { formatPath, type Diagnostic } from '../diagnostics.ts';
 import type { ManifestPath, SourceFile } from '../load/sourceFile.ts';
 import type { TenantManifest } from '../manifest.ts';
@@ -20,9 +23,50 @@ import type { RemovedEntry } from '../validate/lockFile.ts';
 /** Every name a tenant manifest claims, where it claims it. */
 function claimsOf(m: TenantManifest): [ManifestPath, string][] {
   const claims: [ManifestPath, string][] = m.domains.map((d, i) => [['domains', i], d]);
+  if (m.dns.zone) claims.push([['dns', 'zone'], m.dns.zone]);
   if (m.dns.platformDomain) claims.push([['dns', 'platformDomain'], m.dns.platformDomain]);
   if (m.auth.domain) claims.push([['auth', 'domain'], m.auth.domain]);
   return claims;
+}
+
+/** A name a removed tenant held (a domain, or another of its names), and where its lock entry records it. */
+export interface RemovedName {
+  readonly id: string;
+  /** The day its removal is recorded (YYYY-MM-DD). */
+  readonly day: string;
+  /** The name it held: the one asked about, or a domain that one is under. */
+  readonly held: string;
+  readonly field: 'domains' | 'names';
+  readonly index: number;
+}
+
+/** A removed tenant as the lock (RemovedEntry) or the plan (RemovedTenant) has it. */
+interface RemovedHolder {
+  readonly removed: string;
+  readonly identity?: { readonly domains: readonly string[]; readonly names?: readonly string[] } | null;
+}
+
+/**
+ * Which removed tenant held `name` (normalized), or a name it is under: one answer for
+ * validate (this file) and the review's hand-over findings (diff/restore.ts).
+ */
+export function removedNameHolders(removed: ReadonlyMap<string, RemovedHolder>): (name: string) => RemovedName | undefined {
+  const held = new Map<string, RemovedName>();
+  for (const [id, e] of removed)
+    for (const field of ['domains', 'names'] as const)
+      (e.identity?.[field] ?? []).forEach((d, index) => {
+        const name = normalizeDomain(d);
+        if (!held.has(name)) held.set(name, { id, day: e.removed, held: name, field, index });
+      });
+  return (name) => {
+    if (held.size === 0) return undefined;
+    const labels = name.split('.');
+    for (let i = 0; i < labels.length - 1; i++) {
+      const had = held.get(labels.slice(i).join('.'));
+      if (had) return had;
+    }
+    return undefined;
+  };
 }
 
 export function removedDomainClaims(
@@ -31,20 +75,8 @@ export function removedDomainClaims(
   lock: SourceFile | null,
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
-  // Domain → the removed tenant that had it, and where the lock says so.
-  const owner = new Map<string, { readonly id: string; readonly day: string; readonly index: number }>();
-  for (const [id, e] of removed) e.identity?.domains.forEach((d, index) => owner.set(normalizeDomain(d), { id, day: e.removed, index }));
   const lockPath = lock?.path ?? 'the placement lock';
-  /** The removed tenant that had `name` or a domain `name` is under, with that domain. */
-  const ownerOf = (name: string) => {
-    const labels = name.split('.');
-    for (let i = 0; i < labels.length - 1; i++) {
-      const domain = labels.slice(i).join('.');
-      const had = owner.get(domain);
-      if (had) return { ...had, domain };
-    }
-    return undefined;
-  };
+  const ownerOf = removedNameHolders(removed);
 
   for (const { source, value: m } of tenants) {
     const named = m.takesDomainsFrom ?? {};
@@ -58,12 +90,12 @@ export function removedDomainClaims(
         used.add(had.id);
         continue;
       }
-      const where = lock?.locate(['removed', had.id, 'identity', 'domains', had.index]) ?? lockPath;
+      const where = lock?.locate(['removed', had.id, 'identity', had.field, had.index]) ?? lockPath;
       out.push(
         source.diagnostic(
           'domain-of-removed-tenant',
           path,
-          `${formatPath(path)} "${raw}" ${had.domain === normalizeDomain(raw) ? 'belonged' : `is under ${had.domain}, which belonged`} to removed tenant ${had.id} (${where}): whatever still calls it (${had.id}'s webhooks, API clients, emailed links) would reach ${m.id}; choose another domain, or, to give it to ${m.id} on purpose (the name was transferred, its former customer told), add \`takesDomainsFrom: { ${had.id}: "${had.day}" }\` to ${source.path} (docs/lifecycle.md)`,
+          `${formatPath(path)} "${raw}" ${had.held === normalizeDomain(raw) ? 'belonged' : `is under ${had.held}, which belonged`} to removed tenant ${had.id} (${where}): whatever still calls it (${had.id}'s webhooks, API clients, emailed links) would reach ${m.id}; choose another domain, or, to give it to ${m.id} on purpose (the name was transferred, its former customer told), add \`takesDomainsFrom: { ${had.id}: "${had.day}" }\` to ${source.path} (docs/lifecycle.md)`,
         ),
       );
     }
@@ -79,7 +111,7 @@ export function removedDomainClaims(
             ? `takesDomainsFrom.${id}: ${lockPath} records no removal of ${id}; remove the entry`
             : e.removed !== day
               ? `takesDomainsFrom.${id} "${day}" is not the day ${id} was removed (${lockPath} records ${e.removed})`
-              : `takesDomainsFrom.${id}: ${m.id} claims none of the domains ${id} had (${e.identity?.domains.join(', ') || 'none recorded'}); remove the entry`,
+              : `takesDomainsFrom.${id}: ${m.id} claims none of the domains ${id} had (${[...(e.identity?.domains ?? []), ...(e.identity?.names ?? [])].join(', ') || 'none recorded'}); remove the entry`,
         ),
       );
     }

@@ -32,6 +32,8 @@ export interface LockIdentity {
   readonly name: string;
   readonly tier: string;
   readonly domains: readonly string[];
+  /** The other names it held, outside its domains (plan/model.ts TenantIdentity.names); absent when none, or in a lock written before they were kept. */
+  readonly names?: readonly string[];
   /** Its contacts of role owner, in manifest order. */
   readonly owners: readonly { readonly name: string; readonly email: string }[];
   /** Its sign-in trust (plan/model.ts, SignInTrust); null: no federation; absent in a lock written before it was kept. */
@@ -84,6 +86,7 @@ const identityOf = (i: LockIdentity): LockIdentity => ({
   name: i.name,
   tier: i.tier,
   domains: [...i.domains],
+  ...(i.names === undefined ? {} : { names: [...i.names] }),
   owners: i.owners.map((o) => ({ name: o.name, email: o.email })),
   ...(i.federation === undefined ? {} : { federation: i.federation === null ? null : mapSignIn(i.federation, (t) => t) }),
 });

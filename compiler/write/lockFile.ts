@@ -42,11 +42,13 @@ function federationText(f: TenantIdentity['federation']): string | null {
   return `{ ${texts.join(', ')} }`;
 }
 
-/** `{ name: "…", tier: "…", domains: ["…"], owners: [{ name: "…", email: "…" }], federation: … }`: one line. */
+/** `{ name: "…", tier: "…", domains: ["…"], names: ["…"], owners: [{ name: "…", email: "…" }], federation: … }`: one line. */
 function identityText(i: TenantIdentity): string {
   const owners = i.owners.map((o) => `{ name: ${lockString(o.name)}, email: ${lockString(o.email)} }`);
   const federation = federationText(i.federation);
-  return `{ name: ${lockString(i.name)}, tier: ${lockString(i.tier)}, domains: [${i.domains.map(lockString).join(', ')}], owners: [${owners.join(', ')}]${federation === null ? '' : `, federation: ${federation}`} }`;
+  // names only when it held some: a lock line stays as it was for a tenant with none.
+  const names = i.names.length ? `, names: [${i.names.map(lockString).join(', ')}]` : '';
+  return `{ name: ${lockString(i.name)}, tier: ${lockString(i.tier)}, domains: [${i.domains.map(lockString).join(', ')}]${names}, owners: [${owners.join(', ')}]${federation === null ? '' : `, federation: ${federation}`} }`;
 }
 
 export function serializeLock(
