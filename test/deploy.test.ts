@@ -31,7 +31,7 @@ import { stackPolicy } from '../deploy/stackPolicy.ts';
 import { flagAllow, formatAllow, parseAllow, type Allow } from '../compiler/allow.ts';
 import { Interrupted } from '../deploy/clock.ts';
 import { rootCause } from '../deploy/execute.ts';
-import { FIXTURES, runMain } from './helpers.ts';
+import { FIXTURES, listTree, runMain } from './helpers.ts';
 import { body, deployRequest, event, fakeClock, mockedAws, nestedId, resourceChange, ROOT_ID, stackEvent } from './support/deployFakes.ts';
 
 const D = suite('deploy');
@@ -1732,12 +1732,18 @@ D("a domain stage that AWS refuses to start is that tenant's failure; the deploy
 
 D('the API calls of a one-tenant change do not grow with the estate (event polling aside)', async () => {
   const counts: Record<number, Record<string, number>> = {};
-  for (const size of [50, 500]) {
+  const partitions: Record<number, string> = {};
+  // 200 tenants, not more: the larger estate needs only more of every partition the
+  // deploy could call per (groups, ALB and cache shards: 2, 1, 1 at 50; 5, 2, 2 at 200),
+  // which the partitions assertion below checks.
+  for (const size of [50, 200]) {
     const tenants = join(work, `estate-${size}`);
     const out = join(work, `out-${size}`);
     generateEstate(tenants, size, join(FIXTURES, 'platform.yaml'));
     assert.is((await runMain(['compile', '--tenants', tenants, '--out', out])).status, 0);
     const before = readFileSync(join(out, 'assets.json'), 'utf8');
+    const files = listTree(out);
+    partitions[size] = ['groups/', 'shards/alb-', 'shards/cache-'].map((p) => files.filter((f) => f.startsWith(p)).length).join(' ');
     // One tenant changes: its template, its group's and the root's get new keys.
     const one = join(tenants, 'bravo-t1.yaml');
     writeFileSync(one, readFileSync(one, 'utf8').replace(/^name: .*$/m, 'name: Renamed'));
@@ -1761,9 +1767,10 @@ D('the API calls of a one-tenant change do not grow with the estate (event polli
       m.restore();
     }
   }
-  assert.equal(counts[500], counts[50]);
-  assert.is(counts[500]!.PutObjectCommand, 4, 'the tenant, its group and the root template, and the record');
-  assert.is(counts[500]!.DescribeImagesCommand, 1, 'each distinct image of the output, asked once');
+  assert.equal([partitions[50], partitions[200]], ['2 1 1', '5 2 2'], 'groups, ALB shards, cache shards');
+  assert.equal(counts[200], counts[50]);
+  assert.is(counts[200]!.PutObjectCommand, 4, 'the tenant, its group and the root template, and the record');
+  assert.is(counts[200]!.DescribeImagesCommand, 1, 'each distinct image of the output, asked once');
 });
 
 D.run();

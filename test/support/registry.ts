@@ -56,8 +56,19 @@ function resourceType(type: string): Resource | null {
   return resourceCache.get(type)!;
 }
 
+// Looked up once each: a 5,000-tenant estate asks for the same few thousand times.
+const typeDefinitions = new Map<string, TypeDefinition>();
 function typeDefinition(ref: { $ref: string }): TypeDefinition {
-  return spec().get('typeDefinition', ref.$ref);
+  let t = typeDefinitions.get(ref.$ref);
+  if (!t) typeDefinitions.set(ref.$ref, (t = spec().get('typeDefinition', ref.$ref)));
+  return t;
+}
+
+const requiredNames = new WeakMap<Record<string, Property>, readonly string[]>();
+function required(props: Record<string, Property>): readonly string[] {
+  let names = requiredNames.get(props);
+  if (!names) requiredNames.set(props, (names = Object.entries(props).flatMap(([name, p]) => (p.required ? [name] : []))));
+  return names;
 }
 
 const INTRINSICS = new Set([
@@ -162,8 +173,8 @@ export function checkTemplate(template: Template, name: string, body: string, op
 }
 
 function checkProperties(where: string, value: Record<string, unknown>, props: Record<string, Property>, err: (w: string, m: string) => void): void {
-  for (const [name, p] of Object.entries(props)) {
-    if (p.required && !Object.hasOwn(value, name)) err(where, `required property ${name} is missing`);
+  for (const name of required(props)) {
+    if (!Object.hasOwn(value, name)) err(where, `required property ${name} is missing`);
   }
   for (const [name, v] of Object.entries(value)) {
     const p = props[name];
