@@ -1,8 +1,15 @@
-// tenantc bootstrap and deploy, the real CLI in child processes, against moto_server on
-// loopback over TLS, with the patches of test/support/moto/tenantc_moto.py (each closes
-// one gap between moto and CloudFormation; docs/deploy.md, "What the moto run proves"). The
-// server is this test's own, on a free port, with a certificate made for the run, and
-// stopped at the end; any gap it could not resolve fails the test.
+// tenantc bootstrap and deploy against moto_server on loopback over TLS, with the patches
+// of test/support/moto/tenantc_moto.py (each closes one gap between moto and
+// CloudFormation; docs/deploy.md, "What the moto run proves"). The server is this test's
+// own, on a free port, with a certificate made for the run, and stopped at the end; any
+// gap it could not resolve fails the test.
+//
+// The shipped CLI (the built bundle, bin/tenantc.mjs, in a child process) runs where the
+// process is the point: `ami --latest`, bootstrap, the first deploy, the prompt on a
+// terminal and SIGINT. Every other deploy runs the same main in this process (runMain, as
+// compile() does): a child spends about 1.3 s of CPU loading the AWS SDK before its first
+// request, most of what this suite cost, and main's return value is the exit code
+// bin/tenantc.mjs sets, so what those calls assert is unchanged.
 import {
   CloudFormationClient,
   DeleteChangeSetCommand,
@@ -19,6 +26,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
+import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -36,6 +44,8 @@ const tenants = join(work, 'tenants');
 /** The environment the CLI runs with: the SDK's standard variables, pointed at moto. */
 let awsEnv: NodeJS.ProcessEnv = {};
 let requestHandler: NodeHttpHandler;
+/** Undoes what M.before set in this process for the in-process CLI (its environment and trust). */
+let restoreProcess = () => {};
 
 /**
  * The moto run is part of the suite: where moto_server is missing every test of it
@@ -70,9 +80,11 @@ M.before(async () => {
   delete process.env.TENANTC_MOTO_SLOW_EVENTS;
   const { AWS_PROFILE: _profile, ...rest } = process.env;
   awsEnv = { ...rest, ...moto.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-  requestHandler = new NodeHttpHandler({ httpsAgent: new Agent({ ca: readFileSync(moto.caFile) }) });
+  // keepAlive: the test's own requests (a few hundred) share connections instead of a TLS handshake each.
+  requestHandler = new NodeHttpHandler({ httpsAgent: new Agent({ ca: readFileSync(moto.caFile), keepAlive: true }) });
+  restoreProcess = pointThisProcessAtMoto(moto);
   cpSync(SAMPLE_TENANTS, tenants, { recursive: true });
-  pinImage(tenants);
+  await pinImage(tenants);
   // A fresh estate: its delegated zones are new, so no customer can have delegated them
   // yet (deploy refuses a delegated tenant that says so: its stage cannot be issued).
   for (const id of ['acme', 'wayne-enterprises']) {
@@ -82,11 +94,41 @@ M.before(async () => {
 });
 
 M.after(() => {
+  restoreProcess();
+  cfnClient?.destroy();
+  requestHandler?.destroy();
   moto?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
-/** The CLI as a user runs it, with the AWS environment pointed at moto. */
+/**
+ * The in-process CLI's AWS environment (the SDK reads process.env) and trust: Node reads
+ * NODE_EXTRA_CA_CERTS only when a process starts, so the server's certificate is added
+ * to every secure context made without a `ca` of its own, as that variable does for the
+ * children. The suites that share this uvu process run after this one's M.after.
+ */
+function pointThisProcessAtMoto(server: LocalMoto): () => void {
+  const { NODE_EXTRA_CA_CERTS: _ca, ...vars } = server.env;
+  const saved = Object.fromEntries(['AWS_PROFILE', ...Object.keys(vars)].map((k) => [k, process.env[k]]));
+  delete process.env.AWS_PROFILE;
+  Object.assign(process.env, vars);
+  const pem = readFileSync(server.caFile, 'utf8');
+  const original = tls.createSecureContext;
+  tls.createSecureContext = (options) => {
+    const context = original(options);
+    if (!options?.ca) context.context.addCACert(pem);
+    return context;
+  };
+  return () => {
+    tls.createSecureContext = original;
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
+
+/** The CLI as a user runs it (the built bundle in a child process), with the AWS environment pointed at moto. */
 const tenantc = (...args: string[]) => runCli(args, { cwd: work, env: awsEnv });
 
 /**
@@ -97,8 +139,9 @@ const tenantc = (...args: string[]) => runCli(args, { cwd: work, env: awsEnv });
  * The sample's pinned id is a real Region's, which moto does not know (deploy would
  * refuse it as not found); the parameter follows moto's release, a hard-coded id would not.
  */
-function pinImage(dir: string): void {
-  const r = tenantc('ami', '--latest', '--tenants', dir);
+async function pinImage(dir: string, inProcess = false): Promise<void> {
+  const args = ['ami', '--latest', '--tenants', dir];
+  const r = inProcess ? await runMain(args, work) : tenantc(...args);
   assert.is(r.status, 0, `${r.stdout}${r.stderr}`);
   assert.match(r.stdout, /ami-[0-9a-f]+, the current Amazon Linux 2023 image in us-east-1/);
 }
@@ -114,13 +157,27 @@ async function compile(): Promise<void> {
   assert.is(r.status, 0, r.stderr);
 }
 
-async function deploy(...extra: string[]): Promise<{ status: number | null; report: DeployReport; log: string }> {
-  const r = tenantc('deploy', '--out', 'out', '--stack', 'tessera', '--assets-bucket', BUCKET, '--yes', '--json', '--poll-seconds', '0', ...extra);
+const DEPLOY = ['deploy', '--out', 'out', '--stack', 'tessera', '--assets-bucket', BUCKET, '--yes', '--json', '--poll-seconds', '0'];
+type Deployed = { status: number | null; report: DeployReport; log: string };
+
+function deployed(r: { status: number | null; stdout: string; stderr: string }): Deployed {
   assert.ok(r.stdout.trim().startsWith('{'), `${r.stdout}${r.stderr}`);
   return { status: r.status, report: JSON.parse(r.stdout) as DeployReport, log: r.stderr };
 }
 
-const cfn = () => new CloudFormationClient(clientConfig());
+/** A deploy by the CLI in this process. */
+async function deploy(...extra: string[]): Promise<Deployed> {
+  return deployed(await runMain([...DEPLOY, ...extra], work));
+}
+
+/** A deploy by the shipped CLI in a child process. */
+function deployShipped(...extra: string[]): Deployed {
+  return deployed(tenantc(...DEPLOY, ...extra));
+}
+
+let cfnClient: CloudFormationClient | undefined;
+/** The test's own CloudFormation client, made once (not deploy's: that is the CLI's). */
+const cfn = () => (cfnClient ??= new CloudFormationClient(clientConfig()));
 
 /** Every stack of the estate (root and nested), with the logical ids moto created in it. */
 async function deployedStacks(): Promise<Map<string, string[]>> {
@@ -153,7 +210,7 @@ motoTest('bootstrap creates the assets bucket stack once (versioned, TLS-only, t
   const first = tenantc('bootstrap', '--assets-bucket', BUCKET, '--poll-seconds', '0');
   assert.is(first.status, 0, first.stderr);
   assert.match(first.stdout, `Created tenantc-assets: deploy with --assets-bucket ${BUCKET}`);
-  const again = tenantc('bootstrap', '--assets-bucket', BUCKET, '--poll-seconds', '0');
+  const again = await runMain(['bootstrap', '--assets-bucket', BUCKET, '--poll-seconds', '0'], work);
   assert.is(again.status, 0, again.stderr);
   assert.match(again.stdout, `tenantc-assets already holds bucket ${BUCKET}: nothing to do`);
   const s3 = new S3Client({ ...clientConfig(), forcePathStyle: true });
@@ -170,7 +227,7 @@ motoTest(
   async () => {
     const shipped = join(work, 'shipped');
     cpSync(SAMPLE_TENANTS, shipped, { recursive: true });
-    pinImage(shipped);
+    await pinImage(shipped, true);
     assert.is((await runMain(['compile', '--tenants', shipped, '--out', join(work, 'out-shipped')])).status, 0);
     const r = await deploy('--out', 'out-shipped');
     assert.is(r.status, 3, r.log);
@@ -192,7 +249,7 @@ motoTest(
 
 motoTest('first deploy: every stack and resource of the compiled estate exists, protected by termination protection and a stack policy', async () => {
   await compile();
-  const { status, report, log } = await deploy();
+  const { status, report, log } = deployShipped();
   assert.is(status, 0, log);
   assert.is(report.outcome, 'deployed', log);
   assert.is(report.changeSet?.type, 'CREATE');
@@ -206,7 +263,8 @@ motoTest('first deploy: every stack and resource of the compiled estate exists, 
     compiledStacks().size + compiledStages().length,
     'every template in the bucket (domain stages too; the refused deploy above uploaded most)',
   );
-  assert.equal(await deployedStacks(), compiledStacks());
+  const stacks = await deployedStacks();
+  assert.equal(stacks, compiledStacks());
   // Domain stages: the external tenants' before the root, the new delegated zones' after
   // it (each in the zone its tenant stack made). moto issues a certificate at once, so
   // every stage reports issued; waiting stages are proven in test/domainStage.test.ts.
@@ -221,7 +279,7 @@ motoTest('first deploy: every stack and resource of the compiled estate exists, 
     assert.ok(stage.StackStatus, `${id}'s domain stage exists`);
   }
   // Not ready: acme's stack holds its zone, and no certificate, rule or sign-in host yet.
-  const acme = (await deployedStacks()).get('tenantGroup0Stack/tenantAcmeStack')!;
+  const acme = stacks.get('tenantGroup0Stack/tenantAcmeStack')!;
   assert.ok(acme.includes('tenantHostedZone'));
   for (const id of ['tenantCertificate', 'tenantListenerRule0', 'tenantUserPoolDomain']) assert.not.ok(acme.includes(id), id);
   assert.ok(acme.includes('tenantDistributionTenant'), "its assets host is the platform's: it does not wait");
@@ -303,9 +361,10 @@ motoTest('a delegated tenant whose stage is issued is switched on (dns.validated
   assert.is(status, 0, log);
   assert.is(report.outcome, 'deployed', log);
   assert.equal(report.domainGate, []);
-  const acme = (await deployedStacks()).get('tenantGroup0Stack/tenantAcmeStack')!;
+  const stacks = await deployedStacks();
+  const acme = stacks.get('tenantGroup0Stack/tenantAcmeStack')!;
   for (const id of ['tenantCertificate', 'tenantListenerRule0', 'tenantUserPoolDomain', 'tenantDistributionTenant']) assert.ok(acme.includes(id), id);
-  assert.equal(await deployedStacks(), compiledStacks());
+  assert.equal(stacks, compiledStacks());
 });
 
 motoTest('replacing the Aurora cluster (a create-only property changed) is refused, and nothing runs', async () => {
@@ -359,8 +418,9 @@ motoTest(
     assert.ok((await deployedStacks()).has('tenantGroup0Stack/tenantVandelayStack'), 'nothing ran');
     const allowed = await deploy('--allow-remove', 'tenant:vandelay');
     assert.is(allowed.report.outcome, 'deployed', allowed.log);
-    assert.not.ok((await deployedStacks()).has('tenantGroup0Stack/tenantVandelayStack'));
-    assert.equal(await deployedStacks(), compiledStacks());
+    const after = await deployedStacks();
+    assert.not.ok(after.has('tenantGroup0Stack/tenantVandelayStack'));
+    assert.equal(after, compiledStacks());
   },
 );
 
