@@ -33,7 +33,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { DeployReport } from '../deploy/deploy.ts';
 import { type LocalMoto, motoMissing, startMoto } from '../scripts/localMoto.ts';
-import { builtCli, ROOT, runCli, runMain, SAMPLE_TENANTS } from './helpers.ts';
+import { builtCli, FIXTURES, ROOT, runCli, runMain, SAMPLE_TENANTS } from './helpers.ts';
 
 const M = suite('deploy on moto');
 // The SDK's Node.js 20 notice (README, "Two commands"), once per process: expected here.
@@ -41,6 +41,17 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const BUCKET = 'tessera-assets';
 const work = mkdtempSync(join(tmpdir(), 'tenantc-moto-'));
 const tenants = join(work, 'tenants');
+/**
+ * The estate the run deploys: the sample's files (platform, lock and tenants, copied
+ * unchanged) less the tenants whose stacks repeat another's shape (cyberdyne and soylent
+ * are initech's, tyrell stark-industries', wayne-enterprises acme's). One of each kind
+ * is left: a premium delegated zone (acme), premium external (globex) and platform
+ * (hooli) tenants, standard platform (initech) and external (stark-industries) ones, a
+ * suspended (umbrella) and an offboarded (vandelay) one. Each deploy makes moto create,
+ * compare or walk every nested stack: fewer stacks, less of the suite's time. The sample
+ * itself is deployed as shipped once (its refused first deploy).
+ */
+const ESTATE = join(FIXTURES, 'estates', 'moto');
 /** The environment the CLI runs with: the SDK's standard variables, pointed at moto. */
 let awsEnv: NodeJS.ProcessEnv = {};
 let requestHandler: NodeHttpHandler;
@@ -83,14 +94,12 @@ M.before(async () => {
   // keepAlive: the test's own requests (a few hundred) share connections instead of a TLS handshake each.
   requestHandler = new NodeHttpHandler({ httpsAgent: new Agent({ ca: readFileSync(moto.caFile), keepAlive: true }) });
   restoreProcess = pointThisProcessAtMoto(moto);
-  cpSync(SAMPLE_TENANTS, tenants, { recursive: true });
+  cpSync(ESTATE, tenants, { recursive: true });
   await pinImage(tenants);
-  // A fresh estate: its delegated zones are new, so no customer can have delegated them
-  // yet (deploy refuses a delegated tenant that says so: its stage cannot be issued).
-  for (const id of ['acme', 'wayne-enterprises']) {
-    const file = join(tenants, `${id}.yaml`);
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/^ {2}validated: true.*\n/m, ''));
-  }
+  // A fresh estate: its delegated zone is new, so no customer can have delegated it yet
+  // (deploy refuses a delegated tenant that says so: its stage cannot be issued).
+  const acme = join(tenants, 'acme.yaml');
+  writeFileSync(acme, readFileSync(acme, 'utf8').replace(/^ {2}validated: true.*\n/m, ''));
 });
 
 M.after(() => {
@@ -261,7 +270,7 @@ motoTest('first deploy: every stack and resource of the compiled estate exists, 
   assert.is(
     report.uploads!.uploaded.length + report.uploads!.present,
     compiledStacks().size + compiledStages().length,
-    'every template in the bucket (domain stages too; the refused deploy above uploaded most)',
+    'every template in the bucket (domain stages too; the refused deploy above uploaded some)',
   );
   const stacks = await deployedStacks();
   assert.equal(stacks, compiledStacks());
@@ -270,11 +279,11 @@ motoTest('first deploy: every stack and resource of the compiled estate exists, 
   // every stage reports issued; waiting stages are proven in test/domainStage.test.ts.
   assert.equal(
     report.domainStages.map((s) => `${s.tenant} ${s.status}`),
-    ['acme issued', 'globex issued', 'stark-industries issued', 'tyrell issued', 'wayne-enterprises issued'],
+    ['acme issued', 'globex issued', 'stark-industries issued'],
     log,
   );
-  assert.match(log, '==> Domain stages of 2 new delegated zones\n  acme: requested the certificate (stack tessera-domain-acme)');
-  for (const id of ['acme', 'globex', 'wayne-enterprises']) {
+  assert.match(log, '==> Domain stages of 1 new delegated zone\n  acme: requested the certificate (stack tessera-domain-acme)');
+  for (const id of ['acme', 'globex', 'stark-industries']) {
     const stage = (await cfn().send(new DescribeStacksCommand({ StackName: `tessera-domain-${id}` }))).Stacks![0]!;
     assert.ok(stage.StackStatus, `${id}'s domain stage exists`);
   }
