@@ -325,11 +325,28 @@ def _custom_resources_succeed() -> None:
 # cfn-lint ships (a createOnly property changed: True; otherwise False; the registry has
 # no "Conditional").
 @functools.cache
+def _registry_types() -> tuple[Any, dict[str, str]]:
+    """cfn-lint's registry data for us-east-1, read without importing cfn-lint: its import
+    (its rules, its config) cost the server about 2 s of CPU, for a table it reads from
+    two files. data/schemas/providers/us_east_1.py maps each resource type to the name of
+    its schema file under data/schemas/resources/, which is what cfn-lint's schema
+    manager loads for an AWS type (it adds only registry schemas a user passes it)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("cfnlint")  # locates the package; runs none of it
+    data = Path(next(iter(spec.submodule_search_locations))) / "data" / "schemas"  # type: ignore[union-attr]
+    table = data / "providers" / "us_east_1.py"
+    namespace: dict[str, Any] = {}
+    exec(compile(table.read_text(), str(table), "exec"), namespace)  # noqa: S102 (cfn-lint's own data module)
+    return data / "resources", namespace["types"]
+
+
+@functools.cache
 def _create_only(resource_type: str) -> frozenset[str]:
     try:
-        from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
-
-        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource_type).schema
+        resources, types = _registry_types()
+        schema = json.loads((resources / f"{types[resource_type]}.json").read_text())
         return frozenset(p.split("/")[-1] for p in schema.get("createOnlyProperties", []))
     except Exception:
         return frozenset()
@@ -497,6 +514,32 @@ def _json_templates_parse_as_json() -> None:
     cfn_responses.yaml = JsonFirst()  # type: ignore[attr-defined]
 
 
+def _timestamps_parse_as_iso() -> None:
+    """Not a gap: speed. moto's serializer reads back each timestamp it writes (every
+    resource of a DescribeStackResources, every stack, change set and event) with
+    botocore's parse_to_aware_datetime, which sends a string through dateutil's general
+    parser: about a third of the server's CPU for the run's walks of the deployed stacks.
+    A string in the strict ISO 8601 form moto keeps is read by datetime.fromisoformat
+    instead, to the same aware UTC datetime (at most six fraction digits: nothing to
+    truncate); anything else (a datetime, an epoch, another form) takes botocore's path."""
+    import re
+    from datetime import datetime
+
+    from dateutil.tz import tzutc
+    from moto.core import serialize
+
+    original = serialize.parse_to_aware_datetime
+    iso = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})?")
+
+    def parse_to_aware_datetime(value: Any) -> datetime:
+        if isinstance(value, str) and iso.fullmatch(value):
+            parsed = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+            return parsed.replace(tzinfo=tzutc()) if parsed.tzinfo is None else parsed.astimezone(tzutc())
+        return original(value)
+
+    serialize.parse_to_aware_datetime = parse_to_aware_datetime
+
+
 def _slow_events_while_flagged() -> None:
     """Not a gap: a test's lever. moto executes a change set at once, so nothing is ever
     "still running" for a deploy to be interrupted in. While the file named by
@@ -520,6 +563,7 @@ def _slow_events_while_flagged() -> None:
 
 def apply() -> None:
     _json_templates_parse_as_json()
+    _timestamps_parse_as_iso()
     _slow_events_while_flagged()
     _unresolved_is_loud()
     _kms_key_tags()
