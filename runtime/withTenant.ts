@@ -121,10 +121,10 @@ export const DEFAULT_DEADLINE_MS = 30_000;
 export const DEFAULT_CANCEL_GRACE_MS = 1_000;
 
 /**
- * How long the reaper may take: a pooled connection, then tenantc_end_session, which
- * waits up to 2 s for the session to be gone. Past it, the error says the session was not ended.
+ * How long the reaper may take by default: a pooled connection, then tenantc_end_session,
+ * which waits up to 2 s for the session to be gone. Past it, the error says the session was not ended.
  */
-const REAP_BUDGET_MS = 5_000;
+export const DEFAULT_REAP_BUDGET_MS = 5_000;
 
 export interface WithTenantOptions {
   /** The tenant-context key, hex or bytes (docs/isolation.md, "Tenant context"). Default: $TENANTC_CONTEXT_KEY. */
@@ -145,6 +145,12 @@ export interface WithTenantOptions {
    * reaper, on another connection of the pool, before it rejects.
    */
   readonly cancelGraceMs?: number;
+  /**
+   * How long the reaper may take (default DEFAULT_REAP_BUDGET_MS); past it, withTenant
+   * rejects saying the session was not ended. Shorter in tests, which starve the reaper
+   * on purpose; a fleet has no reason to change it.
+   */
+  readonly reapBudgetMs?: number;
   /** The estate's schema (hosts.json database.schema), where the migration made tenantc_end_session. Default 'app'. */
   readonly schema?: string;
 }
@@ -270,6 +276,9 @@ export async function withTenant<T>(
   if (!(deadlineMs > 0)) throw new RangeError(`deadlineMs is a positive number of milliseconds or Infinity, not ${deadlineMs}`);
   const cancelGraceMs = options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
   if (!(cancelGraceMs >= 0 && Number.isFinite(cancelGraceMs))) throw new RangeError(`cancelGraceMs is a finite number of milliseconds, not ${cancelGraceMs}`);
+  const reapBudgetMs = options.reapBudgetMs ?? DEFAULT_REAP_BUDGET_MS;
+  if (!(reapBudgetMs > 0 && Number.isFinite(reapBudgetMs)))
+    throw new RangeError(`reapBudgetMs is a positive finite number of milliseconds, not ${reapBudgetMs}`);
   const schema = options.schema ?? 'app';
   // Defence in depth: the database's tenant_id domain rejects such a value too.
   if (typeof tenantId !== 'string' || tenantId.length > 24 || !TENANT_ID.test(tenantId)) {
@@ -363,7 +372,7 @@ export async function withTenant<T>(
       const answered = await answersWithin(client, cancelGraceMs);
       release(e);
       if (answered) throw new DeadlineExceededError(e.message, 'cancelled');
-      const reaped = await endAbandonedSession(pool, schema, String(binding), contextKey);
+      const reaped = await endAbandonedSession(pool, schema, String(binding), contextKey, reapBudgetMs);
       throw new DeadlineExceededError(
         reaped.ended
           ? `${e.message}; its statement ignored the cancel, so its session was ended (${reaped.detail})`
@@ -428,7 +437,7 @@ async function settledWithin<T>(work: Promise<T>, ms: number, late: () => T): Pr
  * token only this process can make (sessionEndToken). The function checks the token,
  * that the pid is a session of the application role and that it was running when that
  * transaction started, then terminates it: a FATAL error, which no EXCEPTION clause
- * catches, so the transaction rolls back and its locks go. Bounded by REAP_BUDGET_MS;
+ * catches, so the transaction rolls back and its locks go. Bounded by budgetMs;
  * never throws: what happened is in the result, for the deadline's error.
  */
 async function endAbandonedSession(
@@ -436,6 +445,7 @@ async function endAbandonedSession(
   schema: string,
   binding: string,
   contextKey: Uint8Array,
+  budgetMs: number,
 ): Promise<{ ended: boolean; detail: string }> {
   const [pid, transactionStart] = binding.split(':');
   let gaveUp = false;
@@ -469,11 +479,11 @@ async function endAbandonedSession(
       if (!gaveUp) reaper.release(failed);
     }
   })().catch((e: unknown) => ({ ended: false, detail: `no connection for the reaper: ${(e as Error).message}` }));
-  return settledWithin(work, REAP_BUDGET_MS, () => {
+  return settledWithin(work, budgetMs, () => {
     gaveUp = true;
     // A connection still waiting on the server is not one to give back to the pool.
     held?.release(new Error('the reaper ran out of time'));
-    return { ended: false, detail: `the reaper did not finish within ${REAP_BUDGET_MS} ms` };
+    return { ended: false, detail: `the reaper did not finish within ${budgetMs} ms` };
   });
 }
 

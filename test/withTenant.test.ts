@@ -737,8 +737,9 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
             /held its connection past its deadline/,
             'the deadline',
           );
-          await new Promise((r) => setTimeout(r, 1500));
-          assert.is((await loopingBackends()).length, 1, 'without the reaper, the loop runs on past the deadline, the grace and 1.5 s more');
+          // The real one's backend was gone when withTenant rejected (above); this one still runs 0.5 s later.
+          await new Promise((r) => setTimeout(r, 500));
+          assert.is((await loopingBackends()).length, 1, 'without the reaper, the loop runs on past the deadline, the grace and 0.5 s more');
           assert.match(await acmeRowLock(), /could not obtain lock on row/, 'and holds its row lock');
         }
       } finally {
@@ -785,7 +786,7 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
 
   W('the reaper is bounded and adds no second error: no function to call, no connection to be had; the error says the session was not ended', async () => {
     if (!server) return; // PGlite runs pg_sleep on the event loop's thread: no timer fires meanwhile.
-    const attempt = async (pool: Connectable, options: { schema?: string }) => {
+    const attempt = async (pool: Connectable, options: { schema?: string; reapBudgetMs?: number }) => {
       const started = Date.now();
       try {
         await withTenant(pool, 'acme', (c) => c.query(CATCHING_LOOP), { contextKey: key, deadlineMs: 300, cancelGraceMs: 200, ...options });
@@ -804,15 +805,16 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
         /its session could not be ended \(tenantc_end_session failed: .*does not exist\): it may hold a server connection and its locks until the statement ends$/,
       );
       for (const pid of await loopingBackends()) await db.admin.query('SELECT pg_terminate_backend($1, 5000)', [pid]);
-      // A pool that never hands the reaper a connection: given up after the reaper's 5 s.
+      // A pool that never hands the reaper a connection: given up after the reaper's
+      // budget (5 s by default; 700 ms here, the same timer).
       let lent = 0;
       const starved = {
         connect: () => (lent++ === 0 ? app.pool.connect() : new Promise<never>(() => undefined)),
       } as Connectable;
-      const none = await attempt(starved, {});
+      const none = await attempt(starved, { reapBudgetMs: 700 });
       assert.is(none.error.session, 'not ended');
-      assert.match(none.error.message, /could not be ended \(the reaper did not finish within 5000 ms\)/);
-      assert.ok(none.took >= 300 + 200 + 5000 && none.took < 300 + 200 + 5000 + 3000, `rejected after ${none.took} ms`);
+      assert.match(none.error.message, /could not be ended \(the reaper did not finish within 700 ms\)/);
+      assert.ok(none.took >= 300 + 200 + 700 && none.took < 300 + 200 + 700 + 3000, `rejected after ${none.took} ms`);
     } finally {
       for (const pid of await loopingBackends()) await db.admin.query('SELECT pg_terminate_backend($1, 5000)', [pid]);
     }

@@ -3,6 +3,10 @@
 // proves the same things anywhere. Each backend gives an admin session and an
 // application session that is really the application role.
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import * as assert from 'uvu/assert';
@@ -140,27 +144,47 @@ export async function serverBackend(tag: string, appRole: string, ownerRole: str
 }
 
 /**
- * The data directory of a new PGlite cluster, dumped once per process right after its
- * initdb, before anything ran in it. initdb is most of a PGlite's start (~1.8 s of CPU
- * of ~2.5 s); the later backends of the process start from this copy of a cluster
- * nothing has touched (the same roles, catalogs and settings a new one has), so each
- * suite still gets a cluster of its own.
+ * The data directory of a new PGlite cluster, dumped right after its initdb, before
+ * anything ran in it. initdb is most of a PGlite's start (~7 s of CPU of ~9 s, measured
+ * 2026-12-03); every backend starts from this copy of a cluster nothing has touched (the
+ * same roles, catalogs and settings a new one has), so each suite still gets a cluster
+ * of its own. The dump is kept on disk between runs (node_modules/.cache, beside the
+ * typecheck's), named by PGlite's version and the size of its WebAssembly and data
+ * files: another PGlite makes another dump. Written to a temporary name and renamed, so
+ * processes running side by side never read half of one.
  */
 let newCluster: Promise<Blob> | null = null;
 
+function clusterCacheFile(): string {
+  const dist = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+  const pkg = JSON.parse(readFileSync(join(dist, '..', 'package.json'), 'utf8')) as { version: string };
+  const sizes = ['pglite.wasm', 'pglite.data'].map((f) => statSync(join(dist, f)).size).join('-');
+  return join(fileURLToPath(new URL('../..', import.meta.url)), 'node_modules', '.cache', 'tenantc', `pglite-${pkg.version}-${sizes}.tar`);
+}
+
 async function newPGlite(): Promise<PGlite> {
-  if (newCluster) {
-    const db = new PGlite({ loadDataDir: await newCluster });
-    await db.waitReady;
-    return db;
+  if (!newCluster) {
+    const file = clusterCacheFile();
+    if (existsSync(file)) newCluster = Promise.resolve(new Blob([readFileSync(file)]));
+    else {
+      // The first backend of a run with no dump yet: its own initdb, dumped for the others.
+      const first = (async () => {
+        const db = new PGlite();
+        await db.waitReady;
+        const dump = await db.dumpDataDir('none');
+        mkdirSync(dirname(file), { recursive: true });
+        const partial = `${file}.${process.pid}`;
+        writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+        renameSync(partial, file);
+        return { db, dump };
+      })();
+      newCluster = first.then((f) => f.dump);
+      return (await first).db;
+    }
   }
-  const first = (async () => {
-    const db = new PGlite();
-    await db.waitReady;
-    return { db, dump: await db.dumpDataDir('none') };
-  })();
-  newCluster = first.then((f) => f.dump);
-  return (await first).db;
+  const db = new PGlite({ loadDataDir: await newCluster });
+  await db.waitReady;
+  return db;
 }
 
 export async function pgliteBackend(appRole: string): Promise<Backend> {
