@@ -3,7 +3,7 @@
 // byte; a change to anything global (platform manifest, placement lock, compiler build)
 // reuses nothing it touched; and a cache file this machine did not write, or whose
 // files changed since, is never trusted.
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -97,6 +97,55 @@ C('a change to the platform manifest, the lock or the compiler build reuses noth
     assertSameOutput(out, join(work, 'fresh-lock'));
   });
 });
+
+C(
+  "another tenant's change (one added, one removed, a tier, a domain) reuses only what it leaves alone: each recompile equals a fresh compile byte for byte",
+  async () => {
+    await inTempDir(async (work) => {
+      const tenants = estate(work);
+      const out = join(work, 'out');
+      await compiled(tenants, out);
+      // Each step edits the estate, recompiles into `out` with the cache, compiles the same
+      // manifests afresh (no build: no cache) and compares every file. A step whose
+      // recompile reused nothing would prove nothing about reuse: each must reuse some.
+      // (Returns the recompile, with how many tenants it reused.)
+      const step = async (name: string, change: () => void) => {
+        change();
+        const again = await compiled(tenants, out);
+        assert.ok(again.reused > 0, `${name}: tenants reused`);
+        await compiled(tenants, join(work, `fresh-${name}`), { build: null });
+        assertSameOutput(out, join(work, `fresh-${name}`));
+        return again;
+      };
+      // A new tenant takes the next listener slot (a rule priority) and a place in the
+      // group and cache shard the others are in.
+      const added = await step('added', () =>
+        writeFileSync(
+          join(tenants, 'newco.yaml'),
+          readFileSync(join(tenants, 'cyberdyne.yaml'), 'utf8')
+            .replaceAll('cyberdyne', 'newco')
+            .replace(/^name: .*$/m, 'name: Newco'),
+        ),
+      );
+      assert.ok(
+        added.plan.tenants.some((t) => t.id === 'newco'),
+        'newco is in the estate',
+      );
+      // An offboarded tenant's file deleted: the lock records its removal, its slot is kept.
+      const removed = await step('removed', () => rmSync(join(tenants, 'vandelay.yaml')));
+      assert.is(removed.reused, removed.plan.tenants.length, "no other tenant's plan changed: every one reused");
+      // A tier change: the tenant's own resources, its group's and its shards' share of it.
+      const tier = await step('tier', () => edit(join(tenants, 'cyberdyne.yaml'), /^tier: standard$/m, 'tier: premium'));
+      // A domain change: the listener rules and certificates of the ALB shard all share.
+      const domain = await step('domain', () => edit(join(tenants, 'hooli.yaml'), /^ {2}- hooli\.tessera\.app/m, '  - hooli2.tessera.app'));
+      for (const [r, id] of [
+        [tier, 'cyberdyne'],
+        [domain, 'hooli'],
+      ] as const)
+        assert.ok(r.reused < r.plan.tenants.length, `${id} emitted afresh`);
+    });
+  },
+);
 
 C('a cache this machine did not write is ignored, and a planted one lets nothing through', async () => {
   await inTempDir(async (work) => {

@@ -3,7 +3,7 @@
 // manifest accepts it. A suppression that accepts nothing is reported too, so a
 // suppression never outlives the finding it was written for.
 import type { SuppressionPlan } from '../plan/model.ts';
-import type { Finding, SecurityRule, Template } from './rule.ts';
+import { type Finding, indexResources, type SecurityRule, type Template, withResourceIndex } from './rule.ts';
 
 export interface SuppressedFinding {
   readonly finding: Finding;
@@ -88,8 +88,11 @@ export class ReviewGate {
    * (rules may read it to rule a template out). Returns what a later compile replays.
    */
   review(path: string, template: Template, text?: string): TemplateReview {
-    const types = new Set<string>();
-    for (const id in template.Resources) types.add(template.Resources[id]!.Type);
+    const index = indexResources(template);
+    return withResourceIndex(template, index, () => this.#review(path, template, index.byType, text));
+  }
+
+  #review(path: string, template: Template, types: ReadonlyMap<string, unknown>, text?: string): TemplateReview {
     const record: RuleReview[] = [];
     for (const rule of this.#rules) {
       // A rule of a few resource types runs only where one of them is (rule.ts `types`).

@@ -70,12 +70,76 @@ export function finding(rule: SecurityRule, template: string, resource: string, 
   return { rule: rule.id, template, resource, compliant, message };
 }
 
+/** A template's resources in their order, and each type's positions among them. */
+export interface ResourceIndex {
+  readonly entries: readonly (readonly [string, TemplateResource])[];
+  readonly byType: ReadonlyMap<string, readonly number[]>;
+}
+
+export function indexResources(template: Template): ResourceIndex {
+  const entries: [string, TemplateResource][] = [];
+  const byType = new Map<string, number[]>();
+  for (const id in template.Resources) {
+    const r = template.Resources[id]!;
+    const at = byType.get(r.Type);
+    if (at) at.push(entries.length);
+    else byType.set(r.Type, [entries.length]);
+    entries.push([id, r]);
+  }
+  return { entries, byType };
+}
+
+/**
+ * The index of the template the gate is reviewing now (gate.ts reviewWith): its twenty
+ * rules look up the same template's resources by type, and building that list once per
+ * template instead of once per rule was a tenth of a compile's review. Only for the
+ * duration of one review call, so a template changed after it (tests do) is indexed
+ * again.
+ */
+let reviewing: { readonly template: Template; readonly index: ResourceIndex } | null = null;
+
+export function withResourceIndex<T>(template: Template, index: ResourceIndex, review: () => T): T {
+  const outer = reviewing;
+  reviewing = { template, index };
+  try {
+    return review();
+  } finally {
+    reviewing = outer;
+  }
+}
+
+const indexOf = (template: Template): ResourceIndex => (reviewing?.template === template ? reviewing.index : indexResources(template));
+
+/**
+ * Every resource of `template`, in its order: for a rule that walks them all and picks
+ * its own (its check keeps its own filter, so a `types` declared too narrow still shows
+ * as a finding the gate never asks for: test/review.test.ts).
+ */
+export const resourceEntries = (template: Template): readonly (readonly [string, TemplateResource])[] => indexOf(template).entries;
+
+/** The resources of `template` whose type is one of `types`, in the template's order. */
+export function resourcesOfTypes(template: Template, types: readonly string[]): (readonly [string, TemplateResource])[] {
+  const { entries, byType } = indexOf(template);
+  let at: readonly number[] | undefined;
+  let merged: number[] | undefined;
+  for (const type of types) {
+    const more = byType.get(type);
+    if (!more) continue;
+    if (!at) at = more;
+    else (merged ??= [...at]).push(...more);
+  }
+  if (!at) return [];
+  // Several types: back into the template's order, as a walk over every resource gives.
+  if (merged) at = merged.sort((a, b) => a - b).filter((i, k, all) => k === 0 || all[k - 1] !== i);
+  return at.map((i) => entries[i]!);
+}
+
 /**
  * The resources of a template a rule gives findings on: those of its declared `types`
  * (the list the gate indexes templates by), so a rule names its types once.
  */
-export function resourcesOf(rule: SecurityRule, template: Template): [string, TemplateResource][] {
+export function resourcesOf(rule: SecurityRule, template: Template): (readonly [string, TemplateResource])[] {
   const types = rule.types;
-  if (!types) return Object.entries(template.Resources);
-  return Object.entries(template.Resources).filter(([, r]) => types.includes(r.Type));
+  if (!types) return [...indexOf(template).entries];
+  return resourcesOfTypes(template, types);
 }

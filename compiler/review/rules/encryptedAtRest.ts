@@ -1,4 +1,4 @@
-import { finding, type SecurityRule } from '../rule.ts';
+import { finding, resourceEntries, type SecurityRule } from '../rule.ts';
 
 type P = Record<string, unknown>;
 const CHECKS: Record<string, (p: P) => boolean> = {
@@ -21,7 +21,7 @@ export const encryptedAtRest: SecurityRule = {
   reason: 'A snapshot, a log export or a copied volume must be useless without a key whose grants we control.',
   fix: "Encrypt with the estate's KMS key of that kind of data (keys.ts), with rotation on; for caches also require TLS in transit.",
   check(template, name) {
-    return Object.entries(template.Resources)
+    return resourceEntries(template)
       .filter(([, r]) => r.Type in CHECKS)
       .map(([id, r]) => {
         const ok = CHECKS[r.Type]!(r.Properties ?? {});

@@ -1,4 +1,4 @@
-import { finding, resourcesOf, type SecurityRule } from '../rule.ts';
+import { finding, resourcesOf, resourcesOfTypes, type SecurityRule } from '../rule.ts';
 import { asList, tenantOf } from './shared.ts';
 
 /** A metric filter whose dimension comes from the event also requires the event to be the tenant's. */
@@ -15,7 +15,7 @@ export const metricFilterBindsTenant: SecurityRule = {
       const refId = (target as { Ref?: string } | undefined)?.Ref;
       const group = refId
         ? template.Resources[refId]
-        : Object.values(template.Resources).find((g) => g.Type === 'AWS::Logs::LogGroup' && g.Properties?.LogGroupName === target);
+        : resourcesOfTypes(template, ['AWS::Logs::LogGroup']).find(([, g]) => g.Properties?.LogGroupName === target)?.[1];
       const tenant = group ? tenantOf(group) : null;
       // Whitespace dropped once, so binding a field is a substring test rather than a
       // regular expression compiled per dimension of thousands of templates.

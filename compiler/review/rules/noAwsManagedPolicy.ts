@@ -1,4 +1,4 @@
-import { finding, type SecurityRule } from '../rule.ts';
+import { finding, resourceEntries, type SecurityRule } from '../rule.ts';
 import { asList, text } from './shared.ts';
 
 /** Resource types that carry policies by ARN. */
@@ -13,7 +13,7 @@ export const noAwsManagedPolicy: SecurityRule = {
     'AWS managed policies grant by service, not by tenant, and AWS changes them without a review of ours: AmazonSSMManagedInstanceCore allows ssm:GetParameter on "*", so the pooled fleet (or a premium tenant role) carrying it read every tenant\'s parameters.',
   fix: "Write what the role needs in a policy of the estate, naming its ARNs (tenant/iam.ts for a tenant role; compute.ts's sessionManagerAgent for Session Manager, the agent's actions only).",
   check(template, name) {
-    return Object.entries(template.Resources)
+    return resourceEntries(template)
       .filter(([, r]) => HOLDERS.has(r.Type))
       .map(([id, r]) => {
         const aws = asList(r.Properties?.ManagedPolicyArns).filter((a) => /:iam::aws:policy\//.test(text(a)));

@@ -1,4 +1,4 @@
-import { finding, type SecurityRule } from '../rule.ts';
+import { finding, resourceEntries, type SecurityRule } from '../rule.ts';
 
 const OPEN = new Set(['0.0.0.0/0', '::/0']);
 
@@ -12,7 +12,7 @@ export const noOpenIngress: SecurityRule = {
   fix: 'Reference the security group of the tier that needs the port (SourceSecurityGroupId) instead of a CIDR; only the ALB group admits the internet, on 80 and 443.',
   check(template, name) {
     const out = [];
-    for (const [id, r] of Object.entries(template.Resources)) {
+    for (const [id, r] of resourceEntries(template)) {
       const rules =
         r.Type === 'AWS::EC2::SecurityGroup'
           ? ((r.Properties?.SecurityGroupIngress as Record<string, unknown>[] | undefined) ?? [])

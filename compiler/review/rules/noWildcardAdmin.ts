@@ -1,4 +1,4 @@
-import { finding, type SecurityRule } from '../rule.ts';
+import { finding, resourceEntries, type SecurityRule } from '../rule.ts';
 
 interface Statement {
   Effect?: string;
@@ -18,7 +18,7 @@ export const noWildcardAdmin: SecurityRule = {
   fix: "Name the actions the principal needs and the ARNs it may act on; scope tenant access to the tenant's own ARNs (plan/isolation.ts).",
   check(template, name) {
     const out = [];
-    for (const [id, r] of Object.entries(template.Resources)) {
+    for (const [id, r] of resourceEntries(template)) {
       const docs =
         r.Type === 'AWS::IAM::ManagedPolicy'
           ? [r.Properties?.PolicyDocument]

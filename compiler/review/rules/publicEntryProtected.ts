@@ -1,4 +1,4 @@
-import { finding, type SecurityRule } from '../rule.ts';
+import { finding, resourceEntries, resourcesOfTypes, type SecurityRule } from '../rule.ts';
 import { asList, text } from './shared.ts';
 
 /** Every public entry point has WAF and access logs, or says the platform manifest turned them off. */
@@ -12,13 +12,13 @@ export const publicEntryProtected: SecurityRule = {
   check(template, name) {
     const out = [];
     const choice = (r: { Metadata?: unknown }) => (r.Metadata as Record<string, unknown> | undefined)?.['tenantc:edge'];
-    for (const [id, r] of Object.entries(template.Resources)) {
+    for (const [id, r] of resourceEntries(template)) {
       const problems: string[] = [];
       if (r.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer') {
         const attrs = asList(r.Properties?.LoadBalancerAttributes) as { Key: string; Value: unknown }[];
         const logs = attrs.some((a) => a.Key === 'access_logs.s3.enabled' && a.Value === 'true');
-        const waf = Object.values(template.Resources).some(
-          (a) => a.Type === 'AWS::WAFv2::WebACLAssociation' && text(a.Properties?.ResourceArn) === JSON.stringify({ Ref: id }),
+        const waf = resourcesOfTypes(template, ['AWS::WAFv2::WebACLAssociation']).some(
+          ([, a]) => text(a.Properties?.ResourceArn) === JSON.stringify({ Ref: id }),
         );
         if (!logs && !String(choice(r) ?? '').includes('accessLogs')) problems.push('no access logs');
         if (!waf && !String(choice(r) ?? '').includes('waf')) problems.push('no web ACL');
@@ -26,7 +26,7 @@ export const publicEntryProtected: SecurityRule = {
         const config = (r.Properties?.DistributionConfig ?? {}) as Record<string, unknown>;
         const logs =
           config.Logging !== undefined ||
-          Object.values(template.Resources).some((d) => d.Type === 'AWS::Logs::DeliverySource' && text(d.Properties?.ResourceArn).includes(id));
+          resourcesOfTypes(template, ['AWS::Logs::DeliverySource']).some(([, d]) => text(d.Properties?.ResourceArn).includes(id));
         if (!logs && !String(choice(r) ?? '').includes('accessLogs')) problems.push('no access logs');
         if (config.WebACLId === undefined && !String(choice(r) ?? '').includes('waf')) problems.push('no web ACL');
       } else continue;

@@ -1,4 +1,4 @@
-import { finding, resourcesOf, type SecurityRule } from '../rule.ts';
+import { finding, resourcesOf, resourcesOfTypes, type SecurityRule } from '../rule.ts';
 import { asList, statements, text } from './shared.ts';
 
 export const queuesRequireTls: SecurityRule = {
@@ -10,8 +10,7 @@ export const queuesRequireTls: SecurityRule = {
   fix: 'Attach an AWS::SQS::QueuePolicy listing the queue, with a Deny of sqs:* to every principal when aws:SecureTransport is false (registry.ts).',
   check(template, name) {
     const enforced = new Set<string>();
-    for (const r of Object.values(template.Resources)) {
-      if (r.Type !== 'AWS::SQS::QueuePolicy') continue;
+    for (const [, r] of resourcesOfTypes(template, ['AWS::SQS::QueuePolicy'])) {
       const denies = statements(r.Properties?.PolicyDocument).some(
         (s) =>
           s.Effect === 'Deny' &&

@@ -1,4 +1,4 @@
-import { finding, resourcesOf, type SecurityRule } from '../rule.ts';
+import { finding, resourcesOf, resourcesOfTypes, type SecurityRule } from '../rule.ts';
 import { text } from './shared.ts';
 
 export const secretsRotate: SecurityRule = {
@@ -10,13 +10,9 @@ export const secretsRotate: SecurityRule = {
   fix: "Give the secret an AWS::SecretsManager::RotationSchedule in its template (tenant/config.ts tenantSecretRotation, on the estate's rotation Lambda).",
   check(template, name) {
     const scheduled = new Set(
-      Object.values(template.Resources)
-        .filter(
-          (r) =>
-            r.Type === 'AWS::SecretsManager::RotationSchedule' &&
-            (r.Properties?.RotationLambdaARN !== undefined || r.Properties?.HostedRotationLambda !== undefined),
-        )
-        .map((r) => text(r.Properties?.SecretId)),
+      resourcesOfTypes(template, ['AWS::SecretsManager::RotationSchedule'])
+        .filter(([, r]) => r.Properties?.RotationLambdaARN !== undefined || r.Properties?.HostedRotationLambda !== undefined)
+        .map(([, r]) => text(r.Properties?.SecretId)),
     );
     return resourcesOf(this, template).map(([id]) => {
       const ok = scheduled.has(JSON.stringify({ Ref: id }));

@@ -1,4 +1,4 @@
-import { finding, type SecurityRule } from '../rule.ts';
+import { finding, resourceEntries, type SecurityRule } from '../rule.ts';
 
 /** Resources that hold tenant data or identities, and the policies that keep it. */
 const STATEFUL: Record<string, readonly string[]> = {
@@ -20,7 +20,7 @@ export const statefulRetained: SecurityRule = {
   reason: 'Removing a tenant file, offboarding a tenant or a replacing update must never delete its data: DeletionPolicy and UpdateReplacePolicy both say so.',
   fix: 'Set both DeletionPolicy and UpdateReplacePolicy to Retain (or Snapshot where the type supports it) on the resource.',
   check(template, name) {
-    return Object.entries(template.Resources)
+    return resourceEntries(template)
       .filter(([, r]) => r.Type in STATEFUL)
       .map(([id, r]) => {
         const allowed = STATEFUL[r.Type]!;
