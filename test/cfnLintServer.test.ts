@@ -22,10 +22,15 @@ L('the shim answers as the installed cfn-lint: findings, output and exit status'
     if (own) assert.ok(await own.ready, 'the server started');
     assert.is.not(shim, real);
     await inTempDir((dir) => {
-      const topic = (props: object) =>
-        JSON.stringify({ AWSTemplateFormatVersion: '2010-09-09', Resources: { topic: { Type: 'AWS::SNS::Topic', Properties: props } } });
+      const topic = (props: object, more: object = {}) =>
+        JSON.stringify({ AWSTemplateFormatVersion: '2010-09-09', Resources: { topic: { Type: 'AWS::SNS::Topic', Properties: props }, ...more } });
       writeFileSync(join(dir, 'clean.json'), topic({ DisplayName: 'alarms' }));
-      writeFileSync(join(dir, 'bad.json'), topic({ DisplayNam: 'alarms' }));
+      // W3037 comes from a rule built from cfnlint's package data, which the server reads once for every lint.
+      const policy = {
+        Type: 'AWS::IAM::ManagedPolicy',
+        Properties: { PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObjekt', Resource: '*' }] } },
+      };
+      writeFileSync(join(dir, 'bad.json'), topic({ DisplayNam: 'alarms' }, { policy }));
       const args = ['--format', 'parseable', '--', 'bad.json', 'clean.json'];
       const run = (bin: string, env: NodeJS.ProcessEnv = {}) => {
         const r = spawnSync(bin, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
@@ -33,6 +38,7 @@ L('the shim answers as the installed cfn-lint: findings, output and exit status'
       };
       const expected = run(real);
       assert.match(expected.stdout, /^bad\.json:\d+:\d+:\d+:\d+:E3002:/m, 'the real cfn-lint finds the misspelt property');
+      assert.match(expected.stdout, /^bad\.json:\d+:\d+:\d+:\d+:W3037:'getobjekt' is not one of/m, 'and the unknown action');
       assert.is.not(expected.status, 0);
       // No fallback to the real cfn-lint: the server answers, or this fails.
       assert.equal(run(shim!, { TENANTC_CFN_LINT_SHIM_NO_FALLBACK: '1' }), expected);

@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { balance, runCfnLint } from '../compiler/check/cfnLint.ts';
+import { balance, knownClean, runCfnLint } from '../compiler/check/cfnLint.ts';
 import { checkAssetsManifest, parseReviewRecord, parseTemplates, templatesToLint } from '../compiler/check/checkOutput.ts';
 import { readCompiledOutput } from '../compiler/check/readOutput.ts';
 import { ASSETS_FORMAT } from '../compiler/outputFormat.ts';
@@ -93,7 +93,26 @@ C('the lint cache skips templates a run of the same cfn-lint found clean, never 
     if (!second.available) return assert.unreachable('cfn-lint went away');
     assert.equal([second.ok, second.cached, second.findings.length], [false, 1, 1], 'the clean template is skipped, the bad one linted again');
     assert.match(second.findings[0]!, /^bad\.json:\d+:\d+:\d+:\d+:E3002:/);
+    // Both in one cfn-lint run, which exits with the finding: clean.json is known clean all the same.
+    const together = () => runCfnLint(work, '.', ['bad.json', 'clean.json'], { cacheDir: join(work, 'cache-one-run'), processes: 1 });
+    assert.equal(((r) => r.available && [r.ok, r.cached, r.findings.length])(await together()), [false, 0, 1]);
+    assert.equal(((r) => r.available && [r.ok, r.cached, r.findings.length])(await together()), [false, 1, 1], 'clean.json kept its verdict, bad.json did not');
   });
+});
+
+C("a run with findings makes known clean only the templates its findings don't name, and only when every line it printed is a finding", () => {
+  const paths = ['out/a.json', 'out/b.json', 'out/c.json'];
+  const finding = (p: string) => `${p}:3:5:3:9:E3002:Additional properties are not allowed ('x' was unexpected)`;
+  assert.equal(knownClean(paths, 0, ''), paths);
+  assert.equal(knownClean(paths, 2, finding('out/b.json')), ['out/a.json', 'out/c.json']);
+  assert.equal(knownClean(paths, 6, `${finding('out/a.json')}\n${finding('out/c.json').replace(':E3002:', ':W3005:')}\n`), ['out/b.json']);
+  assert.equal(knownClean(paths, 2, `${finding('out/b.json')}\nTraceback (most recent call last):`), [], 'a line that is no finding');
+  assert.equal(knownClean(paths, 2, finding('out/d.json')), [], 'a finding on no template of the run');
+  assert.equal(knownClean(paths, 2, 'out/b.json: something'), [], 'not a parseable finding');
+  assert.equal(knownClean(paths, 2, ''), [], 'findings exit, none printed');
+  assert.equal(knownClean(paths, 1, ''), [], 'not the findings exit');
+  assert.equal(knownClean(paths, 32, finding('out/b.json')), []);
+  assert.equal(knownClean(paths, null, ''), []);
 });
 
 C(

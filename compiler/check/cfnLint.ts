@@ -71,6 +71,26 @@ function byPosition(a: string, b: string): number {
   return Number(la) - Number(lb) || Number(ca) - Number(cb) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
+/**
+ * The templates of one cfn-lint run known clean: all of them when it exited 0; when it
+ * exited with findings (status bits 2, 4, 8: error, warning, informational) and every
+ * line it printed is a parseable finding naming one of them, those it named none of, so
+ * one bad template does not cost its neighbours their verdict. Anything else (a crash, a
+ * line that is not a finding) makes none of them known.
+ */
+export function knownClean(paths: readonly string[], status: number | null, output: string): string[] {
+  if (status === 0) return [...paths];
+  if (status === null || status <= 0 || (status & ~14) !== 0) return [];
+  const named = new Set<string>();
+  for (const line of output.split('\n')) {
+    if (line.trim() === '') continue;
+    const path = paths.find((p) => line.startsWith(`${p}:`) && /^\d+:\d+:\d+:\d+:[EWI]\d+:/.test(line.slice(p.length + 1)));
+    if (path === undefined) return [];
+    named.add(path);
+  }
+  return named.size ? paths.filter((p) => !named.has(p)) : [];
+}
+
 interface CacheFile {
   readonly version: string;
   /** sha256 of the bytes of templates this version found clean. */
@@ -136,8 +156,7 @@ export async function runCfnLint(cwd: string, dir: string, paths: readonly strin
     .filter((l) => l.trim() !== '')
     .sort(byPosition);
   if (options.cacheDir) {
-    // Only what a run that exited 0 saw is known clean.
-    const clean = new Set(runs.filter((r) => r.status === 0).flatMap((r) => r.paths));
+    const clean = new Set(runs.flatMap((r) => knownClean(r.paths, r.status, r.output)));
     const hashes = files.filter((f) => clean.has(f.path)).map((f) => f.hash);
     writeCache(options.cacheDir, { version: current, clean: [...(stale ? [] : (cache?.clean ?? [])), ...hashes] });
   }
