@@ -1,5 +1,6 @@
 // Shared test helpers: fixture estates, golden trees, running the CLI.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -68,6 +69,18 @@ export function compiledFrom(dir: string, display = 'tenants'): Extract<CompileR
   const r = compileSources(display, loadedFrom(dir, display));
   if (!r.ok) throw new Error(r.diagnostics.map(formatDiagnostic).join('\n'));
   return r;
+}
+
+/** A directory's compile output as one SHA-256 (its files' paths and contents, in order). */
+export function compiledDigest(dir: string): string {
+  return filesDigest(compiledFrom(dir).files.map((f) => [f.path, f.content] as const));
+}
+
+/** SHA-256 of output files (path, content) in the order given. */
+export function filesDigest(files: Iterable<readonly [string, string]>): string {
+  const h = createHash('sha256');
+  for (const [path, content] of files) h.update(`${path}\0${content}\0`);
+  return h.digest('hex');
 }
 
 /**

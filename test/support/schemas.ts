@@ -11,5 +11,5 @@ export type Editable = Record<string, any>;
 export function edited(file: string, edit: (schema: Editable) => void): Map<string, Schema> {
   const copy = structuredClone(SCHEMAS.get(file)) as Editable;
   edit(copy);
-  return new Map([...SCHEMAS, [file, copy]]);
+  return new Map<string, Schema>([...SCHEMAS, [file, copy]]);
 }
