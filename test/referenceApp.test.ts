@@ -52,6 +52,7 @@ const missing = [motoMissing(), serverReachableSync() ? null : 'no PostgreSQL at
 const work = mkdtempSync(join(tmpdir(), 'tenantc-e2e-'));
 const outDir = join(work, 'out');
 let moto: LocalMoto | null = null;
+let motoStarting: Promise<LocalMoto> | null = null;
 let local: LocalApp;
 let redisAdmin: Redis;
 const logLines: LogRecord[] = [];
@@ -153,7 +154,7 @@ E.before(async () => {
 
 async function setUp(): Promise<void> {
   // Under npm test, another suite's moto starts at the same time on two busy cores.
-  const starting = startMoto({ startSeconds: 90 });
+  const starting = (motoStarting = startMoto({ startSeconds: 90 }));
   starting.then((m) => (moto = m)).catch(() => undefined);
   const raw = rawFilesFrom(SAMPLE_TENANTS).map((f) =>
     f.name === 'platform.yaml' ? rawFile(f.name, Buffer.from(f.bytes!).toString('utf8').replace('name: tessera', `name: ${PLATFORM}`)) : f,
@@ -196,7 +197,9 @@ E.after(async () => {
     redisAdmin.disconnect();
   }
   await local?.close();
-  (moto as LocalMoto | null)?.stop();
+  // A set-up that failed early (before moto answered) leaves moto still starting: wait for
+  // it and stop it, or its process keeps this one alive after the last test.
+  ((await motoStarting?.catch(() => null)) ?? (moto as LocalMoto | null))?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
