@@ -24,8 +24,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Each test file's weight: its wall seconds in its uvu process, measured with
- * TENANTC_TEST_PROFILE=1 npm test (test/support/profile.cjs) on the 2-core machine near
- * quiet (load 1.4 to 2.5, 2026-12-03), to the half second. Wall, not CPU: the two shards
+ * TENANTC_TEST_PROFILE=1 npm test (test/support/profile.cjs) on the 2-core machine,
+ * quiet (load 0.6, 2026-12-03 18:30), to the half second. Wall, not CPU: the two shards
  * run side by side and the run ends with the slower one, and a suite's wall includes
  * what it waits for outside its process (moto_server, the cfn-lint server's lints, the
  * reaper tests' grace periods). On a loaded machine wall seconds say little: measure
@@ -33,39 +33,39 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * Unlisted files weigh 0.5.
  */
 const WEIGHT = {
-  'deployMoto.test.ts': 60.5,
-  'diff.test.ts': 19.5,
-  'withTenant.test.ts': 18,
-  'check.test.ts': 12.5,
-  'scale.test.ts': 11,
-  'cli.test.ts': 9.5,
-  'rls.test.ts': 8.5,
-  'referenceApp.test.ts': 7.5,
-  'status.test.ts': 7,
-  'grammar.test.ts': 6.5,
-  'lock.test.ts': 6,
-  'statusPage.test.ts': 6,
+  'deployMoto.test.ts': 43.5,
+  'check.test.ts': 21,
+  'scale.test.ts': 20,
+  'rls.test.ts': 15.5,
+  'diff.test.ts': 15.5,
+  'withTenant.test.ts': 13.5,
+  'statusPage.test.ts': 12,
+  'status.test.ts': 11.5,
+  'cli.test.ts': 11.5,
+  'referenceApp.test.ts': 11,
+  'testRunner.test.ts': 7.5,
+  'lock.test.ts': 7,
+  'cfnLintServer.test.ts': 6,
+  'deploy.test.ts': 5,
+  'workflow.test.ts': 4.5,
+  'onboarding.test.ts': 4.5,
   'compile.test.ts': 4.5,
-  'deploy.test.ts': 4.5,
-  'workflow.test.ts': 4,
-  'awsRetry.test.ts': 3.5,
-  'cfnLintServer.test.ts': 3.5,
-  'onboarding.test.ts': 3,
-  'allow.test.ts': 2.5,
-  'cfnTypes.test.ts': 2,
-  'templates.test.ts': 2,
-  'testRunner.test.ts': 2,
-  'yamlFastPath.test.ts': 2,
-  'bootstrap.test.ts': 1.5,
-  'isolation.test.ts': 1.5,
-  'platformValues.test.ts': 1.5,
+  'yamlFastPath.test.ts': 4,
+  'awsRetry.test.ts': 4,
+  'isolation.test.ts': 3.5,
+  'injection.test.ts': 3,
+  'allow.test.ts': 3,
+  'platformValues.test.ts': 2.5,
+  'grammar.test.ts': 2.5,
+  'sqlTemplates.test.ts': 2,
+  'lifecycle.test.ts': 2,
+  'compileCache.test.ts': 2,
+  'bootstrap.test.ts': 2,
+  'ami.test.ts': 2,
+  'templates.test.ts': 1.5,
   'provisioner.test.ts': 1.5,
-  'sqlTemplates.test.ts': 1.5,
-  'ami.test.ts': 1,
-  'compileCache.test.ts': 1,
-  'injection.test.ts': 1,
-  'lifecycle.test.ts': 1,
   'resourceModel.test.ts': 1,
+  'cfnTypes.test.ts': 1,
 };
 /**
  * Suites that must share a process: those that run the built CLI (it is built once per
