@@ -9,7 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatDiagnostic } from '../compiler/diagnostics.ts';
 import { PLACEMENT_LOCK_FILE } from '../compiler/load/readManifests.ts';
-import { domainHandoversOf } from '../compiler/diff/restore.ts';
+import { domainHandoversOf, lockHistoryErrors } from '../compiler/diff/restore.ts';
 import { checkEstate, compileSources, parseSources } from '../compiler/pipeline.ts';
 import { compiledFrom, FIXTURES, rawFile, rawFilesFrom, TEST_DAY } from './helpers.ts';
 
@@ -189,6 +189,42 @@ R('the names a removed tenant held outside its domains are recorded when it leav
   assert.equal(claim(removed.lock, given), []);
   const head = compiled(new Map([...files, ['newco.yaml', given]]), removed.lock, TEST_DAY);
   assert.equal(domainHandoversOf(removed.plan, head.plan), [{ tenant: 'newco', domain: 'www.acme.com', under: 'acme.com', from: 'acme', removedOn: TEST_DAY }]);
+
+  // A pull request that drops the names from the lock (to free them later), or adds one
+  // (to block whoever claims it), edits the lock's history: the review says so (an
+  // outside probe freed acme.com in two pull requests while names were compared by nobody).
+  const edited = (lock: string) => compiled(files, lock, TEST_DAY).plan;
+  const history = (lock: string) => lockHistoryErrors(removed.plan, edited(lock), 'main', 'work tree').map((e) => e.message);
+  assert.equal(history(removed.lock), [], 'the lock as compile wrote it');
+  assert.match(history(withoutNames).join('\n'), 'changes removed.acme');
+  assert.match(history(removed.lock.replace('names: ["acme.com"]', 'names: ["acme.com", "acme-rival.example"]')).join('\n'), 'changes removed.acme');
+  // Removing a tenant whose lock line's names were dropped on the way: recorded as someone it was not.
+  const offboardedWithout = offboarded.lock.replace(/, names: \[[^\]]*\]/g, '');
+  const removedFromEdited = compiled(files, offboardedWithout, TEST_DAY);
+  assert.match(
+    lockHistoryErrors(offboarded.plan, removedFromEdited.plan, 'main', 'work tree')
+      .map((e) => e.message)
+      .join('\n'),
+    'the names it held',
+  );
+});
+
+R('a name two removed tenants held is held by the later one: takesDomainsFrom must name it', () => {
+  // vandelay (removed 2026-10-01) had vandelay.tessera.app; zeta took it and was removed later.
+  // zeta's line after vandelay's: the later removal wins whatever the lock's order.
+  const lock = LOCK.replace(
+    /^( {2}vandelay: \{ removed:.*\n)/m,
+    '$1  zeta: { removed: "2026-11-20", identity: { name: "Zeta", tier: "standard", domains: ["vandelay.tessera.app"], owners: [{ name: "Z", email: "z@zeta.example" }], federation: null } }\n',
+  );
+  const check = (text: string) => {
+    const r = checkEstate('tenants', parseSources([...rawFilesFrom(BASE), rawFile('newco.yaml', text)], rawFile(PLACEMENT_LOCK_FILE, lock)), {
+      today: TEST_DAY,
+    });
+    return r.ok ? [] : r.diagnostics.map(formatDiagnostic);
+  };
+  assert.match(check(newco('[vandelay.tessera.app]')).join('\n'), 'belonged to removed tenant zeta');
+  assert.ok(check(newco('[vandelay.tessera.app]', 'takesDomainsFrom: { vandelay: "2026-10-01" }\n')).length > 0, 'naming the earlier holder gives nothing');
+  assert.equal(check(newco('[vandelay.tessera.app]', 'takesDomainsFrom: { zeta: "2026-11-20" }\n')), []);
 });
 
 R.run();

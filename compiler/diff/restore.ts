@@ -106,10 +106,20 @@ export function domainHandoversOf(base: EstatePlan | null, head: EstatePlan | nu
 export const domainHandoverLine = (h: DomainHandover): string =>
   `${h.tenant} takes ${h.domain}, ${h.under ? `under ${h.under}, a name` : 'a domain'} of ${h.from} (removed on ${h.removedOn}): whatever still calls it (${h.from}'s webhooks, API clients, emailed links) reaches ${h.tenant}`;
 
+/**
+ * The names a removed identity holds outside its domains, as a set. Not part of who it
+ * is (identityDifferences), but what keeps them from the next customer: a lock that
+ * drops or adds one is edited (a dropped name would be free; an added one would block
+ * whoever claims it).
+ */
+const sameNames = (a: TenantIdentity, b: TenantIdentity) => a.names.length === b.names.length && a.names.every((n) => b.names.includes(n));
+
 const sameRemoval = (a: RemovedTenant, b: RemovedTenant) =>
   a.removed === b.removed &&
   incarnationOf(a) === incarnationOf(b) &&
-  (a.identity === null ? b.identity === null : b.identity !== null && identityDifferences(a.identity, b.identity).length === 0);
+  (a.identity === null
+    ? b.identity === null
+    : b.identity !== null && identityDifferences(a.identity, b.identity).length === 0 && sameNames(a.identity, b.identity));
 
 const NEVER_EDITED = 'the lock is written by tenantc compile, and what it remembers of removed tenants is never edited by hand';
 
@@ -162,10 +172,10 @@ export function lockHistoryErrors(base: EstatePlan | null, head: EstatePlan | nu
           id,
           `${id} is removed at ${headLabel} without how it signed in: the lock's offboarded line for it holds no federation (a lock written before tenantc kept sign-in, or edited), so a later restore could not be compared with the IdP it trusted; compile once with ${before.source} in place (the lock then records its sign-in), commit that, then delete the file`,
         );
-      else if (differs.length || incarnationOf(isRemoved) !== before.lifecycle.incarnation)
+      else if (differs.length || !sameNames(had, isRemoved.identity) || incarnationOf(isRemoved) !== before.lifecycle.incarnation)
         err(
           id,
-          `the placement lock at ${headLabel} records the removal of ${id} as someone it is not at ${baseLabel} (${differs.length ? `its ${FIELDS(differs)}` : 'its incarnation'}, against ${before.source}): a later restore would be compared with that; ${NEVER_EDITED}`,
+          `the placement lock at ${headLabel} records the removal of ${id} as someone it is not at ${baseLabel} (${differs.length ? `its ${FIELDS(differs)}` : !sameNames(had, isRemoved.identity) ? 'the names it held' : 'its incarnation'}, against ${before.source}): a later restore would be compared with that; ${NEVER_EDITED}`,
         );
     } else if (!wasRemoved && t && before && t.lifecycle.incarnation !== before.lifecycle.incarnation) {
       err(

@@ -56,7 +56,10 @@ export function removedNameHolders(removed: ReadonlyMap<string, RemovedHolder>):
     for (const field of ['domains', 'names'] as const)
       (e.identity?.[field] ?? []).forEach((d, index) => {
         const name = normalizeDomain(d);
-        if (!held.has(name)) held.set(name, { id, day: e.removed, held: name, field, index });
+        // Held by two removed tenants (one took it from the other, then left too): the
+        // latest holder is the one whose callers would reach the next claimant.
+        const other = held.get(name);
+        if (!other || other.day < e.removed) held.set(name, { id, day: e.removed, held: name, field, index });
       });
   return (name) => {
     if (held.size === 0) return undefined;
