@@ -12,7 +12,7 @@
 // deploys; each edit of its history in the head's lock is a lifecycle error, which no
 // override lets through. Pure: both sides are plans in memory.
 import { compareStrings } from '../diagnostics.ts';
-import { identityDifferences, namesOutsideDomains, restoreHandover, tenantIdentity } from '../plan/lifecycle.ts';
+import { identityDifferences, namesOutsideDomains, restoreHandover, sameNames, tenantIdentity } from '../plan/lifecycle.ts';
 import { removedNameHolders } from '../plan/removedDomains.ts';
 import { reportText } from '../plan/manifestText.ts';
 import { mapSignIn } from '../validate/lockFile.ts';
@@ -105,14 +105,6 @@ export function domainHandoversOf(base: EstatePlan | null, head: EstatePlan | nu
 /** The hand-over of a removed tenant's domain in one line: the gate's finding and the diff's. */
 export const domainHandoverLine = (h: DomainHandover): string =>
   `${h.tenant} takes ${h.domain}, ${h.under ? `under ${h.under}, a name` : 'a domain'} of ${h.from} (removed on ${h.removedOn}): whatever still calls it (${h.from}'s webhooks, API clients, emailed links) reaches ${h.tenant}`;
-
-/**
- * The names a removed identity holds outside its domains, as a set. Not part of who it
- * is (identityDifferences), but what keeps them from the next customer: a lock that
- * drops or adds one is edited (a dropped name would be free; an added one would block
- * whoever claims it).
- */
-const sameNames = (a: TenantIdentity, b: TenantIdentity) => a.names.length === b.names.length && a.names.every((n) => b.names.includes(n));
 
 const sameRemoval = (a: RemovedTenant, b: RemovedTenant) =>
   a.removed === b.removed &&

@@ -127,6 +127,17 @@ function sameSignIn(a: TenantIdentity['federation'], b: TenantIdentity['federati
   return b.protocol === 'oidc' && ManifestText.same(a.issuer, b.issuer) && ManifestText.same(a.clientId, b.clientId);
 }
 
+const sameSet = <T>(x: readonly T[], y: readonly T[], eq: (p: T, q: T) => boolean) =>
+  x.length === y.length && x.every((p) => y.some((q) => eq(p, q))) && y.every((q) => x.some((p) => eq(p, q)));
+
+/**
+ * Whether two identities hold the same names outside their domains, as sets. Not part of
+ * who the tenant is (identityDifferences), but what keeps them from the next customer: a
+ * lock that drops or adds one is edited (a dropped name would be free; an added one would
+ * block whoever claims it).
+ */
+export const sameNames = (a: TenantIdentity, b: TenantIdentity): boolean => sameSet(a.names, b.names, (p, q) => p === q);
+
 /**
  * Where two identities differ, field by field; empty when they are the same. Domains
  * and owners are compared as sets (their order says nothing about who the tenant is);
@@ -134,8 +145,6 @@ function sameSignIn(a: TenantIdentity['federation'], b: TenantIdentity['federati
  * of who the tenant is: whoever its IdP lets in reads what a restore hands over.
  */
 export function identityDifferences(a: TenantIdentity, b: TenantIdentity): IdentityField[] {
-  const sameSet = <T>(x: readonly T[], y: readonly T[], eq: (p: T, q: T) => boolean) =>
-    x.length === y.length && x.every((p) => y.some((q) => eq(p, q))) && y.every((q) => x.some((p) => eq(p, q)));
   const out: IdentityField[] = [];
   if (!ManifestText.same(a.name, b.name)) out.push('name');
   if (!sameSet(a.owners, b.owners, (p, q) => ManifestText.same(p.name, q.name) && ManifestText.same(p.email, q.email))) out.push('owners');
