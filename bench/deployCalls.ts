@@ -43,7 +43,13 @@ try {
   const s3 = mockClient(S3Client);
   const ec2 = mockClient(EC2Client);
   ec2.on(DescribeImagesCommand).callsFake((input: { ImageIds?: string[] }) => ({
-    Images: (input.ImageIds ?? []).map((id) => ({ ImageId: id, OwnerId: '137112412989', ImageOwnerAlias: 'amazon', State: 'available' })),
+    Images: (input.ImageIds ?? []).map((id) => ({
+      ImageId: id,
+      OwnerId: '137112412989',
+      ImageOwnerAlias: 'amazon',
+      State: 'available',
+      Name: 'al2023-ami-2023.9.20261120.0-kernel-6.1-x86_64',
+    })),
   }));
   const root = 'arn:aws:cloudformation:us-east-1:111122223333:stack/bench/1';
   const at = (s: number) => new Date(Date.UTC(2026, 10, 27, 12, 0, s));

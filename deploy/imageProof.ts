@@ -156,11 +156,22 @@ export async function proveImages(aws: Aws, uses: readonly ImageUse[], owners: r
 /** What deploy accepts, said in every refusal. */
 export const ACCEPTED = `deploy accepts Amazon Linux 2023 images owned by Amazon (named ${AMAZON_LINUX_2023_NAME}…, owner alias ${AMAZON_OWNER_ALIAS} or the Amazon Linux account ${AMAZON_LINUX_OWNER}) or images of an account the deploy workflow names with --image-owner ACCOUNT, none deprecated`;
 
+/**
+ * Where an image is used, as a line can hold it: an estate's fleet shares one image
+ * across thousands of tenant templates, and a refusal that names them all is a page,
+ * not a line. The first few (sorted) and how many more.
+ */
+export const PLACES_NAMED = 3;
+export function placesOf(where: readonly string[]): string {
+  const named = where.slice(0, PLACES_NAMED).join(', ');
+  return where.length > PLACES_NAMED ? `${named} and ${where.length - PLACES_NAMED} more` : named;
+}
+
 /** A line per image for the log. */
 export function imageLines(images: readonly ProvenImage[]): string[] {
   return images.map(
     (i) =>
-      `  image ${i.imageId}${i.name ? ` (${i.name})` : ''}: ${i.acceptedAs === 'amazon' ? `Amazon's (owner ${i.ownerId}${i.ownerAlias ? `, alias ${i.ownerAlias}` : ''})` : i.acceptedAs === '--image-owner' ? `owner ${i.ownerId}, named by --image-owner` : `REFUSED: ${i.refusal}`}, in ${i.where.join(', ')}`,
+      `  image ${i.imageId}${i.name ? ` (${i.name})` : ''}: ${i.acceptedAs === 'amazon' ? `Amazon's (owner ${i.ownerId}${i.ownerAlias ? `, alias ${i.ownerAlias}` : ''})` : i.acceptedAs === '--image-owner' ? `owner ${i.ownerId}, named by --image-owner` : `REFUSED: ${i.refusal}`}, in ${placesOf(i.where)}`,
   );
 }
 
@@ -169,7 +180,7 @@ export function imageRefusal(images: readonly ProvenImage[], unprovable: readonl
   const refused = images.filter((i) => i.acceptedAs === null);
   if (!refused.length && !unprovable.length) return null;
   const parts = [
-    ...refused.map((i) => `image ${i.imageId} (${i.where.join(', ')}) ${i.refusal}`),
+    ...refused.map((i) => `image ${i.imageId} (${placesOf(i.where)}) ${i.refusal}`),
     ...unprovable.map((u) => `${u} (its owner cannot be asked before CloudFormation resolves it)`),
   ];
   return `refused: ${parts.join('; ')}; ${ACCEPTED}. Nothing was uploaded or executed`;

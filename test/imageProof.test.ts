@@ -15,7 +15,7 @@ import * as assert from 'uvu/assert';
 import { ASSETS_FORMAT } from '../compiler/outputFormat.ts';
 import type { CompiledForDeploy } from '../deploy/compiledOutput.ts';
 import { type DeployRequest, EXIT_OF, runDeploy } from '../deploy/deploy.ts';
-import { AMAZON_LINUX_OWNER, imagesOf, judgeImage, proveImages } from '../deploy/imageProof.ts';
+import { AMAZON_LINUX_OWNER, imageRefusal, imagesOf, judgeImage, PLACES_NAMED, proveImages } from '../deploy/imageProof.ts';
 import { readCompiledOutput } from '../deploy/compiledOutput.ts';
 import { FIXTURES, runMain } from './helpers.ts';
 import { body, deployRequest, fakeClock, image, mockedAws, ROOT_ID } from './support/deployFakes.ts';
@@ -256,6 +256,19 @@ I('deploy: an image of another owner is refused (exit 3) in one line naming it, 
   } finally {
     m.restore();
   }
+});
+
+I('an image a whole fleet shares is refused in one line: the first places and how many more', () => {
+  const where = Array.from({ length: 5000 }, (_, i) => `tenants/t${String(i).padStart(4, '0')}.template.json: tenantLaunchTemplate`);
+  const judged = judgeImage({ imageId: AMI, where }, image(AMI, { OwnerId: FOREIGN, ImageOwnerAlias: undefined }), new Set(), Date.UTC(2026, 11, 1));
+  const refusal = imageRefusal([judged], []);
+  assert.ok(refusal);
+  assert.ok(
+    refusal.startsWith(`refused: image ${AMI} (${where.slice(0, PLACES_NAMED).join(', ')} and ${5000 - PLACES_NAMED} more) is owned by ${FOREIGN};`),
+    refusal,
+  );
+  assert.not.match(refusal, where[PLACES_NAMED]!, 'the fourth place is counted, not named');
+  assert.ok(refusal.length < 800, `${refusal.length} characters`);
 });
 
 I('deploy: an image EC2 does not find (deregistered, not shared, made up) is refused', async () => {
