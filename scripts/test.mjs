@@ -1,23 +1,27 @@
 #!/usr/bin/env node
 // `npm test`: the strict typecheck, the format check (Biome: `npm run format` applies
 // it) and every test/*.test.ts (uvu), run side by side.
-// The suites are split between one uvu process per core (at most two), each file in
-// one of them, heaviest first to the lighter process, so the wall time is about half
-// the sum. Each process's output is printed whole, in order, when it ends; the exit
-// code is non-zero when the typecheck or any suite fails.
+// The suites run in a pool of long-lived test workers (scripts/testPool.mjs,
+// scripts/testWorker.cjs; one more than the cores by default) that take units (a file,
+// or a TOGETHER group of files) from one queue, heaviest first: while one worker waits
+// (on moto_server, on cfn-lint's lints) the others keep both cores busy. Each unit's
+// output is printed whole when it ends, each check's when it ends; then how busy the
+// workers were and the run's CPU; the exit code is non-zero when the typecheck, the
+// format check or any unit fails.
 //
 //   npm test                 everything
 //   npm test -- <regex>      the test files whose name matches (typecheck and format still run)
 //
-// TENANTC_TEST_SHARDS=1 runs every suite in one process. TENANTC_SKIP_MOTO=1 skips the
-// moto run on purpose (never where TENANTC_REQUIRE_MOTO is set); the last line names
-// every skip.
+// TENANTC_TEST_SHARDS=N runs N workers (1: every suite in one process).
+// TENANTC_SKIP_MOTO=1 skips the moto run on purpose (never where TENANTC_REQUIRE_MOTO is
+// set); the last line names every skip.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { basename, delimiter, join } from 'node:path';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCfnLintServer } from './cfnLintServer.mjs';
+import { runPool, unitsOf } from './testPool.mjs';
 import { notRun, summaryLine } from './testSummary.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -78,33 +82,23 @@ const TOGETHER = [
 ];
 
 const filter = process.argv[2] ? new RegExp(process.argv[2]) : null;
-const files = readdirSync(join(root, 'test'))
-  .filter((f) => f.endsWith('.test.ts') && (!filter || filter.test(f)))
-  .sort();
-const units = [];
-for (const f of files) {
-  const group = TOGETHER.find((g) => g.includes(f));
-  const unit = group ? units.find((u) => u.group === group) : undefined;
-  if (unit) unit.files.push(f);
-  else units.push({ group, files: [f] });
-}
-const weight = (unit) => unit.files.reduce((w, f) => w + (WEIGHT[f] ?? 0.5), 0);
-const count = Math.max(1, Math.min(Number(process.env.TENANTC_TEST_SHARDS) || 2, availableParallelism(), units.length));
-const shards = Array.from({ length: count }, () => ({ weight: 0, files: [] }));
-for (const unit of [...units].sort((a, b) => weight(b) - weight(a) || (a.files[0] < b.files[0] ? -1 : 1))) {
-  const lightest = shards.reduce((min, s) => (s.weight < min.weight ? s : min));
-  lightest.files.push(...unit.files);
-  lightest.weight += weight(unit);
-}
+const files = readdirSync(join(root, 'test')).filter((f) => f.endsWith('.test.ts') && (!filter || filter.test(f)));
+const units = unitsOf(files, WEIGHT, TOGETHER);
+const cores = availableParallelism();
+const workers = Math.max(1, Math.floor(Number(process.env.TENANTC_TEST_SHARDS)) || cores + 1);
 
 const started = Date.now();
+const machineBefore = machineTimes();
+const loadBefore = loadavg()[0];
 // One cache of cfn-lint's clean verdicts for the whole run (test/helpers.ts LINT_CACHE).
 const lintCache = mkdtempSync(join(tmpdir(), 'tenantc-lint-cache-'));
 // One cfn-lint imported once for the whole run (scripts/cfnLintServer.mjs): the suites'
 // `cfn-lint` is a shim that forks it. TENANTC_TEST_CFN_LINT_SERVER=0 runs the real one.
 const profile = process.env.TENANTC_TEST_PROFILE === '1';
-// Profiling: each lint the server forks logs its CPU seconds (test/support/cfnLintServer.py).
-const lintLog = profile ? join(lintCache, '..', `${basename(lintCache)}.lints.jsonl`) : null;
+// Each lint the server forks logs its CPU seconds (test/support/cfnLintServer.py): they
+// are no test process's children, so this is the only count of them in the run's CPU.
+// A log the user asked for (TENANTC_CFN_LINT_SERVER_LOG) is theirs: then the lints go uncounted.
+const lintLog = process.env.TENANTC_CFN_LINT_SERVER_LOG ? null : `${lintCache}.lints.jsonl`;
 if (lintLog) process.env.TENANTC_CFN_LINT_SERVER_LOG = lintLog;
 const cfnLintServer = process.env.TENANTC_TEST_CFN_LINT_SERVER === '0' ? null : startCfnLintServer();
 const env = {
@@ -114,19 +108,28 @@ const env = {
 };
 
 function run(label, command, args) {
+  const start = Date.now();
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
-    child.on('error', (e) => resolve({ label, status: 1, output: `${output}${e.message}\n` }));
-    child.on('close', (status) => resolve({ label, status, output }));
+    const done = (status, text) => {
+      const r = { label, passed: status === 0, output: text, wall: (Date.now() - start) / 1000 };
+      print(r);
+      resolve(r);
+    };
+    child.on('error', (e) => done(1, `${output}${e.message}\n`));
+    child.on('close', (status) => done(status, output));
   });
 }
 
-const escape = (f) => f.replace(/[.]/g, '\\.');
-const uvu = join(root, 'node_modules', 'uvu', 'bin.js');
-const jobs = [
+/** A unit's or a check's output, whole, under one line that says what it was and how it went. */
+function print(r, where = '') {
+  process.stdout.write(`\n== ${r.label}: ${r.passed ? 'passed' : 'FAILED'} (${where}${r.wall.toFixed(1)} s)\n${r.output}`);
+}
+
+const checks = [
   // TypeScript 7 (the native compiler). One checker (--checkers 1): the default four
   // each check the types the files share again, ~40% more CPU for a shorter tsc wall,
   // and here the suites want both cores anyway. Incremental: the first run checks
@@ -144,29 +147,28 @@ const jobs = [
       : ['--incremental', '--tsBuildInfoFile', join(root, 'node_modules', '.cache', 'tenantc', 'tsc.tsbuildinfo')]),
   ]),
   run('format (biome format; npm run format fixes it)', join(root, 'node_modules', '.bin', 'biome'), ['format', '.']),
-  ...shards
-    .filter((s) => s.files.length)
-    .map((s, i) =>
-      run(`suites ${i + 1}/${count}: ${s.files.join(' ')}`, process.execPath, [
-        uvu,
-        '-r',
-        'tsx',
-        ...(profile ? ['-r', join(root, 'test', 'support', 'profile.cjs')] : []),
-        'test',
-        `^(${s.files.map(escape).join('|')})$`,
-      ]),
-    ),
 ];
-let failed = false;
-const outputs = [];
-for (const job of jobs) {
-  const r = await job;
-  process.stdout.write(`\n== ${r.label}: ${r.status === 0 ? 'passed' : 'FAILED'}\n${r.output}`);
-  outputs.push(r.output);
-  failed ||= r.status !== 0;
+const pool = await runPool({
+  units,
+  workers,
+  dir: join(root, 'test'),
+  cwd: root,
+  env,
+  onResult: (r) => print({ ...r, label: r.unit.label }, `worker ${r.worker}, `),
+});
+const checked = await Promise.all(checks);
+for (const w of pool.workers.filter((w) => w.output.trim() || !w.passed)) {
+  process.stdout.write(`\n== test worker ${w.worker} after its units: ${w.passed ? 'passed' : 'FAILED'}\n${w.output}`);
 }
+const outputs = [...checked.map((r) => r.output), ...pool.results.map((r) => r.output), ...pool.workers.map((w) => w.output)];
+const failures = [...checked, ...pool.results].filter((r) => !r.passed).map((r) => r.label);
+failures.push(...pool.workers.filter((w) => !w.passed).map((w) => `test worker ${w.worker}`));
 rmSync(lintCache, { recursive: true, force: true });
-const lintServerCpu = cfnLintServer?.stop();
+const lintServerCpu = cfnLintServer?.stop() ?? null;
+const lintsCpu = lintLog && existsSync(lintLog) ? readLints(lintLog) : null;
+if (lintLog) rmSync(lintLog, { force: true });
+const wall = (Date.now() - started) / 1000;
+
 if (profile) {
   // test/support/profile.cjs's lines, heaviest first: the numbers WEIGHT above is made of.
   const lines = outputs.flatMap((o) => [...o.matchAll(/^\[profile\] (\S+) cpu=([\d.]+) wall=([\d.]+)$/gm)]);
@@ -176,21 +178,63 @@ if (profile) {
   // Its lints are no test process's children: their CPU is in no line above (nor in a
   // `time npm test`, which counts only the children waited for).
   if (lintServerCpu != null) process.stdout.write(`  ${'(the cfn-lint server)'.padEnd(28)} ${lintServerCpu.toFixed(2).padStart(6)}\n`);
-  if (lintLog && existsSync(lintLog)) {
-    const lints = readFileSync(lintLog, 'utf8')
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l).cpu);
-    process.stdout.write(
-      `  ${`(its ${lints.length} lints)`.padEnd(28)} ${lints
-        .reduce((a, b) => a + b, 0)
-        .toFixed(2)
-        .padStart(6)}\n`,
-    );
-    rmSync(lintLog, { force: true });
+  if (lintsCpu) process.stdout.write(`  ${`(its ${lintsCpu.count} lints)`.padEnd(28)} ${lintsCpu.cpu.toFixed(2).padStart(6)}\n`);
+}
+
+// How busy the run kept the cores: each worker's wall seconds running a unit against
+// its life (the rest is starting, waiting for its first unit, idle at the end, exiting),
+// and the CPU of the whole run (this process, every child it reaped, the cfn-lint server
+// and its lints) against cores × wall.
+process.stdout.write(`\n== ${pool.workers.length} test workers on ${cores} cores: busy (running a unit) / alive wall s, CPU s, units\n`);
+for (const w of pool.workers) {
+  const alive = w.ended - w.started;
+  process.stdout.write(
+    `  worker ${String(w.worker).padEnd(3)} ${w.busy.toFixed(1).padStart(6)} / ${alive.toFixed(1).padStart(6)}  ${w.cpu.toFixed(1).padStart(6)}  ${w.units.length}\n`,
+  );
+}
+const runCpu = ownAndReapedCpu() + (lintServerCpu ?? 0) + (lintsCpu?.cpu ?? 0);
+const machine = machineTimes();
+const machineBusy = machine && machineBefore ? (machine.busy - machineBefore.busy) / (machine.total - machineBefore.total) : null;
+process.stdout.write(
+  `  the run: ${runCpu.toFixed(1)} s of CPU in ${wall.toFixed(1)} s on ${cores} cores (${((100 * runCpu) / (cores * wall)).toFixed(0)}% of them${
+    lintsCpu ? '' : '; its lints not counted'
+  })${machineBusy == null ? '' : `; all processes kept the cores ${(100 * machineBusy).toFixed(0)}% busy`}; load average ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}\n`,
+);
+
+let failed = failures.length > 0;
+failed ||= notRun(outputs) > 0;
+if (failures.length) process.stdout.write(`\n== FAILED: ${failures.join('; ')}\n`);
+process.stdout.write(`\n${summaryLine(failed, wall, outputs)}\n`);
+process.exitCode = failed ? 1 : 0;
+
+/** The cfn-lint server's log: how many lints and their CPU seconds. */
+function readLints(log) {
+  const lints = readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l).cpu);
+  return { count: lints.length, cpu: lints.reduce((a, b) => a + b, 0) };
+}
+
+/** CPU seconds of this process and of every child it reaped (theirs included, when they reaped theirs). */
+function ownAndReapedCpu() {
+  const own = process.cpuUsage();
+  let children = 0;
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    children = (Number(f[13]) + Number(f[14])) / 100; // cutime, cstime in USER_HZ
+  } catch {}
+  return (own.user + own.system) / 1e6 + children;
+}
+
+/** The machine's CPU time so far, all cores and processes (/proc/stat, Linux; null elsewhere). */
+function machineTimes() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { total, busy: total - f[3] - (f[4] ?? 0) }; // idle, iowait
+  } catch {
+    return null;
   }
 }
-failed ||= notRun(outputs) > 0;
-process.stdout.write(`\n${summaryLine(failed, (Date.now() - started) / 1000, outputs)}\n`);
-process.exitCode = failed ? 1 : 0;
