@@ -27,54 +27,57 @@ import { notRun, summaryLine } from './testSummary.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * Each test file's weight: its wall seconds in its uvu process, measured with
- * TENANTC_TEST_PROFILE=1 npm test (test/support/profile.cjs) on the 2-core machine,
- * quiet (load 0.6, 2026-12-03 18:30), to the half second. Wall, not CPU: the two shards
- * run side by side and the run ends with the slower one, and a suite's wall includes
- * what it waits for outside its process (moto_server, the cfn-lint server's lints, the
- * reaper tests' grace periods). On a loaded machine wall seconds say little: measure
- * quiet, or compare the CPU column. Only the ratios matter: they decide the split.
- * Unlisted files weigh 0.5.
+ * Each test file's weight: its wall seconds in its test process, from the profile of a
+ * quiet 2-core run (TENANTC_TEST_PROFILE=1 npm test, test/support/profile.cjs; two
+ * fixed shards at 68db66c, 2026-12-04 15:28, load under 1), to the half second.
+ * The queue is taken heaviest first: a unit's weight is its files' sum, and the
+ * longest (the moto run waiting on moto_server, the PostgreSQL group waiting on the
+ * reapers' grace periods) start first, so that their waits overlap the rest and no long
+ * unit starts last. Wall, not CPU, for that reason: a suite's wall includes what it
+ * waits for outside its process (moto_server, the cfn-lint server's lints). Only the
+ * order matters, so re-measure when a suite grows or shrinks by seconds; on a loaded
+ * machine wall seconds say little. Files under 0.75 s are left out: they weigh 0.5.
  */
 const WEIGHT = {
-  'deployMoto.test.ts': 43.5,
-  'check.test.ts': 21,
-  'scale.test.ts': 20,
-  'rls.test.ts': 15.5,
-  'diff.test.ts': 15.5,
-  'withTenant.test.ts': 13.5,
-  'statusPage.test.ts': 12,
-  'status.test.ts': 11.5,
-  'cli.test.ts': 11.5,
-  'referenceApp.test.ts': 11,
-  'testRunner.test.ts': 7.5,
-  'lock.test.ts': 7,
-  'cfnLintServer.test.ts': 6,
-  'deploy.test.ts': 5,
-  'workflow.test.ts': 4.5,
-  'onboarding.test.ts': 4.5,
-  'compile.test.ts': 4.5,
-  'yamlFastPath.test.ts': 4,
-  'awsRetry.test.ts': 4,
-  'isolation.test.ts': 3.5,
-  'injection.test.ts': 3,
+  'deployMoto.test.ts': 27,
+  'withTenant.test.ts': 13,
+  'scale.test.ts': 11.5,
+  'rls.test.ts': 11,
+  'check.test.ts': 8.5,
+  'diff.test.ts': 8,
+  'cli.test.ts': 7.5,
+  'statusPage.test.ts': 5.5,
+  'status.test.ts': 5.5,
+  'referenceApp.test.ts': 5.5,
+  'awsRetry.test.ts': 3.5,
+  'lock.test.ts': 3,
+  'deploy.test.ts': 3,
   'allow.test.ts': 3,
-  'platformValues.test.ts': 2.5,
-  'grammar.test.ts': 2.5,
+  'onboarding.test.ts': 2.5,
+  'compile.test.ts': 2.5,
+  'bootstrap.test.ts': 2.5,
+  'testRunner.test.ts': 2,
   'sqlTemplates.test.ts': 2,
-  'lifecycle.test.ts': 2,
-  'compileCache.test.ts': 2,
-  'bootstrap.test.ts': 2,
-  'ami.test.ts': 2,
+  'yamlFastPath.test.ts': 1.5,
   'templates.test.ts': 1.5,
   'provisioner.test.ts': 1.5,
+  'isolation.test.ts': 1.5,
+  'grammar.test.ts': 1.5,
+  'cfnLintServer.test.ts': 1.5,
+  'workflow.test.ts': 1,
   'resourceModel.test.ts': 1,
-  'cfnTypes.test.ts': 1,
+  'platformValues.test.ts': 1,
+  'newlySuppressed.test.ts': 1,
+  'live.test.ts': 1,
+  'lifecycle.test.ts': 1,
+  'compileCache.test.ts': 1,
+  'ami.test.ts': 1,
 };
 /**
  * Suites that must share a process: those that run the built CLI (it is built once per
  * process), and those that create PostgreSQL roles (roles are cluster-wide); the suites
  * that start a PGlite join the latter, so its initdb runs once (test/support/databases.ts).
+ * Each group is one unit of the queue: one worker runs its files, one after the other.
  */
 const TOGETHER = [
   ['cli.test.ts', 'deployMoto.test.ts', 'dependencies.test.ts'],
@@ -129,6 +132,11 @@ function print(r, where = '') {
   process.stdout.write(`\n== ${r.label}: ${r.passed ? 'passed' : 'FAILED'} (${where}${r.wall.toFixed(1)} s)\n${r.output}`);
 }
 
+// Profiling: how many threads of the run are runnable (on a core or waiting for one),
+// sampled every 0.2 s. On an otherwise quiet machine the cores idle while fewer than
+// `cores` are; unlike wall seconds, this changes little when other work loads the machine.
+const demand = profile ? sampleRunnable(cores) : null;
+
 const checks = [
   // TypeScript 7 (the native compiler). One checker (--checkers 1): the default four
   // each check the types the files share again, ~40% more CPU for a shorter tsc wall,
@@ -161,11 +169,11 @@ for (const w of pool.workers.filter((w) => w.output.trim() || !w.passed)) {
   process.stdout.write(`\n== test worker ${w.worker} after its units: ${w.passed ? 'passed' : 'FAILED'}\n${w.output}`);
 }
 const outputs = [...checked.map((r) => r.output), ...pool.results.map((r) => r.output), ...pool.workers.map((w) => w.output)];
-const failures = [...checked, ...pool.results].filter((r) => !r.passed).map((r) => r.label);
+const failures = [...checked.filter((r) => !r.passed).map((r) => r.label), ...pool.results.filter((r) => !r.passed).map((r) => r.unit.label)];
 failures.push(...pool.workers.filter((w) => !w.passed).map((w) => `test worker ${w.worker}`));
 rmSync(lintCache, { recursive: true, force: true });
 const lintServerCpu = cfnLintServer?.stop() ?? null;
-const lintsCpu = lintLog && existsSync(lintLog) ? readLints(lintLog) : null;
+const lintsCpu = lintLog ? (existsSync(lintLog) ? readLints(lintLog) : { count: 0, cpu: 0 }) : null;
 if (lintLog) rmSync(lintLog, { force: true });
 const wall = (Date.now() - started) / 1000;
 
@@ -200,6 +208,8 @@ process.stdout.write(
     lintsCpu ? '' : '; its lints not counted'
   })${machineBusy == null ? '' : `; all processes kept the cores ${(100 * machineBusy).toFixed(0)}% busy`}; load average ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}\n`,
 );
+
+if (demand) process.stdout.write(`  ${demand.stop()}\n`);
 
 let failed = failures.length > 0;
 failed ||= notRun(outputs) > 0;
@@ -237,4 +247,52 @@ function machineTimes() {
   } catch {
     return null;
   }
+}
+
+/**
+ * Samples the runnable threads of this run's processes (this runner's own excepted) every
+ * 0.2 s from /proc (Linux): stop() says for what share of the samples they were at least
+ * `cores`, fewer, or none.
+ */
+function sampleRunnable(cores) {
+  const counts = new Map();
+  const stat = (path) => {
+    const text = readFileSync(path, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  };
+  const sample = () => {
+    const children = new Map();
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const ppid = Number(stat(`/proc/${name}/stat`)[1]);
+        children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+      } catch {} // ended meanwhile
+    }
+    let runnable = 0;
+    const stack = [...(children.get(process.pid) ?? [])];
+    while (stack.length) {
+      const pid = stack.pop();
+      stack.push(...(children.get(pid) ?? []));
+      try {
+        for (const tid of readdirSync(`/proc/${pid}/task`)) if (stat(`/proc/${pid}/task/${tid}/stat`)[0] === 'R') runnable++;
+      } catch {}
+    }
+    counts.set(runnable, (counts.get(runnable) ?? 0) + 1);
+  };
+  const timer = setInterval(() => {
+    try {
+      sample();
+    } catch {} // no /proc
+  }, 200);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      const n = [...counts.values()].reduce((a, b) => a + b, 0);
+      if (!n) return 'runnable threads: no samples (no /proc)';
+      const share = (keep) => `${((100 * [...counts].filter(([k]) => keep(k)).reduce((a, [, v]) => a + v, 0)) / n).toFixed(0)}%`;
+      return `runnable threads of the run (${n} samples, every 0.2 s): at least ${cores} ${share((k) => k >= cores)} of the time, ${cores === 2 ? '1' : `1 to ${cores - 1}`} ${share((k) => k > 0 && k < cores)}, none ${share((k) => k === 0)}`;
+    },
+  };
 }

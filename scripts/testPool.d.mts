@@ -24,7 +24,9 @@ export interface WorkerRecord {
   busy: number;
   cpu: number;
   units: string[];
+  /** False when it failed outside a unit (never started, failed at exit, did not exit); dying mid-unit fails that unit. */
   passed: boolean;
+  /** What it wrote outside a unit. */
   output: string;
 }
 /** The units of a run, heaviest first: see testPool.mjs. */

@@ -51,6 +51,8 @@ export function unitsOf(files, weights, together, unlisted = 0.5) {
  * @typedef {{ label: string, files: string[], weight: number }} Unit
  * @typedef {{ unit: Unit, worker: number, pid: number | undefined, passed: boolean, output: string, started: number, wall: number, cpu: number | null }} UnitResult
  * @typedef {{ worker: number, pid: number | undefined, started: number, ended: number, busy: number, cpu: number, units: string[], passed: boolean, output: string }} WorkerRecord
+ *   passed: false when the worker failed outside a unit (it never started, failed at exit,
+ *   or did not exit); dying mid-unit is that unit's failure; output: what it wrote outside a unit
  */
 
 /**
@@ -197,7 +199,6 @@ export function runPool({ units, workers, dir, cwd, env, onResult = () => {}, ex
           current = null;
           results.push(r);
           onResult(r);
-          record.passed = false;
         } else if (hung) {
           record.passed = false;
           record.output += `\n  FAIL  test worker ${record.worker} (pid ${child.pid}) did not exit ${exitGraceMs / 1000} s after its last unit: a test left a handle open (it ran ${record.units.join('; ')})\n`;

@@ -154,8 +154,8 @@ P('each unit runs exactly once; a failing unit and a worker killed mid-unit fail
     assert.is(pid('group-a.test.cjs'), pid('group-b.test.cjs'));
     assert.is(String(byLabel.get('group-a.test.cjs group-b.test.cjs')?.pid), pid('group-a.test.cjs'));
     assert.ok(
-      run.workers.every((w) => w.passed === !w.units.includes('killed.test.cjs')),
-      'the killed worker failed',
+      run.workers.every((w) => w.passed),
+      "a worker that died mid-unit is that unit's failure, not one more",
     );
   }, 'tenantc-pool-');
 });
