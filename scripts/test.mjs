@@ -193,7 +193,7 @@ if (profile) {
 // its life (the rest is starting, waiting for its first unit, idle at the end, exiting),
 // and the CPU of the whole run (this process, every child it reaped, the cfn-lint server
 // and its lints) against cores × wall.
-process.stdout.write(`\n== ${pool.workers.length} test workers on ${cores} cores: busy (running a unit) / alive wall s, CPU s, units\n`);
+process.stdout.write(`\n== ${pool.workers.length} test workers on ${cores} cores: busy (running a unit) / alive wall s, CPU s in units, units\n`);
 for (const w of pool.workers) {
   const alive = w.ended - w.started;
   process.stdout.write(
