@@ -28,6 +28,8 @@ import cfnlint.helpers
 from cfnlint.runner import main  # the import every cfn-lint process pays
 
 LOG = os.environ.get("TENANTC_CFN_LINT_SERVER_LOG")
+# Whether this process's lint took the built-in rules created before the fork.
+_PRECREATED = {"taken": False}
 
 # Children are never waited for: their status goes back over the socket.
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)
@@ -70,12 +72,15 @@ def _serve(conn: socket.socket) -> None:
         status = 1
     sys.stdout.flush()
     sys.stderr.flush()
+    if LOG:
+        # What each lint cost, to see where cfn-lint's time goes, and whether it took the
+        # rules created before the fork (test/cfnLintServer.test.ts reads it). Written
+        # before the status: once the shim has exited, its line is there.
+        rules = "created before the fork" if _PRECREATED["taken"] else "created in the lint"
+        with open(LOG, "a") as log:
+            log.write(json.dumps({"cpu": round(time.process_time(), 3), "status": status, "rules": rules, "cwd": request["cwd"], "argv": request["argv"]}) + "\n")
     conn.sendall(str(status).encode())
     conn.close()
-    if LOG:
-        # TENANTC_CFN_LINT_SERVER_LOG: what each lint cost, to see where cfn-lint's time goes.
-        with open(LOG, "a") as log:
-            log.write(json.dumps({"cpu": round(time.process_time(), 2), "status": status, "cwd": request["cwd"], "argv": request["argv"]}) + "\n")
 
 
 def _load_rules_once() -> None:
@@ -85,10 +90,10 @@ def _load_rules_once() -> None:
     sys.modules: cfnlint.helpers.import_filename executes each file) and the rules read
     ~120 JSON files of cfnlint's package data as they are created. Both are the
     installed package's files, unchanged for the run: the modules are executed once here
-    and each lint gets the same module objects (fresh rule instances are still created
-    per lint, by cfnlint, in the child), and each data file is read once and parsed anew
-    for every caller (a rule may change what it loaded). Rules from any other directory
-    (--append-rules) are still loaded from their files at each lint.
+    and each lint gets the same module objects, with rule instances created from them
+    before the fork (_create_rules_once), and each data file is read once and parsed
+    anew for every caller (a rule may change what it loaded). Rules from any other
+    directory (--append-rules) are still loaded from their files at each lint.
     """
     rules_dir = os.path.join(os.path.dirname(cfnlint.helpers.__file__), "rules")
     texts: dict = {}
@@ -119,6 +124,33 @@ def _load_rules_once() -> None:
         for filename in fnmatch.filter(filenames, "[A-Za-z1-9]*.py"):
             import_filename(filename.replace(".py", ""), root)
     cfnlint.helpers.import_filename = import_filename
+    _create_rules_once(rules_dir)
+
+
+def _create_rules_once(rules_dir: str) -> None:
+    """The built-in rules created here, before any fork: each lint takes them as its own.
+
+    Creating the ~320 rule objects (each reading and parsing its data files) was most of
+    a small lint's CPU (~0.13 s of 0.19 s). They are created here from the executed
+    modules, as cfnlint's load_plugins creates them, and never used by the server; each
+    forked child gets its own copy of them (copy-on-write), untouched by any other
+    lint, so a lint that takes them has the rules a new process creates. Creation reads
+    only cfnlint's package files (cfn-lint creates its rules before it reads
+    --override-spec or --registry-schemas, from nothing of the run's arguments or
+    environment). The first ask for the built-in directory in a child gets them; any
+    other ask (another directory, another base class, a second ask) creates rules anew.
+    """
+    load_plugins = cfnlint.helpers.load_plugins
+    default = (load_plugins.__defaults__[0], load_plugins.__defaults__[1])
+    created = load_plugins(rules_dir)
+
+    def load_plugins_once(directory, name=default[0], modules=default[1]):
+        if not _PRECREATED["taken"] and (name, tuple(modules)) == default and os.path.abspath(directory) == rules_dir:
+            _PRECREATED["taken"] = True
+            return created
+        return load_plugins(directory, name, modules)
+
+    cfnlint.helpers.load_plugins = load_plugins_once
 
 
 def serve_forever(path: str) -> None:
