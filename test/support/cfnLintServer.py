@@ -30,6 +30,8 @@ from cfnlint.runner import main  # the import every cfn-lint process pays
 LOG = os.environ.get("TENANTC_CFN_LINT_SERVER_LOG")
 # Whether this process's lint took the built-in rules created before the fork.
 _PRECREATED = {"taken": False}
+# Validator classes this process's lint made and reused (_reuse_validator_classes).
+_VALIDATOR_CLASSES = {"made": 0, "reused": 0}
 
 # Children are never waited for: their status goes back over the socket.
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)
@@ -77,8 +79,9 @@ def _serve(conn: socket.socket) -> None:
         # rules created before the fork (test/cfnLintServer.test.ts reads it). Written
         # before the status: once the shim has exited, its line is there.
         rules = "created before the fork" if _PRECREATED["taken"] else "created in the lint"
+        line = {"cpu": round(time.process_time(), 3), "status": status, "rules": rules, "validator_classes": _VALIDATOR_CLASSES, "cwd": request["cwd"], "argv": request["argv"]}
         with open(LOG, "a") as log:
-            log.write(json.dumps({"cpu": round(time.process_time(), 3), "status": status, "rules": rules, "cwd": request["cwd"], "argv": request["argv"]}) + "\n")
+            log.write(json.dumps(line) + "\n")
     conn.sendall(str(status).encode())
     conn.close()
 
@@ -153,6 +156,56 @@ def _create_rules_once(rules_dir: str) -> None:
     cfnlint.helpers.load_plugins = load_plugins_once
 
 
+def _reuse_validator_classes() -> None:
+    """One validator class for each set of validators, not one per extension (~17% of a lint).
+
+    cfnlint's rules extend their JSON-schema validator ~400 times in a 135 KB template
+    (cfnlint.jsonschema.validators.create: `extend` is its only caller after import),
+    and each call defines and decorates a new dataclass: generating and exec'ing its
+    methods was ~17% of a lint's CPU. The class is a pure function of the three
+    arguments, which it only keeps (as its fields' defaults) and never changes: here a
+    call whose arguments hold the same objects (each validator and resolver the same
+    function, or the same method of the same rule object) and an equal FunctionFilter
+    (a dataclass of two flags and a list no code changes) gets the class the first
+    such call made. Its instances then behave as the new class's would. The arguments of
+    the first call are kept, so no object named by a key is freed and its id reused.
+    Left alone if create's parameters are not the three this relies on.
+    """
+    import inspect
+
+    import cfnlint.jsonschema.validators as validators_module
+    from cfnlint.jsonschema._filter import FunctionFilter
+
+    create = validators_module.create
+    if list(inspect.signature(create).parameters) != ["validators", "function_filter", "fn_resolvers"]:
+        return
+    made: dict = {}
+
+    def same(value):
+        owner = getattr(value, "__self__", None)
+        return (id(owner), value.__func__) if owner is not None and hasattr(value, "__func__") else id(value)
+
+    def equal_filter(f):
+        if type(f) is FunctionFilter:
+            return ("FunctionFilter", f.add_cfn_lint_keyword, f.validate_dynamic_references, tuple(f.group_functions))
+        return id(f)
+
+    def create_once(validators=None, function_filter=None, fn_resolvers=None):
+        key = (
+            tuple((name, same(v)) for name, v in (validators or {}).items()),
+            equal_filter(function_filter),
+            tuple((name, same(v)) for name, v in (fn_resolvers or {}).items()),
+        )
+        if key in made:
+            _VALIDATOR_CLASSES["reused"] += 1
+        else:
+            _VALIDATOR_CLASSES["made"] += 1
+            made[key] = (create(validators, function_filter, fn_resolvers), validators, function_filter, fn_resolvers)
+        return made[key][0]
+
+    validators_module.create = create_once
+
+
 def serve_forever(path: str) -> None:
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)
@@ -160,6 +213,7 @@ def serve_forever(path: str) -> None:
     # Listening first: a lint asked for meanwhile waits for the rules (~1 s), not a whole
     # cfn-lint of its own (the shim's fallback).
     _load_rules_once()
+    _reuse_validator_classes()
     # What the children inherit is never collected by them: the collector would walk the
     # whole imported cfnlint (and write to its pages, copying them) in every lint.
     gc.freeze()
