@@ -60,13 +60,22 @@ L('the shim answers as the installed cfn-lint: findings, output and exit status'
       // No fallback to the real cfn-lint: the server answers, or this fails.
       assert.equal(run(shim!, { TENANTC_CFN_LINT_SHIM_NO_FALLBACK: '1' }), expected);
       // The same answer with the server's savings in place: the rules created before the
-      // fork (a small lint's CPU 0.19 → 0.04 s) and validator classes reused (~17% of a lint).
+      // fork (a small lint's CPU 0.19 → 0.04 s), validator classes reused (~17% of a
+      // lint) and dataclass field lists memoized (~8%).
       const log = own?.log ?? process.env.TENANTC_TEST_CFN_LINT_LOG;
       assert.ok(log, 'the server names its log');
       const lints = readFileSync(log, 'utf8')
         .split('\n')
         .filter(Boolean)
-        .map((l) => JSON.parse(l) as { cwd: string; rules: string; validator_classes: { made: number; reused: number } })
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              cwd: string;
+              rules: string;
+              validator_classes: { made: number; reused: number };
+              dataclass_fields: { asked: number; memoized: number };
+            },
+        )
         .filter((l) => l.cwd === realpathSync(dir));
       assert.equal(
         lints.map((l) => l.rules),
@@ -74,6 +83,8 @@ L('the shim answers as the installed cfn-lint: findings, output and exit status'
       );
       const classes = lints[0]!.validator_classes;
       assert.ok(classes.reused > 10 * classes.made, `validator classes made ${classes.made}, reused ${classes.reused}`);
+      const fields = lints[0]!.dataclass_fields;
+      assert.ok(fields.memoized > 1000 && fields.memoized > 0.99 * fields.asked, `dataclass fields asked ${fields.asked}, memoized ${fields.memoized}`);
     });
   } finally {
     own?.stop();
