@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { basename, delimiter, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCfnLintServer } from './cfnLintServer.mjs';
 import { notRun, summaryLine } from './testSummary.mjs';
@@ -103,14 +103,18 @@ const lintCache = mkdtempSync(join(tmpdir(), 'tenantc-lint-cache-'));
 // One cfn-lint imported once for the whole run (scripts/cfnLintServer.mjs): the suites'
 // `cfn-lint` is a shim that forks it. TENANTC_TEST_CFN_LINT_SERVER=0 runs the real one.
 const profile = process.env.TENANTC_TEST_PROFILE === '1';
-// Profiling: each lint the server forks logs its CPU seconds (test/support/cfnLintServer.py).
-const lintLog = profile ? join(lintCache, '..', `${basename(lintCache)}.lints.jsonl`) : null;
-if (lintLog) process.env.TENANTC_CFN_LINT_SERVER_LOG = lintLog;
 const cfnLintServer = process.env.TENANTC_TEST_CFN_LINT_SERVER === '0' ? null : startCfnLintServer();
 const env = {
   ...process.env,
   TENANTC_TEST_LINT_CACHE: lintCache,
-  ...(cfnLintServer ? { PATH: `${cfnLintServer.binDir}${delimiter}${process.env.PATH}`, TENANTC_TEST_CFN_LINT_REAL: cfnLintServer.real } : {}),
+  ...(cfnLintServer
+    ? {
+        PATH: `${cfnLintServer.binDir}${delimiter}${process.env.PATH}`,
+        TENANTC_TEST_CFN_LINT_REAL: cfnLintServer.real,
+        // Each lint the server forks logs a line there (test/support/cfnLintServer.py).
+        TENANTC_TEST_CFN_LINT_LOG: cfnLintServer.log,
+      }
+    : {}),
 };
 
 function run(label, command, args) {
@@ -166,6 +170,9 @@ for (const job of jobs) {
   failed ||= r.status !== 0;
 }
 rmSync(lintCache, { recursive: true, force: true });
+// Read before stop(), which removes the server's directory (the log with it, unless
+// TENANTC_CFN_LINT_SERVER_LOG named another place).
+const lintLines = cfnLintServer && existsSync(cfnLintServer.log) ? readFileSync(cfnLintServer.log, 'utf8').trim().split('\n').filter(Boolean) : [];
 const lintServerCpu = cfnLintServer?.stop();
 if (profile) {
   // test/support/profile.cjs's lines, heaviest first: the numbers WEIGHT above is made of.
@@ -176,19 +183,14 @@ if (profile) {
   // Its lints are no test process's children: their CPU is in no line above (nor in a
   // `time npm test`, which counts only the children waited for).
   if (lintServerCpu != null) process.stdout.write(`  ${'(the cfn-lint server)'.padEnd(28)} ${lintServerCpu.toFixed(2).padStart(6)}\n`);
-  if (lintLog && existsSync(lintLog)) {
-    const lints = readFileSync(lintLog, 'utf8')
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l).cpu);
+  if (cfnLintServer) {
+    const lints = lintLines.map((l) => JSON.parse(l).cpu);
     process.stdout.write(
       `  ${`(its ${lints.length} lints)`.padEnd(28)} ${lints
         .reduce((a, b) => a + b, 0)
         .toFixed(2)
         .padStart(6)}\n`,
     );
-    rmSync(lintLog, { force: true });
   }
 }
 failed ||= notRun(outputs) > 0;
