@@ -457,11 +457,11 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
     assert.equal(await sleeping(), [], "the backend that ran acme's statement is gone");
     assert.equal(await tenants(run(app.pool, 'initech', (c) => c.query('SELECT tenant_id FROM app.projects'))), ['initech'], 'the pool serves on');
     // The mutation: no deadline. The request holds its connection for as long as its SQL says.
-    const held = await withTenant(app.pool, 'acme', (c) => c.query('SET LOCAL statement_timeout = 0; SELECT pg_sleep(1)').then(() => 'held'), {
+    const held = await withTenant(app.pool, 'acme', (c) => c.query('SET LOCAL statement_timeout = 0; SELECT pg_sleep(0.5)').then(() => 'held'), {
       contextKey: key,
       deadlineMs: Number.POSITIVE_INFINITY,
     });
-    assert.is(held, 'held', 'without a deadline, pg_sleep(1) ran to its end past 300 ms');
+    assert.is(held, 'held', 'without a deadline, pg_sleep(0.5) ran to its end past 300 ms');
   });
 
   W(
@@ -484,8 +484,8 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
       assert.is(app.destroyed(), before + 1, 'the connection is destroyed');
       // The mutation: COMMIT outside the deadline (as no deadline). fn settles at once, COMMIT runs the deferred sleep.
       const t0 = Date.now();
-      await withTenant(app.pool, 'acme', (c) => c.query(deferToCommit(1)), { contextKey: key, deadlineMs: Number.POSITIVE_INFINITY });
-      assert.ok(Date.now() - t0 >= 1000, "without the deadline on COMMIT, acme's deferred work holds the connection");
+      await withTenant(app.pool, 'acme', (c) => c.query(deferToCommit(0.5)), { contextKey: key, deadlineMs: Number.POSITIVE_INFINITY });
+      assert.ok(Date.now() - t0 >= 500, "without the deadline on COMMIT, acme's deferred work holds the connection past 300 ms");
     },
   );
 
@@ -708,7 +708,7 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
         const started = Date.now();
         let error: unknown;
         try {
-          await withTenant(app.pool, 'acme', (c) => c.query(CATCHING_LOOP), { contextKey: key, deadlineMs: 300, cancelGraceMs: 500 });
+          await withTenant(app.pool, 'acme', (c) => c.query(CATCHING_LOOP), { contextKey: key, deadlineMs: 300, cancelGraceMs: 200 });
         } catch (e) {
           error = e;
         }
@@ -719,9 +719,9 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
           (error as Error).message,
           /held its connection past its deadline \(300 ms\); rolled back; its statement ignored the cancel, so its session was ended/,
         );
-        // Deadline 300 ms + grace 500 ms + the reaper (a connection, the termination); the
+        // Deadline 300 ms + grace 200 ms + the reaper (a connection, the termination); the
         // wall clock of a shared machine, so generously bounded: the loop had no end at all.
-        assert.ok(took < 300 + 500 + 4000, `rejected after ${took} ms`);
+        assert.ok(took < 300 + 200 + 4000, `rejected after ${took} ms`);
         assert.is(app.destroyed(), before + 1, 'the connection is destroyed');
         assert.equal(await loopingBackends(), [], 'the backend that ran the loop is gone');
         assert.is(await acmeRowLock(), 'free', 'the row it locked is free at once');
@@ -733,13 +733,13 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
         );
         {
           await rejects(
-            withTenant(noReaper, 'acme', (c) => c.query(CATCHING_LOOP), { contextKey: key, deadlineMs: 300, cancelGraceMs: 500 }),
+            withTenant(noReaper, 'acme', (c) => c.query(CATCHING_LOOP), { contextKey: key, deadlineMs: 300, cancelGraceMs: 200 }),
             /held its connection past its deadline/,
             'the deadline',
           );
-          // The real one's backend was gone when withTenant rejected (above); this one still runs 0.5 s later.
-          await new Promise((r) => setTimeout(r, 500));
-          assert.is((await loopingBackends()).length, 1, 'without the reaper, the loop runs on past the deadline, the grace and 0.5 s more');
+          // The real one's backend was gone when withTenant rejected (above); this one still runs 0.2 s later.
+          await new Promise((r) => setTimeout(r, 200));
+          assert.is((await loopingBackends()).length, 1, 'without the reaper, the loop runs on past the deadline, the grace and 0.2 s more');
           assert.match(await acmeRowLock(), /could not obtain lock on row/, 'and holds its row lock');
         }
       } finally {
@@ -768,7 +768,7 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
     } as Connectable;
     let error: unknown;
     try {
-      await withTenant(noting, 'acme', (c) => c.query(deferred), { contextKey: key, deadlineMs: 300, cancelGraceMs: 500 });
+      await withTenant(noting, 'acme', (c) => c.query(deferred), { contextKey: key, deadlineMs: 300, cancelGraceMs: 200 });
     } catch (e) {
       error = e;
     }
@@ -806,15 +806,15 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
       );
       for (const pid of await loopingBackends()) await db.admin.query('SELECT pg_terminate_backend($1, 5000)', [pid]);
       // A pool that never hands the reaper a connection: given up after the reaper's
-      // budget (5 s by default; 700 ms here, the same timer).
+      // budget (5 s by default; 400 ms here, the same timer).
       let lent = 0;
       const starved = {
         connect: () => (lent++ === 0 ? app.pool.connect() : new Promise<never>(() => undefined)),
       } as Connectable;
-      const none = await attempt(starved, { reapBudgetMs: 700 });
+      const none = await attempt(starved, { reapBudgetMs: 400 });
       assert.is(none.error.session, 'not ended');
-      assert.match(none.error.message, /could not be ended \(the reaper did not finish within 700 ms\)/);
-      assert.ok(none.took >= 300 + 200 + 700 && none.took < 300 + 200 + 700 + 3000, `rejected after ${none.took} ms`);
+      assert.match(none.error.message, /could not be ended \(the reaper did not finish within 400 ms\)/);
+      assert.ok(none.took >= 300 + 200 + 400 && none.took < 300 + 200 + 400 + 3000, `rejected after ${none.took} ms`);
     } finally {
       for (const pid of await loopingBackends()) await db.admin.query('SELECT pg_terminate_backend($1, 5000)', [pid]);
     }
