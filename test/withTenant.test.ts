@@ -89,6 +89,11 @@ function unpinnedPool(): { pool: Connectable; end(): Promise<void> } {
   url.username = ROLES.app;
   const raw = new pg.Pool({ connectionString: url.toString(), max: 1 });
   raw.on('error', () => undefined);
+  // A connection the server ends (the idle_session_timeout mutation) before the caller can
+  // listen: on a loaded machine ReadyForQuery and the FATAL arrive in one read, the pool
+  // hands the client out (dropping its own listener) and the FATAL is emitted at once,
+  // with nobody listening, which ended the whole test process. Every new client listens.
+  raw.on('connect', (client) => client.on('error', () => undefined));
   const claimed = tenantPoolConfig({}).options;
   return {
     pool: {
