@@ -457,7 +457,9 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
     assert.is(app.destroyed(), before + 1, 'the connection is destroyed, not returned mid-statement');
     // The server cancels the statement (CancelRequest) and the backend ends: nothing of
     // the request holds a server connection (the sleep had 30 s to go, without a timeout).
-    const sleeping = () => db.admin.query(`SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()`);
+    // This run's database only: the server is shared with other runs of this suite.
+    const sleeping = () =>
+      db.admin.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()`);
     for (let i = 0; i < 50 && (await sleeping()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(await sleeping(), [], "the backend that ran acme's statement is gone");
     assert.equal(await tenants(run(app.pool, 'initech', (c) => c.query('SELECT tenant_id FROM app.projects'))), ['initech'], 'the pool serves on');
@@ -693,11 +695,18 @@ function withTenantSuite(name: string, open: () => Promise<Backend>, server: boo
     }
   });
 
-  /** Backends running the catching loop, as the admin sees them. */
+  /**
+   * Backends running the catching loop, as the admin sees them: in this run's database only.
+   * The server is shared with other runs of this suite (other checkouts, other processes):
+   * unfiltered, their loops counted here and this suite's cleanup ended theirs, each
+   * failing the other's "gone" and "still runs" assertions.
+   */
   const loopingBackends = async () =>
-    (await db.admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE query LIKE '%catching-loop%' AND query NOT LIKE '%pg_stat_activity%'`)).map(
-      (r) => r.pid,
-    );
+    (
+      await db.admin.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%catching-loop%' AND query NOT LIKE '%pg_stat_activity%'`,
+      )
+    ).map((r) => r.pid);
   /** acme's first project row, FOR UPDATE NOWAIT, in a request of its own: 'free', or the lock error. */
   const acmeRowLock = () =>
     run(app.pool, 'acme', (c) => c.query('SELECT id FROM app.projects ORDER BY id LIMIT 1 FOR UPDATE NOWAIT').then(() => 'free')).catch(
