@@ -1,6 +1,7 @@
 // The status page in a real browser: Debian's Chromium (/usr/bin/chromium; .ci/run
-// installs it and sets TENANTC_REQUIRE_CHROMIUM), driven by playwright-core with a
-// fresh profile and the flags a closed network needs. The page must render without a
+// installs it and sets TENANTC_REQUIRE_CHROMIUM), driven by playwright-core, one browser
+// for the suite and a fresh context (no shared storage) per page, with the flags a
+// closed network needs. The page must render without a
 // console error or a request beyond itself, show the JSON format's numbers, sort and
 // filter its table, and keep hostile tenant names as text. Each page's screenshot is
 // written to TENANTC_SCREENSHOT_DIR (default: <tmp>/tenantc-status-page) to look at.
@@ -8,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Loaded } from '../compiler/pipeline.ts';
@@ -46,17 +47,24 @@ interface Visit {
   readonly close: () => Promise<void>;
 }
 
+/**
+ * One Chromium for the suite, started at the first visit: each start cost ~1 s of CPU
+ * and of wall. Each visit has a context of its own (a new browser context shares no
+ * cookies, storage or cache with another: a fresh profile, kept in memory).
+ */
+let browser: Promise<Browser> | null = null;
+
+B.after(async () => {
+  await (await browser)?.close();
+});
+
 async function open(html: string, name: string): Promise<Visit> {
   const dir = mkdtempSync(join(tmpdir(), 'tenantc-page-'));
   const file = join(dir, `${name}.html`);
   writeFileSync(file, html);
-  const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: FLAGS,
-    viewport: { width: 1400, height: 1000 },
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
+  browser ??= chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  const context = await (await browser).newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
   const errors: string[] = [];
   const requests: string[] = [];
   page.on('console', (m) => {
