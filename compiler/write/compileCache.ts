@@ -24,7 +24,9 @@ import type { TemplateReview } from '../review/gate.ts';
 import type { TenantParameters } from '../emit/reuse.ts';
 import { sha256Hex } from '../emit/cfn/assets.ts';
 
-const FORMAT = 'tenantc-compile-cache/2';
+const FORMAT = 'tenantc-compile-cache/3';
+/** The line that ends the tenants' lines and starts the manifests' (it holds no tab: no tenant line is it). */
+const SOURCES = '#sources';
 
 export interface CachedTemplate {
   readonly path: string;
@@ -53,6 +55,11 @@ export interface CacheLine {
 export interface CompileCache {
   /** By tenant id, in the order of the estate's plan. */
   readonly tenants: ReadonlyMap<string, CacheLine>;
+  /**
+   * Manifests read and found schema-valid by an earlier compile: by sourceKey (the
+   * build and the file's bytes), the manifest's value as JSON text (load/reuse.ts).
+   */
+  readonly sources?: ReadonlyMap<string, string>;
 }
 
 export const cacheLine = (digest: string, entry: CachedTenant): CacheLine => ({
@@ -139,6 +146,8 @@ export function serializeCompileCache(cache: CompileCache, key: Buffer, identity
     const ids = (line.paths ?? []).map(identity);
     body += `${id}\t${line.digest}\t${ids.every((x) => x !== null) ? ids.join(',') : ''}\t${line.text}\n`;
   }
+  body += `${SOURCES}\n`;
+  for (const [key, value] of cache.sources ?? []) body += `${key}\t${value}\n`;
   return `${mac(key, body)}\n${body}`;
 }
 
@@ -156,12 +165,21 @@ export function parseCompileCache(text: string, key: Buffer): CompileCache | nul
   const lines = body.split('\n');
   if (lines[0] !== FORMAT || lines.at(-1) !== '') return null;
   const tenants = new Map<string, CacheLine>();
-  for (const line of lines.slice(1, -1)) {
+  const sources = new Map<string, string>();
+  const end = lines.indexOf(SOURCES);
+  if (end < 0) return null;
+  for (const line of lines.slice(1, end)) {
     const [id, digest, stats, entry, ...rest] = line.split('\t');
     if (id === undefined || !isHex64(digest) || stats === undefined || entry === undefined || rest.length > 0 || tenants.has(id)) return null;
     tenants.set(id, { digest, text: entry, stats });
   }
-  return { tenants };
+  for (const line of lines.slice(end + 1, -1)) {
+    const tab = line.indexOf('\t');
+    const key = line.slice(0, tab);
+    if (tab !== 64 || !isHex64(key) || sources.has(key)) return null;
+    sources.set(key, line.slice(tab + 1));
+  }
+  return { tenants, sources };
 }
 
 /**
