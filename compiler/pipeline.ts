@@ -36,6 +36,7 @@ import {
   machineCacheKey,
   previousFiles,
   readCompileCache,
+  reusedLine,
   serializeCompileCache,
   statOf,
   userCacheDir,
@@ -254,7 +255,7 @@ function tenantReuse(source: ReuseSource, plan: EstatePlan, rules: readonly Secu
       const checked = entry.templates.map((x, i) => source.previous(x.path, x.sha256, identities[i]));
       if (checked.some((b) => b === null)) return null;
       if (!gate.replay(entry.templates)) return null;
-      next.set(t.id, { digest: line.digest, text: line.text, paths });
+      next.set(t.id, reusedLine(t.id, line, paths));
       reused++;
       return {
         templates: entry.templates.map((x, i) => ({

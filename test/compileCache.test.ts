@@ -4,12 +4,13 @@
 // reuses nothing it touched; and a cache file this machine did not write, or whose
 // files changed since, is never trusted.
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compile, type WrittenResult } from '../compiler/pipeline.ts';
 import { jsonExact, sourceKey } from '../compiler/load/reuse.ts';
-import { cachedTenant, compileCachePath, cacheLine, parseCompileCache, serializeCompileCache } from '../compiler/write/compileCache.ts';
+import { type CachedTenant, cachedTenant, compileCachePath, cacheLine, parseCompileCache, serializeCompileCache } from '../compiler/write/compileCache.ts';
 import { inTempDir, listTree, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
 
 const C = suite('compile cache');
@@ -231,6 +232,38 @@ C('without a build id (run from the sources) or a key, nothing is cached or reus
     await compiled(tenants, out, { cacheKey: null });
     assert.not.ok(existsSync(CACHE(out)), 'no cache without a key');
   });
+});
+
+C('the file shares what tenants of one shape have in common, and gives every entry back exactly', () => {
+  const sha = (c: string) => c.repeat(64);
+  // Ids inside other words, inside hashes (hex), beside each other; marks JSON escapes.
+  const entry = (id: string, shas: string[], note: string): CachedTenant => ({
+    templates: shas.map((h, i) => ({
+      path: `tenants/${id}${i ? '.domain' : ''}.template.json`,
+      sha256: h,
+      review: [{ rule: 'E601', facts: [['AWS::IAM::Role', `tessera-${id}-${id}${id}`, `${note}\u0000\u0001`, id]] }],
+    })),
+    parameters: { shared: ['AppInstanceRoleArn'], shard: [] },
+  });
+  const entries: [string, CachedTenant][] = [
+    ['beef', entry('beef', [sha('b'), `${'beef'.repeat(15)}beef`], 'beefy')],
+    ['acme', entry('acme', [sha('a')], 'x')],
+    ['hooli', entry('hooli', [sha('c')], 'x')],
+    ['e', entry('e', [sha('e'), sha('f')], '"sha256":"' + sha('0') + '"')],
+  ];
+  const cache = { tenants: new Map(entries.map(([id, e]) => [id, cacheLine('d'.repeat(64), e)])), sources: new Map([['1'.repeat(64), '{"a":1}']]) };
+  const text = serializeCompileCache(cache, KEY);
+  const back = parseCompileCache(text, KEY)!;
+  for (const [id, e] of entries) assert.equal(cachedTenant(back.tenants.get(id)!), e, id);
+  assert.equal(back.sources, cache.sources);
+  // acme and hooli differ only by their ids and hashes: one skeleton.
+  assert.match(text, /\n#skeletons 3\n/);
+  // Written back as read, without being parsed: the same file.
+  assert.is(serializeCompileCache(back, KEY), text);
+  // A line that takes more or fewer hashes than its skeleton holds is not this code's.
+  const body = text.slice(65).replace(/(\nacme\t[^\n]*\t)([0-9a-f]{64})\n/, '$1$2,$2\n');
+  assert.is.not(body, text.slice(65));
+  assert.is(parseCompileCache(`${createHmac('sha256', KEY).update(body).digest('hex')}\n${body}`, KEY), null);
 });
 
 C("a manifest's reading is reused for the same bytes read by the same build, and for nothing else", async () => {
