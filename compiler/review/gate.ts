@@ -144,7 +144,8 @@ export class ReviewGate {
           )
             return false;
           steps.push(() => {
-            this.#checked.set(rule.id, (this.#checked.get(rule.id) ?? 0) + entry.compliant);
+            // As review() counts: a rule enters `checked` with its first finding, not before.
+            if (entry.compliant > 0) this.#checked.set(rule.id, (this.#checked.get(rule.id) ?? 0) + entry.compliant);
             for (const f of findings) this.#judge(rule, f);
           });
         }
