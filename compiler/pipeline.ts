@@ -8,6 +8,7 @@ import type { OutputFile } from './emit/output.ts';
 import { readLockFile } from './load/lockFile.ts';
 import { validateLockFile } from './validate/lockFile.ts';
 import { parseManifest } from './load/parseManifest.ts';
+import { jsonExact, reusedSource, sourceKey } from './load/reuse.ts';
 import { PLACEMENT_LOCK_FILE, readManifestFiles, type RawFile } from './load/readManifests.ts';
 import type { SourceFile } from './load/sourceFile.ts';
 import type { EstatePlan } from './plan/model.ts';
@@ -35,6 +36,7 @@ import {
   machineCacheKey,
   previousFiles,
   readCompileCache,
+  reusedLine,
   serializeCompileCache,
   statOf,
   userCacheDir,
@@ -46,22 +48,75 @@ export interface Loaded {
   readonly diagnostics: readonly Diagnostic[];
   /** The placement lock as read, or null for an estate without one. */
   readonly lock: RawFile | null;
+  /** With a SourceReading: what it knew of these sources. */
+  readonly reading?: SourcesRead;
 }
 
-export function parseSources(raw: readonly RawFile[], lock: RawFile | null = null): Loaded {
+/** Manifests read by an earlier compile of this build (load/reuse.ts). */
+export interface SourceReading {
+  readonly build: string;
+  /** By sourceKey, each schema-valid manifest's value as JSON text (CompileCache.sources). */
+  readonly known: ReadonlyMap<string, string> | undefined;
+}
+
+export interface SourcesRead {
+  /** Each source's sourceKey. */
+  readonly keys: ReadonlyMap<SourceFile, string>;
+  /** The sources taken from the earlier reading, with their JSON text: schema-valid already. */
+  readonly reused: ReadonlyMap<SourceFile, string>;
+  /** The lock's sourceKey, and its earlier reading's JSON text when there is one (validate/lockFile.ts). */
+  readonly lock?: { readonly key: string; readonly json: string | undefined };
+}
+
+export function parseSources(raw: readonly RawFile[], lock: RawFile | null = null, reading?: SourceReading): Loaded {
   const sources: SourceFile[] = [];
   const diagnostics: Diagnostic[] = [];
+  const keys = new Map<SourceFile, string>();
+  const reused = new Map<SourceFile, string>();
   for (const file of raw) {
+    const key = reading && file.bytes ? sourceKey(reading.build, 'manifest', file.bytes) : undefined;
+    const json = key === undefined ? undefined : reading?.known?.get(key);
+    const earlier = json === undefined ? null : reusedSource(file as RawFile & { bytes: Uint8Array }, json);
+    if (earlier) {
+      sources.push(earlier);
+      keys.set(earlier, key!);
+      reused.set(earlier, json!);
+      continue;
+    }
     const r = parseManifest(file);
-    if (r.source) sources.push(r.source);
+    if (r.source) {
+      sources.push(r.source);
+      if (key !== undefined) keys.set(r.source, key);
+    }
     diagnostics.push(...r.diagnostics);
   }
-  return { sources, diagnostics, lock };
+  const lockKey = reading && lock?.bytes ? sourceKey(reading.build, 'lock', lock.bytes) : undefined;
+  const lockRead = lockKey === undefined ? {} : { lock: { key: lockKey, json: reading?.known?.get(lockKey) } };
+  return { sources, diagnostics, lock, ...(reading ? { reading: { keys, reused, ...lockRead } } : {}) };
 }
 
 /** Reads `dir` (relative to `cwd`); diagnostics show paths as `dir` names them. */
-export function loadSources(dir: string, cwd = process.cwd()): Loaded {
-  return parseSources(readManifestFiles(dir, cwd), readLockFile(dir, cwd));
+export function loadSources(dir: string, cwd = process.cwd(), reading?: SourceReading): Loaded {
+  return parseSources(readManifestFiles(dir, cwd), readLockFile(dir, cwd), reading);
+}
+
+/**
+ * What the next compile may reuse of this one's reading: each manifest of the valid
+ * estate under its key, as JSON (the text it was read from when it was reused).
+ */
+function sourcesToKeep(read: SourcesRead, estate: ValidatedEstate, lock: SourceFile | null): Map<string, string> {
+  const kept = new Map<string, string>();
+  if (read.lock && lock) {
+    const json = read.lock.json ?? (jsonExact(lock.value) ? JSON.stringify(lock.value) : undefined);
+    if (json !== undefined) kept.set(read.lock.key, json);
+  }
+  for (const { source, value } of [estate.platform, ...estate.tenants]) {
+    const key = read.keys.get(source);
+    if (key === undefined) continue;
+    const json = read.reused.get(source) ?? (jsonExact(value) ? JSON.stringify(value) : undefined);
+    if (json !== undefined) kept.set(key, json);
+  }
+  return kept;
 }
 
 export interface CheckOptions {
@@ -82,13 +137,27 @@ export function compileDay(env: NodeJS.ProcessEnv = process.env, now = Date.now(
 }
 
 export type Checked =
-  | { readonly ok: true; readonly estate: ValidatedEstate; readonly plan: EstatePlan; readonly lock: string }
+  | {
+      readonly ok: true;
+      readonly estate: ValidatedEstate;
+      readonly plan: EstatePlan;
+      readonly lock: string;
+      /** The placement lock as read (valid), or null for none. */
+      readonly lockSource: SourceFile | null;
+    }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
 /** Validate and plan; diagnostics come back sorted by file and position. */
 export function checkEstate(dir: string, loaded: Loaded, options: CheckOptions = {}): Checked {
-  const lock = validateLockFile(loaded.lock);
-  const validated = validateEstate(dir, loaded.sources, [...loaded.diagnostics, ...lock.diagnostics], new Set(lock.placements.keys()));
+  const lock = validateLockFile(loaded.lock, loaded.reading?.lock?.json);
+  const reused = loaded.reading?.reused;
+  const validated = validateEstate(
+    dir,
+    loaded.sources,
+    [...loaded.diagnostics, ...lock.diagnostics],
+    new Set(lock.placements.keys()),
+    reused ? (source) => reused.has(source) : undefined,
+  );
   if (!validated.ok) return { ok: false, diagnostics: sortDiagnostics(validated.diagnostics) };
   const planned = planEstate(validated.estate.platform, validated.estate.tenants, lock, options.today ?? compileDay());
   if (!planned.ok) return { ok: false, diagnostics: sortDiagnostics(planned.diagnostics) };
@@ -111,7 +180,7 @@ export function checkEstate(dir: string, loaded: Loaded, options: CheckOptions =
       };
     }
   }
-  return { ok: true, estate: validated.estate, plan: planned.plan, lock: next };
+  return { ok: true, estate: validated.estate, plan: planned.plan, lock: next, lockSource: lock.source };
 }
 
 export interface CompileOptions extends CheckOptions {
@@ -186,7 +255,7 @@ function tenantReuse(source: ReuseSource, plan: EstatePlan, rules: readonly Secu
       const checked = entry.templates.map((x, i) => source.previous(x.path, x.sha256, identities[i]));
       if (checked.some((b) => b === null)) return null;
       if (!gate.replay(entry.templates)) return null;
-      next.set(t.id, { digest: line.digest, text: line.text, paths });
+      next.set(t.id, reusedLine(t.id, line, paths));
       reused++;
       return {
         templates: entry.templates.map((x, i) => ({
@@ -234,7 +303,8 @@ export function compileSources(dir: string, loaded: Loaded, options: CompileOpti
   if (problems.length) return { ok: false, diagnostics: sortDiagnostics(problems) };
   files.push({ path: REVIEW_FILE, content: reviewRecord(checked.plan, review, rules) });
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { ok: true, plan: checked.plan, files, lock: checked.lock, review, cache: reuse?.cache() ?? null, reused: reuse?.reused() ?? 0 };
+  const cache = reuse ? { ...reuse.cache(), ...(loaded.reading ? { sources: sourcesToKeep(loaded.reading, checked.estate, checked.lockSource) } : {}) } : null;
+  return { ok: true, plan: checked.plan, files, lock: checked.lock, review, cache, reused: reuse?.reused() ?? 0 };
 }
 
 export type WrittenResult =
@@ -254,7 +324,8 @@ export async function compile(tenantsDir: string, outDir: string, options: Compi
   const cachePath = compileCachePath(options.cacheDir ?? userCacheDir(), out);
   const reuse: ReuseSource | undefined =
     build !== null && key !== null ? { build, cache: readCompileCache(cachePath, key), previous: previousFiles(out) } : undefined;
-  const result = compileSources(tenantsDir, loadSources(tenantsDir, cwd), { ...options, ...(reuse ? { reuse } : {}) });
+  const loaded = loadSources(tenantsDir, cwd, reuse ? { build: reuse.build, known: reuse.cache?.sources } : undefined);
+  const result = compileSources(tenantsDir, loaded, { ...options, ...(reuse ? { reuse } : {}) });
   if (!result.ok) return result;
   const written = await writeOutput(out, result.files);
   // After the output is in place, so that each file's recorded identity is final.

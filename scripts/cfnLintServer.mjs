@@ -76,7 +76,7 @@ function cpuSeconds(pid) {
  * Starts the server and writes the shim, without waiting: until the server listens (and
  * if it never does) the shim runs the real cfn-lint. Null where cfn-lint is not
  * installed: the suites then find it missing, as they would without the server.
- * @returns {null | { binDir: string, real: string, ready: Promise<boolean>, stop(): number | null }}
+ * @returns {null | { binDir: string, real: string, log: string, ready: Promise<boolean>, stop(): number | null }}
  */
 export function startCfnLintServer() {
   const real = onPath('cfn-lint');
@@ -91,7 +91,10 @@ export function startCfnLintServer() {
   mkdirSync(binDir);
   writeFileSync(join(binDir, 'cfn-lint'), shimSource(python, socket, real));
   chmodSync(join(binDir, 'cfn-lint'), 0o755);
-  const server = spawn(python, [SERVER, socket], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // Each lint's line (CPU seconds, status, whether it took the rules created before the
+  // fork): the profile's total and test/cfnLintServer.test.ts read it.
+  const log = process.env.TENANTC_CFN_LINT_SERVER_LOG || join(dir, 'lints.jsonl');
+  const server = spawn(python, [SERVER, socket], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, TENANTC_CFN_LINT_SERVER_LOG: log } });
   const ready = new Promise((resolve) => {
     server.on('error', () => resolve(false));
     server.on('exit', () => resolve(false));
@@ -105,6 +108,7 @@ export function startCfnLintServer() {
   return {
     binDir,
     real,
+    log,
     ready,
     /** Stops it; returns the CPU seconds it and the lints it forked used (Linux; null elsewhere). */
     stop() {

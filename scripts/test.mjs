@@ -98,16 +98,18 @@ const lintCache = mkdtempSync(join(tmpdir(), 'tenantc-lint-cache-'));
 // One cfn-lint imported once for the whole run (scripts/cfnLintServer.mjs): the suites'
 // `cfn-lint` is a shim that forks it. TENANTC_TEST_CFN_LINT_SERVER=0 runs the real one.
 const profile = process.env.TENANTC_TEST_PROFILE === '1';
-// Each lint the server forks logs its CPU seconds (test/support/cfnLintServer.py): they
-// are no test process's children, so this is the only count of them in the run's CPU.
-// A log the user asked for (TENANTC_CFN_LINT_SERVER_LOG) is theirs: then the lints go uncounted.
-const lintLog = process.env.TENANTC_CFN_LINT_SERVER_LOG ? null : `${lintCache}.lints.jsonl`;
-if (lintLog) process.env.TENANTC_CFN_LINT_SERVER_LOG = lintLog;
 const cfnLintServer = process.env.TENANTC_TEST_CFN_LINT_SERVER === '0' ? null : startCfnLintServer();
 const env = {
   ...process.env,
   TENANTC_TEST_LINT_CACHE: lintCache,
-  ...(cfnLintServer ? { PATH: `${cfnLintServer.binDir}${delimiter}${process.env.PATH}`, TENANTC_TEST_CFN_LINT_REAL: cfnLintServer.real } : {}),
+  ...(cfnLintServer
+    ? {
+        PATH: `${cfnLintServer.binDir}${delimiter}${process.env.PATH}`,
+        TENANTC_TEST_CFN_LINT_REAL: cfnLintServer.real,
+        // Each lint the server forks logs a line there (test/support/cfnLintServer.py).
+        TENANTC_TEST_CFN_LINT_LOG: cfnLintServer.log,
+      }
+    : {}),
 };
 
 function run(label, command, args) {
@@ -172,9 +174,12 @@ const outputs = [...checked.map((r) => r.output), ...pool.results.map((r) => r.o
 const failures = [...checked.filter((r) => !r.passed).map((r) => r.label), ...pool.results.filter((r) => !r.passed).map((r) => r.unit.label)];
 failures.push(...pool.workers.filter((w) => !w.passed).map((w) => `test worker ${w.worker}`));
 rmSync(lintCache, { recursive: true, force: true });
+// Read before stop(), which removes the server's directory (the log with it, unless
+// TENANTC_CFN_LINT_SERVER_LOG named another place). Each lint the server forks logs its
+// CPU seconds there: they are no test process's children, so this is the only count of
+// them in the run's CPU.
+const lintsCpu = cfnLintServer ? readLints(cfnLintServer.log) : null;
 const lintServerCpu = cfnLintServer?.stop() ?? null;
-const lintsCpu = lintLog ? (existsSync(lintLog) ? readLints(lintLog) : { count: 0, cpu: 0 }) : null;
-if (lintLog) rmSync(lintLog, { force: true });
 const wall = (Date.now() - started) / 1000;
 
 if (profile) {
@@ -219,6 +224,7 @@ process.exitCode = failed ? 1 : 0;
 
 /** The cfn-lint server's log: how many lints and their CPU seconds. */
 function readLints(log) {
+  if (!existsSync(log)) return { count: 0, cpu: 0 };
   const lints = readFileSync(log, 'utf8')
     .split('\n')
     .filter(Boolean)

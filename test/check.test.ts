@@ -20,22 +20,30 @@ C('an output edited after compile fails check: exactly the rule-pack violation a
   await inTempDir(async (work) => {
     cpSync(SAMPLE_TENANTS, join(work, 'tenants'), { recursive: true });
     assert.is((await runMain(['compile', '--tenants', 'tenants', '--out', 'out'], work)).status, 0);
-    // A hand edit: the shared fleet's launch template accepts IMDSv1, and a topic gets a misspelt property.
-    const rootPath = join(work, 'out', 'root.template.json');
-    const root = JSON.parse(readFileSync(rootPath, 'utf8')) as { Resources: Record<string, { Properties: Record<string, any> }> };
-    root.Resources.appLaunchTemplate!.Properties.LaunchTemplateData.MetadataOptions.HttpTokens = 'optional';
-    root.Resources.platformAlarmTopic!.Properties.DisplayNam = 'x';
-    writeFileSync(rootPath, JSON.stringify(root, null, 2));
-    const edited = await runMain(['check', '--out', 'out', '--lint-cache', LINT_CACHE], work);
-    assert.is(edited.status, 1);
+    // A hand edit: a premium tenant's fleet accepts IMDSv1, and its log group gets a
+    // misspelt property. In a tenant stack (one per shape is linted, hooli's shape is
+    // its own), not the root: every other template of the output is the sample's,
+    // which the run lints once, so the edited one is all this test adds to cfn-lint's
+    // work (~0.4 s of CPU where an edited root cost ~1.6 s).
+    const edited = 'tenants/hooli.template.json';
+    const path = join(work, 'out', edited);
+    const template = JSON.parse(readFileSync(path, 'utf8')) as { Resources: Record<string, { Properties: Record<string, any> }> };
+    template.Resources.tenantLaunchTemplate!.Properties.LaunchTemplateData.MetadataOptions.HttpTokens = 'optional';
+    template.Resources.tenantLogGroup!.Properties.RetentionInDay = 30;
+    writeFileSync(path, JSON.stringify(template, null, 2));
+    const checked = await runMain(['check', '--out', 'out', '--lint-cache', LINT_CACHE], work);
+    assert.is(checked.status, 1);
     assert.match(
-      edited.stderr,
-      'out/root.template.json: E201 Launch templates require IMDSv2 with a hop limit of 1: appLaunchTemplate: MetadataOptions {"HttpTokens":"optional"',
+      checked.stderr,
+      `out/${edited}: E201 Launch templates require IMDSv2 with a hop limit of 1: tenantLaunchTemplate: MetadataOptions {"HttpTokens":"optional"`,
     );
-    assert.match(edited.stdout, /security rule pack: \d+ templates, \d+ rules: 1 violation, 0 accepted by suppressions/);
-    if (edited.stdout.includes('cfn-lint: not installed')) return assert.not.ok(process.env.TENANTC_REQUIRE_CFN_LINT, 'cfn-lint is required here');
-    assert.match(edited.stderr, /^out\/root\.template\.json:\d+:\d+:\d+:\d+:E3002:Additional properties are not allowed \('DisplayNam' was unexpected/m);
-    assert.match(edited.stdout, /^cfn-lint .*: \d+ of \d+ templates: 1 finding$/m);
+    assert.match(checked.stdout, /security rule pack: \d+ templates, \d+ rules: 1 violation, 0 accepted by suppressions/);
+    if (checked.stdout.includes('cfn-lint: not installed')) return assert.not.ok(process.env.TENANTC_REQUIRE_CFN_LINT, 'cfn-lint is required here');
+    assert.match(
+      checked.stderr,
+      /^out\/tenants\/hooli\.template\.json:\d+:\d+:\d+:\d+:E3002:Additional properties are not allowed \('RetentionInDay' was unexpected/m,
+    );
+    assert.match(checked.stdout, /^cfn-lint .*: \d+ of \d+ templates: 1 finding$/m);
   });
 });
 

@@ -10,7 +10,7 @@ import { compileCachePath } from '../compiler/write/compileCache.ts';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FIXTURES, listTree, ROOT, runCli, runMain, inTempDir, SAMPLE_TENANTS } from './helpers.ts';
+import { FIXTURES, inTempDir, listTree, ROOT, runBundledMain, runCli, runMain, SAMPLE_TENANTS } from './helpers.ts';
 
 const Cli = suite('cli');
 
@@ -150,7 +150,7 @@ Cli('the bundled CLI (precompiled validators) reports exactly what the sources r
       const tenants = join(work, c);
       cpSync(join(FIXTURES, 'invalid', c), tenants, { recursive: true });
       cpSync(join(FIXTURES, 'platform.yaml'), join(tenants, 'platform.yaml'));
-      const bundled = runCli(['validate', '--tenants', c], { cwd: work });
+      const bundled = await runBundledMain(['validate', '--tenants', c], work);
       const source = await runMain(['validate', '--tenants', c], work);
       assert.is(bundled.status, 1);
       assert.is(source.status, 1);
@@ -164,7 +164,7 @@ Cli('the bundled CLI (precompiled validators) reports exactly what the sources r
       join(damaged, 'placement.lock.yaml'),
       readFileSync(join(damaged, 'placement.lock.yaml'), 'utf8').replace('albShard: 0, ruleSlot: 0,', 'albShard: -1, ruleSlot: 0, extra: 1,'),
     );
-    const bundled = runCli(['validate', '--tenants', 'damaged-lock'], { cwd: work });
+    const bundled = await runBundledMain(['validate', '--tenants', 'damaged-lock'], work);
     const source = await runMain(['validate', '--tenants', 'damaged-lock'], work);
     assert.is(bundled.status, 1);
     assert.fixture(bundled.stderr, source.stderr);

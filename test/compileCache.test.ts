@@ -4,11 +4,13 @@
 // reuses nothing it touched; and a cache file this machine did not write, or whose
 // files changed since, is never trusted.
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compile, type WrittenResult } from '../compiler/pipeline.ts';
-import { cachedTenant, compileCachePath, cacheLine, parseCompileCache, serializeCompileCache } from '../compiler/write/compileCache.ts';
+import { jsonExact, sourceKey } from '../compiler/load/reuse.ts';
+import { type CachedTenant, cachedTenant, compileCachePath, cacheLine, parseCompileCache, serializeCompileCache } from '../compiler/write/compileCache.ts';
 import { inTempDir, listTree, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
 
 const C = suite('compile cache');
@@ -230,6 +232,125 @@ C('without a build id (run from the sources) or a key, nothing is cached or reus
     await compiled(tenants, out, { cacheKey: null });
     assert.not.ok(existsSync(CACHE(out)), 'no cache without a key');
   });
+});
+
+C('the file shares what tenants of one shape have in common, and gives every entry back exactly', () => {
+  const sha = (c: string) => c.repeat(64);
+  // Ids inside other words, inside hashes (hex), beside each other; marks JSON escapes.
+  const entry = (id: string, shas: string[], note: string): CachedTenant => ({
+    templates: shas.map((h, i) => ({
+      path: `tenants/${id}${i ? '.domain' : ''}.template.json`,
+      sha256: h,
+      review: [{ rule: 'E601', facts: [['AWS::IAM::Role', `tessera-${id}-${id}${id}`, `${note}\u0000\u0001`, id]] }],
+    })),
+    parameters: { shared: ['AppInstanceRoleArn'], shard: [] },
+  });
+  const entries: [string, CachedTenant][] = [
+    ['beef', entry('beef', [sha('b'), `${'beef'.repeat(15)}beef`], 'beefy')],
+    ['acme', entry('acme', [sha('a')], 'x')],
+    ['hooli', entry('hooli', [sha('c')], 'x')],
+    ['e', entry('e', [sha('e'), sha('f')], '"sha256":"' + sha('0') + '"')],
+  ];
+  const cache = { tenants: new Map(entries.map(([id, e]) => [id, cacheLine('d'.repeat(64), e)])), sources: new Map([['1'.repeat(64), '{"a":1}']]) };
+  const text = serializeCompileCache(cache, KEY);
+  const back = parseCompileCache(text, KEY)!;
+  for (const [id, e] of entries) assert.equal(cachedTenant(back.tenants.get(id)!), e, id);
+  assert.equal(back.sources, cache.sources);
+  // acme and hooli differ only by their ids and hashes: one skeleton.
+  assert.match(text, /\n#skeletons 3\n/);
+  // Written back as read, without being parsed: the same file.
+  assert.is(serializeCompileCache(back, KEY), text);
+  // A line that takes more or fewer hashes than its skeleton holds is not this code's.
+  const body = text.slice(65).replace(/(\nacme\t[^\n]*\t)([0-9a-f]{64})\n/, '$1$2,$2\n');
+  assert.is.not(body, text.slice(65));
+  assert.is(parseCompileCache(`${createHmac('sha256', KEY).update(body).digest('hex')}\n${body}`, KEY), null);
+});
+
+C("a manifest's reading is reused for the same bytes read by the same build, and for nothing else", async () => {
+  await inTempDir(async (work) => {
+    const tenants = estate(work);
+    const out = join(work, 'out');
+    await compiled(tenants, out);
+    const cache = parseCompileCache(readFileSync(CACHE(out), 'utf8'), KEY)!;
+    const globex = readFileSync(join(tenants, 'globex.yaml'));
+    const lock = readFileSync(join(tenants, 'placement.lock.yaml'));
+    const key = sourceKey(BUILD, 'manifest', globex);
+    // Every manifest and the lock are kept, each under the key of its own bytes.
+    assert.is(cache.sources?.size, listTree(tenants).length, 'every manifest and the lock');
+    assert.ok(cache.sources?.has(key), "globex's reading");
+    assert.ok(cache.sources?.has(sourceKey(BUILD, 'lock', lock)), "the lock's reading");
+    assert.not.ok(cache.sources?.has(sourceKey(BUILD, 'manifest', lock)), 'the lock is not kept as a manifest');
+    // An entry this machine wrote (authentic), whose value differs from what the bytes say:
+    // where it is used, the output shows it. It is what proves the compiles below did not
+    // use it: each changes one input of the key.
+    const planted = (bytesKey: string) => {
+      const value = JSON.parse(cache.sources!.get(key)!) as { name: string };
+      const sources = new Map(cache.sources);
+      sources.set(bytesKey, JSON.stringify({ ...value, name: 'Planted Name' }));
+      writeFileSync(CACHE(out), serializeCompileCache({ ...cache, sources }, KEY));
+    };
+    const globexTemplate = () => readFileSync(join(out, 'tenants', 'globex.template.json'), 'utf8');
+    planted(key);
+    await compiled(tenants, out);
+    assert.match(globexTemplate(), /Planted Name/, 'the same bytes and build: the reading is reused');
+    // Another build reads the same bytes afresh.
+    planted(key);
+    await compiled(tenants, out, { build: 'test-build-2' });
+    assert.not.match(globexTemplate(), /Planted Name/, 'another build');
+    // Other bytes (a comment: the same value) are read afresh.
+    planted(key);
+    edit(join(tenants, 'globex.yaml'), /^kind: Tenant$/m, 'kind: Tenant # edited');
+    await compiled(tenants, out);
+    assert.not.match(globexTemplate(), /Planted Name/, 'other bytes');
+    // The same bytes checked as the lock are not the manifest's reading.
+    writeFileSync(join(tenants, 'globex.yaml'), globex);
+    planted(sourceKey(BUILD, 'lock', globex));
+    await compiled(tenants, out);
+    assert.not.match(globexTemplate(), /Planted Name/, 'a lock key');
+    await compiled(tenants, join(work, 'fresh'), { build: null });
+    assertSameOutput(out, join(work, 'fresh'));
+  });
+});
+
+C('a schema error in a file an earlier compile read is found on a recompile, and the recompile after its fix equals a fresh compile', async () => {
+  await inTempDir(async (work) => {
+    const tenants = estate(work);
+    const out = join(work, 'out');
+    await compiled(tenants, out);
+    const compileError = async (what: string) => {
+      const r = await compile(tenants, out, { today: TEST_DAY, build: BUILD, cacheKey: KEY, cacheDir: cacheDirOf(out) });
+      assert.not.ok(r.ok, `${what}: refused`);
+      return r.ok ? '' : r.diagnostics.map((d) => `${d.file}: ${d.message}`).join('\n');
+    };
+    // A tenant's field, the platform's, the lock's: each an edit of a file read before.
+    const acme = readFileSync(join(tenants, 'acme.yaml'), 'utf8');
+    edit(join(tenants, 'acme.yaml'), /^users: \d+$/m, 'users: -5');
+    assert.match(await compileError('users: -5'), /acme\.yaml/);
+    writeFileSync(join(tenants, 'acme.yaml'), acme);
+    const platform = readFileSync(join(tenants, 'platform.yaml'), 'utf8');
+    edit(join(tenants, 'platform.yaml'), /^kind: Platform$/m, 'kind: Platform\nunknownKey: 1');
+    assert.match(await compileError('platform unknown key'), /platform\.yaml.*unknownKey/);
+    writeFileSync(join(tenants, 'platform.yaml'), platform);
+    const lock = readFileSync(join(tenants, 'placement.lock.yaml'), 'utf8');
+    edit(join(tenants, 'placement.lock.yaml'), /(cyberdyne: \{ status: active, albShard: 0, ruleSlot: )1,/, '$1"one",');
+    assert.match(await compileError('lock slot'), /placement\.lock\.yaml/);
+    writeFileSync(join(tenants, 'placement.lock.yaml'), lock);
+    // A copy of a tenant under another name: the same bytes, read from the cache; the
+    // rules that compare manifests still run (one id, two files).
+    writeFileSync(join(tenants, 'acme-copy.yaml'), acme);
+    assert.match(await compileError('a copy'), /acme/);
+    rmSync(join(tenants, 'acme-copy.yaml'));
+    const again = await compiled(tenants, out);
+    assert.is(again.reused, again.plan.tenants.length, 'back to what the cache holds');
+    await compiled(tenants, join(work, 'fresh'), { build: null });
+    assertSameOutput(out, join(work, 'fresh'));
+  });
+});
+
+C('a value JSON would not give back exactly is not kept as a reading', () => {
+  for (const v of [Number.NaN, Number.POSITIVE_INFINITY, -0, { a: [1, Number.NEGATIVE_INFINITY] }, JSON.parse('{"__proto__": 1}'), new Date(0)])
+    assert.not.ok(jsonExact(v), String(v));
+  for (const v of [null, 0, 1.5, 'x', true, [], { a: [1, 'b', { c: null }] }]) assert.ok(jsonExact(v), JSON.stringify(v));
 });
 
 C.run();

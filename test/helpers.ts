@@ -4,9 +4,10 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as assert from 'uvu/assert';
-import { formatDiagnostic } from '../compiler/diagnostics.ts';
+import { generatedEstateFiles } from '../bench/generateEstate.ts';
+import { compareStrings, formatDiagnostic } from '../compiler/diagnostics.ts';
 import { isManifestFileName, PLACEMENT_LOCK_FILE, type RawFile } from '../compiler/load/readManifests.ts';
 import { type CompileResult, compileSources, type Loaded, parseSources } from '../compiler/pipeline.ts';
 
@@ -62,6 +63,22 @@ export function rawFilesFrom(dir: string, display = 'tenants'): RawFile[] {
 export function loadedFrom(dir: string, display = 'tenants'): Loaded {
   const lockPath = join(dir, PLACEMENT_LOCK_FILE);
   return parseSources(rawFilesFrom(dir, display), existsSync(lockPath) ? rawFile(PLACEMENT_LOCK_FILE, readFileSync(lockPath, 'utf8'), display) : null);
+}
+
+/**
+ * A generated estate of `count` tenants (bench/generateEstate.ts, the sample's platform)
+ * loaded as `loadSources('.', dir)` loads the directory generateEstate writes (names
+ * sorted, paths as '.' names them, no lock), without writing it: writing, reading and
+ * deleting 5,500 files cost the status suite more than the status of them.
+ * test/status.test.ts proves the two equal.
+ */
+export function generatedLoaded(count: number): Loaded {
+  const files = generatedEstateFiles(count, join(SAMPLE_TENANTS, 'platform.yaml'));
+  const raw = [...files.keys()].sort(compareStrings).map((name): RawFile => {
+    const bytes = Buffer.from(files.get(name)!, 'utf8');
+    return { path: name, name, size: bytes.length, bytes };
+  });
+  return parseSources(raw);
 }
 
 /** Compiles a directory in memory, throwing on diagnostics (fixtures are valid). */
@@ -234,6 +251,19 @@ export interface MainResult {
   readonly status: number;
   readonly stdout: string;
   readonly stderr: string;
+}
+
+/**
+ * Runs the built bundle's main (what bin/tenantc.mjs calls; built once per process by
+ * builtCli) in this process, capturing what it prints: for comparing the bundle's output
+ * with the sources' where the process is not the point (a child costs ~0.2 s of CPU).
+ */
+export async function runBundledMain(args: readonly string[], cwd = ROOT): Promise<MainResult> {
+  const { main } = (await import(pathToFileURL(join(builtDir(), 'dist', 'tenantc.mjs')).href)) as typeof import('../cli/main.ts');
+  let stdout = '';
+  let stderr = '';
+  const status = await main(args, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, cwd });
+  return { status, stdout, stderr };
 }
 
 /** Runs the CLI in this process (compiler/cli.ts main), capturing what it prints. */

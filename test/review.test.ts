@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { reviewTemplates, SECURITY_RULES } from '../compiler/review/index.ts';
-import type { Finding, Template, TemplateResource } from '../compiler/review/rule.ts';
+import type { Finding, SecurityRule, Template, TemplateResource } from '../compiler/review/rule.ts';
 import { ReviewGate } from '../compiler/review/gate.ts';
 import { bucketsPrivate } from '../compiler/review/rules/bucketsPrivate.ts';
 import { encryptedAtRest } from '../compiler/review/rules/encryptedAtRest.ts';
@@ -522,6 +522,42 @@ R('the type index skips only what finds nothing: the gate with and without it re
   const narrowed = { ...SECURITY_RULES.find((r) => r.id === 'E301')!, types: ['AWS::S3::Bucket'] };
   const root = templates.find(([p]) => p === 'root.template.json')![1];
   assert.ok(outsideTypes(narrowed, root, narrowed.check(root, 'x', new Map())).length > 0, 'the narrowed declaration is caught');
+});
+
+R("a recompile's replay of the review records gives the gate exactly what reviewing the templates again gives, rule counts included", () => {
+  const c = isolationEstate();
+  const templates = c.files.filter((f) => f.path.endsWith('.template.json')).map((f) => [f.path, JSON.parse(f.content) as Template, f.content] as const);
+  const outcome = (gate: ReviewGate) => {
+    const r = gate.result();
+    return { violations: r.violations, suppressed: r.suppressed, unused: r.unused, checked: [...r.checked].sort() };
+  };
+  const reviewed = new ReviewGate(SECURITY_RULES, c.plan.platform.suppressions);
+  const records = templates.map(([path, template, text]) => ({ path, review: reviewed.review(path, template, text) }));
+  // A rule that applies to a template's types and finds nothing in it: it is in the
+  // record with no compliant finding, and must count no more when replayed than when run.
+  const silent: SecurityRule = {
+    id: 'E998',
+    types: ['AWS::IAM::Role'],
+    title: 'Test rule: applies to roles, finds nothing',
+    reason: 'A rule that applies and has nothing to say.',
+    fix: 'None.',
+    check: () => [],
+  };
+  const rules = [...SECURITY_RULES, silent];
+  const withSilent = new ReviewGate(rules, c.plan.platform.suppressions);
+  const silentRecords = templates.map(([path, template, text]) => ({ path, review: withSilent.review(path, template, text) }));
+  assert.ok(
+    silentRecords.some((t) => t.review.some((e) => e.rule === 'E998' && 'compliant' in e && e.compliant === 0 && !e.findings)),
+    'some template records E998 applying and finding nothing',
+  );
+  for (const [gateRules, recorded, direct] of [
+    [SECURITY_RULES, records, reviewed],
+    [rules, silentRecords, withSilent],
+  ] as const) {
+    const replayed = new ReviewGate(gateRules, c.plan.platform.suppressions);
+    assert.ok(replayed.replay(recorded));
+    assert.equal(outcome(replayed), outcome(direct));
+  }
 });
 
 R("mutation: AmazonSSMManagedInstanceCore back on any compiled role (the pooled fleet's, the database monitoring role, a premium tenant's) fails E402", () => {

@@ -10,21 +10,22 @@ import { generateEstate, tenantId } from '../bench/generateEstate.ts';
 import { formatDiagnostic } from '../compiler/diagnostics.ts';
 import { type LimitKey, tierHeadroom } from '../compiler/plan/headroom.ts';
 import type { EstatePlan, TenantPlan } from '../compiler/plan/model.ts';
-import { checkEstate } from '../compiler/pipeline.ts';
-import { renderStatus, statusOf } from '../compiler/status/command.ts';
+import { checkEstate, type Loaded, loadSources } from '../compiler/pipeline.ts';
+import { renderStatus, statusOf, statusOfSources } from '../compiler/status/command.ts';
 import { estimateCost, SHAPE_FIELDS } from '../compiler/status/cost.ts';
 import { type EmittedResource, PRICERS } from '../compiler/status/pricers.ts';
 import { type AssumptionKey, SHIPPED_PRICES } from '../compiler/status/prices.ts';
 import type { StatusModel } from '../compiler/status/status.ts';
-import { assertGoldenFile, compiledFrom, FIXTURES, GOLDEN, inTempDir, loadedFrom, runMain, SAMPLE_TENANTS } from './helpers.ts';
+import { assertGoldenFile, compiledFrom, FIXTURES, GOLDEN, generatedLoaded, inTempDir, loadedFrom, runMain, SAMPLE_TENANTS } from './helpers.ts';
 
 const S = suite('status');
 const GOLDEN_STATUS = join(GOLDEN, 'status');
 const MINIMAL = join(FIXTURES, 'estates', 'minimal');
 
-function status(dir: string, format: 'text' | 'json' | 'html' = 'json', manifests = 'tenants'): { model: StatusModel; output: string } {
+function status(dir: string, format: 'text' | 'json' | 'html' = 'json', manifests = 'tenants', load?: () => Loaded): { model: StatusModel; output: string } {
   // Paths in output are as given: name the estate as a user would.
-  const r = statusOf({ cwd: dir, tenants: '.', format, out: null, prices: null });
+  const req = { cwd: dir, tenants: '.', format, out: null, prices: null };
+  const r = load ? statusOfSources(req, load) : statusOf(req);
   if (!r.ok) throw new Error(r.diagnostics.map(formatDiagnostic).join('\n'));
   const model = { ...r.model, estate: { ...r.model.estate, manifests } };
   return { model, output: renderStatus(format, model) };
@@ -64,14 +65,18 @@ S('the sample estate: text, JSON and the page match their goldens', () => {
 
 S('generated estates of 500 and 5,000 tenants: text and a JSON summary match their goldens', () => {
   for (const size of [500, 5000]) {
-    inTempDir((dir) => {
-      generateEstate(dir, size, join(SAMPLE_TENANTS, 'platform.yaml'));
-      const text = status(dir, 'text', `generated-${size}`);
-      assertGoldenFile(join(GOLDEN_STATUS, `generated-${size}.txt`), text.output);
-      assertGoldenFile(join(GOLDEN_STATUS, `generated-${size}.summary.json`), summary(text.model));
-      assert.is(text.model.tenants.length, size);
-    });
+    const text = status(process.cwd(), 'text', `generated-${size}`, () => generatedLoaded(size));
+    assertGoldenFile(join(GOLDEN_STATUS, `generated-${size}.txt`), text.output);
+    assertGoldenFile(join(GOLDEN_STATUS, `generated-${size}.summary.json`), summary(text.model));
+    assert.is(text.model.tenants.length, size);
   }
+});
+
+S('a generated estate from memory (generatedLoaded) is what loadSources reads from the directory generateEstate writes', () => {
+  inTempDir((dir) => {
+    generateEstate(dir, 40, join(SAMPLE_TENANTS, 'platform.yaml'));
+    assert.equal(generatedLoaded(40), loadSources('.', dir));
+  });
 });
 
 S('the CLI: standard output, --out written whole, usage errors and invalid manifests', async () => {

@@ -51,6 +51,8 @@ export type RuleReview =
 /** Collects findings template by template, so the caller never holds every template at once. */
 export class ReviewGate {
   readonly #rules: readonly SecurityRule[];
+  /** The rules by id, for replay (a recompile replays thousands of templates' records). */
+  readonly #byId: ReadonlyMap<string, SecurityRule>;
   readonly #suppressions: readonly SuppressionPlan[];
   readonly #violations: Finding[] = [];
   readonly #suppressed: SuppressedFinding[] = [];
@@ -61,6 +63,7 @@ export class ReviewGate {
 
   constructor(rules: readonly SecurityRule[], suppressions: readonly SuppressionPlan[]) {
     this.#rules = rules;
+    this.#byId = new Map(rules.map((r) => [r.id, r]));
     this.#suppressions = suppressions;
   }
 
@@ -120,7 +123,7 @@ export class ReviewGate {
    * a record names a rule this gate does not apply, or not the way it applies it now.
    */
   replay(templates: readonly { readonly path: string; readonly review: TemplateReview }[]): boolean {
-    const byId = new Map(this.#rules.map((r) => [r.id, r]));
+    const byId = this.#byId;
     const steps: (() => void)[] = [];
     for (const { path, review } of templates) {
       for (const entry of review) {
@@ -141,7 +144,8 @@ export class ReviewGate {
           )
             return false;
           steps.push(() => {
-            this.#checked.set(rule.id, (this.#checked.get(rule.id) ?? 0) + entry.compliant);
+            // As review() counts: a rule enters `checked` with its first finding, not before.
+            if (entry.compliant > 0) this.#checked.set(rule.id, (this.#checked.get(rule.id) ?? 0) + entry.compliant);
             for (const f of findings) this.#judge(rule, f);
           });
         }

@@ -3,7 +3,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { formatDiagnostic, type Diagnostic } from '../diagnostics.ts';
-import { checkEstate, loadSources } from '../pipeline.ts';
+import { checkEstate, type Loaded, loadSources } from '../pipeline.ts';
 import { PRICED_TYPES } from './pricers.ts';
 import { type PriceTable, readPriceTable, SHIPPED_PRICES, SHIPPED_PRICES_FILE } from './prices.ts';
 import { renderStatusHtml } from './renderHtml.ts';
@@ -42,9 +42,18 @@ export function renderStatus(format: StatusFormat, model: StatusModel): string {
 }
 
 export function statusOf(req: StatusRequest): StatusOutcome {
+  return statusOfSources(req, () => loadSources(req.tenants, req.cwd));
+}
+
+/**
+ * statusOf with the manifests and the lock from `load` instead of req.tenants: the tests
+ * give generated estates of thousands of tenants from memory (writing and deleting the
+ * files cost more than their status). The price table is read first, as statusOf does.
+ */
+export function statusOfSources(req: StatusRequest, load: () => Loaded): StatusOutcome {
   const prices = pricesFor(req.prices, req.cwd);
   if (!prices.ok) return prices;
-  const loaded = loadSources(req.tenants, req.cwd);
+  const loaded = load();
   const checked = checkEstate(req.tenants, loaded);
   if (!checked.ok) return { ok: false, diagnostics: checked.diagnostics, usage: false };
   const lockText = loaded.lock?.bytes ? Buffer.from(loaded.lock.bytes).toString('utf8') : null;

@@ -2,6 +2,7 @@
 // through the same positioned path as manifests: every problem at its line and column.
 import { sortDiagnostics, type Diagnostic } from '../diagnostics.ts';
 import { parseManifest } from '../load/parseManifest.ts';
+import { reusedSource } from '../load/reuse.ts';
 import type { RawFile } from '../load/readManifests.ts';
 import type { SourceFile } from '../load/sourceFile.ts';
 import { validateAgainstSchema } from './schema.ts';
@@ -93,12 +94,17 @@ const identityOf = (i: LockIdentity): LockIdentity => ({
 
 const RESTORE = 'the lock is written by tenantc compile: restore it from version control, or delete it to place every tenant anew';
 
-export function validateLockFile(raw: RawFile | null): LockResult {
+/**
+ * `earlier`: the lock as an earlier compile of this build read these very bytes and
+ * found it schema-valid (load/reuse.ts), as JSON text; it is not read or checked again.
+ */
+export function validateLockFile(raw: RawFile | null, earlier?: string): LockResult {
   if (!raw) return { placements: new Map(), removed: new Map(), vacated: [], diagnostics: [], source: null };
-  const parsed = parseManifest(raw);
+  const reused = earlier !== undefined && raw.bytes ? reusedSource(raw as RawFile & { bytes: Uint8Array }, earlier) : null;
+  const parsed = reused ? { source: reused, diagnostics: [] } : parseManifest(raw);
   if (!parsed.source) return { placements: new Map(), removed: new Map(), vacated: [], diagnostics: parsed.diagnostics, source: null };
   const source = parsed.source;
-  const problems = validateAgainstSchema('PlacementLock', source, source.value);
+  const problems = reused ? [] : validateAgainstSchema('PlacementLock', source, source.value);
   if (problems.length) {
     // The way out is the same for every problem: said once, under the first.
     return {

@@ -15,12 +15,18 @@ export interface ValidatedEstate {
 
 export type ValidationResult = { readonly ok: true; readonly estate: ValidatedEstate } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
-/** `known`: the tenant ids the placement lock records, so a clash is reported on the change that caused it. */
+/**
+ * `known`: the tenant ids the placement lock records, so a clash is reported on the
+ * change that caused it. `schemaValid`: the sources an earlier compile of this build
+ * found schema-valid with these very bytes (load/reuse.ts); their schema check is not
+ * run again (the semantic rules are).
+ */
 export function validateEstate(
   dir: string,
   sources: readonly SourceFile[],
   earlier: readonly Diagnostic[] = [],
   known: ReadonlySet<string> = new Set(),
+  schemaValid: (source: SourceFile) => boolean = () => false,
 ): ValidationResult {
   const diagnostics: Diagnostic[] = [...earlier];
   const platforms: Loaded<PlatformManifest>[] = [];
@@ -43,7 +49,7 @@ export function validateEstate(
       continue;
     }
     if (kind === 'Platform') sawPlatformKind = true;
-    const schemaErrors = validateAgainstSchema(kind, source, value);
+    const schemaErrors = schemaValid(source) ? [] : validateAgainstSchema(kind, source, value);
     if (schemaErrors.length > 0) {
       diagnostics.push(...schemaErrors);
       continue;

@@ -24,7 +24,11 @@ import type { TemplateReview } from '../review/gate.ts';
 import type { TenantParameters } from '../emit/reuse.ts';
 import { sha256Hex } from '../emit/cfn/assets.ts';
 
-const FORMAT = 'tenantc-compile-cache/2';
+const FORMAT = 'tenantc-compile-cache/4';
+/** The line that ends the tenants' lines and starts the manifests' (it holds no tab: no tenant line is it). */
+const SOURCES = '#sources';
+/** The line that gives the number of entry skeletons, on the lines after it. */
+const SKELETONS = '#skeletons';
 
 export interface CachedTemplate {
   readonly path: string;
@@ -53,6 +57,11 @@ export interface CacheLine {
 export interface CompileCache {
   /** By tenant id, in the order of the estate's plan. */
   readonly tenants: ReadonlyMap<string, CacheLine>;
+  /**
+   * Manifests read and found schema-valid by an earlier compile: by sourceKey (the
+   * build and the file's bytes), the manifest's value as JSON text (load/reuse.ts).
+   */
+  readonly sources?: ReadonlyMap<string, string>;
 }
 
 export const cacheLine = (digest: string, entry: CachedTenant): CacheLine => ({
@@ -60,6 +69,61 @@ export const cacheLine = (digest: string, entry: CachedTenant): CacheLine => ({
   text: JSON.stringify(entry),
   paths: entry.templates.map((t) => t.path),
 });
+
+// A tenant's entry as the file holds it: its JSON text with each template's SHA-256 and
+// then each occurrence of the tenant's id taken out, a skeleton that tenants of the same
+// shape share, written once. Entries are nine tenths review records (the physical names
+// E601 compares, each holding the id), so at 5,000 tenants the file is a few MB instead
+// of 14: less to authenticate, read, split and write back on every compile. Exact: JSON
+// text holds no raw U+0000 or U+0001, so the skeleton's are the ones put in, and putting
+// the id and then the hashes back, in order, gives the entry's text again.
+const ID_MARK = '\u0000';
+const SHA_MARK = '\u0001';
+const SHA_FIELD = /"sha256":"([0-9a-f]{64})"/g;
+
+interface EncodedEntry {
+  readonly skeleton: string;
+  readonly shas: readonly string[];
+}
+
+/** The encoding a line read from the file (or carried over from one) already has: not computed again. */
+const encodings = new WeakMap<CacheLine, EncodedEntry>();
+
+function encodeEntry(id: string, text: string): EncodedEntry {
+  const shas: string[] = [];
+  const hashless = text.replace(SHA_FIELD, (_, sha: string) => {
+    shas.push(sha);
+    return `"sha256":"${SHA_MARK}"`;
+  });
+  return { skeleton: id === '' ? hashless : hashless.replaceAll(id, ID_MARK), shas };
+}
+
+function decodeEntry(id: string, { skeleton, shas }: EncodedEntry): string {
+  let i = 0;
+  return skeleton.replaceAll(ID_MARK, id).replaceAll(SHA_MARK, () => shas[i++]!);
+}
+
+/** A line of the file: its text made when first asked for (most are only written back). */
+function encodedLine(id: string, digest: string, stats: string | undefined, encoded: EncodedEntry, paths?: readonly string[]): CacheLine {
+  let text: string | undefined;
+  const line: CacheLine = {
+    digest,
+    get text() {
+      text ??= decodeEntry(id, encoded);
+      return text;
+    },
+    ...(stats === undefined ? {} : { stats }),
+    ...(paths ? { paths } : {}),
+  };
+  encodings.set(line, encoded);
+  return line;
+}
+
+/** `line` (of tenant `id`, as read) carried over to the next cache with its template files' paths. */
+export function reusedLine(id: string, line: CacheLine, paths: readonly string[]): CacheLine {
+  const encoded = encodings.get(line);
+  return encoded ? encodedLine(id, line.digest, undefined, encoded, paths) : { digest: line.digest, text: line.text, paths };
+}
 
 /**
  * A file's identity as the file system keeps it: inode, size, and modification and
@@ -129,16 +193,27 @@ const mac = (key: Buffer, body: string) => createHmac('sha256', key).update(body
 
 /**
  * The cache file's text: its MAC (hex), a line break, then the body: the format's name
- * on a line, then a line per tenant, `<id> <digest> <file identities> <entry JSON>`
- * (tab-separated). `identity` gives each template file's statOf() as the output holds
- * it now (written after the output, so the identities are final).
+ * on a line, `#skeletons N` and N entry skeletons (encodeEntry), then a line per tenant,
+ * `<id> <digest> <file identities> <skeleton's index> <its templates' SHA-256s>`
+ * (tab-separated), then `#sources` and a line per manifest read, `<key> <value JSON>`.
+ * `identity` gives each template file's statOf() as the output holds it now (written
+ * after the output, so the identities are final).
  */
 export function serializeCompileCache(cache: CompileCache, key: Buffer, identity: (path: string) => string | null = () => null): string {
-  let body = `${FORMAT}\n`;
+  const skeletons = new Map<string, number>();
+  let lines = '';
   for (const [id, line] of cache.tenants) {
     const ids = (line.paths ?? []).map(identity);
-    body += `${id}\t${line.digest}\t${ids.every((x) => x !== null) ? ids.join(',') : ''}\t${line.text}\n`;
+    const { skeleton, shas } = encodings.get(line) ?? encodeEntry(id, line.text);
+    let index = skeletons.get(skeleton);
+    if (index === undefined) skeletons.set(skeleton, (index = skeletons.size));
+    lines += `${id}\t${line.digest}\t${ids.every((x) => x !== null) ? ids.join(',') : ''}\t${index}\t${shas.join(',')}\n`;
   }
+  let body = `${FORMAT}\n${SKELETONS} ${skeletons.size}\n`;
+  for (const skeleton of skeletons.keys()) body += `${skeleton}\n`;
+  body += lines;
+  body += `${SOURCES}\n`;
+  for (const [key, value] of cache.sources ?? []) body += `${key}\t${value}\n`;
   return `${mac(key, body)}\n${body}`;
 }
 
@@ -156,12 +231,30 @@ export function parseCompileCache(text: string, key: Buffer): CompileCache | nul
   const lines = body.split('\n');
   if (lines[0] !== FORMAT || lines.at(-1) !== '') return null;
   const tenants = new Map<string, CacheLine>();
-  for (const line of lines.slice(1, -1)) {
-    const [id, digest, stats, entry, ...rest] = line.split('\t');
-    if (id === undefined || !isHex64(digest) || stats === undefined || entry === undefined || rest.length > 0 || tenants.has(id)) return null;
-    tenants.set(id, { digest, text: entry, stats });
+  const sources = new Map<string, string>();
+  const count = /^#skeletons (0|[1-9][0-9]*)$/.exec(lines[1] ?? '');
+  if (!count) return null;
+  const skeletons = lines.slice(2, 2 + Number(count[1]));
+  // How many hashes each skeleton takes back: a line that gives another number is not one this code wrote.
+  const marks = skeletons.map((s) => s.split(SHA_MARK).length - 1);
+  const end = lines.indexOf(SOURCES, 2 + skeletons.length);
+  if (end < 0) return null;
+  for (const line of lines.slice(2 + skeletons.length, end)) {
+    const [id, digest, stats, index, hashes, ...rest] = line.split('\t');
+    if (id === undefined || !isHex64(digest) || stats === undefined || index === undefined || hashes === undefined || rest.length > 0 || tenants.has(id))
+      return null;
+    const skeleton = /^(0|[1-9][0-9]*)$/.test(index) ? skeletons[Number(index)] : undefined;
+    const shas = hashes === '' ? [] : hashes.split(',');
+    if (skeleton === undefined || shas.length !== marks[Number(index)] || !shas.every(isHex64)) return null;
+    tenants.set(id, encodedLine(id, digest, stats, { skeleton, shas }));
   }
-  return { tenants };
+  for (const line of lines.slice(end + 1, -1)) {
+    const tab = line.indexOf('\t');
+    const key = line.slice(0, tab);
+    if (tab !== 64 || !isHex64(key) || sources.has(key)) return null;
+    sources.set(key, line.slice(tab + 1));
+  }
+  return { tenants, sources };
 }
 
 /**

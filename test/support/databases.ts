@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import * as assert from 'uvu/assert';
@@ -162,7 +163,22 @@ function clusterCacheFile(): string {
   return join(fileURLToPath(new URL('../..', import.meta.url)), 'node_modules', '.cache', 'tenantc', `pglite-${pkg.version}-${sizes}.tar`);
 }
 
+/**
+ * PGlite's WebAssembly (9 MB) runs on V8's baseline compiler only, in the test
+ * processes. By default V8 also recompiles each hot function with TurboFan on its
+ * background threads: CPU the short proofs never earn back (the rls, withTenant and
+ * sqlTemplates suites, 13.1 -> 11.1 s of CPU together, measured 2026-12-04; a start from
+ * the dumped cluster ~0.6 -> ~0.4 s). The code is the same PGlite and the same SQL: only
+ * how V8 compiles it changes. Set before the first PGlite compiles its module; it
+ * applies to WebAssembly compiled later in the process.
+ */
+let baselineWasm = false;
+
 async function newPGlite(): Promise<PGlite> {
+  if (!baselineWasm) {
+    setFlagsFromString('--liftoff-only');
+    baselineWasm = true;
+  }
   if (!newCluster) {
     const file = clusterCacheFile();
     if (existsSync(file)) newCluster = Promise.resolve(new Blob([readFileSync(file)]));

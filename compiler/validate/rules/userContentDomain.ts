@@ -40,7 +40,12 @@ export const userContentDomain: Rule = {
       if (value.dns.zone) names.push([['dns', 'zone'], 'dns.zone', value.dns.zone]);
       if (value.auth.domain) names.push([['auth', 'domain'], 'auth.domain', value.auth.domain]);
       for (const [path, label, raw] of names) {
-        if (registrableDomain(normalizeDomain(raw)) !== contentSite) continue;
+        // A registrable domain is its name's last labels: a name that does not end in the
+        // content site's is not in it, and the Public Suffix List need not be asked (it
+        // cost a tenth of validate at 5,000 tenants, for names that almost never are).
+        const name = normalizeDomain(raw);
+        if (name !== contentSite && !name.endsWith(`.${contentSite}`)) continue;
+        if (registrableDomain(name) !== contentSite) continue;
         out.push(
           source.diagnostic(
             'user-content-domain',
