@@ -181,8 +181,9 @@ export interface CliResult {
 
 /**
  * No test writes into the checkout: the users' estate, the fixtures, the goldens (unless
- * TENANTC_UPDATE_GOLDEN asks) and dist/ are the same when the test process exits as
- * when it started, or the run fails naming what changed.
+ * TENANTC_UPDATE_GOLDEN asks) and dist/ are the same when the test process exits (and
+ * after each unit of a test worker) as when it started, or the run fails naming what
+ * changed.
  */
 const GUARDED = ['tenants', 'test/fixtures', 'test/golden', 'dist'];
 function checkoutSnapshot(): Map<string, string> {
@@ -197,15 +198,20 @@ function checkoutSnapshot(): Map<string, string> {
   for (const dir of GUARDED) walk(dir);
   return out;
 }
-const checkoutBefore = checkoutSnapshot();
-process.on('exit', () => {
+let checkoutBefore = checkoutSnapshot();
+function checkCheckout(): void {
   if (UPDATE_GOLDEN) return;
   const after = checkoutSnapshot();
   const changed = [...new Set([...checkoutBefore.keys(), ...after.keys()])].filter((p) => checkoutBefore.get(p) !== after.get(p)).sort();
+  checkoutBefore = after;
   if (changed.length === 0) return;
   process.stderr.write(`\n  FAIL  the tests wrote into the checkout:\n${changed.map((p) => `    ${p}`).join('\n')}\n`);
   process.exitCode = 1;
-});
+}
+process.on('exit', checkCheckout);
+// A test worker (scripts/testWorker.cjs) runs many units in one process: it asks after
+// each, so the failure lands on the unit that wrote.
+process.on('tenantc-test-unit-end', checkCheckout);
 
 let builtBin: string | null = null;
 

@@ -1,11 +1,15 @@
-// npm test's last line (scripts/test.mjs, scripts/testSummary.mjs) names what was
-// skipped on purpose, so a green run that skipped the moto suite says so.
+// npm test's runner: its last line (scripts/test.mjs, scripts/testSummary.mjs) names what
+// was skipped on purpose, so a green run that skipped the moto suite says so; its pool of
+// test workers (scripts/testPool.mjs, scripts/testWorker.cjs) runs each unit once, a
+// TOGETHER group in one process, and fails the run for a failing unit, a worker that
+// dies mid-unit (naming it) or a worker that fails after its last unit.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { runPool, type Unit, unitsOf } from '../scripts/testPool.mjs';
 import { notRun, summaryLine } from '../scripts/testSummary.mjs';
 import { inTempDir, ROOT } from './helpers.ts';
 
@@ -70,3 +74,131 @@ R('the moto suite under TENANTC_SKIP_MOTO=1: its tests are skipped, and the summ
 });
 
 R.run();
+
+const P = suite('npm test worker pool');
+
+const UVU = join(ROOT, 'node_modules', 'uvu', 'dist', 'index.js');
+/** A test file for a worker: it logs `<name> <pid>` to `log` when it loads, then runs `body` as its one test. */
+const testFile = (dir: string, name: string, body: string, extra = '') =>
+  writeFileSync(
+    join(dir, name),
+    [
+      `const { suite } = require(${JSON.stringify(UVU)});`,
+      `require('node:fs').appendFileSync(${JSON.stringify(join(dir, 'log'))}, ${JSON.stringify(name)} + ' ' + process.pid + '\\n');`,
+      extra,
+      `const S = suite(${JSON.stringify(name)});`,
+      `S('one', async () => { ${body} });`,
+      'S.run();',
+      '',
+    ].join('\n'),
+  );
+const logged = (dir: string) =>
+  readFileSync(join(dir, 'log'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' ') as [string, string]);
+const unit = (...files: string[]): Unit => ({ label: files.join(' '), files, weight: 1 });
+const quiet = { ...process.env, TENANTC_TEST_PROFILE: '' };
+
+P('units: a TOGETHER group is one unit weighing its sum, heaviest first, ties by name, unlisted files 0.5', () => {
+  const units = unitsOf(
+    ['e.test.ts', 'd.test.ts', 'c.test.ts', 'b.test.ts', 'a.test.ts'],
+    { 'a.test.ts': 1, 'b.test.ts': 3, 'c.test.ts': 2.5, 'd.test.ts': 2 },
+    [['d.test.ts', 'a.test.ts']],
+  );
+  assert.equal(
+    units.map((u) => [u.label, u.weight]),
+    [
+      ['a.test.ts d.test.ts', 3],
+      ['b.test.ts', 3],
+      ['c.test.ts', 2.5],
+      ['e.test.ts', 0.5],
+    ],
+  );
+});
+
+P('each unit runs exactly once; a failing unit and a worker killed mid-unit fail, named; a group shares one process', async () => {
+  await inTempDir(async (dir) => {
+    testFile(dir, 'killed.test.cjs', "process.kill(process.pid, 'SIGKILL');");
+    testFile(dir, 'fails.test.cjs', "throw new Error('this unit fails');");
+    testFile(dir, 'group-a.test.cjs', 'await new Promise((r) => setTimeout(r, 50));');
+    testFile(dir, 'group-b.test.cjs', '');
+    const light = ['l1', 'l2', 'l3', 'l4', 'l5', 'l6'].map((n) => `${n}.test.cjs`);
+    for (const f of light) testFile(dir, f, 'await new Promise((r) => setTimeout(r, 20));');
+    const units = [unit('killed.test.cjs'), unit('group-a.test.cjs', 'group-b.test.cjs'), unit('fails.test.cjs'), ...light.map((f) => unit(f))];
+    const seen: string[] = [];
+    const run = await runPool({ units, workers: 2, dir, cwd: dir, env: quiet, onResult: (r) => seen.push(r.unit.label) });
+
+    // Once each: reported once, loaded once (the units after the kill ran on a replacement).
+    assert.equal(seen.sort(), units.map((u) => u.label).sort());
+    assert.equal(run.results.map((r) => r.unit.label).sort(), seen);
+    const log = logged(dir);
+    assert.equal(log.map(([f]) => f).sort(), units.flatMap((u) => u.files).sort());
+    assert.is(run.workers.length, 3, 'two workers and the one that replaced the killed one');
+
+    const byLabel = new Map(run.results.map((r) => [r.unit.label, r]));
+    const killed = byLabel.get('killed.test.cjs');
+    assert.ok(killed && !killed.passed);
+    assert.match(killed.output, /FAIL {2}test worker \d+ \(pid \d+\) was killed \(SIGKILL\) while running killed\.test\.cjs/);
+    const fails = byLabel.get('fails.test.cjs');
+    assert.ok(fails && !fails.passed);
+    assert.match(fails.output, 'this unit fails');
+    for (const r of run.results.filter((r) => r !== killed && r !== fails)) {
+      assert.ok(r.passed, r.output);
+      // Whole and its own: its files' headers and summary, no other unit's.
+      for (const f of r.unit.files) assert.match(r.output, f);
+      assert.match(r.output, /Total: +\d+/);
+      for (const other of units.filter((u) => u !== r.unit)) for (const f of other.files) assert.not.match(r.output, f);
+    }
+    const pid = (f: string) => log.find(([g]) => g === f)?.[1];
+    assert.is(pid('group-a.test.cjs'), pid('group-b.test.cjs'));
+    assert.is(String(byLabel.get('group-a.test.cjs group-b.test.cjs')?.pid), pid('group-a.test.cjs'));
+    assert.ok(
+      run.workers.every((w) => w.passed),
+      "a worker that died mid-unit is that unit's failure, not one more",
+    );
+  }, 'tenantc-pool-');
+});
+
+P('one worker runs every unit in one process, in the order given; profile lines land in their unit; a worker failing at exit fails', async () => {
+  await inTempDir(async (dir) => {
+    testFile(dir, 'first.test.cjs', '');
+    testFile(dir, 'second.test.cjs', '');
+    // As test/helpers.ts's check of the checkout: after each unit, and at exit.
+    testFile(
+      dir,
+      'third.test.cjs',
+      '',
+      "process.on('tenantc-test-unit-end', () => { process.exitCode = 1; }); process.on('exit', () => { process.exitCode = 4; });",
+    );
+    const units = [unit('second.test.cjs'), unit('first.test.cjs'), unit('third.test.cjs')];
+    const run = await runPool({ units, workers: 1, dir, cwd: dir, env: { ...process.env, TENANTC_TEST_PROFILE: '1' } });
+    const log = logged(dir);
+    assert.equal(
+      log.map(([f]) => f),
+      ['second.test.cjs', 'first.test.cjs', 'third.test.cjs'],
+    );
+    assert.is(new Set(log.map(([, p]) => p)).size, 1);
+    for (const r of run.results) assert.match(r.output, new RegExp(`^\\[profile\\] ${r.unit.files[0]?.replace('.', '\\.')} cpu=`, 'm'));
+    assert.equal(
+      run.results.map((r) => r.passed),
+      [true, true, false],
+      'the unit-end check fails the unit it ran after',
+    );
+    assert.is(run.workers.length, 1);
+    assert.not.ok(run.workers[0]?.passed);
+    assert.match(run.workers[0]?.output ?? '', 'exited with code 4 after its last unit');
+  }, 'tenantc-pool-');
+});
+
+P('a worker that does not exit after its last unit (a handle left open) is killed and fails, naming its units', async () => {
+  await inTempDir(async (dir) => {
+    testFile(dir, 'leaks.test.cjs', 'setInterval(() => {}, 1000);');
+    const run = await runPool({ units: [unit('leaks.test.cjs')], workers: 1, dir, cwd: dir, env: quiet, exitGraceMs: 300 });
+    assert.ok(run.results[0]?.passed);
+    assert.not.ok(run.workers[0]?.passed);
+    assert.match(run.workers[0]?.output ?? '', /did not exit 0\.3 s after its last unit: a test left a handle open \(it ran leaks\.test\.cjs\)/);
+  }, 'tenantc-pool-');
+});
+
+P.run();

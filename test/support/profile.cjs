@@ -1,9 +1,10 @@
-// `TENANTC_TEST_PROFILE=1 npm test`: what each test file costs in its uvu process, to
-// weigh the shards (scripts/test.mjs WEIGHT) with measurements rather than guesses.
-// Loaded with `uvu -r` before the suites: it wraps uvu's queue so each file's import
-// and each of its suites' runs are timed, in CPU seconds of this process and of the
-// child processes it waited for (cfn-lint, the built CLI, moto's probe: /proc's cutime
-// and cstime), and in wall seconds. Printed as one `[profile]` line per file at exit.
+// `TENANTC_TEST_PROFILE=1 npm test`: what each test file costs in its test process, to
+// weigh the units (scripts/test.mjs WEIGHT) with measurements rather than guesses.
+// Loaded before the suites (by scripts/testWorker.cjs, or with `uvu -r`): it wraps uvu's
+// queue so each file's import and each of its suites' runs are timed, in CPU seconds of
+// this process and of the child processes it waited for (cfn-lint, the built CLI, moto's
+// probe: /proc's cutime and cstime), and in wall seconds. Printed as one `[profile]` line
+// per file after each unit of a test worker, or at exit.
 // A child's CPU counts when it is reaped: moto_server, killed at the end of the moto
 // suite, can land in a later file's line; the cfn-lint server's forks are in none (they
 // are not this process's children). The wall seconds are what scripts/test.mjs weighs.
@@ -61,7 +62,11 @@ queue.push = (group) => {
 };
 globalThis.UVU_QUEUE = queue;
 
-process.on('exit', () => {
+/** Prints the lines of the files timed so far and forgets them: scripts/testWorker.cjs calls it after each unit, so the lines land in that unit's output. */
+function flush() {
   endImport();
   for (const [file, c] of costs) process.stdout.write(`[profile] ${file} cpu=${c.cpu.toFixed(2)} wall=${c.wall.toFixed(2)}\n`);
-});
+  costs.clear();
+}
+process.on('exit', flush);
+module.exports = { flush };
