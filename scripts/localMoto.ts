@@ -41,10 +41,14 @@ export function motoMissing(): string | null {
   if (motoProbe !== undefined) return motoProbe;
   const probe = spawnSync(
     'python3',
-    ['-c', "import importlib.util as u, sys; m = [n for n in ('moto', 'flask', 'flask_cors', 'werkzeug') if u.find_spec(n) is None]; sys.exit(f'No module named {m[0]!r}' if m else 0)"],
+    [
+      '-c',
+      "import importlib.util as u, sys; m = [n for n in ('moto', 'flask', 'flask_cors', 'werkzeug') if u.find_spec(n) is None]; sys.exit(f'No module named {m[0]!r}' if m else 0)",
+    ],
     { encoding: 'utf8' },
   );
-  motoProbe = probe.status === 0 ? null : `python3 cannot import moto's server (${probe.stderr.trim().split('\n').at(-1) || probe.error?.message || 'no python3'})`;
+  motoProbe =
+    probe.status === 0 ? null : `python3 cannot import moto's server (${probe.stderr.trim().split('\n').at(-1) || probe.error?.message || 'no python3'})`;
   return motoProbe;
 }
 
