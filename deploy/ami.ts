@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { parseDocument } from 'yaml';
 import type { Io } from '../cli/command.ts';
-import { clientConfig } from './aws.ts';
+import { clientConfig } from './awsConfig.ts';
 
 /** The public SSM parameters of the current AL2023 image (kernel default), by CPU architecture. */
 export const AL2023_AMI_PARAMETERS = {

@@ -7,12 +7,10 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
+import { type AwsOptions, clientConfig } from './awsConfig.ts';
 import type { Clock } from './clock.ts';
 
-export interface AwsOptions {
-  readonly region?: string;
-  readonly profile?: string;
-}
+export { type AwsOptions, RETRY } from './awsConfig.ts';
 
 export interface Aws {
   readonly cfn: CloudFormationClient;
@@ -23,22 +21,9 @@ export interface Aws {
   region(): Promise<string>;
 }
 
-/**
- * The SDK's retry settings for every client deploy makes. CloudFormation's describe
- * calls are throttled per account (a few per second); a 5,000-stack rollout polled by
- * several workers meets that limit, and `adaptive` then paces the callers instead of
- * failing the watch. 10 attempts with the SDK's backoff (capped at 20 s each) ride out
- * about two minutes of throttling.
- */
-export const RETRY = { maxAttempts: 10, retryMode: 'adaptive' } as const;
-
 /** A custom endpoint (a local emulator, an S3-compatible store) needs path-style bucket addressing. */
 function customEndpoint(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3);
-}
-
-export function clientConfig(options: AwsOptions) {
-  return { ...RETRY, ...(options.region ? { region: options.region } : {}), ...(options.profile ? { profile: options.profile } : {}) };
 }
 
 export function awsClients(options: AwsOptions, clock: Clock, env: NodeJS.ProcessEnv = process.env): Aws {

@@ -32,13 +32,23 @@ let motoProbe: string | null | undefined;
 
 /**
  * moto_server (moto 5 with its server extra) on this machine's Python, or the reason it
- * is not there. Asked once per process: each ask imports moto (~0.7 s of CPU), and a
- * test process asks before each server it starts.
+ * is not there. Asked once per process. It asks Python whether the packages are
+ * installed (find_spec: a tenth of a second), not to import them: importing moto costs
+ * ~0.4 s of CPU, which the server then spends again; an installed but broken moto still
+ * fails, when the server does not start, with its traceback in the error.
  */
 export function motoMissing(): string | null {
   if (motoProbe !== undefined) return motoProbe;
-  const probe = spawnSync('python3', ['-c', 'import moto, moto.server, flask; print(moto.__version__)'], { encoding: 'utf8' });
-  motoProbe = probe.status === 0 ? null : `python3 cannot import moto's server (${probe.stderr.trim().split('\n').at(-1) ?? 'no python3'})`;
+  const probe = spawnSync(
+    'python3',
+    [
+      '-c',
+      "import importlib.util as u, sys; m = [n for n in ('moto', 'flask', 'flask_cors', 'werkzeug') if u.find_spec(n) is None]; sys.exit(f'No module named {m[0]!r}' if m else 0)",
+    ],
+    { encoding: 'utf8' },
+  );
+  motoProbe =
+    probe.status === 0 ? null : `python3 cannot import moto's server (${probe.stderr.trim().split('\n').at(-1) || probe.error?.message || 'no python3'})`;
   return motoProbe;
 }
 

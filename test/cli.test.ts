@@ -10,7 +10,7 @@ import { compileCachePath } from '../compiler/write/compileCache.ts';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FIXTURES, inTempDir, listTree, ROOT, runBundledMain, runCli, runMain, SAMPLE_TENANTS } from './helpers.ts';
+import { builtDir, FIXTURES, inTempDir, listTree, ROOT, runBundledMain, runCli, runMain, SAMPLE_TENANTS } from './helpers.ts';
 
 const Cli = suite('cli');
 
@@ -120,6 +120,33 @@ Cli('compile refuses to replace a directory it did not write', async () => {
     assert.match(r.stderr, 'refusing to replace a non-empty directory that tenantc did not write');
     assert.is(readFileSync(join(work, 'docs', 'keep.md'), 'utf8'), 'precious');
   });
+});
+
+// A command loads the AWS SDK clients it uses and no others: each client costs a child
+// process CPU at start (EC2's ~0.4 s, CloudFormation's and S3's ~0.15 s each).
+Cli('the shipped bundle loads no AWS client for validate, and only SSM for ami', () => {
+  const loaded = spawnSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { createRequire } from 'node:module';
+const { main } = await import(process.argv[1]);
+const sink = { write: () => true };
+const clients = () => [...new Set(Object.keys(createRequire(process.argv[1]).cache).map((k) => /node_modules\\/(@aws-sdk\\/client-[^/]+)/.exec(k)?.[1]).filter(Boolean))].sort();
+const validate = await main(['validate', '--tenants', process.argv[2]], { stdout: sink, stderr: sink, cwd: process.cwd() });
+const afterValidate = clients();
+const ami = await main(['ami', '--latest', '--tenants', process.argv[3]], { stdout: sink, stderr: sink, cwd: process.cwd() });
+console.log(JSON.stringify({ validate, afterValidate, ami, afterAmi: clients() }));`,
+      join(builtDir(), 'dist', 'tenantc.mjs'),
+      SAMPLE_TENANTS,
+      join(ROOT, 'no-such-tenants-dir'),
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.is(loaded.status, 0, loaded.stderr);
+  // ami fails on the missing directory (exit 2) after its module, and the SDK client it makes, are loaded.
+  assert.equal(JSON.parse(loaded.stdout), { validate: 0, afterValidate: [], ami: 2, afterAmi: ['@aws-sdk/client-ssm'] });
 });
 
 Cli('the shipped binary exits 0, 1 and 2 as a process, and says how to build when it is not built', () => {

@@ -561,9 +561,55 @@ def _slow_events_while_flagged() -> None:
     cfn_responses.CloudFormationResponse.describe_stack_events = describe_stack_events  # type: ignore[method-assign]
 
 
+def _backend_modules_listed_once() -> None:
+    """Not a gap: speed. moto_server asks, for every request, whether the host names one
+    of moto's backends by listing moto's package directory (an os.listdir and an isdir per
+    entry, some 200 entries): about a seventh of the server's CPU in the moto run. The
+    directory does not change while the server runs, so it is listed once."""
+    from moto import backends
+
+    listed = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: listed  # type: ignore[assignment]
+
+
+def _no_request_log() -> None:
+    """Not a gap: speed. werkzeug logs a line per request through colorama's stream
+    wrapper, which nobody reads (the tests look in the server's output for gaps and
+    tracebacks only): about a seventh of the server's CPU in the moto run. Errors are still
+    logged (log_error, and the traceback of a request that raised)."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.log_request = lambda self, code="-", size="-": None  # type: ignore[method-assign]
+
+
+def _kms_private_keys_when_used() -> None:
+    """Not a gap: speed. moto makes an RSA 2048 private key for every KMS key it creates,
+    symmetric ones included (a prime search, tens of milliseconds of CPU each), for
+    Sign and Verify, which the run never calls. The key is made the first time it is used,
+    of the same spec."""
+    from moto.kms import models as kms_models
+
+    original = kms_models.generate_private_key
+
+    class WhenUsed:
+        def __init__(self, key_spec: str) -> None:
+            self._spec = key_spec
+            self._key: Any = None
+
+        def __getattr__(self, name: str) -> Any:
+            if self._key is None:
+                self._key = original(self._spec)
+            return getattr(self._key, name)
+
+    kms_models.generate_private_key = WhenUsed  # type: ignore[assignment]
+
+
 def apply() -> None:
     _json_templates_parse_as_json()
     _timestamps_parse_as_iso()
+    _backend_modules_listed_once()
+    _no_request_log()
+    _kms_private_keys_when_used()
     _slow_events_while_flagged()
     _unresolved_is_loud()
     _kms_key_tags()
