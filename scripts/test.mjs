@@ -21,8 +21,11 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCfnLintServer } from './cfnLintServer.mjs';
+import processCpu from './processCpu.cjs';
 import { runPool, unitsOf } from './testPool.mjs';
 import { notRun, summaryLine } from './testSummary.mjs';
+
+const { ownAndReapedCpu } = processCpu;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -230,18 +233,6 @@ function readLints(log) {
     .filter(Boolean)
     .map((l) => JSON.parse(l).cpu);
   return { count: lints.length, cpu: lints.reduce((a, b) => a + b, 0) };
-}
-
-/** CPU seconds of this process and of every child it reaped (theirs included, when they reaped theirs). */
-function ownAndReapedCpu() {
-  const own = process.cpuUsage();
-  let children = 0;
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    children = (Number(f[13]) + Number(f[14])) / 100; // cutime, cstime in USER_HZ
-  } catch {}
-  return (own.user + own.system) / 1e6 + children;
 }
 
 /** The machine's CPU time so far, all cores and processes (/proc/stat, Linux; null elsewhere). */

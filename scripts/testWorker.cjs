@@ -7,8 +7,8 @@
 //
 //   node scripts/testWorker.cjs <directory of the test files>
 'use strict';
-const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
+const { ownAndReapedCpu } = require('./processCpu.cjs');
 
 // What uvu's command line does before it loads the suites: colours on (-c is its
 // default; the suites' children inherit it) and the suites' run() deferred to exec.
@@ -24,21 +24,9 @@ if (!dir || !END || !process.send) {
   process.exit(2);
 }
 
-/** CPU seconds of this process and of the children it has reaped (/proc: Linux). */
-function cpuSeconds() {
-  const own = process.cpuUsage();
-  let children = 0;
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    children = (Number(f[13]) + Number(f[14])) / 100; // cutime, cstime in USER_HZ
-  } catch {}
-  return (own.user + own.system) / 1e6 + children;
-}
-
 process.on('message', async (message) => {
   if (message?.type !== 'unit') return;
-  const cpu = cpuSeconds();
+  const cpu = ownAndReapedCpu();
   // uvu's queue holds one group per file: emptied in place, since profile.cjs wraps it.
   globalThis.UVU_QUEUE.length = 0;
   process.exitCode = undefined;
@@ -64,7 +52,7 @@ process.on('message', async (message) => {
   process.exitCode = undefined;
   // Pipes are written synchronously on Linux: the line follows all the unit wrote.
   process.stdout.write(`\n${END} ${message.id}\n`);
-  process.send({ type: 'done', id: message.id, status, cpu: cpuSeconds() - cpu });
+  process.send({ type: 'done', id: message.id, status, cpu: ownAndReapedCpu() - cpu });
 });
 // When the runner has no unit left it disconnects: the process then ends when its
 // handles close, as uvu's does.

@@ -8,19 +8,8 @@
 // A child's CPU counts when it is reaped: moto_server, killed at the end of the moto
 // suite, can land in a later file's line; the cfn-lint server's forks are in none (they
 // are not this process's children). The wall seconds are what scripts/test.mjs weighs.
-const { readFileSync } = require('node:fs');
+const { ownAndReapedCpu: cpu } = require('../../scripts/processCpu.cjs');
 
-const TICK = 100; // USER_HZ: /proc reports times in 1/100 s on Linux
-function cpu() {
-  const own = process.cpuUsage();
-  let children = 0;
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    children = (Number(f[13]) + Number(f[14])) / TICK; // cutime, cstime
-  } catch {}
-  return (own.user + own.system) / 1e6 + children;
-}
 const wall = () => performance.now() / 1000;
 
 const costs = new Map(); // file → { cpu, wall }
