@@ -347,6 +347,44 @@ C('a schema error in a file an earlier compile read is found on a recompile, and
   });
 });
 
+C("a file's bytes reused under another name or role are refused as a fresh compile refuses them, at the same lines", async () => {
+  await inTempDir(async (work) => {
+    const tenants = estate(work);
+    const out = join(work, 'out');
+    const first = await compiled(tenants, out);
+    const cached = parseCompileCache(readFileSync(CACHE(out), 'utf8'), KEY)!;
+    const read = (name: string) => readFileSync(join(tenants, name));
+    const [acme, platform, lock] = [read('acme.yaml'), read('platform.yaml'), read('placement.lock.yaml')];
+    // Each: bytes the cache holds a reading of, under a name, a kind or a role that reading was not made for.
+    const cases: [string, () => void][] = [
+      ["a tenant's bytes under a second name (id and file name differ, one id twice)", () => writeFileSync(join(tenants, 'acme-copy.yaml'), acme)],
+      ["a tenant's bytes under another name only", () => (rmSync(join(tenants, 'acme.yaml')), writeFileSync(join(tenants, 'zeta.yaml'), acme))],
+      ["the platform's bytes under a tenant's name (two platforms)", () => writeFileSync(join(tenants, 'acme.yaml'), platform)],
+      ["a tenant's bytes as the platform's file (no platform)", () => writeFileSync(join(tenants, 'platform.yaml'), acme)],
+      ["the lock's bytes as a manifest", () => writeFileSync(join(tenants, 'lock.yaml'), lock)],
+      ["a tenant's bytes as the lock", () => writeFileSync(join(tenants, 'placement.lock.yaml'), acme)],
+      ["the platform's bytes as the lock", () => writeFileSync(join(tenants, 'placement.lock.yaml'), platform)],
+    ];
+    const diagnostics = async (options: { build?: string | null }) => {
+      const r = await compile(tenants, out, { today: TEST_DAY, build: BUILD, cacheKey: KEY, cacheDir: cacheDirOf(out), ...options });
+      return r.ok ? [] : r.diagnostics;
+    };
+    for (const [what, change] of cases) {
+      const estateDir = join(work, 'tenants');
+      rmSync(estateDir, { recursive: true });
+      cpSync(SAMPLE_TENANTS, estateDir, { recursive: true });
+      change();
+      // The cache still holds every reading of the first compile (a refused compile writes none).
+      assert.equal(parseCompileCache(readFileSync(CACHE(out), 'utf8'), KEY)!.sources, cached.sources, `${what}: the cache as the first compile left it`);
+      const recompile = await diagnostics({});
+      assert.ok(recompile.length > 0, `${what}: refused`);
+      // Every diagnostic (code, file, line:col, message) is the one a compile that reads everything afresh gives.
+      assert.equal(recompile, await diagnostics({ build: null }), what);
+    }
+    assert.ok(first.plan.tenants.length > 1);
+  });
+});
+
 C('a value JSON would not give back exactly is not kept as a reading', () => {
   for (const v of [Number.NaN, Number.POSITIVE_INFINITY, -0, { a: [1, Number.NEGATIVE_INFINITY] }, JSON.parse('{"__proto__": 1}'), new Date(0)])
     assert.not.ok(jsonExact(v), String(v));
