@@ -266,6 +266,49 @@ C('the file shares what tenants of one shape have in common, and gives every ent
   assert.is(parseCompileCache(`${createHmac('sha256', KEY).update(body).digest('hex')}\n${body}`, KEY), null);
 });
 
+C('entries whose ids occur inside each other, their hashes, their names and the marks are given back exactly', () => {
+  // A fixed-seed generator: the same cases on every run.
+  let seed = 0x2026_1204;
+  const next = (n: number) => {
+    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+    return seed % n;
+  };
+  const pick = (alphabet: string, length: number) => Array.from({ length }, () => alphabet[next(alphabet.length)]).join('');
+  // Ids from a tiny alphabet that is also hex: each is likely inside others, inside hashes, inside names.
+  const ids = [...new Set(Array.from({ length: 40 }, () => pick('abe', 1 + next(4)) + (next(3) === 0 ? `-${pick('ab1', 1 + next(2))}` : '')))];
+  const entries = ids.map((id): [string, CachedTenant] => {
+    const others = () => ids[next(ids.length)]!;
+    const hashes = Array.from({ length: 1 + next(3) }, () =>
+      next(2)
+        ? `${id}${others()}`
+            .repeat(64)
+            .slice(0, 64)
+            .replace(/[^0-9a-f]/g, '0')
+        : pick('0123456789abcdef', 64),
+    );
+    return [
+      id,
+      {
+        templates: hashes.map((h, i) => ({
+          path: `tenants/${id}${i ? `.${others()}` : ''}.template.json`,
+          sha256: h,
+          review: [{ rule: 'E601', facts: [['AWS::S3::Bucket', `${others()}-${id}${id}-${h.slice(0, 8)}`, `"sha256":"${h}"\u0000\u0001$&$1$$`, others()]] }],
+        })),
+        parameters: { shared: ['AppInstanceRoleArn'], shard: ['HttpsListenerArn'] },
+      },
+    ];
+  });
+  const cache = { tenants: new Map(entries.map(([id, e]) => [id, cacheLine('d'.repeat(64), e)])), sources: new Map<string, string>() };
+  const text = serializeCompileCache(cache, KEY);
+  const back = parseCompileCache(text, KEY)!;
+  assert.is(back.tenants.size, entries.length);
+  for (const [id, e] of entries) {
+    assert.is(back.tenants.get(id)!.text, JSON.stringify(e), id);
+    assert.equal(cachedTenant(back.tenants.get(id)!), e, id);
+  }
+  assert.is(serializeCompileCache(back, KEY), text, 'written back as read');
+});
+
 C("a manifest's reading is reused for the same bytes read by the same build, and for nothing else", async () => {
   await inTempDir(async (work) => {
     const tenants = estate(work);
