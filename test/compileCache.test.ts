@@ -190,6 +190,29 @@ C('a cache this machine did not write is ignored, and a planted one lets nothing
   });
 });
 
+C("an authentic cache moved to another output directory's place, made from other manifests, gives that output a fresh compile's bytes", async () => {
+  await inTempDir(async (work) => {
+    const tenants = estate(work);
+    const [a, b] = [join(work, 'a'), join(work, 'b')];
+    // a: the estate with two tenants edited (one's value, one's bytes only); b: as it was.
+    const [globex, acme] = [readFileSync(join(tenants, 'globex.yaml')), readFileSync(join(tenants, 'acme.yaml'))];
+    edit(join(tenants, 'globex.yaml'), /^name: .*$/m, 'name: Globex Elsewhere');
+    edit(join(tenants, 'acme.yaml'), /^kind: Tenant$/m, 'kind: Tenant # other bytes');
+    await compiled(tenants, a);
+    writeFileSync(join(tenants, 'globex.yaml'), globex);
+    writeFileSync(join(tenants, 'acme.yaml'), acme);
+    await compiled(tenants, b);
+    await compiled(tenants, join(work, 'fresh'), { build: null });
+    // The MAC covers the file, not where it lies: a's cache, moved to b's place, is read;
+    // what it says of a's files and manifests must not reach b's output.
+    writeFileSync(CACHE(b), readFileSync(CACHE(a)));
+    const r = await compiled(tenants, b);
+    assert.ok(r.reused > 0, "a's entries for tenants b has unchanged are used");
+    assertSameOutput(b, join(work, 'fresh'));
+    assert.not.match(readFileSync(join(b, 'tenants', 'globex.template.json'), 'utf8'), /Globex Elsewhere/);
+  });
+});
+
 C("an authentic cache whose file changed since is not trusted for that file's tenant", async () => {
   await inTempDir(async (work) => {
     const tenants = estate(work);
