@@ -190,6 +190,29 @@ C('a cache this machine did not write is ignored, and a planted one lets nothing
   });
 });
 
+C("an authentic cache moved to another output directory's place, made from other manifests, gives that output a fresh compile's bytes", async () => {
+  await inTempDir(async (work) => {
+    const tenants = estate(work);
+    const [a, b] = [join(work, 'a'), join(work, 'b')];
+    // a: the estate with two tenants edited (one's value, one's bytes only); b: as it was.
+    const [globex, acme] = [readFileSync(join(tenants, 'globex.yaml')), readFileSync(join(tenants, 'acme.yaml'))];
+    edit(join(tenants, 'globex.yaml'), /^name: .*$/m, 'name: Globex Elsewhere');
+    edit(join(tenants, 'acme.yaml'), /^kind: Tenant$/m, 'kind: Tenant # other bytes');
+    await compiled(tenants, a);
+    writeFileSync(join(tenants, 'globex.yaml'), globex);
+    writeFileSync(join(tenants, 'acme.yaml'), acme);
+    await compiled(tenants, b);
+    await compiled(tenants, join(work, 'fresh'), { build: null });
+    // The MAC covers the file, not where it lies: a's cache, moved to b's place, is read;
+    // what it says of a's files and manifests must not reach b's output.
+    writeFileSync(CACHE(b), readFileSync(CACHE(a)));
+    const r = await compiled(tenants, b);
+    assert.ok(r.reused > 0, "a's entries for tenants b has unchanged are used");
+    assertSameOutput(b, join(work, 'fresh'));
+    assert.not.match(readFileSync(join(b, 'tenants', 'globex.template.json'), 'utf8'), /Globex Elsewhere/);
+  });
+});
+
 C("an authentic cache whose file changed since is not trusted for that file's tenant", async () => {
   await inTempDir(async (work) => {
     const tenants = estate(work);
@@ -266,6 +289,49 @@ C('the file shares what tenants of one shape have in common, and gives every ent
   assert.is(parseCompileCache(`${createHmac('sha256', KEY).update(body).digest('hex')}\n${body}`, KEY), null);
 });
 
+C('entries whose ids occur inside each other, their hashes, their names and the marks are given back exactly', () => {
+  // A fixed-seed generator: the same cases on every run.
+  let seed = 0x2026_1204;
+  const next = (n: number) => {
+    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+    return seed % n;
+  };
+  const pick = (alphabet: string, length: number) => Array.from({ length }, () => alphabet[next(alphabet.length)]).join('');
+  // Ids from a tiny alphabet that is also hex: each is likely inside others, inside hashes, inside names.
+  const ids = [...new Set(Array.from({ length: 40 }, () => pick('abe', 1 + next(4)) + (next(3) === 0 ? `-${pick('ab1', 1 + next(2))}` : '')))];
+  const entries = ids.map((id): [string, CachedTenant] => {
+    const others = () => ids[next(ids.length)]!;
+    const hashes = Array.from({ length: 1 + next(3) }, () =>
+      next(2)
+        ? `${id}${others()}`
+            .repeat(64)
+            .slice(0, 64)
+            .replace(/[^0-9a-f]/g, '0')
+        : pick('0123456789abcdef', 64),
+    );
+    return [
+      id,
+      {
+        templates: hashes.map((h, i) => ({
+          path: `tenants/${id}${i ? `.${others()}` : ''}.template.json`,
+          sha256: h,
+          review: [{ rule: 'E601', facts: [['AWS::S3::Bucket', `${others()}-${id}${id}-${h.slice(0, 8)}`, `"sha256":"${h}"\u0000\u0001$&$1$$`, others()]] }],
+        })),
+        parameters: { shared: ['AppInstanceRoleArn'], shard: ['HttpsListenerArn'] },
+      },
+    ];
+  });
+  const cache = { tenants: new Map(entries.map(([id, e]) => [id, cacheLine('d'.repeat(64), e)])), sources: new Map<string, string>() };
+  const text = serializeCompileCache(cache, KEY);
+  const back = parseCompileCache(text, KEY)!;
+  assert.is(back.tenants.size, entries.length);
+  for (const [id, e] of entries) {
+    assert.is(back.tenants.get(id)!.text, JSON.stringify(e), id);
+    assert.equal(cachedTenant(back.tenants.get(id)!), e, id);
+  }
+  assert.is(serializeCompileCache(back, KEY), text, 'written back as read');
+});
+
 C("a manifest's reading is reused for the same bytes read by the same build, and for nothing else", async () => {
   await inTempDir(async (work) => {
     const tenants = estate(work);
@@ -307,6 +373,11 @@ C("a manifest's reading is reused for the same bytes read by the same build, and
     planted(sourceKey(BUILD, 'lock', globex));
     await compiled(tenants, out);
     assert.not.match(globexTemplate(), /Planted Name/, 'a lock key');
+    // The same build on another runtime (another Node, or the same Node with other
+    // Unicode tables): its schema verdicts on `\p{L}` and `\p{Cf}` may differ, so it reads afresh.
+    planted(sourceKey(BUILD, 'manifest', globex, 'node v20.0.0 unicode 15.0 icu 72.1'));
+    await compiled(tenants, out);
+    assert.not.match(globexTemplate(), /Planted Name/, 'another runtime');
     await compiled(tenants, join(work, 'fresh'), { build: null });
     assertSameOutput(out, join(work, 'fresh'));
   });
@@ -344,6 +415,44 @@ C('a schema error in a file an earlier compile read is found on a recompile, and
     assert.is(again.reused, again.plan.tenants.length, 'back to what the cache holds');
     await compiled(tenants, join(work, 'fresh'), { build: null });
     assertSameOutput(out, join(work, 'fresh'));
+  });
+});
+
+C("a file's bytes reused under another name or role are refused as a fresh compile refuses them, at the same lines", async () => {
+  await inTempDir(async (work) => {
+    const tenants = estate(work);
+    const out = join(work, 'out');
+    const first = await compiled(tenants, out);
+    const cached = parseCompileCache(readFileSync(CACHE(out), 'utf8'), KEY)!;
+    const read = (name: string) => readFileSync(join(tenants, name));
+    const [acme, platform, lock] = [read('acme.yaml'), read('platform.yaml'), read('placement.lock.yaml')];
+    // Each: bytes the cache holds a reading of, under a name, a kind or a role that reading was not made for.
+    const cases: [string, () => void][] = [
+      ["a tenant's bytes under a second name (id and file name differ, one id twice)", () => writeFileSync(join(tenants, 'acme-copy.yaml'), acme)],
+      ["a tenant's bytes under another name only", () => (rmSync(join(tenants, 'acme.yaml')), writeFileSync(join(tenants, 'zeta.yaml'), acme))],
+      ["the platform's bytes under a tenant's name (two platforms)", () => writeFileSync(join(tenants, 'acme.yaml'), platform)],
+      ["a tenant's bytes as the platform's file (no platform)", () => writeFileSync(join(tenants, 'platform.yaml'), acme)],
+      ["the lock's bytes as a manifest", () => writeFileSync(join(tenants, 'lock.yaml'), lock)],
+      ["a tenant's bytes as the lock", () => writeFileSync(join(tenants, 'placement.lock.yaml'), acme)],
+      ["the platform's bytes as the lock", () => writeFileSync(join(tenants, 'placement.lock.yaml'), platform)],
+    ];
+    const diagnostics = async (options: { build?: string | null }) => {
+      const r = await compile(tenants, out, { today: TEST_DAY, build: BUILD, cacheKey: KEY, cacheDir: cacheDirOf(out), ...options });
+      return r.ok ? [] : r.diagnostics;
+    };
+    for (const [what, change] of cases) {
+      const estateDir = join(work, 'tenants');
+      rmSync(estateDir, { recursive: true });
+      cpSync(SAMPLE_TENANTS, estateDir, { recursive: true });
+      change();
+      // The cache still holds every reading of the first compile (a refused compile writes none).
+      assert.equal(parseCompileCache(readFileSync(CACHE(out), 'utf8'), KEY)!.sources, cached.sources, `${what}: the cache as the first compile left it`);
+      const recompile = await diagnostics({});
+      assert.ok(recompile.length > 0, `${what}: refused`);
+      // Every diagnostic (code, file, line:col, message) is the one a compile that reads everything afresh gives.
+      assert.equal(recompile, await diagnostics({ build: null }), what);
+    }
+    assert.ok(first.plan.tenants.length > 1);
   });
 });
 

@@ -15,12 +15,21 @@ import type { RawFile } from './readManifests.ts';
 import { SourceFile } from './sourceFile.ts';
 
 /**
- * The key of a file's reading: the build that read it, which schema it was checked
- * against ('manifest': its own kind's, 'lock': the placement lock's; a manifest with the
- * lock's bytes is not a valid lock's reading) and its bytes, nothing else.
+ * The runtime a reading depends on besides the build: the schemas' patterns use Unicode
+ * properties (`\p{L}` in tag values, `\p{Cf}` in every string), which the engine's
+ * Unicode tables decide, and Node's ICU changes them, even within a major version (20.0
+ * had Unicode 15.0, 20.20 has 17.0): a tag value with a letter assigned since (U+10D4A)
+ * is valid on one and refused on the other, and the build id does not name the runtime.
  */
-export function sourceKey(build: string, role: 'manifest' | 'lock', bytes: Uint8Array): string {
-  return createHash('sha256').update(`${build}\0${role}\0`).update(bytes).digest('hex');
+export const RUNTIME = `node ${process.version} unicode ${process.versions['unicode'] ?? '?'} icu ${process.versions['icu'] ?? '?'}`;
+
+/**
+ * The key of a file's reading: the build and the runtime that read it, which schema it
+ * was checked against ('manifest': its own kind's, 'lock': the placement lock's; a
+ * manifest with the lock's bytes is not a valid lock's reading) and its bytes, nothing else.
+ */
+export function sourceKey(build: string, role: 'manifest' | 'lock', bytes: Uint8Array, runtime: string = RUNTIME): string {
+  return createHash('sha256').update(`${build}\0${runtime}\0${role}\0`).update(bytes).digest('hex');
 }
 
 /** Whether JSON.stringify then JSON.parse gives `v` back exactly: type for type, key for key. */
