@@ -11,7 +11,8 @@ import * as assert from 'uvu/assert';
 import { compile, type WrittenResult } from '../compiler/pipeline.ts';
 import { jsonExact, sourceKey } from '../compiler/load/reuse.ts';
 import { type CachedTenant, cachedTenant, compileCachePath, cacheLine, parseCompileCache, serializeCompileCache } from '../compiler/write/compileCache.ts';
-import { inTempDir, listTree, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
+import { compiledFrom, inTempDir, listTree, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
+import { digests } from '../compiler/emit/reuse.ts';
 
 const C = suite('compile cache');
 
@@ -381,6 +382,17 @@ C("a manifest's reading is reused for the same bytes read by the same build, and
     await compiled(tenants, join(work, 'fresh'), { build: null });
     assertSameOutput(out, join(work, 'fresh'));
   });
+});
+
+C("a tenant's templates are reused only on the runtime that emitted them: the runtime is in every tenant's digest", () => {
+  const { plan } = compiledFrom(SAMPLE_TENANTS);
+  const rules = ['E101'];
+  const here = digests('test-build', rules, plan);
+  const again = digests('test-build', rules, plan);
+  const elsewhere = digests('test-build', rules, plan, 'node v20.0.0 unicode 15.0 icu 72.1');
+  assert.is(here.estate, again.estate, 'the same build, rules, platform and runtime: the same digest');
+  assert.is.not(here.estate, elsewhere.estate, 'another runtime: another estate digest');
+  for (const t of plan.tenants) assert.is.not(here.tenant(t), elsewhere.tenant(t), t.id);
 });
 
 C('a schema error in a file an earlier compile read is found on a recompile, and the recompile after its fix equals a fresh compile', async () => {

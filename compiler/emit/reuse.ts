@@ -10,6 +10,7 @@ import { sha256Hex } from './cfn/assets.ts';
 import type { OutputFile } from './output.ts';
 import type { PlatformScope, TenantPlan } from '../plan/model.ts';
 import { ManifestText } from '../plan/manifestText.ts';
+import { RUNTIME } from '../buildId.ts';
 import type { SharedParameter, ShardParameter } from './cfn/stackParameters.ts';
 
 /**
@@ -61,12 +62,20 @@ function canonical(v: unknown, written: WeakMap<object, string>, remember: boole
 
 /**
  * Digests for one compile. `estate`: what every tenant's templates depend on beyond the
- * tenant (the compiler build, the rule pack by id, whose code the build fixes, and the
- * platform's plan); `tenant(t)`: everything t's templates are made of.
+ * tenant (the compiler build and the runtime, the rule pack by id, whose code the build
+ * fixes, and the platform's plan); `tenant(t)`: everything t's templates are made of.
  */
-export function digests(build: string, ruleIds: readonly string[], scope: PlatformScope): { readonly estate: string; tenant(t: TenantPlan): string } {
+export function digests(
+  build: string,
+  ruleIds: readonly string[],
+  scope: PlatformScope,
+  runtime: string = RUNTIME,
+): { readonly estate: string; tenant(t: TenantPlan): string } {
   const written = new WeakMap<object, string>();
-  const estate = sha256Hex(canonical({ build, rules: [...ruleIds], platform: scope.platform }, written, true));
+  // The runtime too: a reused tenant's templates are not emitted again, nor reviewed
+  // (their records are replayed), and what manifest text may hold is a Unicode class
+  // (plan/manifestText.ts UNSAFE_IN_A_LINE) that another runtime draws otherwise (buildId.ts RUNTIME).
+  const estate = sha256Hex(canonical({ build, runtime, rules: [...ruleIds], platform: scope.platform }, written, true));
   return { estate, tenant: (t) => sha256Hex(estate + canonical(t, written, false)) };
 }
 

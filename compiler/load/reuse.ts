@@ -13,15 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { RawFile } from './readManifests.ts';
 import { SourceFile } from './sourceFile.ts';
-
-/**
- * The runtime a reading depends on besides the build: the schemas' patterns use Unicode
- * properties (`\p{L}` in tag values, `\p{Cf}` in every string), which the engine's
- * Unicode tables decide, and Node's ICU changes them, even within a major version (20.0
- * had Unicode 15.0, 20.20 has 17.0): a tag value with a letter assigned since (U+10D4A)
- * is valid on one and refused on the other, and the build id does not name the runtime.
- */
-export const RUNTIME = `node ${process.version} unicode ${process.versions['unicode'] ?? '?'} icu ${process.versions['icu'] ?? '?'}`;
+import { RUNTIME } from '../buildId.ts';
 
 /**
  * The key of a file's reading: the build and the runtime that read it, which schema it
