@@ -3,14 +3,22 @@
 // byte; a change to anything global (platform manifest, placement lock, compiler build)
 // reuses nothing it touched; and a cache file this machine did not write, or whose
 // files changed since, is never trusted.
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compile, type WrittenResult } from '../compiler/pipeline.ts';
 import { jsonExact, sourceKey } from '../compiler/load/reuse.ts';
-import { type CachedTenant, cachedTenant, compileCachePath, cacheLine, parseCompileCache, serializeCompileCache } from '../compiler/write/compileCache.ts';
+import {
+  type CachedTenant,
+  cachedTenant,
+  compileCachePath,
+  cacheLine,
+  parseCompileCache,
+  serializeCompileCache,
+  writeCompileCache,
+} from '../compiler/write/compileCache.ts';
 import { compiledFrom, inTempDir, listTree, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
 import { digests } from '../compiler/emit/reuse.ts';
 
@@ -381,6 +389,20 @@ C("a manifest's reading is reused for the same bytes read by the same build, and
     assert.not.match(globexTemplate(), /Planted Name/, 'another runtime');
     await compiled(tenants, join(work, 'fresh'), { build: null });
     assertSameOutput(out, join(work, 'fresh'));
+  });
+});
+
+C('the cache is written through a new file: a link planted at its temporary name is not followed', () => {
+  inTempDir((work) => {
+    const path = join(work, 'cache', 'compile.cache');
+    const victim = join(work, 'victim.txt');
+    writeFileSync(victim, 'unchanged\n');
+    mkdirSync(join(work, 'cache'));
+    symlinkSync(victim, `${path}.${process.pid}.tmp`);
+    writeCompileCache(path, 'the cache\n');
+    assert.is(readFileSync(victim, 'utf8'), 'unchanged\n', 'the link target is untouched');
+    assert.is(readFileSync(path, 'utf8'), 'the cache\n');
+    assert.not.ok(existsSync(`${path}.${process.pid}.tmp`), 'no temporary file or link left');
   });
 });
 

@@ -283,7 +283,11 @@ export function writeCompileCache(path: string, text: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, text, { mode: 0o600 });
+    // Created, never opened: a link planted at the temporary name (a cache directory
+    // another user can write) is removed, not followed, and a file that appears there
+    // meanwhile makes the create fail (O_EXCL), so the write lands nowhere but here.
+    rmSync(tmp, { force: true });
+    writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
     renameSync(tmp, path);
   } catch {
     rmSync(tmp, { force: true });
