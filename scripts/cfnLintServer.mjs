@@ -7,10 +7,13 @@
 // Where the server is not (yet) listening the shim runs the real cfn-lint. test/cfnLintServer.test.ts
 // compares the two.
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import processCpu from './processCpu.cjs';
+
+const { procStatFields, USER_HZ } = processCpu;
 
 const SERVER = fileURLToPath(new URL('../test/support/cfnLintServer.py', import.meta.url));
 
@@ -64,9 +67,8 @@ sys.exit(int(status))
  */
 function cpuSeconds(pid) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100; // USER_HZ
+    const f = procStatFields(`/proc/${pid}/stat`);
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / USER_HZ;
   } catch {
     return null;
   }

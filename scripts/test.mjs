@@ -25,7 +25,7 @@ import processCpu from './processCpu.cjs';
 import { runPool, unitsOf } from './testPool.mjs';
 import { notRun, summaryLine } from './testSummary.mjs';
 
-const { ownAndReapedCpu } = processCpu;
+const { ownAndReapedCpu, procStatFields } = processCpu;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -253,16 +253,12 @@ function machineTimes() {
  */
 function sampleRunnable(cores) {
   const counts = new Map();
-  const stat = (path) => {
-    const text = readFileSync(path, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ');
-  };
   const sample = () => {
     const children = new Map();
     for (const name of readdirSync('/proc')) {
       if (!/^\d+$/.test(name)) continue;
       try {
-        const ppid = Number(stat(`/proc/${name}/stat`)[1]);
+        const ppid = Number(procStatFields(`/proc/${name}/stat`)[1]);
         children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
       } catch {} // ended meanwhile
     }
@@ -272,7 +268,7 @@ function sampleRunnable(cores) {
       const pid = stack.pop();
       stack.push(...(children.get(pid) ?? []));
       try {
-        for (const tid of readdirSync(`/proc/${pid}/task`)) if (stat(`/proc/${pid}/task/${tid}/stat`)[0] === 'R') runnable++;
+        for (const tid of readdirSync(`/proc/${pid}/task`)) if (procStatFields(`/proc/${pid}/task/${tid}/stat`)[0] === 'R') runnable++;
       } catch {}
     }
     counts.set(runnable, (counts.get(runnable) ?? 0) + 1);
