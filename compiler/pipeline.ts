@@ -76,7 +76,7 @@ export function parseSources(raw: readonly RawFile[], lock: RawFile | null = nul
   for (const file of raw) {
     const key = reading && file.bytes ? sourceKey(reading.build, 'manifest', file.bytes) : undefined;
     const json = key === undefined ? undefined : reading?.known?.get(key);
-    const earlier = json === undefined ? null : reusedSource(file as RawFile & { bytes: Uint8Array }, json);
+    const earlier = reusedSource(file, json);
     if (earlier) {
       sources.push(earlier);
       keys.set(earlier, key!);
@@ -106,16 +106,13 @@ export function loadSources(dir: string, cwd = process.cwd(), reading?: SourceRe
  */
 function sourcesToKeep(read: SourcesRead, estate: ValidatedEstate, lock: SourceFile | null): Map<string, string> {
   const kept = new Map<string, string>();
-  if (read.lock && lock) {
-    const json = read.lock.json ?? (jsonExact(lock.value) ? JSON.stringify(lock.value) : undefined);
-    if (json !== undefined) kept.set(read.lock.key, json);
-  }
-  for (const { source, value } of [estate.platform, ...estate.tenants]) {
-    const key = read.keys.get(source);
-    if (key === undefined) continue;
-    const json = read.reused.get(source) ?? (jsonExact(value) ? JSON.stringify(value) : undefined);
+  const keep = (key: string | undefined, earlier: string | undefined, value: unknown) => {
+    if (key === undefined) return;
+    const json = earlier ?? (jsonExact(value) ? JSON.stringify(value) : undefined);
     if (json !== undefined) kept.set(key, json);
-  }
+  };
+  if (read.lock && lock) keep(read.lock.key, read.lock.json, lock.value);
+  for (const { source, value } of [estate.platform, ...estate.tenants]) keep(read.keys.get(source), read.reused.get(source), value);
   return kept;
 }
 

@@ -10,8 +10,6 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { type AwsOptions, clientConfig } from './awsConfig.ts';
 import type { Clock } from './clock.ts';
 
-export { type AwsOptions, RETRY } from './awsConfig.ts';
-
 export interface Aws {
   readonly cfn: CloudFormationClient;
   readonly s3: S3Client;

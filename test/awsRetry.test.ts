@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { awsClients, RETRY } from '../deploy/aws.ts';
+import { awsClients } from '../deploy/aws.ts';
+import { RETRY } from '../deploy/awsConfig.ts';
 import { realClock } from '../deploy/clock.ts';
 
 const R = suite('AWS clients: the SDK retries, once');

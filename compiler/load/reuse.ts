@@ -40,9 +40,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The SourceFile an earlier compile's reading of these bytes gives: `json` is the value
- * it kept. null when the text is not JSON (then the file is read afresh).
+ * it kept. null when there is none, the file was read without its bytes, or the text is
+ * not JSON (then the file is read afresh).
  */
-export function reusedSource(raw: RawFile & { readonly bytes: Uint8Array }, json: string): SourceFile | null {
+export function reusedSource(raw: RawFile, json: string | undefined): SourceFile | null {
+  if (json === undefined || !raw.bytes) return null;
   try {
     return new SourceFile(raw.path, raw.name, utf8.decode(raw.bytes), JSON.parse(json));
   } catch {

@@ -100,7 +100,7 @@ const RESTORE = 'the lock is written by tenantc compile: restore it from version
  */
 export function validateLockFile(raw: RawFile | null, earlier?: string): LockResult {
   if (!raw) return { placements: new Map(), removed: new Map(), vacated: [], diagnostics: [], source: null };
-  const reused = earlier !== undefined && raw.bytes ? reusedSource(raw as RawFile & { bytes: Uint8Array }, earlier) : null;
+  const reused = reusedSource(raw, earlier);
   const parsed = reused ? { source: reused, diagnostics: [] } : parseManifest(raw);
   if (!parsed.source) return { placements: new Map(), removed: new Map(), vacated: [], diagnostics: parsed.diagnostics, source: null };
   const source = parsed.source;
