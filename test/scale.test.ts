@@ -7,12 +7,10 @@
 // its last ALB shard, cache shard and group, the highest indices. Tenants of one shape
 // differ only in literals; the 5,000 root repeats the 500 root's nested-stack entries
 // (4.7 s of cfn-lint for what the limits check already covers).
-import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compileSources, parseSources } from '../compiler/pipeline.ts';
-import { generatedEstateFiles } from '../bench/generateEstate.ts';
-import { rawFile, SAMPLE_TENANTS } from './helpers.ts';
+import { compileSources } from '../compiler/pipeline.ts';
+import { generatedLoaded } from './helpers.ts';
 import { checkTemplate } from './support/registry.ts';
 import { assertCfnLintClean } from './support/cfnLint.ts';
 
@@ -26,9 +24,7 @@ S('500 and 5,000 tenants: every template passes the registry check, the limits, 
     (() => {
       // In memory, as rawFilesFrom would read the generated directory (names sorted):
       // writing and deleting 5,500 files cost more than compiling them.
-      const generated = generatedEstateFiles(size, join(SAMPLE_TENANTS, 'platform.yaml'));
-      const raw = [...generated.keys()].sort().map((name) => rawFile(name, generated.get(name)!));
-      const r = compileSources('tenants', parseSources(raw));
+      const r = compileSources('tenants', generatedLoaded(size, 'tenants'));
       if (!r.ok)
         return assert.unreachable(
           r.diagnostics
