@@ -11,7 +11,7 @@ import { formatDiagnostic } from '../compiler/diagnostics.ts';
 import { type LimitKey, tierHeadroom } from '../compiler/plan/headroom.ts';
 import type { EstatePlan, TenantPlan } from '../compiler/plan/model.ts';
 import { checkEstate, type Loaded, loadSources } from '../compiler/pipeline.ts';
-import { renderStatus, statusOf, statusOfSources } from '../compiler/status/command.ts';
+import { renderStatus, statusOf } from '../compiler/status/command.ts';
 import { estimateCost, SHAPE_FIELDS } from '../compiler/status/cost.ts';
 import { type EmittedResource, PRICERS } from '../compiler/status/pricers.ts';
 import { type AssumptionKey, SHIPPED_PRICES } from '../compiler/status/prices.ts';
@@ -25,7 +25,7 @@ const MINIMAL = join(FIXTURES, 'estates', 'minimal');
 function status(dir: string, format: 'text' | 'json' | 'html' = 'json', manifests = 'tenants', load?: () => Loaded): { model: StatusModel; output: string } {
   // Paths in output are as given: name the estate as a user would.
   const req = { cwd: dir, tenants: '.', format, out: null, prices: null };
-  const r = load ? statusOfSources(req, load) : statusOf(req);
+  const r = statusOf(req, load);
   if (!r.ok) throw new Error(r.diagnostics.map(formatDiagnostic).join('\n'));
   const model = { ...r.model, estate: { ...r.model.estate, manifests } };
   return { model, output: renderStatus(format, model) };

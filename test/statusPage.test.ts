@@ -14,7 +14,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Loaded } from '../compiler/pipeline.ts';
 import { formatDiagnostic } from '../compiler/diagnostics.ts';
-import { statusOf, statusOfSources } from '../compiler/status/command.ts';
+import { statusOf } from '../compiler/status/command.ts';
 import { renderStatusHtml } from '../compiler/status/renderHtml.ts';
 import type { StatusModel } from '../compiler/status/status.ts';
 import { FIXTURES, generatedLoaded, inTempDir, SAMPLE_TENANTS } from './helpers.ts';
@@ -35,7 +35,7 @@ const FLAGS = [
 
 function model(dir: string, load?: () => Loaded): StatusModel {
   const req = { cwd: dir, tenants: '.', format: 'json', out: null, prices: null } as const;
-  const r = load ? statusOfSources(req, load) : statusOf(req);
+  const r = statusOf(req, load);
   if (!r.ok) throw new Error(r.diagnostics.map(formatDiagnostic).join('\n'));
   return r.model;
 }

@@ -41,16 +41,12 @@ export function renderStatus(format: StatusFormat, model: StatusModel): string {
   return renderStatusText(model);
 }
 
-export function statusOf(req: StatusRequest): StatusOutcome {
-  return statusOfSources(req, () => loadSources(req.tenants, req.cwd));
-}
-
 /**
- * statusOf with the manifests and the lock from `load` instead of req.tenants: the tests
- * give generated estates of thousands of tenants from memory (writing and deleting the
- * files cost more than their status). The price table is read first, as statusOf does.
+ * `load` reads the manifests and the lock (req.tenants by default), after the price
+ * table: the tests give generated estates of thousands of tenants from memory (writing
+ * and deleting the files cost more than their status).
  */
-export function statusOfSources(req: StatusRequest, load: () => Loaded): StatusOutcome {
+export function statusOf(req: StatusRequest, load: () => Loaded = () => loadSources(req.tenants, req.cwd)): StatusOutcome {
   const prices = pricesFor(req.prices, req.cwd);
   if (!prices.ok) return prices;
   const loaded = load();
