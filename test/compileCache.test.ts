@@ -406,6 +406,23 @@ C('the cache is written through a new file: a link planted at its temporary name
   });
 });
 
+C('a cache that cannot be written fails nothing: not a directory at its temporary name, not a file where its directory goes', async () => {
+  await inTempDir(async (work) => {
+    const tenants = estate(work);
+    const out = join(work, 'out');
+    // Another user's directory at the temporary name: it cannot be removed without recursion.
+    mkdirSync(`${CACHE(out)}.${process.pid}.tmp`, { recursive: true });
+    const first = await compiled(tenants, out);
+    assert.ok(first.written, 'the compile completes (the lock is written after the cache)');
+    assert.not.ok(existsSync(CACHE(out)), 'no cache written');
+    rmSync(cacheDirOf(out), { recursive: true });
+    writeFileSync(cacheDirOf(out), 'not a directory\n');
+    const second = await compiled(tenants, out);
+    assert.is(second.reused, 0);
+    assert.ok(second.written);
+  });
+});
+
 C("a tenant's templates are reused only on the runtime that emitted them: the runtime is in every tenant's digest", () => {
   const { plan } = compiledFrom(SAMPLE_TENANTS);
   const rules = ['E101'];

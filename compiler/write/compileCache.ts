@@ -290,7 +290,12 @@ export function writeCompileCache(path: string, text: string): void {
     writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
     renameSync(tmp, path);
   } catch {
-    rmSync(tmp, { force: true });
+    // Guarded too: what sits at the temporary name may be a directory (rm refuses it
+    // without recursion) or sit under a file: an exception here would end the compile
+    // after the output is written and before the lock is.
+    try {
+      rmSync(tmp, { force: true });
+    } catch {}
   }
 }
 
