@@ -3,7 +3,9 @@
 // byte; a change to anything global (platform manifest, placement lock, compiler build)
 // reuses nothing it touched; and a cache file this machine did not write, or whose
 // files changed since, is never trusted.
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import fs from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -15,6 +17,7 @@ import {
   cachedTenant,
   compileCachePath,
   cacheLine,
+  machineCacheKey,
   parseCompileCache,
   serializeCompileCache,
   writeCompileCache,
@@ -403,6 +406,65 @@ C('the cache is written through a new file: a link planted at its temporary name
     assert.is(readFileSync(victim, 'utf8'), 'unchanged\n', 'the link target is untouched');
     assert.is(readFileSync(path, 'utf8'), 'the cache\n');
     assert.not.ok(existsSync(`${path}.${process.pid}.tmp`), 'no temporary file or link left');
+  });
+});
+
+C('a cache that cannot be written fails nothing: not a directory at its temporary name, not a file where its directory goes', async () => {
+  await inTempDir(async (work) => {
+    const tenants = estate(work);
+    const out = join(work, 'out');
+    // Another user's directory at the temporary name: it cannot be removed without recursion.
+    mkdirSync(`${CACHE(out)}.${process.pid}.tmp`, { recursive: true });
+    const first = await compiled(tenants, out);
+    assert.ok(first.written, 'the compile completes (the lock is written after the cache)');
+    assert.not.ok(existsSync(CACHE(out)), 'no cache written');
+    rmSync(cacheDirOf(out), { recursive: true });
+    writeFileSync(cacheDirOf(out), 'not a directory\n');
+    const second = await compiled(tenants, out);
+    assert.is(second.reused, 0);
+    assert.ok(second.written);
+  });
+});
+
+C("the machine's key is checked on the file read: a file renamed over it right after the check is not the key", () => {
+  inTempDir((work) => {
+    const env = { XDG_CACHE_HOME: work };
+    const genuine = machineCacheKey(env);
+    assert.ok(genuine, 'a key is made');
+    const file = join(work, 'tenantc', 'compile-cache.key');
+    const planted = join(work, 'planted.key');
+    const known = Buffer.alloc(32, 9);
+    // Whoever else can write the directory swaps in a file of theirs (not 0600) right after
+    // the key file's status is taken, by path or by descriptor.
+    let armed = true;
+    const swap = () => {
+      if (!armed) return;
+      armed = false;
+      writeFileSync(planted, known, { mode: 0o644 });
+      renameSync(planted, file);
+    };
+    const { lstatSync, fstatSync } = fs;
+    const patched = fs as { lstatSync: unknown; fstatSync: unknown };
+    patched.lstatSync = (...args: Parameters<typeof lstatSync>) => {
+      const st = lstatSync(...args);
+      if (args[0] === file) swap();
+      return st;
+    };
+    patched.fstatSync = (...args: Parameters<typeof fstatSync>) => {
+      const st = fstatSync(...args);
+      swap();
+      return st;
+    };
+    syncBuiltinESMExports();
+    try {
+      const read = machineCacheKey(env);
+      assert.not.ok(armed, 'the file was swapped during the read');
+      assert.not.ok(read?.equals(known), "the planted file's bytes are not taken for the key");
+    } finally {
+      patched.lstatSync = lstatSync;
+      patched.fstatSync = fstatSync;
+      syncBuiltinESMExports();
+    }
   });
 });
 

@@ -17,7 +17,20 @@
 // Anything else, and any error reading, means a fresh emit of that tenant: the cache
 // can make a compile faster, never different.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  type Stats,
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TemplateReview } from '../review/gate.ts';
@@ -162,15 +175,9 @@ export function machineCacheKey(env: NodeJS.ProcessEnv = process.env): Buffer | 
   const dir = userCacheDir(env);
   const file = join(dir, 'compile-cache.key');
   const read = (): Buffer | null => {
-    try {
-      const st = lstatSync(file);
-      // Only a key file of its own user, that nobody else can read or replace.
-      if (!st.isFile() || (st.mode & 0o077) !== 0 || (typeof process.getuid === 'function' && st.uid !== process.getuid())) return null;
-      const key = readFileSync(file);
-      return key.length === 32 ? key : null;
-    } catch {
-      return null;
-    }
+    // Only a key file of its own user, that nobody else can read or replace.
+    const key = plainFile(file, (st) => (st.mode & 0o077) === 0 && (typeof process.getuid !== 'function' || st.uid === process.getuid()));
+    return key?.length === 32 ? key : null;
   };
   const existing = read();
   if (existing) return existing;
@@ -187,6 +194,25 @@ export function machineCacheKey(env: NodeJS.ProcessEnv = process.env): Buffer | 
     // Made by another process meanwhile, or not makeable: read what is there.
   }
   return read();
+}
+
+/**
+ * The bytes of the plain file at `path` (not a link, not a FIFO) when `accept` takes its
+ * status, else null. Checked on the file it opened (fstat), never on the path before
+ * opening it: a file renamed in between by whoever else can write the directory (a
+ * cache under a shared XDG_CACHE_HOME) would be read unchecked.
+ */
+function plainFile(path: string, accept: (st: Stats) => boolean = () => true): Buffer | null {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const st = fstatSync(fd);
+    return st.isFile() && accept(st) ? readFileSync(fd) : null;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 const mac = (key: Buffer, body: string) => createHmac('sha256', key).update(body).digest('hex');
@@ -290,15 +316,20 @@ export function writeCompileCache(path: string, text: string): void {
     writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
     renameSync(tmp, path);
   } catch {
-    rmSync(tmp, { force: true });
+    // Guarded too: what sits at the temporary name may be a directory (rm refuses it
+    // without recursion) or sit under a file: an exception here would end the compile
+    // after the output is written and before the lock is.
+    try {
+      rmSync(tmp, { force: true });
+    } catch {}
   }
 }
 
 /** The cache at `path`, or null (none, unreadable, not authentic under `key`). */
 export function readCompileCache(path: string, key: Buffer): CompileCache | null {
   try {
-    if (!lstatSync(path).isFile()) return null;
-    return parseCompileCache(readFileSync(path, 'utf8'), key);
+    const bytes = plainFile(path);
+    return bytes && parseCompileCache(bytes.toString('utf8'), key);
   } catch {
     return null;
   }
