@@ -33,6 +33,7 @@ import {
   cacheLine,
   type CompileCache,
   compileCachePath,
+  EntryShapes,
   machineCacheKey,
   previousFiles,
   readCompileCache,
@@ -234,6 +235,8 @@ function tenantReuse(source: ReuseSource, plan: EstatePlan, rules: readonly Secu
   );
   const digests = new Map<string, string>();
   const next = new Map<string, CacheLine>();
+  /** One copy of each entry skeleton this compile makes (compileCache.ts cacheLine). */
+  const shapes = new EntryShapes();
   let reused = 0;
   const reuse: TenantReuse<TemplateReview> = {
     lookup(t) {
@@ -273,10 +276,15 @@ function tenantReuse(source: ReuseSource, plan: EstatePlan, rules: readonly Secu
     emitted(t, emitted) {
       next.set(
         t.id,
-        cacheLine(digests.get(t.id)!, {
-          templates: emitted.templates.map((x) => ({ path: x.file.path, sha256: x.sha256!, review: x.review })),
-          parameters: emitted.parameters,
-        }),
+        cacheLine(
+          t.id,
+          digests.get(t.id)!,
+          {
+            templates: emitted.templates.map((x) => ({ path: x.file.path, sha256: x.sha256!, review: x.review })),
+            parameters: emitted.parameters,
+          },
+          shapes,
+        ),
       );
     },
   };

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,9 +14,11 @@ import { compile, type WrittenResult } from '../compiler/pipeline.ts';
 import { jsonExact, sourceKey } from '../compiler/load/reuse.ts';
 import {
   type CachedTenant,
+  type CompileCache,
   cachedTenant,
   compileCachePath,
   cacheLine,
+  EntryShapes,
   machineCacheKey,
   parseCompileCache,
   serializeCompileCache,
@@ -24,6 +26,7 @@ import {
 } from '../compiler/write/compileCache.ts';
 import { compiledFrom, inTempDir, listTree, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
 import { digests } from '../compiler/emit/reuse.ts';
+import { sha256Hex } from '../compiler/emit/cfn/assets.ts';
 
 const C = suite('compile cache');
 
@@ -180,7 +183,7 @@ C('a cache this machine did not write is ignored, and a planted one lets nothing
     const line = cache.tenants.get('globex')!;
     const entry = cachedTenant(line)!;
     const forged = {
-      tenants: new Map([...cache.tenants, ['globex', cacheLine(line.digest, { ...entry, templates: [{ ...entry.templates[0]!, sha256: sha }] })]]),
+      tenants: new Map([...cache.tenants, ['globex', cacheLine('globex', line.digest, { ...entry, templates: [{ ...entry.templates[0]!, sha256: sha }] })]]),
     };
     const attackerKey = Buffer.alloc(32, 9);
     writeFileSync(CACHE(out), serializeCompileCache(forged, attackerKey));
@@ -269,6 +272,57 @@ C('without a build id (run from the sources) or a key, nothing is cached or reus
   });
 });
 
+C("sha256Hex is SHA-256 of a text's UTF-8 bytes, and of bytes as they are, whichever call makes it", () => {
+  // A recorded hash is checked against the file's bytes (checkedFile), so the text's hash must be its UTF-8 bytes' hash.
+  for (const text of ['', 'tessera', 'Zürich \u00ff\u0100 \u{1f600} \u2028', 'x'.repeat(100_000)]) {
+    const expected = createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex');
+    assert.is(sha256Hex(text), expected, text.slice(0, 20));
+    assert.is(sha256Hex(Buffer.from(text, 'utf8')), expected);
+  }
+});
+
+/**
+ * The file `cache` gives when each entry is encoded from its JSON text (encodeEntry's
+ * scan for hashes and ids), as lines read from a file without their encoding are.
+ */
+function generalEncoding(cache: CompileCache): string {
+  const lines = new Map([...cache.tenants].map(([id, line]) => [id, { digest: line.digest, text: line.text, ...(line.paths ? { paths: line.paths } : {}) }]));
+  return serializeCompileCache({ ...cache, tenants: lines }, KEY);
+}
+
+C('an entry encoded from its parts is the one its JSON text gives, also when a part holds a sha256 field or keys in another order', () => {
+  const sha = (c: string) => c.repeat(64);
+  const shapes = new EntryShapes();
+  const plain = (id: string): CachedTenant => ({
+    templates: [{ path: `tenants/${id}.template.json`, sha256: sha('a'), review: [{ rule: 'E301', compliant: 1 }] }],
+    parameters: { shared: [], shard: [] },
+  });
+  const entries: [string, CachedTenant][] = [
+    ['acme', plain('acme')],
+    ['beta', plain('beta')],
+    ['delta', { ...plain('delta'), templates: [{ ...plain('delta').templates[0]!, review: [{ rule: 'E302', compliant: 1 }] }] }],
+    // An id that is also a key of the entry's JSON.
+    ['rule', plain('rule')],
+    // A review that holds a field the general encoding takes out as a hash too.
+    ['hooli', { ...plain('hooli'), templates: [{ ...plain('hooli').templates[0]!, review: [{ rule: 'E601', facts: { sha256: sha('9') } }] }] }],
+    // Parameters holding one.
+    ['globex', { ...plain('globex'), parameters: { shared: [], shard: [], sha256: sha('8') } as unknown as CachedTenant['parameters'] }],
+    // Keys in another order than the parts are written in.
+    ['initech', { parameters: plain('initech').parameters, templates: [{ review: [], sha256: sha('b'), path: 'tenants/initech.template.json' }] }],
+    ['stark', { parameters: plain('stark').parameters, templates: plain('stark').templates }],
+    ['umbrella', { templates: [{ sha256: sha('c'), path: 'tenants/umbrella.template.json', review: [] }], parameters: plain('umbrella').parameters }],
+    // A hash that is not one stays in the text.
+    ['wayne', { ...plain('wayne'), templates: [{ ...plain('wayne').templates[0]!, sha256: 'not a hash' }] }],
+  ];
+  const cache = { tenants: new Map(entries.map(([id, e]) => [id, cacheLine(id, 'd'.repeat(64), e, shapes)])) };
+  const text = serializeCompileCache(cache, KEY);
+  assert.is(text, generalEncoding(cache));
+  const back = parseCompileCache(text, KEY)!;
+  for (const [id, e] of entries) assert.is(back.tenants.get(id)!.text, JSON.stringify(e), id);
+  // acme's and beta's skeletons are one, delta's as long and not the same.
+  assert.match(text, /\n#skeletons 9\n/);
+});
+
 C('the file shares what tenants of one shape have in common, and gives every entry back exactly', () => {
   const sha = (c: string) => c.repeat(64);
   // Ids inside other words, inside hashes (hex), beside each other; marks JSON escapes.
@@ -286,8 +340,9 @@ C('the file shares what tenants of one shape have in common, and gives every ent
     ['hooli', entry('hooli', [sha('c')], 'x')],
     ['e', entry('e', [sha('e'), sha('f')], '"sha256":"' + sha('0') + '"')],
   ];
-  const cache = { tenants: new Map(entries.map(([id, e]) => [id, cacheLine('d'.repeat(64), e)])), sources: new Map([['1'.repeat(64), '{"a":1}']]) };
+  const cache = { tenants: new Map(entries.map(([id, e]) => [id, cacheLine(id, 'd'.repeat(64), e)])), sources: new Map([['1'.repeat(64), '{"a":1}']]) };
   const text = serializeCompileCache(cache, KEY);
+  assert.is(text, generalEncoding(cache), 'the entries encoded from their parts as from their JSON text');
   const back = parseCompileCache(text, KEY)!;
   for (const [id, e] of entries) assert.equal(cachedTenant(back.tenants.get(id)!), e, id);
   assert.equal(back.sources, cache.sources);
@@ -333,8 +388,9 @@ C('entries whose ids occur inside each other, their hashes, their names and the 
       },
     ];
   });
-  const cache = { tenants: new Map(entries.map(([id, e]) => [id, cacheLine('d'.repeat(64), e)])), sources: new Map<string, string>() };
+  const cache = { tenants: new Map(entries.map(([id, e]) => [id, cacheLine(id, 'd'.repeat(64), e, new EntryShapes())])), sources: new Map<string, string>() };
   const text = serializeCompileCache(cache, KEY);
+  assert.is(text, generalEncoding(cache), 'the entries encoded from their parts as from their JSON text');
   const back = parseCompileCache(text, KEY)!;
   assert.is(back.tenants.size, entries.length);
   for (const [id, e] of entries) {

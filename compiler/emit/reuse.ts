@@ -25,23 +25,32 @@ import type { SharedParameter, ShardParameter } from './cfn/stackParameters.ts';
  */
 function canonical(v: unknown, written: WeakMap<object, string>, remember: boolean): string {
   // Length-prefixed: unambiguous whatever the text holds, and no scan for escapes.
-  if (typeof v === 'string') return `s${v.length}:${v}`;
-  if (typeof v === 'number') return `d${v}`;
-  if (typeof v === 'boolean') return v ? 'b1' : 'b0';
+  switch (typeof v) {
+    case 'string':
+      return `s${v.length}:${v}`;
+    case 'number':
+      return `d${v}`;
+    case 'boolean':
+      return v ? 'b1' : 'b0';
+    case 'undefined':
+      return 'u';
+    case 'object':
+      break;
+    default:
+      throw new Error(`internal: cannot digest a ${typeof v} of a plan`);
+  }
   if (v === null) return 'n';
-  if (v === undefined) return 'u';
   // The manifest's words, raw: they reach no output from here, only the hash.
   if (v instanceof ManifestText) {
     const text = ManifestText.rawText(v);
     return `t${text.length}:${text}`;
   }
-  if (typeof v !== 'object') throw new Error(`internal: cannot digest a ${typeof v} of a plan`);
   const known = written.get(v);
   if (known !== undefined) return known;
   let out: string;
   if (Array.isArray(v)) {
     out = '[';
-    for (const item of v) out += canonical(item, written, remember);
+    for (let i = 0; i < v.length; i++) out += canonical(v[i], written, remember);
     out += ']';
   } else if (v instanceof Map) {
     out = 'M';

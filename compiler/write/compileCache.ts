@@ -77,12 +77,6 @@ export interface CompileCache {
   readonly sources?: ReadonlyMap<string, string>;
 }
 
-export const cacheLine = (digest: string, entry: CachedTenant): CacheLine => ({
-  digest,
-  text: JSON.stringify(entry),
-  paths: entry.templates.map((t) => t.path),
-});
-
 // A tenant's entry as the file holds it: its JSON text with each template's SHA-256 and
 // then each occurrence of the tenant's id taken out, a skeleton that tenants of the same
 // shape share, written once. Entries are nine tenths review records (the physical names
@@ -114,6 +108,78 @@ function encodeEntry(id: string, text: string): EncodedEntry {
 function decodeEntry(id: string, { skeleton, shas }: EncodedEntry): string {
   let i = 0;
   return skeleton.replaceAll(ID_MARK, id).replaceAll(SHA_MARK, () => shas[i++]!);
+}
+
+/**
+ * A tenant's line for an entry this compile made: encoded from its parts as they are
+ * put together, not by writing the entry as JSON and scanning that text for its hashes.
+ * The same skeleton and hashes as encodeEntry of the entry's JSON text (test/compileCache.test.ts
+ * compares the two files): the entry's JSON is, key by key, its templates' paths,
+ * hashes and reviews and its parameters, written here in that order with each hash
+ * already a mark. A part whose JSON itself holds a `"sha256":"` field (which encodeEntry
+ * would take out as well), or a hash that is not one, is encoded the general way.
+ * `shapes` (one per compile) keeps one copy of each skeleton: tenants of one shape
+ * share it, so 5,000 entries hold a few skeletons instead of 5,000 equal texts.
+ */
+export function cacheLine(id: string, digest: string, entry: CachedTenant, shapes?: EntryShapes): CacheLine {
+  const paths = entry.templates.map((t) => t.path);
+  const encoded = encodeParts(id, entry) ?? encodeEntry(id, JSON.stringify(entry));
+  return encodedLine(id, digest, undefined, shapes ? { skeleton: shapes.intern(encoded.skeleton), shas: encoded.shas } : encoded, paths);
+}
+
+/**
+ * The entry skeletons of one compile, one copy of each. Looked up by length and then
+ * compared, not hashed: a skeleton is kilobytes (hashing each would cost more than
+ * comparing it with the few of its length), and a compile has a few shapes.
+ */
+export class EntryShapes {
+  readonly #byLength = new Map<number, string[]>();
+
+  /** `skeleton`, or the equal one kept before it. */
+  intern(skeleton: string): string {
+    const same = this.#byLength.get(skeleton.length);
+    if (!same) {
+      this.#byLength.set(skeleton.length, [skeleton]);
+      return skeleton;
+    }
+    for (const known of same) if (known === skeleton) return known;
+    // Bounded: many shapes of one length are compared with a few, and then kept as they are
+    // (serializeCompileCache shares equal skeletons all the same).
+    if (same.length < MAX_SHAPES_OF_A_LENGTH) same.push(skeleton);
+    return skeleton;
+  }
+}
+
+const MAX_SHAPES_OF_A_LENGTH = 8;
+
+const SHA_FIELD_START = '"sha256":"';
+
+const TEMPLATE_KEYS = ['path', 'sha256', 'review'];
+const ENTRY_KEYS = ['templates', 'parameters'];
+/** Whether JSON.stringify writes exactly these keys of `v`, in this order. */
+function keysAre(v: object, keys: readonly string[]): boolean {
+  const own = Object.keys(v);
+  return own.length === keys.length && own.every((k, i) => k === keys[i]);
+}
+
+/** encodeEntry(id, JSON.stringify(entry)) built from the entry's parts; null when a part needs the general way. */
+function encodeParts(id: string, entry: CachedTenant): EncodedEntry | null {
+  const shas: string[] = [];
+  let hashless = '{"templates":[';
+  for (let i = 0; i < entry.templates.length; i++) {
+    const t = entry.templates[i]!;
+    // Exactly the keys JSON.stringify would write, in its order: anything else goes the general way.
+    if (!keysAre(t, TEMPLATE_KEYS) || !isHex64(t.sha256)) return null;
+    const path = JSON.stringify(t.path);
+    const review = JSON.stringify(t.review);
+    if (typeof path !== 'string' || typeof review !== 'string' || path.includes(SHA_FIELD_START) || review.includes(SHA_FIELD_START)) return null;
+    hashless += `${i === 0 ? '' : ','}{"path":${path},"sha256":"${SHA_MARK}","review":${review}}`;
+    shas.push(t.sha256);
+  }
+  const parameters = JSON.stringify(entry.parameters);
+  if (!keysAre(entry, ENTRY_KEYS) || typeof parameters !== 'string' || parameters.includes(SHA_FIELD_START)) return null;
+  hashless += `],"parameters":${parameters}}`;
+  return { skeleton: id === '' ? hashless : hashless.replaceAll(id, ID_MARK), shas };
 }
 
 /** A line of the file: its text made when first asked for (most are only written back). */
