@@ -484,6 +484,39 @@ R('E601 physical names are unique across the estate and carry their tenant (cach
   assert.match(again[0]!.message, 'is also the name of tenants/acme.template.json s');
 });
 
+R('E601 compares a name with the names of its own type, in templates reviewed and replayed alike', () => {
+  const secret = { Type: 'AWS::SecretsManager::Secret', Properties: { Name: '/p/shared' } };
+  // The same name on a parameter is no collision: a name is unique within its type.
+  const first = t({ s: secret, p: { Type: 'AWS::SSM::Parameter', Properties: { Name: '/p/shared' } } });
+  const second = t({ other: { Type: 'AWS::SSM::Parameter', Properties: { Name: '/p/other' } }, again: secret });
+  const reviewed = new ReviewGate([physicalNamesUnique], []);
+  const records = [
+    { path: 'first.template.json', review: reviewed.review('first.template.json', first) },
+    { path: 'second.template.json', review: reviewed.review('second.template.json', second) },
+  ];
+  const outcome = (gate: ReviewGate) => {
+    const r = gate.result();
+    return { violations: r.violations.map((f) => `${f.template} ${f.resource}: ${f.message}`), checked: [...r.checked] };
+  };
+  const expected = {
+    violations: ['second.template.json again: "/p/shared" is also the name of first.template.json s'],
+    checked: [['E601', 4]],
+  };
+  assert.equal(outcome(reviewed), expected);
+  // A recompile replays some templates' records and reviews the others: each way round, the same.
+  for (const replayFirst of [true, false]) {
+    const gate = new ReviewGate([physicalNamesUnique], []);
+    if (replayFirst) {
+      assert.ok(gate.replay([records[0]!]));
+      gate.review('second.template.json', second);
+    } else {
+      gate.review('first.template.json', first);
+      assert.ok(gate.replay([records[1]!]));
+    }
+    assert.equal(outcome(gate), expected, replayFirst ? 'first replayed' : 'second replayed');
+  }
+});
+
 R('every rule has its id, title and reason, and ids are unique', () => {
   assert.is(new Set(SECURITY_RULES.map((r) => r.id)).size, SECURITY_RULES.length);
   for (const r of SECURITY_RULES) assert.ok(/^E\d{3}$/.test(r.id) && r.title.length > 10 && r.reason.length > 30, r.id);

@@ -1,4 +1,4 @@
-import { finding, type SecurityRule, type Template } from '../rule.ts';
+import { finding, resourceEntries, type SecurityRule, type Template } from '../rule.ts';
 import { tenantOf, text } from './shared.ts';
 
 /** Properties that name a resource physically, by type: what must be unique in an account. */
@@ -19,28 +19,6 @@ const NAME_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
   'AWS::WAFv2::WebACL': ['Name'],
 };
 
-export interface PhysicalName {
-  readonly type: string;
-  readonly name: string;
-  readonly resource: string;
-}
-
-/** The literal physical names a template gives its resources. */
-export function physicalNames(template: Template): PhysicalName[] {
-  // Loops rather than flatMap: E601 reads every template of the estate.
-  const out: PhysicalName[] = [];
-  for (const resource in template.Resources) {
-    const r = template.Resources[resource]!;
-    const props = NAME_PROPERTIES[r.Type];
-    if (props === undefined) continue;
-    for (const prop of props) {
-      const name = r.Properties?.[prop];
-      if (typeof name === 'string') out.push({ type: r.Type, name, resource });
-    }
-  }
-  return out;
-}
-
 /**
  * What E601 compares of one template: each literal physical name as [type, name,
  * logical id, tenant of the resource or null] (a tuple: the compile cache keeps one per
@@ -49,9 +27,30 @@ export function physicalNames(template: Template): PhysicalName[] {
 type NameFact = readonly [type: string, name: string, resource: string, tenant: string | null];
 
 function nameFacts(template: Template): NameFact[] {
+  // Straight from the gate's index of the template, without physicalNames' objects in
+  // between: E601 reads ~75,000 names over the templates of 5,000 tenants.
   const facts: NameFact[] = [];
-  for (const n of physicalNames(template)) facts.push([n.type, n.name, n.resource, tenantOf(template.Resources[n.resource]!)]);
+  for (const [resource, r] of resourceEntries(template)) {
+    const props = NAME_PROPERTIES[r.Type];
+    if (props === undefined) continue;
+    let tenant: string | null | undefined;
+    for (const prop of props) {
+      const name = r.Properties?.[prop];
+      if (typeof name === 'string') facts.push([r.Type, name, resource, tenant === undefined ? (tenant = tenantOf(r)) : tenant]);
+    }
+  }
   return facts;
+}
+
+/**
+ * Where E601 keeps, in the review's `seen`, the first holder ("template logical-id") of
+ * each name, one map per resource type: a name is unique within its type, and a map per
+ * type spares building (and hashing) a "type name" key for every name of the estate.
+ */
+function holdersOf(seen: Map<string, unknown>, type: string): Map<string, string> {
+  let holders = seen.get(type) as Map<string, string> | undefined;
+  if (holders === undefined) seen.set(type, (holders = new Map()));
+  return holders;
 }
 
 export const physicalNamesUnique: SecurityRule = {
@@ -68,13 +67,21 @@ export const physicalNamesUnique: SecurityRule = {
     facts: nameFacts,
     compare(facts, name, seen) {
       const out = [];
-      for (const [type, physical, resource, tenant] of facts as NameFact[]) {
-        const key = `${type} ${physical}`;
-        const earlier = seen.get(key) as string | undefined;
+      let type: string | undefined;
+      let holders: Map<string, string> | undefined;
+      for (const [factType, physical, resource, tenant] of facts as NameFact[]) {
+        // A template's names come grouped by resource, many of one type in a row.
+        if (factType !== type) holders = holdersOf(seen, (type = factType));
+        const earlier = holders!.get(physical);
+        if (earlier === undefined && (tenant === null || physical.includes(tenant))) {
+          holders!.set(physical, `${name} ${resource}`);
+          out.push(finding(physicalNamesUnique, name, resource, true, `${text(physical)} is unique`));
+          continue;
+        }
         const problems: string[] = [];
         if (earlier) problems.push(`"${physical}" is also the name of ${earlier}`);
         if (tenant !== null && !physical.includes(tenant)) problems.push(`"${physical}" does not carry its tenant's id "${tenant}"`);
-        if (!earlier) seen.set(key, `${name} ${resource}`);
+        if (!earlier) holders!.set(physical, `${name} ${resource}`);
         out.push(finding(physicalNamesUnique, name, resource, problems.length === 0, problems.length ? problems.join('; ') : `${text(physical)} is unique`));
       }
       return out;
