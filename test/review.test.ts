@@ -587,6 +587,33 @@ R('E601 compares a name with the names of its own type, in templates reviewed an
   }
 });
 
+R('the gate counts every finding of a rule, compliant or not, reviewed or replayed, and judges the non-compliant ones alike', () => {
+  const bucket = (flags: boolean) => ({
+    Type: 'AWS::S3::Bucket',
+    Properties: {
+      PublicAccessBlockConfiguration: { BlockPublicAcls: flags, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    },
+  });
+  const templates = [
+    ['a.template.json', t({ good: bucket(true), open: bucket(false) })],
+    ['b.template.json', t({ good: bucket(true), alsoGood: bucket(true) })],
+  ] as const;
+  const suppressions = [{ index: 0, rule: 'E303', template: 'a.template.json', resource: 'open', reason: 'Accepted for this test only.' }];
+  const outcome = (gate: ReviewGate) => {
+    const r = gate.result();
+    return { violations: r.violations.length, suppressed: r.suppressed.map((s) => `${s.finding.template} ${s.finding.resource}`), checked: [...r.checked] };
+  };
+  for (const sup of [[], suppressions]) {
+    const reviewed = new ReviewGate([bucketsPrivate], sup);
+    const records = templates.map(([path, template]) => ({ path, review: reviewed.review(path, template) }));
+    assert.equal(outcome(reviewed), { violations: sup.length ? 0 : 1, suppressed: sup.length ? ['a.template.json open'] : [], checked: [['E303', 4]] });
+    const replayed = new ReviewGate([bucketsPrivate], sup);
+    assert.ok(replayed.replay(records));
+    assert.equal(outcome(replayed), outcome(reviewed));
+  }
+});
+
 R('every rule has its id, title and reason, and ids are unique', () => {
   assert.is(new Set(SECURITY_RULES.map((r) => r.id)).size, SECURITY_RULES.length);
   for (const r of SECURITY_RULES) assert.ok(/^E\d{3}$/.test(r.id) && r.title.length > 10 && r.reason.length > 30, r.id);
