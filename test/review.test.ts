@@ -554,39 +554,55 @@ R('E601 physical names are unique across the estate and carry their tenant (cach
   assert.match(again[0]!.message, 'is also the name of tenants/acme.template.json s');
 });
 
-R('E601 compares a name with the names of its own type, in templates reviewed and replayed alike', () => {
+R('E601 compares a name with the names of its own type, in templates reviewed and replayed alike, and the gate judges it as compare does', () => {
   const secret = { Type: 'AWS::SecretsManager::Secret', Properties: { Name: '/p/shared' } };
   // The same name on a parameter is no collision: a name is unique within its type.
   const first = t({ s: secret, p: { Type: 'AWS::SSM::Parameter', Properties: { Name: '/p/shared' } } });
-  const second = t({ other: { Type: 'AWS::SSM::Parameter', Properties: { Name: '/p/other' } }, again: secret });
-  const reviewed = new ReviewGate([physicalNamesUnique], []);
-  const records = [
-    { path: 'first.template.json', review: reviewed.review('first.template.json', first) },
-    { path: 'second.template.json', review: reviewed.review('second.template.json', second) },
-  ];
+  const second = t({
+    other: { Type: 'AWS::SSM::Parameter', Properties: { Name: '/p/other' } },
+    again: secret,
+    foreign: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'p-globex', Tags: [{ Key: 'tenant-id', Value: 'acme' }] } },
+  });
   const outcome = (gate: ReviewGate) => {
     const r = gate.result();
     return { violations: r.violations.map((f) => `${f.template} ${f.resource}: ${f.message}`), checked: [...r.checked] };
   };
   const expected = {
-    violations: ['second.template.json again: "/p/shared" is also the name of first.template.json s'],
-    checked: [['E601', 4]],
+    violations: [
+      'second.template.json again: "/p/shared" is also the name of first.template.json s',
+      'second.template.json foreign: "p-globex" does not carry its tenant\'s id "acme"',
+    ],
+    checked: [['E601', 5]],
   };
-  assert.equal(outcome(reviewed), expected);
-  // A recompile replays some templates' records and reviews the others: each way round, the same.
-  for (const replayFirst of [true, false]) {
-    const gate = new ReviewGate([physicalNamesUnique], []);
-    if (replayFirst) {
-      assert.ok(gate.replay([records[0]!]));
-      gate.review('second.template.json', second);
-    } else {
-      gate.review('first.template.json', first);
-      assert.ok(gate.replay([records[1]!]));
+  // The gate asks judge (non-compliant findings and a count); without it, compare.
+  const { facts, compare } = physicalNamesUnique.comparing!;
+  for (const rule of [physicalNamesUnique, { ...physicalNamesUnique, comparing: { facts, compare } }]) {
+    const what = rule.comparing!.judge ? 'judge' : 'compare';
+    const reviewed = new ReviewGate([rule], []);
+    const records = [
+      { path: 'first.template.json', review: reviewed.review('first.template.json', first) },
+      { path: 'second.template.json', review: reviewed.review('second.template.json', second) },
+    ];
+    assert.equal(outcome(reviewed), expected, what);
+    // A recompile replays some templates' records and reviews the others: each way round, the same.
+    for (const replayFirst of [true, false]) {
+      const gate = new ReviewGate([rule], []);
+      if (replayFirst) {
+        assert.ok(gate.replay([records[0]!]));
+        gate.review('second.template.json', second);
+      } else {
+        gate.review('first.template.json', first);
+        assert.ok(gate.replay([records[1]!]));
+      }
+      assert.equal(outcome(gate), expected, `${what}, ${replayFirst ? 'first' : 'second'} replayed`);
     }
-    assert.equal(outcome(gate), expected, replayFirst ? 'first replayed' : 'second replayed');
   }
+  // compare, as check returns it, still gives every finding, compliant ones included.
+  assert.equal(
+    physicalNamesUnique.check(second, 'second.template.json', new Map()).map((f) => `${f.resource}:${f.compliant ? 'ok' : 'bad'}`),
+    ['other:ok', 'again:ok', 'foreign:bad'],
+  );
 });
-
 R('the gate counts every finding of a rule, compliant or not, reviewed or replayed, and judges the non-compliant ones alike', () => {
   const bucket = (flags: boolean) => ({
     Type: 'AWS::S3::Bucket',

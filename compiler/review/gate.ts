@@ -127,6 +127,20 @@ export class ReviewGate {
     return compliant;
   }
 
+  /** A comparing rule's findings given a template's facts, counted and judged. */
+  #compare(rule: SecurityRule, facts: unknown, path: string): void {
+    const comparing = rule.comparing!;
+    if (!comparing.judge) {
+      this.#judgeAll(rule, comparing.compare(facts, path, this.#seenOf(rule)));
+      return;
+    }
+    const nonCompliant: Finding[] = [];
+    // Counted first, as the compliant findings compare would have returned (under the
+    // rule's id) would have been, then the others.
+    this.#count(rule.id, comparing.judge(facts, path, this.#seenOf(rule), nonCompliant));
+    this.#judgeAll(rule, nonCompliant);
+  }
+
   /**
    * Reviews one template; `text`, when given, is the template as it will be written
    * (rules may read it to rule a template out). Returns what a later compile replays.
@@ -160,7 +174,7 @@ export class ReviewGate {
       if (rule.comparing) {
         const facts = rule.comparing.facts(template);
         record.push({ rule: rule.id, facts });
-        this.#judgeAll(rule, rule.comparing.compare(facts, path, this.#seenOf(rule)));
+        this.#compare(rule, facts, path);
         continue;
       }
       const found = rule.check(template, path, this.#seenOf(rule), text);
@@ -186,7 +200,7 @@ export class ReviewGate {
         if ('facts' in entry) {
           if (!rule.comparing) return false;
           steps.push(() => {
-            this.#judgeAll(rule, rule.comparing!.compare(entry.facts, path, this.#seenOf(rule)));
+            this.#compare(rule, entry.facts, path);
           });
         } else {
           const findings = entry.findings ?? [];

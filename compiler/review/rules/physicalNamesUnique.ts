@@ -1,4 +1,4 @@
-import { finding, resourceEntries, type SecurityRule, type Template } from '../rule.ts';
+import { type Finding, finding, resourceEntries, type SecurityRule, type Template } from '../rule.ts';
 import { tenantOf, text } from './shared.ts';
 
 /** Properties that name a resource physically, by type: what must be unique in an account. */
@@ -53,6 +53,36 @@ function holdersOf(seen: Map<string, unknown>, type: string): Map<string, string
   return holders;
 }
 
+/**
+ * E601's comparison of one template's names with the names seen before: pushes to `out`
+ * every finding (as compare returns them) or, for the gate, only the non-compliant ones;
+ * returns how many were compliant. The gate needs nothing of a compliant name but its
+ * count, and a finding and message for each of the ~86,000 names of a 5,000-tenant
+ * estate were a third of this rule's time.
+ */
+function compareNames(facts: readonly NameFact[], name: string, seen: Map<string, unknown>, out: Finding[], withCompliant: boolean): number {
+  let compliant = 0;
+  let type: string | undefined;
+  let holders: Map<string, string> | undefined;
+  for (const [factType, physical, resource, tenant] of facts) {
+    // A template's names come grouped by resource, many of one type in a row.
+    if (factType !== type) holders = holdersOf(seen, (type = factType));
+    const earlier = holders!.get(physical);
+    if (earlier === undefined && (tenant === null || physical.includes(tenant))) {
+      holders!.set(physical, `${name} ${resource}`);
+      compliant++;
+      if (withCompliant) out.push(finding(physicalNamesUnique, name, resource, true, `${text(physical)} is unique`));
+      continue;
+    }
+    const problems: string[] = [];
+    if (earlier) problems.push(`"${physical}" is also the name of ${earlier}`);
+    if (tenant !== null && !physical.includes(tenant)) problems.push(`"${physical}" does not carry its tenant's id "${tenant}"`);
+    if (!earlier) holders!.set(physical, `${name} ${resource}`);
+    out.push(finding(physicalNamesUnique, name, resource, false, problems.join('; ')));
+  }
+  return compliant;
+}
+
 export const physicalNamesUnique: SecurityRule = {
   id: 'E601',
   types: Object.keys(NAME_PROPERTIES),
@@ -66,25 +96,10 @@ export const physicalNamesUnique: SecurityRule = {
   comparing: {
     facts: nameFacts,
     compare(facts, name, seen) {
-      const out = [];
-      let type: string | undefined;
-      let holders: Map<string, string> | undefined;
-      for (const [factType, physical, resource, tenant] of facts as NameFact[]) {
-        // A template's names come grouped by resource, many of one type in a row.
-        if (factType !== type) holders = holdersOf(seen, (type = factType));
-        const earlier = holders!.get(physical);
-        if (earlier === undefined && (tenant === null || physical.includes(tenant))) {
-          holders!.set(physical, `${name} ${resource}`);
-          out.push(finding(physicalNamesUnique, name, resource, true, `${text(physical)} is unique`));
-          continue;
-        }
-        const problems: string[] = [];
-        if (earlier) problems.push(`"${physical}" is also the name of ${earlier}`);
-        if (tenant !== null && !physical.includes(tenant)) problems.push(`"${physical}" does not carry its tenant's id "${tenant}"`);
-        if (!earlier) holders!.set(physical, `${name} ${resource}`);
-        out.push(finding(physicalNamesUnique, name, resource, problems.length === 0, problems.length ? problems.join('; ') : `${text(physical)} is unique`));
-      }
+      const out: Finding[] = [];
+      compareNames(facts as NameFact[], name, seen, out, true);
       return out;
     },
+    judge: (facts, name, seen, nonCompliant) => compareNames(facts as NameFact[], name, seen, nonCompliant, false),
   },
 };
