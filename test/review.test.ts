@@ -451,75 +451,72 @@ R("E501 a tenant's cache user is confined and denied the key-revealing commands 
   );
 });
 
-R(
-  "E501 says what is wrong with a cache user: its keys, channels, wide grants, the -@all it starts from, each denial missing or undone (the rule reads each user's words in one pass)",
-  () => {
-    const user = (AccessString: string, tenant: string | null = 'acme', Engine = 'redis') => ({
-      Type: 'AWS::ElastiCache::User',
-      Properties: { Engine, AccessString, ...(tenant ? { Tags: [{ Key: 'tenant-id', Value: tenant }] } : {}) },
-    });
-    const good = tenantCacheAccessString('acme', 'redis');
-    const valkey = tenantCacheAccessString('acme', 'valkey');
-    const denials = [
-      '-@dangerous',
-      '-@admin',
-      '-@scripting',
-      '-scan',
-      '-randomkey',
-      '-dbsize',
-      '-pubsub',
-      '-select',
-      '-move',
-      '-copy',
-      '-client',
-      '-wait',
-      '-object',
-      '-memory',
-      '-lolwut',
-    ];
-    const undoneBy = (grant: string, list: readonly string[]) => list.map((c) => `${c} is undone by ${grant} after it`).join('; ');
-    const findings = cacheAccessConfined.check(
-      t({
-        good: user(good),
-        regrantedAfter: user(`${valkey} +waitaof`, 'acme', 'valkey'),
-        wideUpperCase: user(`${good} +@ALL ALLKEYS allChannels`),
-        withoutClientAndScan: user(good.replace(' -client', '').replace(' -scan', '')),
-        twoKeyPatterns: user(good.replace('~tenant:acme:*', '~tenant:acme:* %R~*')),
-        noChannels: user(good.replace(' &tenant:acme:*', '')),
-        twoChannelPatterns: user(good.replace('&tenant:acme:*', '&tenant:acme:* &*')),
-        othersKeys: user(good, 'globex'),
-        grantBeforeAll: user(`on ~tenant:acme:* &tenant:acme:* +get -@all ${good.split(' -@all ')[1]}`),
-        noAll: user(good.replace(' -@all', '')),
-        empty: user(''),
-        untaggedOpen: user('on ~* &* +@all', null),
-        untaggedOn: user('off -@all on', null),
-        // The last denial of a command is the one that counts: an early one as well changes nothing.
-        scanDeniedTwice: user(good.replace(' -@all', ' -scan -@all')),
-      }),
-      'x',
-      new Map(),
-    );
-    assert.equal(
-      findings.map((f) => `${f.resource} ${f.compliant ? 'ok' : 'bad'}: ${f.message}`),
-      [
-        'good ok: confined to tenant:acme:*',
-        `regrantedAfter bad: ${undoneBy('+waitaof', [...denials, '-waitaof'])}`,
-        `wideUpperCase bad: grants allkeys; grants allchannels; grants +@all; ${undoneBy('+@ALL', denials)}`,
-        'withoutClientAndScan bad: lacks -scan; lacks -client',
-        'twoKeyPatterns bad: keys ~tenant:acme:* %R~* instead of ~tenant:acme:*',
-        'noChannels bad: channels none instead of &tenant:acme:*',
-        'twoChannelPatterns bad: channels &tenant:acme:* &* instead of &tenant:acme:*',
-        'othersKeys bad: keys ~tenant:acme:* instead of ~tenant:globex:*; channels &tenant:acme:* instead of &tenant:globex:*',
-        'grantBeforeAll bad: does not start from -@all',
-        'noAll bad: does not start from -@all',
-        `empty bad: keys none instead of ~tenant:acme:*; channels none instead of &tenant:acme:*; does not start from -@all; ${denials.map((c) => `lacks ${c}`).join('; ')}`,
-        'untaggedOpen bad: a user of no tenant that is not off or grants +@all',
-        'untaggedOn bad: a user of no tenant that is not off or grants access',
-        'scanDeniedTwice ok: confined to tenant:acme:*',
-      ],
-    );
-  },
-);
+R('E501 says what is wrong with a cache user: its keys, channels, wide grants, the -@all it starts from, each denial missing or undone', () => {
+  const user = (AccessString: string, tenant: string | null = 'acme', Engine = 'redis') => ({
+    Type: 'AWS::ElastiCache::User',
+    Properties: { Engine, AccessString, ...(tenant ? { Tags: [{ Key: 'tenant-id', Value: tenant }] } : {}) },
+  });
+  const good = tenantCacheAccessString('acme', 'redis');
+  const valkey = tenantCacheAccessString('acme', 'valkey');
+  const denials = [
+    '-@dangerous',
+    '-@admin',
+    '-@scripting',
+    '-scan',
+    '-randomkey',
+    '-dbsize',
+    '-pubsub',
+    '-select',
+    '-move',
+    '-copy',
+    '-client',
+    '-wait',
+    '-object',
+    '-memory',
+    '-lolwut',
+  ];
+  const undoneBy = (grant: string, list: readonly string[]) => list.map((c) => `${c} is undone by ${grant} after it`).join('; ');
+  const findings = cacheAccessConfined.check(
+    t({
+      good: user(good),
+      regrantedAfter: user(`${valkey} +waitaof`, 'acme', 'valkey'),
+      wideUpperCase: user(`${good} +@ALL ALLKEYS allChannels`),
+      withoutClientAndScan: user(good.replace(' -client', '').replace(' -scan', '')),
+      twoKeyPatterns: user(good.replace('~tenant:acme:*', '~tenant:acme:* %R~*')),
+      noChannels: user(good.replace(' &tenant:acme:*', '')),
+      twoChannelPatterns: user(good.replace('&tenant:acme:*', '&tenant:acme:* &*')),
+      othersKeys: user(good, 'globex'),
+      grantBeforeAll: user(`on ~tenant:acme:* &tenant:acme:* +get -@all ${good.split(' -@all ')[1]}`),
+      noAll: user(good.replace(' -@all', '')),
+      empty: user(''),
+      untaggedOpen: user('on ~* &* +@all', null),
+      untaggedOn: user('off -@all on', null),
+      // The last denial of a command is the one that counts: an early one as well changes nothing.
+      scanDeniedTwice: user(good.replace(' -@all', ' -scan -@all')),
+    }),
+    'x',
+    new Map(),
+  );
+  assert.equal(
+    findings.map((f) => `${f.resource} ${f.compliant ? 'ok' : 'bad'}: ${f.message}`),
+    [
+      'good ok: confined to tenant:acme:*',
+      `regrantedAfter bad: ${undoneBy('+waitaof', [...denials, '-waitaof'])}`,
+      `wideUpperCase bad: grants allkeys; grants allchannels; grants +@all; ${undoneBy('+@ALL', denials)}`,
+      'withoutClientAndScan bad: lacks -scan; lacks -client',
+      'twoKeyPatterns bad: keys ~tenant:acme:* %R~* instead of ~tenant:acme:*',
+      'noChannels bad: channels none instead of &tenant:acme:*',
+      'twoChannelPatterns bad: channels &tenant:acme:* &* instead of &tenant:acme:*',
+      'othersKeys bad: keys ~tenant:acme:* instead of ~tenant:globex:*; channels &tenant:acme:* instead of &tenant:globex:*',
+      'grantBeforeAll bad: does not start from -@all',
+      'noAll bad: does not start from -@all',
+      `empty bad: keys none instead of ~tenant:acme:*; channels none instead of &tenant:acme:*; does not start from -@all; ${denials.map((c) => `lacks ${c}`).join('; ')}`,
+      'untaggedOpen bad: a user of no tenant that is not off or grants +@all',
+      'untaggedOn bad: a user of no tenant that is not off or grants access',
+      'scanDeniedTwice ok: confined to tenant:acme:*',
+    ],
+  );
+});
 
 R("E502 metric filters bind the tenant in their pattern (another tenant's events drove its metrics)", () => {
   const group = { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/p/tenants/acme', Tags: [{ Key: 'tenant-id', Value: 'acme' }] } };

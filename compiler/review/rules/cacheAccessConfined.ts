@@ -2,10 +2,7 @@ import { tenantCacheDeniedCommands } from '../../plan/isolation.ts';
 import { finding, resourcesOf, type SecurityRule } from '../rule.ts';
 import { tenantOf } from './shared.ts';
 
-/** Grants that open every key, channel or command, in the order findings name them. */
-const WIDE_GRANTS = new Set(['allkeys', 'allchannels', '+@all', 'allcommands']);
-
-/** The denials a tenant's cache user must end with, by engine (computed once, not per user). */
+/** The denials a tenant's cache user must end with, by engine: built once, not for each of thousands of users. */
 const REQUIRED_DENIALS = {
   redis: ['-@dangerous', '-@admin', '-@scripting', ...tenantCacheDeniedCommands('redis').map((c) => `-${c}`)],
   valkey: ['-@dangerous', '-@admin', '-@scripting', ...tenantCacheDeniedCommands('valkey').map((c) => `-${c}`)],
@@ -27,8 +24,8 @@ export const cacheAccessConfined: SecurityRule = {
       // Redis applies the rules in order and reads keywords, categories and command names
       // in any case: `-@all ... -waitaof +WAITAOF` or `... ALLKEYS` undo what came before.
       const lower = words.map((w) => w.toLowerCase());
+      const grants = lower.filter((w) => w.startsWith('+') || w === 'allkeys' || w === 'allchannels' || w === 'allcommands');
       if (tenant === null) {
-        const grants = lower.filter((w) => w.startsWith('+') || w === 'allkeys' || w === 'allchannels' || w === 'allcommands');
         // A user of no tenant (the platform's replacement for the default user) must be off
         // and grant nothing: in a tenant's user group it would be a way in for anyone.
         const off = lower[0] === 'off' && !lower.includes('on') && grants.length === 0;
@@ -43,40 +40,22 @@ export const cacheAccessConfined: SecurityRule = {
         );
         continue;
       }
-      // One pass over the words (a tenant's cache user is one of thousands): its keys and
-      // channels, where its grants are and where each denial last is.
-      let keys = '';
-      let channels = '';
-      let firstGrant = -1;
-      let lastGrant = -1;
-      let allAt = -1;
-      const lastDenial = new Map<string, number>();
-      const wide = new Set<string>();
-      for (let i = 0; i < words.length; i++) {
-        const w = words[i]!;
-        const l = lower[i]!;
-        if (w.startsWith('~') || w.startsWith('%')) keys = keys ? `${keys} ${w}` : w;
-        else if (w.startsWith('&')) channels = channels ? `${channels} ${w}` : w;
-        if (l.startsWith('+')) {
-          if (firstGrant < 0) firstGrant = i;
-          lastGrant = i;
-        } else if (l.startsWith('-')) {
-          if (allAt < 0 && l === '-@all') allAt = i;
-          lastDenial.set(l, i);
-        }
-        if (WIDE_GRANTS.has(l)) wide.add(l);
-      }
       const problems: string[] = [];
-      if (keys !== `~tenant:${tenant}:*`) problems.push(`keys ${keys || 'none'} instead of ~tenant:${tenant}:*`);
-      if (channels !== `&tenant:${tenant}:*`) problems.push(`channels ${channels || 'none'} instead of &tenant:${tenant}:*`);
-      for (const w of WIDE_GRANTS) if (wide.has(w)) problems.push(`grants ${w}`);
-      if (allAt < 0 || firstGrant < allAt) problems.push('does not start from -@all');
+      const keys = words.filter((w) => w.startsWith('~') || w.startsWith('%'));
+      const channels = words.filter((w) => w.startsWith('&'));
+      if (keys.join(' ') !== `~tenant:${tenant}:*`) problems.push(`keys ${keys.join(' ') || 'none'} instead of ~tenant:${tenant}:*`);
+      if (channels.join(' ') !== `&tenant:${tenant}:*`) problems.push(`channels ${channels.join(' ') || 'none'} instead of &tenant:${tenant}:*`);
+      for (const w of ['allkeys', 'allchannels', '+@all', 'allcommands']) if (lower.includes(w)) problems.push(`grants ${w}`);
+      const allAt = lower.indexOf('-@all');
+      if (allAt < 0 || lower.findIndex((w) => w.startsWith('+')) < allAt) problems.push('does not start from -@all');
       // Every denial must come after the last grant, or a later grant undoes it.
+      const lastGrant = lower.reduce((at, w, i) => (w.startsWith('+') ? i : at), -1);
       // The user's own Engine says which commands exist to deny; anything but a literal
       // `redis` is held to Valkey's list, the longer one (WAITAOF).
-      for (const c of REQUIRED_DENIALS[r.Properties?.Engine === 'redis' ? 'redis' : 'valkey']) {
-        const at = lastDenial.get(c);
-        if (at === undefined) problems.push(`lacks ${c}`);
+      const engine = r.Properties?.Engine === 'redis' ? 'redis' : 'valkey';
+      for (const c of REQUIRED_DENIALS[engine]) {
+        const at = lower.lastIndexOf(c);
+        if (at < 0) problems.push(`lacks ${c}`);
         else if (at < lastGrant) problems.push(`${c} is undone by ${words[lastGrant]} after it`);
       }
       out.push(finding(this, name, id, problems.length === 0, problems.length ? problems.join('; ') : `confined to tenant:${tenant}:*`));
