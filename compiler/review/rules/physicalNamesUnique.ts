@@ -27,8 +27,8 @@ const NAME_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
 type NameFact = readonly [type: string, name: string, resource: string, tenant: string | null];
 
 function nameFacts(template: Template): NameFact[] {
-  // Straight from the gate's index of the template, without physicalNames' objects in
-  // between: E601 reads ~75,000 names over the templates of 5,000 tenants.
+  // Straight from the gate's index of the template, with no object per name before its
+  // tuple: E601 reads ~86,000 names over the templates of 5,000 tenants.
   const facts: NameFact[] = [];
   for (const [resource, r] of resourceEntries(template)) {
     const props = NAME_PROPERTIES[r.Type];
