@@ -451,6 +451,73 @@ R("E501 a tenant's cache user is confined and denied the key-revealing commands 
   );
 });
 
+R('E501 says what is wrong with a cache user: its keys, channels, wide grants, the -@all it starts from, each denial missing or undone', () => {
+  const user = (AccessString: string, tenant: string | null = 'acme', Engine = 'redis') => ({
+    Type: 'AWS::ElastiCache::User',
+    Properties: { Engine, AccessString, ...(tenant ? { Tags: [{ Key: 'tenant-id', Value: tenant }] } : {}) },
+  });
+  const good = tenantCacheAccessString('acme', 'redis');
+  const valkey = tenantCacheAccessString('acme', 'valkey');
+  const denials = [
+    '-@dangerous',
+    '-@admin',
+    '-@scripting',
+    '-scan',
+    '-randomkey',
+    '-dbsize',
+    '-pubsub',
+    '-select',
+    '-move',
+    '-copy',
+    '-client',
+    '-wait',
+    '-object',
+    '-memory',
+    '-lolwut',
+  ];
+  const undoneBy = (grant: string, list: readonly string[]) => list.map((c) => `${c} is undone by ${grant} after it`).join('; ');
+  const findings = cacheAccessConfined.check(
+    t({
+      good: user(good),
+      regrantedAfter: user(`${valkey} +waitaof`, 'acme', 'valkey'),
+      wideUpperCase: user(`${good} +@ALL ALLKEYS allChannels`),
+      withoutClientAndScan: user(good.replace(' -client', '').replace(' -scan', '')),
+      twoKeyPatterns: user(good.replace('~tenant:acme:*', '~tenant:acme:* %R~*')),
+      noChannels: user(good.replace(' &tenant:acme:*', '')),
+      twoChannelPatterns: user(good.replace('&tenant:acme:*', '&tenant:acme:* &*')),
+      othersKeys: user(good, 'globex'),
+      grantBeforeAll: user(`on ~tenant:acme:* &tenant:acme:* +get -@all ${good.split(' -@all ')[1]}`),
+      noAll: user(good.replace(' -@all', '')),
+      empty: user(''),
+      untaggedOpen: user('on ~* &* +@all', null),
+      untaggedOn: user('off -@all on', null),
+      // The last denial of a command is the one that counts: an early one as well changes nothing.
+      scanDeniedTwice: user(good.replace(' -@all', ' -scan -@all')),
+    }),
+    'x',
+    new Map(),
+  );
+  assert.equal(
+    findings.map((f) => `${f.resource} ${f.compliant ? 'ok' : 'bad'}: ${f.message}`),
+    [
+      'good ok: confined to tenant:acme:*',
+      `regrantedAfter bad: ${undoneBy('+waitaof', [...denials, '-waitaof'])}`,
+      `wideUpperCase bad: grants allkeys; grants allchannels; grants +@all; ${undoneBy('+@ALL', denials)}`,
+      'withoutClientAndScan bad: lacks -scan; lacks -client',
+      'twoKeyPatterns bad: keys ~tenant:acme:* %R~* instead of ~tenant:acme:*',
+      'noChannels bad: channels none instead of &tenant:acme:*',
+      'twoChannelPatterns bad: channels &tenant:acme:* &* instead of &tenant:acme:*',
+      'othersKeys bad: keys ~tenant:acme:* instead of ~tenant:globex:*; channels &tenant:acme:* instead of &tenant:globex:*',
+      'grantBeforeAll bad: does not start from -@all',
+      'noAll bad: does not start from -@all',
+      `empty bad: keys none instead of ~tenant:acme:*; channels none instead of &tenant:acme:*; does not start from -@all; ${denials.map((c) => `lacks ${c}`).join('; ')}`,
+      'untaggedOpen bad: a user of no tenant that is not off or grants +@all',
+      'untaggedOn bad: a user of no tenant that is not off or grants access',
+      'scanDeniedTwice ok: confined to tenant:acme:*',
+    ],
+  );
+});
+
 R("E502 metric filters bind the tenant in their pattern (another tenant's events drove its metrics)", () => {
   const group = { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/p/tenants/acme', Tags: [{ Key: 'tenant-id', Value: 'acme' }] } };
   const filter = (FilterPattern: string) => ({
@@ -482,6 +549,82 @@ R('E601 physical names are unique across the estate and carry their tenant (cach
     ['tenants/acme.template.json:ok', 'tenants/acme-copy.template.json:bad', 'tenants/globex.template.json:bad'],
   );
   assert.match(again[0]!.message, 'is also the name of tenants/acme.template.json s');
+});
+
+R('E601 compares a name with the names of its own type, in templates reviewed and replayed alike, and the gate judges it as compare does', () => {
+  const secret = { Type: 'AWS::SecretsManager::Secret', Properties: { Name: '/p/shared' } };
+  // The same name on a parameter is no collision: a name is unique within its type.
+  const first = t({ s: secret, p: { Type: 'AWS::SSM::Parameter', Properties: { Name: '/p/shared' } } });
+  const second = t({
+    other: { Type: 'AWS::SSM::Parameter', Properties: { Name: '/p/other' } },
+    again: secret,
+    foreign: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'p-globex', Tags: [{ Key: 'tenant-id', Value: 'acme' }] } },
+  });
+  const outcome = (gate: ReviewGate) => {
+    const r = gate.result();
+    return { violations: r.violations.map((f) => `${f.template} ${f.resource}: ${f.message}`), checked: [...r.checked] };
+  };
+  const expected = {
+    violations: [
+      'second.template.json again: "/p/shared" is also the name of first.template.json s',
+      'second.template.json foreign: "p-globex" does not carry its tenant\'s id "acme"',
+    ],
+    checked: [['E601', 5]],
+  };
+  // The gate asks judge (non-compliant findings and a count); without it, compare.
+  const { facts, compare } = physicalNamesUnique.comparing!;
+  for (const rule of [physicalNamesUnique, { ...physicalNamesUnique, comparing: { facts, compare } }]) {
+    const what = rule.comparing!.judge ? 'judge' : 'compare';
+    const reviewed = new ReviewGate([rule], []);
+    const records = [
+      { path: 'first.template.json', review: reviewed.review('first.template.json', first) },
+      { path: 'second.template.json', review: reviewed.review('second.template.json', second) },
+    ];
+    assert.equal(outcome(reviewed), expected, what);
+    // A recompile replays some templates' records and reviews the others: each way round, the same.
+    for (const replayFirst of [true, false]) {
+      const gate = new ReviewGate([rule], []);
+      if (replayFirst) {
+        assert.ok(gate.replay([records[0]!]));
+        gate.review('second.template.json', second);
+      } else {
+        gate.review('first.template.json', first);
+        assert.ok(gate.replay([records[1]!]));
+      }
+      assert.equal(outcome(gate), expected, `${what}, ${replayFirst ? 'first' : 'second'} replayed`);
+    }
+  }
+  // compare, as check returns it, still gives every finding, compliant ones included.
+  assert.equal(
+    physicalNamesUnique.check(second, 'second.template.json', new Map()).map((f) => `${f.resource}:${f.compliant ? 'ok' : 'bad'}`),
+    ['other:ok', 'again:ok', 'foreign:bad'],
+  );
+});
+R('the gate counts every finding of a rule, compliant or not, reviewed or replayed, and judges the non-compliant ones alike', () => {
+  const bucket = (flags: boolean) => ({
+    Type: 'AWS::S3::Bucket',
+    Properties: {
+      PublicAccessBlockConfiguration: { BlockPublicAcls: flags, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    },
+  });
+  const templates = [
+    ['a.template.json', t({ good: bucket(true), open: bucket(false) })],
+    ['b.template.json', t({ good: bucket(true), alsoGood: bucket(true) })],
+  ] as const;
+  const suppressions = [{ index: 0, rule: 'E303', template: 'a.template.json', resource: 'open', reason: 'Accepted for this test only.' }];
+  const outcome = (gate: ReviewGate) => {
+    const r = gate.result();
+    return { violations: r.violations.length, suppressed: r.suppressed.map((s) => `${s.finding.template} ${s.finding.resource}`), checked: [...r.checked] };
+  };
+  for (const sup of [[], suppressions]) {
+    const reviewed = new ReviewGate([bucketsPrivate], sup);
+    const records = templates.map(([path, template]) => ({ path, review: reviewed.review(path, template) }));
+    assert.equal(outcome(reviewed), { violations: sup.length ? 0 : 1, suppressed: sup.length ? ['a.template.json open'] : [], checked: [['E303', 4]] });
+    const replayed = new ReviewGate([bucketsPrivate], sup);
+    assert.ok(replayed.replay(records));
+    assert.equal(outcome(replayed), outcome(reviewed));
+  }
 });
 
 R('every rule has its id, title and reason, and ids are unique', () => {

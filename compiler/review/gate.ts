@@ -53,6 +53,10 @@ export class ReviewGate {
   readonly #rules: readonly SecurityRule[];
   /** The rules by id, for replay (a recompile replays thousands of templates' records). */
   readonly #byId: ReadonlyMap<string, SecurityRule>;
+  /** For each resource type, the positions in the pack of the rules declaring it. */
+  readonly #rulesOfType: ReadonlyMap<string, readonly number[]>;
+  /** By position in the pack: whether the rule declares no types (it runs on every template). */
+  readonly #untyped: readonly boolean[];
   readonly #suppressions: readonly SuppressionPlan[];
   readonly #violations: Finding[] = [];
   readonly #suppressed: SuppressedFinding[] = [];
@@ -64,6 +68,16 @@ export class ReviewGate {
   constructor(rules: readonly SecurityRule[], suppressions: readonly SuppressionPlan[]) {
     this.#rules = rules;
     this.#byId = new Map(rules.map((r) => [r.id, r]));
+    const rulesOfType = new Map<string, number[]>();
+    rules.forEach((r, i) => {
+      for (const type of r.types ?? []) {
+        const of = rulesOfType.get(type);
+        if (!of) rulesOfType.set(type, [i]);
+        else if (!of.includes(i)) of.push(i);
+      }
+    });
+    this.#rulesOfType = rulesOfType;
+    this.#untyped = rules.map((r) => r.types === undefined);
     this.#suppressions = suppressions;
   }
 
@@ -73,17 +87,58 @@ export class ReviewGate {
     return seen;
   }
 
-  /** Counts and judges one finding; returns whether it was compliant. */
-  #judge(rule: SecurityRule, f: Finding): boolean {
-    this.#checked.set(f.rule, (this.#checked.get(f.rule) ?? 0) + 1);
-    if (f.compliant) return true;
+  /**
+   * Counts `n` findings of a rule (compliant or not: `checked` has counted both since it
+   * began). A rule enters `checked` with its first finding, not before.
+   */
+  #count(rule: string, n: number): void {
+    if (n > 0) this.#checked.set(rule, (this.#checked.get(rule) ?? 0) + n);
+  }
+
+  /** Judges one non-compliant finding: suppressed, or a violation. */
+  #judge(rule: SecurityRule, f: Finding): void {
     // Whether a suppression may accept it is the rule's to say (E701: never), decided here only.
     const s = rule.suppressible === false ? undefined : this.#suppressions.find((x) => suppressionMatches(x, f));
     if (s) {
       this.#used.add(s.index);
       this.#suppressed.push({ finding: f, suppression: s });
     } else this.#violations.push(f);
-    return false;
+  }
+
+  /** Counts and judges a rule's findings on one template; returns how many were compliant. */
+  #judgeAll(rule: SecurityRule, findings: readonly Finding[]): number {
+    // Counted under the id each finding names, in the order they come: all at once when
+    // all name the rule (as every rule's do), one Map update for the lot instead of one
+    // per finding; a template's rules run one after the other, so the order in which
+    // rules enter `checked` is the same.
+    let own = true;
+    for (const f of findings)
+      if (f.rule !== rule.id) {
+        own = false;
+        break;
+      }
+    if (own) this.#count(rule.id, findings.length);
+    let compliant = 0;
+    for (const f of findings) {
+      if (!own) this.#count(f.rule, 1);
+      if (f.compliant) compliant++;
+      else this.#judge(rule, f);
+    }
+    return compliant;
+  }
+
+  /** A comparing rule's findings given a template's facts, counted and judged. */
+  #compare(rule: SecurityRule, facts: unknown, path: string): void {
+    const comparing = rule.comparing!;
+    if (!comparing.judge) {
+      this.#judgeAll(rule, comparing.compare(facts, path, this.#seenOf(rule)));
+      return;
+    }
+    const nonCompliant: Finding[] = [];
+    // Counted first, as the compliant findings compare would have returned (under the
+    // rule's id) would have been, then the others.
+    this.#count(rule.id, comparing.judge(facts, path, this.#seenOf(rule), nonCompliant));
+    this.#judgeAll(rule, nonCompliant);
   }
 
   /**
@@ -95,24 +150,37 @@ export class ReviewGate {
     return withResourceIndex(template, index, () => this.#review(path, template, index.byType, text));
   }
 
+  /**
+   * Which rules apply to a template holding `types`, by position in the pack: a rule of a
+   * few resource types runs only where one of them is (rule.ts `types`). Asked from the
+   * template's side, one lookup per type it holds, rather than each rule's list of types
+   * looked up in the template's (a hundred lookups a template, over thousands of them).
+   */
+  #applying(types: ReadonlyMap<string, unknown>): boolean[] {
+    const applies = this.#untyped.slice();
+    for (const type of types.keys()) {
+      const rules = this.#rulesOfType.get(type);
+      if (rules) for (const i of rules) applies[i] = true;
+    }
+    return applies;
+  }
+
   #review(path: string, template: Template, types: ReadonlyMap<string, unknown>, text?: string): TemplateReview {
     const record: RuleReview[] = [];
-    for (const rule of this.#rules) {
-      // A rule of a few resource types runs only where one of them is (rule.ts `types`).
-      if (rule.types && !rule.types.some((t) => types.has(t))) continue;
+    const applies = this.#applying(types);
+    for (let i = 0; i < this.#rules.length; i++) {
+      if (!applies[i]) continue;
+      const rule = this.#rules[i]!;
       if (rule.comparing) {
         const facts = rule.comparing.facts(template);
         record.push({ rule: rule.id, facts });
-        for (const f of rule.comparing.compare(facts, path, this.#seenOf(rule))) this.#judge(rule, f);
+        this.#compare(rule, facts, path);
         continue;
       }
-      let compliant = 0;
-      const findings: Finding[] = [];
-      for (const f of rule.check(template, path, this.#seenOf(rule), text)) {
-        if (this.#judge(rule, f)) compliant++;
-        else findings.push(f);
-      }
-      record.push(findings.length ? { rule: rule.id, compliant, findings } : { rule: rule.id, compliant });
+      const found = rule.check(template, path, this.#seenOf(rule), text);
+      const compliant = this.#judgeAll(rule, found);
+      // Most of a compile's records hold no non-compliant finding: no array for them.
+      record.push(compliant === found.length ? { rule: rule.id, compliant } : { rule: rule.id, compliant, findings: found.filter((f) => !f.compliant) });
     }
     return record;
   }
@@ -132,7 +200,7 @@ export class ReviewGate {
         if ('facts' in entry) {
           if (!rule.comparing) return false;
           steps.push(() => {
-            for (const f of rule.comparing!.compare(entry.facts, path, this.#seenOf(rule))) this.#judge(rule, f);
+            this.#compare(rule, entry.facts, path);
           });
         } else {
           const findings = entry.findings ?? [];
@@ -145,7 +213,7 @@ export class ReviewGate {
             return false;
           steps.push(() => {
             // As review() counts: a rule enters `checked` with its first finding, not before.
-            if (entry.compliant > 0) this.#checked.set(rule.id, (this.#checked.get(rule.id) ?? 0) + entry.compliant);
+            this.#count(rule.id, Math.max(entry.compliant, 0) + findings.length);
             for (const f of findings) this.#judge(rule, f);
           });
         }

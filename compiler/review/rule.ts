@@ -62,6 +62,13 @@ export interface SecurityRule {
   readonly comparing?: {
     facts(template: Template): unknown;
     compare(facts: unknown, name: string, seen: Map<string, unknown>): Finding[];
+    /**
+     * compare as the gate calls it, when the rule has it: the same comparison (`seen`
+     * changed alike), pushing only the non-compliant findings to `nonCompliant`, in
+     * compare's order, and returning how many were compliant. The gate only counts
+     * compliant findings, and building one for each of tens of thousands of names costs.
+     */
+    judge?(facts: unknown, name: string, seen: Map<string, unknown>, nonCompliant: Finding[]): number;
   };
 }
 

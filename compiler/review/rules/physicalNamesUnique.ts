@@ -1,4 +1,4 @@
-import { finding, type SecurityRule, type Template } from '../rule.ts';
+import { type Finding, finding, resourceEntries, type SecurityRule, type Template } from '../rule.ts';
 import { tenantOf, text } from './shared.ts';
 
 /** Properties that name a resource physically, by type: what must be unique in an account. */
@@ -19,28 +19,6 @@ const NAME_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
   'AWS::WAFv2::WebACL': ['Name'],
 };
 
-export interface PhysicalName {
-  readonly type: string;
-  readonly name: string;
-  readonly resource: string;
-}
-
-/** The literal physical names a template gives its resources. */
-export function physicalNames(template: Template): PhysicalName[] {
-  // Loops rather than flatMap: E601 reads every template of the estate.
-  const out: PhysicalName[] = [];
-  for (const resource in template.Resources) {
-    const r = template.Resources[resource]!;
-    const props = NAME_PROPERTIES[r.Type];
-    if (props === undefined) continue;
-    for (const prop of props) {
-      const name = r.Properties?.[prop];
-      if (typeof name === 'string') out.push({ type: r.Type, name, resource });
-    }
-  }
-  return out;
-}
-
 /**
  * What E601 compares of one template: each literal physical name as [type, name,
  * logical id, tenant of the resource or null] (a tuple: the compile cache keeps one per
@@ -49,9 +27,60 @@ export function physicalNames(template: Template): PhysicalName[] {
 type NameFact = readonly [type: string, name: string, resource: string, tenant: string | null];
 
 function nameFacts(template: Template): NameFact[] {
+  // Straight from the gate's index of the template, with no object per name before its
+  // tuple: E601 reads ~86,000 names over the templates of 5,000 tenants.
   const facts: NameFact[] = [];
-  for (const n of physicalNames(template)) facts.push([n.type, n.name, n.resource, tenantOf(template.Resources[n.resource]!)]);
+  for (const [resource, r] of resourceEntries(template)) {
+    const props = NAME_PROPERTIES[r.Type];
+    if (props === undefined) continue;
+    let tenant: string | null | undefined;
+    for (const prop of props) {
+      const name = r.Properties?.[prop];
+      if (typeof name === 'string') facts.push([r.Type, name, resource, tenant === undefined ? (tenant = tenantOf(r)) : tenant]);
+    }
+  }
   return facts;
+}
+
+/**
+ * Where E601 keeps, in the review's `seen`, the first holder ("template logical-id") of
+ * each name, one map per resource type: a name is unique within its type, and a map per
+ * type spares building (and hashing) a "type name" key for every name of the estate.
+ */
+function holdersOf(seen: Map<string, unknown>, type: string): Map<string, string> {
+  let holders = seen.get(type) as Map<string, string> | undefined;
+  if (holders === undefined) seen.set(type, (holders = new Map()));
+  return holders;
+}
+
+/**
+ * E601's comparison of one template's names with the names seen before: pushes to `out`
+ * every finding (as compare returns them) or, for the gate, only the non-compliant ones;
+ * returns how many were compliant. The gate needs nothing of a compliant name but its
+ * count, and a finding and message for each of the ~86,000 names of a 5,000-tenant
+ * estate were a third of this rule's time.
+ */
+function compareNames(facts: readonly NameFact[], name: string, seen: Map<string, unknown>, out: Finding[], withCompliant: boolean): number {
+  let compliant = 0;
+  let type: string | undefined;
+  let holders: Map<string, string> | undefined;
+  for (const [factType, physical, resource, tenant] of facts) {
+    // A template's names come grouped by resource, many of one type in a row.
+    if (factType !== type) holders = holdersOf(seen, (type = factType));
+    const earlier = holders!.get(physical);
+    if (earlier === undefined && (tenant === null || physical.includes(tenant))) {
+      holders!.set(physical, `${name} ${resource}`);
+      compliant++;
+      if (withCompliant) out.push(finding(physicalNamesUnique, name, resource, true, `${text(physical)} is unique`));
+      continue;
+    }
+    const problems: string[] = [];
+    if (earlier) problems.push(`"${physical}" is also the name of ${earlier}`);
+    if (tenant !== null && !physical.includes(tenant)) problems.push(`"${physical}" does not carry its tenant's id "${tenant}"`);
+    if (!earlier) holders!.set(physical, `${name} ${resource}`);
+    out.push(finding(physicalNamesUnique, name, resource, false, problems.join('; ')));
+  }
+  return compliant;
 }
 
 export const physicalNamesUnique: SecurityRule = {
@@ -67,17 +96,10 @@ export const physicalNamesUnique: SecurityRule = {
   comparing: {
     facts: nameFacts,
     compare(facts, name, seen) {
-      const out = [];
-      for (const [type, physical, resource, tenant] of facts as NameFact[]) {
-        const key = `${type} ${physical}`;
-        const earlier = seen.get(key) as string | undefined;
-        const problems: string[] = [];
-        if (earlier) problems.push(`"${physical}" is also the name of ${earlier}`);
-        if (tenant !== null && !physical.includes(tenant)) problems.push(`"${physical}" does not carry its tenant's id "${tenant}"`);
-        if (!earlier) seen.set(key, `${name} ${resource}`);
-        out.push(finding(physicalNamesUnique, name, resource, problems.length === 0, problems.length ? problems.join('; ') : `${text(physical)} is unique`));
-      }
+      const out: Finding[] = [];
+      compareNames(facts as NameFact[], name, seen, out, true);
       return out;
     },
+    judge: (facts, name, seen, nonCompliant) => compareNames(facts as NameFact[], name, seen, nonCompliant, false),
   },
 };
