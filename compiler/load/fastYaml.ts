@@ -46,14 +46,16 @@ const scalarType = (tag: string, resolve: (s: string) => boolean, construct: (s:
  */
 const YAML_CORE = jsYaml.FAILSAFE_SCHEMA.extend({
   implicit: [
+    // js-yaml asks every plain scalar, every key included, whether it is a null then a
+    // bool: a length neither can have answers without the regular expression.
     scalarType(
       'null',
-      (s) => NULL.test(s),
+      (s) => (s.length === 0 || s.length === 1 || s.length === 4) && NULL.test(s),
       () => null,
     ),
     scalarType(
       'bool',
-      (s) => BOOL.test(s),
+      (s) => (s.length === 4 || s.length === 5) && BOOL.test(s),
       (s) => s[0] === 't' || s[0] === 'T',
     ),
     scalarType(
