@@ -17,6 +17,7 @@ import { checkEstate, compileSources, parseSources } from '../compiler/pipeline.
 import { PRICED_TYPES } from '../compiler/status/pricers.ts';
 import { checkedTable } from '../compiler/status/prices.ts';
 import { quoted } from '../compiler/validate/schema.ts';
+import { grammarViolation } from '../compiler/plan/manifestText.ts';
 import { parseManifest } from '../compiler/load/parseManifest.ts';
 import { FIXTURES, rawFile, ROOT } from './helpers.ts';
 
@@ -419,6 +420,19 @@ G('each payload in each string is refused at that string, with the reason, and o
   assert.ok(refused >= 68 * PAYLOADS.length, `only ${refused} refusals checked`);
   // Grouped: a handful of compiles per payload, not one per string.
   assert.ok(compiles < 20 * PAYLOADS.length, `${compiles} compiles`);
+});
+
+G('emit checks each refusal of the grammar again, and names it as the schema does (one test for all, then each in order)', () => {
+  const checks = (JSON.parse(readFileSync(join(SCHEMA_DIR, GRAMMAR_FILE), 'utf8')) as { $defs: { checks: { allOf: { 'x-hint': string }[] } } }).$defs.checks
+    .allOf;
+  // One text per check, in the schema's order, each breaking that check and no earlier one.
+  const breaking = ['a {{resolve}}', 'b }} c', 'x ${AWS::Region}', 'two\nlines', 'tab\there', 'zero\u200bwidth', 'private \ue000 use'];
+  assert.is(breaking.length, checks.length, 'one text per check of the grammar');
+  breaking.forEach((text, i) => assert.is(grammarViolation(text), checks[i]!['x-hint'], JSON.stringify(text)));
+  // Two refusals in one text: the first check's reason.
+  assert.is(grammarViolation('{{ and \t'), checks[0]!['x-hint']);
+  for (const fine of ['', 'Globex Europe', 'owner@globex.example.org', '{ a } } {', '$ {x}', 'caf\u00e9 \u4e2d\u6587 \u{1f600}'])
+    assert.is(grammarViolation(fine), null, JSON.stringify(fine));
 });
 
 G.run();

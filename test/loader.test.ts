@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 // The load stage: file-level problems, positions and the YAML features we refuse.
 import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,6 +71,23 @@ Load('a manifest name that is not a readable regular file is reported, not throw
       ['file-unreadable'],
     );
     assert.is(r.diagnostics[0]!.message, 'cannot read file (not a regular file)');
+  });
+});
+
+Load('a FIFO named like a manifest is refused unread, without hanging; a file over the cap is measured, not read', () => {
+  inTempDir((dir) => {
+    const made = spawnSync('mkfifo', [join(dir, 'pipe.yaml')]);
+    assert.is(made.status, 0, 'mkfifo');
+    writeFileSync(join(dir, 'big.yaml'), `kind: Tenant\n#${'x'.repeat(MANIFEST_SIZE_CAP_BYTES)}\n`);
+    writeFileSync(join(dir, 'empty.yaml'), '');
+    writeFileSync(join(dir, 'small.yaml'), 'kind: Tenant\n');
+    const [big, empty, pipe, small] = readManifestFiles(dir);
+    assert.equal(pipe, { path: join(dir, 'pipe.yaml'), name: 'pipe.yaml', size: 0, bytes: null, readError: 'not a regular file' });
+    assert.equal(big, { path: join(dir, 'big.yaml'), name: 'big.yaml', size: MANIFEST_SIZE_CAP_BYTES + 15, bytes: null });
+    assert.is(empty!.size, 0);
+    assert.is(empty!.bytes!.length, 0);
+    assert.is(Buffer.from(small!.bytes!).toString('utf8'), 'kind: Tenant\n');
+    assert.is(small!.size, 13);
   });
 });
 

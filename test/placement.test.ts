@@ -56,6 +56,17 @@ P('shared caches hold users-per-group minus default; premium tenants have none',
   );
 });
 
+P('a shard too full for one tenant still takes a smaller one after it (first fit is asked again for each tenant)', () => {
+  // Four rules a shard: a (3) opens shard 0, b (3) opens shard 1, c (2) fits neither and
+  // opens shard 2, d (2) fills shard 2 after shards 0 and 1 refused it; e (1) still fits
+  // shard 0, which refused c and d.
+  const r = placeTenants([std('a', 15), std('b', 15), std('c', 10), std('d', 10), std('e')], quotas({ albRulesPerLoadBalancer: 4 }), new Map());
+  assert.equal(
+    ['a', 'b', 'c', 'd', 'e'].map((id) => r.byTenant.get(id)!.albShard),
+    [0, 1, 2, 2, 0],
+  );
+});
+
 P('groups hold 40 tenant stacks', () => {
   const r = placeTenants(
     ids(81).map((id) => std(id)),

@@ -46,14 +46,16 @@ const scalarType = (tag: string, resolve: (s: string) => boolean, construct: (s:
  */
 const YAML_CORE = jsYaml.FAILSAFE_SCHEMA.extend({
   implicit: [
+    // js-yaml asks every plain scalar, every key included, whether it is a null then a
+    // bool: a length neither can have answers without the regular expression.
     scalarType(
       'null',
-      (s) => NULL.test(s),
+      (s) => (s.length === 0 || s.length === 1 || s.length === 4) && NULL.test(s),
       () => null,
     ),
     scalarType(
       'bool',
-      (s) => BOOL.test(s),
+      (s) => (s.length === 4 || s.length === 5) && BOOL.test(s),
       (s) => s[0] === 't' || s[0] === 'T',
     ),
     scalarType(
@@ -92,6 +94,13 @@ const NULL_KEY = /(?:~|null|Null|NULL)[ \t]*:(?:[ \t\r\n,\]}]|$)/y;
 const FLOW_NULL_KEY = /(?:~|null|Null|NULL)[ \t]*[,}]/y;
 
 /**
+ * Characters that change nothing in mayDiffer's scan while no token can start and no
+ * flow collection is open: all but the markers it declines (`&` `*` `!` `<`), a
+ * comment's `#`, the `:` and `-` after which a token may start, and line ends.
+ */
+const PLAIN_RUN = /[^&*!<#:\-\n\r]+/y;
+
+/**
  * Whether the text may hold a construct js-yaml reads otherwise than yaml, in one pass
  * over its characters. Over-broad on purpose (a `*` in a quoted string declines too):
  * declining costs time, never correctness. Declined:
@@ -125,6 +134,17 @@ function mayDiffer(text: string): boolean {
     /** Right after `{` or a `,` of a flow mapping: where a key may go without its `:`. */
     let flowKey = false;
     for (; i < n && text[i] !== '\n'; i++) {
+      // Where no token can start and no flow collection is open, every character but
+      // those of PLAIN_RUN's complement leaves the state as it is (tokenStart and flowKey
+      // stay false): a run of them is skipped in one step of the regular expression
+      // engine rather than one turn of this loop each (most of a manifest's text).
+      if (!tokenStart && flow === '') {
+        PLAIN_RUN.lastIndex = i;
+        if (PLAIN_RUN.test(text)) {
+          i = PLAIN_RUN.lastIndex - 1;
+          continue;
+        }
+      }
       const c = text[i]!;
       const next = text[i + 1];
       if (c === ' ' || c === '\t') continue;

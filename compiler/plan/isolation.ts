@@ -100,33 +100,36 @@ export function tenantCacheDeniedCommands(engine: 'valkey' | 'redis'): readonly 
  */
 export function tenantCacheAccessString(tenantId: string, engine: 'valkey' | 'redis', enabled = true): string {
   const pattern = tenantCacheKeyPattern(tenantId);
-  return [
-    // "off": the user can no longer authenticate (an offboarded tenant); the rest stays
-    // as it was, so switching it back on restores exactly the old rights.
-    enabled ? 'on' : 'off',
-    `~${pattern}`,
-    `&${pattern}`,
-    '-@all',
-    ...[
-      'read',
-      'write',
-      'keyspace',
-      'string',
-      'hash',
-      'list',
-      'set',
-      'sortedset',
-      'stream',
-      'bitmap',
-      'hyperloglog',
-      'geo',
-      'transaction',
-      'pubsub',
-      'connection',
-    ].map((c) => `+@${c}`),
-    '-@dangerous',
-    '-@admin',
-    '-@scripting',
-    ...tenantCacheDeniedCommands(engine).map((c) => `-${c}`),
-  ].join(' ');
+  // "off": the user can no longer authenticate (an offboarded tenant); the rest stays
+  // as it was, so switching it back on restores exactly the old rights.
+  return `${enabled ? 'on' : 'off'} ~${pattern} &${pattern} ${CACHE_RIGHTS[engine]}`;
 }
+
+/** The categories a tenant's cache user may use on its own keys and channels. */
+const CACHE_CATEGORIES = [
+  'read',
+  'write',
+  'keyspace',
+  'string',
+  'hash',
+  'list',
+  'set',
+  'sortedset',
+  'stream',
+  'bitmap',
+  'hyperloglog',
+  'geo',
+  'transaction',
+  'pubsub',
+  'connection',
+] as const;
+
+/**
+ * The rules after the key and channel patterns, the same for every tenant of an engine:
+ * built once, not once per tenant (5,000 tenants rebuilt the same list 5,000 times).
+ */
+const cacheRights = (engine: 'valkey' | 'redis') =>
+  ['-@all', ...CACHE_CATEGORIES.map((c) => `+@${c}`), '-@dangerous', '-@admin', '-@scripting', ...tenantCacheDeniedCommands(engine).map((c) => `-${c}`)].join(
+    ' ',
+  );
+const CACHE_RIGHTS = { valkey: cacheRights('valkey'), redis: cacheRights('redis') } as const;

@@ -137,12 +137,33 @@ export function placeTenants(
     const reusable = [...s.released].filter((slot) => !s.slots.has(slot));
     return reusable.length ? Math.min(...reusable) : null;
   };
-  const firstFit = (count: (i: number) => boolean, existing: Iterable<number>) => {
-    const used = [...existing].sort((a, b) => a - b);
-    for (const i of used) if (count(i)) return i;
-    let next = 0;
-    while (used.includes(next)) next++;
-    return next;
+  /**
+   * First fit over a map's indices in ascending order, else the smallest index it lacks.
+   * Indices are only added while placing, so the sorted list is rebuilt only when one
+   * was (sorting them again for each tenant, and a linear `includes` per candidate, cost
+   * tens of milliseconds at 5,000 tenants). `monotone`: an index that fails once fails
+   * for every later tenant (a cache cluster or a group only fills up), so the scan starts
+   * after those; an ALB shard may fit a smaller tenant after refusing a larger one.
+   */
+  const firstFitOver = (indices: ReadonlyMap<number, unknown>, monotone: boolean) => {
+    let sorted: number[] = [];
+    let size = -1;
+    let from = 0;
+    return (count: (i: number) => boolean): number => {
+      if (indices.size !== size) {
+        sorted = [...indices.keys()].sort((a, b) => a - b);
+        size = indices.size;
+        from = 0;
+      }
+      for (let j = monotone ? from : 0; j < sorted.length; j++) {
+        if (count(sorted[j]!)) return sorted[j]!;
+        if (monotone) from = j + 1;
+      }
+      const taken = new Set(sorted);
+      let next = 0;
+      while (taken.has(next)) next++;
+      return next;
+    };
   };
 
   // What each tenant keeps from the lock: its ALB shard and slot, its cache cluster,
@@ -192,22 +213,25 @@ export function placeTenants(
   }
   // Then, in id order, every tenant gets what it did not keep (new tenants: everything).
   const placed = new Map<string, TenantPlacement>();
+  const shardFit = firstFitOver(shards, false);
+  const cacheFit = firstFitOver(caches, true);
+  const groupFit = firstFitOver(groups, true);
   for (const t of [...tenants].sort((a, b) => compareStrings(a.id, b.id))) {
     const k = kept.get(t.id) ?? {};
     let alb = k.alb;
     if (!alb) {
-      const index = firstFit((i) => fits(shard(i), t) && freeSlot(shard(i)) !== null, shards.keys());
+      const index = shardFit((i) => fits(shard(i), t) && freeSlot(shard(i)) !== null);
       alb = { shard: index, slot: freeSlot(shard(index))! };
       take(shard(index), t, alb.slot);
     }
     let cacheCluster: number | null = null;
     if (t.sharedCache) {
-      cacheCluster = k.cache ?? firstFit((i) => (caches.get(i) ?? 0) < cachePerCluster, caches.keys());
+      cacheCluster = k.cache ?? cacheFit((i) => (caches.get(i) ?? 0) < cachePerCluster);
       if (k.cache === undefined) caches.set(cacheCluster, (caches.get(cacheCluster) ?? 0) + 1);
     }
     let group = k.group;
     if (group === undefined) {
-      group = firstFit((i) => (groups.get(i) ?? 0) < TENANTS_PER_GROUP, groups.keys());
+      group = groupFit((i) => (groups.get(i) ?? 0) < TENANTS_PER_GROUP);
       groups.set(group, (groups.get(group) ?? 0) + 1);
     }
     placed.set(t.id, {
