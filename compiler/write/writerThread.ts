@@ -8,8 +8,8 @@ import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from './outputMarker.ts';
 
-/** What the main thread sends: a file (its bytes moved, not copied), then the end. */
-export type WriterMessage = { readonly path: string; readonly bytes: Uint8Array } | { readonly end: true };
+/** What the main thread sends: each file's path and text, then the end. */
+export type WriterMessage = { readonly path: string; readonly text: string } | { readonly end: true };
 
 /** The one answer, to the end: the writes done, or the first write's error. */
 export type WriterReply = { readonly ok: true; readonly writes: number } | { readonly ok: false; readonly message: string; readonly code?: string };
@@ -62,7 +62,7 @@ port.on('message', (m: WriterMessage) => {
       mkdirSync(join(staging, dir), { recursive: true });
       made.add(dir);
     }
-    writeFileSync(join(staging, m.path), m.bytes);
+    writeFileSync(join(staging, m.path), m.text);
     writes++;
   });
 });
