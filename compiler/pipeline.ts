@@ -1,6 +1,6 @@
 // compile(): load → validate → plan → emit (reviewed by the rule pack) → write. Each
 // stage is a function of the previous stage's data; only loadSources (reading) and
-// writeOutput / writeLockFile (writing) touch the file system.
+// writeOutput / startThreadedWrite / writeLockFile (writing) touch the file system.
 import { join, resolve } from 'node:path';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.ts';
 import { emitEstate } from './emit/emitEstate.ts';
@@ -20,6 +20,7 @@ import type { SecurityRule } from './review/rule.ts';
 import { validateEstate, type ValidatedEstate } from './validate/validateEstate.ts';
 import { lockDrift, lockOf, writeLockFile } from './write/lockFile.ts';
 import { type WriteSummary, writeOutput } from './write/writeOutput.ts';
+import { startThreadedWrite } from './write/threadedWrite.ts';
 import { BUILD_ID } from './buildId.ts';
 import { domainStageFile } from './emit/cfn/domainStage.ts';
 import { SHARD_PARAMETERS, SHARED_PARAMETERS } from './emit/cfn/stackParameters.ts';
@@ -197,6 +198,18 @@ export interface CompileOptions extends CheckOptions {
   readonly cacheKey?: Buffer | null;
   /** compile() only: where cache files are kept (default: write/compileCache.ts userCacheDir()), never the output. */
   readonly cacheDir?: string;
+  /**
+   * compile() only: the fewest manifests for which a first compile (no output yet)
+   * writes its files from a thread while it emits them (write/threadedWrite.ts);
+   * default WRITER_THREAD_FROM.
+   */
+  readonly writerThreadFrom?: number;
+  /**
+   * Sees each template's text once it is emitted and reviewed, before the compile ends
+   * (compile() hands it to the writer thread). Whether the compile succeeds is known
+   * only from its result.
+   */
+  readonly emitted?: (path: string, text: string) => void;
 }
 
 export interface ReuseSource {
@@ -302,7 +315,18 @@ export function compileSources(dir: string, loaded: Loaded, options: CompileOpti
   const rules = options.securityRules ?? SECURITY_RULES;
   const gate = new ReviewGate(rules, checked.plan.platform.suppressions);
   const reuse = options.reuse ? tenantReuse(options.reuse, checked.plan, rules, gate) : null;
-  const files = emitEstate(checked.plan, (path, template, text) => gate.review(path, template, text), reuse?.reuse);
+  const emitted = options.emitted;
+  const files = emitEstate(
+    checked.plan,
+    emitted
+      ? (path, template, text) => {
+          const review = gate.review(path, template, text);
+          emitted(path, text);
+          return review;
+        }
+      : (path, template, text) => gate.review(path, template, text),
+    reuse?.reuse,
+  );
   const review = gate.result();
   const problems = reviewDiagnostics(checked.estate, review, rules);
   if (problems.length) return { ok: false, diagnostics: sortDiagnostics(problems) };
@@ -312,6 +336,15 @@ export function compileSources(dir: string, loaded: Loaded, options: CompileOpti
   return { ok: true, plan: checked.plan, files, lock: checked.lock, review, cache, reused: reuse?.reused() ?? 0 };
 }
 
+/**
+ * The fewest manifests for which a first compile writes from a thread. Starting the
+ * thread costs ~50 ms of CPU (a Node environment of its own), about what writing 300
+ * files costs the main thread (~0.17 ms a file): below ~250 tenants (~1.2 files each)
+ * the thread would cost more CPU than it takes off the main thread
+ * (docs/notes-write-overlap.md).
+ */
+export const WRITER_THREAD_FROM = 250;
+
 export type WrittenResult =
   | (CompileResult & { readonly ok: false })
   | (CompileResult & { readonly ok: true; readonly lockChanged: boolean; readonly written: WriteSummary });
@@ -319,7 +352,9 @@ export type WrittenResult =
 /**
  * Full compile from disk to disk. Nothing is written unless every manifest is valid
  * and every template passes the rule pack; then the output tree, and the placement
- * lock when placement changed (never under --locked, which fails instead).
+ * lock when placement changed (never under --locked, which fails instead). A first
+ * compile of a large estate writes its templates from a thread while it emits them,
+ * into the staging directory that is removed if the compile then fails.
  */
 export async function compile(tenantsDir: string, outDir: string, options: CompileOptions = {}): Promise<WrittenResult> {
   const cwd = options.cwd ?? process.cwd();
@@ -330,9 +365,21 @@ export async function compile(tenantsDir: string, outDir: string, options: Compi
   const reuse: ReuseSource | undefined =
     build !== null && key !== null ? { build, cache: readCompileCache(cachePath, key), previous: previousFiles(out) } : undefined;
   const loaded = loadSources(tenantsDir, cwd, reuse ? { build: reuse.build, known: reuse.cache?.sources } : undefined);
-  const result = compileSources(tenantsDir, loaded, { ...options, ...(reuse ? { reuse } : {}) });
-  if (!result.ok) return result;
-  const written = await writeOutput(out, result.files);
+  // Started before validation, so the thread is up by the time emit begins; it creates
+  // nothing until the first template is sent.
+  const threaded = loaded.sources.length >= (options.writerThreadFrom ?? WRITER_THREAD_FROM) ? startThreadedWrite(out) : null;
+  let result: CompileResult;
+  try {
+    result = compileSources(tenantsDir, loaded, { ...options, ...(reuse ? { reuse } : {}), ...(threaded ? { emitted: threaded.send } : {}) });
+  } catch (e) {
+    await threaded?.abort();
+    throw e;
+  }
+  if (!result.ok) {
+    await threaded?.abort();
+    return result;
+  }
+  const written = threaded ? await threaded.finish(result.files) : await writeOutput(out, result.files);
   // After the output is in place, so that each file's recorded identity is final.
   if (result.cache && key)
     writeCompileCache(

@@ -3,13 +3,32 @@
 // written again. Carrying over must never let anything but this compile's bytes into
 // the output: a hand-edited file, a symlink or a file also linked from elsewhere is
 // written afresh.
-import { existsSync, linkSync, lstatSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { OutputFile } from '../compiler/emit/output.ts';
-import { writeOutput } from '../compiler/write/writeOutput.ts';
-import { inTempDir, listTree } from './helpers.ts';
+import { compile, type CompileOptions } from '../compiler/pipeline.ts';
+import { SECURITY_RULES } from '../compiler/review/index.ts';
+import { finding, type SecurityRule } from '../compiler/review/rule.ts';
+import { startThreadedWrite } from '../compiler/write/threadedWrite.ts';
+import { stagingDirectory, writeOutput } from '../compiler/write/writeOutput.ts';
+import { builtDir, inTempDir, listTree, ROOT, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
 
 const Write = suite('write');
 
@@ -120,3 +139,215 @@ Write('nothing is carried over through a symlinked output or a symlinked subdire
 });
 
 Write.run();
+
+// The first compile's threaded write (write/threadedWrite.ts): the same tree as
+// writeOutput, and nothing left behind when the compile fails or a write does.
+const Threaded = suite('threaded write');
+
+/** Every file of `a` equals the file of `b` at the same path, byte for byte, and neither has a file the other lacks. */
+function assertSameTree(a: string, b: string): void {
+  assert.equal(listTree(a), listTree(b), 'the same files');
+  for (const p of listTree(a)) assert.ok(readFileSync(join(a, p)).equals(readFileSync(join(b, p))), `${p} differs`);
+}
+
+const unicode = { ...first, 'tenants/ünï.template.json': '{"name":"Zürich — 東京 🚀"}', 'dns/acme.txt': '' };
+
+Threaded('files sent during emit and at the end make the tree writeOutput makes, swapped in whole', async () => {
+  await inTempDir(async (work) => {
+    await writeOutput(join(work, 'plain'), files(unicode));
+    const out = join(work, 'out');
+    const write = startThreadedWrite(out);
+    assert.ok(write, 'a first write into an existing parent is threaded');
+    const all = files(unicode);
+    // Templates go as they are emitted; the rest, and any file whose text changed since
+    // it was sent, at the end.
+    write.send('tenants/acme.template.json', '{"acme":1}');
+    write.send('root.template.json', '{"root":"stale"}');
+    assert.not.ok(existsSync(out), 'nothing at the output before the end');
+    assert.equal(await write.finish(all), { written: 6, kept: 0 });
+    assertSameTree(out, join(work, 'plain'));
+    assert.equal(readdirSync(work).sort(), ['out', 'plain'], 'no staging directory left');
+  });
+});
+
+Threaded('a failed compile leaves nothing: the thread is stopped and the staging directory removed', async () => {
+  await inTempDir(async (work) => {
+    const out = join(work, 'out');
+    const write = startThreadedWrite(out);
+    assert.ok(write);
+    for (const f of files(first)) write.send(f.path, f.content);
+    // Until the thread has created the staging directory and written into it.
+    const until = Date.now() + 60_000;
+    while (!existsSync(join(stagingDirectory(out), 'root.template.json')) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(existsSync(join(stagingDirectory(out), 'root.template.json')), 'the files went to the staging directory');
+    await write.abort();
+    assert.equal(readdirSync(work), [], 'no output and no staging directory');
+  });
+});
+
+Threaded('a write that fails is the error of finish, with its code; nothing is left and the process is not held', async () => {
+  await inTempDir(async (work) => {
+    const out = join(work, 'out');
+    const write = startThreadedWrite(out);
+    assert.ok(write);
+    // A file where a later file's directory must go: mkdir fails with EEXIST in the thread.
+    write.send('tenants', 'not a directory');
+    const failed = await write.finish(files({ ...first, tenants: 'not a directory' })).then(
+      () => null,
+      (e: NodeJS.ErrnoException) => e,
+    );
+    assert.ok(failed, 'finish rejects');
+    assert.is(failed.code, 'EEXIST');
+    assert.match(failed.message, /tenants/);
+    assert.equal(readdirSync(work), [], 'no output and no staging directory');
+  });
+});
+
+Threaded('an existing output (its unchanged files are linked) or a missing parent is left to writeOutput', async () => {
+  await inTempDir(async (work) => {
+    const out = join(work, 'out');
+    await writeOutput(out, files(first));
+    assert.is(startThreadedWrite(out), null);
+    assert.is(startThreadedWrite(join(work, 'missing', 'out')), null);
+    writeFileSync(join(work, 'file'), '');
+    assert.is(startThreadedWrite(join(work, 'file', 'out')), null);
+  });
+});
+
+Threaded('the bundle has the thread as an entry of its own, and it writes the same tree', async () => {
+  await inTempDir(async (work) => {
+    const { writerThreadUrl } = (await import(
+      pathToFileURL(join(builtDir(), 'dist', 'writer-thread-url.mjs')).href
+    )) as typeof import('../compiler/write/writerThreadUrl.ts');
+    const url = writerThreadUrl();
+    assert.is(url.href, pathToFileURL(join(builtDir(), 'dist', 'write-worker.mjs')).href);
+    const write = startThreadedWrite(join(work, 'out'), url);
+    assert.ok(write);
+    await write.finish(files(unicode));
+    await writeOutput(join(work, 'plain'), files(unicode));
+    assertSameTree(join(work, 'out'), join(work, 'plain'));
+  });
+});
+
+Threaded('a thread never finished does not keep the process alive', () => {
+  // A compile that throws between start and finish, uncaught: the process still exits,
+  // once the thread is running and has written (a 'message' listener added after
+  // worker.unref() would ref it again).
+  inTempDir((work) => {
+    const out = join(work, 'out');
+    const script = `
+      import { existsSync } from 'node:fs';
+      import { join } from 'node:path';
+      import { startThreadedWrite } from ${JSON.stringify(pathToFileURL(join(ROOT, 'compiler', 'write', 'threadedWrite.ts')).href)};
+      import { stagingDirectory } from ${JSON.stringify(pathToFileURL(join(ROOT, 'compiler', 'write', 'writeOutput.ts')).href)};
+      const write = startThreadedWrite(${JSON.stringify(out)});
+      write.send('a.json', '{}');
+      // The staging directory is named by the child's pid.
+      const staged = join(stagingDirectory(${JSON.stringify(out)}), 'a.json');
+      const until = Date.now() + 30_000;
+      const poll = setInterval(() => {
+        if (!existsSync(staged) && Date.now() < until) return;
+        clearInterval(poll);
+        process.stdout.write(existsSync(staged) ? 'written\\n' : 'never written\\n');
+      }, 20);
+    `;
+    writeFileSync(join(work, 'child.mts'), script);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(work, 'child.mts')], { cwd: ROOT, encoding: 'utf8', timeout: 90_000 });
+    assert.is(r.error, undefined, 'the child ended by itself');
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout, 'written\n');
+  });
+});
+
+Threaded.run();
+
+// compile() with the threaded write: the same output, and a compile that fails (an
+// invalid manifest, a finding of the rule pack, a failed write) leaves nothing.
+const CompileWrite = suite("compile's threaded write");
+
+/** Compiles a copy of the sample estate in `work` into `out`, the first compile of it. */
+function compileSample(work: string, out: string, options: CompileOptions = {}) {
+  const tenants = join(work, 'tenants');
+  if (!existsSync(tenants)) cpSync(SAMPLE_TENANTS, tenants, { recursive: true });
+  return compile(tenants, out, { today: TEST_DAY, build: null, writerThreadFrom: 0, ...options });
+}
+
+/** A rule that fails the root template (reviewed last); `whenReviewed` runs as it does. */
+const failingRoot = (whenReviewed: () => void): SecurityRule => ({
+  id: 'E998',
+  title: 'Test rule: no root template',
+  reason: 'A rule the compiled templates break, to prove a failed compile writes nothing.',
+  fix: 'None.',
+  check(template, name) {
+    if (name !== 'root.template.json') return [];
+    whenReviewed();
+    return [finding(this, name, Object.keys(template.Resources)[0]!, false, 'a root template exists')];
+  },
+});
+
+CompileWrite('a first compile written from the thread equals one written after emit, byte for byte', async () => {
+  await inTempDir(async (work) => {
+    const threaded = await compileSample(work, join(work, 'threaded'));
+    const plain = await compileSample(work, join(work, 'plain'), { writerThreadFrom: Number.POSITIVE_INFINITY });
+    assert.ok(threaded.ok && plain.ok);
+    assert.equal(threaded.written, plain.written);
+    assertSameTree(join(work, 'threaded'), join(work, 'plain'));
+    assert.ok(listTree(join(work, 'plain')).length > 20, 'the whole tree compared');
+    assert.equal(readdirSync(work).sort(), ['plain', 'tenants', 'threaded']);
+  });
+});
+
+CompileWrite('a finding of the rule pack after templates were written leaves no output and no staging directory', async () => {
+  await inTempDir(async (work) => {
+    const out = join(work, 'out');
+    let staged = false;
+    // Reviewing the root template (the last), wait until the thread has written tenant
+    // templates into the staging directory: the compile then fails with files staged.
+    const rule = failingRoot(() => {
+      const tenantDir = join(stagingDirectory(out), 'tenants');
+      const until = Date.now() + 60_000;
+      while (!staged && Date.now() < until) staged = existsSync(tenantDir) && readdirSync(tenantDir).length > 0;
+    });
+    const r = await compileSample(work, out, { securityRules: [...SECURITY_RULES, rule] });
+    assert.is(r.ok, false);
+    assert.ok(staged, 'templates were in the staging directory when the compile failed');
+    assert.equal(readdirSync(work), ['tenants'], 'no output and no staging directory');
+  });
+});
+
+CompileWrite('an invalid manifest leaves no output and no staging directory', async () => {
+  await inTempDir(async (work) => {
+    const r0 = await compileSample(work, join(work, 'first'));
+    assert.ok(r0.ok);
+    appendFileSync(join(work, 'tenants', 'acme.yaml'), 'unknownField: 1\n');
+    const r = await compileSample(work, join(work, 'out'));
+    assert.is(r.ok, false);
+    assert.equal(readdirSync(work).sort(), ['first', 'tenants']);
+  });
+});
+
+CompileWrite("a write that fails in the thread is compile's error, and leaves nothing", async () => {
+  await inTempDir(async (work) => {
+    const out = join(work, 'out');
+    let first = true;
+    // Reviewing the first template, before anything is sent to the thread: a file
+    // where the thread makes the staging directory, so its first write fails.
+    const blockStaging: SecurityRule = {
+      ...failingRoot(() => {}),
+      check() {
+        if (first) writeFileSync(stagingDirectory(out), 'in the way');
+        first = false;
+        return [];
+      },
+    };
+    const failed = await compileSample(work, out, { securityRules: [...SECURITY_RULES, blockStaging] }).then(
+      () => null,
+      (e: NodeJS.ErrnoException) => e,
+    );
+    assert.ok(failed, 'compile rejects');
+    assert.is(failed.code, 'EEXIST');
+    assert.equal(readdirSync(work), ['tenants'], 'no output and no staging directory');
+  });
+});
+
+CompileWrite.run();

@@ -28,9 +28,9 @@ import {
 import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { OutputFile } from '../emit/output.ts';
+import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from './outputMarker.ts';
 
-/** Marks a directory as tenantc's, so compile never replaces a directory it did not write. */
-export const OUTPUT_MARKER = '.tenantc-output';
+export { OUTPUT_MARKER };
 
 export class OutputDirectoryError extends Error {}
 
@@ -42,6 +42,11 @@ export interface WriteSummary {
   readonly written: number;
   /** Files carried over unchanged from the previous output by a hard link. */
   readonly kept: number;
+}
+
+/** The sibling directory the new tree is written into before it is renamed into place. */
+export function stagingDirectory(outDir: string): string {
+  return join(dirname(outDir), `.tenantc-tmp-${basename(outDir)}-${process.pid}`);
 }
 
 export async function writeOutput(outDir: string, files: readonly OutputFile[]): Promise<WriteSummary> {
@@ -57,14 +62,14 @@ export async function writeOutput(outDir: string, files: readonly OutputFile[]):
   }
   const parent = dirname(outDir);
   mkdirSync(parent, { recursive: true });
-  const staging = join(parent, `.tenantc-tmp-${basename(outDir)}-${process.pid}`);
+  const staging = stagingDirectory(outDir);
   const retired = join(parent, `.tenantc-old-${basename(outDir)}-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   let written = 0;
   let kept = 0;
   try {
     mkdirSync(staging);
-    writeFileSync(join(staging, OUTPUT_MARKER), 'Written by tenantc compile; replaced as a whole on every compile.\n');
+    writeFileSync(join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT);
     const dirs = new Set(files.map((f) => dirname(f.path)));
     for (const dir of dirs) mkdirSync(join(staging, dir), { recursive: true });
     const reusable = hadOld ? reusableDirectories(outDir, dirs) : new Set<string>();
