@@ -7,7 +7,10 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { compileCachePath } from '../compiler/write/compileCache.ts';
+import { startThreadedWrite } from '../compiler/write/threadedWrite.ts';
+import { writeOutput } from '../compiler/write/writeOutput.ts';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { builtDir, FIXTURES, inTempDir, listTree, ROOT, runBundledMain, runCli, runMain, SAMPLE_TENANTS } from './helpers.ts';
@@ -242,6 +245,30 @@ Cli('the bundled diff (its worker reads the registry extract) prints what the so
     assert.is(source.status, 1, source.stderr);
     assert.match(bundled.stdout, '"impact": "replace"');
     assert.fixture(bundled.stdout, source.stdout);
+  });
+});
+
+// Here rather than in write.test.ts: this suite builds the bundle anyway (a build is ~5 s of CPU).
+Cli('the bundle has the file-writer thread as an entry of its own, and it writes what writeOutput writes', async () => {
+  await inTempDir(async (work) => {
+    const { writerThreadUrl } = (await import(
+      pathToFileURL(join(builtDir(), 'dist', 'writer-thread-url.mjs')).href
+    )) as typeof import('../compiler/write/writerThreadUrl.ts');
+    const url = writerThreadUrl();
+    assert.is(url.href, pathToFileURL(join(builtDir(), 'dist', 'write-worker.mjs')).href);
+    const files = Object.entries({
+      'root.template.json': '{"root":1}',
+      'tenants/ünï.template.json': '{"name":"Zürich — 東京 🚀"}',
+      'dns/acme.txt': '',
+    }).map(([path, content]) => ({ path, content }));
+    const write = startThreadedWrite(join(work, 'threaded'), url);
+    assert.ok(write, 'a first write into an existing parent is threaded');
+    write.send(files[1]!.path, files[1]!.content);
+    await write.finish(files);
+    await writeOutput(join(work, 'plain'), files);
+    assert.equal(listTree(join(work, 'threaded')), listTree(join(work, 'plain')));
+    for (const p of listTree(join(work, 'plain')))
+      assert.ok(readFileSync(join(work, 'threaded', p)).equals(readFileSync(join(work, 'plain', p))), `${p} differs`);
   });
 });
 

@@ -28,7 +28,7 @@ import { SECURITY_RULES } from '../compiler/review/index.ts';
 import { finding, type SecurityRule } from '../compiler/review/rule.ts';
 import { startThreadedWrite } from '../compiler/write/threadedWrite.ts';
 import { stagingDirectory, writeOutput } from '../compiler/write/writeOutput.ts';
-import { builtDir, inTempDir, listTree, ROOT, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
+import { inTempDir, listTree, ROOT, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
 
 const Write = suite('write');
 
@@ -211,21 +211,6 @@ Threaded('an existing output (its unchanged files are linked) or a missing paren
     assert.is(startThreadedWrite(join(work, 'missing', 'out')), null);
     writeFileSync(join(work, 'file'), '');
     assert.is(startThreadedWrite(join(work, 'file', 'out')), null);
-  });
-});
-
-Threaded('the bundle has the thread as an entry of its own, and it writes the same tree', async () => {
-  await inTempDir(async (work) => {
-    const { writerThreadUrl } = (await import(
-      pathToFileURL(join(builtDir(), 'dist', 'writer-thread-url.mjs')).href
-    )) as typeof import('../compiler/write/writerThreadUrl.ts');
-    const url = writerThreadUrl();
-    assert.is(url.href, pathToFileURL(join(builtDir(), 'dist', 'write-worker.mjs')).href);
-    const write = startThreadedWrite(join(work, 'out'), url);
-    assert.ok(write);
-    await write.finish(files(unicode));
-    await writeOutput(join(work, 'plain'), files(unicode));
-    assertSameTree(join(work, 'out'), join(work, 'plain'));
   });
 });
 

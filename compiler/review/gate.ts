@@ -16,7 +16,7 @@ export interface ReviewResult {
   readonly suppressed: readonly SuppressedFinding[];
   /** Suppressions that matched no finding. */
   readonly unused: readonly SuppressionPlan[];
-  /** Compliant findings, counted per rule (a rule that applies to nothing is visible). */
+  /** Findings, compliant or not, counted per rule (a rule that applies to nothing is absent, so it is visible). */
   readonly checked: ReadonlyMap<string, number>;
 }
 
