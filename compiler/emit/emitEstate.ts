@@ -7,9 +7,9 @@ import { ASSETS_FILE, ASSETS_FORMAT, RUNTIME_HOSTS_FILE, type AssetsManifest, ty
 import { domainStageFile, emitDomainStageTemplate } from './cfn/domainStage.ts';
 import { albShardFile, emitAlbShardTemplate } from './cfn/albShard.ts';
 import { assetKey, assetKeyOfDigest, sha256Hex } from './cfn/assets.ts';
-import type { EmittedTenant, TenantReuse, TenantTemplate } from './reuse.ts';
+import type { EmittedTenant, TenantAsset, TenantReuse, TenantTemplate } from './reuse.ts';
 import { cacheShardFile, emitCacheShardTemplate } from './cfn/cache.ts';
-import { emitGroupTemplate, groupFile, type TenantAsset } from './cfn/group.ts';
+import { emitGroupTemplate, groupFile } from './cfn/group.ts';
 import { emitRootTemplate, ROOT_TEMPLATE_FILE, type NestedKeys } from './cfn/root.ts';
 import { federationHandover } from './cfn/tenant/auth.ts';
 import { dnsInstructions } from './cfn/tenant/dns.ts';

@@ -12,7 +12,6 @@ import type { GroupPlan, PlatformScope, TenantPlan } from '../plan/model.ts';
 import { ManifestText } from '../plan/manifestText.ts';
 import { RUNTIME } from '../buildId.ts';
 import type { SharedParameter, ShardParameter } from './cfn/stackParameters.ts';
-import type { GroupParameters, TenantAsset } from './cfn/group.ts';
 
 /**
  * An exact, unambiguous text of `v`: every value kind is tagged, so two different values
@@ -127,6 +126,21 @@ export interface EmittedTenant<R> {
   /** The tenant stack's template first, then its domain stage's when it has one. */
   readonly templates: readonly TenantTemplate<R>[];
   readonly parameters: TenantParameters;
+}
+
+/** A tenant's stack as its group's template names it (cfn/group.ts emitGroupTemplate). */
+export interface TenantAsset {
+  readonly tenant: TenantPlan;
+  readonly key: string;
+  readonly parameters: TenantParameters;
+}
+
+/** What a group stack declares, which its parent (the root) passes. */
+export interface GroupParameters {
+  /** In declaration order. */
+  readonly shared: readonly SharedParameter[];
+  /** In the order of the declared names (`Shard<n><name>`, sorted as strings). */
+  readonly shard: readonly { readonly shard: number; readonly name: ShardParameter; readonly declared: string }[];
 }
 
 /** What one group's emit produced that a later compile can reuse. */

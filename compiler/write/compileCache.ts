@@ -34,8 +34,8 @@ import {
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TemplateReview } from '../review/gate.ts';
-import type { TenantParameters } from '../emit/reuse.ts';
-import { type GroupParameters, groupFile } from '../emit/cfn/group.ts';
+import type { GroupParameters, TenantParameters } from '../emit/reuse.ts';
+import { groupFile } from '../emit/cfn/group.ts';
 import { SHARD_PARAMETERS, SHARED_PARAMETERS, shardParameterName } from '../emit/cfn/stackParameters.ts';
 import type { GroupPlan } from '../plan/model.ts';
 import { sha256Hex } from '../emit/cfn/assets.ts';
