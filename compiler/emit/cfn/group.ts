@@ -1,7 +1,7 @@
 // A group stack: up to TENANTS_PER_GROUP tenant stacks, each named by the content hash
 // of its template. It receives the shared values and, for every ALB shard its tenants
 // use, that shard's values, and hands each tenant stack exactly what it declares.
-import type { EstatePlan, GroupPlan } from '../../plan/model.ts';
+import type { GroupPlan, PlatformScope } from '../../plan/model.ts';
 import { tenantTagPairs } from '../../plan/isolation.ts';
 import { templateUrl } from './assets.ts';
 import {
@@ -29,7 +29,9 @@ export function forward(name: string, spec: ParameterSpec): Value {
  * the ALB shards `group.albShards` lists that those tenants use.
  */
 export function emitGroupTemplate(
-  plan: EstatePlan,
+  // The platform's plan only, not the estate's: a recompile reuses a group's template when
+  // the platform, the group and its members' assets are unchanged (emit/reuse.ts digests().group).
+  plan: PlatformScope,
   group: GroupPlan,
   tenants: ReadonlyMap<string, TenantAsset>,
 ): { template: CfnTemplate; parameters: GroupParameters } {
