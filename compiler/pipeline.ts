@@ -25,11 +25,13 @@ import { BUILD_ID } from './buildId.ts';
 import { domainStageFile } from './emit/cfn/domainStage.ts';
 import { SHARD_PARAMETERS, SHARED_PARAMETERS } from './emit/cfn/stackParameters.ts';
 import { tenantFile } from './emit/cfn/tenant/tenantStack.ts';
+import { groupFile } from './emit/cfn/group.ts';
 import { digests as reuseDigests, type TenantReuse } from './emit/reuse.ts';
 import type { TemplateReview } from './review/gate.ts';
 import {
   type CacheLine,
   type CheckedFile,
+  cachedGroup,
   cachedTenant,
   cacheLine,
   type CompileCache,
@@ -232,13 +234,15 @@ export type CompileResult =
       readonly cache: CompileCache | null;
       /** Tenants whose templates were reused. */
       readonly reused: number;
+      /** Groups whose template was reused. */
+      readonly reusedGroups: number;
     }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
 /**
  * Template reuse for one compile: each tenant's digest, the earlier compile's entry
  * when it matches and its files check out (their review records replayed into `gate`),
- * and the cache entries of this compile.
+ * and the cache entries of this compile; the same for each group's template.
  */
 function tenantReuse(source: ReuseSource, plan: EstatePlan, rules: readonly SecurityRule[], gate: ReviewGate) {
   const digestOf = reuseDigests(
@@ -251,6 +255,9 @@ function tenantReuse(source: ReuseSource, plan: EstatePlan, rules: readonly Secu
   /** One copy of each entry skeleton this compile makes (compileCache.ts cacheLine). */
   const shapes = new EntryShapes();
   let reused = 0;
+  const nextGroups = new Map<string, CacheLine>();
+  const groupDigests = new Map<string, string>();
+  let reusedGroups = 0;
   const reuse: TenantReuse<TemplateReview> = {
     lookup(t) {
       const digest = digestOf.tenant(t);
@@ -300,8 +307,52 @@ function tenantReuse(source: ReuseSource, plan: EstatePlan, rules: readonly Secu
         ),
       );
     },
+    lookupGroup(g, members) {
+      const path = groupFile(g.index);
+      const digest = digestOf.group(
+        g,
+        // Each member's plan by its digest (lookup computed it for every tenant, before any group).
+        members.map((m) => ({ tenant: digests.get(m.tenant.id) ?? digestOf.tenant(m.tenant), key: m.key, parameters: m.parameters })),
+      );
+      groupDigests.set(path, digest);
+      const line = source.cache?.groups?.get(path);
+      if (!line || line.digest !== digest) return null;
+      const entry = cachedGroup(line, g);
+      const template = entry?.templates[0];
+      if (!entry || !template) return null;
+      const checked = source.previous(path, template.sha256, line.stats?.split(',')[0]);
+      if (!checked || !gate.replay(entry.templates)) return null;
+      nextGroups.set(path, reusedLine(path, line, [path]));
+      reusedGroups++;
+      return {
+        template: {
+          file: {
+            path,
+            previous: checked.at,
+            get content() {
+              return checked.read();
+            },
+          },
+          review: template.review,
+          sha256: template.sha256,
+        },
+        parameters: entry.parameters,
+      };
+    },
+    emittedGroup(g, { template, parameters }) {
+      const path = template.file.path;
+      nextGroups.set(
+        path,
+        cacheLine(path, groupDigests.get(path)!, { templates: [{ path, sha256: template.sha256!, review: template.review }], parameters }, shapes),
+      );
+    },
   };
-  return { reuse, cache: (): CompileCache => ({ tenants: next }), reused: () => reused };
+  return {
+    reuse,
+    cache: (): CompileCache => ({ tenants: next, groups: nextGroups }),
+    reused: () => reused,
+    reusedGroups: () => reusedGroups,
+  };
 }
 
 /**
@@ -333,7 +384,16 @@ export function compileSources(dir: string, loaded: Loaded, options: CompileOpti
   files.push({ path: REVIEW_FILE, content: reviewRecord(checked.plan, review, rules) });
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const cache = reuse ? { ...reuse.cache(), ...(loaded.reading ? { sources: sourcesToKeep(loaded.reading, checked.estate, checked.lockSource) } : {}) } : null;
-  return { ok: true, plan: checked.plan, files, lock: checked.lock, review, cache, reused: reuse?.reused() ?? 0 };
+  return {
+    ok: true,
+    plan: checked.plan,
+    files,
+    lock: checked.lock,
+    review,
+    cache,
+    reused: reuse?.reused() ?? 0,
+    reusedGroups: reuse?.reusedGroups() ?? 0,
+  };
 }
 
 /**

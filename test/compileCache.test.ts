@@ -25,7 +25,10 @@ import {
   writeCompileCache,
 } from '../compiler/write/compileCache.ts';
 import { compiledFrom, inTempDir, listTree, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
-import { digests } from '../compiler/emit/reuse.ts';
+import { digests, type GroupMember } from '../compiler/emit/reuse.ts';
+import { finding, type SecurityRule } from '../compiler/review/rule.ts';
+import { SECURITY_RULES } from '../compiler/review/index.ts';
+import { generatedEstateFiles, tenantId } from '../bench/generateEstate.ts';
 import { sha256Hex } from '../compiler/emit/cfn/assets.ts';
 
 const C = suite('compile cache');
@@ -40,7 +43,11 @@ const cacheDirOf = (out: string) => join(out, '..', 'cache');
 /** The cache file of the output directory `out`. */
 const CACHE = (out: string) => compileCachePath(cacheDirOf(out), out);
 
-async function compiled(tenants: string, out: string, options: { build?: string | null; cacheKey?: Buffer | null } = {}): Promise<Ok> {
+async function compiled(
+  tenants: string,
+  out: string,
+  options: { build?: string | null; cacheKey?: Buffer | null; securityRules?: readonly SecurityRule[] } = {},
+): Promise<Ok> {
   const r = await compile(tenants, out, { today: TEST_DAY, build: BUILD, cacheKey: KEY, cacheDir: cacheDirOf(out), ...options });
   if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.file}: ${d.message}`).join('\n'));
   return r;
@@ -83,7 +90,10 @@ C('a one-tenant edit reuses every other tenant, and the output equals a fresh co
     // The cache a recompile leaves is the one a first compile of these inputs writes.
     await compiled(tenants, join(work, 'fresh-cached'));
     // (Each file's identity, its inode and times, is the one thing a recompile may record otherwise.)
-    const entries = (dir: string) => [...parseCompileCache(readFileSync(CACHE(dir), 'utf8'), KEY)!.tenants].map(([id, l]) => [id, l.digest, l.text]);
+    const entries = (dir: string) => {
+      const cache = parseCompileCache(readFileSync(CACHE(dir), 'utf8'), KEY)!;
+      return [...cache.tenants, ...cache.groups!].map(([id, l]) => [id, l.digest, l.text]);
+    };
     assert.equal(entries(join(work, 'out')), entries(join(work, 'fresh-cached')), 'the same cache');
     // Nothing changed: everything reused, still the same bytes.
     const third = await compiled(tenants, join(work, 'out'));
@@ -533,6 +543,86 @@ C("a tenant's templates are reused only on the runtime that emitted them: the ru
   assert.is(here.estate, again.estate, 'the same build, rules, platform and runtime: the same digest');
   assert.is.not(here.estate, elsewhere.estate, 'another runtime: another estate digest');
   for (const t of plan.tenants) assert.is.not(here.tenant(t), elsewhere.tenant(t), t.id);
+});
+
+C(
+  "a group's template is reused when nothing of it changed, and emitted afresh when a member's does (renamed, another tier, added, removed): the same bytes as a fresh compile",
+  async () => {
+    await inTempDir(async (work) => {
+      // 100 tenants: three groups of up to 40 (plan/quotas.ts TENANTS_PER_GROUP).
+      const tenants = join(work, 'tenants');
+      mkdirSync(tenants);
+      for (const [name, text] of generatedEstateFiles(100, join(SAMPLE_TENANTS, 'platform.yaml'))) writeFileSync(join(tenants, name), text);
+      const out = join(work, 'out');
+      // The pack's rules find nothing in a group's template (no resource of their types):
+      // this one counts each nested stack as a compliant finding, so that a group whose
+      // records were not replayed shows in the review's counts.
+      const stacksCounted: SecurityRule = {
+        id: 'T901',
+        title: 'nested stacks counted',
+        reason: 'a test',
+        fix: 'none',
+        types: ['AWS::CloudFormation::Stack'],
+        check: (template, name) =>
+          Object.entries(template.Resources ?? {})
+            .filter(([, r]) => r.Type === 'AWS::CloudFormation::Stack')
+            .map(([id]) => finding(stacksCounted, name, id, true, 'a nested stack')),
+      };
+      const counting = (t: string, o: string, options: { build?: null } = {}) =>
+        compiled(t, o, { securityRules: [...SECURITY_RULES, stacksCounted], ...options });
+      const first = await counting(tenants, out);
+      assert.ok((first.review.checked.get('T901') ?? 0) > 100, 'every tenant stack counted');
+      const groups = first.plan.groups.length;
+      assert.ok(groups >= 3, `${groups} groups`);
+      assert.is(first.reusedGroups, 0, 'nothing to reuse the first time');
+      const unchanged = await counting(tenants, out);
+      assert.is(unchanged.reusedGroups, groups, 'nothing changed: every group reused');
+      // The gate's outcome, its findings counted per rule, as a fresh review's: each reused group's records replayed.
+      assert.equal(unchanged.review, first.review, 'the same review');
+      // Each step edits one tenant, recompiles into `out` with the cache, compiles the same
+      // manifests afresh and compares every file; `groups` of the recompile were reused.
+      const step = async (name: string, change: () => void, reusedGroups: (r: Ok) => number) => {
+        change();
+        const again = await counting(tenants, out);
+        assert.is(again.reusedGroups, reusedGroups(again), `${name}: groups reused`);
+        const fresh = await counting(tenants, join(work, `fresh-${name}`), { build: null });
+        assert.equal(again.review, fresh.review, `${name}: the same review`);
+        assertSameOutput(out, join(work, `fresh-${name}`));
+      };
+      const file = (i: number) => join(tenants, `${tenantId(i)}.yaml`);
+      const allButOne = (r: Ok) => r.plan.groups.length - 1;
+      // A renamed tenant: its template, and so its key in its group's, changes; the other groups are reused.
+      await step('renamed', () => edit(file(5), /^name: .*$/m, 'name: Renamed Tenant'), allButOne);
+      await step('tier', () => edit(file(8), /^tier: standard$/m, 'tier: premium'), allButOne);
+      // An added tenant joins a group (one with room, or a new one: either way one group not
+      // reused); a removed one leaves its group.
+      await step('added', () => writeFileSync(join(tenants, 'newco.yaml'), readFileSync(file(9), 'utf8').replaceAll(tenantId(9), 'newco')), allButOne);
+      // A tenant leaves in two steps: offboarded (its stack keeps its data), then its file deleted.
+      await step('offboarded', () => edit(file(12), /^status: active$/m, 'status: offboarded'), allButOne);
+      await step('removed', () => rmSync(file(12)), allButOne);
+      assert.is((await counting(tenants, out)).reusedGroups, groups, 'nothing changed since: every group reused');
+    });
+  },
+);
+
+C("a group's digest covers each member's plan, template key and parameters, the group's plan and the estate", () => {
+  const { plan } = compiledFrom(SAMPLE_TENANTS);
+  const d = digests('test-build', ['E101'], plan);
+  const group = plan.groups[0]!;
+  const [a, b] = plan.tenants;
+  const members: GroupMember[] = [
+    { tenant: d.tenant(a!), key: 'tenants/a.template.json', parameters: { shared: ['AssetsBucketName'], shard: ['HttpsListenerArn'] } },
+    { tenant: d.tenant(b!), key: 'tenants/b.template.json', parameters: { shared: [], shard: [] } },
+  ];
+  const base = d.group(group, members);
+  assert.is(digests('test-build', ['E101'], plan).group(group, members), base, 'the same inputs: the same digest');
+  const differs = (what: string, g: typeof group, m: readonly GroupMember[], other = d) => assert.is.not(other.group(g, m), base, what);
+  differs("a member's key", group, [{ ...members[0]!, key: 'tenants/a2.template.json' }, members[1]!]);
+  differs("a member's plan", group, [{ ...members[0]!, tenant: d.tenant(b!) }, members[1]!]);
+  differs("a member's parameters", group, [{ ...members[0]!, parameters: { shared: [], shard: ['HttpsListenerArn'] } }, members[1]!]);
+  differs('the members', group, [members[0]!]);
+  differs("the group's plan", { ...group, index: group.index + 1 }, members);
+  differs('the estate (another build)', group, members, digests('test-build-2', ['E101'], plan));
 });
 
 C('a schema error in a file an earlier compile read is found on a recompile, and the recompile after its fix equals a fresh compile', async () => {

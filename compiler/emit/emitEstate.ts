@@ -7,9 +7,9 @@ import { ASSETS_FILE, ASSETS_FORMAT, RUNTIME_HOSTS_FILE, type AssetsManifest, ty
 import { domainStageFile, emitDomainStageTemplate } from './cfn/domainStage.ts';
 import { albShardFile, emitAlbShardTemplate } from './cfn/albShard.ts';
 import { assetKey, assetKeyOfDigest, sha256Hex } from './cfn/assets.ts';
-import type { EmittedTenant, TenantReuse, TenantTemplate } from './reuse.ts';
+import type { EmittedTenant, TenantAsset, TenantReuse, TenantTemplate } from './reuse.ts';
 import { cacheShardFile, emitCacheShardTemplate } from './cfn/cache.ts';
-import { emitGroupTemplate, groupFile, type TenantAsset } from './cfn/group.ts';
+import { emitGroupTemplate, groupFile } from './cfn/group.ts';
 import { emitRootTemplate, ROOT_TEMPLATE_FILE, type NestedKeys } from './cfn/root.ts';
 import { federationHandover } from './cfn/tenant/auth.ts';
 import { dnsInstructions } from './cfn/tenant/dns.ts';
@@ -26,6 +26,10 @@ const tenantFacts = (t: TenantPlan) => ({
   incarnation: t.lifecycle.incarnation,
   ...(t.lifecycle.restoredFrom ? { restoredFrom: t.lifecycle.restoredFrom } : {}),
 });
+
+const assert = (what: string): never => {
+  throw new Error(`internal: ${what}`);
+};
 
 /**
  * Sees every template as it is emitted, with the text it is written as (the review
@@ -94,8 +98,25 @@ export function emitEstate<R = void>(plan: EstatePlan, visit: TemplateVisitor<R>
   }
   const keys: NestedKeys = {
     groups: plan.groups.map((group) => {
-      const { template, parameters } = emitGroupTemplate(plan, group, assets);
-      return { group, key: add(groupFile(group.index), template, serializeCompactJson, group.stack), parameters };
+      if (!reuse) {
+        const { template, parameters } = emitGroupTemplate(plan, group, assets);
+        return { group, key: add(groupFile(group.index), template, serializeCompactJson, group.stack), parameters };
+      }
+      const members = group.tenants.map((id) => assets.get(id) ?? assert(`group ${group.index} lists tenant ${id}, whose stack was not emitted`));
+      let emitted = reuse.lookupGroup(group, members);
+      if (!emitted) {
+        const { template, parameters } = emitGroupTemplate(plan, group, assets);
+        const path = groupFile(group.index);
+        const content = serializeCompactJson(template);
+        emitted = { template: { file: { path, content }, review: visit(path, template, content), sha256: sha256Hex(content) }, parameters };
+        reuse.emittedGroup(group, emitted);
+      }
+      const { file, sha256 } = emitted.template;
+      if (file.path !== groupFile(group.index) || !sha256) throw new Error(`internal: group ${group.index}'s template is not at ${groupFile(group.index)}`);
+      files.push(file);
+      const key = assetKeyOfDigest(sha256);
+      nested.push({ file: file.path, key, stack: group.stack });
+      return { group, key, parameters: emitted.parameters };
     }),
     albShards: plan.albShards.map((shard) => ({ shard, key: add(albShardFile(shard.index), emitAlbShardTemplate(plan, shard), serializeJson, shard.stack) })),
     cacheShards: plan.cacheClusters.map((cluster) => ({

@@ -8,7 +8,7 @@
 // authentication are write/compileCache.ts's.
 import { sha256Hex } from './cfn/assets.ts';
 import type { OutputFile } from './output.ts';
-import type { PlatformScope, TenantPlan } from '../plan/model.ts';
+import type { GroupPlan, PlatformScope, TenantPlan } from '../plan/model.ts';
 import { ManifestText } from '../plan/manifestText.ts';
 import { RUNTIME } from '../buildId.ts';
 import type { SharedParameter, ShardParameter } from './cfn/stackParameters.ts';
@@ -70,22 +70,41 @@ function canonical(v: unknown, written: WeakMap<object, string>, remember: boole
 }
 
 /**
+ * What a group's template is made of of one member tenant, beyond the platform's plan:
+ * what emitEstate hands emitGroupTemplate of it (cfn/group.ts TenantAsset), the tenant's
+ * plan by its digest (which covers the whole plan, and is computed already).
+ */
+export interface GroupMember {
+  /** digests().tenant of the member's plan. */
+  readonly tenant: string;
+  /** Its stack template's asset key. */
+  readonly key: string;
+  readonly parameters: TenantParameters;
+}
+
+/**
  * Digests for one compile. `estate`: what every tenant's templates depend on beyond the
  * tenant (the compiler build and the runtime, the rule pack by id, whose code the build
- * fixes, and the platform's plan); `tenant(t)`: everything t's templates are made of.
+ * fixes, and the platform's plan); `tenant(t)`: everything t's templates are made of;
+ * `group(g, members)`: everything g's template is made of (emitGroupTemplate reads of
+ * the estate's plan only its platform's, and of each member what `members` holds).
  */
 export function digests(
   build: string,
   ruleIds: readonly string[],
   scope: PlatformScope,
   runtime: string = RUNTIME,
-): { readonly estate: string; tenant(t: TenantPlan): string } {
+): { readonly estate: string; tenant(t: TenantPlan): string; group(g: GroupPlan, members: readonly GroupMember[]): string } {
   const written = new WeakMap<object, string>();
   // The runtime too: a reused tenant's templates are not emitted again, nor reviewed
   // (their records are replayed), and what manifest text may hold is a Unicode class
   // (plan/manifestText.ts UNSAFE_IN_A_LINE) that another runtime draws otherwise (buildId.ts RUNTIME).
   const estate = sha256Hex(canonical({ build, runtime, rules: [...ruleIds], platform: scope.platform }, written, true));
-  return { estate, tenant: (t) => sha256Hex(estate + canonical(t, written, false)) };
+  return {
+    estate,
+    tenant: (t) => sha256Hex(estate + canonical(t, written, false)),
+    group: (g, members) => sha256Hex(`${estate}g${canonical({ group: g, members }, written, false)}`),
+  };
 }
 
 /** The parameters a tenant's template declares, which its group passes (StackParameters). */
@@ -109,6 +128,27 @@ export interface EmittedTenant<R> {
   readonly parameters: TenantParameters;
 }
 
+/** A tenant's stack as its group's template names it (cfn/group.ts emitGroupTemplate). */
+export interface TenantAsset {
+  readonly tenant: TenantPlan;
+  readonly key: string;
+  readonly parameters: TenantParameters;
+}
+
+/** What a group stack declares, which its parent (the root) passes. */
+export interface GroupParameters {
+  /** In declaration order. */
+  readonly shared: readonly SharedParameter[];
+  /** In the order of the declared names (`Shard<n><name>`, sorted as strings). */
+  readonly shard: readonly { readonly shard: number; readonly name: ShardParameter; readonly declared: string }[];
+}
+
+/** What one group's emit produced that a later compile can reuse. */
+export interface EmittedGroup<R> {
+  readonly template: TenantTemplate<R>;
+  readonly parameters: GroupParameters;
+}
+
 /**
  * How emit asks for and hands over a tenant's templates. `lookup` returns what an
  * earlier compile emitted for the tenant when its digest is unchanged (having replayed
@@ -118,4 +158,7 @@ export interface EmittedTenant<R> {
 export interface TenantReuse<R> {
   lookup(t: TenantPlan): EmittedTenant<R> | null;
   emitted(t: TenantPlan, emitted: EmittedTenant<R>): void;
+  /** The same for a group's template, asked once every tenant is emitted; `members` in the order the group lists them. */
+  lookupGroup(g: GroupPlan, members: readonly TenantAsset[]): EmittedGroup<R> | null;
+  emittedGroup(g: GroupPlan, emitted: EmittedGroup<R>): void;
 }

@@ -34,11 +34,16 @@ import {
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TemplateReview } from '../review/gate.ts';
-import type { TenantParameters } from '../emit/reuse.ts';
+import type { GroupParameters, TenantParameters } from '../emit/reuse.ts';
+import { groupFile } from '../emit/cfn/group.ts';
+import { SHARD_PARAMETERS, SHARED_PARAMETERS, shardParameterName } from '../emit/cfn/stackParameters.ts';
+import type { GroupPlan } from '../plan/model.ts';
 import { sha256Hex } from '../emit/cfn/assets.ts';
 
-const FORMAT = 'tenantc-compile-cache/4';
-/** The line that ends the tenants' lines and starts the manifests' (it holds no tab: no tenant line is it). */
+const FORMAT = 'tenantc-compile-cache/5';
+/** The line that ends the tenants' lines and starts the groups' (it holds no tab: no tenant line is it). */
+const GROUPS = '#groups';
+/** The line that ends the groups' lines and starts the manifests'. */
 const SOURCES = '#sources';
 /** The line that gives the number of entry skeletons, on the lines after it. */
 const SKELETONS = '#skeletons';
@@ -49,10 +54,14 @@ export interface CachedTemplate {
   readonly review: TemplateReview;
 }
 
-export interface CachedTenant {
+/** An entry of the cache: a tenant's templates (CachedTenant) or a group's one (CachedGroup), and what the parent passes it. */
+export interface CachedEntry<P> {
   readonly templates: readonly CachedTemplate[];
-  readonly parameters: TenantParameters;
+  readonly parameters: P;
 }
+
+export type CachedTenant = CachedEntry<TenantParameters>;
+export type CachedGroup = CachedEntry<GroupParameters>;
 
 /**
  * One tenant's line of the cache: its digest, and its entry as JSON text, parsed only
@@ -70,6 +79,8 @@ export interface CacheLine {
 export interface CompileCache {
   /** By tenant id, in the order of the estate's plan. */
   readonly tenants: ReadonlyMap<string, CacheLine>;
+  /** By the group template's path (emit/cfn/group.ts groupFile), in the order of the estate's plan; lines as the tenants'. */
+  readonly groups?: ReadonlyMap<string, CacheLine>;
   /**
    * Manifests read and found schema-valid by an earlier compile: by sourceKey (the
    * build and the file's bytes), the manifest's value as JSON text (load/reuse.ts).
@@ -121,7 +132,7 @@ function decodeEntry(id: string, { skeleton, shas }: EncodedEntry): string {
  * `shapes` (one per compile) keeps one copy of each skeleton: tenants of one shape
  * share it, so 5,000 entries hold a few skeletons instead of 5,000 equal texts.
  */
-export function cacheLine(id: string, digest: string, entry: CachedTenant, shapes?: EntryShapes): CacheLine {
+export function cacheLine(id: string, digest: string, entry: CachedEntry<unknown>, shapes?: EntryShapes): CacheLine {
   const paths = entry.templates.map((t) => t.path);
   const encoded = encodeParts(id, entry) ?? encodeEntry(id, JSON.stringify(entry));
   return encodedLine(id, digest, undefined, shapes ? { skeleton: shapes.intern(encoded.skeleton), shas: encoded.shas } : encoded, paths);
@@ -163,7 +174,7 @@ function keysAre(v: object, keys: readonly string[]): boolean {
 }
 
 /** encodeEntry(id, JSON.stringify(entry)) built from the entry's parts; null when a part needs the general way. */
-function encodeParts(id: string, entry: CachedTenant): EncodedEntry | null {
+function encodeParts(id: string, entry: CachedEntry<unknown>): EncodedEntry | null {
   const shas: string[] = [];
   let hashless = '{"templates":[';
   for (let i = 0; i < entry.templates.length; i++) {
@@ -287,20 +298,26 @@ const mac = (key: Buffer, body: string) => createHmac('sha256', key).update(body
  * The cache file's text: its MAC (hex), a line break, then the body: the format's name
  * on a line, `#skeletons N` and N entry skeletons (encodeEntry), then a line per tenant,
  * `<id> <digest> <file identities> <skeleton's index> <its templates' SHA-256s>`
- * (tab-separated), then `#sources` and a line per manifest read, `<key> <value JSON>`.
+ * (tab-separated), then `#groups` and a line per group, the same with the group
+ * template's path for an id, then `#sources` and a line per manifest read, `<key> <value JSON>`.
  * `identity` gives each template file's statOf() as the output holds it now (written
  * after the output, so the identities are final).
  */
 export function serializeCompileCache(cache: CompileCache, key: Buffer, identity: (path: string) => string | null = () => null): string {
   const skeletons = new Map<string, number>();
   let lines = '';
-  for (const [id, line] of cache.tenants) {
-    const ids = (line.paths ?? []).map(identity);
-    const { skeleton, shas } = encodings.get(line) ?? encodeEntry(id, line.text);
-    let index = skeletons.get(skeleton);
-    if (index === undefined) skeletons.set(skeleton, (index = skeletons.size));
-    lines += `${id}\t${line.digest}\t${ids.every((x) => x !== null) ? ids.join(',') : ''}\t${index}\t${shas.join(',')}\n`;
-  }
+  const add = (entries: ReadonlyMap<string, CacheLine>) => {
+    for (const [id, line] of entries) {
+      const ids = (line.paths ?? []).map(identity);
+      const { skeleton, shas } = encodings.get(line) ?? encodeEntry(id, line.text);
+      let index = skeletons.get(skeleton);
+      if (index === undefined) skeletons.set(skeleton, (index = skeletons.size));
+      lines += `${id}\t${line.digest}\t${ids.every((x) => x !== null) ? ids.join(',') : ''}\t${index}\t${shas.join(',')}\n`;
+    }
+  };
+  add(cache.tenants);
+  lines += `${GROUPS}\n`;
+  add(cache.groups ?? new Map());
   let body = `${FORMAT}\n${SKELETONS} ${skeletons.size}\n`;
   for (const skeleton of skeletons.keys()) body += `${skeleton}\n`;
   body += lines;
@@ -323,30 +340,37 @@ export function parseCompileCache(text: string, key: Buffer): CompileCache | nul
   const lines = body.split('\n');
   if (lines[0] !== FORMAT || lines.at(-1) !== '') return null;
   const tenants = new Map<string, CacheLine>();
+  const groups = new Map<string, CacheLine>();
   const sources = new Map<string, string>();
   const count = /^#skeletons (0|[1-9][0-9]*)$/.exec(lines[1] ?? '');
   if (!count) return null;
   const skeletons = lines.slice(2, 2 + Number(count[1]));
   // How many hashes each skeleton takes back: a line that gives another number is not one this code wrote.
   const marks = skeletons.map((s) => s.split(SHA_MARK).length - 1);
-  const end = lines.indexOf(SOURCES, 2 + skeletons.length);
+  const groupsAt = lines.indexOf(GROUPS, 2 + skeletons.length);
+  const end = groupsAt < 0 ? -1 : lines.indexOf(SOURCES, groupsAt + 1);
   if (end < 0) return null;
-  for (const line of lines.slice(2 + skeletons.length, end)) {
-    const [id, digest, stats, index, hashes, ...rest] = line.split('\t');
-    if (id === undefined || !isHex64(digest) || stats === undefined || index === undefined || hashes === undefined || rest.length > 0 || tenants.has(id))
-      return null;
-    const skeleton = /^(0|[1-9][0-9]*)$/.test(index) ? skeletons[Number(index)] : undefined;
-    const shas = hashes === '' ? [] : hashes.split(',');
-    if (skeleton === undefined || shas.length !== marks[Number(index)] || !shas.every(isHex64)) return null;
-    tenants.set(id, encodedLine(id, digest, stats, { skeleton, shas }));
-  }
+  /** Reads entry lines into `into`; false when one is not a line this code wrote. */
+  const entries = (from: number, to: number, into: Map<string, CacheLine>): boolean => {
+    for (const line of lines.slice(from, to)) {
+      const [id, digest, stats, index, hashes, ...rest] = line.split('\t');
+      if (id === undefined || !isHex64(digest) || stats === undefined || index === undefined || hashes === undefined || rest.length > 0 || into.has(id))
+        return false;
+      const skeleton = /^(0|[1-9][0-9]*)$/.test(index) ? skeletons[Number(index)] : undefined;
+      const shas = hashes === '' ? [] : hashes.split(',');
+      if (skeleton === undefined || shas.length !== marks[Number(index)] || !shas.every(isHex64)) return false;
+      into.set(id, encodedLine(id, digest, stats, { skeleton, shas }));
+    }
+    return true;
+  };
+  if (!entries(2 + skeletons.length, groupsAt, tenants) || !entries(groupsAt + 1, end, groups)) return null;
   for (const line of lines.slice(end + 1, -1)) {
     const tab = line.indexOf('\t');
     const key = line.slice(0, tab);
     if (tab !== 64 || !isHex64(key) || sources.has(key)) return null;
     sources.set(key, line.slice(tab + 1));
   }
-  return { tenants, sources };
+  return { tenants, groups, sources };
 }
 
 /**
@@ -361,6 +385,37 @@ export function cachedTenant(line: CacheLine): CachedTenant | null {
     if (!Array.isArray(entry.parameters.shared) || !Array.isArray(entry.parameters.shard)) return null;
     for (const t of entry.templates) if (!isObject(t) || typeof t.path !== 'string' || !isHex64(t.sha256) || !Array.isArray(t.review)) return null;
     return entry as unknown as CachedTenant;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The entry of group `group`'s template, or null when it is not one: one template at
+ * the group's own path, and for its parameters names the root can pass (of the shards
+ * the group's plan lists, under the names it declares them by).
+ */
+export function cachedGroup(line: CacheLine, group: GroupPlan): CachedGroup | null {
+  try {
+    const entry = JSON.parse(line.text) as unknown;
+    if (!isObject(entry) || !Array.isArray(entry.templates) || entry.templates.length !== 1 || !isObject(entry.parameters)) return null;
+    const [t] = entry.templates as unknown[];
+    if (!isObject(t) || t.path !== groupFile(group.index) || !isHex64(t.sha256) || !Array.isArray(t.review)) return null;
+    const { shared, shard } = entry.parameters;
+    if (!Array.isArray(shared) || !shared.every((n) => typeof n === 'string' && Object.hasOwn(SHARED_PARAMETERS, n))) return null;
+    if (
+      !Array.isArray(shard) ||
+      !shard.every(
+        (s) =>
+          isObject(s) &&
+          typeof s.name === 'string' &&
+          Object.hasOwn(SHARD_PARAMETERS, s.name) &&
+          group.albShards.includes(s.shard as number) &&
+          s.declared === shardParameterName(s.shard as number, s.name as never),
+      )
+    )
+      return null;
+    return entry as unknown as CachedGroup;
   } catch {
     return null;
   }

@@ -1,7 +1,7 @@
 // A group stack: up to TENANTS_PER_GROUP tenant stacks, each named by the content hash
 // of its template. It receives the shared values and, for every ALB shard its tenants
 // use, that shard's values, and hands each tenant stack exactly what it declares.
-import type { EstatePlan, GroupPlan, TenantPlan } from '../../plan/model.ts';
+import type { GroupPlan, PlatformScope } from '../../plan/model.ts';
 import { tenantTagPairs } from '../../plan/isolation.ts';
 import { templateUrl } from './assets.ts';
 import {
@@ -13,24 +13,10 @@ import {
   type ShardParameter,
   type SharedParameter,
 } from './stackParameters.ts';
-import type { TenantParameters } from '../reuse.ts';
+import type { GroupParameters, TenantAsset } from '../reuse.ts';
 import { CFN_LINT_METADATA, join, ref, tags, type CfnTemplate, type Resources, type Value } from './template.ts';
 
 export const groupFile = (group: number) => `groups/group-${group}.template.json`;
-
-export interface TenantAsset {
-  readonly tenant: TenantPlan;
-  readonly key: string;
-  readonly parameters: TenantParameters;
-}
-
-/** What a group stack declares, which its parent (the root) passes. */
-export interface GroupParameters {
-  /** In declaration order. */
-  readonly shared: readonly SharedParameter[];
-  /** In the order of the declared names (`Shard<n><name>`, sorted as strings). */
-  readonly shard: readonly { readonly shard: number; readonly name: ShardParameter; readonly declared: string }[];
-}
 
 /** The value a parent passes for a parameter of its own: list parameters travel joined. */
 export function forward(name: string, spec: ParameterSpec): Value {
@@ -43,7 +29,9 @@ export function forward(name: string, spec: ParameterSpec): Value {
  * the ALB shards `group.albShards` lists that those tenants use.
  */
 export function emitGroupTemplate(
-  plan: EstatePlan,
+  // The platform's plan only, not the estate's: a recompile reuses a group's template when
+  // the platform, the group and its members' assets are unchanged (emit/reuse.ts digests().group).
+  plan: PlatformScope,
   group: GroupPlan,
   tenants: ReadonlyMap<string, TenantAsset>,
 ): { template: CfnTemplate; parameters: GroupParameters } {

@@ -13,7 +13,7 @@ import { emitPlatformConfig } from './config.ts';
 import { emitDatabase } from './database.ts';
 import { emitDns, PLATFORM_ZONE, USER_CONTENT_CERTIFICATE, WILDCARD_CERTIFICATE } from './dns.ts';
 import { emitEdge, REGIONAL_WEB_ACL } from './edge.ts';
-import type { GroupParameters } from './group.ts';
+import type { GroupParameters } from '../reuse.ts';
 import { DATA_KEY, DATABASE_KEY, emitKeys, LOGS_KEY } from './keys.ts';
 import { ALARM_TOPIC, emitMonitoring } from './monitoring.ts';
 import { emitNetwork, subnetId, VPC } from './network.ts';
