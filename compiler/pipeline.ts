@@ -26,9 +26,10 @@ import { domainStageFile } from './emit/cfn/domainStage.ts';
 import { SHARD_PARAMETERS, SHARED_PARAMETERS } from './emit/cfn/stackParameters.ts';
 import { tenantFile } from './emit/cfn/tenant/tenantStack.ts';
 import { groupFile } from './emit/cfn/group.ts';
-import { digests as reuseDigests, type TenantReuse } from './emit/reuse.ts';
+import { digests as reuseDigests, type TenantReuse, type TenantTemplate } from './emit/reuse.ts';
 import type { TemplateReview } from './review/gate.ts';
 import {
+  type CachedTemplate,
   type CacheLine,
   type CheckedFile,
   cachedGroup,
@@ -239,6 +240,21 @@ export type CompileResult =
     }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
+/** A template of the previous output, checked: its text is read only if something asks for it (the writer links the file). */
+function reusedTemplate(x: CachedTemplate, checked: CheckedFile): TenantTemplate<TemplateReview> {
+  return {
+    file: {
+      path: x.path,
+      previous: checked.at,
+      get content() {
+        return checked.read();
+      },
+    },
+    review: x.review,
+    sha256: x.sha256,
+  };
+}
+
 /**
  * Template reuse for one compile: each tenant's digest, the earlier compile's entry
  * when it matches and its files check out (their review records replayed into `gate`),
@@ -277,21 +293,7 @@ function tenantReuse(source: ReuseSource, plan: EstatePlan, rules: readonly Secu
       if (!gate.replay(entry.templates)) return null;
       next.set(t.id, reusedLine(t.id, line, paths));
       reused++;
-      return {
-        templates: entry.templates.map((x, i) => ({
-          // The text is read only if something asks for it: the writer links the file.
-          file: {
-            path: x.path,
-            previous: checked[i]!.at,
-            get content() {
-              return checked[i]!.read();
-            },
-          },
-          review: x.review,
-          sha256: x.sha256,
-        })),
-        parameters: entry.parameters,
-      };
+      return { templates: entry.templates.map((x, i) => reusedTemplate(x, checked[i]!)), parameters: entry.parameters };
     },
     emitted(t, emitted) {
       next.set(
@@ -324,20 +326,7 @@ function tenantReuse(source: ReuseSource, plan: EstatePlan, rules: readonly Secu
       if (!checked || !gate.replay(entry.templates)) return null;
       nextGroups.set(path, reusedLine(path, line, [path]));
       reusedGroups++;
-      return {
-        template: {
-          file: {
-            path,
-            previous: checked.at,
-            get content() {
-              return checked.read();
-            },
-          },
-          review: template.review,
-          sha256: template.sha256,
-        },
-        parameters: entry.parameters,
-      };
+      return { template: reusedTemplate(template, checked), parameters: entry.parameters };
     },
     emittedGroup(g, { template, parameters }) {
       const path = template.file.path;
@@ -366,16 +355,13 @@ export function compileSources(dir: string, loaded: Loaded, options: CompileOpti
   const rules = options.securityRules ?? SECURITY_RULES;
   const gate = new ReviewGate(rules, checked.plan.platform.suppressions);
   const reuse = options.reuse ? tenantReuse(options.reuse, checked.plan, rules, gate) : null;
-  const emitted = options.emitted;
   const files = emitEstate(
     checked.plan,
-    emitted
-      ? (path, template, text) => {
-          const review = gate.review(path, template, text);
-          emitted(path, text);
-          return review;
-        }
-      : (path, template, text) => gate.review(path, template, text),
+    (path, template, text) => {
+      const review = gate.review(path, template, text);
+      options.emitted?.(path, text);
+      return review;
+    },
     reuse?.reuse,
   );
   const review = gate.result();
@@ -401,7 +387,7 @@ export function compileSources(dir: string, loaded: Loaded, options: CompileOpti
  * thread costs ~50 ms of CPU (a Node environment of its own), about what writing 300
  * files costs the main thread (~0.17 ms a file): below ~250 tenants (~1.2 files each)
  * the thread would cost more CPU than it takes off the main thread
- * (docs/notes-write-overlap.md).
+ * (docs/benchmark.md, branch write-overlap).
  */
 export const WRITER_THREAD_FROM = 250;
 

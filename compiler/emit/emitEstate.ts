@@ -55,19 +55,17 @@ export function emitEstate<R = void>(plan: EstatePlan, visit: TemplateVisitor<R>
   // group that lists it, and each group stack holds exactly the tenants it lists.
   const groupOf = new Map(plan.groups.flatMap((g) => g.tenants.map((id) => [id, g] as const)));
   const assets = new Map<string, TenantAsset>();
+  /** A template serialized, reviewed and hashed: what reuse.ts keeps of it. */
+  const reviewed = (path: string, template: CfnTemplate, serialize: (t: CfnTemplate) => string): TenantTemplate<R> => {
+    const content = serialize(template);
+    return { file: { path, content }, review: visit(path, template, content), sha256: sha256Hex(content) };
+  };
   /** A tenant's templates, emitted and reviewed: what reuse.ts keeps of a tenant. */
   const emitTenant = (t: TenantPlan): EmittedTenant<R> => {
     const { template, parameters } = emitTenantTemplate(plan, t);
     // Tenant templates are most of the output: compact JSON keeps the tree small.
-    const path = tenantFile(t.id);
-    const content = serializeCompactJson(template);
-    const templates: TenantTemplate<R>[] = [{ file: { path, content }, review: visit(path, template, content), sha256: sha256Hex(content) }];
-    if (t.dns.mode !== 'platform') {
-      const stagePath = domainStageFile(t.id);
-      const stage = emitDomainStageTemplate(plan, t);
-      const stageText = serializeJson(stage);
-      templates.push({ file: { path: stagePath, content: stageText }, review: visit(stagePath, stage, stageText), sha256: sha256Hex(stageText) });
-    }
+    const templates = [reviewed(tenantFile(t.id), template, serializeCompactJson)];
+    if (t.dns.mode !== 'platform') templates.push(reviewed(domainStageFile(t.id), emitDomainStageTemplate(plan, t), serializeJson));
     return { templates, parameters: { shared: parameters.shared, shard: parameters.shard } };
   };
   for (const t of plan.tenants) {
@@ -98,18 +96,16 @@ export function emitEstate<R = void>(plan: EstatePlan, visit: TemplateVisitor<R>
   }
   const keys: NestedKeys = {
     groups: plan.groups.map((group) => {
-      if (!reuse) {
-        const { template, parameters } = emitGroupTemplate(plan, group, assets);
-        return { group, key: add(groupFile(group.index), template, serializeCompactJson, group.stack), parameters };
-      }
-      const members = group.tenants.map((id) => assets.get(id) ?? assert(`group ${group.index} lists tenant ${id}, whose stack was not emitted`));
-      let emitted = reuse.lookupGroup(group, members);
+      // Without reuse the members are not even listed (optional chaining skips the argument).
+      let emitted =
+        reuse?.lookupGroup(
+          group,
+          group.tenants.map((id) => assets.get(id) ?? assert(`group ${group.index} lists tenant ${id}, whose stack was not emitted`)),
+        ) ?? null;
       if (!emitted) {
         const { template, parameters } = emitGroupTemplate(plan, group, assets);
-        const path = groupFile(group.index);
-        const content = serializeCompactJson(template);
-        emitted = { template: { file: { path, content }, review: visit(path, template, content), sha256: sha256Hex(content) }, parameters };
-        reuse.emittedGroup(group, emitted);
+        emitted = { template: reviewed(groupFile(group.index), template, serializeCompactJson), parameters };
+        reuse?.emittedGroup(group, emitted);
       }
       const { file, sha256 } = emitted.template;
       if (file.path !== groupFile(group.index) || !sha256) throw new Error(`internal: group ${group.index}'s template is not at ${groupFile(group.index)}`);

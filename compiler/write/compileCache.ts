@@ -373,6 +373,9 @@ export function parseCompileCache(text: string, key: Buffer): CompileCache | nul
   return { tenants, groups, sources };
 }
 
+/** Whether `t` has a cached template's form: a path, a SHA-256 (hex) and a review record. */
+const isCachedTemplate = (t: unknown): t is CachedTemplate => isObject(t) && typeof t.path === 'string' && isHex64(t.sha256) && Array.isArray(t.review);
+
 /**
  * A tenant's entry, or null when it is not one. The file is authentic (this machine
  * wrote it); its shape is checked all the same, so that a bug of an earlier build
@@ -383,7 +386,7 @@ export function cachedTenant(line: CacheLine): CachedTenant | null {
     const entry = JSON.parse(line.text) as unknown;
     if (!isObject(entry) || !Array.isArray(entry.templates) || !isObject(entry.parameters)) return null;
     if (!Array.isArray(entry.parameters.shared) || !Array.isArray(entry.parameters.shard)) return null;
-    for (const t of entry.templates) if (!isObject(t) || typeof t.path !== 'string' || !isHex64(t.sha256) || !Array.isArray(t.review)) return null;
+    for (const t of entry.templates) if (!isCachedTemplate(t)) return null;
     return entry as unknown as CachedTenant;
   } catch {
     return null;
@@ -400,7 +403,7 @@ export function cachedGroup(line: CacheLine, group: GroupPlan): CachedGroup | nu
     const entry = JSON.parse(line.text) as unknown;
     if (!isObject(entry) || !Array.isArray(entry.templates) || entry.templates.length !== 1 || !isObject(entry.parameters)) return null;
     const [t] = entry.templates as unknown[];
-    if (!isObject(t) || t.path !== groupFile(group.index) || !isHex64(t.sha256) || !Array.isArray(t.review)) return null;
+    if (!isCachedTemplate(t) || t.path !== groupFile(group.index)) return null;
     const { shared, shard } = entry.parameters;
     if (!Array.isArray(shared) || !shared.every((n) => typeof n === 'string' && Object.hasOwn(SHARED_PARAMETERS, n))) return null;
     if (
