@@ -98,6 +98,9 @@ const machineBefore = machineTimes();
 const loadBefore = loadavg()[0];
 // One cache of cfn-lint's clean verdicts for the whole run (test/helpers.ts LINT_CACHE).
 const lintCache = mkdtempSync(join(tmpdir(), 'tenantc-lint-cache-'));
+// The compile caches of the suites' compiles (compiler/write/compileCache.ts, one per
+// output directory, each under the user's cache otherwise): the run's own, removed after it.
+const compileCacheHome = mkdtempSync(join(tmpdir(), 'tenantc-test-cache-'));
 // One cfn-lint imported once for the whole run (scripts/cfnLintServer.mjs): the suites'
 // `cfn-lint` is a shim that forks it. TENANTC_TEST_CFN_LINT_SERVER=0 runs the real one.
 const profile = process.env.TENANTC_TEST_PROFILE === '1';
@@ -105,6 +108,7 @@ const cfnLintServer = process.env.TENANTC_TEST_CFN_LINT_SERVER === '0' ? null : 
 const env = {
   ...process.env,
   TENANTC_TEST_LINT_CACHE: lintCache,
+  XDG_CACHE_HOME: compileCacheHome,
   ...(cfnLintServer
     ? {
         PATH: `${cfnLintServer.binDir}${delimiter}${process.env.PATH}`,
@@ -177,6 +181,7 @@ const outputs = [...checked.map((r) => r.output), ...pool.results.map((r) => r.o
 const failures = [...checked.filter((r) => !r.passed).map((r) => r.label), ...pool.results.filter((r) => !r.passed).map((r) => r.unit.label)];
 failures.push(...pool.workers.filter((w) => !w.passed).map((w) => `test worker ${w.worker}`));
 rmSync(lintCache, { recursive: true, force: true });
+rmSync(compileCacheHome, { recursive: true, force: true });
 // Read before stop(), which removes the server's directory (the log with it, unless
 // TENANTC_CFN_LINT_SERVER_LOG named another place). Each lint the server forks logs its
 // CPU seconds there: they are no test process's children, so this is the only count of
