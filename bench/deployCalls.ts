@@ -22,6 +22,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { main } from '../cli/main.ts';
 import { wrap } from '../deploy/aws.ts';
 import { runDeploy } from '../deploy/deploy.ts';
+import { image } from '../test/support/deployFakes.ts';
 import { generateEstate, tenantId } from './generateEstate.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -42,15 +43,7 @@ try {
   const cfn = mockClient(CloudFormationClient);
   const s3 = mockClient(S3Client);
   const ec2 = mockClient(EC2Client);
-  ec2.on(DescribeImagesCommand).callsFake((input: { ImageIds?: string[] }) => ({
-    Images: (input.ImageIds ?? []).map((id) => ({
-      ImageId: id,
-      OwnerId: '137112412989',
-      ImageOwnerAlias: 'amazon',
-      State: 'available',
-      Name: 'al2023-ami-2023.9.20261120.0-kernel-6.1-x86_64',
-    })),
-  }));
+  ec2.on(DescribeImagesCommand).callsFake((input: { ImageIds?: string[] }) => ({ Images: (input.ImageIds ?? []).map((id) => image(id)) }));
   const root = 'arn:aws:cloudformation:us-east-1:111122223333:stack/bench/1';
   const at = (s: number) => new Date(Date.UTC(2026, 10, 27, 12, 0, s));
   cfn
