@@ -21,30 +21,36 @@ interface Run {
 }
 
 /**
- * Imports `dist`'s loader in a child node (with `flags`), compiles a copy of the sample
- * estate into work/`out` through it, and says what became of the code cache.
+ * Runs `script` (an ES module; process.argv[1] is `dist`'s loader, then `args`) in a
+ * child node with `flags` and no NODE_OPTIONS (the cache is made for a plain node), and
+ * returns what it printed last, parsed.
+ */
+function throughLoader<T>(dist: string, script: string, args: readonly string[], flags: readonly string[], env: NodeJS.ProcessEnv = {}): T {
+  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script, pathToFileURL(join(dist, 'tenantc.mjs')).href, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
+  });
+  assert.is(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as T;
+}
+
+/**
+ * Compiles a copy of the sample estate into work/`out` through `dist`'s loader, in a
+ * child node with `flags`, and says what became of the code cache.
  */
 function compileThrough(dist: string, work: string, out: string, flags: readonly string[] = []): Run {
   const tenants = join(work, `${out}-tenants`);
   cpSync(SAMPLE_TENANTS, tenants, { recursive: true });
-  const r = spawnSync(
-    process.execPath,
-    [
-      ...flags,
-      '--input-type=module',
-      '-e',
-      `const loader = await import(process.argv[1]);
+  return throughLoader<Run>(
+    dist,
+    `const loader = await import(process.argv[1]);
 let stdout = '';
 const status = await loader.main(['compile', '--tenants', process.argv[2], '--out', process.argv[3]], { stdout: { write: (s) => (stdout += s) }, stderr: process.stderr, cwd: process.cwd() });
 console.log(JSON.stringify({ state: loader.codeCacheState, status, stdout }));`,
-      pathToFileURL(join(dist, 'tenantc.mjs')).href,
-      tenants,
-      join(work, out),
-    ],
-    { cwd: work, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', XDG_CACHE_HOME: join(work, 'cache') } },
+    [tenants, join(work, out)],
+    flags,
+    { XDG_CACHE_HOME: join(work, 'cache') },
   );
-  assert.is(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Run;
 }
 
 /** A copy of the test build (dist/ beside node_modules, as in the package) that a case may damage. */
@@ -114,23 +120,15 @@ Loader('a cache V8 refuses (made with other V8 flags) leaves the bundle compiled
 Loader("a stack trace names the bundle's file and line, or with source maps on, the TypeScript source", () => {
   // The bundle's stdout writer (cli/terminal.ts safeWriter) calls the stream it is given:
   // a stream that throws puts the bundle's frames on the stack.
-  const frame = (flags: readonly string[]) => {
-    const r = spawnSync(
-      process.execPath,
-      [
-        ...flags,
-        '--input-type=module',
-        '-e',
-        `const loader = await import(process.argv[1]);
+  const frame = (flags: readonly string[]) =>
+    throughLoader<{ state: string; frame: string }>(
+      join(builtDir(), 'dist'),
+      `const loader = await import(process.argv[1]);
 const io = { stdout: { write() { throw new Error('unwritable'); } }, stderr: { write() {} }, cwd: process.cwd() };
 try { await loader.main(['--help'], io); } catch (e) { console.log(JSON.stringify({ state: loader.codeCacheState, frame: e.stack.split('\\n')[2] })); }`,
-        pathToFileURL(join(builtDir(), 'dist', 'tenantc.mjs')).href,
-      ],
-      { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
+      [],
+      flags,
     );
-    assert.is(r.status, 0, r.stderr);
-    return JSON.parse(r.stdout) as { state: string; frame: string };
-  };
   const plain = frame([]);
   assert.is(plain.state, 'accepted');
   const at = /\((.*):(\d+):\d+\)$/.exec(plain.frame);
