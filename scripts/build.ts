@@ -290,7 +290,11 @@ loader.saveCodeCache();`,
       // external resolve from the checkout's, as nodePaths does for esbuild).
       { cwd: work, env: { ...env, XDG_CACHE_HOME: join(work, 'cache'), NODE_PATH: join(root, 'node_modules') }, encoding: 'utf8' },
     );
-    if (r.status !== 0) throw new Error(`making the code cache failed:\n${r.stdout}${r.stderr}`);
+    // The cache only speeds a start: without it the CLI runs the same (the loader's
+    // codeCacheState says 'absent', which test/bundleLoader.test.ts fails on). A compile
+    // of the sample that fails here is the compiler's failure, for its own tests to name:
+    // the build says so and goes on.
+    if (r.status !== 0) process.stderr.write(`scripts/build.ts: warning: no code cache (a compile of the sample estate failed):\n${r.stdout}${r.stderr}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
