@@ -83,7 +83,7 @@ const WEIGHT = {
  * Each group is one unit of the queue: one worker runs its files, one after the other.
  */
 const TOGETHER = [
-  ['cli.test.ts', 'deployMoto.test.ts', 'dependencies.test.ts'],
+  ['cli.test.ts', 'deployMoto.test.ts', 'dependencies.test.ts', 'bundleLoader.test.ts'],
   ['rls.test.ts', 'withTenant.test.ts', 'referenceApp.test.ts', 'sqlTemplates.test.ts'],
 ];
 

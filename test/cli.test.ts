@@ -127,29 +127,33 @@ Cli('compile refuses to replace a directory it did not write', async () => {
 
 // A command loads the AWS SDK clients it uses and no others: each client costs a child
 // process CPU at start (EC2's ~0.4 s, CloudFormation's and S3's ~0.15 s each).
-Cli('the shipped bundle loads no AWS client for validate, and only SSM for ami', () => {
-  const loaded = spawnSync(
-    process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      `import { createRequire } from 'node:module';
+Cli('the shipped bundle loads no AWS client for compile and validate, and only SSM for ami', () => {
+  inTempDir((work) => {
+    const loaded = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { createRequire } from 'node:module';
 const { main } = await import(process.argv[1]);
 const sink = { write: () => true };
 const clients = () => [...new Set(Object.keys(createRequire(process.argv[1]).cache).map((k) => /node_modules\\/(@aws-sdk\\/client-[^/]+)/.exec(k)?.[1]).filter(Boolean))].sort();
+const compile = await main(['compile', '--tenants', process.argv[2], '--out', process.argv[3]], { stdout: sink, stderr: sink, cwd: process.cwd() });
 const validate = await main(['validate', '--tenants', process.argv[2]], { stdout: sink, stderr: sink, cwd: process.cwd() });
 const afterValidate = clients();
-const ami = await main(['ami', '--latest', '--tenants', process.argv[3]], { stdout: sink, stderr: sink, cwd: process.cwd() });
-console.log(JSON.stringify({ validate, afterValidate, ami, afterAmi: clients() }));`,
-      join(builtDir(), 'dist', 'tenantc.mjs'),
-      SAMPLE_TENANTS,
-      join(ROOT, 'no-such-tenants-dir'),
-    ],
-    { encoding: 'utf8' },
-  );
-  assert.is(loaded.status, 0, loaded.stderr);
-  // ami fails on the missing directory (exit 2) after its module, and the SDK client it makes, are loaded.
-  assert.equal(JSON.parse(loaded.stdout), { validate: 0, afterValidate: [], ami: 2, afterAmi: ['@aws-sdk/client-ssm'] });
+const ami = await main(['ami', '--latest', '--tenants', process.argv[4]], { stdout: sink, stderr: sink, cwd: process.cwd() });
+console.log(JSON.stringify({ compile, validate, afterValidate, ami, afterAmi: clients() }));`,
+        join(builtDir(), 'dist', 'tenantc.mjs'),
+        sampleCopy(work),
+        join(work, 'out'),
+        join(ROOT, 'no-such-tenants-dir'),
+      ],
+      { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(work, 'cache') } },
+    );
+    assert.is(loaded.status, 0, loaded.stderr);
+    // ami fails on the missing directory (exit 2) after its module, and the SDK client it makes, are loaded.
+    assert.equal(JSON.parse(loaded.stdout), { compile: 0, validate: 0, afterValidate: [], ami: 2, afterAmi: ['@aws-sdk/client-ssm'] });
+  });
 });
 
 Cli('the shipped binary exits 0, 1 and 2 as a process, and says how to build when it is not built', () => {
