@@ -545,6 +545,24 @@ C("a tenant's templates are reused only on the runtime that emitted them: the ru
   for (const t of plan.tenants) assert.is.not(here.tenant(t), elsewhere.tenant(t), t.id);
 });
 
+C("a tenant's digest tells apart plans that differ by one key's name, however many keys the compile has digested (emit/reuse.ts keyText)", () => {
+  const { plan } = compiledFrom(SAMPLE_TENANTS);
+  const t = plan.tenants[0]!;
+  const d = digests('test-build', ['E101'], plan);
+  // A plan with one more key; more distinct keys than the key texts kept per process.
+  const withKey = (key: string) => d.tenant({ ...t, [key]: 1 } as typeof t);
+  const seen = new Map<string, string>();
+  for (let i = 0; i < 3000; i++) {
+    const key = `k${i}`;
+    const digest = withKey(key);
+    assert.not.ok(seen.has(digest), `${key} and ${seen.get(digest)}: one digest`);
+    seen.set(digest, key);
+  }
+  for (const key of ['k1', 'k2999', 'k10']) assert.is(withKey(key), [...seen].find(([, k]) => k === key)![0], `${key} again: the same digest`);
+  assert.is.not(withKey('ab'), withKey('ba'), 'keys of one length');
+  assert.is.not(withKey('ab'), d.tenant(t), 'one key more');
+});
+
 C(
   "a group's template is reused when nothing of it changed, and emitted afresh when a member's does (renamed, another tier, added, removed): the same bytes as a fresh compile",
   async () => {
