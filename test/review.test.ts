@@ -147,9 +147,11 @@ R('E401 no wildcard grants in identity policies', () => {
         admin: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: doc('*', '*') } },
         s3All: { Type: 'AWS::IAM::Role', Properties: { Policies: [{ PolicyDocument: doc(['s3:*'], ['*']) }] } },
         noPolicies: { Type: 'AWS::IAM::Role', Properties: {} },
+        // IAM takes a lone statement without its list too.
+        lone: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: { Statement: { Effect: 'Allow', Action: 'kms:*', Resource: '*' } } } },
       }),
     ),
-    ['scoped:ok', 'admin:bad', 's3All:bad', 'noPolicies:ok'],
+    ['scoped:ok', 'admin:bad', 's3All:bad', 'noPolicies:ok', 'lone:bad'],
   );
 });
 
