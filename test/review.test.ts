@@ -21,7 +21,7 @@ import { passwordPolicyStrong } from '../compiler/review/rules/passwordPolicyStr
 import { queuesRequireTls } from '../compiler/review/rules/queuesRequireTls.ts';
 import { secretsRotate } from '../compiler/review/rules/secretsRotate.ts';
 import { verifiedEmailOnly } from '../compiler/review/rules/verifiedEmailOnly.ts';
-import { physicalNamesUnique } from '../compiler/review/rules/physicalNamesUnique.ts';
+import { nameHash, physicalNamesUnique } from '../compiler/review/rules/physicalNamesUnique.ts';
 import { publicEntryProtected } from '../compiler/review/rules/publicEntryProtected.ts';
 import { tenantRoleTrust } from '../compiler/review/rules/tenantRoleTrust.ts';
 import { tenantCacheAccessString } from '../compiler/plan/isolation.ts';
@@ -147,9 +147,11 @@ R('E401 no wildcard grants in identity policies', () => {
         admin: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: doc('*', '*') } },
         s3All: { Type: 'AWS::IAM::Role', Properties: { Policies: [{ PolicyDocument: doc(['s3:*'], ['*']) }] } },
         noPolicies: { Type: 'AWS::IAM::Role', Properties: {} },
+        // IAM takes a lone statement without its list too.
+        lone: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: { Statement: { Effect: 'Allow', Action: 'kms:*', Resource: '*' } } } },
       }),
     ),
-    ['scoped:ok', 'admin:bad', 's3All:bad', 'noPolicies:ok'],
+    ['scoped:ok', 'admin:bad', 's3All:bad', 'noPolicies:ok', 'lone:bad'],
   );
 });
 
@@ -600,6 +602,28 @@ R('E601 compares a name with the names of its own type, in templates reviewed an
     ['other:ok', 'again:ok', 'foreign:bad'],
   );
 });
+R('E601 finds every name held before, however many names it holds and whatever their hashes', () => {
+  // E601 keeps the names it saw in a table by hash (physicalNamesUnique.ts): these two
+  // names hash alike and are two names, and a thousand names make the table grow.
+  assert.is(nameHash('/p/name-5693'), nameHash('/p/name-79300'));
+  const seen = new Map<string, unknown>();
+  const param = (Name: string) => ({ Type: 'AWS::SSM::Parameter', Properties: { Name } });
+  const review = (template: string, names: readonly string[]) =>
+    physicalNamesUnique
+      .check(t(Object.fromEntries(names.map((n, i) => [`p${i}`, param(n)]))), template, seen)
+      .filter((f) => !f.compliant)
+      .map((f) => `${f.template} ${f.resource}: ${f.message}`);
+  const many = Array.from({ length: 1000 }, (_, i) => `/p/many-${i}`);
+  assert.equal(review('a.template.json', ['/p/name-5693', ...many]), []);
+  assert.equal(review('b.template.json', ['/p/name-79300']), []);
+  assert.equal(review('c.template.json', ['/p/name-79300', '/p/many-0', '/p/many-999', '/p/name-5693', '/p/many-1000']), [
+    'c.template.json p0: "/p/name-79300" is also the name of b.template.json p0',
+    'c.template.json p1: "/p/many-0" is also the name of a.template.json p1',
+    'c.template.json p2: "/p/many-999" is also the name of a.template.json p1000',
+    'c.template.json p3: "/p/name-5693" is also the name of a.template.json p0',
+  ]);
+});
+
 R('the gate counts every finding of a rule, compliant or not, reviewed or replayed, and judges the non-compliant ones alike', () => {
   const bucket = (flags: boolean) => ({
     Type: 'AWS::S3::Bucket',

@@ -42,15 +42,63 @@ function nameFacts(template: Template): NameFact[] {
   return facts;
 }
 
+/** A name's hash (FNV-1a over its UTF-16 code units): equal names hash alike. */
+export function nameHash(name: string): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h;
+}
+
 /**
- * Where E601 keeps, in the review's `seen`, the first holder ("template logical-id") of
- * each name, one map per resource type: a name is unique within its type, and a map per
- * type spares building (and hashing) a "type name" key for every name of the estate.
+ * The names of one resource type E601 has seen (a name is unique within its type), kept
+ * in the review's `seen`: `held` lists each name's [name, template, logical id] in the
+ * order first seen; `slots` is a table over them, open-addressed by hash, two numbers a
+ * slot (the name's hash, 1 + its position in `held`; 0 for an empty slot), at most half
+ * full. A lookup reads one slot, or a few, and a held name only where the hash is the
+ * same: a Map keyed by names read a bucket, an entry and each held name of the bucket
+ * it probed, cache misses once emit has run between two templates (that lookup was
+ * 0.1 s of a 5,000-tenant compile, 86,000 names; docs/notes-review-speed2.md). No string
+ * is built per name either: the holder's "template logical-id" is joined for a finding.
  */
-function holdersOf(seen: Map<string, unknown>, type: string): Map<string, string> {
-  let holders = seen.get(type) as Map<string, string> | undefined;
-  if (holders === undefined) seen.set(type, (holders = new Map()));
+interface Holders {
+  slots: Int32Array;
+  count: number;
+  readonly held: string[];
+}
+
+function holdersOf(seen: Map<string, unknown>, type: string): Holders {
+  let holders = seen.get(type) as Holders | undefined;
+  if (holders === undefined) seen.set(type, (holders = { slots: new Int32Array(64), count: 0, held: [] }));
   return holders;
+}
+
+/** The slot holding `physical`, or the empty slot where it goes. */
+function slotOf({ slots, held }: Holders, physical: string, hash: number): number {
+  const mask = (slots.length >> 1) - 1;
+  let slot = hash & mask;
+  for (;;) {
+    const at = slots[2 * slot + 1]!;
+    if (at === 0 || (slots[2 * slot] === hash && held[at - 1] === physical)) return slot;
+    slot = (slot + 1) & mask;
+  }
+}
+
+/** Holds `physical` in its empty `slot`; doubles the table past half full. */
+function hold(holders: Holders, slot: number, hash: number, physical: string, template: string, resource: string): void {
+  holders.slots[2 * slot] = hash;
+  holders.slots[2 * slot + 1] = holders.held.push(physical, template, resource) - 2;
+  if (++holders.count * 4 <= holders.slots.length) return;
+  const old = holders.slots;
+  const slots = new Int32Array(old.length * 2);
+  const mask = (slots.length >> 1) - 1;
+  for (let i = 0; i < old.length; i += 2) {
+    if (old[i + 1] === 0) continue;
+    let s = old[i]! & mask;
+    while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
+    slots[2 * s] = old[i]!;
+    slots[2 * s + 1] = old[i + 1]!;
+  }
+  holders.slots = slots;
 }
 
 /**
@@ -63,21 +111,27 @@ function holdersOf(seen: Map<string, unknown>, type: string): Map<string, string
 function compareNames(facts: readonly NameFact[], name: string, seen: Map<string, unknown>, out: Finding[], withCompliant: boolean): number {
   let compliant = 0;
   let type: string | undefined;
-  let holders: Map<string, string> | undefined;
+  let holders: Holders | undefined;
   for (const [factType, physical, resource, tenant] of facts) {
     // A template's names come grouped by resource, many of one type in a row.
     if (factType !== type) holders = holdersOf(seen, (type = factType));
-    const earlier = holders!.get(physical);
-    if (earlier === undefined && (tenant === null || physical.includes(tenant))) {
-      holders!.set(physical, `${name} ${resource}`);
-      compliant++;
-      if (withCompliant) out.push(finding(physicalNamesUnique, name, resource, true, `${text(physical)} is unique`));
-      continue;
+    // (Facts replayed from the compile cache are JSON: a name that is not a string, which
+    // nameFacts never records, is compared as the Map keyed by names compared it.)
+    const hash = typeof physical === 'string' ? nameHash(physical) : 0;
+    const slot = slotOf(holders!, physical, hash);
+    const at = holders!.slots[2 * slot + 1]! - 1;
+    const carriesTenant = tenant === null || physical.includes(tenant);
+    if (at < 0) {
+      hold(holders!, slot, hash, physical, name, resource);
+      if (carriesTenant) {
+        compliant++;
+        if (withCompliant) out.push(finding(physicalNamesUnique, name, resource, true, `${text(physical)} is unique`));
+        continue;
+      }
     }
     const problems: string[] = [];
-    if (earlier) problems.push(`"${physical}" is also the name of ${earlier}`);
-    if (tenant !== null && !physical.includes(tenant)) problems.push(`"${physical}" does not carry its tenant's id "${tenant}"`);
-    if (!earlier) holders!.set(physical, `${name} ${resource}`);
+    if (at >= 0) problems.push(`"${physical}" is also the name of ${holders!.held[at + 1]} ${holders!.held[at + 2]}`);
+    if (!carriesTenant) problems.push(`"${physical}" does not carry its tenant's id "${tenant}"`);
     out.push(finding(physicalNamesUnique, name, resource, false, problems.join('; ')));
   }
   return compliant;
