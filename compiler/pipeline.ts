@@ -207,6 +207,13 @@ export interface CompileOptions extends CheckOptions {
    * default WRITER_THREAD_FROM.
    */
   readonly writerThreadFrom?: number;
+  /** compile() only: the text the threaded write gathers before posting it (write/threadedWrite.ts WRITER_BATCH, the default). */
+  readonly writerBatch?: number;
+  /**
+   * compile() only: called once the output is in place, before the compile cache is
+   * written (tests change an output file in between).
+   */
+  readonly placed?: (outDir: string) => void;
   /**
    * Sees each template's text once it is emitted and reviewed, before the compile ends
    * (compile() hands it to the writer thread). Whether the compile succeeds is known
@@ -413,7 +420,7 @@ export async function compile(tenantsDir: string, outDir: string, options: Compi
   const loaded = loadSources(tenantsDir, cwd, reuse ? { build: reuse.build, known: reuse.cache?.sources } : undefined);
   // Started before validation, so the thread is up by the time emit begins; it creates
   // nothing until the first template is sent.
-  const threaded = loaded.sources.length >= (options.writerThreadFrom ?? WRITER_THREAD_FROM) ? startThreadedWrite(out) : null;
+  const threaded = loaded.sources.length >= (options.writerThreadFrom ?? WRITER_THREAD_FROM) ? startThreadedWrite(out, undefined, options.writerBatch) : null;
   let result: CompileResult;
   try {
     result = compileSources(tenantsDir, loaded, { ...options, ...(reuse ? { reuse } : {}), ...(threaded ? { emitted: threaded.send } : {}) });
@@ -425,12 +432,13 @@ export async function compile(tenantsDir: string, outDir: string, options: Compi
     await threaded?.abort();
     return result;
   }
-  const written = threaded ? await threaded.finish(result.files) : await writeOutput(out, result.files);
-  // After the output is in place, so that each file's recorded identity is final.
-  if (result.cache && key)
-    writeCompileCache(
-      cachePath,
-      serializeCompileCache(result.cache, key, (path) => statOf(join(out, path))),
-    );
+  // Each template file's identity for the cache: the one the writer thread took of the
+  // file it had just written (the bytes this compile wrote, even if the file changed
+  // since), or else the file's as the output holds it, once in place (its final one).
+  const { summary: written, identity } = threaded
+    ? await threaded.finish(result.files)
+    : { summary: await writeOutput(out, result.files), identity: (path: string) => statOf(join(out, path)) };
+  options.placed?.(out);
+  if (result.cache && key) writeCompileCache(cachePath, serializeCompileCache(result.cache, key, identity));
   return { ...result, lockChanged: writeLockFile(resolve(cwd, tenantsDir), result.lock), written };
 }

@@ -10,7 +10,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compile, type WrittenResult } from '../compiler/pipeline.ts';
+import { compile, type CompileOptions, type WrittenResult } from '../compiler/pipeline.ts';
 import { jsonExact, sourceKey } from '../compiler/load/reuse.ts';
 import {
   type CachedTenant,
@@ -22,6 +22,7 @@ import {
   machineCacheKey,
   parseCompileCache,
   serializeCompileCache,
+  statOf,
   writeCompileCache,
 } from '../compiler/write/compileCache.ts';
 import { compiledFrom, inTempDir, listTree, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
@@ -46,7 +47,7 @@ const CACHE = (out: string) => compileCachePath(cacheDirOf(out), out);
 async function compiled(
   tenants: string,
   out: string,
-  options: { build?: string | null; cacheKey?: Buffer | null; securityRules?: readonly SecurityRule[] } = {},
+  options: Pick<CompileOptions, 'build' | 'cacheKey' | 'securityRules' | 'writerThreadFrom' | 'placed'> = {},
 ): Promise<Ok> {
   const r = await compile(tenants, out, { today: TEST_DAY, build: BUILD, cacheKey: KEY, cacheDir: cacheDirOf(out), ...options });
   if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.file}: ${d.message}`).join('\n'));
@@ -254,6 +255,42 @@ C("an authentic cache whose file changed since is not trusted for that file's te
     const stale = { tenants: new Map([...cache.tenants, ['acme', { ...cache.tenants.get('acme')!, digest: 'f'.repeat(64) }]]) };
     writeFileSync(CACHE(out), serializeCompileCache(stale, KEY));
     assert.is((await compiled(tenants, out)).reused, count - 1, 'a stale digest is a miss');
+    assertSameOutput(out, join(work, 'fresh'));
+  });
+});
+
+C("a first compile's threaded write records the identity of each file as written: a file changed before the cache is written is not trusted", async () => {
+  await inTempDir(async (work) => {
+    const tenants = estate(work);
+    const out = join(work, 'out');
+    const acme = join(out, 'tenants', 'acme.template.json');
+    // Between the output's rename into place and the cache's write: acme's template
+    // changed in place, same inode (a file the writer thread wrote).
+    const first = await compiled(tenants, out, {
+      writerThreadFrom: 0,
+      placed: () => edit(acme, /"Resources":\{/, '"Resources":{"Leak":{"Type":"AWS::IAM::Role"},'),
+    });
+    assert.ok(first.written.written > first.plan.tenants.length, 'written from the thread, every file');
+    // Each identity recorded is the file's now, but acme's: the one of the bytes written.
+    const cache = parseCompileCache(readFileSync(CACHE(out), 'utf8'), KEY)!;
+    let compared = 0;
+    for (const [id, line] of [...cache.tenants, ...cache.groups!]) {
+      const paths = cache.tenants.has(id) ? cachedTenant(line)!.templates.map((t) => t.path) : [id];
+      const recorded = line.stats!.split(',');
+      assert.is(recorded.length, paths.length, `${id}: an identity per template`);
+      paths.forEach((path, i) => {
+        const now = statOf(join(out, path));
+        if (path === 'tenants/acme.template.json') assert.is.not(recorded[i], now, 'acme changed since it was written');
+        else assert.is(recorded[i], now, `${path}: the identity of the file as the compile left it`);
+        compared++;
+      });
+    }
+    assert.ok(compared > first.plan.tenants.length, 'every template compared');
+    // The next compile finds acme's identity changed, hashes it, and emits it afresh.
+    const count = first.plan.tenants.length;
+    await compiled(tenants, join(work, 'fresh'), { build: null });
+    const r = await compiled(tenants, out);
+    assert.is(r.reused, count - 1, 'acme emitted afresh');
     assertSameOutput(out, join(work, 'fresh'));
   });
 });

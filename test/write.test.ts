@@ -26,6 +26,7 @@ import type { OutputFile } from '../compiler/emit/output.ts';
 import { compile, type CompileOptions } from '../compiler/pipeline.ts';
 import { SECURITY_RULES } from '../compiler/review/index.ts';
 import { finding, type SecurityRule } from '../compiler/review/rule.ts';
+import { statOf } from '../compiler/write/compileCache.ts';
 import { startThreadedWrite } from '../compiler/write/threadedWrite.ts';
 import { stagingDirectory, writeOutput } from '../compiler/write/writeOutput.ts';
 import { inTempDir, listTree, ROOT, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
@@ -164,22 +165,67 @@ Threaded('files sent during emit and at the end make the tree writeOutput makes,
     write.send('tenants/acme.template.json', '{"acme":1}');
     write.send('root.template.json', '{"root":"stale"}');
     assert.not.ok(existsSync(out), 'nothing at the output before the end');
-    assert.equal(await write.finish(all), { written: 6, kept: 0 });
+    assert.equal((await write.finish(all)).summary, { written: 6, kept: 0 });
     assertSameTree(out, join(work, 'plain'));
     assert.equal(readdirSync(work).sort(), ['out', 'plain'], 'no staging directory left');
+  });
+});
+
+/** Waits (up to `seconds`) until `path` exists; whether it does. */
+async function appears(path: string, seconds = 60): Promise<boolean> {
+  const until = Date.now() + seconds * 1000;
+  while (!existsSync(path) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  return existsSync(path);
+}
+
+Threaded('files go to the thread once a batch fills, before the end, and the rest with the end', async () => {
+  await inTempDir(async (work) => {
+    await writeOutput(join(work, 'plain'), files(unicode));
+    const out = join(work, 'out');
+    // A batch of 20 characters: acme's 10 wait for globex's 12, then both go.
+    const write = startThreadedWrite(out, undefined, 20);
+    assert.ok(write);
+    write.send('tenants/acme.template.json', '{"acme":1}');
+    write.send('tenants/globex.template.json', '{"globex":1}');
+    assert.ok(await appears(join(stagingDirectory(out), 'tenants', 'globex.template.json'), 30), 'a full batch is written before the end');
+    // 10 characters, in no full batch: written only because finish sends what is left.
+    write.send('root.template.json', '{"root":1}');
+    await write.finish(files(unicode));
+    assertSameTree(out, join(work, 'plain'));
+  });
+});
+
+Threaded('the identity of each file is the one the thread took right after writing it, even once the file changed', async () => {
+  await inTempDir(async (work) => {
+    const out = join(work, 'out');
+    const write = startThreadedWrite(out, undefined, 0);
+    assert.ok(write);
+    const all = files(unicode);
+    for (const f of all.slice(0, 3)) write.send(f.path, f.content);
+    const { identity } = await write.finish(all);
+    for (const f of all) {
+      assert.ok(identity(f.path), `${f.path} has an identity`);
+      assert.is(identity(f.path), statOf(join(out, f.path)), `${f.path}: the identity of the file as written`);
+    }
+    assert.is(identity('tenants/none.template.json'), null, 'none for a file not written');
+    // Changed in place (same inode): the file's identity changes, the one returned does not.
+    const acme = 'tenants/acme.template.json';
+    const written = statOf(join(out, acme));
+    appendFileSync(join(out, acme), ' ');
+    assert.is.not(statOf(join(out, acme)), written);
+    assert.is(identity(acme), written, 'the identity of the bytes the thread wrote');
   });
 });
 
 Threaded('a failed compile leaves nothing: the thread is stopped and the staging directory removed', async () => {
   await inTempDir(async (work) => {
     const out = join(work, 'out');
-    const write = startThreadedWrite(out);
+    // Each file posted as it is sent.
+    const write = startThreadedWrite(out, undefined, 0);
     assert.ok(write);
     for (const f of files(first)) write.send(f.path, f.content);
     // Until the thread has created the staging directory and written into it.
-    const until = Date.now() + 60_000;
-    while (!existsSync(join(stagingDirectory(out), 'root.template.json')) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(existsSync(join(stagingDirectory(out), 'root.template.json')), 'the files went to the staging directory');
+    assert.ok(await appears(join(stagingDirectory(out), 'root.template.json')), 'the files went to the staging directory');
     await write.abort();
     assert.equal(readdirSync(work), [], 'no output and no staging directory');
   });
@@ -225,7 +271,7 @@ Threaded('a thread never finished does not keep the process alive', () => {
       import { join } from 'node:path';
       import { startThreadedWrite } from ${JSON.stringify(pathToFileURL(join(ROOT, 'compiler', 'write', 'threadedWrite.ts')).href)};
       import { stagingDirectory } from ${JSON.stringify(pathToFileURL(join(ROOT, 'compiler', 'write', 'writeOutput.ts')).href)};
-      const write = startThreadedWrite(${JSON.stringify(out)});
+      const write = startThreadedWrite(${JSON.stringify(out)}, undefined, 0);
       write.send('a.json', '{}');
       // The staging directory is named by the child's pid.
       const staged = join(stagingDirectory(${JSON.stringify(out)}), 'a.json');
@@ -293,7 +339,8 @@ CompileWrite('a finding of the rule pack after templates were written leaves no 
       const until = Date.now() + 60_000;
       while (!staged && Date.now() < until) staged = existsSync(tenantDir) && readdirSync(tenantDir).length > 0;
     });
-    const r = await compileSample(work, out, { securityRules: [...SECURITY_RULES, rule] });
+    // Each template posted as it is reviewed.
+    const r = await compileSample(work, out, { securityRules: [...SECURITY_RULES, rule], writerBatch: 0 });
     assert.is(r.ok, false);
     assert.ok(staged, 'templates were in the staging directory when the compile failed');
     assert.equal(readdirSync(work), ['tenants'], 'no output and no staging directory');

@@ -38,6 +38,7 @@ import type { GroupParameters, TenantParameters } from '../emit/reuse.ts';
 import { groupFile } from '../emit/cfn/group.ts';
 import { SHARD_PARAMETERS, SHARED_PARAMETERS, shardParameterName } from '../emit/cfn/stackParameters.ts';
 import type { GroupPlan } from '../plan/model.ts';
+import { fileIdentity } from './fileIdentity.ts';
 import { sha256Hex } from '../emit/cfn/assets.ts';
 
 const FORMAT = 'tenantc-compile-cache/5';
@@ -216,17 +217,12 @@ export function reusedLine(id: string, line: CacheLine, paths: readonly string[]
 }
 
 /**
- * A file's identity as the file system keeps it: inode, size, and modification and
- * change times in nanoseconds; null unless a plain file with no other name. Any write
- * changes the change time, which no tool can set back (git's index trusts the same),
- * so a file whose identity is the one recorded right after the compile wrote it still
- * holds those bytes, and is not read again to be hashed.
+ * The identity (fileIdentity) of the file at `path` as it is now, not following a
+ * symbolic link; null for anything but a plain file with no other name, or none.
  */
 export function statOf(path: string): string | null {
   try {
-    const st = lstatSync(path, { bigint: true });
-    if (!st.isFile() || st.nlink !== 1n) return null;
-    return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    return fileIdentity(lstatSync(path, { bigint: true }));
   } catch {
     return null;
   }
@@ -300,8 +296,9 @@ const mac = (key: Buffer, body: string) => createHmac('sha256', key).update(body
  * `<id> <digest> <file identities> <skeleton's index> <its templates' SHA-256s>`
  * (tab-separated), then `#groups` and a line per group, the same with the group
  * template's path for an id, then `#sources` and a line per manifest read, `<key> <value JSON>`.
- * `identity` gives each template file's statOf() as the output holds it now (written
- * after the output, so the identities are final).
+ * `identity` gives each template file's identity (fileIdentity) as this compile left it:
+ * taken by the writer thread right after writing it, or statOf() once the output is in
+ * place (compile()).
  */
 export function serializeCompileCache(cache: CompileCache, key: Buffer, identity: (path: string) => string | null = () => null): string {
   const skeletons = new Map<string, number>();

@@ -1,0 +1,15 @@
+// A file's identity as the compile cache records it (write/compileCache.ts): its own
+// module, so that the writer thread's bundle (write/writerThread.ts), which takes the
+// identity of each file it writes, takes this and nothing else of the cache.
+import type { BigIntStats } from 'node:fs';
+
+/**
+ * inode, size, and modification and change times in nanoseconds, of a status taken with
+ * `bigint: true`; null unless a plain file with no other name. Any write changes the
+ * change time, which no tool can set back (git's index trusts the same), so a file whose
+ * identity is the one recorded right after the compile wrote it still holds those bytes.
+ */
+export function fileIdentity(st: BigIntStats): string | null {
+  if (!st.isFile() || st.nlink !== 1n) return null;
+  return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
