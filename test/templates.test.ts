@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { compiledFrom, FIXTURES, SAMPLE_TENANTS } from './helpers.ts';
 import { assertCfnLintClean } from './support/cfnLint.ts';
 import { checkTemplate } from './support/registry.ts';
+import { mergeLayers, ref, type LayerOutput } from '../compiler/emit/cfn/template.ts';
 
 const Templates = suite('templates');
 
@@ -57,6 +58,27 @@ Templates('the registry check fails on what CloudFormation would reject', () => 
 Templates('cfn-lint reports nothing on the sample estate', async () => {
   // CI installs cfn-lint and sets TENANTC_REQUIRE_CFN_LINT: there its absence fails.
   await assertCfnLintClean(compiledTemplates(SAMPLE_TENANTS));
+});
+
+Templates('mergeLayers keeps each section in layer order and refuses a logical id twice in one section', () => {
+  const bucket = (name: string) => ({ Type: 'AWS::S3::Bucket', Properties: { BucketName: name } }) as const;
+  const layers: LayerOutput[] = [
+    { resources: { Zeta: bucket('z'), Alpha: bucket('a') }, outputs: { Alpha: { Description: 'a', Value: ref('Alpha') } } },
+    { resources: { Mid: bucket('m') }, parameters: { Alpha: { Type: 'String', Description: 'p' } }, conditions: { IsProd: { 'Fn::Equals': ['a', 'a'] } } },
+    { resources: { Beta: bucket('b') } },
+  ];
+  const merged = mergeLayers(layers);
+  // Written in this order, byte for byte: the order the layers and their emitters made.
+  assert.equal(Object.keys(merged.resources), ['Zeta', 'Alpha', 'Mid', 'Beta']);
+  assert.equal(merged.resources['Mid'], bucket('m'));
+  assert.equal(Object.keys(merged.outputs), ['Alpha']);
+  assert.equal(Object.keys(merged.parameters), ['Alpha']);
+  assert.equal(merged.conditions, { IsProd: { 'Fn::Equals': ['a', 'a'] } });
+  assert.throws(() => mergeLayers([...layers, { resources: { Alpha: bucket('again') } }]), /logical id Alpha defined twice in resources/);
+  assert.throws(
+    () => mergeLayers([...layers, { resources: {}, conditions: { IsProd: { 'Fn::Equals': ['b', 'b'] } } }]),
+    /logical id IsProd defined twice in conditions/,
+  );
 });
 
 Templates.run();

@@ -38,7 +38,8 @@ export function emitGroupTemplate(
   const sharedUsed = new Set<SharedParameter>(['AssetsBucketName']);
   /** Per ALB shard of the group's plan, the shard values its tenants use. */
   const shardUsed = new Map(group.albShards.map((shard) => [shard, new Set<ShardParameter>()]));
-  const resources: Resources = {};
+  // Made by one Object.fromEntries below, not key by key: see mergeLayers (template.ts).
+  const stacks: [string, Resources[string]][] = [];
   for (const id of group.tenants) {
     const asset = tenants.get(id);
     if (!asset) throw new Error(`internal: group ${group.index} lists tenant ${id}, whose stack was not emitted`);
@@ -50,20 +51,25 @@ export function emitGroupTemplate(
         `internal: tenant ${id} is on ALB shard ${albShard}, which the plan of group ${group.index} does not list (${group.albShards.join(', ')})`,
       );
     // In the order the tenant template declares them: shared, then shard.
-    const values: Record<string, Value> = {};
+    // Made at once, as the resources are: key by key, a tenant's many parameters made a dictionary.
+    const values: [string, Value][] = [];
     for (const name of parameters.shared) {
       sharedUsed.add(name);
-      values[name] = forward(name, SHARED_PARAMETERS[name]);
+      values.push([name, forward(name, SHARED_PARAMETERS[name])]);
     }
     for (const name of parameters.shard) {
       used.add(name);
-      values[name] = ref(shardParameterName(albShard, name));
+      values.push([name, ref(shardParameterName(albShard, name))]);
     }
-    resources[tenant.names.stack] = {
-      Type: 'AWS::CloudFormation::Stack',
-      Properties: { TemplateURL: templateUrl(key), Parameters: values, Tags: tags(tenantTagPairs(plan.platform.tags, tenant)) },
-    };
+    stacks.push([
+      tenant.names.stack,
+      {
+        Type: 'AWS::CloudFormation::Stack',
+        Properties: { TemplateURL: templateUrl(key), Parameters: Object.fromEntries(values), Tags: tags(tenantTagPairs(plan.platform.tags, tenant)) },
+      },
+    ]);
   }
+  const resources: Resources = Object.fromEntries(stacks);
   const shared = (Object.keys(SHARED_PARAMETERS) as SharedParameter[]).filter((n) => sharedUsed.has(n));
   const shard = group.albShards
     .flatMap((s) => [...shardUsed.get(s)!].map((name) => ({ shard: s, name, declared: shardParameterName(s, name) })))
