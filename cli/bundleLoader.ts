@@ -3,7 +3,7 @@
 // scripts/build.ts makes by running a compile and then asking V8 for the code of every
 // function that compile ran. A process then starts from that code instead of parsing and
 // compiling ~2 MB of JavaScript, function by function as it first runs (issue 23 item 9:
-// at 500 tenants the fixed start-up cost dominates; measured in docs/notes-codecache.md).
+// at 500 tenants the fixed start-up cost dominates; measured in docs/benchmark.md).
 // Node 20 can give cached data only to a classic script (vm.Script), not to an ES
 // module: hence a CommonJS bundle, wrapped here as Node's own loader would wrap it.
 //

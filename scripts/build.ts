@@ -256,7 +256,7 @@ builds.push(cliBuild);
 // directory, and its cache under XDG_CACHE_HOME: both in a temporary directory, never the
 // checkout), then asks V8 for the code of every function compiled so far. A compile's
 // functions serve validate too (its first stage); status's own add ~10 ms less CPU to
-// each status at no measured cost to a compile (docs/notes-codecache.md). diff (two
+// each status at no measured cost to a compile (docs/benchmark.md). diff (two
 // compiles, seconds) and the AWS commands are left to compile their own. The cache is
 // an artifact of the build, not part of it: it is not in the build id (it is V8's
 // compiled form of bytes the id already covers, and not byte-stable from run to run), and

@@ -17,7 +17,7 @@ import type { SharedParameter, ShardParameter } from './cfn/stackParameters.ts';
  * The text of an object's key, `<length>:<key>`, made once per key (the same text as
  * making it each time): a plan's objects have a few dozen distinct keys, written ~70
  * times per tenant. Digesting 5,000 tenants' plans (canonical and SHA-256): 65 → 59 ms
- * of CPU in process (medians, six alternated runs; docs/notes-entry-speed.md).
+ * of CPU in process (medians, six alternated runs; docs/benchmark.md).
  */
 const keyTexts = new Map<string, string>();
 const MAX_KEY_TEXTS = 1024;

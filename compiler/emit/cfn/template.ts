@@ -149,7 +149,7 @@ export function propagatedTags(pairs: readonly TagPair[]): { Key: string; Value:
  * is made by one Object.fromEntries, in the layers' order: a tenant's resources added one
  * key at a time made V8 turn the object into a dictionary, which JSON.stringify walks
  * slower (3-5 % of the compact templates' serialization at 5,000 tenants,
- * docs/notes-stringify-speed.md). The keys and their order are the same.
+ * docs/benchmark.md). The keys and their order are the same.
  */
 export function mergeLayers(layers: readonly LayerOutput[]): Required<Pick<LayerOutput, 'resources' | 'outputs' | 'parameters' | 'conditions'>> {
   const sections = ['resources', 'outputs', 'parameters', 'conditions'] as const;

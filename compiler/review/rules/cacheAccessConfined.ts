@@ -50,7 +50,7 @@ export const cacheAccessConfined: SecurityRule = {
       // One pass over the words, in their order, for what each finding below asks of
       // them (keys, channels, grants and where they stand, each denial's last place),
       // where a filter, an includes or a lastIndexOf each went over the ~35 words of
-      // each of 5,000 users (docs/notes-review-speed2.md).
+      // each of 5,000 users (docs/benchmark.md).
       // The user's own Engine says which commands exist to deny; anything but a literal
       // `redis` is held to Valkey's list, the longer one (WAITAOF).
       const engine = r.Properties?.Engine === 'redis' ? 'redis' : 'valkey';

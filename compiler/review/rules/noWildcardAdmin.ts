@@ -32,7 +32,7 @@ export const noWildcardAdmin: SecurityRule = {
       if (docs === null) continue;
       // Statement by statement, with no list of every statement of a role and no closure
       // per statement: most of 5,000 tenants' roles allow nothing on "*"
-      // (docs/notes-review-speed2.md). (forEach, as the flatMap and filter it replaced,
+      // (docs/benchmark.md). (forEach, as the flatMap and filter it replaced,
       // passes over holes.)
       let bad: Statement[] | undefined;
       for (const d of docs) {

@@ -57,7 +57,7 @@ export function nameHash(name: string): number {
  * full. A lookup reads one slot, or a few, and a held name only where the hash is the
  * same: a Map keyed by names read a bucket, an entry and each held name of the bucket
  * it probed, cache misses once emit has run between two templates (that lookup was
- * 0.1 s of a 5,000-tenant compile, 86,000 names; docs/notes-review-speed2.md). No string
+ * 0.1 s of a 5,000-tenant compile, 86,000 names; docs/benchmark.md). No string
  * is built per name either: the holder's "template logical-id" is joined for a finding.
  */
 interface Holders {
