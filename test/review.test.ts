@@ -603,9 +603,10 @@ R('E601 compares a name with the names of its own type, in templates reviewed an
   );
 });
 R('E601 finds every name held before, however many names it holds and whatever their hashes', () => {
-  // E601 keeps the names it saw in a table by hash (physicalNamesUnique.ts): these two
-  // names hash alike and are two names, and a thousand names make the table grow.
-  assert.is(nameHash('/p/name-5693'), nameHash('/p/name-79300'));
+  // E601 keeps the names it saw in a table by hash (physicalNamesUnique.ts): two names
+  // that hash alike (found here: the hash's basis is drawn per process) are two names,
+  // and a thousand names make the table grow.
+  const [alike, alsoAlike] = twoNamesHashingAlike(nameHash);
   const seen = new Map<string, unknown>();
   const param = (Name: string) => ({ Type: 'AWS::SSM::Parameter', Properties: { Name } });
   const review = (template: string, names: readonly string[]) =>
@@ -614,14 +615,44 @@ R('E601 finds every name held before, however many names it holds and whatever t
       .filter((f) => !f.compliant)
       .map((f) => `${f.template} ${f.resource}: ${f.message}`);
   const many = Array.from({ length: 1000 }, (_, i) => `/p/many-${i}`);
-  assert.equal(review('a.template.json', ['/p/name-5693', ...many]), []);
-  assert.equal(review('b.template.json', ['/p/name-79300']), []);
-  assert.equal(review('c.template.json', ['/p/name-79300', '/p/many-0', '/p/many-999', '/p/name-5693', '/p/many-1000']), [
-    'c.template.json p0: "/p/name-79300" is also the name of b.template.json p0',
+  assert.equal(review('a.template.json', [alike, ...many]), []);
+  assert.equal(review('b.template.json', [alsoAlike]), []);
+  assert.equal(review('c.template.json', [alsoAlike, '/p/many-0', '/p/many-999', alike, '/p/many-1000']), [
+    `c.template.json p0: "${alsoAlike}" is also the name of b.template.json p0`,
     'c.template.json p1: "/p/many-0" is also the name of a.template.json p1',
     'c.template.json p2: "/p/many-999" is also the name of a.template.json p1000',
-    'c.template.json p3: "/p/name-5693" is also the name of a.template.json p0',
+    `c.template.json p3: "${alike}" is also the name of a.template.json p0`,
   ]);
+});
+
+/** Two different names `hash` gives one value (a birthday search: ~80,000 names for 32 bits). */
+function twoNamesHashingAlike(hash: (name: string) => number): [string, string] {
+  const byHash = new Map<number, string>();
+  for (let i = 0; i < 1 << 22; i++) {
+    const name = `/p/name-${i}`;
+    const other = byHash.get(hash(name));
+    if (other !== undefined) return [other, name];
+    byHash.set(hash(name), name);
+  }
+  throw new Error('no two names hash alike');
+}
+
+R('E601 hashes names from a basis no manifest author knows: names made to collide under FNV-1a collide no more than any', () => {
+  // Physical names are built from tenant ids, which a pull request chooses: ids made to
+  // hash alike would put every name of the estate in one probe chain (a compile
+  // quadratic in the ids). Names that collide under FNV-1a with its published basis,
+  // computed as such an author would, must not all collide under E601's hash.
+  const fnv1a = (name: string) => {
+    let h = 0x811c9dc5 | 0;
+    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+    return h;
+  };
+  const pairs = Array.from({ length: 8 }, (_, k) => twoNamesHashingAlike((n) => fnv1a(`${n}/${k}`)).map((n) => `${n}/${k}`));
+  for (const [a, b] of pairs) assert.is(fnv1a(a!), fnv1a(b!));
+  assert.ok(
+    pairs.some(([a, b]) => nameHash(a!) !== nameHash(b!)),
+    'names made to collide under FNV-1a collide under nameHash',
+  );
 });
 
 R('the gate counts every finding of a rule, compliant or not, reviewed or replayed, and judges the non-compliant ones alike', () => {
