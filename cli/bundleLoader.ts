@@ -35,9 +35,10 @@ import type * as Cli from './main.ts';
 // 2 cores (docs/benchmark.md): a 500-tenant first compile 0.62 -> 0.55 s wall, 5,000
 // tenants 3.25 -> 3.04 s, less CPU at both; 2x and 16x measured too. Set before the bundle
 // is compiled: V8 keys its code cache on its flags, and the build makes the cache through
-// this loader, so the two agree. A budget the user gave node is left as it is.
+// this loader, so the two agree. A budget the user gave node is left as it is, however
+// spelled: V8 reads `_` and `-` in a flag's name alike (--interrupt_budget).
 const INTERRUPT_BUDGET = 8 * 67_584;
-if (![...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.startsWith('--interrupt-budget')))
+if (![...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => /^--interrupt[-_]budget/.test(a)))
   v8.setFlagsFromString(`--interrupt-budget=${INTERRUPT_BUDGET}`);
 
 const BUNDLE = fileURLToPath(new URL('tenantc.cjs', import.meta.url));

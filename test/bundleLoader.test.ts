@@ -117,6 +117,18 @@ Loader('a cache V8 refuses (made with other V8 flags) leaves the bundle compiled
   });
 });
 
+Loader("a budget the user gave node is kept, however spelled: the cache, made under the loader's budget, is then refused by V8", () => {
+  // V8 keys its code cache on its flags: a cache taken means the loader's budget
+  // replaced the user's. V8 reads `_` and `-` in a flag's name alike.
+  inTempDir((work) => {
+    for (const flag of ['--interrupt-budget=1000', '--interrupt_budget=1000']) {
+      const r = compileThrough(join(builtDir(), 'dist'), work, `out${flag.length}${flag.includes('_') ? 'u' : 'h'}`, [flag]);
+      assert.is(r.state, 'rejected', flag);
+      assert.match(r.stdout, /^compiled 11 tenants/);
+    }
+  });
+});
+
 Loader("a stack trace names the bundle's file and line, or with source maps on, the TypeScript source", () => {
   // The bundle's stdout writer (cli/terminal.ts safeWriter) calls the stream it is given:
   // a stream that throws puts the bundle's frames on the stack.
