@@ -43,7 +43,6 @@ import {
   readCompileCache,
   reusedLine,
   serializeCompileCache,
-  statOf,
   userCacheDir,
   writeCompileCache,
 } from './write/compileCache.ts';
@@ -252,7 +251,7 @@ function reusedTemplate(x: CachedTemplate, checked: CheckedFile): TenantTemplate
   return {
     file: {
       path: x.path,
-      previous: checked.at,
+      previous: { at: checked.at, identity: checked.identity },
       get content() {
         return checked.read();
       },
@@ -432,12 +431,10 @@ export async function compile(tenantsDir: string, outDir: string, options: Compi
     await threaded?.abort();
     return result;
   }
-  // Each template file's identity for the cache: the one the writer thread took of the
-  // file it had just written (the bytes this compile wrote, even if the file changed
-  // since), or else the file's as the output holds it, once in place (its final one).
-  const { summary: written, identity } = threaded
-    ? await threaded.finish(result.files)
-    : { summary: await writeOutput(out, result.files), identity: (path: string) => statOf(join(out, path)) };
+  // Each template file's identity for the cache, as its bytes were known to be this
+  // compile's: taken by whoever wrote or linked it (write/threadedWrite.ts,
+  // write/writeOutput.ts), never trusted from the file as it is now alone.
+  const { summary: written, identity } = threaded ? await threaded.finish(result.files) : await writeOutput(out, result.files);
   options.placed?.(out);
   if (result.cache && key) writeCompileCache(cachePath, serializeCompileCache(result.cache, key, identity));
   return { ...result, lockChanged: writeLockFile(resolve(cwd, tenantsDir), result.lock), written };

@@ -295,6 +295,31 @@ C("a first compile's threaded write records the identity of each file as written
   });
 });
 
+C(
+  'a recompile records the identity of each file as it wrote or linked it: a file changed before the cache is written is not trusted by the next compile',
+  async () => {
+    await inTempDir(async (work) => {
+      const tenants = estate(work);
+      const out = join(work, 'out');
+      const acme = join(out, 'tenants', 'acme.template.json');
+      const count = (await compiled(tenants, out)).plan.tenants.length;
+      // A recompile: the output exists, so writeOutput writes (links) the files. Between
+      // the output's rename into place and the cache's write, acme's template is changed
+      // in place, same inode, by whoever else can write the output directory.
+      const second = await compiled(tenants, out, {
+        placed: () => edit(acme, /"Resources":\{/, '"Resources":{"Leak":{"Type":"AWS::IAM::Role"},'),
+      });
+      assert.is(second.reused, count, 'nothing changed in the manifests');
+      // The next compile must find acme's template changed since the compile wrote it,
+      // hash it, and emit it afresh: the output equals a fresh compile's, without "Leak".
+      await compiled(tenants, join(work, 'fresh'), { build: null });
+      await compiled(tenants, out);
+      assert.not.match(readFileSync(acme, 'utf8'), '"Leak"', 'the bytes changed after the write are not reused');
+      assertSameOutput(out, join(work, 'fresh'));
+    });
+  },
+);
+
 C('the cache is kept outside the output: two compiles of the same manifests write the same bytes', async () => {
   await inTempDir(async (work) => {
     const tenants = estate(work);

@@ -41,12 +41,34 @@ const first = {
   'sql/002-tenants.sql': 'select 1;',
 };
 
+Write('a previous file changed after the compile checked it is not linked, and the identities recorded are the bytes this write left', async () => {
+  await inTempDir(async (work) => {
+    const out = join(work, 'out');
+    await writeOutput(out, files(first));
+    const acme = join(out, 'tenants/acme.template.json');
+    // What the compile's check at its start saw (compileCache.ts previousFiles), then a
+    // write by someone else before the writer links it: same size, other bytes.
+    const checked = statOf(acme)!;
+    writeFileSync(acme, '{"leak":1}');
+    const next = files(first).map((f) => (f.path === 'tenants/acme.template.json' ? { ...f, previous: { at: acme, identity: checked } } : f));
+    const { summary, identity } = await writeOutput(out, next);
+    assert.is(readFileSync(acme, 'utf8'), '{"acme":1}', 'the changed file is not carried over');
+    assert.equal(summary, { written: 1, kept: 3 });
+    for (const path of Object.keys(first)) assert.is(identity(path), statOf(join(out, path)), `${path}: the identity of the file as left`);
+    // A kept file changed once the output is in place (before the cache records it): no identity.
+    const globex = join(out, 'tenants/globex.template.json');
+    writeFileSync(globex, '{"leak":22}');
+    assert.is(identity('tenants/globex.template.json'), null, 'a kept file changed since it was checked has no identity to trust');
+    assert.is(identity('tenants/acme.template.json'), statOf(acme), 'a written file keeps the identity taken as it was written');
+  });
+});
+
 Write('a first compile writes every file; a recompile of the same bytes keeps every file', async () => {
   await inTempDir(async (work) => {
     const out = join(work, 'out');
-    assert.equal(await writeOutput(out, files(first)), { written: 4, kept: 0 });
+    assert.equal((await writeOutput(out, files(first))).summary, { written: 4, kept: 0 });
     const before = new Map(listTree(out).map((p) => [p, statSync(join(out, p))]));
-    assert.equal(await writeOutput(out, files(first)), { written: 0, kept: 4 });
+    assert.equal((await writeOutput(out, files(first))).summary, { written: 0, kept: 4 });
     for (const path of Object.keys(first)) {
       const now = statSync(join(out, path));
       assert.is(now.ino, before.get(path)!.ino, `${path} keeps its inode`);
@@ -69,7 +91,7 @@ Write('only changed files are written; removed files disappear; unchanged ones k
     const globex = statSync(join(out, 'tenants/globex.template.json')).ino;
     const next = { ...first, 'tenants/globex.template.json': '{"globex":2}', 'tenants/initech.template.json': '{"initech":1}' } as Record<string, string>;
     delete next['sql/002-tenants.sql'];
-    assert.equal(await writeOutput(out, files(next)), { written: 2, kept: 2 });
+    assert.equal((await writeOutput(out, files(next))).summary, { written: 2, kept: 2 });
     assert.is(statSync(join(out, 'tenants/acme.template.json')).ino, acme);
     assert.is.not(statSync(join(out, 'tenants/globex.template.json')).ino, globex);
     assert.is(readFileSync(join(out, 'tenants/globex.template.json'), 'utf8'), '{"globex":2}');
@@ -89,7 +111,7 @@ Write('a hand-edited file of the same size is rewritten, not kept', async () => 
     const out = join(work, 'out');
     await writeOutput(out, files(first));
     writeFileSync(join(out, 'tenants/acme.template.json'), '{"acme":9}');
-    assert.equal(await writeOutput(out, files(first)), { written: 1, kept: 3 });
+    assert.equal((await writeOutput(out, files(first))).summary, { written: 1, kept: 3 });
     assert.is(readFileSync(join(out, 'tenants/acme.template.json'), 'utf8'), '{"acme":1}');
   });
 });
@@ -106,7 +128,7 @@ Write('a symlink or a file with another name outside the output is never carried
     symlinkSync(outside, join(out, 'tenants/acme.template.json'));
     const shared = join(work, 'shared.json');
     linkSync(join(out, 'tenants/globex.template.json'), shared);
-    assert.equal(await writeOutput(out, files(first)), { written: 2, kept: 2 });
+    assert.equal((await writeOutput(out, files(first))).summary, { written: 2, kept: 2 });
     assert.ok(lstatSync(join(out, 'tenants/acme.template.json')).isFile(), 'a regular file, not the symlink');
     writeFileSync(outside, '{"acme":6}');
     writeFileSync(shared, '{"globex":6}');
@@ -123,7 +145,7 @@ Write('nothing is carried over through a symlinked output or a symlinked subdire
     const elsewhere = join(work, 'elsewhere');
     renameSync(join(out, 'tenants'), elsewhere);
     symlinkSync(elsewhere, join(out, 'tenants'));
-    assert.equal(await writeOutput(out, files(first)), { written: 2, kept: 2 });
+    assert.equal((await writeOutput(out, files(first))).summary, { written: 2, kept: 2 });
     assert.equal(listTree(elsewhere), ['acme.template.json', 'globex.template.json'], 'the old tree is removed without following its symlink');
     writeFileSync(join(elsewhere, 'acme.template.json'), '{"acme":6}');
     assert.is(readFileSync(join(out, 'tenants/acme.template.json'), 'utf8'), '{"acme":1}');
@@ -133,7 +155,7 @@ Write('nothing is carried over through a symlinked output or a symlinked subdire
     await writeOutput(real, files(first));
     const linked = join(work, 'linked');
     symlinkSync(real, linked);
-    assert.equal(await writeOutput(linked, files(first)), { written: 4, kept: 0 });
+    assert.equal((await writeOutput(linked, files(first))).summary, { written: 4, kept: 0 });
     writeFileSync(join(real, 'root.template.json'), '{"root":6}');
     assert.is(readFileSync(join(linked, 'root.template.json'), 'utf8'), '{"root":1}');
   });

@@ -7,5 +7,11 @@ export interface OutputFile {
    * its bytes checked against the digest the compile cache recorded): the writer links
    * it instead of writing the bytes again (write/writeOutput.ts).
    */
-  readonly previous?: string;
+  readonly previous?: PreviousFile;
+}
+
+/** A previous output's file, where it is and its identity (write/fileIdentity.ts) when its bytes were checked. */
+export interface PreviousFile {
+  readonly at: string;
+  readonly identity: string;
 }

@@ -38,7 +38,9 @@ import type { GroupParameters, TenantParameters } from '../emit/reuse.ts';
 import { groupFile } from '../emit/cfn/group.ts';
 import { SHARD_PARAMETERS, SHARED_PARAMETERS, shardParameterName } from '../emit/cfn/stackParameters.ts';
 import type { GroupPlan } from '../plan/model.ts';
-import { fileIdentity } from './fileIdentity.ts';
+import { statOf } from './fileIdentity.ts';
+
+export { statOf };
 import { sha256Hex } from '../emit/cfn/assets.ts';
 
 const FORMAT = 'tenantc-compile-cache/5';
@@ -214,18 +216,6 @@ function encodedLine(id: string, digest: string, stats: string | undefined, enco
 export function reusedLine(id: string, line: CacheLine, paths: readonly string[]): CacheLine {
   const encoded = encodings.get(line);
   return encoded ? encodedLine(id, line.digest, undefined, encoded, paths) : { digest: line.digest, text: line.text, paths };
-}
-
-/**
- * The identity (fileIdentity) of the file at `path` as it is now, not following a
- * symbolic link; null for anything but a plain file with no other name, or none.
- */
-export function statOf(path: string): string | null {
-  try {
-    return fileIdentity(lstatSync(path, { bigint: true }));
-  } catch {
-    return null;
-  }
 }
 
 /** tenantc's directory in the user's cache: $XDG_CACHE_HOME/tenantc (default ~/.cache/tenantc). */
@@ -460,6 +450,8 @@ export function readCompileCache(path: string, key: Buffer): CompileCache | null
 export interface CheckedFile {
   /** Where it is. */
   readonly at: string;
+  /** Its identity (statOf) when it was checked. */
+  readonly identity: string;
   /** Its text, read again and checked again against the digest (throws if it changed since). */
   read(): string;
 }
@@ -496,9 +488,10 @@ export function previousFiles(outDir: string): (path: string, sha256: string, re
 }
 
 function checkedFile(full: string, sha256: string, recorded?: string): CheckedFile | null {
+  let identity: string | null;
   try {
     // A file with a second name could change through it: not reused (as writeOutput.ts).
-    const identity = statOf(full);
+    identity = statOf(full);
     if (identity === null) return null;
     // Unchanged since the compile that recorded it: its bytes are the recorded ones.
     if (identity !== recorded && sha256Hex(readFileSync(full)) !== sha256) return null;
@@ -507,6 +500,7 @@ function checkedFile(full: string, sha256: string, recorded?: string): CheckedFi
   }
   return {
     at: full,
+    identity,
     read() {
       const bytes = readFileSync(full);
       if (sha256Hex(bytes) !== sha256) throw new Error(`${full}: changed while tenantc compiled (it was checked at the start): compile again`);

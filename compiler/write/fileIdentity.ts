@@ -1,7 +1,7 @@
 // A file's identity as the compile cache records it (write/compileCache.ts): its own
 // module, so that the writer thread's bundle (write/writerThread.ts), which takes the
 // identity of each file it writes, takes this and nothing else of the cache.
-import type { BigIntStats } from 'node:fs';
+import { type BigIntStats, lstatSync } from 'node:fs';
 
 /**
  * inode, size, and modification and change times in nanoseconds, of a status taken with
@@ -12,4 +12,24 @@ import type { BigIntStats } from 'node:fs';
 export function fileIdentity(st: BigIntStats): string | null {
   if (!st.isFile() || st.nlink !== 1n) return null;
   return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
+/**
+ * The identity (fileIdentity) of the file at `path` as it is now, not following a
+ * symbolic link; null for anything but a plain file with no other name, or none.
+ */
+export function statOf(path: string): string | null {
+  try {
+    return fileIdentity(lstatSync(path, { bigint: true }));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * An identity without its change time: what linking a file to a new name and removing
+ * its old name leave as they were (each sets the change time), and what a write changes.
+ */
+export function withoutChangeTime(identity: string): string {
+  return identity.slice(0, identity.lastIndexOf(':'));
 }

@@ -10,7 +10,7 @@ import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { OutputFile } from '../emit/output.ts';
-import { stagingDirectory, type WriteSummary } from './writeOutput.ts';
+import { stagingDirectory, type Written } from './writeOutput.ts';
 import type { WriterData, WriterFile, WriterMessage, WriterReply } from './writerThread.ts';
 import { writerThreadUrl } from './writerThreadUrl.ts';
 
@@ -23,14 +23,8 @@ import { writerThreadUrl } from './writerThreadUrl.ts';
  */
 export const WRITER_BATCH = 256 * 1024;
 
-export interface ThreadedWritten {
-  readonly summary: WriteSummary;
-  /**
-   * Each output file's identity (write/fileIdentity.ts) as the thread took it right
-   * after writing it; null for a path it did not write or a file with no identity.
-   */
-  readonly identity: (path: string) => string | null;
-}
+/** The thread's identities: each file's as the thread took it right after writing it. */
+export type ThreadedWritten = Written;
 
 export interface ThreadedWrite {
   /** Hands one file to the writer thread (posted with the next batch). */

@@ -25,9 +25,10 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { OutputFile } from '../emit/output.ts';
+import type { OutputFile, PreviousFile } from '../emit/output.ts';
+import { fileIdentity, statOf, withoutChangeTime } from './fileIdentity.ts';
 import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from './outputMarker.ts';
 
 export { OUTPUT_MARKER };
@@ -44,12 +45,23 @@ export interface WriteSummary {
   readonly kept: number;
 }
 
+/** What a write did, and what the compile cache may record of the files it left. */
+export interface Written {
+  readonly summary: WriteSummary;
+  /**
+   * Each output file's identity (write/fileIdentity.ts) for the compile cache, which a
+   * later compile trusts without reading the file: only where the writer knows the file
+   * holds the bytes this compile gave it; null otherwise (the next compile hashes it).
+   */
+  readonly identity: (path: string) => string | null;
+}
+
 /** The sibling directory the new tree is written into before it is renamed into place. */
 export function stagingDirectory(outDir: string): string {
   return join(dirname(outDir), `.tenantc-tmp-${basename(outDir)}-${process.pid}`);
 }
 
-export async function writeOutput(outDir: string, files: readonly OutputFile[]): Promise<WriteSummary> {
+export async function writeOutput(outDir: string, files: readonly OutputFile[]): Promise<Written> {
   const hadOld = existsSync(outDir);
   if (hadOld) {
     if (!statSync(outDir).isDirectory()) throw new OutputDirectoryError(`${outDir}: exists and is not a directory`);
@@ -67,6 +79,15 @@ export async function writeOutput(outDir: string, files: readonly OutputFile[]):
   rmSync(staging, { recursive: true, force: true });
   let written = 0;
   let kept = 0;
+  // A written file's identity, taken before it is closed: these bytes, whatever happens
+  // to the file next. A kept file's, without its change time (the link and the removal
+  // of the old tree each set it), as it was when its bytes were checked: at the end, a
+  // file still of that inode, size and modification time is recorded; one changed in
+  // between (a write sets the modification time) is not, and the next compile hashes it.
+  // What this cannot see: a write within the compile whose author then sets the
+  // modification time back to the nanosecond (utimensat) before the old tree is removed.
+  const writtenAs = new Map<string, string | null>();
+  const keptAs = new Map<string, string>();
   try {
     mkdirSync(staging);
     writeFileSync(join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT);
@@ -80,19 +101,21 @@ export async function writeOutput(outDir: string, files: readonly OutputFile[]):
         const target = join(staging, file.path);
         // A file the compile already read from the previous output and checked: linked
         // without reading it a second time.
-        if (
-          file.previous !== undefined &&
-          reusable.has(dirname(file.path)) &&
-          file.previous === join(outDir, file.path) &&
-          linkChecked(file.previous, target)
-        ) {
-          kept++;
-          continue;
+        if (file.previous !== undefined && reusable.has(dirname(file.path)) && file.previous.at === join(outDir, file.path)) {
+          const linked = linkChecked(file.previous, target);
+          if (linked !== null) {
+            keptAs.set(file.path, linked);
+            kept++;
+            continue;
+          }
         }
         const bytes = Buffer.from(file.content, 'utf8');
-        if (reusable.has(dirname(file.path)) && keepPrevious(join(outDir, file.path), bytes, target)) kept++;
-        else {
-          await writeFile(target, bytes);
+        const linked = reusable.has(dirname(file.path)) ? keepPrevious(join(outDir, file.path), bytes, target) : null;
+        if (linked !== null) {
+          keptAs.set(file.path, linked);
+          kept++;
+        } else {
+          writtenAs.set(file.path, await writeTaken(target, bytes));
           written++;
         }
       }
@@ -109,7 +132,25 @@ export async function writeOutput(outDir: string, files: readonly OutputFile[]):
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
-  return { written, kept };
+  const identity = (path: string): string | null => {
+    const taken = writtenAs.get(path);
+    if (taken !== undefined) return taken;
+    const checked = keptAs.get(path);
+    const now = checked === undefined ? null : statOf(join(outDir, path));
+    return now !== null && withoutChangeTime(now) === checked ? now : null;
+  };
+  return { summary: { written, kept }, identity };
+}
+
+/** Writes `bytes` to a new file at `path`; its identity as written (fstat before close). */
+async function writeTaken(path: string, bytes: Buffer): Promise<string | null> {
+  const handle = await open(path, 'w');
+  try {
+    await handle.writeFile(bytes);
+    return fileIdentity(await handle.stat({ bigint: true }));
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -135,20 +176,24 @@ function reusableDirectories(outDir: string, dirs: ReadonlySet<string>): Set<str
   return reusable;
 }
 
-/** Links a previous file already checked (OutputFile.previous), if it is still a plain file with no other name. */
-function linkChecked(previous: string, target: string): boolean {
+/**
+ * Links a previous file already checked (OutputFile.previous) if it is as it was then
+ * (the same identity: a plain file with no other name, unchanged since); its identity
+ * without the change time, or null when it is not linked.
+ */
+function linkChecked(previous: PreviousFile, target: string): string | null {
   try {
-    const st = lstatSync(previous);
-    if (!st.isFile() || st.nlink !== 1) return false;
-    linkSync(previous, target);
-    return true;
+    if (statOf(previous.at) !== previous.identity) return null;
+    linkSync(previous.at, target);
+    return withoutChangeTime(previous.identity);
   } catch {
-    return false;
+    return null;
   }
 }
 
 /**
- * Links the previous output's file into the new tree when it holds exactly `bytes`.
+ * Links the previous output's file into the new tree when it holds exactly `bytes`;
+ * its identity without the change time, or null when it is not linked.
  * Synchronous on purpose: lstat, read and link of a small cached file are each a few
  * microseconds, less than a round trip through libuv's thread pool (twice as fast
  * measured on 5,812 files).
@@ -156,15 +201,17 @@ function linkChecked(previous: string, target: string): boolean {
  * outside the output, could change later without a compile, and the output must be
  * nothing but what this compile produced. Anything unexpected falls back to writing.
  */
-function keepPrevious(previous: string, bytes: Buffer, target: string): boolean {
+function keepPrevious(previous: string, bytes: Buffer, target: string): string | null {
   try {
-    const st = lstatSync(previous);
-    if (!st.isFile() || st.nlink !== 1 || st.size !== bytes.length) return false;
-    if (!readFileSync(previous).equals(bytes)) return false;
+    const st = lstatSync(previous, { bigint: true });
+    const identity = fileIdentity(st);
+    if (identity === null || st.size !== BigInt(bytes.length)) return null;
+    if (!readFileSync(previous).equals(bytes)) return null;
     linkSync(previous, target);
-    return true;
+    // As it was before it was read: a change after that shows at the end (writeOutput).
+    return withoutChangeTime(identity);
   } catch {
-    return false;
+    return null;
   }
 }
 
