@@ -23,18 +23,16 @@ import { writerThreadUrl } from './writerThreadUrl.ts';
  */
 export const WRITER_BATCH = 256 * 1024;
 
-/** The thread's identities: each file's as the thread took it right after writing it. */
-export type ThreadedWritten = Written;
-
 export interface ThreadedWrite {
   /** Hands one file to the writer thread (posted with the next batch). */
   readonly send: (path: string, content: string) => void;
   /**
    * Sends every file not sent yet (or whose content is not the text sent), waits for
    * the thread to write them all, and renames the staging directory into place. On a
-   * failed write the staging directory is removed and the write's error thrown.
+   * failed write the staging directory is removed and the write's error thrown. The
+   * identities are the ones the thread took of each file right after writing it.
    */
-  finish(files: readonly OutputFile[]): Promise<ThreadedWritten>;
+  finish(files: readonly OutputFile[]): Promise<Written>;
   /** Stops the thread and removes the staging directory: the compile failed. */
   abort(): Promise<void>;
 }
