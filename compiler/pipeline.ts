@@ -214,8 +214,8 @@ export interface CompileOptions extends CheckOptions {
    */
   readonly placed?: (outDir: string) => void;
   /**
-   * Sees each template's text once it is emitted and reviewed, before the compile ends
-   * (compile() hands it to the writer thread). Whether the compile succeeds is known
+   * Sees each file's text once it is made (a template's once it is reviewed), before the
+   * compile ends (compile() hands it to the writer thread). Whether the compile succeeds is known
    * only from its result.
    */
   readonly emitted?: (path: string, text: string) => void;
@@ -369,6 +369,7 @@ export function compileSources(dir: string, loaded: Loaded, options: CompileOpti
       return review;
     },
     reuse?.reuse,
+    options.emitted ? (file) => options.emitted!(file.path, file.content) : undefined,
   );
   const review = gate.result();
   const problems = reviewDiagnostics(checked.estate, review, rules);

@@ -23,13 +23,14 @@ import { pathToFileURL } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { OutputFile } from '../compiler/emit/output.ts';
-import { compile, type CompileOptions } from '../compiler/pipeline.ts';
+import { compile, type CompileOptions, compileSources } from '../compiler/pipeline.ts';
+import { REVIEW_FILE } from '../compiler/review/report.ts';
 import { SECURITY_RULES } from '../compiler/review/index.ts';
 import { finding, type SecurityRule } from '../compiler/review/rule.ts';
 import { statOf } from '../compiler/write/compileCache.ts';
 import { startThreadedWrite } from '../compiler/write/threadedWrite.ts';
 import { stagingDirectory, writeOutput } from '../compiler/write/writeOutput.ts';
-import { inTempDir, listTree, ROOT, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
+import { inTempDir, listTree, loadedFrom, ROOT, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
 
 const Write = suite('write');
 
@@ -40,6 +41,21 @@ const first = {
   'tenants/globex.template.json': '{"globex":1}',
   'sql/002-tenants.sql': 'select 1;',
 };
+
+Write(
+  'every file but the review record reaches the writer as it is made, during emit: templates once reviewed, the others (DNS and federation instructions, SQL, the host map, the assets manifest) at once',
+  () => {
+    const seen = new Map<string, string>();
+    const r = compileSources('tenants', loadedFrom(SAMPLE_TENANTS), { today: TEST_DAY, emitted: (path, text) => seen.set(path, text) });
+    assert.ok(r.ok);
+    const rest = r.files.filter((f) => seen.get(f.path) !== f.content).map((f) => f.path);
+    assert.equal(rest, [REVIEW_FILE], 'only the review record, made once the review is done, is left for the end');
+    assert.ok(
+      [...seen.keys()].some((p) => p.startsWith('dns/')) && [...seen.keys()].some((p) => p.startsWith('idp/')),
+      'the sample has DNS and federation instructions',
+    );
+  },
+);
 
 Write('a previous file changed after the compile checked it is not linked, and the identities recorded are the bytes this write left', async () => {
   await inTempDir(async (work) => {

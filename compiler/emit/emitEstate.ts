@@ -37,8 +37,26 @@ const assert = (what: string): never => {
  */
 export type TemplateVisitor<R = void> = (path: string, template: CfnTemplate, text: string) => R;
 
-export function emitEstate<R = void>(plan: EstatePlan, visit: TemplateVisitor<R> = () => undefined as R, reuse?: TenantReuse<R>): OutputFile[] {
+/**
+ * Sees every other file (DNS and federation instructions, SQL, the runtime host map, the
+ * assets manifest) as soon as it is made, so that a writer can take it while emit goes
+ * on (write/threadedWrite.ts): at the end, 67 DNS files of a 500-tenant estate were the
+ * writer's last 20-30 ms, after emit.
+ */
+export type FileVisitor = (file: OutputFile) => void;
+
+export function emitEstate<R = void>(
+  plan: EstatePlan,
+  visit: TemplateVisitor<R> = () => undefined as R,
+  reuse?: TenantReuse<R>,
+  visitFile: FileVisitor = () => {},
+): OutputFile[] {
   const files: OutputFile[] = [];
+  /** A file that is not a template, made: kept and shown to visitFile. */
+  const made = (file: OutputFile) => {
+    files.push(file);
+    visitFile(file);
+  };
   const nested: NestedTemplate[] = [];
   /** Adds a nested template; `stack` is its logical-id path from the root. */
   const add = (path: string, template: CfnTemplate, serialize: (t: CfnTemplate) => string, stack: string) => {
@@ -90,9 +108,9 @@ export function emitEstate<R = void>(plan: EstatePlan, visit: TemplateVisitor<R>
       domains.push({ file: stage.file.path, key: stageKey, tenant: t.id, mode: t.dns.mode, tenantStack, attached: t.dns.ready });
     }
     assets.set(t.id, { tenant: t, key, parameters: emitted.parameters });
-    if (t.dns.mode !== 'platform') files.push({ path: `dns/${t.id}.txt`, content: dnsInstructions(t) });
+    if (t.dns.mode !== 'platform') made({ path: `dns/${t.id}.txt`, content: dnsInstructions(t) });
     const idp = federationHandover(t);
-    if (idp) files.push({ path: `idp/${t.id}.txt`, content: idp });
+    if (idp) made({ path: `idp/${t.id}.txt`, content: idp });
   }
   const keys: NestedKeys = {
     groups: plan.groups.map((group) => {
@@ -124,10 +142,10 @@ export function emitEstate<R = void>(plan: EstatePlan, visit: TemplateVisitor<R>
   const root = serializeJson(rootTemplate);
   visit(ROOT_TEMPLATE_FILE, rootTemplate, root);
   files.push({ path: ROOT_TEMPLATE_FILE, content: root });
-  files.push(...emitSql(plan));
-  files.push({ path: RUNTIME_HOSTS_FILE, content: serializeJson(planRuntimeHostMap(plan)) });
+  for (const sql of emitSql(plan)) made(sql);
+  made({ path: RUNTIME_HOSTS_FILE, content: serializeJson(planRuntimeHostMap(plan)) });
   nested.sort((a, b) => compareStrings(a.file, b.file));
   const manifest: AssetsManifest = { format: ASSETS_FORMAT, root: { file: ROOT_TEMPLATE_FILE, key: assetKey(root) }, nested, domains };
-  files.push({ path: ASSETS_FILE, content: serializeJson(manifest) });
+  made({ path: ASSETS_FILE, content: serializeJson(manifest) });
   return files.sort((a, b) => compareStrings(a.path, b.path));
 }
