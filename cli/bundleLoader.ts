@@ -25,22 +25,14 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { interruptBudgetFlag } from './interruptBudget.cjs';
 import type * as Cli from './main.ts';
 
-// V8 hands a function to TurboFan once it has run its interrupt budget of bytecode
-// (67,584 bytes by default in Node 20's V8). A compile runs the same emitters and rules
-// for every tenant, and at the default TurboFan's jobs (and their re-optimizations after
-// deoptimizations) take the second core from the writer thread and the garbage collector
-// while the main thread waits on them. Sixteen times the budget, measured whole process
-// on 2 cores (docs/benchmark.md): a 500-tenant first compile 0.62 -> 0.53 s wall, 5,000
-// tenants 3.25 -> ~3.05 s, less CPU at both (4x and 8x in between; smaller budgets
-// slower). Set before the bundle
-// is compiled: V8 keys its code cache on its flags, and the build makes the cache through
-// this loader, so the two agree. A budget the user gave node is left as it is, however
-// spelled: V8 reads `_` and `-` in a flag's name alike (--interrupt_budget).
-const INTERRUPT_BUDGET = 16 * 67_584;
-if (![...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => /^--interrupt[-_]budget/.test(a)))
-  v8.setFlagsFromString(`--interrupt-budget=${INTERRUPT_BUDGET}`);
+// V8's interrupt budget (cli/interruptBudget.cjs), set before the bundle is compiled:
+// V8 keys its code cache on its flags, and the build makes the cache through this
+// loader, so the two agree.
+const budget = interruptBudgetFlag(process.execArgv, process.env.NODE_OPTIONS);
+if (budget) v8.setFlagsFromString(budget);
 
 const BUNDLE = fileURLToPath(new URL('tenantc.cjs', import.meta.url));
 export const CODE_CACHE_FILE = `${BUNDLE}.v8-cache`;
