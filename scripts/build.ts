@@ -135,9 +135,8 @@ const common: BuildOptions = {
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  // Bundled CommonJS (yaml, cloudformation-diff) still requires Node built-ins at run
-  // time, which an ES module can do only through a require made for it.
-  banner: { js: "import { createRequire as __tenantcCreateRequire } from 'node:module'; const require = __tenantcCreateRequire(import.meta.url);" },
+  // Every build's outputs and imports are read below (the build id, build-meta.json).
+  metafile: true,
   sourcemap: 'linked',
   logLevel: 'warning',
   legalComments: 'none',
@@ -147,7 +146,9 @@ const builds: { metafile?: Metafile }[] = [];
 builds.push(
   await build({
     ...common,
-    metafile: true,
+    // Bundled CommonJS (cloudformation-diff) still requires Node built-ins at run time,
+    // which an ES module can do only through a require made for it.
+    banner: { js: "import { createRequire as __tenantcCreateRequire } from 'node:module'; const require = __tenantcCreateRequire(import.meta.url);" },
     entryPoints: ['compiler/diff/stackWorker.ts'],
     outfile: join(out, 'diff-worker.mjs'),
     plugins: [
@@ -164,9 +165,6 @@ builds.push(
 builds.push(
   await build({
     ...common,
-    metafile: true,
-    // It imports nothing but Node built-ins: no require shim.
-    banner: {},
     entryPoints: ['compiler/write/writerThread.ts'],
     outfile: join(out, 'write-worker.mjs'),
   }),
@@ -176,9 +174,6 @@ builds.push(
 // through V8's code cache (cli/bundleLoader.ts).
 const loaderBuild = await build({
   ...common,
-  metafile: true,
-  // It imports nothing but Node built-ins: no require shim.
-  banner: {},
   entryPoints: { tenantc: 'cli/bundleLoader.ts' },
   outdir: out,
   outExtension: { '.js': '.mjs' },
@@ -193,7 +188,6 @@ builds.push(loaderBuild);
 const BUILD_ID_PLACEHOLDER = 'tenantc-build-id-placeholder-'.padEnd(64, '0');
 const cliBuild = await build({
   ...common,
-  metafile: true,
   define: {
     __TENANTC_BUILD_ID__: JSON.stringify(BUILD_ID_PLACEHOLDER),
     // The worker URLs (stackWorkerUrl, writerThreadUrl) are found from the bundle's own
@@ -309,8 +303,6 @@ loader.saveCodeCache();`,
 builds.push(
   await build({
     ...common,
-    metafile: true,
-    banner: {},
     entryPoints: { runtime: 'runtime/index.ts' },
     outdir: out,
     outExtension: { '.js': '.mjs' },
