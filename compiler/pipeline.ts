@@ -1,7 +1,7 @@
 // compile(): load → validate → plan → emit (reviewed by the rule pack) → write. Each
 // stage is a function of the previous stage's data; only loadSources (reading) and
 // writeOutput / startThreadedWrite / writeLockFile (writing) touch the file system.
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.ts';
 import { emitEstate } from './emit/emitEstate.ts';
 import type { OutputFile } from './emit/output.ts';

@@ -22,9 +22,9 @@ import {
   machineCacheKey,
   parseCompileCache,
   serializeCompileCache,
-  statOf,
   writeCompileCache,
 } from '../compiler/write/compileCache.ts';
+import { statOf } from '../compiler/write/fileIdentity.ts';
 import { compiledFrom, inTempDir, listTree, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
 import { digests, type GroupMember } from '../compiler/emit/reuse.ts';
 import { finding, type SecurityRule } from '../compiler/review/rule.ts';

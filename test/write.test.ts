@@ -27,7 +27,7 @@ import { compile, type CompileOptions, compileSources } from '../compiler/pipeli
 import { REVIEW_FILE } from '../compiler/review/report.ts';
 import { SECURITY_RULES } from '../compiler/review/index.ts';
 import { finding, type SecurityRule } from '../compiler/review/rule.ts';
-import { statOf } from '../compiler/write/compileCache.ts';
+import { statOf } from '../compiler/write/fileIdentity.ts';
 import { startThreadedWrite } from '../compiler/write/threadedWrite.ts';
 import { stagingDirectory, writeOutput } from '../compiler/write/writeOutput.ts';
 import { inTempDir, listTree, loadedFrom, ROOT, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';

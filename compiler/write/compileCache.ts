@@ -39,8 +39,6 @@ import { groupFile } from '../emit/cfn/group.ts';
 import { SHARD_PARAMETERS, SHARED_PARAMETERS, shardParameterName } from '../emit/cfn/stackParameters.ts';
 import type { GroupPlan } from '../plan/model.ts';
 import { statOf } from './fileIdentity.ts';
-
-export { statOf };
 import { sha256Hex } from '../emit/cfn/assets.ts';
 
 const FORMAT = 'tenantc-compile-cache/5';
@@ -286,9 +284,9 @@ const mac = (key: Buffer, body: string) => createHmac('sha256', key).update(body
  * `<id> <digest> <file identities> <skeleton's index> <its templates' SHA-256s>`
  * (tab-separated), then `#groups` and a line per group, the same with the group
  * template's path for an id, then `#sources` and a line per manifest read, `<key> <value JSON>`.
- * `identity` gives each template file's identity (fileIdentity) as this compile left it:
- * taken by the writer thread right after writing it, or statOf() once the output is in
- * place (compile()).
+ * `identity` gives each template file's identity (fileIdentity) as this compile left it,
+ * from whoever wrote or linked it (write/threadedWrite.ts, write/writeOutput.ts Written),
+ * null where the file's bytes are not known to be this compile's.
  */
 export function serializeCompileCache(cache: CompileCache, key: Buffer, identity: (path: string) => string | null = () => null): string {
   const skeletons = new Map<string, number>();

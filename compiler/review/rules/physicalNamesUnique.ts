@@ -73,13 +73,12 @@ export function nameHash(name: string): number {
  */
 interface Holders {
   slots: Int32Array;
-  count: number;
   readonly held: string[];
 }
 
 function holdersOf(seen: Map<string, unknown>, type: string): Holders {
   let holders = seen.get(type) as Holders | undefined;
-  if (holders === undefined) seen.set(type, (holders = { slots: new Int32Array(64), count: 0, held: [] }));
+  if (holders === undefined) seen.set(type, (holders = { slots: new Int32Array(64), held: [] }));
   return holders;
 }
 
@@ -98,7 +97,8 @@ function slotOf({ slots, held }: Holders, physical: string, hash: number): numbe
 function hold(holders: Holders, slot: number, hash: number, physical: string, template: string, resource: string): void {
   holders.slots[2 * slot] = hash;
   holders.slots[2 * slot + 1] = holders.held.push(physical, template, resource) - 2;
-  if (++holders.count * 4 <= holders.slots.length) return;
+  // Half full at most: a slot is two numbers, a held name three strings.
+  if ((holders.held.length / 3) * 4 <= holders.slots.length) return;
   const old = holders.slots;
   const slots = new Int32Array(old.length * 2);
   const mask = (slots.length >> 1) - 1;
