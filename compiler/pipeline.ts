@@ -23,7 +23,6 @@ import { type WriteSummary, writeOutput } from './write/writeOutput.ts';
 import { startThreadedWrite } from './write/threadedWrite.ts';
 import { BUILD_ID } from './buildId.ts';
 import { domainStageFile } from './emit/cfn/domainStage.ts';
-import { SHARD_PARAMETERS, SHARED_PARAMETERS } from './emit/cfn/stackParameters.ts';
 import { tenantFile } from './emit/cfn/tenant/tenantStack.ts';
 import { groupFile } from './emit/cfn/group.ts';
 import { digests as reuseDigests, type TenantReuse, type TenantTemplate } from './emit/reuse.ts';
@@ -291,8 +290,6 @@ function tenantReuse(source: ReuseSource, plan: EstatePlan, rules: readonly Secu
       // The paths are this compile's own names for the tenant's files, never the cache's.
       const paths = [tenantFile(t.id), ...(t.dns.mode === 'platform' ? [] : [domainStageFile(t.id)])];
       if (entry.templates.length !== paths.length || entry.templates.some((x, i) => x.path !== paths[i])) return null;
-      const { shared, shard } = entry.parameters;
-      if (!shared.every((n) => Object.hasOwn(SHARED_PARAMETERS, n)) || !shard.every((n) => Object.hasOwn(SHARD_PARAMETERS, n))) return null;
       const identities = line.stats?.split(',') ?? [];
       const checked = entry.templates.map((x, i) => source.previous(x.path, x.sha256, identities[i]));
       if (checked.some((b) => b === null)) return null;

@@ -362,6 +362,21 @@ function generalEncoding(cache: CompileCache): string {
   return serializeCompileCache({ ...cache, tenants: lines }, KEY);
 }
 
+C("a tenant's entry is read only with parameters its group can pass, as a group's is", () => {
+  const entry = (parameters: unknown) =>
+    cachedTenant(
+      cacheLine('acme', 'd'.repeat(64), {
+        templates: [{ path: 'tenants/acme.template.json', sha256: 'a'.repeat(64), review: [] }],
+        parameters: parameters as CachedTenant['parameters'],
+      }),
+    );
+  assert.ok(entry({ shared: ['AppInstanceRoleArn'], shard: ['HttpsListenerArn'] }), 'names the group passes');
+  assert.is(entry({ shared: ['NoSuchParameter'], shard: [] }), null, 'an unknown shared parameter');
+  assert.is(entry({ shared: [], shard: ['NoSuchParameter'] }), null, 'an unknown shard parameter');
+  assert.is(entry({ shared: [['AssetsBucketName']], shard: [] }), null, 'a name that is not a string');
+  assert.is(entry({ shared: ['HttpsListenerArn'], shard: [] }), null, 'a shard parameter as a shared one');
+});
+
 C('an entry encoded from its parts is the one its JSON text gives, also when a part holds a sha256 field or keys in another order', () => {
   const sha = (c: string) => c.repeat(64);
   const shapes = new EntryShapes();

@@ -364,13 +364,16 @@ const isCachedTemplate = (t: unknown): t is CachedTemplate => isObject(t) && typ
 /**
  * A tenant's entry, or null when it is not one. The file is authentic (this machine
  * wrote it); its shape is checked all the same, so that a bug of an earlier build
- * cannot turn into an exception here.
+ * cannot turn into an exception here, and its parameters are names its group can pass
+ * (as cachedGroup checks a group's).
  */
 export function cachedTenant(line: CacheLine): CachedTenant | null {
   try {
     const entry = JSON.parse(line.text) as unknown;
     if (!isObject(entry) || !Array.isArray(entry.templates) || !isObject(entry.parameters)) return null;
-    if (!Array.isArray(entry.parameters.shared) || !Array.isArray(entry.parameters.shard)) return null;
+    const { shared, shard } = entry.parameters;
+    if (!Array.isArray(shared) || !shared.every((n) => typeof n === 'string' && Object.hasOwn(SHARED_PARAMETERS, n))) return null;
+    if (!Array.isArray(shard) || !shard.every((n) => typeof n === 'string' && Object.hasOwn(SHARD_PARAMETERS, n))) return null;
     for (const t of entry.templates) if (!isCachedTemplate(t)) return null;
     return entry as unknown as CachedTenant;
   } catch {
