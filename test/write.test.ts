@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import {
   appendFileSync,
+  chmodSync,
   cpSync,
   existsSync,
   linkSync,
@@ -27,7 +28,7 @@ import { compile, type CompileOptions, compileSources } from '../compiler/pipeli
 import { REVIEW_FILE } from '../compiler/review/report.ts';
 import { SECURITY_RULES } from '../compiler/review/index.ts';
 import { finding, type SecurityRule } from '../compiler/review/rule.ts';
-import { statOf } from '../compiler/write/fileIdentity.ts';
+import { fileIdentity, statOf } from '../compiler/write/fileIdentity.ts';
 import { startThreadedWrite } from '../compiler/write/threadedWrite.ts';
 import { stagingDirectory, writeOutput } from '../compiler/write/writeOutput.ts';
 import { inTempDir, listTree, loadedFrom, ROOT, SAMPLE_TENANTS, TEST_DAY } from './helpers.ts';
@@ -56,6 +57,25 @@ Write(
     );
   },
 );
+
+Write("a file has an identity to trust only if no other user can write it: group- or world-writable, or another's, it is hashed every time", () => {
+  inTempDir((work) => {
+    const file = join(work, 'template.json');
+    writeFileSync(file, '{}');
+    chmodSync(file, 0o644);
+    assert.ok(statOf(file), 'owned by this user, writable by it alone');
+    // Another user who can open it for writing could change its bytes through a shared
+    // mapping without changing its times: no identity.
+    for (const mode of [0o664, 0o646, 0o666]) {
+      chmodSync(file, mode);
+      assert.is(statOf(file), null, mode.toString(8));
+    }
+    chmodSync(file, 0o644);
+    const st = lstatSync(file, { bigint: true });
+    assert.is(fileIdentity(st, Number(st.uid)), statOf(file), 'the same user');
+    assert.is(fileIdentity(st, Number(st.uid) + 1), null, "another user's file");
+  });
+});
 
 Write('a previous file changed after the compile checked it is not linked, and the identities recorded are the bytes this write left', async () => {
   await inTempDir(async (work) => {
